@@ -1,0 +1,69 @@
+"""safepip's command line: its own verbs, or a pip command line to send where it belongs.
+
+``main`` is the one place that turns a :class:`SafepipError` into its message and exit
+code; ``SAFEPIP_DEBUG=1`` shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable, Mapping, Sequence
+
+from . import ui
+from .errors import EX_SOFTWARE, SafepipError
+
+#: safepip's own verbs, none of them a pip command: name -> "module:function".
+VERBS: dict[str, str] = {}
+
+
+def _verb(name: str) -> Callable[[list[str], Mapping[str, str]], int] | None:
+    target = VERBS.get(name)
+    if target is None:
+        return None
+    import importlib
+
+    module, _, function = target.partition(":")
+    handler: Callable[[list[str], Mapping[str, str]], int] = getattr(
+        importlib.import_module(f"safepip.{module}"), function
+    )
+    return handler
+
+
+def _dispatch(args: list[str], environ: Mapping[str, str]) -> int:
+    if args and args[0] in VERBS:
+        handler = _verb(args[0])
+        assert handler is not None
+        return handler(args[1:], environ)  # a verb reads its own --safepip-* flags
+    from .config import split_flags
+    from .pipargs import scan
+
+    rest, flags = split_flags(args)
+    from .pipflow import run_pip
+
+    return run_pip(rest, environ, flags, scan(rest))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run safepip with ``argv`` (default: the process's arguments); return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    environ = os.environ
+    try:
+        return _dispatch(args, environ)
+    except SafepipError as exc:
+        if environ.get("SAFEPIP_DEBUG") == "1":
+            import traceback
+
+            traceback.print_exc()
+        ui.say(str(exc), "error", environ)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # a bug: say so plainly, and how to report it
+        if environ.get("SAFEPIP_DEBUG") == "1":
+            raise
+        import traceback
+
+        last = traceback.format_exc().strip().splitlines()[-1]
+        ui.say(f"internal error ({last}); rerun with SAFEPIP_DEBUG=1 and report it", "error", environ)
+        return EX_SOFTWARE

@@ -1,0 +1,257 @@
+"""Find, validate, create and repair virtual environments, under a lock.
+
+Creation is not atomic (virtualenv writes ``pyvenv.cfg`` and a working ``python`` long
+before pip is in place), so safepip marks what it makes: ``.safepip.json`` says
+``"creating"`` before virtualenv runs and ``"complete"`` once the environment is whole. An
+environment left ``"creating"`` by a killed process is rebuilt (pip never ran in it, so
+nothing is lost). Directories safepip did not make are never deleted.
+
+Creation and pip runs that change an environment are serialized across processes with a
+file lock kept outside the environment (under the cache directory, keyed on the
+environment's path). The lock's descriptor is inheritable, so it stays held through the
+exec into pip and is released when pip exits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from .errors import EnvironmentCreateError, PermissionRefused
+from .interpreter import bin_python
+from .paths import cache_dir
+from .project import is_venv_dir
+
+STATE_FILE = ".safepip.json"
+CREATING = "creating"
+COMPLETE = "complete"
+
+
+@dataclass(frozen=True)
+class Ready:
+    """An environment ready for pip: its interpreter, and what safepip had to do."""
+
+    env_dir: str
+    python: str
+    created: bool = False
+    rebuilt: str | None = None  # why it was rebuilt, when it was
+
+
+def state(env_dir: str) -> str | None:
+    """``creating`` or ``complete`` for environments safepip made, None for others."""
+    try:
+        with open(os.path.join(env_dir, STATE_FILE), encoding="utf-8") as handle:
+            data = json.load(handle)
+        return str(data.get("state")) if isinstance(data, dict) else CREATING
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return CREATING  # a state file torn by a crash: the creation did not finish
+
+
+def _write_state(env_dir: str, value: str, base_python: str) -> None:
+    from . import __version__
+
+    path = os.path.join(env_dir, STATE_FILE)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump({"state": value, "safepip": __version__, "python": base_python}, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def has_pip(env_dir: str) -> bool:
+    """Whether pip is installed in the environment (its site-packages holds ``pip/``)."""
+    lib = os.path.join(env_dir, "Lib" if sys.platform == "win32" else "lib")
+    try:
+        entries = os.listdir(lib)
+    except OSError:
+        return False
+    if sys.platform == "win32":  # pragma: no cover
+        return os.path.isdir(os.path.join(lib, "site-packages", "pip"))
+    return any(os.path.isdir(os.path.join(lib, e, "site-packages", "pip")) for e in entries)
+
+
+def problem(env_dir: str) -> str | None:
+    """Why an existing environment cannot be used as it is, or None when it looks whole."""
+    if state(env_dir) == CREATING:
+        return "its creation was interrupted"
+    python = bin_python(env_dir)
+    if not os.path.exists(python):
+        target = os.readlink(python) if os.path.islink(python) else python
+        return f"its interpreter {target} no longer exists"
+    return None
+
+
+def lock_path(env_dir: str, environ: Mapping[str, str]) -> str:
+    """The lock file of an environment: outside it, so that it survives a rebuild."""
+    key = hashlib.sha256(os.path.realpath(env_dir).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return os.path.join(cache_dir(environ), "locks", f"{key}.lock")
+
+
+class EnvLock:
+    """An exclusive, cross-process lock on one environment (filelock), held until released
+    or until the process that exec'd with it exits."""
+
+    def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], None]) -> None:
+        import filelock
+
+        self.env_dir = env_dir
+        self.path = lock_path(env_dir, environ)
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        except OSError as exc:
+            raise PermissionRefused(f"cannot create the lock directory {os.path.dirname(self.path)}: {exc.strerror}") from None
+        self._lock = filelock.FileLock(self.path)
+        self._say = say
+
+    def acquire(self) -> None:
+        import filelock
+
+        try:
+            self._lock.acquire(timeout=0)
+        except filelock.Timeout:
+            self._say(f"waiting for {self.env_dir}: in use by {self._holder()}")
+            self._lock.acquire()
+        except OSError as exc:
+            raise PermissionRefused(f"cannot lock {self.env_dir} ({self.path}): {exc.strerror}") from None
+        try:
+            with open(self.path + ".owner", "w", encoding="utf-8") as handle:
+                handle.write(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}"[:300])
+        except OSError:
+            pass
+
+    def _holder(self) -> str:
+        try:
+            with open(self.path + ".owner", encoding="utf-8") as handle:
+                return handle.read().strip() or "another process"
+        except OSError:
+            return "another process"
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def keep_through_exec(self) -> None:
+        """Make the lock's descriptor survive exec, so pip holds the lock until it exits."""
+        fd = getattr(getattr(self._lock, "_context", None), "lock_file_fd", None)
+        if fd is not None:
+            os.set_inheritable(fd, True)
+
+
+def _create(env_dir: str, base_python: str, environ: Mapping[str, str]) -> None:
+    parent = os.path.dirname(env_dir) or "."
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise EnvironmentCreateError(f"cannot create {env_dir}: {parent} is not writable by you")
+    made_dir = False
+    try:
+        if not os.path.isdir(env_dir):
+            os.makedirs(env_dir)
+            made_dir = True
+        _write_state(env_dir, CREATING, base_python)
+        _run_virtualenv(env_dir, base_python)
+        if not os.path.exists(bin_python(env_dir)) or not has_pip(env_dir):
+            raise EnvironmentCreateError(f"virtualenv did not create a whole environment in {env_dir}")
+        _write_state(env_dir, COMPLETE, base_python)
+    except BaseException as exc:
+        if made_dir or state(env_dir) == CREATING:
+            _remove(env_dir)
+        if isinstance(exc, EnvironmentCreateError) or not isinstance(exc, Exception):
+            raise
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise EnvironmentCreateError(f"cannot create {env_dir}: {detail}") from exc
+
+
+def _run_virtualenv(env_dir: str, base_python: str) -> None:
+    from virtualenv import cli_run
+
+    args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet"]
+    cli_run(args, setup_logging=False)
+
+
+def _remove(env_dir: str) -> None:
+    """Remove an environment safepip made (and only that: callers check the state file)."""
+    shutil.rmtree(env_dir, ignore_errors=True)
+
+
+def _check_path(env_dir: str) -> None:
+    if os.path.islink(env_dir) and not os.path.exists(env_dir):
+        raise EnvironmentCreateError(
+            f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
+            "remove the link or point it at an environment"
+        )
+    if os.path.exists(env_dir) and not os.path.isdir(env_dir):
+        raise EnvironmentCreateError(
+            f"{env_dir} is a file, not a virtual environment; move it away or set "
+            "venv in [tool.safepip] to use another path"
+        )
+
+
+def _usable(env_dir: str) -> bool:
+    return is_venv_dir(env_dir) and problem(env_dir) is None
+
+
+def ensure(
+    env_dir: str,
+    base_python: str,
+    environ: Mapping[str, str],
+    say: Callable[[str], None],
+    lock: EnvLock | None = None,
+) -> Ready:
+    """Make sure ``env_dir`` is a whole environment, creating or rebuilding it if needed.
+
+    ``lock``, when given, is acquired (and left held for the caller) whenever anything has
+    to be created; an environment that is already whole needs no lock to be looked at.
+    """
+    _check_path(env_dir)
+    if _usable(env_dir):
+        if lock is not None:
+            lock.acquire()
+        return Ready(env_dir, bin_python(env_dir))
+    own_lock = lock or EnvLock(env_dir, environ, say)
+    own_lock.acquire()
+    try:
+        ready = _ensure_locked(env_dir, base_python, environ)
+    except BaseException:
+        own_lock.release()
+        raise
+    if lock is None:
+        own_lock.release()
+    return ready
+
+
+def _ensure_locked(env_dir: str, base_python: str, environ: Mapping[str, str]) -> Ready:
+    _check_path(env_dir)  # again: another process may have changed it while we waited
+    if is_venv_dir(env_dir):
+        why = problem(env_dir)
+        if why is None:
+            return Ready(env_dir, bin_python(env_dir))
+        if state(env_dir) is None:
+            raise EnvironmentCreateError(
+                f"{env_dir} cannot be used: {why}. safepip did not create it, so it will not "
+                f"delete it; recreate it with: rm -rf '{env_dir}' && safepip install ..."
+            )
+        _remove(env_dir)
+        _create(env_dir, base_python, environ)
+        return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
+    if os.path.isdir(env_dir):
+        leftovers = [n for n in os.listdir(env_dir) if n != STATE_FILE]
+        if leftovers and state(env_dir) != CREATING:
+            raise EnvironmentCreateError(
+                f"{env_dir} exists but is not a virtual environment (no pyvenv.cfg) and holds "
+                "files; safepip will not touch it. Move it away, or set venv in [tool.safepip]"
+            )
+        if leftovers:
+            _remove(env_dir)
+    _create(env_dir, base_python, environ)
+    return Ready(env_dir, bin_python(env_dir), created=True)
+
+
+def describe(ready: Ready) -> dict[str, Any]:
+    """A JSON-able summary (for doctor and explain)."""
+    return {"env": ready.env_dir, "python": ready.python, "created": ready.created, "rebuilt": ready.rebuilt}

@@ -1,0 +1,41 @@
+"""Where safepip keeps its own files: one place, overridable for tests and odd setups.
+
+Defaults come from platformdirs (``~/.cache/safepip``, ``~/.config/safepip``,
+``~/.local/share/safepip`` on Linux, honouring the XDG variables). ``SAFEPIP_CACHE_DIR``,
+``SAFEPIP_CONFIG_DIR`` and ``SAFEPIP_DATA_DIR`` override each. platformdirs is imported only
+when a default is really needed: it is not free at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+
+def _dir(environ: Mapping[str, str], variable: str, kind: str) -> str:
+    override = environ.get(variable)
+    if override:
+        return os.path.abspath(os.path.expanduser(override))
+    import platformdirs
+
+    return str(getattr(platformdirs, f"user_{kind}_dir")("safepip", appauthor=False))
+
+
+def cache_dir(environ: Mapping[str, str]) -> str:
+    """Probe results and locks."""
+    return _dir(environ, "SAFEPIP_CACHE_DIR", "cache")
+
+
+def config_dir(environ: Mapping[str, str]) -> str:
+    """The user configuration file's directory."""
+    return _dir(environ, "SAFEPIP_CONFIG_DIR", "config")
+
+
+def data_dir(environ: Mapping[str, str]) -> str:
+    """Per-user environments and safepip's own installation."""
+    return _dir(environ, "SAFEPIP_DATA_DIR", "data")
+
+
+def user_config_file(environ: Mapping[str, str]) -> str:
+    """The user configuration file (``config.toml``)."""
+    return os.path.join(config_dir(environ), "config.toml")
