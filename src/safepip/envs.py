@@ -145,7 +145,9 @@ class EnvLock:
 
 
 def _create(env_dir: str, base_python: str, environ: Mapping[str, str]) -> None:
-    parent = os.path.dirname(env_dir) or "."
+    parent = os.path.dirname(os.path.abspath(env_dir))
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        parent = os.path.dirname(parent)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise EnvironmentCreateError(f"cannot create {env_dir}: {parent} is not writable by you")
     made_dir = False

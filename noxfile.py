@@ -1,0 +1,31 @@
+"""Development sessions: ``nox -s tests``, ``nox -s lint``.
+
+The tests run against the real interpreters of this machine: Debian's externally managed
+/usr/bin/python3 above all. They never write to it (a session-wide check proves it).
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+TEST_DEPS = ["pytest>=8", "pytest-xdist>=3", "hypothesis>=6", "coverage[toml]>=7"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (pass pytest options after --)."""
+    session.install(".", *TEST_DEPS)
+    args = session.posargs or ["-n", "auto", "--dist", "loadgroup"]
+    session.run("pytest", *args)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy."""
+    session.install(".", "ruff", "mypy", "pytest", "hypothesis")
+    session.run("ruff", "check", "src")
+    session.run("mypy")

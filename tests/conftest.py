@@ -1,0 +1,98 @@
+"""Shared fixtures: a hermetic environment for every test, wheels, and running safepip.
+
+Every test gets HOME, the XDG directories and safepip's own directories inside its
+tmp_path, no PIP_* settings from the machine, and no active environment. The session
+checks that Debian's system site-packages are the same at the end as at the start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from wheels import make_wheel
+
+SYSTEM_SITE_GLOBS = ("/usr/lib/python3/dist-packages", "/usr/local/lib/python3*/dist-packages")
+
+
+def _snapshot() -> dict[str, tuple[int, int]]:
+    import glob
+
+    seen: dict[str, tuple[int, int]] = {}
+    for pattern in SYSTEM_SITE_GLOBS:
+        for top in glob.glob(pattern):
+            for entry in os.scandir(top):
+                st = entry.stat(follow_symlinks=False)
+                seen[entry.path] = (st.st_mtime_ns, st.st_size)
+    return seen
+
+
+@pytest.fixture(scope="session", autouse=True)
+def system_site_packages_untouched() -> Iterator[None]:
+    """Fail the session if anything in Debian's system site-packages changed."""
+    before = _snapshot()
+    yield
+    after = _snapshot()
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    changed = sorted(p for p in set(before) & set(after) if before[p] != after[p])
+    assert not (added or removed or changed), f"system site-packages changed: {added=} {removed=} {changed=}"
+
+
+@pytest.fixture(scope="session")
+def app_data(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One virtualenv app-data directory for the session: seeding wheels are unpacked once."""
+    return str(tmp_path_factory.mktemp("virtualenv-app-data"))
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_data: str) -> Iterator[dict[str, str]]:
+    """Point every home, cache and config directory into tmp_path; drop the machine's pip
+    settings and any active environment; fail a test that leaks os.environ changes."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith(("PIP_", "SAFEPIP_", "PIPX_", "XDG_", "VIRTUALENV_")) or name in (
+            "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "NO_COLOR", "FORCE_COLOR", "SUDO_UID",
+            "SUDO_USER", "SUDO_GID",
+        ):
+            monkeypatch.delenv(name, raising=False)
+    settings = {
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+        "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+        "VIRTUALENV_OVERRIDE_APP_DATA": app_data,
+    }
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    before = dict(os.environ)
+    yield settings
+    leaked = {k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k)} - {"PYTEST_CURRENT_TEST"}
+    assert not leaked, f"test leaked environment changes: {sorted(leaked)}"
+
+
+@pytest.fixture
+def wheelhouse(tmp_path: Path) -> Path:
+    """A directory of small wheels: lib-a, lib-b (needs lib-a), app-c (a console script)."""
+    house = tmp_path / "wheels"
+    make_wheel(house, "lib-a", "1.0")
+    make_wheel(house, "lib-b", "2.0", requires=["lib-a>=1.0"])
+    make_wheel(house, "app-c", "0.5", scripts={"app-c": "app_c:main"})
+    return house
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project directory (it holds a pyproject.toml) with a subdirectory src/pkg."""
+    root = tmp_path / "myproj"
+    (root / "src" / "pkg").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "myproj"\nversion = "0"\n')
+    return root

@@ -1,0 +1,156 @@
+"""The core, end to end: the real console script against Debian's managed /usr/bin/python3."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from wheels import make_wheel
+
+pytestmark = [needs_managed, pytest.mark.slow]
+
+
+def test_install_list_freeze_uninstall_from_a_subdirectory(project: Path, wheelhouse: Path) -> None:
+    cwd = project / "src" / "pkg"
+    done = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    venv = project / ".venv"
+    notice = [line for line in done.stderr.splitlines() if line.startswith("safepip:")]
+    assert notice == [f"safepip: {SYSTEM_PYTHON} is externally managed (Debian); using {venv} (created)"]
+    assert "Successfully installed lib-a-1.0 lib-b-2.0" in done.stdout
+    assert installed(venv)["lib-b"] == "2.0"
+    assert (venv / ".gitignore").read_text().strip().endswith("*")
+    assert json.loads((venv / ".safepip.json").read_text())["state"] == "complete"
+
+    listed = run_safepip("list", "--format=json", cwd=cwd)
+    assert listed.returncode == 0
+    assert {"lib-a", "lib-b", "pip"} <= {d["name"] for d in json.loads(listed.stdout)}
+    assert "(created)" not in listed.stderr
+
+    frozen = run_safepip("freeze", cwd=cwd)
+    assert frozen.stdout.splitlines() == ["lib-a==1.0", "lib-b==2.0"]  # stdout is pip's alone
+    assert "safepip:" in frozen.stderr
+
+    gone = run_safepip("uninstall", "-y", "lib-b", cwd=cwd)
+    assert gone.returncode == 0, gone.stderr
+    assert "lib-b" not in installed(venv)
+
+
+def test_system_python_is_untouched_and_not_importable(project: Path, wheelhouse: Path) -> None:
+    assert run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project).returncode == 0
+    probe = subprocess.run([SYSTEM_PYTHON, "-I", "-c", "import lib_a"], capture_output=True, check=False)
+    assert probe.returncode != 0
+    assert subprocess.run([venv_python(project / ".venv"), "-c", "import lib_a"], check=False).returncode == 0
+
+
+def test_exit_code_of_pip_passes_through(project: Path) -> None:
+    done = run_safepip("show", "not-there", cwd=project)
+    assert done.returncode == 1
+    assert "not found" in done.stderr.lower()
+
+
+def test_user_flag_is_dropped_with_a_note(project: Path, wheelhouse: Path) -> None:
+    done = run_safepip("install", "--user", *offline(wheelhouse), "lib-a", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "--user dropped" in done.stderr
+    assert "lib-a" in installed(project / ".venv")
+
+
+def test_pip_user_setting_is_neutralised(project: Path, wheelhouse: Path) -> None:
+    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project, env=safepip_env(PIP_USER="1"))
+    assert done.returncode == 0, done.stderr
+    assert "user = true (from PIP_USER) ignored" in done.stderr
+
+
+def test_existing_venv_directory_is_used(project: Path, wheelhouse: Path) -> None:
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(project / "venv")], check=True)
+    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project / "src")
+    assert done.returncode == 0, done.stderr
+    assert f"using {project / 'venv'}" in done.stderr
+    assert "(created)" not in done.stderr
+    assert not (project / ".venv").exists()
+    assert "lib-a" in installed(project / "venv")
+
+
+def test_configured_venv_path(project: Path, wheelhouse: Path) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname="p"\nversion="0"\n[tool.safepip]\nvenv = "build/env"\n')
+    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "lib-a" in installed(project / "build" / "env")
+
+
+def test_active_venv_is_passed_through_silently(tmp_path: Path, project: Path, wheelhouse: Path) -> None:
+    other = tmp_path / "active"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(other)], check=True)
+    env = safepip_env(VIRTUAL_ENV=str(other), PATH=f"{other}/bin:/usr/bin:/bin")
+    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "safepip:" not in done.stderr
+    assert "lib-a" in installed(other)
+    assert not (project / ".venv").exists()
+
+
+def test_target_option_passes_through(tmp_path: Path, project: Path, wheelhouse: Path) -> None:
+    target = tmp_path / "target"
+    done = run_safepip("install", "--target", str(target), *offline(wheelhouse), "lib-a", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (target / "lib_a.py").is_file()
+    assert not (project / ".venv").exists()
+
+
+def test_python_option_names_a_venv_directory(tmp_path: Path, wheelhouse: Path) -> None:
+    other = tmp_path / "other"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(other)], check=True)
+    done = run_safepip("--python", str(other), "install", *offline(wheelhouse), "lib-a", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "lib-a" in installed(other)
+
+
+def test_outside_a_project_refuses_for_now(tmp_path: Path, wheelhouse: Path) -> None:
+    somewhere = tmp_path / "home" / "downloads"
+    somewhere.mkdir()
+    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=somewhere, env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    assert done.returncode == 69
+    assert "not inside a project" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_version_shows_safepip_then_pip(tmp_path: Path) -> None:
+    done = run_safepip("--version", cwd=tmp_path)
+    assert done.returncode == 0
+    first, second = done.stdout.splitlines()[:2]
+    assert first.startswith("safepip ")
+    assert second.startswith("pip ")
+
+
+def test_help_shows_pip_help_and_a_safepip_section(tmp_path: Path) -> None:
+    done = run_safepip("--help", cwd=tmp_path)
+    assert done.returncode == 0
+    assert "Usage:" in done.stdout
+    assert "SAFEPIP_PYTHON" in done.stdout
+
+
+def test_quiet_hides_the_notice_but_not_creation(project: Path, wheelhouse: Path) -> None:
+    first = run_safepip("install", "-q", *offline(wheelhouse), "lib-a", cwd=project)
+    assert "(created)" in first.stderr
+    again = run_safepip("install", "-q", *offline(wheelhouse), "lib-a", cwd=project)
+    assert "safepip:" not in again.stderr
+    silent = run_safepip("list", cwd=project, env=safepip_env(SAFEPIP_QUIET="1"))
+    assert "safepip:" not in silent.stderr
+
+
+def test_debian_without_pip_in_target_uses_the_project_env(project: Path, tmp_path: Path) -> None:
+    # pip download does not touch an environment: it runs with the target's pip, unchanged.
+    house = tmp_path / "h"
+    make_wheel(house, "lib-z", "1.0")
+    dest = tmp_path / "dl"
+    done = run_safepip("download", "--no-index", "--find-links", str(house), "-d", str(dest), "lib-z", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (dest / "lib_z-1.0-py3-none-any.whl").is_file()
+    assert not (project / ".venv").exists()
+    assert os.listdir(dest) == ["lib_z-1.0-py3-none-any.whl"]

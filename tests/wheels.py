@@ -1,0 +1,71 @@
+"""Build small wheels with zipfile, for offline installs (``--no-index --find-links``)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zipfile
+from pathlib import Path
+from typing import Iterable, Mapping
+
+
+def _record_line(name: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+
+
+def make_wheel(
+    directory: Path,
+    name: str,
+    version: str = "1.0",
+    *,
+    requires: Iterable[str] = (),
+    extras: Mapping[str, Iterable[str]] | None = None,
+    scripts: Mapping[str, str] | None = None,
+    gui_scripts: Mapping[str, str] | None = None,
+    requires_python: str | None = None,
+    module_code: str | None = None,
+) -> Path:
+    """Write ``{name}-{version}-py3-none-any.whl`` into ``directory`` and return its path.
+
+    The wheel holds a module ``{name}`` (normalized to an identifier); ``scripts`` maps a
+    console script name to a ``module:function`` entry point.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    dist = name.replace("-", "_")
+    info = f"{dist}-{version}.dist-info"
+    metadata = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    if requires_python:
+        metadata.append(f"Requires-Python: {requires_python}")
+    metadata.extend(f"Requires-Dist: {r}" for r in requires)
+    for extra, reqs in (extras or {}).items():
+        metadata.append(f"Provides-Extra: {extra}")
+        for req in reqs:
+            marker = f'extra == "{extra}"'
+            if ";" in req:
+                base, _, existing = req.partition(";")
+                metadata.append(f"Requires-Dist: {base.strip()} ; ({existing.strip()}) and {marker}")
+            else:
+                metadata.append(f"Requires-Dist: {req} ; {marker}")
+    code = module_code if module_code is not None else (
+        f"VERSION = {version!r}\n\ndef main():\n    print({name!r} + ' ' + VERSION)\n    return 0\n"
+    )
+    files: dict[str, bytes] = {
+        f"{dist}.py": code.encode(),
+        f"{info}/METADATA": ("\n".join(metadata) + "\n").encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: safepip-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    sections = []
+    if scripts:
+        sections.append("[console_scripts]\n" + "".join(f"{k} = {v}\n" for k, v in scripts.items()))
+    if gui_scripts:
+        sections.append("[gui_scripts]\n" + "".join(f"{k} = {v}\n" for k, v in gui_scripts.items()))
+    if sections:
+        files[f"{info}/entry_points.txt"] = "\n".join(sections).encode()
+    record = [_record_line(n, d) for n, d in files.items()] + [f"{info}/RECORD,,"]
+    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    path = directory / f"{dist}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in files.items():
+            archive.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), data)
+    return path
