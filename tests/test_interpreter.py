@@ -1,0 +1,146 @@
+"""Choosing the target interpreter, and the probe cache."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import MANAGED, SYSTEM_PYTHON
+from safepip import interpreter
+from safepip.errors import InterpreterError
+from safepip.interpreter import find_target, probe
+
+
+def exe(path: Path, text: str = "#!/bin/sh\nexit 0\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o755)
+    return path
+
+
+def test_order_of_precedence(tmp_path: Path) -> None:
+    onpath = exe(tmp_path / "bin" / "python3")
+    venv = tmp_path / "venv"
+    exe(venv / "bin" / "python")
+    conda = tmp_path / "conda"
+    exe(conda / "bin" / "python")
+    named = exe(tmp_path / "named" / "python3.11")
+    env = {"PATH": str(tmp_path / "bin"), "VIRTUAL_ENV": str(venv), "CONDA_PREFIX": str(conda)}
+    assert find_target(str(named), {**env, "SAFEPIP_PYTHON": "x"}) == (str(named), "--python")
+    assert find_target(None, {**env, "SAFEPIP_PYTHON": str(named)}) == (str(named), "SAFEPIP_PYTHON")
+    assert find_target(None, env) == (str(venv / "bin" / "python"), "VIRTUAL_ENV")
+    del env["VIRTUAL_ENV"]
+    assert find_target(None, env) == (str(conda / "bin" / "python"), "CONDA_PREFIX")
+    del env["CONDA_PREFIX"]
+    assert find_target(None, env, (str(named), "config.toml")) == (str(named), "python (from config.toml)")
+    assert find_target(None, env) == (str(onpath), "PATH")
+
+
+def test_python_then_python3_fallback_to_python(tmp_path: Path) -> None:
+    only = exe(tmp_path / "bin" / "python")
+    assert find_target(None, {"PATH": str(tmp_path / "bin")}) == (str(only), "PATH")
+
+
+def test_a_venv_directory_names_its_interpreter(tmp_path: Path) -> None:
+    inner = exe(tmp_path / "v" / "bin" / "python")
+    assert find_target(str(tmp_path / "v"), {"PATH": ""})[0] == str(inner)
+
+
+def test_a_command_name_is_looked_up_on_path(tmp_path: Path) -> None:
+    found = exe(tmp_path / "bin" / "python3.99")
+    assert find_target("python3.99", {"PATH": str(tmp_path / "bin")})[0] == str(found)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("/nonexistent/python", "no such file"), ("nosuchpython", "no such command"), (".", "a directory without")],
+)
+def test_bad_specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str, message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InterpreterError, match=message):
+        find_target(spec, {"PATH": str(tmp_path)})
+
+
+def test_nothing_on_path(tmp_path: Path) -> None:
+    with pytest.raises(InterpreterError, match="no python3 or python on PATH"):
+        find_target(None, {"PATH": str(tmp_path)})
+
+
+def test_safepips_own_environment_is_never_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if sys.prefix == sys.base_prefix:
+        pytest.skip("the test suite runs outside a virtual environment")
+    own = os.path.dirname(sys.executable)
+    other = exe(tmp_path / "bin" / "python3")
+    assert find_target(None, {"PATH": f"{own}{os.pathsep}{tmp_path / 'bin'}"}) == (str(other), "PATH")
+
+
+@pytest.mark.skipif(not MANAGED, reason="needs Debian's managed python3")
+def test_probe_is_cached_and_marker_rechecked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = interpreter.run_probe
+
+    def counting(path: str) -> dict[str, object]:
+        calls.append(path)
+        return real(path)
+
+    monkeypatch.setattr(interpreter, "run_probe", counting)
+    env = dict(os.environ)
+    first = probe(SYSTEM_PYTHON, "PATH", env)
+    second = probe(SYSTEM_PYTHON, "PATH", env)
+    assert first == second
+    assert first.managed
+    assert calls == [SYSTEM_PYTHON]
+
+
+def test_cache_is_invalidated_when_the_marker_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A copy of a real interpreter's probe result whose stdlib is a directory we control.
+    stdlib = tmp_path / "stdlib"
+    stdlib.mkdir()
+    fake = {"version": [3, 11, 0], "executable": "x", "implementation": "cpython", "prefix": "/p", "base_prefix": "/p",
+            "in_venv": False, "conda": False, "stdlib": str(stdlib), "purelib": "", "platlib": "", "scripts": "",
+            "marker": None, "marker_message": None, "marker_problem": None, "distributor": None, "pip": True,
+            "markers": {}}
+    calls: list[str] = []
+
+    def fake_probe(path: str) -> dict[str, object]:
+        calls.append(path)
+        has = (stdlib / "EXTERNALLY-MANAGED").exists()
+        return {**fake, "marker": str(stdlib / "EXTERNALLY-MANAGED") if has else None}
+
+    monkeypatch.setattr(interpreter, "run_probe", fake_probe)
+    target = exe(tmp_path / "bin" / "python", "\x7fELF fake binary")
+    env = dict(os.environ)
+    assert not probe(str(target), "PATH", env).managed
+    assert not probe(str(target), "PATH", env).managed
+    assert len(calls) == 1
+    (stdlib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\n")
+    assert probe(str(target), "PATH", env).managed
+    assert len(calls) == 2
+
+
+def test_scripts_are_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shim = exe(tmp_path / "shim", f"#!/bin/sh\nexec {SYSTEM_PYTHON} \"$@\"\n")
+    calls: list[str] = []
+    real = interpreter.run_probe
+    monkeypatch.setattr(interpreter, "run_probe", lambda p: calls.append(p) or real(p))
+    probe(str(shim), "PATH", dict(os.environ))
+    probe(str(shim), "PATH", dict(os.environ))
+    assert len(calls) == 2
+
+
+def test_python2_is_refused_clearly() -> None:
+    py2 = "/root/.pyenv/versions/2.7.18/bin/python"
+    if not os.path.exists(py2):
+        pytest.skip("no Python 2 on this machine")
+    with pytest.raises(InterpreterError, match=r"is Python 2\.7\.\d+; safepip drives CPython 3.8 or newer"):
+        probe(py2, "--python", dict(os.environ))
+
+
+def test_a_non_python_program_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InterpreterError, match="not a working Python interpreter"):
+        probe("/bin/true", "--python", dict(os.environ))
+

@@ -1,0 +1,109 @@
+"""Project root discovery and the project's environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import SYSTEM_PYTHON
+from safepip.project import find_root, project_env
+
+
+def env_for(home: Path) -> dict[str, str]:
+    return {"HOME": str(home)}
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "requirements-dev.txt", ".git"],
+)
+def test_markers_make_a_root(tmp_path: Path, marker: str) -> None:
+    root = tmp_path / "home" / "code" / "proj"
+    deep = root / "a" / "b"
+    deep.mkdir(parents=True)
+    (root / marker).mkdir() if marker == ".git" else (root / marker).write_text("")
+    found = find_root(str(deep), env_for(tmp_path / "home"))
+    assert found is not None
+    assert found.root == str(root)
+    assert marker in found.why
+
+
+def test_nearest_root_wins(tmp_path: Path) -> None:
+    outer = tmp_path / "home" / "outer"
+    inner = outer / "inner"
+    inner.mkdir(parents=True)
+    (outer / ".git").mkdir()
+    (inner / "pyproject.toml").write_text("")
+    found = find_root(str(inner), env_for(tmp_path / "home"))
+    assert found is not None
+    assert found.root == str(inner)
+
+
+def test_an_existing_venv_makes_a_root(tmp_path: Path) -> None:
+    root = tmp_path / "home" / "scripts"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(root / "venv")], check=True)
+    (root / "sub").mkdir()
+    found = find_root(str(root / "sub"), env_for(tmp_path / "home"))
+    assert found is not None
+    assert found.root == str(root)
+    assert "venv/" in found.why
+
+
+def test_a_directory_named_venv_without_pyvenv_cfg_does_not(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "x" / ".venv").mkdir(parents=True)
+    assert find_root(str(home / "x"), env_for(home)) is None
+
+
+def test_walk_stops_at_home(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")  # above home: never reached
+    home = tmp_path / "home"
+    (home / "downloads").mkdir(parents=True)
+    assert find_root(str(home / "downloads"), env_for(home)) is None
+    assert find_root(str(home), env_for(home)) is None
+
+
+def test_home_is_a_project_if_it_holds_a_marker(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "downloads").mkdir(parents=True)
+    (home / ".git").mkdir()
+    found = find_root(str(home / "downloads"), env_for(home))
+    assert found is not None
+    assert found.root == str(home)
+
+
+def test_walk_never_reaches_the_filesystem_root() -> None:
+    assert find_root("/", {"HOME": "/nonexistent"}) is None
+
+
+def test_walk_stops_at_a_filesystem_boundary(tmp_path: Path) -> None:
+    # /proc is another filesystem than /: nothing above it is looked at.
+    assert os.stat("/proc").st_dev != os.stat("/").st_dev
+    assert find_root("/proc/self", {"HOME": "/nonexistent"}) is None
+
+
+def test_walk_follows_symlinks_to_the_real_directory(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    real = home / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "setup.py").write_text("")
+    (home / "link").symlink_to(real)
+    found = find_root(str(home / "link" / "sub"), env_for(home))
+    assert found is not None
+    assert found.root == str(real)
+
+
+def test_project_env_prefers_configured_then_existing_then_dotvenv(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    assert project_env(str(root), None) == (str(root / ".venv"), False)
+    (root / "env").mkdir()
+    (root / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert project_env(str(root), None) == (str(root / "env"), True)
+    (root / "venv").mkdir()
+    (root / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert project_env(str(root), None) == (str(root / "venv"), True)
+    assert project_env(str(root), "build/e") == (str(root / "build" / "e"), False)
