@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -59,14 +60,14 @@ class Config:
     apps: str = "pipx"
     quiet: bool = False
     trusted: tuple[str, ...] = ()
-    origin: Mapping[str, str] = field(default_factory=lambda: {k: "default" for k in DEFAULTS})
+    origin: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(DEFAULTS, "default"))
 
     def layered(self, values: Mapping[str, Any], source: str) -> Config:
         """A new Config with ``values`` (already validated) on top."""
         merged = {k: getattr(self, k) for k in DEFAULTS}
         merged.update(values)
         origin = dict(self.origin)
-        origin.update({k: source for k in values})
+        origin.update(dict.fromkeys(values, source))
         return Config(**merged, origin=origin)
 
     def with_environment(self, environ: Mapping[str, str]) -> Config:
@@ -120,14 +121,15 @@ def _line_of(text: str, key: str, section: str | None) -> int | None:
 
 
 def _loads(text: str, path: str) -> dict[str, Any]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python < 3.11
+    else:  # pragma: no cover - Python < 3.11
         import tomli as tomllib
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return data
 
 
 def _read(path: str) -> str | None:
@@ -176,9 +178,15 @@ def project_layer(pyproject: str, text: str | None = None) -> dict[str, Any]:
     return _table_layer(table, pyproject, text, "tool.safepip", user=False)
 
 
+def _fixed(where: str) -> Callable[[str], str]:
+    """A location for error messages that does not depend on the key."""
+    return lambda _key: where
+
+
 def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
     """Values from ``SAFEPIP_<KEY>`` variables (``SAFEPIP_PYTHON`` is read by the interpreter
-    finder, which gives it precedence over an active venv)."""
+    finder, which gives it precedence over an active venv).
+    """
     values: dict[str, Any] = {}
     for key in ("policy", "venv", "outside", "apps", "quiet"):
         variable = f"SAFEPIP_{key.upper()}"
@@ -190,7 +198,7 @@ def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
                 raise ConfigError(f"{variable}={raw!r} is not allowed; use 1 or 0")
             values[key] = _BOOL_WORDS[raw.strip().lower()]
         elif raw or key in CHOICES:
-            values[key] = _validate(key, raw, lambda k, v=variable: v)
+            values[key] = _validate(key, raw, _fixed(variable))
     return values
 
 
@@ -223,5 +231,5 @@ def split_flags(argv: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
                 raise ConfigError(f"{arg}: use {FLAG_PREFIX}quiet or {FLAG_PREFIX}quiet=0")
             values[key] = _BOOL_WORDS[raw.lower()]
         else:
-            values[key] = _validate(key, raw, lambda k, a=arg: a)
+            values[key] = _validate(key, raw, _fixed(arg))
     return rest, values

@@ -32,12 +32,14 @@ class Context:
     pip_settings: Mapping[str, Setting] = field(default_factory=dict)
 
     def plan(self) -> Plan:
+        """Decide where this call goes (see :func:`safepip.decide.plan`)."""
         return plan(self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd)
 
 
 def venv_of(python: str) -> str | None:
     """The virtual environment an interpreter path belongs to, by CPython's own rule:
-    ``pyvenv.cfg`` in the executable's directory or its parent."""
+    ``pyvenv.cfg`` in the executable's directory or its parent.
+    """
     bindir = os.path.dirname(python)
     for candidate in (bindir, os.path.dirname(bindir)):
         if os.path.isfile(os.path.join(candidate, "pyvenv.cfg")):

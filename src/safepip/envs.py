@@ -97,7 +97,8 @@ def lock_path(env_dir: str, environ: Mapping[str, str]) -> str:
 
 class EnvLock:
     """An exclusive, cross-process lock on one environment (filelock), held until released
-    or until the process that exec'd with it exits."""
+    or until the process that exec'd with it exits.
+    """
 
     def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], None]) -> None:
         import filelock
@@ -112,6 +113,7 @@ class EnvLock:
         self._say = say
 
     def acquire(self) -> None:
+        """Take the lock, saying once on stderr who holds it if we have to wait."""
         import filelock
 
         try:
@@ -135,6 +137,7 @@ class EnvLock:
             return "another process"
 
     def release(self) -> None:
+        """Let go of the lock."""
         self._lock.release()
 
     def keep_through_exec(self) -> None:

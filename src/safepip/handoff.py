@@ -42,7 +42,7 @@ def run(argv: Sequence[str], env: Mapping[str, str], *, replace: bool = True) ->
     sys.stderr.flush()
     if replace and os.name == "posix":
         try:
-            os.execve(argv[0], list(argv), dict(env))
+            os.execve(argv[0], list(argv), dict(env))  # noqa: S606 - becoming pip is the point
         except OSError as exc:
             from .errors import InterpreterError
 

@@ -56,6 +56,7 @@ class Interp:
 
     @property
     def version_str(self) -> str:
+        """The version as ``3.11.2``."""
         return ".".join(map(str, self.version))
 
 

@@ -166,7 +166,8 @@ def _parse(
 
 def scan(argv: Sequence[str]) -> PipCall:
     """Scan pip's argv the way pip's own parser reads it. Never raises: a problem pip would
-    report ends up in ``error`` (and the call is passed to pip, which reports it)."""
+    report ends up in ``error`` (and the call is passed to pip, which reports it).
+    """
     args = tuple(argv)
     tokens = list(enumerate(args))
     try:

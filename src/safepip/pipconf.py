@@ -66,7 +66,8 @@ def config_files(environ: Mapping[str, str], prefix: str, isolated: bool) -> lis
 
 def settings(environ: Mapping[str, str], prefix: str, isolated: bool) -> dict[str, Setting]:
     """The KEYS that pip's files and variables set, with their source. Unreadable files are
-    skipped (pip then fails with its own message)."""
+    skipped (pip then fails with its own message).
+    """
     found: dict[str, Setting] = {}
     paths = [p for p in config_files(environ, prefix, isolated) if os.path.isfile(p)]
     if paths:

@@ -50,7 +50,8 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, 
 
 def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[str], EnvLock | None, Ready | None]:
     """Create or check the environment the plan needs; return pip's command line and the
-    lock to keep through the hand-over."""
+    lock to keep through the hand-over.
+    """
     if plan.kind == REFUSE:
         raise NoTargetError(plan.reason)
     if plan.env_dir is None:
@@ -81,7 +82,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     argv, lock, ready = prepare(ctx, plan, environ)
     notice(ctx, plan, ready, environ)
     env = child_environ(environ, plan.env_changes, redirected=plan.kind != PASSTHROUGH)
-    wants_help = ctx.call.command is None and ctx.call.has("--help") or (
+    wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
         ctx.call.command == "help" and not ctx.call.positionals
     )
     if wants_help:

@@ -31,6 +31,7 @@ class Project:
 
     @property
     def pyproject(self) -> str:
+        """The project's pyproject.toml (which may not exist)."""
         return os.path.join(self.root, "pyproject.toml")
 
 
@@ -92,7 +93,7 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
         if why:
             return Project(current, why)
         parent = os.path.dirname(current)
-        if current == home or parent == current:
+        if current in (home, parent):
             return None
         try:
             st = os.stat(parent)
