@@ -154,3 +154,37 @@ def test_debian_without_pip_in_target_uses_the_project_env(project: Path, tmp_pa
     assert (dest / "lib_z-1.0-py3-none-any.whl").is_file()
     assert not (project / ".venv").exists()
     assert os.listdir(dest) == ["lib_z-1.0-py3-none-any.whl"]
+
+
+def test_dotvenv_that_is_a_file_is_a_clear_error(project: Path, wheelhouse: Path) -> None:
+    (project / ".venv").write_text("not a venv")
+    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+    assert done.returncode == 73
+    assert done.stderr.count("\n") == 1
+    assert "is a file, not a virtual environment" in done.stderr
+    assert (project / ".venv").read_text() == "not a venv"
+
+
+def test_bad_tool_safepip_value_is_a_config_error(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname="p"\nversion="0"\n\n[tool.safepip]\npolicy = "sometimes"\n')
+    done = run_safepip("install", "x", cwd=project)
+    assert done.returncode == 78
+    assert "pyproject.toml, line 6: policy = 'sometimes' is not allowed" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (project / ".venv").exists()
+
+
+def test_no_interpreter_on_path(project: Path) -> None:
+    done = run_safepip("install", "x", cwd=project, env=safepip_env(PATH=str(project)))
+    assert done.returncode == 69
+    assert "no python3 or python on PATH" in done.stderr
+
+
+def test_a_non_venv_directory_with_files_is_never_touched(project: Path, wheelhouse: Path) -> None:
+    (project / ".venv").mkdir()
+    (project / ".venv" / "notes.txt").write_text("mine")
+    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+    assert done.returncode == 73
+    assert "is not a virtual environment" in done.stderr
+    assert (project / ".venv" / "notes.txt").read_text() == "mine"
+
