@@ -100,16 +100,18 @@ def locate(ctx: Context, plan: Plan) -> Target:
 
 def ensure_target(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Target:
     """Where ``plan`` would install, created or repaired first if needed, exactly as
-    ``safepip install`` would (same code, same lock). The lock is not kept: a command run
-    in the environment does not stop others from installing into it, but it does wait
-    for an install that is under way to finish."""
+    ``safepip install`` would (same code; creation under the same lock). A whole
+    environment is used without the lock: commands run in parallel (``make -j``) must not
+    queue behind each other, and ordering them after an install is the Makefile's job."""
+    import dataclasses
+
     from ..pipflow import notice, prepare
 
     target = locate(ctx, plan)
-    if target.exists and target.problem is None and not plan.lock:
+    if target.exists and target.problem is None:
         return target
-    _, lock, ready = prepare(ctx, plan, environ)
-    if lock is not None:
+    _, lock, ready = prepare(ctx, dataclasses.replace(plan, lock=False), environ)
+    if lock is not None:  # pragma: no cover - no lock is asked for
         lock.release()
     if ready is None:
         return target
