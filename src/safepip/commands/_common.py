@@ -7,16 +7,16 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ..errors import NoTargetError, UsageError
+from safepip.errors import NoTargetError, UsageError
 
 if TYPE_CHECKING:
     import argparse
 
-    from ..context import Context
-    from ..decide import Plan
+    from safepip.context import Context
+    from safepip.decide import Plan
 
 
-class _Done(Exception):
+class _DoneError(Exception):
     """argparse asked to stop (``--help``): carries the exit code back to the verb."""
 
     def __init__(self, code: int) -> None:
@@ -35,7 +35,7 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
         def exit(self, status: int = 0, message: str | None = None) -> Any:
             if message:
                 self._print_message(message)
-            raise _Done(status)
+            raise _DoneError(status)
 
     return _Parser(prog=prog, description=description)
 
@@ -44,15 +44,17 @@ def parse(parser: argparse.ArgumentParser, args: Sequence[str]) -> argparse.Name
     """Parse ``args``; an int is the exit code to return at once (after ``--help``)."""
     try:
         return parser.parse_args(list(args))
-    except _Done as done:
+    except _DoneError as done:
         return done.code
 
 
-def install_context(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | None, *, full: bool = False) -> Context:
+def install_context(
+    environ: Mapping[str, str], flags: Mapping[str, Any], python: str | None, *, full: bool = False
+) -> Context:
     """The facts for a plain ``pip install`` (optionally ``--python PYTHON``): where safepip
     would install is where ``run`` and ``which`` point."""
-    from ..context import gather
-    from ..pipargs import scan
+    from safepip.context import gather
+    from safepip.pipargs import scan
 
     argv = ["--python", python, "install"] if python else ["install"]
     return gather(scan(argv), environ, flags, full=full)
@@ -77,10 +79,10 @@ class Target:
 
 def locate(ctx: Context, plan: Plan) -> Target:
     """Where ``plan`` would install, without creating anything. A refusal raises its error."""
-    from ..decide import PASSTHROUGH, REFUSE
-    from ..envs import problem
-    from ..interpreter import bin_python
-    from ..project import is_venv_dir
+    from safepip.decide import PASSTHROUGH, REFUSE
+    from safepip.envs import problem
+    from safepip.interpreter import bin_python
+    from safepip.project import is_venv_dir
 
     if plan.kind == REFUSE:
         raise NoTargetError(plan.reason)
@@ -88,12 +90,18 @@ def locate(ctx: Context, plan: Plan) -> Target:
         python = bin_python(plan.env_dir)
         exists = is_venv_dir(plan.env_dir)
         return Target(
-            plan.env_dir, python, os.path.dirname(python), venv=True, exists=exists,
+            plan.env_dir,
+            python,
+            os.path.dirname(python),
+            venv=True,
+            exists=exists,
             problem=problem(plan.env_dir) if exists else None,
         )
     interp = ctx.interp
     return Target(
-        interp.prefix, interp.path, interp.scripts or os.path.dirname(interp.path),
+        interp.prefix,
+        interp.path,
+        interp.scripts or os.path.dirname(interp.path),
         venv=interp.in_venv,
     )
 
@@ -105,7 +113,7 @@ def ensure_target(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Targe
     queue behind each other, and ordering them after an install is the Makefile's job."""
     import dataclasses
 
-    from ..pipflow import notice, prepare
+    from safepip.pipflow import notice, prepare
 
     target = locate(ctx, plan)
     if target.exists and target.problem is None:
@@ -122,6 +130,6 @@ def ensure_target(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Targe
 
 def split_verb_flags(args: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
     """``--safepip-KEY=VALUE`` flags anywhere in a verb's own arguments (up to ``--``)."""
-    from ..config import split_flags
+    from safepip.config import split_flags
 
     return split_flags(args)

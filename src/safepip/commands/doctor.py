@@ -22,7 +22,10 @@ def _python_runs(python: str) -> bool:
 
     try:
         done = subprocess.run(
-            [python, "-I", "-c", "import sys"], capture_output=True, timeout=60, check=False,
+            [python, "-I", "-c", "import sys"],
+            capture_output=True,
+            timeout=60,
+            check=False,
             cwd=os.path.abspath(os.sep),
         )
     except (OSError, subprocess.SubprocessError):
@@ -31,10 +34,10 @@ def _python_runs(python: str) -> bool:
 
 
 def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
-    from ..decide import PASSTHROUGH, REFUSE
-    from ..envs import has_pip, problem, state
-    from ..interpreter import bin_python
-    from ..project import is_venv_dir
+    from safepip.decide import PASSTHROUGH, REFUSE
+    from safepip.envs import has_pip, problem, state
+    from safepip.interpreter import bin_python
+    from safepip.project import is_venv_dir
 
     data: dict[str, Any] = {
         "decision": plan.kind,
@@ -72,9 +75,7 @@ def _pipx(environ: Mapping[str, str]) -> dict[str, Any]:
     home = environ.get("HOME") or os.path.expanduser("~")
     # pipx's own default on POSIX; PIPX_BIN_DIR overrides it.
     bin_dir = environ.get("PIPX_BIN_DIR") or os.path.join(home, ".local", "bin")
-    on_path = any(
-        os.path.realpath(e) == os.path.realpath(bin_dir) for e in path_var.split(os.pathsep) if e
-    )
+    on_path = any(os.path.realpath(e) == os.path.realpath(bin_dir) for e in path_var.split(os.pathsep) if e)
     return {"path": shutil.which("pipx", path=path_var), "bin_dir": bin_dir, "bin_dir_on_path": on_path}
 
 
@@ -82,7 +83,9 @@ def _problems(data: dict[str, Any]) -> list[str]:
     found = []
     managed = data["managed"]
     if managed["problem"]:
-        found.append(f"the marker {managed['marker']} cannot be read ({managed['problem']}); pip still treats it as managed")
+        found.append(
+            f"the marker {managed['marker']} cannot be read ({managed['problem']}); pip still treats it as managed"
+        )
     env = data["environment"]
     if env["decision"] == "refuse":
         found.append(env["message"])
@@ -93,15 +96,17 @@ def _problems(data: dict[str, Any]) -> list[str]:
     if env["exists"] and env["pip"] is False and env["decision"] != "passthrough":
         found.append(f"{env['path']} has no pip (safepip drives it with its own pip)")
     if data["pipx"]["path"] and not data["pipx"]["bin_dir_on_path"]:
-        found.append(f"pipx's bin directory {data['pipx']['bin_dir']} is not on PATH: apps it installs will not be found")
+        found.append(
+            f"pipx's bin directory {data['pipx']['bin_dir']} is not on PATH: apps it installs will not be found"
+        )
     return found
 
 
 def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | None) -> dict[str, Any]:
     """The whole report as a JSON-able dict (the documented schema)."""
-    from .. import __version__
-    from ..config import DEFAULTS
-    from ..paths import user_config_file
+    from safepip import __version__
+    from safepip.config import DEFAULTS
+    from safepip.paths import user_config_file
     from ._common import install_context
 
     ctx = install_context(environ, flags, python, full=True)
@@ -126,7 +131,10 @@ def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | N
             "conda": interp.conda,
             "pip": interp.has_pip,
         },
-        "active": {"VIRTUAL_ENV": environ.get("VIRTUAL_ENV") or None, "CONDA_PREFIX": environ.get("CONDA_PREFIX") or None},
+        "active": {
+            "VIRTUAL_ENV": environ.get("VIRTUAL_ENV") or None,
+            "CONDA_PREFIX": environ.get("CONDA_PREFIX") or None,
+        },
         "managed": {
             "managed": interp.managed,
             "marker": interp.marker,
@@ -147,7 +155,13 @@ def _text(data: dict[str, Any]) -> str:
     interp, managed, env = data["interpreter"], data["managed"], data["environment"]
     out = [f"safepip {data['safepip']['version']} (running on {data['safepip']['python']})", ""]
     out.append(f"interpreter  {interp['path']} (Python {interp['version']}, chosen by {interp['how']})")
-    kind = "a virtual environment" if interp["in_venv"] else "a conda environment" if interp["conda"] else "not a virtual environment"
+    kind = (
+        "a virtual environment"
+        if interp["in_venv"]
+        else "a conda environment"
+        if interp["conda"]
+        else "not a virtual environment"
+    )
     out.append(f"             {kind}; prefix {interp['prefix']}; pip {'present' if interp['pip'] else 'absent'}")
     for name, value in data["active"].items():
         if value:
@@ -159,7 +173,9 @@ def _text(data: dict[str, Any]) -> str:
     else:
         out.append("managed      no")
     project = data["project"]
-    out.append(f"project      {project['root']} ({project['why']})" if project else "project      none (not inside a project)")
+    out.append(
+        f"project      {project['root']} ({project['why']})" if project else "project      none (not inside a project)"
+    )
     out.append(f"decision     {env['decision']}: {env['why']}")
     if env["path"]:
         if env["exists"]:
@@ -174,7 +190,9 @@ def _text(data: dict[str, Any]) -> str:
             out.append(f"environment  {env['path']} (does not exist yet; created on first install or run)")
     pipx = data["pipx"]
     where = pipx["path"] or "not found"
-    out.append(f"pipx         {where}; bin directory {pipx['bin_dir']} {'on' if pipx['bin_dir_on_path'] else 'NOT on'} PATH")
+    out.append(
+        f"pipx         {where}; bin directory {pipx['bin_dir']} {'on' if pipx['bin_dir_on_path'] else 'NOT on'} PATH"
+    )
     cfg = data["config"]
     out.append(f"config file  {cfg['file']}{'' if cfg['file_exists'] else ' (none)'}")
     for key, item in cfg["values"].items():
@@ -192,7 +210,9 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     from ._common import parse, parser, split_verb_flags
 
     rest, flags = split_verb_flags(args)
-    p = parser("safepip doctor", "Show what safepip sees and would decide here, and every configuration value's origin.")
+    p = parser(
+        "safepip doctor", "Show what safepip sees and would decide here, and every configuration value's origin."
+    )
     p.add_argument("--json", action="store_true", help="print a JSON object (schema in docs/commands.md)")
     p.add_argument("--python", metavar="PYTHON", help="the target interpreter, as pip's own --python")
     ns = parse(p, rest)

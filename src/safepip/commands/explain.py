@@ -12,7 +12,7 @@ import shlex
 import sys
 from typing import Any, Mapping
 
-from ..errors import EX_UNAVAILABLE
+from safepip.errors import EX_UNAVAILABLE
 
 SCHEMA_VERSION = 1
 
@@ -25,13 +25,13 @@ without doing it. --json prints a JSON object (schema in docs/commands.md).
 
 def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]) -> dict[str, Any]:
     """The decision for pip's ``args`` as a JSON-able dict (the documented schema)."""
-    from ..context import gather
-    from ..decide import PASSTHROUGH, REFUSE
-    from ..envs import has_pip
-    from ..interpreter import bin_python
-    from ..pipargs import scan
-    from ..pipflow import pip_command
-    from ..project import is_venv_dir
+    from safepip.context import gather
+    from safepip.decide import PASSTHROUGH, REFUSE
+    from safepip.envs import has_pip
+    from safepip.interpreter import bin_python
+    from safepip.pipargs import scan
+    from safepip.pipflow import pip_command
+    from safepip.project import is_venv_dir
 
     ctx = gather(scan(args), environ, flags)
     plan = ctx.plan()
@@ -99,7 +99,7 @@ def _text(data: dict[str, Any]) -> str:
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the decision for the pip command line in ``args``."""
-    from ..config import split_flags
+    from safepip.config import split_flags
 
     as_json = False
     while args and args[0] in ("--json", "-h", "--help"):

@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any, Mapping, Sequence
 
-from ..errors import SafepipError, UsageError
+from safepip.errors import SafepipError, UsageError
 
 USAGE = """usage: safepip run [--python PYTHON] [--safepip-KEY=VALUE ...] [--] COMMAND [ARGS...]
 
@@ -32,7 +32,7 @@ EX_NOEXEC = 126
 
 def _options(args: Sequence[str]) -> tuple[str | None, dict[str, Any], list[str]] | None:
     """Split run's own leading options from the command; None means ``--help``."""
-    from ..config import FLAG_PREFIX, split_flags
+    from safepip.config import FLAG_PREFIX, split_flags
 
     python: str | None = None
     own: list[str] = []

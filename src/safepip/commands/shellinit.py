@@ -14,7 +14,7 @@ import shlex
 import sys
 from typing import Mapping
 
-from ..errors import UsageError
+from safepip.errors import UsageError
 
 SHELLS = ("bash", "zsh", "fish")
 

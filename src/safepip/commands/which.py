@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Mapping
 
-from ..errors import NoTargetError
+from safepip.errors import NoTargetError
 
 WHAT = ("python", "pip", "env", "bin")
 
@@ -62,7 +62,4 @@ def _pip(bin_dir: str) -> str:
         candidate = os.path.join(bin_dir, name + (".exe" if os.name == "nt" else ""))
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
-    raise NoTargetError(
-        f"no pip in {bin_dir}; use safepip (it drives environments without pip) or "
-        "python -m pip"
-    )
+    raise NoTargetError(f"no pip in {bin_dir}; use safepip (it drives environments without pip) or python -m pip")
