@@ -10,7 +10,11 @@ from typing import Any
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "commands.md"
 _TYPES = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
 }
 
 

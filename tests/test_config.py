@@ -33,7 +33,9 @@ def test_defaults_come_from_the_default_layer() -> None:
 
 def test_layers_in_order_each_value_with_its_origin(hermetic: dict[str, str], project: Path) -> None:
     user = _user_file(hermetic, 'policy = "always"\nvenv = "user-env-dir"\napps = "user-env"\nquiet = true\n')
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\n\n[tool.safepip]\nvenv = "proj-env"\noutside = "cwd"\n')
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "p"\n\n[tool.safepip]\nvenv = "proj-env"\noutside = "cwd"\n'
+    )
     environ = {**os.environ, "SAFEPIP_OUTSIDE": "refuse", "SAFEPIP_POLICY": "never"}
     config, found = load_config(environ, {"policy": "auto"}, str(project / "src"))
     assert found is not None and found.root == str(project)
@@ -46,7 +48,9 @@ def test_layers_in_order_each_value_with_its_origin(hermetic: dict[str, str], pr
 
 
 def test_flags_are_taken_out_of_argv_up_to_double_dash() -> None:
-    rest, flags = cfg.split_flags(["install", "--safepip-policy=never", "x", "--safepip-quiet", "--", "--safepip-venv=v"])
+    rest, flags = cfg.split_flags(
+        ["install", "--safepip-policy=never", "x", "--safepip-quiet", "--", "--safepip-venv=v"]
+    )
     assert rest == ["install", "x", "--", "--safepip-venv=v"]
     assert flags == {"policy": "never", "quiet": True}
 
@@ -118,7 +122,9 @@ def test_pyproject_without_the_table_is_not_parsed(project: Path) -> None:
     assert cfg.project_layer(str(project / "pyproject.toml")) == {}
 
 
-def test_a_bad_file_is_one_line_exit_78_in_process(hermetic: dict[str, str], project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_file_is_one_line_exit_78_in_process(
+    hermetic: dict[str, str], project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _user_file(hermetic, "quiet = yes\n")
     monkeypatch.chdir(project)
     assert main(["doctor"]) == 78
@@ -133,7 +139,7 @@ def test_a_bad_project_table_stops_install_before_anything_happens(project: Path
     done = run_safepip("install", "lib-a", cwd=project, env=safepip_env())
     assert done.returncode == 78
     assert done.stderr == (
-        f'safepip: error: {project / "pyproject.toml"}, line 4: policy = \'sometimes\' is not allowed; '
+        f"safepip: error: {project / 'pyproject.toml'}, line 4: policy = 'sometimes' is not allowed; "
         'use "auto" | "always" | "never"\n'
     )
     assert done.stdout == ""

@@ -62,8 +62,9 @@ def test_error_through_the_console_script_is_uncoloured_off_a_tty(tmp_path: Path
 def _on_a_tty(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     """Run safepip with stderr on a pseudo-terminal; return what it wrote there."""
     main, sub = pty.openpty()
-    with subprocess.Popen([SAFEPIP, *args], cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.DEVNULL, stderr=sub) as proc:
+    with subprocess.Popen(
+        [SAFEPIP, *args], cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sub
+    ) as proc:
         os.close(sub)
         chunks = []
         while True:

@@ -73,7 +73,13 @@ def test_env_health(project: Path) -> None:
     assert run_safepip("which", "--create", cwd=project).returncode == 0
     env = _doctor(project)["environment"]
     assert isinstance(env, dict)
-    assert (env["exists"], env["python_runs"], env["pip"], env["state"], env["problem"]) == (True, True, True, "complete", None)
+    assert (env["exists"], env["python_runs"], env["pip"], env["state"], env["problem"]) == (
+        True,
+        True,
+        True,
+        "complete",
+        None,
+    )
     (project / ".venv" / ".safepip.json").write_text('{"state": "creating"}')
     data = _doctor(project)
     assert data["environment"]["problem"] == "its creation was interrupted"  # type: ignore[index]

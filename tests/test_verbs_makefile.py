@@ -20,7 +20,9 @@ pytestmark = [needs_managed, pytest.mark.slow]
 def _make(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     if shutil.which("make") is None:
         pytest.skip("make is not installed (apt-get install make)")
-    return subprocess.run(["make", *args], cwd=cwd, env=safepip_env(), capture_output=True, text=True, check=False, timeout=600)
+    return subprocess.run(
+        ["make", *args], cwd=cwd, env=safepip_env(), capture_output=True, text=True, check=False, timeout=600
+    )
 
 
 def test_example_makefile_in_parallel(tmp_path: Path) -> None:

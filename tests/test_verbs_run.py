@@ -19,7 +19,9 @@ SHOW = "import sys, os, json; print(json.dumps([sys.prefix, os.environ.get('VIRT
 
 def test_own_options_stop_at_the_command() -> None:
     assert _options(["--python", "/p", "--safepip-quiet", "pytest", "--python", "x"]) == (
-        "/p", {"quiet": True}, ["pytest", "--python", "x"]
+        "/p",
+        {"quiet": True},
+        ["pytest", "--python", "x"],
     )
     assert _options(["--", "-x", "--safepip-venv=v"]) == (None, {}, ["-x", "--safepip-venv=v"])
     assert _options(["-h"]) is None
@@ -40,8 +42,6 @@ def test_no_command_is_a_usage_error(tmp_path: Path) -> None:
     done = run_safepip("run", cwd=tmp_path)
     assert done.returncode == 64
     assert done.stderr == "safepip: error: safepip run: no command given; e.g. safepip run python -m pytest\n"
-
-
 
 
 @needs_managed
@@ -73,7 +73,10 @@ def test_exit_code_and_scripts_of_the_env(project: Path, wheelhouse: Path) -> No
     assert failed.stderr == ""
     missing = run_safepip("run", "no-such-command", cwd=project)
     assert missing.returncode == 127
-    assert missing.stderr == f"safepip: error: no-such-command: command not found (looked in {project / '.venv' / 'bin'} and on PATH)\n"
+    assert (
+        missing.stderr
+        == f"safepip: error: no-such-command: command not found (looked in {project / '.venv' / 'bin'} and on PATH)\n"
+    )
 
 
 @needs_managed
@@ -81,8 +84,9 @@ def test_exit_code_and_scripts_of_the_env(project: Path, wheelhouse: Path) -> No
 def test_run_is_exec_signals_reach_the_command(project: Path) -> None:
     assert run_safepip("run", "true", cwd=project).returncode == 0  # create first
     code = "import time, sys; print('ready', flush=True); time.sleep(60)"
-    with subprocess.Popen([SAFEPIP, "run", "python", "-c", code], cwd=project, env=safepip_env(),
-                          stdout=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [SAFEPIP, "run", "python", "-c", code], cwd=project, env=safepip_env(), stdout=subprocess.PIPE, text=True
+    ) as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline() == "ready\n"
         # exec: the process safepip started as *is* the command now
@@ -130,8 +134,14 @@ def test_policy_never_runs_with_the_system_python(project: Path) -> None:
 @pytest.mark.slow
 def test_parallel_runs_create_one_env(project: Path) -> None:
     procs = [
-        subprocess.Popen([SAFEPIP, "run", "python", "-c", "import sys; print(sys.prefix)"], cwd=project,
-                         env=safepip_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [SAFEPIP, "run", "python", "-c", "import sys; print(sys.prefix)"],
+            cwd=project,
+            env=safepip_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(6)
     ]
     results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
@@ -141,3 +151,14 @@ def test_parallel_runs_create_one_env(project: Path) -> None:
     assert all(code == 0 for code, _, _ in results), results
     assert {out for _, out, _ in results} == {f"{project / '.venv'}\n"}
     assert sum("(created)" in err for _, _, err in results) == 1
+
+
+@needs_managed
+@pytest.mark.slow
+def test_python_option_names_the_target(tmp_path: Path, project: Path) -> None:
+    other = tmp_path / "other"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(other)], check=True)
+    done = run_safepip("run", "--python", str(other), "python", "-c", SHOW, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[:2] == [str(other), str(other)]
+    assert not (project / ".venv").exists()

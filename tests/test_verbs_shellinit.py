@@ -29,7 +29,15 @@ def _shell(name: str) -> str:
 
 def _run(shell: str, body: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     script = SCRIPTS[shell].format(safepip=SAFEPIP, body=body)
-    return subprocess.run([_shell(shell), "-c", script], cwd=cwd, env=safepip_env(), capture_output=True, text=True, check=False, timeout=300)
+    return subprocess.run(
+        [_shell(shell), "-c", script],
+        cwd=cwd,
+        env=safepip_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
@@ -86,8 +94,14 @@ def test_quoted_path_really_runs(shell: str, tmp_path: Path) -> None:
     script = tmp_path / "init.sh"
     script.write_text(printed.stdout)
     loader = f"source {script}" if shell == "fish" else f". '{script}'"
-    done = subprocess.run([_shell(shell), "-c", f"{loader}; pip --version"], cwd=tmp_path, env=safepip_env(),
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [_shell(shell), "-c", f"{loader}; pip --version"],
+        cwd=tmp_path,
+        env=safepip_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("safepip ")
 

@@ -91,5 +91,7 @@ def test_in_a_makefile_shell_call(project: Path) -> None:
     from helpers import SAFEPIP
 
     (project / "Makefile").write_text(f"PY := $(shell {SAFEPIP} which python)\nshow:\n\t@echo $(PY)\n")
-    done = subprocess.run(["make", "-s", "show"], cwd=project, env=safepip_env(), capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["make", "-s", "show"], cwd=project, env=safepip_env(), capture_output=True, text=True, check=False
+    )
     assert done.stdout == f"{project / '.venv' / 'bin' / 'python'}\n"

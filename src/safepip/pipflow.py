@@ -21,6 +21,10 @@ safepip:
   project's virtual environment (created as .venv at the project root if needed).
   Everything else goes to pip unchanged. One line on stderr says where and why.
 
+  Its own commands: safepip run CMD (run CMD in that environment), safepip which
+  [python|pip|env|bin], safepip doctor, safepip explain PIP-ARGS, safepip
+  shell-init bash|zsh|fish. Each takes --help.
+
   Environment: SAFEPIP_PYTHON, SAFEPIP_POLICY, SAFEPIP_VENV, SAFEPIP_OUTSIDE,
   SAFEPIP_APPS, SAFEPIP_QUIET, SAFEPIP_DEBUG. Flags: --safepip-policy=auto|always|never,
   --safepip-venv=PATH, --safepip-outside=..., --safepip-quiet. Exit codes 64-78 are
