@@ -69,3 +69,33 @@ def make_wheel(
         for member, data in files.items():
             archive.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), data)
     return path
+
+
+def wheel_from_installed(directory: Path, name: str) -> Path:
+    """Repack an installed pure-Python distribution (of the test's own interpreter) into a
+    wheel, so that an offline test can install a real package (e.g. ``packaging``)."""
+    import importlib.metadata
+
+    dist = importlib.metadata.distribution(name)
+    directory.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+    info = None
+    for entry in dist.files or ():
+        member = str(entry).replace("\\", "/")
+        if member.startswith("..") or "__pycache__" in member or member.endswith(".pyc"):
+            continue
+        top = member.split("/", 1)[0]
+        if top.endswith(".dist-info"):
+            info = top
+            if member.rsplit("/", 1)[-1] in ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json"):
+                continue
+        files[member] = Path(dist.locate_file(entry)).read_bytes()
+    assert info is not None, f"{name} has no dist-info"
+    record = [_record_line(n, d) for n, d in files.items()] + [f"{info}/RECORD,,"]
+    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    version = dist.version
+    path = directory / f"{info[: -len('.dist-info')].rsplit('-', 1)[0]}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in files.items():
+            archive.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), data)
+    return path

@@ -14,7 +14,13 @@ from . import ui
 from .errors import EX_SOFTWARE, SafepipError
 
 #: safepip's own verbs, none of them a pip command: name -> "module:function".
-VERBS: dict[str, str] = {}
+VERBS: dict[str, str] = {
+    "run": "commands.run:main",
+    "which": "commands.which:main",
+    "doctor": "commands.doctor:main",
+    "explain": "commands.explain:main",
+    "shell-init": "commands.shellinit:main",
+}
 
 
 def _verb(name: str) -> Callable[[list[str], Mapping[str, str]], int] | None:

@@ -87,8 +87,12 @@ class Config:
 
 def _validate(key: str, value: Any, where: Callable[[str], str]) -> Any:
     if key not in DEFAULTS:
+        import difflib
+
         known = ", ".join(sorted(DEFAULTS))
-        raise ConfigError(f"{where(key)}: unknown key {key!r}; known keys: {known}")
+        close = difflib.get_close_matches(key, DEFAULTS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"{where(key)}: unknown key {key!r}{hint}; known keys: {known}")
     if key in CHOICES:
         if not isinstance(value, str) or value not in CHOICES[key]:
             raise ConfigError(f"{where(key)}: {key} = {value!r} is not allowed; use {describe(key)}")
@@ -128,7 +132,16 @@ def _loads(text: str, path: str) -> dict[str, Any]:
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        # tomllib puts the position at the end of its message: lead with it, like every
+        # other configuration error ("FILE, line N: ...").
+        message = str(exc)
+        found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+        if found:
+            detail = message[: found.start()]
+            raise ConfigError(
+                f"{path}, line {found.group(1)}, column {found.group(2)}: not valid TOML: {detail}"
+            ) from None
+        raise ConfigError(f"{path}: not valid TOML: {message}") from None
     return data
 
 

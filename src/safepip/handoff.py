@@ -36,24 +36,27 @@ def child_environ(environ: Mapping[str, str], changes: Mapping[str, str | None],
     return env
 
 
-def run(argv: Sequence[str], env: Mapping[str, str], *, replace: bool = True) -> int:
-    """Run ``argv``. With ``replace`` on POSIX this never returns: the process becomes pip."""
+def run(argv: Sequence[str], env: Mapping[str, str], *, replace: bool = True, failure_code: int | None = None) -> int:
+    """Run ``argv``. With ``replace`` on POSIX this never returns: the process becomes it.
+
+    A program that cannot be started raises :class:`SafepipError` with ``failure_code``
+    (default: unavailable, 69).
+    """
+    from .errors import EX_UNAVAILABLE, SafepipError
+
+    code = EX_UNAVAILABLE if failure_code is None else failure_code
     sys.stdout.flush()
     sys.stderr.flush()
     if replace and os.name == "posix":
         try:
-            os.execve(argv[0], list(argv), dict(env))  # noqa: S606 - becoming pip is the point
+            os.execve(argv[0], list(argv), dict(env))  # noqa: S606 - becoming the program is the point
         except OSError as exc:
-            from .errors import InterpreterError
-
-            raise InterpreterError(f"cannot run {argv[0]}: {exc.strerror}") from None
+            raise SafepipError(f"cannot run {argv[0]}: {exc.strerror}", exit_code=code) from None
     import subprocess
 
     try:
         return subprocess.call(list(argv), env=dict(env))
     except OSError as exc:
-        from .errors import InterpreterError
-
-        raise InterpreterError(f"cannot run {argv[0]}: {exc.strerror}") from None
+        raise SafepipError(f"cannot run {argv[0]}: {exc.strerror}", exit_code=code) from None
     except KeyboardInterrupt:
         return 130

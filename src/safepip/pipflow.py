@@ -21,6 +21,10 @@ safepip:
   project's virtual environment (created as .venv at the project root if needed).
   Everything else goes to pip unchanged. One line on stderr says where and why.
 
+  Its own commands: safepip run CMD (run CMD in that environment), safepip which
+  [python|pip|env|bin], safepip doctor, safepip explain PIP-ARGS, safepip
+  shell-init bash|zsh|fish. Each takes --help.
+
   Environment: SAFEPIP_PYTHON, SAFEPIP_POLICY, SAFEPIP_VENV, SAFEPIP_OUTSIDE,
   SAFEPIP_APPS, SAFEPIP_QUIET, SAFEPIP_DEBUG. Flags: --safepip-policy=auto|always|never,
   --safepip-venv=PATH, --safepip-outside=..., --safepip-quiet. Exit codes 64-78 are
@@ -55,8 +59,7 @@ def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[
     if plan.kind == REFUSE:
         raise NoTargetError(plan.reason)
     if plan.env_dir is None:
-        python = plan.python if plan.python and not plan.own_pip else sys.executable
-        return pip_argv(python, plan.args), None, None
+        return pip_command(plan, None, env_has_pip=False), None, None
     lock = EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ)) if plan.lock else None
     if plan.kind == PROJECT_VENV:
         ready = ensure(plan.env_dir, ctx.interp.path, environ, lambda m: ui.say(m, "notice", environ), lock)
@@ -64,11 +67,21 @@ def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[
         from .interpreter import bin_python
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
-    if not has_pip(ready.env_dir):
+    return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir)), lock, ready
+
+
+def pip_command(plan: Plan, env_python: str | None, *, env_has_pip: bool) -> list[str]:
+    """pip's command line for ``plan``. ``env_python`` is the interpreter of the plan's
+    environment (None when the plan uses none); ``explain`` shows this without running it.
+    """
+    if env_python is None:
+        python = plan.python if plan.python and not plan.own_pip else sys.executable
+        return pip_argv(python, plan.args)
+    if not env_has_pip:
         # An environment made without pip (uv venv, venv --without-pip): drive it with
         # safepip's own pip rather than change what the user made.
-        return pip_argv(sys.executable, ["--python", ready.python, *plan.args]), lock, ready
-    return pip_argv(ready.python, plan.args), lock, ready
+        return pip_argv(sys.executable, ["--python", env_python, *plan.args])
+    return pip_argv(env_python, plan.args)
 
 
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:

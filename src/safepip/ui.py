@@ -1,7 +1,8 @@
 """safepip's own lines on stderr: prefixed ``safepip:``, coloured only where that is wanted.
 
-Colour follows the common conventions: ``NO_COLOR`` (any value) turns it off, ``FORCE_COLOR``
-(any non-empty value) turns it on, otherwise only when stderr is a terminal.
+Colour follows the common conventions: ``NO_COLOR`` (any non-empty value, as no-color.org
+says) turns it off, ``FORCE_COLOR`` (any non-empty value) turns it on, otherwise only when
+stderr is a terminal. ``NO_COLOR`` wins when both are set.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ _STYLES = {"notice": "1;36", "warning": "1;33", "error": "1;31"}
 
 def use_colour(stream: TextIO, environ: Mapping[str, str]) -> bool:
     """Whether to colour output written to ``stream``."""
-    if "NO_COLOR" in environ:
+    if environ.get("NO_COLOR"):
         return False
     if environ.get("FORCE_COLOR"):
         return True

@@ -1,0 +1,7 @@
+"""safepip's own verbs (``run``, ``which``, ``doctor``, ``explain``, ``shell-init``), one module each.
+
+Each exposes ``main(args, environ) -> int`` and is registered in :data:`safepip.cli.VERBS`.
+They gather facts and decide through the same code as the pip flow
+(:func:`safepip.context.gather`, :meth:`safepip.context.Context.plan`,
+:func:`safepip.pipflow.prepare`); none of them decides anything on its own.
+"""

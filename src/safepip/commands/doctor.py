@@ -1,0 +1,224 @@
+"""``safepip doctor [--json]``: everything safepip knows and would decide, in one report.
+
+The target interpreter and how it was chosen; whether it is externally managed, with the
+marker's path and the distribution's own message; venv and conda status; the project root
+and why; the environment safepip would use and its health; pipx; every configuration value
+with the layer it came from. Nothing is created or changed. The JSON form has a
+documented schema (docs/commands.md) with a ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Mapping
+
+SCHEMA_VERSION = 1
+
+
+def _python_runs(python: str) -> bool:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [python, "-I", "-c", "import sys"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+            cwd=os.path.abspath(os.sep),
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
+    from safepip.decide import PASSTHROUGH, REFUSE
+    from safepip.envs import has_pip, problem, state
+    from safepip.interpreter import bin_python
+    from safepip.project import is_venv_dir
+
+    data: dict[str, Any] = {
+        "decision": plan.kind,
+        "why": plan.why,
+        "message": plan.reason if plan.kind == REFUSE else None,
+        "path": None,
+        "exists": False,
+        "python": None,
+        "python_runs": None,
+        "pip": None,
+        "state": None,
+        "problem": None,
+    }
+    if plan.kind == REFUSE:
+        return data
+    if plan.env_dir is not None and plan.kind != PASSTHROUGH:
+        env_dir, python = plan.env_dir, bin_python(plan.env_dir)
+        exists = is_venv_dir(env_dir)
+        pip = has_pip(env_dir) if exists else None
+    else:  # pip works on the interpreter's own environment
+        env_dir, python, exists, pip = ctx.interp.prefix, ctx.interp.path, True, ctx.interp.has_pip
+    data.update(path=env_dir, exists=exists, python=python, pip=pip)
+    if exists:
+        data["python_runs"] = _python_runs(python)
+        if env_dir != ctx.interp.prefix or ctx.interp.in_venv:
+            data["state"] = state(env_dir)
+            data["problem"] = problem(env_dir) if is_venv_dir(env_dir) else None
+    return data
+
+
+def _pipx(environ: Mapping[str, str]) -> dict[str, Any]:
+    import shutil
+
+    path_var = environ.get("PATH", os.defpath)
+    home = environ.get("HOME") or os.path.expanduser("~")
+    # pipx's own default on POSIX; PIPX_BIN_DIR overrides it.
+    bin_dir = environ.get("PIPX_BIN_DIR") or os.path.join(home, ".local", "bin")
+    on_path = any(os.path.realpath(e) == os.path.realpath(bin_dir) for e in path_var.split(os.pathsep) if e)
+    return {"path": shutil.which("pipx", path=path_var), "bin_dir": bin_dir, "bin_dir_on_path": on_path}
+
+
+def _problems(data: dict[str, Any]) -> list[str]:
+    found = []
+    managed = data["managed"]
+    if managed["problem"]:
+        found.append(
+            f"the marker {managed['marker']} cannot be read ({managed['problem']}); pip still treats it as managed"
+        )
+    env = data["environment"]
+    if env["decision"] == "refuse":
+        found.append(env["message"])
+    if env["exists"] and env["python_runs"] is False:
+        found.append(f"{env['python']} does not run")
+    if env["problem"]:
+        found.append(f"{env['path']} cannot be used as it is: {env['problem']}")
+    if env["exists"] and env["pip"] is False and env["decision"] != "passthrough":
+        found.append(f"{env['path']} has no pip (safepip drives it with its own pip)")
+    if data["pipx"]["path"] and not data["pipx"]["bin_dir_on_path"]:
+        found.append(
+            f"pipx's bin directory {data['pipx']['bin_dir']} is not on PATH: apps it installs will not be found"
+        )
+    return found
+
+
+def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | None) -> dict[str, Any]:
+    """The whole report as a JSON-able dict (the documented schema)."""
+    from safepip import __version__
+    from safepip.config import DEFAULTS
+    from safepip.paths import user_config_file
+
+    from ._common import install_context
+
+    ctx = install_context(environ, flags, python, full=True)
+    plan = ctx.plan()
+    interp = ctx.interp
+    config_file = user_config_file(environ)
+    values = {}
+    for key in DEFAULTS:
+        value = getattr(ctx.config, key)
+        values[key] = {"value": list(value) if isinstance(value, tuple) else value, "origin": ctx.config.origin[key]}
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "safepip": {"version": __version__, "python": sys.executable},
+        "interpreter": {
+            "path": interp.path,
+            "how": interp.how,
+            "version": interp.version_str,
+            "implementation": interp.implementation,
+            "prefix": interp.prefix,
+            "base_prefix": interp.base_prefix,
+            "in_venv": interp.in_venv,
+            "conda": interp.conda,
+            "pip": interp.has_pip,
+        },
+        "active": {
+            "VIRTUAL_ENV": environ.get("VIRTUAL_ENV") or None,
+            "CONDA_PREFIX": environ.get("CONDA_PREFIX") or None,
+        },
+        "managed": {
+            "managed": interp.managed,
+            "marker": interp.marker,
+            "message": interp.marker_message,
+            "problem": interp.marker_problem,
+            "distributor": interp.distributor,
+        },
+        "project": None if ctx.project is None else {"root": ctx.project.root, "why": ctx.project.why},
+        "environment": _environment(ctx, plan),
+        "pipx": _pipx(environ),
+        "config": {"file": config_file, "file_exists": os.path.isfile(config_file), "values": values},
+    }
+    data["problems"] = _problems(data)
+    return data
+
+
+def _text(data: dict[str, Any]) -> str:
+    interp, managed, env = data["interpreter"], data["managed"], data["environment"]
+    out = [f"safepip {data['safepip']['version']} (running on {data['safepip']['python']})", ""]
+    out.append(f"interpreter  {interp['path']} (Python {interp['version']}, chosen by {interp['how']})")
+    kind = (
+        "a virtual environment"
+        if interp["in_venv"]
+        else "a conda environment"
+        if interp["conda"]
+        else "not a virtual environment"
+    )
+    out.append(f"             {kind}; prefix {interp['prefix']}; pip {'present' if interp['pip'] else 'absent'}")
+    for name, value in data["active"].items():
+        if value:
+            out.append(f"             {name}={value}")
+    if managed["managed"]:
+        who = f" by {managed['distributor']}" if managed["distributor"] else ""
+        out.append(f"managed      yes{who}: {managed['marker']}")
+        out.extend(f"             | {line}" for line in (managed["message"] or "").strip().splitlines())
+    else:
+        out.append("managed      no")
+    project = data["project"]
+    out.append(
+        f"project      {project['root']} ({project['why']})" if project else "project      none (not inside a project)"
+    )
+    out.append(f"decision     {env['decision']}: {env['why']}")
+    if env["path"]:
+        if env["exists"]:
+            health = [
+                "python runs" if env["python_runs"] else "python DOES NOT RUN",
+                "pip present" if env["pip"] else "no pip" if env["pip"] is False else "",
+            ]
+            if env["state"]:
+                health.append(f"safepip-made, {env['state']}")
+            out.append(f"environment  {env['path']} ({', '.join(h for h in health if h)})")
+        else:
+            out.append(f"environment  {env['path']} (does not exist yet; created on first install or run)")
+    pipx = data["pipx"]
+    where = pipx["path"] or "not found"
+    out.append(
+        f"pipx         {where}; bin directory {pipx['bin_dir']} {'on' if pipx['bin_dir_on_path'] else 'NOT on'} PATH"
+    )
+    cfg = data["config"]
+    out.append(f"config file  {cfg['file']}{'' if cfg['file_exists'] else ' (none)'}")
+    for key, item in cfg["values"].items():
+        out.append(f"  {key:<9} {json.dumps(item['value'])}  ({item['origin']})")
+    out.append("")
+    if data["problems"]:
+        out.extend(f"problem: {p}" for p in data["problems"])
+    else:
+        out.append("no problems found")
+    return "\n".join(out) + "\n"
+
+
+def main(args: list[str], environ: Mapping[str, str]) -> int:
+    """Print the report (``--json``: as JSON). Exit 0 even when it lists problems."""
+    from ._common import parse, parser, split_verb_flags
+
+    rest, flags = split_verb_flags(args)
+    p = parser(
+        "safepip doctor", "Show what safepip sees and would decide here, and every configuration value's origin."
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON object (schema in docs/commands.md)")
+    p.add_argument("--python", metavar="PYTHON", help="the target interpreter, as pip's own --python")
+    ns = parse(p, rest)
+    if isinstance(ns, int):
+        return ns
+    data = report(environ, flags, ns.python)
+    sys.stdout.write(json.dumps(data, indent=2) + "\n" if ns.json else _text(data))
+    return 0

@@ -1,0 +1,114 @@
+"""``safepip explain [--json] <pip args>``: the decision for that exact pip command line
+(what would run, where, and why) without doing anything.
+
+It gathers the same facts and calls the same ``plan()`` as the pip flow; it only does not
+act on the plan: no environment is created, no lock is taken, pip is not run.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from typing import Any, Mapping
+
+from safepip.errors import EX_UNAVAILABLE
+
+SCHEMA_VERSION = 1
+
+USAGE = """usage: safepip explain [--json] [--safepip-KEY=VALUE ...] PIP-ARGS...
+
+Show what safepip would do with `safepip PIP-ARGS...` (where, which command, why),
+without doing it. --json prints a JSON object (schema in docs/commands.md).
+"""
+
+
+def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]) -> dict[str, Any]:
+    """The decision for pip's ``args`` as a JSON-able dict (the documented schema)."""
+    from safepip.context import gather
+    from safepip.decide import PASSTHROUGH, REFUSE
+    from safepip.envs import has_pip
+    from safepip.interpreter import bin_python
+    from safepip.pipargs import scan
+    from safepip.pipflow import pip_command
+    from safepip.project import is_venv_dir
+
+    ctx = gather(scan(args), environ, flags)
+    plan = ctx.plan()
+    environment = None
+    command: list[str] | None = None
+    if plan.env_dir is not None:
+        exists = is_venv_dir(plan.env_dir)
+        environment = {
+            "path": plan.env_dir,
+            "exists": exists,
+            "would_create": not exists and plan.kind != PASSTHROUGH,
+        }
+        # A new environment always gets pip; an existing one may have been made without.
+        command = pip_command(plan, bin_python(plan.env_dir), env_has_pip=not exists or has_pip(plan.env_dir))
+    elif plan.kind != REFUSE:
+        command = pip_command(plan, None, env_has_pip=False)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "argv": list(args),
+        "command": ctx.call.command,
+        "decision": plan.kind,
+        "why": plan.why,
+        "message": plan.reason or None,
+        "interpreter": {
+            "path": ctx.interp.path,
+            "how": ctx.interp.how,
+            "managed": ctx.interp.managed,
+            "in_venv": ctx.interp.in_venv,
+        },
+        "project": None if ctx.project is None else {"root": ctx.project.root, "why": ctx.project.why},
+        "environment": environment,
+        "run": command,
+        "environment_changes": dict(plan.env_changes),
+        "lock": plan.lock,
+        "notes": list(plan.notes),
+        "warnings": list(plan.warnings),
+        "exit_code": EX_UNAVAILABLE if plan.kind == REFUSE else None,
+    }
+
+
+def _text(data: dict[str, Any]) -> str:
+    lines = [f"pip args:    {shlex.join(data['argv']) or '(none)'}", f"decision:    {data['decision']}"]
+    lines.append(f"why:         {data['why']}")
+    interp = data["interpreter"]
+    lines.append(f"target:      {interp['path']} (chosen by {interp['how']})")
+    if data["project"]:
+        lines.append(f"project:     {data['project']['root']} ({data['project']['why']})")
+    env = data["environment"]
+    if env:
+        state = "exists" if env["exists"] else ("would be created" if env["would_create"] else "does not exist")
+        lines.append(f"environment: {env['path']} ({state})")
+    if data["run"] is not None:
+        lines.append(f"would run:   {shlex.join(data['run'])}")
+    for name, value in data["environment_changes"].items():
+        lines.append(f"with:        {name}={'(unset)' if value is None else value}")
+    if data["lock"]:
+        lines.append("lock:        held on the environment until pip exits")
+    lines.extend(f"note:        {n}" for n in data["notes"])
+    lines.extend(f"warning:     {w}" for w in data["warnings"])
+    if data["exit_code"] is not None:
+        lines.append(f"refused:     {data['message']}")
+        lines.append(f"exit code:   {data['exit_code']}")
+    return "\n".join(lines) + "\n"
+
+
+def main(args: list[str], environ: Mapping[str, str]) -> int:
+    """Print the decision for the pip command line in ``args``."""
+    from safepip.config import split_flags
+
+    as_json = False
+    while args and args[0] in ("--json", "-h", "--help"):
+        if args[0] != "--json":
+            sys.stdout.write(USAGE)
+            return 0
+        as_json = True
+        args = args[1:]
+    rest, flags = split_flags(args)
+    data = report(rest, environ, flags)
+    sys.stdout.write(json.dumps(data, indent=2) + "\n" if as_json else _text(data))
+    return 0

@@ -1,0 +1,136 @@
+"""``safepip doctor``: what safepip sees, decides, and where each setting came from."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import SYSTEM_PYTHON, needs_managed, run_safepip, safepip_env
+from jsonshape import documented_schema, errors
+
+
+def _doctor(cwd: Path, env: dict[str, str] | None = None, *args: str) -> dict[str, object]:
+    done = run_safepip("doctor", "--json", *args, cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    problems = errors(data, documented_schema("doctor"))
+    assert not problems, problems
+    return dict(data)
+
+
+def test_the_validator_rejects_what_breaks_the_schema() -> None:
+    schema = documented_schema("doctor")
+    assert errors({}, schema)
+    assert any("state" in e for e in errors({"environment": {"state": "half"}}, schema))
+
+
+@needs_managed
+def test_managed_interpreter_project_and_missing_env(project: Path, hermetic: dict[str, str]) -> None:
+    data = _doctor(project / "src")
+    interp = data["interpreter"]
+    managed = data["managed"]
+    env = data["environment"]
+    assert isinstance(interp, dict) and isinstance(managed, dict) and isinstance(env, dict)
+    assert (interp["path"], interp["how"], interp["in_venv"]) == (SYSTEM_PYTHON, "PATH", False)
+    assert managed["managed"] is True
+    assert Path(str(managed["marker"])).name == "EXTERNALLY-MANAGED"
+    assert Path(str(managed["marker"])).read_text().count(str(managed["message"]).splitlines()[0]) == 1
+    assert managed["distributor"] == "Debian"
+    assert data["project"] == {"root": str(project), "why": "holds pyproject.toml"}
+    assert env["decision"] == "project-venv"
+    assert (env["path"], env["exists"], env["python_runs"]) == (str(project / ".venv"), False, None)
+    config = data["config"]
+    assert isinstance(config, dict)
+    assert config["file"] == str(Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml")
+    assert config["values"]["policy"] == {"value": "auto", "origin": "default"}
+    assert data["problems"] == []
+    assert not (project / ".venv").exists()
+
+
+@needs_managed
+def test_every_value_shows_its_layer(project: Path, hermetic: dict[str, str]) -> None:
+    user = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text('apps = "user-env"\ntrusted = ["~/work"]\n')
+    (project / "pyproject.toml").write_text('[tool.safepip]\nvenv = "build/venv"\n')
+    data = _doctor(project, safepip_env(SAFEPIP_QUIET="1"), "--safepip-outside=cwd")
+    values = data["config"]["values"]  # type: ignore[index]
+    assert values["apps"] == {"value": "user-env", "origin": str(user)}
+    assert values["trusted"] == {"value": [str(Path(hermetic["HOME"]) / "work")], "origin": str(user)}
+    assert values["venv"] == {"value": "build/venv", "origin": f"{project / 'pyproject.toml'} [tool.safepip]"}
+    assert values["quiet"] == {"value": True, "origin": "SAFEPIP_QUIET"}
+    assert values["outside"] == {"value": "cwd", "origin": "--safepip-outside"}
+    assert values["policy"]["origin"] == "default"
+    assert data["environment"]["path"] == str(project / "build" / "venv")  # type: ignore[index]
+
+
+@needs_managed
+@pytest.mark.slow
+def test_env_health(project: Path) -> None:
+    assert run_safepip("which", "--create", cwd=project).returncode == 0
+    env = _doctor(project)["environment"]
+    assert isinstance(env, dict)
+    assert (env["exists"], env["python_runs"], env["pip"], env["state"], env["problem"]) == (
+        True,
+        True,
+        True,
+        "complete",
+        None,
+    )
+    (project / ".venv" / ".safepip.json").write_text('{"state": "creating"}')
+    data = _doctor(project)
+    assert data["environment"]["problem"] == "its creation was interrupted"  # type: ignore[index]
+    assert any("its creation was interrupted" in p for p in data["problems"])  # type: ignore[union-attr]
+
+
+@needs_managed
+@pytest.mark.slow
+def test_active_venv(tmp_path: Path, project: Path) -> None:
+    other = tmp_path / "active"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(other)], check=True)
+    data = _doctor(project, safepip_env(VIRTUAL_ENV=str(other)))
+    assert data["interpreter"]["in_venv"] is True  # type: ignore[index]
+    assert data["interpreter"]["how"] == "VIRTUAL_ENV"  # type: ignore[index]
+    assert data["active"]["VIRTUAL_ENV"] == str(other)  # type: ignore[index]
+    assert data["managed"]["managed"] is False  # type: ignore[index]
+    assert data["environment"]["decision"] == "passthrough"  # type: ignore[index]
+    assert data["environment"]["path"] == str(other)  # type: ignore[index]
+
+
+@needs_managed
+def test_refusal_is_a_problem_not_a_failure(tmp_path: Path) -> None:
+    somewhere = tmp_path / "home" / "x"
+    somewhere.mkdir()
+    data = _doctor(somewhere, safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    assert data["project"] is None
+    assert data["environment"]["decision"] == "refuse"  # type: ignore[index]
+    assert any("not inside a project" in p for p in data["problems"])  # type: ignore[union-attr]
+
+
+@needs_managed
+def test_pipx_bin_dir_on_path(project: Path, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "pipx-bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pipx"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    env = safepip_env(PIPX_BIN_DIR=str(bin_dir), PATH=f"/usr/bin:/bin:{bin_dir}")
+    assert _doctor(project, env)["pipx"] == {"path": str(fake), "bin_dir": str(bin_dir), "bin_dir_on_path": True}
+    away = _doctor(project, safepip_env(PIPX_BIN_DIR=str(tmp_path / "elsewhere")))
+    assert away["pipx"]["bin_dir_on_path"] is False  # type: ignore[index]
+
+
+@needs_managed
+def test_text_report(project: Path) -> None:
+    done = run_safepip("doctor", cwd=project)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert f"interpreter  {SYSTEM_PYTHON} (Python 3." in out
+    assert "managed      yes by Debian: " in out
+    assert f"project      {project} (holds pyproject.toml)" in out
+    assert '  policy    "auto"  (default)' in out
+    assert "no problems found" in out
+    assert done.stderr == ""
