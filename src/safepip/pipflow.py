@@ -12,6 +12,7 @@ from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, Plan
 from .envs import EnvLock, Ready, ensure, has_pip
 from .errors import NoTargetError
 from .handoff import child_environ, pip_argv, run
+from .ownpip import pip_command
 from .pipargs import PipCall
 
 HELP_SECTION = """
@@ -54,8 +55,9 @@ def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[
     if plan.kind == REFUSE:
         raise NoTargetError(plan.reason)
     if plan.env_dir is None:
-        python = plan.python if plan.python and not plan.own_pip else sys.executable
-        return pip_argv(python, plan.args), None, None
+        if plan.python and not plan.own_pip:
+            return pip_argv(plan.python, plan.args), None, None
+        return [*pip_command(environ), *plan.args], None, None
     lock = EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ)) if plan.lock else None
     if plan.kind == PROJECT_VENV:
         ready = ensure(plan.env_dir, ctx.interp.path, environ, lambda m: ui.say(m, "notice", environ), lock)
@@ -66,7 +68,7 @@ def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[
     if not has_pip(ready.env_dir):
         # An environment made without pip (uv venv, venv --without-pip): drive it with
         # safepip's own pip rather than change what the user made.
-        return pip_argv(sys.executable, ["--python", ready.python, *plan.args]), lock, ready
+        return [*pip_command(environ), "--python", ready.python, *plan.args], lock, ready
     return pip_argv(ready.python, plan.args), lock, ready
 
 
