@@ -294,6 +294,8 @@ def fetch(wheel_dir: Path) -> None:
     for req in reqs:
         req.marker = None  # pip would judge it for the interpreter it runs in, not the floor
     wheel_dir.mkdir(parents=True, exist_ok=True)
+    for old in wheel_dir.glob("*.whl"):
+        old.unlink()  # a wheel left from an earlier fetch would be a second version of its project
     argv = [
         sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--implementation", "py",
         "--abi", "none", "--platform", "any", "--python-version", f"{floor[0]}.{floor[1]}",
@@ -321,6 +323,8 @@ def repack_installed(wheel_dir: Path, names: Iterable[str] | None = None) -> lis
     seen: set[str] = set()
     written = []
     wheel_dir.mkdir(parents=True, exist_ok=True)
+    for old in wheel_dir.glob("*.whl"):
+        old.unlink()
     while pending:
         req = Requirement(pending.pop())
         if req.marker is not None and not req.marker.evaluate({**env, "extra": ""}):
