@@ -14,7 +14,11 @@ from . import ui
 from .errors import EX_SOFTWARE, SafepipError
 
 #: safepip's own verbs, none of them a pip command: name -> "module:function".
-VERBS: dict[str, str] = {}
+VERBS: dict[str, str] = {
+    "self-install": "selfinstall:self_install",
+    "self-uninstall": "selfinstall:self_uninstall",
+    "audit": "audit:main",
+}
 
 
 def _verb(name: str) -> Callable[[list[str], Mapping[str, str]], int] | None:
