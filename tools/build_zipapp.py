@@ -72,6 +72,14 @@ class BuildError(Exception):
     """The inputs cannot make an archive (a missing or unusable wheel)."""
 
 
+class MissingWheel(BuildError):
+    """No wheel for a requirement the archive needs."""
+
+    def __init__(self, message: str, requirement: Requirement) -> None:
+        super().__init__(message)
+        self.requirement = requirement
+
+
 @dataclass(frozen=True)
 class Wheel:
     """One input wheel: its name, version, metadata and path."""
@@ -153,7 +161,7 @@ def select(wheel_dir: Path, reqs: Iterable[Requirement], floor: tuple[int, int])
             continue
         wheel = available.get(name)
         if wheel is None:
-            raise BuildError(f"no wheel of {req.name} in {wheel_dir} (needed by {wanted_by})")
+            raise MissingWheel(f"no wheel of {req.name} in {wheel_dir} (needed by {wanted_by})", req)
         if not req.specifier.contains(wheel.version, prereleases=True):
             raise BuildError(f"{wheel.path.name} does not satisfy {req} (needed by {wanted_by})")
         if not wheel.requires_python.contains(floor_version, prereleases=True):
@@ -290,18 +298,26 @@ def fetch(wheel_dir: Path) -> None:
     project = _project()
     floor = floor_of(project)
     env = marker_env(floor)
-    reqs = [r for r in top_requirements(project) if r.marker is None or r.marker.evaluate({**env, "extra": ""})]
-    for req in reqs:
-        req.marker = None  # pip would judge it for the interpreter it runs in, not the floor
+    top = top_requirements(project)
+    reqs = [r for r in top if r.marker is None or r.marker.evaluate({**env, "extra": ""})]
     wheel_dir.mkdir(parents=True, exist_ok=True)
     for old in wheel_dir.glob("*.whl"):
         old.unlink()  # a wheel left from an earlier fetch would be a second version of its project
-    argv = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--implementation", "py",
-        "--abi", "none", "--platform", "any", "--python-version", f"{floor[0]}.{floor[1]}",
-        "--dest", str(wheel_dir), *map(str, reqs),
-    ]
-    subprocess.run(argv, check=True)
+    for _ in range(50):
+        for req in reqs:
+            req.marker = None  # pip judges markers for the interpreter it runs in, not for the floor
+        argv = [
+            sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--implementation", "py",
+            "--abi", "none", "--platform", "any", "--python-version", f"{floor[0]}.{floor[1]}",
+            "--dest", str(wheel_dir), *map(str, reqs),
+        ]
+        subprocess.run(argv, check=True)
+        try:
+            select(wheel_dir, top, floor)
+            return
+        except MissingWheel as missing:  # a dependency whose marker pip judged for its own Python
+            reqs = [missing.requirement]
+    raise BuildError("the wheels' dependencies did not settle after 50 downloads")
 
 
 def _record_hash(data: bytes) -> str:
