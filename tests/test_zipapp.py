@@ -19,11 +19,13 @@ sys.path.insert(0, str(ROOT / "tools"))
 import build_zipapp  # noqa: E402
 
 
-def run_pyz(python: str | Path, pyz: Path, *args: str, cwd: Path, env: dict[str, str] | None = None,
-            isolated: bool = False) -> subprocess.CompletedProcess[str]:
+def run_pyz(
+    python: str | Path, pyz: Path, *args: str, cwd: Path, env: dict[str, str] | None = None, isolated: bool = False
+) -> subprocess.CompletedProcess[str]:
     argv = [str(python), *(["-I"] if isolated else []), str(pyz), *args]
-    return subprocess.run(argv, cwd=str(cwd), env=env or safepip_env(), capture_output=True, text=True, timeout=300,
-                          check=False)
+    return subprocess.run(
+        argv, cwd=str(cwd), env=env or safepip_env(), capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_build_is_reproducible_and_well_formed(pyz: Path, tmp_path: Path) -> None:
@@ -71,7 +73,9 @@ def test_too_old_python_gets_one_clear_line(tmp_path: Path, pyz: Path) -> None:
     build_zipapp.build(wheels, out, newer, byte_code=False)
     done = run_pyz(sys.executable, out, "--version", cwd=tmp_path)
     assert done.returncode == 69
-    assert done.stderr.strip().startswith(f"safepip: error: this safepip.pyz needs Python {newer[0]}.{newer[1]} or newer")
+    assert done.stderr.strip().startswith(
+        f"safepip: error: this safepip.pyz needs Python {newer[0]}.{newer[1]} or newer"
+    )
 
 
 @needs_managed
@@ -86,8 +90,9 @@ def test_system_python_installs_into_the_project(pyz: Path, project: Path, wheel
 
 @needs_managed
 @pytest.mark.slow
-def test_bare_python_without_venv_ensurepip_or_pip(pyz: Path, bare_python: Path, project: Path, wheelhouse: Path,
-                                                   tmp_path: Path) -> None:
+def test_bare_python_without_venv_ensurepip_or_pip(
+    pyz: Path, bare_python: Path, project: Path, wheelhouse: Path, tmp_path: Path
+) -> None:
     for module in ("venv", "ensurepip", "pip"):
         probe = subprocess.run([str(bare_python), "-I", "-c", f"import {module}"], capture_output=True, check=False)
         assert probe.returncode != 0, f"the throwaway interpreter should lack {module}"
@@ -105,8 +110,18 @@ def test_bare_python_without_venv_ensurepip_or_pip(pyz: Path, bare_python: Path,
     outside = tmp_path / "home" / "elsewhere"
     outside.mkdir()
     dest = tmp_path / "dl"
-    done = run_pyz(bare_python, pyz, "download", *offline(wheelhouse), "-d", str(dest), "lib-a", cwd=outside, env=env,
-                   isolated=True)
+    done = run_pyz(
+        bare_python,
+        pyz,
+        "download",
+        *offline(wheelhouse),
+        "-d",
+        str(dest),
+        "lib-a",
+        cwd=outside,
+        env=env,
+        isolated=True,
+    )
     assert done.returncode == 0, done.stderr
     assert os.listdir(dest) == ["lib_a-1.0-py3-none-any.whl"]
     copied = list((Path(env["XDG_CACHE_HOME"]) / "safepip" / "pip").glob("pip-*.whl"))
@@ -126,11 +141,12 @@ sys.meta_path.insert(0, Forbid())
 sys.path.insert(0, {str(pyz)!r})
 import os
 from safepip.envs import ensure
-ready = ensure({str(tmp_path / 'env')!r}, {sys.executable!r}, os.environ, print)
+ready = ensure({str(tmp_path / "env")!r}, {sys.executable!r}, os.environ, print)
 print("CREATED", ready.created)
 """
-    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=False,
-                          env=safepip_env())
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=False, env=safepip_env()
+    )
     assert done.returncode == 0, done.stderr
     assert "CREATED True" in done.stdout
     assert (tmp_path / "env" / "bin" / "python").exists()
@@ -140,8 +156,15 @@ print("CREATED", ready.created)
 def test_outside_a_project_refuses_like_the_installed_safepip(pyz: Path, tmp_path: Path, wheelhouse: Path) -> None:
     somewhere = tmp_path / "home" / "downloads"
     somewhere.mkdir()
-    done = run_pyz(SYSTEM_PYTHON, pyz, "install", *offline(wheelhouse), "lib-a", cwd=somewhere,
-                   env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    done = run_pyz(
+        SYSTEM_PYTHON,
+        pyz,
+        "install",
+        *offline(wheelhouse),
+        "lib-a",
+        cwd=somewhere,
+        env=safepip_env(SAFEPIP_OUTSIDE="refuse"),
+    )
     assert done.returncode == 69
     assert "not inside a project" in done.stderr
     assert "Traceback" not in done.stderr

@@ -165,7 +165,9 @@ def select(wheel_dir: Path, reqs: Iterable[Requirement], floor: tuple[int, int])
         if not req.specifier.contains(wheel.version, prereleases=True):
             raise BuildError(f"{wheel.path.name} does not satisfy {req} (needed by {wanted_by})")
         if not wheel.requires_python.contains(floor_version, prereleases=True):
-            raise BuildError(f"{wheel.path.name} needs Python {wheel.requires_python}; the archive supports {floor_version}+")
+            raise BuildError(
+                f"{wheel.path.name} needs Python {wheel.requires_python}; the archive supports {floor_version}+"
+            )
         if name not in chosen:
             chosen[name] = wheel
             pending.extend((r, f"{wheel.name} {wheel.version}") for r in wheel.requires)
@@ -199,7 +201,12 @@ def _safepip_files(version: str, wheels: list[Wheel], floor: tuple[int, int]) ->
     }
     yield "safepip/_bundle.json", (json.dumps(bundle, indent=1, sort_keys=True) + "\n").encode()
     info = f"safepip-{version}.dist-info"
-    meta = ["Metadata-Version: 2.1", "Name: safepip", f"Version: {version}", f"Requires-Python: >={floor[0]}.{floor[1]}"]
+    meta = [
+        "Metadata-Version: 2.1",
+        "Name: safepip",
+        f"Version: {version}",
+        f"Requires-Python: >={floor[0]}.{floor[1]}",
+    ]
     meta += [f"Requires-Dist: {w.name}=={w.version}" for w in wheels]
     yield f"{info}/METADATA", ("\n".join(meta) + "\n").encode()
     yield f"{info}/entry_points.txt", b"[console_scripts]\nsafepip = safepip.cli:main\n"
@@ -258,18 +265,28 @@ def compile_all(files: dict[str, bytes]) -> dict[str, bytes]:
     sources = {n: d.decode("utf-8", "surrogateescape") for n, d in files.items() if n.endswith(".py")}
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(
-        [sys.executable, "-I", "-c", _COMPILER], input=json.dumps(sources), capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-I", "-c", _COMPILER],
+        input=json.dumps(sources),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     return {name + "c": bytes.fromhex(data) for name, data in json.loads(done.stdout).items()}
 
 
-def build(wheel_dir: Path, output: Path, floor: tuple[int, int] | None = None, *, byte_code: bool = True) -> list[Wheel]:
+def build(
+    wheel_dir: Path, output: Path, floor: tuple[int, int] | None = None, *, byte_code: bool = True
+) -> list[Wheel]:
     """Write the archive to ``output`` from the wheels in ``wheel_dir``; return the wheels used."""
     project = _project()
     floor = floor or floor_of(project)
     wheels = select(wheel_dir, top_requirements(project), floor)
     files: dict[str, bytes] = {}
-    sources = [*((w.path.name, _wheel_members(w)) for w in wheels), ("src/safepip", _safepip_files(_version(), wheels, floor))]
+    sources = [
+        *((w.path.name, _wheel_members(w)) for w in wheels),
+        ("src/safepip", _safepip_files(_version(), wheels, floor)),
+    ]
     for origin, members in sources:
         for name, data in members:
             if name in files and files[name] != data:
@@ -307,9 +324,23 @@ def fetch(wheel_dir: Path) -> None:
         for req in reqs:
             req.marker = None  # pip judges markers for the interpreter it runs in, not for the floor
         argv = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--implementation", "py",
-            "--abi", "none", "--platform", "any", "--python-version", f"{floor[0]}.{floor[1]}",
-            "--dest", str(wheel_dir), *map(str, reqs),
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--only-binary=:all:",
+            "--implementation",
+            "py",
+            "--abi",
+            "none",
+            "--platform",
+            "any",
+            "--python-version",
+            f"{floor[0]}.{floor[1]}",
+            "--dest",
+            str(wheel_dir),
+            *map(str, reqs),
         ]
         subprocess.run(argv, check=True)
         try:
@@ -387,7 +418,9 @@ def _repack(dist: object, wheel_dir: Path) -> Path:
         files[rel] = data
     if not info_dir:
         raise BuildError(f"{name} {version}: its RECORD lists no .dist-info directory")
-    files[f"{info_dir}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: safepip-build-zipapp\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{info_dir}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: safepip-build-zipapp\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
     record = [f"{n},{_record_hash(d)},{len(d)}" for n, d in sorted(files.items())] + [f"{info_dir}/RECORD,,"]
     files[f"{info_dir}/RECORD"] = ("\n".join(record) + "\n").encode()
     path = wheel_dir / f"{canonicalize_name(name).replace('-', '_')}-{version}-py3-none-any.whl"
@@ -401,7 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--fetch", action="store_true", help="download the wheels (release build)")
-    source.add_argument("--from-installed", action="store_true", help="repack this interpreter's installed distributions")
+    source.add_argument(
+        "--from-installed", action="store_true", help="repack this interpreter's installed distributions"
+    )
     source.add_argument("--wheels-only", action="store_true", help="use the wheels already in --wheels")
     parser.add_argument("--wheels", type=Path, default=ROOT / "build" / "zipapp-wheels", help="the wheel directory")
     parser.add_argument("-o", "--output", type=Path, default=ROOT / "dist" / "safepip.pyz")

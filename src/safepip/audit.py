@@ -62,6 +62,7 @@ class Dist:
 
     @property
     def key(self) -> str:
+        """The normalized project name (PEP 503), for comparing names."""
         import re
 
         return re.sub(r"[-_.]+", "-", self.name).lower()
@@ -116,7 +117,8 @@ def _modules(meta_dir: str) -> tuple[str, ...]:
     names = set()
     for line in (record or "").splitlines():
         first = line.split(",", 1)[0].split("/", 1)[0]
-        if not first or first.startswith("..") or first.endswith((".dist-info", ".data", ".pth")) or first == "__pycache__":
+        outside = first.startswith("..") or first == "__pycache__"
+        if not first or outside or first.endswith((".dist-info", ".data", ".pth")):
             continue
         names.add(first.split(".", 1)[0])
     return tuple(sorted(names))
@@ -125,8 +127,8 @@ def _modules(meta_dir: str) -> tuple[str, ...]:
 def _scripts(meta_dir: str) -> tuple[str, ...]:
     text = _read(os.path.join(meta_dir, "entry_points.txt")) or ""
     found, inside = [], False
-    for line in text.splitlines():
-        line = line.strip()
+    for raw in text.splitlines():
+        line = raw.strip()
         if line.startswith("["):
             inside = line in ("[console_scripts]", "[gui_scripts]")
         elif inside and "=" in line:
@@ -189,7 +191,9 @@ def dpkg_owners(environ: Mapping[str, str]) -> Owners:
     return owners
 
 
-def audit(site_dirs: Sequence[str], owners: Owners, python: str, has_pip: bool, user_site: str | None = None) -> list[Finding]:
+def audit(
+    site_dirs: Sequence[str], owners: Owners, python: str, has_pip: bool, user_site: str | None = None
+) -> list[Finding]:
     """The pip-installed, unowned distributions in ``site_dirs`` and what they collide with."""
     dists = scan(site_dirs)
     owned = owners([d.path for d in dists])
@@ -219,7 +223,9 @@ def audit(site_dirs: Sequence[str], owners: Owners, python: str, has_pip: bool, 
     return findings
 
 
-def _commands(dist: Dist, conflicts: Sequence[Conflict], python: str, has_pip: bool, user_site: str | None) -> tuple[str, ...]:
+def _commands(
+    dist: Dist, conflicts: Sequence[Conflict], python: str, has_pip: bool, user_site: str | None
+) -> tuple[str, ...]:
     spec = shlex.quote(f"{dist.name}=={dist.version}")
     lines = []
     if dist.scripts:
@@ -253,7 +259,8 @@ def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], o
     from .ui import shortpath
 
     if not findings:
-        return f"{python}: no pip-installed distributions outside virtual environments ({len(site_dirs)} directories checked)\n"
+        checked = f"{len(site_dirs)} directories checked"
+        return f"{python}: no pip-installed distributions outside virtual environments ({checked})\n"
     how = "INSTALLER says pip, dpkg does not own it" if oracle else "INSTALLER says pip (no package manager to ask)"
     out = [f"{python}: {len(findings)} distribution(s) installed by pip outside any virtual environment ({how}):", ""]
     for finding in findings:
@@ -263,7 +270,8 @@ def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], o
             who = f" (package {c.owner})" if c.owner else ""
             detail = f": {', '.join(c.modules)}" if c.kind == "same modules" else ""
             differs = ", another version" if c.kind == "same name" and c.version != dist.version else ""
-            out.append(f"    {c.relation} {c.name} {c.version}{who} in {shortpath(os.path.dirname(c.path))} ({c.kind}{detail}{differs})")
+            where = shortpath(os.path.dirname(c.path))
+            out.append(f"    {c.relation} {c.name} {c.version}{who} in {where} ({c.kind}{detail}{differs})")
         out.append("    move it out:")
         out.extend(f"      {line}" for line in finding.commands)
         out.append("")

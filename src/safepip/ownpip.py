@@ -39,7 +39,9 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     wheel = get_embed_wheel("pip", version)
     if wheel is None:
-        raise InterpreterError(f"safepip's virtualenv carries no pip for Python {version}; install pip for {sys.executable}")
+        raise InterpreterError(
+            f"safepip's virtualenv carries no pip for Python {version}; install pip for {sys.executable}"
+        )
     source = str(wheel.path)
     if os.path.isfile(source):
         return source
@@ -52,8 +54,10 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
 
 
 def _extract(member_path: str, target: str) -> None:
-    """Copy ``member_path`` (a path inside the archive safepip runs from) to ``target``,
-    atomically, so that parallel runs never see half a wheel."""
+    """Copy ``member_path`` (a path inside the archive safepip runs from) to ``target``.
+
+    Atomically, so that parallel runs never see half a wheel.
+    """
     import zipfile
 
     archive = member_path

@@ -107,8 +107,11 @@ def _is_ours(launcher: str) -> bool:
 
 
 def _base_python(environ: Mapping[str, str]) -> str:
-    """The interpreter the installation runs on: the one recorded, else the one running this
-    (its base interpreter when that is a virtual environment, as when upgrading from one)."""
+    """The interpreter the installation runs on.
+
+    The one recorded, else the one running this (its base interpreter when that is a
+    virtual environment, as when upgrading from an installation).
+    """
     recorded = (_installed(environ) or {}).get("python")
     if recorded and os.access(recorded, os.X_OK):
         return recorded

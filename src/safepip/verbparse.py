@@ -16,6 +16,7 @@ class VerbParser(argparse.ArgumentParser):
     """An ArgumentParser that raises :class:`UsageError` instead of exiting."""
 
     def error(self, message: str) -> NoReturn:
+        """Raise a UsageError: safepip's one error path, exit 64."""
         raise UsageError(f"{self.prog}: {message} (see: {self.prog} --help)")
 
 
