@@ -1,4 +1,4 @@
-"""Development sessions: ``nox -s tests``, ``nox -s lint``.
+"""Development sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s zipapp``.
 
 The tests run against the real interpreters of this machine: Debian's externally managed
 /usr/bin/python3 above all. They never write to it (a session-wide check proves it).
@@ -29,3 +29,18 @@ def lint(session: nox.Session) -> None:
     session.install(".", "ruff", "mypy", "pytest", "hypothesis")
     session.run("ruff", "check", "src")
     session.run("mypy")
+
+
+@nox.session
+def zipapp(session: nox.Session) -> None:
+    """Build dist/safepip.pyz from wheels downloaded for the oldest supported Python.
+
+    ``nox -s zipapp -- --from-installed`` builds offline instead, from this session's own
+    installed packages (the archive then needs this session's Python version or newer).
+    """
+    session.install("packaging>=23", "pip>=22.3", "tomli>=1.1; python_version < '3.11'")
+    if "--from-installed" in session.posargs:
+        session.install(".")
+        session.run("python", "tools/build_zipapp.py", *session.posargs)
+    else:
+        session.run("python", "tools/build_zipapp.py", "--fetch", *session.posargs)

@@ -96,3 +96,54 @@ def project(tmp_path: Path) -> Path:
     (root / "src" / "pkg").mkdir(parents=True)
     (root / "pyproject.toml").write_text('[project]\nname = "myproj"\nversion = "0"\n')
     return root
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_pyz(directory: Path, *extra: str) -> Path:
+    """Build safepip.pyz into ``directory`` with tools/build_zipapp.py, offline: from the
+    distributions installed beside the test interpreter (the nox session installs them)."""
+    import subprocess
+    import sys
+
+    output = directory / "safepip.pyz"
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_zipapp.py"), "--from-installed", "--wheels", str(directory / "wheels"),
+         "-o", str(output), *extra],
+        check=True, capture_output=True,
+    )
+    return output
+
+
+@pytest.fixture(scope="session")
+def pyz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """safepip.pyz, built once per session by the same code as ``nox -s zipapp``."""
+    return build_pyz(tmp_path_factory.mktemp("pyz"))
+
+
+@pytest.fixture(scope="session")
+def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throwaway copy of Debian's python3 without venv, ensurepip and pip (and still
+    externally managed): the interpreter of a fresh Debian without python3-venv/python3-pip.
+
+    The binary is copied (CPython finds its prefix from its real location) and the standard
+    library is a farm of symbolic links to /usr/lib/python3.X that leaves those modules out.
+    """
+    import shutil
+    import subprocess
+
+    real = os.path.realpath("/usr/bin/python3")
+    version = subprocess.run(
+        [real, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    root = tmp_path_factory.mktemp("bare-python")
+    (root / "bin").mkdir()
+    lib = root / "lib" / f"python{version}"
+    lib.mkdir(parents=True)
+    shutil.copy2(real, root / "bin" / f"python{version}")
+    (root / "bin" / "python3").symlink_to(f"python{version}")
+    for entry in os.scandir(f"/usr/lib/python{version}"):
+        if entry.name not in ("venv", "ensurepip", "site-packages", "dist-packages"):
+            (lib / entry.name).symlink_to(entry.path)
+    return root / "bin" / "python3"

@@ -20,6 +20,9 @@ VERBS: dict[str, str] = {
     "doctor": "commands.doctor:main",
     "explain": "commands.explain:main",
     "shell-init": "commands.shellinit:main",
+    "self-install": "selfinstall:self_install",
+    "self-uninstall": "selfinstall:self_uninstall",
+    "audit": "audit:main",
 }
 
 

@@ -2,7 +2,8 @@
 
 Defaults come from platformdirs (``~/.cache/safepip``, ``~/.config/safepip``,
 ``~/.local/share/safepip`` on Linux, honouring the XDG variables). ``SAFEPIP_CACHE_DIR``,
-``SAFEPIP_CONFIG_DIR`` and ``SAFEPIP_DATA_DIR`` override each. platformdirs is imported only
+``SAFEPIP_CONFIG_DIR`` and ``SAFEPIP_DATA_DIR`` override each. Launchers go to the user's
+bin directory: ``SAFEPIP_BIN_DIR``, else ``XDG_BIN_HOME``, else ``~/.local/bin``. platformdirs is imported only
 when a default is really needed: it is not free at start-up.
 """
 
@@ -39,3 +40,13 @@ def data_dir(environ: Mapping[str, str]) -> str:
 def user_config_file(environ: Mapping[str, str]) -> str:
     """The user configuration file (``config.toml``)."""
     return os.path.join(config_dir(environ), "config.toml")
+
+
+def bin_dir(environ: Mapping[str, str]) -> str:
+    """The user's bin directory, where ``self-install`` puts the ``safepip`` launcher."""
+    for variable in ("SAFEPIP_BIN_DIR", "XDG_BIN_HOME"):
+        value = environ.get(variable)
+        if value and os.path.isabs(os.path.expanduser(value)):
+            return os.path.abspath(os.path.expanduser(value))
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, ".local", "bin")

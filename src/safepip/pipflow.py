@@ -12,6 +12,7 @@ from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, Plan
 from .envs import EnvLock, Ready, ensure, has_pip
 from .errors import NoTargetError
 from .handoff import child_environ, pip_argv, run
+from .ownpip import pip_command as own_pip
 from .pipargs import PipCall
 
 HELP_SECTION = """
@@ -59,7 +60,7 @@ def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[
     if plan.kind == REFUSE:
         raise NoTargetError(plan.reason)
     if plan.env_dir is None:
-        return pip_command(plan, None, env_has_pip=False), None, None
+        return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
     lock = EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ)) if plan.lock else None
     if plan.kind == PROJECT_VENV:
         ready = ensure(plan.env_dir, ctx.interp.path, environ, lambda m: ui.say(m, "notice", environ), lock)
@@ -67,20 +68,21 @@ def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[
         from .interpreter import bin_python
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
-    return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir)), lock, ready
+    return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
 
 
-def pip_command(plan: Plan, env_python: str | None, *, env_has_pip: bool) -> list[str]:
+def pip_command(plan: Plan, env_python: str | None, *, env_has_pip: bool, environ: Mapping[str, str]) -> list[str]:
     """pip's command line for ``plan``. ``env_python`` is the interpreter of the plan's
     environment (None when the plan uses none); ``explain`` shows this without running it.
     """
     if env_python is None:
-        python = plan.python if plan.python and not plan.own_pip else sys.executable
-        return pip_argv(python, plan.args)
+        if plan.python and not plan.own_pip:
+            return pip_argv(plan.python, plan.args)
+        return [*own_pip(environ), *plan.args]
     if not env_has_pip:
         # An environment made without pip (uv venv, venv --without-pip): drive it with
         # safepip's own pip rather than change what the user made.
-        return pip_argv(sys.executable, ["--python", env_python, *plan.args])
+        return [*own_pip(environ), "--python", env_python, *plan.args]
     return pip_argv(env_python, plan.args)
 
 

@@ -45,9 +45,9 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
             "would_create": not exists and plan.kind != PASSTHROUGH,
         }
         # A new environment always gets pip; an existing one may have been made without.
-        command = pip_command(plan, bin_python(plan.env_dir), env_has_pip=not exists or has_pip(plan.env_dir))
+        command = pip_command(plan, bin_python(plan.env_dir), env_has_pip=not exists or has_pip(plan.env_dir), environ=environ)
     elif plan.kind != REFUSE:
-        command = pip_command(plan, None, env_has_pip=False)
+        command = pip_command(plan, None, env_has_pip=False, environ=environ)
     return {
         "schema_version": SCHEMA_VERSION,
         "argv": list(args),
