@@ -13,6 +13,7 @@ the requirement is *undecided*: the caller says so and treats it as a library.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -177,6 +178,7 @@ def classify(requirements: Sequence[str], pip: Sequence[str], options: Sequence[
         if code != 0 or len(files) != 1:
             why = f"pip download failed: {last}" if code != 0 else "pip download gave no single file"
             results[index] = Kind(requirement, UNDECIDED, why, named.get(index))
+            shutil.rmtree(own, ignore_errors=True)
             continue
         results[index] = _from_file(requirement, files[0], named.get(index) or _project_name(os.path.basename(files[0])))
         # One directory for the install's --find-links.
