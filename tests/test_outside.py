@@ -124,6 +124,10 @@ def notices(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("safepip:")]
 
 
+def app_output(command: Path) -> str:
+    return subprocess.run([str(command)], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def imports(python: str, module: str) -> bool:
     return subprocess.run([python, "-I", "-c", f"import {module}"], capture_output=True, check=False).returncode == 0
 
@@ -209,10 +213,10 @@ def test_root_with_allow_root_uses_its_own_pipx_and_upgrades(tmp_path: Path, els
     make_wheel(wheelhouse, "app-c", "0.6", scripts={"app-c": "app_c:main"})
     again = run_safepip("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert again.returncode == 0, again.stderr
-    assert subprocess.run([str(bin_dir / "app-c")], capture_output=True, text=True, check=True).stdout.strip() == "app-c 0.5"
+    assert app_output(bin_dir / "app-c") == "app-c 0.5"
     upgraded = run_safepip("install", "-U", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert subprocess.run([str(bin_dir / "app-c")], capture_output=True, text=True, check=True).stdout.strip() == "app-c 0.6"
+    assert app_output(bin_dir / "app-c") == "app-c 0.6"
 
 
 @needs_managed
@@ -227,7 +231,7 @@ def test_mixed_command_sends_each_part_to_its_place_and_reports_failures(
     assert installed(user_env(tmp_path))["lib-a"] == "1.0"
     assert "app-c" not in installed(user_env(tmp_path))
     bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
-    assert subprocess.run([str(bin_dir / "app-c")], capture_output=True, text=True, check=True).stdout.strip() == "app-c 0.5"
+    assert app_output(bin_dir / "app-c") == "app-c 0.5"
     summary = notices(done.stderr)[-1]
     assert summary.startswith("safepip: error: done: lib-a -> ")
     assert "app-c -> pipx" in summary
@@ -250,7 +254,8 @@ def test_users_own_pipx_on_path_is_preferred(tmp_path: Path, elsewhere: Path, wh
     done = run_safepip("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     calls = log.read_text().splitlines()
-    assert any(c.startswith(f"install --python {SYSTEM_PYTHON} --skip-maintenance --pip-args=--no-index") for c in calls)
+    expected = f"install --python {SYSTEM_PYTHON} --skip-maintenance --pip-args=--no-index"
+    assert any(c.startswith(expected) for c in calls)
     assert (Path(pipx_dirs["PIPX_BIN_DIR"]) / "app-c").exists()
     assert f"commands are in {pipx_dirs['PIPX_BIN_DIR']}, which is not on PATH" in done.stderr
 
@@ -373,3 +378,30 @@ def test_root_in_a_root_owned_directory_works_and_says_how_to_reach_the_env(proj
     venv = project / ".venv"
     assert f"reach it as {venv}/bin/python, or with PATH={venv}/bin:$PATH" in done.stderr
     assert "lib-a" in installed(venv)
+
+
+@needs_managed
+@needs_root
+def test_root_with_a_pipx_without_global_mode_is_refused_before_anything_is_done(
+    tmp_path: Path, elsewhere: Path, wheelhouse: Path, pipx_dirs: dict[str, str]
+) -> None:
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    old_pipx = tools / "pipx"  # answers like a pipx older than 1.5: no --global anywhere
+    old_pipx.write_text("#!/bin/sh\necho 'usage: pipx install [-h] [--force] package_spec'\n")
+    old_pipx.chmod(0o755)
+    env = safepip_env(**pipx_dirs, PATH=f"{tools}:/usr/bin:/bin")
+    done = run_safepip("install", *offline(wheelhouse), "lib-a", "app-c", cwd=elsewhere, env=env)
+    assert done.returncode == 77, done.stderr
+    assert "pipx's --global mode" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not user_env(tmp_path).exists()  # the library part did not run either
+
+
+@needs_managed
+def test_uninstall_of_something_not_installed_anywhere(elsewhere: Path, tmp_path: Path,
+                                                       pipx_dirs: dict[str, str]) -> None:
+    done = run_safepip("uninstall", "-y", "lib-a", cwd=elsewhere, env=safepip_env(**pipx_dirs))
+    assert done.returncode == 0, done.stderr
+    assert "skipping lib-a: not installed with pipx, and there is no per-user environment yet" in done.stderr
+    assert not user_env(tmp_path).exists()

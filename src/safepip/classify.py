@@ -32,7 +32,9 @@ _NOT_FOR_DOWNLOAD = frozenset(
     {"--requirement", "--editable", "--python", "--dest", "--no-deps", "--quiet", "--verbose", "--src", "--help",
      "--version", "--log", "--exists-action", "--require-virtualenv"}
 )
-_DOWNLOAD_OPTIONS = frozenset(name for name, _ in (*COMMANDS["download"].values(), *GLOBAL.values())) - _NOT_FOR_DOWNLOAD
+_DOWNLOAD_OPTIONS = (
+    frozenset(name for name, _ in (*COMMANDS["download"].values(), *GLOBAL.values())) - _NOT_FOR_DOWNLOAD
+)
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,8 @@ def classify(requirements: Sequence[str], pip: Sequence[str], options: Sequence[
             results[index] = Kind(requirement, UNDECIDED, why, named.get(index))
             shutil.rmtree(own, ignore_errors=True)
             continue
-        results[index] = _from_file(requirement, files[0], named.get(index) or _project_name(os.path.basename(files[0])))
+        name = named.get(index) or _project_name(os.path.basename(files[0]))
+        results[index] = _from_file(requirement, files[0], name)
         # One directory for the install's --find-links.
         os.replace(files[0], os.path.join(dest, os.path.basename(files[0])))
         os.rmdir(own)

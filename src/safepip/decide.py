@@ -179,7 +179,10 @@ def plan(
 
 
 def _root_hint(env_dir: str) -> str:
-    return f"later commands (a Dockerfile's RUN, CMD) reach it as {env_dir}/bin/python, or with PATH={env_dir}/bin:$PATH"
+    return (
+        f"later commands (a Dockerfile's RUN, CMD) reach it as {env_dir}/bin/python, "
+        f"or with PATH={env_dir}/bin:$PATH"
+    )
 
 
 def _in_directory(
