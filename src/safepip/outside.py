@@ -98,9 +98,9 @@ def _pipx_or_refuse(plan: Plan, environ: Mapping[str, str]) -> list[str]:
     return command
 
 
-def _summary(parts: Sequence[Part], environ: Mapping[str, str]) -> int:
+def _summary(parts: Sequence[Part], environ: Mapping[str, str], quiet: bool) -> int:
     failed = [p for p in parts if p.code != 0]
-    if len(parts) > 1:
+    if len(parts) > 1 and (failed or not quiet):
         done = "; ".join(f"{p.what} -> {p.where}" for p in parts if p.code == 0)
         line = f"done: {done}" if done else "nothing was done"
         if failed:
@@ -109,11 +109,13 @@ def _summary(parts: Sequence[Part], environ: Mapping[str, str]) -> int:
     return failed[0].code if failed else 0
 
 
-def _show_bin_dir(command: Sequence[str], plan: Plan, environ: Mapping[str, str]) -> None:
+def _show_bin_dir(command: Sequence[str], plan: Plan, environ: Mapping[str, str], quiet: bool) -> None:
     where = pipx.bin_dir(command, _env(plan, environ), global_mode=plan.pipx_global)
     if where is None:
         return
     if pipx.on_path(where, environ):
+        if quiet:
+            return
         ui.say(f"the application's commands are in {ui.shortpath(where, environ)}", "notice", environ)
     else:
         hint = "add it to PATH" if plan.pipx_global else "run `pipx ensurepath` and open a new shell"
@@ -163,12 +165,14 @@ def install(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
         for index in apps:
             kind = kinds[index]
             how = "pipx --global" if plan.pipx_global else "pipx"
-            ui.say(f"{kind.requirement} is an application ({kind.why}): installing it with {how}", "notice", environ)
+            if not ctx.config.quiet:
+                line = f"{kind.requirement} is an application ({kind.why}): installing it with {how}"
+                ui.say(line, "notice", environ)
             argv = _app_argv(command, ctx, call, kind.requirement, kind.name, installed, plan)
             parts.append(Part(kind.requirement, how, _call(argv, _env(plan, environ))))
         if any(p.code == 0 and p.where.startswith("pipx") for p in parts):
-            _show_bin_dir(command, plan, environ)
-        return _summary(parts, environ)
+            _show_bin_dir(command, plan, environ, ctx.config.quiet)
+        return _summary(parts, environ, ctx.config.quiet)
     finally:
         shutil.rmtree(dest, ignore_errors=True)
 
@@ -197,10 +201,11 @@ def uninstall(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
         parts.append(Part(" ".join(rest), where, code))
     for index in apps:
         name = installed[str(requirement_name(call.positionals[index]))]
-        ui.say(f"{name} was installed with pipx: uninstalling it with pipx", "notice", environ)
+        if not ctx.config.quiet:
+            ui.say(f"{name} was installed with pipx: uninstalling it with pipx", "notice", environ)
         code = _call(pipx.uninstall_argv(command, name, global_mode=plan.pipx_global), _env(plan, environ))
         parts.append(Part(name, "pipx", code))
-    return _summary(parts, environ)
+    return _summary(parts, environ, ctx.config.quiet)
 
 
 def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:

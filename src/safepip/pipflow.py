@@ -44,7 +44,7 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, 
     elif ready.created:
         line += " (created)"
     for note in plan.notes:
-        line += f"; {note}"
+        line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
     if plan.kind == USER_ENV and ctx.call.command == "install":
         from .cli import VERBS
 
