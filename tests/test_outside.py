@@ -66,6 +66,15 @@ def test_download_options_keep_what_selects_files() -> None:
     assert download_options(call) == ["--no-index", "--find-links=/w", "--pre"]
 
 
+@pytest.mark.parametrize(("argv", "drop", "expected"), [
+    (["install", "-f", "lib-a", "lib-a", "app-c"], [1], ["install", "-f", "lib-a", "lib-a"]),
+    (["--log", "install", "install", "a", "b"], [0], ["--log", "install", "install", "b"]),
+    (["install", "-qU", "x", "--", "-y"], [1], ["install", "-qU", "x", "--"]),
+])
+def test_without_positionals_removes_by_position(argv: list[str], drop: list[int], expected: list[str]) -> None:
+    assert scan(argv).without_positionals(drop) == expected
+
+
 def test_is_bare() -> None:
     assert is_bare("black")
     assert not is_bare("black>=23")

@@ -58,9 +58,9 @@ def _target_pip(ctx: Context) -> list[str]:
     return pip_argv(sys.executable, ["--python", ctx.interp.path])
 
 
-def _with_option(args: Sequence[str], command: str, extra: Sequence[str]) -> list[str]:
-    """``args`` with ``extra`` right after the command (never after a ``--``)."""
-    at = list(args).index(command) + 1
+def _with_options(args: Sequence[str], extra: Sequence[str]) -> list[str]:
+    """``args`` with ``extra`` appended (before a ``--``, after which all is positional)."""
+    at = list(args).index("--") if "--" in args else len(args)
     return [*args[:at], *extra, *args[at:]]
 
 
@@ -155,7 +155,7 @@ def install(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
         parts: list[Part] = []
         libraries = [r for i, r in enumerate(requirements) if i not in apps]
         if libraries or call.has("--requirement") or call.has("--editable"):
-            args = _with_option(call.without_positionals(apps), "install", ["--find-links", dest])
+            args = _with_options(call.without_positionals(apps), ["--find-links", dest])
             what = " ".join(libraries + [f"-r {r}" for r in call.values("--requirement")]
                             + [f"-e {e}" for e in call.values("--editable")])
             code = _user_env_pip(ctx, plan, args, environ, create=True)
