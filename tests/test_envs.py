@@ -57,7 +57,7 @@ def test_a_broken_env_safepip_did_not_make_is_refused(tmp_path: Path) -> None:
 
 
 def test_failed_creation_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(env_dir: str, base: str) -> None:
+    def broken(env_dir: str, base: str, *args: object) -> None:
         Path(env_dir, "pyvenv.cfg").write_text("half")
         raise RuntimeError("virtualenv exploded")
 

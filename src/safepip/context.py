@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from . import config as cfg
-from .decide import Plan, plan
+from .decide import Plan, Who, plan
 from .interpreter import Interp, find_target, probe
 from .pipargs import PipCall
 from .pipconf import Setting, settings
@@ -30,10 +30,15 @@ class Context:
     project: Project | None = None
     env: tuple[str, bool] | None = None
     pip_settings: Mapping[str, Setting] = field(default_factory=dict)
+    user_env: tuple[str, bool] | None = None
+    who: Who = field(default_factory=Who)
 
     def plan(self) -> Plan:
         """Decide where this call goes (see :func:`safepip.decide.plan`)."""
-        return plan(self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd)
+        return plan(
+            self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd,
+            user_env=self.user_env, who=self.who,
+        )
 
 
 def venv_of(python: str) -> str | None:
@@ -80,12 +85,51 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     if (interp.in_venv or interp.conda) and not full:
         return ctx
     env = None
+    user_env = None
     if project is not None:
         env = project_env(project.root, config.venv)
     elif config.outside == "cwd":
         env = project_env(cwd, config.venv)
+    elif config.outside == "user-env":
+        from .paths import user_env_dir
+        from .project import is_venv_dir
+
+        path = user_env_dir(environ, interp.version)
+        user_env = (path, is_venv_dir(path))
     isolated = "--isolated" in call.argv
-    return Context(call, interp, config, cwd, project, env, settings(environ, interp.prefix, isolated))
+    who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
+    pip_settings = settings(environ, interp.prefix, isolated)
+    return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who)
+
+
+def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str | None) -> Who:
+    """Who runs safepip, and who owns the directory it would work in (for the root rules)."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - Windows has no uids
+        return Who()
+    from .paths import existing_owner
+
+    euid = os.geteuid()
+    if euid != 0:
+        return Who(euid=euid)  # the rules only concern root: skip the stat calls
+    sudo_uid = environ.get("SUDO_UID", "")
+    owner = existing_owner(directory)
+    owner_name = None
+    if owner is not None:
+        import pwd
+
+        try:
+            owner_name = pwd.getpwuid(owner).pw_name
+        except KeyError:
+            owner_name = None
+    return Who(
+        euid=euid,
+        sudo_uid=int(sudo_uid) if sudo_uid.isdigit() else None,
+        sudo_user=environ.get("SUDO_USER") or None,
+        owner=owner,
+        owner_name=owner_name,
+        data_owner=existing_owner(user_env) if user_env else None,
+        allow_root=environ.get("SAFEPIP_ALLOW_ROOT") == "1",
+    )
 
 
 def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) -> tuple[cfg.Config, Project | None]:

@@ -8,10 +8,11 @@ act on the plan; the table tests in ``tests/test_decide.py`` pin down every rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from .config import Config
+from .errors import EX_NOPERM, EX_UNAVAILABLE
 from .interpreter import Interp
 from .pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
 from .pipconf import Setting, as_bool
@@ -44,10 +45,42 @@ class Plan:
     env_dir: str | None = None
     reason: str = ""
     notes: tuple[str, ...] = ()
+    creation_notes: tuple[str, ...] = ()  # said only when the environment is created
     warnings: tuple[str, ...] = ()
     lock: bool = False
     own_pip: bool = False
     env_changes: Mapping[str, str | None] = field(default_factory=dict)
+    #: USER_ENV: create the environment with access to the system site-packages.
+    system_site: bool = False
+    #: USER_ENV: send the applications among the requirements to pipx (``apps = "pipx"``).
+    apps_to_pipx: bool = False
+    #: USER_ENV as root: pipx must work in its --global mode.
+    pipx_global: bool = False
+    #: REFUSE: the exit code (69: nowhere safe to go; 77: a root/ownership rule).
+    exit_code: int = EX_UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who runs safepip and who owns what it would touch (the facts the root rules need).
+
+    ``euid`` is None where the OS has no user ids. ``owner`` is the uid owning the project
+    root (or the working directory for ``outside = cwd``); ``data_owner`` the uid owning the
+    nearest existing directory of the per-user environment's path.
+    """
+
+    euid: int | None = None
+    sudo_uid: int | None = None
+    sudo_user: str | None = None
+    owner: int | None = None
+    owner_name: str | None = None
+    data_owner: int | None = None
+    allow_root: bool = False
+
+    @property
+    def root(self) -> bool:
+        """Whether safepip runs as root."""
+        return self.euid == 0
 
 
 def _managed_reason(interp: Interp) -> str:
@@ -94,8 +127,15 @@ def plan(
     config: Config,
     settings: Mapping[str, Setting],
     cwd: str,
+    *,
+    user_env: tuple[str, bool] | None = None,
+    who: Who | None = None,
 ) -> Plan:
-    """Decide where ``call`` goes. ``env`` is the project's (environment dir, exists)."""
+    """Decide where ``call`` goes. ``env`` is the project's (environment dir, exists);
+    ``user_env`` the per-user environment for the target's version (dir, exists); ``who`` the facts the
+    root and sudo rules need.
+    """
+    who = who or Who()
     if call.error is not None:
         return _passthrough(call, interp, f"pip will report: {call.error}")
     if config.policy == "never":
@@ -122,12 +162,13 @@ def plan(
         else f"policy = always (from {config.origin['policy']})"
     )
     if project is not None and env is not None:
-        env_dir, _ = env
         why = f"{reason}; {project.root} is a project ({project.why})"
-        return _redirect(call, PROJECT_VENV, why, env_dir, reason, settings)
+        return _in_directory(call, why, env, reason, settings, who, project.root)
     if config.outside == "cwd" and env is not None:
         why = f"{reason}; outside any project, and outside = cwd (from {config.origin['outside']})"
-        return _redirect(call, PROJECT_VENV, why, env[0], reason, settings)
+        return _in_directory(call, why, env, reason, settings, who, cwd)
+    if config.outside == "user-env" and user_env is not None:
+        return _user_env(call, config, settings, cwd, reason, user_env, who)
     return Plan(
         REFUSE,
         f"{reason}; {cwd} is not inside a project",
@@ -138,6 +179,80 @@ def plan(
             ".git), or create one there; to change what happens here, set outside in the config"
         ),
     )
+
+
+def _root_hint(env_dir: str) -> str:
+    return (
+        f"later commands (a Dockerfile's RUN, CMD) reach it as {env_dir}/bin/python, "
+        f"or with PATH={env_dir}/bin:$PATH"
+    )
+
+
+def _in_directory(
+    call: PipCall,
+    why: str,
+    env: tuple[str, bool],
+    reason: str,
+    settings: Mapping[str, Setting],
+    who: Who,
+    root: str,
+) -> Plan:
+    """The project's environment (or the working directory's, for ``outside = cwd``)."""
+    env_dir, exists = env
+    foreign = who.owner is not None and who.owner not in (0, who.euid)
+    if who.root and foreign and not who.allow_root and (call.command in WRITE_COMMANDS or not exists):
+        owner = who.owner_name or f"uid {who.owner}"
+        how = "with sudo" if who.sudo_uid is not None else "as root"
+        return Plan(
+            REFUSE,
+            f"{reason}; running {how} in {root}, which belongs to {owner}",
+            tuple(call.argv),
+            reason=(
+                f"refusing to {call.command} {how} in {root}, which belongs to {owner}: root-owned files in "
+                f"{env_dir} would break {owner}'s next install. Run the command without sudo, as {owner}; "
+                "or set SAFEPIP_ALLOW_ROOT=1 to do it anyway"
+            ),
+            exit_code=EX_NOPERM,
+        )
+    result = _redirect(call, PROJECT_VENV, why, env_dir, reason, settings)
+    if who.root and not exists:
+        result = replace(result, creation_notes=(*result.creation_notes, _root_hint(env_dir)))
+    return result
+
+
+def _user_env(
+    call: PipCall,
+    config: Config,
+    settings: Mapping[str, Setting],
+    cwd: str,
+    reason: str,
+    user: tuple[str, bool],
+    who: Who,
+) -> Plan:
+    """Outside any project: libraries to the per-user environment, applications to pipx."""
+    user_env, _ = user
+    if who.root and who.data_owner is not None and who.data_owner != 0 and not who.allow_root:
+        return Plan(
+            REFUSE,
+            f"{reason}; as root, the per-user environment {user_env} is in another user's directory",
+            tuple(call.argv),
+            reason=(
+                f"refusing to create root-owned files in {user_env}: that directory belongs to uid "
+                f"{who.data_owner} (HOME or XDG_DATA_HOME is still the invoking user's; sudo -H resets it). "
+                "Run the command without sudo; or set SAFEPIP_ALLOW_ROOT=1 to do it anyway"
+            ),
+            exit_code=EX_NOPERM,
+        )
+    why = f"{reason}; {cwd} is not inside a project, and outside = user-env (from {config.origin['outside']})"
+    result = _redirect(call, USER_ENV, why, user_env, f"{reason}, outside any project", settings)
+    apps = config.apps == "pipx" and call.command in ("install", "uninstall", "list")
+    if call.command == "install":
+        bindir = f"{user_env}/bin"
+        use = f"use it with {bindir}/python, `. {bindir}/activate` or PATH={bindir}:$PATH"
+        result = replace(result, notes=(*result.notes, use))
+    # SAFEPIP_ALLOW_ROOT=1 treats root as any other user: its own pipx, not the global one.
+    global_mode = who.root and not who.allow_root and apps
+    return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=global_mode)
 
 
 def _redirect(

@@ -147,7 +147,7 @@ class EnvLock:
             os.set_inheritable(fd, True)
 
 
-def _create(env_dir: str, base_python: str, environ: Mapping[str, str]) -> None:
+def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool = False) -> None:
     parent = os.path.dirname(os.path.abspath(env_dir))
     while not os.path.exists(parent) and os.path.dirname(parent) != parent:
         parent = os.path.dirname(parent)
@@ -159,7 +159,7 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str]) -> None:
             os.makedirs(env_dir)
             made_dir = True
         _write_state(env_dir, CREATING, base_python)
-        _run_virtualenv(env_dir, base_python)
+        _run_virtualenv(env_dir, base_python, system_site)
         if not os.path.exists(bin_python(env_dir)) or not has_pip(env_dir):
             raise EnvironmentCreateError(f"virtualenv did not create a whole environment in {env_dir}")
         _write_state(env_dir, COMPLETE, base_python)
@@ -172,10 +172,12 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str]) -> None:
         raise EnvironmentCreateError(f"cannot create {env_dir}: {detail}") from exc
 
 
-def _run_virtualenv(env_dir: str, base_python: str) -> None:
+def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -> None:
     from virtualenv import cli_run
 
     args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet"]
+    if system_site:
+        args.append("--system-site-packages")
     cli_run(args, setup_logging=False)
 
 
@@ -207,11 +209,15 @@ def ensure(
     environ: Mapping[str, str],
     say: Callable[[str], None],
     lock: EnvLock | None = None,
+    *,
+    system_site_packages: bool = False,
 ) -> Ready:
     """Make sure ``env_dir`` is a whole environment, creating or rebuilding it if needed.
 
     ``lock``, when given, is acquired (and left held for the caller) whenever anything has
     to be created; an environment that is already whole needs no lock to be looked at.
+    ``system_site_packages`` gives a newly created environment access to the base
+    interpreter's site-packages (the per-user environment: apt's python3-* stay importable).
     """
     _check_path(env_dir)
     if _usable(env_dir):
@@ -221,7 +227,7 @@ def ensure(
     own_lock = lock or EnvLock(env_dir, environ, say)
     own_lock.acquire()
     try:
-        ready = _ensure_locked(env_dir, base_python, environ)
+        ready = _ensure_locked(env_dir, base_python, environ, system_site_packages)
     except BaseException:
         own_lock.release()
         raise
@@ -230,7 +236,7 @@ def ensure(
     return ready
 
 
-def _ensure_locked(env_dir: str, base_python: str, environ: Mapping[str, str]) -> Ready:
+def _ensure_locked(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool = False) -> Ready:
     _check_path(env_dir)  # again: another process may have changed it while we waited
     if is_venv_dir(env_dir):
         why = problem(env_dir)
@@ -242,7 +248,7 @@ def _ensure_locked(env_dir: str, base_python: str, environ: Mapping[str, str]) -
                 f"delete it; recreate it with: rm -rf '{env_dir}' && safepip install ..."
             )
         _remove(env_dir)
-        _create(env_dir, base_python, environ)
+        _create(env_dir, base_python, environ, system_site)
         return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
     if os.path.isdir(env_dir):
         leftovers = [n for n in os.listdir(env_dir) if n != STATE_FILE]
@@ -253,7 +259,7 @@ def _ensure_locked(env_dir: str, base_python: str, environ: Mapping[str, str]) -
             )
         if leftovers:
             _remove(env_dir)
-    _create(env_dir, base_python, environ)
+    _create(env_dir, base_python, environ, system_site)
     return Ready(env_dir, bin_python(env_dir), created=True)
 
 

@@ -50,3 +50,23 @@ def bin_dir(environ: Mapping[str, str]) -> str:
             return os.path.abspath(os.path.expanduser(value))
     home = environ.get("HOME") or os.path.expanduser("~")
     return os.path.join(home, ".local", "bin")
+
+
+def user_env_dir(environ: Mapping[str, str], version: tuple[int, ...]) -> str:
+    """The per-user environment for a target interpreter's ``major.minor`` version."""
+    return os.path.join(data_dir(environ), "envs", f"py{version[0]}.{version[1]}")
+
+
+def existing_owner(path: str) -> int | None:
+    """The uid owning ``path``, or its nearest existing parent (None where there are no uids)."""
+    current = os.path.abspath(path)
+    while True:
+        try:
+            return os.stat(current).st_uid
+        except FileNotFoundError:
+            parent = os.path.dirname(current)
+            if parent == current:
+                return None
+            current = parent
+        except OSError:
+            return None

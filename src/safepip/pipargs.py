@@ -84,6 +84,30 @@ class PipCall:
                 drop.update(range(o.start, o.stop))
         return [a for i, a in enumerate(self.argv) if i not in drop]
 
+    def positional_indices(self) -> list[int]:
+        """The argv index of each positional, in the order of ``positionals``."""
+        covered: set[int] = set()
+        for o in self.options:
+            covered.update(range(o.start, o.stop))
+        if self.command is not None:
+            covered.add(self.argv.index(self.command))
+        found: list[int] = []
+        dashes = False
+        for i, arg in enumerate(self.argv):
+            if i in covered:
+                continue
+            if arg == "--" and not dashes:
+                dashes = True
+                continue
+            found.append(i)
+        return found
+
+    def without_positionals(self, drop: Iterable[int]) -> list[str]:
+        """The argv without the positionals at the given positions of ``positionals``."""
+        indices = self.positional_indices()
+        gone = {indices[n] for n in drop}
+        return [a for i, a in enumerate(self.argv) if i not in gone]
+
 
 class _ParseError(Exception):
     pass

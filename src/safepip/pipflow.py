@@ -8,9 +8,9 @@ from typing import Any, Mapping
 
 from . import ui
 from .context import Context, gather
-from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, Plan
+from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from .envs import EnvLock, Ready, ensure, has_pip
-from .errors import NoTargetError
+from .errors import EX_NOPERM, NoTargetError, PermissionRefused
 from .handoff import child_environ, pip_argv, run
 from .ownpip import pip_command as own_pip
 from .pipargs import PipCall
@@ -48,8 +48,11 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, 
         line += f" (rebuilt: {ready.rebuilt})"
     elif ready.created:
         line += " (created)"
-    for note in plan.notes:
-        line += f"; {note}"
+    notes = plan.notes + (plan.creation_notes if ready.created else ())
+    for note in notes:
+        line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
+    if plan.kind == USER_ENV and ctx.call.command == "install":
+        line += ", or `safepip run COMMAND`"
     ui.say(line, "notice", environ)
 
 
@@ -58,12 +61,15 @@ def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[
     lock to keep through the hand-over.
     """
     if plan.kind == REFUSE:
-        raise NoTargetError(plan.reason)
+        if plan.exit_code == EX_NOPERM:
+            raise PermissionRefused(plan.reason)
+        raise NoTargetError(plan.reason, exit_code=plan.exit_code)
     if plan.env_dir is None:
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
     lock = EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ)) if plan.lock else None
-    if plan.kind == PROJECT_VENV:
-        ready = ensure(plan.env_dir, ctx.interp.path, environ, lambda m: ui.say(m, "notice", environ), lock)
+    if plan.kind in (PROJECT_VENV, USER_ENV):
+        say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
+        ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site)
     else:  # pass-through that borrows the project environment's pip
         from .interpreter import bin_python
 
@@ -90,6 +96,12 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     """safepip's main job: run one pip command line where it belongs."""
     ctx = gather(call, environ, flags)
     plan = ctx.plan()
+    if plan.kind == USER_ENV:
+        from .outside import run as run_outside
+
+        code = run_outside(ctx, plan, environ)
+        if code is not None:
+            return code
     if ctx.call.command is None and ctx.call.has("--version") and not ctx.call.has("--help"):
         from . import __version__
 

@@ -1,0 +1,149 @@
+"""Hand applications to pipx: which pipx, and a pip command line turned into pipx's.
+
+The user's own ``pipx`` on PATH is preferred (its apps, its configuration); else the pipx
+safepip depends on, run by safepip's interpreter. Every app environment is made for the
+target interpreter (``--python``). As root, pipx works in its ``--global`` mode
+(``/opt/pipx``, ``/usr/local/bin``), where the installed pipx has it.
+
+pip options map to pipx: ``--index-url`` is pipx's own; ``--extra-index-url``,
+``--find-links``, ``--no-index``, ``--pre``, ``-c`` and every other option that selects or
+builds the files go through ``--pip-args``; ``-q``/``-v`` and ``--force-reinstall`` become
+pipx's ``--quiet``/``--verbose``/``--force``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from typing import Mapping, Sequence
+
+from .errors import NoTargetError
+from .pipargs import PipCall
+
+#: Options of a pip install that pipx must not see in --pip-args (they are pipx's own, or
+#: safepip has already acted on them).
+_NOT_PIP_ARGS = frozenset(
+    {"--requirement", "--editable", "--upgrade", "--user", "--no-user", "--python", "--quiet", "--verbose",
+     "--index-url", "--report", "--break-system-packages", "--force-reinstall", "--help", "--version",
+     "--require-virtualenv", "--root-user-action", "--dry-run", "--target", "--prefix", "--root"}
+)
+#: Options whose value is a local path: made absolute, since pipx records them for upgrades.
+_PATH_OPTIONS = frozenset({"--constraint", "--find-links", "--cache-dir", "--cert", "--client-cert", "--log"})
+
+
+def command(environ: Mapping[str, str]) -> list[str]:
+    """How to run pipx: the user's own on PATH, else safepip's dependency."""
+    import shutil
+
+    found = shutil.which("pipx", path=environ.get("PATH", os.defpath))
+    if found:
+        return [found]
+    import importlib.util
+
+    if importlib.util.find_spec("pipx") is None:
+        raise NoTargetError(
+            "no pipx on PATH and none beside safepip, so applications cannot be installed; "
+            "install pipx, or set apps = \"user-env\" to put applications in the per-user environment"
+        )
+    return [sys.executable, "-m", "pipx"]
+
+
+def _absolute(name: str, value: str) -> str:
+    if name not in _PATH_OPTIONS or "://" in value:
+        return value
+    expanded = os.path.expanduser(value)
+    return os.path.abspath(expanded) if os.path.exists(expanded) else value
+
+
+def options(call: PipCall) -> tuple[list[str], list[str]]:
+    """pipx's own options for a pip install call, and the pip arguments to pass through."""
+    own: list[str] = []
+    pip_args: list[str] = []
+    for option in call.options:
+        if option.name == "--index-url" and option.value is not None:
+            own += ["--index-url", option.value]
+        elif option.name == "--quiet":
+            own.append("--quiet")
+        elif option.name == "--verbose":
+            own.append("--verbose")
+        elif option.name not in _NOT_PIP_ARGS:
+            pip_args.append(
+                option.name if option.value is None else f"{option.name}={_absolute(option.name, option.value)}"
+            )
+    if call.has("--no-index"):
+        # pipx would upgrade its shared pip first, from an index the user has just said not to use.
+        own.append("--skip-maintenance")
+    return own, pip_args
+
+
+def _tail(own: Sequence[str], pip_args: Sequence[str], global_mode: bool) -> list[str]:
+    tail = list(own)
+    if global_mode:
+        tail.append("--global")
+    if pip_args:
+        tail.append(f"--pip-args={shlex.join(pip_args)}")  # "=": the value starts with a dash
+    return tail
+
+
+def install_argv(pipx: Sequence[str], spec: str, python: str, call: PipCall, *, global_mode: bool,
+                 force: bool = False) -> list[str]:
+    """``pipx install`` of one application for the target interpreter."""
+    own, pip_args = options(call)
+    if force or call.has("--force-reinstall"):
+        own.append("--force")
+    return [*pipx, "install", "--python", python, *_tail(own, pip_args, global_mode), spec]
+
+
+def upgrade_argv(pipx: Sequence[str], name: str, call: PipCall, *, global_mode: bool) -> list[str]:
+    """``pipx upgrade`` of an installed application (``pip install -U name``)."""
+    own, pip_args = options(call)
+    return [*pipx, "upgrade", *_tail(own, pip_args, global_mode), name]
+
+
+def uninstall_argv(pipx: Sequence[str], name: str, *, global_mode: bool) -> list[str]:
+    """``pipx uninstall`` of one application."""
+    return [*pipx, "uninstall", *(["--global"] if global_mode else []), name]
+
+
+def _capture(argv: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str] | None:
+    try:
+        return subprocess.run(list(argv), capture_output=True, text=True, env=dict(env), check=False)
+    except OSError:
+        return None
+
+
+def supports_global(pipx: Sequence[str], env: Mapping[str, str]) -> bool:
+    """Whether this pipx has the ``--global`` mode (pipx 1.5 and newer)."""
+    done = _capture([*pipx, "install", "--help"], env)
+    return done is not None and done.returncode == 0 and "--global" in done.stdout
+
+
+def installed(pipx: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -> dict[str, str]:
+    """Canonical name -> pipx's name of each app pipx manages (empty when pipx cannot say)."""
+    from packaging.utils import canonicalize_name
+
+    done = _capture([*pipx, "list", "--short", *(["--global"] if global_mode else [])], env)
+    if done is None or done.returncode != 0:
+        return {}
+    apps: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            apps[str(canonicalize_name(parts[0]))] = parts[0]
+    return apps
+
+
+def bin_dir(pipx: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -> str | None:
+    """Where pipx puts the commands of its apps."""
+    done = _capture([*pipx, "environment", *(["--global"] if global_mode else []), "--value", "PIPX_BIN_DIR"], env)
+    if done is None or done.returncode != 0 or not done.stdout.strip():
+        return None
+    return done.stdout.strip()
+
+
+def on_path(directory: str, environ: Mapping[str, str]) -> bool:
+    """Whether ``directory`` is one of the PATH entries."""
+    wanted = os.path.realpath(directory)
+    return any(os.path.realpath(p) == wanted for p in environ.get("PATH", "").split(os.pathsep) if p)

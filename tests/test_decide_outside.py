@@ -1,0 +1,154 @@
+"""plan() outside a project, and the root and sudo rules: table tests, no I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from safepip.config import Config
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan
+from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
+from safepip.interpreter import Interp
+from safepip.pipargs import scan
+from safepip.project import Project
+
+USER_ENV_DIR = "/home/u/.local/share/safepip/envs/py3.11"
+
+
+def interp(**changes: Any) -> Interp:
+    values: dict[str, Any] = {
+        "path": "/usr/bin/python3", "how": "PATH", "version": (3, 11, 2), "implementation": "CPython",
+        "prefix": "/usr", "base_prefix": "/usr", "in_venv": False, "conda": False,
+        "stdlib": "/usr/lib/python3.11", "purelib": "/usr/lib/python3/dist-packages",
+        "platlib": "/usr/lib/python3/dist-packages", "scripts": "/usr/bin",
+        "marker": "/usr/lib/python3.11/EXTERNALLY-MANAGED", "marker_message": None, "marker_problem": None,
+        "distributor": "Debian", "has_pip": True,
+    }
+    values.update(changes)
+    return Interp(**values)
+
+
+def config(**values: Any) -> Config:
+    return Config().layered(values, "test")
+
+
+def outside(*argv: str, cfg: Config | None = None, who: Who | None = None, exists: bool = False,
+            target: Interp | None = None) -> Plan:
+    return plan(scan(argv), target or interp(), None, None, cfg or config(), {}, "/home/u/downloads",
+                user_env=(USER_ENV_DIR, exists), who=who)
+
+
+def in_project(*argv: str, who: Who, exists: bool = False) -> Plan:
+    project = Project("/home/u/proj", "holds pyproject.toml")
+    return plan(scan(argv), interp(), project, ("/home/u/proj/.venv", exists), config(), {}, "/home/u/proj",
+                who=who)
+
+
+def test_outside_a_project_libraries_go_to_the_user_env() -> None:
+    result = outside("install", "requests")
+    assert result.kind == USER_ENV
+    assert result.env_dir == USER_ENV_DIR
+    assert result.system_site
+    assert result.apps_to_pipx
+    assert not result.pipx_global
+    assert result.lock
+    assert result.args == ("install", "requests")
+    assert "outside any project" in result.reason
+    assert any(f"{USER_ENV_DIR}/bin/python" in note and "activate" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(("command", "apps"), [
+    ("install", True), ("uninstall", True), ("list", True), ("freeze", False), ("show", False),
+])
+def test_which_commands_consult_pipx(command: str, apps: bool) -> None:
+    result = outside(command, "x")
+    assert result.kind == USER_ENV
+    assert result.apps_to_pipx is apps
+    assert result.lock is (command in ("install", "uninstall"))
+
+
+def test_apps_user_env_keeps_everything_in_the_user_env() -> None:
+    result = outside("install", "black", cfg=config(apps="user-env"))
+    assert result.kind == USER_ENV
+    assert not result.apps_to_pipx
+
+
+def test_outside_refuse() -> None:
+    result = outside("install", "x", cfg=config(outside="refuse"))
+    assert result.kind == REFUSE
+    assert result.exit_code == EX_UNAVAILABLE
+    assert "not inside a project" in result.reason
+
+
+def test_user_flag_is_dropped_in_the_user_env() -> None:
+    result = outside("install", "--user", "x")
+    assert result.args == ("install", "x")
+    assert any("--user dropped" in note for note in result.notes)
+
+
+def test_unmanaged_target_passes_through() -> None:
+    result = outside("install", "x", target=interp(marker=None))
+    assert result.kind == PASSTHROUGH
+
+
+def test_root_outside_uses_pipx_global_mode() -> None:
+    result = outside("install", "black", who=Who(euid=0, owner=0, data_owner=0))
+    assert result.kind == USER_ENV
+    assert result.pipx_global
+
+
+def test_root_with_allow_root_is_like_any_user() -> None:
+    result = outside("install", "black", who=Who(euid=0, owner=0, data_owner=0, allow_root=True))
+    assert not result.pipx_global
+
+
+def test_sudo_with_the_users_home_refuses() -> None:
+    who = Who(euid=0, sudo_uid=1000, sudo_user="u", owner=1000, data_owner=1000)
+    result = outside("install", "requests", who=who)
+    assert result.kind == REFUSE
+    assert result.exit_code == EX_NOPERM
+    assert "sudo -H" in result.reason
+    assert "SAFEPIP_ALLOW_ROOT=1" in result.reason
+
+
+def test_sudo_in_another_users_project_refuses() -> None:
+    who = Who(euid=0, sudo_uid=1000, sudo_user="u", owner=1000, owner_name="u")
+    result = in_project("install", "x", who=who)
+    assert result.kind == REFUSE
+    assert result.exit_code == EX_NOPERM
+    assert "with sudo" in result.reason
+    assert "without sudo, as u" in result.reason
+
+
+def test_root_in_another_users_project_without_sudo_refuses_too() -> None:
+    result = in_project("install", "x", who=Who(euid=0, owner=1000))
+    assert result.kind == REFUSE
+    assert "as root" in result.reason
+    assert "uid 1000" in result.reason
+
+
+def test_sudo_reading_an_existing_env_is_allowed() -> None:
+    who = Who(euid=0, sudo_uid=1000, owner=1000)
+    assert in_project("list", who=who, exists=True).kind == PROJECT_VENV
+    assert in_project("list", who=who, exists=False).kind == REFUSE  # it would create a root-owned .venv
+    assert in_project("uninstall", "x", who=who, exists=True).kind == REFUSE
+
+
+def test_allow_root_lifts_the_sudo_refusal() -> None:
+    who = Who(euid=0, sudo_uid=1000, owner=1000, allow_root=True)
+    assert in_project("install", "x", who=who).kind == PROJECT_VENV
+
+
+def test_root_in_a_root_owned_project_works_and_says_how_to_reach_the_env() -> None:
+    result = in_project("install", "x", who=Who(euid=0, owner=0))
+    assert result.kind == PROJECT_VENV
+    assert any("/home/u/proj/.venv/bin/python" in n and "PATH=/home/u/proj/.venv/bin:$PATH" in n for n in result.creation_notes)
+    again = in_project("install", "x", who=Who(euid=0, owner=0), exists=True)
+    assert not any("PATH=" in n for n in again.notes + again.creation_notes)
+
+
+def test_a_normal_user_in_their_project_has_no_root_rules() -> None:
+    result = in_project("install", "x", who=Who(euid=1000, owner=1000))
+    assert result.kind == PROJECT_VENV
+    assert not result.notes
