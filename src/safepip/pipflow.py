@@ -48,15 +48,18 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, 
     ui.say(line, "notice", environ)
 
 
-def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[str], EnvLock | None, Ready | None]:
+def prepare(
+    ctx: Context, plan: Plan, environ: Mapping[str, str], *, defer_lock: bool = False
+) -> tuple[list[str], EnvLock | None, Ready | None]:
     """Create or check the environment the plan needs; return pip's command line and the
-    lock to keep through the hand-over."""
+    lock to keep through the hand-over. With ``defer_lock`` an environment that is already
+    whole is not locked (the caller locks it with :func:`lock_for` once it must write)."""
     if plan.kind == REFUSE:
         raise NoTargetError(plan.reason)
     if plan.env_dir is None:
         python = plan.python if plan.python and not plan.own_pip else sys.executable
         return pip_argv(python, plan.args), None, None
-    lock = EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ)) if plan.lock else None
+    lock = lock_for(plan, environ) if plan.lock and not defer_lock else None
     if plan.kind == PROJECT_VENV:
         ready = ensure(plan.env_dir, ctx.interp.path, environ, lambda m: ui.say(m, "notice", environ), lock)
     else:  # pass-through that borrows the project environment's pip
@@ -70,6 +73,23 @@ def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[
     return pip_argv(ready.python, plan.args), lock, ready
 
 
+def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
+    """The lock on the plan's environment, not yet acquired (None: the plan needs none)."""
+    if not plan.lock or plan.env_dir is None:
+        return None
+    return EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ))
+
+
+def _fast_path(argv: list[str], env: Mapping[str, str]) -> int | None:
+    """Answer an install whose requirements are all satisfied without starting pip."""
+    from .fastpath import attempt
+    from .pipargs import scan
+
+    call = scan(argv[3:])  # argv is [python, "-m", "pip", *args]: exactly what pip will see
+    python = call.last("--python") or argv[0]
+    return attempt(call, python, env, os.getcwd())
+
+
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
     """safepip's main job: run one pip command line where it belongs."""
     ctx = gather(call, environ, flags)
@@ -78,7 +98,10 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         from . import __version__
 
         sys.stdout.write(f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n")
-    argv, lock, ready = prepare(ctx, plan, environ)
+    # An install may be answered by the fast path, which only reads the environment (as
+    # list and freeze do, unlocked): the lock, and filelock's import, wait until pip runs.
+    fast = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
+    argv, lock, ready = prepare(ctx, plan, environ, defer_lock=fast)
     notice(ctx, plan, ready, environ)
     env = child_environ(environ, plan.env_changes, redirected=plan.kind != PASSTHROUGH)
     wants_help = ctx.call.command is None and ctx.call.has("--help") or (
@@ -88,6 +111,14 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         code = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
         return code
+    if fast and not wants_help:
+        answered = _fast_path(argv, env)
+        if answered is not None:
+            return answered
+    if fast:
+        lock = lock_for(plan, environ)
+        if lock is not None:
+            lock.acquire()
     if lock is not None:
         lock.keep_through_exec()
     try:
