@@ -1,4 +1,4 @@
-"""Development sessions: ``nox -s tests``, ``nox -s lint``.
+"""Development sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s bench``.
 
 The tests run against the real interpreters of this machine: Debian's externally managed
 /usr/bin/python3 above all. They never write to it (a session-wide check proves it).
@@ -29,3 +29,17 @@ def lint(session: nox.Session) -> None:
     session.install(".", "ruff", "mypy", "pytest", "hypothesis")
     session.run("ruff", "check", "src")
     session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against pip (and uv, as a reference): writes BENCHMARKS.md. Not run by default.
+
+    Options after -- go to benchmarks/bench.py (--runs N, --first-runs N, --output FILE, --keep).
+    """
+    session.install(".", "uv")  # uv from PyPI: a reference point, not a dependency
+    session.run(
+        "python", "benchmarks/bench.py",
+        "--safepip", f"{session.bin}/safepip", "--uv", f"{session.bin}/uv", "--output", "BENCHMARKS.md",
+        *session.posargs,
+    )

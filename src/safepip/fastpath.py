@@ -32,8 +32,6 @@ from . import ui
 from .reqfile import Line, Unsupported, looks_like_a_name
 
 if TYPE_CHECKING:
-    from importlib.metadata import Distribution
-
     from packaging.requirements import Requirement
 
     from .pipargs import PipCall
@@ -113,10 +111,17 @@ class Fallback(Exception):
     """The fast path stands aside; the message says why (shown with SAFEPIP_DEBUG=1)."""
 
 
-def _canonical(name: str) -> str:
-    from packaging.utils import canonicalize_name
+_CANONICAL: dict[str, str] = {}
 
-    return str(canonicalize_name(name))
+
+def _canonical(name: str) -> str:
+    """PEP 503's normalized name (packaging's canonicalize_name, without its imports)."""
+    found = _CANONICAL.get(name)
+    if found is None:
+        import re
+
+        found = _CANONICAL[name] = re.sub(r"[-_.]+", "-", name).lower()
+    return found
 
 
 def _count(value: str) -> int:
@@ -207,6 +212,7 @@ class Environment:
         self._system_site_packages()
         self.path = self._search_path(sites)
         self._found: dict[str, list[str]] = {}
+        self._read: dict[str, Dist | None] = {}
         for directory in self.path:
             self._scan(directory)
 
@@ -281,26 +287,66 @@ class Environment:
             project = stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem
             self._found.setdefault(_canonical(project), []).append(os.path.join(directory, name))
 
-    def get(self, name: str) -> tuple[Distribution, str] | None:
-        """The one distribution installed under ``name`` and its location (None: none)."""
-        found = self._found.get(_canonical(name))
-        if not found:
-            return None
-        if len(found) > 1:
-            raise Fallback(f"{name} is installed more than once")
-        info = found[0]
-        if info.endswith(".egg-info"):
-            raise Fallback(f"{name} is a legacy (egg-info) installation")
-        from importlib.metadata import PathDistribution
-        from pathlib import Path
+    def get(self, name: str) -> Dist | None:
+        """The one distribution installed under ``name`` (None: none), read once."""
+        key = _canonical(name)
+        if key in self._read:
+            return self._read[key]
+        found = self._found.get(key)
+        dist = None
+        if found:
+            if len(found) > 1:
+                raise Fallback(f"{name} is installed more than once")
+            if found[0].endswith(".egg-info"):
+                raise Fallback(f"{name} is a legacy (egg-info) installation")
+            dist = read_dist(found[0])
+            if _canonical(dist.name) != key:
+                raise Fallback(f"{found[0]} holds {dist.name}")
+        self._read[key] = dist
+        return dist
 
-        dist = PathDistribution(Path(info))
-        metadata = dist.metadata
-        if metadata is None or not metadata["Name"] or not metadata["Version"]:
-            raise Fallback(f"{info} has no usable METADATA")
-        if _canonical(metadata["Name"]) != _canonical(name):
-            raise Fallback(f"{info} holds {metadata['Name']}")
-        return dist, os.path.dirname(info)
+
+class Dist:
+    """The fields of an installed distribution's METADATA that pip's resolver reads."""
+
+    __slots__ = ("extras", "location", "name", "requires", "version")
+
+    def __init__(self, name: str, version: str, requires: list[str], extras: set[str], location: str) -> None:
+        self.name, self.version, self.requires, self.extras, self.location = name, version, requires, extras, location
+
+
+_WANTED = {"name": "Name", "version": "Version", "requires-dist": "Requires-Dist", "provides-extra": "Provides-Extra"}
+
+
+def read_dist(info: str) -> Dist:
+    """Read ``info``/METADATA's header block (RFC 822, as importlib.metadata's email parser
+    reads it). Only the four fields the resolver needs are kept; a folded line in one of
+    them, or a missing Name or Version, stands the fast path aside. importlib.metadata itself
+    is not used here: it re-parses the whole file with the email package on every attribute
+    access, which made a 300-entry check several times slower (see docs/performance.md)."""
+    try:
+        with open(os.path.join(info, "METADATA"), encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Fallback(f"cannot read {info}/METADATA: {exc}") from None
+    fields: dict[str, list[str]] = {"Name": [], "Version": [], "Requires-Dist": [], "Provides-Extra": []}
+    last: str | None = None
+    for line in text.split("\n"):
+        if not line.strip():
+            break  # the end of the headers: the rest is the description
+        if line[0] in " \t":
+            if last is not None:
+                raise Fallback(f"{info}/METADATA folds its {last} header")
+            continue
+        key, colon, value = line.partition(":")
+        wanted = _WANTED.get(key.strip().lower()) if colon else None
+        last = wanted
+        if wanted is not None:
+            fields[wanted].append(value.strip())
+    if len(fields["Name"]) != 1 or len(fields["Version"]) != 1:
+        raise Fallback(f"{info}/METADATA has no single Name and Version")
+    return Dist(fields["Name"][0], fields["Version"][0], fields["Requires-Dist"], set(fields["Provides-Extra"]),
+                os.path.dirname(info))
 
 
 def _shown(req: Requirement) -> str:
@@ -324,19 +370,29 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.version import InvalidVersion, Version
 
-    def marker_matches(marker: Marker, extras: Iterable[str]) -> bool:
+    evaluated: dict[tuple[int, tuple[str, ...]], bool] = {}
+
+    def marker_matches(marker: Marker, extras: Sequence[str]) -> bool:
         # pip's iter_dependencies: without extras the marker sees extra == ""; with extras,
         # it must match for at least one of them.
-        contexts = [{**env.markers, "extra": e} for e in (list(extras) or [""])]
-        return any(marker.evaluate(c) for c in contexts)
+        key = (id(marker), tuple(extras))
+        if key not in evaluated:
+            contexts = [{**env.markers, "extra": e} for e in (list(extras) or [""])]
+            evaluated[key] = any(marker.evaluate(c) for c in contexts)
+        return evaluated[key]
+
+    parsed: dict[str, Requirement] = {}
 
     def parse(text: str) -> Requirement:
+        if text in parsed:
+            return parsed[text]
         try:
             req = Requirement(text)
         except InvalidRequirement:
             raise Fallback(f"{text!r} is not a requirement safepip can read") from None
         if req.url:
             raise Fallback(f"{text!r} names a URL")
+        parsed[text] = req
         return req
 
     ignored: list[str] = []
@@ -354,10 +410,10 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
     while index < len(queue):
         req, comes_from = queue[index]
         index += 1
-        found = env.get(req.name)
-        if found is None:
+        dist = env.get(req.name)
+        if dist is None:
             return None
-        dist, location = found
+        location = dist.location
         try:
             version = Version(dist.version)
         except InvalidVersion:
@@ -366,7 +422,7 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
             raise Fallback(f"{req.name} {version} is a pre-release")
         if not req.specifier.contains(version, prereleases=True):
             return None
-        provided = set(dist.metadata.get_all("Provides-Extra") or ())
+        provided = dist.extras
         for extra in req.extras:
             # Only extras written exactly as declared: old pips compare extras unnormalized.
             if extra != _canonical(extra) or extra not in provided:
@@ -383,7 +439,7 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
         extras = (before or set()) | req.extras
         expanded[key] = extras
         parent = _shown(req) + (f"->{comes_from}" if comes_from else "")
-        for text in dist.requires or ():
+        for text in dist.requires:
             dep = parse(text)
             if dep.marker is None or marker_matches(dep.marker, sorted(extras)):
                 queue.append((dep, parent))
