@@ -1,4 +1,4 @@
-"""Development sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s zipapp``.
+"""Development sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s zipapp``, ``nox -s bench``.
 
 The tests run against the real interpreters of this machine: Debian's externally managed
 /usr/bin/python3 above all. They never write to it (a session-wide check proves it).
@@ -44,3 +44,17 @@ def zipapp(session: nox.Session) -> None:
         session.run("python", "tools/build_zipapp.py", *session.posargs)
     else:
         session.run("python", "tools/build_zipapp.py", "--fetch", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against pip (and uv, as a reference): writes BENCHMARKS.md. Not run by default.
+
+    Options after -- go to benchmarks/bench.py (--runs N, --first-runs N, --output FILE, --keep).
+    """
+    session.install(".", "uv")  # uv from PyPI: a reference point, not a dependency
+    session.run(
+        "python", "benchmarks/bench.py",
+        "--safepip", f"{session.bin}/safepip", "--uv", f"{session.bin}/uv", "--output", "BENCHMARKS.md",
+        *session.posargs,
+    )

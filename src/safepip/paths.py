@@ -2,21 +2,32 @@
 
 Defaults come from platformdirs (``~/.cache/safepip``, ``~/.config/safepip``,
 ``~/.local/share/safepip`` on Linux, honouring the XDG variables). ``SAFEPIP_CACHE_DIR``,
-``SAFEPIP_CONFIG_DIR`` and ``SAFEPIP_DATA_DIR`` override each. Launchers go to the user's
-bin directory: ``SAFEPIP_BIN_DIR``, else ``XDG_BIN_HOME``, else ``~/.local/bin``. platformdirs is imported only
-when a default is really needed: it is not free at start-up.
+``SAFEPIP_CONFIG_DIR`` and ``SAFEPIP_DATA_DIR`` override each. On Linux the XDG rule that
+platformdirs applies there is computed here (importing platformdirs costs more than the rest
+of a cached probe); elsewhere platformdirs is imported when a default is needed. Launchers
+go to the user's bin directory: ``SAFEPIP_BIN_DIR``, else ``XDG_BIN_HOME``, else ``~/.local/bin``.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Mapping
+
+#: platformdirs' Unix rule: the XDG variable if it is not blank, else this under HOME.
+_XDG = {"cache": ("XDG_CACHE_HOME", "~/.cache"), "config": ("XDG_CONFIG_HOME", "~/.config"),
+        "data": ("XDG_DATA_HOME", "~/.local/share")}
+_LINUX = sys.platform.startswith("linux")
 
 
 def _dir(environ: Mapping[str, str], variable: str, kind: str) -> str:
     override = environ.get(variable)
     if override:
         return os.path.abspath(os.path.expanduser(override))
+    if _LINUX:
+        xdg, fallback = _XDG[kind]
+        base = os.environ.get(xdg, "")  # platformdirs reads the process environment
+        return os.path.join(base if base.strip() else os.path.expanduser(fallback), "safepip")
     import platformdirs
 
     return str(getattr(platformdirs, f"user_{kind}_dir")("safepip", appauthor=False))

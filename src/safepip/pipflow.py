@@ -56,9 +56,12 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, 
     ui.say(line, "notice", environ)
 
 
-def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[str], EnvLock | None, Ready | None]:
+def prepare(
+    ctx: Context, plan: Plan, environ: Mapping[str, str], *, defer_lock: bool = False
+) -> tuple[list[str], EnvLock | None, Ready | None]:
     """Create or check the environment the plan needs; return pip's command line and the
-    lock to keep through the hand-over.
+    lock to keep through the hand-over. With ``defer_lock`` an environment that is already
+    whole is not locked (the caller locks it with :func:`lock_for` once it must write).
     """
     if plan.kind == REFUSE:
         if plan.exit_code == EX_NOPERM:
@@ -66,7 +69,7 @@ def prepare(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> tuple[list[
         raise NoTargetError(plan.reason, exit_code=plan.exit_code)
     if plan.env_dir is None:
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
-    lock = EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ)) if plan.lock else None
+    lock = lock_for(plan, environ) if plan.lock and not defer_lock else None
     if plan.kind in (PROJECT_VENV, USER_ENV):
         say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
         ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site)
@@ -92,6 +95,25 @@ def pip_command(plan: Plan, env_python: str | None, *, env_has_pip: bool, enviro
     return pip_argv(env_python, plan.args)
 
 
+def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
+    """The lock on the plan's environment, not yet acquired (None: the plan needs none)."""
+    if not plan.lock or plan.env_dir is None:
+        return None
+    return EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ))
+
+
+def _fast_path(argv: list[str], env: Mapping[str, str]) -> int | None:
+    """Answer an install whose requirements are all satisfied without starting pip."""
+    from .fastpath import attempt
+    from .pipargs import scan
+
+    if argv[1:3] != ["-m", "pip"]:
+        return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
+    call = scan(argv[3:])  # argv is [python, "-m", "pip", *args]: exactly what pip will see
+    python = call.last("--python") or argv[0]
+    return attempt(call, python, env, os.getcwd())
+
+
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
     """safepip's main job: run one pip command line where it belongs."""
     ctx = gather(call, environ, flags)
@@ -106,7 +128,10 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         from . import __version__
 
         sys.stdout.write(f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n")
-    argv, lock, ready = prepare(ctx, plan, environ)
+    # An install may be answered by the fast path, which only reads the environment (as
+    # list and freeze do, unlocked): the lock, and filelock's import, wait until pip runs.
+    fast = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
+    argv, lock, ready = prepare(ctx, plan, environ, defer_lock=fast)
     notice(ctx, plan, ready, environ)
     env = child_environ(environ, plan.env_changes, redirected=plan.kind != PASSTHROUGH)
     wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
@@ -116,6 +141,13 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         code = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
         return code
+    if fast:
+        answered = _fast_path(argv, env)
+        if answered is not None:
+            return answered
+        lock = lock_for(plan, environ)
+        if lock is not None:
+            lock.acquire()
     if lock is not None:
         lock.keep_through_exec()
     try:

@@ -1,0 +1,358 @@
+"""safepip's benchmark: whole-process timings against pip (and uv, as a reference), offline.
+
+Run through ``nox -s bench`` (which installs safepip and uv into the session) or directly:
+``python benchmarks/bench.py --safepip PATH --uv PATH --output BENCHMARKS.md``.
+
+Every case builds its own wheels (tests/wheels.py) and installs them with --no-index, in a
+throw-away directory whose HOME, XDG directories and pip settings are the benchmark's own.
+Commands compared with each other run interleaved (A, B, A, B...) after a warm-up, so that
+a noisy, shared machine slows both alike; the table gives medians, min-max spreads and the
+ratio of the medians measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from wheels import make_wheel  # noqa: E402
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@dataclass
+class Sample:
+    """Wall times (s) and peak RSS (KiB) of one command's runs."""
+
+    label: str
+    times: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    def spread(self) -> str:
+        return f"{min(self.times) * 1000:.0f}-{max(self.times) * 1000:.0f}"
+
+
+def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str], shell: bool = False) -> tuple[float, int]:
+    """Run a command to completion: (wall seconds, peak RSS in KiB of the process tree's
+    largest process, from wait4's rusage)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv if not shell else ["/bin/sh", "-c", argv[0]], cwd=str(cwd), env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {argv}\n{err.decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def compare(
+    commands: dict[str, tuple[Sequence[str], Path]], env: dict[str, str], runs: int,
+    prepare: Callable[[], None] | None = None, shell: frozenset[str] = frozenset(),
+) -> dict[str, Sample]:
+    """Run each command once to warm up, then ``runs`` rounds, interleaved."""
+    samples = {name: Sample(name) for name in commands}
+    for round_ in range(runs + 1):
+        order = list(commands)
+        random.Random(round_).shuffle(order)
+        for name in order:
+            argv, cwd = commands[name]
+            if prepare is not None:
+                prepare()
+            elapsed, rss = run_once(argv, cwd, env, shell=name in shell)
+            if round_ > 0:
+                samples[name].times.append(elapsed)
+                samples[name].rss.append(rss)
+    return samples
+
+
+def hermetic_env(root: Path) -> dict[str, str]:
+    """An environment for every benchmarked command: nothing from the machine's pip settings,
+    homes and caches under ``root``, Debian's managed python3 first on PATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_", "VIRTUAL_ENV", "UV_", "XDG_"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure with .pyc files, as users run
+    env.pop("PYTHONPATH", None)
+    env.update(
+        HOME=str(root / "home"), XDG_CACHE_HOME=str(root / "cache"), XDG_CONFIG_HOME=str(root / "config"),
+        XDG_DATA_HOME=str(root / "data"), PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_INPUT="1", PATH="/usr/bin:/bin", UV_NO_CONFIG="1", UV_CACHE_DIR=str(root / "uv-cache"),
+    )
+    (root / "home").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def build_pool(house: Path, count: int, prefix: str) -> list[str]:
+    """``count`` distributions, each depending on up to three later ones."""
+    rng = random.Random(count)
+    names = [f"{prefix}{i:03d}" for i in range(count)]
+    for i, name in enumerate(names):
+        later = names[i + 1 :]
+        deps = [f"{d}>=1.0" for d in rng.sample(later, min(len(later), rng.randint(0, 3)))]
+        make_wheel(house, name, "1.0", requires=deps)
+    return names
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    mem = "unknown"
+    try:
+        kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+        mem = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    system = subprocess.run([SYSTEM_PYTHON, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    return (
+        f"- CPUs: {os.cpu_count()} x {cpu}\n- memory: {mem}\n- OS: {platform.platform()}\n"
+        f"- target: {SYSTEM_PYTHON} ({system}, externally managed); benchmark driver: Python {platform.python_version()}\n"
+        f"- load average when the run started: {load} (the machine is shared: read the ratios, not the absolute times)"
+    )
+
+
+def pip_version(python: str) -> str:
+    return subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True, check=False).stdout.split(" from ")[0]
+
+
+def import_profile(safepip: str, cwd: Path, env: dict[str, str], args: Sequence[str]) -> list[tuple[str, int]]:
+    """-X importtime of one safepip run: the cumulative microseconds of the top-level imports
+    (the best of five runs each)."""
+    python = Path(safepip).parent / "python"
+    best: dict[str, int] = {}
+    for _ in range(5):
+        done = subprocess.run(
+            [str(python), "-X", "importtime", "-m", "safepip", *args], cwd=str(cwd), env=env,
+            capture_output=True, text=True, check=False,
+        )
+        for line in done.stderr.splitlines():
+            match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| ( *)(\S+)", line)
+            if match and not match.group(2):  # imported by the top level, not nested
+                name, cumulative = match.group(3), int(match.group(1))
+                best[name] = min(best.get(name, cumulative), cumulative)
+    return sorted(best.items(), key=lambda item: -item[1])
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linear script
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--safepip", default=shutil.which("safepip"), help="the safepip console script")
+    parser.add_argument("--uv", default=shutil.which("uv"), help="uv, as a reference (optional)")
+    parser.add_argument("--runs", type=int, default=10, help="timed runs per command (after one warm-up)")
+    parser.add_argument("--first-runs", type=int, default=4, help="timed runs of the first-install case")
+    parser.add_argument("--output", default="BENCHMARKS.md")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    opts = parser.parse_args(argv)
+    if not opts.safepip:
+        parser.error("safepip not found: pass --safepip")
+    safepip = os.path.abspath(opts.safepip)
+    uv = os.path.abspath(opts.uv) if opts.uv else None
+    started = datetime.datetime.now(datetime.timezone.utc)
+    host = machine()
+    root = Path(tempfile.mkdtemp(prefix="safepip-bench-"))
+    env = hermetic_env(root)
+    rows: list[tuple[str, str, str, str, str]] = []  # case, command, median, spread, ratio
+    verdicts: list[tuple[str, str, str, str]] = []  # target, measured, goal, met
+    notes: list[str] = []
+
+    def log(message: str) -> None:
+        print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+    def row(case: str, samples: dict[str, Sample], base: str) -> None:
+        for name, sample in samples.items():
+            ratio = "1.00" if name == base else f"{sample.median / samples[base].median:.3f}"
+            rows.append((case, name, f"{sample.median * 1000:.0f}", sample.spread(), ratio))
+
+    try:
+        house = root / "wheels"
+        log("building wheels")
+        make_wheel(house, "bench-dep", "1.0")
+        make_wheel(house, "bench-x", "1.0", requires=["bench-dep>=1.0"])
+        names50 = build_pool(house, 50, "r50-")
+        names300 = build_pool(house, 300, "r300-")
+        offline = ["--no-index", "--find-links", str(house)]
+
+        # The project: a .venv made by safepip, X and both requirement sets installed.
+        project = root / "project"
+        project.mkdir()
+        (project / "pyproject.toml").write_text('[project]\nname = "bench"\nversion = "0"\n')
+        (project / "req50.txt").write_text("".join(f"{n}\n" for n in names50))
+        (project / "req300.txt").write_text("".join(f"{n}\n" for n in names300))
+        log("creating the project environment and installing 351 distributions")
+        run_once([safepip, "install", "-q", *offline, "bench-x", "-r", "req50.txt", "-r", "req300.txt"], project, env)
+        venv_pip = str(project / ".venv" / "bin" / "pip")
+        venv_python = str(project / ".venv" / "bin" / "python")
+        notes.append(f"pip in the project environment: {pip_version(venv_python)}; Debian's: {pip_version(SYSTEM_PYTHON)}")
+
+        # 1. Pass-through: an active venv, X installed. Fast path off = the pure overhead.
+        log("case 1: pass-through")
+        active = dict(env, VIRTUAL_ENV=str(project / ".venv"))
+        elsewhere = root / "elsewhere"
+        elsewhere.mkdir()
+        s1 = compare(
+            {
+                "pip install X (venv's pip)": ([venv_pip, "install", *offline, "bench-x"], elsewhere),
+                "safepip install X, fast path off": ([safepip, "install", *offline, "bench-x"], elsewhere),
+            },
+            dict(active, SAFEPIP_NO_FASTPATH="1"), opts.runs,
+        )
+        row("1 pass-through (active venv, X installed)", s1, "pip install X (venv's pip)")
+        overhead = s1["safepip install X, fast path off"].median - s1["pip install X (venv's pip)"].median
+        pct = overhead / s1["pip install X (venv's pip)"].median * 100
+        verdicts.append(("pass-through overhead", f"{overhead * 1000:+.0f} ms ({pct:+.1f}%)", "<= 3% or 25 ms",
+                         "yes" if pct <= 3 or overhead <= 0.025 else "no"))
+        s1b = compare({"safepip install X (fast path)": ([safepip, "install", *offline, "bench-x"], elsewhere)}, active, opts.runs)
+        s1b["pip install X (venv's pip)"] = s1["pip install X (venv's pip)"]
+        row("1b same, fast path on", {k: s1b[k] for k in ("pip install X (venv's pip)", "safepip install X (fast path)")},
+            "pip install X (venv's pip)")
+
+        # 2. Redirected no-op.
+        log("case 2: redirected no-op")
+        cmds2: dict[str, tuple[Sequence[str], Path]] = {
+            ".venv/bin/pip install X": ([venv_pip, "install", *offline, "bench-x"], project),
+            "safepip install X": ([safepip, "install", *offline, "bench-x"], project),
+        }
+        if uv:
+            cmds2["uv pip install X"] = ([uv, "pip", "install", "--offline", "--python", venv_python, *offline, "bench-x"], project)
+        s2 = compare(cmds2, env, opts.runs)
+        row("2 redirected no-op (project .venv, X installed)", s2, ".venv/bin/pip install X")
+        speedup = s2[".venv/bin/pip install X"].median / s2["safepip install X"].median
+        verdicts.append(("redirected no-op vs .venv/bin/pip", f"{speedup:.1f}x faster", ">= 10x", "yes" if speedup >= 10 else "no"))
+
+        # 3. Requirements no-op, 50 and 300 entries.
+        for count in (50, 300):
+            log(f"case 3: requirements no-op, {count}")
+            cmds3: dict[str, tuple[Sequence[str], Path]] = {
+                f".venv/bin/pip install -r req{count}.txt": ([venv_pip, "install", *offline, "-r", f"req{count}.txt"], project),
+                f"safepip install -r req{count}.txt": ([safepip, "install", *offline, "-r", f"req{count}.txt"], project),
+            }
+            if uv:
+                cmds3[f"uv pip install -r req{count}.txt"] = (
+                    [uv, "pip", "install", "--offline", "--python", venv_python, *offline, "-r", f"req{count}.txt"], project
+                )
+            s3 = compare(cmds3, env, opts.runs)
+            base = f".venv/bin/pip install -r req{count}.txt"
+            row(f"3 requirements no-op, {count} entries", s3, base)
+            ours = s3[f"safepip install -r req{count}.txt"]
+            speedup = s3[base].median / ours.median
+            verdicts.append((f"requirements no-op ({count}) vs pip", f"{speedup:.1f}x faster", ">= 10x", "yes" if speedup >= 10 else "no"))
+            if count == 300:
+                verdicts.append(("300-entry file checked in", f"{ours.median * 1000:.0f} ms", "< 150 ms",
+                                 "yes" if ours.median < 0.150 else "no"))
+
+        # 4. First install in a fresh project, environment creation included.
+        log("case 4: first install")
+        fresh = root / "fresh"
+        counter = iter(range(10**6))
+
+        def new_project() -> None:
+            if fresh.exists():
+                shutil.rmtree(fresh)
+            fresh.mkdir()
+            (fresh / "pyproject.toml").write_text(f'[project]\nname = "f{next(counter)}"\nversion = "0"\n')
+
+        x = " ".join(["--no-index", "--find-links", str(house), "bench-x"])
+        cmds4: dict[str, tuple[Sequence[str], Path]] = {
+            "python3 -m venv .venv && .venv/bin/pip install X": (
+                [f"{SYSTEM_PYTHON} -m venv .venv && .venv/bin/pip install -q {x}"], fresh),
+            "safepip install X": ([safepip, "install", "-q", *offline, "bench-x"], fresh),
+        }
+        shell = {"python3 -m venv .venv && .venv/bin/pip install X"}
+        if uv:
+            cmds4["uv venv --seed && .venv/bin/pip install X"] = (
+                [f"{uv} venv -q --seed --python {SYSTEM_PYTHON} .venv && .venv/bin/pip install -q {x}"], fresh)
+            shell.add("uv venv --seed && .venv/bin/pip install X")
+        s4 = compare(cmds4, env, opts.first_runs, prepare=new_project, shell=frozenset(shell))
+        row("4 first install in a fresh project", s4, "python3 -m venv .venv && .venv/bin/pip install X")
+        share = s4["safepip install X"].median / s4["python3 -m venv .venv && .venv/bin/pip install X"].median
+        verdicts.append(("first install vs python3 -m venv route", f"{share:.2f}x the time", "<= 0.3x", "yes" if share <= 0.3 else "no"))
+
+        # 5. Start-up on paths that do not run pip, and 6. peak memory there.
+        log("case 5: start-up without pip")
+        outside = root / "home" / "not-a-project"
+        outside.mkdir()
+        cmds5: dict[str, tuple[Sequence[str], Path]] = {
+            "python -c pass (safepip's interpreter alone)": ([str(Path(safepip).parent / "python"), "-c", "pass"], project),
+            "safepip install X (fast path)": ([safepip, "install", *offline, "bench-x"], project),
+            "safepip install -r req300.txt (fast path)": ([safepip, "install", *offline, "-r", "req300.txt"], project),
+        }
+        verbs = subprocess.run(
+            [str(Path(safepip).parent / "python"), "-c", "from safepip.cli import VERBS; print(' '.join(VERBS))"],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()
+        for verb, args in (("explain", ["explain", "install", "bench-x"]), ("which", ["which", "python"])):
+            if verb in verbs:
+                cmds5[f"safepip {' '.join(args)}"] = ([safepip, *args], project)
+            else:
+                notes.append(f"`safepip {verb}` does not exist in this build: not measured")
+        s5 = compare(cmds5, env, opts.runs)
+        row("5 start-up without pip", s5, "python -c pass (safepip's interpreter alone)")
+        peak = max(max(s.rss) for name, s in s5.items() if name.startswith("safepip"))
+        verdicts.append(("peak memory of safepip's own process", f"{peak / 1024:.1f} MiB", "< 40 MiB", "yes" if peak < 40 * 1024 else "no"))
+        memory_rows = [(name, f"{max(s.rss) / 1024:.1f}") for name, s in {**s5, **s2}.items()]
+        profile = import_profile(safepip, project, env, ["install", "-q", *offline, "bench-x"])
+    finally:
+        if not opts.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            log(f"kept {root}")
+
+    lines = [
+        "# safepip benchmarks", "",
+        f"Measured {started:%Y-%m-%d %H:%M} UTC by `nox -s bench` (benchmarks/bench.py). Offline: every",
+        "distribution is a wheel the benchmark builds, installed with `--no-index --find-links`.",
+        f"Each command ran once to warm up, then {opts.runs} times ({opts.first_runs} for case 4), interleaved with the",
+        "commands it is compared with; times are whole-process wall times in ms.", "",
+        "## Machine", "", host, "",
+        "## Targets", "", "| target | measured | goal | met |", "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in verdicts], "",
+        "## Timings", "", "| case | command | median ms | min-max ms | ratio to the first |", "|---|---|---:|---:|---:|",
+        *[f"| {a} | `{b}` | {c} | {d} | {e} |" for a, b, c, d, e in rows], "",
+        "## Peak memory (RSS of the process, from wait4)", "",
+        "safepip execs into pip when pip has work to do; from then on the process is pip. These are",
+        "the runs where safepip answers itself (and pip's own, for scale).", "",
+        "| command | peak RSS MiB |", "|---|---:|", *[f"| `{a}` | {b} |" for a, b in memory_rows], "",
+        "## Imports on the fast path", "",
+        "`python -X importtime -m safepip install -q X` in the project (best of five, cumulative ms of",
+        "each top-level import):", "", "| module | ms |", "|---|---:|",
+        *[f"| {name} | {us / 1000:.1f} |" for name, us in profile[:15]], "",
+        "## Notes", "", *[f"- {n}" for n in notes],
+        "- X is `bench-x` (one dependency). The 50/300-entry files name generated distributions that depend on up to three others.",
+        "- uv is a reference, installed from PyPI into the bench session; it is not a dependency of safepip.",
+        "  `uv venv --seed` takes pip, setuptools and wheel from PyPI (the warm-up run fills uv's cache); everything else is offline.",
+        "- Case 1 turns the fast path off (SAFEPIP_NO_FASTPATH=1) to measure what safepip adds in front of a pip that runs.", "",
+        "## Reproduce", "", "```", "nox -s bench            # writes BENCHMARKS.md", "nox -s bench -- --runs 20", "```", "",
+    ]
+    Path(opts.output).write_text("\n".join(lines))
+    log(f"wrote {opts.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,481 @@
+"""The no-op fast path: answer ``install`` without starting pip when nothing is to be done.
+
+Most ``pip install -r requirements.txt`` calls (every ``make``, every CI step) find
+everything installed, and pip takes half a second or more to say so. When every requirement
+is already satisfied in the target environment, safepip prints pip's own lines
+(``Requirement already satisfied: NAME in PATH (VERSION)``) and exits 0 itself.
+
+"Satisfied" is what pip's resolver decides when it is not asked to upgrade: each requirement
+whose markers match the target interpreter names a distribution that is installed exactly
+once, whose version is in the specifier, which provides the requested extras, and whose own
+``Requires-Dist`` (markers evaluated for the target interpreter with the extras in play) are
+satisfied in turn, transitively. The environment's metadata is read with importlib.metadata
+from that environment's site-packages, never safepip's own; markers are evaluated with the
+target interpreter's marker values (from its probe, cached on the executable's identity).
+
+Anything not fully understood goes to pip, which is always right: an option or a pip
+setting outside :data:`SAFE_OPTIONS`, a requirement that is not a plain project name, a
+requirement file outside :mod:`safepip.reqfile`'s subset, an installed pre-release, a
+distribution installed twice or with unreadable metadata, an environment that is not a
+virtual environment or that sees the system site-packages, ``PYTHONPATH``. A requirement
+that is not satisfied also goes to pip, of course. ``SAFEPIP_NO_FASTPATH=1`` turns the
+fast path off; ``SAFEPIP_DEBUG=1`` says why it stood aside.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+
+from . import ui
+from .reqfile import Line, Unsupported, looks_like_a_name
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
+    from .pipargs import PipCall
+
+#: pip's install and global options (canonical names) that cannot change whether an
+#: installed set satisfies the requirements, each with the reason. Every other option
+#: (--upgrade, --force-reinstall, --ignore-installed, --no-deps, --only-deps, -c, -e,
+#: --require-hashes, --dry-run, --report, --target/--prefix/--root, --user, --log,
+#: --verbose, --use-feature, --use-deprecated, --group, --platform...) sends the call to pip.
+SAFE_OPTIONS: dict[str, str] = {
+    # Where pip would look for a distribution to download: nothing is downloaded when the
+    # installed one is chosen, and pip never looks at an index for it without --upgrade.
+    "--index-url": "index location",
+    "--extra-index-url": "index location",
+    "--no-index": "index location",
+    "--find-links": "index location",
+    "--trusted-host": "network setting",
+    "--proxy": "network setting",
+    "--no-proxy-env": "network setting",
+    "--timeout": "network setting",
+    "--retries": "network setting",
+    "--resume-retries": "network setting",
+    "--cert": "network setting",
+    "--client-cert": "network setting",
+    "--keyring-provider": "network setting",
+    "--cache-dir": "download cache",
+    "--no-cache-dir": "download cache",
+    "--exists-action": "only for downloads and VCS checkouts",
+    # How pip would build or install a new distribution: none is built or installed.
+    "--no-binary": "build choice",
+    "--only-binary": "build choice",
+    "--prefer-binary": "build choice",
+    "--no-build-isolation": "build choice",
+    "--use-pep517": "build choice",
+    "--config-settings": "build choice",
+    "--check-build-dependencies": "build choice",
+    "--build-constraint": "constrains build dependencies only",
+    "--no-clean": "build choice",
+    "--src": "where editable checkouts go",
+    "--compile": "byte-compiling of installed files",
+    "--no-compile": "byte-compiling of installed files",
+    "--ignore-requires-python": "pip checks Requires-Python only for distributions it downloads",
+    # Pre-releases: pip accepts an installed pre-release without --pre; the fast path stands
+    # aside for installed pre-releases anyway, so --pre changes nothing it answers.
+    "--pre": "installed pre-releases go to pip",
+    "--upgrade-strategy": "only used with --upgrade",
+    # Output and interaction: no prompt or warning arises when nothing is installed.
+    "--quiet": "honoured: the lines are not printed",
+    "--no-color": "output only",
+    "--disable-pip-version-check": "output only (the check needs the network anyway)",
+    "--no-input": "no prompt arises",
+    "--progress-bar": "no download to show",
+    "--no-warn-script-location": "no script is installed",
+    "--no-warn-conflicts": "no distribution is installed",
+    "--root-user-action": "the target is a virtual environment, where pip does not warn",
+    "--no-python-version-warning": "output only",
+    # Target selection, already resolved by safepip before the fast path runs.
+    "--python": "the fast path checks the environment this interpreter drives",
+    "--isolated": "the fast path reads pip's variables and files strictly anyway",
+    "--require-virtualenv": "the fast path only answers for virtual environments",
+    "--break-system-packages": "has no effect inside a virtual environment",
+    "--no-user": "the default inside a virtual environment",
+    # Read by the fast path itself, within reqfile's subset.
+    "--requirement": "read by safepip.reqfile",
+}
+
+#: pip settings (PIP_<NAME> variables, keys in pip's config files) that mean the same as the
+#: safe options. PIP_CONFIG_FILE only says which file to read; the file is then checked.
+_SAFE_SETTINGS = frozenset(
+    name[2:] for name in SAFE_OPTIONS if name not in ("--requirement", "--python", "--quiet")
+) | {"default-timeout", "config-file", "disable-pip-version-check", "quiet"}
+#: pip's pip.conf sections the install command reads.
+_CONFIG_SECTIONS = ("global", "install")
+
+
+class Fallback(Exception):
+    """The fast path stands aside; the message says why (shown with SAFEPIP_DEBUG=1)."""
+
+
+_CANONICAL: dict[str, str] = {}
+
+
+def _canonical(name: str) -> str:
+    """PEP 503's normalized name (packaging's canonicalize_name, without its imports)."""
+    found = _CANONICAL.get(name)
+    if found is None:
+        import re
+
+        found = _CANONICAL[name] = re.sub(r"[-_.]+", "-", name).lower()
+    return found
+
+
+def _count(value: str) -> int:
+    """A count setting as pip reads it from a variable or file (``yes``, ``2``...)."""
+    from .pipconf import as_bool
+
+    truth = as_bool(value)
+    if truth is not None:
+        return int(truth)
+    if value.strip().isdigit():
+        return int(value.strip())
+    raise Fallback(f"quiet = {value!r}")
+
+
+def settings_quiet(environ: Mapping[str, str], env_dir: str) -> int:
+    """pip's quiet level from its variables and files; raise Fallback for any setting that
+    is not known to be safe. Variables win over files (pip's precedence).
+    """
+    from .pipconf import config_files
+
+    quiet = 0
+    paths = [p for p in config_files(environ, env_dir, isolated=False) if os.path.exists(p)]
+    if paths:
+        import configparser
+
+        for path in paths:
+            parser = configparser.RawConfigParser()
+            try:
+                parser.read(path, encoding="utf-8")
+            except (configparser.Error, UnicodeDecodeError, OSError) as exc:
+                raise Fallback(f"{path}: {exc}") from None
+            for section in _CONFIG_SECTIONS:
+                if not parser.has_section(section):
+                    continue
+                for raw_key, value in parser.items(section):
+                    key = raw_key.replace("_", "-")
+                    if key not in _SAFE_SETTINGS:
+                        raise Fallback(f"{path} [{section}] sets {key}")
+                    if key == "quiet":
+                        quiet = _count(value)
+    for variable, value in environ.items():
+        if not variable.startswith("PIP_"):
+            continue
+        key = variable[4:].lower().replace("_", "-")
+        if key not in _SAFE_SETTINGS:
+            raise Fallback(f"{variable} is set")
+        if key == "quiet":
+            quiet = _count(value)
+    return quiet
+
+
+def requirement_lines(call: PipCall, cwd: str) -> list[Line]:
+    """The top-level requirements in pip's order: the command line's, then the files'."""
+    from . import reqfile
+
+    lines = []
+    for text in call.positionals:
+        if not looks_like_a_name(text, cwd):
+            raise Fallback(f"{text!r} is not a requirement on a project name")
+        lines.append(Line(text, None))
+    for path in call.values("--requirement"):
+        try:
+            lines.extend(reqfile.read(path, cwd))
+        except Unsupported as exc:
+            raise Fallback(str(exc)) from None
+    return lines
+
+
+def check_call(call: PipCall) -> int:
+    """Raise Fallback unless every option is safe; return the command line's quiet count."""
+    if call.error is not None or call.command != "install":
+        raise Fallback("not a plain pip install")
+    for option in call.options:
+        if option.name not in SAFE_OPTIONS:
+            raise Fallback(f"{option.name} given")
+    if not call.positionals and not call.has("--requirement"):
+        raise Fallback("nothing to install")
+    return call.count("--quiet")
+
+
+class Environment:
+    """The distributions a virtual environment's pip would see, and its marker values."""
+
+    def __init__(self, prefix: str, sites: Iterable[str], markers: Mapping[str, str]) -> None:
+        self.prefix = prefix
+        self.markers = dict(markers)
+        if not self.markers:
+            raise Fallback(f"no marker values for {prefix}")
+        self._system_site_packages()
+        self.path = self._search_path(sites)
+        self._found: dict[str, list[str]] = {}
+        self._read: dict[str, Dist | None] = {}
+        for directory in self.path:
+            self._scan(directory)
+
+    @classmethod
+    def of(cls, python: str, environ: Mapping[str, str]) -> Environment:
+        """The environment ``python`` runs in, from its probe (cached on its identity)."""
+        from .interpreter import probe
+
+        interp = probe(python, "the fast path", environ)
+        if not interp.in_venv:
+            raise Fallback(f"{python} is not a virtual environment")
+        return cls(interp.prefix, (interp.purelib, interp.platlib), interp.markers)
+
+    def _system_site_packages(self) -> None:
+        try:
+            with open(os.path.join(self.prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
+                for line in handle:
+                    key, _, value = line.partition("=")
+                    if key.strip().lower() == "include-system-site-packages" and value.strip().lower() != "false":
+                        raise Fallback("the environment sees the system site-packages")
+        except OSError as exc:
+            raise Fallback(f"cannot read pyvenv.cfg: {exc.strerror}") from None
+
+    @staticmethod
+    def _search_path(sites: Iterable[str]) -> list[str]:
+        """site-packages and the directories its .pth files add, as site.py reads them.
+        .pth files that run code are trusted only when known not to touch sys.path.
+        """
+        path: list[str] = []
+        for site in dict.fromkeys(sites):
+            if not os.path.isdir(site):
+                continue
+            path.append(site)
+            for name in sorted(n for n in os.listdir(site) if n.endswith(".pth")):
+                Environment._read_pth(site, name, path)
+        return path
+
+    @staticmethod
+    def _read_pth(site: str, name: str, path: list[str]) -> None:
+        harmless_code = (
+            name in ("distutils-precedence.pth", "_virtualenv.pth")
+            or name.startswith("__editable__.")  # setuptools' editable finders: meta_path only
+            or name.endswith("-nspkg.pth")  # old namespace packages: sys.modules only
+        )
+        try:
+            with open(os.path.join(site, name), encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            raise Fallback(f"cannot read {name}") from None
+        for line in lines:
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if line.startswith(("import ", "import\t")):
+                if not harmless_code:
+                    raise Fallback(f"{name} runs code that may change sys.path")
+                continue
+            directory = os.path.join(site, line.rstrip())
+            if os.path.isdir(directory) and directory not in path:
+                path.append(directory)
+
+    def _scan(self, directory: str) -> None:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            return
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info", "egg-link"):
+                continue
+            if suffix == "egg-link":
+                raise Fallback(f"legacy editable install {name}")
+            project = stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem
+            self._found.setdefault(_canonical(project), []).append(os.path.join(directory, name))
+
+    def get(self, name: str) -> Dist | None:
+        """The one distribution installed under ``name`` (None: none), read once."""
+        key = _canonical(name)
+        if key in self._read:
+            return self._read[key]
+        found = self._found.get(key)
+        dist = None
+        if found:
+            if len(found) > 1:
+                raise Fallback(f"{name} is installed more than once")
+            if found[0].endswith(".egg-info"):
+                raise Fallback(f"{name} is a legacy (egg-info) installation")
+            dist = read_dist(found[0])
+            if _canonical(dist.name) != key:
+                raise Fallback(f"{found[0]} holds {dist.name}")
+        self._read[key] = dist
+        return dist
+
+
+class Dist:
+    """The fields of an installed distribution's METADATA that pip's resolver reads."""
+
+    __slots__ = ("extras", "location", "name", "requires", "version")
+
+    def __init__(self, name: str, version: str, requires: list[str], extras: set[str], location: str) -> None:
+        self.name, self.version, self.requires, self.extras, self.location = name, version, requires, extras, location
+
+
+_WANTED = {"name": "Name", "version": "Version", "requires-dist": "Requires-Dist", "provides-extra": "Provides-Extra"}
+
+
+def read_dist(info: str) -> Dist:
+    """Read ``info``/METADATA's header block (RFC 822, as importlib.metadata's email parser
+    reads it). Only the four fields the resolver needs are kept; a folded line in one of
+    them, or a missing Name or Version, stands the fast path aside. importlib.metadata itself
+    is not used here: it re-parses the whole file with the email package on every attribute
+    access, which made a 300-entry check several times slower (see docs/performance.md).
+    """
+    try:
+        with open(os.path.join(info, "METADATA"), encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Fallback(f"cannot read {info}/METADATA: {exc}") from None
+    fields: dict[str, list[str]] = {"Name": [], "Version": [], "Requires-Dist": [], "Provides-Extra": []}
+    last: str | None = None
+    for line in text.split("\n"):
+        if not line.strip():
+            break  # the end of the headers: the rest is the description
+        if line[0] in " \t":
+            if last is not None:
+                raise Fallback(f"{info}/METADATA folds its {last} header")
+            continue
+        key, colon, value = line.partition(":")
+        wanted = _WANTED.get(key.strip().lower()) if colon else None
+        last = wanted
+        if wanted is not None:
+            fields[wanted].append(value.strip())
+    if len(fields["Name"]) != 1 or len(fields["Version"]) != 1:
+        raise Fallback(f"{info}/METADATA has no single Name and Version")
+    return Dist(fields["Name"][0], fields["Version"][0], fields["Requires-Dist"], set(fields["Provides-Extra"]),
+                os.path.dirname(info))
+
+
+def _shown(req: Requirement) -> str:
+    """A requirement as pip prints it: name, extras, specifier; no marker, no URL."""
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    return f"{req.name}{extras}{req.specifier}"
+
+
+def _display_path(path: str, cwd: str) -> str:
+    """pip's display_path: relative to the working directory when under it."""
+    path = os.path.normcase(os.path.abspath(path))
+    if path.startswith(cwd + os.sep):
+        return "." + path[len(cwd) :]
+    return path
+
+
+def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[str], list[str]] | None:  # noqa: PLR0915 - one walk in pip's order
+    """pip's lines (ignored, satisfied) if every requirement is satisfied, None if something
+    would be installed; raise Fallback where the answer is not certain.
+    """
+    from packaging.markers import Marker
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.version import InvalidVersion, Version
+
+    evaluated: dict[tuple[int, tuple[str, ...]], bool] = {}
+
+    def marker_matches(marker: Marker, extras: Sequence[str]) -> bool:
+        # pip's iter_dependencies: without extras the marker sees extra == ""; with extras,
+        # it must match for at least one of them.
+        key = (id(marker), tuple(extras))
+        if key not in evaluated:
+            contexts = [{**env.markers, "extra": e} for e in (list(extras) or [""])]
+            evaluated[key] = any(marker.evaluate(c) for c in contexts)
+        return evaluated[key]
+
+    parsed: dict[str, Requirement] = {}
+
+    def parse(text: str) -> Requirement:
+        if text in parsed:
+            return parsed[text]
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            raise Fallback(f"{text!r} is not a requirement safepip can read") from None
+        if req.url:
+            raise Fallback(f"{text!r} names a URL")
+        parsed[text] = req
+        return req
+
+    ignored: list[str] = []
+    queue: list[tuple[Requirement, str | None]] = []
+    for line in lines:
+        req = parse(line.text)
+        if req.marker is not None and not marker_matches(req.marker, ()):
+            ignored.append(f"Ignoring {req.name}: markers '{req.marker}' don't match your environment")
+            continue
+        queue.append((req, line.comes_from))
+
+    expanded: dict[str, set[str]] = {}  # canonical name -> the extras its dependencies were read for
+    printed: list[str] = []
+    index = 0
+    while index < len(queue):
+        req, comes_from = queue[index]
+        index += 1
+        dist = env.get(req.name)
+        if dist is None:
+            return None
+        location = dist.location
+        try:
+            version = Version(dist.version)
+        except InvalidVersion:
+            raise Fallback(f"{req.name} has the version {dist.version!r}, not PEP 440") from None
+        if version.is_prerelease:
+            raise Fallback(f"{req.name} {version} is a pre-release")
+        if not req.specifier.contains(version, prereleases=True):
+            return None
+        provided = dist.extras
+        for extra in req.extras:
+            # Only extras written exactly as declared: old pips compare extras unnormalized.
+            if extra != _canonical(extra) or extra not in provided:
+                raise Fallback(f"{req.name} {version} does not provide the extra {extra!r} as written")
+        key = _canonical(req.name)
+        before = expanded.get(key)
+        if before is None:
+            source = f" (from {comes_from})" if comes_from else ""
+            printed.append(
+                f"Requirement already satisfied: {_shown(req)} in {_display_path(location, cwd)}{source} ({version})"
+            )
+        elif req.extras <= before:
+            continue
+        extras = (before or set()) | req.extras
+        expanded[key] = extras
+        parent = _shown(req) + (f"->{comes_from}" if comes_from else "")
+        for text in dist.requires:
+            dep = parse(text)
+            if dep.marker is None or marker_matches(dep.marker, sorted(extras)):
+                queue.append((dep, parent))
+    return ignored, printed
+
+
+def attempt(call: PipCall, python: str, environ: Mapping[str, str], cwd: str) -> int | None:
+    """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
+    requirement is satisfied: print pip's lines and return 0. Return None to run pip.
+    """
+    if environ.get("SAFEPIP_NO_FASTPATH") == "1":
+        return None
+    try:
+        quiet = check_call(call)
+        if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
+            raise Fallback("PYTHONPATH or PYTHONHOME is set")
+        env = Environment.of(python, environ)
+        quiet += settings_quiet(environ, env.prefix)
+        lines = requirement_lines(call, cwd)
+        answer = satisfied(lines, env, os.path.normcase(cwd))
+    except Fallback as exc:
+        if environ.get("SAFEPIP_DEBUG") == "1":
+            ui.say(f"fast path: {exc}; running pip", "notice", environ)
+        return None
+    if answer is None:
+        if environ.get("SAFEPIP_DEBUG") == "1":
+            ui.say("fast path: something is to be installed; running pip", "notice", environ)
+        return None
+    ignored, printed = answer
+    if environ.get("SAFEPIP_DEBUG") == "1":
+        ui.say(f"fast path: {len(printed)} requirements satisfied; pip not started", "notice", environ)
+    if quiet == 0:
+        sys.stdout.write("".join(f"{line}\n" for line in (*ignored, *printed)))
+        sys.stdout.flush()
+    return 0

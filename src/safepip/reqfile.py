@@ -1,0 +1,159 @@
+"""The plain subset of pip's requirement files, read the way pip reads it.
+
+The fast path answers "already satisfied" itself only for requirement files it understands
+completely; everything else goes to pip. Understood: blank lines, comments (``#`` at the
+start of a line or after whitespace), backslash continuations, requirement lines without
+per-line options, nested ``-r``/``--requirement`` files (relative to the including file,
+as pip resolves them), and the global options listed in :data:`SAFE_FILE_OPTIONS`.
+
+Not understood (:class:`Unsupported` is raised, and pip runs): ``-e``, ``-c``, ``--hash``
+and every other per-requirement option, URLs and paths, ``${VARIABLE}`` references,
+quoting, byte-order marks other than UTF-8's, files that are not UTF-8, missing files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+#: Options a requirement file may set without changing what an installed set satisfies:
+#: they only say where pip would look for, or how it would build, something to download.
+SAFE_FILE_OPTIONS = frozenset(
+    {
+        "-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links",
+        "--trusted-host", "--pre", "--prefer-binary", "--only-binary", "--no-binary",
+    }
+)
+_TAKES_VALUE = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
+                          "--only-binary", "--no-binary"})
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+#: What pip takes for an archive or a path rather than a project name.
+_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz")
+
+
+class Unsupported(Exception):
+    """Something only pip should interpret."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One requirement as written, and where pip says it comes from."""
+
+    text: str
+    comes_from: str | None  # "-r FILE (line N)", or None on the command line
+
+
+def looks_like_a_name(text: str, cwd: str) -> bool:
+    """Whether pip would read ``text`` as a requirement on a project name (not a URL, path or
+    archive). The spec before any marker must not hold a path separator, ``@`` or ``:``,
+    end like an archive, or name something that exists on disk.
+    """
+    spec = text.split(";", 1)[0].strip()
+    if not spec or "@" in spec or ":" in spec or "/" in spec or "\\" in spec or spec.startswith("."):
+        return False
+    if spec.lower().endswith(_ARCHIVE_SUFFIXES):
+        return False
+    name = re.split(r"[\s\[<>=!~(]", spec, maxsplit=1)[0]
+    return not os.path.exists(os.path.join(cwd, name))
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """pip's join_lines then comment stripping: (first physical line number, logical line)."""
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not pending:
+            start = number
+        if raw.endswith("\\") and not _COMMENT.match(raw):
+            pending.append(raw.strip("\\"))
+            continue
+        pending.append(" " + raw if _COMMENT.match(raw) else raw)
+        line = _COMMENT.sub("", "".join(pending)).strip()
+        pending = []
+        if line:
+            yield start, line
+    if pending:  # a file ending in a backslash: pip joins what it has
+        line = _COMMENT.sub("", "".join(pending)).strip()
+        if line:
+            yield start, line
+
+
+def _decode(data: bytes, path: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Unsupported(f"{path}: UTF-16 requirement file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unsupported(f"{path}: not UTF-8") from None
+
+
+def _option(tokens: list[str]) -> tuple[str, str]:
+    """(option name, value) of an option line; the value may be glued (``-rfile``, ``--x=y``)."""
+    first = tokens[0]
+    if first.startswith("--"):
+        name, eq, value = first.partition("=")
+        if eq:
+            rest = tokens[1:]
+        elif name in _TAKES_VALUE or name == "--requirement":
+            if len(tokens) < 2:
+                raise Unsupported(f"{name} without a value")
+            value, rest = tokens[1], tokens[2:]
+        else:
+            value, rest = "", tokens[1:]
+    else:
+        name = first[:2]
+        if name in _TAKES_VALUE or name == "-r":
+            if len(first) > 2:
+                value, rest = first[2:], tokens[1:]
+            elif len(tokens) >= 2:
+                value, rest = tokens[1], tokens[2:]
+            else:
+                raise Unsupported(f"{name} without a value")
+        elif len(first) == 2:
+            value, rest = "", tokens[1:]
+        else:
+            raise Unsupported(f"option cluster {first}")
+    if rest:
+        raise Unsupported(f"more than one option on a line ({' '.join(tokens)})")
+    return name, value
+
+
+def read(path: str, cwd: str, seen: frozenset[str] = frozenset()) -> list[Line]:
+    """The requirements of the file ``path`` (as the user wrote it) and of the files it
+    includes, in pip's order; raise :class:`Unsupported` for anything outside the subset.
+    """
+    if "://" in path:
+        raise Unsupported(f"{path}: a URL")
+    full = os.path.normpath(os.path.join(cwd, path))
+    if full in seen:
+        raise Unsupported(f"{path} includes itself")
+    try:
+        with open(full, "rb") as handle:
+            text = _decode(handle.read(), path)
+    except OSError as exc:
+        raise Unsupported(f"{path}: {exc.strerror}") from None
+    if "${" in text:
+        raise Unsupported(f"{path}: environment variable references")
+    lines: list[Line] = []
+    for number, line in _logical_lines(text):
+        where = f"-r {path} (line {number})"
+        if line.startswith("-"):
+            if "'" in line or '"' in line:
+                raise Unsupported(f"{where}: quoting")
+            name, value = _option(line.split())
+            if name in ("-r", "--requirement"):
+                nested = value if os.path.isabs(value) or "://" in value else os.path.join(os.path.dirname(path), value)
+                lines.extend(read(nested, cwd, seen | {full}))
+            elif name not in SAFE_FILE_OPTIONS:
+                raise Unsupported(f"{where}: option {name}")
+            continue
+        if re.search(r"\s-", line.split(";", 1)[0]) or " --" in line:
+            raise Unsupported(f"{where}: per-requirement options")
+        if not looks_like_a_name(line, cwd):
+            raise Unsupported(f"{where}: not a requirement on a project name")
+        lines.append(Line(line, where))
+    return lines

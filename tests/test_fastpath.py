@@ -1,0 +1,346 @@
+"""The no-op fast path: units on a hand-made site-packages, the real console script, and a
+property test against pip's own resolver on generated environments."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from packaging.markers import default_environment
+
+from helpers import installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from safepip import fastpath, reqfile
+from safepip.fastpath import Environment, Fallback, satisfied
+from safepip.pipargs import scan
+from wheels import make_wheel
+
+# ---------------------------------------------------------------- a hand-made environment
+
+
+def _dist(site: Path, name: str, version: str, requires: tuple[str, ...] = (), extras: tuple[str, ...] = ()) -> None:
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    lines += [f"Provides-Extra: {e}" for e in extras]
+    lines += [f"Requires-Dist: {r}" for r in requires]
+    (info / "METADATA").write_text("\n".join(lines) + "\n\nA description.\n")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    prefix = tmp_path / "env"
+    path = prefix / "lib" / "site-packages"
+    path.mkdir(parents=True)
+    (prefix / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\n")
+    _dist(path, "lib-a", "1.0")
+    _dist(path, "lib-b", "2.0", ("lib-a>=1.0", 'lib-c; extra == "fast"', 'never-there; sys_platform == "nope"'), ("fast",))
+    _dist(path, "lib-c", "1.5")
+    return path
+
+
+def _env(site: Path) -> Environment:
+    return Environment(str(site.parent.parent), [str(site)], default_environment())
+
+
+def _lines(*texts: str) -> list[reqfile.Line]:
+    return [reqfile.Line(t, None) for t in texts]
+
+
+def test_satisfied_prints_pips_lines_for_requirements_and_dependencies(site: Path) -> None:
+    answer = satisfied(_lines("lib-b[fast]>=1"), _env(site), "/elsewhere")
+    assert answer is not None
+    ignored, printed = answer
+    assert ignored == []
+    assert printed == [
+        f"Requirement already satisfied: lib-b[fast]>=1 in {site} (2.0)",
+        f"Requirement already satisfied: lib-a>=1.0 in {site} (from lib-b[fast]>=1) (1.0)",
+        f"Requirement already satisfied: lib-c in {site} (from lib-b[fast]>=1) (1.5)",
+    ]
+
+
+def test_display_path_is_relative_under_the_working_directory(site: Path) -> None:
+    cwd = str(site.parent.parent)
+    answer = satisfied([reqfile.Line("Lib_A", "-r req.txt (line 3)")], _env(site), cwd)
+    assert answer is not None
+    assert answer[1] == ["Requirement already satisfied: Lib_A in ./lib/site-packages (from -r req.txt (line 3)) (1.0)"]
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    ["lib-a>1.0", "lib-a==2", "missing", "lib-c<1.5"],
+)
+def test_something_to_install_means_none(site: Path, requirement: str) -> None:
+    assert satisfied(_lines(requirement), _env(site), "/") is None
+
+
+def test_an_extra_brings_its_requirements(site: Path) -> None:
+    (site / "lib_c-1.5.dist-info").rename(site.parent / "moved")
+    assert satisfied(_lines("lib-b"), _env(site), "/") is not None  # lib-c only for [fast]
+    assert satisfied(_lines("lib-b", "lib-b[fast]"), _env(site), "/") is None
+
+
+def test_a_top_level_marker_that_does_not_match_is_ignored_with_pips_line(site: Path) -> None:
+    answer = satisfied(_lines('missing; sys_platform == "nope"', "lib-a"), _env(site), "/")
+    assert answer is not None
+    assert answer[0] == ["Ignoring missing: markers 'sys_platform == \"nope\"' don't match your environment"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "requirement"),
+    [
+        (lambda s: _dist(s, "lib_a", "2.0"), "lib-a"),  # installed twice
+        (lambda s: _dist(s, "pre", "1.0rc1"), "pre"),  # a pre-release
+        (lambda s: (s / "old.egg-link").write_text("/x\n"), "lib-a"),  # legacy editable
+        (lambda s: (s / "odd.pth").write_text("import sys; sys.path.append('/x')\n"), "lib-a"),
+        (lambda s: None, "lib-b[nope]"),  # an extra the distribution does not provide
+        (lambda s: None, "lib-a @ https://example.org/lib_a-1.0-py3-none-any.whl"),
+    ],
+)
+def test_what_is_not_certain_goes_to_pip(site: Path, setup: object, requirement: str) -> None:
+    setup(site)  # type: ignore[operator]
+    with pytest.raises(Fallback):
+        satisfied(_lines(requirement), _env(site), "/")
+
+
+def test_pth_directories_are_searched_and_harmless_code_is_allowed(site: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "src"
+    _dist(extra, "local-proj", "0.1")
+    (site / "__editable__.local_proj-0.1.pth").write_text(f"{extra}\n")
+    (site / "distutils-precedence.pth").write_text("import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n")
+    answer = satisfied(_lines("local-proj"), _env(site), "/")
+    assert answer is not None
+    assert answer[1] == [f"Requirement already satisfied: local-proj in {extra} (0.1)"]
+
+
+def test_system_site_packages_go_to_pip(site: Path) -> None:
+    (site.parent.parent / "pyvenv.cfg").write_text("include-system-site-packages = true\n")
+    with pytest.raises(Fallback, match="system site-packages"):
+        _env(site)
+
+
+# ---------------------------------------------------------------- requirement files
+
+
+def test_requirement_files_are_read_as_pip_reads_them(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "more.txt").write_text("lib-c  # trailing comment\n")
+    (tmp_path / "req.txt").write_bytes(
+        b"\xef\xbb\xbf# a comment\n--index-url https://example.org/simple\nlib-a>=1.0 \\\n  ,<3\n\n"
+        b"-r sub/more.txt\nlib-b[fast]; python_version >= '3'\n"
+    )
+    lines = reqfile.read("req.txt", str(tmp_path))
+    assert lines == [
+        reqfile.Line("lib-a>=1.0   ,<3", "-r req.txt (line 3)"),
+        reqfile.Line("lib-c", "-r sub/more.txt (line 1)"),
+        reqfile.Line("lib-b[fast]; python_version >= '3'", "-r req.txt (line 7)"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "-e .\n", "-c constraints.txt\n", "lib-a --hash=sha256:00\n", "lib-a @ https://example.org/a.whl\n",
+        "./local\n", "lib_a-1.0-py3-none-any.whl\n", "lib-a==${VERSION}\n", "--use-feature=truststore\n",
+        "--require-hashes\n", "-r missing.txt\n", "https://example.org/a.tar.gz\n", "-r req.txt\n",
+    ],
+)
+def test_requirement_files_outside_the_subset_go_to_pip(tmp_path: Path, content: str) -> None:
+    (tmp_path / "req.txt").write_text(content)
+    with pytest.raises(reqfile.Unsupported):
+        reqfile.read("req.txt", str(tmp_path))
+
+
+def test_a_name_that_exists_on_disk_is_a_path_to_pip(tmp_path: Path) -> None:
+    (tmp_path / "myproj").mkdir()
+    assert not reqfile.looks_like_a_name("myproj", str(tmp_path))
+    assert reqfile.looks_like_a_name("otherproj>=1; python_version > '3'", str(tmp_path))
+
+
+# ---------------------------------------------------------------- options and pip settings
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["install", "-q", "--no-index", "-f", "/w", "x"],
+        ["--disable-pip-version-check", "install", "-r", "r.txt", "--prefer-binary", "--no-color"],
+        ["install", "--pre", "--index-url=https://example.org/simple", "x", "--timeout", "5"],
+    ],
+)
+def test_safe_options(argv: list[str]) -> None:
+    fastpath.check_call(scan(argv))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["install", "-U", "x"], ["install", "--force-reinstall", "x"], ["install", "-I", "x"],
+        ["install", "--no-deps", "x"], ["install", "-c", "c.txt", "x"], ["install", "-e", "."],
+        ["install", "--require-hashes", "-r", "r.txt"], ["install", "--dry-run", "x"],
+        ["install", "--target", "t", "x"], ["install", "--user", "x"], ["install", "-v", "x"],
+        ["install", "--log", "l", "x"], ["--use-deprecated=legacy-resolver", "install", "x"],
+        ["install", "--report", "r.json", "x"], ["install"], ["uninstall", "x"], ["install", "--nope", "x"],
+    ],
+)
+def test_unsafe_options_go_to_pip(argv: list[str]) -> None:
+    with pytest.raises(Fallback):
+        fastpath.check_call(scan(argv))
+
+
+def test_pip_settings(tmp_path: Path) -> None:
+    quiet_env = {"PIP_QUIET": "2", "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
+    assert fastpath.settings_quiet(quiet_env, str(tmp_path)) == 2
+    with pytest.raises(Fallback, match="PIP_UPGRADE"):
+        fastpath.settings_quiet({"PIP_UPGRADE": "1", "PIP_CONFIG_FILE": os.devnull}, str(tmp_path))
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nindex-url = https://example.org/simple\n[install]\nfind_links = /w\n")
+    assert fastpath.settings_quiet({"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path)}, str(tmp_path)) == 0
+    conf.write_text("[install]\nforce-reinstall = yes\n")
+    with pytest.raises(Fallback, match="force-reinstall"):
+        fastpath.settings_quiet({"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path)}, str(tmp_path))
+    (tmp_path / "env").mkdir()  # the environment's own pip.conf counts too
+    (tmp_path / "env" / "pip.conf").write_text("[global]\nupgrade = true\n")
+    with pytest.raises(Fallback, match="upgrade"):
+        fastpath.settings_quiet({"HOME": str(tmp_path)}, str(tmp_path / "env"))
+
+
+# ---------------------------------------------------------------- the real console script
+
+SENTINEL_MAIN = (
+    "import os, sys\nopen(os.environ['SAFEPIP_TEST_PIP_RAN'], 'a').write(' '.join(sys.argv[1:]) + '\\n')\nsys.exit(3)\n"
+)
+
+
+def _pip_lines(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln.startswith(("Requirement already", "Ignoring "))]
+
+
+@needs_managed
+@pytest.mark.slow
+def test_no_op_install_is_answered_without_pip(project: Path, wheelhouse: Path, tmp_path: Path) -> None:
+    make_wheel(wheelhouse, "lib-d", "1.0", requires=["lib-b", 'app-c; sys_platform == "nope"'])
+    assert run_safepip("install", *offline(wheelhouse), "lib-d", cwd=project).returncode == 0
+    (project / "requirements.txt").write_text('lib-a>=1\n# c\nlib-d\nnot-here; sys_platform == "nope"\n')
+    args = ["install", *offline(wheelhouse), "-r", "requirements.txt", "lib-b"]
+    with_pip = run_safepip(*args, cwd=project, env=safepip_env(SAFEPIP_NO_FASTPATH="1"))
+    assert with_pip.returncode == 0, with_pip.stderr
+    fast = run_safepip(*args, cwd=project, env=safepip_env(SAFEPIP_DEBUG="1"))
+    assert fast.returncode == 0, fast.stderr
+    assert "pip not started" in fast.stderr
+    assert _pip_lines(fast.stdout) == _pip_lines(with_pip.stdout)  # pip's own words, in pip's order
+    assert len(_pip_lines(fast.stdout)) == 4  # Ignoring..., lib-b, lib-a (from -r), lib-d
+
+    # Prove pip does not start: make it record its runs and fail.
+    candidates = list((project / ".venv" / "lib").glob("python3.*/site-packages/pip/__main__.py"))
+    assert len(candidates) == 1
+    candidates[0].write_text(SENTINEL_MAIN)
+    ran = tmp_path / "pip-ran"
+    env = safepip_env(SAFEPIP_TEST_PIP_RAN=str(ran))
+    quiet = run_safepip("install", "-q", "lib-a", "lib-d", cwd=project, env=env)
+    assert (quiet.returncode, quiet.stdout, ran.exists()) == (0, "", False)
+    for fallback in (["-U", "lib-a"], ["lib-a>1.0"], ["lib-a", "--no-deps"]):
+        done = run_safepip("install", *fallback, cwd=project, env=env)
+        assert done.returncode == 3, (fallback, done.stderr)
+    assert len(ran.read_text().splitlines()) == 3
+    off = run_safepip("install", "lib-a", cwd=project, env=safepip_env(SAFEPIP_TEST_PIP_RAN=str(ran), SAFEPIP_NO_FASTPATH="1"))
+    assert off.returncode == 3
+    assert installed(project / ".venv")["lib-a"] == "1.0"
+
+
+@pytest.mark.slow
+def test_an_active_venv_is_answered_too(tmp_path: Path, wheelhouse: Path) -> None:
+    env_dir = tmp_path / "active"
+    subprocess.run([sys.executable, "-m", "virtualenv", "-q", "--no-periodic-update", str(env_dir)], check=True)
+    subprocess.run([venv_python(env_dir), "-m", "pip", "install", "-q", *offline(wheelhouse), "lib-b"], check=True)
+    env = safepip_env(VIRTUAL_ENV=str(env_dir), SAFEPIP_DEBUG="1")
+    done = run_safepip("install", "lib-b", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    site = f"./active/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages"
+    assert done.stdout.splitlines() == [
+        f"Requirement already satisfied: lib-b in {site} (2.0)",
+        f"Requirement already satisfied: lib-a>=1.0 in {site} (from lib-b) (1.0)",
+    ]
+    assert "pip not started" in done.stderr
+
+
+# ---------------------------------------------------------------- property: pip agrees
+
+POOL_SIZE = 8
+VERSIONS = ("1.0", "1.5", "2.0")
+SPECS = ("", ">=1.0", ">=1.5", ">=2.0", "<2.0", "==1.0", "==2.0", "!=1.5", "~=1.0")
+MARKERS = ("", '; python_version >= "3"', '; sys_platform == "nope"')
+
+
+def _pool(house: Path) -> None:
+    """Packages p0..p7 in three versions; each may depend on later ones (with specifiers,
+    markers that hold or not) and have an extra ``x`` that brings another."""
+    rng = random.Random(5)
+    for i in range(POOL_SIZE):
+        for version in VERSIONS:
+            later = [f"p{j}" for j in range(i + 1, POOL_SIZE)]
+            requires = [f"{n}{rng.choice(SPECS[:5])}{rng.choice(MARKERS)}" for n in rng.sample(later, min(len(later), rng.randint(0, 2)))]
+            extras = {"x": [f"{rng.choice(later)}{rng.choice(SPECS[:3])}"]} if later and rng.random() < 0.5 else None
+            make_wheel(house, f"p{i}", version, requires=requires, extras=extras)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[Path]]]:
+    """The pool, and environments made from it: one resolved by pip, one with random
+    versions installed with --no-deps (so dependencies may be missing or wrong)."""
+    base = tmp_path_factory.mktemp("generated")
+    house = base / "pool"
+    _pool(house)
+    envs = []
+    quiet_env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    quiet_env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    for name in ("resolved", "loose"):
+        env_dir = base / name
+        subprocess.run([sys.executable, "-m", "virtualenv", "-q", "--no-periodic-update", str(env_dir)], check=True, env=quiet_env)
+        envs.append(env_dir)
+    pip = ["-m", "pip", "install", "-q", "--no-index", "--find-links", str(house)]
+    subprocess.run([venv_python(envs[0]), *pip, "p0[x]", "p2", "p4", "p6"], check=True, env=quiet_env)
+    rng = random.Random(7)
+    loose = [f"p{i}=={rng.choice(VERSIONS)}" for i in range(POOL_SIZE) if rng.random() < 0.7]
+    subprocess.run([venv_python(envs[1]), *pip, "--no-deps", *loose], check=True, env=quiet_env)
+    yield house, envs
+
+
+requirement = st.builds(
+    lambda i, extra, spec, marker: f"p{i}{'[x]' if extra else ''}{spec}{marker}",
+    st.integers(0, POOL_SIZE - 1), st.booleans(), st.sampled_from(SPECS), st.sampled_from(MARKERS[:2] + MARKERS[:1]),
+)
+
+
+@needs_managed
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reqs=st.lists(requirement, min_size=1, max_size=4), which=st.integers(0, 1))
+def test_fast_path_agrees_with_pip(generated: tuple[Path, list[Path]], reqs: list[str], which: int) -> None:
+    house, envs = generated
+    env_dir = envs[which]
+    try:
+        env = Environment.of(venv_python(env_dir), os.environ)
+        answer = satisfied(_lines(*reqs), env, "/")
+    except Fallback as exc:
+        event(f"fallback: {str(exc).split(' ')[-1]}")
+        return  # pip decides; nothing to compare
+    event("satisfied" if answer is not None else "not satisfied")
+    report = env_dir.parent / "report.json"
+    done = subprocess.run(
+        [venv_python(env_dir), "-m", "pip", "install", "--dry-run", "--no-index", "--find-links", str(house),
+         "--report", str(report), "-q", *reqs],
+        capture_output=True, text=True, check=False,
+    )
+    would_install = json.loads(report.read_text())["install"] if done.returncode == 0 else None
+    if answer is not None:  # satisfied: pip must agree and install nothing
+        assert would_install == [], (reqs, done.stderr)
+    else:  # not satisfied: pip installs something, or cannot resolve at all
+        assert would_install != [], (reqs, installed(env_dir))
