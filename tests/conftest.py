@@ -96,3 +96,25 @@ def project(tmp_path: Path) -> Path:
     (root / "src" / "pkg").mkdir(parents=True)
     (root / "pyproject.toml").write_text('[project]\nname = "myproj"\nversion = "0"\n')
     return root
+
+
+@pytest.fixture(scope="session")
+def other_user() -> Iterator[tuple[str, int, int]]:
+    """A real user account other than the one running the tests: (name, uid, gid).
+
+    Created with useradd for the session and deleted afterwards; needs root (the suite runs
+    as root in CI). Files are given to it with os.chown to play "someone else's directory".
+    """
+    import pwd
+    import subprocess
+    import uuid
+
+    if os.geteuid() != 0:
+        pytest.skip("creating a test user needs root")
+    name = f"sp{uuid.uuid4().hex[:10]}"
+    subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True)
+    try:
+        entry = pwd.getpwnam(name)
+        yield name, entry.pw_uid, entry.pw_gid
+    finally:
+        subprocess.run(["userdel", name], check=False)

@@ -81,9 +81,19 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     if project is not None:
         env = project_env(project.root, config.venv)
     elif config.outside == "cwd":
+        _check_trust(cwd, "directory", environ, config)
         env = project_env(cwd, config.venv)
+    if env is not None and os.path.isdir(env[0]):
+        _check_trust(env[0], "environment", environ, config)
     isolated = "--isolated" in call.argv
     return Context(call, interp, config, cwd, project, env, settings(environ, interp.prefix, isolated))
+
+
+def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str | None = None) -> None:
+    from .paths import user_config_file
+    from .trust import check
+
+    check(path, what, environ, config.trusted, user_file or user_config_file(environ))
 
 
 def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) -> tuple[cfg.Config, Project | None]:
@@ -94,6 +104,8 @@ def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) 
     config = cfg.Config().layered(cfg.user_layer(user_file), user_file)
     project = find_root(cwd, environ)
     if project is not None:
+        # Before its configuration is read: a project's config can name an interpreter.
+        _check_trust(project.root, "project", environ, config, user_file)
         values = cfg.project_layer(project.pyproject)
         config = config.layered(values, f"{project.pyproject} [tool.safepip]")
     config = config.with_environment(environ).with_flags(flags)
