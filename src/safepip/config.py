@@ -86,8 +86,12 @@ class Config:
 
 def _validate(key: str, value: Any, where: Callable[[str], str]) -> Any:
     if key not in DEFAULTS:
+        import difflib
+
         known = ", ".join(sorted(DEFAULTS))
-        raise ConfigError(f"{where(key)}: unknown key {key!r}; known keys: {known}")
+        close = difflib.get_close_matches(key, DEFAULTS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(f"{where(key)}: unknown key {key!r}; {hint}known keys: {known}")
     if key in CHOICES:
         if not isinstance(value, str) or value not in CHOICES[key]:
             raise ConfigError(f"{where(key)}: {key} = {value!r} is not allowed; use {describe(key)}")

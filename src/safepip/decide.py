@@ -8,7 +8,7 @@ act on the plan; the table tests in ``tests/test_decide.py`` pin down every rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from .config import Config
@@ -121,13 +121,19 @@ def plan(
         if interp.managed
         else f"policy = always (from {config.origin['policy']})"
     )
+    warnings: tuple[str, ...] = ()
+    if interp.managed and interp.marker_problem:
+        warnings = (
+            f"{interp.marker} cannot be read ({interp.marker_problem}); "
+            f"treating {interp.path} as externally managed, as pip does",
+        )
     if project is not None and env is not None:
         env_dir, _ = env
         why = f"{reason}; {project.root} is a project ({project.why})"
-        return _redirect(call, PROJECT_VENV, why, env_dir, reason, settings)
+        return replace(_redirect(call, PROJECT_VENV, why, env_dir, reason, settings), warnings=warnings)
     if config.outside == "cwd" and env is not None:
         why = f"{reason}; outside any project, and outside = cwd (from {config.origin['outside']})"
-        return _redirect(call, PROJECT_VENV, why, env[0], reason, settings)
+        return replace(_redirect(call, PROJECT_VENV, why, env[0], reason, settings), warnings=warnings)
     return Plan(
         REFUSE,
         f"{reason}; {cwd} is not inside a project",

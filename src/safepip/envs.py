@@ -208,8 +208,21 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str]) -> None:
             _remove(env_dir)
         if isinstance(exc, EnvironmentCreateError) or not isinstance(exc, Exception):
             raise
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise EnvironmentCreateError(f"cannot create {env_dir}: {detail}") from exc
+        raise EnvironmentCreateError(f"cannot create {env_dir}: {_detail(exc)}") from exc
+
+
+def _detail(exc: BaseException) -> str:
+    """The one line that says why creation failed: the operating system's reason when there
+    is one (virtualenv wraps a full disk in a message holding whole tracebacks)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    import re
+
+    reasons = re.findall(r"\[Errno \d+\] ([^\n:]+)", str(exc))
+    if reasons:
+        return reasons[-1].strip()
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def _unwritable(path: str) -> str:
