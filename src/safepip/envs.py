@@ -215,10 +215,10 @@ def _detail(exc: BaseException) -> str:
     """The one line that says why creation failed: the operating system's reason when there
     is one (virtualenv wraps a full disk in a message holding whole tracebacks)."""
     if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
+        return str(exc.strerror)
     import re
 
-    reasons = re.findall(r"\[Errno \d+\] ([^\n:]+)", str(exc))
+    reasons: list[str] = re.findall(r"\[Errno \d+\] ([^\n:]+)", str(exc))
     if reasons:
         return reasons[-1].strip()
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
