@@ -147,3 +147,25 @@ def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if entry.name not in ("venv", "ensurepip", "site-packages", "dist-packages"):
             (lib / entry.name).symlink_to(entry.path)
     return root / "bin" / "python3"
+
+
+@pytest.fixture(scope="session")
+def other_user() -> Iterator[tuple[str, int, int]]:
+    """A real user account other than the one running the tests: (name, uid, gid).
+
+    Created with useradd for the session and deleted afterwards; needs root (the suite runs
+    as root in CI). Files are given to it with os.chown to play "someone else's directory".
+    """
+    import pwd
+    import subprocess
+    import uuid
+
+    if os.geteuid() != 0:
+        pytest.skip("creating a test user needs root")
+    name = f"sp{uuid.uuid4().hex[:10]}"
+    subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True)
+    try:
+        entry = pwd.getpwnam(name)
+        yield name, entry.pw_uid, entry.pw_gid
+    finally:
+        subprocess.run(["userdel", name], check=False)

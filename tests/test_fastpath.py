@@ -158,6 +158,14 @@ def test_requirement_files_outside_the_subset_go_to_pip(tmp_path: Path, content:
         reqfile.read("req.txt", str(tmp_path))
 
 
+def test_a_requirement_file_that_is_not_a_regular_file_is_left_to_pip(tmp_path: Path) -> None:
+    # A FIFO (or /dev/stdin, or a shell's <(...)) can be read once: pip must get it whole.
+    fifo = tmp_path / "req.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(reqfile.Unsupported, match="not a regular file"):
+        reqfile.read(str(fifo), str(tmp_path))
+
+
 def test_a_name_that_exists_on_disk_is_a_path_to_pip(tmp_path: Path) -> None:
     (tmp_path / "myproj").mkdir()
     assert not reqfile.looks_like_a_name("myproj", str(tmp_path))

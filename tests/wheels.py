@@ -25,11 +25,13 @@ def make_wheel(
     gui_scripts: Mapping[str, str] | None = None,
     requires_python: str | None = None,
     module_code: str | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> Path:
     """Write ``{name}-{version}-py3-none-any.whl`` into ``directory`` and return its path.
 
     The wheel holds a module ``{name}`` (normalized to an identifier); ``scripts`` maps a
-    console script name to a ``module:function`` entry point.
+    console script name to a ``module:function`` entry point; ``files`` adds more members
+    (path inside the wheel -> content).
     """
     directory.mkdir(parents=True, exist_ok=True)
     dist = name.replace("-", "_")
@@ -54,6 +56,7 @@ def make_wheel(
         f"{dist}.py": code.encode(),
         f"{info}/METADATA": ("\n".join(metadata) + "\n").encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: safepip-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        **(files or {}),
     }
     sections = []
     if scripts:

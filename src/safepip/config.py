@@ -45,7 +45,7 @@ def describe(key: str) -> str:
     if key == "quiet":
         return "true | false"
     if key == "trusted":
-        return "a list of directory paths"
+        return 'a list of directory paths ("*" trusts every directory)'
     return "a string"
 
 
@@ -104,7 +104,7 @@ def _validate(key: str, value: Any, where: Callable[[str], str]) -> Any:
     if key == "trusted":
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise ConfigError(f"{where(key)}: trusted = {value!r} is not allowed; use {describe(key)}")
-        return tuple(os.path.abspath(os.path.expanduser(v)) for v in value)
+        return tuple(v if v == "*" else os.path.abspath(os.path.expanduser(v)) for v in value)
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where(key)}: {key} = {value!r} is not allowed; use {describe(key)}")
     return value

@@ -89,6 +89,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     if project is not None:
         env = project_env(project.root, config.venv)
     elif config.outside == "cwd":
+        _check_trust(cwd, "directory", environ, config)
         env = project_env(cwd, config.venv)
     elif config.outside == "user-env":
         from .paths import user_env_dir
@@ -96,6 +97,8 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
 
         path = user_env_dir(environ, interp.version)
         user_env = (path, is_venv_dir(path))
+    if env is not None and os.path.isdir(env[0]):
+        _check_trust(env[0], "environment", environ, config)
     isolated = "--isolated" in call.argv
     who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
     pip_settings = settings(environ, interp.prefix, isolated)
@@ -132,6 +135,13 @@ def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str 
     )
 
 
+def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str | None = None) -> None:
+    from .paths import user_config_file
+    from .trust import check
+
+    check(path, what, environ, config.trusted, user_file or user_config_file(environ))
+
+
 def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) -> tuple[cfg.Config, Project | None]:
     """The full configuration (every layer) and the project it was read for."""
     from .paths import user_config_file
@@ -140,6 +150,8 @@ def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) 
     config = cfg.Config().layered(cfg.user_layer(user_file), user_file)
     project = find_root(cwd, environ)
     if project is not None:
+        # Before its configuration is read: a project's config can name an interpreter.
+        _check_trust(project.root, "project", environ, config, user_file)
         values = cfg.project_layer(project.pyproject)
         config = config.layered(values, f"{project.pyproject} [tool.safepip]")
     config = config.with_environment(environ).with_flags(flags)

@@ -161,14 +161,20 @@ def plan(
         if interp.managed
         else f"policy = always (from {config.origin['policy']})"
     )
+    warnings: tuple[str, ...] = ()
+    if interp.managed and interp.marker_problem:
+        warnings = (
+            (f"{interp.marker} cannot be read ({interp.marker_problem}); "
+            f"treating {interp.path} as externally managed, as pip does"),
+        )
     if project is not None and env is not None:
         why = f"{reason}; {project.root} is a project ({project.why})"
-        return _in_directory(call, why, env, reason, settings, who, project.root)
+        return replace(_in_directory(call, why, env, reason, settings, who, project.root), warnings=warnings)
     if config.outside == "cwd" and env is not None:
         why = f"{reason}; outside any project, and outside = cwd (from {config.origin['outside']})"
-        return _in_directory(call, why, env, reason, settings, who, cwd)
+        return replace(_in_directory(call, why, env, reason, settings, who, cwd), warnings=warnings)
     if config.outside == "user-env" and user_env is not None:
-        return _user_env(call, config, settings, cwd, reason, user_env, who)
+        return replace(_user_env(call, config, settings, cwd, reason, user_env, who), warnings=warnings)
     return Plan(
         REFUSE,
         f"{reason}; {cwd} is not inside a project",

@@ -14,6 +14,7 @@ exec into pip and is released when pip exits.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -47,11 +48,23 @@ def state(env_dir: str) -> str | None:
     try:
         with open(os.path.join(env_dir, STATE_FILE), encoding="utf-8") as handle:
             data = json.load(handle)
-        return str(data.get("state")) if isinstance(data, dict) else CREATING
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
         return CREATING  # a state file torn by a crash: the creation did not finish
+    if isinstance(data, dict) and data.get("state") == COMPLETE:
+        return COMPLETE
+    return CREATING
+
+
+def _own_files_only(env_dir: str) -> bool:
+    """Whether a directory holds nothing but safepip's state file (or its temporary copies,
+    left by a process killed while writing it).
+    """
+    try:
+        return all(name.startswith(STATE_FILE) for name in os.listdir(env_dir))
+    except OSError:
+        return False
 
 
 def _write_state(env_dir: str, value: str, base_python: str) -> None:
@@ -114,13 +127,18 @@ class EnvLock:
 
     def acquire(self) -> None:
         """Take the lock, saying once on stderr who holds it if we have to wait."""
-        import filelock
-
         try:
-            self._lock.acquire(timeout=0)
-        except filelock.Timeout:
-            self._say(f"waiting for {self.env_dir}: in use by {self._holder()}")
-            self._lock.acquire()
+            if not self._try(0):
+                # The holder writes who it is just after it gets the lock: give it a moment,
+                # so that the one line said names it (and say nothing if the lock comes free).
+                holder = None
+                for _ in range(20):
+                    holder = self._holder()
+                    if holder or self._try(0.025):
+                        break
+                if not self._lock.is_locked:
+                    self._say(f"waiting for {self.env_dir}: in use by {holder or 'another process'}")
+                    self._lock.acquire()
         except OSError as exc:
             raise PermissionRefused(f"cannot lock {self.env_dir} ({self.path}): {exc.strerror}") from None
         try:
@@ -129,22 +147,44 @@ class EnvLock:
         except OSError:
             pass
 
-    def _holder(self) -> str:
+    def _try(self, timeout: float) -> bool:
+        import filelock
+
+        try:
+            self._lock.acquire(timeout=timeout)
+        except filelock.Timeout:
+            return False
+        return True
+
+    def _holder(self) -> str | None:
         try:
             with open(self.path + ".owner", encoding="utf-8") as handle:
-                return handle.read().strip() or "another process"
+                return handle.read().strip() or None
         except OSError:
-            return "another process"
+            return None
 
     def release(self) -> None:
-        """Let go of the lock."""
+        """Release the lock (a lock handed to pip through exec is released when pip exits)."""
+        if self._lock.is_locked:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path + ".owner")
         self._lock.release()
 
-    def keep_through_exec(self) -> None:
-        """Make the lock's descriptor survive exec, so pip holds the lock until it exits."""
+    def keep_through_exec(self) -> bool:
+        """Make the lock's descriptor survive exec, so pip holds the lock until it exits.
+
+        The lock is an ``flock`` on that descriptor's open file: it lives as long as some
+        process holds the descriptor open, and exec keeps inheritable descriptors open.
+        Return False when there is no such descriptor (filelock fell back to a lock that
+        does not survive exec); the caller must then keep the lock by waiting for pip.
+        """
+        if os.name != "posix":  # pragma: no cover - Windows runs pip as a child
+            return False
         fd = getattr(getattr(self._lock, "_context", None), "lock_file_fd", None)
-        if fd is not None:
-            os.set_inheritable(fd, True)
+        if not isinstance(fd, int):
+            return False
+        os.set_inheritable(fd, True)
+        return True
 
 
 def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool = False) -> None:
@@ -152,7 +192,7 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_s
     while not os.path.exists(parent) and os.path.dirname(parent) != parent:
         parent = os.path.dirname(parent)
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise EnvironmentCreateError(f"cannot create {env_dir}: {parent} is not writable by you")
+        raise EnvironmentCreateError(f"cannot create {env_dir}: {parent} is {_unwritable(parent)}")
     made_dir = False
     try:
         if not os.path.isdir(env_dir):
@@ -168,8 +208,32 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_s
             _remove(env_dir)
         if isinstance(exc, EnvironmentCreateError) or not isinstance(exc, Exception):
             raise
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise EnvironmentCreateError(f"cannot create {env_dir}: {detail}") from exc
+        raise EnvironmentCreateError(f"cannot create {env_dir}: {_detail(exc)}") from exc
+
+
+def _detail(exc: BaseException) -> str:
+    """The one line that says why creation failed: the operating system's reason when there
+    is one (virtualenv wraps a full disk in a message holding whole tracebacks).
+    """
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    import re
+
+    reasons: list[str] = re.findall(r"\[Errno \d+\] ([^\n:]+)", str(exc))
+    if reasons:
+        return reasons[-1].strip()
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _unwritable(path: str) -> str:
+    """Why ``path`` cannot be written, in words: a read-only file system or permissions."""
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "on a read-only file system"
+    except (OSError, AttributeError):  # pragma: no cover - statvfs exists on every POSIX
+        pass
+    return "not writable by you"
 
 
 def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -> None:
@@ -181,9 +245,39 @@ def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -
     cli_run(args, setup_logging=False)
 
 
+TRASH_INFIX = ".safepip-old-"
+
+
 def _remove(env_dir: str) -> None:
-    """Remove an environment safepip made (and only that: callers check the state file)."""
-    shutil.rmtree(env_dir, ignore_errors=True)
+    """Remove an environment safepip made (and only that: callers check the state file).
+
+    The directory is first renamed aside, atomically, so that no other process (and no
+    later run, if this one is killed) ever sees a half-deleted environment that has lost
+    its state file but still has ``pyvenv.cfg`` and a working python.
+    """
+    trash = f"{env_dir.rstrip(os.sep)}{TRASH_INFIX}{os.getpid()}"
+    try:
+        os.rename(env_dir, trash)
+    except FileNotFoundError:
+        return
+    except OSError:
+        trash = env_dir  # cannot rename (a mount point...): remove in place
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _sweep(env_dir: str) -> None:
+    """Remove what a killed removal left beside the environment (``<env>.safepip-old-<pid>``).
+    Called under the environment's lock, so no live process is still removing them.
+    """
+    parent, name = os.path.split(env_dir.rstrip(os.sep))
+    try:
+        leftovers = [n for n in os.listdir(parent or os.curdir) if n.startswith(name + TRASH_INFIX)]
+    except OSError:
+        return
+    for leftover in leftovers:
+        rest = leftover[len(name + TRASH_INFIX) :]
+        if rest.isdigit():
+            shutil.rmtree(os.path.join(parent, leftover), ignore_errors=True)
 
 
 def _check_path(env_dir: str) -> None:
@@ -214,15 +308,16 @@ def ensure(
 ) -> Ready:
     """Make sure ``env_dir`` is a whole environment, creating or rebuilding it if needed.
 
-    ``lock``, when given, is acquired (and left held for the caller) whenever anything has
-    to be created; an environment that is already whole needs no lock to be looked at.
+    ``lock``, when given, is acquired and left held for the caller (who is about to change
+    the environment). Without one, an environment that is already whole is used as it is;
+    anything else (missing, being created by another process, interrupted) is handled
+    under a lock of its own, so a reader waits for a writer's creation and never sees a
+    half-made environment.
     ``system_site_packages`` gives a newly created environment access to the base
     interpreter's site-packages (the per-user environment: apt's python3-* stay importable).
     """
     _check_path(env_dir)
-    if _usable(env_dir):
-        if lock is not None:
-            lock.acquire()
+    if lock is None and _usable(env_dir):
         return Ready(env_dir, bin_python(env_dir))
     own_lock = lock or EnvLock(env_dir, environ, say)
     own_lock.acquire()
@@ -238,6 +333,7 @@ def ensure(
 
 def _ensure_locked(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool = False) -> Ready:
     _check_path(env_dir)  # again: another process may have changed it while we waited
+    _sweep(env_dir)
     if is_venv_dir(env_dir):
         why = problem(env_dir)
         if why is None:
@@ -250,17 +346,17 @@ def _ensure_locked(env_dir: str, base_python: str, environ: Mapping[str, str], s
         _remove(env_dir)
         _create(env_dir, base_python, environ, system_site)
         return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
-    if os.path.isdir(env_dir):
-        leftovers = [n for n in os.listdir(env_dir) if n != STATE_FILE]
-        if leftovers and state(env_dir) != CREATING:
+    rebuilt = None
+    if os.path.isdir(env_dir) and not _own_files_only(env_dir):
+        if state(env_dir) != CREATING:
             raise EnvironmentCreateError(
                 f"{env_dir} exists but is not a virtual environment (no pyvenv.cfg) and holds "
                 "files; safepip will not touch it. Move it away, or set venv in [tool.safepip]"
             )
-        if leftovers:
-            _remove(env_dir)
+        _remove(env_dir)
+        rebuilt = "its creation was interrupted"
     _create(env_dir, base_python, environ, system_site)
-    return Ready(env_dir, bin_python(env_dir), created=True)
+    return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=rebuilt)
 
 
 def describe(ready: Ready) -> dict[str, Any]:

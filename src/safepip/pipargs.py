@@ -109,6 +109,10 @@ class PipCall:
         return [a for i, a in enumerate(self.argv) if i not in gone]
 
 
+#: optparse acts on ``--help`` as soon as it reads it: nothing after it is parsed.
+HELP = "--help"
+
+
 class _ParseError(Exception):
     pass
 
@@ -161,6 +165,8 @@ def _parse(
             else:
                 options.append(Option(canonical, None, index, index + 1, True))
                 i += 1
+                if canonical == HELP:  # optparse prints help and exits on the spot
+                    return options, positionals, i
             continue
         if arg.startswith("-") and len(arg) > 1:
             i += 1
@@ -171,6 +177,8 @@ def _parse(
                 canonical, takes = table[short]
                 if not takes:
                     options.append(Option(canonical, None, index, index + 1, len(arg) == 2))
+                    if canonical == HELP:
+                        return options, positionals, i
                     continue
                 if pos + 1 < len(arg):
                     options.append(Option(canonical, arg[pos + 1 :], index, index + 1, pos == 1))
@@ -208,7 +216,9 @@ def scan(argv: Sequence[str]) -> PipCall:
     # pip removes the first occurrence of the command's name, wherever it stands.
     first = args.index(command)
     remaining = [(i, t) for i, t in tokens if i != first]
-    table = {**GLOBAL, **COMMANDS[command]}
+    # A command's parser has the global options except --version (pip's main parser alone
+    # has it): "pip install --version" is an error, and "--v" is --verbose there.
+    table = {**{k: v for k, v in GLOBAL.items() if v[0] != "--version"}, **COMMANDS[command]}
     try:
         options, positionals, _ = _parse(remaining, table, interspersed=True)
     except _ParseError as exc:

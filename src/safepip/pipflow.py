@@ -148,10 +148,11 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         lock = lock_for(plan, environ)
         if lock is not None:
             lock.acquire()
-    if lock is not None:
-        lock.keep_through_exec()
+    # The lock must cover pip's whole run: handed to pip through exec where it can be,
+    # else held here while pip runs as a child.
+    replace = lock is None or lock.keep_through_exec()
     try:
-        return run(argv, env)
+        return run(argv, env, replace=replace)
     finally:
         if lock is not None:
             lock.release()

@@ -14,6 +14,7 @@ quoting, byte-order marks other than UTF-8's, files that are not UTF-8, missing 
 from __future__ import annotations
 
 import os
+import stat
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -132,6 +133,10 @@ def read(path: str, cwd: str, seen: frozenset[str] = frozenset()) -> list[Line]:
     if full in seen:
         raise Unsupported(f"{path} includes itself")
     try:
+        # Only a regular file can be read twice: a FIFO, /dev/stdin or a shell's <(...)
+        # must be left whole for pip.
+        if not stat.S_ISREG(os.stat(full).st_mode):
+            raise Unsupported(f"{path}: not a regular file")
         with open(full, "rb") as handle:
             text = _decode(handle.read(), path)
     except OSError as exc:
