@@ -14,8 +14,8 @@ quoting, byte-order marks other than UTF-8's, files that are not UTF-8, missing 
 from __future__ import annotations
 
 import os
-import stat
 import re
+import stat
 from dataclasses import dataclass
 from typing import Iterator
 
