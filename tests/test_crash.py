@@ -79,8 +79,9 @@ def test_kill_during_creation(tmp_path: Path) -> None:
         (root / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
         return root
 
-    # One uninterrupted run (creation and install) gives the span to draw instants from.
-    span = _timed(argv, fresh("measure"))
+    # Uninterrupted runs (creation and install) give the span to draw instants from: the
+    # shorter of two, since the first can be slowed by cold caches or a loaded machine.
+    span = min(_timed(argv, fresh("measure")), _timed(argv, fresh("measure-again")))
     hits = 0
     for trial in range(TRIALS):
         context = f"seed {seed}, trial {trial}"
@@ -107,7 +108,7 @@ def test_kill_during_install(project: Path, tmp_path: Path) -> None:
     first = ["install", *offline(house), "crash-lib==1.0"]
     assert run_safepip(*first, cwd=project).returncode == 0
     # An upgrade: pip stashes the old version, writes the new one, then drops the stash.
-    span = _timed(["install", *offline(house), "crash-lib==1.1"], project)
+    span = min(_timed(["install", *offline(house), f"crash-lib=={v}"], project) for v in ("1.1", "1.0"))
     hits = 0
     for trial in range(2, TRIALS + 1):
         context = f"seed {seed}, trial {trial}"

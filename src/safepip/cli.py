@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, Mapping, Sequence
 
-from . import ui
-from .errors import EX_SOFTWARE, SafepipError
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+    from typing import Callable, Mapping, Sequence
 
 #: safepip's own verbs, none of them a pip command: name -> "module:function".
 VERBS: dict[str, str] = {
@@ -57,6 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run safepip with ``argv`` (default: the process's arguments); return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ
+    if not (args and args[0] in VERBS):
+        from ._quick import answer
+
+        quick = answer(args, environ)  # an active venv's pass-through (exec), or a remembered no-op
+        if quick is not None:
+            return quick
+    from . import ui
+    from .errors import EX_SOFTWARE, SafepipError
+
     try:
         return _dispatch(args, environ)
     except SafepipError as exc:

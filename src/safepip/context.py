@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from . import config as cfg
+from ._quick import has_pip, venv_of
 from .decide import Plan, Who, plan
 from .interpreter import Interp, find_target, probe
 from .pipargs import PipCall
@@ -41,21 +42,8 @@ class Context:
         )
 
 
-def venv_of(python: str) -> str | None:
-    """The virtual environment an interpreter path belongs to, by CPython's own rule:
-    ``pyvenv.cfg`` in the executable's directory or its parent.
-    """
-    bindir = os.path.dirname(python)
-    for candidate in (bindir, os.path.dirname(bindir)):
-        if os.path.isfile(os.path.join(candidate, "pyvenv.cfg")):
-            return candidate
-    return None
-
-
 def _venv_interp(path: str, how: str, env_dir: str) -> Interp:
     """What is known of a venv's interpreter without running it."""
-    from .envs import has_pip
-
     return Interp(
         path=path, how=how, version=(0, 0, 0), implementation="", prefix=env_dir, base_prefix="",
         in_venv=True, conda=False, stdlib="", purelib="", platlib="", scripts=os.path.dirname(path),

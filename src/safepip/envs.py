@@ -23,8 +23,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from ._quick import bin_python, has_pip
 from .errors import EnvironmentCreateError, PermissionRefused
-from .interpreter import bin_python
 from .paths import cache_dir
 from .project import is_venv_dir
 
@@ -79,18 +79,6 @@ def _write_state(env_dir: str, value: str, base_python: str) -> None:
     os.replace(tmp, path)
 
 
-def has_pip(env_dir: str) -> bool:
-    """Whether pip is installed in the environment (its site-packages holds ``pip/``)."""
-    lib = os.path.join(env_dir, "Lib" if sys.platform == "win32" else "lib")
-    try:
-        entries = os.listdir(lib)
-    except OSError:
-        return False
-    if sys.platform == "win32":  # pragma: no cover
-        return os.path.isdir(os.path.join(lib, "site-packages", "pip"))
-    return any(os.path.isdir(os.path.join(lib, e, "site-packages", "pip")) for e in entries)
-
-
 def problem(env_dir: str) -> str | None:
     """Why an existing environment cannot be used as it is, or None when it looks whole."""
     if state(env_dir) == CREATING:
@@ -113,7 +101,7 @@ class EnvLock:
     or until the process that exec'd with it exits.
     """
 
-    def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], None]) -> None:
+    def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> None:
         import filelock
 
         self.env_dir = env_dir
@@ -301,7 +289,7 @@ def ensure(
     env_dir: str,
     base_python: str,
     environ: Mapping[str, str],
-    say: Callable[[str], None],
+    say: Callable[[str], object],
     lock: EnvLock | None = None,
     *,
     system_site_packages: bool = False,

@@ -173,8 +173,10 @@ def settings_quiet(environ: Mapping[str, str], env_dir: str) -> int:
     return quiet
 
 
-def requirement_lines(call: PipCall, cwd: str) -> list[Line]:
-    """The top-level requirements in pip's order: the command line's, then the files'."""
+def requirement_lines(call: PipCall, cwd: str, files: list[str] | None = None) -> list[Line]:
+    """The top-level requirements in pip's order: the command line's, then the files'
+    (every file read, nested ones included, is added to ``files``).
+    """
     from . import reqfile
 
     lines = []
@@ -184,7 +186,7 @@ def requirement_lines(call: PipCall, cwd: str) -> list[Line]:
         lines.append(Line(text, None))
     for path in call.values("--requirement"):
         try:
-            lines.extend(reqfile.read(path, cwd))
+            lines.extend(reqfile.read(path, cwd, files=files))
         except Unsupported as exc:
             raise Fallback(str(exc)) from None
     return lines
@@ -450,9 +452,20 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
     return ignored, printed
 
 
-def attempt(call: PipCall, python: str, environ: Mapping[str, str], cwd: str) -> int | None:
+class Answered:
+    """What an answer printed, and every path it read (for :func:`safepip._quick.remember`)."""
+
+    def __init__(self) -> None:
+        self.stdout = ""
+        self.paths: list[str] = []
+
+
+def attempt(
+    call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None
+) -> int | None:
     """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
     requirement is satisfied: print pip's lines and return 0. Return None to run pip.
+    ``answered``, when given, receives what was printed and what it depended on.
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
@@ -462,7 +475,8 @@ def attempt(call: PipCall, python: str, environ: Mapping[str, str], cwd: str) ->
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
         env = Environment.of(python, environ)
         quiet += settings_quiet(environ, env.prefix)
-        lines = requirement_lines(call, cwd)
+        files: list[str] = []
+        lines = requirement_lines(call, cwd, files)
         answer = satisfied(lines, env, os.path.normcase(cwd))
     except Fallback as exc:
         if environ.get("SAFEPIP_DEBUG") == "1":
@@ -475,7 +489,15 @@ def attempt(call: PipCall, python: str, environ: Mapping[str, str], cwd: str) ->
     ignored, printed = answer
     if environ.get("SAFEPIP_DEBUG") == "1":
         ui.say(f"fast path: {len(printed)} requirements satisfied; pip not started", "notice", environ)
-    if quiet == 0:
-        sys.stdout.write("".join(f"{line}\n" for line in (*ignored, *printed)))
-        sys.stdout.flush()
+    text = "".join(f"{line}\n" for line in (*ignored, *printed)) if quiet == 0 else ""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if answered is not None:
+        from .pipconf import config_files
+
+        answered.stdout = text
+        answered.paths = [
+            python, os.path.join(env.prefix, "pyvenv.cfg"), *env.path, *files,
+            *config_files(environ, env.prefix, isolated=False),
+        ]
     return 0

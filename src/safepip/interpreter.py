@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ._quick import bin_python
 from .errors import InterpreterError
 
 #: Bump when the probe's output changes, so that cached results are not reused.
@@ -58,13 +59,6 @@ class Interp:
     def version_str(self) -> str:
         """The version as ``3.11.2``."""
         return ".".join(map(str, self.version))
-
-
-def bin_python(env_dir: str) -> str:
-    """The interpreter inside a virtual environment directory."""
-    if _WINDOWS:
-        return os.path.join(env_dir, "Scripts", "python.exe")
-    return os.path.join(env_dir, "bin", "python")
 
 
 def _is_executable(path: str) -> bool:

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from . import pipx, ui
+from ._quick import bin_python, has_pip
 from .classify import APP, UNDECIDED, classify, download_options, is_bare, requirement_name
 from .context import Context
 from .decide import Plan
-from .envs import EnvLock, Ready, ensure, has_pip
+from .envs import EnvLock, Ready, ensure
 from .errors import NoTargetError, PermissionRefused
 from .handoff import child_environ, pip_argv
-from .interpreter import bin_python
 from .pipargs import PipCall, scan
 
 

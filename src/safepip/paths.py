@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+    from typing import Mapping
 
 #: platformdirs' Unix rule: the XDG variable if it is not blank, else this under HOME.
 _XDG = {"cache": ("XDG_CACHE_HOME", "~/.cache"), "config": ("XDG_CONFIG_HOME", "~/.config"),
@@ -31,6 +34,13 @@ def _dir(environ: Mapping[str, str], variable: str, kind: str) -> str:
     import platformdirs
 
     return str(getattr(platformdirs, f"user_{kind}_dir")("safepip", appauthor=False))
+
+
+def linux_cache_dir(environ: Mapping[str, str]) -> str | None:
+    """The cache directory where it is known without platformdirs (None elsewhere)."""
+    if environ.get("SAFEPIP_CACHE_DIR") or _LINUX:
+        return cache_dir(environ)
+    return None
 
 
 def cache_dir(environ: Mapping[str, str]) -> str:

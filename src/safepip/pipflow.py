@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from . import ui
+from ._quick import has_pip
 from .context import Context, gather
 from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
-from .envs import EnvLock, Ready, ensure, has_pip
+from .envs import EnvLock, Ready, ensure
 from .errors import EX_NOPERM, NoTargetError, PermissionRefused
 from .handoff import child_environ, pip_argv, run
 from .ownpip import pip_command as own_pip
 from .pipargs import PipCall
+
+if TYPE_CHECKING:
+    from . import fastpath
 
 HELP_SECTION = """
 safepip:
@@ -33,15 +37,16 @@ safepip:
 """
 
 
-def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, str]) -> None:
-    """The one stderr line saying where the work went and why (and the warnings)."""
-    for warning in plan.warnings:
-        ui.say(warning, "warning", environ)
+def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, str]) -> str:
+    """The one stderr line saying where the work went and why (and the warnings); return
+    what was written.
+    """
+    written = "".join(ui.say(warning, "warning", environ) for warning in plan.warnings)
     if ready is None or plan.kind == PASSTHROUGH:
-        return
+        return written
     important = ready.created or ready.rebuilt is not None
     if ctx.config.quiet or (ctx.call.count("--quiet") and not important):
-        return
+        return written
     where = ui.shortpath(ready.env_dir, environ)
     line = f"{plan.reason}; using {where}"
     if ready.rebuilt:
@@ -53,7 +58,7 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, 
         line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
     if plan.kind == USER_ENV and ctx.call.command == "install":
         line += ", or `safepip run COMMAND`"
-    ui.say(line, "notice", environ)
+    return written + ui.say(line, "notice", environ)
 
 
 def prepare(
@@ -74,7 +79,7 @@ def prepare(
         say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
         ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site)
     else:  # pass-through that borrows the project environment's pip
-        from .interpreter import bin_python
+        from ._quick import bin_python
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
@@ -102,7 +107,7 @@ def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
     return EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ))
 
 
-def _fast_path(argv: list[str], env: Mapping[str, str]) -> int | None:
+def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip."""
     from .fastpath import attempt
     from .pipargs import scan
@@ -111,7 +116,37 @@ def _fast_path(argv: list[str], env: Mapping[str, str]) -> int | None:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
     call = scan(argv[3:])  # argv is [python, "-m", "pip", *args]: exactly what pip will see
     python = call.last("--python") or argv[0]
-    return attempt(call, python, env, os.getcwd())
+    return attempt(call, python, env, os.getcwd(), answered)
+
+
+def _remember(
+    args: list[str], ctx: Context, ready: Ready | None, environ: Mapping[str, str], answered: fastpath.Answered, stderr: str
+) -> None:
+    """Remember a fast-path answer with everything it depended on (see :mod:`safepip._quick`)."""
+    from ._quick import ancestors, bin_python, remember
+    from .envs import STATE_FILE
+    from .paths import user_config_file
+    from .pipconf import config_files
+
+    # Project discovery reads the directories from here up to the root (their entries);
+    # above it only ownership and modes count (the trust rules). Without a project, the
+    # walk reads every directory up to home.
+    upward = ancestors(ctx.cwd)
+    stop = ctx.project.root if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
+    walked = upward[: upward.index(stop) + 1] if stop in upward else upward
+    paths = [*walked, ctx.interp.path, user_config_file(environ)]
+    if ctx.interp.how == "PATH":  # a new python3 earlier on PATH would change the target
+        paths.extend(os.path.abspath(p) for p in environ.get("PATH", "").split(os.pathsep) if p)
+    if ctx.interp.stdlib:
+        paths.append(os.path.join(ctx.interp.stdlib, "EXTERNALLY-MANAGED"))
+    if ctx.project is not None:
+        paths.append(ctx.project.pyproject)
+    if ready is not None:
+        env_dir = ready.env_dir
+        paths.extend((env_dir, os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
+    paths.extend(config_files(environ, ctx.interp.prefix, isolated="--isolated" in args))
+    paths.extend(answered.paths)
+    remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=upward)
 
 
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
@@ -130,9 +165,11 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         sys.stdout.write(f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n")
     # An install may be answered by the fast path, which only reads the environment (as
     # list and freeze do, unlocked): the lock, and filelock's import, wait until pip runs.
-    fast = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
-    argv, lock, ready = prepare(ctx, plan, environ, defer_lock=fast)
-    notice(ctx, plan, ready, environ)
+    deferred = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
+    argv, lock, ready = prepare(ctx, plan, environ, defer_lock=deferred)
+    # Nothing is installed in a new environment: pip has work to do.
+    fast = deferred and not (ready is not None and ready.created)
+    said = notice(ctx, plan, ready, environ)
     env = child_environ(environ, plan.env_changes, redirected=plan.kind != PASSTHROUGH)
     wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
         ctx.call.command == "help" and not ctx.call.positionals
@@ -142,9 +179,15 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         sys.stdout.write(HELP_SECTION)
         return code
     if fast:
-        answered = _fast_path(argv, env)
-        if answered is not None:
-            return answered
+        from .fastpath import Answered
+
+        answered = Answered()
+        code = _fast_path(argv, env, answered)
+        if code is not None:
+            if not flags and environ.get("SAFEPIP_DEBUG") != "1":
+                _remember(args, ctx, ready, environ, answered, said)
+            return code
+    if deferred:
         lock = lock_for(plan, environ)
         if lock is not None:
             lock.acquire()

@@ -123,7 +123,7 @@ def _option(tokens: list[str]) -> tuple[str, str]:
     return name, value
 
 
-def read(path: str, cwd: str, seen: frozenset[str] = frozenset()) -> list[Line]:
+def read(path: str, cwd: str, seen: frozenset[str] = frozenset(), files: list[str] | None = None) -> list[Line]:
     """The requirements of the file ``path`` (as the user wrote it) and of the files it
     includes, in pip's order; raise :class:`Unsupported` for anything outside the subset.
     """
@@ -139,6 +139,8 @@ def read(path: str, cwd: str, seen: frozenset[str] = frozenset()) -> list[Line]:
             raise Unsupported(f"{path}: not a regular file")
         with open(full, "rb") as handle:
             text = _decode(handle.read(), path)
+        if files is not None:
+            files.append(full)
     except OSError as exc:
         raise Unsupported(f"{path}: {exc.strerror}") from None
     if "${" in text:
@@ -152,7 +154,7 @@ def read(path: str, cwd: str, seen: frozenset[str] = frozenset()) -> list[Line]:
             name, value = _option(line.split())
             if name in ("-r", "--requirement"):
                 nested = value if os.path.isabs(value) or "://" in value else os.path.join(os.path.dirname(path), value)
-                lines.extend(read(nested, cwd, seen | {full}))
+                lines.extend(read(nested, cwd, seen | {full}, files))
             elif name not in SAFE_FILE_OPTIONS:
                 raise Unsupported(f"{where}: option {name}")
             continue

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from . import ui
+from ._quick import bin_python
 from .errors import EnvironmentCreateError, PermissionRefused, UsageError
-from .interpreter import bin_python
 from .paths import bin_dir, data_dir
 
 LAUNCHER_MARK = "# safepip launcher, written by `safepip self-install`; `safepip self-uninstall` removes it."

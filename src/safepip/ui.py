@@ -26,8 +26,8 @@ def use_colour(stream: TextIO, environ: Mapping[str, str]) -> bool:
         return False
 
 
-def say(message: str, kind: str = "notice", environ: Mapping[str, str] | None = None) -> None:
-    """Write one ``safepip:`` line to stderr."""
+def say(message: str, kind: str = "notice", environ: Mapping[str, str] | None = None) -> str:
+    """Write one ``safepip:`` line to stderr; return it as written."""
     env = os.environ if environ is None else environ
     prefix = "safepip:"
     if kind == "warning":
@@ -36,8 +36,10 @@ def say(message: str, kind: str = "notice", environ: Mapping[str, str] | None = 
         prefix = "safepip: error:"
     if use_colour(sys.stderr, env):
         prefix = f"\033[{_STYLES[kind]}m{prefix}\033[0m"
-    sys.stderr.write(f"{prefix} {message}\n")
+    line = f"{prefix} {message}\n"
+    sys.stderr.write(line)
     sys.stderr.flush()
+    return line
 
 
 def shortpath(path: str, environ: Mapping[str, str] | None = None) -> str:

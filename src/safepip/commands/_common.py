@@ -81,9 +81,9 @@ class Target:
 
 def locate(ctx: Context, plan: Plan) -> Target:
     """Where ``plan`` would install, without creating anything. A refusal raises its error."""
+    from safepip._quick import bin_python
     from safepip.decide import PASSTHROUGH, REFUSE
     from safepip.envs import problem
-    from safepip.interpreter import bin_python
     from safepip.project import is_venv_dir
 
     if plan.kind == REFUSE:

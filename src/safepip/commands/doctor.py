@@ -34,9 +34,9 @@ def _python_runs(python: str) -> bool:
 
 
 def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
+    from safepip._quick import bin_python, has_pip
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.envs import has_pip, problem, state
-    from safepip.interpreter import bin_python
+    from safepip.envs import problem, state
     from safepip.project import is_venv_dir
 
     data: dict[str, Any] = {

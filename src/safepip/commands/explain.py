@@ -25,10 +25,9 @@ without doing it. --json prints a JSON object (schema in docs/commands.md).
 
 def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]) -> dict[str, Any]:
     """The decision for pip's ``args`` as a JSON-able dict (the documented schema)."""
+    from safepip._quick import bin_python, has_pip
     from safepip.context import gather
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.envs import has_pip
-    from safepip.interpreter import bin_python
     from safepip.pipargs import scan
     from safepip.pipflow import pip_command
     from safepip.project import is_venv_dir

@@ -1,0 +1,231 @@
+"""The front door (safepip._quick): the active-venv pass-through agrees with plan(), and a
+remembered no-op answer is replayed only while nothing it depended on has changed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from safepip import _pipoptions, _quick
+from safepip.context import gather
+from safepip.decide import PASSTHROUGH
+from safepip.pipargs import scan
+from safepip.pipflow import prepare
+
+# -- remember / replay ----------------------------------------------------------------------
+
+
+def _age(*paths: Path, seconds: float = 30) -> None:
+    past = time.time() - seconds
+    for path in paths:
+        os.utime(path, (past, past))
+
+
+@pytest.fixture
+def memo_env(tmp_path: Path) -> dict[str, str]:
+    return {"SAFEPIP_CACHE_DIR": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+
+
+def test_remember_then_replay(tmp_path: Path, memo_env: dict[str, str], capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    watched = tmp_path / "site"
+    watched.mkdir()
+    _age(watched)
+    argv = ["install", "x"]
+    assert _quick.remember(argv, memo_env, str(tmp_path), [str(watched), str(tmp_path / "absent")], "out\n", "err\n")
+    assert _quick.replay(argv, memo_env) == 0
+    assert capsys.readouterr() == ("out\n", "err\n")
+
+
+def test_any_change_invalidates(tmp_path: Path, memo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    watched = tmp_path / "site"
+    watched.mkdir()
+    _age(watched)
+    absent = tmp_path / "absent"
+    argv = ["install", "x"]
+    assert _quick.remember(argv, memo_env, str(tmp_path), [str(watched), str(absent)], "", "")
+    (watched / "new.dist-info").mkdir()  # what pip does when it installs anything
+    assert _quick.replay(argv, memo_env) is None
+    (watched / "new.dist-info").rmdir()
+    _age(watched)
+    assert _quick.remember(argv, memo_env, str(tmp_path), [str(watched), str(absent)], "", "")
+    absent.write_text("")  # a file that was absent appears
+    assert _quick.replay(argv, memo_env) is None
+
+
+def test_the_key_is_exact(tmp_path: Path, memo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _quick.remember(["install", "x"], memo_env, str(tmp_path), [], "", "")
+    assert _quick.replay(["install", "y"], memo_env) is None
+    assert _quick.replay(["install", "x"], {**memo_env, "PIP_INDEX_URL": "https://example.org"}) is None
+    assert _quick.replay(["install", "x"], {**memo_env, "SAFEPIP_NO_FASTPATH": "1"}) is None
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert _quick.replay(["install", "x"], memo_env) is None
+
+
+def test_owner_only_paths_ignore_use_but_not_permissions(tmp_path: Path, memo_env: dict[str, str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    above = tmp_path / "above"
+    above.mkdir()
+    argv = ["install", "x"]
+    assert _quick.remember(argv, memo_env, str(tmp_path), [], "", "", owned=[str(above)])
+    (above / "somebody's file").write_text("")  # a busy directory like $HOME or /tmp
+    assert _quick.replay(argv, memo_env) == 0
+    above.chmod(0o777)  # but the trust rules read its mode
+    assert _quick.replay(argv, memo_env) is None
+
+
+def test_recent_changes_are_not_remembered(tmp_path: Path, memo_env: dict[str, str]) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert not _quick.remember(["install", "x"], memo_env, str(tmp_path), [str(fresh)], "", "")
+
+
+# -- the active-venv pass-through agrees with plan() -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def active_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    env_dir = tmp_path_factory.mktemp("active") / "venv"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(env_dir)], check=True)
+    return env_dir
+
+
+class Exec(Exception):
+    pass
+
+
+@pytest.fixture
+def no_exec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def fake(path: str, argv: list[str]) -> None:
+        raise Exec(argv)
+
+    monkeypatch.setattr(_quick.os, "execv", fake)
+    yield
+
+
+def _quick_argv(argv: list[str], environ: dict[str, str]) -> list[str] | None:
+    try:
+        _quick.passthrough(argv, environ)
+    except Exec as exc:
+        return list(exc.args[0])
+    return None
+
+
+def _full_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
+    ctx = gather(scan(argv), environ, {})
+    plan = ctx.plan()
+    assert plan.kind == PASSTHROUGH
+    assert not plan.warnings
+    assert not plan.env_changes
+    command, lock, _ = prepare(ctx, plan, environ)
+    assert lock is None
+    return command
+
+
+_NAMES = sorted(set(_pipoptions.GLOBAL) | set(_pipoptions.COMMANDS["install"]) | set(_pipoptions.COMMANDS["list"]))
+_WORDS = st.one_of(
+    st.sampled_from(_NAMES),
+    st.sampled_from(sorted(_pipoptions.COMMANDS)),
+    st.sampled_from(["x", "lib-a>=1", "-", "--", "help", "/tmp/y", "--py", "-qV", "-hq", "--vers", "--he"]),
+)
+
+
+@given(argv=st.lists(_WORDS, max_size=6))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_quick_pass_through_is_what_plan_decides(
+    argv: list[str], active_venv: Path, no_exec: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    environ = {**safepip_env(), "VIRTUAL_ENV": str(active_venv)}
+    quick = _quick_argv(argv, environ)
+    if quick is not None:
+        assert quick == _full_argv(argv, environ)
+
+
+@pytest.mark.parametrize(
+    ("argv", "extra", "taken"),
+    [
+        (["list"], {}, True),
+        (["install", "x"], {"SAFEPIP_NO_FASTPATH": "1"}, True),
+        (["install", "x"], {}, False),  # the fast path may answer: full path
+        (["--python", "/usr/bin/python3", "list"], {}, False),
+        (["--version"], {}, False),
+        (["-V"], {}, False),
+        (["help"], {}, False),
+        (["list"], {"SAFEPIP_POLICY": "always"}, False),
+        (["list"], {"CONDA_PREFIX": "/opt/conda"}, False),
+        (["list", "--safepip-quiet"], {}, False),
+    ],
+)
+def test_what_the_quick_path_takes(argv: list[str], extra: dict[str, str], taken: bool, active_venv: Path,
+                                   no_exec: None) -> None:
+    environ = {**safepip_env(), "VIRTUAL_ENV": str(active_venv), **extra}
+    assert (_quick_argv(argv, environ) is not None) is taken
+
+
+def test_a_venv_without_pip_takes_the_full_path(tmp_path: Path, no_exec: None) -> None:
+    bare = tmp_path / "bare"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
+    assert _quick_argv(["list"], {**safepip_env(), "VIRTUAL_ENV": str(bare)}) is None
+
+
+# -- end to end: a remembered answer never goes stale -----------------------------------------
+
+
+def _age_tree(root: Path) -> None:
+    for directory, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(directory, name)
+            if not path.is_symlink():
+                _age(path)
+    _age(root)
+
+
+@needs_managed
+@pytest.mark.slow
+def test_remembered_no_op_is_replayed_and_never_stale(project: Path, wheelhouse: Path) -> None:
+    assert run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project).returncode == 0
+    memo = Path(safepip_env()["XDG_CACHE_HOME"]) / "safepip" / "noop"
+    _age_tree(project)
+    first = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert "Requirement already satisfied: lib-b" in first.stdout
+    assert len(list(memo.glob("*.memo"))) == 1  # remembered
+    again = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
+    assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, first.stderr)
+
+    # pip changes the environment behind safepip's back: the memory must not answer.
+    pip = subprocess.run([venv_python(project / ".venv"), "-m", "pip", "uninstall", "-y", "-q", "lib-a"],
+                         capture_output=True, text=True, check=False)
+    assert pip.returncode == 0, pip.stderr
+    redo = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
+    assert redo.returncode == 0, redo.stderr
+    assert "Successfully installed lib-a-1.0" in redo.stdout
+    assert installed(project / ".venv")["lib-a"] == "1.0"
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_changed_requirement_file_is_read_again(project: Path, wheelhouse: Path) -> None:
+    req = project / "requirements.txt"
+    req.write_text("lib-a\n")
+    assert run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project).returncode == 0
+    _age_tree(project)
+    assert run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project).returncode == 0
+    req.write_text("lib-a\nlib-b\n")
+    done = run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "Successfully installed lib-b-2.0" in done.stdout
