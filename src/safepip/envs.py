@@ -227,7 +227,9 @@ def _unwritable(path: str) -> str:
 def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -> None:
     from virtualenv import cli_run
 
-    args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet"]
+    # pip alone, as `python -m venv` seeds from Python 3.12 on: pip's build isolation brings
+    # setuptools when a build needs it, and seeding it costs a tenth of a first install.
+    args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet", "--no-setuptools"]
     if system_site:
         args.append("--system-site-packages")
     cli_run(args, setup_logging=False)

@@ -141,12 +141,15 @@ def _remember(
         paths.append(os.path.join(ctx.interp.stdlib, "EXTERNALLY-MANAGED"))
     if ctx.project is not None:
         paths.append(ctx.project.pyproject)
+    owned = list(upward)
     if ready is not None:
+        # The environment's own directory changes with use (uv's .lock): its files say what counts.
         env_dir = ready.env_dir
-        paths.extend((env_dir, os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
+        owned.append(env_dir)
+        paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
     paths.extend(config_files(environ, ctx.interp.prefix, isolated="--isolated" in args))
     paths.extend(answered.paths)
-    remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=upward)
+    remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=owned)
 
 
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
