@@ -191,3 +191,19 @@ def test_a_non_venv_directory_with_files_is_never_touched(project: Path, wheelho
     assert "is not a virtual environment" in done.stderr
     assert (project / ".venv" / "notes.txt").read_text() == "mine"
 
+
+
+OLD_PYTHON = "/root/.pyenv/versions/3.8.18/bin/python3.8"
+
+
+@pytest.mark.skipif(not os.access(OLD_PYTHON, os.X_OK), reason="no CPython 3.8 on this machine")
+def test_a_python_38_target_gets_an_environment_from_its_own_venv(project: Path, wheelhouse: Path) -> None:
+    # virtualenv's seeder starts at 3.9: safepip falls back to the target's own venv module.
+    done = run_safepip("--python", OLD_PYTHON, "--safepip-policy=always", "install", *offline(wheelhouse), "lib-a",
+                       cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "(created)" in done.stderr
+    version = subprocess.run([venv_python(project / ".venv"), "-c", "import sys; print(sys.version_info[:2])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert version == "(3, 8)"
+    assert installed(project / ".venv")["lib-a"] == "1.0"

@@ -187,7 +187,7 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_s
             os.makedirs(env_dir)
             made_dir = True
         _write_state(env_dir, CREATING, base_python)
-        _run_virtualenv(env_dir, base_python, system_site)
+        _make(env_dir, base_python, environ, system_site)
         if not os.path.exists(bin_python(env_dir)) or not has_pip(env_dir):
             raise EnvironmentCreateError(f"virtualenv did not create a whole environment in {env_dir}")
         _write_state(env_dir, COMPLETE, base_python)
@@ -222,6 +222,33 @@ def _unwritable(path: str) -> str:
     except (OSError, AttributeError):  # pragma: no cover - statvfs exists on every POSIX
         pass
     return "not writable by you"
+
+
+#: The oldest target virtualenv's bundled seeder still ships pip for.
+VIRTUALENV_SEEDS_FROM = (3, 9)
+
+
+def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool) -> None:
+    """Make the environment: with virtualenv, or for a target older than its seeder
+    supports, with the target's own ``venv`` module (its ensurepip works offline)."""
+    from .interpreter import probe
+
+    version = probe(base_python, "environment creation", environ).version
+    if version[:2] >= VIRTUALENV_SEEDS_FROM:
+        _run_virtualenv(env_dir, base_python, system_site)
+        return
+    import subprocess
+
+    argv = [base_python, "-m", "venv", *(["--system-site-packages"] if system_site else []), env_dir]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        shown = ".".join(map(str, version[:2]))
+        last = (done.stderr.strip().splitlines() or ["venv failed"])[-1]
+        raise EnvironmentCreateError(
+            f"cannot create {env_dir}: virtualenv seeds Python {VIRTUALENV_SEEDS_FROM[0]}.{VIRTUALENV_SEEDS_FROM[1]}+ "
+            f"only, and Python {shown}'s own venv failed ({last}); on Debian or Ubuntu: "
+            f"apt install python{shown}-venv"
+        )
 
 
 def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -> None:
