@@ -230,7 +230,8 @@ VIRTUALENV_SEEDS_FROM = (3, 9)
 
 def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool) -> None:
     """Make the environment: with virtualenv, or for a target older than its seeder
-    supports, with the target's own ``venv`` module (its ensurepip works offline)."""
+    supports, with the target's own ``venv`` module (its ensurepip works offline).
+    """
     from .interpreter import probe
 
     version = probe(base_python, "environment creation", environ).version
@@ -259,7 +260,15 @@ def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -
     args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet", "--no-setuptools"]
     if system_site:
         args.append("--system-site-packages")
-    cli_run(args, setup_logging=False)
+    saved = dict(os.environ)
+    try:
+        cli_run(args, setup_logging=False)
+    finally:
+        # distutils' check_environ (reached through virtualenv on Python < 3.12) sets PLAT
+        # and HOME in the process environment: pip must get the caller's, unchanged.
+        if os.environ != saved:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 TRASH_INFIX = ".safepip-old-"
