@@ -9,9 +9,12 @@ is already satisfied in the target environment, safepip prints pip's own lines
 whose markers match the target interpreter names a distribution that is installed exactly
 once, whose version is in the specifier, which provides the requested extras, and whose own
 ``Requires-Dist`` (markers evaluated for the target interpreter with the extras in play) are
-satisfied in turn, transitively. The environment's metadata is read with importlib.metadata
-from that environment's site-packages, never safepip's own; markers are evaluated with the
-target interpreter's marker values (from its probe, cached on the executable's identity).
+satisfied in turn, transitively. The environment's metadata is read from that environment's
+site-packages, never safepip's own: found as pip finds distributions, and read by
+:func:`read_dist` (the METADATA header block, once per distribution; anything unusual stands
+the fast path aside), parsed with packaging. Markers are evaluated with the target
+interpreter's marker values (from its probe, cached on the executable's identity). An answer
+given here is remembered, and replayed by :mod:`safepip._quick` while nothing it read changes.
 
 Anything not fully understood goes to pip, which is always right: an option or a pip
 setting outside :data:`SAFE_OPTIONS`, a requirement that is not a plain project name, a
