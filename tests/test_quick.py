@@ -229,3 +229,26 @@ def test_a_changed_requirement_file_is_read_again(project: Path, wheelhouse: Pat
     done = run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project)
     assert done.returncode == 0, done.stderr
     assert "Successfully installed lib-b-2.0" in done.stdout
+
+
+@needs_managed
+@pytest.mark.slow
+def test_an_active_venv_answer_survives_a_busy_directory_above(
+    tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    venv = tmp_path / "active"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True)
+    subprocess.run([venv_python(venv), "-m", "pip", "install", "-q", *offline(wheelhouse), "lib-a"], check=True)
+    _age_tree(venv)
+    busy = tmp_path / "busy"  # like /tmp or $HOME: entries come and go all the time
+    here = busy / "work"
+    here.mkdir(parents=True)
+    env = safepip_env(VIRTUAL_ENV=str(venv), PATH=f"{venv}/bin:/usr/bin:/bin")
+    argv = ["install", *offline(wheelhouse), "lib-a"]
+    first = run_safepip(*argv, cwd=here, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Requirement already satisfied: lib-a" in first.stdout
+    (busy / "someone-elses-file").write_text("")
+    monkeypatch.chdir(here)
+    assert _quick.replay(argv, env) == 0  # remembered, and still valid
+    assert capsys.readouterr().out == first.stdout

@@ -33,6 +33,9 @@ class Context:
     pip_settings: Mapping[str, Setting] = field(default_factory=dict)
     user_env: tuple[str, bool] | None = None
     who: Who = field(default_factory=Who)
+    #: Whether the project walk and the configuration files were consulted (the early
+    #: pass-through of a named or active venv decides without them).
+    walked: bool = False
 
     def plan(self) -> Plan:
         """Decide where this call goes (see :func:`safepip.decide.plan`)."""
@@ -69,7 +72,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     python = (config.python, config.origin["python"]) if config.python else None
     path, how = find_target(cli_python, environ, python)
     interp = probe(path, how, environ)
-    ctx = Context(call, interp, config, cwd, project)
+    ctx = Context(call, interp, config, cwd, project, walked=True)
     if (interp.in_venv or interp.conda) and not full:
         return ctx
     env = None
@@ -90,7 +93,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     isolated = "--isolated" in call.argv
     who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
     pip_settings = settings(environ, interp.prefix, isolated)
-    return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who)
+    return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who, walked=True)
 
 
 def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str | None) -> Who:

@@ -131,7 +131,7 @@ def _remember(
     # Project discovery reads the directories from here up to the root (their entries);
     # above it only ownership and modes count (the trust rules). Without a project, the
     # walk reads every directory up to home.
-    upward = ancestors(ctx.cwd)
+    upward = ancestors(ctx.cwd) if ctx.walked else []
     stop = ctx.project.root if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
     walked = upward[: upward.index(stop) + 1] if stop in upward else upward
     paths = [*walked, ctx.interp.path, user_config_file(environ)]
