@@ -62,3 +62,16 @@ def errors(instance: Any, schema: dict[str, Any], where: str = "$") -> list[str]
         for i, item in enumerate(instance):
             found.extend(errors(item, schema["items"], f"{where}[{i}]"))
     return found
+
+
+def run_verb_json(verb: str, *args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, object]:
+    """Run ``safepip VERB --json ARGS`` and return its output, checked against the schema
+    documented for VERB in docs/commands.md."""
+    from helpers import run_safepip
+
+    done = run_safepip(verb, "--json", *args, cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    problems = errors(data, documented_schema(verb))
+    assert not problems, problems
+    return dict(data)

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from helpers import SYSTEM_PYTHON, needs_managed, run_safepip, safepip_env
-from jsonshape import documented_schema, errors
+from jsonshape import documented_schema, errors, run_verb_json
 
 
 def _doctor(cwd: Path, env: dict[str, str] | None = None, *args: str) -> dict[str, object]:
-    done = run_safepip("doctor", "--json", *args, cwd=cwd, env=env)
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    problems = errors(data, documented_schema("doctor"))
-    assert not problems, problems
-    return dict(data)
+    return run_verb_json("doctor", *args, cwd=cwd, env=env)
 
 
 def test_the_validator_rejects_what_breaks_the_schema() -> None:

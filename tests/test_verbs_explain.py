@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from helpers import SYSTEM_PYTHON, needs_managed, run_safepip, safepip_env
-from jsonshape import documented_schema, errors
+from jsonshape import documented_schema, errors, run_verb_json
 
 
 def _explain(*args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, object]:
-    done = run_safepip("explain", "--json", *args, cwd=cwd, env=env)
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    problems = errors(data, documented_schema("explain"))
-    assert not problems, problems
-    return dict(data)
+    return run_verb_json("explain", *args, cwd=cwd, env=env)
 
 
 def test_the_validator_rejects_what_breaks_the_schema() -> None:
