@@ -32,6 +32,7 @@ def _dist(site: Path, name: str, version: str, requires: tuple[str, ...] = (), e
     lines += [f"Provides-Extra: {e}" for e in extras]
     lines += [f"Requires-Dist: {r}" for r in requires]
     (info / "METADATA").write_text("\n".join(lines) + "\n\nA description.\n")
+    (info / "RECORD").write_text(f"{info.name}/METADATA,,\n{info.name}/RECORD,,\n")
 
 
 @pytest.fixture
@@ -71,6 +72,13 @@ def test_display_path_is_relative_under_the_working_directory(site: Path) -> Non
     answer = satisfied([reqfile.Line("Lib_A", "-r req.txt (line 3)")], _env(site), cwd)
     assert answer is not None
     assert answer[1] == ["Requirement already satisfied: Lib_A in ./lib/site-packages (from -r req.txt (line 3)) (1.0)"]
+
+
+def test_a_distribution_without_record_goes_to_pip(site: Path) -> None:
+    (site / "lib_c-1.5.dist-info" / "RECORD").unlink()  # what a pip killed mid-install leaves
+    with pytest.raises(Fallback, match="lib-c has no RECORD"):
+        satisfied(_lines("lib-b[fast]"), _env(site), "/elsewhere")
+    assert satisfied(_lines("lib-a"), _env(site), "/elsewhere") is not None
 
 
 @pytest.mark.parametrize(

@@ -306,6 +306,8 @@ class Environment:
                 raise Fallback(f"{name} is installed more than once")
             if found[0].endswith(".egg-info"):
                 raise Fallback(f"{name} is a legacy (egg-info) installation")
+            if not os.path.lexists(os.path.join(found[0], "RECORD")):
+                raise Fallback(f"{name} has no RECORD: an interrupted install left it half-written")
             dist = read_dist(found[0])
             if _canonical(dist.name) != key:
                 raise Fallback(f"{found[0]} holds {dist.name}")

@@ -152,6 +152,18 @@ def _remember(
     remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=owned)
 
 
+def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
+    """Before pip installs into an environment safepip made (under its lock): undo what an
+    interrupted pip left half-installed (see :mod:`safepip.repair`).
+    """
+    from .envs import COMPLETE, state
+
+    if state(env_dir) == COMPLETE:
+        from .repair import repair
+
+        repair(env_dir, lambda m: ui.say(m, "warning", environ))
+
+
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
     """safepip's main job: run one pip command line where it belongs."""
     ctx = gather(call, environ, flags)
@@ -194,6 +206,8 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         lock = lock_for(plan, environ)
         if lock is not None:
             lock.acquire()
+    if ctx.call.command == "install" and ready is not None and plan.kind in (PROJECT_VENV, USER_ENV):
+        _repair(ready.env_dir, environ)
     # The lock must cover pip's whole run: handed to pip through exec where it can be,
     # else held here while pip runs as a child.
     replace = lock is None or lock.keep_through_exec()

@@ -91,6 +91,21 @@ def problem(path: str, environ: Mapping[str, str]) -> str | None:
     who = _others_can_write(st)
     if who:
         return f"{shown} (owned by {_user(st.st_uid)}) is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o})"
+    above = writable_above(real)
+    if above is not None:
+        current, mode, who = above
+        return (
+            f"{current}, above {shown}, is writable by {who} without the sticky bit "
+            f"(mode {mode:04o}): anyone could put their own {os.path.basename(real)} there"
+        )
+    return None
+
+
+def writable_above(real: str, owners: Sequence[int] | None = None) -> tuple[str, int, str] | None:
+    """The first directory above the real path ``real`` that lets others replace what is
+    below it, as (path, mode, who): one writable by others without the sticky bit, or, when
+    ``owners`` is given, one owned by anyone else. None when there is none.
+    """
     current = os.path.dirname(real)
     while True:
         try:
@@ -99,10 +114,9 @@ def problem(path: str, environ: Mapping[str, str]) -> str | None:
             return None
         who = _others_can_write(up)
         if who and not up.st_mode & stat.S_ISVTX:
-            return (
-                f"{current}, above {shown}, is writable by {who} without the sticky bit "
-                f"(mode {stat.S_IMODE(up.st_mode):04o}): anyone could put their own {os.path.basename(real)} there"
-            )
+            return current, stat.S_IMODE(up.st_mode), who
+        if owners is not None and up.st_uid not in owners:
+            return current, stat.S_IMODE(up.st_mode), f"its owner {_user(up.st_uid)}"
         parent = os.path.dirname(current)
         if parent == current:
             return None
