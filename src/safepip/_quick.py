@@ -67,16 +67,22 @@ def venv_of(python: str) -> str | None:
     return None
 
 
+def site_packages(env_dir: str) -> list[str]:
+    """The site-packages directories of a virtual environment that exist."""
+    if _WINDOWS:  # pragma: no cover
+        candidates = [os.path.join(env_dir, "Lib", "site-packages")]
+    else:
+        lib = os.path.join(env_dir, "lib")
+        try:
+            candidates = [os.path.join(lib, e, "site-packages") for e in sorted(os.listdir(lib))]
+        except OSError:
+            return []
+    return [c for c in candidates if os.path.isdir(c)]
+
+
 def has_pip(env_dir: str) -> bool:
     """Whether pip is installed in the environment (its site-packages holds ``pip/``)."""
-    if _WINDOWS:  # pragma: no cover
-        return os.path.isdir(os.path.join(env_dir, "Lib", "site-packages", "pip"))
-    lib = os.path.join(env_dir, "lib")
-    try:
-        entries = os.listdir(lib)
-    except OSError:
-        return False
-    return any(os.path.isdir(os.path.join(lib, e, "site-packages", "pip")) for e in entries)
+    return any(os.path.isdir(os.path.join(site, "pip")) for site in site_packages(env_dir))
 
 
 # -- an active virtual environment ---------------------------------------------------------

@@ -67,7 +67,7 @@ def _pip_package(env_dir: str) -> tuple[str, str] | None:
     """The environment's ``pip`` package directory, and a key naming its exact sources:
     pip's version and a hash of the RECORD lines of its ``.py`` files (their SHA-256s).
     """
-    from .repair import site_packages
+    from ._quick import site_packages
 
     for site in site_packages(env_dir):
         try:

@@ -187,14 +187,9 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_s
             os.makedirs(env_dir)
             made_dir = True
         _write_state(env_dir, CREATING, base_python)
-        seeded_without_bytecode = _make(env_dir, base_python, environ, system_site)
+        _make(env_dir, base_python, environ, system_site)
         if not os.path.exists(bin_python(env_dir)) or not has_pip(env_dir):
             raise EnvironmentCreateError(f"virtualenv did not create a whole environment in {env_dir}")
-        if seeded_without_bytecode:
-            from . import bytecode
-            from .interpreter import probe
-
-            bytecode.seed(env_dir, probe(base_python, "environment creation", environ), environ)
         _write_state(env_dir, COMPLETE, base_python)
     except BaseException as exc:
         if made_dir or state(env_dir) == CREATING:
@@ -233,17 +228,21 @@ def _unwritable(path: str) -> str:
 VIRTUALENV_SEEDS_FROM = (3, 9)
 
 
-def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool) -> bool:
+def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool) -> None:
     """Make the environment: with virtualenv, or for a target older than its seeder
     supports, with the target's own ``venv`` module (its ensurepip works offline).
-    Return whether its pip came without byte code (virtualenv's; ensurepip compiles).
+    virtualenv's pip comes without byte code: safepip gives it its own (``bytecode.py``).
     """
     from .interpreter import probe
 
-    version = probe(base_python, "environment creation", environ).version
+    interp = probe(base_python, "environment creation", environ)
+    version = interp.version
     if version[:2] >= VIRTUALENV_SEEDS_FROM:
         _run_virtualenv(env_dir, base_python, system_site)
-        return True
+        from . import bytecode
+
+        bytecode.seed(env_dir, interp, environ)
+        return
     import subprocess
 
     argv = [base_python, "-m", "venv", *(["--system-site-packages"] if system_site else []), env_dir]
@@ -256,7 +255,6 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
             f"only, and Python {shown}'s own venv failed ({last}); on Debian or Ubuntu: "
             f"apt install python{shown}-venv"
         )
-    return False
 
 
 def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -> None:

@@ -10,7 +10,7 @@ from . import ui
 from ._quick import has_pip
 from .context import Context, gather
 from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
-from .envs import EnvLock, Ready, ensure
+from .envs import COMPLETE, EnvLock, Ready, ensure, state
 from .errors import EX_NOPERM, NoTargetError, PermissionRefused
 from .handoff import child_environ, pip_argv, run
 from .ownpip import pip_command as own_pip
@@ -156,8 +156,6 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
     """Before pip installs into an environment safepip made (under its lock): undo what an
     interrupted pip left half-installed (see :mod:`safepip.repair`).
     """
-    from .envs import COMPLETE, state
-
     if state(env_dir) == COMPLETE:
         from .repair import repair
 
@@ -206,7 +204,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         lock = lock_for(plan, environ)
         if lock is not None:
             lock.acquire()
-    if ctx.call.command == "install" and ready is not None and plan.kind in (PROJECT_VENV, USER_ENV):
+    if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
         _repair(ready.env_dir, environ)
     # The lock must cover pip's whole run: handed to pip through exec where it can be,
     # else held here while pip runs as a child.

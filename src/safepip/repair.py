@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import shutil
 
+from ._quick import site_packages
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
     from typing import Callable
@@ -32,16 +34,6 @@ def _leftovers(site: str) -> list[str]:
         return [os.path.join(site, n) for n in os.listdir(site) if TORN_INFIX in n]
     except OSError:
         return []
-
-
-def site_packages(env_dir: str) -> list[str]:
-    """The site-packages directories of a virtual environment (POSIX and Windows layouts)."""
-    import glob
-
-    return [
-        *sorted(glob.glob(os.path.join(glob.escape(env_dir), "lib", "python*", "site-packages"))),
-        *glob.glob(os.path.join(glob.escape(env_dir), "Lib", "site-packages")),
-    ]
 
 
 def torn(env_dir: str) -> list[str]:
