@@ -1,8 +1,12 @@
 """Shared fixtures: a hermetic environment for every test, wheels, and running safepip.
 
-Every test gets HOME, the XDG directories and safepip's own directories inside its
-tmp_path, no PIP_* settings from the machine, and no active environment. The session
-checks that Debian's system site-packages are the same at the end as at the start.
+Every test gets HOME, the XDG directories (XDG_CONFIG_DIRS too, where pip looks for its
+machine-wide pip.conf) and safepip's own directories inside its tmp_path, a PIP_CONFIG_FILE
+of its own (absent until a test writes it), no PIP_* settings from the machine, and no active environment: a test
+that needs a pip setting writes it. The one pip configuration source that cannot be moved is
+``/etc/pip.conf`` (pip always reads it unless PIP_CONFIG_FILE is os.devnull); the tests
+honour whatever it holds, as users' machines do. The session checks that the system
+Python's site-packages are the same at the end as at the start.
 """
 
 from __future__ import annotations
@@ -13,17 +17,15 @@ from typing import Iterator
 
 import pytest
 
+from helpers import SYSTEM_SITE_DIRS, SYSTEM_XY
 from wheels import make_wheel
 
-SYSTEM_SITE_GLOBS = ("/usr/lib/python3/dist-packages", "/usr/local/lib/python3*/dist-packages")
 
 
 def _snapshot() -> dict[str, tuple[int, int]]:
-    import glob
-
     seen: dict[str, tuple[int, int]] = {}
-    for pattern in SYSTEM_SITE_GLOBS:
-        for top in glob.glob(pattern):
+    for top in SYSTEM_SITE_DIRS:
+        if os.path.isdir(top):
             for entry in os.scandir(top):
                 st = entry.stat(follow_symlinks=False)
                 seen[entry.path] = (st.st_mtime_ns, st.st_size)
@@ -32,7 +34,8 @@ def _snapshot() -> dict[str, tuple[int, int]]:
 
 @pytest.fixture(scope="session", autouse=True)
 def system_site_packages_untouched() -> Iterator[None]:
-    """Fail the session if anything in Debian's system site-packages changed."""
+    """Fail the session if anything in the system Python's site directories changed (asked
+    of the host's own /usr/bin/python3: Debian 12's 3.11, Debian 13's 3.13...)."""
     before = _snapshot()
     yield
     after = _snapshot()
@@ -54,6 +57,8 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_data: str) -> 
     settings and any active environment; fail a test that leaks os.environ changes."""
     home = tmp_path / "home"
     home.mkdir()
+    # Not created: pip then reads the user file under this HOME too; a test may write either.
+    pip_conf = tmp_path / "pip-config-file" / "pip.conf"
     for name in list(os.environ):
         if name.startswith(("PIP_", "SAFEPIP_", "PIPX_", "XDG_", "VIRTUALENV_")) or name in (
             "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "NO_COLOR", "FORCE_COLOR", "SUDO_UID",
@@ -66,7 +71,8 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_data: str) -> 
         "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
         "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
         "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
-        "PIP_CONFIG_FILE": os.devnull,
+        "XDG_CONFIG_DIRS": str(tmp_path / "xdg-config-dirs"),
+        "PIP_CONFIG_FILE": str(pip_conf),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_NO_INPUT": "1",
         "VIRTUALENV_OVERRIDE_APP_DATA": app_data,
@@ -131,12 +137,9 @@ def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     library is a farm of symbolic links to /usr/lib/python3.X that leaves those modules out.
     """
     import shutil
-    import subprocess
 
     real = os.path.realpath("/usr/bin/python3")
-    version = subprocess.run(
-        [real, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    version = SYSTEM_XY
     root = tmp_path_factory.mktemp("bare-python")
     (root / "bin").mkdir()
     lib = root / "lib" / f"python{version}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -14,17 +15,43 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 SAFEPIP = os.path.join(sysconfig.get_path("scripts"), "safepip")
 
 
-def _system_python_is_managed() -> bool:
-    if not os.access(SYSTEM_PYTHON, os.X_OK):
-        return False
-    done = subprocess.run(
-        [SYSTEM_PYTHON, "-I", "-c", "import sysconfig,os;print(os.path.isfile(os.path.join(sysconfig.get_path('stdlib'),'EXTERNALLY-MANAGED')))"],
-        capture_output=True, text=True, check=False,
-    )
-    return done.stdout.strip() == "True"
+_FACTS_CODE = """
+import json, os, site, sys, sysconfig
+stdlib = sysconfig.get_path('stdlib')
+sites = [*site.getsitepackages(), sysconfig.get_path('purelib'), sysconfig.get_path('platlib')]
+print(json.dumps({
+    'version': list(sys.version_info[:3]),
+    'stdlib': stdlib,
+    'managed': os.path.isfile(os.path.join(stdlib, 'EXTERNALLY-MANAGED')),
+    'sites': sorted(set(sites)),
+    'purelib': sysconfig.get_path('purelib'),
+}))
+"""
 
 
-MANAGED = _system_python_is_managed()
+def _system_facts() -> dict[str, object]:
+    """What the host's own /usr/bin/python3 is (Debian 12: 3.11, Debian 13: 3.13), asked of it."""
+    if os.access(SYSTEM_PYTHON, os.X_OK):
+        done = subprocess.run([SYSTEM_PYTHON, "-I", "-c", _FACTS_CODE], capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            return dict(json.loads(done.stdout))
+    return {
+        "version": list(sys.version_info[:3]), "stdlib": sysconfig.get_path("stdlib"), "managed": False, "sites": [],
+        "purelib": sysconfig.get_path("purelib"),
+    }
+
+
+_SYSTEM = _system_facts()
+#: The system Python's version, e.g. (3, 11, 2), and "3.11"; its stdlib; its site directories.
+SYSTEM_VERSION: tuple[int, int, int] = tuple(_SYSTEM["version"])  # type: ignore[assignment,arg-type]
+SYSTEM_XY = "%d.%d" % SYSTEM_VERSION[:2]
+SYSTEM_STDLIB = str(_SYSTEM["stdlib"])
+SYSTEM_SITE_DIRS: list[str] = list(_SYSTEM["sites"])  # type: ignore[call-overload]
+SYSTEM_PURELIB = str(_SYSTEM["purelib"])
+MANAGED = bool(_SYSTEM["managed"])
+#: pip's configuration isolated, for oracles that run pip's own code outside a test's fixture.
+ISOLATED_PIP = {"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
 needs_managed = pytest.mark.skipif(not MANAGED, reason="/usr/bin/python3 is not an externally managed Python here")
 
 

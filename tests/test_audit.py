@@ -10,7 +10,7 @@ from typing import Sequence
 
 import pytest
 
-from helpers import SAFEPIP, SYSTEM_PYTHON, needs_managed, run_safepip, safepip_env
+from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_SITE_DIRS, SYSTEM_XY, needs_managed, run_safepip, safepip_env
 from safepip.audit import audit, scan
 from safepip.cli import main
 
@@ -51,8 +51,8 @@ def tree(tmp_path: Path) -> dict[str, Path]:
     """A system interpreter's site directories, in sys.path order: user site, /usr/local, /usr/lib."""
     root = tmp_path / "sysroot"
     sites = {
-        "user": root / "home" / ".local" / "lib" / "python3.11" / "site-packages",
-        "local": root / "usr" / "local" / "lib" / "python3.11" / "dist-packages",
+        "user": root / "home" / ".local" / "lib" / f"python{SYSTEM_XY}" / "site-packages",
+        "local": root / "usr" / "local" / "lib" / f"python{SYSTEM_XY}" / "dist-packages",
         "dist": root / "usr" / "lib" / "python3" / "dist-packages",
     }
     for site in sites.values():
@@ -207,7 +207,7 @@ def test_real_system_python_read_only(tmp_path: Path) -> None:
                           env=safepip_env(), capture_output=True, text=True, check=False)
     assert done.returncode in (0, 1), done.stderr
     report = json.loads(done.stdout)
-    assert "/usr/lib/python3/dist-packages" in report["site_dirs"]
+    assert set(SYSTEM_SITE_DIRS) & set(report["site_dirs"]), report["site_dirs"]
     assert (done.returncode == 1) == bool(report["findings"])
     for finding in report["findings"]:
         assert finding["installer"].lower() == "pip" and finding["owner"] is None

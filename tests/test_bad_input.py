@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from helpers import SAFEPIP, installed, needs_managed, offline, safepip_env
+from helpers import SAFEPIP, SYSTEM_STDLIB, SYSTEM_XY, installed, needs_managed, offline, safepip_env
 
 pytestmark = [needs_managed]
 
@@ -182,15 +182,15 @@ def _lock_dir_is_a_file(s: Setup) -> None:
 
 
 def _fake_python(s: Setup, marker: bytes | None, mode: int = 0o644) -> None:
-    """A non-venv Python whose stdlib directory is ours: Debian's python3.11 binary copied
+    """A non-venv Python whose stdlib directory is ours: the system python3 binary copied
     into a tree that links Debian's stdlib file by file, with our own EXTERNALLY-MANAGED."""
     tree = s.tmp / "fakepy"
-    stdlib = tree / "lib" / "python3.11"
+    stdlib = tree / "lib" / f"python{SYSTEM_XY}"
     stdlib.mkdir(parents=True)
     (tree / "bin").mkdir()
-    shutil.copy2(os.path.realpath("/usr/bin/python3"), tree / "bin" / "python3.11")
-    (tree / "bin" / "python3").symlink_to("python3.11")
-    for entry in os.scandir("/usr/lib/python3.11"):
+    shutil.copy2(os.path.realpath("/usr/bin/python3"), tree / "bin" / f"python{SYSTEM_XY}")
+    (tree / "bin" / "python3").symlink_to(f"python{SYSTEM_XY}")
+    for entry in os.scandir(SYSTEM_STDLIB):
         if entry.name != "EXTERNALLY-MANAGED":
             (stdlib / entry.name).symlink_to(entry.path)
     if marker is not None:

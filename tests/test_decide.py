@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from helpers import SYSTEM_VERSION, SYSTEM_XY
 from safepip.config import Config
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, plan
 from safepip.interpreter import Interp
@@ -14,9 +15,9 @@ from safepip.pipconf import Setting
 from safepip.project import Project
 
 MANAGED = Interp(
-    path="/usr/bin/python3", how="PATH", version=(3, 11, 2), implementation="cpython", prefix="/usr",
-    base_prefix="/usr", in_venv=False, conda=False, stdlib="/usr/lib/python3.11", purelib="", platlib="",
-    scripts="", marker="/usr/lib/python3.11/EXTERNALLY-MANAGED", marker_message="use apt", marker_problem=None,
+    path="/usr/bin/python3", how="PATH", version=SYSTEM_VERSION, implementation="cpython", prefix="/usr",
+    base_prefix="/usr", in_venv=False, conda=False, stdlib=f"/usr/lib/python{SYSTEM_XY}", purelib="", platlib="",
+    scripts="", marker=f"/usr/lib/python{SYSTEM_XY}/EXTERNALLY-MANAGED", marker_message="use apt", marker_problem=None,
     distributor="Debian", has_pip=True,
 )
 UNMANAGED = replace(MANAGED, marker=None, distributor=None, path="/opt/py/bin/python3")

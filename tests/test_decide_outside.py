@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from helpers import SYSTEM_PURELIB, SYSTEM_VERSION, SYSTEM_XY
 from safepip.config import Config
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan
 from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
@@ -13,16 +14,16 @@ from safepip.interpreter import Interp
 from safepip.pipargs import scan
 from safepip.project import Project
 
-USER_ENV_DIR = "/home/u/.local/share/safepip/envs/py3.11"
+USER_ENV_DIR = f"/home/u/.local/share/safepip/envs/py{SYSTEM_XY}"
 
 
 def interp(**changes: Any) -> Interp:
     values: dict[str, Any] = {
-        "path": "/usr/bin/python3", "how": "PATH", "version": (3, 11, 2), "implementation": "CPython",
+        "path": "/usr/bin/python3", "how": "PATH", "version": SYSTEM_VERSION, "implementation": "CPython",
         "prefix": "/usr", "base_prefix": "/usr", "in_venv": False, "conda": False,
-        "stdlib": "/usr/lib/python3.11", "purelib": "/usr/lib/python3/dist-packages",
-        "platlib": "/usr/lib/python3/dist-packages", "scripts": "/usr/bin",
-        "marker": "/usr/lib/python3.11/EXTERNALLY-MANAGED", "marker_message": None, "marker_problem": None,
+        "stdlib": f"/usr/lib/python{SYSTEM_XY}", "purelib": SYSTEM_PURELIB,
+        "platlib": SYSTEM_PURELIB, "scripts": "/usr/bin",
+        "marker": f"/usr/lib/python{SYSTEM_XY}/EXTERNALLY-MANAGED", "marker_message": None, "marker_problem": None,
         "distributor": "Debian", "has_pip": True,
     }
     values.update(changes)

@@ -216,16 +216,18 @@ def test_pip_settings(tmp_path: Path) -> None:
     assert fastpath.settings_quiet(quiet_env, str(tmp_path)) == 2
     with pytest.raises(Fallback, match="PIP_UPGRADE"):
         fastpath.settings_quiet({"PIP_UPGRADE": "1", "PIP_CONFIG_FILE": os.devnull}, str(tmp_path))
+    # The machine-wide files are the hermetic fixture's (XDG_CONFIG_DIRS in tmp_path).
+    machine = {"HOME": str(tmp_path), "XDG_CONFIG_DIRS": os.environ["XDG_CONFIG_DIRS"]}
     conf = tmp_path / "pip.conf"
     conf.write_text("[global]\nindex-url = https://example.org/simple\n[install]\nfind_links = /w\n")
-    assert fastpath.settings_quiet({"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path)}, str(tmp_path)) == 0
+    assert fastpath.settings_quiet({**machine, "PIP_CONFIG_FILE": str(conf)}, str(tmp_path)) == 0
     conf.write_text("[install]\nforce-reinstall = yes\n")
     with pytest.raises(Fallback, match="force-reinstall"):
-        fastpath.settings_quiet({"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path)}, str(tmp_path))
+        fastpath.settings_quiet({**machine, "PIP_CONFIG_FILE": str(conf)}, str(tmp_path))
     (tmp_path / "env").mkdir()  # the environment's own pip.conf counts too
     (tmp_path / "env" / "pip.conf").write_text("[global]\nupgrade = true\n")
     with pytest.raises(Fallback, match="upgrade"):
-        fastpath.settings_quiet({"HOME": str(tmp_path)}, str(tmp_path / "env"))
+        fastpath.settings_quiet(machine, str(tmp_path / "env"))
 
 
 # ---------------------------------------------------------------- the real console script

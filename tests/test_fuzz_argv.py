@@ -20,6 +20,7 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import ISOLATED_PIP
 from safepip.pipargs import PipCall, scan
 
 from pip._internal.cli.main_parser import create_main_parser, parse_command
@@ -36,9 +37,15 @@ DESTS = (
 STRUCTURAL = ("no such option", "requires 1 argument", "ambiguous option", "does not take a value", "unknown command")
 # (pip's callbacks also say "requires 1 argument" for values they reject; _pip marks those "value:")
 
-MAIN = create_main_parser()
-PARSERS: dict[str, optparse.OptionParser] = {name: create_command(name).parser for name in commands_dict}
-DEFAULTS = {name: parser.get_default_values() for name, parser in PARSERS.items()}
+# pip's parsers read pip's configuration when they make their defaults: build them with pip's
+# configuration isolated, as the hermetic fixture isolates every test (this runs at import,
+# before any fixture), so the machine's pip.conf cannot leak into the oracle.
+with mock.patch.dict(os.environ, ISOLATED_PIP):
+    for _name in [n for n in os.environ if n.startswith("PIP_") and n not in ISOLATED_PIP]:
+        del os.environ[_name]
+    MAIN = create_main_parser()
+    PARSERS: dict[str, optparse.OptionParser] = {name: create_command(name).parser for name in commands_dict}
+    DEFAULTS = {name: parser.get_default_values() for name, parser in PARSERS.items()}
 
 
 def _options(parser: optparse.OptionParser) -> list[optparse.Option]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import installed, needs_managed, offline, run_safepip, safepip_env
+from helpers import SYSTEM_VERSION, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
 
 pytestmark = [needs_managed]
 
@@ -21,8 +21,8 @@ def _plant_venv(where: Path, trace: Path, owner: tuple[str, int, int] | None = N
     """A virtual environment whose python only leaves a trace (and then runs Debian's python)."""
     venv = where / ".venv"
     (venv / "bin").mkdir(parents=True)
-    (venv / "lib" / "python3.11" / "site-packages" / "pip").mkdir(parents=True)
-    (venv / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n")
+    (venv / "lib" / f"python{SYSTEM_XY}" / "site-packages" / "pip").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\nversion = %d.%d.%d\n" % SYSTEM_VERSION)
     python = venv / "bin" / "python"
     python.write_text(f'#!/bin/sh\necho "ran $*" >> "{trace}"\nexec /usr/bin/python3 "$@"\n')
     python.chmod(0o755)

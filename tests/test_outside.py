@@ -18,14 +18,14 @@ from typing import Iterator
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
 from safepip import pipx
 from safepip.classify import APP, LIBRARY, UNDECIDED, classify, download_options, is_bare, wheel_scripts
 from safepip.pipargs import scan
 from wheels import make_wheel
 
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-PY = "py3.11"
+PY = f"py{SYSTEM_XY}"
 
 
 # -- units: pip options to pipx, wheels to kinds ------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, venv_python
+from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, venv_python
 from safepip import repair
 
 
@@ -22,7 +22,7 @@ def _info(site: Path, name: str, record: bool = True) -> Path:
 
 
 def test_torn_finds_dist_infos_without_record_only(tmp_path: Path) -> None:
-    site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
+    site = tmp_path / "env" / "lib" / f"python{SYSTEM_XY}" / "site-packages"
     whole = _info(site, "whole-1.0")
     cut = _info(site, "cut-1.0", record=False)
     _info(site, "~tash-1.0", record=False)  # pip's stash of an uninstall in progress: pip's own
@@ -36,7 +36,7 @@ def test_torn_finds_dist_infos_without_record_only(tmp_path: Path) -> None:
 
 
 def test_what_a_killed_repair_left_is_swept(tmp_path: Path) -> None:
-    site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
+    site = tmp_path / "env" / "lib" / f"python{SYSTEM_XY}" / "site-packages"
     leftover = site / f"cut-1.0.dist-info{repair.TORN_INFIX}4242"
     leftover.mkdir(parents=True)
     (leftover / "METADATA").write_text("Name: cut\nVersion: 1.0\n")

@@ -135,8 +135,11 @@ def is_bare(requirement: str) -> bool:
 def _download(pip: Sequence[str], options: Sequence[str], requirements: Sequence[str], dest: str,
               env: Mapping[str, str]) -> tuple[int, str]:
     argv = [*pip, "download", "--no-deps", "--quiet", "--dest", dest, *options, *requirements]
+    # A download into a scratch directory installs nothing: a require-virtualenv setting
+    # (PIP_REQUIRE_VIRTUALENV, pip.conf) is for installs, and would refuse it outside a venv.
+    env = {**env, "PIP_REQUIRE_VIRTUALENV": "0"}
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, env=dict(env), check=False)
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     except OSError as exc:
         return 1, str(exc.strerror)
     lines = [line for line in done.stderr.strip().splitlines() if line.strip()]

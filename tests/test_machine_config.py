@@ -1,0 +1,128 @@
+"""safepip on purpose under hostile machine-wide pip settings, as many users' machines have.
+
+The hermetic fixture moves every pip configuration source into tmp_path; these tests then
+write, at machine level (``XDG_CONFIG_DIRS``, where pip looks for ``/etc/xdg/pip/pip.conf``)
+and in ``PIP_*`` variables, the settings real machines carry: a global ``constraint``, a
+global ``find-links``, ``PIP_REQUIRE_VIRTUALENV=1``, ``PIP_USER=1``. safepip must still decide
+the same route, report it in one line, and honour the settings where pip would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+from wheels import make_wheel
+
+pytestmark = [needs_managed, pytest.mark.slow]
+
+ROOT = os.geteuid() == 0
+
+
+def machine_conf(text: str) -> Path:
+    """Write the machine-wide pip.conf (the fixture's XDG_CONFIG_DIRS) and return it."""
+    conf = Path(os.environ["XDG_CONFIG_DIRS"]) / "pip" / "pip.conf"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text(text)
+    return conf
+
+
+def notices(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("safepip:")]
+
+
+def explain(cwd: Path, *argv: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    done = run_safepip("explain", "--json", *argv, cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+@pytest.fixture
+def two_versions(wheelhouse: Path) -> Path:
+    make_wheel(wheelhouse, "lib-a", "2.0")
+    return wheelhouse
+
+
+def test_global_constraint_is_honoured_in_the_project_venv(project: Path, two_versions: Path, tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("lib-a==1.0\n")
+    machine_conf(f"[global]\nconstraint = {constraints}\n")
+    before = explain(project, "install", *offline(two_versions), "lib-a")
+    done = run_safepip("install", *offline(two_versions), "lib-a", cwd=project)
+    assert done.returncode == 0, done.stderr
+    venv = project / ".venv"
+    assert installed(venv)["lib-a"] == "1.0"  # pip in the project venv read the machine's constraint
+    (line,) = notices(done.stderr)
+    assert line.startswith(f"safepip: {SYSTEM_PYTHON} is externally managed (Debian); using {venv} (created)")
+    assert before["decision"] == "project-venv"
+    # The no-op is answered the same (by pip or by the fast path) and changes nothing.
+    again = run_safepip("install", *offline(two_versions), "lib-a", cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert installed(venv)["lib-a"] == "1.0"
+    # Asking for a version outside the constraint fails as pip fails: pip's exit code, no .venv lost.
+    outside = run_safepip("install", *offline(two_versions), "lib-a==2.0", cwd=project)
+    assert outside.returncode == 1, outside.stderr
+    assert installed(venv)["lib-a"] == "1.0"
+
+
+def test_global_find_links_is_honoured(project: Path, wheelhouse: Path) -> None:
+    machine_conf(f"[global]\nfind-links = {wheelhouse}\nno-index = true\n")
+    done = run_safepip("install", "lib-b", cwd=project)  # no index options on the command line
+    assert done.returncode == 0, done.stderr
+    assert installed(project / ".venv")["lib-b"] == "2.0"
+    assert len(notices(done.stderr)) == 1
+
+
+def test_require_virtualenv_in_a_project(project: Path, wheelhouse: Path) -> None:
+    env = safepip_env(PIP_REQUIRE_VIRTUALENV="1")
+    assert explain(project, "install", "lib-a", env=env)["decision"] == "project-venv"
+    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert installed(project / ".venv")["lib-a"] == "1.0"
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A directory outside any project and an environment with every pipx directory in tmp_path."""
+    where = tmp_path / "home" / "downloads"
+    where.mkdir()
+    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
+             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
+    return where, {k: str(tmp_path / v) for k, v in names.items()}
+
+
+@pytest.mark.parametrize("setting", ["PIP_REQUIRE_VIRTUALENV", "PIP_USER"])
+def test_outside_a_project_routes_stay_right(setting: str, outside: tuple[Path, dict[str, str]], tmp_path: Path,
+                                             wheelhouse: Path) -> None:
+    where, pipx_dirs = outside
+    env = safepip_env(**pipx_dirs, **{setting: "1"})
+    lib = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=where, env=env)
+    assert lib.returncode == 0, lib.stderr
+    user_env = tmp_path / "xdg-data" / "safepip" / "envs" / f"py{SYSTEM_XY}"
+    assert installed(user_env)["lib-b"] == "2.0"
+    app = run_safepip("install", *offline(wheelhouse), "app-c", cwd=where, env=env)
+    assert app.returncode == 0, app.stderr
+    assert "app-c is an application (declares app-c): installing it with pipx" in app.stderr
+    bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
+    ran = subprocess.run([str(bin_dir / "app-c")], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "app-c 0.5"
+    assert "app-c" not in installed(user_env)
+
+
+def test_machine_settings_do_not_change_the_decision(project: Path, tmp_path: Path, wheelhouse: Path) -> None:
+    """explain's decision with hostile machine settings equals the decision without them."""
+    cases = [("install", "lib-a"), ("install", "-r", "requirements.txt"), ("list",), ("uninstall", "-y", "lib-a"),
+             ("install", "--target", str(tmp_path / "t"), "lib-a")]
+    plain = [explain(project, *argv)["decision"] for argv in cases]
+    constraints = tmp_path / "c.txt"
+    constraints.write_text("lib-a<5\n")
+    machine_conf(f"[global]\nconstraint = {constraints}\nfind-links = {wheelhouse}\n[install]\nno-index = yes\n")
+    env = safepip_env(PIP_REQUIRE_VIRTUALENV="1", PIP_FIND_LINKS=str(wheelhouse))
+    hostile = [explain(project, *argv, env=env)["decision"] for argv in cases]
+    assert hostile == plain
+    assert plain[0] == "project-venv" and plain[-1] == "passthrough"
