@@ -1,0 +1,94 @@
+"""Application or library: the rule, from a distribution's own metadata (pure, no I/O).
+
+A wrong guess must stay cheap. A library put in pipx cannot be imported: it is broken. An
+application put in the per-user environment still works, since the commands of what the
+user named are linked onto PATH. So a distribution is an application only when it is clearly
+one, and a library otherwise:
+
+1. pip, setuptools and wheel are never applications (they are the environment's own tools).
+2. No commands (console or GUI scripts, or files installed as scripts): a library.
+3. A library when any of these holds (each is evidence that code imports it):
+
+   - none of its commands is named after the distribution or its import package
+     (numpy's ``f2py``, django's ``django-admin``, torch's ``torchrun``);
+   - it is an application framework (``Topic :: Software Development :: Libraries ::
+     Application Frameworks``: flask, django, fastapi);
+   - it plugs into another framework (``Framework :: X`` where X is not the distribution
+     itself: tqdm's ``Framework :: IPython``; a distribution's own framework, tox's
+     ``Framework :: tox``, says only that it has plugins);
+   - its commands live outside its public import package (pytest's live in ``_pytest``:
+     ``pytest`` is the API that tests import);
+   - it runs or serves its users' code (``Environment :: Web Environment``: uvicorn);
+   - it is for science and research (``Intended Audience :: Science/Research``), used from
+     code and notebooks.
+
+4. Otherwise an application: it has a command named after itself, and nothing says that
+   code imports it (black, httpie, ruff, yt-dlp, poetry, cowsay, pre-commit, tox).
+
+docs/outside.md has the table of real distributions this rule was designed on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .wheelmeta import Meta
+
+APP = "application"
+LIBRARY = "library"
+UNDECIDED = "undecided"
+
+#: The environment's own tools: upgraded in place, never applications, never linked onto PATH.
+NEVER_APPS = frozenset({"pip", "setuptools", "wheel"})
+
+#: ``Framework ::`` values that name a runtime rather than a framework a library plugs into.
+_RUNTIMES = frozenset({"asyncio", "trio", "anyio", "hatch", "setuptools", "pydantic"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rule says of one distribution, and the evidence in a few words."""
+
+    kind: str
+    why: str
+
+
+def _canon(name: str) -> str:
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def judge(meta: Meta) -> Verdict:
+    """Application or library, for the distribution ``meta`` describes."""
+    name = _canon(meta.name)
+    if name in NEVER_APPS:
+        return Verdict(LIBRARY, f"{meta.name} is one of the environment's own tools")
+    commands = meta.scripts
+    if not commands:
+        return Verdict(LIBRARY, "it declares no commands")
+    own = {name} | {_canon(t) for t in meta.top_level}
+    named = [c for c in commands if _canon(c.rsplit(".", 1)[0] if c.endswith((".exe", ".cmd")) else c) in own]
+    shown = ", ".join(commands[:3]) + (", ..." if len(commands) > 3 else "")
+    if not named:
+        return Verdict(LIBRARY, f"its commands ({shown}) are not named after it")
+    classifiers = [c.strip() for c in meta.classifiers]
+    if "Topic :: Software Development :: Libraries :: Application Frameworks" in classifiers:
+        return Verdict(LIBRARY, "it is an application framework (classifier)")
+    for classifier in classifiers:
+        parts = [p.strip() for p in classifier.split("::")]
+        if len(parts) >= 2 and parts[0] == "Framework":
+            other = _canon(parts[1])
+            if other not in own and other not in _RUNTIMES:
+                return Verdict(LIBRARY, f"it plugs into {parts[1]} (classifier {classifier})")
+    package = [t for t in meta.top_level if _canon(t) == name and not t.startswith("_")]
+    if package and meta.entry_modules and not set(package) & set(meta.entry_modules):
+        where = ", ".join(meta.entry_modules)
+        return Verdict(LIBRARY, f"its commands live in {where}, outside its import package {package[0]}")
+    if "Environment :: Web Environment" in classifiers:
+        return Verdict(LIBRARY, "it runs its users' code (Environment :: Web Environment)")
+    if "Intended Audience :: Science/Research" in classifiers:
+        return Verdict(LIBRARY, "it is for science and research, used from code (classifier)")
+    return Verdict(APP, f"it has the command {named[0]} and nothing says code imports it")
