@@ -1,36 +1,37 @@
-"""Application or library: decided from the real distribution, not from a list of names.
+"""What each requirement is, gathered for the application-or-library rule (:mod:`safepip.apprule`).
 
-A requirement is an application when the wheel pip would install declares
-``console_scripts`` or ``gui_scripts`` entry points. safepip asks the target's pip to
-``download --no-deps`` each requirement (with the user's index options) into a scratch
-directory, and reads ``entry_points.txt`` from the wheel it got. The same directory is then
-offered to the library install with ``--find-links``, so nothing is fetched twice.
+Only the metadata the rule needs is read. A local wheel is opened as a file. For a
+requirement from an index, safepip's own pip (:mod:`safepip.ownpip`: it works from
+safepip.pyz where the system has no pip) resolves it with ``install --dry-run --no-deps
+--report`` for the target interpreter, with the user's index options and pip's own
+configuration, but with ``PIP_REQUIRE_VIRTUALENV`` off (nothing is installed) and with
+pip's lazy wheels (``--use-feature=fast-deps``), so that pip reads only the metadata it
+needs. The report names the file pip chose; its ``entry_points.txt`` and file list are read
+with HTTP range requests (:mod:`safepip.wheelmeta`). A server without range support makes
+safepip ``pip download`` that one file once (pip caches it for the install that follows).
 
-When the answer cannot be had (only an sdist, a download that fails, a local directory),
-the requirement is *undecided*: the caller says so and treats it as a library.
+What cannot be known (only a source distribution, a path, a failing resolution) is left
+without facts: the rule then treats the requirement as a library, the cheap guess.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import subprocess
-import zipfile
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ._pipoptions import COMMANDS, GLOBAL
 from .pipargs import PipCall
+from .wheelmeta import Meta, NoRanges, from_file, from_url, opener
 
-APP = "application"
-LIBRARY = "library"
-UNDECIDED = "undecided"
-
-#: Options of an install that must not reach ``pip download`` (safepip sets its own, or
-#: they do not select what would be installed).
+#: Options of an install that must not reach the classifying pip runs (safepip sets its
+#: own, or they do not select what would be installed).
 _NOT_FOR_DOWNLOAD = frozenset(
     {"--requirement", "--editable", "--python", "--dest", "--no-deps", "--quiet", "--verbose", "--src", "--help",
-     "--version", "--log", "--exists-action", "--require-virtualenv"}
+     "--version", "--log", "--exists-action", "--require-virtualenv", "--platform", "--python-version",
+     "--implementation", "--abi"}
 )
 _DOWNLOAD_OPTIONS = (
     frozenset(name for name, _ in (*COMMANDS["download"].values(), *GLOBAL.values())) - _NOT_FOR_DOWNLOAD
@@ -38,14 +39,25 @@ _DOWNLOAD_OPTIONS = (
 
 
 @dataclass(frozen=True)
-class Kind:
-    """What one requirement turned out to be, and how safepip knows."""
+class Fact:
+    """What is known of one requirement: its distribution's metadata, or why not."""
 
     requirement: str
-    kind: str  # APP, LIBRARY or UNDECIDED
-    why: str
-    name: str | None = None
-    scripts: tuple[str, ...] = ()
+    name: str | None
+    meta: Meta | None = None
+    unknown: str = ""
+    #: Bytes read over the network for the metadata (range requests or a download).
+    fetched: int = 0
+    how: str = ""
+
+
+@dataclass(frozen=True)
+class Tls:
+    """pip's network settings that safepip's own range requests honour."""
+
+    cert: str | None = None
+    client_cert: str | None = None
+    trusted_hosts: tuple[str, ...] = ()
 
 
 def render(call: PipCall, allowed: frozenset[str] | None = None, exclude: frozenset[str] = frozenset()) -> list[str]:
@@ -61,42 +73,6 @@ def render(call: PipCall, allowed: frozenset[str] | None = None, exclude: frozen
 def download_options(call: PipCall) -> list[str]:
     """The install's options that ``pip download`` understands and that select the files."""
     return render(call, _DOWNLOAD_OPTIONS)
-
-
-def wheel_scripts(wheel: str) -> tuple[str, ...] | None:
-    """The console and GUI scripts a wheel declares (None: not a readable wheel)."""
-    import configparser
-
-    try:
-        with zipfile.ZipFile(wheel) as archive:
-            names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/entry_points.txt")]
-            if not names:
-                return ()
-            text = archive.read(names[0]).decode("utf-8")
-    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, KeyError):
-        return None
-    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]  # script names are case-sensitive
-    try:
-        parser.read_string(text)
-    except configparser.Error:
-        return None
-    found: list[str] = []
-    for section in ("console_scripts", "gui_scripts"):
-        if parser.has_section(section):
-            found.extend(parser.options(section))
-    return tuple(found)
-
-
-def _from_file(requirement: str, path: str, name: str | None) -> Kind:
-    if not path.endswith(".whl"):
-        return Kind(requirement, UNDECIDED, f"only a source distribution ({os.path.basename(path)})", name)
-    scripts = wheel_scripts(path)
-    if scripts is None:
-        return Kind(requirement, UNDECIDED, f"{os.path.basename(path)} is not a readable wheel", name)
-    if scripts:
-        return Kind(requirement, APP, "declares " + ", ".join(scripts), name, scripts)
-    return Kind(requirement, LIBRARY, "declares no console or GUI scripts", name)
 
 
 def _project_name(filename: str) -> str | None:
@@ -132,63 +108,115 @@ def is_bare(requirement: str) -> bool:
     return not (parsed.specifier or parsed.extras or parsed.url or parsed.marker)
 
 
-def _download(pip: Sequence[str], options: Sequence[str], requirements: Sequence[str], dest: str,
-              env: Mapping[str, str]) -> tuple[int, str]:
-    argv = [*pip, "download", "--no-deps", "--quiet", "--dest", dest, *options, *requirements]
-    # A download into a scratch directory installs nothing: a require-virtualenv setting
-    # (PIP_REQUIRE_VIRTUALENV, pip.conf) is for installs, and would refuse it outside a venv.
-    env = {**env, "PIP_REQUIRE_VIRTUALENV": "0"}
+def _env(env: Mapping[str, str]) -> dict[str, str]:
+    # Nothing is installed: a require-virtualenv setting (PIP_REQUIRE_VIRTUALENV, pip.conf)
+    # is for installs, and would refuse these runs outside a venv.
+    return {**env, "PIP_REQUIRE_VIRTUALENV": "0"}
+
+
+def _run(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        done = subprocess.run(list(argv), capture_output=True, text=True, env=_env(env), check=False,
+                              stdin=subprocess.DEVNULL)
     except OSError as exc:
         return 1, str(exc.strerror)
-    lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-    return done.returncode, lines[-1].strip() if lines else f"exit code {done.returncode}"
+    lines = [line.strip() for line in done.stderr.strip().splitlines() if line.strip()]
+    lines = [line for line in lines if "fast-deps" not in line] or lines
+    return done.returncode, lines[-1] if lines else f"exit code {done.returncode}"
 
 
-def _files(directory: str) -> list[str]:
+def resolve(pip: Sequence[str], target: str, options: Sequence[str], requirements: Sequence[str], scratch: str,
+            env: Mapping[str, str]) -> tuple[dict[str, dict[str, object]], int, str]:
+    """pip's choice for each requirement: canonical name -> report item; pip's code and last line."""
+    from packaging.utils import canonicalize_name
+
+    report = os.path.join(scratch, f"report-{len(os.listdir(scratch))}.json")
+    base = [*pip, "--python", target, "install", "--dry-run", "--no-deps", "--ignore-installed", "--quiet",
+            "--report", report]
+    code, last = _run([*base, "--use-feature=fast-deps", *options, *requirements], env)
+    if code != 0 and "fast-deps" in last:  # a pip without the feature
+        code, last = _run([*base, *options, *requirements], env)
+    found: dict[str, dict[str, object]] = {}
+    if code == 0:
+        try:
+            with open(report, encoding="utf-8") as handle:
+                items = json.load(handle).get("install", [])
+        except (OSError, ValueError):
+            items = []
+        for item in items:
+            name = str(item.get("metadata", {}).get("name", ""))
+            if name:
+                found[str(canonicalize_name(name))] = item
+    return found, code, last
+
+
+def _opener(tls: Tls, url: str) -> object:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    verify = not any(host == h.split(":")[0] for h in tls.trusted_hosts)
+    return opener(tls.cert, tls.client_cert, verify)
+
+
+def _from_item(requirement: str, name: str, item: Mapping[str, object], pip: Sequence[str], target: str,
+               options: Sequence[str], scratch: str, env: Mapping[str, str], tls: Tls) -> Fact:
+    info = item.get("download_info")
+    url = str(info.get("url", "")) if isinstance(info, dict) else ""
+    filename = url.split("#", 1)[0].rsplit("/", 1)[-1]
+    if not filename.endswith(".whl"):
+        return Fact(requirement, name, unknown=f"only a source distribution ({filename or 'no file'})")
+    if url.startswith("file:"):
+        from urllib.parse import unquote, urlsplit
+
+        meta = from_file(unquote(urlsplit(url).path))
+        return Fact(requirement, name, meta, "" if meta else f"{filename} is not a readable wheel", 0, "file")
     try:
-        return sorted(os.path.join(directory, n) for n in os.listdir(directory))
-    except OSError:
-        return []
+        meta, fetched, _ = from_url(url, _opener(tls, url), name)
+        return Fact(requirement, name, meta, fetched=fetched, how="ranges")
+    except NoRanges:
+        pass
+    own = os.path.join(scratch, f"dl-{name}")
+    os.makedirs(own, exist_ok=True)
+    code, last = _run([*pip, "--python", target, "download", "--no-deps", "--quiet", "--dest", own, *options, url],
+                      env)
+    files = [os.path.join(own, f) for f in os.listdir(own)]
+    if code != 0 or len(files) != 1:
+        return Fact(requirement, name, unknown=f"pip download failed: {last}")
+    meta = from_file(files[0])
+    size = os.path.getsize(files[0])
+    return Fact(requirement, name, meta, "" if meta else f"{filename} is not a readable wheel", size, "download")
 
 
-def classify(requirements: Sequence[str], pip: Sequence[str], options: Sequence[str], dest: str,
-             env: Mapping[str, str]) -> list[Kind]:
-    """Classify each requirement, downloading into ``dest``: named ones in one pip run, the
-    rest (and all of them, when that run fails) one by one.
+def gather(requirements: Sequence[str], pip: Sequence[str], target: str, options: Sequence[str], scratch: str,
+           env: Mapping[str, str], tls: Tls = Tls()) -> list[Fact]:
+    """The facts of each requirement: named ones resolved in one pip run (one by one when
+    that run fails, so that one bad requirement does not hide the others).
     """
-    results: dict[int, Kind] = {}
+    facts: dict[int, Fact] = {}
     named: dict[int, str] = {}
     for index, requirement in enumerate(requirements):
         if requirement.endswith(".whl") and os.path.isfile(requirement):
-            results[index] = _from_file(requirement, requirement, _project_name(os.path.basename(requirement)))
+            meta = from_file(requirement)
+            name = _project_name(os.path.basename(requirement))
+            facts[index] = Fact(requirement, name, meta, "" if meta else "not a readable wheel", 0, "file")
             continue
         name = requirement_name(requirement)
-        if name is not None:
+        if name is None:
+            facts[index] = Fact(requirement, None, unknown="a path or URL")
+        else:
             named[index] = name
-    if len(named) > 1:
-        code, _ = _download(pip, options, [requirements[i] for i in named], dest, env)
-        if code == 0:
-            by_name = {_project_name(os.path.basename(f)): f for f in _files(dest)}
-            for index, name in named.items():
-                if name in by_name:
-                    results[index] = _from_file(requirements[index], by_name[name], name)
-    for index, requirement in enumerate(requirements):
-        if index in results:
-            continue
-        own = os.path.join(dest, f"r{index}")
-        os.makedirs(own, exist_ok=True)
-        code, last = _download(pip, options, [requirement], own, env)
-        files = _files(own)
-        if code != 0 or len(files) != 1:
-            why = f"pip download failed: {last}" if code != 0 else "pip download gave no single file"
-            results[index] = Kind(requirement, UNDECIDED, why, named.get(index))
-            shutil.rmtree(own, ignore_errors=True)
-            continue
-        name = named.get(index) or _project_name(os.path.basename(files[0]))
-        results[index] = _from_file(requirement, files[0], name)
-        # One directory for the install's --find-links.
-        os.replace(files[0], os.path.join(dest, os.path.basename(files[0])))
-        os.rmdir(own)
-    return [results[i] for i in range(len(requirements))]
+    if named:
+        found, code, last = resolve(pip, target, options, [requirements[i] for i in named], scratch, env)
+        for index, name in named.items():
+            if name in found:
+                facts[index] = _from_item(requirements[index], name, found[name], pip, target, options, scratch,
+                                          env, tls)
+            elif len(named) == 1 or code == 0:
+                facts[index] = Fact(requirements[index], name, unknown=f"pip could not resolve it: {last}")
+        for index, name in named.items():
+            if index not in facts:
+                one, _, last = resolve(pip, target, options, [requirements[index]], scratch, env)
+                facts[index] = (_from_item(requirements[index], name, one[name], pip, target, options, scratch, env,
+                                           tls) if name in one else
+                                Fact(requirements[index], name, unknown=f"pip could not resolve it: {last}"))
+    return [facts[i] for i in range(len(requirements))]

@@ -22,14 +22,14 @@ from .errors import ConfigError
 CHOICES: dict[str, tuple[str, ...]] = {
     "policy": ("auto", "always", "never"),
     "outside": ("user-env", "refuse", "cwd"),
-    "apps": ("pipx", "user-env"),
+    "apps": ("auto", "pipx", "user-env"),
 }
 DEFAULTS: dict[str, Any] = {
     "policy": "auto",
     "venv": None,
     "python": None,
     "outside": "user-env",
-    "apps": "pipx",
+    "apps": "auto",
     "quiet": False,
     "trusted": (),
 }
@@ -57,7 +57,7 @@ class Config:
     venv: str | None = None
     python: str | None = None
     outside: str = "user-env"
-    apps: str = "pipx"
+    apps: str = "auto"
     quiet: bool = False
     trusted: tuple[str, ...] = ()
     origin: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(DEFAULTS, "default"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from . import config as cfg
 from ._quick import has_pip, venv_of
@@ -18,6 +18,9 @@ from .interpreter import Interp, find_target, probe
 from .pipargs import PipCall
 from .pipconf import Setting, settings
 from .project import Project, find_root, project_env, working_directory
+
+if TYPE_CHECKING:
+    from .classify import Fact
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,13 @@ class Context:
     #: pass-through of a named or active venv decides without them).
     walked: bool = False
 
-    def plan(self) -> Plan:
-        """Decide where this call goes (see :func:`safepip.decide.plan`)."""
+    def plan(self, facts: Sequence[Fact] | None = None) -> Plan:
+        """Decide where this call goes (see :func:`safepip.decide.plan`); ``facts``: what the
+        requirements of an install outside a project are (when the first plan needs them).
+        """
         return plan(
             self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd,
-            user_env=self.user_env, who=self.who,
+            user_env=self.user_env, who=self.who, facts=facts,
         )
 
 

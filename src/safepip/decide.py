@@ -9,7 +9,7 @@ act on the plan; the table tests in ``tests/test_decide.py`` pin down every rule
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .config import Config
 from .errors import EX_NOPERM, EX_UNAVAILABLE
@@ -17,6 +17,9 @@ from .interpreter import Interp
 from .pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
 from .pipconf import Setting, as_bool
 from .project import Project
+
+if TYPE_CHECKING:
+    from .classify import Fact
 
 PASSTHROUGH = "passthrough"
 PROJECT_VENV = "project-venv"
@@ -52,12 +55,33 @@ class Plan:
     env_changes: Mapping[str, str | None] = field(default_factory=dict)
     #: USER_ENV: create the environment with access to the system site-packages.
     system_site: bool = False
-    #: USER_ENV: send the applications among the requirements to pipx (``apps = "pipx"``).
+    #: USER_ENV: some requirements may go to pipx (``apps`` is not ``"user-env"``); for
+    #: uninstall and list, pipx's applications are part of the answer.
     apps_to_pipx: bool = False
+    #: USER_ENV install: the requirements' facts must be gathered, then the plan made again
+    #: with them (:func:`routes`); ``routes`` then says where each requirement goes.
+    needs_facts: bool = False
+    routes: tuple[Route, ...] = ()
     #: USER_ENV as root: pipx must work in its --global mode.
     pipx_global: bool = False
     #: REFUSE: the exit code (69: nowhere safe to go; 77: a root/ownership rule).
     exit_code: int = EX_UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one named requirement of an install outside a project goes, and why.
+
+    ``to`` is USER_ENV or PIPX; ``expose``: link its commands onto PATH (a library the user
+    named). ``other`` is the flag that sends it the other way.
+    """
+
+    requirement: str
+    name: str | None
+    to: str
+    why: str
+    expose: bool = False
+    other: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +154,7 @@ def plan(
     *,
     user_env: tuple[str, bool] | None = None,
     who: Who | None = None,
+    facts: Sequence[Fact] | None = None,
 ) -> Plan:
     """Decide where ``call`` goes. ``env`` is the project's (environment dir, exists);
     ``user_env`` the per-user environment for the target's version (dir, exists); ``who`` the facts the
@@ -174,7 +199,10 @@ def plan(
         why = f"{reason}; outside any project, and outside = cwd (from {config.origin['outside']})"
         return replace(_in_directory(call, why, env, reason, settings, who, cwd), warnings=warnings)
     if config.outside == "user-env" and user_env is not None:
-        return replace(_user_env(call, config, settings, cwd, reason, user_env, who), warnings=warnings)
+        result = _user_env(call, config, settings, cwd, reason, user_env, who)
+        if result.kind == USER_ENV and result.needs_facts and facts is not None:
+            result = replace(result, needs_facts=False, routes=routes(call.positionals, config, facts))
+        return replace(result, warnings=warnings)
     return Plan(
         REFUSE,
         f"{reason}; {cwd} is not inside a project",
@@ -251,14 +279,51 @@ def _user_env(
         )
     why = f"{reason}; {cwd} is not inside a project, and outside = user-env (from {config.origin['outside']})"
     result = _redirect(call, USER_ENV, why, user_env, f"{reason}, outside any project", settings)
-    apps = config.apps == "pipx" and call.command in ("install", "uninstall", "list")
+    apps = config.apps != "user-env" and call.command in ("install", "uninstall", "list", "freeze")
     if call.command == "install":
         bindir = f"{user_env}/bin"
         use = f"use it with {bindir}/python, `. {bindir}/activate` or PATH={bindir}:$PATH"
         result = replace(result, notes=(*result.notes, use))
+    if call.command in ("list", "freeze") and not any(call.has(o) for o in ("--local", "--user", "--path")):
+        # The environment sees the system's packages (apt's python3-*): pip's --local view
+        # shows what the user put there, so that `pip freeze > requirements.txt` stays theirs.
+        result = replace(result, args=(*result.args, "--local"))
     # SAFEPIP_ALLOW_ROOT=1 treats root as any other user: its own pipx, not the global one.
     global_mode = who.root and not who.allow_root and apps
-    return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=global_mode)
+    needs = call.command == "install" and bool(call.positionals) and not call.has("--dry-run")
+    return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=global_mode, needs_facts=needs)
+
+
+def routes(requirements: Sequence[str], config: Config, facts: Sequence[Fact]) -> tuple[Route, ...]:
+    """Where each requirement of an install outside a project goes (see :mod:`safepip.apprule`)."""
+    from .apprule import APP, NEVER_APPS, judge
+
+    origin = config.origin.get("apps", "default")
+    found: list[Route] = []
+    for requirement, fact in zip(requirements, facts):
+        name = fact.name
+        if name in NEVER_APPS:
+            why = (f"{name} is the environment's own tool: it changes there (the system's own is left alone); "
+                   "never an application, never linked onto PATH")
+            found.append(Route(requirement, name, USER_ENV, why))
+        elif config.apps == "user-env":
+            found.append(Route(requirement, name, USER_ENV, f"apps = user-env (from {origin})", True,
+                               "--safepip-apps=pipx"))
+        elif config.apps == "pipx" and name is not None:
+            found.append(Route(requirement, name, PIPX, f"apps = pipx (from {origin})", False,
+                               "--safepip-apps=user-env"))
+        elif fact.meta is None:
+            why = f"cannot tell whether it is an application ({fact.unknown}): treated as a library"
+            found.append(Route(requirement, name, USER_ENV, why, True, "--safepip-apps=pipx"))
+        else:
+            verdict = judge(fact.meta)
+            if verdict.kind == APP:
+                found.append(Route(requirement, name, PIPX, f"an application: {verdict.why}", False,
+                                   "--safepip-apps=user-env"))
+            else:
+                found.append(Route(requirement, name, USER_ENV, f"a library: {verdict.why}", True,
+                                   "--safepip-apps=pipx"))
+    return tuple(found)
 
 
 def _redirect(

@@ -9,17 +9,18 @@ the exit code is the first failing part's, and a summary line says which part fa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from . import pipx, ui
 from ._quick import bin_python, has_pip
-from .classify import APP, UNDECIDED, classify, download_options, is_bare, requirement_name
+from .classify import Fact, Tls, download_options, gather, is_bare, requirement_name
 from .context import Context
-from .decide import Plan
+from .decide import PIPX, USER_ENV, Plan, Route
 from .envs import EnvLock, Ready, ensure
 from .errors import NoTargetError, PermissionRefused
 from .handoff import child_environ, pip_argv
@@ -51,19 +52,6 @@ def _env(plan: Plan, environ: Mapping[str, str]) -> dict[str, str]:
     return child_environ(environ, plan.env_changes, redirected=True)
 
 
-def _target_pip(ctx: Context) -> list[str]:
-    """The pip that downloads for the target (its own, else safepip's driving it)."""
-    if ctx.interp.has_pip:
-        return pip_argv(ctx.interp.path, [])
-    return pip_argv(sys.executable, ["--python", ctx.interp.path])
-
-
-def _with_options(args: Sequence[str], extra: Sequence[str]) -> list[str]:
-    """``args`` with ``extra`` appended (before a ``--``, after which all is positional)."""
-    at = list(args).index("--") if "--" in args else len(args)
-    return [*args[:at], *extra, *args[at:]]
-
-
 def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mapping[str, str], *, create: bool) -> int:
     """Run pip in the per-user environment (created when ``create``), under its lock."""
     from .pipflow import notice
@@ -79,6 +67,10 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mappin
             lock.acquire()
     try:
         notice(ctx, plan, ready, environ)
+        if create and not ready.created:
+            from .pipflow import _repair
+
+            _repair(ready.env_dir, environ)
         argv = pip_argv(ready.python, args)
         if not has_pip(ready.env_dir):
             argv = pip_argv(sys.executable, ["--python", ready.python, *args])
@@ -132,49 +124,181 @@ def _app_argv(command: Sequence[str], ctx: Context, call: PipCall, spec: str, na
     return pipx.install_argv(command, spec, ctx.interp.path, call, global_mode=plan.pipx_global)
 
 
-def install(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
-    """``install`` outside a project: each requirement where it belongs."""
+#: Scratch directories older than this are swept by later calls (a run killed with SIGKILL
+#: cannot clean its own).
+SWEEP_AGE = 3600.0
+
+
+def _sweep(base: str) -> None:
     import shutil
+    import time
+
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        return
+    for entry in entries:
+        path = os.path.join(base, entry)
+        try:
+            old = time.time() - os.lstat(path).st_mtime > SWEEP_AGE
+        except OSError:
+            continue
+        if entry.startswith("classify-") and old:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def scratch(environ: Mapping[str, str]) -> Iterator[str]:
+    """A scratch directory for the classification, removed on the way out, on SIGINT,
+    SIGTERM and SIGHUP too; older ones that a killed run left are swept first.
+    """
+    import shutil
+    import signal
     import tempfile
 
     from .paths import cache_dir
 
-    call = scan(list(plan.args))
-    requirements = list(call.positionals)
     base = os.path.join(cache_dir(environ), "downloads")
     os.makedirs(base, exist_ok=True)
+    _sweep(base)
+
+    def interrupted(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signum)
+
+    saved = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            saved[number] = signal.signal(number, interrupted)
     dest = tempfile.mkdtemp(prefix="classify-", dir=base)
     try:
-        kinds = classify(requirements, _target_pip(ctx), download_options(call), dest, _env(plan, environ))
-        for kind in kinds:
-            if kind.kind == UNDECIDED:
-                ui.say(f"cannot tell whether {kind.requirement} is an application ({kind.why}); "
-                       "installing it as a library", "warning", environ)
-        apps = [i for i, k in enumerate(kinds) if k.kind == APP]
-        command = _pipx_or_refuse(plan, environ) if apps else []
-        parts: list[Part] = []
-        libraries = [r for i, r in enumerate(requirements) if i not in apps]
-        if libraries or call.has("--requirement") or call.has("--editable"):
-            args = _with_options(call.without_positionals(apps), ["--find-links", dest])
-            what = " ".join(libraries + [f"-r {r}" for r in call.values("--requirement")]
-                            + [f"-e {e}" for e in call.values("--editable")])
-            code = _user_env_pip(ctx, plan, args, environ, create=True)
-            parts.append(Part(what, ui.shortpath(plan.env_dir or "", environ), code))
-        installed = pipx.installed(command, _env(plan, environ), global_mode=plan.pipx_global) \
-            if apps and call.has("--upgrade") else {}
-        for index in apps:
-            kind = kinds[index]
-            how = "pipx --global" if plan.pipx_global else "pipx"
-            if not ctx.config.quiet:
-                line = f"{kind.requirement} is an application ({kind.why}): installing it with {how}"
-                ui.say(line, "notice", environ)
-            argv = _app_argv(command, ctx, call, kind.requirement, kind.name, installed, plan)
-            parts.append(Part(kind.requirement, how, _call(argv, _env(plan, environ))))
-        if any(p.code == 0 and p.where.startswith("pipx") for p in parts):
-            _show_bin_dir(command, plan, environ, ctx.config.quiet)
-        return _summary(parts, environ, ctx.config.quiet)
+        yield dest
     finally:
         shutil.rmtree(dest, ignore_errors=True)
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
+def _tls(call: PipCall, ctx: Context) -> Tls:
+    def value(option: str) -> str | None:
+        given = call.last(option)
+        if given:
+            return given
+        setting = ctx.pip_settings.get(option[2:])
+        return setting.value if setting and setting.value else None
+
+    hosts = list(call.values("--trusted-host"))
+    setting = ctx.pip_settings.get("trusted-host")
+    if setting and setting.value:
+        hosts.extend(setting.value.split())
+    return Tls(value("--cert"), value("--client-cert"), tuple(hosts))
+
+
+def facts_for(ctx: Context, plan: Plan, environ: Mapping[str, str], dest: str) -> list[Fact]:
+    """The facts of the install's requirements, gathered with safepip's own pip (for the
+    target interpreter) into ``dest``; ``explain`` gathers them the same way.
+    """
+    from .ownpip import pip_command as own_pip
+
+    call = scan(list(plan.args))
+    facts = gather(list(call.positionals), own_pip(environ), ctx.interp.path, download_options(call), dest,
+                   _env(plan, environ), _tls(call, ctx))
+    if environ.get("SAFEPIP_DEBUG") == "1":
+        for fact in facts:
+            ui.say(f"{fact.requirement}: metadata read from {fact.how or 'nowhere'}, {fact.fetched} bytes fetched",
+                   "notice", environ)
+    return facts
+
+
+def planned(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Plan:
+    """The plan made again with the requirements' facts, when the first one needs them."""
+    if not plan.needs_facts:
+        return plan
+    with scratch(environ) as dest:
+        return ctx.plan(facts_for(ctx, plan, environ, dest))
+
+
+def _where(route: Route, plan: Plan, environ: Mapping[str, str]) -> str:
+    if route.to == PIPX:
+        return "pipx --global" if plan.pipx_global else "pipx"
+    return ui.shortpath(plan.env_dir or "", environ)
+
+
+def _say_routes(plan: Plan, environ: Mapping[str, str], quiet: bool) -> None:
+    if quiet:
+        return
+    for route in plan.routes:
+        line = f"{route.requirement} -> {_where(route, plan, environ)}: {route.why}"
+        if route.other:
+            line += f" (the other way: {route.other})"
+        ui.say(line, "notice", environ)
+
+
+def _link(plan: Plan, environ: Mapping[str, str], quiet: bool) -> None:
+    from .links import expose, link_dir
+
+    names = [r.name for r in plan.routes if r.to == USER_ENV and r.expose and r.name]
+    if not names or plan.env_dir is None:
+        return
+    where = link_dir(environ, plan.pipx_global)
+    made = expose(plan.env_dir, names, where, lambda m: ui.say(m, "warning", environ))
+    if not made:
+        return
+    commands = ", ".join(os.path.basename(m) for m in made)
+    if not pipx.on_path(where, environ):
+        ui.say(f"linked {commands} into {ui.shortpath(where, environ)}, which is not on PATH: add it to PATH",
+               "warning", environ)
+    elif not quiet:
+        ui.say(f"linked {commands} into {ui.shortpath(where, environ)}", "notice", environ)
+
+
+def _app(command: Sequence[str], ctx: Context, call: PipCall, route: Route, installed: Mapping[str, str],
+         plan: Plan, environ: Mapping[str, str]) -> int:
+    """One application with pipx: an install pipx left half-done is done again, and a
+    success pipx reports is checked.
+    """
+    env = _env(plan, environ)
+    argv = _app_argv(command, ctx, call, route.requirement, route.name, installed, plan)
+    if route.name is not None:
+        why = pipx.broken(command, env, route.name, global_mode=plan.pipx_global)
+        if why is not None:
+            ui.say(f"pipx's install of {route.name} is incomplete ({why}): installing it again", "warning", environ)
+            argv = pipx.install_argv(command, route.requirement, ctx.interp.path, call,
+                                     global_mode=plan.pipx_global, force=True)
+    code = _call(argv, env)
+    if code == 0 and route.name is not None:
+        why = pipx.broken(command, env, route.name, global_mode=plan.pipx_global)
+        if why is not None:
+            ui.say(f"pipx finished, but its install of {route.name} is incomplete ({why})", "error", environ)
+            return 1
+    return code
+
+
+def install(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
+    """``install`` outside a project: each requirement where its route says."""
+    call = scan(list(plan.args))
+    _say_routes(plan, environ, ctx.config.quiet)
+    apps = [i for i, r in enumerate(plan.routes) if r.to == PIPX]
+    command = _pipx_or_refuse(plan, environ) if apps else []
+    parts: list[Part] = []
+    libraries = [r.requirement for r in plan.routes if r.to != PIPX]
+    if libraries or call.has("--requirement") or call.has("--editable"):
+        args = call.without_positionals(apps)
+        what = " ".join(libraries + [f"-r {r}" for r in call.values("--requirement")]
+                        + [f"-e {e}" for e in call.values("--editable")])
+        code = _user_env_pip(ctx, plan, args, environ, create=True)
+        parts.append(Part(what, ui.shortpath(plan.env_dir or "", environ), code))
+        if code == 0:
+            _link(plan, environ, ctx.config.quiet)
+    installed = pipx.installed(command, _env(plan, environ), global_mode=plan.pipx_global) \
+        if apps and call.has("--upgrade") else {}
+    for index in apps:
+        route = plan.routes[index]
+        how = "pipx --global" if plan.pipx_global else "pipx"
+        parts.append(Part(route.requirement, how, _app(command, ctx, call, route, installed, plan, environ)))
+    if any(p.code == 0 and p.where.startswith("pipx") for p in parts):
+        _show_bin_dir(command, plan, environ, ctx.config.quiet)
+    return _summary(parts, environ, ctx.config.quiet)
 
 
 def uninstall(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
@@ -195,6 +319,12 @@ def uninstall(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
         where = ui.shortpath(ctx.user_env[0], environ)
         if ctx.user_env[1]:
             code = _user_env_pip(ctx, plan, call.without_positionals(apps), environ, create=False)
+            if code == 0:
+                from .links import unexpose
+
+                names = [n for n in (requirement_name(r) for r in rest) if n]
+                for link in unexpose(ctx.user_env[0], names):
+                    ui.say(f"removed the link {ui.shortpath(link, environ)}", "notice", environ)
         else:
             ui.say(f"skipping {' '.join(rest) or 'the requirements'}: not installed with pipx, and there is "
                    f"no per-user environment yet ({where})", "warning", environ)
@@ -222,8 +352,10 @@ def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     else:
         ui.say(f"no per-user environment yet ({ui.shortpath(env_dir, environ)}); "
                "`safepip install NAME` outside a project creates it", "notice", environ)
-    if call.last("--format") not in (None, "columns"):
-        ui.say("applications installed with pipx are not part of this format: see `pipx list`", "notice", environ)
+    freeze = call.command == "freeze"
+    if call.last("--format") not in (None, "columns") or freeze:
+        what = "freeze's output" if freeze else "this format"
+        ui.say(f"applications installed with pipx are not part of {what}: see `pipx list`", "notice", environ)
         return code
     try:
         command = pipx.command(environ)
@@ -244,12 +376,12 @@ def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
 def run(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int | None:
     """The commands that need more than one hand-over; None: the ordinary flow handles it."""
     command = ctx.call.command
+    if plan.needs_facts:
+        return install(ctx, planned(ctx, plan, environ), environ)
     if not plan.apps_to_pipx:
         return None
-    if command == "install" and ctx.call.positionals and not ctx.call.has("--dry-run"):
-        return install(ctx, plan, environ)
     if command == "uninstall":
         return uninstall(ctx, plan, environ)
-    if command == "list":
+    if command in ("list", "freeze"):
         return list_all(ctx, plan, environ)
     return None

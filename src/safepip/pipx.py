@@ -147,3 +147,40 @@ def on_path(directory: str, environ: Mapping[str, str]) -> bool:
     """Whether ``directory`` is one of the PATH entries."""
     wanted = os.path.realpath(directory)
     return any(os.path.realpath(p) == wanted for p in environ.get("PATH", "").split(os.pathsep) if p)
+
+
+def _value(pipx: Sequence[str], env: Mapping[str, str], name: str, global_mode: bool) -> str | None:
+    done = _capture([*pipx, "environment", *(["--global"] if global_mode else []), "--value", name], env)
+    if done is None or done.returncode != 0 or not done.stdout.strip():
+        return None
+    return done.stdout.strip()
+
+
+def broken(pipx: Sequence[str], env: Mapping[str, str], name: str, *, global_mode: bool) -> str | None:
+    """Why pipx's install of ``name`` is incomplete (None: absent, or whole).
+
+    An install killed half-way leaves pipx's venv without its ``pipx_metadata.json``, or
+    the metadata without the commands it lists in pipx's bin directory.
+    """
+    import json
+
+    from packaging.utils import canonicalize_name
+
+    venvs = _value(pipx, env, "PIPX_LOCAL_VENVS", global_mode)
+    if venvs is None:
+        return None
+    venv = os.path.join(venvs, str(canonicalize_name(name)))
+    if not os.path.isdir(venv):
+        return None
+    try:
+        with open(os.path.join(venv, "pipx_metadata.json"), encoding="utf-8") as handle:
+            metadata = json.load(handle)
+    except (OSError, ValueError):
+        return f"{venv} has no pipx metadata"
+    where = _value(pipx, env, "PIPX_BIN_DIR", global_mode)
+    main = metadata.get("main_package") if isinstance(metadata, dict) else None
+    apps = main.get("apps", []) if isinstance(main, dict) else []
+    missing = [a for a in apps if where and not os.path.lexists(os.path.join(where, str(a)))]
+    if missing:
+        return f"its command {missing[0]} is missing from {where}"
+    return None
