@@ -34,6 +34,16 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
 
     ctx = gather(scan(args), environ, flags)
     plan = ctx.plan()
+    if plan.needs_facts:  # the same facts and the same plan as the install: nothing installed
+        from dataclasses import replace
+
+        from safepip.decide import PIPX
+        from safepip.outside import planned
+
+        plan = planned(ctx, plan, environ)
+        apps = [i for i, r in enumerate(plan.routes) if r.to == PIPX]
+        if apps:
+            plan = replace(plan, args=tuple(scan(list(plan.args)).without_positionals(apps)))
     environment = None
     command: list[str] | None = None
     if plan.env_dir is not None:
@@ -68,6 +78,10 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
         "notes": list(plan.notes),
         "warnings": list(plan.warnings),
         "exit_code": EX_UNAVAILABLE if plan.kind == REFUSE else None,
+        "requirements": [
+            {"requirement": r.requirement, "name": r.name, "to": r.to, "why": r.why, "link_commands": r.expose}
+            for r in plan.routes
+        ],
     }
 
 
@@ -90,6 +104,9 @@ def _text(data: dict[str, Any]) -> str:
         lines.append("lock:        held on the environment until pip exits")
     lines.extend(f"note:        {n}" for n in data["notes"])
     lines.extend(f"warning:     {w}" for w in data["warnings"])
+    for route in data["requirements"]:
+        linked = "; its commands linked onto PATH" if route["link_commands"] else ""
+        lines.append(f"requirement: {route['requirement']} -> {route['to']} ({route['why']}{linked})")
     if data["exit_code"] is not None:
         lines.append(f"refused:     {data['message']}")
         lines.append(f"exit code:   {data['exit_code']}")
