@@ -8,7 +8,9 @@ import pytest
 
 from helpers import SYSTEM_PURELIB, SYSTEM_VERSION, SYSTEM_XY
 from safepip.config import Config
-from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan
+from safepip.classify import Fact
+from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan
+from safepip.wheelmeta import Meta
 from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
 from safepip.interpreter import Interp
 from safepip.pipargs import scan
@@ -35,9 +37,9 @@ def config(**values: Any) -> Config:
 
 
 def outside(*argv: str, cfg: Config | None = None, who: Who | None = None, exists: bool = False,
-            target: Interp | None = None) -> Plan:
+            target: Interp | None = None, facts: list[Fact] | None = None) -> Plan:
     return plan(scan(argv), target or interp(), None, None, cfg or config(), {}, "/home/u/downloads",
-                user_env=(USER_ENV_DIR, exists), who=who)
+                user_env=(USER_ENV_DIR, exists), who=who, facts=facts)
 
 
 def in_project(*argv: str, who: Who, exists: bool = False) -> Plan:
@@ -60,7 +62,7 @@ def test_outside_a_project_libraries_go_to_the_user_env() -> None:
 
 
 @pytest.mark.parametrize(("command", "apps"), [
-    ("install", True), ("uninstall", True), ("list", True), ("freeze", False), ("show", False),
+    ("install", True), ("uninstall", True), ("list", True), ("freeze", True), ("show", False),
 ])
 def test_which_commands_consult_pipx(command: str, apps: bool) -> None:
     result = outside(command, "x")
@@ -153,3 +155,47 @@ def test_a_normal_user_in_their_project_has_no_root_rules() -> None:
     result = in_project("install", "x", who=Who(euid=1000, owner=1000))
     assert result.kind == PROJECT_VENV
     assert not result.notes
+
+
+LIB_WITH_COMMAND = Fact("numpy", "numpy", Meta("numpy", console=("f2py",), top_level=("numpy",)))
+APP_FACT = Fact("black", "black", Meta("black", console=("black",), top_level=("black",), entry_modules=("black",)))
+PIP_FACT = Fact("pip", "pip", Meta("pip", console=("pip", "pip3"), top_level=("pip",), entry_modules=("pip",)))
+UNKNOWN = Fact("./src", None, unknown="a path or URL")
+
+
+def test_an_install_needs_facts_then_routes_each_requirement() -> None:
+    first = outside("install", "numpy", "black", "pip", "./src")
+    assert first.needs_facts and not first.routes
+    result = outside("install", "numpy", "black", "pip", "./src", facts=[LIB_WITH_COMMAND, APP_FACT, PIP_FACT, UNKNOWN])
+    assert not result.needs_facts
+    numpy, black, pip, src = result.routes
+    assert (numpy.to, numpy.expose, numpy.other) == (USER_ENV, True, "--safepip-apps=pipx")
+    assert (black.to, black.expose, black.other) == (PIPX, False, "--safepip-apps=user-env")
+    assert (pip.to, pip.expose) == (USER_ENV, False)
+    assert "environment's own tool" in pip.why
+    assert (src.to, src.expose) == (USER_ENV, True)
+    assert "cannot tell" in src.why
+
+
+@pytest.mark.parametrize(("apps", "black_to"), [("user-env", USER_ENV), ("pipx", PIPX), ("auto", PIPX)])
+def test_apps_setting_sends_every_named_requirement_one_way(apps: str, black_to: str) -> None:
+    result = outside("install", "numpy", "black", "pip", cfg=config(apps=apps),
+                     facts=[LIB_WITH_COMMAND, APP_FACT, PIP_FACT])
+    numpy, black, pip = result.routes
+    assert black.to == black_to
+    assert numpy.to == (PIPX if apps == "pipx" else USER_ENV)
+    assert pip.to == USER_ENV  # pip is never an application, whatever the setting
+
+
+@pytest.mark.parametrize("argv", [("install", "--dry-run", "x"), ("install", "-r", "req.txt"), ("uninstall", "x")])
+def test_no_facts_needed(argv: tuple[str, ...]) -> None:
+    assert not outside(*argv).needs_facts
+
+
+@pytest.mark.parametrize(("argv", "local"), [
+    (("list",), True), (("freeze",), True), (("list", "--local"), True), (("list", "--user"), False),
+    (("show", "x"), False),
+])
+def test_list_and_freeze_show_what_the_user_put_there(argv: tuple[str, ...], local: bool) -> None:
+    result = outside(*argv)
+    assert result.args.count("--local") == (1 if local else 0)

@@ -20,7 +20,7 @@ import pytest
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
 from safepip import pipx
-from safepip.classify import APP, LIBRARY, UNDECIDED, classify, download_options, is_bare, wheel_scripts
+from safepip.classify import download_options, gather, is_bare
 from safepip.pipargs import scan
 from wheels import make_wheel
 
@@ -82,28 +82,20 @@ def test_is_bare() -> None:
     assert not is_bare("./black")
 
 
-def test_wheel_scripts(tmp_path: Path) -> None:
-    app = make_wheel(tmp_path, "app-c", "0.5", scripts={"App-C": "app_c:main"}, gui_scripts={"app-gui": "app_c:main"})
-    lib = make_wheel(tmp_path, "lib-a", "1.0")
-    assert wheel_scripts(str(app)) == ("App-C", "app-gui")
-    assert wheel_scripts(str(lib)) == ()
-    broken = tmp_path / "broken-1.0-py3-none-any.whl"
-    broken.write_bytes(b"not a zip")
-    assert wheel_scripts(str(broken)) is None
-
-
 @needs_managed
-def test_classify_from_real_downloads(tmp_path: Path, wheelhouse: Path) -> None:
-    dest = tmp_path / "dl"
-    dest.mkdir()
+def test_gather_facts_offline(tmp_path: Path, wheelhouse: Path) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
     pip = [SYSTEM_PYTHON, "-m", "pip"]
-    reqs = ["lib-b", "app-c==0.5", "nothere", str(wheelhouse / "app_c-0.5-py3-none-any.whl")]
-    kinds = classify(reqs, pip, offline(wheelhouse), str(dest), safepip_env())
-    assert [k.kind for k in kinds] == [LIBRARY, APP, UNDECIDED, APP]
-    assert kinds[1].scripts == ("app-c",)
-    assert kinds[1].name == "app-c"
-    assert "pip download failed" in kinds[2].why
-    assert sorted(os.listdir(dest)) == ["app_c-0.5-py3-none-any.whl", "lib_b-2.0-py3-none-any.whl"]
+    reqs = ["lib-b", "app-c==0.5", "nothere", str(wheelhouse / "app_c-0.5-py3-none-any.whl"), "./somewhere"]
+    facts = gather(reqs, pip, SYSTEM_PYTHON, offline(wheelhouse), str(scratch), safepip_env())
+    assert [f.name for f in facts] == ["lib-b", "app-c", "nothere", "app-c", None]
+    assert facts[0].meta is not None and facts[0].meta.scripts == ()
+    assert facts[1].meta is not None and facts[1].meta.console == ("app-c",)
+    assert facts[1].how == "file"
+    assert facts[2].meta is None and "could not resolve" in facts[2].unknown
+    assert facts[3].meta is not None and facts[3].meta.console == ("app-c",)
+    assert facts[4].meta is None and facts[4].unknown == "a path or URL"
 
 
 # -- integration ------------------------------------------------------------------------------
@@ -153,7 +145,8 @@ def test_library_goes_to_the_user_env_with_system_site_packages(tmp_path: Path, 
     assert installed(target)["lib-a"] == "1.0"
     assert imports(venv_python(target), "lib_b")
     assert not imports(SYSTEM_PYTHON, "lib_b")
-    (line,) = notices(done.stderr)
+    route, line = notices(done.stderr)
+    assert route.startswith("safepip: lib-b -> ") and "a library: it declares no commands" in route
     assert "outside any project" in line
     assert f"using {target} (created)" in line
     assert f"{target}/bin/python" in line
@@ -189,7 +182,8 @@ def test_application_goes_to_pipx_and_runs(tmp_path: Path, elsewhere: Path, whee
     bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
     runs = subprocess.run([str(bin_dir / "app-c")], capture_output=True, text=True, check=True)
     assert runs.stdout.strip() == "app-c 0.5"
-    assert "app-c is an application (declares app-c): installing it with pipx" in done.stderr
+    assert "app-c -> pipx" in done.stderr
+    assert "an application: it has the command app-c" in done.stderr
     assert f"commands are in {bin_dir}, which is not on PATH" in done.stderr
     assert not user_env(tmp_path).exists()  # nothing went to the per-user environment
     # The app's environment is made from the target interpreter.
@@ -277,7 +271,10 @@ def test_apps_user_env_puts_applications_in_the_user_env(tmp_path: Path, elsewhe
     done = run_safepip("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert (user_env(tmp_path) / "bin" / "app-c").exists()
-    assert "pipx" not in done.stderr
+    assert "app-c -> " in done.stderr and "apps = user-env" in done.stderr
+    assert not any(Path(pipx_dirs[k]).exists() for k in pipx_dirs if "BIN" not in k)  # pipx never ran
+    bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
+    assert app_output(bin_dir / "app-c") == "app-c 0.5"  # linked onto PATH from the per-user environment
 
 
 @needs_managed
@@ -286,8 +283,8 @@ def test_undecided_requirement_is_said_and_treated_as_a_library(tmp_path: Path, 
     env = safepip_env(**pipx_dirs)
     done = run_safepip("install", *offline(wheelhouse), "nothere", cwd=elsewhere, env=env)
     assert done.returncode == 1  # pip's own failure, from the per-user environment
-    assert "cannot tell whether nothere is an application (pip download failed" in done.stderr
-    assert "installing it as a library" in done.stderr
+    assert "cannot tell whether it is an application (pip could not resolve it" in done.stderr
+    assert "treated as a library" in done.stderr
     assert "No matching distribution found for nothere" in done.stderr
 
 

@@ -289,7 +289,8 @@ def _user_env(
         # shows what the user put there, so that `pip freeze > requirements.txt` stays theirs.
         result = replace(result, args=(*result.args, "--local"))
     # SAFEPIP_ALLOW_ROOT=1 treats root as any other user: its own pipx, not the global one.
-    global_mode = who.root and not who.allow_root and apps
+    # Root's linked commands go where pipx's global ones do, whichever way the apps go.
+    global_mode = who.root and not who.allow_root
     needs = call.command == "install" and bool(call.positionals) and not call.has("--dry-run")
     return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=global_mode, needs_facts=needs)
 
