@@ -254,3 +254,42 @@ def test_scratch_is_removed_on_signals(tmp_path: Path, elsewhere: Path, env: dic
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert list(downloads.iterdir()) == []
+
+
+def run_pyz(python: Path | str, pyz: Path, *args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(python), "-I", str(pyz), *args], cwd=str(cwd), env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
+def test_from_the_zipapp_on_a_python_without_pip_or_venv(
+    tmp_path: Path, elsewhere: Path, house: Path, pipx_dirs: dict[str, str], bin_dir: Path, pyz: Path,
+    bare_python: Path,
+) -> None:
+    env = safepip_env(**pipx_dirs, PATH=f"{bin_dir}:{bare_python.parent}:/usr/bin:/bin")
+    done = run_pyz(bare_python, pyz, "explain", "--json", "install", *offline(house), "tool-lib", "app-c",
+                   cwd=elsewhere, env=env)
+    assert done.returncode == 0, done.stderr
+    routes = {r["requirement"]: (r["to"], r["link_commands"]) for r in json.loads(done.stdout)["requirements"]}
+    # Classified with safepip's own pip (the target has none); pipx cannot make environments
+    # without the venv module, so the application goes the cheap way: the per-user environment.
+    assert routes == {"tool-lib": ("user-env", True), "app-c": ("user-env", True)}
+    done = run_pyz(bare_python, pyz, "install", *offline(house), "tool-lib", "app-c", cwd=elsewhere, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "lacks (python3-venv)" in done.stderr
+    for command, output in (("tool-f2py", "tool-lib 1.0"), ("app-c", "app-c 0.5")):
+        assert subprocess.run([command], capture_output=True, text=True, env=env, check=True).stdout.strip() == output
+    runs = run_pyz(bare_python, pyz, "run", "python", "-c", "import tool_lib", cwd=elsewhere, env=env)
+    assert runs.returncode == 0, runs.stderr
+
+
+def test_from_the_zipapp_an_application_goes_to_its_pipx(
+    elsewhere: Path, house: Path, pipx_dirs: dict[str, str], bin_dir: Path, pyz: Path,
+) -> None:
+    from helpers import SYSTEM_PYTHON
+
+    env = safepip_env(**pipx_dirs, PATH=f"{bin_dir}:/usr/bin:/bin")
+    done = run_pyz(SYSTEM_PYTHON, pyz, "install", *offline(house), "app-c", cwd=elsewhere, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "app-c -> pipx" in done.stderr
+    assert (pipx_venv(pipx_dirs, "app-c") / "pipx_metadata.json").exists()  # the pipx the archive carries
+    assert subprocess.run(["app-c"], capture_output=True, text=True, env=env, check=True).stdout.strip() == "app-c 0.5"

@@ -40,13 +40,13 @@ class Context:
     #: pass-through of a named or active venv decides without them).
     walked: bool = False
 
-    def plan(self, facts: Sequence[Fact] | None = None) -> Plan:
+    def plan(self, facts: Sequence[Fact] | None = None, pipx_problem: str | None = None) -> Plan:
         """Decide where this call goes (see :func:`safepip.decide.plan`); ``facts``: what the
         requirements of an install outside a project are (when the first plan needs them).
         """
         return plan(
             self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd,
-            user_env=self.user_env, who=self.who, facts=facts,
+            user_env=self.user_env, who=self.who, facts=facts, pipx_problem=pipx_problem,
         )
 
 

@@ -155,6 +155,7 @@ def plan(
     user_env: tuple[str, bool] | None = None,
     who: Who | None = None,
     facts: Sequence[Fact] | None = None,
+    pipx_problem: str | None = None,
 ) -> Plan:
     """Decide where ``call`` goes. ``env`` is the project's (environment dir, exists);
     ``user_env`` the per-user environment for the target's version (dir, exists); ``who`` the facts the
@@ -201,7 +202,7 @@ def plan(
     if config.outside == "user-env" and user_env is not None:
         result = _user_env(call, config, settings, cwd, reason, user_env, who)
         if result.kind == USER_ENV and result.needs_facts and facts is not None:
-            result = replace(result, needs_facts=False, routes=routes(call.positionals, config, facts))
+            result = replace(result, needs_facts=False, routes=routes(call.positionals, config, facts, pipx_problem))
         return replace(result, warnings=warnings)
     return Plan(
         REFUSE,
@@ -295,8 +296,13 @@ def _user_env(
     return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=global_mode, needs_facts=needs)
 
 
-def routes(requirements: Sequence[str], config: Config, facts: Sequence[Fact]) -> tuple[Route, ...]:
-    """Where each requirement of an install outside a project goes (see :mod:`safepip.apprule`)."""
+def routes(requirements: Sequence[str], config: Config, facts: Sequence[Fact],
+           pipx_problem: str | None = None) -> tuple[Route, ...]:
+    """Where each requirement of an install outside a project goes (see :mod:`safepip.apprule`).
+
+    ``pipx_problem`` says why pipx cannot work here: an application then goes to the per-user
+    environment too (with its commands linked), the cheap way, rather than fail.
+    """
     from .apprule import APP, NEVER_APPS, judge
 
     origin = config.origin.get("apps", "default")
@@ -318,7 +324,10 @@ def routes(requirements: Sequence[str], config: Config, facts: Sequence[Fact]) -
             found.append(Route(requirement, name, USER_ENV, why, True, "--safepip-apps=pipx"))
         else:
             verdict = judge(fact.meta)
-            if verdict.kind == APP:
+            if verdict.kind == APP and pipx_problem is not None:
+                why = f"an application: {verdict.why}; but {pipx_problem}, so its commands are linked onto PATH"
+                found.append(Route(requirement, name, USER_ENV, why, True))
+            elif verdict.kind == APP:
                 found.append(Route(requirement, name, PIPX, f"an application: {verdict.why}", False,
                                    "--safepip-apps=user-env"))
             else:

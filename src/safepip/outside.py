@@ -215,7 +215,12 @@ def planned(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Plan:
     if not plan.needs_facts:
         return plan
     with scratch(environ) as dest:
-        return ctx.plan(facts_for(ctx, plan, environ, dest))
+        facts = facts_for(ctx, plan, environ, dest)
+    first = ctx.plan(facts)
+    if not any(r.to == PIPX for r in first.routes) or ctx.config.apps == "pipx":
+        return first
+    problem = pipx.unusable(environ, ctx.interp.path)
+    return first if problem is None else ctx.plan(facts, problem)
 
 
 def _where(route: Route, plan: Plan, environ: Mapping[str, str]) -> str:

@@ -54,6 +54,17 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     return target
 
 
+def archive_of(member_path: str) -> str:
+    """The archive file that holds ``member_path`` (a path inside it)."""
+    archive = member_path
+    while not os.path.isfile(archive):
+        parent = os.path.dirname(archive)
+        if parent == archive:
+            raise InterpreterError(f"cannot find the archive that holds {member_path}")
+        archive = parent
+    return archive
+
+
 def _extract(member_path: str, target: str) -> None:
     """Copy ``member_path`` (a path inside the archive safepip runs from) to ``target``.
 
@@ -61,12 +72,7 @@ def _extract(member_path: str, target: str) -> None:
     """
     import zipfile
 
-    archive = member_path
-    while not os.path.isfile(archive):
-        parent = os.path.dirname(archive)
-        if parent == archive:
-            raise InterpreterError(f"cannot find the archive that holds {member_path}")
-        archive = parent
+    archive = archive_of(member_path)
     inner = os.path.relpath(member_path, archive).replace(os.sep, "/")
     os.makedirs(os.path.dirname(target), exist_ok=True)
     tmp = f"{target}.{os.getpid()}.tmp"

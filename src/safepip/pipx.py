@@ -42,12 +42,37 @@ def command(environ: Mapping[str, str]) -> list[str]:
         return [found]
     import importlib.util
 
-    if importlib.util.find_spec("pipx") is None:
+    spec = importlib.util.find_spec("pipx")
+    if spec is None or spec.origin is None:
         raise NoTargetError(
             "no pipx on PATH and none beside safepip, so applications cannot be installed; "
             "install pipx, or set apps = \"user-env\" to put applications in the per-user environment"
         )
+    from .ownpip import archive_of, running_from_zip
+
+    if running_from_zip():
+        # safepip.pyz: the pipx it carries runs from the archive, which another process
+        # only sees on its path when told.
+        archive = archive_of(spec.origin)
+        boot = "import sys; sys.path.insert(0, sys.argv.pop(1)); from pipx.main import cli; sys.exit(cli())"
+        return [sys.executable, "-c", boot, archive]
     return [sys.executable, "-m", "pipx"]
+
+
+def unusable(environ: Mapping[str, str], target: str) -> str | None:
+    """Why pipx cannot install applications for ``target`` here (None: it can).
+
+    pipx makes each application's environment with the target's ``venv`` module, which a
+    Debian without python3-venv lacks; and there may be no pipx at all.
+    """
+    try:
+        command(environ)
+    except NoTargetError:
+        return "there is no pipx"
+    done = _capture([target, "-I", "-c", "import venv"], environ)
+    if done is None or done.returncode != 0:
+        return f"pipx needs the venv module, which {target} lacks (python3-venv)"
+    return None
 
 
 def _absolute(name: str, value: str) -> str:
