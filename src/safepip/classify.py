@@ -20,11 +20,14 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ._pipoptions import COMMANDS, GLOBAL
 from .pipargs import PipCall
 from .wheelmeta import Meta, NoRanges, from_file, from_url, opener
+
+if TYPE_CHECKING:
+    from urllib.request import OpenerDirector
 
 #: Options of an install that must not reach the classifying pip runs (safepip sets its
 #: own, or they do not select what would be installed).
@@ -150,7 +153,7 @@ def resolve(pip: Sequence[str], target: str, options: Sequence[str], requirement
     return found, code, last
 
 
-def _opener(tls: Tls, url: str) -> object:
+def _opener(tls: Tls, url: str) -> OpenerDirector:
     from urllib.parse import urlsplit
 
     host = urlsplit(url).hostname or ""

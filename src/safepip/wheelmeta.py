@@ -14,8 +14,11 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from dataclasses import dataclass, field
-from typing import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from urllib.request import OpenerDirector
 
 #: Bytes asked for at a time: the first request (the archive's tail) and the least a later one asks.
 CHUNK = 64 * 1024
@@ -125,33 +128,34 @@ class NoRanges(Exception):
     """The server does not serve byte ranges of this file (or the request failed)."""
 
 
-@dataclass
 class RangeReader(io.RawIOBase):
     """A read-only file over HTTP: each read that misses fetches the bytes it needs.
 
-    ``fetched`` counts the body bytes received, for the caller's report and the tests.
+    ``fetched`` counts the body bytes received and ``requests`` the requests made, for the
+    caller's report and the tests.
     """
 
-    url: str
-    opener: object
-    headers: Mapping[str, str] = field(default_factory=dict)
-    size: int = 0
-    fetched: int = 0
-    requests: int = 0
-    _pos: int = 0
-    _have: dict[int, bytes] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
+    def __init__(self, url: str, http: OpenerDirector, headers: Mapping[str, str] | None = None) -> None:
         super().__init__()
+        if not url.startswith(("https://", "http://")):
+            raise NoRanges(f"not an HTTP URL: {url}")
+        self.url = url
+        self.http = http
+        self.headers = dict(headers or {})
+        self.size = 0
+        self.fetched = 0
+        self.requests = 0
+        self._pos = 0
+        self._have: dict[int, bytes] = {}
         self._tail()
 
-    def _get(self, spec: str) -> tuple[int, str, bytes]:
+    def _get(self, spec: str) -> tuple[str, bytes]:
         import urllib.request
 
-        request = urllib.request.Request(self.url, headers={**self.headers, "Range": f"bytes={spec}",
-                                                            "Accept-Encoding": "identity"})
+        headers = {**self.headers, "Range": f"bytes={spec}", "Accept-Encoding": "identity"}
+        request = urllib.request.Request(self.url, headers=headers)  # noqa: S310 - http(s) only, checked above
         try:
-            response = self.opener.open(request, timeout=30)  # type: ignore[attr-defined]
+            response = self.http.open(request, timeout=30)
         except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
             raise NoRanges(str(exc)) from None
         with response:
@@ -160,60 +164,65 @@ class RangeReader(io.RawIOBase):
                 raise NoRanges(f"the server answered {response.status} to a range request")
             body = response.read()
             self.fetched += len(body)
-            return response.status, str(response.headers.get("Content-Range", "")), body
+            return str(response.headers.get("Content-Range", "")), body
 
     def _tail(self) -> None:
-        _, content_range, body = self._get(f"-{CHUNK}")
+        content_range, body = self._get(f"-{CHUNK}")
         try:
             self.size = int(content_range.rpartition("/")[2])
         except ValueError:
             raise NoRanges(f"unusable Content-Range {content_range!r}") from None
         self._have[self.size - len(body)] = body
 
-    def _fill(self, start: int, end: int) -> None:
-        """Make bytes [start, end) available."""
+    def _find(self, start: int, end: int) -> bytes | None:
         for offset, data in self._have.items():
             if offset <= start and end <= offset + len(data):
-                return
-        want_end = min(self.size, max(end, start + CHUNK))
-        _, _, body = self._get(f"{start}-{want_end - 1}")
-        if len(body) < min(end, self.size) - start:
-            raise NoRanges("the server sent less than the range asked")
-        self._have[start] = body
+                return data[start - offset : end - offset]
+        return None
 
     def readable(self) -> bool:
+        """Always: the file is read-only."""
         return True
 
     def seekable(self) -> bool:
+        """Always: every offset can be fetched."""
         return True
 
     def tell(self) -> int:
+        """The current offset."""
         return self._pos
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """Move to ``offset`` (from the start, the current offset or the end)."""
         base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self.size}[whence]
         self._pos = max(0, base + offset)
         return self._pos
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes from the current offset, fetched if not yet here."""
         end = self.size if size is None or size < 0 else min(self.size, self._pos + size)
         if end <= self._pos:
             return b""
-        self._fill(self._pos, end)
-        for offset, data in self._have.items():
-            if offset <= self._pos and end <= offset + len(data):
-                chunk = data[self._pos - offset : end - offset]
-                self._pos = end
-                return chunk
-        raise NoRanges("internal: range not filled")  # pragma: no cover
+        found = self._find(self._pos, end)
+        if found is None:
+            start = self._pos
+            want_end = min(self.size, max(end, start + CHUNK))
+            _, body = self._get(f"{start}-{want_end - 1}")
+            if len(body) < end - start:
+                raise NoRanges("the server sent less than the range asked")
+            self._have[start] = body
+            found = body[: end - start]
+        self._pos = end
+        return found
 
     def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        """Read into ``buffer``; return the number of bytes read."""
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
 
-def opener(cert: str | None = None, client_cert: str | None = None, verify: bool = True) -> object:
+def opener(cert: str | None = None, client_cert: str | None = None, verify: bool = True) -> OpenerDirector:
     """An urllib opener with pip's TLS settings (``cert``, ``client-cert``, trusted hosts)."""
     import ssl
     import urllib.request
@@ -228,14 +237,14 @@ def opener(cert: str | None = None, client_cert: str | None = None, verify: bool
     return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
 
 
-def from_url(url: str, http: object, fallback_name: str = "") -> tuple[Meta, int, int]:
+def from_url(url: str, http: OpenerDirector, fallback_name: str = "") -> tuple[Meta, int, int]:
     """The facts of a remote wheel read by byte ranges: (facts, bytes fetched, requests).
 
     Raises :class:`NoRanges` when the server does not serve ranges or a request fails.
     """
     reader = RangeReader(url.split("#", 1)[0], http)
     try:
-        with zipfile.ZipFile(reader) as archive:  # type: ignore[arg-type]
+        with zipfile.ZipFile(reader) as archive:
             meta = from_archive(archive, fallback_name)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise NoRanges(f"not a readable wheel: {exc}") from None
