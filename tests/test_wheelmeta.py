@@ -120,3 +120,21 @@ def test_classification_without_ranges_downloads_once(unranged: tuple[str, Serve
     assert big.how == "download"
     assert big.meta is not None
     assert big.meta.console == ("big-app",)
+
+
+@pytest.mark.parametrize(("installed", "embedded"), [("23.0.1", True), ("25.2", True), ("25.3", False), ("26.1", False)])
+def test_metadata_is_read_with_a_pip_that_does_not_download(monkeypatch: pytest.MonkeyPatch, installed: str,
+                                                            embedded: bool) -> None:
+    import importlib.metadata
+
+    from safepip import ownpip
+
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: installed if name == "pip" else real(name))
+    command = ownpip.metadata_pip_command(dict(os.environ))
+    if embedded:
+        assert command[0] == sys.executable
+        assert command[1].endswith(".whl/pip")  # virtualenv's embedded pip, new enough
+        assert ownpip._version(os.path.basename(command[1][:-4]).split("-")[1]) >= ownpip.LAZY_DRY_RUN
+    else:
+        assert command == [sys.executable, "-m", "pip"]

@@ -198,10 +198,10 @@ def facts_for(ctx: Context, plan: Plan, environ: Mapping[str, str], dest: str) -
     """The facts of the install's requirements, gathered with safepip's own pip (for the
     target interpreter) into ``dest``; ``explain`` gathers them the same way.
     """
-    from .ownpip import pip_command as own_pip
+    from .ownpip import metadata_pip_command
 
     call = scan(list(plan.args))
-    facts = gather(list(call.positionals), own_pip(environ), ctx.interp.path, download_options(call), dest,
+    facts = gather(list(call.positionals), metadata_pip_command(environ), ctx.interp.path, download_options(call), dest,
                    _env(plan, environ), _tls(call, ctx))
     if environ.get("SAFEPIP_DEBUG") == "1":
         for fact in facts:

@@ -33,6 +33,45 @@ def pip_command(environ: Mapping[str, str]) -> list[str]:
     return [sys.executable, os.path.join(embedded_pip_wheel(environ), "pip")]
 
 
+#: The first pip whose ``install --dry-run`` with lazy wheels reads only metadata (older ones
+#: download every wheel they resolve: torch's 539 MB to classify it).
+LAZY_DRY_RUN = (25, 3)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(c for c in piece if c.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def metadata_pip_command(environ: Mapping[str, str]) -> list[str]:
+    """safepip's own pip for reading metadata: the installed one when it is new enough to
+    resolve without downloading (:data:`LAZY_DRY_RUN`), else virtualenv's embedded one.
+    """
+    if not running_from_zip():
+        import importlib.metadata
+
+        try:
+            installed = _version(importlib.metadata.version("pip"))
+        except importlib.metadata.PackageNotFoundError:
+            installed = ()
+        if installed >= LAZY_DRY_RUN:
+            return [sys.executable, "-m", "pip"]
+        try:
+            wheel = embedded_pip_wheel(environ)
+        except InterpreterError:
+            return pip_command(environ)
+        embedded = _version(os.path.basename(wheel).split("-")[1])
+        if installed and embedded <= installed:
+            return pip_command(environ)
+        return [sys.executable, os.path.join(wheel, "pip")]
+    return pip_command(environ)
+
+
 def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     """The path of virtualenv's pip wheel for this interpreter, as a file on disk."""
     from virtualenv.seed.wheels.embed import get_embed_wheel
