@@ -293,3 +293,16 @@ def test_from_the_zipapp_an_application_goes_to_its_pipx(
     assert "app-c -> pipx" in done.stderr
     assert (pipx_venv(pipx_dirs, "app-c") / "pipx_metadata.json").exists()  # the pipx the archive carries
     assert subprocess.run(["app-c"], capture_output=True, text=True, env=env, check=True).stdout.strip() == "app-c 0.5"
+
+
+def test_the_user_env_gets_the_same_repair_as_a_project_env(
+    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str]
+) -> None:
+    assert run_safepip("install", *offline(house), "lib-b", cwd=elsewhere, env=env).returncode == 0
+    (info,) = user_env(tmp_path).glob("lib/python*/site-packages/lib_a-1.0.dist-info")
+    (info / "RECORD").unlink()  # where a pip killed before it wrote RECORD leaves it
+    make_wheel(house, "lib-a", "1.1")
+    again = run_safepip("install", "-U", *offline(house), "lib-a", cwd=elsewhere, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "half-installed" in again.stderr
+    assert installed(user_env(tmp_path))["lib-a"] == "1.1"

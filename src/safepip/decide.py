@@ -288,7 +288,8 @@ def _user_env(
     if call.command in ("list", "freeze") and not any(call.has(o) for o in ("--local", "--user", "--path")):
         # The environment sees the system's packages (apt's python3-*): pip's --local view
         # shows what the user put there, so that `pip freeze > requirements.txt` stays theirs.
-        result = replace(result, args=(*result.args, "--local"))
+        result = replace(result, args=(*result.args, "--local"),
+                         notes=(*result.notes, "the system's packages are importable there too, but not listed (--local)"))
     # SAFEPIP_ALLOW_ROOT=1 treats root as any other user: its own pipx, not the global one.
     # Root's linked commands go where pipx's global ones do, whichever way the apps go.
     global_mode = who.root and not who.allow_root

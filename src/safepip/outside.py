@@ -201,6 +201,8 @@ def facts_for(ctx: Context, plan: Plan, environ: Mapping[str, str], dest: str) -
     from .ownpip import metadata_pip_command
 
     call = scan(list(plan.args))
+    if ctx.config.apps != "auto":  # every requirement goes one way: only the names count
+        return [Fact(r, requirement_name(r)) for r in call.positionals]
     facts = gather(list(call.positionals), metadata_pip_command(environ), ctx.interp.path, download_options(call), dest,
                    _env(plan, environ), _tls(call, ctx))
     if environ.get("SAFEPIP_DEBUG") == "1":
@@ -282,7 +284,7 @@ def _app(command: Sequence[str], ctx: Context, call: PipCall, route: Route, inst
 def install(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     """``install`` outside a project: each requirement where its route says."""
     call = scan(list(plan.args))
-    _say_routes(plan, environ, ctx.config.quiet)
+    _say_routes(plan, environ, ctx.config.quiet or bool(call.count("--quiet")))
     apps = [i for i, r in enumerate(plan.routes) if r.to == PIPX]
     command = _pipx_or_refuse(plan, environ) if apps else []
     parts: list[Part] = []
