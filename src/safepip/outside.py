@@ -1,10 +1,12 @@
-"""Outside any project: libraries to the per-user environment, applications to pipx.
+"""Outside any project: libraries to the per-user environment, clear applications to pipx.
 
-``install`` classifies each requirement (:mod:`safepip.classify`) and sends each part
-where it belongs: one pip run in the per-user environment for the libraries (and any
-``-r``/``-e``), one pipx run per application. ``uninstall`` asks pipx first; ``list``
-shows the per-user environment, then pipx's applications. Every part runs to the end;
-the exit code is the first failing part's, and a summary line says which part failed.
+``install`` gathers each requirement's facts (:mod:`safepip.classify`), has the plan made
+again with them (its routes: :func:`safepip.decide.routes`), and carries the routes out:
+one pip run in the per-user environment for the libraries (and any ``-r``/``-e``), whose
+named distributions' commands are then linked onto PATH (:mod:`safepip.links`), and one
+pipx run per application. ``uninstall`` asks pipx first; ``list`` shows the per-user
+environment, then pipx's applications. Every part runs to the end; the exit code is the
+first failing part's, and a summary line says which part failed.
 """
 
 from __future__ import annotations
