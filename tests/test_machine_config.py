@@ -107,7 +107,7 @@ def test_outside_a_project_routes_stay_right(setting: str, outside: tuple[Path, 
     assert installed(user_env)["lib-b"] == "2.0"
     app = run_safepip("install", *offline(wheelhouse), "app-c", cwd=where, env=env)
     assert app.returncode == 0, app.stderr
-    assert "app-c is an application (declares app-c): installing it with pipx" in app.stderr
+    assert "app-c -> pipx" in app.stderr and "an application: it has the command app-c" in app.stderr
     bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
     ran = subprocess.run([str(bin_dir / "app-c")], capture_output=True, text=True, check=True)
     assert ran.stdout.strip() == "app-c 0.5"
