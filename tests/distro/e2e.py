@@ -33,6 +33,7 @@ PY = "/usr/bin/python3"
 VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 USER = "e2e"
+MANAGED = "import os, sysconfig; assert os.path.isfile(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED'))"
 #: What the system Python is made of: listed before and after, and compared.
 SYSTEM_TREES = ("/usr/lib/python3", f"/usr/lib/python{VERSION}", "/usr/local", "/usr/bin", "/usr/share/python3",
                 "/opt", "/etc/python3", f"/etc/python{VERSION}")
@@ -138,8 +139,8 @@ def json_verb(checks: Checks, label: str, verb: str, *args: str, cwd: str, user:
 
 def installed(python: str) -> dict[str, str]:
     """name -> version of the distributions ``python`` sees (read by the stdlib)."""
-    done = subprocess.run([python, "-c", "import json, importlib.metadata as m; print(json.dumps("
-                           "{d.metadata['Name']: d.version for d in m.distributions()}))"],
+    code = "import json, importlib.metadata as m; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+    done = subprocess.run([python, "-c", code],
                           capture_output=True, text=True, check=False)
     return json.loads(done.stdout) if done.returncode == 0 else {}
 
@@ -155,9 +156,7 @@ def check_variant(checks: Checks, variant: str) -> None:
     checks.check(f"the chroot is the '{variant}' Debian (pip importable: {has_pip}, ensurepip: {has_venv})",
                  has_pip == want and has_venv == want)
     checks.check("the system python3 is externally managed",
-                 run([PY, "-c", "import os, sysconfig; "
-                      "assert os.path.isfile(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED'))"],
-                     "/").returncode == 0)
+                 run([PY, "-c", MANAGED], "/").returncode == 0)
     version = safepip("--version", cwd="/")
     checks.check("safepip.pyz --version", version.returncode == 0 and "safepip" in version.stdout, version)
 
@@ -301,8 +300,11 @@ def main(argv: Sequence[str]) -> int:
     suite = argv[1] if len(argv) > 1 else "?"
     checks = Checks(f"{suite}/{variant} (python {VERSION})")
     before = listing()
-    for part in (lambda: check_variant(checks, variant), lambda: in_a_project(checks, variant),
-                 lambda: outside_a_project(checks, variant, make_user()), lambda: as_root_outside(checks)):
+    parts: list[Callable[[], None]] = [
+        lambda: check_variant(checks, variant), lambda: in_a_project(checks, variant),
+        lambda: outside_a_project(checks, variant, make_user()), lambda: as_root_outside(checks),
+    ]
+    for part in parts:
         try:
             part()
         except Exception:  # a broken check is a failure; the rest still run

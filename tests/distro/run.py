@@ -123,7 +123,7 @@ def host_mirror() -> tuple[str, str | None]:
 
 
 def _mount_points() -> list[str]:
-    points = []
+    points: list[str] = []
     with open("/proc/self/mountinfo", encoding="utf-8") as info:
         for line in info:
             raw = line.split()[4]
@@ -194,7 +194,7 @@ def make_payload(directory: Path, pyz: Path) -> Path:
 
 def system_writes(upper: Path) -> list[str]:
     """Files the run wrote (or deleted: overlay whiteouts) under the chroot's /usr and /opt."""
-    found = []
+    found: list[str] = []
     for top in ("usr", "opt"):
         for root, dirs, files in os.walk(upper / top):
             dirs[:] = [d for d in dirs if d != "__pycache__"]
