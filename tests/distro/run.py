@@ -267,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown or not variants:
         parser.error(f"--variants: choose from {', '.join(VARIANTS)}")
+    # debootstrap and chroot live in /usr/sbin, which a non-login PATH may lack.
+    entries = os.environ.get("PATH", "").split(os.pathsep)
+    os.environ["PATH"] = os.pathsep.join([*entries, *(d for d in ("/usr/sbin", "/sbin") if d not in entries)])
     try:
         if os.geteuid() != 0:
             raise Unavailable("needs root (debootstrap, chroot and mount namespaces)")
