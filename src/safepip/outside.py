@@ -26,6 +26,7 @@ from .decide import PIPX, USER_ENV, Plan, Route
 from .envs import EnvLock, Ready, ensure
 from .errors import NoTargetError, PermissionRefused
 from .handoff import child_environ, pip_argv
+from .ownpip import pip_command as own_pip
 from .pipargs import PipCall, scan
 
 
@@ -75,7 +76,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mappin
             _repair(ready.env_dir, environ)
         argv = pip_argv(ready.python, args)
         if not has_pip(ready.env_dir):
-            argv = pip_argv(sys.executable, ["--python", ready.python, *args])
+            argv = [*own_pip(environ), "--python", ready.python, *args]
         return _call(argv, _env(plan, environ))
     finally:
         if lock is not None:
@@ -223,7 +224,7 @@ def planned(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Plan:
     first = ctx.plan(facts)
     if not any(r.to == PIPX for r in first.routes) or ctx.config.apps == "pipx":
         return first
-    problem = pipx.unusable(environ, ctx.interp.path)
+    problem = pipx.unusable(_env(plan, environ), ctx.interp.path, global_mode=plan.pipx_global)
     return first if problem is None else ctx.plan(facts, problem)
 
 
