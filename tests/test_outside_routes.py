@@ -275,7 +275,7 @@ def test_from_the_zipapp_on_a_python_without_pip_or_venv(
     assert routes == {"tool-lib": ("user-env", True), "app-c": ("user-env", True)}
     done = run_pyz(bare_python, pyz, "install", *offline(house), "tool-lib", "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
-    assert "lacks (python3-venv)" in done.stderr
+    assert "apt install python3-venv" in done.stderr
     for command, output in (("tool-f2py", "tool-lib 1.0"), ("app-c", "app-c 0.5")):
         assert subprocess.run([command], capture_output=True, text=True, env=env, check=True).stdout.strip() == output
     runs = run_pyz(bare_python, pyz, "run", "python", "-c", "import tool_lib", cwd=elsewhere, env=env)

@@ -193,7 +193,7 @@ def test_pyz_runs_the_pipx_it_carries_for_an_application(pyz: Path, tmp_path: Pa
     assert shutil.which("pipx", path=env["PATH"]) is None
     done = run_pyz(SYSTEM_PYTHON, pyz, "install", *offline(wheelhouse), "app-c", cwd=somewhere, env=env)
     assert done.returncode == 0, done.stderr
-    assert "app-c is an application (declares app-c): installing it with pipx" in done.stderr
+    assert "app-c -> pipx" in done.stderr and "an application: it has the command app-c" in done.stderr
     command = Path(dirs["PIPX_GLOBAL_BIN_DIR" if ROOT_USER else "PIPX_BIN_DIR"]) / "app-c"
     runs = subprocess.run([str(command)], capture_output=True, text=True, check=False)
     assert runs.stdout.strip() == "app-c 0.5", runs.stderr
@@ -213,7 +213,8 @@ def test_bare_python_outside_a_project_sends_an_application_to_the_user_env(
     done = run_pyz(bare_python, pyz, "install", *offline(wheelhouse), "app-c", cwd=somewhere, env=env, isolated=True)
     assert done.returncode == 0, done.stderr
     assert "cannot tell whether" not in done.stderr
-    assert "app-c is an application, but pipx cannot install it here" in done.stderr
+    assert "app-c -> " in done.stderr and "an application: it has the command app-c" in done.stderr
+    assert "lacks (on Debian and Ubuntu" in done.stderr or "no ensurepip" in done.stderr
     assert "apt install python3-venv" in done.stderr
     assert "Traceback" not in done.stderr
     (user_env,) = (Path(env["XDG_DATA_HOME"]) / "safepip" / "envs").iterdir()
