@@ -10,7 +10,7 @@ from . import ui
 from ._quick import has_pip
 from .context import Context, gather
 from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
-from .envs import COMPLETE, EnvLock, Ready, ensure, state
+from .envs import COMPLETE, EnvLock, Ready, broken, ensure, state
 from .errors import EX_NOPERM, NoTargetError, PermissionRefused
 from .handoff import child_environ, pip_argv, run
 from .ownpip import pip_command as own_pip
@@ -74,15 +74,41 @@ def prepare(
         raise NoTargetError(plan.reason, exit_code=plan.exit_code)
     if plan.env_dir is None:
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
+    if plan.kind in (PROJECT_VENV, USER_ENV) and ctx.call.command in READ_ONLY:
+        why = broken(plan.env_dir)
+        if why is not None:  # a read-only command never rebuilds
+            raise NoTargetError(f"{plan.env_dir} cannot be used: {why}; {REPAIR_HINT}")
     lock = lock_for(plan, environ) if plan.lock and not defer_lock else None
     if plan.kind in (PROJECT_VENV, USER_ENV):
         say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
-        ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site)
+        ready = ensure(
+            plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site,
+            pip_options=index_options(ctx.call),
+        )
     else:  # pass-through that borrows the project environment's pip
         from ._quick import bin_python
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
+
+
+#: pip commands that only read an environment: they never rebuild a broken one.
+READ_ONLY = frozenset({"list", "freeze", "show", "check", "inspect"})
+REPAIR_HINT = "`safepip repair` rebuilds it and reinstalls what it holds"
+#: pip options that say where distributions come from: a rebuild's reinstall uses them too.
+INDEX_OPTIONS = (
+    "--index-url", "--extra-index-url", "--no-index", "--find-links", "--trusted-host", "--cert", "--client-cert",
+    "--proxy", "--pre", "--only-binary", "--no-binary", "--prefer-binary", "--no-build-isolation",
+)
+
+
+def index_options(call: PipCall) -> list[str]:
+    """The options of ``call`` that say where pip finds distributions (for a reinstall)."""
+    found: list[str] = []
+    for option in call.options:
+        if option.name in INDEX_OPTIONS:
+            found.extend([option.name] if option.value is None else [option.name, option.value])
+    return found
 
 
 def pip_command(plan: Plan, env_python: str | None, *, env_has_pip: bool, environ: Mapping[str, str]) -> list[str]:

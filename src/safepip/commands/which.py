@@ -31,19 +31,18 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         return ns
     ctx = install_context(environ, flags, ns.python)
     plan = ctx.plan()
+    target = locate(ctx, plan)
+    if target.problem is not None:  # which never rebuilds
+        raise NoTargetError(
+            f"{target.env_dir} cannot be used: {target.problem}; `safepip repair` rebuilds it and reinstalls what it holds"
+        )
     if ns.create:
         target = ensure_target(ctx, plan, environ)
     else:
-        target = locate(ctx, plan)
         if not target.exists:
             raise NoTargetError(
                 f"no environment yet: safepip would create {target.env_dir} ({plan.why}); "
                 "safepip which --create (or any safepip install) creates it"
-            )
-        if target.problem is not None:
-            raise NoTargetError(
-                f"{target.env_dir} cannot be used: {target.problem}; "
-                "safepip which --create (or safepip install) rebuilds it"
             )
     if ns.what == "python":
         path = target.python
