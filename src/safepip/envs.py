@@ -297,6 +297,15 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
 
 
 def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -> None:
+    try:
+        env_dir.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EnvironmentCreateError(
+            f"cannot create {env_dir!r}: its path is not valid UTF-8 and virtualenv cannot make an environment "
+            "there; rename the directory, or set venv in [tool.safepip] to a path that is"
+        ) from None
+    import io
+
     from virtualenv import cli_run
 
     # pip alone, as `python -m venv` seeds from Python 3.12 on: pip's build isolation brings
@@ -305,8 +314,13 @@ def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -
     if system_site:
         args.append("--system-site-packages")
     saved = dict(os.environ)
+    said = io.StringIO()
     try:
-        cli_run(args, setup_logging=False)
+        with contextlib.redirect_stderr(said):
+            cli_run(args, setup_logging=False)
+    except SystemExit:  # virtualenv's own command line refused: its usage text is not the user's
+        lines = [line for line in said.getvalue().splitlines() if line.strip()]
+        raise EnvironmentCreateError(f"cannot create {env_dir}: {(lines or ['virtualenv refused'])[-1][:300]}") from None
     finally:
         # distutils' check_environ (reached through virtualenv on Python < 3.12) sets PLAT
         # and HOME in the process environment: pip must get the caller's, unchanged.

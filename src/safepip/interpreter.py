@@ -166,19 +166,69 @@ def _cache_key(path: str) -> str | None:
     return hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
-def run_probe(path: str) -> dict[str, Any]:
+#: Seconds the probe may take (SAFEPIP_PROBE_TIMEOUT overrides).
+PROBE_TIMEOUT = 10.0
+
+
+def probe_timeout(environ: Mapping[str, str]) -> float:
+    """The probe's time limit: ``SAFEPIP_PROBE_TIMEOUT`` seconds when set to a positive number."""
+    value = environ.get("SAFEPIP_PROBE_TIMEOUT", "")
+    if not value:
+        return PROBE_TIMEOUT
+    try:
+        limit = float(value)
+    except ValueError:
+        limit = -1.0
+    if not 0 < limit < 86400:
+        from .errors import ConfigError
+
+        raise ConfigError(f"SAFEPIP_PROBE_TIMEOUT={value[:40]!r}: not a number of seconds (e.g. 10)")
+    return limit
+
+
+def _kill_group(proc: Any) -> None:
+    import signal
+    import subprocess
+
+    try:
+        if _WINDOWS:  # pragma: no cover
+            proc.kill()
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        proc.communicate(timeout=5)
+    except (subprocess.TimeoutExpired, OSError):  # pragma: no cover - a child that holds the pipes open
+        pass
+
+
+def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Run the probe in ``path`` and return its JSON."""
+    environ = os.environ if environ is None else environ
     import subprocess
 
     # -E -s exist in every Python (even 2.7, so it can say what it is); running from the
     # filesystem root keeps a hostile working directory off the probe's sys.path.
     argv = [path, "-E", "-s", "-c", _probe_source()]
+    limit = probe_timeout(environ)
     try:
-        done = subprocess.run(
-            argv, capture_output=True, cwd=os.path.abspath(os.sep), timeout=120, check=False
+        # In a session of its own, so that a timeout kills whatever the interpreter started too.
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=os.path.abspath(os.sep), start_new_session=not _WINDOWS,
         )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise InterpreterError(f"{path} could not be run: {exc}") from None
+    except OSError as exc:
+        raise InterpreterError(f"{path} could not be run: {exc.strerror or exc}") from None
+    try:
+        stdout, stderr = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise InterpreterError(
+            f"{path} did not answer safepip's probe within {limit:g} s (SAFEPIP_PROBE_TIMEOUT); "
+            "check that it is a working Python"
+        ) from None
+    done = subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
     try:
         data = json.loads(done.stdout.decode("utf-8", "replace"))
         if not isinstance(data, dict) or "version" not in data:
@@ -212,7 +262,7 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
         except (OSError, ValueError, AssertionError):
             data = None
     if data is None:
-        data = run_probe(path)
+        data = run_probe(path, environ)
         if cache_file is not None and tuple(data["version"][:2]) >= MINIMUM:
             _write_cache(cache_file, data)
     version = tuple(int(v) for v in data["version"][:3])
