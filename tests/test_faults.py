@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from helpers import SAFEPIP, needs_managed, run_safepip, safepip_env
+from helpers import SAFEPIP, SYSTEM_PYTHON, needs_managed, run_safepip, safepip_env
 
 pytestmark = [needs_managed]
 
@@ -147,10 +147,15 @@ def test_a_probe_that_never_answers_is_killed_with_its_children(tmp_path: Path) 
         pytest.fail("the probe's child was left running")
 
 
-def _as_nobody(argv: list[str], cwd: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """Run safepip as the user nobody (root reads every directory: the fault needs another
-    user), with a home of its own; the test's own directories are made traversable."""
+def _as_nobody(argv: list[str], cwd: Path, tmp_path: Path, pyz: Path) -> subprocess.CompletedProcess[str]:
+    """Run safepip.pyz with Debian's python3 as the user nobody (root reads every directory:
+    the fault needs another user), with a home of its own."""
     import pwd
+    import shutil
+
+    archive = tmp_path / "safepip.pyz"
+    shutil.copy(pyz, archive)
+    archive.chmod(0o644)
 
     nobody = pwd.getpwnam("nobody")
     home = tmp_path / "nobody-home"
@@ -159,7 +164,7 @@ def _as_nobody(argv: list[str], cwd: Path, tmp_path: Path) -> subprocess.Complet
     env = safepip_env(HOME=str(home), XDG_CACHE_HOME=str(home / "c"), XDG_CONFIG_HOME=str(home / "cf"),
                       XDG_DATA_HOME=str(home / "d"), XDG_STATE_HOME=str(home / "s"))
     return subprocess.run(
-        [SAFEPIP, *argv], cwd=cwd, env=env, capture_output=True, text=True, user=nobody.pw_uid,
+        [SYSTEM_PYTHON, str(archive), *argv], cwd=cwd, env=env, capture_output=True, text=True, user=nobody.pw_uid,
         group=nobody.pw_gid, extra_groups=[], timeout=60, check=False,
     )
 
@@ -182,13 +187,13 @@ def traversable(tmp_path: Path) -> Iterator[None]:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="runs the walk as another user")
 @pytest.mark.parametrize("marker", ["setup.py", "requirements.txt"])
-def test_an_unreadable_project_root(marker: str, tmp_path: Path, traversable: None) -> None:
+def test_an_unreadable_project_root(marker: str, tmp_path: Path, traversable: None, pyz: Path) -> None:
     root = tmp_path / "proj"
     (root / "sub").mkdir(parents=True)
     (root / marker).write_text("")
     os.chmod(root, 0o311)  # searchable, not readable
     try:
-        done = _as_nobody(["which", "env"], root / "sub", tmp_path)
+        done = _as_nobody(["which", "env"], root / "sub", tmp_path, pyz)
     finally:
         os.chmod(root, 0o755)
     lines = done.stderr.splitlines()

@@ -54,6 +54,20 @@ def _dispatch(args: list[str], environ: Mapping[str, str]) -> int:
     return run_pip(rest, environ, flags, scan(rest))
 
 
+def _tolerant_output() -> None:
+    """Make text output survive any path: under ``PYTHONIOENCODING=ascii`` (or any encoding
+    that cannot spell a path) a character it cannot write is escaped, never an error.
+    Paths meant for programs (``safepip which``) are written as bytes.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run safepip with ``argv`` (default: the process's arguments); return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -67,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from . import ui
     from .errors import EX_SOFTWARE, SafepipError
 
+    _tolerant_output()
     try:
         return _dispatch(args, environ)
     except SafepipError as exc:

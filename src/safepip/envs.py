@@ -169,7 +169,7 @@ class EnvLock:
         except OSError as exc:
             raise PermissionRefused(f"cannot lock {self.env_dir} ({self.path}): {exc.strerror}") from None
         try:
-            with open(self.path + ".owner", "w", encoding="utf-8") as handle:
+            with open(self.path + ".owner", "w", encoding="utf-8", errors="backslashreplace") as handle:
                 handle.write(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}"[:300])
         except OSError:
             pass
@@ -215,6 +215,13 @@ class EnvLock:
 
 
 def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool = False) -> None:
+    try:
+        os.path.abspath(env_dir).encode("utf-8")
+    except UnicodeEncodeError:  # before anything is made: virtualenv refuses such paths
+        raise EnvironmentCreateError(
+            f"cannot create {env_dir!r}: its path is not valid UTF-8 and virtualenv cannot make an environment "
+            "there; rename the directory, or set venv in [tool.safepip] to a path that is"
+        ) from None
     parent = os.path.dirname(os.path.abspath(env_dir))
     while not os.path.exists(parent) and os.path.dirname(parent) != parent:
         parent = os.path.dirname(parent)
@@ -297,13 +304,6 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
 
 
 def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -> None:
-    try:
-        env_dir.encode("utf-8")
-    except UnicodeEncodeError:
-        raise EnvironmentCreateError(
-            f"cannot create {env_dir!r}: its path is not valid UTF-8 and virtualenv cannot make an environment "
-            "there; rename the directory, or set venv in [tool.safepip] to a path that is"
-        ) from None
     import io
 
     from virtualenv import cli_run

@@ -52,7 +52,14 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         path = target.bin_dir
     else:
         path = _pip(target.bin_dir)
-    sys.stdout.write(os.path.abspath(path) + "\n")
+    out = os.fsencode(os.path.abspath(path)) + b"\n"  # the path's own bytes, whatever the output encoding
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(os.fsdecode(out))
+    else:
+        sys.stdout.flush()
+        buffer.write(out)
+        buffer.flush()
     return 0
 
 
