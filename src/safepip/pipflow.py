@@ -161,6 +161,7 @@ def _remember(
     stop = ctx.project.root if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
     walked = upward[: upward.index(stop) + 1] if stop in upward else upward
     paths = [*walked, ctx.interp.path, user_config_file(environ)]
+    paths.extend(pyenv_selection(ctx.interp.path, ctx.cwd, environ))
     if ctx.interp.how == "PATH":  # a new python3 earlier on PATH would change the target
         paths.extend(os.path.abspath(p) for p in environ.get("PATH", "").split(os.pathsep) if p)
     if ctx.interp.stdlib:
@@ -176,6 +177,20 @@ def _remember(
     paths.extend(config_files(environ, ctx.interp.prefix, isolated="--isolated" in args))
     paths.extend(answered.paths)
     remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=owned)
+
+
+def pyenv_selection(python: str, cwd: str, environ: Mapping[str, str]) -> list[str]:
+    """The files that choose what a pyenv shim runs (``.python-version`` from ``cwd`` up,
+    pyenv's global ``version`` file), when ``python`` is one; ``PYENV_VERSION`` is in the
+    memo's key. Empty for any other interpreter.
+    """
+    if os.path.basename(os.path.dirname(python)) != "shims":
+        return []
+    from ._quick import ancestors
+
+    root = environ.get("PYENV_ROOT") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".pyenv")
+    base = environ.get("PYENV_DIR") or cwd
+    return [*(os.path.join(d, ".python-version") for d in ancestors(base)), os.path.join(root, "version")]
 
 
 def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
