@@ -62,10 +62,10 @@ def _tolerant_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
-            try:
+            import contextlib
+
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot: left as it is
                 reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):  # pragma: no cover - a stream that cannot
-                pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -197,10 +197,10 @@ def _kill_group(proc: Any) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     except OSError:
         pass
-    try:
+    import contextlib
+
+    with contextlib.suppress(subprocess.TimeoutExpired, OSError):  # a child that holds the pipes open
         proc.communicate(timeout=5)
-    except (subprocess.TimeoutExpired, OSError):  # pragma: no cover - a child that holds the pipes open
-        pass
 
 
 def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -27,6 +27,7 @@ user's is deleted: the old tree is removed only once the new one holds everythin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -101,8 +102,9 @@ def _how(name: str, version: str, direct: Any) -> tuple[tuple[str, ...], str]:
     """pip's arguments that install this distribution again, and how to say so."""
     if isinstance(direct, dict) and isinstance(direct.get("url"), str):
         url = direct["url"]
-        subdirectory = direct.get("subdirectory")
-        fragment = f"#subdirectory={subdirectory}" if isinstance(subdirectory, str) and subdirectory else ""
+        found = direct.get("subdirectory")
+        subdirectory = found if isinstance(found, str) else ""
+        fragment = f"#subdirectory={subdirectory}" if subdirectory else ""
         dir_info = direct.get("dir_info")
         vcs_info = direct.get("vcs_info")
         if isinstance(dir_info, dict) and dir_info.get("editable"):
@@ -226,10 +228,8 @@ def remove_trash(tree: str) -> None:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
     try:
         os.unlink(os.path.join(tree, JOURNAL))
         os.rmdir(tree)

@@ -38,12 +38,11 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         )
     if ns.create:
         target = ensure_target(ctx, plan, environ)
-    else:
-        if not target.exists:
-            raise NoTargetError(
-                f"no environment yet: safepip would create {target.env_dir} ({plan.why}); "
-                "safepip which --create (or any safepip install) creates it"
-            )
+    elif not target.exists:
+        raise NoTargetError(
+            f"no environment yet: safepip would create {target.env_dir} ({plan.why}); "
+            "safepip which --create (or any safepip install) creates it"
+        )
     if ns.what == "python":
         path = target.python
     elif ns.what == "env":
