@@ -174,7 +174,7 @@ def _read(path: str, *, mentions: str | None = None) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); TOML files are UTF-8") from None
+        raise ConfigError(f"{path}: cannot be read: not UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); TOML files are UTF-8") from None
 
 
 def _table_layer(table: Mapping[str, Any], path: str, text: str, section: str | None, *, user: bool) -> dict[str, Any]:

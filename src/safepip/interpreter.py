@@ -262,7 +262,7 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
         except (OSError, ValueError, AssertionError):
             data = None
     if data is None:
-        data = run_probe(path, environ)
+        data = run_probe(path)
         if cache_file is not None and tuple(data["version"][:2]) >= MINIMUM:
             _write_cache(cache_file, data)
     version = tuple(int(v) for v in data["version"][:3])

@@ -230,11 +230,10 @@ def remove_trash(tree: str) -> None:
         else:
             with contextlib.suppress(OSError):
                 os.unlink(path)
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(os.path.join(tree, JOURNAL))
+    with contextlib.suppress(OSError):
         os.rmdir(tree)
-    except OSError:
-        pass
 
 
 def sweep(work: str) -> None:

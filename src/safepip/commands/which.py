@@ -31,8 +31,11 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         return ns
     ctx = install_context(environ, flags, ns.python)
     plan = ctx.plan()
+    from safepip.envs import CREATING, state, working_tree
+
     target = locate(ctx, plan)
-    if target.problem is not None:  # which never rebuilds
+    # which never rebuilds an environment pip ran in; --create may finish an interrupted creation.
+    if target.problem is not None and not (ns.create and state(working_tree(target.env_dir)) == CREATING):
         raise NoTargetError(
             f"{target.env_dir} cannot be used: {target.problem}; `safepip repair` rebuilds it and reinstalls what it holds"
         )
