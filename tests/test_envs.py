@@ -112,3 +112,16 @@ def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) ->
     (kept / rebuild.JOURNAL).write_text(json.dumps({"kind": "kept"}))
     rebuild.sweep(str(env_dir))
     assert not trash.exists() and (mine / "notes").exists() and kept.exists()
+
+
+def test_a_link_whose_target_a_killed_rebuild_moved_aside_is_not_refused(tmp_path: Path) -> None:
+    from safepip import rebuild
+
+    target = tmp_path / "store" / "env"
+    old = tmp_path / "store" / "env.safepip-old-20260101-000000-1"
+    old.mkdir(parents=True)
+    (old / rebuild.JOURNAL).write_text(json.dumps({"kind": "pending", "why": "its interpreter x no longer exists"}))
+    link = tmp_path / ".venv"
+    link.symlink_to(target)
+    envs._check_path(str(link))  # no "dangling link" refusal: the rebuild goes on from there
+    assert envs.broken(str(link)) == "its rebuild was interrupted"

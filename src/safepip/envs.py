@@ -358,6 +358,10 @@ def _remove(env_dir: str) -> None:
 
 def _check_path(env_dir: str) -> None:
     if os.path.islink(env_dir) and not os.path.exists(env_dir):
+        from . import rebuild
+
+        if rebuild.pending(os.path.realpath(env_dir)):
+            return  # a rebuild moved the link's target aside and was killed: it goes on
         raise EnvironmentCreateError(
             f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
             "remove the link or point it at an environment"
