@@ -181,7 +181,7 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
         raise UsageError(
             f"safepip {current.get('version')} (build {current.get('id')}) is already installed in "
             f"{ui.shortpath(home(environ), environ)}; to replace it with {archive.version} (build "
-            f"{archive.build_id}): safepip self-install --upgrade {archive.path}"
+            f"{archive.build_id}): safepip self-install --upgrade {shlex.quote(archive.path)}"
         )
     from .envs import COMPLETE, EnvLock, ensure, state
 
