@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Mapping
@@ -10,7 +11,7 @@ from . import ui
 from ._quick import has_pip
 from .context import Context, gather
 from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
-from .envs import COMPLETE, EnvLock, Ready, broken, ensure, state
+from .envs import COMPLETE, CREATING, EnvLock, Ready, broken, ensure, state, working_tree
 from .errors import EX_NOPERM, NoTargetError, PermissionRefused
 from .handoff import child_environ, pip_argv, run
 from .ownpip import pip_command as own_pip
@@ -76,8 +77,15 @@ def prepare(
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
     if plan.kind in (PROJECT_VENV, USER_ENV) and ctx.call.command in READ_ONLY:
         why = broken(plan.env_dir)
-        if why is not None:  # a read-only command never rebuilds
-            raise NoTargetError(f"{plan.env_dir} cannot be used: {why}; {REPAIR_HINT}")
+        if why is not None and state(working_tree(plan.env_dir)) != CREATING:
+            # Another process may be rebuilding it right now: wait for its lock, then look again.
+            waiting = lock_for(dataclasses.replace(plan, lock=True), environ)
+            if waiting is not None:
+                waiting.acquire()
+                why = broken(plan.env_dir)
+                waiting.release()
+            if why is not None:  # a read-only command never rebuilds (a creation pip never ran in is redone)
+                raise NoTargetError(f"{plan.env_dir} cannot be used: {why}; {REPAIR_HINT}")
     lock = lock_for(plan, environ) if plan.lock and not defer_lock else None
     if plan.kind in (PROJECT_VENV, USER_ENV):
         say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
