@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip import bytecode, envs
+from safepip.act import bytecode, envs
 from safepip.paths import cache_dir
 
 

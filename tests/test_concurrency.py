@@ -95,7 +95,7 @@ def test_parallel_installs_of_the_same_wheel(project: Path, tmp_path: Path, roun
 def _lock_for(env_dir: Path):  # type: ignore[no-untyped-def]
     import filelock
 
-    from safepip.envs import lock_path
+    from safepip.act.lock import lock_path
 
     return filelock.FileLock(lock_path(str(env_dir), safepip_env()))
 

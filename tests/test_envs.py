@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip import _quick, envs
+from safepip import venvdir
+from safepip.act import envs
 from safepip.errors import EnvironmentCreateError
 
 
@@ -23,7 +24,7 @@ def test_create_then_reuse(tmp_path: Path) -> None:
     first = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
     assert first.created
     assert envs.state(env_dir) == envs.COMPLETE
-    assert _quick.has_pip(env_dir)
+    assert venvdir.has_pip(env_dir)
     again = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
     assert not again.created
 

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from packaging.markers import default_environment
 
 from helpers import installed, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip import fastpath, reqfile
-from safepip.fastpath import Environment, Fallback, satisfied
-from safepip.pipargs import scan
+from safepip.facts.pipargs import scan
+from safepip.noop import fastpath, reqfile
+from safepip.noop.fastpath import Environment, Fallback, satisfied
 from wheels import make_wheel
 
 # ---------------------------------------------------------------- a hand-made environment

@@ -171,7 +171,7 @@ def test_walk_never_climbs_into_another_users_directory(
 def test_sudo_invoking_users_directories_are_not_refused_by_ownership(
     tmp_path: Path, other_user: tuple[str, int, int]
 ) -> None:
-    from safepip.trust import problem
+    from safepip.facts.trust import problem
 
     theirs = tmp_path / "theirs"
     theirs.mkdir()

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from helpers import MANAGED, SYSTEM_PYTHON
-from safepip import interpreter
 from safepip.errors import InterpreterError
-from safepip.interpreter import find_target, probe
+from safepip.facts import interpreter
+from safepip.facts.interpreter import find_target, probe
 
 
 def exe(path: Path, text: str = "#!/bin/sh\nexit 0\n") -> Path:

@@ -20,9 +20,9 @@ VERBS: dict[str, str] = {
     "doctor": "commands.doctor:main",
     "explain": "commands.explain:main",
     "shell-init": "commands.shellinit:main",
-    "self-install": "selfinstall:self_install",
-    "self-uninstall": "selfinstall:self_uninstall",
-    "audit": "audit:main",
+    "self-install": "commands.selfinstall:self_install",
+    "self-uninstall": "commands.selfinstall:self_uninstall",
+    "audit": "commands.audit:main",
 }
 
 
@@ -44,11 +44,11 @@ def _dispatch(args: list[str], environ: Mapping[str, str]) -> int:
         handler = _verb(args[0])
         assert handler is not None
         return handler(args[1:], environ)  # a verb reads its own --safepip-* flags
-    from .config import split_flags
-    from .pipargs import scan
+    from safepip.facts.config import split_flags
+    from safepip.facts.pipargs import scan
 
     rest, flags = split_flags(args)
-    from .pipflow import run_pip
+    from safepip.act.flow import run_pip
 
     return run_pip(rest, environ, flags, scan(rest))
 
@@ -58,13 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ
     if not (args and args[0] in VERBS):
-        from ._quick import answer
+        from safepip.front import answer
 
         quick = answer(args, environ)  # an active venv's pass-through (exec), or a remembered no-op
         if quick is not None:
             return quick
-    from . import ui
-    from .errors import EX_SOFTWARE, SafepipError
+    from safepip import ui
+    from safepip.errors import EX_SOFTWARE, SafepipError
 
     try:
         return _dispatch(args, environ)

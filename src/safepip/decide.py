@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from .config import Config
-from .errors import EX_NOPERM, EX_UNAVAILABLE
-from .interpreter import Interp
-from .pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
-from .pipconf import Setting, as_bool
-from .project import Project
+from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
+from safepip.facts.config import Config
+from safepip.facts.interpreter import Interp
+from safepip.facts.pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
+from safepip.facts.pipconf import Setting, as_bool
+from safepip.facts.project import Project
 
 PASSTHROUGH = "passthrough"
 PROJECT_VENV = "project-venv"

@@ -25,12 +25,12 @@ without doing it. --json prints a JSON object (schema in docs/commands.md).
 
 def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]) -> dict[str, Any]:
     """The decision for pip's ``args`` as a JSON-able dict (the documented schema)."""
-    from safepip._quick import bin_python, has_pip
-    from safepip.context import gather
+    from safepip.act.flow import pip_command
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.pipargs import scan
-    from safepip.pipflow import pip_command
-    from safepip.project import is_venv_dir
+    from safepip.facts.gather import gather
+    from safepip.facts.pipargs import scan
+    from safepip.facts.project import is_venv_dir
+    from safepip.venvdir import bin_python, has_pip
 
     ctx = gather(scan(args), environ, flags)
     plan = ctx.plan()
@@ -98,7 +98,7 @@ def _text(data: dict[str, Any]) -> str:
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the decision for the pip command line in ``args``."""
-    from safepip.config import split_flags
+    from safepip.facts.config import split_flags
 
     as_json = False
     while args and args[0] in ("--json", "-h", "--help"):

@@ -15,15 +15,18 @@ import sys
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from . import pipx, ui
-from ._quick import bin_python, has_pip
-from .classify import APP, UNDECIDED, classify, download_options, is_bare, requirement_name
-from .context import Context
-from .decide import Plan
-from .envs import EnvLock, Ready, ensure
-from .errors import NoTargetError, PermissionRefused
-from .handoff import child_environ, pip_argv
-from .pipargs import PipCall, scan
+from safepip import ui
+from safepip.act import pipx
+from safepip.act.envs import Ready, ensure
+from safepip.act.lock import EnvLock
+from safepip.act.notice import notice
+from safepip.act.run import child_environ, pip_argv
+from safepip.decide import Plan
+from safepip.errors import NoTargetError, PermissionRefused
+from safepip.facts.classify import APP, UNDECIDED, classify, download_options, is_bare, requirement_name
+from safepip.facts.gather import Context
+from safepip.facts.pipargs import PipCall, scan
+from safepip.venvdir import bin_python, has_pip
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,6 @@ def _with_options(args: Sequence[str], extra: Sequence[str]) -> list[str]:
 
 def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mapping[str, str], *, create: bool) -> int:
     """Run pip in the per-user environment (created when ``create``), under its lock."""
-    from .pipflow import notice
-
     assert plan.env_dir is not None
     say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
     lock = EnvLock(plan.env_dir, environ, say) if plan.lock else None
@@ -137,7 +138,7 @@ def install(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     import shutil
     import tempfile
 
-    from .paths import cache_dir
+    from safepip.paths import cache_dir
 
     call = scan(list(plan.args))
     requirements = list(call.positionals)

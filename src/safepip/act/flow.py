@@ -6,18 +6,20 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Mapping
 
-from . import ui
-from ._quick import has_pip
-from .context import Context, gather
-from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
-from .envs import COMPLETE, EnvLock, Ready, ensure, state
-from .errors import EX_NOPERM, NoTargetError, PermissionRefused
-from .handoff import child_environ, pip_argv, run
-from .ownpip import pip_command as own_pip
-from .pipargs import PipCall
+from safepip import ui
+from safepip.act.envs import COMPLETE, Ready, ensure, state
+from safepip.act.lock import EnvLock
+from safepip.act.notice import notice
+from safepip.act.ownpip import pip_command as own_pip
+from safepip.act.run import child_environ, pip_argv, run
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
+from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
+from safepip.facts.gather import Context, gather
+from safepip.facts.pipargs import PipCall
+from safepip.venvdir import has_pip
 
 if TYPE_CHECKING:
-    from . import fastpath
+    from safepip.noop import fastpath
 
 HELP_SECTION = """
 safepip:
@@ -35,30 +37,6 @@ safepip:
   --safepip-venv=PATH, --safepip-outside=..., --safepip-quiet. Exit codes 64-78 are
   safepip's own (see the README); every other code is pip's.
 """
-
-
-def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, str]) -> str:
-    """The one stderr line saying where the work went and why (and the warnings); return
-    what was written.
-    """
-    written = "".join(ui.say(warning, "warning", environ) for warning in plan.warnings)
-    if ready is None or plan.kind == PASSTHROUGH:
-        return written
-    important = ready.created or ready.rebuilt is not None
-    if ctx.config.quiet or (ctx.call.count("--quiet") and not important):
-        return written
-    where = ui.shortpath(ready.env_dir, environ)
-    line = f"{plan.reason}; using {where}"
-    if ready.rebuilt:
-        line += f" (rebuilt: {ready.rebuilt})"
-    elif ready.created:
-        line += " (created)"
-    notes = plan.notes + (plan.creation_notes if ready.created else ())
-    for note in notes:
-        line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
-    if plan.kind == USER_ENV and ctx.call.command == "install":
-        line += ", or `safepip run COMMAND`"
-    return written + ui.say(line, "notice", environ)
 
 
 def prepare(
@@ -79,7 +57,7 @@ def prepare(
         say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
         ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site)
     else:  # pass-through that borrows the project environment's pip
-        from ._quick import bin_python
+        from safepip.venvdir import bin_python
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
@@ -109,8 +87,8 @@ def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
 
 def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip."""
-    from .fastpath import attempt
-    from .pipargs import scan
+    from safepip.facts.pipargs import scan
+    from safepip.noop.fastpath import attempt
 
     if argv[1:3] != ["-m", "pip"]:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
@@ -122,11 +100,12 @@ def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answe
 def _remember(
     args: list[str], ctx: Context, ready: Ready | None, environ: Mapping[str, str], answered: fastpath.Answered, stderr: str
 ) -> None:
-    """Remember a fast-path answer with everything it depended on (see :mod:`safepip._quick`)."""
-    from ._quick import ancestors, bin_python, remember
-    from .envs import STATE_FILE
-    from .paths import user_config_file
-    from .pipconf import config_files
+    """Remember a fast-path answer with everything it depended on (see :mod:`safepip.noop.memo`)."""
+    from safepip.act.envs import STATE_FILE
+    from safepip.facts.pipconf import config_files
+    from safepip.noop.memo import ancestors, remember
+    from safepip.paths import user_config_file
+    from safepip.venvdir import bin_python
 
     # Project discovery reads the directories from here up to the root (their entries);
     # above it only ownership and modes count (the trust rules). Without a project, the
@@ -157,7 +136,7 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
     interrupted pip left half-installed (see :mod:`safepip.repair`).
     """
     if state(env_dir) == COMPLETE:
-        from .repair import repair
+        from safepip.act.repair import repair
 
         repair(env_dir, lambda m: ui.say(m, "warning", environ))
 
@@ -167,13 +146,13 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     ctx = gather(call, environ, flags)
     plan = ctx.plan()
     if plan.kind == USER_ENV:
-        from .outside import run as run_outside
+        from safepip.act.outside import run as run_outside
 
         code = run_outside(ctx, plan, environ)
         if code is not None:
             return code
     if ctx.call.command is None and ctx.call.has("--version") and not ctx.call.has("--help"):
-        from . import __version__
+        from safepip import __version__
 
         sys.stdout.write(f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n")
     # An install may be answered by the fast path, which only reads the environment (as
@@ -192,7 +171,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         sys.stdout.write(HELP_SECTION)
         return code
     if fast:
-        from .fastpath import Answered
+        from safepip.noop.fastpath import Answered
 
         answered = Answered()
         code = _fast_path(argv, env, answered)

@@ -19,8 +19,8 @@ import subprocess
 import sys
 from typing import Mapping, Sequence
 
-from .errors import NoTargetError
-from .pipargs import PipCall
+from safepip.errors import NoTargetError
+from safepip.facts.pipargs import PipCall
 
 #: Options of a pip install that pipx must not see in --pip-args (they are pipx's own, or
 #: safepip has already acted on them).

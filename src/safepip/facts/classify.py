@@ -19,8 +19,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ._pipoptions import COMMANDS, GLOBAL
-from .pipargs import PipCall
+from safepip.facts._pipoptions import COMMANDS, GLOBAL
+from safepip.facts.pipargs import PipCall
 
 APP = "application"
 LIBRARY = "library"

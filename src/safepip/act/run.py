@@ -42,7 +42,7 @@ def run(argv: Sequence[str], env: Mapping[str, str], *, replace: bool = True, fa
     A program that cannot be started raises :class:`SafepipError` with ``failure_code``
     (default: unavailable, 69).
     """
-    from .errors import EX_UNAVAILABLE, SafepipError
+    from safepip.errors import EX_UNAVAILABLE, SafepipError
 
     code = EX_UNAVAILABLE if failure_code is None else failure_code
     sys.stdout.flush()
