@@ -13,6 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
     from typing import Callable, Mapping, Sequence
 
+    from safepip.act.run import Runner
+
 #: safepip's own verbs, none of them a pip command: name -> "module:function".
 VERBS: dict[str, str] = {
     "run": "commands.run:main",
@@ -53,11 +55,24 @@ def _dispatch(args: list[str], environ: Mapping[str, str]) -> int:
     return run_pip(rest, environ, flags, scan(rest))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run safepip with ``argv`` (default: the process's arguments); return the exit code."""
+def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> int:
+    """Run safepip with ``argv`` (default: the process's arguments); return the exit code.
+
+    ``runner`` starts every program instead of the real one (see :mod:`safepip.act.run`):
+    tests run ``main([...])`` in-process and see the exact argv that would be exec'd.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    if runner is not None:
+        from safepip.act.run import using
+
+        with using(runner):
+            return _main(args, in_process=True)
+    return _main(args, in_process=False)
+
+
+def _main(args: list[str], *, in_process: bool) -> int:
     environ = os.environ
-    if not (args and args[0] in VERBS):
+    if not in_process and not (args and args[0] in VERBS):
         from safepip.front import answer
 
         quick = answer(args, environ)  # an active venv's pass-through (exec), or a remembered no-op

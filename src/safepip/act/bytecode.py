@@ -94,11 +94,11 @@ def _compile(python: str, package: str) -> bool:
     """Compile every module of ``package`` with the environment's own interpreter, in
     parallel (``-j 0``: one worker per CPU).
     """
-    import subprocess
+    from safepip.act.run import capture
 
     argv = [python, "-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "checked-hash", package]
     try:
-        done = subprocess.run(argv, capture_output=True, check=False, cwd=os.sep)
+        done = capture(argv, cwd=os.sep)
     except OSError:
         return False
     return done.returncode == 0

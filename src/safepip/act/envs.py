@@ -153,10 +153,10 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
 
         bytecode.seed(env_dir, interp, environ)
         return
-    import subprocess
+    from safepip.act.run import capture
 
     argv = [base_python, "-m", "venv", *(["--system-site-packages"] if system_site else []), env_dir]
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    done = capture(argv)
     if done.returncode != 0:
         shown = ".".join(map(str, version[:2]))
         last = (done.stderr.strip().splitlines() or ["venv failed"])[-1]

@@ -10,7 +10,6 @@ the exit code is the first failing part's, and a summary line says which part fa
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -20,7 +19,8 @@ from safepip.act import pipx
 from safepip.act.envs import Ready, ensure
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
-from safepip.act.run import child_environ, pip_argv
+from safepip.act.run import call as _call
+from safepip.act.run import capture, child_environ, pip_argv
 from safepip.decide import Plan
 from safepip.errors import NoTargetError, PermissionRefused
 from safepip.facts.classify import APP, UNDECIDED, classify, download_options, is_bare, requirement_name
@@ -36,18 +36,6 @@ class Part:
     what: str
     where: str
     code: int
-
-
-def _call(argv: Sequence[str], env: Mapping[str, str]) -> int:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        return subprocess.call(list(argv), env=dict(env))
-    except OSError as exc:
-        ui.say(f"cannot run {argv[0]}: {exc.strerror}", "error", env)
-        return 127
-    except KeyboardInterrupt:
-        return 130
 
 
 def _env(plan: Plan, environ: Mapping[str, str]) -> dict[str, str]:
@@ -230,9 +218,11 @@ def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
         command = pipx.command(environ)
     except NoTargetError:
         return code
-    done = subprocess.run([*command, "list", "--short", *(["--global"] if plan.pipx_global else [])],
-                          capture_output=True, text=True, env=_env(plan, environ), check=False)
-    lines = [line for line in done.stdout.splitlines() if line.strip()] if done.returncode == 0 else []
+    try:
+        done = capture([*command, "list", "--short", *(["--global"] if plan.pipx_global else [])], _env(plan, environ))
+    except OSError:
+        done = None
+    lines = [line for line in done.stdout.splitlines() if line.strip()] if done and done.returncode == 0 else []
     if not lines:
         ui.say("no applications installed with pipx", "notice", environ)
         return code

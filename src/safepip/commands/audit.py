@@ -20,6 +20,7 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+from safepip.act.run import capture
 from safepip.errors import InterpreterError
 from safepip.facts.installed import Dist, scan
 
@@ -80,7 +81,7 @@ def dpkg_owners(environ: Mapping[str, str]) -> Owners:
         if not paths:
             return {}
         env = {**environ, "LC_ALL": "C"}
-        done = subprocess.run([dpkg, "-S", *paths], capture_output=True, text=True, env=env, check=False)
+        done = capture([dpkg, "-S", *paths], env)
         found: dict[str, str] = {}
         for line in done.stdout.splitlines():
             if line.startswith("diversion ") or ": " not in line:
@@ -145,8 +146,7 @@ def _commands(
 def probe_sites(python: str) -> dict[str, Any]:
     """Run the site probe in ``python``."""
     try:
-        done = subprocess.run([python, "-E", "-s", "-c", SITE_PROBE], capture_output=True, text=True,
-                              cwd=os.path.abspath(os.sep), timeout=120, check=False)
+        done = capture([python, "-E", "-s", "-c", SITE_PROBE], cwd=os.path.abspath(os.sep), timeout=120)
         data = json.loads(done.stdout)
         if not isinstance(data, dict) or not isinstance(data.get("site"), list):
             raise ValueError(data)  # noqa: TRY004 - caught just below with the JSON errors

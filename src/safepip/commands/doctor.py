@@ -20,14 +20,10 @@ SCHEMA_VERSION = 1
 def _python_runs(python: str) -> bool:
     import subprocess
 
+    from safepip.act.run import capture
+
     try:
-        done = subprocess.run(
-            [python, "-I", "-c", "import sys"],
-            capture_output=True,
-            timeout=60,
-            check=False,
-            cwd=os.path.abspath(os.sep),
-        )
+        done = capture([python, "-I", "-c", "import sys"], timeout=60, cwd=os.path.abspath(os.sep))
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0

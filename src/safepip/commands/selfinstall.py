@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass
@@ -134,10 +133,9 @@ def _payload(archive: Archive, site: str) -> None:
 
 
 def _site_packages(python: str) -> str:
-    done = subprocess.run(
-        [python, "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        capture_output=True, text=True, check=False,
-    )
+    from safepip.act.run import capture
+
+    done = capture([python, "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
     if done.returncode != 0 or not done.stdout.strip():
         raise EnvironmentCreateError(f"{python} cannot report its site-packages: {done.stderr.strip()}")
     return done.stdout.strip()

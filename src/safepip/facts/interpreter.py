@@ -170,21 +170,21 @@ def run_probe(path: str) -> dict[str, Any]:
     """Run the probe in ``path`` and return its JSON."""
     import subprocess
 
+    from safepip.act.run import capture
+
     # -E -s exist in every Python (even 2.7, so it can say what it is); running from the
     # filesystem root keeps a hostile working directory off the probe's sys.path.
     argv = [path, "-E", "-s", "-c", _probe_source()]
     try:
-        done = subprocess.run(
-            argv, capture_output=True, cwd=os.path.abspath(os.sep), timeout=120, check=False
-        )
+        done = capture(argv, None, cwd=os.path.abspath(os.sep), timeout=120)
     except (OSError, subprocess.SubprocessError) as exc:
         raise InterpreterError(f"{path} could not be run: {exc}") from None
     try:
-        data = json.loads(done.stdout.decode("utf-8", "replace"))
+        data = json.loads(done.stdout)
         if not isinstance(data, dict) or "version" not in data:
             raise ValueError(data)
     except ValueError:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        lines = done.stderr.strip().splitlines()
         detail = f": {lines[-1]}" if lines else ""
         raise InterpreterError(f"{path} is not a working Python interpreter{detail}") from None
     return data
