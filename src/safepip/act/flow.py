@@ -7,11 +7,11 @@ import sys
 from typing import TYPE_CHECKING, Any, Mapping
 
 from safepip import ui
+from safepip.act.command import pip_command
 from safepip.act.envs import COMPLETE, Ready, ensure, state
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
-from safepip.act.ownpip import pip_command as own_pip
-from safepip.act.run import child_environ, pip_argv, run
+from safepip.act.run import child_environ, run
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
 from safepip.facts.gather import Context, gather
@@ -39,6 +39,14 @@ safepip:
 """
 
 
+def refuse(plan: Plan) -> None:
+    """Raise the plan's refusal, if it is one."""
+    if plan.kind == REFUSE:
+        if plan.exit_code == EX_NOPERM:
+            raise PermissionRefused(plan.reason)
+        raise NoTargetError(plan.reason, exit_code=plan.exit_code)
+
+
 def prepare(
     ctx: Context, plan: Plan, environ: Mapping[str, str], *, defer_lock: bool = False
 ) -> tuple[list[str], EnvLock | None, Ready | None]:
@@ -46,10 +54,7 @@ def prepare(
     lock to keep through the hand-over. With ``defer_lock`` an environment that is already
     whole is not locked (the caller locks it with :func:`lock_for` once it must write).
     """
-    if plan.kind == REFUSE:
-        if plan.exit_code == EX_NOPERM:
-            raise PermissionRefused(plan.reason)
-        raise NoTargetError(plan.reason, exit_code=plan.exit_code)
+    refuse(plan)
     if plan.env_dir is None:
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
     lock = lock_for(plan, environ) if plan.lock and not defer_lock else None
@@ -61,21 +66,6 @@ def prepare(
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
-
-
-def pip_command(plan: Plan, env_python: str | None, *, env_has_pip: bool, environ: Mapping[str, str]) -> list[str]:
-    """pip's command line for ``plan``. ``env_python`` is the interpreter of the plan's
-    environment (None when the plan uses none); ``explain`` shows this without running it.
-    """
-    if env_python is None:
-        if plan.python and not plan.own_pip:
-            return pip_argv(plan.python, plan.args)
-        return [*own_pip(environ), *plan.args]
-    if not env_has_pip:
-        # An environment made without pip (uv venv, venv --without-pip): drive it with
-        # safepip's own pip rather than change what the user made.
-        return [*own_pip(environ), "--python", env_python, *plan.args]
-    return pip_argv(env_python, plan.args)
 
 
 def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
@@ -144,17 +134,23 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
     """safepip's main job: run one pip command line where it belongs."""
     ctx = gather(call, environ, flags)
-    plan = ctx.plan()
-    if plan.kind == USER_ENV:
+    if ctx.plan().apps_to_pipx:
+        import contextlib
+
         from safepip.act.outside import run as run_outside
+        from safepip.pipeline import decide_call
 
-        code = run_outside(ctx, plan, environ)
-        if code is not None:
-            return code
+        with contextlib.ExitStack() as stack:  # the classification downloads live until the install ends
+            plan = decide_call(ctx, environ, stack)
+            refuse(plan)
+            code = run_outside(ctx, plan, environ)
+            if code is not None:
+                return code
+    plan = ctx.plan()
     if ctx.call.command is None and ctx.call.has("--version") and not ctx.call.has("--help"):
-        from safepip import __version__
+        import safepip
 
-        sys.stdout.write(f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n")
+        sys.stdout.write(f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n")
     # An install may be answered by the fast path, which only reads the environment (as
     # list and freeze do, unlocked): the lock, and filelock's import, wait until pip runs.
     deferred = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"

@@ -1,31 +1,28 @@
-"""Outside any project: libraries to the per-user environment, applications to pipx.
-
-``install`` classifies each requirement (:mod:`safepip.classify`) and sends each part
-where it belongs: one pip run in the per-user environment for the libraries (and any
-``-r``/``-e``), one pipx run per application. ``uninstall`` asks pipx first; ``list``
-shows the per-user environment, then pipx's applications. Every part runs to the end;
-the exit code is the first failing part's, and a summary line says which part failed.
+"""Outside any project: run the plan's steps (:mod:`safepip.decide_outside` made them):
+libraries in the per-user environment, applications with pipx. ``list`` shows the
+per-user environment, then pipx's applications. Every part runs to the end; the exit code
+is the first failing part's, and a summary line says which part failed.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from safepip import ui
 from safepip.act import pipx
+from safepip.act.command import pip_command
 from safepip.act.envs import Ready, ensure
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
 from safepip.act.run import call as _call
-from safepip.act.run import capture, child_environ, pip_argv
+from safepip.act.run import capture, child_environ
 from safepip.decide import Plan
-from safepip.errors import NoTargetError, PermissionRefused
-from safepip.facts.classify import APP, UNDECIDED, classify, download_options, is_bare, requirement_name
+from safepip.errors import NoTargetError
 from safepip.facts.gather import Context
-from safepip.facts.pipargs import PipCall, scan
+from safepip.facts.pipargs import scan
 from safepip.venvdir import bin_python, has_pip
 
 
@@ -42,17 +39,12 @@ def _env(plan: Plan, environ: Mapping[str, str]) -> dict[str, str]:
     return child_environ(environ, plan.env_changes, redirected=True)
 
 
-def _target_pip(ctx: Context) -> list[str]:
-    """The pip that downloads for the target (its own, else safepip's driving it)."""
-    if ctx.interp.has_pip:
-        return pip_argv(ctx.interp.path, [])
-    return pip_argv(sys.executable, ["--python", ctx.interp.path])
-
-
-def _with_options(args: Sequence[str], extra: Sequence[str]) -> list[str]:
-    """``args`` with ``extra`` appended (before a ``--``, after which all is positional)."""
-    at = list(args).index("--") if "--" in args else len(args)
-    return [*args[:at], *extra, *args[at:]]
+def user_env_command(plan: Plan, args: Sequence[str], env_python: str, environ: Mapping[str, str]) -> list[str]:
+    """pip's command line for a step in the per-user environment (``explain`` shows it)."""
+    assert plan.env_dir is not None
+    # A new environment always gets pip; an existing one may have been made without.
+    has = not os.path.isdir(plan.env_dir) or has_pip(plan.env_dir)
+    return pip_command(replace(plan, args=tuple(args)), env_python, env_has_pip=has, environ=environ)
 
 
 def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mapping[str, str], *, create: bool) -> int:
@@ -68,23 +60,10 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mappin
             lock.acquire()
     try:
         notice(ctx, plan, ready, environ)
-        argv = pip_argv(ready.python, args)
-        if not has_pip(ready.env_dir):
-            argv = pip_argv(sys.executable, ["--python", ready.python, *args])
-        return _call(argv, _env(plan, environ))
+        return _call(user_env_command(plan, args, ready.python, environ), _env(plan, environ))
     finally:
         if lock is not None:
             lock.release()
-
-
-def _pipx_or_refuse(plan: Plan, environ: Mapping[str, str]) -> list[str]:
-    command = pipx.command(environ)
-    if plan.pipx_global and not pipx.supports_global(command, _env(plan, environ)):
-        raise PermissionRefused(
-            f"as root, applications are installed with pipx's --global mode, and {' '.join(command)} has none "
-            "(pipx 1.5 or newer has it); upgrade pipx, or run safepip as a normal user"
-        )
-    return command
 
 
 def _summary(parts: Sequence[Part], environ: Mapping[str, str], quiet: bool) -> int:
@@ -112,90 +91,44 @@ def _show_bin_dir(command: Sequence[str], plan: Plan, environ: Mapping[str, str]
                "warning", environ)
 
 
-def _app_argv(command: Sequence[str], ctx: Context, call: PipCall, spec: str, name: str | None,
-              installed: Mapping[str, str], plan: Plan) -> list[str]:
-    if call.has("--upgrade") and name is not None and name in installed:
-        if is_bare(spec):  # nothing to keep: pipx upgrades to the newest
-            return pipx.upgrade_argv(command, installed[name], call, global_mode=plan.pipx_global)
-        return pipx.install_argv(command, spec, ctx.interp.path, call, global_mode=plan.pipx_global, force=True)
-    return pipx.install_argv(command, spec, ctx.interp.path, call, global_mode=plan.pipx_global)
-
-
-def install(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
-    """``install`` outside a project: each requirement where it belongs."""
-    import shutil
-    import tempfile
-
-    from safepip.paths import cache_dir
-
-    call = scan(list(plan.args))
-    requirements = list(call.positionals)
-    base = os.path.join(cache_dir(environ), "downloads")
-    os.makedirs(base, exist_ok=True)
-    dest = tempfile.mkdtemp(prefix="classify-", dir=base)
-    try:
-        kinds = classify(requirements, _target_pip(ctx), download_options(call), dest, _env(plan, environ))
-        for kind in kinds:
-            if kind.kind == UNDECIDED:
-                ui.say(f"cannot tell whether {kind.requirement} is an application ({kind.why}); "
-                       "installing it as a library", "warning", environ)
-        apps = [i for i, k in enumerate(kinds) if k.kind == APP]
-        command = _pipx_or_refuse(plan, environ) if apps else []
-        parts: list[Part] = []
-        libraries = [r for i, r in enumerate(requirements) if i not in apps]
-        if libraries or call.has("--requirement") or call.has("--editable"):
-            args = _with_options(call.without_positionals(apps), ["--find-links", dest])
-            what = " ".join(libraries + [f"-r {r}" for r in call.values("--requirement")]
-                            + [f"-e {e}" for e in call.values("--editable")])
-            code = _user_env_pip(ctx, plan, args, environ, create=True)
-            parts.append(Part(what, ui.shortpath(plan.env_dir or "", environ), code))
-        installed = pipx.installed(command, _env(plan, environ), global_mode=plan.pipx_global) \
-            if apps and call.has("--upgrade") else {}
-        for index in apps:
-            kind = kinds[index]
-            how = "pipx --global" if plan.pipx_global else "pipx"
-            if not ctx.config.quiet:
-                line = f"{kind.requirement} is an application ({kind.why}): installing it with {how}"
-                ui.say(line, "notice", environ)
-            argv = _app_argv(command, ctx, call, kind.requirement, kind.name, installed, plan)
-            parts.append(Part(kind.requirement, how, _call(argv, _env(plan, environ))))
-        if any(p.code == 0 and p.where.startswith("pipx") for p in parts):
-            _show_bin_dir(command, plan, environ, ctx.config.quiet)
-        return _summary(parts, environ, ctx.config.quiet)
-    finally:
-        shutil.rmtree(dest, ignore_errors=True)
-
-
-def uninstall(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
-    """``uninstall`` outside a project: pipx's applications with pipx, the rest from the
-    per-user environment.
+def execute(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
+    """Run the plan's steps in order, each to the end; the exit code is the first failing
+    step's, and a summary line says which part failed.
     """
-    call = scan(list(plan.args))
-    try:
-        command = pipx.command(environ)
-    except NoTargetError:
-        command = []
-    installed = pipx.installed(command, _env(plan, environ), global_mode=plan.pipx_global) if command else {}
-    apps = [i for i, r in enumerate(call.positionals) if requirement_name(r) in installed]
+    from safepip.decide_outside import PIP
+
+    quiet = ctx.config.quiet
     parts: list[Part] = []
-    rest = [r for i, r in enumerate(call.positionals) if i not in apps]
-    if rest or call.has("--requirement"):
-        assert ctx.user_env is not None
-        where = ui.shortpath(ctx.user_env[0], environ)
-        if ctx.user_env[1]:
-            code = _user_env_pip(ctx, plan, call.without_positionals(apps), environ, create=False)
-        else:
-            ui.say(f"skipping {' '.join(rest) or 'the requirements'}: not installed with pipx, and there is "
-                   f"no per-user environment yet ({where})", "warning", environ)
-            code = 0
-        parts.append(Part(" ".join(rest), where, code))
-    for index in apps:
-        name = installed[str(requirement_name(call.positionals[index]))]
-        if not ctx.config.quiet:
-            ui.say(f"{name} was installed with pipx: uninstalling it with pipx", "notice", environ)
-        code = _call(pipx.uninstall_argv(command, name, global_mode=plan.pipx_global), _env(plan, environ))
-        parts.append(Part(name, "pipx", code))
-    return _summary(parts, environ, ctx.config.quiet)
+    pipx_done = False
+    for step in plan.steps:
+        for warning in step.warnings:
+            ui.say(warning, "warning", environ)
+        if step.tool == PIP:
+            where = ui.shortpath(step.where, environ)
+            if step.skip is not None:
+                ui.say(step.skip.replace(step.where, where), "warning", environ)
+                code = 0
+            else:
+                code = _user_env_pip(ctx, plan, step.args, environ, create=step.create)
+            parts.append(Part(step.what, where, code))
+            continue
+        if step.notice and not quiet:
+            ui.say(step.notice, "notice", environ)
+        code = _call(step.args, _env(plan, environ))
+        parts.append(Part(step.what, step.where, code))
+        pipx_done = pipx_done or (code == 0 and ctx.call.command == "install")
+    if pipx_done:
+        command = next(a for a in plan.steps if a.tool != PIP).args
+        _show_bin_dir(_pipx_of(command), plan, environ, quiet)
+    return _summary(parts, environ, quiet)
+
+
+def _pipx_of(argv: Sequence[str]) -> list[str]:
+    """The pipx command at the start of a pipx step's argv (up to its subcommand)."""
+    for at, word in enumerate(argv):
+        if word in ("install", "upgrade", "uninstall"):
+            return list(argv[:at])
+    return list(argv)
 
 
 def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
@@ -234,13 +167,10 @@ def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
 
 def run(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int | None:
     """The commands that need more than one hand-over; None: the ordinary flow handles it."""
-    command = ctx.call.command
     if not plan.apps_to_pipx:
         return None
-    if command == "install" and ctx.call.positionals and not ctx.call.has("--dry-run"):
-        return install(ctx, plan, environ)
-    if command == "uninstall":
-        return uninstall(ctx, plan, environ)
-    if command == "list":
+    if plan.steps:
+        return execute(ctx, plan, environ)
+    if ctx.call.command == "list":
         return list_all(ctx, plan, environ)
     return None
