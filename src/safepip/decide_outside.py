@@ -41,6 +41,15 @@ class Step:
     skip: str | None = None
 
 
+def _with_steps(plan: Plan, steps: list[Step]) -> Plan:
+    """``plan`` with its steps; when every step is pipx's, a PIPX plan (no per-user
+    environment is touched: no lock on it, no note on how to use it).
+    """
+    if steps and all(s.tool == PIPX_RUN for s in steps):
+        return replace(plan, kind=PIPX, lock=False, notes=(), steps=tuple(steps))
+    return replace(plan, steps=tuple(steps))
+
+
 def needs_apps(call: PipCall, plan: Plan) -> bool:
     """Whether ``plan`` must be completed with :func:`route` (and its facts gathered)."""
     if not plan.apps_to_pipx:
@@ -106,8 +115,7 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str) -> Plan:
             argv = pipx.install_argv(command, found.requirement, python, call, global_mode=plan.pipx_global)
         notice = f"{found.requirement} is an application ({found.why}): installing it with {how}"
         steps.append(Step(found.requirement, how, PIPX_RUN, tuple(argv), notice=notice))
-    kind = PIPX if steps and all(s.tool == PIPX_RUN for s in steps) else plan.kind
-    return replace(plan, kind=kind, steps=tuple(steps))
+    return _with_steps(plan, steps)
 
 
 def _uninstall(call: PipCall, plan: Plan, apps: AppFacts, user_env_exists: bool) -> Plan:
@@ -128,5 +136,4 @@ def _uninstall(call: PipCall, plan: Plan, apps: AppFacts, user_env_exists: bool)
         argv = pipx.uninstall_argv(list(apps.pipx or ()), name, global_mode=plan.pipx_global)
         steps.append(Step(name, "pipx", PIPX_RUN, tuple(argv),
                           notice=f"{name} was installed with pipx: uninstalling it with pipx"))
-    kind = PIPX if steps and all(s.tool == PIPX_RUN for s in steps) else plan.kind
-    return replace(plan, kind=kind, steps=tuple(steps))
+    return _with_steps(plan, steps)
