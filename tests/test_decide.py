@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from helpers import SYSTEM_VERSION, SYSTEM_XY
-from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, plan
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, Plan, plan
 from safepip.facts.config import Config
 from safepip.facts.interpreter import Interp
 from safepip.facts.pipargs import scan
@@ -30,7 +30,7 @@ ENV = ("/p/.venv", False)
 
 def decide(argv: list[str], interp: Interp = MANAGED, project: Project | None = PROJECT,
            env: tuple[str, bool] | None = ENV, config: Config | None = None,
-           settings: dict[str, Setting] | None = None):
+           settings: dict[str, Setting] | None = None) -> Plan:
     return plan(scan(argv), interp, project, env if project or env else None, config or Config(), settings or {}, "/p")
 
 

@@ -31,7 +31,7 @@ def test_create_then_reuse(tmp_path: Path) -> None:
 
 def test_unwritable_parent_is_refused_and_nothing_is_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_access = os.access
-    monkeypatch.setattr(envs.os, "access", lambda p, m: False if str(p) == str(tmp_path) else real_access(p, m))
+    monkeypatch.setattr(os, "access", lambda p, m: False if str(p) == str(tmp_path) else real_access(p, m))
     with pytest.raises(EnvironmentCreateError, match=f"{tmp_path} is not writable by you"):
         envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
     assert not (tmp_path / ".venv").exists()

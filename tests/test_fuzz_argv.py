@@ -58,7 +58,7 @@ def _value(option: optparse.Option) -> st.SearchStrategy[str]:
     if option.type in ("int", "float"):
         return st.sampled_from(["3", "0", "x"])
     if option.type == "choice":
-        return st.sampled_from([*option.choices, "bogus"])  # type: ignore[list-item]
+        return st.sampled_from([*option.choices, "bogus"])  # type: ignore[misc]
     return st.sampled_from(WORDS)
 
 
@@ -165,6 +165,7 @@ def test_scanner_agrees_with_pip(argv: list[str]) -> None:
     assert call.error is None, (argv, call.error)
     if outcome == "exit":  # --help, --version, or a bare "help": pip printed and stopped
         return
+    assert isinstance(detail, tuple)
     name, options = detail
     assert call.command == name, argv
     both = _scanned(call, PARSERS[name], options)

@@ -114,7 +114,7 @@ def no_exec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def fake(path: str, argv: list[str]) -> None:
         raise Exec(argv)
 
-    monkeypatch.setattr(front.os, "execv", fake)
+    monkeypatch.setattr(os, "execv", fake)
     yield
 
 
