@@ -19,7 +19,7 @@ from safepip.facts.pipconf import Setting, as_bool
 from safepip.facts.project import Project
 
 if TYPE_CHECKING:
-    from safepip.decide_outside import Step
+    from safepip.steps import Step
 
 PASSTHROUGH = "passthrough"
 PROJECT_VENV = "project-venv"

@@ -8,38 +8,16 @@ shows what ``install`` does; :mod:`safepip.act.outside` runs them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from safepip.decide import PIPX, REFUSE, Plan
 from safepip.errors import EX_NOPERM
+from safepip.steps import PIP, PIPX_RUN, Step
 
 if TYPE_CHECKING:
     from safepip.facts.apps import AppFacts
     from safepip.facts.pipargs import PipCall
-
-PIP = "pip"
-PIPX_RUN = "pipx"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One hand-over of a multi-part command.
-
-    ``tool`` PIP: ``args`` are pip's arguments in the per-user environment (created when
-    ``create``); PIPX_RUN: ``args`` is pipx's whole argv. ``warnings`` and ``notice`` are said
-    before it runs; with ``skip`` it does not run, and ``skip`` is the warning said instead.
-    """
-
-    what: str
-    where: str
-    tool: str
-    args: tuple[str, ...]
-    create: bool = False
-    notice: str | None = None
-    warnings: tuple[str, ...] = ()
-    skip: str | None = None
-
 
 def _with_steps(plan: Plan, steps: list[Step]) -> Plan:
     """``plan`` with its steps; when every step is pipx's, a PIPX plan (no per-user

@@ -95,7 +95,7 @@ def execute(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     """Run the plan's steps in order, each to the end; the exit code is the first failing
     step's, and a summary line says which part failed.
     """
-    from safepip.decide_outside import PIP
+    from safepip.steps import PIP
 
     quiet = ctx.config.quiet
     parts: list[Part] = []

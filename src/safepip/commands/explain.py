@@ -27,11 +27,11 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
     from safepip.act.command import pip_command
     from safepip.act.outside import user_env_command
     from safepip.decide import PASSTHROUGH, PIPX, REFUSE
-    from safepip.decide_outside import PIP
     from safepip.facts.gather import gather
     from safepip.facts.pipargs import scan
     from safepip.facts.project import is_venv_dir
     from safepip.pipeline import decide_call
+    from safepip.steps import PIP
     from safepip.venvdir import bin_python, has_pip
 
     ctx = gather(scan(args), environ, flags)
