@@ -54,8 +54,10 @@ def launcher_path(environ: Mapping[str, str]) -> str:
 
 def running_archive() -> str | None:
     """The safepip.pyz this process runs from, if it runs from one."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    archive = os.path.dirname(here)
+    import safepip
+
+    package = os.path.dirname(os.path.abspath(safepip.__file__))  # <archive>/safepip
+    archive = os.path.dirname(package)
     return archive if os.path.isfile(archive) and zipfile.is_zipfile(archive) else None
 
 
