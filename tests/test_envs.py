@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip import _quick, envs
+from safepip import venvdir
+from safepip.act import envs
 from safepip.errors import EnvironmentCreateError
 
 
@@ -23,14 +24,14 @@ def test_create_then_reuse(tmp_path: Path) -> None:
     first = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
     assert first.created
     assert envs.state(env_dir) == envs.COMPLETE
-    assert _quick.has_pip(env_dir)
+    assert venvdir.has_pip(env_dir)
     again = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
     assert not again.created
 
 
 def test_unwritable_parent_is_refused_and_nothing_is_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_access = os.access
-    monkeypatch.setattr(envs.os, "access", lambda p, m: False if str(p) == str(tmp_path) else real_access(p, m))
+    monkeypatch.setattr(os, "access", lambda p, m: False if str(p) == str(tmp_path) else real_access(p, m))
     with pytest.raises(EnvironmentCreateError, match=f"{tmp_path} is not writable by you"):
         envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
     assert not (tmp_path / ".venv").exists()
@@ -98,7 +99,7 @@ def test_an_interpreter_now_another_minor_version_is_a_problem(tmp_path: Path) -
 
 
 def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) -> None:
-    from safepip import rebuild
+    from safepip.act import rebuild
 
     env_dir = tmp_path / ".venv"
     trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
@@ -115,7 +116,7 @@ def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) ->
 
 
 def test_a_link_whose_target_a_killed_rebuild_moved_aside_is_not_refused(tmp_path: Path) -> None:
-    from safepip import rebuild
+    from safepip.act import rebuild
 
     target = tmp_path / "store" / "env"
     old = tmp_path / "store" / "env.safepip-old-20260101-000000-1"

@@ -18,6 +18,7 @@ import random
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -58,7 +59,7 @@ def _set_version(info: Path, version: str) -> None:
     os.utime(meta, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
 
 
-def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Path) -> None:
+def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Path) -> None:  # noqa: PLR0915 - one sequence
     seed = int(os.environ.get("EXACT_SEED") or int.from_bytes(os.urandom(4), "big"))
     rng = random.Random(seed)
     house = tmp_path / "house"
@@ -81,9 +82,14 @@ def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Pat
     conf = Path(os.environ["PIP_CONFIG_FILE"])
     conf.parent.mkdir(parents=True, exist_ok=True)
 
-    def pip(*args: str) -> None:
+    def pip(*args: str) -> str:
         where = offline(house) if args[0] == "install" else []
         subprocess.run([python, "-m", "pip", *args, *where], capture_output=True, check=False)
+        return " ".join(args[:1])
+
+    def pip_conf() -> str:
+        conf.write_text(rng.choice(["", "[install]\nupgrade = true\n", "[global]\nquiet = 0\n"]))
+        return "pip.conf changed"
 
     def switch_pth() -> str:
         stamp = pth.stat()
@@ -100,13 +106,12 @@ def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Pat
         _set_version(found[0], version)
         return f"lib-a's METADATA says {version}"
 
-    changes = {
-        "uninstall": lambda: (pip("uninstall", "-y", "-q", rng.choice(["lib-a", "lib-b"])), "uninstalled")[1],
-        "install": lambda: (pip("install", "-q", rng.choice(["lib-a==1.0", "lib-a==2.0", "lib-b"])), "installed")[1],
+    changes: dict[str, Callable[[], str]] = {
+        "uninstall": lambda: pip("uninstall", "-y", "-q", rng.choice(["lib-a", "lib-b"])),
+        "install": lambda: pip("install", "-q", rng.choice(["lib-a==1.0", "lib-a==2.0", "lib-b"])),
         "metadata": metadata,
         "pth": switch_pth,
-        "pip.conf": lambda: (conf.write_text(rng.choice(["", "[install]\nupgrade = true\n", "[global]\nquiet = 0\n"])),
-                             "pip.conf changed")[1],
+        "pip.conf": pip_conf,
     }
     history: list[str] = []
     for step in range(STEPS):

@@ -25,13 +25,15 @@ held and keeping .venv/src and your own files. pip's --index-url, --extra-index-
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Repair the environment; return 0 (or raise the error that says what is left)."""
     from safepip import ui
+    from safepip.act.envs import COMPLETE, ensure, state
+    from safepip.act.flow import index_options
+    from safepip.act.lock import EnvLock
     from safepip.decide import PROJECT_VENV, USER_ENV
-    from safepip.envs import COMPLETE, EnvLock, ensure, state
     from safepip.errors import NoTargetError, UsageError
-    from safepip.pipargs import scan
-    from safepip.pipflow import index_options
+    from safepip.facts.pipargs import scan
 
-    from ._common import install_context, split_verb_flags
+    from .args import split_verb_flags
+    from .target import install_context
 
     rest, flags = split_verb_flags(args)
     if "-h" in rest or "--help" in rest:
@@ -53,7 +55,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         )
         torn: list[str] = []
         if state(ready.env_dir) == COMPLETE and not ready.created:
-            from safepip.repair import repair
+            from safepip.act.repair import repair
 
             torn = repair(ready.env_dir, lambda m: ui.say(m, "warning", environ))
     finally:

@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ._quick import bin_python
-from .errors import InterpreterError
+from safepip.errors import InterpreterError
+from safepip.venvdir import bin_python
 
 #: Bump when the probe's output changes, so that cached results are not reused.
 PROBE_SCHEMA = 1
@@ -144,7 +144,7 @@ def find_target(
 
 
 def _probe_source() -> str:
-    from . import _probe
+    from safepip.facts import _probe
 
     source = _probe.__loader__.get_source(_probe.__name__)  # type: ignore[union-attr]
     if not source:  # pragma: no cover - every loader safepip ships with has the source
@@ -160,7 +160,7 @@ def _cache_key(path: str) -> str | None:
                 return None  # a script (a pyenv shim...): what it runs can change under the same file
     except OSError:
         return None
-    from . import __version__
+    from safepip import __version__
 
     ident = f"{PROBE_SCHEMA}\0{__version__}\0{path}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
     return hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:32]
@@ -180,27 +180,10 @@ def probe_timeout(environ: Mapping[str, str]) -> float:
     except ValueError:
         limit = -1.0
     if not 0 < limit < 86400:
-        from .errors import ConfigError
+        from safepip.errors import ConfigError
 
         raise ConfigError(f"SAFEPIP_PROBE_TIMEOUT={value[:40]!r}: not a number of seconds (e.g. 10)")
     return limit
-
-
-def _kill_group(proc: Any) -> None:
-    import signal
-    import subprocess
-
-    try:
-        if _WINDOWS:  # pragma: no cover
-            proc.kill()
-        else:
-            os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    import contextlib
-
-    with contextlib.suppress(subprocess.TimeoutExpired, OSError):  # a child that holds the pipes open
-        proc.communicate(timeout=5)
 
 
 def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -208,33 +191,28 @@ def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, 
     environ = os.environ if environ is None else environ
     import subprocess
 
+    from safepip.act.run import capture
+
     # -E -s exist in every Python (even 2.7, so it can say what it is); running from the
     # filesystem root keeps a hostile working directory off the probe's sys.path.
     argv = [path, "-E", "-s", "-c", _probe_source()]
     limit = probe_timeout(environ)
     try:
-        # In a session of its own, so that a timeout kills whatever the interpreter started too.
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=os.path.abspath(os.sep), start_new_session=not _WINDOWS,
-        )
-    except OSError as exc:
-        raise InterpreterError(f"{path} could not be run: {exc.strerror or exc}") from None
-    try:
-        stdout, stderr = proc.communicate(timeout=limit)
+        # capture runs it in a session of its own: a timeout kills whatever it started too.
+        done = capture(argv, None, cwd=os.path.abspath(os.sep), timeout=limit)
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
         raise InterpreterError(
             f"{path} did not answer safepip's probe within {limit:g} s (SAFEPIP_PROBE_TIMEOUT); "
             "check that it is a working Python"
         ) from None
-    done = subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise InterpreterError(f"{path} could not be run: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
     try:
-        data = json.loads(done.stdout.decode("utf-8", "replace"))
+        data = json.loads(done.stdout)
         if not isinstance(data, dict) or "version" not in data:
             raise ValueError(data)
     except ValueError:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        lines = done.stderr.strip().splitlines()
         detail = f": {lines[-1]}" if lines else ""
         raise InterpreterError(f"{path} is not a working Python interpreter{detail}") from None
     return data
@@ -246,7 +224,7 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
     cache_file = None
     data: dict[str, Any] | None = None
     if key is not None and environ.get("SAFEPIP_NO_PROBE_CACHE") != "1":
-        from .paths import cache_dir
+        from safepip.paths import cache_dir
 
         cache_file = os.path.join(cache_dir(environ), "probes", f"{key}.json")
         try:

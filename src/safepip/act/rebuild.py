@@ -35,8 +35,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from ._quick import bin_python, site_packages
-from .errors import EnvironmentCreateError
+from safepip.errors import EnvironmentCreateError
+from safepip.venvdir import bin_python, site_packages
 
 JOURNAL = ".safepip-rebuild.json"
 OLD_INFIX = ".safepip-old-"
@@ -349,7 +349,7 @@ def reinstall(python: str, dists: Sequence[Dist], pip_options: Sequence[str], en
 def _pip(python: str, args: Sequence[str], options: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str]:
     import subprocess
 
-    from .handoff import child_environ
+    from safepip.act.run import child_environ
 
     argv = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q", *options, *args]
     try:
@@ -386,7 +386,7 @@ def restore(
     if os.path.isdir(src_old) and not os.path.lexists(src_new):
         os.rename(src_old, src_new)  # pip's editable checkouts, with the user's edits in them
     failed = reinstall(bin_python(work), dists, pip_options, environ)
-    from . import ui
+    from safepip import ui
 
     where = ui.shortpath(old, environ)
     if failed:
