@@ -55,6 +55,14 @@ def _lines(*texts: str) -> list[reqfile.Line]:
     return [reqfile.Line(t, None) for t in texts]
 
 
+def test_a_dist_info_name_and_its_metadata_disagreeing_stands_aside(site: Path) -> None:
+    (site / "lib_a-1.0.dist-info").rename(site / "lib_a-0.5.dist-info")  # METADATA still says 1.0
+    with pytest.raises(Fallback, match=r"lib_a-0\.5\.dist-info says 0\.5 and its METADATA 1\.0"):
+        satisfied(_lines("lib-a>=1"), _env(site), "/elsewhere")
+    (site / "lib_a-0.5.dist-info").rename(site / "lib_a-1.0.0.dist-info")  # the same version, spelt otherwise
+    assert satisfied(_lines("lib-a>=1"), _env(site), "/elsewhere") is not None
+
+
 def test_satisfied_prints_pips_lines_for_requirements_and_dependencies(site: Path) -> None:
     answer = satisfied(_lines("lib-b[fast]>=1"), _env(site), "/elsewhere")
     assert answer is not None

@@ -254,3 +254,43 @@ def test_an_active_venv_answer_survives_a_busy_directory_above(
     monkeypatch.chdir(here)
     assert memo.replay(argv, env) == 0  # remembered, and still valid
     assert capsys.readouterr().out == first.stdout
+
+
+def test_the_key_holds_the_pyenv_selection(tmp_path: Path, memo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from safepip.act.flow import pyenv_selection
+
+    monkeypatch.chdir(tmp_path)
+    assert memo.remember(["install", "x"], {**memo_env, "PYENV_VERSION": "3.11.7"}, str(tmp_path), [], "", "")
+    assert memo.replay(["install", "x"], {**memo_env, "PYENV_VERSION": "3.12.1"}) is None
+    shim = str(tmp_path / ".pyenv" / "shims" / "python3")
+    chosen = pyenv_selection(shim, str(tmp_path / "proj"), {"HOME": str(tmp_path)})
+    assert str(tmp_path / "proj" / ".python-version") in chosen and "/.python-version" in chosen
+    assert str(tmp_path / ".pyenv" / "version") in chosen
+    assert pyenv_selection("/usr/bin/python3", str(tmp_path), {}) == []
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_pth_edited_in_place_is_seen(project: Path, wheelhouse: Path) -> None:
+    assert run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project).returncode == 0
+    site = next((project / ".venv" / "lib").glob("python3*/site-packages"))
+    extra, empty = project / "extra1", project / "extra2"
+    extra.mkdir()
+    empty.mkdir()
+    info = extra / "lib_z-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lib-z\nVersion: 1.0\n")
+    (info / "RECORD").write_text("")
+    pth = site / "zz-extra.pth"
+    pth.write_text(f"{extra}\n")
+    _age_tree(project)
+    first = run_safepip("install", *offline(wheelhouse), "lib-z", cwd=project)
+    assert first.returncode == 0 and "Requirement already satisfied: lib-z" in first.stdout, first.stderr
+    again = run_safepip("install", *offline(wheelhouse), "lib-z", cwd=project)
+    assert again.returncode == 0
+    stamp = pth.stat()
+    pth.write_text(f"{empty}\n")  # same size; the modification time put back
+    os.utime(pth, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert pth.stat().st_size == stamp.st_size and pth.stat().st_mtime_ns == stamp.st_mtime_ns
+    stale = run_safepip("install", *offline(wheelhouse), "lib-z", cwd=project)
+    assert stale.returncode != 0 and "lib-z" in stale.stderr, (stale.stdout, stale.stderr)

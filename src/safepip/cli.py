@@ -25,6 +25,7 @@ VERBS: dict[str, str] = {
     "self-install": "commands.selfinstall:self_install",
     "self-uninstall": "commands.selfinstall:self_uninstall",
     "audit": "commands.audit:main",
+    "repair": "commands.repair:main",
 }
 
 
@@ -55,6 +56,20 @@ def _dispatch(args: list[str], environ: Mapping[str, str]) -> int:
     return run_pip(rest, environ, flags, scan(rest))
 
 
+def _tolerant_output() -> None:
+    """Make text output survive any path: under ``PYTHONIOENCODING=ascii`` (or any encoding
+    that cannot spell a path) a character it cannot write is escaped, never an error.
+    Paths meant for programs (``safepip which``) are written as bytes.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+            import contextlib
+
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot: left as it is
+                reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> int:
     """Run safepip with ``argv`` (default: the process's arguments); return the exit code.
 
@@ -81,6 +96,7 @@ def _main(args: list[str], *, in_process: bool) -> int:
     from safepip import ui
     from safepip.errors import EX_SOFTWARE, SafepipError
 
+    _tolerant_output()
     try:
         return _dispatch(args, environ)
     except SafepipError as exc:

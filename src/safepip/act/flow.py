@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Mapping
 
 from safepip import ui
 from safepip.act.command import pip_command
-from safepip.act.envs import COMPLETE, Ready, ensure, state
+from safepip.act.envs import COMPLETE, CREATING, Ready, broken, ensure, state, working_tree
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
 from safepip.act.run import child_environ, run
@@ -57,15 +58,49 @@ def prepare(
     refuse(plan)
     if plan.env_dir is None:
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
+    if plan.kind in (PROJECT_VENV, USER_ENV) and ctx.call.command in READ_ONLY:
+        why = broken(plan.env_dir)
+        if why is not None and state(working_tree(plan.env_dir)) != CREATING:
+            # Another process may be rebuilding it right now: wait for its lock, then look again.
+            waiting = lock_for(dataclasses.replace(plan, lock=True), environ)
+            if waiting is not None:
+                waiting.acquire()
+                why = broken(plan.env_dir)
+                waiting.release()
+            if why is not None:  # a read-only command never rebuilds (a creation pip never ran in is redone)
+                raise NoTargetError(f"{plan.env_dir} cannot be used: {why}; {REPAIR_HINT}")
     lock = lock_for(plan, environ) if plan.lock and not defer_lock else None
     if plan.kind in (PROJECT_VENV, USER_ENV):
         say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
-        ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site)
+        ready = ensure(
+            plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site,
+            pip_options=index_options(ctx.call),
+        )
     else:  # pass-through that borrows the project environment's pip
         from safepip.venvdir import bin_python
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
+
+
+#: pip commands that only read an environment: they never rebuild a broken one.
+READ_ONLY = frozenset({"list", "freeze", "show", "check", "inspect"})
+REPAIR_HINT = "`safepip repair` rebuilds it and reinstalls what it holds"
+#: pip options that say where distributions come from: a rebuild's reinstall uses them too.
+INDEX_OPTIONS = (
+    "--index-url", "--extra-index-url", "--no-index", "--find-links", "--trusted-host", "--cert", "--client-cert",
+    "--proxy", "--pre", "--only-binary", "--no-binary", "--prefer-binary", "--no-build-isolation",
+)
+
+
+def index_options(call: PipCall) -> list[str]:
+    """The options of ``call`` that say where pip finds distributions (for a reinstall)."""
+    found: list[str] = []
+    for option in call.options:
+        if option.name in INDEX_OPTIONS:
+            found.extend([option.name] if option.value is None else [option.name, option.value])
+    return found
+
 
 
 def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
@@ -104,6 +139,7 @@ def _remember(
     stop = ctx.project.root if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
     walked = upward[: upward.index(stop) + 1] if stop in upward else upward
     paths = [*walked, ctx.interp.path, user_config_file(environ)]
+    paths.extend(pyenv_selection(ctx.interp.path, ctx.cwd, environ))
     if ctx.interp.how == "PATH":  # a new python3 earlier on PATH would change the target
         paths.extend(os.path.abspath(p) for p in environ.get("PATH", "").split(os.pathsep) if p)
     if ctx.interp.stdlib:
@@ -119,6 +155,20 @@ def _remember(
     paths.extend(config_files(environ, ctx.interp.prefix, isolated="--isolated" in args))
     paths.extend(answered.paths)
     remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=owned)
+
+
+def pyenv_selection(python: str, cwd: str, environ: Mapping[str, str]) -> list[str]:
+    """The files that choose what a pyenv shim runs (``.python-version`` from ``cwd`` up,
+    pyenv's global ``version`` file), when ``python`` is one; ``PYENV_VERSION`` is in the
+    memo's key. Empty for any other interpreter.
+    """
+    if os.path.basename(os.path.dirname(python)) != "shims":
+        return []
+    from safepip.noop.memo import ancestors
+
+    root = environ.get("PYENV_ROOT") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".pyenv")
+    base = environ.get("PYENV_DIR") or cwd
+    return [*(os.path.join(d, ".python-version") for d in ancestors(base)), os.path.join(root, "version")]
 
 
 def _repair(env_dir: str, environ: Mapping[str, str]) -> None:

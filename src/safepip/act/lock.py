@@ -56,7 +56,7 @@ class EnvLock:
         except OSError as exc:
             raise PermissionRefused(f"cannot lock {self.env_dir} ({self.path}): {exc.strerror}") from None
         try:
-            with open(self.path + ".owner", "w", encoding="utf-8") as handle:
+            with open(self.path + ".owner", "w", encoding="utf-8", errors="backslashreplace") as handle:
                 handle.write(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}"[:300])
         except OSError:
             pass

@@ -70,10 +70,27 @@ class Runner:
         """Run ``argv`` with its output captured (decoded as UTF-8, undecodable bytes replaced)."""
         import subprocess
 
-        return subprocess.run(
-            list(argv), capture_output=True, text=True, encoding="utf-8", errors="replace",
-            env=None if env is None else dict(env), cwd=cwd, timeout=timeout, check=False,
+        # In a session of its own (POSIX), so that a timeout kills whatever it started too.
+        posix = os.name == "posix"
+        proc = subprocess.Popen(
+            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            encoding="utf-8", errors="replace", env=None if env is None else dict(env), cwd=cwd,
+            start_new_session=posix,
         )
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            import signal
+
+            with contextlib.suppress(OSError):
+                if posix:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                else:  # pragma: no cover
+                    proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired, OSError):  # a child that holds the pipes open
+                proc.communicate(timeout=5)
+            raise
+        return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
 
 
 _RUNNERS: list[Runner] = [Runner()]

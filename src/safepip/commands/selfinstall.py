@@ -181,7 +181,7 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
         raise UsageError(
             f"safepip {current.get('version')} (build {current.get('id')}) is already installed in "
             f"{ui.shortpath(home(environ), environ)}; to replace it with {archive.version} (build "
-            f"{archive.build_id}): safepip self-install --upgrade {archive.path}"
+            f"{archive.build_id}): safepip self-install --upgrade {shlex.quote(archive.path)}"
         )
     from safepip.act.envs import COMPLETE, ensure, state
     from safepip.act.lock import EnvLock
@@ -254,6 +254,42 @@ def self_install(args: list[str], environ: Mapping[str, str]) -> int:
     return install(read_archive(source), options.upgrade is not None, environ)
 
 
+def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
+    """Remove what the install manifest (``install.json``) lists, and the manifest; the
+    directory itself only if that leaves it empty. Anything else in it is not safepip's.
+    """
+    from safepip.act.envs import state
+
+    current = _installed(environ)
+    if current is None:
+        return []
+    removed = []
+    env_dir = current.get("env", "")
+    inside = os.path.dirname(env_dir) == top and os.path.basename(env_dir) == current.get("id")
+    if inside and os.path.isdir(env_dir) and not os.path.islink(env_dir) and state(env_dir) is not None:
+        try:
+            shutil.rmtree(env_dir)
+        except OSError as exc:
+            raise PermissionRefused(f"cannot remove {env_dir}: {exc.strerror}") from None
+        removed.append(ui.shortpath(env_dir, environ))
+    elif env_dir:
+        ui.say(f"{env_dir} (named by {RECORD}) is not an installation safepip made: left in place", "warning", environ)
+    try:
+        os.unlink(os.path.join(top, RECORD))
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise PermissionRefused(f"cannot remove {os.path.join(top, RECORD)}: {exc.strerror}") from None
+    try:
+        os.rmdir(top)
+    except OSError:
+        left = sorted(os.listdir(top)) if os.path.isdir(top) else []
+        if left:
+            ui.say(f"{ui.shortpath(top, environ)} holds files safepip did not install ({', '.join(left[:3])}): left in place",
+                   "notice", environ)
+    return removed
+
+
 def self_uninstall(args: list[str], environ: Mapping[str, str]) -> int:
     """``safepip self-uninstall``: remove the installation and its launcher, nothing else."""
     from safepip.commands.args import parse, parser
@@ -270,9 +306,7 @@ def self_uninstall(args: list[str], environ: Mapping[str, str]) -> int:
             removed.append(ui.shortpath(launcher, environ))
         else:
             ui.say(f"{launcher} was not written by safepip self-install: left in place", "warning", environ)
-    if os.path.isdir(top):
-        shutil.rmtree(top)
-        removed.append(ui.shortpath(top, environ))
+    removed.extend(_remove_manifest(top, environ))
     if removed:
         print("removed " + " and ".join(removed))
     else:

@@ -48,7 +48,8 @@ class Target:
 
 def locate(ctx: Context, plan: Plan) -> Target:
     """Where ``plan`` would install, without creating anything. A refusal raises its error."""
-    from safepip.act.envs import problem
+    from safepip.act.envs import broken, working_tree
+    from safepip.act.rebuild import pending
     from safepip.decide import PASSTHROUGH, REFUSE
     from safepip.facts.project import is_venv_dir
     from safepip.venvdir import bin_python
@@ -57,14 +58,15 @@ def locate(ctx: Context, plan: Plan) -> Target:
         raise NoTargetError(plan.reason)
     if plan.env_dir is not None and plan.kind != PASSTHROUGH:
         python = bin_python(plan.env_dir)
-        exists = is_venv_dir(plan.env_dir)
+        work = working_tree(plan.env_dir)
+        exists = is_venv_dir(work) or bool(pending(work))
         return Target(
             plan.env_dir,
             python,
             os.path.dirname(python),
             venv=True,
             exists=exists,
-            problem=problem(plan.env_dir) if exists else None,
+            problem=broken(plan.env_dir) if exists else None,
         )
     interp = ctx.interp
     return Target(

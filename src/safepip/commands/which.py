@@ -32,20 +32,21 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         return ns
     ctx = install_context(environ, flags, ns.python)
     plan = ctx.plan()
+    from safepip.act.envs import CREATING, state, working_tree
+
+    target = locate(ctx, plan)
+    # which never rebuilds an environment pip ran in; --create may finish an interrupted creation.
+    if target.problem is not None and not (ns.create and state(working_tree(target.env_dir)) == CREATING):
+        raise NoTargetError(
+            f"{target.env_dir} cannot be used: {target.problem}; `safepip repair` rebuilds it and reinstalls what it holds"
+        )
     if ns.create:
         target = ensure_target(ctx, plan, environ)
-    else:
-        target = locate(ctx, plan)
-        if not target.exists:
-            raise NoTargetError(
-                f"no environment yet: safepip would create {target.env_dir} ({plan.why}); "
-                "safepip which --create (or any safepip install) creates it"
-            )
-        if target.problem is not None:
-            raise NoTargetError(
-                f"{target.env_dir} cannot be used: {target.problem}; "
-                "safepip which --create (or safepip install) rebuilds it"
-            )
+    elif not target.exists:
+        raise NoTargetError(
+            f"no environment yet: safepip would create {target.env_dir} ({plan.why}); "
+            "safepip which --create (or any safepip install) creates it"
+        )
     if ns.what == "python":
         path = target.python
     elif ns.what == "env":
@@ -54,7 +55,14 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         path = target.bin_dir
     else:
         path = _pip(target.bin_dir)
-    sys.stdout.write(os.path.abspath(path) + "\n")
+    out = os.fsencode(os.path.abspath(path)) + b"\n"  # the path's own bytes, whatever the output encoding
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(os.fsdecode(out))
+    else:
+        sys.stdout.flush()
+        buffer.write(out)
+        buffer.flush()
     return 0
 
 

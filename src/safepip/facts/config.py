@@ -86,6 +86,8 @@ class Config:
 
 
 def _validate(key: str, value: Any, where: Callable[[str], str]) -> Any:
+    if any(isinstance(v, str) and "\0" in v for v in (value if isinstance(value, list) else [value])):
+        raise ConfigError(f"{where(key)}: {key} holds a NUL character, which no path or name can hold")
     if key not in DEFAULTS:
         import difflib
 
@@ -131,6 +133,8 @@ def _loads(text: str, path: str) -> dict[str, Any]:
         import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML for safepip: arrays or tables nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         # tomllib puts the position at the end of its message: lead with it, like every
         # other configuration error ("FILE, line N: ...").
@@ -145,14 +149,32 @@ def _loads(text: str, path: str) -> dict[str, Any]:
     return data
 
 
-def _read(path: str) -> str | None:
+#: The largest configuration file safepip parses (a pyproject.toml is a few kilobytes).
+MAX_CONFIG = 4 << 20
+
+
+def _read(path: str, *, mentions: str | None = None) -> str | None:
+    """The file's text (None when it does not exist). With ``mentions``, a file that does
+    not mention that word is not safepip's to judge: None too, whatever its size or bytes.
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if mentions is not None and mentions.encode() not in data:
+        return None
+    if len(data) > MAX_CONFIG:
+        raise ConfigError(
+            f"{path}: {len(data) >> 20} MB is too large for a configuration file (safepip reads at most "
+            f"{MAX_CONFIG >> 20} MB)"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot be read: not UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); TOML files are UTF-8") from None
 
 
 def _table_layer(table: Mapping[str, Any], path: str, text: str, section: str | None, *, user: bool) -> dict[str, Any]:
@@ -179,7 +201,7 @@ def user_layer(path: str) -> dict[str, Any]:
 def project_layer(pyproject: str, text: str | None = None) -> dict[str, Any]:
     """The values of ``[tool.safepip]`` in a pyproject.toml (empty when there is none)."""
     if text is None:
-        text = _read(pyproject)
+        text = _read(pyproject, mentions="safepip")
     # Parsing TOML costs more than the rest of a call: skip files that cannot hold the table.
     if text is None or "safepip" not in text:
         return {}

@@ -166,8 +166,29 @@ def _cache_key(path: str) -> str | None:
     return hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
-def run_probe(path: str) -> dict[str, Any]:
+#: Seconds the probe may take (SAFEPIP_PROBE_TIMEOUT overrides).
+PROBE_TIMEOUT = 10.0
+
+
+def probe_timeout(environ: Mapping[str, str]) -> float:
+    """The probe's time limit: ``SAFEPIP_PROBE_TIMEOUT`` seconds when set to a positive number."""
+    value = environ.get("SAFEPIP_PROBE_TIMEOUT", "")
+    if not value:
+        return PROBE_TIMEOUT
+    try:
+        limit = float(value)
+    except ValueError:
+        limit = -1.0
+    if not 0 < limit < 86400:
+        from safepip.errors import ConfigError
+
+        raise ConfigError(f"SAFEPIP_PROBE_TIMEOUT={value[:40]!r}: not a number of seconds (e.g. 10)")
+    return limit
+
+
+def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Run the probe in ``path`` and return its JSON."""
+    environ = os.environ if environ is None else environ
     import subprocess
 
     from safepip.act.run import capture
@@ -175,10 +196,17 @@ def run_probe(path: str) -> dict[str, Any]:
     # -E -s exist in every Python (even 2.7, so it can say what it is); running from the
     # filesystem root keeps a hostile working directory off the probe's sys.path.
     argv = [path, "-E", "-s", "-c", _probe_source()]
+    limit = probe_timeout(environ)
     try:
-        done = capture(argv, None, cwd=os.path.abspath(os.sep), timeout=120)
+        # capture runs it in a session of its own: a timeout kills whatever it started too.
+        done = capture(argv, None, cwd=os.path.abspath(os.sep), timeout=limit)
+    except subprocess.TimeoutExpired:
+        raise InterpreterError(
+            f"{path} did not answer safepip's probe within {limit:g} s (SAFEPIP_PROBE_TIMEOUT); "
+            "check that it is a working Python"
+        ) from None
     except (OSError, subprocess.SubprocessError) as exc:
-        raise InterpreterError(f"{path} could not be run: {exc}") from None
+        raise InterpreterError(f"{path} could not be run: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
     try:
         data = json.loads(done.stdout)
         if not isinstance(data, dict) or "version" not in data:

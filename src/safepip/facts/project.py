@@ -40,11 +40,38 @@ def is_venv_dir(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
+def _unreadable(directory: str, exc: OSError) -> SafepipError:
+    """The one line for a directory the walk cannot read: it cannot tell whether it is the
+    project, so it stops (it never falls through to "outside a project").
+    """
+    code = 77 if isinstance(exc, PermissionError) else 69
+    if len(directory) > 300:  # deeper than the system's limit: one line still
+        directory = f"{directory[:80]}...{directory[-120:]}"
+    return SafepipError(
+        f"cannot read {directory} ({exc.strerror or type(exc).__name__}) while looking for the project root; "
+        "safepip cannot tell whether it is a project. cd elsewhere, or name the environment with --python",
+        exit_code=code,
+    )
+
+
 def _marker(directory: str) -> str | None:
     try:
         names = set(os.listdir(directory))
-    except OSError:
-        return None
+    except PermissionError as exc:
+        # Searchable but not readable (mode 0311): the fixed names can still be looked up.
+        names = set()
+        for name in (*MARKER_FILES, *VENV_NAMES):
+            try:
+                os.lstat(os.path.join(directory, name))
+            except FileNotFoundError:
+                continue
+            except OSError:
+                raise _unreadable(directory, exc) from None
+            names.add(name)
+        if not names:
+            raise _unreadable(directory, exc) from None
+    except OSError as exc:
+        raise _unreadable(directory, exc) from None
     for name in MARKER_FILES:
         if name in names:
             return f"holds {name}"
@@ -77,6 +104,11 @@ def working_directory() -> str:
         raise SafepipError(
             "the working directory no longer exists; cd to a directory that does", exit_code=69
         ) from None
+    except OSError as exc:  # deeper than the system's path limit, unreadable...
+        raise SafepipError(
+            f"cannot tell the working directory ({exc.strerror or type(exc).__name__}); cd to a shorter path",
+            exit_code=77 if isinstance(exc, PermissionError) else 69,
+        ) from None
 
 
 def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
@@ -86,8 +118,8 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
     current = os.path.realpath(start)
     try:
         device = os.stat(current).st_dev
-    except OSError:
-        return None
+    except OSError as exc:
+        raise _unreadable(current, exc) from None
     while True:
         why = _marker(current)
         if why:
@@ -97,8 +129,8 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
             return None
         try:
             st = os.stat(parent)
-        except OSError:
-            return None
+        except OSError as exc:
+            raise _unreadable(parent, exc) from None
         if st.st_dev != device or os.path.dirname(parent) == parent:
             return None  # another filesystem, or the filesystem root: not projects
         if owners is not None and st.st_uid not in owners:

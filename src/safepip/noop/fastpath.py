@@ -235,7 +235,7 @@ def attempt(
 
         answered.stdout = text
         answered.paths = [
-            python, os.path.join(env.prefix, "pyvenv.cfg"), *env.path, *files,
+            python, os.path.join(env.prefix, "pyvenv.cfg"), *env.path, *env.pth_files, *files,
             *config_files(environ, env.prefix, isolated=False),
         ]
     return 0

@@ -43,7 +43,9 @@ class Environment:
         if not self.markers:
             raise Fallback(f"no marker values for {prefix}")
         self._system_site_packages()
-        self.path = self._search_path(sites)
+        #: The .pth files read: their contents decide the path (the memo tracks each).
+        self.pth_files: list[str] = []
+        self.path = self._search_path(sites, self.pth_files)
         self._found: dict[str, list[str]] = {}
         self._read: dict[str, Dist | None] = {}
         for directory in self.path:
@@ -70,7 +72,7 @@ class Environment:
             raise Fallback(f"cannot read pyvenv.cfg: {exc.strerror}") from None
 
     @staticmethod
-    def _search_path(sites: Iterable[str]) -> list[str]:
+    def _search_path(sites: Iterable[str], pth_files: list[str] | None = None) -> list[str]:
         """site-packages and the directories its .pth files add, as site.py reads them.
         .pth files that run code are trusted only when known not to touch sys.path.
         """
@@ -80,6 +82,8 @@ class Environment:
                 continue
             path.append(site)
             for name in sorted(n for n in os.listdir(site) if n.endswith(".pth")):
+                if pth_files is not None:
+                    pth_files.append(os.path.join(site, name))
                 Environment._read_pth(site, name, path)
         return path
 
@@ -138,8 +142,26 @@ class Environment:
             dist = read_dist(found[0])
             if _canonical(dist.name) != key:
                 raise Fallback(f"{found[0]} holds {dist.name}")
+            _check_dir_version(found[0], dist.version)
         self._read[key] = dist
         return dist
+
+
+def _check_dir_version(info: str, version: str) -> None:
+    """Stand aside when a ``.dist-info`` directory's name and its METADATA disagree on the
+    version: pip 26 reads it from the name, older pips from METADATA.
+    """
+    named = os.path.basename(info)[: -len(".dist-info")].rpartition("-")[2]
+    if named == version:
+        return
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        same = Version(named) == Version(version)
+    except InvalidVersion:
+        same = False
+    if not same:
+        raise Fallback(f"{os.path.basename(info)} says {named} and its METADATA {version}: pips read either")
 
 
 class Dist:
