@@ -69,7 +69,11 @@ def collect() -> Dict[str, Any]:
         every = _table(create_command(name).parser._get_all_options())
         commands[name] = {k: v for k, v in every.items() if k not in main}
     late_python = "must be placed before" in inspect.getsource(base_command)
-    return {"version": pip.__version__, "global": main, "commands": commands, "python_after_command": late_python}
+    command_version = "--version" in _table(create_command("install").parser._get_all_options())
+    return {
+        "version": pip.__version__, "global": main, "commands": commands,
+        "python_after_command": late_python, "command_version": command_version,
+    }
 
 
 def _normal(data: Dict[str, Any]) -> Dict[str, Any]:
@@ -84,19 +88,24 @@ def _normal(data: Dict[str, Any]) -> Dict[str, Any]:
         "global": {k: entry(v) for k, v in data["global"].items()},
         "commands": {c: {k: entry(v) for k, v in t.items()} for c, t in data["commands"].items()},
         "python_after_command": data["python_after_command"],
+        "command_version": data["command_version"],
     }
 
 
 def wheel(version: str, cache: Path) -> Path:
     """pip ``version``'s wheel in ``cache``, downloaded by this interpreter's pip if missing."""
+    import tempfile
+
     found = cache / f"pip-{version}-py3-none-any.whl"
     if not found.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-             "--dest", str(cache), f"pip=={version}"],
-            check=True,
-        )
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:  # parallel test workers: rename into place
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                 "--dest", tmp, f"pip=={version}"],
+                check=True,
+            )
+            os.replace(Path(tmp) / found.name, found)
     return found
 
 
@@ -142,7 +151,8 @@ def render(tables: List[Dict[str, Any]]) -> str:
         f"GLOBAL and COMMANDS are pip {base['version']}'s (COMMANDS holds each command's own options; pip adds",
         "the global ones to every command). DIFFS says what each other version changes: an entry, or",
         'None where that pip lacks the option (a whole command: None). LATE_PYTHON: the versions that',
-        'refuse --python after the command name."""',
+        "refuse --python after the command name; COMMAND_VERSION: those whose commands accept --version",
+        '(newer pips have it on the main parser alone)."""',
         "",
         "from __future__ import annotations",
         "",
@@ -154,6 +164,7 @@ def render(tables: List[Dict[str, Any]]) -> str:
         f'PIP_VERSION = "{base["version"]}"',
         f"VERSIONS = {tuple(t['version'] for t in tables)!r}",
         f"LATE_PYTHON = {tuple(t['version'] for t in tables if t['python_after_command'])!r}",
+        f"COMMAND_VERSION = {tuple(t['version'] for t in tables if t['command_version'])!r}",
         "",
         "GLOBAL: Dict[str, Entry] = {",
         *(f"    {k!r}: {_entry(v)}," for k, v in sorted(base["global"].items())),

@@ -5,7 +5,8 @@ the value: a tuple of choices, "int", "float", "key=value", "python-version", or
 GLOBAL and COMMANDS are pip 26.3's (COMMANDS holds each command's own options; pip adds
 the global ones to every command). DIFFS says what each other version changes: an entry, or
 None where that pip lacks the option (a whole command: None). LATE_PYTHON: the versions that
-refuse --python after the command name."""
+refuse --python after the command name; COMMAND_VERSION: those whose commands accept --version
+(newer pips have it on the main parser alone)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ Entry = Tuple[str, bool, Check]
 PIP_VERSION = "26.3"
 VERSIONS = ('22.3.1', '23.0.1', '23.1.2', '23.2.1', '23.3.2', '24.0', '24.1.2', '24.2', '24.3.1', '25.0.1', '25.1.1', '25.2', '25.3', '26.0.1', '26.1.2', '26.2.1', '26.3')
 LATE_PYTHON = ('23.2.1', '23.3.2', '24.0', '24.1.2', '24.2', '24.3.1', '25.0.1', '25.1.1', '25.2', '25.3', '26.0.1', '26.1.2', '26.2.1', '26.3')
+COMMAND_VERSION = ('22.3.1', '23.0.1', '23.1.2', '23.2.1', '23.3.2', '24.0', '24.1.2', '24.2', '24.3.1', '25.0.1', '25.1.1', '25.2', '25.3', '26.0.1', '26.1.2', '26.2.1')
 
 GLOBAL: Dict[str, Entry] = {
     '--cache-dir': ('--cache-dir', True, None),
