@@ -8,14 +8,14 @@ without running the probe or reading any configuration file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from . import config as cfg
 from ._quick import has_pip, venv_of
-from .decide import Plan, Who, plan
+from .decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, Who, plan
 from .interpreter import Interp, find_target, probe
-from .pipargs import PipCall
+from .pipargs import PipCall, scan, table_version
 from .pipconf import Setting, settings
 from .project import Project, find_root, project_env, working_directory
 
@@ -45,6 +45,47 @@ class Context:
         )
 
 
+def runner_version(ctx: Context, planned: Plan) -> str | None:
+    """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
+    from . import pipversion
+    from .project import is_venv_dir
+
+    if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
+        if not is_venv_dir(planned.env_dir):
+            return pipversion.seeded(ctx.interp.version)
+        return pipversion.of_env(planned.env_dir) or pipversion.own()
+    if planned.kind != PASSTHROUGH:
+        return None
+    if planned.env_dir:
+        return pipversion.of_env(planned.env_dir) or pipversion.own()
+    if planned.own_pip:
+        return pipversion.own()
+    if ctx.interp.in_venv and ctx.interp.pip_dir is None:
+        return pipversion.of_env(ctx.interp.prefix)
+    return pipversion.in_directory(ctx.interp.pip_dir)
+
+
+def settle(ctx: Context) -> tuple[Context, Plan]:
+    """Plan with the call read by the pip that will run it: options, abbreviations and value
+    checks differ between pip versions. A call the environment's pip would reject goes to
+    that pip unchanged (it reports the error; nothing is created or changed).
+    """
+    planned = ctx.plan()
+    for _ in range(3):  # converges at once unless another reading sends the call elsewhere
+        version = runner_version(ctx, planned)
+        if version is None or table_version(version) == ctx.call.pip_version:
+            break
+        ctx = replace(ctx, call=scan(ctx.call.argv, version))
+        if ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
+            from .project import is_venv_dir
+
+            if is_venv_dir(planned.env_dir):
+                why = f"pip {version} in {planned.env_dir} will report: {ctx.call.error}"
+                return ctx, Plan(PASSTHROUGH, why, tuple(ctx.call.argv), env_dir=planned.env_dir)
+        planned = ctx.plan()
+    return ctx, planned
+
+
 def _venv_interp(path: str, how: str, env_dir: str) -> Interp:
     """What is known of a venv's interpreter without running it."""
     return Interp(
@@ -56,12 +97,17 @@ def _venv_interp(path: str, how: str, env_dir: str) -> Interp:
 
 def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, full: bool = False) -> Context:
     """Collect the facts for ``call``. ``full`` always probes and reads every layer (doctor)."""
-    cli_python = call.last("--python") if call.error is None else None
+    isolated = "--isolated" in call.argv  # pip looks for the exact token before parsing
+    # How pip itself picks another interpreter: --python before the command, else PIP_PYTHON
+    # (ignored with --isolated), else ``python =`` in [global] of a config file (read below).
+    cli_python = call.python or (None if isolated else environ.get("PIP_PYTHON") or None)
     base = cfg.Config().with_environment(environ).with_flags(flags)
     cwd = working_directory()
     early = cli_python or environ.get("SAFEPIP_PYTHON") or environ.get("VIRTUAL_ENV") or environ.get("CONDA_PREFIX")
     if early and not full:
         path, how = find_target(cli_python, environ)
+        if cli_python and not call.python:
+            how = "PIP_PYTHON"
         env_dir = venv_of(path)
         if env_dir is not None and base.policy != "always":
             return Context(call, _venv_interp(path, how, env_dir), base, cwd)
@@ -72,6 +118,14 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     python = (config.python, config.origin["python"]) if config.python else None
     path, how = find_target(cli_python, environ, python)
     interp = probe(path, how, environ)
+    pip_settings = settings(environ, interp.prefix, isolated)
+    file_python = pip_settings.get("python")
+    if not cli_python and file_python is not None and file_python.value.strip():
+        # pip (this one) would re-run itself on that interpreter: it is the target.
+        path, how = find_target(file_python.value.strip(), environ)
+        how = f"python (from {file_python.source})"
+        interp = probe(path, how, environ)
+        pip_settings = settings(environ, interp.prefix, isolated)
     ctx = Context(call, interp, config, cwd, project, walked=True)
     if (interp.in_venv or interp.conda) and not full:
         return ctx
@@ -90,9 +144,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         user_env = (path, is_venv_dir(path))
     if env is not None and os.path.isdir(env[0]):
         _check_trust(env[0], "environment", environ, config)
-    isolated = "--isolated" in call.argv
     who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
-    pip_settings = settings(environ, interp.prefix, isolated)
     return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who, walked=True)
 
 

@@ -55,6 +55,14 @@ class PipCall:
     #: The pip version whose table read this call.
     pip_version: str = _pipoptions.PIP_VERSION
 
+    @property
+    def informational(self) -> bool:
+        """pip only prints its help or its version (``--help``/``-h`` anywhere, ``help``,
+        ``--version``, or no command at all)."""
+        if self.error is not None:
+            return False
+        return self.command is None or self.command == "help" or self.has("--help")
+
     def has(self, name: str) -> bool:
         """Whether the option (canonical name) was given."""
         return any(o.name == name for o in self.options)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from . import ui
 from ._quick import has_pip
-from .context import Context, gather
+from .context import Context, gather, settle
 from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from .envs import COMPLETE, EnvLock, Ready, ensure, state
 from .errors import EX_NOPERM, NoTargetError, PermissionRefused
@@ -164,8 +164,7 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
 
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
     """safepip's main job: run one pip command line where it belongs."""
-    ctx = gather(call, environ, flags)
-    plan = ctx.plan()
+    ctx, plan = settle(gather(call, environ, flags))
     if plan.kind == USER_ENV:
         from .outside import run as run_outside
 

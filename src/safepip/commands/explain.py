@@ -26,14 +26,13 @@ without doing it. --json prints a JSON object (schema in docs/commands.md).
 def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]) -> dict[str, Any]:
     """The decision for pip's ``args`` as a JSON-able dict (the documented schema)."""
     from safepip._quick import bin_python, has_pip
-    from safepip.context import gather
+    from safepip.context import gather, settle
     from safepip.decide import PASSTHROUGH, REFUSE
     from safepip.pipargs import scan
     from safepip.pipflow import pip_command
     from safepip.project import is_venv_dir
 
-    ctx = gather(scan(args), environ, flags)
-    plan = ctx.plan()
+    ctx, plan = settle(gather(scan(args), environ, flags))
     environment = None
     command: list[str] | None = None
     if plan.env_dir is not None:
@@ -100,12 +99,11 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the decision for the pip command line in ``args``."""
     from safepip.config import split_flags
 
-    as_json = False
-    while args and args[0] in ("--json", "-h", "--help"):
-        if args[0] != "--json":
-            sys.stdout.write(USAGE)
-            return 0
-        as_json = True
+    if not args or args in (["-h"], ["--help"]):  # explain's own help; any other -h is pip's
+        sys.stdout.write(USAGE)
+        return 0
+    as_json = args[0] == "--json"
+    if as_json:
         args = args[1:]
     rest, flags = split_flags(args)
     data = report(rest, environ, flags)
