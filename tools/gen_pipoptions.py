@@ -41,6 +41,10 @@ def _check(opt: Any) -> Any:
     if opt.type in ("int", "float"):
         return str(opt.type)
     callback = getattr(opt.callback, "__name__", None)
+    if callback == "_handle_uploaded_prior_to":
+        import inspect
+
+        return "datetime-or-days" if "P(\\d+)D" in inspect.getsource(opt.callback) else "datetime"
     return CHECKED_CALLBACKS.get(callback or "")
 
 

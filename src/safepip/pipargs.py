@@ -165,6 +165,20 @@ def _check(name: str, value: str, check: object) -> None:
         raise _ParseError(f"option {name}: invalid {check} value: {value!r}") from None
     if check == "key=value" and "=" not in value:
         raise _ParseError(f"arguments to {name} must be of the form KEY=VAL")
+    if check in ("datetime", "datetime-or-days"):
+        import re
+
+        if check == "datetime-or-days" and re.match(r"^P(\d+)D$", value, re.ASCII):
+            return
+        from datetime import datetime
+
+        for text in (value, value[:-1] + "+00:00" if value.endswith("Z") else value):
+            try:
+                datetime.fromisoformat(text)
+                return
+            except ValueError:
+                continue
+        raise _ParseError(f"option {name}: invalid value: {value!r}: expected an ISO 8601 datetime")
     if check == "python-version" and value:
         parts = value.split(".")
         if len(parts) > 3:

@@ -132,7 +132,7 @@ def _remember(
     # above it only ownership and modes count (the trust rules). Without a project, the
     # walk reads every directory up to home.
     upward = ancestors(ctx.cwd) if ctx.walked else []
-    stop = ctx.project.root if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
+    stop = (ctx.project.seen or ctx.project.root) if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
     walked = upward[: upward.index(stop) + 1] if stop in upward else upward
     paths = [*walked, ctx.interp.path, user_config_file(environ)]
     if ctx.interp.how == "PATH":  # a new python3 earlier on PATH would change the target
