@@ -65,7 +65,18 @@ def runner_version(ctx: Context, planned: Plan) -> str | None:
     return pipversion.in_directory(ctx.interp.pip_dir)
 
 
-def settle(ctx: Context) -> tuple[Context, Plan]:
+def _newer_note(version: str, environ: Mapping[str, str] | None) -> None:
+    """SAFEPIP_DEBUG=1: say when a pip is newer than every stored table (the newest reads)."""
+    from . import _pipoptions
+    from .pipargs import _release
+
+    if environ is not None and environ.get("SAFEPIP_DEBUG") == "1" and _release(version)[:2] > _release(_pipoptions.PIP_VERSION)[:2]:
+        from . import ui
+
+        ui.say(f"pip {version} is newer than safepip's newest option table (pip {_pipoptions.PIP_VERSION}): reading with that", "notice", environ)
+
+
+def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> tuple[Context, Plan]:
     """Plan with the call read by the pip that will run it: options, abbreviations and value
     checks differ between pip versions. A call the environment's pip would reject goes to
     that pip unchanged (it reports the error; nothing is created or changed).
@@ -75,6 +86,7 @@ def settle(ctx: Context) -> tuple[Context, Plan]:
         version = runner_version(ctx, planned)
         if version is None or table_version(version) == ctx.call.pip_version:
             break
+        _newer_note(version, environ)
         ctx = replace(ctx, call=scan(ctx.call.argv, version))
         if ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
             from .project import is_venv_dir
@@ -117,6 +129,8 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     config, project = load_config(environ, flags, cwd)
     python = (config.python, config.origin["python"]) if config.python else None
     path, how = find_target(cli_python, environ, python)
+    if cli_python and not call.python:
+        how = "PIP_PYTHON"
     interp = probe(path, how, environ)
     pip_settings = settings(environ, interp.prefix, isolated)
     file_python = pip_settings.get("python")
