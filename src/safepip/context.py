@@ -84,9 +84,10 @@ def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> tuple[Cont
     planned = ctx.plan()
     for _ in range(3):  # converges at once unless another reading sends the call elsewhere
         version = runner_version(ctx, planned)
+        if version is not None:
+            _newer_note(version, environ)
         if version is None or table_version(version) == ctx.call.pip_version:
             break
-        _newer_note(version, environ)
         ctx = replace(ctx, call=scan(ctx.call.argv, version))
         if ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
             from .project import is_venv_dir

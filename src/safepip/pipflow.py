@@ -107,14 +107,14 @@ def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
     return EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ))
 
 
-def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered) -> int | None:
+def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, version: str | None = None) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip."""
     from .fastpath import attempt
     from .pipargs import scan
 
     if argv[1:3] != ["-m", "pip"]:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
-    call = scan(argv[3:])  # argv is [python, "-m", "pip", *args]: exactly what pip will see
+    call = scan(argv[3:], version)  # argv is [python, "-m", "pip", *args]: exactly what pip will see
     python = call.last("--python") or argv[0]
     return attempt(call, python, env, os.getcwd(), answered)
 
@@ -194,7 +194,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         from .fastpath import Answered
 
         answered = Answered()
-        code = _fast_path(argv, env, answered)
+        code = _fast_path(argv, env, answered, ctx.call.pip_version)
         if code is not None:
             if not flags and environ.get("SAFEPIP_DEBUG") != "1":
                 _remember(args, ctx, ready, environ, answered, said)
