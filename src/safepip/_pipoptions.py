@@ -7,7 +7,8 @@ GLOBAL and COMMANDS are pip 26.3's (COMMANDS holds each command's own options; p
 the global ones to every command). DIFFS says what each other version changes: an entry, or
 None where that pip lacks the option (a whole command: None). LATE_PYTHON: the versions that
 refuse --python after the command name; COMMAND_VERSION: those whose commands accept --version
-(newer pips have it on the main parser alone)."""
+(newer pips have it on the main parser alone).
+"""
 
 from __future__ import annotations
 

@@ -304,7 +304,8 @@ def _redirect(
 
 def _informational(call: PipCall, interp: Interp, env: tuple[str, bool] | None) -> Plan:
     """Help and version: pip's own words, from the pip that installs here (the project
-    environment's when it exists, else the target's); nothing is created."""
+    environment's when it exists, else the target's); nothing is created.
+    """
     if env is not None and env[1]:
         why = "pip's help or version, from the project environment's pip"
         return Plan(PASSTHROUGH, why, tuple(call.without(["--python"])), env_dir=env[0])

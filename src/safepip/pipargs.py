@@ -17,7 +17,7 @@ removes token by token.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Dict, Iterable, Mapping, Sequence, Tuple
 
 from . import _pipoptions
@@ -58,7 +58,8 @@ class PipCall:
     @property
     def informational(self) -> bool:
         """pip only prints its help or its version (``--help``/``-h`` anywhere, ``help``,
-        ``--version``, or no command at all)."""
+        ``--version``, or no command at all).
+        """
         if self.error is not None:
             return False
         return self.command is None or self.command == "help" or self.has("--help")
@@ -148,7 +149,8 @@ def _parse_int(value: str) -> int:
 
 def _check(name: str, value: str, check: object) -> None:
     """Refuse a value as the pip of the table would (optparse's types and choices, and the
-    callbacks the generator names)."""
+    callbacks the generator names).
+    """
     if check is None:
         return
     if isinstance(check, tuple):
@@ -166,29 +168,48 @@ def _check(name: str, value: str, check: object) -> None:
     if check == "key=value" and "=" not in value:
         raise _ParseError(f"arguments to {name} must be of the form KEY=VAL")
     if check in ("datetime", "datetime-or-days"):
-        import re
-
-        if check == "datetime-or-days" and re.match(r"^P(\d+)D$", value, re.ASCII):
-            return
-        from datetime import datetime
-
-        for text in (value, value[:-1] + "+00:00" if value.endswith("Z") else value):
-            try:
-                datetime.fromisoformat(text)
-                return
-            except ValueError:
-                continue
-        raise _ParseError(f"option {name}: invalid value: {value!r}: expected an ISO 8601 datetime")
+        _check_datetime(name, value, days=check == "datetime-or-days")
     if check == "python-version" and value:
-        parts = value.split(".")
-        if len(parts) > 3:
-            raise _ParseError(f"invalid --python-version value: {value!r}: at most three version parts are allowed")
-        if len(parts) == 1 and len(parts[0]) > 1:
-            parts = [parts[0][0], parts[0][1:]]
+        _check_python_version(value)
+
+
+def _check_datetime(name: str, value: str, *, days: bool) -> None:
+    """pip's ``--uploaded-prior-to``: an ISO 8601 datetime (a trailing Z allowed), or in
+    newer pips ``P<n>D``.
+    """
+    import re
+    from datetime import datetime
+
+    if days and re.match(r"^P(\d+)D$", value, re.ASCII):
+        return
+    texts = (value, value[:-1] + "+00:00") if value.endswith("Z") else (value,)
+    for text in texts:
         try:
-            [int(p) for p in parts]
+            datetime.fromisoformat(text)
         except ValueError:
-            raise _ParseError(f"invalid --python-version value: {value!r}: each version part must be an integer") from None
+            continue
+        else:
+            return
+    raise _ParseError(f"option {name}: invalid value: {value!r}: expected an ISO 8601 datetime")
+
+
+def _check_python_version(value: str) -> None:
+    """pip's ``--python-version``: up to three integer parts, or ``311`` for 3.11."""
+    parts = value.split(".")
+    if len(parts) > 3:
+        raise _ParseError(f"invalid --python-version value: {value!r}: at most three version parts are allowed")
+    if len(parts) == 1 and len(parts[0]) > 1:
+        parts = [parts[0][0], parts[0][1:]]
+    try:
+        [int(p) for p in parts]
+    except ValueError:
+        raise _ParseError(f"invalid --python-version value: {value!r}: each version part must be an integer") from None
+
+
+def _valued(name: str, check: object, option: Option) -> Option:
+    """The option, once its value passed pip's check."""
+    _check(name, option.value or "", check)
+    return option
 
 
 def _match(name: str, table: Mapping[str, Entry]) -> str:
@@ -201,6 +222,26 @@ def _match(name: str, table: Mapping[str, Entry]) -> str:
     if not found:
         raise _ParseError(f"no such option: {name}")
     raise _ParseError(f"ambiguous option: {name} ({', '.join(sorted(found))}?)")
+
+
+def _long(tokens: Sequence[tuple[int, str]], i: int, table: Mapping[str, Entry], options: list[Option]) -> int:
+    """Read the long option at ``tokens[i]`` (and its value) into ``options``; return the next index."""
+    index, arg = tokens[i]
+    name, eq, inline = arg.partition("=")
+    matched = _match(name, table)
+    canonical, takes, check = table[matched]
+    if takes:
+        if eq:
+            options.append(_valued(matched, check, Option(canonical, inline, index, index + 1, True)))
+            return i + 1
+        if i + 1 < len(tokens):
+            options.append(_valued(matched, check, Option(canonical, tokens[i + 1][1], index, tokens[i + 1][0] + 1, True)))
+            return i + 2
+        raise _ParseError(f"{name} option requires 1 argument")
+    if eq:
+        raise _ParseError(f"{name} option does not take a value")
+    options.append(Option(canonical, None, index, index + 1, True))
+    return i + 1
 
 
 def _parse(
@@ -223,27 +264,9 @@ def _parse(
             positionals.extend(t for _, t in tokens[i + 1 :])
             return options, positionals, i + 1
         if arg.startswith("--"):
-            name, eq, inline = arg.partition("=")
-            matched = _match(name, table)
-            canonical, takes, check = table[matched]
-            if takes:
-                if eq:
-                    _check(matched, inline, check)
-                    options.append(Option(canonical, inline, index, index + 1, True))
-                    i += 1
-                elif i + 1 < n:
-                    _check(matched, tokens[i + 1][1], check)
-                    options.append(Option(canonical, tokens[i + 1][1], index, tokens[i + 1][0] + 1, True))
-                    i += 2
-                else:
-                    raise _ParseError(f"{name} option requires 1 argument")
-            elif eq:
-                raise _ParseError(f"{name} option does not take a value")
-            else:
-                options.append(Option(canonical, None, index, index + 1, True))
-                i += 1
-                if canonical == HELP:  # optparse prints help and exits on the spot
-                    return options, positionals, i
+            i = _long(tokens, i, table, options)
+            if options[-1].name == HELP:  # optparse prints help and exits on the spot
+                return options, positionals, i
             continue
         if arg.startswith("-") and len(arg) > 1:
             i += 1
@@ -258,11 +281,9 @@ def _parse(
                         return options, positionals, i
                     continue
                 if pos + 1 < len(arg):
-                    _check(short, arg[pos + 1 :], check)
-                    options.append(Option(canonical, arg[pos + 1 :], index, index + 1, pos == 1))
+                    options.append(_valued(short, check, Option(canonical, arg[pos + 1 :], index, index + 1, pos == 1)))
                 elif i < n:
-                    _check(short, tokens[i][1], check)
-                    options.append(Option(canonical, tokens[i][1], index, tokens[i][0] + 1, pos == 1))
+                    options.append(_valued(short, check, Option(canonical, tokens[i][1], index, tokens[i][0] + 1, pos == 1)))
                     i += 1
                 else:
                     raise _ParseError(f"{short} option requires 1 argument")
@@ -309,7 +330,7 @@ def table_version(version: str | None) -> str:
     return chosen
 
 
-@lru_cache(maxsize=None)
+@cache
 def tables(version: str) -> Tuple[Table, Dict[str, Table]]:
     """The global options and each command's own options of a stored pip version."""
     diffs = _pipoptions.DIFFS.get(version, {})
@@ -370,9 +391,9 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     except _ParseError as exc:
         return PipCall(args, command=command, options=tuple(global_opts), error=str(exc), python=python, pip_version=stored)
     error = None
-    if python is None and any(o.name == "--python" for o in options) and stored in _pipoptions.LATE_PYTHON:
-        if not any(o.name == "--help" for o in options):
-            error = "the --python option must be placed before the pip subcommand name"
+    late = python is None and any(o.name == "--python" for o in options) and stored in _pipoptions.LATE_PYTHON
+    if late and not any(o.name == "--help" for o in options):
+        error = "the --python option must be placed before the pip subcommand name"
     return PipCall(
         args, command=command, options=tuple(options), positionals=tuple(positionals), error=error,
         python=python, pip_version=stored,

@@ -67,7 +67,8 @@ def own() -> str | None:
 
 def seeded(python: tuple[int, ...]) -> str | None:
     """The version of the pip a new environment for Python ``python`` gets from virtualenv
-    (its embedded wheels: the newest for current Pythons, the oldest for 3.8)."""
+    (its embedded wheels: the newest for current Pythons, the oldest for 3.8).
+    """
     import importlib.util
 
     try:
@@ -76,7 +77,7 @@ def seeded(python: tuple[int, ...]) -> str | None:
         return None
     if spec is None or not spec.submodule_search_locations:
         return None
-    embed = os.path.join(list(spec.submodule_search_locations)[0], "seed", "wheels", "embed")
+    embed = os.path.join(next(iter(spec.submodule_search_locations)), "seed", "wheels", "embed")
     try:
         names = os.listdir(embed)
     except OSError:

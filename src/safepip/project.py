@@ -32,7 +32,8 @@ VENV_NAMES = (".venv", "venv", "env")
 @dataclass(frozen=True)
 class Project:
     """A project root and what made it one; ``seen`` is the highest directory whose entries
-    the walk read (the root, or above it up to the repository root or home)."""
+    the walk read (the root, or above it up to the repository root or home).
+    """
 
     root: str
     why: str
