@@ -36,9 +36,13 @@ class Context:
     #: Whether the project walk and the configuration files were consulted (the early
     #: pass-through of a named or active venv decides without them).
     walked: bool = False
+    #: The plan :func:`settle` arrived at, once the running pip's reading is known.
+    settled: Plan | None = None
 
     def plan(self) -> Plan:
         """Decide where this call goes (see :func:`safepip.decide.plan`)."""
+        if self.settled is not None:
+            return self.settled
         return plan(
             self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd,
             user_env=self.user_env, who=self.who,
@@ -76,10 +80,11 @@ def _newer_note(version: str, environ: Mapping[str, str] | None) -> None:
         ui.say(f"pip {version} is newer than safepip's newest option table (pip {_pipoptions.PIP_VERSION}): reading with that", "notice", environ)
 
 
-def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> tuple[Context, Plan]:
-    """Plan with the call read by the pip that will run it: options, abbreviations and value
-    checks differ between pip versions. A call the environment's pip would reject goes to
-    that pip unchanged (it reports the error; nothing is created or changed).
+def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> Context:
+    """The context with the call read by the pip that will run it (options, abbreviations
+    and value checks differ between pip versions), its plan settled: ``plan()`` returns it.
+    A call the environment's pip would reject goes to that pip unchanged (it reports the
+    error; nothing is created or changed).
     """
     planned = ctx.plan()
     for _ in range(3):  # converges at once unless another reading sends the call elsewhere
@@ -94,9 +99,10 @@ def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> tuple[Cont
 
             if is_venv_dir(planned.env_dir):
                 why = f"pip {version} in {planned.env_dir} will report: {ctx.call.error}"
-                return ctx, Plan(PASSTHROUGH, why, tuple(ctx.call.argv), env_dir=planned.env_dir)
+                planned = Plan(PASSTHROUGH, why, tuple(ctx.call.argv), env_dir=planned.env_dir)
+                break
         planned = ctx.plan()
-    return ctx, planned
+    return replace(ctx, settled=planned)
 
 
 def _venv_interp(path: str, how: str, env_dir: str) -> Interp:

@@ -164,7 +164,8 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
 
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
     """safepip's main job: run one pip command line where it belongs."""
-    ctx, plan = settle(gather(call, environ, flags), environ)
+    ctx = settle(gather(call, environ, flags), environ)
+    plan = ctx.plan()
     if plan.kind == USER_ENV:
         from .outside import run as run_outside
 

@@ -32,7 +32,8 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
     from safepip.pipflow import pip_command
     from safepip.project import is_venv_dir
 
-    ctx, plan = settle(gather(scan(args), environ, flags), environ)
+    ctx = settle(gather(scan(args), environ, flags), environ)
+    plan = ctx.plan()
     environment = None
     command: list[str] | None = None
     if plan.env_dir is not None:
