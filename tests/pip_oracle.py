@@ -60,11 +60,10 @@ def read(argv: list[str]) -> dict[str, object]:
         else:
             seen = records or main_records
             result["kind"] = "version" if any(r[0] == "--version" for r in seen) else "help"
-    if result["kind"] == "ok" or result["kind"] in ("help", "version"):
-        result["options"] = records if result["command"] is not None and records else (records or main_records)
-    else:
-        result["options"] = []
-    result["options"] = [list(r) for r in result["options"]]  # type: ignore[union-attr]
+    kept: list[list[object]] = []
+    if result["kind"] in ("ok", "help", "version"):
+        kept = records if result["command"] is not None and records else (records or main_records)
+    result["options"] = [list(r) for r in kept]
     return result
 
 

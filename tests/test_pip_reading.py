@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from helpers import SYSTEM_PYTHON, needs_managed, offline, run_safepip, safepip_env
-from jsonshape import run_verb_json
+from jsonshape import run_verb_json as _run_verb_json
+
+
+def run_verb_json(verb: str, *args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """The verb's JSON output (schema-checked), typed for indexing."""
+    return dict(_run_verb_json(verb, *args, cwd=cwd, env=env))
 
 
 def _fake_env(env_dir: Path, pip: str) -> Path:

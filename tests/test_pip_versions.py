@@ -81,7 +81,7 @@ def our_reading(call: PipCall) -> dict[str, Any]:
     if call.error is not None:
         return {"kind": "error"}
     names = [o.name for o in call.options]
-    if "--help" in names or call.command is None and "--version" not in names or (call.command == "help" and not call.positionals):
+    if "--help" in names or (call.command is None and "--version" not in names) or (call.command == "help" and not call.positionals):
         return {"kind": "help"}
     if call.command is None:
         return {"kind": "version"}
@@ -165,3 +165,30 @@ def test_stored_table_matches_that_pips_parser(version: str, pip_wheels: dict[st
 def test_corpus_reads_as_each_pip_does(version: str, pip_wheels: dict[str, str]) -> None:
     count, wrong = disagreements(version, pip_wheels[version])
     assert not wrong, f"{len(wrong)} of {count} lines read differently from pip {version}:\n" + "\n".join(wrong[:20])
+
+
+def test_explain_of_every_corpus_line_is_one_json_object_and_creates_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safepip.cli import main
+
+    with monkeypatch.context() as patch:  # undone before the hermetic fixture checks the environment
+        patch.chdir(project)
+        patch.setenv("PATH", "/usr/bin:/bin")
+        before = sorted(p.name for p in project.iterdir())
+        bad = []
+        for source, argv in corpus():
+            code = main(["explain", "--json", *argv])
+            out, _ = capsys.readouterr()
+            if code == 0:
+                try:
+                    data = json.loads(out)
+                except ValueError:
+                    bad.append(f"{shlex.join(argv)} ({source}): not one JSON object")
+                    continue
+                if data["argv"] != argv:
+                    bad.append(f"{shlex.join(argv)} ({source}): explained {data['argv']}")
+            elif not 64 <= code <= 78:  # safepip's documented codes (a --python that names nothing here)
+                bad.append(f"{shlex.join(argv)} ({source}): exit {code}")
+    assert not bad, "\n".join(bad[:20])
+    assert sorted(p.name for p in project.iterdir()) == before
