@@ -95,3 +95,16 @@ def test_a_dotfiles_repository_at_home_is_no_repository_root(tmp_path: Path) -> 
     (proj / "requirements.txt").write_text("")
     found = find_root(str(proj), {"HOME": str(home)})
     assert found is not None and found.root == str(proj)
+
+
+def test_an_environment_named_by_tool_safepip_venv_counts(tmp_path: Path) -> None:
+    repo = _build(tmp_path, "monorepo", git=True, env=False)
+    (repo / "pyproject.toml").write_text('[tool.safepip]\nvenv = "envs/dev"\n')
+    (repo / "envs" / "dev").mkdir(parents=True)
+    (repo / "envs" / "dev" / "pyvenv.cfg").write_text("")
+    found = find_root(str(repo / "pydantic_ai_slim"), {"HOME": str(tmp_path / "home")})
+    assert found is not None and found.root == str(repo)
+    assert "[tool.safepip] venv" in found.why
+    (repo / "pyproject.toml").write_text("[tool.safepip\n")  # broken: not this walk's error to report
+    found = find_root(str(repo / "pydantic_ai_slim"), {"HOME": str(tmp_path / "home")})
+    assert found is not None and found.root == str(repo / "pydantic_ai_slim")

@@ -7,7 +7,8 @@ user (root's directories are crossed; under sudo, so are the invoking user's, so
 safepip can see the project and refuse to touch it as root). Of what it saw:
 
 1. the nearest directory holding an existing virtual environment (``.venv``, ``venv``,
-   ``env``, poetry's and pdm's in-project ``.venv``) up to the repository root is the root:
+   ``env``, poetry's and pdm's in-project ``.venv``, or the one its pyproject.toml's
+   ``[tool.safepip] venv`` names) up to the repository root is the root:
    ``docs/`` with its own requirements file, or a workspace member ``packages/a/`` with its
    own pyproject.toml, use the environment at the repository root;
 2. else the nearest directory holding ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or
@@ -70,11 +71,27 @@ def _look(directory: str) -> _Seen:
     weak = next(
         (f"holds {n}" for n in sorted(names) if n.startswith("requirements") and n.endswith(".txt")), None
     )
-    env = next(
+    env = _configured_env(directory) if "pyproject.toml" in names else None
+    env = env or next(
         (f"holds the virtual environment {n}/" for n in VENV_NAMES if n in names and is_venv_dir(os.path.join(directory, n))),
         None,
     )
     return _Seen(directory, strong, weak, env, ".git" in names)
+
+
+def _configured_env(directory: str) -> str | None:
+    """Why ``directory`` holds the environment its ``[tool.safepip] venv`` names, if it exists
+    (a pyproject.toml that cannot be read here is left to the configuration's own errors)."""
+    from .config import project_layer
+
+    try:
+        configured = project_layer(os.path.join(directory, "pyproject.toml")).get("venv")
+    except (SafepipError, OSError, ValueError):
+        return None
+    if not isinstance(configured, str) or not configured:
+        return None
+    path = os.path.normpath(os.path.join(directory, os.path.expanduser(configured)))
+    return f"holds the virtual environment {configured} ([tool.safepip] venv)" if is_venv_dir(path) else None
 
 
 def _choose(seen: list[_Seen], home: str) -> Project | None:
