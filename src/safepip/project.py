@@ -81,7 +81,8 @@ def _look(directory: str) -> _Seen:
 
 def _configured_env(directory: str) -> str | None:
     """Why ``directory`` holds the environment its ``[tool.safepip] venv`` names, if it exists
-    (a pyproject.toml that cannot be read here is left to the configuration's own errors)."""
+    (a pyproject.toml that cannot be read here is left to the configuration's own errors).
+    """
     from .config import project_layer
 
     try:
