@@ -30,7 +30,7 @@ ENV = ("/p/.venv", False)
 
 def decide(argv: list[str], interp: Interp = MANAGED, project: Project | None = PROJECT,
            env: tuple[str, bool] | None = ENV, config: Config | None = None,
-           settings: dict[str, Setting] | None = None):
+           settings: dict[str, Setting] | None = None):  # noqa: ANN202
     return plan(scan(argv), interp, project, env if project or env else None, config or Config(), settings or {}, "/p")
 
 

@@ -16,7 +16,7 @@ from conftest import ROOT, build_pyz
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, safepip_env
 
 sys.path.insert(0, str(ROOT / "tools"))
-import build_zipapp
+import build_zipapp  # noqa: E402
 
 
 def run_pyz(
