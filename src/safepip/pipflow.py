@@ -129,12 +129,20 @@ def _remember(
     from .pipconf import config_files
 
     # Project discovery reads the directories from here up to the root (their entries);
-    # above it only ownership and modes count (the trust rules). Without a project, the
-    # walk reads every directory up to home.
+    # above it, up to where the walk stopped, only the markers and environments it looks for
+    # (a busy /tmp above a project must not make every answer stale); above that only
+    # ownership and modes count (the trust rules). Without a project, the walk reads every
+    # directory up to home.
     upward = ancestors(ctx.cwd) if ctx.walked else []
-    stop = (ctx.project.seen or ctx.project.root) if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
+    stop = ctx.project.root if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
     walked = upward[: upward.index(stop) + 1] if stop in upward else upward
     paths = [*walked, ctx.interp.path, user_config_file(environ)]
+    seen = ctx.project.seen if ctx.project is not None else ""
+    if seen in upward and upward.index(seen) >= len(walked):
+        from .project import MARKER_FILES, VENV_NAMES
+
+        names = (*MARKER_FILES, *(os.path.join(v, "pyvenv.cfg") for v in VENV_NAMES))
+        paths.extend(os.path.join(d, n) for d in upward[len(walked) : upward.index(seen) + 1] for n in names)
     if ctx.interp.how == "PATH":  # a new python3 earlier on PATH would change the target
         paths.extend(os.path.abspath(p) for p in environ.get("PATH", "").split(os.pathsep) if p)
     if ctx.interp.stdlib:
