@@ -30,7 +30,7 @@ def _fake_env(env_dir: Path, pip: str) -> Path:
 
 
 def test_versions_pick_the_table_of_their_minor_release() -> None:
-    from safepip.pipargs import table_version
+    from safepip.facts.pipargs import table_version
 
     assert table_version("23.0") == "23.0.1"
     assert table_version("24.0") == "24.0"
@@ -42,7 +42,7 @@ def test_versions_pick_the_table_of_their_minor_release() -> None:
 
 
 def test_pip_version_from_dist_info(tmp_path: Path) -> None:
-    from safepip import pipversion
+    from safepip.facts import pipversion
 
     env = _fake_env(tmp_path / "env", "23.0.1")
     assert pipversion.of_env(str(env)) == "23.0.1"

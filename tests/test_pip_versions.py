@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from safepip import _pipoptions
-from safepip.pipargs import PipCall, scan, table_version, tables
+from safepip.facts import _pipoptions
+from safepip.facts.pipargs import PipCall, scan, table_version, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "data" / "pip_corpus.tsv"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from safepip import _pipoptions
-from safepip.pipargs import scan
+from safepip.facts import _pipoptions
+from safepip.facts.pipargs import scan
 
 
 def _unused_old_table_test() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from safepip.project import find_root
+from safepip.facts.project import find_root
 
 #: The marker files of three public repositories, as their trees hold them.
 LAYOUTS = {

@@ -1,4 +1,4 @@
-"""Generate src/safepip/_pipoptions.py: the option tables of every pip version safepip knows.
+"""Generate src/safepip/facts/_pipoptions.py: the option tables of every pip version safepip knows.
 
 ``python tools/gen_pipoptions.py`` gets each pip of :data:`VERSIONS` (a wheel downloaded once
 into .tools/pips/, by the running interpreter's own pip), reads each one's parser in a
@@ -26,7 +26,7 @@ VERSIONS = (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "src" / "safepip" / "_pipoptions.py"
+TARGET = ROOT / "src" / "safepip" / "facts" / "_pipoptions.py"
 #: The callbacks whose value checks the scanner replays (see safepip.pipargs).
 CHECKED_CALLBACKS = {"_handle_config_settings": "key=value", "_handle_python_version": "python-version"}
 

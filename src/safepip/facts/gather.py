@@ -11,13 +11,13 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from . import config as cfg
-from ._quick import has_pip, venv_of
-from .decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, Who, plan
-from .interpreter import Interp, find_target, probe
-from .pipargs import PipCall, scan, table_version
-from .pipconf import Setting, settings
-from .project import Project, find_root, project_env, working_directory
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, Who, plan
+from safepip.facts import config as cfg
+from safepip.facts.interpreter import Interp, find_target, probe
+from safepip.facts.pipargs import PipCall, scan, table_version
+from safepip.facts.pipconf import Setting, settings
+from safepip.facts.project import Project, find_root, project_env, working_directory
+from safepip.venvdir import has_pip, venv_of
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ class Context:
 
 def runner_version(ctx: Context, planned: Plan) -> str | None:
     """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
-    from . import pipversion
-    from .project import is_venv_dir
+    from safepip.facts import pipversion
+    from safepip.facts.project import is_venv_dir
 
     if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
         if not is_venv_dir(planned.env_dir):
@@ -71,11 +71,11 @@ def runner_version(ctx: Context, planned: Plan) -> str | None:
 
 def _newer_note(version: str, environ: Mapping[str, str] | None) -> None:
     """SAFEPIP_DEBUG=1: say when a pip is newer than every stored table (the newest reads)."""
-    from . import _pipoptions
-    from .pipargs import _release
+    from safepip.facts import _pipoptions
+    from safepip.facts.pipargs import _release
 
     if environ is not None and environ.get("SAFEPIP_DEBUG") == "1" and _release(version)[:2] > _release(_pipoptions.PIP_VERSION)[:2]:
-        from . import ui
+        from safepip import ui
 
         ui.say(f"pip {version} is newer than safepip's newest option table (pip {_pipoptions.PIP_VERSION}): reading with that", "notice", environ)
 
@@ -95,7 +95,7 @@ def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> Context:
             break
         ctx = replace(ctx, call=scan(ctx.call.argv, version))
         if ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
-            from .project import is_venv_dir
+            from safepip.facts.project import is_venv_dir
 
             if is_venv_dir(planned.env_dir):
                 why = f"pip {version} in {planned.env_dir} will report: {ctx.call.error}"
@@ -158,8 +158,8 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         _check_trust(cwd, "directory", environ, config)
         env = project_env(cwd, config.venv)
     elif config.outside == "user-env":
-        from .paths import user_env_dir
-        from .project import is_venv_dir
+        from safepip.facts.project import is_venv_dir
+        from safepip.paths import user_env_dir
 
         path = user_env_dir(environ, interp.version)
         user_env = (path, is_venv_dir(path))
@@ -173,7 +173,7 @@ def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str 
     """Who runs safepip, and who owns the directory it would work in (for the root rules)."""
     if not hasattr(os, "geteuid"):  # pragma: no cover - Windows has no uids
         return Who()
-    from .paths import existing_owner
+    from safepip.paths import existing_owner
 
     euid = os.geteuid()
     if euid != 0:
@@ -200,15 +200,15 @@ def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str 
 
 
 def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str | None = None) -> None:
-    from .paths import user_config_file
-    from .trust import check
+    from safepip.facts.trust import check
+    from safepip.paths import user_config_file
 
     check(path, what, environ, config.trusted, user_file or user_config_file(environ))
 
 
 def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) -> tuple[cfg.Config, Project | None]:
     """The full configuration (every layer) and the project it was read for."""
-    from .paths import user_config_file
+    from safepip.paths import user_config_file
 
     user_file = user_config_file(environ)
     config = cfg.Config().layered(cfg.user_layer(user_file), user_file)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Dict, Iterable, Mapping, Sequence, Tuple
 
-from . import _pipoptions
-from ._pipoptions import Entry
+from safepip.facts import _pipoptions
+from safepip.facts._pipoptions import Entry
 
 #: Commands that read or change the packages of an environment: they go where safepip decides.
 ENV_COMMANDS = frozenset({"install", "uninstall", "list", "freeze", "show", "check", "inspect"})

@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from typing import Mapping
 
-from .errors import SafepipError
+from safepip.errors import SafepipError
 
 MARKER_FILES = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 VENV_NAMES = (".venv", "venv", "env")
@@ -83,7 +83,7 @@ def _configured_env(directory: str) -> str | None:
     """Why ``directory`` holds the environment its ``[tool.safepip] venv`` names, if it exists
     (a pyproject.toml that cannot be read here is left to the configuration's own errors).
     """
-    from .config import project_layer
+    from safepip.facts.config import project_layer
 
     try:
         configured = project_layer(os.path.join(directory, "pyproject.toml")).get("venv")

@@ -13,14 +13,14 @@ import re
 import sys
 from typing import Iterable
 
-from ._quick import site_packages
+from safepip.venvdir import site_packages
 
 _DIST_INFO = re.compile(r"^pip-([0-9][^-]*)\.dist-info$")
 _WHEEL = re.compile(r"^pip-([0-9][^-]*)-py3-none-any\.whl$")
 
 
 def _key(version: str) -> tuple[int, ...]:
-    from .pipargs import _release
+    from safepip.facts.pipargs import _release
 
     return _release(version)
 
@@ -53,10 +53,8 @@ def of_env(env_dir: str) -> str | None:
 
 
 def own() -> str | None:
-    """The version of safepip's own pip (see :mod:`safepip.ownpip`)."""
-    from .ownpip import running_from_zip
-
-    if not running_from_zip():
+    """The version of safepip's own pip (see :mod:`safepip.act.ownpip`)."""
+    if os.path.isfile(__file__):  # not run from safepip.pyz (see safepip.act.ownpip)
         import importlib.util
 
         spec = importlib.util.find_spec("pip")
