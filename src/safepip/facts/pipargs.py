@@ -206,6 +206,11 @@ def _check_python_version(value: str) -> None:
         raise _ParseError(f"invalid --python-version value: {value!r}: each version part must be an integer") from None
 
 
+def _last(options: Sequence[Option], name: str) -> str | None:
+    """The value that wins for a ``store`` option (pip tests it for truth: "" is no value)."""
+    return next((o.value for o in reversed(options) if o.name == name), None)
+
+
 def _valued(name: str, check: object, option: Option) -> Option:
     """The option, once its value passed pip's check."""
     _check(name, option.value or "", check)
@@ -391,7 +396,7 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     except _ParseError as exc:
         return PipCall(args, command=command, options=tuple(global_opts), error=str(exc), python=python, pip_version=stored)
     error = None
-    late = python is None and any(o.name == "--python" for o in options) and stored in _pipoptions.LATE_PYTHON
+    late = not python and bool(_last(options, "--python")) and stored in _pipoptions.LATE_PYTHON
     if late and not any(o.name == "--help" for o in options):
         error = "the --python option must be placed before the pip subcommand name"
     return PipCall(
