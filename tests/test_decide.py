@@ -57,8 +57,8 @@ def decide(argv: list[str], interp: Interp = MANAGED, project: Project | None = 
         (["wheel", "x"], MANAGED, PASSTHROUGH, "does not change an environment"),
         (["config", "list"], MANAGED, PASSTHROUGH, "does not change an environment"),
         (["cache", "dir"], MANAGED, PASSTHROUGH, "does not change an environment"),
-        (["--version"], MANAGED, PASSTHROUGH, "does not change an environment"),
-        (["help"], MANAGED, PASSTHROUGH, "does not change an environment"),
+        (["--version"], MANAGED, PASSTHROUGH, "help or version"),
+        (["help"], MANAGED, PASSTHROUGH, "help or version"),
         (["install", "--bogus"], MANAGED, PASSTHROUGH, "pip will report"),
     ],
 )

@@ -122,6 +122,9 @@ def _pip(argv: list[str]) -> tuple[str, Any] | tuple[str, str]:
             name, rest = parse_command(list(argv))
             # A deep copy of the defaults each time: optparse appends to the default lists.
             options, _ = PARSERS[name].parse_args(rest, copy.deepcopy(DEFAULTS[name]))
+            if getattr(options, "python", None) and not MAIN.parse_args(list(argv))[0].python:
+                # pip refuses --python after the command name when the command runs.
+                return "error", "late --python"
         except SystemExit as exc:
             if exc.code in (0, None):
                 return "exit", ""

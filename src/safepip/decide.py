@@ -96,9 +96,10 @@ def _managed_reason(interp: Interp) -> str:
 
 def _passthrough(call: PipCall, interp: Interp, why: str, **extra: object) -> Plan:
     """Run pip as asked against the target: its own pip, else safepip's pip with --python."""
+    # A call pip will refuse goes to it exactly as given: pip's own error is the answer.
+    args = tuple(call.argv) if call.error is not None else tuple(call.without(["--python"]))
     if interp.has_pip:
-        return Plan(PASSTHROUGH, why, tuple(call.without(["--python"])), python=interp.path, **extra)  # type: ignore[arg-type]
-    args = tuple(call.without(["--python"]))
+        return Plan(PASSTHROUGH, why, args, python=interp.path, **extra)  # type: ignore[arg-type]
     return Plan(PASSTHROUGH, why, ("--python", interp.path, *args), own_pip=True, **extra)  # type: ignore[arg-type]
 
 
@@ -150,6 +151,8 @@ def plan(
         return _passthrough(call, interp, f"{interp.path} is a virtual environment")
     if interp.conda:
         return _passthrough(call, interp, f"{interp.path} is a conda environment")
+    if call.informational:
+        return _informational(call, interp, env)
     if call.command not in ENV_COMMANDS:
         return _non_env(call, interp, env)
     elsewhere = _elsewhere(call, settings)
@@ -286,6 +289,13 @@ def _redirect(
         if user and as_bool(user.value):
             changes["PIP_USER"] = "0"
             notes.append(f"user = true (from {user.source}) ignored: the environment is the user's own")
+    python = settings.get("python")
+    if python is not None and python.value.strip():
+        # The environment's pip would re-run itself on that interpreter: name its own instead.
+        from safepip.venvdir import bin_python
+
+        changes["PIP_PYTHON"] = bin_python(env_dir)
+        notes.append(f"python = {python.value.strip()} (from {python.source}) replaced by the environment's own")
     return Plan(
         kind,
         why,
@@ -296,6 +306,16 @@ def _redirect(
         lock=call.command in WRITE_COMMANDS,
         env_changes=changes,
     )
+
+
+def _informational(call: PipCall, interp: Interp, env: tuple[str, bool] | None) -> Plan:
+    """Help and version: pip's own words, from the pip that installs here (the project
+    environment's when it exists, else the target's); nothing is created.
+    """
+    if env is not None and env[1]:
+        why = "pip's help or version, from the project environment's pip"
+        return Plan(PASSTHROUGH, why, tuple(call.without(["--python"])), env_dir=env[0])
+    return _passthrough(call, interp, "pip's help or version")
 
 
 def _non_env(call: PipCall, interp: Interp, env: tuple[str, bool] | None) -> Plan:

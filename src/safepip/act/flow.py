@@ -15,7 +15,7 @@ from safepip.act.notice import notice
 from safepip.act.run import child_environ, run
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
-from safepip.facts.gather import Context, gather
+from safepip.facts.gather import Context, gather, settle
 from safepip.facts.pipargs import PipCall
 from safepip.venvdir import has_pip
 
@@ -110,14 +110,14 @@ def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
     return EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ))
 
 
-def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered) -> int | None:
+def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, version: str | None = None) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip."""
     from safepip.facts.pipargs import scan
     from safepip.noop.fastpath import attempt
 
     if argv[1:3] != ["-m", "pip"]:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
-    call = scan(argv[3:])  # argv is [python, "-m", "pip", *args]: exactly what pip will see
+    call = scan(argv[3:], version)  # argv is [python, "-m", "pip", *args]: exactly what pip will see
     python = call.last("--python") or argv[0]
     return attempt(call, python, env, os.getcwd(), answered)
 
@@ -133,13 +133,21 @@ def _remember(
     from safepip.venvdir import bin_python
 
     # Project discovery reads the directories from here up to the root (their entries);
-    # above it only ownership and modes count (the trust rules). Without a project, the
-    # walk reads every directory up to home.
+    # above it, up to where the walk stopped, only the markers and environments it looks for
+    # (a busy /tmp above a project must not make every answer stale); above that only
+    # ownership and modes count (the trust rules). Without a project, the walk reads every
+    # directory up to home.
     upward = ancestors(ctx.cwd) if ctx.walked else []
     stop = ctx.project.root if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
     walked = upward[: upward.index(stop) + 1] if stop in upward else upward
     paths = [*walked, ctx.interp.path, user_config_file(environ)]
     paths.extend(pyenv_selection(ctx.interp.path, ctx.cwd, environ))
+    seen = ctx.project.seen if ctx.project is not None else ""
+    if seen in upward and upward.index(seen) >= len(walked):
+        from safepip.facts.project import MARKER_FILES, VENV_NAMES
+
+        names = (*MARKER_FILES, *(os.path.join(v, "pyvenv.cfg") for v in VENV_NAMES))
+        paths.extend(os.path.join(d, n) for d in upward[len(walked) : upward.index(seen) + 1] for n in names)
     if ctx.interp.how == "PATH":  # a new python3 earlier on PATH would change the target
         paths.extend(os.path.abspath(p) for p in environ.get("PATH", "").split(os.pathsep) if p)
     if ctx.interp.stdlib:
@@ -183,7 +191,7 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
 
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
     """safepip's main job: run one pip command line where it belongs."""
-    ctx = gather(call, environ, flags)
+    ctx = settle(gather(call, environ, flags), environ)
     if ctx.plan().apps_to_pipx:
         import contextlib
 
@@ -220,7 +228,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         from safepip.noop.fastpath import Answered
 
         answered = Answered()
-        code = _fast_path(argv, env, answered)
+        code = _fast_path(argv, env, answered, ctx.call.pip_version)
         if code is not None:
             if not flags and environ.get("SAFEPIP_DEBUG") != "1":
                 _remember(args, ctx, ready, environ, answered, said)

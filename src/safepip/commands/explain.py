@@ -27,14 +27,14 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
     from safepip.act.command import pip_command
     from safepip.act.outside import user_env_command
     from safepip.decide import PASSTHROUGH, PIPX, REFUSE
-    from safepip.facts.gather import gather
+    from safepip.facts.gather import gather, settle
     from safepip.facts.pipargs import scan
     from safepip.facts.project import is_venv_dir
     from safepip.pipeline import decide_call
     from safepip.steps import PIP
     from safepip.venvdir import bin_python, has_pip
 
-    ctx = gather(scan(args), environ, flags)
+    ctx = settle(gather(scan(args), environ, flags), environ)
     with contextlib.ExitStack() as stack:  # classification downloads, as install makes them, then removed
         plan = decide_call(ctx, environ, stack)
     environment = None
@@ -126,12 +126,11 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the decision for the pip command line in ``args``."""
     from safepip.facts.config import split_flags
 
-    as_json = False
-    while args and args[0] in ("--json", "-h", "--help"):
-        if args[0] != "--json":
-            sys.stdout.write(USAGE)
-            return 0
-        as_json = True
+    if not args or args in (["-h"], ["--help"]):  # explain's own help; any other -h is pip's
+        sys.stdout.write(USAGE)
+        return 0
+    as_json = args[0] == "--json"
+    if as_json:
         args = args[1:]
     rest, flags = split_flags(args)
     data = report(rest, environ, flags)

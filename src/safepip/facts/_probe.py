@@ -132,6 +132,7 @@ def probe():
     in_venv = base_prefix != sys.prefix
     stdlib = sysconfig.get_path("stdlib")
     marker = os.path.join(stdlib, MARKER)
+    pip_spec = importlib.util.find_spec("pip")
     info.update(
         {
             "implementation": sys.implementation.name,
@@ -147,7 +148,9 @@ def probe():
             "marker_message": None,
             "marker_problem": None,
             "distributor": None,
-            "pip": importlib.util.find_spec("pip") is not None,
+            "pip": pip_spec is not None,
+            # The directory holding pip and its pip-<version>.dist-info (safepip reads the version there).
+            "pip_dir": os.path.dirname(os.path.dirname(pip_spec.origin)) if pip_spec and pip_spec.origin else None,
             "markers": marker_environment(),
         }
     )

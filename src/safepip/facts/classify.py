@@ -33,7 +33,7 @@ _NOT_FOR_DOWNLOAD = frozenset(
      "--version", "--log", "--exists-action", "--require-virtualenv"}
 )
 _DOWNLOAD_OPTIONS = (
-    frozenset(name for name, _ in (*COMMANDS["download"].values(), *GLOBAL.values())) - _NOT_FOR_DOWNLOAD
+    frozenset(entry[0] for entry in (*COMMANDS["download"].values(), *GLOBAL.values())) - _NOT_FOR_DOWNLOAD
 )
 
 

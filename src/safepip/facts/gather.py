@@ -8,13 +8,13 @@ without running the probe or reading any configuration file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from safepip.decide import Plan, Who, plan
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, Who, plan
 from safepip.facts import config as cfg
 from safepip.facts.interpreter import Interp, find_target, probe
-from safepip.facts.pipargs import PipCall
+from safepip.facts.pipargs import PipCall, scan, table_version
 from safepip.facts.pipconf import Setting, settings
 from safepip.facts.project import Project, find_root, project_env, working_directory
 from safepip.venvdir import has_pip, venv_of
@@ -36,13 +36,73 @@ class Context:
     #: Whether the project walk and the configuration files were consulted (the early
     #: pass-through of a named or active venv decides without them).
     walked: bool = False
+    #: The plan :func:`settle` arrived at, once the running pip's reading is known.
+    settled: Plan | None = None
 
     def plan(self) -> Plan:
         """Decide where this call goes (see :func:`safepip.decide.plan`)."""
+        if self.settled is not None:
+            return self.settled
         return plan(
             self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd,
             user_env=self.user_env, who=self.who,
         )
+
+
+def runner_version(ctx: Context, planned: Plan) -> str | None:
+    """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
+    from safepip.facts import pipversion
+    from safepip.facts.project import is_venv_dir
+
+    if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
+        if not is_venv_dir(planned.env_dir):
+            return pipversion.seeded(ctx.interp.version)
+        return pipversion.of_env(planned.env_dir) or pipversion.own()
+    if planned.kind != PASSTHROUGH:
+        return None
+    if planned.env_dir:
+        return pipversion.of_env(planned.env_dir) or pipversion.own()
+    if planned.own_pip:
+        return pipversion.own()
+    if ctx.interp.in_venv and ctx.interp.pip_dir is None:
+        return pipversion.of_env(ctx.interp.prefix)
+    return pipversion.in_directory(ctx.interp.pip_dir)
+
+
+def _newer_note(version: str, environ: Mapping[str, str] | None) -> None:
+    """SAFEPIP_DEBUG=1: say when a pip is newer than every stored table (the newest reads)."""
+    from safepip.facts import _pipoptions
+    from safepip.facts.pipargs import _release
+
+    if environ is not None and environ.get("SAFEPIP_DEBUG") == "1" and _release(version)[:2] > _release(_pipoptions.PIP_VERSION)[:2]:
+        from safepip import ui
+
+        ui.say(f"pip {version} is newer than safepip's newest option table (pip {_pipoptions.PIP_VERSION}): reading with that", "notice", environ)
+
+
+def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> Context:
+    """The context with the call read by the pip that will run it (options, abbreviations
+    and value checks differ between pip versions), its plan settled: ``plan()`` returns it.
+    A call the environment's pip would reject goes to that pip unchanged (it reports the
+    error; nothing is created or changed).
+    """
+    planned = ctx.plan()
+    for _ in range(3):  # converges at once unless another reading sends the call elsewhere
+        version = runner_version(ctx, planned)
+        if version is not None:
+            _newer_note(version, environ)
+        if version is None or table_version(version) == ctx.call.pip_version:
+            break
+        ctx = replace(ctx, call=scan(ctx.call.argv, version))
+        if ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
+            from safepip.facts.project import is_venv_dir
+
+            if is_venv_dir(planned.env_dir):
+                why = f"pip {version} in {planned.env_dir} will report: {ctx.call.error}"
+                planned = Plan(PASSTHROUGH, why, tuple(ctx.call.argv), env_dir=planned.env_dir)
+                break
+        planned = ctx.plan()
+    return replace(ctx, settled=planned)
 
 
 def _venv_interp(path: str, how: str, env_dir: str) -> Interp:
@@ -56,12 +116,17 @@ def _venv_interp(path: str, how: str, env_dir: str) -> Interp:
 
 def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, full: bool = False) -> Context:
     """Collect the facts for ``call``. ``full`` always probes and reads every layer (doctor)."""
-    cli_python = call.last("--python") if call.error is None else None
+    isolated = "--isolated" in call.argv  # pip looks for the exact token before parsing
+    # How pip itself picks another interpreter: --python before the command, else PIP_PYTHON
+    # (ignored with --isolated), else ``python =`` in [global] of a config file (read below).
+    cli_python = call.python or (None if isolated else environ.get("PIP_PYTHON") or None)
     base = cfg.Config().with_environment(environ).with_flags(flags)
     cwd = working_directory()
     early = cli_python or environ.get("SAFEPIP_PYTHON") or environ.get("VIRTUAL_ENV") or environ.get("CONDA_PREFIX")
     if early and not full:
         path, how = find_target(cli_python, environ)
+        if cli_python and not call.python:
+            how = "PIP_PYTHON"
         env_dir = venv_of(path)
         if env_dir is not None and base.policy != "always":
             return Context(call, _venv_interp(path, how, env_dir), base, cwd)
@@ -71,7 +136,17 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     config, project = load_config(environ, flags, cwd)
     python = (config.python, config.origin["python"]) if config.python else None
     path, how = find_target(cli_python, environ, python)
+    if cli_python and not call.python:
+        how = "PIP_PYTHON"
     interp = probe(path, how, environ)
+    pip_settings = settings(environ, interp.prefix, isolated)
+    file_python = pip_settings.get("python")
+    if not cli_python and file_python is not None and file_python.value.strip():
+        # pip (this one) would re-run itself on that interpreter: it is the target.
+        path, how = find_target(file_python.value.strip(), environ)
+        how = f"python (from {file_python.source})"
+        interp = probe(path, how, environ)
+        pip_settings = settings(environ, interp.prefix, isolated)
     ctx = Context(call, interp, config, cwd, project, walked=True)
     if (interp.in_venv or interp.conda) and not full:
         return ctx
@@ -90,9 +165,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         user_env = (path, is_venv_dir(path))
     if env is not None and os.path.isdir(env[0]):
         _check_trust(env[0], "environment", environ, config)
-    isolated = "--isolated" in call.argv
     who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
-    pip_settings = settings(environ, interp.prefix, isolated)
     return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who, walked=True)
 
 

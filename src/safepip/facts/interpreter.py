@@ -22,7 +22,7 @@ from safepip.errors import InterpreterError
 from safepip.venvdir import bin_python
 
 #: Bump when the probe's output changes, so that cached results are not reused.
-PROBE_SCHEMA = 1
+PROBE_SCHEMA = 2
 MINIMUM = (3, 8)
 _WINDOWS = sys.platform == "win32"
 
@@ -49,6 +49,8 @@ class Interp:
     distributor: str | None
     has_pip: bool
     markers: Mapping[str, str] = field(default_factory=dict)
+    #: Where the target's pip is installed (its version: :func:`safepip.facts.pipversion.in_directory`).
+    pip_dir: str | None = None
 
     @property
     def managed(self) -> bool:
@@ -268,6 +270,7 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
         distributor=data["distributor"],
         has_pip=bool(data["pip"]),
         markers=data["markers"],
+        pip_dir=data.get("pip_dir"),
     )
 
 

@@ -2,7 +2,7 @@
 
 pip takes every option from ``PIP_<NAME>`` variables and from its config files too. The
 ones that matter to safepip's decision are ``break-system-packages``, ``user``, ``target``,
-``prefix`` and ``root``. Files are read in pip's order (global, user, site, then
+``prefix``, ``root`` and ``python`` (pip re-runs itself on that interpreter). Files are read in pip's order (global, user, site, then
 ``PIP_CONFIG_FILE``), ``[global]`` before ``[install]``, and the variables win over files.
 ``--isolated`` (the exact token: pip looks for it before parsing) makes pip ignore the
 variables and the user file; so does a ``PIP_CONFIG_FILE`` that exists, for the user file.
@@ -15,7 +15,9 @@ import sys
 from dataclasses import dataclass
 from typing import Mapping
 
-KEYS = ("break-system-packages", "user", "target", "prefix", "root")
+KEYS = ("break-system-packages", "user", "target", "prefix", "root", "python")
+#: Read from [global] alone: pip's main parser (section "global") is the one that acts on it.
+GLOBAL_ONLY = ("python",)
 _TRUE = {"y", "yes", "t", "true", "on", "1"}
 _FALSE = {"n", "no", "f", "false", "off", "0"}
 
@@ -83,6 +85,8 @@ def settings(environ: Mapping[str, str], prefix: str, isolated: bool) -> dict[st
                 if not parser.has_section(section):
                     continue
                 for key in KEYS:
+                    if section != "global" and key in GLOBAL_ONLY:
+                        continue
                     for spelling in (key, key.replace("-", "_")):
                         if parser.has_option(section, spelling):
                             found[key] = Setting(parser.get(section, spelling), f"{path} [{section}]")
