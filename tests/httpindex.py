@@ -29,7 +29,7 @@ def _canon(name: str) -> str:
 
 def _handler(root: Path, served: Served) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
         def _index(self, project: str | None) -> bytes:
@@ -51,10 +51,10 @@ def _handler(root: Path, served: Served) -> type[http.server.BaseHTTPRequestHand
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+        def do_HEAD(self) -> None:
             self.do_GET()
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path.startswith("/simple/"):
                 project = path[len("/simple/"):].strip("/") or None

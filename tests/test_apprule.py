@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from safepip.apprule import APP, LIBRARY, judge
-from safepip.wheelmeta import Meta
+from safepip.facts.apprule import APP, LIBRARY, judge
+from safepip.facts.wheelmeta import Meta
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "distributions.json").read_text())
 

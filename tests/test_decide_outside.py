@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from helpers import SYSTEM_PURELIB, SYSTEM_VERSION, SYSTEM_XY
-from safepip.config import Config
-from safepip.classify import Fact
-from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan
-from safepip.wheelmeta import Meta
+from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan, routes
 from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
-from safepip.interpreter import Interp
-from safepip.pipargs import scan
-from safepip.project import Project
+from safepip.facts.classify import Fact
+from safepip.facts.config import Config
+from safepip.facts.interpreter import Interp
+from safepip.facts.pipargs import scan
+from safepip.facts.project import Project
+from safepip.facts.wheelmeta import Meta
 
 USER_ENV_DIR = f"/home/u/.local/share/safepip/envs/py{SYSTEM_XY}"
 
@@ -38,8 +39,13 @@ def config(**values: Any) -> Config:
 
 def outside(*argv: str, cfg: Config | None = None, who: Who | None = None, exists: bool = False,
             target: Interp | None = None, facts: list[Fact] | None = None) -> Plan:
-    return plan(scan(argv), target or interp(), None, None, cfg or config(), {}, "/home/u/downloads",
-                user_env=(USER_ENV_DIR, exists), who=who, facts=facts)
+    call = scan(argv)
+    result = plan(call, target or interp(), None, None, cfg or config(), {}, "/home/u/downloads",
+                  user_env=(USER_ENV_DIR, exists), who=who)
+    if facts is None or not result.needs_facts:
+        return result
+    # As decide_outside.route completes it: the routes from decide.routes.
+    return replace(result, needs_facts=False, routes=routes(call.positionals, cfg or config(), facts))
 
 
 def in_project(*argv: str, who: Who, exists: bool = False) -> Plan:

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from packaging.markers import default_environment
 
 from helpers import installed, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip import fastpath, reqfile
-from safepip.fastpath import Environment, Fallback, satisfied
-from safepip.pipargs import scan
+from safepip.facts.pipargs import scan
+from safepip.noop import fastpath, reqfile
+from safepip.noop.satisfied import Environment, Fallback, satisfied
 from wheels import make_wheel
 
 # ---------------------------------------------------------------- a hand-made environment
@@ -48,11 +48,19 @@ def site(tmp_path: Path) -> Path:
 
 
 def _env(site: Path) -> Environment:
-    return Environment(str(site.parent.parent), [str(site)], default_environment())
+    return Environment(str(site.parent.parent), [str(site)], {k: str(v) for k, v in default_environment().items()})
 
 
 def _lines(*texts: str) -> list[reqfile.Line]:
     return [reqfile.Line(t, None) for t in texts]
+
+
+def test_a_dist_info_name_and_its_metadata_disagreeing_stands_aside(site: Path) -> None:
+    (site / "lib_a-1.0.dist-info").rename(site / "lib_a-0.5.dist-info")  # METADATA still says 1.0
+    with pytest.raises(Fallback, match=r"lib_a-0\.5\.dist-info says 0\.5 and its METADATA 1\.0"):
+        satisfied(_lines("lib-a>=1"), _env(site), "/elsewhere")
+    (site / "lib_a-0.5.dist-info").rename(site / "lib_a-1.0.0.dist-info")  # the same version, spelt otherwise
+    assert satisfied(_lines("lib-a>=1"), _env(site), "/elsewhere") is not None
 
 
 def test_satisfied_prints_pips_lines_for_requirements_and_dependencies(site: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -128,3 +129,26 @@ def test_self_install_needs_an_archive(capsys: pytest.CaptureFixture[str], tmp_p
     assert main(["self-install", "--upgrade", str(tmp_path / "not.pyz")]) == 64
     assert "not a safepip.pyz" in capsys.readouterr().err
     assert main(["self-install", "--bogus"]) == 64
+
+
+def test_uninstall_removes_only_what_its_manifest_lists(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    (data / "self").mkdir(parents=True)
+    (data / "self" / "mine.txt").write_text("a user's file\n")
+    with mock.patch.dict(os.environ, {"SAFEPIP_DATA_DIR": str(data)}):
+        assert main(["self-uninstall"]) == 0
+    assert (data / "self" / "mine.txt").read_text() == "a user's file\n"
+    assert "nothing to remove" in capsys.readouterr().out
+
+
+def test_uninstall_with_self_a_symbolic_link(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "keep").write_text("x")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "self").symlink_to(tmp_path / "elsewhere")
+    with mock.patch.dict(os.environ, {"SAFEPIP_DATA_DIR": str(tmp_path / "data")}):
+        assert main(["self-uninstall"]) == 0
+    assert (tmp_path / "elsewhere" / "keep").exists() and (tmp_path / "data" / "self").is_symlink()
+    assert "internal error" not in capsys.readouterr().err

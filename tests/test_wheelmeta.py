@@ -12,8 +12,8 @@ import pytest
 
 from helpers import SYSTEM_PYTHON, needs_managed, safepip_env
 from httpindex import Served, serve
-from safepip import wheelmeta
-from safepip.classify import gather
+from safepip.facts import wheelmeta
+from safepip.facts.classify import gather
 from wheels import make_wheel
 
 PADDING = 3 * 1024 * 1024
@@ -112,7 +112,7 @@ def test_classification_through_pip_reads_ranges(ranged: tuple[str, Served], tmp
 
 @needs_managed
 def test_classification_without_ranges_downloads_once(unranged: tuple[str, Served], tmp_path: Path) -> None:
-    url, served = unranged
+    url, _served = unranged
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     pip = [sys.executable, "-m", "pip"]
@@ -127,7 +127,7 @@ def test_metadata_is_read_with_a_pip_that_does_not_download(monkeypatch: pytest.
                                                             embedded: bool) -> None:
     import importlib.metadata
 
-    from safepip import ownpip
+    from safepip.act import ownpip
 
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: installed if name == "pip" else real(name))

@@ -11,15 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from .config import Config
-from .errors import EX_NOPERM, EX_UNAVAILABLE
-from .interpreter import Interp
-from .pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
-from .pipconf import Setting, as_bool
-from .project import Project
+from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
+from safepip.facts.config import Config
+from safepip.facts.interpreter import Interp
+from safepip.facts.pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
+from safepip.facts.pipconf import Setting, as_bool
+from safepip.facts.project import Project
 
 if TYPE_CHECKING:
-    from .classify import Fact
+    from safepip.steps import Step
+
+if TYPE_CHECKING:
+    from safepip.facts.classify import Fact
 
 PASSTHROUGH = "passthrough"
 PROJECT_VENV = "project-venv"
@@ -66,6 +69,9 @@ class Plan:
     pipx_global: bool = False
     #: REFUSE: the exit code (69: nowhere safe to go; 77: a root/ownership rule).
     exit_code: int = EX_UNAVAILABLE
+    #: Outside a project with ``apps = "pipx"``: each hand-over, in order
+    #: (:func:`safepip.decide_outside.route`); empty: the one pip run ``args`` says.
+    steps: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,9 +120,10 @@ def _managed_reason(interp: Interp) -> str:
 
 def _passthrough(call: PipCall, interp: Interp, why: str, **extra: object) -> Plan:
     """Run pip as asked against the target: its own pip, else safepip's pip with --python."""
+    # A call pip will refuse goes to it exactly as given: pip's own error is the answer.
+    args = tuple(call.argv) if call.error is not None else tuple(call.without(["--python"]))
     if interp.has_pip:
-        return Plan(PASSTHROUGH, why, tuple(call.without(["--python"])), python=interp.path, **extra)  # type: ignore[arg-type]
-    args = tuple(call.without(["--python"]))
+        return Plan(PASSTHROUGH, why, args, python=interp.path, **extra)  # type: ignore[arg-type]
     return Plan(PASSTHROUGH, why, ("--python", interp.path, *args), own_pip=True, **extra)  # type: ignore[arg-type]
 
 
@@ -154,8 +161,6 @@ def plan(
     *,
     user_env: tuple[str, bool] | None = None,
     who: Who | None = None,
-    facts: Sequence[Fact] | None = None,
-    pipx_problem: str | None = None,
 ) -> Plan:
     """Decide where ``call`` goes. ``env`` is the project's (environment dir, exists);
     ``user_env`` the per-user environment for the target's version (dir, exists); ``who`` the facts the
@@ -170,6 +175,8 @@ def plan(
         return _passthrough(call, interp, f"{interp.path} is a virtual environment")
     if interp.conda:
         return _passthrough(call, interp, f"{interp.path} is a conda environment")
+    if call.informational:
+        return _informational(call, interp, env)
     if call.command not in ENV_COMMANDS:
         return _non_env(call, interp, env)
     elsewhere = _elsewhere(call, settings)
@@ -201,8 +208,6 @@ def plan(
         return replace(_in_directory(call, why, env, reason, settings, who, cwd), warnings=warnings)
     if config.outside == "user-env" and user_env is not None:
         result = _user_env(call, config, settings, cwd, reason, user_env, who)
-        if result.kind == USER_ENV and result.needs_facts and facts is not None:
-            result = replace(result, needs_facts=False, routes=routes(call.positionals, config, facts, pipx_problem))
         return replace(result, warnings=warnings)
     return Plan(
         REFUSE,
@@ -299,12 +304,12 @@ def _user_env(
 
 def routes(requirements: Sequence[str], config: Config, facts: Sequence[Fact],
            pipx_problem: str | None = None) -> tuple[Route, ...]:
-    """Where each requirement of an install outside a project goes (see :mod:`safepip.apprule`).
+    """Where each requirement of an install outside a project goes (see :mod:`safepip.facts.apprule`).
 
     ``pipx_problem`` says why pipx cannot work here: an application then goes to the per-user
     environment too (with its commands linked), the cheap way, rather than fail.
     """
-    from .apprule import APP, NEVER_APPS, judge
+    from safepip.facts.apprule import APP, NEVER_APPS, judge
 
     origin = config.origin.get("apps", "default")
     found: list[Route] = []
@@ -356,6 +361,13 @@ def _redirect(
         if user and as_bool(user.value):
             changes["PIP_USER"] = "0"
             notes.append(f"user = true (from {user.source}) ignored: the environment is the user's own")
+    python = settings.get("python")
+    if python is not None and python.value.strip():
+        # The environment's pip would re-run itself on that interpreter: name its own instead.
+        from safepip.venvdir import bin_python
+
+        changes["PIP_PYTHON"] = bin_python(env_dir)
+        notes.append(f"python = {python.value.strip()} (from {python.source}) replaced by the environment's own")
     return Plan(
         kind,
         why,
@@ -366,6 +378,16 @@ def _redirect(
         lock=call.command in WRITE_COMMANDS,
         env_changes=changes,
     )
+
+
+def _informational(call: PipCall, interp: Interp, env: tuple[str, bool] | None) -> Plan:
+    """Help and version: pip's own words, from the pip that installs here (the project
+    environment's when it exists, else the target's); nothing is created.
+    """
+    if env is not None and env[1]:
+        why = "pip's help or version, from the project environment's pip"
+        return Plan(PASSTHROUGH, why, tuple(call.without(["--python"])), env_dir=env[0])
+    return _passthrough(call, interp, "pip's help or version")
 
 
 def _non_env(call: PipCall, interp: Interp, env: tuple[str, bool] | None) -> Plan:

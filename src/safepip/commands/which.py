@@ -19,10 +19,11 @@ WHAT = ("python", "pip", "env", "bin")
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the path asked for; return 0, or raise when there is none."""
-    from ._common import ensure_target, install_context, locate, parse, parser, split_verb_flags
+    from safepip.commands.args import parse, parser, split_verb_flags
+    from safepip.commands.target import ensure_target, install_context, locate
 
     rest, flags = split_verb_flags(args)
-    p = parser("safepip which", "Print the path of the environment safepip installs into (or of its python, pip, bin).")
+    p = parser("which", "Print the path of the environment safepip installs into (or of its python, pip, bin).")
     p.add_argument("what", nargs="?", choices=WHAT, default="python", help="what to print (default: python)")
     p.add_argument("--create", action="store_true", help="create the environment first if it does not exist")
     p.add_argument("--python", metavar="PYTHON", help="the target interpreter, as pip's own --python")
@@ -31,20 +32,21 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         return ns
     ctx = install_context(environ, flags, ns.python)
     plan = ctx.plan()
+    from safepip.act.envs import CREATING, state, working_tree
+
+    target = locate(ctx, plan)
+    # which never rebuilds an environment pip ran in; --create may finish an interrupted creation.
+    if target.problem is not None and not (ns.create and state(working_tree(target.env_dir)) == CREATING):
+        raise NoTargetError(
+            f"{target.env_dir} cannot be used: {target.problem}; `safepip repair` rebuilds it and reinstalls what it holds"
+        )
     if ns.create:
         target = ensure_target(ctx, plan, environ)
-    else:
-        target = locate(ctx, plan)
-        if not target.exists:
-            raise NoTargetError(
-                f"no environment yet: safepip would create {target.env_dir} ({plan.why}); "
-                "safepip which --create (or any safepip install) creates it"
-            )
-        if target.problem is not None:
-            raise NoTargetError(
-                f"{target.env_dir} cannot be used: {target.problem}; "
-                "safepip which --create (or safepip install) rebuilds it"
-            )
+    elif not target.exists:
+        raise NoTargetError(
+            f"no environment yet: safepip would create {target.env_dir} ({plan.why}); "
+            "safepip which --create (or any safepip install) creates it"
+        )
     if ns.what == "python":
         path = target.python
     elif ns.what == "env":
@@ -53,7 +55,14 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         path = target.bin_dir
     else:
         path = _pip(target.bin_dir)
-    sys.stdout.write(os.path.abspath(path) + "\n")
+    out = os.fsencode(os.path.abspath(path)) + b"\n"  # the path's own bytes, whatever the output encoding
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(os.fsdecode(out))
+    else:
+        sys.stdout.flush()
+        buffer.write(out)
+        buffer.flush()
     return 0
 
 

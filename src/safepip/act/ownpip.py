@@ -1,0 +1,136 @@
+"""safepip's own pip: the command that runs a pip safepip carries, for targets without one.
+
+A target interpreter without pip (Debian without python3-pip), or an environment made
+without pip, is driven with ``<own pip> --python <target> ...``. Installed with pip,
+safepip has pip as a dependency: ``sys.executable -m pip``. Run from safepip.pyz, there is
+no importable pip (a zip cannot hold a runnable pip for another process), so safepip runs the
+pip wheel virtualenv embeds: a pip wheel is runnable (``python pip.whl/pip``), once copied out
+of the archive into the cache directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Mapping
+
+from safepip.errors import InterpreterError
+
+
+def running_from_zip() -> bool:
+    """Whether safepip runs from an archive (safepip.pyz) rather than from files."""
+    return not os.path.isfile(__file__)
+
+
+def archive() -> str | None:
+    """The archive safepip runs from (the safepip.pyz file), None when it runs from files."""
+    if not running_from_zip():
+        return None
+    return _archive_of(__file__)
+
+
+def pip_command(environ: Mapping[str, str]) -> list[str]:
+    """The argv prefix that runs safepip's own pip (add pip's arguments after it)."""
+    if not running_from_zip():
+        import importlib.util
+
+        if importlib.util.find_spec("pip") is not None:
+            return [sys.executable, "-m", "pip"]
+    return [sys.executable, os.path.join(embedded_pip_wheel(environ), "pip")]
+
+
+#: The first pip whose ``install --dry-run`` with lazy wheels reads only metadata (older ones
+#: download every wheel they resolve: torch's 539 MB to classify it).
+LAZY_DRY_RUN = (25, 3)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(c for c in piece if c.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def metadata_pip_command(environ: Mapping[str, str]) -> list[str]:
+    """safepip's own pip for reading metadata: the installed one when it is new enough to
+    resolve without downloading (:data:`LAZY_DRY_RUN`), else virtualenv's embedded one.
+    """
+    if not running_from_zip():
+        import importlib.metadata
+
+        try:
+            installed = _version(importlib.metadata.version("pip"))
+        except importlib.metadata.PackageNotFoundError:
+            installed = ()
+        if installed >= LAZY_DRY_RUN:
+            return [sys.executable, "-m", "pip"]
+        try:
+            wheel = embedded_pip_wheel(environ)
+        except InterpreterError:
+            return pip_command(environ)
+        embedded = _version(os.path.basename(wheel).split("-")[1])
+        if installed and embedded <= installed:
+            return pip_command(environ)
+        return [sys.executable, os.path.join(wheel, "pip")]
+    return pip_command(environ)
+
+
+def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
+    """The path of virtualenv's pip wheel for this interpreter, as a file on disk."""
+    from virtualenv.seed.wheels.embed import get_embed_wheel
+
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    wheel = get_embed_wheel("pip", version)
+    if wheel is None:
+        raise InterpreterError(
+            f"safepip's virtualenv carries no pip for Python {version}; install pip for {sys.executable}"
+        )
+    source = str(wheel.path)
+    if os.path.isfile(source):
+        return source
+    from safepip.paths import cache_dir
+
+    target = os.path.join(cache_dir(environ), "pip", os.path.basename(source))
+    if not os.path.isfile(target):
+        _extract(source, target)
+    return target
+
+
+def _archive_of(member_path: str) -> str:
+    """The file that holds ``member_path``, a path inside an archive (``.../safepip.pyz/x/y``)."""
+    archive = member_path
+    while not os.path.isfile(archive):
+        parent = os.path.dirname(archive)
+        if parent == archive:
+            raise InterpreterError(f"cannot find the archive that holds {member_path}")
+        archive = parent
+    return archive
+
+
+def _extract(member_path: str, target: str) -> None:
+    """Copy ``member_path`` (a path inside the archive safepip runs from) to ``target``.
+
+    Atomically, so that parallel runs never see half a wheel.
+    """
+    import zipfile
+
+    archive = _archive_of(member_path)
+    inner = os.path.relpath(member_path, archive).replace(os.sep, "/")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    tmp = f"{target}.{os.getpid()}.tmp"
+    try:
+        with zipfile.ZipFile(archive) as zf, zf.open(inner) as src, open(tmp, "wb") as dst:
+            while True:
+                chunk = src.read(1 << 20)
+                if not chunk:
+                    break
+                dst.write(chunk)
+        os.replace(tmp, target)
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise InterpreterError(f"cannot unpack safepip's pip wheel to {target}: {exc}") from None

@@ -1,0 +1,70 @@
+"""``safepip repair [PIP-OPTIONS]``: rebuild a broken environment, keeping what it holds.
+
+The same repair ``safepip install`` does before it installs (see :mod:`safepip.rebuild`),
+without installing anything else: an environment whose interpreter is gone or changed
+minor version is rebuilt and every distribution it held is installed again; a rebuild a
+killed process left unfinished is finished; distributions an interrupted pip left without
+``RECORD`` are cleared for pip to install again. Options that tell pip where to find
+distributions (``--index-url``, ``--find-links``, ``--no-index``...) are given to the reinstall.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Mapping
+
+USAGE = """usage: safepip repair [--python PYTHON] [PIP-INDEX-OPTIONS...]
+
+Rebuild the environment safepip installs into when it is broken (its Python was
+upgraded or removed, a rebuild was interrupted), reinstalling every distribution it
+held and keeping .venv/src and your own files. pip's --index-url, --extra-index-url,
+--find-links, --no-index, --trusted-host, --cert, --pre... are used for the reinstall.
+"""
+
+
+def main(args: list[str], environ: Mapping[str, str]) -> int:
+    """Repair the environment; return 0 (or raise the error that says what is left)."""
+    from safepip import ui
+    from safepip.act.envs import COMPLETE, ensure, state
+    from safepip.act.flow import index_options
+    from safepip.act.lock import EnvLock
+    from safepip.decide import PROJECT_VENV, USER_ENV
+    from safepip.errors import NoTargetError, UsageError
+    from safepip.facts.pipargs import scan
+
+    from .args import split_verb_flags
+    from .target import install_context
+
+    rest, flags = split_verb_flags(args)
+    if "-h" in rest or "--help" in rest:
+        sys.stdout.write(USAGE)
+        return 0
+    call = scan(["install", *rest])
+    if call.error is not None or call.positionals:
+        raise UsageError(f"safepip repair: {call.error or 'takes no requirements'} (see safepip repair --help)")
+    ctx = install_context(environ, flags, call.last("--python"))
+    plan = ctx.plan()
+    if plan.kind not in (PROJECT_VENV, USER_ENV) or plan.env_dir is None:
+        raise NoTargetError(f"nothing to repair: {plan.reason} (safepip repairs only the environments it makes)")
+    say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
+    lock = EnvLock(plan.env_dir, environ, say)
+    try:
+        ready = ensure(
+            plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site,
+            pip_options=index_options(call),
+        )
+        torn: list[str] = []
+        if state(ready.env_dir) == COMPLETE and not ready.created:
+            from safepip.act.repair import repair
+
+            torn = repair(ready.env_dir, lambda m: ui.say(m, "warning", environ))
+    finally:
+        lock.release()
+    where = ui.shortpath(ready.env_dir, environ)
+    if ready.rebuilt:
+        ui.say(f"{where}: rebuilt ({ready.rebuilt}), everything it held reinstalled", "notice", environ)
+    elif ready.created:
+        ui.say(f"{where}: created", "notice", environ)
+    elif not torn:
+        ui.say(f"{where}: nothing to repair", "notice", environ)
+    return 0

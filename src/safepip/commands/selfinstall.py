@@ -1,0 +1,314 @@
+"""``safepip self-install`` and ``safepip self-uninstall``: safepip for the user, from safepip.pyz.
+
+The installation is a virtual environment under the user data directory
+(``~/.local/share/safepip/self/<build id>``), made with the archive's own virtualenv (so it
+needs neither ``venv`` nor ``ensurepip``), holding the archive's contents in its site-packages
+and pip (seeded from virtualenv's embedded wheel): nothing is downloaded. A small ``sh``
+launcher in the user's bin directory (``~/.local/bin/safepip``) runs it.
+
+Every build gets its own directory (its id is the archive's SHA-256); the launcher is
+replaced atomically once the new environment is whole, and only then are older builds
+removed: an interrupted upgrade leaves the old installation working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import sys
+import zipfile
+from dataclasses import dataclass
+from typing import Mapping
+
+from safepip import ui
+from safepip.errors import EnvironmentCreateError, PermissionRefused, UsageError
+from safepip.paths import bin_dir, data_dir
+from safepip.venvdir import bin_python
+
+LAUNCHER_MARK = "# safepip launcher, written by `safepip self-install`; `safepip self-uninstall` removes it."
+RECORD = "install.json"
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A safepip.pyz to install from."""
+
+    path: str
+    version: str
+    build_id: str
+
+
+def home(environ: Mapping[str, str]) -> str:
+    """The directory holding safepip's own installation(s)."""
+    return os.path.join(data_dir(environ), "self")
+
+
+def launcher_path(environ: Mapping[str, str]) -> str:
+    """Where the ``safepip`` launcher goes."""
+    return os.path.join(bin_dir(environ), "safepip")
+
+
+def running_archive() -> str | None:
+    """The safepip.pyz this process runs from, if it runs from one."""
+    import safepip
+
+    package = os.path.dirname(os.path.abspath(safepip.__file__))  # <archive>/safepip
+    archive = os.path.dirname(package)
+    return archive if os.path.isfile(archive) and zipfile.is_zipfile(archive) else None
+
+
+def read_archive(path: str) -> Archive:
+    """Check that ``path`` is a safepip.pyz and learn its version and build id."""
+    try:
+        with open(path, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+        with zipfile.ZipFile(path) as archive:
+            init = archive.read("safepip/__init__.py").decode("utf-8")
+            archive.getinfo("__main__.py")
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a safepip.pyz"
+        raise UsageError(f"{path}: {detail}") from None
+    match = re.search(r'^__version__ = "([^"]+)"', init, re.MULTILINE)
+    return Archive(os.path.abspath(path), match.group(1) if match else "unknown", digest[:16])
+
+
+def _installed(environ: Mapping[str, str]) -> dict[str, str] | None:
+    try:
+        with open(os.path.join(home(environ), RECORD), encoding="utf-8") as handle:
+            data = json.load(handle)
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _launcher_text(python: str) -> str:
+    quoted = shlex.quote(python)
+    return (
+        "#!/bin/sh\n"
+        f"{LAUNCHER_MARK}\n"
+        f"py={quoted}\n"
+        'if [ ! -x "$py" ]; then\n'
+        '  echo "safepip: error: its Python ($py) is gone; reinstall: python3 safepip.pyz self-install --upgrade" >&2\n'
+        "  exit 69\n"
+        "fi\n"
+        'exec "$py" -I -m safepip "$@"\n'
+    )
+
+
+def _is_ours(launcher: str) -> bool:
+    try:
+        with open(launcher, encoding="utf-8", errors="replace") as handle:
+            return LAUNCHER_MARK in handle.read(4096)
+    except OSError:
+        return False
+
+
+def _base_python(environ: Mapping[str, str]) -> str:
+    """The interpreter the installation runs on.
+
+    The one recorded, else the one running this (its base interpreter when that is a
+    virtual environment, as when upgrading from an installation).
+    """
+    recorded = (_installed(environ) or {}).get("python")
+    if recorded and os.access(recorded, os.X_OK):
+        return recorded
+    if sys.prefix != sys.base_prefix:
+        return str(getattr(sys, "_base_executable", None) or sys.executable)
+    return sys.executable
+
+
+def _payload(archive: Archive, site: str) -> None:
+    """Copy the archive's modules into ``site`` (byte code is left to the interpreter)."""
+    with zipfile.ZipFile(archive.path) as zf:
+        for info in zf.infolist():
+            name = info.filename
+            if info.is_dir() or name == "__main__.py" or name.endswith(".pyc"):
+                continue
+            target = os.path.join(site, *name.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with zf.open(info) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+
+
+def _site_packages(python: str) -> str:
+    from safepip.act.run import capture
+
+    done = capture([python, "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
+    if done.returncode != 0 or not done.stdout.strip():
+        raise EnvironmentCreateError(f"{python} cannot report its site-packages: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def _write_atomic(path: str, text: str, mode: int = 0o644) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def on_path(directory: str, environ: Mapping[str, str]) -> bool:
+    """Whether ``directory`` is on the PATH of ``environ``."""
+    real = os.path.realpath(directory)
+    return any(e and os.path.realpath(os.path.expanduser(e)) == real for e in environ.get("PATH", "").split(os.pathsep))
+
+
+def _path_advice(environ: Mapping[str, str]) -> str:
+    directory = bin_dir(environ)
+    shown = ui.shortpath(directory, environ)
+    if on_path(directory, environ):
+        return f"{shown} is on your PATH: run safepip"
+    return (
+        f"{shown} is not on your PATH; add it (for example in ~/.profile): "
+        f'export PATH="{directory}:$PATH"'
+    )
+
+
+def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
+    """Install (or repair, or with ``upgrade`` replace) safepip from ``archive``."""
+    launcher = launcher_path(environ)
+    if os.path.lexists(launcher) and not _is_ours(launcher):
+        raise PermissionRefused(
+            f"{launcher} exists and was not written by safepip self-install (pip install --user?); "
+            "remove it first, or set SAFEPIP_BIN_DIR to put the launcher elsewhere"
+        )
+    current = _installed(environ)
+    if current and current.get("id") != archive.build_id and not upgrade:
+        raise UsageError(
+            f"safepip {current.get('version')} (build {current.get('id')}) is already installed in "
+            f"{ui.shortpath(home(environ), environ)}; to replace it with {archive.version} (build "
+            f"{archive.build_id}): safepip self-install --upgrade {shlex.quote(archive.path)}"
+        )
+    from safepip.act.envs import COMPLETE, ensure, state
+    from safepip.act.lock import EnvLock
+
+    top = home(environ)
+    os.makedirs(top, exist_ok=True)
+    env_dir = os.path.join(top, archive.build_id)
+    lock = EnvLock(top, environ, lambda m: ui.say(m, "notice", environ))
+    lock.acquire()
+    try:
+        fresh = not (current and current.get("id") == archive.build_id and state(env_dir) == COMPLETE
+                     and os.path.isfile(os.path.join(env_dir, ".safepip-payload")))
+        if fresh:
+            if os.path.isdir(env_dir):
+                shutil.rmtree(env_dir)  # ours, and not whole: a half-finished earlier attempt
+            python = _base_python(environ)
+            ensure(env_dir, python, environ, lambda m: ui.say(m, "notice", environ))
+            _payload(archive, _site_packages(bin_python(env_dir)))
+            _write_atomic(os.path.join(env_dir, ".safepip-payload"), archive.path + "\n")
+            record = {"id": archive.build_id, "version": archive.version, "python": python, "env": env_dir}
+            _write_atomic(os.path.join(top, RECORD), json.dumps(record, indent=1) + "\n")
+        text = _launcher_text(bin_python(env_dir))
+        os.makedirs(os.path.dirname(launcher), exist_ok=True)
+        unchanged = _read(launcher) == text
+        if not unchanged:
+            _write_atomic(launcher, text, 0o755)
+        for name in os.listdir(top):  # older builds, now that the launcher no longer points there
+            old = os.path.join(top, name)
+            if name != archive.build_id and os.path.isdir(old) and state(old) is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    finally:
+        lock.release()
+    where = ui.shortpath(env_dir, environ)
+    if not fresh and unchanged:
+        print(f"safepip {archive.version} is already installed in {where}")
+    elif current and current.get("id") != archive.build_id:
+        print(f"replaced safepip {current.get('version')} with {archive.version} in {where}")
+    else:
+        print(f"installed safepip {archive.version} in {where}")
+    print(f"launcher: {ui.shortpath(launcher, environ)}; {_path_advice(environ)}")
+    return 0
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def self_install(args: list[str], environ: Mapping[str, str]) -> int:
+    """``safepip self-install [--upgrade [PYZ]]``."""
+    from safepip.commands.args import parse, parser
+
+    cli = parser("self-install", "Install safepip for this user from safepip.pyz, without the network.")
+    cli.add_argument(
+        "--upgrade", nargs="?", const="", metavar="PYZ",
+        help="replace an existing installation (with PYZ, or with the archive running this)",
+    )
+    options = parse(cli, args)
+    if isinstance(options, int):
+        return options
+    source = options.upgrade or running_archive()
+    if not source:
+        raise UsageError(
+            "self-install installs from safepip.pyz: run python3 safepip.pyz self-install, "
+            "or name the archive: safepip self-install --upgrade PATH/TO/safepip.pyz"
+        )
+    return install(read_archive(source), options.upgrade is not None, environ)
+
+
+def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
+    """Remove what the install manifest (``install.json``) lists, and the manifest; the
+    directory itself only if that leaves it empty. Anything else in it is not safepip's.
+    """
+    from safepip.act.envs import state
+
+    current = _installed(environ)
+    if current is None:
+        return []
+    removed = []
+    env_dir = current.get("env", "")
+    inside = os.path.dirname(env_dir) == top and os.path.basename(env_dir) == current.get("id")
+    if inside and os.path.isdir(env_dir) and not os.path.islink(env_dir) and state(env_dir) is not None:
+        try:
+            shutil.rmtree(env_dir)
+        except OSError as exc:
+            raise PermissionRefused(f"cannot remove {env_dir}: {exc.strerror}") from None
+        removed.append(ui.shortpath(env_dir, environ))
+    elif env_dir:
+        ui.say(f"{env_dir} (named by {RECORD}) is not an installation safepip made: left in place", "warning", environ)
+    try:
+        os.unlink(os.path.join(top, RECORD))
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise PermissionRefused(f"cannot remove {os.path.join(top, RECORD)}: {exc.strerror}") from None
+    try:
+        os.rmdir(top)
+    except OSError:
+        left = sorted(os.listdir(top)) if os.path.isdir(top) else []
+        if left:
+            ui.say(f"{ui.shortpath(top, environ)} holds files safepip did not install ({', '.join(left[:3])}): left in place",
+                   "notice", environ)
+    return removed
+
+
+def self_uninstall(args: list[str], environ: Mapping[str, str]) -> int:
+    """``safepip self-uninstall``: remove the installation and its launcher, nothing else."""
+    from safepip.commands.args import parse, parser
+
+    done = parse(parser("self-uninstall", "Remove what safepip self-install made: its environment and launcher."), args)
+    if isinstance(done, int):
+        return done
+    top = home(environ)
+    launcher = launcher_path(environ)
+    removed = []
+    if os.path.lexists(launcher):
+        if _is_ours(launcher):
+            os.unlink(launcher)
+            removed.append(ui.shortpath(launcher, environ))
+        else:
+            ui.say(f"{launcher} was not written by safepip self-install: left in place", "warning", environ)
+    removed.extend(_remove_manifest(top, environ))
+    if removed:
+        print("removed " + " and ".join(removed))
+    else:
+        print("safepip is not self-installed here: nothing to remove")
+    return 0

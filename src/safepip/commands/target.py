@@ -1,0 +1,102 @@
+"""What the verbs share: "the environment safepip would install into", found through the
+same plan as ``safepip install``, created only on request.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+from safepip.errors import NoTargetError
+
+if TYPE_CHECKING:
+
+    from safepip.decide import Plan
+    from safepip.facts.gather import Context
+
+
+def install_context(
+    environ: Mapping[str, str], flags: Mapping[str, Any], python: str | None, *, full: bool = False
+) -> Context:
+    """The facts for a plain ``pip install`` (optionally ``--python PYTHON``): where safepip
+    would install is where ``run`` and ``which`` point.
+    """
+    from safepip.facts.gather import gather
+    from safepip.facts.pipargs import scan
+
+    argv = ["--python", python, "install"] if python else ["install"]
+    return gather(scan(argv), environ, flags, full=full)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The environment a plan points at: its directory, interpreter and scripts directory.
+
+    ``venv`` says whether it is a virtual environment (``VIRTUAL_ENV`` is set only then);
+    ``exists`` whether it is there now; ``problem`` why it cannot be used as it is.
+    """
+
+    env_dir: str
+    python: str
+    bin_dir: str
+    venv: bool
+    exists: bool = True
+    problem: str | None = None
+    created: bool = False
+
+
+def locate(ctx: Context, plan: Plan) -> Target:
+    """Where ``plan`` would install, without creating anything. A refusal raises its error."""
+    from safepip.act.envs import broken, working_tree
+    from safepip.act.rebuild import pending
+    from safepip.decide import PASSTHROUGH, REFUSE
+    from safepip.facts.project import is_venv_dir
+    from safepip.venvdir import bin_python
+
+    if plan.kind == REFUSE:
+        raise NoTargetError(plan.reason)
+    if plan.env_dir is not None and plan.kind != PASSTHROUGH:
+        python = bin_python(plan.env_dir)
+        work = working_tree(plan.env_dir)
+        exists = is_venv_dir(work) or bool(pending(work))
+        return Target(
+            plan.env_dir,
+            python,
+            os.path.dirname(python),
+            venv=True,
+            exists=exists,
+            problem=broken(plan.env_dir) if exists else None,
+        )
+    interp = ctx.interp
+    return Target(
+        interp.prefix,
+        interp.path,
+        interp.scripts or os.path.dirname(interp.path),
+        venv=interp.in_venv,
+    )
+
+
+def ensure_target(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Target:
+    """Where ``plan`` would install, created or repaired first if needed, exactly as
+    ``safepip install`` would (same code; creation under the same lock). A whole
+    environment is used without the lock: commands run in parallel (``make -j``) must not
+    queue behind each other, and ordering them after an install is the Makefile's job.
+    """
+    import dataclasses
+
+    from safepip.act.flow import prepare
+    from safepip.act.notice import notice
+
+    target = locate(ctx, plan)
+    if target.exists and target.problem is None:
+        return target
+    _, lock, ready = prepare(ctx, dataclasses.replace(plan, lock=False), environ)
+    if lock is not None:  # pragma: no cover - no lock is asked for
+        lock.release()
+    if ready is None:
+        return target
+    if ready.created:
+        notice(ctx, plan, ready, environ)
+    return Target(ready.env_dir, ready.python, os.path.dirname(ready.python), venv=True, created=ready.created)
+

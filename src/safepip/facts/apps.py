@@ -1,0 +1,111 @@
+"""Facts for routing outside a project: what each requirement of an install is (its
+distribution's metadata, :func:`safepip.facts.classify.gather`), whether pipx can work
+here, which pipx runs, and what it manages.
+
+It only reads (pip's reports go to a scratch directory the caller owns);
+:func:`safepip.decide_outside.route` decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
+
+from safepip import ui
+from safepip.errors import NoTargetError
+
+if TYPE_CHECKING:
+    from safepip.facts.classify import Fact, Tls
+    from safepip.facts.gather import Context
+    from safepip.facts.pipargs import PipCall
+
+
+@dataclass(frozen=True)
+class AppFacts:
+    """What the routing outside a project needs besides the call itself."""
+
+    #: install: what is known of each requirement (pip's positionals, in order).
+    facts: tuple[Fact, ...] = ()
+    #: install: why pipx cannot install applications here (None: it can, or none is one).
+    pipx_problem: str | None = None
+    #: How to run pipx (None: there is none; ``pipx_missing`` says so).
+    pipx: tuple[str, ...] | None = None
+    pipx_missing: str | None = None
+    #: Whether that pipx has ``--global`` (asked only when the plan needs it).
+    pipx_global_ok: bool = True
+    #: Canonical name -> pipx's name of each application pipx manages (when needed).
+    installed: Mapping[str, str] = field(default_factory=dict)
+
+
+def _pipx(environ: Mapping[str, str]) -> tuple[tuple[str, ...] | None, str | None]:
+    from safepip.act.pipx import command
+
+    try:
+        return tuple(command(environ)), None
+    except NoTargetError as exc:
+        return None, str(exc)
+
+
+def _tls(call: PipCall, ctx: Context) -> Tls:
+    from safepip.facts.classify import Tls
+
+    def value(option: str) -> str | None:
+        given = call.last(option)
+        if given:
+            return given
+        setting = ctx.pip_settings.get(option[2:])
+        return setting.value if setting and setting.value else None
+
+    hosts = list(call.values("--trusted-host"))
+    setting = ctx.pip_settings.get("trusted-host")
+    if setting and setting.value:
+        hosts.extend(setting.value.split())
+    return Tls(value("--cert"), value("--client-cert"), tuple(hosts))
+
+
+def facts_for(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, str], scratch: str) -> list[Fact]:
+    """The facts of the install's requirements, gathered with safepip's own pip (for the
+    target interpreter) into ``scratch``.
+    """
+    from safepip.act.ownpip import metadata_pip_command
+    from safepip.facts.classify import Fact, download_options, gather, requirement_name
+
+    call = ctx.call
+    if ctx.config.apps != "auto":  # every requirement goes one way: only the names count
+        return [Fact(r, requirement_name(r)) for r in call.positionals]
+    facts = gather(list(call.positionals), metadata_pip_command(environ), ctx.interp.path, download_options(call),
+                   scratch, plan_env, _tls(call, ctx))
+    if environ.get("SAFEPIP_DEBUG") == "1":
+        for fact in facts:
+            ui.say(f"{fact.requirement}: metadata read from {fact.how or 'nowhere'}, {fact.fetched} bytes fetched",
+                   "notice", environ)
+    return facts
+
+
+def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, str], scratch: str,
+                *, global_mode: bool) -> AppFacts:
+    """The facts for ``ctx.call`` (install or uninstall outside a project). ``plan_env`` is
+    the environment pip and pipx run with; ``scratch`` receives pip's reports.
+    """
+    from safepip.act import pipx
+    from safepip.decide import PIPX, routes
+
+    call = ctx.call
+    if call.command == "uninstall":
+        command, missing = _pipx(environ)
+        installed = pipx.installed(command, plan_env, global_mode=global_mode) if command else {}
+        return AppFacts(pipx=command, pipx_missing=missing, installed=installed)
+    facts = tuple(facts_for(ctx, plan_env, environ, scratch))
+    if not any(r.to == PIPX for r in routes(call.positionals, ctx.config, facts)):
+        return AppFacts(facts=facts)
+    problem = None
+    if ctx.config.apps != "pipx":
+        problem = pipx.unusable(plan_env, ctx.interp.path, global_mode=global_mode)
+        if problem is not None:
+            return AppFacts(facts=facts, pipx_problem=problem)
+    command, missing = _pipx(environ)
+    global_ok = True
+    if command is not None and global_mode:
+        global_ok = pipx.supports_global(command, plan_env)
+    installed = pipx.installed(command, plan_env, global_mode=global_mode) if command and call.has("--upgrade") else {}
+    return AppFacts(facts, problem, command, missing, global_ok, installed)

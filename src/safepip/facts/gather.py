@@ -1,0 +1,222 @@
+"""Gather the facts ``plan()`` decides on: the target, the project, the configuration.
+
+Facts are gathered lazily, cheapest first: an interpreter that is a virtual environment
+(``pyvenv.cfg`` beside or above its executable, CPython's own rule) is passed through
+without running the probe or reading any configuration file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, Who, plan
+from safepip.facts import config as cfg
+from safepip.facts.interpreter import Interp, find_target, probe
+from safepip.facts.pipargs import PipCall, scan, table_version
+from safepip.facts.pipconf import Setting, settings
+from safepip.facts.project import Project, find_root, project_env, working_directory
+from safepip.venvdir import has_pip, venv_of
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything known about one safepip call."""
+
+    call: PipCall
+    interp: Interp
+    config: cfg.Config
+    cwd: str
+    project: Project | None = None
+    env: tuple[str, bool] | None = None
+    pip_settings: Mapping[str, Setting] = field(default_factory=dict)
+    user_env: tuple[str, bool] | None = None
+    who: Who = field(default_factory=Who)
+    #: Whether the project walk and the configuration files were consulted (the early
+    #: pass-through of a named or active venv decides without them).
+    walked: bool = False
+    #: The plan :func:`settle` arrived at, once the running pip's reading is known.
+    settled: Plan | None = None
+
+    def plan(self) -> Plan:
+        """Decide where this call goes (see :func:`safepip.decide.plan`)."""
+        if self.settled is not None:
+            return self.settled
+        return plan(
+            self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd,
+            user_env=self.user_env, who=self.who,
+        )
+
+
+def runner_version(ctx: Context, planned: Plan) -> str | None:
+    """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
+    from safepip.facts import pipversion
+    from safepip.facts.project import is_venv_dir
+
+    if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
+        if not is_venv_dir(planned.env_dir):
+            return pipversion.seeded(ctx.interp.version)
+        return pipversion.of_env(planned.env_dir) or pipversion.own()
+    if planned.kind != PASSTHROUGH:
+        return None
+    if planned.env_dir:
+        return pipversion.of_env(planned.env_dir) or pipversion.own()
+    if planned.own_pip:
+        return pipversion.own()
+    if ctx.interp.in_venv and ctx.interp.pip_dir is None:
+        return pipversion.of_env(ctx.interp.prefix)
+    return pipversion.in_directory(ctx.interp.pip_dir)
+
+
+def _newer_note(version: str, environ: Mapping[str, str] | None) -> None:
+    """SAFEPIP_DEBUG=1: say when a pip is newer than every stored table (the newest reads)."""
+    from safepip.facts import _pipoptions
+    from safepip.facts.pipargs import _release
+
+    if environ is not None and environ.get("SAFEPIP_DEBUG") == "1" and _release(version)[:2] > _release(_pipoptions.PIP_VERSION)[:2]:
+        from safepip import ui
+
+        ui.say(f"pip {version} is newer than safepip's newest option table (pip {_pipoptions.PIP_VERSION}): reading with that", "notice", environ)
+
+
+def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> Context:
+    """The context with the call read by the pip that will run it (options, abbreviations
+    and value checks differ between pip versions), its plan settled: ``plan()`` returns it.
+    A call the environment's pip would reject goes to that pip unchanged (it reports the
+    error; nothing is created or changed).
+    """
+    planned = ctx.plan()
+    for _ in range(3):  # converges at once unless another reading sends the call elsewhere
+        version = runner_version(ctx, planned)
+        if version is not None:
+            _newer_note(version, environ)
+        if version is None or table_version(version) == ctx.call.pip_version:
+            break
+        ctx = replace(ctx, call=scan(ctx.call.argv, version))
+        if ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
+            from safepip.facts.project import is_venv_dir
+
+            if is_venv_dir(planned.env_dir):
+                why = f"pip {version} in {planned.env_dir} will report: {ctx.call.error}"
+                planned = Plan(PASSTHROUGH, why, tuple(ctx.call.argv), env_dir=planned.env_dir)
+                break
+        planned = ctx.plan()
+    return replace(ctx, settled=planned)
+
+
+def _venv_interp(path: str, how: str, env_dir: str) -> Interp:
+    """What is known of a venv's interpreter without running it."""
+    return Interp(
+        path=path, how=how, version=(0, 0, 0), implementation="", prefix=env_dir, base_prefix="",
+        in_venv=True, conda=False, stdlib="", purelib="", platlib="", scripts=os.path.dirname(path),
+        marker=None, marker_message=None, marker_problem=None, distributor=None, has_pip=has_pip(env_dir),
+    )
+
+
+def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, full: bool = False) -> Context:
+    """Collect the facts for ``call``. ``full`` always probes and reads every layer (doctor)."""
+    isolated = "--isolated" in call.argv  # pip looks for the exact token before parsing
+    # How pip itself picks another interpreter: --python before the command, else PIP_PYTHON
+    # (ignored with --isolated), else ``python =`` in [global] of a config file (read below).
+    cli_python = call.python or (None if isolated else environ.get("PIP_PYTHON") or None)
+    base = cfg.Config().with_environment(environ).with_flags(flags)
+    cwd = working_directory()
+    early = cli_python or environ.get("SAFEPIP_PYTHON") or environ.get("VIRTUAL_ENV") or environ.get("CONDA_PREFIX")
+    if early and not full:
+        path, how = find_target(cli_python, environ)
+        if cli_python and not call.python:
+            how = "PIP_PYTHON"
+        env_dir = venv_of(path)
+        if env_dir is not None and base.policy != "always":
+            return Context(call, _venv_interp(path, how, env_dir), base, cwd)
+        if base.policy == "never":
+            return Context(call, probe(path, how, environ), base, cwd)
+
+    config, project = load_config(environ, flags, cwd)
+    python = (config.python, config.origin["python"]) if config.python else None
+    path, how = find_target(cli_python, environ, python)
+    if cli_python and not call.python:
+        how = "PIP_PYTHON"
+    interp = probe(path, how, environ)
+    pip_settings = settings(environ, interp.prefix, isolated)
+    file_python = pip_settings.get("python")
+    if not cli_python and file_python is not None and file_python.value.strip():
+        # pip (this one) would re-run itself on that interpreter: it is the target.
+        path, how = find_target(file_python.value.strip(), environ)
+        how = f"python (from {file_python.source})"
+        interp = probe(path, how, environ)
+        pip_settings = settings(environ, interp.prefix, isolated)
+    ctx = Context(call, interp, config, cwd, project, walked=True)
+    if (interp.in_venv or interp.conda) and not full:
+        return ctx
+    env = None
+    user_env = None
+    if project is not None:
+        env = project_env(project.root, config.venv)
+    elif config.outside == "cwd":
+        _check_trust(cwd, "directory", environ, config)
+        env = project_env(cwd, config.venv)
+    elif config.outside == "user-env":
+        from safepip.facts.project import is_venv_dir
+        from safepip.paths import user_env_dir
+
+        path = user_env_dir(environ, interp.version)
+        user_env = (path, is_venv_dir(path))
+    if env is not None and os.path.isdir(env[0]):
+        _check_trust(env[0], "environment", environ, config)
+    who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
+    return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who, walked=True)
+
+
+def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str | None) -> Who:
+    """Who runs safepip, and who owns the directory it would work in (for the root rules)."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - Windows has no uids
+        return Who()
+    from safepip.paths import existing_owner
+
+    euid = os.geteuid()
+    if euid != 0:
+        return Who(euid=euid)  # the rules only concern root: skip the stat calls
+    sudo_uid = environ.get("SUDO_UID", "")
+    owner = existing_owner(directory)
+    owner_name = None
+    if owner is not None:
+        import pwd
+
+        try:
+            owner_name = pwd.getpwuid(owner).pw_name
+        except KeyError:
+            owner_name = None
+    return Who(
+        euid=euid,
+        sudo_uid=int(sudo_uid) if sudo_uid.isdigit() else None,
+        sudo_user=environ.get("SUDO_USER") or None,
+        owner=owner,
+        owner_name=owner_name,
+        data_owner=existing_owner(user_env) if user_env else None,
+        allow_root=environ.get("SAFEPIP_ALLOW_ROOT") == "1",
+    )
+
+
+def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str | None = None) -> None:
+    from safepip.facts.trust import check
+    from safepip.paths import user_config_file
+
+    check(path, what, environ, config.trusted, user_file or user_config_file(environ))
+
+
+def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) -> tuple[cfg.Config, Project | None]:
+    """The full configuration (every layer) and the project it was read for."""
+    from safepip.paths import user_config_file
+
+    user_file = user_config_file(environ)
+    config = cfg.Config().layered(cfg.user_layer(user_file), user_file)
+    project = find_root(cwd, environ)
+    if project is not None:
+        # Before its configuration is read: a project's config can name an interpreter.
+        _check_trust(project.root, "project", environ, config, user_file)
+        values = cfg.project_layer(project.pyproject)
+        config = config.layered(values, f"{project.pyproject} [tool.safepip]")
+    config = config.with_environment(environ).with_flags(flags)
+    return config, project

@@ -1,0 +1,286 @@
+"""Find the target interpreter and learn about it by running the probe inside it.
+
+The target is, in order: pip's own ``--python`` (an interpreter, a command name, or a venv
+directory), ``SAFEPIP_PYTHON``, an active virtual environment (``VIRTUAL_ENV``), an active
+conda environment (``CONDA_PREFIX``), the ``python`` configuration key, then the first
+``python3`` (then ``python``) on PATH. safepip's own interpreter is never the default.
+
+Probe results are cached, keyed on the executable's identity (path, device, inode, size,
+modification time); the marker's existence is re-checked on every call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from safepip.errors import InterpreterError
+from safepip.venvdir import bin_python
+
+#: Bump when the probe's output changes, so that cached results are not reused.
+PROBE_SCHEMA = 2
+MINIMUM = (3, 8)
+_WINDOWS = sys.platform == "win32"
+
+
+@dataclass(frozen=True)
+class Interp:
+    """What the probe found out about an interpreter."""
+
+    path: str
+    how: str
+    version: tuple[int, int, int]
+    implementation: str
+    prefix: str
+    base_prefix: str
+    in_venv: bool
+    conda: bool
+    stdlib: str
+    purelib: str
+    platlib: str
+    scripts: str
+    marker: str | None
+    marker_message: str | None
+    marker_problem: str | None
+    distributor: str | None
+    has_pip: bool
+    markers: Mapping[str, str] = field(default_factory=dict)
+    #: Where the target's pip is installed (its version: :func:`safepip.facts.pipversion.in_directory`).
+    pip_dir: str | None = None
+
+    @property
+    def managed(self) -> bool:
+        """Whether pip would refuse to install here (PEP 668): a marker, outside a venv."""
+        return self.marker is not None and not self.in_venv
+
+    @property
+    def version_str(self) -> str:
+        """The version as ``3.11.2``."""
+        return ".".join(map(str, self.version))
+
+
+def _is_executable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def _which(name: str, path_var: str, skip: str | None = None) -> str | None:
+    names = [name]
+    if _WINDOWS and not name.lower().endswith(".exe"):
+        names.append(name + ".exe")
+    for entry in path_var.split(os.pathsep):
+        if not entry:
+            continue
+        if skip and os.path.realpath(entry) == skip:
+            continue
+        for candidate in names:
+            full = os.path.join(entry, candidate)
+            if _is_executable(full):
+                return os.path.abspath(full)
+    return None
+
+
+def resolve_spec(spec: str, source: str, environ: Mapping[str, str]) -> str:
+    """Turn a user's interpreter spec (a path, a command name, or a venv directory) into a path."""
+    expanded = os.path.expanduser(spec)
+    if os.path.isdir(expanded):
+        inner = bin_python(expanded)
+        if _is_executable(inner):
+            return os.path.abspath(inner)
+        raise InterpreterError(
+            f"{source} {spec}: a directory without an interpreter in it "
+            f"(looked for {inner}); name a Python executable or a virtual environment"
+        )
+    if os.sep in expanded or (os.altsep and os.altsep in expanded) or os.path.exists(expanded):
+        if _is_executable(expanded):
+            return os.path.abspath(expanded)
+        if os.path.exists(expanded):
+            raise InterpreterError(f"{source} {spec}: not an executable file")
+        raise InterpreterError(f"{source} {spec}: no such file")
+    found = _which(expanded, environ.get("PATH", os.defpath))
+    if found is None:
+        raise InterpreterError(f"{source} {spec}: no such command on PATH")
+    return found
+
+
+def _own_scripts_dir() -> str | None:
+    """safepip's own environment's bin directory, if safepip runs inside a venv."""
+    if sys.prefix != getattr(sys, "base_prefix", sys.prefix):
+        return os.path.realpath(os.path.dirname(bin_python(sys.prefix)))
+    return None
+
+
+def find_target(
+    cli_python: str | None,
+    environ: Mapping[str, str],
+    config_python: tuple[str, str] | None = None,
+) -> tuple[str, str]:
+    """Return (interpreter path, how it was chosen). ``config_python`` is (value, its layer)."""
+    if cli_python:
+        return resolve_spec(cli_python, "--python", environ), "--python"
+    if environ.get("SAFEPIP_PYTHON"):
+        return resolve_spec(environ["SAFEPIP_PYTHON"], "SAFEPIP_PYTHON", environ), "SAFEPIP_PYTHON"
+    for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        if environ.get(variable):
+            candidate = bin_python(environ[variable])
+            if _is_executable(candidate):
+                return candidate, variable
+            raise InterpreterError(
+                f"{variable}={environ[variable]} names an environment without a working "
+                f"interpreter ({candidate}); deactivate it or repair it"
+            )
+    if config_python:
+        value, layer = config_python
+        return resolve_spec(value, f"python (from {layer})", environ), f"python (from {layer})"
+    path_var = environ.get("PATH", os.defpath)
+    for name in ("python3", "python"):
+        found = _which(name, path_var, skip=_own_scripts_dir())
+        if found:
+            return found, "PATH"
+    raise InterpreterError(
+        "no python3 or python on PATH; name one with --python or SAFEPIP_PYTHON"
+    )
+
+
+def _probe_source() -> str:
+    from safepip.facts import _probe
+
+    source = _probe.__loader__.get_source(_probe.__name__)  # type: ignore[union-attr]
+    if not source:  # pragma: no cover - every loader safepip ships with has the source
+        raise InterpreterError("safepip's interpreter probe is missing from its installation")
+    return str(source)
+
+
+def _cache_key(path: str) -> str | None:
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as handle:
+            if handle.read(2) == b"#!":
+                return None  # a script (a pyenv shim...): what it runs can change under the same file
+    except OSError:
+        return None
+    from safepip import __version__
+
+    ident = f"{PROBE_SCHEMA}\0{__version__}\0{path}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
+    return hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+#: Seconds the probe may take (SAFEPIP_PROBE_TIMEOUT overrides).
+PROBE_TIMEOUT = 10.0
+
+
+def probe_timeout(environ: Mapping[str, str]) -> float:
+    """The probe's time limit: ``SAFEPIP_PROBE_TIMEOUT`` seconds when set to a positive number."""
+    value = environ.get("SAFEPIP_PROBE_TIMEOUT", "")
+    if not value:
+        return PROBE_TIMEOUT
+    try:
+        limit = float(value)
+    except ValueError:
+        limit = -1.0
+    if not 0 < limit < 86400:
+        from safepip.errors import ConfigError
+
+        raise ConfigError(f"SAFEPIP_PROBE_TIMEOUT={value[:40]!r}: not a number of seconds (e.g. 10)")
+    return limit
+
+
+def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Run the probe in ``path`` and return its JSON."""
+    environ = os.environ if environ is None else environ
+    import subprocess
+
+    from safepip.act.run import capture
+
+    # -E -s exist in every Python (even 2.7, so it can say what it is); running from the
+    # filesystem root keeps a hostile working directory off the probe's sys.path.
+    argv = [path, "-E", "-s", "-c", _probe_source()]
+    limit = probe_timeout(environ)
+    try:
+        # capture runs it in a session of its own: a timeout kills whatever it started too.
+        done = capture(argv, None, cwd=os.path.abspath(os.sep), timeout=limit)
+    except subprocess.TimeoutExpired:
+        raise InterpreterError(
+            f"{path} did not answer safepip's probe within {limit:g} s (SAFEPIP_PROBE_TIMEOUT); "
+            "check that it is a working Python"
+        ) from None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise InterpreterError(f"{path} could not be run: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+    try:
+        data = json.loads(done.stdout)
+        if not isinstance(data, dict) or "version" not in data:
+            raise ValueError(data)
+    except ValueError:
+        lines = done.stderr.strip().splitlines()
+        detail = f": {lines[-1]}" if lines else ""
+        raise InterpreterError(f"{path} is not a working Python interpreter{detail}") from None
+    return data
+
+
+def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
+    """Learn about the interpreter at ``path``, from the cache when the file has not changed."""
+    key = _cache_key(path)
+    cache_file = None
+    data: dict[str, Any] | None = None
+    if key is not None and environ.get("SAFEPIP_NO_PROBE_CACHE") != "1":
+        from safepip.paths import cache_dir
+
+        cache_file = os.path.join(cache_dir(environ), "probes", f"{key}.json")
+        try:
+            with open(cache_file, encoding="utf-8") as handle:
+                data = json.load(handle)
+            assert isinstance(data, dict)
+            stdlib = data.get("stdlib")
+            # The marker can appear or go without the interpreter changing: always look again.
+            if stdlib is None or os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")) != bool(
+                data.get("marker")
+            ):
+                data = None
+        except (OSError, ValueError, AssertionError):
+            data = None
+    if data is None:
+        data = run_probe(path)
+        if cache_file is not None and tuple(data["version"][:2]) >= MINIMUM:
+            _write_cache(cache_file, data)
+    version = tuple(int(v) for v in data["version"][:3])
+    if version[:2] < MINIMUM:
+        shown = ".".join(map(str, version))
+        raise InterpreterError(
+            f"{path} ({how}) is Python {shown}; safepip drives CPython 3.8 or newer"
+        )
+    return Interp(
+        path=path,
+        how=how,
+        version=(version[0], version[1], version[2]),
+        implementation=data["implementation"],
+        prefix=data["prefix"],
+        base_prefix=data["base_prefix"],
+        in_venv=bool(data["in_venv"]),
+        conda=bool(data["conda"]),
+        stdlib=data["stdlib"],
+        purelib=data["purelib"],
+        platlib=data["platlib"],
+        scripts=data["scripts"],
+        marker=data["marker"],
+        marker_message=data["marker_message"],
+        marker_problem=data["marker_problem"],
+        distributor=data["distributor"],
+        has_pip=bool(data["pip"]),
+        markers=data["markers"],
+        pip_dir=data.get("pip_dir"),
+    )
+
+
+def _write_cache(cache_file: str, data: dict[str, Any]) -> None:
+    """Write atomically; a cache that cannot be written is only a slower next call."""
+    try:
+        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+        tmp = f"{cache_file}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, cache_file)
+    except OSError:
+        pass

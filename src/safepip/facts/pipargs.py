@@ -1,0 +1,405 @@
+"""A light scanner of pip's command line.
+
+pip parses its argv in two passes with optparse: the global options up to the first
+positional (the command name), then the whole argv minus the first occurrence of that
+name with the command's parser, which knows the command's options and the global ones and
+allows options after positionals. Long options may be abbreviated to any unambiguous
+prefix. This module replays exactly that, from the tables in ``_pipoptions`` (generated
+from each pip version's parser, and checked against each by the tests), without importing
+pip. Options, abbreviations and value checks differ between pip versions: a call is read
+with the table of the pip that will run it (:func:`scan`'s ``version``).
+
+The scanner only reads: safepip passes the argv on untouched, except for the few options
+it consumes (``--python`` and ``--user`` when it redirects), which :meth:`PipCall.without`
+removes token by token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Dict, Iterable, Mapping, Sequence, Tuple
+
+from safepip.facts import _pipoptions
+from safepip.facts._pipoptions import Entry
+
+#: Commands that read or change the packages of an environment: they go where safepip decides.
+ENV_COMMANDS = frozenset({"install", "uninstall", "list", "freeze", "show", "check", "inspect"})
+#: Commands among those that change the environment: they run under the environment's lock.
+WRITE_COMMANDS = frozenset({"install", "uninstall"})
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option as pip parsed it: its canonical name, its value, and the argv tokens it used."""
+
+    name: str
+    value: str | None
+    start: int
+    stop: int
+    whole: bool  # the tokens argv[start:stop] belong to this option alone (not a cluster like -qU)
+
+
+@dataclass(frozen=True)
+class PipCall:
+    """What pip would make of an argv: the command, its options in order, its positionals."""
+
+    argv: tuple[str, ...]
+    command: str | None = None
+    options: tuple[Option, ...] = ()
+    positionals: tuple[str, ...] = ()
+    error: str | None = None
+    #: The interpreter pip switches to (``--python`` before the command name; after it,
+    #: pip < 24 ignores it and newer pips refuse it).
+    python: str | None = None
+    #: The pip version whose table read this call.
+    pip_version: str = _pipoptions.PIP_VERSION
+
+    @property
+    def informational(self) -> bool:
+        """pip only prints its help or its version (``--help``/``-h`` anywhere, ``help``,
+        ``--version``, or no command at all).
+        """
+        if self.error is not None:
+            return False
+        return self.command is None or self.command == "help" or self.has("--help")
+
+    def has(self, name: str) -> bool:
+        """Whether the option (canonical name) was given."""
+        return any(o.name == name for o in self.options)
+
+    def values(self, name: str) -> list[str]:
+        """Every value given to the option, in order."""
+        return [o.value for o in self.options if o.name == name and o.value is not None]
+
+    def last(self, name: str) -> str | None:
+        """The value that wins for a ``store`` option: the last one."""
+        found = self.values(name)
+        return found[-1] if found else None
+
+    def count(self, name: str) -> int:
+        """How often a flag was given (``-qq`` counts 2)."""
+        return sum(1 for o in self.options if o.name == name)
+
+    def flag(self, on: str, off: str) -> bool | None:
+        """The last of a pair like ``--user``/``--no-user``, or None if neither was given."""
+        result = None
+        for o in self.options:
+            if o.name == on:
+                result = True
+            elif o.name == off:
+                result = False
+        return result
+
+    def without(self, names: Iterable[str]) -> list[str]:
+        """The argv with every occurrence of the named options removed, all else in order."""
+        drop: set[int] = set()
+        wanted = set(names)
+        for o in self.options:
+            if o.name in wanted:
+                if not o.whole:  # pragma: no cover - only long options are ever removed
+                    raise ValueError(f"cannot remove {o.name} from a cluster")
+                drop.update(range(o.start, o.stop))
+        return [a for i, a in enumerate(self.argv) if i not in drop]
+
+    def positional_indices(self) -> list[int]:
+        """The argv index of each positional, in the order of ``positionals``."""
+        covered: set[int] = set()
+        for o in self.options:
+            covered.update(range(o.start, o.stop))
+        if self.command is not None:
+            covered.add(self.argv.index(self.command))
+        found: list[int] = []
+        dashes = False
+        for i, arg in enumerate(self.argv):
+            if i in covered:
+                continue
+            if arg == "--" and not dashes:
+                dashes = True
+                continue
+            found.append(i)
+        return found
+
+    def without_positionals(self, drop: Iterable[int]) -> list[str]:
+        """The argv without the positionals at the given positions of ``positionals``."""
+        indices = self.positional_indices()
+        gone = {indices[n] for n in drop}
+        return [a for i, a in enumerate(self.argv) if i not in gone]
+
+
+#: optparse acts on ``--help`` as soon as it reads it: nothing after it is parsed.
+HELP = "--help"
+
+
+class _ParseError(Exception):
+    pass
+
+
+def _parse_int(value: str) -> int:
+    """optparse's integer parsing (0x, 0b and leading-0 octal prefixes)."""
+    lowered = value[:2].lower()
+    if lowered == "0x":
+        return int(value, 16)
+    if lowered == "0b":
+        return int(value[2:] or "0", 2)
+    if value[:1] == "0":
+        return int(value, 8)
+    return int(value, 10)
+
+
+def _check(name: str, value: str, check: object) -> None:
+    """Refuse a value as the pip of the table would (optparse's types and choices, and the
+    callbacks the generator names).
+    """
+    if check is None:
+        return
+    if isinstance(check, tuple):
+        if value not in check:
+            choices = ", ".join(repr(c) for c in check)
+            raise _ParseError(f"option {name}: invalid choice: {value!r} (choose from {choices})")
+        return
+    try:
+        if check == "int":
+            _parse_int(value)
+        elif check == "float":
+            float(value)
+    except ValueError:
+        raise _ParseError(f"option {name}: invalid {check} value: {value!r}") from None
+    if check == "key=value" and "=" not in value:
+        raise _ParseError(f"arguments to {name} must be of the form KEY=VAL")
+    if check in ("datetime", "datetime-or-days"):
+        _check_datetime(name, value, days=check == "datetime-or-days")
+    if check == "python-version" and value:
+        _check_python_version(value)
+
+
+def _check_datetime(name: str, value: str, *, days: bool) -> None:
+    """pip's ``--uploaded-prior-to``: an ISO 8601 datetime (a trailing Z allowed), or in
+    newer pips ``P<n>D``.
+    """
+    import re
+    from datetime import datetime
+
+    if days and re.match(r"^P(\d+)D$", value, re.ASCII):
+        return
+    texts = (value, value[:-1] + "+00:00") if value.endswith("Z") else (value,)
+    for text in texts:
+        try:
+            datetime.fromisoformat(text)
+        except ValueError:
+            continue
+        else:
+            return
+    raise _ParseError(f"option {name}: invalid value: {value!r}: expected an ISO 8601 datetime")
+
+
+def _check_python_version(value: str) -> None:
+    """pip's ``--python-version``: up to three integer parts, or ``311`` for 3.11."""
+    parts = value.split(".")
+    if len(parts) > 3:
+        raise _ParseError(f"invalid --python-version value: {value!r}: at most three version parts are allowed")
+    if len(parts) == 1 and len(parts[0]) > 1:
+        parts = [parts[0][0], parts[0][1:]]
+    try:
+        [int(p) for p in parts]
+    except ValueError:
+        raise _ParseError(f"invalid --python-version value: {value!r}: each version part must be an integer") from None
+
+
+def _last(options: Sequence[Option], name: str) -> str | None:
+    """The value that wins for a ``store`` option (pip tests it for truth: "" is no value)."""
+    return next((o.value for o in reversed(options) if o.name == name), None)
+
+
+def _valued(name: str, check: object, option: Option) -> Option:
+    """The option, once its value passed pip's check."""
+    _check(name, option.value or "", check)
+    return option
+
+
+def _match(name: str, table: Mapping[str, Entry]) -> str:
+    """optparse's long option matching: exact, else the one option it is a prefix of."""
+    if name in table:
+        return name
+    found = [k for k in table if k.startswith(name) and k.startswith("--")]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise _ParseError(f"no such option: {name}")
+    raise _ParseError(f"ambiguous option: {name} ({', '.join(sorted(found))}?)")
+
+
+def _long(tokens: Sequence[tuple[int, str]], i: int, table: Mapping[str, Entry], options: list[Option]) -> int:
+    """Read the long option at ``tokens[i]`` (and its value) into ``options``; return the next index."""
+    index, arg = tokens[i]
+    name, eq, inline = arg.partition("=")
+    matched = _match(name, table)
+    canonical, takes, check = table[matched]
+    if takes:
+        if eq:
+            options.append(_valued(matched, check, Option(canonical, inline, index, index + 1, True)))
+            return i + 1
+        if i + 1 < len(tokens):
+            options.append(_valued(matched, check, Option(canonical, tokens[i + 1][1], index, tokens[i + 1][0] + 1, True)))
+            return i + 2
+        raise _ParseError(f"{name} option requires 1 argument")
+    if eq:
+        raise _ParseError(f"{name} option does not take a value")
+    options.append(Option(canonical, None, index, index + 1, True))
+    return i + 1
+
+
+def _parse(
+    tokens: Sequence[tuple[int, str]],
+    table: Mapping[str, Entry],
+    interspersed: bool,
+) -> tuple[list[Option], list[str], int]:
+    """Replay optparse over (argv index, token) pairs.
+
+    Return the options, the positionals, and how many tokens were consumed before
+    parsing stopped (at the first positional when not interspersed).
+    """
+    options: list[Option] = []
+    positionals: list[str] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        index, arg = tokens[i]
+        if arg == "--":
+            positionals.extend(t for _, t in tokens[i + 1 :])
+            return options, positionals, i + 1
+        if arg.startswith("--"):
+            i = _long(tokens, i, table, options)
+            if options[-1].name == HELP:  # optparse prints help and exits on the spot
+                return options, positionals, i
+            continue
+        if arg.startswith("-") and len(arg) > 1:
+            i += 1
+            for pos in range(1, len(arg)):
+                short = "-" + arg[pos]
+                if short not in table:
+                    raise _ParseError(f"no such option: {short}")
+                canonical, takes, check = table[short]
+                if not takes:
+                    options.append(Option(canonical, None, index, index + 1, len(arg) == 2))
+                    if canonical == HELP:
+                        return options, positionals, i
+                    continue
+                if pos + 1 < len(arg):
+                    options.append(_valued(short, check, Option(canonical, arg[pos + 1 :], index, index + 1, pos == 1)))
+                elif i < n:
+                    options.append(_valued(short, check, Option(canonical, tokens[i][1], index, tokens[i][0] + 1, pos == 1)))
+                    i += 1
+                else:
+                    raise _ParseError(f"{short} option requires 1 argument")
+                break
+            continue
+        if not interspersed:
+            return options, positionals, i
+        positionals.append(arg)
+        i += 1
+    return options, positionals, n
+
+
+Table = Dict[str, Entry]
+
+
+def _release(version: str) -> Tuple[int, ...]:
+    """The leading numeric release of a version string ("24.0.dev0" -> (24, 0))."""
+    out = []
+    for part in version.split("."):
+        digits = ""
+        for ch in part:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        out.append(int(digits))
+        if len(digits) != len(part):
+            break
+    return tuple(out)
+
+
+def table_version(version: str | None) -> str:
+    """The stored table that reads for pip ``version``: the newest at or below it (a pip
+    newer than every table reads with the newest; one older than 22.3, with the oldest).
+    """
+    if not version:
+        return _pipoptions.PIP_VERSION
+    wanted = _release(version)
+    chosen = _pipoptions.VERSIONS[0]
+    for stored in _pipoptions.VERSIONS:
+        if _release(stored)[:2] <= wanted[:2]:  # the last patch release of each minor is stored
+            chosen = stored
+    return chosen
+
+
+@cache
+def tables(version: str) -> Tuple[Table, Dict[str, Table]]:
+    """The global options and each command's own options of a stored pip version."""
+    diffs = _pipoptions.DIFFS.get(version, {})
+
+    def apply(base: Table, changes: Mapping[str, Entry | None] | None) -> Table:
+        out = dict(base)
+        for name, entry in (changes or {}).items():
+            if entry is None:
+                out.pop(name, None)
+            else:
+                out[name] = entry
+        return out
+
+    main = apply(_pipoptions.GLOBAL, diffs.get(""))
+    commands: Dict[str, Table] = {}
+    for name in sorted(set(_pipoptions.COMMANDS) | {n for n in diffs if n}):
+        if name in diffs and diffs[name] is None:
+            continue
+        commands[name] = apply(_pipoptions.COMMANDS.get(name, {}), diffs.get(name))
+    return main, commands
+
+
+def command_names(version: str | None = None) -> frozenset[str]:
+    """The commands of the pip that reads with ``version``'s table."""
+    return frozenset(tables(table_version(version))[1])
+
+
+def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
+    """Scan pip's argv the way pip ``version``'s parser reads it (default: the newest table).
+    Never raises: a problem pip would report ends up in ``error`` (and the call is passed
+    to pip, which reports it).
+    """
+    stored = table_version(version)
+    main, commands = tables(stored)
+    args = tuple(argv)
+    tokens = list(enumerate(args))
+    try:
+        global_opts, _, stopped = _parse(tokens, main, interspersed=False)
+    except _ParseError as exc:
+        return PipCall(args, error=str(exc), pip_version=stored)
+    python = next((o.value for o in reversed(global_opts) if o.name == "--python"), None)
+    rest = [t for _, t in tokens[stopped:]]
+    if any(o.name in ("--help", "--version") for o in global_opts) or not rest:
+        # pip prints help or its version and stops before looking at a command.
+        return PipCall(args, options=tuple(global_opts), python=python, pip_version=stored)
+    command = rest[0]
+    if command not in commands:
+        return PipCall(args, options=tuple(global_opts), error=f"unknown command {command!r}", python=python, pip_version=stored)
+    # pip removes the first occurrence of the command's name, wherever it stands.
+    first = args.index(command)
+    remaining = [(i, t) for i, t in tokens if i != first]
+    # A command's parser has the global options except, in newer pips, --version (their main
+    # parser alone has it): "pip install --version" is an error there, and "--v" is --verbose.
+    keep_version = stored in _pipoptions.COMMAND_VERSION
+    table = {**{k: v for k, v in main.items() if keep_version or v[0] != "--version"}, **commands[command]}
+    try:
+        options, positionals, _ = _parse(remaining, table, interspersed=True)
+    except _ParseError as exc:
+        return PipCall(args, command=command, options=tuple(global_opts), error=str(exc), python=python, pip_version=stored)
+    error = None
+    late = not python and bool(_last(options, "--python")) and stored in _pipoptions.LATE_PYTHON
+    if late and not any(o.name == "--help" for o in options):
+        error = "the --python option must be placed before the pip subcommand name"
+    return PipCall(
+        args, command=command, options=tuple(options), positionals=tuple(positionals), error=error,
+        python=python, pip_version=stored,
+    )

@@ -1,0 +1,228 @@
+"""Project root discovery, and which environment belongs to a project.
+
+The walk goes up from the working directory, reading each directory's entries, until the
+repository root (the first directory holding ``.git``), the user's home directory, the
+filesystem root (never a project), a change of filesystem, or a directory owned by another
+user (root's directories are crossed; under sudo, so are the invoking user's, so that
+safepip can see the project and refuse to touch it as root). Of what it saw:
+
+1. the nearest directory holding an existing virtual environment (``.venv``, ``venv``,
+   ``env``, poetry's and pdm's in-project ``.venv``, or the one its pyproject.toml's
+   ``[tool.safepip] venv`` names) up to the repository root is the root:
+   ``docs/`` with its own requirements file, or a workspace member ``packages/a/`` with its
+   own pyproject.toml, use the environment at the repository root;
+2. else the nearest directory holding ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or
+   ``.git`` (home only if nothing below it marks a project);
+3. else the nearest holding a ``requirements*.txt``: a weak marker, that counts only when no
+   stronger one stands above it below home.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Mapping
+
+from safepip.errors import SafepipError
+
+MARKER_FILES = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+VENV_NAMES = (".venv", "venv", "env")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project root and what made it one; ``seen`` is the highest directory whose entries
+    the walk read (the root, or above it up to the repository root or home).
+    """
+
+    root: str
+    why: str
+    seen: str = ""
+
+    @property
+    def pyproject(self) -> str:
+        """The project's pyproject.toml (which may not exist)."""
+        return os.path.join(self.root, "pyproject.toml")
+
+
+def is_venv_dir(path: str) -> bool:
+    """A directory that looks like a virtual environment (it has ``pyvenv.cfg``)."""
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def _unreadable(directory: str, exc: OSError) -> SafepipError:
+    """The one line for a directory the walk cannot read: it cannot tell whether it is the
+    project, so it stops (it never falls through to "outside a project").
+    """
+    code = 77 if isinstance(exc, PermissionError) else 69
+    if len(directory) > 300:  # deeper than the system's limit: one line still
+        directory = f"{directory[:80]}...{directory[-120:]}"
+    return SafepipError(
+        f"cannot read {directory} ({exc.strerror or type(exc).__name__}) while looking for the project root; "
+        "safepip cannot tell whether it is a project. cd elsewhere, or name the environment with --python",
+        exit_code=code,
+    )
+
+
+def _names(directory: str) -> set[str]:
+    """The names in ``directory`` the walk looks for; fails closed (one line) when it cannot
+    tell. Searchable but not readable (mode 0311): the fixed names can still be looked up.
+    """
+    try:
+        return set(os.listdir(directory))
+    except PermissionError as exc:
+        names = set()
+        for name in (*MARKER_FILES, *VENV_NAMES, ".git"):
+            try:
+                os.lstat(os.path.join(directory, name))
+            except FileNotFoundError:
+                continue
+            except OSError:
+                raise _unreadable(directory, exc) from None
+            names.add(name)
+        if not names:
+            raise _unreadable(directory, exc) from None
+        return names
+    except OSError as exc:
+        raise _unreadable(directory, exc) from None
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What one directory of the walk holds."""
+
+    path: str
+    strong: str | None  # why it is a project by a strong marker
+    weak: str | None  # a requirements*.txt
+    env: str | None  # an existing environment in it
+    git: bool
+
+
+def _look(directory: str) -> _Seen:
+    names = _names(directory)
+    strong = next((f"holds {name}" for name in MARKER_FILES if name in names), None)
+    weak = next(
+        (f"holds {n}" for n in sorted(names) if n.startswith("requirements") and n.endswith(".txt")), None
+    )
+    env = _configured_env(directory) if "pyproject.toml" in names else None
+    env = env or next(
+        (f"holds the virtual environment {n}/" for n in VENV_NAMES if n in names and is_venv_dir(os.path.join(directory, n))),
+        None,
+    )
+    return _Seen(directory, strong, weak, env, ".git" in names)
+
+
+def _configured_env(directory: str) -> str | None:
+    """Why ``directory`` holds the environment its ``[tool.safepip] venv`` names, if it exists
+    (a pyproject.toml that cannot be read here is left to the configuration's own errors).
+    """
+    from safepip.facts.config import project_layer
+
+    try:
+        configured = project_layer(os.path.join(directory, "pyproject.toml")).get("venv")
+    except (SafepipError, OSError, ValueError):
+        return None
+    if not isinstance(configured, str) or not configured:
+        return None
+    path = os.path.normpath(os.path.join(directory, os.path.expanduser(configured)))
+    return f"holds the virtual environment {configured} ([tool.safepip] venv)" if is_venv_dir(path) else None
+
+
+def _choose(seen: list[_Seen], home: str) -> Project | None:
+    """The root among the directories the walk read, nearest first (rules in the module doc)."""
+    top = seen[-1].path if seen else ""
+    # Home as a repository (dotfiles) is no repository root for the projects below it.
+    git = next((i for i, d in enumerate(seen) if d.git and d.path != home), None)
+    strong = next((i for i, d in enumerate(seen) if d.strong and d.path != home), None)
+    weak = next((i for i, d in enumerate(seen) if d.weak), None)
+    # Existing environments count up to the repository root; without one, up to the nearest marker.
+    nearest = min((i for i in (strong, weak) if i is not None), default=len(seen) - 1)
+    reach = git if git is not None else nearest
+    for d in seen[: reach + 1]:
+        if d.env:
+            return Project(d.path, d.env, top)
+    if strong is not None:
+        return Project(seen[strong].path, seen[strong].strong or "", top)
+    if weak is not None:
+        return Project(seen[weak].path, seen[weak].weak or "", top)
+    if seen and seen[-1].path == home and seen[-1].strong:
+        return Project(home, seen[-1].strong, top)
+    return None
+
+
+def crossable_owners(environ: Mapping[str, str]) -> set[int] | None:
+    """The owners whose directories the walk may climb into (None: no ownership on this OS)."""
+    if sys.platform == "win32" or not hasattr(os, "geteuid"):  # pragma: no cover
+        return None
+    euid = os.geteuid()
+    owners = {euid, 0}
+    sudo_uid = environ.get("SUDO_UID", "")
+    if euid == 0 and sudo_uid.isdigit():
+        owners.add(int(sudo_uid))
+    return owners
+
+
+def working_directory() -> str:
+    """The working directory, or a clear error when it was deleted under us."""
+    try:
+        return os.getcwd()
+    except FileNotFoundError:
+        raise SafepipError(
+            "the working directory no longer exists; cd to a directory that does", exit_code=69
+        ) from None
+    except OSError as exc:  # deeper than the system's path limit, unreadable...
+        raise SafepipError(
+            f"cannot tell the working directory ({exc.strerror or type(exc).__name__}); cd to a shorter path",
+            exit_code=77 if isinstance(exc, PermissionError) else 69,
+        ) from None
+
+
+def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
+    """The project containing ``start``, or None outside any project."""
+    home = os.path.realpath(environ.get("HOME") or os.path.expanduser("~"))
+    owners = crossable_owners(environ)
+    current = os.path.realpath(start)
+    try:
+        device = os.stat(current).st_dev
+    except OSError as exc:
+        raise _unreadable(current, exc) from None
+    seen: list[_Seen] = []
+    while True:
+        here = _look(current)
+        seen.append(here)
+        parent = os.path.dirname(current)
+        if here.git or current in (home, parent):
+            break
+        try:
+            st = os.stat(parent)
+        except OSError as exc:
+            raise _unreadable(parent, exc) from None
+        if st.st_dev != device or os.path.dirname(parent) == parent:
+            break  # another filesystem, or the filesystem root: not projects
+        if owners is not None and st.st_uid not in owners:
+            break
+        current = parent
+    return _choose(seen, home)
+
+
+def env_candidates(root: str, configured: str | None) -> list[str]:
+    """Where the project's environment is or would be, in order of preference."""
+    if configured:
+        path = os.path.expanduser(configured)
+        return [os.path.normpath(os.path.join(root, path))]
+    return [os.path.join(root, name) for name in VENV_NAMES]
+
+
+def project_env(root: str, configured: str | None) -> tuple[str, bool]:
+    """The project's environment directory, and whether it already exists as a venv.
+
+    The configured path wins; else the first of ``.venv``, ``venv``, ``env`` that is a
+    virtual environment (poetry's and pdm's in-project environments are ``.venv``); else
+    ``.venv``, to be created.
+    """
+    candidates = env_candidates(root, configured)
+    for path in candidates:
+        if is_venv_dir(path):
+            return path, True
+    return candidates[0], False

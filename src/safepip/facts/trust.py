@@ -1,0 +1,137 @@
+"""Which discovered directories safepip may run code from (git's ``safe.directory`` model).
+
+safepip runs the interpreter of a project's virtual environment and reads the project's
+configuration (which can name an interpreter). A directory found by walking up from the
+working directory may belong to someone else (``/tmp/.venv``), or be one that others can
+change under you. So a project root or environment is used only when:
+
+- it is owned by you or by root (under ``sudo``, also by the invoking user, ``SUDO_UID``);
+- it is not writable by other users: not world-writable, and not group-writable unless
+  the group is your own private group (the user-private-group convention);
+- no directory above it is writable by others without the sticky bit (else anyone could
+  rename it away and put their own in its place).
+
+Anything else is refused (exit 77) with a message naming the path, its owner and how to
+trust it: the ``trusted`` list of the user configuration file, never a project's own.
+Interpreters the user names (``--python``, ``SAFEPIP_PYTHON``, an active venv) are the
+user's choice and are not checked.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from typing import Mapping, Sequence
+
+from safepip.errors import PermissionRefused
+from safepip.facts.project import crossable_owners
+
+
+def _user(uid: int) -> str:
+    try:
+        import pwd
+
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
+
+
+def _private_group(st: os.stat_result) -> bool:
+    """Whether the directory's group holds only its owner (a user private group)."""
+    try:
+        import grp
+        import pwd
+
+        owner = pwd.getpwuid(st.st_uid)
+        group = grp.getgrgid(st.st_gid)
+    except (ImportError, KeyError):
+        return False
+    return group.gr_name == owner.pw_name and set(group.gr_mem) <= {owner.pw_name}
+
+
+def _others_can_write(st: os.stat_result) -> str | None:
+    if st.st_mode & stat.S_IWOTH:
+        return "every user"
+    if st.st_mode & stat.S_IWGRP and not _private_group(st):
+        try:
+            import grp
+
+            return f"the group {grp.getgrgid(st.st_gid).gr_name}"
+        except (ImportError, KeyError):
+            return f"the group {st.st_gid}"
+    return None
+
+
+def is_trusted(path: str, trusted: Sequence[str]) -> bool:
+    """Whether ``path`` is in, or inside an entry of, the trust list (``*`` trusts all)."""
+    real = os.path.realpath(path)
+    for entry in trusted:
+        if entry == "*":
+            return True
+        root = os.path.realpath(entry)
+        if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def problem(path: str, environ: Mapping[str, str]) -> str | None:
+    """Why ``path`` (an existing directory) is not safe to run code from, or None."""
+    owners = crossable_owners(environ)
+    if owners is None:  # pragma: no cover - no POSIX ownership (Windows)
+        return None
+    real = os.path.realpath(path)
+    try:
+        st = os.stat(real)
+    except OSError:
+        return None  # nothing there: whoever creates it is checked then
+    shown = path if real == os.path.abspath(path) else f"{path} (which is {real})"
+    if st.st_uid not in owners:
+        return f"{shown} is owned by {_user(st.st_uid)}, not by you"
+    who = _others_can_write(st)
+    if who:
+        return f"{shown} (owned by {_user(st.st_uid)}) is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o})"
+    above = writable_above(real)
+    if above is not None:
+        current, mode, who = above
+        return (
+            f"{current}, above {shown}, is writable by {who} without the sticky bit "
+            f"(mode {mode:04o}): anyone could put their own {os.path.basename(real)} there"
+        )
+    return None
+
+
+def writable_above(real: str, owners: Sequence[int] | None = None) -> tuple[str, int, str] | None:
+    """The first directory above the real path ``real`` that lets others replace what is
+    below it, as (path, mode, who): one writable by others without the sticky bit, or, when
+    ``owners`` is given, one owned by anyone else. None when there is none.
+    """
+    current = os.path.dirname(real)
+    while True:
+        try:
+            up = os.stat(current)
+        except OSError:
+            return None
+        who = _others_can_write(up)
+        if who and not up.st_mode & stat.S_ISVTX:
+            return current, stat.S_IMODE(up.st_mode), who
+        if owners is not None and up.st_uid not in owners:
+            return current, stat.S_IMODE(up.st_mode), f"its owner {_user(up.st_uid)}"
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def check(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[str], config_file: str) -> None:
+    """Refuse (exit 77) to use ``path`` unless it is safe or the user trusts it."""
+    if sys.platform == "win32" or is_trusted(path, trusted):  # pragma: no cover - Windows
+        return
+    why = problem(path, environ)
+    if why is None:
+        return
+    real = os.path.realpath(path)
+    raise PermissionRefused(
+        f"{why}; safepip will not use this {what} (it could run someone else's code). "
+        f'If you trust it, add it to the trusted list in {config_file}: trusted = ["{real}"]'
+    )
