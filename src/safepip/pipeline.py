@@ -18,22 +18,61 @@ if TYPE_CHECKING:
     from safepip.facts.gather import Context
 
 
-@contextlib.contextmanager
-def scratch(environ: Mapping[str, str]) -> Iterator[str]:
-    """A scratch directory for the classifying pip runs, removed afterwards."""
+#: Scratch directories older than this are swept by later calls (a run killed with SIGKILL
+#: cannot clean its own).
+SWEEP_AGE = 3600.0
+
+
+def _sweep(base: str) -> None:
     import os
     import shutil
+    import time
+
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        return
+    for entry in entries:
+        path = os.path.join(base, entry)
+        try:
+            old = time.time() - os.lstat(path).st_mtime > SWEEP_AGE
+        except OSError:
+            continue
+        if entry.startswith("classify-") and old:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def scratch(environ: Mapping[str, str]) -> Iterator[str]:
+    """A scratch directory for the classifying pip runs, removed on the way out, on SIGINT,
+    SIGTERM and SIGHUP too; older ones that a killed run left are swept first.
+    """
+    import os
+    import shutil
+    import signal
     import tempfile
 
     from safepip.paths import cache_dir
 
     base = os.path.join(cache_dir(environ), "downloads")
     os.makedirs(base, exist_ok=True)
+    _sweep(base)
+
+    def interrupted(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signum)
+
+    saved = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            saved[number] = signal.signal(number, interrupted)
     dest = tempfile.mkdtemp(prefix="classify-", dir=base)
     try:
         yield dest
     finally:
         shutil.rmtree(dest, ignore_errors=True)
+        for number, handler in saved.items():
+            signal.signal(number, handler)
 
 
 def decide_call(ctx: Context, environ: Mapping[str, str], stack: contextlib.ExitStack[bool | None] | None) -> Plan:

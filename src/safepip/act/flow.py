@@ -192,13 +192,14 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
     """safepip's main job: run one pip command line where it belongs."""
     ctx = settle(gather(call, environ, flags), environ)
-    if ctx.plan().apps_to_pipx:
+    first = ctx.plan()
+    if first.apps_to_pipx or first.needs_facts:
         import contextlib
 
         from safepip.act.outside import run as run_outside
         from safepip.pipeline import decide_call
 
-        with contextlib.ExitStack() as stack:  # the classification downloads live until the install ends
+        with contextlib.ExitStack() as stack:  # the classification's scratch lives until the install ends
             plan = decide_call(ctx, environ, stack)
             refuse(plan)
             code = run_outside(ctx, plan, environ)

@@ -61,6 +61,10 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mappin
             lock.acquire()
     try:
         notice(ctx, plan, ready, environ)
+        if create and not ready.created:  # what an interrupted pip left half-installed
+            from safepip.act.flow import _repair
+
+            _repair(ready.env_dir, environ)
         return _call(user_env_command(plan, args, ready.python, environ), _env(plan, environ))
     finally:
         if lock is not None:
