@@ -128,3 +128,27 @@ def test_self_install_needs_an_archive(capsys: pytest.CaptureFixture[str], tmp_p
     assert main(["self-install", "--upgrade", str(tmp_path / "not.pyz")]) == 64
     assert "not a safepip.pyz" in capsys.readouterr().err
     assert main(["self-install", "--bogus"]) == 64
+
+
+def test_shims_reach_make_without_shell_init_and_leave_foreign_files(
+    pyz: Path, hermetic: dict[str, str], project: Path, wheelhouse: Path, tmp_path: Path
+) -> None:
+    launcher, _ = layout(hermetic)
+    bin_dir = launcher.parent
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "pip3").write_text("#!/bin/sh\necho pip --user\n")  # a pip install --user pip
+    done = run([SYSTEM_PYTHON, str(pyz), "self-install", "--shims"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"{bin_dir / 'pip3'} was not written by safepip: left as it is" in done.stderr
+    assert "pip launchers in ~/.local/bin: pip, " in done.stdout
+    assert (bin_dir / "pip3").read_text() == "#!/bin/sh\necho pip --user\n"
+    (project / "Makefile").write_text(f"install:\n\tpip install {' '.join(offline(wheelhouse))} lib-a\n")
+    env = safepip_env(PATH=f"{bin_dir}:/usr/bin:/bin")
+    made = run(["make", "install"], project, env=env)
+    assert made.returncode == 0, made.stderr
+    assert "lib-a" in installed(project / ".venv")
+
+    gone = run([str(launcher), "self-uninstall"], tmp_path)
+    assert gone.returncode == 0, gone.stderr
+    assert not (bin_dir / "pip").exists()
+    assert (bin_dir / "pip3").read_text() == "#!/bin/sh\necho pip --user\n"
