@@ -10,6 +10,7 @@ import pytest
 
 from conftest import build_pyz
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, safepip_env
+from safepip import __version__
 from safepip.cli import main
 
 pytestmark = [needs_managed, pytest.mark.slow]
@@ -49,7 +50,7 @@ def test_install_is_offline_idempotent_and_runs(pyz: Path, hermetic: dict[str, s
     # The launcher runs safepip from its own environment, on the system python.
     version = run([str(launcher), "--version"], tmp_path)
     assert version.returncode == 0, version.stderr
-    assert version.stdout.startswith(f"safepip 0.1.0 from {envs[0]}")
+    assert version.stdout.startswith(f"safepip {__version__} from {envs[0]}")
     done = run([str(launcher), "install", *offline(wheelhouse), "lib-a"], project)
     assert done.returncode == 0, done.stderr
     assert "lib-a" in installed(project / ".venv")
@@ -69,7 +70,7 @@ def test_upgrade_replaces_the_installation(pyz: Path, hermetic: dict[str, str], 
 
     done = run([str(launcher), "self-install", "--upgrade", str(other)], tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "replaced safepip 0.1.0 with 0.1.0" in done.stdout
+    assert f"replaced safepip {__version__} with {__version__}" in done.stdout
     new = [p for p in top.iterdir() if p.is_dir()]
     assert len(new) == 1 and new != old
     assert str(new[0]) in launcher.read_text()
