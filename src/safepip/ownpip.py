@@ -35,7 +35,8 @@ def pip_command(environ: Mapping[str, str]) -> list[str]:
 
 def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     """The path of the pip wheel the archive carries (else virtualenv's) for this
-    interpreter, as a file on disk."""
+    interpreter, as a file on disk.
+    """
     from virtualenv.seed.wheels.embed import get_embed_wheel
 
     from .seedpip import choose

@@ -102,12 +102,13 @@ def installed() -> Candidate | None:
         dist = metadata.distribution("pip")
     except metadata.PackageNotFoundError:
         return None
-    return Candidate(dist.version, dist.metadata.get("Requires-Python") or "", installed=True)
+    return Candidate(dist.version, (dist.metadata.get_all("Requires-Python") or [""])[0], installed=True)
 
 
 def choose(target: tuple[int, ...], embedded: str | None) -> Candidate | None:
     """The candidate to seed a Python ``target`` environment with, when it is newer than
-    virtualenv's embedded pip ``embedded`` (None: let virtualenv seed its own)."""
+    virtualenv's embedded pip ``embedded`` (None: let virtualenv seed its own).
+    """
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 
@@ -165,7 +166,8 @@ def _record_hash(data: bytes) -> str:
 
 def _pack_installed(path: str) -> None:
     """Write the installed pip into a wheel at ``path``: the files its RECORD lists under
-    site-packages (no scripts, no byte code), with a new WHEEL and RECORD."""
+    site-packages (no scripts, no byte code), with a new WHEEL and RECORD.
+    """
     from importlib import metadata
 
     dist = metadata.distribution("pip")

@@ -234,7 +234,8 @@ def _read(path: str) -> str | None:
 
 def install_shims(exe: str, environ: Mapping[str, str]) -> None:
     """``pip``, ``pip3`` and ``pip3.X`` launchers of ``exe`` in the user's bin directory
-    (the same as shell-init's; a file safepip did not write is left alone and named)."""
+    (the same as shell-init's; a file safepip did not write is left alone and named).
+    """
     from .shims import python_versions, refresh, wanted
 
     directory = bin_dir(environ)

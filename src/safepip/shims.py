@@ -27,7 +27,8 @@ _VERSIONED = re.compile(r"^python(3\.\d+)$")
 @dataclass
 class Outcome:
     """What a refresh did: names written, removed (stale launchers of ours), and left alone
-    because another program owns a file of that name."""
+    because another program owns a file of that name.
+    """
 
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -117,7 +118,7 @@ def refresh(directory: str, texts: Mapping[str, str], *, prune: bool = True) -> 
         tmp = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, 0o755)  # noqa: S103 - a launcher: executable by everyone, like any command
         os.replace(tmp, path)
         outcome.written.append(name)
     if prune:
@@ -131,7 +132,7 @@ def refresh(directory: str, texts: Mapping[str, str], *, prune: bool = True) -> 
 
 def remove(directory: str) -> list[str]:
     """Remove safepip's launchers from ``directory`` (nothing else); return their names."""
-    removed = []
+    removed: list[str] = []
     try:
         names = sorted(os.listdir(directory))
     except OSError:

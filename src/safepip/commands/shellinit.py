@@ -109,7 +109,8 @@ def own_executable(environ: Mapping[str, str]) -> str:
 
 def code(shell: str, exe: str, shim_dir: str | None = None, pythons: tuple[str, ...] = ()) -> str:
     """The shell code for ``shell`` calling safepip as ``exe``; with ``shim_dir`` first on
-    PATH; with functions for the interpreter commands in ``pythons``."""
+    PATH; with functions for the interpreter commands in ``pythons``.
+    """
     quote = _fish_quote if shell == "fish" else shlex.quote
     note = "; so do `pip` in make and scripts (PATH)" if shim_dir else ""
     if pythons:
