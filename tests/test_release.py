@@ -127,3 +127,25 @@ def test_docs_install_names_what_the_archive_bundles(dist: Path) -> None:
     assert named == top | {"pip"}, (named, top)
     assert top - {"tomli"} <= set(bundle["bundled"])
     assert bundle["seed_pip"]
+
+
+def test_metadata_is_ready_for_publishing(dist: Path) -> None:
+    import zipfile
+    from email.parser import HeaderParser
+
+    wheel = next(dist.glob("safepip-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = HeaderParser().parsestr(archive.read(name).decode())
+    floor = build_zipapp.floor_of(build_zipapp._project())
+    assert meta["Requires-Python"] == f">={floor[0]}.{floor[1]}"
+    classifiers = set(meta.get_all("Classifier") or [])
+    for minor in range(floor[1], 14):
+        assert f"Programming Language :: Python :: 3.{minor}" in classifiers
+    urls = {u.split(",")[0].strip().lower() for u in meta.get_all("Project-URL") or []}
+    assert {"homepage", "source", "issues", "documentation"} <= urls
+    assert meta["License-Expression"] == "MIT" and meta["Description-Content-Type"] == "text/markdown"
+    with zipfile.ZipFile(wheel) as archive:
+        entry = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
+        scripts = archive.read(entry).decode().replace(" ", "")
+    assert "safepip=safepip.cli:main" in scripts
