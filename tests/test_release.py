@@ -5,6 +5,7 @@ the same pip."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -149,3 +150,21 @@ def test_metadata_is_ready_for_publishing(dist: Path) -> None:
         entry = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
         scripts = archive.read(entry).decode().replace(" ", "")
     assert "safepip=safepip.cli:main" in scripts
+
+
+@needs_managed
+def test_venv_route_from_the_wheel(dist: Path, tmp_path: Path, project: Path, wheelhouse: Path) -> None:
+    deps = _wheelhouse(tmp_path / "deps")
+    venv = tmp_path / "venvs" / "safepip"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True, capture_output=True)
+    wheel = next(dist.glob("safepip-*.whl"))
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", "--no-index", "--find-links", str(deps), str(wheel)],
+                          capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 0, done.stderr
+    env = {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "PIP_CONFIG_FILE": os.devnull,
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    ran = subprocess.run([str(venv / "bin" / "safepip"), "install", *offline(wheelhouse), "lib-a"], cwd=project,
+                         env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert ran.returncode == 0, ran.stderr
+    assert f"{SYSTEM_PYTHON} is externally managed" in ran.stderr  # safepip's own venv is not the target
+    assert "lib-a" in installed(project / ".venv")
