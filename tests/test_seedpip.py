@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build_pyz
+from conftest import ROOT
 from helpers import SYSTEM_PYTHON, SYSTEM_VERSION, installed, needs_managed, offline, safepip_env
-from safepip import seedpip
+from safepip.act import seedpip
 
 sys.path.insert(0, str(ROOT / "tools"))
-import build_zipapp  # noqa: E402
+import build_zipapp
 
 PIP = metadata.version("pip")
 
@@ -86,7 +86,7 @@ def test_the_pyz_seeds_the_pip_wheel_it_carries(pyz: Path, tmp_path: Path, proje
     (wheels / build_zipapp.SEED_DIR).mkdir()
     _renamed_pip(wheels / build_zipapp.SEED_DIR, "99.0")
     newer = tmp_path / "newer.pyz"
-    build_zipapp.build(wheels, newer, SYSTEM_VERSION[:2], byte_code=False)  # type: ignore[arg-type]
+    build_zipapp.build(wheels, newer, SYSTEM_VERSION[:2], byte_code=False)
     done = subprocess.run([SYSTEM_PYTHON, str(newer), "install", *offline(wheelhouse), "lib-a"], cwd=project,
                           env=safepip_env(), capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stderr

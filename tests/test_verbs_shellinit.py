@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
-from safepip import shims
+from safepip.act import shims
 from safepip.commands.shellinit import code
 
 # Each shell gets the same script: load the code, then use pip, pip3 and python -m pip.
@@ -111,7 +111,7 @@ def test_quoted_path_really_runs(shell: str, tmp_path: Path) -> None:
     assert done.stdout.startswith("safepip ")
 
 
-def test_default_shell_from_SHELL_and_errors(tmp_path: Path) -> None:
+def test_default_shell_from_shell_variable_and_errors(tmp_path: Path) -> None:
     done = run_safepip("shell-init", cwd=tmp_path, env=safepip_env(SHELL="/usr/bin/fish"))
     assert done.returncode == 0
     assert "function pip --wraps pip" in done.stdout
@@ -171,7 +171,7 @@ def test_an_active_venv_keeps_its_own_pip(shell: str, tmp_path: Path, hermetic: 
 def test_shims_go_first_on_path_once_and_no_shims_leaves_path(
     shell: str, tmp_path: Path, hermetic: dict[str, str]
 ) -> None:
-    again = "eval \"$(%s shell-init %s)\"" % (SAFEPIP, shell) if shell != "fish" else f"{SAFEPIP} shell-init fish | source"
+    again = f'eval "$({SAFEPIP} shell-init {shell})"' if shell != "fish" else f"{SAFEPIP} shell-init fish | source"
     echo = "echo $PATH" if shell != "fish" else 'echo (string join : $PATH)'
     done = _run(shell, f"{again}; {echo}; command -v pip", tmp_path)
     assert done.returncode == 0, done.stderr
@@ -214,7 +214,7 @@ def test_shims_never_overwrite_what_safepip_did_not_write(tmp_path: Path, hermet
     assert (shim / "pip").read_text() == "#!/bin/sh\necho mine\n"
     assert not stale.exists()  # ours, for a Python no longer on PATH
     assert other.read_text() == "#!/bin/sh\necho also mine\n"
-    assert shims.is_ours(shim / "pip3")
+    assert shims.is_ours(str(shim / "pip3"))
     before = {p.name: p.stat().st_mtime_ns for p in shim.iterdir()}
     assert run_safepip("shell-init", "bash", cwd=tmp_path).returncode == 0
     assert {p.name: p.stat().st_mtime_ns for p in shim.iterdir()} == before  # current: nothing rewritten

@@ -5,7 +5,7 @@ For ``eval "$(safepip shell-init bash)"`` in ``~/.bashrc`` (zsh alike; fish:
 
 * defines ``pip`` and ``pip3`` as functions calling safepip (what is typed in that shell);
 * puts safepip's shim directory (``pip``, ``pip3``, ``pip3.X`` launchers, see
-  :mod:`safepip.shims`) first on PATH, so that ``make``, scripts and tools started from the
+  :mod:`safepip.act.shims`) first on PATH, so that ``make``, scripts and tools started from the
   shell reach safepip too; not inside an active virtual environment, whose own pip must win
   (``--no-shims`` leaves PATH alone);
 * defines ``python``, ``python3`` and ``python3.X`` functions that send ``-m pip ...``, and
@@ -128,8 +128,8 @@ def code(shell: str, exe: str, shim_dir: str | None = None, pythons: tuple[str, 
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the code for the shell named (default: the basename of ``$SHELL``)."""
+    from safepip.commands.args import parse, parser
     from safepip.errors import UsageError
-    from safepip.verbparse import parser
 
     cli = parser("shell-init", "Print shell code making pip (typed, and on PATH for make and scripts) run safepip.")
     cli.epilog = (
@@ -139,7 +139,9 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     cli.add_argument("shell", nargs="?", help="bash, zsh or fish (default: from $SHELL)")
     cli.add_argument("--no-shims", action="store_true", help="leave PATH alone: only pip typed in the shell runs safepip")
     cli.add_argument("--no-python", action="store_true", help="no python/python3 functions for `python -m pip`")
-    options = cli.parse_args(args)
+    options = parse(cli, args)
+    if isinstance(options, int):
+        return options
     shell = options.shell or os.path.basename(environ.get("SHELL", ""))
     if shell not in SHELLS:
         named = f"{shell!r} is not supported" if shell else "no shell named and $SHELL is not set"
@@ -148,7 +150,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     directory = None
     if not options.no_shims:
         directory = _shims(exe, environ)
-    from safepip.shims import python_commands
+    from safepip.act.shims import python_commands
 
     pythons = () if options.no_python else tuple(python_commands(environ))
     sys.stdout.write(code(shell, exe, directory, pythons))
@@ -158,7 +160,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
 def _shims(exe: str, environ: Mapping[str, str]) -> str | None:
     """Make the shim directory current; None (no PATH change) when it cannot be written."""
     from safepip import ui
-    from safepip.shims import refresh, shim_dir, wanted
+    from safepip.act.shims import refresh, shim_dir, wanted
 
     directory = shim_dir(environ)
     try:
@@ -172,6 +174,6 @@ def _shims(exe: str, environ: Mapping[str, str]) -> str | None:
 
 
 def _versions(environ: Mapping[str, str], directory: str) -> list[str]:
-    from safepip.shims import python_versions
+    from safepip.act.shims import python_versions
 
     return python_versions(environ, skip=(directory,))

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Mapping
 
-from .errors import InterpreterError
+from safepip.errors import InterpreterError
 
 
 def running_from_zip() -> bool:
@@ -46,7 +46,7 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     """
     from virtualenv.seed.wheels.embed import get_embed_wheel
 
-    from .seedpip import choose
+    from safepip.act.seedpip import choose
 
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     wheel = get_embed_wheel("pip", version)
@@ -61,7 +61,7 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
         source = str(wheel.path)
     if os.path.isfile(source):
         return source
-    from .paths import cache_dir
+    from safepip.paths import cache_dir
 
     target = os.path.join(cache_dir(environ), "pip", os.path.basename(source))
     if not os.path.isfile(target):

@@ -92,7 +92,7 @@ def bundled() -> list[Candidate]:
 
 def installed() -> Candidate | None:
     """The pip installed beside safepip, when safepip runs from files (not from the archive)."""
-    from .ownpip import running_from_zip
+    from safepip.act.ownpip import running_from_zip
 
     if running_from_zip():
         return None
@@ -136,7 +136,7 @@ def choose(target: tuple[int, ...], embedded: str | None) -> Candidate | None:
 
 def wheel_dir(candidate: Candidate, environ: Mapping[str, str]) -> str:
     """A directory holding the candidate's wheel as a file (made in the cache if needed)."""
-    from .paths import cache_dir
+    from safepip.paths import cache_dir
 
     if candidate.wheel is not None and _archive_of(candidate.wheel) is None:
         return os.path.dirname(candidate.wheel)
@@ -148,7 +148,7 @@ def wheel_dir(candidate: Candidate, environ: Mapping[str, str]) -> str:
     tmp = f"{target}.{os.getpid()}.tmp"
     try:
         if candidate.wheel is not None:
-            from .ownpip import _extract
+            from safepip.act.ownpip import _extract
 
             _extract(candidate.wheel, target)
         else:

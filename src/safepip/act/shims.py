@@ -18,7 +18,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .paths import data_dir
+from safepip.paths import data_dir
 
 MARK = "# safepip shim: a pip launcher made and kept current by safepip (shell-init, self-install --shims)."
 _VERSIONED = re.compile(r"^python(3\.\d+)$")
