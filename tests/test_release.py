@@ -23,12 +23,21 @@ import build_zipapp
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("release")]
 
 
+#: One timestamp for every build of the session (by default it is the last commit's, which a
+#: commit made while the suite runs would change between two builds).
+EPOCH = build_dist.source_date_epoch()
+
+
+def _build(out: Path) -> None:
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_dist.py"), "--offline", "--outdir", str(out)],
+                   check=True, capture_output=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+
+
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """dist/, built offline by tools/build_dist.py (the build behind ``nox -s build``)."""
     out = tmp_path_factory.mktemp("release") / "dist"
-    subprocess.run([sys.executable, str(ROOT / "tools" / "build_dist.py"), "--offline", "--outdir", str(out)],
-                   check=True, capture_output=True)
+    _build(out)
     return out
 
 
@@ -42,8 +51,7 @@ def test_build_is_reproducible_summed_and_passes_twine_check(dist: Path, tmp_pat
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count(": OK") == 3
     again = tmp_path / "dist"
-    subprocess.run([sys.executable, str(ROOT / "tools" / "build_dist.py"), "--offline", "--outdir", str(again)],
-                   check=True, capture_output=True)
+    _build(again)
     assert (again / "SHA256SUMS").read_text() == (dist / "SHA256SUMS").read_text()
     files = [str(p) for p in sorted(dist.glob("safepip-*"))]
     twine = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *files], capture_output=True, text=True,

@@ -69,7 +69,7 @@ def _wheel_metadata(path: str) -> str | None:
 
 def bundled() -> list[Candidate]:
     """The pip wheels shipped in ``safepip/_wheels`` (safepip.pyz, or a self-installed copy of it)."""
-    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), WHEELS)
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), WHEELS)  # safepip/_wheels
     inside = _archive_of(here)
     if inside is None:
         try:
