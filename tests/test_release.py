@@ -18,6 +18,7 @@ from conftest import ROOT
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline
 
 sys.path.insert(0, str(ROOT / "tools"))
+import build_dist
 import build_zipapp
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("release")]
