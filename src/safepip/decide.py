@@ -82,6 +82,9 @@ class Who:
     owner_name: str | None = None
     data_owner: int | None = None
     allow_root: bool = False
+    #: Not on a terminal (a Dockerfile's RUN, CI), or in a container: root's creation notice
+    #: then says how later commands reach the new environment.
+    scripted: bool = True
 
     @property
     def root(self) -> bool:
@@ -230,7 +233,7 @@ def _in_directory(
             exit_code=EX_NOPERM,
         )
     result = _redirect(call, PROJECT_VENV, why, env_dir, reason, settings)
-    if who.root and not exists:
+    if who.root and who.scripted and not exists:
         result = replace(result, creation_notes=(*result.creation_notes, _root_hint(env_dir)))
     return result
 

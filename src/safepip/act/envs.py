@@ -195,7 +195,9 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
     interp = probe(base_python, "environment creation", environ)
     version = interp.version
     if version[:2] >= VIRTUALENV_SEEDS_FROM:
-        _run_virtualenv(env_dir, base_python, system_site)
+        from safepip.act.seedpip import virtualenv_args
+
+        _run_virtualenv(env_dir, base_python, system_site, virtualenv_args(version, environ))
         from safepip.act import bytecode
 
         bytecode.seed(env_dir, interp, environ)
@@ -214,14 +216,14 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
         )
 
 
-def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -> None:
+def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False, seed: Sequence[str] = ()) -> None:
     import io
 
     from virtualenv import cli_run
 
     # pip alone, as `python -m venv` seeds from Python 3.12 on: pip's build isolation brings
     # setuptools when a build needs it, and seeding it costs a tenth of a first install.
-    args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet", "--no-setuptools"]
+    args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet", "--no-setuptools", *seed]
     if system_site:
         args.append("--system-site-packages")
     saved = dict(os.environ)

@@ -29,9 +29,15 @@ safepip:
   project's virtual environment (created as .venv at the project root if needed).
   Everything else goes to pip unchanged. One line on stderr says where and why.
 
-  Its own commands: safepip run CMD (run CMD in that environment), safepip which
-  [python|pip|env|bin], safepip doctor, safepip explain PIP-ARGS, safepip
-  shell-init bash|zsh|fish. Each takes --help.
+  Its own commands (each takes --help):
+    safepip run CMD [ARGS...]       run CMD in that environment
+    safepip which [python|pip|env|bin]  print a path of that environment
+    safepip explain PIP-ARGS...     the decision for a pip command line, doing nothing
+    safepip doctor                  the interpreter, project, environment and settings
+    safepip shell-init bash|zsh|fish  make pip (typed, in make and scripts) run safepip
+    safepip audit                   packages pip put into the system Python
+    safepip self-install [--shims]  install safepip for yourself from safepip.pyz
+    safepip self-uninstall          remove what self-install made
 
   Environment: SAFEPIP_PYTHON, SAFEPIP_POLICY, SAFEPIP_VENV, SAFEPIP_OUTSIDE,
   SAFEPIP_APPS, SAFEPIP_QUIET, SAFEPIP_DEBUG. Flags: --safepip-policy=auto|always|never,

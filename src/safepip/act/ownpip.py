@@ -41,16 +41,24 @@ def pip_command(environ: Mapping[str, str]) -> list[str]:
 
 
 def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
-    """The path of virtualenv's pip wheel for this interpreter, as a file on disk."""
+    """The path of the pip wheel the archive carries (else virtualenv's) for this
+    interpreter, as a file on disk.
+    """
     from virtualenv.seed.wheels.embed import get_embed_wheel
+
+    from safepip.act.seedpip import choose
 
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     wheel = get_embed_wheel("pip", version)
-    if wheel is None:
+    carried = choose(sys.version_info[:3], str(wheel.version) if wheel is not None else None)
+    if carried is not None and carried.wheel is not None:
+        source = carried.wheel
+    elif wheel is None:
         raise InterpreterError(
             f"safepip's virtualenv carries no pip for Python {version}; install pip for {sys.executable}"
         )
-    source = str(wheel.path)
+    else:
+        source = str(wheel.path)
     if os.path.isfile(source):
         return source
     from safepip.paths import cache_dir

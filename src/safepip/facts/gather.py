@@ -8,6 +8,7 @@ without running the probe or reading any configuration file.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -169,6 +170,19 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who, walked=True)
 
 
+#: Files container engines leave at the root of a container's file system (Docker, Podman).
+CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
+
+
+def scripted() -> bool:
+    """Whether safepip runs from a script rather than a person at a terminal, or in a container."""
+    try:
+        terminal = sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return not terminal or any(os.path.exists(marker) for marker in CONTAINER_MARKERS)
+
+
 def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str | None) -> Who:
     """Who runs safepip, and who owns the directory it would work in (for the root rules)."""
     if not hasattr(os, "geteuid"):  # pragma: no cover - Windows has no uids
@@ -196,6 +210,7 @@ def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str 
         owner_name=owner_name,
         data_owner=existing_owner(user_env) if user_env else None,
         allow_root=environ.get("SAFEPIP_ALLOW_ROOT") == "1",
+        scripted=scripted(),
     )
 
 
