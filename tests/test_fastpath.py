@@ -199,7 +199,7 @@ def test_safe_options(argv: list[str]) -> None:
     "argv",
     [
         ["install", "-U", "x"], ["install", "--force-reinstall", "x"], ["install", "-I", "x"],
-        ["install", "--no-deps", "x"], ["install", "-c", "c.txt", "x"], ["install", "-e", "."],
+        ["install", "--no-deps", "x"], ["install", "-e", "."],
         ["install", "--require-hashes", "-r", "r.txt"], ["install", "--dry-run", "x"],
         ["install", "--target", "t", "x"], ["install", "--user", "x"], ["install", "-v", "x"],
         ["install", "--log", "l", "x"], ["--use-deprecated=legacy-resolver", "install", "x"],

@@ -16,6 +16,11 @@ the fast path aside), parsed with packaging. Markers are evaluated with the targ
 interpreter's marker values (from its probe, cached on the executable's identity). An answer
 given here is remembered, and replayed by :mod:`safepip._quick` while nothing it read changes.
 
+Constraints (``-c FILE``, ``constraint`` in pip's config files, ``PIP_CONSTRAINT``) are read
+with the requirement-file subset and narrow what satisfies: a reached distribution installed
+outside a constraint on its name is one pip would change, so pip runs. A machine-wide
+constraint therefore leaves the fast path on.
+
 Anything not fully understood goes to pip, which is always right: an option or a pip
 setting outside :data:`SAFE_OPTIONS`, a requirement that is not a plain project name, a
 requirement file outside :mod:`safepip.reqfile`'s subset, an installed pre-release, a
@@ -41,7 +46,7 @@ if TYPE_CHECKING:
 
 #: pip's install and global options (canonical names) that cannot change whether an
 #: installed set satisfies the requirements, each with the reason. Every other option
-#: (--upgrade, --force-reinstall, --ignore-installed, --no-deps, --only-deps, -c, -e,
+#: (--upgrade, --force-reinstall, --ignore-installed, --no-deps, --only-deps, -e,
 #: --require-hashes, --dry-run, --report, --target/--prefix/--root, --user, --log,
 #: --verbose, --use-feature, --use-deprecated, --group, --platform...) sends the call to pip.
 SAFE_OPTIONS: dict[str, str] = {
@@ -99,6 +104,7 @@ SAFE_OPTIONS: dict[str, str] = {
     "--no-user": "the default inside a virtual environment",
     # Read by the fast path itself, within reqfile's subset.
     "--requirement": "read by safepip.reqfile",
+    "--constraint": "read by safepip.reqfile: an installed version outside a constraint goes to pip",
 }
 
 #: pip settings (PIP_<NAME> variables, keys in pip's config files) that mean the same as the
@@ -139,9 +145,11 @@ def _count(value: str) -> int:
     raise Fallback(f"quiet = {value!r}")
 
 
-def settings_quiet(environ: Mapping[str, str], env_dir: str) -> int:
+def settings_quiet(environ: Mapping[str, str], env_dir: str, constraints: list[str] | None = None) -> int:
     """pip's quiet level from its variables and files; raise Fallback for any setting that
-    is not known to be safe. Variables win over files (pip's precedence).
+    is not known to be safe. Variables win over files (pip's precedence). The constraint
+    files that files and variables name are added to ``constraints``: all of them, which
+    is never fewer than pip reads (pip adds the command line's to the configured ones).
     """
     from .pipconf import config_files
 
@@ -165,6 +173,8 @@ def settings_quiet(environ: Mapping[str, str], env_dir: str) -> int:
                         raise Fallback(f"{path} [{section}] sets {key}")
                     if key == "quiet":
                         quiet = _count(value)
+                    elif key == "constraint" and constraints is not None:
+                        constraints.extend(value.split())  # pip splits an append option's value
     for variable, value in environ.items():
         if not variable.startswith("PIP_"):
             continue
@@ -173,6 +183,8 @@ def settings_quiet(environ: Mapping[str, str], env_dir: str) -> int:
             raise Fallback(f"{variable} is set")
         if key == "quiet":
             quiet = _count(value)
+        elif key == "constraint" and constraints is not None:
+            constraints.extend(value.split())
     return quiet
 
 
@@ -192,6 +204,26 @@ def requirement_lines(call: PipCall, cwd: str, files: list[str] | None = None) -
             lines.extend(reqfile.read(path, cwd, files=files))
         except Unsupported as exc:
             raise Fallback(str(exc)) from None
+    return lines
+
+
+def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = None) -> list[Line]:
+    """The lines of constraint files (from the command line, pip's settings or both), read
+    with the requirement-file subset. A constraint file that includes another goes to pip.
+    """
+    from . import reqfile
+
+    lines: list[Line] = []
+    for path in dict.fromkeys(paths):
+        read: list[str] = []
+        try:
+            lines.extend(reqfile.read(path, cwd, files=read))
+        except Unsupported as exc:
+            raise Fallback(f"constraint {exc}") from None
+        if len(read) != 1:
+            raise Fallback(f"constraint file {path} includes another file")
+        if files is not None:
+            files.extend(read)
     return lines
 
 
@@ -373,9 +405,17 @@ def _display_path(path: str, cwd: str) -> str:
     return path
 
 
-def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[str], list[str]] | None:  # noqa: PLR0915 - one walk in pip's order
+def satisfied(  # noqa: PLR0915 - one walk in pip's order
+    lines: Sequence[Line], env: Environment, cwd: str, constraints: Sequence[Line] = ()
+) -> tuple[list[str], list[str]] | None:
     """pip's lines (ignored, satisfied) if every requirement is satisfied, None if something
     would be installed; raise Fallback where the answer is not certain.
+
+    ``constraints`` (pip's ``-c`` files) narrow what satisfies: a distribution that the
+    requirements reach, installed at a version outside a constraint on its name whose
+    marker matches, is one pip would change (or fail to resolve): None. Constraints on
+    names the requirements do not reach change nothing, as in pip; pip prints nothing
+    about them either.
     """
     from packaging.markers import Marker
     from packaging.requirements import InvalidRequirement, Requirement
@@ -406,6 +446,14 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
         parsed[text] = req
         return req
 
+    limits: dict[str, list[Requirement]] = {}
+    for line in constraints:
+        limit = parse(line.text)
+        if limit.extras:
+            raise Fallback(f"the constraint {line.text!r} has extras (pip refuses it)")
+        if limit.marker is None or marker_matches(limit.marker, ()):
+            limits.setdefault(_canonical(limit.name), []).append(limit)
+
     ignored: list[str] = []
     queue: list[tuple[Requirement, str | None]] = []
     for line in lines:
@@ -433,6 +481,9 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
             raise Fallback(f"{req.name} {version} is a pre-release")
         if not req.specifier.contains(version, prereleases=True):
             return None
+        for limit in limits.get(_canonical(req.name), ()):
+            if not limit.specifier.contains(version, prereleases=True):
+                return None
         provided = dist.extras
         for extra in req.extras:
             # Only extras written exactly as declared: old pips compare extras unnormalized.
@@ -479,10 +530,12 @@ def attempt(
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
         env = Environment.of(python, environ)
-        quiet += settings_quiet(environ, env.prefix)
+        constraint_files = list(call.values("--constraint"))
+        quiet += settings_quiet(environ, env.prefix, constraint_files)
         files: list[str] = []
         lines = requirement_lines(call, cwd, files)
-        answer = satisfied(lines, env, os.path.normcase(cwd))
+        constraints = constraint_lines(constraint_files, cwd, files)
+        answer = satisfied(lines, env, os.path.normcase(cwd), constraints)
     except Fallback as exc:
         if environ.get("SAFEPIP_DEBUG") == "1":
             ui.say(f"fast path: {exc}; running pip", "notice", environ)
