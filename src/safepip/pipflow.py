@@ -177,7 +177,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
 
         sys.stdout.write(f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n")
     # An install may be answered by the fast path, which only reads the environment (as
-    # list and freeze do, unlocked): the lock, and filelock's import, wait until pip runs.
+    # list and freeze do, unlocked): the lock waits until pip runs.
     deferred = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
     argv, lock, ready = prepare(ctx, plan, environ, defer_lock=deferred)
     # Nothing is installed in a new environment: pip has work to do.
