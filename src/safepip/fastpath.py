@@ -525,6 +525,8 @@ def attempt(
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
+    files: list[str] = []
+    env: Environment | None = None
     try:
         quiet = check_call(call)
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
@@ -532,14 +534,17 @@ def attempt(
         env = Environment.of(python, environ)
         constraint_files = list(call.values("--constraint"))
         quiet += settings_quiet(environ, env.prefix, constraint_files)
-        files: list[str] = []
         lines = requirement_lines(call, cwd, files)
         constraints = constraint_lines(constraint_files, cwd, files)
         answer = satisfied(lines, env, os.path.normcase(cwd), constraints)
     except Fallback as exc:
+        if answered is not None:
+            answered.paths = _read_paths(python, env, files, environ)
         if environ.get("SAFEPIP_DEBUG") == "1":
             ui.say(f"fast path: {exc}; running pip", "notice", environ)
         return None
+    if answered is not None:
+        answered.paths = _read_paths(python, env, files, environ)
     if answer is None:
         if environ.get("SAFEPIP_DEBUG") == "1":
             ui.say("fast path: something is to be installed; running pip", "notice", environ)
@@ -551,11 +556,28 @@ def attempt(
     sys.stdout.write(text)
     sys.stdout.flush()
     if answered is not None:
-        from .pipconf import config_files
-
         answered.stdout = text
-        answered.paths = [
-            python, os.path.join(env.prefix, "pyvenv.cfg"), *env.path, *files,
-            *config_files(environ, env.prefix, isolated=False),
-        ]
     return 0
+
+
+def _read_paths(python: str, env: Environment | None, files: list[str], environ: Mapping[str, str]) -> list[str]:
+    """Every path whose change could change what :func:`attempt` decided (answered, or
+    stood aside): the interpreter, its environment's configuration, site-packages and the
+    directories and ``.pth`` files on its search path, the requirement and constraint
+    files read, pip's configuration files.
+    """
+    from ._quick import site_packages, venv_of
+    from .pipconf import config_files
+
+    prefix = env.prefix if env is not None else venv_of(python)
+    if prefix is None:
+        return [python]
+    sites = env.path if env is not None else site_packages(prefix)
+    pth: list[str] = []
+    for site in sites:
+        try:
+            pth.extend(os.path.join(site, n) for n in sorted(os.listdir(site)) if n.endswith(".pth"))
+        except OSError:
+            continue
+    return [python, os.path.join(prefix, "pyvenv.cfg"), *sites, *pth, *files,
+            *config_files(environ, prefix, isolated=False)]

@@ -17,7 +17,7 @@ from .ownpip import pip_command as own_pip
 from .pipargs import PipCall
 
 if TYPE_CHECKING:
-    from . import fastpath
+    from . import _quick, fastpath
 
 HELP_SECTION = """
 safepip:
@@ -120,9 +120,18 @@ def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answe
 
 
 def _remember(
-    args: list[str], ctx: Context, ready: Ready | None, environ: Mapping[str, str], answered: fastpath.Answered, stderr: str
+    args: list[str],
+    ctx: Context,
+    ready: Ready | None,
+    environ: Mapping[str, str],
+    answered: fastpath.Answered,
+    stderr: str,
+    route: _quick.Route | None = None,
+    extra: list[str] | None = None,
 ) -> None:
-    """Remember a fast-path answer with everything it depended on (see :mod:`safepip._quick`)."""
+    """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
+    (see :mod:`safepip._quick`); ``extra`` adds paths to the signatures.
+    """
     from ._quick import ancestors, bin_python, remember
     from .envs import STATE_FILE
     from .paths import user_config_file
@@ -149,7 +158,69 @@ def _remember(
         paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
     paths.extend(config_files(environ, ctx.interp.prefix, isolated="--isolated" in args))
     paths.extend(answered.paths)
-    remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=owned)
+    paths.extend(extra or ())
+    remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=owned, route=route)
+
+
+def _route_paths(ctx: Context, ready: Ready | None, answered: fastpath.Answered | None) -> list[str] | None:
+    """What a remembered route depends on besides what every remembered call does: the
+    environment's pip (whether the route uses it, and which it is), and for ``install``
+    everything the fast path read before it stood aside and the site-packages directories
+    (an install, upgrade or removal changes them, and then the fast path may answer, or the
+    repair scan find something). None: the route cannot be remembered.
+    """
+    from ._quick import site_packages
+
+    paths = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
+    if ctx.call.command == "install":
+        if answered is None or not answered.paths:
+            return None
+        paths.extend(answered.paths)
+    return paths
+
+
+def _routable(ctx: Context, plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
+    """Whether this call's route may be remembered and replayed by the front door."""
+    if flags or environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+        return False
+    if ready is not None and (ready.created or ready.rebuilt is not None):
+        return False
+    return plan.kind in (PROJECT_VENV, PASSTHROUGH)
+
+
+def lock_path_for(plan: Plan, environ: Mapping[str, str]) -> str | None:
+    """The lock file a plan's pip run holds (None: it holds none)."""
+    if not plan.lock or plan.env_dir is None:
+        return None
+    from .envs import lock_path
+
+    return lock_path(plan.env_dir, environ)
+
+
+def _remember_route(
+    args: list[str],
+    ctx: Context,
+    ready: Ready | None,
+    plan: Plan,
+    environ: Mapping[str, str],
+    argv: list[str],
+    answered: fastpath.Answered | None,
+    said: str,
+    stdout: str,
+    lock_file: str | None,
+    suffix: str | None,
+) -> None:
+    """Remember the route this call takes to pip, for the front door to replay."""
+    from . import fastpath
+    from ._quick import route
+
+    extra = _route_paths(ctx, ready, answered)
+    if extra is None:
+        return
+    remembered = route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
+    nothing = fastpath.Answered()
+    nothing.stdout = stdout
+    _remember(args, ctx, ready, environ, nothing, said, route=remembered, extra=extra)
 
 
 def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
@@ -172,10 +243,6 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         code = run_outside(ctx, plan, environ)
         if code is not None:
             return code
-    if ctx.call.command is None and ctx.call.has("--version") and not ctx.call.has("--help"):
-        from . import __version__
-
-        sys.stdout.write(f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n")
     # An install may be answered by the fast path, which only reads the environment (as
     # list and freeze do, unlocked): the lock waits until pip runs.
     deferred = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
@@ -187,14 +254,22 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
         ctx.call.command == "help" and not ctx.call.positionals
     )
+    version_line = ""
+    if ctx.call.command is None and ctx.call.has("--version") and not ctx.call.has("--help"):
+        from . import __version__
+
+        version_line = f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n"
+    routable = _routable(ctx, plan, ready, flags, environ)
     if wants_help:
+        if routable:
+            _remember_route(args, ctx, ready, plan, environ, argv, None, said, "", None, HELP_SECTION)
         code = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
         return code
-    if fast:
-        from .fastpath import Answered
+    from .fastpath import Answered
 
-        answered = Answered()
+    answered = Answered()
+    if fast:
         code = _fast_path(argv, env, answered)
         if code is not None:
             if not flags and environ.get("SAFEPIP_DEBUG") != "1":
@@ -209,6 +284,10 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     # The lock must cover pip's whole run: handed to pip through exec where it can be,
     # else held here while pip runs as a child.
     replace = lock is None or lock.keep_through_exec()
+    if routable and replace:
+        lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
+        _remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)
+    sys.stdout.write(version_line)
     try:
         return run(argv, env, replace=replace)
     finally:
