@@ -105,12 +105,14 @@ SAFE_OPTIONS: dict[str, str] = {
     # Read by the fast path itself, within reqfile's subset.
     "--requirement": "read by safepip.reqfile",
     "--constraint": "read by safepip.reqfile: an installed version outside a constraint goes to pip",
+    "--editable": "local projects: see safepip.sources",
+    "--group": "dependency groups: see safepip.sources",
 }
 
 #: pip settings (PIP_<NAME> variables, keys in pip's config files) that mean the same as the
 #: safe options. PIP_CONFIG_FILE only says which file to read; the file is then checked.
 _SAFE_SETTINGS = frozenset(
-    name[2:] for name in SAFE_OPTIONS if name not in ("--requirement", "--python", "--quiet")
+    name[2:] for name in SAFE_OPTIONS if name not in ("--requirement", "--python", "--quiet", "--editable", "--group")
 ) | {"default-timeout", "config-file", "disable-pip-version-check", "quiet"}
 #: pip's pip.conf sections the install command reads.
 _CONFIG_SECTIONS = ("global", "install")
@@ -118,6 +120,10 @@ _CONFIG_SECTIONS = ("global", "install")
 
 class Fallback(Exception):
     """The fast path stands aside; the message says why (shown with SAFEPIP_DEBUG=1)."""
+
+
+class _NotSatisfied(Exception):
+    """Something is to be installed: pip runs (no reason to give)."""
 
 
 _CANONICAL: dict[str, str] = {}
@@ -188,14 +194,17 @@ def settings_quiet(environ: Mapping[str, str], env_dir: str, constraints: list[s
     return quiet
 
 
-def requirement_lines(call: PipCall, cwd: str, files: list[str] | None = None) -> list[Line]:
-    """The top-level requirements in pip's order: the command line's, then the files'
-    (every file read, nested ones included, is added to ``files``).
+def requirement_lines(
+    call: PipCall, cwd: str, files: list[str] | None = None, positionals: Sequence[str] | None = None
+) -> list[Line]:
+    """The top-level requirements in pip's order: the command line's (``positionals``,
+    default all of them), then the files' (every file read, nested ones included, is added
+    to ``files``).
     """
     from . import reqfile
 
     lines = []
-    for text in call.positionals:
+    for text in call.positionals if positionals is None else positionals:
         if not looks_like_a_name(text, cwd):
             raise Fallback(f"{text!r} is not a requirement on a project name")
         lines.append(Line(text, None))
@@ -234,7 +243,7 @@ def check_call(call: PipCall) -> int:
     for option in call.options:
         if option.name not in SAFE_OPTIONS:
             raise Fallback(f"{option.name} given")
-    if not call.positionals and not call.has("--requirement"):
+    if not (call.positionals or call.has("--requirement") or call.has("--editable") or call.has("--group")):
         raise Fallback("nothing to install")
     return call.count("--quiet")
 
@@ -325,6 +334,10 @@ class Environment:
                 raise Fallback(f"legacy editable install {name}")
             project = stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem
             self._found.setdefault(_canonical(project), []).append(os.path.join(directory, name))
+
+    def info_dir(self, name: str) -> str:
+        """The metadata directory of the one distribution installed under ``name``."""
+        return self._found[_canonical(name)][0]
 
     def get(self, name: str) -> Dist | None:
         """The one distribution installed under ``name`` (None: none), read once."""
@@ -456,11 +469,14 @@ def satisfied(  # noqa: PLR0915 - one walk in pip's order
 
     ignored: list[str] = []
     queue: list[tuple[Requirement, str | None]] = []
+    labels: dict[int, str] = {}  # queue index -> what pip's line shows (local projects)
     for line in lines:
         req = parse(line.text)
         if req.marker is not None and not marker_matches(req.marker, ()):
             ignored.append(f"Ignoring {req.name}: markers '{req.marker}' don't match your environment")
             continue
+        if line.label is not None:
+            labels[len(queue)] = line.label
         queue.append((req, line.comes_from))
 
     expanded: dict[str, set[str]] = {}  # canonical name -> the extras its dependencies were read for
@@ -493,8 +509,9 @@ def satisfied(  # noqa: PLR0915 - one walk in pip's order
         before = expanded.get(key)
         if before is None:
             source = f" (from {comes_from})" if comes_from else ""
+            shown = labels.get(index - 1) or _shown(req)
             printed.append(
-                f"Requirement already satisfied: {_shown(req)} in {_display_path(location, cwd)}{source} ({version})"
+                f"Requirement already satisfied: {shown} in {_display_path(location, cwd)}{source} ({version})"
             )
         elif req.extras <= before:
             continue
@@ -534,9 +551,21 @@ def attempt(
         env = Environment.of(python, environ)
         constraint_files = list(call.values("--constraint"))
         quiet += settings_quiet(environ, env.prefix, constraint_files)
-        lines = requirement_lines(call, cwd, files)
+        from .sources import check_local, group_lines, local_projects
+
+        local, names = local_projects(call, cwd)
+        lines: list[Line] = []
+        for project in local:
+            line = check_local(project, env, cwd, files)
+            if line is None:
+                raise _NotSatisfied
+            lines.append(line)
+        lines.extend(requirement_lines(call, cwd, files, names))
+        lines.extend(group_lines(call, cwd, env, files))
         constraints = constraint_lines(constraint_files, cwd, files)
         answer = satisfied(lines, env, os.path.normcase(cwd), constraints)
+    except _NotSatisfied:
+        answer = None
     except Fallback as exc:
         if answered is not None:
             answered.paths = _read_paths(python, env, files, environ)

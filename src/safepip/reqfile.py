@@ -44,6 +44,7 @@ class Line:
 
     text: str
     comes_from: str | None  # "-r FILE (line N)", or None on the command line
+    label: str | None = None  # what pip's line shows instead of the requirement (a local project)
 
 
 def looks_like_a_name(text: str, cwd: str) -> bool:
