@@ -198,3 +198,46 @@ def test_dependency_groups_agree_with_pip(
         assert report == [], (first, second, include)
     else:
         assert report != [], (first, second, include)
+
+
+# ---------------------------------------------------------------- hashes
+
+pinned = st.sampled_from(["dep-a==1.0", "dep-a==2.0", "dep-b==1.0", "dep-b==2.0", "dep-a", "dep-b>=1", "dep-a===1.0"])
+
+
+@needs_managed
+@pytest.mark.slow
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reqs=st.lists(pinned, min_size=1, max_size=3, unique_by=lambda r: r[:5]), flag=st.booleans(),
+       in_file=st.booleans())
+def test_hashes_agree_with_pip(world: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, reqs: list[str],
+                               flag: bool, in_file: bool) -> None:
+    """pip does not hash installed distributions: a pinned, installed requirement is
+    satisfied in hash-checking mode, whatever its hashes say."""
+    house, env_dir = world
+    root = tmp_path_factory.mktemp("hashes")
+    fake = "sha256:" + "0" * 64
+    if in_file:
+        (root / "r.txt").write_text("".join(f"{r} \\\n    --hash={fake}\n" for r in reqs))
+        args = [*(["--require-hashes"] if flag else []), "-r", "r.txt"]
+    else:
+        args = ["--require-hashes", *reqs]
+    answered = _answer(env_dir, root, *args)
+    event("satisfied" if answered else "not satisfied")
+    report = _report(env_dir, house, root, *args)
+    if answered:
+        assert report == [], (reqs, args)
+    elif all("==" in r for r in reqs):  # pinned: the fast path answers only "not installed"
+        assert report != [], (reqs, args)
+
+
+def test_hash_options_are_read_and_pinning_checked(tmp_path: Path) -> None:
+    from safepip import reqfile
+    from safepip.fastpath import Fallback, _check_hash_mode
+
+    (tmp_path / "r.txt").write_text("lib-a==1.0 --hash=sha256:ab \\\n  --hash sha256:cd\nlib-b==2\n")
+    lines = reqfile.read("r.txt", str(tmp_path))
+    assert [(ln.text, ln.hashed) for ln in lines] == [("lib-a==1.0", True), ("lib-b==2", False)]
+    _check_hash_mode(scan(["install", "-r", "r.txt"]), lines, {})
+    with pytest.raises(Fallback, match="not pinned"):
+        _check_hash_mode(scan(["install", "--require-hashes"]), [*lines, reqfile.Line("lib-c>=1", None)], {})

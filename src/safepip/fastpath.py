@@ -106,6 +106,7 @@ SAFE_OPTIONS: dict[str, str] = {
     "--requirement": "read by safepip.reqfile",
     "--constraint": "read by safepip.reqfile: an installed version outside a constraint goes to pip",
     "--editable": "local projects: see safepip.sources",
+    "--require-hashes": "pip does not hash installed distributions; pinning is checked",
     "--group": "dependency groups: see safepip.sources",
 }
 
@@ -214,6 +215,25 @@ def requirement_lines(
         except Unsupported as exc:
             raise Fallback(str(exc)) from None
     return lines
+
+
+def _check_hash_mode(call: PipCall, lines: Sequence[Line], environ: Mapping[str, str]) -> None:
+    """In pip's hash-checking mode (``--require-hashes``, or any ``--hash``) every top-level
+    requirement must be pinned with ``==`` (older pips refuse it otherwise, even when it is
+    installed): stand aside unless it is.
+    """
+    from .pipconf import as_bool
+
+    setting = environ.get("PIP_REQUIRE_HASHES")
+    on = call.has("--require-hashes") or any(line.hashed for line in lines) or bool(setting and as_bool(setting))
+    if not on:
+        return
+    import re
+
+    for line in lines:
+        spec = line.text.split(";", 1)[0]
+        if line.label is not None or not re.fullmatch(r"[^<>=!~,]*(===?)\s*[^,*]+", spec.strip()):
+            raise Fallback(f"hash-checking mode: {line.text!r} is not pinned with ==")
 
 
 def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = None) -> list[Line]:
@@ -562,6 +582,7 @@ def attempt(
             lines.append(line)
         lines.extend(requirement_lines(call, cwd, files, names))
         lines.extend(group_lines(call, cwd, env, files))
+        _check_hash_mode(call, lines, environ)
         constraints = constraint_lines(constraint_files, cwd, files)
         answer = satisfied(lines, env, os.path.normcase(cwd), constraints)
     except _NotSatisfied:
