@@ -241,3 +241,35 @@ def test_hash_options_are_read_and_pinning_checked(tmp_path: Path) -> None:
     _check_hash_mode(scan(["install", "-r", "r.txt"]), lines, {})
     with pytest.raises(Fallback, match="not pinned"):
         _check_hash_mode(scan(["install", "--require-hashes"]), [*lines, reqfile.Line("lib-c>=1", None)], {})
+
+
+# ---------------------------------------------------------------- .pth files that run code
+
+
+@needs_managed
+@pytest.mark.slow
+def test_pth_files_that_run_code_are_read_through_the_real_sys_path(world: tuple[Path, Path], tmp_path: Path) -> None:
+    house, env_dir = world
+    site = Path(json.loads(subprocess.run([venv_python(env_dir), "-c", "import json, sysconfig; "
+                                           "print(json.dumps(sysconfig.get_path('purelib')))"],
+                                          capture_output=True, text=True, check=True).stdout))
+    extra = tmp_path / "extra"
+    own = tmp_path / "own"
+    make_wheel(own, "dep-z", "3.0")
+    _pip(env_dir, "install", "-q", *offline(own), "--target", str(extra), "dep-z")
+    coverage_like = site / "a1_cov.pth"
+    coverage_like.write_text("import os; os.environ.get('BENCH_NOTHING') and print('never')\n")
+    adds = site / "zz_adds.pth"
+    try:
+        assert _answer(env_dir, tmp_path, "dep-b==1.0")  # code that does not change sys.path
+        assert _report(env_dir, house, tmp_path, "dep-b==1.0") == []
+        assert not _answer(env_dir, tmp_path, "dep-z")
+        adds.write_text(f"import sys; sys.path.append({str(extra)!r})\n")
+        # dep-z is seen only through the code the .pth runs: as pip sees it.
+        assert _answer(env_dir, tmp_path, "dep-z==3.0", "dep-b")
+        assert _report(env_dir, own, tmp_path, "dep-z==3.0", "dep-b") == []
+        adds.write_text("import sys\n")  # changed: asked again, and dep-z is gone
+        assert not _answer(env_dir, tmp_path, "dep-z")
+    finally:
+        coverage_like.unlink()
+        adds.unlink(missing_ok=True)

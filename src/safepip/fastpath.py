@@ -277,7 +277,7 @@ class Environment:
         if not self.markers:
             raise Fallback(f"no marker values for {prefix}")
         self._system_site_packages()
-        self.path = self._search_path(sites)
+        self.path = self._search_path(sites, prefix)
         self._found: dict[str, list[str]] = {}
         self._read: dict[str, Dist | None] = {}
         for directory in self.path:
@@ -304,21 +304,30 @@ class Environment:
             raise Fallback(f"cannot read pyvenv.cfg: {exc.strerror}") from None
 
     @staticmethod
-    def _search_path(sites: Iterable[str]) -> list[str]:
+    def _search_path(sites: Iterable[str], prefix: str) -> list[str]:
         """site-packages and the directories its .pth files add, as site.py reads them.
-        .pth files that run code are trusted only when known not to touch sys.path.
+        .pth files that run code are read as they are when known not to touch sys.path;
+        with any other, the environment's real sys.path is asked of its interpreter (once
+        per signature of its .pth files: :func:`real_path`).
         """
         path: list[str] = []
+        coded: list[str] = []
         for site in dict.fromkeys(sites):
             if not os.path.isdir(site):
                 continue
             path.append(site)
             for name in sorted(n for n in os.listdir(site) if n.endswith(".pth")):
-                Environment._read_pth(site, name, path)
+                if Environment._read_pth(site, name, path):
+                    coded.append(os.path.join(site, name))
+        if coded:
+            return real_path(prefix, path, coded)
         return path
 
     @staticmethod
-    def _read_pth(site: str, name: str, path: list[str]) -> None:
+    def _read_pth(site: str, name: str, path: list[str]) -> bool:
+        """Add the directories of one .pth file to ``path``; return True when it runs code
+        that may change sys.path.
+        """
         harmless_code = (
             name in ("distutils-precedence.pth", "_virtualenv.pth")
             or name.startswith("__editable__.")  # setuptools' editable finders: meta_path only
@@ -335,11 +344,12 @@ class Environment:
                 continue
             if line.startswith(("import ", "import\t")):
                 if not harmless_code:
-                    raise Fallback(f"{name} runs code that may change sys.path")
+                    return True
                 continue
             directory = os.path.join(site, line.rstrip())
             if os.path.isdir(directory) and directory not in path:
                 path.append(directory)
+        return False
 
     def _scan(self, directory: str) -> None:
         try:
@@ -378,6 +388,70 @@ class Environment:
                 raise Fallback(f"{found[0]} holds {dist.name}")
         self._read[key] = dist
         return dist
+
+
+_ASK_PATH = "import json, sys; sys.stdout.write(json.dumps(sys.path[1:]))"
+
+
+def real_path(prefix: str, sites: list[str], coded: list[str]) -> list[str]:
+    """The directories pip would search for distributions in an environment whose .pth
+    files run code (coverage's, some editable finders...): its interpreter's own sys.path
+    (less the script directory, which ``python -m pip`` removes too), run once and kept
+    in the cache under the signatures of the site-packages directories and of every .pth
+    file, and the values of the variables those files name. Only directories of the
+    environment (under ``prefix`` or added by its .pth files) and of its base Python's
+    standard library are on it; a .pth that reads anything else is beyond this rule.
+    """
+    import json
+    import re
+    import zlib
+
+    from ._quick import bin_python, signature
+    from .paths import linux_cache_dir
+
+    texts = []
+    for pth in coded:
+        try:
+            with open(pth, encoding="utf-8") as handle:
+                texts.append(handle.read())
+        except (OSError, UnicodeDecodeError):
+            raise Fallback(f"cannot read {pth}") from None
+    names = sorted(set(re.findall(r"[A-Z][A-Z0-9_]{2,}", "".join(texts))))
+    python = bin_python(prefix)
+    key = repr((python, signature(python), [(s, signature(s)) for s in sites],
+                [(p, signature(p)) for p in coded], [(n, os.environ.get(n)) for n in names]))
+    base = linux_cache_dir(os.environ)
+    cached = None if base is None else os.path.join(base, "syspath", "%08x.json" % zlib.crc32(key.encode("utf-8", "surrogateescape")))  # noqa: UP031
+    if cached is not None:
+        try:
+            with open(cached, encoding="utf-8") as handle:
+                stored = json.load(handle)
+            if stored.get("key") == key and isinstance(stored.get("path"), list):
+                return [str(p) for p in stored["path"]]
+        except (OSError, ValueError, AttributeError):
+            pass
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    try:
+        done = subprocess.run([python, "-c", _ASK_PATH], capture_output=True, text=True, env=env, timeout=30,
+                              check=False, cwd=prefix)
+        found = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        found = None
+    if not isinstance(found, list):
+        raise Fallback(f"cannot read the sys.path of {python}")
+    path = list(dict.fromkeys(p for p in found if isinstance(p, str) and os.path.isdir(p)))
+    if cached is not None:
+        try:
+            os.makedirs(os.path.dirname(cached), mode=0o700, exist_ok=True)
+            tmp = f"{cached}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump({"key": key, "path": path}, handle)
+            os.replace(tmp, cached)
+        except OSError:
+            pass
+    return path
 
 
 class Dist:
