@@ -275,9 +275,14 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
 
         devproj = make_project(root / "devproj", "bench-dev", dependencies=["bench-x", *names50[:10]],
                                optional={"dev": names50[10:30]}, groups={"test": names50[30:45], "lint": names50[45:]})
-        log("creating the editable project's environment")
-        run_once([safepip, "install", "-q", *offline, "-e", ".[dev]", "--group", "test", "--group", "lint"], devproj, env)
-        dev_pip = str(devproj / ".venv" / "bin" / "pip")
+        # pip reinstalls a local project on every call: it gets a copy of its own, so that its
+        # reinstalls do not count against safepip's and uv's no-ops (which they would change).
+        pip_devproj = make_project(root / "devproj-pip", "bench-dev", dependencies=["bench-x", *names50[:10]],
+                                   optional={"dev": names50[10:30]}, groups={"test": names50[30:45], "lint": names50[45:]})
+        log("creating the editable project's environments")
+        for each in (devproj, pip_devproj):
+            run_once([safepip, "install", "-q", *offline, "-e", ".[dev]", "--group", "test", "--group", "lint"], each, env)
+        dev_pip = str(pip_devproj / ".venv" / "bin" / "pip")
         dev_python = str(devproj / ".venv" / "bin" / "python")
         configs = {"isolated": env, "realistic": realistic_env(env, root)}
         wanted = [c.strip() for c in opts.configs.split(",") if c.strip()]
@@ -370,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
             for label, args in (('-e ".[dev]"', ["-e", ".[dev]"]), ("--group test --group lint", ["--group", "test", "--group", "lint"])):
                 log(f"case 8: {label}")
                 cmds8: dict[str, tuple[Sequence[str], Path]] = {
-                    f".venv/bin/pip install {label}": ([dev_pip, "install", *offline, *args], devproj),
+                    f".venv/bin/pip install {label}": ([dev_pip, "install", *offline, *args], pip_devproj),
                     f"safepip install {label}": ([safepip, "install", *offline, *args], devproj),
                 }
                 uv_cmd = [uv, "pip", "install", "--offline", "--python", dev_python, *offline, *args] if uv else None
