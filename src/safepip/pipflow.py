@@ -124,10 +124,11 @@ def _remember(
     ctx: Context,
     ready: Ready | None,
     environ: Mapping[str, str],
-    answered: fastpath.Answered,
+    answered: fastpath.Answered | None,
     stderr: str,
     route: _quick.Route | None = None,
     extra: list[str] | None = None,
+    stdout: str = "",
 ) -> None:
     """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
     (see :mod:`safepip._quick`); ``extra`` adds paths to the signatures.
@@ -157,9 +158,11 @@ def _remember(
         owned.append(env_dir)
         paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
     paths.extend(config_files(environ, ctx.interp.prefix, isolated="--isolated" in args))
-    paths.extend(answered.paths)
+    if answered is not None:
+        paths.extend(answered.paths)
+        stdout = answered.stdout
     paths.extend(extra or ())
-    remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=owned, route=route)
+    remember(args, environ, ctx.cwd, paths, stdout, stderr, owned=owned, route=route)
 
 
 def _route_paths(ctx: Context, ready: Ready | None, answered: fastpath.Answered | None) -> list[str] | None:
@@ -211,16 +214,13 @@ def _remember_route(
     suffix: str | None,
 ) -> None:
     """Remember the route this call takes to pip, for the front door to replay."""
-    from . import fastpath
     from ._quick import route
 
     extra = _route_paths(ctx, ready, answered)
     if extra is None:
         return
     remembered = route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
-    nothing = fastpath.Answered()
-    nothing.stdout = stdout
-    _remember(args, ctx, ready, environ, nothing, said, route=remembered, extra=extra)
+    _remember(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout)
 
 
 def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
@@ -266,10 +266,12 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         code = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
         return code
-    from .fastpath import Answered
+    answered = None
+    if ctx.call.command == "install":
+        from .fastpath import Answered
 
-    answered = Answered()
-    if fast:
+        answered = Answered()
+    if fast and answered is not None:
         code = _fast_path(argv, env, answered)
         if code is not None:
             if not flags and environ.get("SAFEPIP_DEBUG") != "1":
