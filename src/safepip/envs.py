@@ -128,7 +128,7 @@ class EnvLock:
                     self._say(f"waiting for {self.env_dir}: in use by {holder or 'another process'}")
                     self._lock.acquire()
         except LockUnsafe as exc:
-            raise PermissionRefused(f"cannot lock {self.env_dir}: {exc.strerror or exc}") from None
+            raise PermissionRefused(str(exc.strerror or exc)) from None
         except OSError as exc:
             raise PermissionRefused(f"cannot lock {self.env_dir} ({self.path}): {exc.strerror}") from None
         self._lock.write_holder(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}")

@@ -46,13 +46,13 @@ def private_dir(path: str) -> None:
         os.makedirs(path, mode=0o700, exist_ok=True)
         st = os.lstat(path)
     except OSError as exc:
-        raise LockUnsafe(exc.errno, f"cannot create {path}: {exc.strerror}") from None
+        raise LockUnsafe(exc.errno, f"cannot create the lock directory {path}: {exc.strerror}") from None
     if not stat.S_ISDIR(st.st_mode):
-        raise LockUnsafe(f"{path} is not a directory (a symbolic link?)")
+        raise LockUnsafe(f"the lock directory {path} is not a directory (a symbolic link?)")
     if _WINDOWS:  # pragma: no cover - ownership is the ACL's business there
         return
     if st.st_uid != _euid():
-        raise LockUnsafe(f"{path} is owned by uid {st.st_uid}, not by you")
+        raise LockUnsafe(f"the lock directory {path} is owned by uid {st.st_uid}, not by you")
     if stat.S_IMODE(st.st_mode) != 0o700:
         os.chmod(path, 0o700)
 
@@ -69,10 +69,10 @@ def _open(path: str) -> int:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise LockUnsafe(f"{path} is not a regular file")
+            raise LockUnsafe(f"the lock {path} is not a regular file")
         if not _WINDOWS:
             if st.st_uid != _euid():
-                raise LockUnsafe(f"{path} is owned by uid {st.st_uid}, not by you")
+                raise LockUnsafe(f"the lock {path} is owned by uid {st.st_uid}, not by you")
             if stat.S_IMODE(st.st_mode) != 0o600:
                 os.fchmod(fd, 0o600)
     except BaseException:
