@@ -339,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 {k: s2b[k] for k in (".venv/bin/pip install X", "safepip install X, nothing remembered")}, ".venv/bin/pip install X")
             notes.append(
                 "Cases 2 and 3 repeat the same command, as a Makefile does: from the second call on, safepip "
-                "replays its remembered answer while nothing it depended on has changed (safepip._quick). "
+                "replays its remembered answer while nothing it depended on has changed (safepip.noop.memo). "
                 "Case 2b clears that memory before each call: the full fast path, as on the first call after a change."
             )
 
@@ -508,7 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "  configuration the benchmark writes (a machine-wide pip.conf with a global `constraint`, `find-links` and",
         "  `extra-index-url`, a user pip.conf, PIP_* variables). uv reads none of pip's settings: it is the same command in both.",
         "- Case 7: calls that pip must run; the overhead is the median of per-round paired differences. safepip replays",
-        "  the route it remembered (safepip._quick) after the first call.",
+        "  the route it remembered (safepip.noop.memo) after the first call.",
         "- Case 8: `bench-dev`, an editable project (in-tree PEP 517 backend) with 10 dependencies, a `dev` extra of 20",
         "  and two dependency groups of 15 and 5; pip rebuilds and reinstalls a local project on every call.", "",
         "## Reproduce", "", "```", "nox -s bench            # writes BENCHMARKS.md", "nox -s bench -- --runs 20", "```", "",

@@ -85,7 +85,7 @@ def make_project(
         lines += ["", "[dependency-groups]"]
         for key, items in groups.items():
             rendered = ", ".join(
-                json.dumps(i) if isinstance(i, str) else "{include-group = %s}" % json.dumps(i["include-group"])  # type: ignore[index]
+                json.dumps(i) if isinstance(i, str) else f"{{include-group = {json.dumps(i['include-group'])}}}"  # type: ignore[index]
                 for i in items
             )
             lines.append(f"{key} = [{rendered}]")

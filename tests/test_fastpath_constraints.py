@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from packaging.markers import default_environment
 
 from helpers import ISOLATED_PIP, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip import fastpath, reqfile
-from safepip.fastpath import Environment, Fallback, satisfied
+from safepip.noop import fastpath, reqfile
+from safepip.noop.satisfied import Environment, Fallback, satisfied
 from wheels import make_wheel
 
 
@@ -39,7 +39,7 @@ def env(tmp_path: Path) -> Environment:
     (prefix / "pyvenv.cfg").write_text("include-system-site-packages = false\n")
     _dist(site, "lib-a", "1.0")
     _dist(site, "lib-b", "2.0", ("lib-a",))
-    return Environment(str(prefix), [str(site)], default_environment())
+    return Environment(str(prefix), [str(site)], {k: str(v) for k, v in default_environment().items()})
 
 
 def _lines(*texts: str) -> list[reqfile.Line]:

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from helpers import ISOLATED_PIP, needs_managed, offline, run_safepip, safepip_env, venv_python
 from localproj import make_project
-from safepip.fastpath import Answered, Environment, attempt
-from safepip.pipargs import scan
+from safepip.facts.pipargs import scan
+from safepip.noop.fastpath import Answered, attempt
 from wheels import make_wheel
 
 QUIET = {**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")}, **ISOLATED_PIP}
@@ -121,7 +121,7 @@ change = st.sampled_from(["nothing", "version", "dependency", "extra", "touch", 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(installed_editable=st.booleans(), asked_editable=st.booleans(), extras=st.booleans(), what=change,
        form=st.sampled_from(["path", "file-url"]))
-def test_local_projects_agree_with_pip(  # noqa: PLR0913 - the generated case
+def test_local_projects_agree_with_pip(
     world: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, installed_editable: bool, asked_editable: bool,
     extras: bool, what: str, form: str,
 ) -> None:
@@ -232,8 +232,9 @@ def test_hashes_agree_with_pip(world: tuple[Path, Path], tmp_path_factory: pytes
 
 
 def test_hash_options_are_read_and_pinning_checked(tmp_path: Path) -> None:
-    from safepip import reqfile
-    from safepip.fastpath import Fallback, _check_hash_mode
+    from safepip.noop import reqfile
+    from safepip.noop.fastpath import _check_hash_mode
+    from safepip.noop.satisfied import Fallback
 
     (tmp_path / "r.txt").write_text("lib-a==1.0 --hash=sha256:ab \\\n  --hash sha256:cd\nlib-b==2\n")
     lines = reqfile.read("r.txt", str(tmp_path))
@@ -250,9 +251,9 @@ def test_hash_options_are_read_and_pinning_checked(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_pth_files_that_run_code_are_read_through_the_real_sys_path(world: tuple[Path, Path], tmp_path: Path) -> None:
     house, env_dir = world
-    site = Path(json.loads(subprocess.run([venv_python(env_dir), "-c", "import json, sysconfig; "
-                                           "print(json.dumps(sysconfig.get_path('purelib')))"],
-                                          capture_output=True, text=True, check=True).stdout))
+    code = "import json, sysconfig; print(json.dumps(sysconfig.get_path('purelib')))"
+    site = Path(json.loads(subprocess.run([venv_python(env_dir), "-c", code], capture_output=True, text=True,
+                                          check=True).stdout))
     extra = tmp_path / "extra"
     own = tmp_path / "own"
     make_wheel(own, "dep-z", "3.0")

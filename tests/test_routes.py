@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import installed, needs_managed, offline, safepip_env, venv_python
-from safepip.envs import lock_path
+from safepip.act.lock import lock_path
 from safepip.lock import FileLock
 
 
@@ -32,7 +32,7 @@ def _safepip(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
                           env=env or safepip_env(), capture_output=True, text=True, check=False)
     imports = [ln for ln in done.stderr.splitlines() if ln.startswith("import time:")]
-    full = any(ln.rstrip().endswith(("safepip.context", "safepip.pipflow")) for ln in imports)
+    full = any(ln.rstrip().endswith(("safepip.facts.gather", "safepip.act.flow")) for ln in imports)
     stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), full
 
@@ -69,7 +69,7 @@ def test_an_install_route_is_not_replayed_once_the_environment_changed(made: Pat
     pip = subprocess.run([venv_python(made / ".venv"), "-m", "pip", "uninstall", "-y", "-q", "lib-b"],
                          capture_output=True, text=True, check=False)
     assert pip.returncode == 0
-    later, full = _safepip(*args, cwd=made)
+    _, full = _safepip(*args, cwd=made)
     assert full  # site-packages changed: the full path decides again
     # The list route does not depend on what is installed: it survives an install.
     _safepip("list", cwd=made)
@@ -140,13 +140,13 @@ def test_a_replayed_route_holds_the_lock_through_exec(made: Path, wheelhouse: Pa
                 assert not lock.try_acquire()
                 assert lock.holder() == f"pid {proc.pid}: safepip {' '.join(fifo_args)}"
                 writer.write("lib-a\n")
-            out, err = proc.communicate(timeout=300)
+            _, err = proc.communicate(timeout=300)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
         assert proc.returncode == 0, err
-        assert ("safepip.pipflow" not in err) == replayed
+        assert ("safepip.act.flow" not in err) == replayed
     assert lock.try_acquire()  # pip exited: free again
     lock.release()
     assert installed(venv)["lib-a"] == "1.0"

@@ -6,7 +6,7 @@ An ``flock`` belongs to the open file description, so it lives as long as any pr
 the descriptor open, and exec keeps inheritable descriptors open. filelock keeps its
 descriptor private (``_context.lock_file_fd``), decides the file's mode itself, truncates
 the file on every attempt and costs ~30 ms of imports (hashlib, logging, inspect...) on a
-path that must cost next to nothing; the front door (:mod:`safepip._quick`) takes this lock
+path that must cost next to nothing; the front door (:mod:`safepip.front`) takes this lock
 before it replays a remembered route.
 
 The files are private whatever the umask: the directory is created 0700 and the lock file

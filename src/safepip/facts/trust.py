@@ -24,8 +24,8 @@ import stat
 import sys
 from typing import Mapping, Sequence
 
-from .errors import PermissionRefused
-from .project import crossable_owners
+from safepip.errors import PermissionRefused
+from safepip.facts.project import crossable_owners
 
 
 def _user(uid: int) -> str:

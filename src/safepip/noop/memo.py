@@ -1,35 +1,21 @@
-"""safepip's front door: the answers that need nothing but ``os``, ``sys`` and ``marshal``.
+"""Remembered no-op answers and routes (standard library only: :mod:`safepip.front` replays them).
 
-safepip stands in front of every pip call, so the commonest calls must cost next to
-nothing. Two are answered here, before any other module is imported:
+A call that pip must run is remembered as a route (pip's command line, the variables the full
+path changes, its notice, the environment's lock), with the same signatures and, for
+``install``, the environment's site-packages and everything the fast path read; replaying it
+says the notice, takes the lock (busy: the full path waits and says for whom) and execs pip
+with the lock's descriptor inherited.
 
-* **An active virtual environment** (``VIRTUAL_ENV`` naming a venv that has pip): every pip
-  command passes through unchanged, which is ``plan()``'s rule for a target that is a
-  virtual environment. safepip execs the environment's pip at once. Anything this module is
-  not sure of (``--python``, ``--version``, help, safepip's own flags and variables, an
-  ``install`` the fast path may answer) takes the full path, which decides the same way
-  (tests/test_quick.py checks that they agree).
-
-* **A route taken before**: when the full path sends a pip command line to an environment's
-  pip (a project's venv, or the target's own pip), it remembers the route (pip's command
-  line, the variables it changes, the notice it said, the environment's lock) with the same
-  signatures as a remembered answer (below), plus, for ``install``, the environment's
-  site-packages and everything the fast path read before it stood aside. The same call
-  replays the route here: say the notice, take the lock (a busy lock goes to the full path,
-  which waits and says for whom), exec pip with the lock's descriptor inherited. A call
-  that reaches pip then costs one more interpreter start and a few stats, no more.
-
-* **A no-op install answered before**: when the full path answers an ``install`` itself
-  (every requirement already satisfied, see :mod:`safepip.fastpath`), it remembers the
-  answer with the signature (inode, size, mode, owner, modification time) of every file and
-  directory the answer depended on: the working directory's ancestors, the interpreter and
-  its marker, the configuration files, the environment and its site-packages directories,
-  the requirement files, pip's configuration files, the PATH entries searched. The same
-  command line, in the same directory with the same environment variables, is answered
-  from memory while all of them are unchanged. pip changes a site-packages directory's
-  entries whenever it installs, upgrades or removes anything, so its modification time
-  moves. Signatures younger than two seconds are never remembered (a file system may keep
-  coarser times than that: git's "racy clean" rule).
+When the full path answers an ``install`` itself (every requirement already satisfied, see
+:mod:`safepip.noop.fastpath`), it remembers the answer with the signature (inode, size,
+mode, owner, modification time) of every file and directory the answer depended on: the
+working directory's ancestors, the interpreter and its marker, the configuration files, the
+environment and its site-packages directories, the requirement files, pip's configuration
+files, the PATH entries searched. The same command line, in the same directory with the same
+environment variables, is answered from memory while all of them are unchanged. pip changes
+a site-packages directory's entries whenever it installs, upgrades or removes anything, so
+its modification time moves. Signatures younger than two seconds are never remembered (a
+file system may keep coarser times than that: git's "racy clean" rule).
 """
 
 from __future__ import annotations
@@ -47,12 +33,9 @@ if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker
 
 #: Bump when what is remembered, or how, changes.
 MEMO_FORMAT = 2
+_WINDOWS = sys.platform == "win32"
 #: Signatures changed more recently than this (seconds) are not trusted yet.
 RACY = 2.0
-_WINDOWS = sys.platform == "win32"
-#: safepip's variables that cannot change what the full path does in an active venv.
-_INERT = frozenset({"SAFEPIP_NO_FASTPATH", "SAFEPIP_CACHE_DIR", "SAFEPIP_CONFIG_DIR", "SAFEPIP_DATA_DIR",
-                    "SAFEPIP_BIN_DIR", "SAFEPIP_NO_PROBE_CACHE", "SAFEPIP_ALLOW_ROOT"})
 #: Environment variables a remembered answer depends on, besides every PIP_* and SAFEPIP_*.
 _ENV_KEYS = (
     "VIRTUAL_ENV", "CONDA_PREFIX", "PATH", "HOME", "PYTHONPATH", "PYTHONHOME", "NO_COLOR", "FORCE_COLOR",
@@ -61,94 +44,9 @@ _ENV_KEYS = (
 )
 
 
-def bin_python(env_dir: str) -> str:
-    """The interpreter inside a virtual environment directory."""
-    if _WINDOWS:
-        return os.path.join(env_dir, "Scripts", "python.exe")
-    return os.path.join(env_dir, "bin", "python")
-
-
-def venv_of(python: str) -> str | None:
-    """The virtual environment an interpreter path belongs to, by CPython's own rule:
-    ``pyvenv.cfg`` in the executable's directory or its parent.
-    """
-    bindir = os.path.dirname(python)
-    for candidate in (bindir, os.path.dirname(bindir)):
-        if os.path.isfile(os.path.join(candidate, "pyvenv.cfg")):
-            return candidate
-    return None
-
-
-def site_packages(env_dir: str) -> list[str]:
-    """The site-packages directories of a virtual environment that exist."""
-    if _WINDOWS:  # pragma: no cover
-        candidates = [os.path.join(env_dir, "Lib", "site-packages")]
-    else:
-        lib = os.path.join(env_dir, "lib")
-        try:
-            candidates = [os.path.join(lib, e, "site-packages") for e in sorted(os.listdir(lib))]
-        except OSError:
-            return []
-    return [c for c in candidates if os.path.isdir(c)]
-
-
-def has_pip(env_dir: str) -> bool:
-    """Whether pip is installed in the environment (its site-packages holds ``pip/``)."""
-    return any(os.path.isdir(os.path.join(site, "pip")) for site in site_packages(env_dir))
-
-
-# -- an active virtual environment ---------------------------------------------------------
-
-
-def _unsure(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
-    """Whether the full path must look at this call (it may do more than pass through)."""
-    if any(k.startswith("SAFEPIP_") and k not in _INERT for k in environ) or "CONDA_PREFIX" in environ:
-        return True
-    fast = environ.get("SAFEPIP_NO_FASTPATH") != "1"
-    for arg in argv:
-        if arg == "--":
-            break
-        if arg.startswith("--"):
-            name = arg.split("=", 1)[0]
-            # --python (and its abbreviations) picks another target; --version and --help
-            # print safepip's part too; --safepip-* are safepip's own flags.
-            if name.startswith(("--py", "--safepip")) or (len(name) > 5 and "--version".startswith(name)):
-                return True
-            if len(name) > 2 and "--help".startswith(name):
-                return True
-        elif (arg.startswith("-") and len(arg) > 1 and ("h" in arg or "V" in arg)) or arg == "help" or (fast and arg == "install"):
-            return True
-    return False
-
-
-def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
-    """Exec the active virtual environment's pip with ``argv`` when that is certainly what
-    the full path would do; return (doing nothing) otherwise.
-    """
-    env_dir = environ.get("VIRTUAL_ENV")
-    if not env_dir or _WINDOWS or _unsure(argv, environ):
-        return
-    python = bin_python(env_dir)
-    if not (os.access(python, os.X_OK) and venv_of(python) and has_pip(env_dir)):
-        return
-    try:
-        os.getcwd()
-    except OSError:
-        return  # the full path says what is wrong
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        os.execv(python, [python, "-m", "pip", *argv])  # noqa: S606 - becoming pip is the point
-    except OSError:
-        return  # the full path reports it
-
-
-# -- remembered no-op answers --------------------------------------------------------------
-
-
 def memo_dir(environ: Mapping[str, str]) -> str | None:
     """Where answers are remembered (None where only platformdirs knows the cache directory)."""
-    from .paths import linux_cache_dir
+    from safepip.paths import linux_cache_dir
 
     base = linux_cache_dir(environ)
     return None if base is None else os.path.join(base, "noop")
@@ -156,7 +54,7 @@ def memo_dir(environ: Mapping[str, str]) -> str | None:
 
 def memo_key(argv: Sequence[str], environ: Mapping[str, str], cwd: str) -> tuple[Any, ...]:
     """Everything a remembered answer is only valid for, exactly."""
-    from . import __version__
+    from safepip import __version__
 
     variables = tuple(
         sorted((k, v) for k, v in environ.items() if k.startswith(("PIP_", "SAFEPIP_")) or k in _ENV_KEYS)
@@ -273,7 +171,7 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
             env[name] = value
     lock = None
     if lock_path is not None:
-        from .lock import FileLock
+        from safepip.lock import FileLock
 
         lock = FileLock(lock_path)
         try:
@@ -352,12 +250,3 @@ def ancestors(path: str) -> list[str]:
         if parent == result[-1]:
             return result
         result.append(parent)
-
-
-def answer(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
-    """The front door: an exit code when answered here, None for the full path."""
-    code = replay(argv, environ)
-    if code is not None:
-        return code
-    passthrough(argv, environ)
-    return None

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Mapping
 
-from .errors import InterpreterError
+from safepip.errors import InterpreterError
 
 
 def running_from_zip() -> bool:
@@ -53,7 +53,7 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     source = str(wheel.path)
     if os.path.isfile(source):
         return source
-    from .paths import cache_dir
+    from safepip.paths import cache_dir
 
     target = os.path.join(cache_dir(environ), "pip", os.path.basename(source))
     if not os.path.isfile(target):

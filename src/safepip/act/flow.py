@@ -6,18 +6,20 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Mapping
 
-from . import ui
-from ._quick import has_pip
-from .context import Context, gather
-from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
-from .envs import COMPLETE, EnvLock, Ready, ensure, state
-from .errors import EX_NOPERM, NoTargetError, PermissionRefused
-from .handoff import child_environ, pip_argv, run
-from .ownpip import pip_command as own_pip
-from .pipargs import PipCall
+from safepip import ui
+from safepip.act.command import pip_command
+from safepip.act.envs import COMPLETE, Ready, ensure, state
+from safepip.act.lock import EnvLock
+from safepip.act.notice import notice
+from safepip.act.run import child_environ, run
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
+from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
+from safepip.facts.gather import Context, gather
+from safepip.facts.pipargs import PipCall
+from safepip.venvdir import has_pip
 
 if TYPE_CHECKING:
-    from . import _quick, fastpath
+    from safepip.noop import fastpath, memo
 
 HELP_SECTION = """
 safepip:
@@ -37,28 +39,12 @@ safepip:
 """
 
 
-def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, str]) -> str:
-    """The one stderr line saying where the work went and why (and the warnings); return
-    what was written.
-    """
-    written = "".join(ui.say(warning, "warning", environ) for warning in plan.warnings)
-    if ready is None or plan.kind == PASSTHROUGH:
-        return written
-    important = ready.created or ready.rebuilt is not None
-    if ctx.config.quiet or (ctx.call.count("--quiet") and not important):
-        return written
-    where = ui.shortpath(ready.env_dir, environ)
-    line = f"{plan.reason}; using {where}"
-    if ready.rebuilt:
-        line += f" (rebuilt: {ready.rebuilt})"
-    elif ready.created:
-        line += " (created)"
-    notes = plan.notes + (plan.creation_notes if ready.created else ())
-    for note in notes:
-        line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
-    if plan.kind == USER_ENV and ctx.call.command == "install":
-        line += ", or `safepip run COMMAND`"
-    return written + ui.say(line, "notice", environ)
+def refuse(plan: Plan) -> None:
+    """Raise the plan's refusal, if it is one."""
+    if plan.kind == REFUSE:
+        if plan.exit_code == EX_NOPERM:
+            raise PermissionRefused(plan.reason)
+        raise NoTargetError(plan.reason, exit_code=plan.exit_code)
 
 
 def prepare(
@@ -68,10 +54,7 @@ def prepare(
     lock to keep through the hand-over. With ``defer_lock`` an environment that is already
     whole is not locked (the caller locks it with :func:`lock_for` once it must write).
     """
-    if plan.kind == REFUSE:
-        if plan.exit_code == EX_NOPERM:
-            raise PermissionRefused(plan.reason)
-        raise NoTargetError(plan.reason, exit_code=plan.exit_code)
+    refuse(plan)
     if plan.env_dir is None:
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
     lock = lock_for(plan, environ) if plan.lock and not defer_lock else None
@@ -79,25 +62,10 @@ def prepare(
         say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
         ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site)
     else:  # pass-through that borrows the project environment's pip
-        from ._quick import bin_python
+        from safepip.venvdir import bin_python
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
-
-
-def pip_command(plan: Plan, env_python: str | None, *, env_has_pip: bool, environ: Mapping[str, str]) -> list[str]:
-    """pip's command line for ``plan``. ``env_python`` is the interpreter of the plan's
-    environment (None when the plan uses none); ``explain`` shows this without running it.
-    """
-    if env_python is None:
-        if plan.python and not plan.own_pip:
-            return pip_argv(plan.python, plan.args)
-        return [*own_pip(environ), *plan.args]
-    if not env_has_pip:
-        # An environment made without pip (uv venv, venv --without-pip): drive it with
-        # safepip's own pip rather than change what the user made.
-        return [*own_pip(environ), "--python", env_python, *plan.args]
-    return pip_argv(env_python, plan.args)
 
 
 def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
@@ -109,8 +77,8 @@ def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
 
 def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip."""
-    from .fastpath import attempt
-    from .pipargs import scan
+    from safepip.facts.pipargs import scan
+    from safepip.noop.fastpath import attempt
 
     if argv[1:3] != ["-m", "pip"]:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
@@ -126,17 +94,18 @@ def _remember(
     environ: Mapping[str, str],
     answered: fastpath.Answered | None,
     stderr: str,
-    route: _quick.Route | None = None,
+    route: memo.Route | None = None,
     extra: list[str] | None = None,
     stdout: str = "",
 ) -> None:
     """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
-    (see :mod:`safepip._quick`); ``extra`` adds paths to the signatures.
+    (see :mod:`safepip.noop.memo`); ``extra`` adds paths to the signatures.
     """
-    from ._quick import ancestors, bin_python, remember
-    from .envs import STATE_FILE
-    from .paths import user_config_file
-    from .pipconf import config_files
+    from safepip.act.envs import STATE_FILE
+    from safepip.facts.pipconf import config_files
+    from safepip.noop.memo import ancestors, remember
+    from safepip.paths import user_config_file
+    from safepip.venvdir import bin_python
 
     # Project discovery reads the directories from here up to the root (their entries);
     # above it only ownership and modes count (the trust rules). Without a project, the
@@ -172,7 +141,7 @@ def _route_paths(ctx: Context, ready: Ready | None, answered: fastpath.Answered 
     (an install, upgrade or removal changes them, and then the fast path may answer, or the
     repair scan find something). None: the route cannot be remembered.
     """
-    from ._quick import site_packages
+    from safepip.venvdir import site_packages
 
     paths = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
     if ctx.call.command == "install":
@@ -195,7 +164,7 @@ def lock_path_for(plan: Plan, environ: Mapping[str, str]) -> str | None:
     """The lock file a plan's pip run holds (None: it holds none)."""
     if not plan.lock or plan.env_dir is None:
         return None
-    from .envs import lock_path
+    from safepip.act.lock import lock_path
 
     return lock_path(plan.env_dir, environ)
 
@@ -214,7 +183,7 @@ def _remember_route(
     suffix: str | None,
 ) -> None:
     """Remember the route this call takes to pip, for the front door to replay."""
-    from ._quick import route
+    from safepip.noop.memo import route
 
     extra = _route_paths(ctx, ready, answered)
     if extra is None:
@@ -228,21 +197,27 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
     interrupted pip left half-installed (see :mod:`safepip.repair`).
     """
     if state(env_dir) == COMPLETE:
-        from .repair import repair
+        from safepip.act.repair import repair
 
         repair(env_dir, lambda m: ui.say(m, "warning", environ))
 
 
-def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
+def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:  # noqa: PLR0915 - one linear flow
     """safepip's main job: run one pip command line where it belongs."""
     ctx = gather(call, environ, flags)
-    plan = ctx.plan()
-    if plan.kind == USER_ENV:
-        from .outside import run as run_outside
+    if ctx.plan().apps_to_pipx:
+        import contextlib
 
-        code = run_outside(ctx, plan, environ)
-        if code is not None:
-            return code
+        from safepip.act.outside import run as run_outside
+        from safepip.pipeline import decide_call
+
+        with contextlib.ExitStack() as stack:  # the classification downloads live until the install ends
+            plan = decide_call(ctx, environ, stack)
+            refuse(plan)
+            code = run_outside(ctx, plan, environ)
+            if code is not None:
+                return code
+    plan = ctx.plan()
     # An install may be answered by the fast path, which only reads the environment (as
     # list and freeze do, unlocked): the lock waits until pip runs.
     deferred = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
@@ -256,9 +231,9 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     )
     version_line = ""
     if ctx.call.command is None and ctx.call.has("--version") and not ctx.call.has("--help"):
-        from . import __version__
+        import safepip
 
-        version_line = f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n"
+        version_line = f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n"
     routable = _routable(ctx, plan, ready, flags, environ)
     if wants_help:
         if routable:
@@ -268,7 +243,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         return code
     answered = None
     if ctx.call.command == "install":
-        from .fastpath import Answered
+        from safepip.noop.fastpath import Answered
 
         answered = Answered()
     if fast and answered is not None:

@@ -35,11 +35,11 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .reqfile import Line, looks_like_a_name
+from safepip.noop.reqfile import Line, looks_like_a_name
 
 if TYPE_CHECKING:
-    from .fastpath import Environment
-    from .pipargs import PipCall
+    from safepip.facts.pipargs import PipCall
+    from safepip.noop.satisfied import Environment
 
 #: The files whose change means a local project must be rebuilt (uv's defaults).
 CACHE_KEYS = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -48,7 +48,7 @@ GROUPS_SINCE = (25, 1)
 
 
 def _fallback(message: str) -> Exception:
-    from .fastpath import Fallback
+    from safepip.noop.satisfied import Fallback
 
     return Fallback(message)
 
@@ -147,7 +147,7 @@ def check_local(local: Local, env: Environment, cwd: str, files: list[str]) -> L
     name = project.get("name")
     if not isinstance(name, str):
         raise _fallback(f"{local.text}: no static [project] name")
-    from .fastpath import _canonical
+    from safepip.noop.satisfied import _canonical
 
     if local.name is not None and _canonical(local.name) != _canonical(name):
         raise _fallback(f"{local.text}: the project is {name}")

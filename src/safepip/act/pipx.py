@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-from .errors import NoTargetError
-from .pipargs import PipCall
+from safepip.act.run import capture
+from safepip.errors import NoTargetError
+from safepip.facts.pipargs import PipCall
+
+if TYPE_CHECKING:
+    import subprocess
 
 #: Options of a pip install that pipx must not see in --pip-args (they are pipx's own, or
 #: safepip has already acted on them).
@@ -121,7 +124,7 @@ def uninstall_argv(pipx: Sequence[str], name: str, *, global_mode: bool) -> list
 
 def _capture(argv: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str] | None:
     try:
-        return subprocess.run(list(argv), capture_output=True, text=True, env=dict(env), check=False)
+        return capture(argv, env)
     except OSError:
         return None
 
@@ -142,7 +145,7 @@ def cannot_make_envs(pipx: Sequence[str], env: Mapping[str, str], *, global_mode
     """
     import importlib.util
 
-    if pipx[:1] != [sys.executable] or env.get("PIPX_DEFAULT_PYTHON") or importlib.util.find_spec("ensurepip"):
+    if list(pipx[:1]) != [sys.executable] or env.get("PIPX_DEFAULT_PYTHON") or importlib.util.find_spec("ensurepip"):
         return None
     done = _capture([*pipx, "environment", *(["--global"] if global_mode else []), "--value", "PIPX_SHARED_LIBS"], env)
     if done is not None and done.returncode == 0 and done.stdout.strip():
