@@ -184,6 +184,12 @@ def _table_layer(table: Mapping[str, Any], path: str, text: str, section: str | 
 
     values = {}
     for key, value in table.items():
+        if key == "cache-keys":  # read by the fast path from the project's own file
+            if user:
+                raise ConfigError(f"{where(key)}: cache-keys belongs in a project's [tool.safepip]")
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(f"{where(key)}: cache-keys = {value!r} is not allowed; use a list of paths")
+            continue
         if key in USER_ONLY and not user:
             raise ConfigError(f"{where(key)}: {key} can only be set in the user configuration file")
         values[key] = _validate(key, value, where)
