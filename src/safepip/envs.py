@@ -14,7 +14,6 @@ exec into pip and is released when pip exits.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -104,12 +103,15 @@ class EnvLock:
     def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> None:
         import filelock
 
+        from .safefs import directory_problem
+
         self.env_dir = env_dir
         self.path = lock_path(env_dir, environ)
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        except OSError as exc:
-            raise PermissionRefused(f"cannot create the lock directory {os.path.dirname(self.path)}: {exc.strerror}") from None
+        self._root = cache_dir(environ)
+        # The lock file is opened by name: its directory must be one nobody else can plant in.
+        why = directory_problem(os.path.dirname(self.path), self._root, create=True)
+        if why is not None:
+            raise PermissionRefused(f"cannot use the lock directory {os.path.dirname(self.path)}: {why}")
         self._lock = filelock.FileLock(self.path)
         self._say = say
 
@@ -129,11 +131,10 @@ class EnvLock:
                     self._lock.acquire()
         except OSError as exc:
             raise PermissionRefused(f"cannot lock {self.env_dir} ({self.path}): {exc.strerror}") from None
-        try:
-            with open(self.path + ".owner", "w", encoding="utf-8") as handle:
-                handle.write(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}"[:300])
-        except OSError:
-            pass
+        from .safefs import write
+
+        note = f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}"[:300]
+        write(self.path + ".owner", note.encode("utf-8", "replace"), self._root)
 
     def _try(self, timeout: float) -> bool:
         import filelock
@@ -145,17 +146,17 @@ class EnvLock:
         return True
 
     def _holder(self) -> str | None:
-        try:
-            with open(self.path + ".owner", encoding="utf-8") as handle:
-                return handle.read().strip() or None
-        except OSError:
-            return None
+        from .safefs import read
+
+        raw = read(self.path + ".owner", self._root)
+        return raw.decode("utf-8", "replace").strip() or None if raw is not None else None
 
     def release(self) -> None:
         """Release the lock (a lock handed to pip through exec is released when pip exits)."""
         if self._lock.is_locked:
-            with contextlib.suppress(OSError):
-                os.unlink(self.path + ".owner")
+            from .safefs import unlink
+
+            unlink(self.path + ".owner", self._root)
         self._lock.release()
 
     def keep_through_exec(self) -> bool:
