@@ -54,13 +54,14 @@ def seed(env_dir: str, base: Interp, environ: Mapping[str, str]) -> bool:
     from ._quick import bin_python
     from .paths import cache_dir
 
-    root = os.path.join(cache_dir(environ), "bytecode")
+    cache_root = cache_dir(environ)
+    root = os.path.join(cache_root, "bytecode")
     entry = os.path.join(root, f"{FORMAT}-{base.implementation}-{base.version_str}", key)
     manifest = _trusted_manifest(entry)
     if manifest is None:
         if not _compile(bin_python(env_dir), package):
             return False
-        _store(package, entry)
+        _store(package, entry, cache_root)
         return True
     return _copy_in(entry, manifest, package)
 
@@ -172,14 +173,17 @@ def _clone(source: str, fd: int) -> bool:
     return True
 
 
-def _store(package: str, entry: str) -> None:
+def _store(package: str, entry: str, cache_root: str) -> None:
     """Keep the byte code just compiled in ``package`` as the cache entry ``entry``: made
     aside and renamed into place whole, so that a reader never sees half an entry.
     """
     parent = os.path.dirname(entry)
     staging = f"{entry}.{os.getpid()}.tmp"
+    from .safefs import directory_problem
+
     try:
-        os.makedirs(parent, mode=0o700, exist_ok=True)
+        if directory_problem(parent, cache_root, create=True) is not None:
+            return
         os.mkdir(staging, 0o700)  # whatever the umask: the entry is checked for it
         manifest = {}
         for rel in _pycs(package):

@@ -53,10 +53,14 @@ def cache_dir(environ: Mapping[str, str]) -> str:
     """
     chosen = _dir(environ, "SAFEPIP_CACHE_DIR", "cache")
     if _POSIX and os.geteuid() == 0:
-        from .safefs import root_problem
+        from .safefs import root_problem, warn
 
-        if root_problem(chosen) is not None:
-            return root_own_dir("cache")
+        why = root_problem(chosen)
+        if why is not None:
+            own = root_own_dir("cache")
+            if os.path.isdir(chosen):  # the user's own cache: say once why it is not shared
+                warn(f"not using the cache {chosen}: {why}; root uses its own, {own}")
+            return own
     return chosen
 
 

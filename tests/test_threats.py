@@ -1,0 +1,206 @@
+"""The threat model of docs/safety.md, one test per row: each attack tried for real, with a
+second local user (the ``other_user`` fixture) doing the attacker's part as that user.
+
+The attacker's code runs as the other user with its working directory already inside the
+test's tmp_path (set before the user id changes), so nothing outside tmp_path needs to be
+opened to it. Every planted program only leaves a trace file if it is ever executed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+
+pytestmark = [needs_managed]
+
+User = tuple[str, int, int]
+
+
+def as_user(user: User, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run Python ``code`` as ``user`` in ``cwd`` (entered before the switch)."""
+    return subprocess.run(
+        [SYSTEM_PYTHON, "-I", "-c", code], cwd=str(cwd), user=user[1], group=user[2], extra_groups=[],
+        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60, check=False,
+    )
+
+
+def give(path: Path, user: User) -> None:
+    """``chown -R`` to ``user``, links themselves and not their targets."""
+    for item in [path, *path.rglob("*")]:
+        os.chown(item, user[1], user[2], follow_symlinks=False)
+
+
+def tracer(path: Path, trace: Path) -> Path:
+    """A program that only leaves a trace, then runs Debian's python."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'#!/bin/sh\necho "ran $0 $*" >> "{trace}"\nexec {SYSTEM_PYTHON} "$@"\n')
+    path.chmod(0o755)
+    return path
+
+
+def one_line(done: subprocess.CompletedProcess[str], code: int, *parts: str) -> str:
+    """The call ended with ``code`` and exactly one ``safepip:`` line holding ``parts``."""
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == code, done.stderr
+    ours = [line for line in done.stderr.splitlines() if line.startswith("safepip:")]
+    assert len(ours) == 1, done.stderr
+    for part in parts:
+        assert part in ours[0], done.stderr
+    return ours[0]
+
+
+def says(done: subprocess.CompletedProcess[str], code: int, *parts: str) -> str:
+    """The call ended with ``code`` and one of its ``safepip:`` lines holds ``parts``."""
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == code, done.stderr
+    found = [line for line in done.stderr.splitlines() if line.startswith("safepip:") and all(p in line for p in parts)]
+    assert len(found) == 1, done.stderr
+    return found[0]
+
+
+def make_project(where: Path) -> Path:
+    where.mkdir(parents=True)
+    (where / "pyproject.toml").write_text(f'[project]\nname = "{where.name}"\nversion = "0"\n')
+    return where
+
+
+# -- 1. byte code is never shared between environments -------------------------------------
+
+
+@pytest.mark.slow
+def test_rewriting_one_projects_byte_code_changes_no_other_project(tmp_path: Path, wheelhouse: Path,
+                                                                    other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    one, two = make_project(tmp_path / "one"), make_project(tmp_path / "two")
+    for proj in (one, two):
+        assert run_safepip("install", *offline(wheelhouse), "lib-a", cwd=proj).returncode == 0
+    # The owner opens proj one to everyone (a Dockerfile's chmod -R, or chown -R app /app)...
+    for item in [one, *one.rglob("*")]:
+        if not item.is_symlink():
+            item.chmod(stat.S_IMODE(item.lstat().st_mode) | 0o666)
+    pycache = next((one / ".venv" / "lib").glob("python*/site-packages/pip/__pycache__"))
+    name = next(pycache.glob("__init__.*.pyc")).name
+    # ...and the other user rewrites a pyc of pip in place there, keeping its checked-hash header.
+    evil = f"""
+import marshal
+src = open('../__init__.py').read() + "\\nopen({str(trace)!r}, 'a').write('ran')\\n"
+with open({name!r}, 'r+b') as f:
+    header = f.read(16)
+    f.seek(0)
+    f.write(header + marshal.dumps(compile(src, '__init__.py', 'exec')))
+    f.truncate()
+"""
+    attacked = as_user(other_user, evil, pycache)
+    assert attacked.returncode == 0, attacked.stderr
+    done = run_safepip("list", cwd=two)
+    assert done.returncode == 0, done.stderr
+    assert not trace.exists(), "pip in project two ran the other user's byte code"
+    one_line(run_safepip("list", cwd=one), 77, f"{one} (owned by root (uid 0)) is writable by every user")
+
+
+# -- 2. root with another user's HOME --------------------------------------------------------
+
+
+def _as_root_with_their_home(tmp_path: Path, home: Path, user: User, *argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``sudo -E safepip ARGV``: root, with the user's HOME kept. root's own cache directory
+    (under /root, from the password database) is a directory of tmp_path mounted over
+    /root/.cache for this process alone."""
+    own = tmp_path / "root-cache"
+    own.mkdir(exist_ok=True)
+    own.chmod(0o700)
+    env = safepip_env(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), SUDO_USER=user[0],
+                      SUDO_UID=str(user[1]), SUDO_GID=str(user[2]))
+    script = 'mount --bind "$0" /root/.cache && exec "$@"'
+    return subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script, str(own), SAFEPIP, *argv],
+        cwd=str(cwd), env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+
+
+@pytest.fixture
+def their_home(tmp_path: Path, other_user: User) -> Path:
+    home = tmp_path / "home-of-user"
+    (home / ".cache" / "safepip").mkdir(parents=True)
+    give(home, other_user)
+    return home
+
+
+def test_root_with_the_users_home_follows_no_planted_lock_note(tmp_path: Path, their_home: Path, wheelhouse: Path,
+                                                               other_user: User) -> None:
+    proj = make_project(tmp_path / "proj")
+    secret = tmp_path / "root-only"
+    secret.write_text("root's own\n")
+    secret.chmod(0o600)
+    key = hashlib.sha256(str(proj / ".venv").encode()).hexdigest()[:24]
+    locks = their_home / ".cache" / "safepip" / "locks"
+    planted = as_user(other_user, f"import os; os.makedirs('locks', 0o777); os.symlink({str(secret)!r}, "
+                      f"'locks/{key}.lock.owner')", their_home / ".cache" / "safepip")
+    assert planted.returncode == 0, planted.stderr
+    done = _as_root_with_their_home(tmp_path, their_home, other_user, "install", *offline(wheelhouse), "lib-a", cwd=proj)
+    assert done.returncode == 0, done.stderr
+    assert secret.read_text() == "root's own\n"
+    assert (locks / f"{key}.lock.owner").is_symlink()
+    assert all(p.lstat().st_uid == other_user[1] for p in their_home.rglob("*")), "root left files in the user's HOME"
+    says(done, 0, f"warning: not using the cache {their_home / '.cache' / 'safepip'}", "not by you", "root uses its own")
+
+
+def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their_home: Path, other_user: User) -> None:
+    from safepip.interpreter import _cache_key
+
+    trace = tmp_path / "TRACE"
+    bindir = their_home / "bin"
+    tracer(bindir / "python", trace)
+    give(bindir, other_user)
+    forged = {
+        "version": [*map(int, SYSTEM_XY.split(".")), 0], "implementation": "cpython", "prefix": str(their_home),
+        "base_prefix": "/usr", "in_venv": True, "conda": False, "stdlib": str(their_home), "purelib": str(their_home),
+        "platlib": str(their_home), "scripts": str(bindir), "marker": None, "marker_message": None,
+        "marker_problem": None, "distributor": None, "pip": True, "markers": {},
+    }
+    key = _cache_key(SYSTEM_PYTHON)
+    assert key is not None
+    planted = as_user(other_user, f"import os; os.makedirs('probes'); open('probes/{key}.json', 'w')"
+                      f".write({json.dumps(forged)!r})", their_home / ".cache" / "safepip")
+    assert planted.returncode == 0, planted.stderr
+    proj = make_project(tmp_path / "proj")
+    done = _as_root_with_their_home(tmp_path, their_home, other_user, "run", "python", "-c", "print('ok')", cwd=proj)
+    assert not trace.exists(), "root ran the user's program"
+    assert done.stdout == "ok\n"
+    assert all(p.lstat().st_uid == other_user[1] for p in their_home.rglob("*"))
+    says(done, 0, "warning: not using the cache", "root uses its own")
+
+
+# -- 6. umask 000 ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_umask_000_makes_nothing_others_can_write(project: Path, wheelhouse: Path, hermetic: dict[str, str],
+                                                  other_user: User) -> None:
+    argv = [SAFEPIP, "install", *offline(wheelhouse), "lib-a"]
+    done = subprocess.run(["sh", "-c", 'umask 000; exec "$@"', "sh", *argv], cwd=project, env=safepip_env(),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    venv = project / ".venv"
+    cache = Path(hermetic["XDG_CACHE_HOME"]) / "safepip"
+    for top in (venv, cache):
+        for item in [top, *top.rglob("*")]:
+            st = item.lstat()
+            if not stat.S_ISLNK(st.st_mode):
+                assert not st.st_mode & 0o022, f"{item} is {stat.S_IMODE(st.st_mode):04o}"
+    for directory in [cache, *(p for p in cache.rglob("*") if p.is_dir())]:
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+    for target in (venv / "bin", cache / "probes", cache / "locks"):
+        tried = as_user(other_user, "open('planted', 'x')", target)
+        assert "PermissionError" in tried.stderr, (target, tried.stderr)
+    again = run_safepip("list", cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert "lib-a" in again.stdout
+    assert "lib-a" in installed(venv)
