@@ -204,3 +204,84 @@ def test_umask_000_makes_nothing_others_can_write(project: Path, wheelhouse: Pat
     assert again.returncode == 0, again.stderr
     assert "lib-a" in again.stdout
     assert "lib-a" in installed(venv)
+
+
+# -- 4. the whole chain that leads to code ---------------------------------------------------
+
+
+def _venv(where: Path) -> Path:
+    """A real environment (without pip: a link to Debian's python) made by root."""
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(where / ".venv")], check=True)
+    return where / ".venv"
+
+
+def test_a_python_link_to_another_users_program_is_never_run(project: Path, tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    planted = as_user(other_user, f"""
+import os
+open('python3', 'w').write('#!/bin/sh\\necho "ran $*" >> {trace}\\nexec {SYSTEM_PYTHON} "$@"\\n')
+os.chmod('python3', 0o755)
+""", shared)
+    assert planted.returncode == 0, planted.stderr
+    venv = _venv(project)
+    (venv / "bin" / "python").unlink()
+    (venv / "bin" / "python").symlink_to(shared / "python3")
+    done = run_safepip("list", cwd=project)
+    assert not trace.exists()
+    one_line(done, 77, f"{venv}/bin/python leads to {shared}/python3, which is owned by {other_user[0]}",
+             "will not use this environment")
+
+
+def test_a_bin_directory_others_can_write_is_refused(project: Path, tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    venv = _venv(project)
+    (venv / "bin").chmod(0o777)
+    swapped = as_user(other_user, f"""
+import os
+open('evil', 'w').write('#!/bin/sh\\necho "ran $*" >> {trace}\\nexec {SYSTEM_PYTHON} "$@"\\n')
+os.chmod('evil', 0o755)
+os.replace('evil', 'python')
+""", venv / "bin")
+    assert swapped.returncode == 0, swapped.stderr
+    done = run_safepip("list", cwd=project)
+    assert not trace.exists()
+    one_line(done, 77, f"{venv}/bin is writable by every user (mode 0777)", "will not use this environment")
+
+
+def test_a_pyvenv_cfg_others_can_write_is_refused(project: Path, tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    venv = _venv(project)
+    cfg = venv / "pyvenv.cfg"
+    cfg.chmod(0o666)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, other_user[1], other_user[2])
+    # The other user's "interpreter home": Debian's standard library, with their own site.py.
+    planted = as_user(other_user, f"""
+import os
+lib = 'lib/python{SYSTEM_XY}'
+os.makedirs(lib)
+os.makedirs('bin')
+for name in os.listdir('/usr/lib/python{SYSTEM_XY}'):
+    if name != 'site.py':
+        os.symlink('/usr/lib/python{SYSTEM_XY}/' + name, lib + '/' + name)
+open(lib + '/site.py', 'w').write("open({str(trace)!r}, 'a').write('ran')\\n"
+                                  "exec(open('/usr/lib/python{SYSTEM_XY}/site.py').read())\\n")
+""", theirs)
+    assert planted.returncode == 0, planted.stderr
+    rewritten = as_user(other_user, f"""
+text = open('pyvenv.cfg').read()
+home = [l for l in text.splitlines() if l.startswith('home')][0]
+open('pyvenv.cfg', 'w').write(text.replace(home, 'home = {theirs}/bin'))
+""", venv)
+    assert rewritten.returncode == 0, rewritten.stderr
+    done = run_safepip("list", cwd=project)
+    assert not trace.exists()
+    one_line(done, 77, f"{cfg} is writable by every user (mode 0666)")
+    cfg.chmod(0o644)  # the owner fixes the mode; the home it names is still another user's
+    done = run_safepip("list", cwd=project)
+    assert not trace.exists()
+    one_line(done, 77, f"{cfg} names home = {theirs}/bin, owned by {other_user[0]}")
