@@ -285,3 +285,87 @@ open('pyvenv.cfg', 'w').write(text.replace(home, 'home = {theirs}/bin'))
     done = run_safepip("list", cwd=project)
     assert not trace.exists()
     one_line(done, 77, f"{cfg} names home = {theirs}/bin, owned by {other_user[0]}")
+
+
+# -- 3. a cloned repository's own interpreters -----------------------------------------------
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "safe.directory=*",
+       "-c", "init.defaultBranch=main"]
+
+
+def _their_repository(tmp_path: Path, user: User, files: dict[str, str], executable: tuple[str, ...]) -> Path:
+    """A repository whose files the other user wrote (as that user), committed, and its clone."""
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    os.chown(upstream, user[1], user[2])
+    made = as_user(user, f"""
+import os
+for name, text in {files!r}.items():
+    os.makedirs(os.path.dirname(name) or '.', exist_ok=True)
+    open(name, 'w').write(text)
+for name in {executable!r}:
+    os.chmod(name, 0o755)
+""", upstream)
+    assert made.returncode == 0, made.stderr
+    # git itself cannot run as that user here (it resolves every directory above tmp_path).
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
+        subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
+    clone = tmp_path / "clone"
+    subprocess.run([*GIT, "clone", "-q", str(upstream), str(clone)], check=True, capture_output=True)
+    return clone
+
+
+def _script(trace: Path) -> str:
+    return f'#!/bin/sh\necho "ran $*" >> "{trace}"\nexec {SYSTEM_PYTHON} "$@"\n'
+
+
+READ_ONLY = [["explain", "install", "x"], ["doctor"], ["which"], ["list"], ["freeze"]]
+
+
+def test_a_committed_config_interpreter_runs_only_after_trust(tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    clone = _their_repository(tmp_path, other_user, {
+        "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n[tool.safepip]\npython = "tools/python3"\n',
+        "tools/python3": _script(trace),
+    }, ("tools/python3",))
+    for argv in READ_ONLY:
+        done = run_safepip(*argv, cwd=clone)
+        assert not trace.exists(), (argv, done.stderr)
+        assert f"safepip trust {clone}" in done.stdout + done.stderr, (argv, done.stdout, done.stderr)
+    for argv in (["list"], ["freeze"], ["install", "lib-a"]):
+        one_line(run_safepip(*argv, cwd=clone), 77, f"{clone}/tools/python3 is inside the project",
+                 "will not run an interpreter that came with the repository", f"safepip trust {clone}")
+    assert not trace.exists()
+    trusted = run_safepip("trust", cwd=clone)
+    one_line(trusted, 0, f"trusted {clone}/tools/python3 ({clone}/tools/python3 is inside the project)")
+    assert run_safepip("list", cwd=clone).returncode == 0
+    assert trace.exists()  # now it is the user's choice
+    (clone / "tools" / "python3").write_text(_script(trace) + "# changed\n")
+    one_line(run_safepip("list", cwd=clone), 77, "changed since you trusted it")
+
+
+def test_a_committed_environment_runs_only_after_trust(tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    site = f".venv/lib/python{SYSTEM_XY}/site-packages/pip"
+    clone = _their_repository(tmp_path, other_user, {
+        "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n',
+        ".venv/pyvenv.cfg": "home = /usr/bin\ninclude-system-site-packages = false\n",
+        ".venv/bin/python": _script(trace),
+        f"{site}/__init__.py": "",
+    }, (".venv/bin/python",))
+    for argv in READ_ONLY:
+        done = run_safepip(*argv, cwd=clone)
+        assert not trace.exists(), (argv, done.stderr)
+    one_line(run_safepip("list", cwd=clone), 77, f"{clone}/.venv/pyvenv.cfg is committed in git",
+             f"safepip trust {clone}")
+    one_line(run_safepip("trust", cwd=clone), 0, f"trusted {clone}/.venv/bin/python")
+    run_safepip("list", cwd=clone)
+    assert trace.exists()
+
+
+def test_an_environment_you_made_in_a_clone_is_yours(tmp_path: Path, other_user: User) -> None:
+    clone = _their_repository(tmp_path, other_user, {"pyproject.toml": '[project]\nname = "p"\nversion = "0"\n'}, ())
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(clone / ".venv")], check=True)
+    done = run_safepip("list", cwd=clone)
+    assert done.returncode == 0, done.stderr
+    assert "trust" not in done.stderr

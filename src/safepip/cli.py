@@ -23,6 +23,7 @@ VERBS: dict[str, str] = {
     "self-install": "selfinstall:self_install",
     "self-uninstall": "selfinstall:self_uninstall",
     "audit": "audit:main",
+    "trust": "commands.trust:main",
 }
 
 

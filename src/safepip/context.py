@@ -71,6 +71,11 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     config, project = load_config(environ, flags, cwd)
     python = (config.python, config.origin["python"]) if config.python else None
     path, how = find_target(cli_python, environ, python)
+    if project is not None and python is not None and how == f"python (from {python[1]})" and python[1].endswith("[tool.safepip]"):
+        from .repocode import interpreter_reason
+
+        # Before it runs: an interpreter the repository itself ships is not yours yet.
+        _check_repo_code(path, interpreter_reason(path, project.root), project.root, environ, config)
     interp = probe(path, how, environ)
     ctx = Context(call, interp, config, cwd, project, walked=True)
     if (interp.in_venv or interp.conda) and not full:
@@ -90,6 +95,12 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         user_env = (path, is_venv_dir(path))
     if env is not None and os.path.isdir(env[0]):
         _check_trust(env[0], "environment", environ, config)
+        if env[1]:
+            from ._quick import bin_python
+            from .repocode import env_reason
+
+            root = project.root if project is not None else cwd
+            _check_repo_code(bin_python(env[0]), env_reason(env[0], root), root, environ, config)
     isolated = "--isolated" in call.argv
     who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
     pip_settings = settings(environ, interp.prefix, isolated)
@@ -131,6 +142,31 @@ def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.C
     from .trust import check
 
     check(path, what, environ, config.trusted, user_file or user_config_file(environ))
+
+
+def _check_repo_code(python: str, reason: str | None, root: str, environ: Mapping[str, str], config: cfg.Config) -> None:
+    """Refuse (exit 77) to run ``python``, which came with the repository at ``root``
+    (``reason`` says how; None: it did not), unless the user trusted it as it is now.
+    """
+    if reason is None:
+        return
+    from .errors import PermissionRefused
+    from .repocode import trusted
+    from .trust import is_trusted
+
+    if is_trusted(root, config.trusted):
+        return
+    state = trusted(python, config.trust)
+    if state:
+        return
+    if state is False:
+        raise PermissionRefused(
+            f"{python} changed since you trusted it ({reason}); look at it, then: safepip trust {root}"
+        )
+    raise PermissionRefused(
+        f"{reason}: safepip will not run an interpreter that came with the repository until you "
+        f"trust it; look at it, then: safepip trust {root}"
+    )
 
 
 def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) -> tuple[cfg.Config, Project | None]:
