@@ -369,3 +369,44 @@ def test_an_environment_you_made_in_a_clone_is_yours(tmp_path: Path, other_user:
     done = run_safepip("list", cwd=clone)
     assert done.returncode == 0, done.stderr
     assert "trust" not in done.stderr
+
+
+# -- 5. the sudo rule, whatever names the environment ----------------------------------------
+
+
+@pytest.mark.parametrize("how", ["VIRTUAL_ENV", "--python", "SAFEPIP_PYTHON"])
+def test_sudo_never_writes_into_the_users_environment(tmp_path: Path, wheelhouse: Path, other_user: User,
+                                                      how: str) -> None:
+    theirs = make_project(tmp_path / "theirs")
+    venv = _venv(theirs)
+    give(theirs, other_user)
+    env = safepip_env(SUDO_USER=other_user[0], SUDO_UID=str(other_user[1]), SUDO_GID=str(other_user[2]))
+    argv = ["install", *offline(wheelhouse), "lib-a"]
+    if how == "--python":
+        argv = ["--python", str(venv / "bin" / "python"), *argv]
+    else:
+        env[how] = str(venv) if how == "VIRTUAL_ENV" else str(venv / "bin" / "python")
+    done = run_safepip(*argv, cwd=theirs, env=env)
+    one_line(done, 77, f"refusing to install with sudo into {venv}, which belongs to {other_user[0]}",
+             "SAFEPIP_ALLOW_ROOT=1")
+    assert all(p.lstat().st_uid == other_user[1] for p in venv.rglob("*")), "root left files in the user's environment"
+
+
+# -- 7. a marker planted in a sticky directory -------------------------------------------------
+
+
+def test_a_marker_another_user_put_in_a_sticky_directory_makes_no_project(tmp_path: Path, other_user: User) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    work.chmod(0o1777)  # /tmp/work: everyone may add files, nobody may remove another's
+    mine = work / "mine"
+    mine.mkdir()
+    planted = as_user(other_user, "open('requirements-x.txt', 'w').write('lib-a\\n')", work)
+    assert planted.returncode == 0, planted.stderr
+    done = run_safepip("install", "lib-a", cwd=mine, env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    one_line(done, 69, f"{mine} is not inside a project")
+    debug = run_safepip("install", "lib-a", cwd=mine, env=safepip_env(SAFEPIP_OUTSIDE="refuse", SAFEPIP_DEBUG="1"))
+    assert f"debug: ignoring {work}/requirements-x.txt" in debug.stderr
+    (work / "requirements.txt").write_text("lib-a\n")  # the user's own marker there still counts
+    one_line(run_safepip("install", "lib-a", cwd=mine, env=safepip_env(SAFEPIP_OUTSIDE="refuse")), 77,
+             f"{work} (owned by root (uid 0)) is writable by every user")

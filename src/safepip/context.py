@@ -64,7 +64,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         path, how = find_target(cli_python, environ)
         env_dir = venv_of(path)
         if env_dir is not None and base.policy != "always":
-            return Context(call, _venv_interp(path, how, env_dir), base, cwd)
+            return Context(call, _venv_interp(path, how, env_dir), base, cwd, who=target_owner(env_dir, environ))
         if base.policy == "never":
             return Context(call, probe(path, how, environ), base, cwd)
 
@@ -79,7 +79,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     interp = probe(path, how, environ)
     ctx = Context(call, interp, config, cwd, project, walked=True)
     if (interp.in_venv or interp.conda) and not full:
-        return ctx
+        return Context(call, interp, config, cwd, project, walked=True, who=target_owner(interp.prefix, environ))
     env = None
     user_env = None
     if project is not None:
@@ -135,6 +135,16 @@ def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str 
         data_owner=existing_owner(user_env) if user_env else None,
         allow_root=environ.get("SAFEPIP_ALLOW_ROOT") == "1",
     )
+
+
+def target_owner(env_dir: str, environ: Mapping[str, str]) -> Who:
+    """For root only: who owns the environment it was pointed at (the sudo rule's fact)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return Who(euid=os.geteuid() if hasattr(os, "geteuid") else None)
+    import dataclasses
+
+    who = facts_about_users(environ, env_dir, None)
+    return dataclasses.replace(who, target_owner=who.owner, target_owner_name=who.owner_name)
 
 
 def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str | None = None) -> None:

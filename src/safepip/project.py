@@ -40,11 +40,40 @@ def is_venv_dir(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-def _marker(directory: str) -> str | None:
+def _strangers(directory: str, names: set[str], owners: set[int] | None, environ: Mapping[str, str]) -> set[str]:
+    """The names in a world-writable sticky directory (``/tmp/work``) that belong to users
+    the walk does not trust: anyone can put a marker there, so theirs make no project.
+    """
+    import stat
+
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return set()
+    if owners is None or not (st.st_mode & stat.S_ISVTX and st.st_mode & stat.S_IWOTH):
+        return set()
+    ignored = set()
+    for name in names:
+        try:
+            uid = os.lstat(os.path.join(directory, name)).st_uid
+        except OSError:
+            continue
+        if uid not in owners:
+            ignored.add(name)
+            if environ.get("SAFEPIP_DEBUG") == "1":
+                import sys
+
+                sys.stderr.write(f"safepip: debug: ignoring {os.path.join(directory, name)}: uid {uid}'s, "
+                                 "in a directory every user can write to\n")
+    return ignored
+
+
+def _marker(directory: str, owners: set[int] | None = None, environ: Mapping[str, str] | None = None) -> str | None:
     try:
         names = set(os.listdir(directory))
     except OSError:
         return None
+    names -= _strangers(directory, names, owners, environ or {})
     for name in MARKER_FILES:
         if name in names:
             return f"holds {name}"
@@ -89,7 +118,7 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
     except OSError:
         return None
     while True:
-        why = _marker(current)
+        why = _marker(current, owners, environ)
         if why:
             return Project(current, why)
         parent = os.path.dirname(current)
