@@ -410,3 +410,32 @@ def test_a_marker_another_user_put_in_a_sticky_directory_makes_no_project(tmp_pa
     (work / "requirements.txt").write_text("lib-a\n")  # the user's own marker there still counts
     one_line(run_safepip("install", "lib-a", cwd=mine, env=safepip_env(SAFEPIP_OUTSIDE="refuse")), 77,
              f"{work} (owned by root (uid 0)) is writable by every user")
+
+
+# -- the cache: only private files count -----------------------------------------------------
+
+
+def test_a_cache_file_another_user_planted_is_ignored(project: Path, tmp_path: Path, hermetic: dict[str, str],
+                                                      other_user: User) -> None:
+    from safepip.interpreter import _cache_key
+
+    trace = tmp_path / "TRACE"
+    bindir = tmp_path / "their-bin"
+    tracer(bindir / "python", trace)
+    give(bindir, other_user)
+    probes = Path(hermetic["XDG_CACHE_HOME"]) / "safepip" / "probes"
+    probes.mkdir(parents=True)
+    probes.chmod(0o777)  # as a umask of 000 left it
+    forged = {"version": [3, 11, 0], "implementation": "cpython", "prefix": str(bindir), "base_prefix": "/usr",
+              "in_venv": True, "conda": False, "stdlib": str(bindir), "purelib": str(bindir), "platlib": str(bindir),
+              "scripts": str(bindir), "marker": None, "marker_message": None, "marker_problem": None,
+              "distributor": None, "pip": True, "markers": {}}
+    key = _cache_key(SYSTEM_PYTHON)
+    planted = as_user(other_user, f"open('{key}.json', 'w').write({json.dumps(forged)!r})", probes)
+    assert planted.returncode == 0, planted.stderr
+    done = run_safepip("run", "python", "-c", "print('ok')", cwd=project)
+    assert not trace.exists(), "a probe result another user wrote was believed"
+    assert done.stdout == "ok\n"
+    says(done, 0, f"warning: ignoring {probes}/{key}.json: it is owned by {other_user[0]}")
+    assert not probes.stat().st_mode & 0o022  # made private again
+    assert (probes / f"{key}.json").stat().st_uid == 0  # replaced by a private one of the user's own

@@ -184,13 +184,13 @@ def directory_problem(directory: str, root: str, *, create: bool = False) -> str
     return None
 
 
-def _file_problem(st: os.stat_result, path: str) -> str | None:
+def _file_problem(st: os.stat_result) -> str | None:
     if not stat.S_ISREG(st.st_mode):
-        return f"{path} is not a regular file"
+        return "it is not a regular file"
     if _POSIX and st.st_uid != os.geteuid():
-        return f"{path} is owned by {_who(st.st_uid)}, not by you"
+        return f"it is owned by {_who(st.st_uid)}, not by you"
     if _POSIX and st.st_mode & _WRITABLE:
-        return f"{path} is writable by other users (mode {stat.S_IMODE(st.st_mode):04o})"
+        return f"it is writable by other users (mode {stat.S_IMODE(st.st_mode):04o})"
     return None
 
 
@@ -209,9 +209,9 @@ def read(path: str, root: str) -> bytes | None:
             warn(f"ignoring {path}: {exc.strerror}")
         return None
     try:
-        why = _file_problem(os.fstat(fd), path) or directory_problem(os.path.dirname(path), root)
+        why = _file_problem(os.fstat(fd)) or directory_problem(os.path.dirname(path), root)
         if why is not None:
-            warn(f"ignoring {why}")
+            warn(f"ignoring {path}: {why}")
             return None
         chunks = []
         while True:
