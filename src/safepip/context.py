@@ -77,7 +77,6 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         # Before it runs: an interpreter the repository itself ships is not yours yet.
         _check_repo_code(path, interpreter_reason(path, project.root), project.root, environ, config)
     interp = probe(path, how, environ)
-    ctx = Context(call, interp, config, cwd, project, walked=True)
     if (interp.in_venv or interp.conda) and not full:
         return Context(call, interp, config, cwd, project, walked=True, who=target_owner(interp.prefix, environ))
     env = None

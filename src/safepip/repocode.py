@@ -53,11 +53,12 @@ def identity(python: str) -> str:
     """
     digest = hashlib.sha256(f"{IDENTITY_FORMAT}\0".encode())
     for hop in _hops(python):
+        fields: tuple[int, ...] = ()
         try:
             st = os.lstat(hop)
             fields = (st.st_dev, st.st_ino, st.st_uid, st.st_mode, st.st_size, st.st_mtime_ns)
         except OSError:
-            fields = ()
+            pass
         digest.update(f"{hop}\0{fields}\0".encode("utf-8", "surrogateescape"))
     env = venv_of(python)
     if env is not None:

@@ -31,8 +31,6 @@ _WRITABLE = stat.S_IWGRP | stat.S_IWOTH
 #: Cache roots already judged in this process: real path -> the problem (None: fine).
 _ROOTS: dict[str, str | None] = {}
 _WARNED: set[str] = set()
-#: Where warnings go (replaced by tests and by callers that collect them).
-warn: Callable[[str], object] = lambda message: _stderr(message)  # noqa: E731
 
 
 def _stderr(message: str) -> None:
@@ -41,6 +39,10 @@ def _stderr(message: str) -> None:
     _WARNED.add(message)
     sys.stderr.write(f"safepip: warning: {message}\n")
     sys.stderr.flush()
+
+
+#: Where warnings go (one line each, once per process).
+warn: Callable[[str], object] = _stderr
 
 
 def _who(uid: int) -> str:
@@ -213,7 +215,7 @@ def read(path: str, root: str) -> bytes | None:
         if why is not None:
             warn(f"ignoring {path}: {why}")
             return None
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
@@ -251,7 +253,7 @@ def write(path: str, data: bytes, root: str) -> bool:
             handle.write(data)
         os.replace(tmp, path)
     except OSError:
-        try:
+        try:  # noqa: SIM105 - contextlib costs an import on the remembered-answer path
             os.unlink(tmp)
         except OSError:
             pass
@@ -262,7 +264,7 @@ def write(path: str, data: bytes, root: str) -> bool:
 def unlink(path: str, root: str) -> None:
     """Remove ``path`` if it is in a directory of ours (removing a name never follows it)."""
     if directory_problem(os.path.dirname(path), root) is None:
-        try:
+        try:  # noqa: SIM105 - as above
             os.unlink(path)
         except OSError:
             pass

@@ -9,6 +9,7 @@ rules still apply; the ``trusted`` list is for that).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -119,10 +120,8 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
         cfg._table_layer(cfg._loads(new, config_file), config_file, new, None, user=True)
         os.replace(tmp, config_file)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -145,9 +144,9 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         ui.say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)
         return 0
     entries = {}
-    for python, why in needed:
-        from safepip._quick import venv_of
+    from safepip._quick import venv_of
 
+    for python, _why in needed:
         env = venv_of(python)
         problem = chain_problem(env, environ) if env is not None else None
         if problem is not None:
