@@ -111,7 +111,7 @@ class EnvLock:
         # The lock file is opened by name: its directory must be one nobody else can plant in.
         why = directory_problem(os.path.dirname(self.path), self._root, create=True)
         if why is not None:
-            raise PermissionRefused(f"cannot use the lock directory {os.path.dirname(self.path)}: {why}")
+            raise PermissionRefused(f"cannot create the lock directory {os.path.dirname(self.path)}: {why}")
         self._lock = filelock.FileLock(self.path, mode=0o600)
         self._say = say
 

@@ -141,9 +141,12 @@ def install(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
 
     call = scan(list(plan.args))
     requirements = list(call.positionals)
+    from .safefs import directory_problem
+
     base = os.path.join(cache_dir(environ), "downloads")
-    os.makedirs(base, exist_ok=True)
-    dest = tempfile.mkdtemp(prefix="classify-", dir=base)
+    # pip runs what it downloads here: a private directory, or the system's temporary one.
+    private = directory_problem(base, cache_dir(environ), create=True) is None
+    dest = tempfile.mkdtemp(prefix="classify-", dir=base if private else None)
     try:
         kinds = classify(requirements, _target_pip(ctx), download_options(call), dest, _env(plan, environ))
         for kind in kinds:

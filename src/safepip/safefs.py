@@ -196,6 +196,15 @@ def _file_problem(st: os.stat_result) -> str | None:
     return None
 
 
+def private_file(path: str, root: str) -> bool:
+    """Whether ``path`` is a private file of the user's own under ``root`` (not followed)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return _file_problem(st) is None and directory_problem(os.path.dirname(path), root) is None
+
+
 def read(path: str, root: str) -> bytes | None:
     """The content of the private file ``path`` under the cache root ``root``, or None when
     it is missing or cannot be trusted (then with a warning).
