@@ -109,7 +109,8 @@ with open({name!r}, 'r+b') as f:
 # -- 2. root with another user's HOME --------------------------------------------------------
 
 
-def _as_root_with_their_home(tmp_path: Path, home: Path, user: User, *argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _as_root_with_their_home(tmp_path: Path, home: Path, user: User, *argv: str, cwd: Path,
+                             **extra: str) -> subprocess.CompletedProcess[str]:
     """``sudo -E safepip ARGV``: root, with the user's HOME kept. root's own cache directory
     (under /root, from the password database) is a directory of tmp_path mounted over
     /root/.cache for this process alone."""
@@ -117,7 +118,7 @@ def _as_root_with_their_home(tmp_path: Path, home: Path, user: User, *argv: str,
     own.mkdir(exist_ok=True)
     own.chmod(0o700)
     env = safepip_env(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), SUDO_USER=user[0],
-                      SUDO_UID=str(user[1]), SUDO_GID=str(user[2]))
+                      SUDO_UID=str(user[1]), SUDO_GID=str(user[2]), **extra)
     script = 'mount --bind "$0" /root/.cache && exec "$@"'
     return subprocess.run(
         ["unshare", "-m", "--propagation", "private", "sh", "-c", script, str(own), SAFEPIP, *argv],
@@ -439,3 +440,19 @@ def test_a_cache_file_another_user_planted_is_ignored(project: Path, tmp_path: P
     says(done, 0, f"warning: ignoring {probes}/{key}.json: it is owned by {other_user[0]}")
     assert not probes.stat().st_mode & 0o022  # made private again
     assert (probes / f"{key}.json").stat().st_uid == 0  # replaced by a private one of the user's own
+
+
+def test_root_with_the_users_home_reads_no_config_of_theirs(tmp_path: Path, their_home: Path, wheelhouse: Path,
+                                                             other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    program = tracer(their_home / "bin" / "python3", trace)
+    config = their_home / ".config" / "safepip" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'trusted = ["*"]\npython = "{program}"\n')
+    give(their_home, other_user)
+    proj = make_project(tmp_path / "proj")
+    env = {"XDG_CONFIG_HOME": str(their_home / ".config")}
+    done = _as_root_with_their_home(tmp_path, their_home, other_user, "install", *offline(wheelhouse), "lib-a",
+                                    cwd=proj, **env)
+    assert not trace.exists(), "root ran the interpreter the user's config names"
+    says(done, 0, f"warning: not reading {config}", "root reads only its own")

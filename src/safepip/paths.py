@@ -73,8 +73,21 @@ def root_own_dir(kind: str) -> str:
 
 
 def config_dir(environ: Mapping[str, str]) -> str:
-    """The user configuration file's directory."""
-    return _dir(environ, "SAFEPIP_CONFIG_DIR", "config")
+    """The user configuration file's directory. As root, one that root could not trust
+    (another user's, as with ``sudo -E``) is not read: it could name an interpreter, or
+    trust every directory. root's own is used instead.
+    """
+    chosen = _dir(environ, "SAFEPIP_CONFIG_DIR", "config")
+    if _POSIX and os.geteuid() == 0:
+        from .safefs import root_problem, warn
+
+        why = root_problem(chosen)
+        if why is not None:
+            own = root_own_dir("config")
+            if os.path.isfile(os.path.join(chosen, "config.toml")):
+                warn(f"not reading {os.path.join(chosen, 'config.toml')}: {why}; root reads only its own, {own}")
+            return own
+    return chosen
 
 
 def data_dir(environ: Mapping[str, str]) -> str:
