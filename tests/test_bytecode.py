@@ -172,17 +172,19 @@ def test_no_file_is_shared_with_the_cache_or_another_environment(first: Path, tm
 
 @pytest.mark.slow
 def test_a_copy_cut_short_leaves_whole_files_only(first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_replace = os.replace
+    real_write = os.write
     count = iter(range(10**6))
 
-    def replace_then_fail(src: str, dst: str) -> None:
-        if dst.endswith(".pyc") and next(count) >= 50:
+    def write_half_then_fail(fd: int, data: memoryview) -> int:
+        if next(count) >= 50:  # the 51st file on: half of it, then a full disk
+            real_write(fd, bytes(data[: len(data) // 2]))
             raise OSError(28, "No space left on device")
-        real_replace(src, dst)
+        return real_write(fd, data)
 
-    monkeypatch.setattr(bytecode.os, "replace", replace_then_fail)
+    monkeypatch.setattr(bytecode, "_write", write_half_then_fail)
+    monkeypatch.setattr(bytecode, "_CLONES", [False])
     second = create(tmp_path / "second" / ".venv")
-    monkeypatch.setattr(bytecode.os, "replace", real_replace)
+    monkeypatch.setattr(bytecode, "_write", real_write)
     copied = pycs(second)
     assert len(copied) == 50
     assert all(copied[rel] == data for rel, data in pycs(first).items() if rel in copied)

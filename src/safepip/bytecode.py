@@ -123,33 +123,32 @@ _FICLONE = 0x40049409
 
 def _put(source: str, target: str, data: bytes, mode: int) -> None:
     """Make ``target`` a new file holding ``data``, the content of ``source``: a reflink
-    clone where the file system offers one, else a copy; written aside and renamed into
-    place, so that no pyc is ever seen cut short. Never a hard link: files shared between
-    environments would share their owner and mode too (a ``chmod -R`` or ``chown -R`` of one
-    project would change the others), and anyone able to write one could change them all.
-    An existing ``target`` is left alone (FileExistsError).
+    clone where the file system offers one, else a copy. Never a hard link: files shared
+    between environments would share their owner and mode too (a ``chmod -R`` or ``chown -R``
+    of one project would change the others), and anyone able to write one could change
+    them all. An existing ``target`` is left alone (FileExistsError).
+
+    The file is created with ``O_EXCL`` (never through a planted link) and removed again if
+    it cannot be written whole. It is written in place: the environment (or the cache
+    entry) it goes into is still being made, and nothing runs there until it is whole (a
+    creation killed midway is rebuilt).
     """
-    if os.path.lexists(target):
-        raise FileExistsError(target)
-    tmp = f"{target}.{os.getpid()}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(tmp, flags, mode)
+    fd = os.open(target, flags, mode)
     try:
         if not _clone(source, fd):
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view) :]
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, target)
+                view = view[_write(fd, view) :]
     except OSError:
-        if fd >= 0:
-            os.close(fd)
+        os.close(fd)
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(target)
         raise
+    os.close(fd)
 
 
+_write = os.write  # (a name of this module's: tests cut a copy short through it)
 _CLONES = [sys.platform.startswith("linux")]
 
 
