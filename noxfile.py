@@ -1,4 +1,5 @@
-"""Development sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s zipapp``, ``nox -s bench``.
+"""Development sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s zipapp``, ``nox -s bench``,
+``nox -s distro``.
 
 The tests run against the real interpreters of this machine: Debian's externally managed
 /usr/bin/python3 above all. They never write to it (a session-wide check proves it).
@@ -59,3 +60,20 @@ def bench(session: nox.Session) -> None:
         "--safepip", f"{session.bin}/safepip", "--uv", f"{session.bin}/uv", "--output", "BENCHMARKS.md",
         *session.posargs,
     )
+
+
+@nox.session
+def distro(session: nox.Session) -> None:
+    """safepip.pyz end to end in a minimal Debian chroot: ``nox -s distro -- trixie`` (or bookworm; both by default).
+
+    Needs root and debootstrap. The bases are built once into .cache/distro/ from the mirror of the host's
+    apt sources; options after -- go to tests/distro/run.py (--variants bare|pip, --cache DIR).
+    Not run by default.
+    """
+    session.install(".")
+    tmp = session.create_tmp()
+    pyz = f"{tmp}/safepip.pyz"
+    # Offline, from this session's packages; 3.11 is the oldest python3 of the suites tested (bookworm's).
+    session.run("python", "tools/build_zipapp.py", "--from-installed", "--floor", "3.11", "--wheels", f"{tmp}/wheels",
+                "-o", pyz, silent=True)
+    session.run("python", "tests/distro/run.py", "--pyz", pyz, *session.posargs)

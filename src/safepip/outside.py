@@ -23,6 +23,7 @@ from .decide import Plan
 from .envs import EnvLock, Ready, ensure
 from .errors import NoTargetError, PermissionRefused
 from .handoff import child_environ, pip_argv
+from .ownpip import pip_command as own_pip
 from .pipargs import PipCall, scan
 
 
@@ -51,11 +52,11 @@ def _env(plan: Plan, environ: Mapping[str, str]) -> dict[str, str]:
     return child_environ(environ, plan.env_changes, redirected=True)
 
 
-def _target_pip(ctx: Context) -> list[str]:
+def _target_pip(ctx: Context, environ: Mapping[str, str]) -> list[str]:
     """The pip that downloads for the target (its own, else safepip's driving it)."""
     if ctx.interp.has_pip:
         return pip_argv(ctx.interp.path, [])
-    return pip_argv(sys.executable, ["--python", ctx.interp.path])
+    return [*own_pip(environ), "--python", ctx.interp.path]
 
 
 def _with_options(args: Sequence[str], extra: Sequence[str]) -> list[str]:
@@ -81,7 +82,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mappin
         notice(ctx, plan, ready, environ)
         argv = pip_argv(ready.python, args)
         if not has_pip(ready.env_dir):
-            argv = pip_argv(sys.executable, ["--python", ready.python, *args])
+            argv = [*own_pip(environ), "--python", ready.python, *args]
         return _call(argv, _env(plan, environ))
     finally:
         if lock is not None:
@@ -148,13 +149,22 @@ def install(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     private = directory_problem(base, cache_dir(environ), create=True) is None
     dest = tempfile.mkdtemp(prefix="classify-", dir=base if private else None)
     try:
-        kinds = classify(requirements, _target_pip(ctx), download_options(call), dest, _env(plan, environ))
+        kinds = classify(requirements, _target_pip(ctx, environ), download_options(call), dest, _env(plan, environ))
         for kind in kinds:
             if kind.kind == UNDECIDED:
                 ui.say(f"cannot tell whether {kind.requirement} is an application ({kind.why}); "
                        "installing it as a library", "warning", environ)
         apps = [i for i, k in enumerate(kinds) if k.kind == APP]
         command = _pipx_or_refuse(plan, environ) if apps else []
+        why = pipx.cannot_make_envs(command, _env(plan, environ), global_mode=plan.pipx_global) if apps else None
+        if why:
+            # The cheap wrong guess: an application in the per-user environment still runs.
+            for index in apps:
+                ui.say(f"{kinds[index].requirement} is an application, but pipx cannot install it here: {why} "
+                       "(on Debian and Ubuntu: apt install python3-venv); installing it in the per-user environment, "
+                       f"its commands in {ui.shortpath(os.path.join(plan.env_dir or '', 'bin'), environ)}",
+                       "warning", environ)
+            apps, command = [], []
         parts: list[Part] = []
         libraries = [r for i, r in enumerate(requirements) if i not in apps]
         if libraries or call.has("--requirement") or call.has("--editable"):

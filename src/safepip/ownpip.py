@@ -23,6 +23,13 @@ def running_from_zip() -> bool:
     return not os.path.isfile(__file__)
 
 
+def archive() -> str | None:
+    """The archive safepip runs from (the safepip.pyz file), None when it runs from files."""
+    if not running_from_zip():
+        return None
+    return _archive_of(__file__)
+
+
 def pip_command(environ: Mapping[str, str]) -> list[str]:
     """The argv prefix that runs safepip's own pip (add pip's arguments after it)."""
     if not running_from_zip():
@@ -60,6 +67,17 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     return target
 
 
+def _archive_of(member_path: str) -> str:
+    """The file that holds ``member_path``, a path inside an archive (``.../safepip.pyz/x/y``)."""
+    archive = member_path
+    while not os.path.isfile(archive):
+        parent = os.path.dirname(archive)
+        if parent == archive:
+            raise InterpreterError(f"cannot find the archive that holds {member_path}")
+        archive = parent
+    return archive
+
+
 def _extract(member_path: str, target: str) -> None:
     """Copy ``member_path`` (a path inside the archive safepip runs from) to ``target``.
 
@@ -67,12 +85,7 @@ def _extract(member_path: str, target: str) -> None:
     """
     import zipfile
 
-    archive = member_path
-    while not os.path.isfile(archive):
-        parent = os.path.dirname(archive)
-        if parent == archive:
-            raise InterpreterError(f"cannot find the archive that holds {member_path}")
-        archive = parent
+    archive = _archive_of(member_path)
     inner = os.path.relpath(member_path, archive).replace(os.sep, "/")
     tmp = f"{target}.{os.getpid()}.tmp"
     with contextlib.suppress(OSError):

@@ -1,8 +1,8 @@
 """Hand applications to pipx: which pipx, and a pip command line turned into pipx's.
 
 The user's own ``pipx`` on PATH is preferred (its apps, its configuration); else the pipx
-safepip depends on, run by safepip's interpreter. Every app environment is made for the
-target interpreter (``--python``). As root, pipx works in its ``--global`` mode
+safepip depends on, run by safepip's interpreter (from inside safepip.pyz when safepip runs
+from it). Every app environment is made for the target interpreter (``--python``). As root, pipx works in its ``--global`` mode
 (``/opt/pipx``, ``/usr/local/bin``), where the installed pipx has it.
 
 pip options map to pipx: ``--index-url`` is pipx's own; ``--extra-index-url``,
@@ -33,6 +33,11 @@ _NOT_PIP_ARGS = frozenset(
 _PATH_OPTIONS = frozenset({"--constraint", "--find-links", "--cache-dir", "--cert", "--client-cert", "--log"})
 
 
+#: ``python -c`` code that runs the pipx inside an archive (``{archive}``: the archive's path).
+_FROM_ARCHIVE = ("import sys; sys.argv[0] = 'pipx'; sys.path[0] = {archive!r}; "
+                 "from pipx.main import cli; sys.exit(cli())")
+
+
 def command(environ: Mapping[str, str]) -> list[str]:
     """How to run pipx: the user's own on PATH, else safepip's dependency."""
     import shutil
@@ -47,6 +52,13 @@ def command(environ: Mapping[str, str]) -> list[str]:
             "no pipx on PATH and none beside safepip, so applications cannot be installed; "
             "install pipx, or set apps = \"user-env\" to put applications in the per-user environment"
         )
+    from .ownpip import archive
+
+    zipped = archive()
+    if zipped is not None:
+        # Run from safepip.pyz, pipx is importable here but not in another process: put the
+        # archive first on that process's path (in place of the working directory, as -m would).
+        return [sys.executable, "-c", _FROM_ARCHIVE.format(archive=zipped)]
     return [sys.executable, "-m", "pipx"]
 
 
@@ -118,6 +130,26 @@ def supports_global(pipx: Sequence[str], env: Mapping[str, str]) -> bool:
     """Whether this pipx has the ``--global`` mode (pipx 1.5 and newer)."""
     done = _capture([*pipx, "install", "--help"], env)
     return done is not None and done.returncode == 0 and "--global" in done.stdout
+
+
+def cannot_make_envs(pipx: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -> str | None:
+    """Why safepip's own pipx cannot make an application's environment here (None: it can).
+
+    pipx gives every application the pip of its shared libraries, made once with the
+    ``ensurepip`` of pipx's own interpreter; Debian and Ubuntu ship ensurepip in python3-venv,
+    which a fresh system lacks (safepip.pyz runs there without it). A pipx of the user's own
+    on PATH, ``PIPX_DEFAULT_PYTHON``, or shared libraries made earlier are pipx's business.
+    """
+    import importlib.util
+
+    if pipx[:1] != [sys.executable] or env.get("PIPX_DEFAULT_PYTHON") or importlib.util.find_spec("ensurepip"):
+        return None
+    done = _capture([*pipx, "environment", *(["--global"] if global_mode else []), "--value", "PIPX_SHARED_LIBS"], env)
+    if done is not None and done.returncode == 0 and done.stdout.strip():
+        shared = done.stdout.strip()
+        if os.path.isfile(os.path.join(shared, "bin", "python")) and os.path.isfile(os.path.join(shared, "pyvenv.cfg")):
+            return None
+    return f"{sys.executable} has no ensurepip, which pipx needs once for its shared pip"
 
 
 def installed(pipx: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -> dict[str, str]:

@@ -1,0 +1,319 @@
+"""safepip.pyz end to end inside a fresh Debian: run by the chroot's own python3 (stdlib only).
+
+tests/distro/run.py copies this file, safepip.pyz, the test wheels, tests/jsonshape.py and
+docs/commands.md into the chroot and runs ``python3 -I /srv/e2e/tests/distro/e2e.py VARIANT``
+as root. Every check prints one line (``ok``/``FAIL``, and for a failure the command, its exit
+code and its output); the exit code is 1 when any check failed. Nothing here reaches a
+network: pip reads the wheels copied in (``--no-index --find-links``).
+
+VARIANT says what the chroot should be: ``bare`` (python3 alone, as a fresh Debian has it: no
+pip, no venv module) or ``pip`` (python3-pip and python3-venv added, the common case); the
+first check proves it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+PAYLOAD = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(PAYLOAD / "tests"))
+import jsonshape  # noqa: E402 - it lives beside this file's parent, copied in with it
+
+PYZ = str(PAYLOAD / "safepip.pyz")
+WHEELS = str(PAYLOAD / "wheels")
+OFFLINE = ("--no-index", "--find-links", WHEELS)
+PY = "/usr/bin/python3"
+VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+USER = "e2e"
+MANAGED = "import os, sysconfig; assert os.path.isfile(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED'))"
+#: What the system Python is made of: listed before and after, and compared.
+SYSTEM_TREES = ("/usr/lib/python3", f"/usr/lib/python{VERSION}", "/usr/local", "/usr/bin", "/usr/share/python3",
+                "/opt", "/etc/python3", f"/etc/python{VERSION}")
+
+
+class Checks:
+    """Counts and prints the checks; a failure shows what ran and what it printed."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.passed = 0
+        self.failed: list[str] = []
+
+    def check(self, name: str, ok: bool, done: subprocess.CompletedProcess[str] | None = None,
+              detail: str = "") -> bool:
+        if ok:
+            self.passed += 1
+            print(f"ok   {name}", flush=True)
+            return True
+        self.failed.append(name)
+        print(f"FAIL {name}", flush=True)
+        if detail:
+            print(f"     {detail}")
+        if done is not None:
+            print(f"     $ {' '.join(done.args)}  (exit code {done.returncode})")
+            for label, text in (("stdout", done.stdout), ("stderr", done.stderr)):
+                for line in text.splitlines()[-25:]:
+                    print(f"     {label}: {line}")
+        sys.stdout.flush()
+        return False
+
+    def summary(self) -> int:
+        print(f"e2e {self.title}: {self.passed} checks passed, {len(self.failed)} failed"
+              + (f" ({'; '.join(self.failed)})" if self.failed else ""), flush=True)
+        return 1 if self.failed else 0
+
+
+def environment(user: pwd.struct_passwd | None, **extra: str) -> dict[str, str]:
+    """A login-like environment: nothing of the caller's leaks in."""
+    home = user.pw_dir if user else "/root"
+    env = {"PATH": PATH, "HOME": home, "LANG": "C.UTF-8", "USER": user.pw_name if user else "root",
+           "LOGNAME": user.pw_name if user else "root", "TERM": "dumb"}
+    env.update(extra)
+    return env
+
+
+def run(argv: Sequence[str], cwd: str, user: pwd.struct_passwd | None = None,
+        **extra: str) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in ``cwd``, as ``user`` when given (else root); never raises for an exit code."""
+    ids: dict[str, Any] = {}
+    if user is not None:
+        ids = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+    try:
+        return subprocess.run(list(argv), cwd=cwd, env=environment(user, **extra), capture_output=True, text=True,
+                              check=False, **ids)
+    except OSError as exc:
+        return subprocess.CompletedProcess(list(argv), 127, "", f"cannot run {argv[0]}: {exc}")
+
+
+def safepip(*args: str, cwd: str, user: pwd.struct_passwd | None = None,
+            **extra: str) -> subprocess.CompletedProcess[str]:
+    """``python3 safepip.pyz ARGS``: how a user runs the archive."""
+    return run([PY, PYZ, *args], cwd, user, **extra)
+
+
+def listing() -> dict[str, tuple[int, int, int]]:
+    """Every file, link and directory of the system Python's trees: path -> (mode, size, mtime).
+
+    Byte code caches are left out: Python may write them for its own standard library.
+    """
+    found: dict[str, tuple[int, int, int]] = {}
+    for top in SYSTEM_TREES:
+        for root, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for name in (*dirs, *files):
+                path = os.path.join(root, name)
+                st = os.lstat(path)
+                found[path] = (st.st_mode, st.st_size if not os.path.isdir(path) else 0, int(st.st_mtime))
+    return found
+
+
+def json_of(done: subprocess.CompletedProcess[str]) -> Any:
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return None
+
+
+def json_verb(checks: Checks, label: str, verb: str, *args: str, cwd: str, user: pwd.struct_passwd | None = None,
+              expect: Callable[[Any], str] | None = None) -> None:
+    """``VERB --json ARGS``: exit code 0, valid JSON, the documented schema, then ``expect``
+    (which returns what is wrong, or '')."""
+    done = safepip(verb, "--json", *args, cwd=cwd, user=user)
+    data = json_of(done)
+    if not checks.check(f"{label}: {verb} --json exits 0 with JSON", done.returncode == 0 and data is not None, done):
+        return
+    problems = jsonshape.errors(data, jsonshape.documented_schema(verb))
+    checks.check(f"{label}: {verb} --json matches its documented schema", not problems, done, "; ".join(problems))
+    if expect is not None:
+        wrong = expect(data)
+        checks.check(f"{label}: {verb} --json says what it should", not wrong, done, wrong)
+
+
+def installed(python: str) -> dict[str, str]:
+    """name -> version of the distributions ``python`` sees (read by the stdlib)."""
+    code = "import json, importlib.metadata as m; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+    done = subprocess.run([python, "-c", code],
+                          capture_output=True, text=True, check=False)
+    return json.loads(done.stdout) if done.returncode == 0 else {}
+
+
+def imports(python: str, *modules: str, user: pwd.struct_passwd | None = None) -> bool:
+    return run([python, "-c", "import " + ", ".join(modules)], "/", user).returncode == 0
+
+
+def check_variant(checks: Checks, variant: str) -> None:
+    has_pip = imports(PY, "pip")
+    has_venv = imports(PY, "ensurepip")
+    want = variant == "pip"
+    checks.check(f"the chroot is the '{variant}' Debian (pip importable: {has_pip}, ensurepip: {has_venv})",
+                 has_pip == want and has_venv == want)
+    checks.check("the system python3 is externally managed",
+                 run([PY, "-c", MANAGED], "/").returncode == 0)
+    version = safepip("--version", cwd="/")
+    checks.check("safepip.pyz --version", version.returncode == 0 and "safepip" in version.stdout, version)
+
+
+def in_a_project(checks: Checks, variant: str) -> None:
+    project = "/srv/proj"
+    os.makedirs(project)
+    Path(project, "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
+    venv = f"{project}/.venv"
+    vpy = f"{venv}/bin/python"
+
+    done = safepip("install", *OFFLINE, "e2e-dep", cwd=project)
+    checks.check("project: install creates .venv", done.returncode == 0 and os.path.isfile(f"{venv}/pyvenv.cfg")
+                 and f"using {venv} (created)" in done.stderr, done)
+    checks.check("project: the library and its dependency are in .venv",
+                 installed(vpy).get("e2e-dep") == "1.0" and installed(vpy).get("e2e-lib") == "1.0"
+                 and imports(vpy, "e2e_dep", "e2e_lib"), done, f"installed: {installed(vpy)}")
+    checks.check("project: .venv has its own pip", os.path.isfile(f"{venv}/bin/pip") and imports(vpy, "pip"))
+    checks.check("project: .venv is marked for git and backups",
+                 Path(venv, ".gitignore").is_file() and Path(venv, "CACHEDIR.TAG").is_file())
+
+    again = safepip("install", *OFFLINE, "e2e-dep", cwd=project)
+    checks.check("project: the no-op is answered",
+                 again.returncode == 0 and "Requirement already satisfied: e2e-dep" in again.stdout, again)
+    debug = safepip("install", *OFFLINE, "e2e-dep", cwd=project, SAFEPIP_DEBUG="1")
+    checks.check("project: the no-op is answered without starting pip",
+                 debug.returncode == 0 and "pip not started" in debug.stderr, debug)
+
+    listed = safepip("list", cwd=project)
+    checks.check("project: list shows .venv's packages",
+                 listed.returncode == 0 and "e2e-dep" in listed.stdout and "e2e-lib" in listed.stdout, listed)
+    frozen = safepip("freeze", cwd=project)
+    checks.check("project: freeze", frozen.returncode == 0
+                 and {"e2e-dep==1.0", "e2e-lib==1.0"} <= set(frozen.stdout.split()), frozen)
+
+    def project_venv(data: Any) -> str:
+        if data["decision"] != "project-venv" or (data["environment"] or {}).get("path") != venv:
+            return f"decision {data['decision']!r}, environment {data['environment']!r}"
+        return ""
+
+    json_verb(checks, "project", "explain", "install", "e2e-lib", cwd=project, expect=project_venv)
+
+    def doctor_here(data: Any) -> str:
+        wrong = []
+        if not data["managed"]["managed"]:
+            wrong.append("the system python3 is not reported as managed")
+        if (data["project"] or {}).get("root") != project:
+            wrong.append(f"project {data['project']!r}")
+        if data["interpreter"]["pip"] != (variant == "pip"):
+            wrong.append(f"interpreter.pip is {data['interpreter']['pip']}")
+        return "; ".join(wrong)
+
+    json_verb(checks, "project", "doctor", cwd=project, expect=doctor_here)
+
+    gone = safepip("uninstall", "-y", "e2e-dep", cwd=project)
+    left = installed(vpy)
+    checks.check("project: uninstall", gone.returncode == 0 and "e2e-dep" not in left and "e2e-lib" in left,
+                 gone, f"installed: {left}")
+    bad = safepip("doctor", "--no-such-option", cwd=project)
+    checks.check("project: a wrong verb option exits 64 in one line",
+                 bad.returncode == 64 and len(bad.stderr.strip().splitlines()) == 1, bad)
+
+
+def make_user() -> pwd.struct_passwd:
+    done = subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", USER], capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"e2e: cannot create the user {USER}: {done.stderr.strip()}")
+    return pwd.getpwnam(USER)
+
+
+def outside_a_project(checks: Checks, variant: str, user: pwd.struct_passwd) -> None:
+    home = user.pw_dir
+    here = f"{home}/downloads"
+    run(["mkdir", "-p", here], "/", user)
+    user_env = f"{home}/.local/share/safepip/envs/py{VERSION}"
+    upy = f"{user_env}/bin/python"
+    app = f"{home}/.local/bin/e2e-app"
+
+    done = safepip("install", *OFFLINE, "e2e-app", cwd=here, user=user)
+    if variant == "pip":
+        checks.check("outside: an application goes to pipx",
+                     done.returncode == 0 and "installing it with pipx" in done.stderr
+                     and os.path.isdir(f"{home}/.local/share/pipx/venvs/e2e-app"), done)
+        cfg = Path(f"{home}/.local/share/pipx/venvs/e2e-app/pyvenv.cfg")
+        checks.check("outside: pipx's environment for it is made from the system python3",
+                     cfg.is_file() and "home = /usr/bin" in cfg.read_text())
+    else:
+        # No ensurepip: pipx cannot make its shared pip; the application goes to the per-user environment.
+        checks.check("outside: without python3-venv an application goes to the per-user environment, with a warning",
+                     done.returncode == 0 and "pipx cannot install it here" in done.stderr
+                     and "apt install python3-venv" in done.stderr and installed(upy).get("e2e-app") == "1.0"
+                     and not os.path.exists(f"{home}/.local/share/pipx/venvs/e2e-app"), done)
+        app = f"{user_env}/bin/e2e-app"
+    ran = run([app], here, user)
+    checks.check("outside: the application's command runs", ran.returncode == 0 and ran.stdout.strip() == "e2e-app 1.0",
+                 ran)
+
+    lib = safepip("install", *OFFLINE, "e2e-dep", cwd=here, user=user)
+    checks.check("outside: a library goes to the per-user environment",
+                 lib.returncode == 0 and f"using ~/.local/share/safepip/envs/py{VERSION}" in lib.stderr
+                 and installed(upy).get("e2e-dep") == "1.0" and imports(upy, "e2e_dep", user=user), lib,
+                 f"installed: {installed(upy)}")
+    if variant == "pip":
+        checks.check("outside: the application did not go to the per-user environment",
+                     "e2e-app" not in installed(upy))
+    checks.check("outside: the system python3 cannot import the library", not imports(PY, "e2e_dep", user=user))
+
+    listed = safepip("list", cwd=here, user=user)
+    checks.check("outside: list shows the per-user environment, then pipx's applications",
+                 listed.returncode == 0 and "e2e-dep" in listed.stdout and "e2e-app 1.0" in listed.stdout
+                 and ("applications installed with pipx" in listed.stderr if variant == "pip"
+                      else "no applications installed with pipx" in listed.stderr), listed)
+
+    json_verb(checks, "outside", "explain", "install", "e2e-lib", cwd=here, user=user,
+              expect=lambda d: "" if d["decision"] == "user-env" else f"decision {d['decision']!r}")
+    json_verb(checks, "outside", "doctor", cwd=here, user=user,
+              expect=lambda d: "" if d["project"] is None else f"project {d['project']!r}")
+
+    gone = safepip("uninstall", "-y", "e2e-app", cwd=here, user=user)
+    if variant == "pip":
+        checks.check("outside: uninstall of the application goes to pipx",
+                     gone.returncode == 0 and "uninstalling it with pipx" in gone.stderr and not os.path.exists(app), gone)
+    else:
+        checks.check("outside: uninstall of the application", gone.returncode == 0 and not os.path.exists(app), gone)
+    gone = safepip("uninstall", "-y", "e2e-dep", cwd=here, user=user)
+    checks.check("outside: uninstall of the library", gone.returncode == 0 and "e2e-dep" not in installed(upy), gone)
+
+
+def as_root_outside(checks: Checks) -> None:
+    """Root outside a project: libraries to root's own per-user environment (asked, not done)."""
+    os.makedirs("/root/downloads", exist_ok=True)
+    want = f"/root/.local/share/safepip/envs/py{VERSION}"
+    json_verb(checks, "root outside", "explain", "install", *OFFLINE, "e2e-lib", cwd="/root/downloads",
+              expect=lambda d: "" if d["decision"] == "user-env" and (d["environment"] or {}).get("path") == want
+              else f"decision {d['decision']!r}, environment {d['environment']!r}")
+
+
+def main(argv: Sequence[str]) -> int:
+    variant = argv[0] if argv else "bare"
+    suite = argv[1] if len(argv) > 1 else "?"
+    checks = Checks(f"{suite}/{variant} (python {VERSION})")
+    before = listing()
+    parts: list[Callable[[], None]] = [
+        lambda: check_variant(checks, variant), lambda: in_a_project(checks, variant),
+        lambda: outside_a_project(checks, variant, make_user()), lambda: as_root_outside(checks),
+    ]
+    for part in parts:
+        try:
+            part()
+        except Exception:  # a broken check is a failure; the rest still run
+            checks.check("the checks themselves ran", False, detail=traceback.format_exc())
+    after = listing()
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    checks.check("the system Python is unchanged", not changed, detail=f"changed: {changed[:20]}")
+    return checks.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
