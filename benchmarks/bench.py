@@ -278,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
             {k: s2b[k] for k in (".venv/bin/pip install X", "safepip install X, nothing remembered")}, ".venv/bin/pip install X")
         notes.append(
             "Cases 2 and 3 repeat the same command, as a Makefile does: from the second call on, safepip "
-            "replays its remembered answer while nothing it depended on has changed (safepip._quick). "
+            "replays its remembered answer while nothing it depended on has changed (safepip.noop.memo). "
             "Case 2b clears that memory before each call: the full fast path, as on the first call after a change."
         )
 

@@ -21,7 +21,6 @@ from helpers import SYSTEM_SITE_DIRS, SYSTEM_XY
 from wheels import make_wheel
 
 
-
 def _snapshot() -> dict[str, tuple[int, int]]:
     seen: dict[str, tuple[int, int]] = {}
     for top in SYSTEM_SITE_DIRS:

@@ -44,7 +44,7 @@ def _system_facts() -> dict[str, object]:
 _SYSTEM = _system_facts()
 #: The system Python's version, e.g. (3, 11, 2), and "3.11"; its stdlib; its site directories.
 SYSTEM_VERSION: tuple[int, int, int] = tuple(_SYSTEM["version"])  # type: ignore[assignment,arg-type]
-SYSTEM_XY = "%d.%d" % SYSTEM_VERSION[:2]
+SYSTEM_XY = f"{SYSTEM_VERSION[0]}.{SYSTEM_VERSION[1]}"
 SYSTEM_STDLIB = str(_SYSTEM["stdlib"])
 SYSTEM_SITE_DIRS: list[str] = list(_SYSTEM["sites"])  # type: ignore[call-overload]
 SYSTEM_PURELIB = str(_SYSTEM["purelib"])

@@ -11,8 +11,9 @@ from typing import Sequence
 import pytest
 
 from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_SITE_DIRS, SYSTEM_XY, needs_managed, run_safepip, safepip_env
-from safepip.audit import audit, scan
 from safepip.cli import main
+from safepip.commands.audit import audit
+from safepip.facts.installed import scan
 
 
 def dist_info(site: Path, name: str, version: str, *, installer: str | None = "pip", modules: Sequence[str] = (),

@@ -140,7 +140,11 @@ def _mount_tmpfs(s: Setup, options: str) -> Path:
     mount = s.tmp / "mnt"
     mount.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], check=True)
-    s.cleanups.append(lambda: subprocess.run(["umount", "-l", str(mount)], check=True))
+
+    def unmount() -> None:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+    s.cleanups.append(unmount)
     return mount
 
 

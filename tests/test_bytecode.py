@@ -7,12 +7,12 @@ import glob
 import os
 import subprocess
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip import bytecode, envs
+from safepip.act import bytecode, envs
 from safepip.paths import cache_dir
 
 
@@ -70,8 +70,8 @@ def test_the_first_environment_compiles_and_the_next_copies(first: Path, tmp_pat
     run_pip(second)
     after = {p: os.stat(p).st_mtime_ns for p in glob.glob(f"{second}/lib/*/site-packages/pip/**/*.pyc", recursive=True)}
     assert after == before, "pip recompiled modules the copied byte code should have served"
-    where = subprocess.run([str(second / "bin" / "python"), "-c", "import pip._internal.cli.main as m; "
-                            "print(m.main.__code__.co_filename)"], capture_output=True, text=True, check=True)
+    where = subprocess.run([str(second / "bin" / "python"), "-c", ("import pip._internal.cli.main as m; "
+                            "print(m.main.__code__.co_filename)")], capture_output=True, text=True, check=True)
     assert where.stdout.startswith(str(second)), "tracebacks must name the environment's own files"
     assert not glob.glob(f"{second}/**/*.tmp", recursive=True)
 
@@ -111,9 +111,14 @@ def test_an_untrusted_entry_is_compiled_afresh_and_replaced(first: Path, tmp_pat
         os.chown(manifest, other_user[1], other_user[2])
     else:
         manifest.unlink()
-    calls = []
+    calls: list[Any] = []
     real = bytecode._compile
-    monkeypatch.setattr(bytecode, "_compile", lambda *a: calls.append(a) or real(*a))
+
+    def counted(*a: Any) -> bool:
+        calls.append(a)
+        return real(*a)
+
+    monkeypatch.setattr(bytecode, "_compile", counted)
     second = create(tmp_path / "second" / ".venv")
     assert calls, "an untrusted entry must not be used"
     assert not any(data.endswith(planted) for data in pycs(second).values())

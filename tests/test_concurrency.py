@@ -95,7 +95,7 @@ def test_parallel_installs_of_the_same_wheel(project: Path, tmp_path: Path, roun
 def _lock_for(env_dir: Path):  # type: ignore[no-untyped-def]
     import filelock
 
-    from safepip.envs import lock_path
+    from safepip.act.lock import lock_path
 
     return filelock.FileLock(lock_path(str(env_dir), safepip_env()))
 
@@ -126,7 +126,7 @@ def test_a_waiter_says_for_whom_and_proceeds_when_the_lock_is_free(project: Path
         assert "lib-b" not in installed(venv)
     finally:
         outside.release()
-    out, err = proc.communicate(timeout=300)
+    _out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert installed(venv)["lib-b"] == "2.0"
     assert said.count("waiting for") == 1  # said once
@@ -144,7 +144,7 @@ def _open_fifo_for_writing(fifo: Path, proc: subprocess.Popen[str]):  # type: ig
             if exc.errno != errno.ENXIO:
                 raise
         if proc.poll() is not None:
-            raise AssertionError(f"exited {proc.returncode} before reading the FIFO: {proc.stderr.read()}")
+            raise AssertionError(f"exited {proc.returncode} before reading the FIFO: {proc.stderr.read() if proc.stderr else ''}")
         time.sleep(0.02)
     os.set_blocking(fd, True)
     return os.fdopen(fd, "w")
@@ -177,7 +177,7 @@ def test_pip_holds_the_lock_after_exec(project: Path, wheelhouse: Path, tmp_path
             assert f"in use by pid {proc.pid}: safepip install" in said
             assert second.poll() is None
             writer.write("lib-b\n")
-        out, err = proc.communicate(timeout=300)
+        _out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
         second_out, second_err = second.communicate(timeout=300)
         assert second.returncode == 0, second_err
@@ -209,7 +209,7 @@ def test_a_reader_waits_for_a_creation_in_progress(project: Path, wheelhouse: Pa
         assert proc.poll() is None
     finally:
         outside.release()
-    out, err = proc.communicate(timeout=300)
+    _out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert "rebuilt: its creation was interrupted" in err
     assert (venv / ".safepip.json").read_text().count('"complete"') == 1

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from helpers import run_safepip, safepip_env
-from safepip import config as cfg
 from safepip.cli import main
-from safepip.context import load_config
 from safepip.errors import EX_CONFIG, ConfigError
+from safepip.facts import config as cfg
+from safepip.facts.gather import load_config
 
 
 def _user_file(hermetic: dict[str, str], text: str) -> Path:

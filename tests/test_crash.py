@@ -87,7 +87,7 @@ def test_kill_during_creation(tmp_path: Path) -> None:
         context = f"seed {seed}, trial {trial}"
         root = fresh(f"p{trial}")
         delay = rng.uniform(0, span)
-        killed, err = _kill_after(argv, root, delay)
+        killed, _err = _kill_after(argv, root, delay)
         hits += killed
         again = run_safepip(*argv, cwd=root)
         assert again.returncode == 0, f"{context} (killed after {delay:.2f}s): {again.stderr}"

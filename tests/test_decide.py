@@ -7,12 +7,12 @@ from dataclasses import replace
 import pytest
 
 from helpers import SYSTEM_VERSION, SYSTEM_XY
-from safepip.config import Config
-from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, plan
-from safepip.interpreter import Interp
-from safepip.pipargs import scan
-from safepip.pipconf import Setting
-from safepip.project import Project
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, Plan, plan
+from safepip.facts.config import Config
+from safepip.facts.interpreter import Interp
+from safepip.facts.pipargs import scan
+from safepip.facts.pipconf import Setting
+from safepip.facts.project import Project
 
 MANAGED = Interp(
     path="/usr/bin/python3", how="PATH", version=SYSTEM_VERSION, implementation="cpython", prefix="/usr",
@@ -30,7 +30,7 @@ ENV = ("/p/.venv", False)
 
 def decide(argv: list[str], interp: Interp = MANAGED, project: Project | None = PROJECT,
            env: tuple[str, bool] | None = ENV, config: Config | None = None,
-           settings: dict[str, Setting] | None = None):  # noqa: ANN202
+           settings: dict[str, Setting] | None = None) -> Plan:
     return plan(scan(argv), interp, project, env if project or env else None, config or Config(), settings or {}, "/p")
 
 

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 
 from helpers import SYSTEM_PURELIB, SYSTEM_VERSION, SYSTEM_XY
-from safepip.config import Config
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan
 from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
-from safepip.interpreter import Interp
-from safepip.pipargs import scan
-from safepip.project import Project
+from safepip.facts.config import Config
+from safepip.facts.interpreter import Interp
+from safepip.facts.pipargs import scan
+from safepip.facts.project import Project
 
 USER_ENV_DIR = f"/home/u/.local/share/safepip/envs/py{SYSTEM_XY}"
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip import _quick, envs
+from safepip import venvdir
+from safepip.act import envs
 from safepip.errors import EnvironmentCreateError
 
 
@@ -23,14 +24,14 @@ def test_create_then_reuse(tmp_path: Path) -> None:
     first = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
     assert first.created
     assert envs.state(env_dir) == envs.COMPLETE
-    assert _quick.has_pip(env_dir)
+    assert venvdir.has_pip(env_dir)
     again = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
     assert not again.created
 
 
 def test_unwritable_parent_is_refused_and_nothing_is_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_access = os.access
-    monkeypatch.setattr(envs.os, "access", lambda p, m: False if str(p) == str(tmp_path) else real_access(p, m))
+    monkeypatch.setattr(os, "access", lambda p, m: False if str(p) == str(tmp_path) else real_access(p, m))
     with pytest.raises(EnvironmentCreateError, match=f"{tmp_path} is not writable by you"):
         envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
     assert not (tmp_path / ".venv").exists()

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from packaging.markers import default_environment
 
 from helpers import installed, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip import fastpath, reqfile
-from safepip.fastpath import Environment, Fallback, satisfied
-from safepip.pipargs import scan
+from safepip.facts.pipargs import scan
+from safepip.noop import fastpath, reqfile
+from safepip.noop.satisfied import Environment, Fallback, satisfied
 from wheels import make_wheel
 
 # ---------------------------------------------------------------- a hand-made environment
@@ -48,7 +48,7 @@ def site(tmp_path: Path) -> Path:
 
 
 def _env(site: Path) -> Environment:
-    return Environment(str(site.parent.parent), [str(site)], default_environment())
+    return Environment(str(site.parent.parent), [str(site)], {k: str(v) for k, v in default_environment().items()})
 
 
 def _lines(*texts: str) -> list[reqfile.Line]:

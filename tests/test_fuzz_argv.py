@@ -19,13 +19,12 @@ from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from helpers import ISOLATED_PIP
-from safepip.pipargs import PipCall, scan
-
 from pip._internal.cli.main_parser import create_main_parser, parse_command
 from pip._internal.commands import commands_dict, create_command
 from pip._internal.exceptions import PipError
+
+from helpers import ISOLATED_PIP
+from safepip.facts.pipargs import PipCall, scan
 
 #: Option destinations that change where pip writes or whether it writes.
 DESTS = (
@@ -49,7 +48,7 @@ with mock.patch.dict(os.environ, ISOLATED_PIP):
 
 
 def _options(parser: optparse.OptionParser) -> list[optparse.Option]:
-    return list(parser._get_all_options())  # noqa: SLF001 - pip's own table, as tools/gen_pipoptions.py reads it
+    return list(parser._get_all_options())
 
 
 WORDS = ["pkg", "x==1", "install", "uninstall", "list", "-", "--", "-q", "--user", "a b", "è🚒", "=", "--target", ""]
@@ -59,7 +58,7 @@ def _value(option: optparse.Option) -> st.SearchStrategy[str]:
     if option.type in ("int", "float"):
         return st.sampled_from(["3", "0", "x"])
     if option.type == "choice":
-        return st.sampled_from([*option.choices, "bogus"])  # type: ignore[list-item]
+        return st.sampled_from([*option.choices, "bogus"])  # type: ignore[misc]
     return st.sampled_from(WORDS)
 
 
@@ -67,8 +66,8 @@ def _value(option: optparse.Option) -> st.SearchStrategy[str]:
 def _option_tokens(draw: Any, options: list[optparse.Option]) -> list[str]:
     """One option as a user might type it: long, abbreviated, ``--name=value``, short, clustered."""
     option = draw(st.sampled_from(options))
-    longs = option._long_opts  # noqa: SLF001
-    shorts = option._short_opts  # noqa: SLF001
+    longs = option._long_opts
+    shorts = option._short_opts
     takes = option.takes_value()
     forms = []
     if longs:
@@ -89,7 +88,7 @@ def _option_tokens(draw: Any, options: list[optparse.Option]) -> list[str]:
         value = draw(_value(option))
         return [short + value] if value and draw(st.booleans()) else [short, value]
     # A cluster of flags, maybe ending in one that takes a value (-qqr req.txt).
-    flags = [o._short_opts[0][1] for o in options if o._short_opts and not o.takes_value()]  # noqa: SLF001
+    flags = [o._short_opts[0][1] for o in options if o._short_opts and not o.takes_value()]
     cluster = short + "".join(draw(st.lists(st.sampled_from(flags), max_size=3)))
     return [cluster]
 
@@ -140,7 +139,7 @@ def _scanned(call: PipCall, parser: optparse.OptionParser, options: Any) -> dict
     for option in _options(parser):
         if option.dest not in DESTS:
             continue
-        canonical = (option._long_opts or option._short_opts)[0]  # noqa: SLF001
+        canonical = (option._long_opts or option._short_opts)[0]
         theirs[option.dest] = getattr(options, option.dest)
         if option.dest == "use_user_site":
             mine[option.dest] = call.flag("--user", "--no-user")
@@ -166,6 +165,7 @@ def test_scanner_agrees_with_pip(argv: list[str]) -> None:
     assert call.error is None, (argv, call.error)
     if outcome == "exit":  # --help, --version, or a bare "help": pip printed and stopped
         return
+    assert isinstance(detail, tuple)
     name, options = detail
     assert call.command == name, argv
     both = _scanned(call, PARSERS[name], options)

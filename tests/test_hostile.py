@@ -22,7 +22,7 @@ def _plant_venv(where: Path, trace: Path, owner: tuple[str, int, int] | None = N
     venv = where / ".venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "lib" / f"python{SYSTEM_XY}" / "site-packages" / "pip").mkdir(parents=True)
-    (venv / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\nversion = %d.%d.%d\n" % SYSTEM_VERSION)
+    (venv / "pyvenv.cfg").write_text(f"home = /usr/bin\ninclude-system-site-packages = false\nversion = {SYSTEM_VERSION[0]}.{SYSTEM_VERSION[1]}.{SYSTEM_VERSION[2]}\n")
     python = venv / "bin" / "python"
     python.write_text(f'#!/bin/sh\necho "ran $*" >> "{trace}"\nexec /usr/bin/python3 "$@"\n')
     python.chmod(0o755)
@@ -171,7 +171,7 @@ def test_walk_never_climbs_into_another_users_directory(
 def test_sudo_invoking_users_directories_are_not_refused_by_ownership(
     tmp_path: Path, other_user: tuple[str, int, int]
 ) -> None:
-    from safepip.trust import problem
+    from safepip.facts.trust import problem
 
     theirs = tmp_path / "theirs"
     theirs.mkdir()

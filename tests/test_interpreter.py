@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from helpers import MANAGED, SYSTEM_PYTHON
-from safepip import interpreter
 from safepip.errors import InterpreterError
-from safepip.interpreter import find_target, probe
+from safepip.facts import interpreter
+from safepip.facts.interpreter import find_target, probe
 
 
 def exe(path: Path, text: str = "#!/bin/sh\nexit 0\n") -> Path:
@@ -126,7 +126,12 @@ def test_scripts_are_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     shim = exe(tmp_path / "shim", f"#!/bin/sh\nexec {SYSTEM_PYTHON} \"$@\"\n")
     calls: list[str] = []
     real = interpreter.run_probe
-    monkeypatch.setattr(interpreter, "run_probe", lambda p: calls.append(p) or real(p))
+
+    def counted(p: str) -> dict[str, Any]:
+        calls.append(p)
+        return real(p)
+
+    monkeypatch.setattr(interpreter, "run_probe", counted)
     probe(str(shim), "PATH", dict(os.environ))
     probe(str(shim), "PATH", dict(os.environ))
     assert len(calls) == 2

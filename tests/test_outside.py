@@ -19,9 +19,9 @@ from typing import Iterator
 import pytest
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip import pipx
-from safepip.classify import APP, LIBRARY, UNDECIDED, classify, download_options, is_bare, wheel_scripts
-from safepip.pipargs import scan
+from safepip.act import pipx
+from safepip.facts.classify import APP, LIBRARY, UNDECIDED, classify, download_options, is_bare, wheel_scripts
+from safepip.facts.pipargs import scan
 from wheels import make_wheel
 
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from safepip import _pipoptions
-from safepip.pipargs import scan
+from safepip.facts import _pipoptions
+from safepip.facts.pipargs import scan
 
 
 def test_option_table_matches_the_installed_pip() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from safepip.pipconf import as_bool, config_files, settings
+from safepip.facts.pipconf import as_bool, config_files, settings
 
 
 def test_strtobool() -> None:

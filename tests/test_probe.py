@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import MANAGED, SYSTEM_PYTHON
-from safepip import _probe
-from safepip.interpreter import run_probe
+from safepip.facts import _probe
+from safepip.facts.interpreter import run_probe
 
 
 def write(tmp_path: Path, text: str | bytes) -> str:

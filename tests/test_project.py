@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip.project import find_root, project_env
+from safepip.facts.project import find_root, project_env
 
 
 def env_for(home: Path) -> dict[str, str]:

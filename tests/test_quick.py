@@ -1,4 +1,4 @@
-"""The front door (safepip._quick): the active-venv pass-through agrees with plan(), and a
+"""The front door (safepip.front): the active-venv pass-through agrees with plan(), and a
 remembered no-op answer is replayed only while nothing it depended on has changed."""
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip import _pipoptions, _quick
-from safepip.context import gather
+from safepip import front
+from safepip.act.flow import prepare
 from safepip.decide import PASSTHROUGH
-from safepip.pipargs import scan
-from safepip.pipflow import prepare
+from safepip.facts import _pipoptions
+from safepip.facts.gather import gather
+from safepip.facts.pipargs import scan
+from safepip.noop import memo
 
 # -- remember / replay ----------------------------------------------------------------------
 
@@ -41,8 +43,8 @@ def test_remember_then_replay(tmp_path: Path, memo_env: dict[str, str], capsys: 
     watched.mkdir()
     _age(watched)
     argv = ["install", "x"]
-    assert _quick.remember(argv, memo_env, str(tmp_path), [str(watched), str(tmp_path / "absent")], "out\n", "err\n")
-    assert _quick.replay(argv, memo_env) == 0
+    assert memo.remember(argv, memo_env, str(tmp_path), [str(watched), str(tmp_path / "absent")], "out\n", "err\n")
+    assert memo.replay(argv, memo_env) == 0
     assert capsys.readouterr() == ("out\n", "err\n")
 
 
@@ -53,25 +55,25 @@ def test_any_change_invalidates(tmp_path: Path, memo_env: dict[str, str], monkey
     _age(watched)
     absent = tmp_path / "absent"
     argv = ["install", "x"]
-    assert _quick.remember(argv, memo_env, str(tmp_path), [str(watched), str(absent)], "", "")
+    assert memo.remember(argv, memo_env, str(tmp_path), [str(watched), str(absent)], "", "")
     (watched / "new.dist-info").mkdir()  # what pip does when it installs anything
-    assert _quick.replay(argv, memo_env) is None
+    assert memo.replay(argv, memo_env) is None
     (watched / "new.dist-info").rmdir()
     _age(watched)
-    assert _quick.remember(argv, memo_env, str(tmp_path), [str(watched), str(absent)], "", "")
+    assert memo.remember(argv, memo_env, str(tmp_path), [str(watched), str(absent)], "", "")
     absent.write_text("")  # a file that was absent appears
-    assert _quick.replay(argv, memo_env) is None
+    assert memo.replay(argv, memo_env) is None
 
 
 def test_the_key_is_exact(tmp_path: Path, memo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert _quick.remember(["install", "x"], memo_env, str(tmp_path), [], "", "")
-    assert _quick.replay(["install", "y"], memo_env) is None
-    assert _quick.replay(["install", "x"], {**memo_env, "PIP_INDEX_URL": "https://example.org"}) is None
-    assert _quick.replay(["install", "x"], {**memo_env, "SAFEPIP_NO_FASTPATH": "1"}) is None
+    assert memo.remember(["install", "x"], memo_env, str(tmp_path), [], "", "")
+    assert memo.replay(["install", "y"], memo_env) is None
+    assert memo.replay(["install", "x"], {**memo_env, "PIP_INDEX_URL": "https://example.org"}) is None
+    assert memo.replay(["install", "x"], {**memo_env, "SAFEPIP_NO_FASTPATH": "1"}) is None
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
-    assert _quick.replay(["install", "x"], memo_env) is None
+    assert memo.replay(["install", "x"], memo_env) is None
 
 
 def test_owner_only_paths_ignore_use_but_not_permissions(tmp_path: Path, memo_env: dict[str, str],
@@ -80,17 +82,17 @@ def test_owner_only_paths_ignore_use_but_not_permissions(tmp_path: Path, memo_en
     above = tmp_path / "above"
     above.mkdir()
     argv = ["install", "x"]
-    assert _quick.remember(argv, memo_env, str(tmp_path), [], "", "", owned=[str(above)])
+    assert memo.remember(argv, memo_env, str(tmp_path), [], "", "", owned=[str(above)])
     (above / "somebody's file").write_text("")  # a busy directory like $HOME or /tmp
-    assert _quick.replay(argv, memo_env) == 0
+    assert memo.replay(argv, memo_env) == 0
     above.chmod(0o777)  # but the trust rules read its mode
-    assert _quick.replay(argv, memo_env) is None
+    assert memo.replay(argv, memo_env) is None
 
 
 def test_recent_changes_are_not_remembered(tmp_path: Path, memo_env: dict[str, str]) -> None:
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    assert not _quick.remember(["install", "x"], memo_env, str(tmp_path), [str(fresh)], "", "")
+    assert not memo.remember(["install", "x"], memo_env, str(tmp_path), [str(fresh)], "", "")
 
 
 # -- the active-venv pass-through agrees with plan() -----------------------------------------
@@ -112,13 +114,13 @@ def no_exec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def fake(path: str, argv: list[str]) -> None:
         raise Exec(argv)
 
-    monkeypatch.setattr(_quick.os, "execv", fake)
+    monkeypatch.setattr(os, "execv", fake)
     yield
 
 
 def _quick_argv(argv: list[str], environ: dict[str, str]) -> list[str] | None:
     try:
-        _quick.passthrough(argv, environ)
+        front.passthrough(argv, environ)
     except Exec as exc:
         return list(exc.args[0])
     return None
@@ -250,5 +252,5 @@ def test_an_active_venv_answer_survives_a_busy_directory_above(
     assert "Requirement already satisfied: lib-a" in first.stdout
     (busy / "someone-elses-file").write_text("")
     monkeypatch.chdir(here)
-    assert _quick.replay(argv, env) == 0  # remembered, and still valid
+    assert memo.replay(argv, env) == 0  # remembered, and still valid
     assert capsys.readouterr().out == first.stdout

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, venv_python
-from safepip import repair
+from safepip.act import repair
 
 
 def _info(site: Path, name: str, record: bool = True) -> Path:
     info = site / f"{name}.dist-info"
     info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.split('-')[0]}\nVersion: 1\n")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.split('-', maxsplit=1)[0]}\nVersion: 1\n")
     if record:
         (info / "RECORD").write_text("")
     return info

@@ -154,7 +154,7 @@ def test_root_with_the_users_home_follows_no_planted_lock_note(tmp_path: Path, t
 
 
 def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their_home: Path, other_user: User) -> None:
-    from safepip.interpreter import _cache_key
+    from safepip.facts.interpreter import _cache_key
 
     trace = tmp_path / "TRACE"
     bindir = their_home / "bin"
@@ -418,7 +418,7 @@ def test_a_marker_another_user_put_in_a_sticky_directory_makes_no_project(tmp_pa
 
 def test_a_cache_file_another_user_planted_is_ignored(project: Path, tmp_path: Path, hermetic: dict[str, str],
                                                       other_user: User) -> None:
-    from safepip.interpreter import _cache_key
+    from safepip.facts.interpreter import _cache_key
 
     trace = tmp_path / "TRACE"
     bindir = tmp_path / "their-bin"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from safepip import config as cfg
+from safepip.facts import config as cfg
 from safepip.commands.trust import record
 from safepip.errors import ConfigError
 

@@ -77,7 +77,7 @@ def test_env_health(project: Path) -> None:
     (project / ".venv" / ".safepip.json").write_text('{"state": "creating"}')
     data = _doctor(project)
     assert data["environment"]["problem"] == "its creation was interrupted"  # type: ignore[index]
-    assert any("its creation was interrupted" in p for p in data["problems"])  # type: ignore[union-attr]
+    assert any("its creation was interrupted" in p for p in data["problems"])  # type: ignore[attr-defined]
 
 
 @needs_managed
@@ -101,7 +101,7 @@ def test_refusal_is_a_problem_not_a_failure(tmp_path: Path) -> None:
     data = _doctor(somewhere, safepip_env(SAFEPIP_OUTSIDE="refuse"))
     assert data["project"] is None
     assert data["environment"]["decision"] == "refuse"  # type: ignore[index]
-    assert any("not inside a project" in p for p in data["problems"])  # type: ignore[union-attr]
+    assert any("not inside a project" in p for p in data["problems"])  # type: ignore[attr-defined]
 
 
 @needs_managed

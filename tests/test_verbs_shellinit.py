@@ -106,7 +106,7 @@ def test_quoted_path_really_runs(shell: str, tmp_path: Path) -> None:
     assert done.stdout.startswith("safepip ")
 
 
-def test_default_shell_from_SHELL_and_errors(tmp_path: Path) -> None:
+def test_default_shell_from_shell_variable_and_errors(tmp_path: Path) -> None:
     done = run_safepip("shell-init", cwd=tmp_path, env=safepip_env(SHELL="/usr/bin/fish"))
     assert done.returncode == 0
     assert "function pip --wraps pip" in done.stdout

@@ -16,7 +16,7 @@ from conftest import ROOT, build_pyz
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, safepip_env
 
 sys.path.insert(0, str(ROOT / "tools"))
-import build_zipapp  # noqa: E402
+import build_zipapp
 
 
 def run_pyz(
@@ -140,7 +140,7 @@ class Forbid:
 sys.meta_path.insert(0, Forbid())
 sys.path.insert(0, {str(pyz)!r})
 import os
-from safepip.envs import ensure
+from safepip.act.envs import ensure
 ready = ensure({str(tmp_path / "env")!r}, {sys.executable!r}, os.environ, print)
 print("CREATED", ready.created)
 """

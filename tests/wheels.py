@@ -36,7 +36,7 @@ def make_wheel(
     directory.mkdir(parents=True, exist_ok=True)
     dist = name.replace("-", "_")
     info = f"{dist}-{version}.dist-info"
-    metadata = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     if requires_python:
         metadata.append(f"Requires-Python: {requires_python}")
     metadata.extend(f"Requires-Dist: {r}" for r in requires)
@@ -52,7 +52,7 @@ def make_wheel(
     code = module_code if module_code is not None else (
         f"VERSION = {version!r}\n\ndef main():\n    print({name!r} + ' ' + VERSION)\n    return 0\n"
     )
-    files: dict[str, bytes] = {
+    members: dict[str, bytes] = {
         f"{dist}.py": code.encode(),
         f"{info}/METADATA": ("\n".join(metadata) + "\n").encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: safepip-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
@@ -64,12 +64,12 @@ def make_wheel(
     if gui_scripts:
         sections.append("[gui_scripts]\n" + "".join(f"{k} = {v}\n" for k, v in gui_scripts.items()))
     if sections:
-        files[f"{info}/entry_points.txt"] = "\n".join(sections).encode()
-    record = [_record_line(n, d) for n, d in files.items()] + [f"{info}/RECORD,,"]
-    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+        members[f"{info}/entry_points.txt"] = "\n".join(sections).encode()
+    record = [_record_line(n, d) for n, d in members.items()] + [f"{info}/RECORD,,"]
+    members[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
     path = directory / f"{dist}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for member, data in files.items():
+        for member, data in members.items():
             archive.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), data)
     return path
 
@@ -92,7 +92,7 @@ def wheel_from_installed(directory: Path, name: str) -> Path:
             info = top
             if member.rsplit("/", 1)[-1] in ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json"):
                 continue
-        files[member] = Path(dist.locate_file(entry)).read_bytes()
+        files[member] = Path(str(dist.locate_file(entry))).read_bytes()
     assert info is not None, f"{name} has no dist-info"
     record = [_record_line(n, d) for n, d in files.items()] + [f"{info}/RECORD,,"]
     files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()

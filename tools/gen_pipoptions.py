@@ -1,4 +1,4 @@
-"""Generate src/safepip/_pipoptions.py from the pip installed beside this script's interpreter.
+"""Generate src/safepip/facts/_pipoptions.py from the pip installed beside this script's interpreter.
 
 Run ``python tools/gen_pipoptions.py`` after upgrading pip; tests/test_pipoptions.py fails
 until the table matches the installed pip again.
@@ -61,6 +61,6 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    target = Path(__file__).resolve().parent.parent / "src" / "safepip" / "_pipoptions.py"
+    target = Path(__file__).resolve().parent.parent / "src" / "safepip" / "facts" / "_pipoptions.py"
     target.write_text(render(), encoding="utf-8")
     sys.stdout.write(f"wrote {target}\n")

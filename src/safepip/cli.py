@@ -13,6 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
     from typing import Callable, Mapping, Sequence
 
+    from safepip.act.run import Runner
+
 #: safepip's own verbs, none of them a pip command: name -> "module:function".
 VERBS: dict[str, str] = {
     "run": "commands.run:main",
@@ -20,9 +22,9 @@ VERBS: dict[str, str] = {
     "doctor": "commands.doctor:main",
     "explain": "commands.explain:main",
     "shell-init": "commands.shellinit:main",
-    "self-install": "selfinstall:self_install",
-    "self-uninstall": "selfinstall:self_uninstall",
-    "audit": "audit:main",
+    "self-install": "commands.selfinstall:self_install",
+    "self-uninstall": "commands.selfinstall:self_uninstall",
+    "audit": "commands.audit:main",
     "trust": "commands.trust:main",
 }
 
@@ -45,27 +47,40 @@ def _dispatch(args: list[str], environ: Mapping[str, str]) -> int:
         handler = _verb(args[0])
         assert handler is not None
         return handler(args[1:], environ)  # a verb reads its own --safepip-* flags
-    from .config import split_flags
-    from .pipargs import scan
+    from safepip.facts.config import split_flags
+    from safepip.facts.pipargs import scan
 
     rest, flags = split_flags(args)
-    from .pipflow import run_pip
+    from safepip.act.flow import run_pip
 
     return run_pip(rest, environ, flags, scan(rest))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run safepip with ``argv`` (default: the process's arguments); return the exit code."""
+def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> int:
+    """Run safepip with ``argv`` (default: the process's arguments); return the exit code.
+
+    ``runner`` starts every program instead of the real one (see :mod:`safepip.act.run`):
+    tests run ``main([...])`` in-process and see the exact argv that would be exec'd.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    if runner is not None:
+        from safepip.act.run import using
+
+        with using(runner):
+            return _main(args, in_process=True)
+    return _main(args, in_process=False)
+
+
+def _main(args: list[str], *, in_process: bool) -> int:
     environ = os.environ
-    if not (args and args[0] in VERBS):
-        from ._quick import answer
+    if not in_process and not (args and args[0] in VERBS):
+        from safepip.front import answer
 
         quick = answer(args, environ)  # an active venv's pass-through (exec), or a remembered no-op
         if quick is not None:
             return quick
-    from . import ui
-    from .errors import EX_SOFTWARE, SafepipError
+    from safepip import ui
+    from safepip.errors import EX_SOFTWARE, SafepipError
 
     try:
         return _dispatch(args, environ)

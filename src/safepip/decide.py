@@ -9,14 +9,17 @@ act on the plan; the table tests in ``tests/test_decide.py`` pin down every rule
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from .config import Config
-from .errors import EX_NOPERM, EX_UNAVAILABLE
-from .interpreter import Interp
-from .pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
-from .pipconf import Setting, as_bool
-from .project import Project
+from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
+from safepip.facts.config import Config
+from safepip.facts.interpreter import Interp
+from safepip.facts.pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
+from safepip.facts.pipconf import Setting, as_bool
+from safepip.facts.project import Project
+
+if TYPE_CHECKING:
+    from safepip.steps import Step
 
 PASSTHROUGH = "passthrough"
 PROJECT_VENV = "project-venv"
@@ -58,6 +61,9 @@ class Plan:
     pipx_global: bool = False
     #: REFUSE: the exit code (69: nowhere safe to go; 77: a root/ownership rule).
     exit_code: int = EX_UNAVAILABLE
+    #: Outside a project with ``apps = "pipx"``: each hand-over, in order
+    #: (:func:`safepip.decide_outside.route`); empty: the one pip run ``args`` says.
+    steps: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 #: Exit codes of safepip's own failures. pip's codes (0, 1, 2, 23, ...) pass through unchanged.
 EX_USAGE = 64  # a safepip command line that makes no sense
-EX_DATAERR = 65  # input that is wrong: a requirement or path safepip has to read itself
 EX_UNAVAILABLE = 69  # nothing safe to do: no interpreter, no project, a refused policy
 EX_SOFTWARE = 70  # a bug in safepip: please report it
 EX_CANTCREAT = 73  # an environment could not be created
-EX_TEMPFAIL = 75  # a lock could not be had in time
 EX_NOPERM = 77  # a permission or ownership rule refuses the operation
 EX_CONFIG = 78  # a configuration file or value is wrong
 

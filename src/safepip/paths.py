@@ -53,7 +53,7 @@ def cache_dir(environ: Mapping[str, str]) -> str:
     """
     chosen = _dir(environ, "SAFEPIP_CACHE_DIR", "cache")
     if _POSIX and os.geteuid() == 0:
-        from .safefs import root_problem, warn
+        from safepip.safefs import root_problem, warn
 
         why = root_problem(chosen)
         if why is not None:
@@ -79,7 +79,7 @@ def config_dir(environ: Mapping[str, str]) -> str:
     """
     chosen = _dir(environ, "SAFEPIP_CONFIG_DIR", "config")
     if _POSIX and os.geteuid() == 0:
-        from .safefs import root_problem, warn
+        from safepip.safefs import root_problem, warn
 
         why = root_problem(chosen)
         if why is not None:

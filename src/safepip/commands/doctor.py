@@ -20,24 +20,20 @@ SCHEMA_VERSION = 1
 def _python_runs(python: str) -> bool:
     import subprocess
 
+    from safepip.act.run import capture
+
     try:
-        done = subprocess.run(
-            [python, "-I", "-c", "import sys"],
-            capture_output=True,
-            timeout=60,
-            check=False,
-            cwd=os.path.abspath(os.sep),
-        )
+        done = capture([python, "-I", "-c", "import sys"], timeout=60, cwd=os.path.abspath(os.sep))
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
 
 
 def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
-    from safepip._quick import bin_python, has_pip
+    from safepip.act.envs import problem, state
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.envs import problem, state
-    from safepip.project import is_venv_dir
+    from safepip.facts.project import is_venv_dir
+    from safepip.venvdir import bin_python, has_pip
 
     data: dict[str, Any] = {
         "decision": plan.kind,
@@ -105,10 +101,9 @@ def _problems(data: dict[str, Any]) -> list[str]:
 def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | None) -> dict[str, Any]:
     """The whole report as a JSON-able dict (the documented schema)."""
     from safepip import __version__
-    from safepip.config import DEFAULTS
+    from safepip.commands.target import install_context
+    from safepip.facts.config import DEFAULTS
     from safepip.paths import user_config_file
-
-    from ._common import install_context
 
     ctx = install_context(environ, flags, python, full=True)
     plan = ctx.plan()
@@ -208,11 +203,11 @@ def _text(data: dict[str, Any]) -> str:
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the report (``--json``: as JSON). Exit 0 even when it lists problems."""
-    from ._common import parse, parser, split_verb_flags
+    from safepip.commands.args import parse, parser, split_verb_flags
 
     rest, flags = split_verb_flags(args)
     p = parser(
-        "safepip doctor", "Show what safepip sees and would decide here, and every configuration value's origin."
+        "doctor", "Show what safepip sees and would decide here, and every configuration value's origin."
     )
     p.add_argument("--json", action="store_true", help="print a JSON object (schema in docs/commands.md)")
     p.add_argument("--python", metavar="PYTHON", help="the target interpreter, as pip's own --python")

@@ -7,12 +7,11 @@ act on the plan: no environment is created, no lock is taken, pip is not run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import sys
 from typing import Any, Mapping
-
-from safepip.errors import EX_UNAVAILABLE
 
 SCHEMA_VERSION = 1
 
@@ -25,15 +24,19 @@ without doing it. --json prints a JSON object (schema in docs/commands.md).
 
 def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]) -> dict[str, Any]:
     """The decision for pip's ``args`` as a JSON-able dict (the documented schema)."""
-    from safepip._quick import bin_python, has_pip
-    from safepip.context import gather
-    from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.pipargs import scan
-    from safepip.pipflow import pip_command
-    from safepip.project import is_venv_dir
+    from safepip.act.command import pip_command
+    from safepip.act.outside import user_env_command
+    from safepip.decide import PASSTHROUGH, PIPX, REFUSE
+    from safepip.facts.gather import gather
+    from safepip.facts.pipargs import scan
+    from safepip.facts.project import is_venv_dir
+    from safepip.pipeline import decide_call
+    from safepip.steps import PIP
+    from safepip.venvdir import bin_python, has_pip
 
     ctx = gather(scan(args), environ, flags)
-    plan = ctx.plan()
+    with contextlib.ExitStack() as stack:  # classification downloads, as install makes them, then removed
+        plan = decide_call(ctx, environ, stack)
     environment = None
     command: list[str] | None = None
     if plan.env_dir is not None:
@@ -41,12 +44,30 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
         environment = {
             "path": plan.env_dir,
             "exists": exists,
-            "would_create": not exists and plan.kind != PASSTHROUGH,
+            "would_create": not exists and plan.kind not in (PASSTHROUGH, PIPX),
         }
         # A new environment always gets pip; an existing one may have been made without.
         command = pip_command(plan, bin_python(plan.env_dir), env_has_pip=not exists or has_pip(plan.env_dir), environ=environ)
     elif plan.kind != REFUSE:
         command = pip_command(plan, None, env_has_pip=False, environ=environ)
+    steps: list[dict[str, Any]] = [
+        {
+            "what": step.what,
+            "where": step.where,
+            "run": None if step.skip else (
+                user_env_command(plan, step.args, bin_python(step.where), environ) if step.tool == PIP
+                else list(step.args)
+            ),
+            "skip": step.skip,
+        }
+        for step in plan.steps
+    ]
+    if plan.steps:
+        command = steps[0]["run"] if len(steps) == 1 else None
+    elif plan.kind == REFUSE:
+        steps = []
+    else:
+        steps = [{"what": shlex.join(args), "where": plan.env_dir or ctx.interp.path, "run": command, "skip": None}]
     return {
         "schema_version": SCHEMA_VERSION,
         "argv": list(args),
@@ -63,11 +84,12 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
         "project": None if ctx.project is None else {"root": ctx.project.root, "why": ctx.project.why},
         "environment": environment,
         "run": command,
+        "steps": steps,
         "environment_changes": dict(plan.env_changes),
         "lock": plan.lock,
         "notes": list(plan.notes),
         "warnings": list(plan.warnings),
-        "exit_code": EX_UNAVAILABLE if plan.kind == REFUSE else None,
+        "exit_code": plan.exit_code if plan.kind == REFUSE else None,
     }
 
 
@@ -84,6 +106,10 @@ def _text(data: dict[str, Any]) -> str:
         lines.append(f"environment: {env['path']} ({state})")
     if data["run"] is not None:
         lines.append(f"would run:   {shlex.join(data['run'])}")
+    elif len(data["steps"]) > 1:
+        for step in data["steps"]:
+            shown = f"skipped: {step['skip']}" if step["run"] is None else shlex.join(step["run"])
+            lines.append(f"then:        {step['what']} -> {step['where']}: {shown}")
     for name, value in data["environment_changes"].items():
         lines.append(f"with:        {name}={'(unset)' if value is None else value}")
     if data["lock"]:
@@ -98,7 +124,7 @@ def _text(data: dict[str, Any]) -> str:
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the decision for the pip command line in ``args``."""
-    from safepip.config import split_flags
+    from safepip.facts.config import split_flags
 
     as_json = False
     while args and args[0] in ("--json", "-h", "--help"):

@@ -32,7 +32,7 @@ EX_NOEXEC = 126
 
 def _options(args: Sequence[str]) -> tuple[str | None, dict[str, Any], list[str]] | None:
     """Split run's own leading options from the command; None means ``--help``."""
-    from safepip.config import FLAG_PREFIX, split_flags
+    from safepip.facts.config import FLAG_PREFIX, split_flags
 
     python: str | None = None
     own: list[str] = []
@@ -80,7 +80,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Run the command line after ``run`` in the environment; return its exit code."""
     import shutil
 
-    from ._common import ensure_target, install_context
+    from safepip.commands.target import ensure_target, install_context
 
     parsed = _options(args)
     if parsed is None:
@@ -96,7 +96,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     if found is None:
         where = "" if os.sep in command[0] else f" (looked in {target.bin_dir} and on PATH)"
         raise SafepipError(f"{command[0]}: command not found{where}", exit_code=EX_NOTFOUND)
-    from ..handoff import run as exec_command
+    from safepip.act.run import run as exec_command
 
     return exec_command([os.path.abspath(found), *command[1:]], env, failure_code=EX_NOEXEC)
 

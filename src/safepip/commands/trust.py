@@ -1,7 +1,7 @@
 """``safepip trust [PATH]``: let safepip run the interpreters that came with a repository.
 
 PATH is a project directory (default: the working directory), one of its virtual
-environments, or an interpreter. What needs trusting there (see :mod:`safepip.repocode`)
+environments, or an interpreter. What needs trusting there (see :mod:`safepip.facts.repocode`)
 is recorded in the user configuration file, ``[trust]``, with its identity: the path and
 what it is now. Nothing another user could change is ever trusted this way (the ownership
 rules still apply; the ``trusted`` list is for that).
@@ -30,13 +30,13 @@ configuration file with what the interpreter is now; if it changes, trust it aga
 
 def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str | None]]]:
     """The root the trust is for, and the interpreters there with why each needs trust."""
-    from safepip import config as cfg
-    from safepip._quick import bin_python
-    from safepip.interpreter import resolve_spec
+    from safepip.facts import config as cfg
+    from safepip.venvdir import bin_python
+    from safepip.facts.interpreter import resolve_spec
     from safepip.paths import user_config_file
-    from safepip.project import find_root, is_venv_dir, project_env
-    from safepip.repocode import env_reason, interpreter_reason
-    from safepip.trust import check
+    from safepip.facts.project import find_root, is_venv_dir, project_env
+    from safepip.facts.repocode import env_reason, interpreter_reason
+    from safepip.facts.trust import check
 
     user_file = user_config_file(environ)
     trusted = cfg.Config().layered(cfg.user_layer(user_file), user_file).trusted
@@ -76,7 +76,7 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
     """Add (or update) ``entries`` in the ``[trust]`` table of the user configuration file,
     atomically; a file safepip cannot edit safely is left as it is (exit 78).
     """
-    from safepip import config as cfg
+    from safepip.facts import config as cfg
 
     try:
         with open(config_file, encoding="utf-8") as handle:
@@ -129,8 +129,8 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Trust what came with the project at PATH; return 0."""
     from safepip import ui
     from safepip.paths import user_config_file
-    from safepip.repocode import identity
-    from safepip.trust import chain_problem
+    from safepip.facts.repocode import identity
+    from safepip.facts.trust import chain_problem
 
     if any(a in ("-h", "--help") for a in args):
         sys.stdout.write(USAGE)
@@ -144,7 +144,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         ui.say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)
         return 0
     entries = {}
-    from safepip._quick import venv_of
+    from safepip.venvdir import venv_of
 
     for python, _why in needed:
         env = venv_of(python)

@@ -19,16 +19,15 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass
 from typing import Mapping
 
-from . import ui
-from ._quick import bin_python
-from .errors import EnvironmentCreateError, PermissionRefused, UsageError
-from .paths import bin_dir, data_dir
+from safepip import ui
+from safepip.errors import EnvironmentCreateError, PermissionRefused, UsageError
+from safepip.paths import bin_dir, data_dir
+from safepip.venvdir import bin_python
 
 LAUNCHER_MARK = "# safepip launcher, written by `safepip self-install`; `safepip self-uninstall` removes it."
 RECORD = "install.json"
@@ -55,8 +54,10 @@ def launcher_path(environ: Mapping[str, str]) -> str:
 
 def running_archive() -> str | None:
     """The safepip.pyz this process runs from, if it runs from one."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    archive = os.path.dirname(here)
+    import safepip
+
+    package = os.path.dirname(os.path.abspath(safepip.__file__))  # <archive>/safepip
+    archive = os.path.dirname(package)
     return archive if os.path.isfile(archive) and zipfile.is_zipfile(archive) else None
 
 
@@ -134,10 +135,9 @@ def _payload(archive: Archive, site: str) -> None:
 
 
 def _site_packages(python: str) -> str:
-    done = subprocess.run(
-        [python, "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        capture_output=True, text=True, check=False,
-    )
+    from safepip.act.run import capture
+
+    done = capture([python, "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
     if done.returncode != 0 or not done.stdout.strip():
         raise EnvironmentCreateError(f"{python} cannot report its site-packages: {done.stderr.strip()}")
     return done.stdout.strip()
@@ -183,7 +183,8 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
             f"{ui.shortpath(home(environ), environ)}; to replace it with {archive.version} (build "
             f"{archive.build_id}): safepip self-install --upgrade {archive.path}"
         )
-    from .envs import COMPLETE, EnvLock, ensure, state
+    from safepip.act.envs import COMPLETE, ensure, state
+    from safepip.act.lock import EnvLock
 
     top = home(environ)
     os.makedirs(top, exist_ok=True)
@@ -234,14 +235,16 @@ def _read(path: str) -> str | None:
 
 def self_install(args: list[str], environ: Mapping[str, str]) -> int:
     """``safepip self-install [--upgrade [PYZ]]``."""
-    from .verbparse import parser
+    from safepip.commands.args import parse, parser
 
     cli = parser("self-install", "Install safepip for this user from safepip.pyz, without the network.")
     cli.add_argument(
         "--upgrade", nargs="?", const="", metavar="PYZ",
         help="replace an existing installation (with PYZ, or with the archive running this)",
     )
-    options = cli.parse_args(args)
+    options = parse(cli, args)
+    if isinstance(options, int):
+        return options
     source = options.upgrade or running_archive()
     if not source:
         raise UsageError(
@@ -253,9 +256,11 @@ def self_install(args: list[str], environ: Mapping[str, str]) -> int:
 
 def self_uninstall(args: list[str], environ: Mapping[str, str]) -> int:
     """``safepip self-uninstall``: remove the installation and its launcher, nothing else."""
-    from .verbparse import parser
+    from safepip.commands.args import parse, parser
 
-    parser("self-uninstall", "Remove what safepip self-install made: its environment and launcher.").parse_args(args)
+    done = parse(parser("self-uninstall", "Remove what safepip self-install made: its environment and launcher."), args)
+    if isinstance(done, int):
+        return done
     top = home(environ)
     launcher = launcher_path(environ)
     removed = []

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from .errors import ConfigError
+from safepip.errors import ConfigError
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "policy": ("auto", "always", "never"),

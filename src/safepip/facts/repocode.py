@@ -25,7 +25,7 @@ import os
 import subprocess
 from typing import Mapping
 
-from ._quick import bin_python, venv_of
+from safepip.venvdir import bin_python, venv_of
 
 #: Bumped when what an identity covers changes (old records then ask for trust again).
 IDENTITY_FORMAT = 1
@@ -108,7 +108,7 @@ def env_reason(env_dir: str, root: str) -> str | None:
     """Why the project's environment ``env_dir`` is the repository's rather than the
     user's (None: the user made it).
     """
-    from .trust import venv_home
+    from safepip.facts.trust import venv_home
 
     cfg = os.path.join(env_dir, "pyvenv.cfg")
     python = bin_python(env_dir)

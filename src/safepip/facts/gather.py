@@ -11,13 +11,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from . import config as cfg
-from ._quick import has_pip, venv_of
-from .decide import Plan, Who, plan
-from .interpreter import Interp, find_target, probe
-from .pipargs import PipCall
-from .pipconf import Setting, settings
-from .project import Project, find_root, project_env, working_directory
+from safepip.decide import Plan, Who, plan
+from safepip.facts import config as cfg
+from safepip.facts.interpreter import Interp, find_target, probe
+from safepip.facts.pipargs import PipCall
+from safepip.facts.pipconf import Setting, settings
+from safepip.facts.project import Project, find_root, project_env, working_directory
+from safepip.venvdir import has_pip, venv_of
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     python = (config.python, config.origin["python"]) if config.python else None
     path, how = find_target(cli_python, environ, python)
     if project is not None and python is not None and how == f"python (from {python[1]})" and python[1].endswith("[tool.safepip]"):
-        from .repocode import interpreter_reason
+        from safepip.facts.repocode import interpreter_reason
 
         # Before it runs: an interpreter the repository itself ships is not yours yet.
         _check_repo_code(path, interpreter_reason(path, project.root), project.root, environ, config)
@@ -87,16 +87,16 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         _check_trust(cwd, "directory", environ, config)
         env = project_env(cwd, config.venv)
     elif config.outside == "user-env":
-        from .paths import user_env_dir
-        from .project import is_venv_dir
+        from safepip.facts.project import is_venv_dir
+        from safepip.paths import user_env_dir
 
         path = user_env_dir(environ, interp.version)
         user_env = (path, is_venv_dir(path))
     if env is not None and os.path.isdir(env[0]):
         _check_trust(env[0], "environment", environ, config)
         if env[1]:
-            from ._quick import bin_python
-            from .repocode import env_reason
+            from safepip.venvdir import bin_python
+            from safepip.facts.repocode import env_reason
 
             root = project.root if project is not None else cwd
             _check_repo_code(bin_python(env[0]), env_reason(env[0], root), root, environ, config)
@@ -110,7 +110,7 @@ def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str 
     """Who runs safepip, and who owns the directory it would work in (for the root rules)."""
     if not hasattr(os, "geteuid"):  # pragma: no cover - Windows has no uids
         return Who()
-    from .paths import existing_owner
+    from safepip.paths import existing_owner
 
     euid = os.geteuid()
     if euid != 0:
@@ -147,8 +147,8 @@ def target_owner(env_dir: str, environ: Mapping[str, str]) -> Who:
 
 
 def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str | None = None) -> None:
-    from .paths import user_config_file
-    from .trust import check
+    from safepip.facts.trust import check
+    from safepip.paths import user_config_file
 
     check(path, what, environ, config.trusted, user_file or user_config_file(environ))
 
@@ -159,9 +159,9 @@ def _check_repo_code(python: str, reason: str | None, root: str, environ: Mappin
     """
     if reason is None:
         return
-    from .errors import PermissionRefused
-    from .repocode import trusted
-    from .trust import is_trusted
+    from safepip.errors import PermissionRefused
+    from safepip.facts.repocode import trusted
+    from safepip.facts.trust import is_trusted
 
     if is_trusted(root, config.trusted):
         return
@@ -180,7 +180,7 @@ def _check_repo_code(python: str, reason: str | None, root: str, environ: Mappin
 
 def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) -> tuple[cfg.Config, Project | None]:
     """The full configuration (every layer) and the project it was read for."""
-    from .paths import user_config_file
+    from safepip.paths import user_config_file
 
     user_file = user_config_file(environ)
     config = cfg.Config().layered(cfg.user_layer(user_file), user_file)

@@ -6,18 +6,20 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Mapping
 
-from . import ui
-from ._quick import has_pip
-from .context import Context, gather
-from .decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
-from .envs import COMPLETE, EnvLock, Ready, ensure, state
-from .errors import EX_NOPERM, NoTargetError, PermissionRefused
-from .handoff import child_environ, pip_argv, run
-from .ownpip import pip_command as own_pip
-from .pipargs import PipCall
+from safepip import ui
+from safepip.act.command import pip_command
+from safepip.act.envs import COMPLETE, Ready, ensure, state
+from safepip.act.lock import EnvLock
+from safepip.act.notice import notice
+from safepip.act.run import child_environ, run
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
+from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
+from safepip.facts.gather import Context, gather
+from safepip.facts.pipargs import PipCall
+from safepip.venvdir import has_pip
 
 if TYPE_CHECKING:
-    from . import fastpath
+    from safepip.noop import fastpath
 
 HELP_SECTION = """
 safepip:
@@ -37,28 +39,12 @@ safepip:
 """
 
 
-def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, str]) -> str:
-    """The one stderr line saying where the work went and why (and the warnings); return
-    what was written.
-    """
-    written = "".join(ui.say(warning, "warning", environ) for warning in plan.warnings)
-    if ready is None or plan.kind == PASSTHROUGH:
-        return written
-    important = ready.created or ready.rebuilt is not None
-    if ctx.config.quiet or (ctx.call.count("--quiet") and not important):
-        return written
-    where = ui.shortpath(ready.env_dir, environ)
-    line = f"{plan.reason}; using {where}"
-    if ready.rebuilt:
-        line += f" (rebuilt: {ready.rebuilt})"
-    elif ready.created:
-        line += " (created)"
-    notes = plan.notes + (plan.creation_notes if ready.created else ())
-    for note in notes:
-        line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
-    if plan.kind == USER_ENV and ctx.call.command == "install":
-        line += ", or `safepip run COMMAND`"
-    return written + ui.say(line, "notice", environ)
+def refuse(plan: Plan) -> None:
+    """Raise the plan's refusal, if it is one."""
+    if plan.kind == REFUSE:
+        if plan.exit_code == EX_NOPERM:
+            raise PermissionRefused(plan.reason)
+        raise NoTargetError(plan.reason, exit_code=plan.exit_code)
 
 
 def prepare(
@@ -68,10 +54,7 @@ def prepare(
     lock to keep through the hand-over. With ``defer_lock`` an environment that is already
     whole is not locked (the caller locks it with :func:`lock_for` once it must write).
     """
-    if plan.kind == REFUSE:
-        if plan.exit_code == EX_NOPERM:
-            raise PermissionRefused(plan.reason)
-        raise NoTargetError(plan.reason, exit_code=plan.exit_code)
+    refuse(plan)
     if plan.env_dir is None:
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
     lock = lock_for(plan, environ) if plan.lock and not defer_lock else None
@@ -79,25 +62,10 @@ def prepare(
         say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
         ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site)
     else:  # pass-through that borrows the project environment's pip
-        from ._quick import bin_python
+        from safepip.venvdir import bin_python
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
-
-
-def pip_command(plan: Plan, env_python: str | None, *, env_has_pip: bool, environ: Mapping[str, str]) -> list[str]:
-    """pip's command line for ``plan``. ``env_python`` is the interpreter of the plan's
-    environment (None when the plan uses none); ``explain`` shows this without running it.
-    """
-    if env_python is None:
-        if plan.python and not plan.own_pip:
-            return pip_argv(plan.python, plan.args)
-        return [*own_pip(environ), *plan.args]
-    if not env_has_pip:
-        # An environment made without pip (uv venv, venv --without-pip): drive it with
-        # safepip's own pip rather than change what the user made.
-        return [*own_pip(environ), "--python", env_python, *plan.args]
-    return pip_argv(env_python, plan.args)
 
 
 def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
@@ -109,8 +77,8 @@ def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
 
 def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip."""
-    from .fastpath import attempt
-    from .pipargs import scan
+    from safepip.facts.pipargs import scan
+    from safepip.noop.fastpath import attempt
 
     if argv[1:3] != ["-m", "pip"]:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
@@ -122,11 +90,12 @@ def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answe
 def _remember(
     args: list[str], ctx: Context, ready: Ready | None, environ: Mapping[str, str], answered: fastpath.Answered, stderr: str
 ) -> None:
-    """Remember a fast-path answer with everything it depended on (see :mod:`safepip._quick`)."""
-    from ._quick import ancestors, bin_python, remember
-    from .envs import STATE_FILE
-    from .paths import user_config_file
-    from .pipconf import config_files
+    """Remember a fast-path answer with everything it depended on (see :mod:`safepip.noop.memo`)."""
+    from safepip.act.envs import STATE_FILE
+    from safepip.facts.pipconf import config_files
+    from safepip.noop.memo import ancestors, remember
+    from safepip.paths import user_config_file
+    from safepip.venvdir import bin_python
 
     # Project discovery reads the directories from here up to the root (their entries);
     # above it only ownership and modes count (the trust rules). Without a project, the
@@ -157,7 +126,7 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
     interrupted pip left half-installed (see :mod:`safepip.repair`).
     """
     if state(env_dir) == COMPLETE:
-        from .repair import repair
+        from safepip.act.repair import repair
 
         repair(env_dir, lambda m: ui.say(m, "warning", environ))
 
@@ -165,17 +134,23 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
     """safepip's main job: run one pip command line where it belongs."""
     ctx = gather(call, environ, flags)
+    if ctx.plan().apps_to_pipx:
+        import contextlib
+
+        from safepip.act.outside import run as run_outside
+        from safepip.pipeline import decide_call
+
+        with contextlib.ExitStack() as stack:  # the classification downloads live until the install ends
+            plan = decide_call(ctx, environ, stack)
+            refuse(plan)
+            code = run_outside(ctx, plan, environ)
+            if code is not None:
+                return code
     plan = ctx.plan()
-    if plan.kind == USER_ENV:
-        from .outside import run as run_outside
-
-        code = run_outside(ctx, plan, environ)
-        if code is not None:
-            return code
     if ctx.call.command is None and ctx.call.has("--version") and not ctx.call.has("--help"):
-        from . import __version__
+        import safepip
 
-        sys.stdout.write(f"safepip {__version__} from {os.path.dirname(os.path.abspath(__file__))}\n")
+        sys.stdout.write(f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n")
     # An install may be answered by the fast path, which only reads the environment (as
     # list and freeze do, unlocked): the lock, and filelock's import, wait until pip runs.
     deferred = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
@@ -192,7 +167,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         sys.stdout.write(HELP_SECTION)
         return code
     if fast:
-        from .fastpath import Answered
+        from safepip.noop.fastpath import Answered
 
         answered = Answered()
         code = _fast_path(argv, env, answered)

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from typing import Mapping
 
-from .errors import SafepipError
+from safepip.errors import SafepipError
 
 MARKER_FILES = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 VENV_NAMES = (".venv", "venv", "env")

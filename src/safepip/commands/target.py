@@ -1,52 +1,19 @@
-"""What the verbs share: their small argument parsers, and "the environment safepip would
-install into" (found through the same plan as ``safepip install``, created only on request).
+"""What the verbs share: "the environment safepip would install into", found through the
+same plan as ``safepip install``, created only on request.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping
 
-from safepip.errors import NoTargetError, UsageError
+from safepip.errors import NoTargetError
 
 if TYPE_CHECKING:
-    import argparse
 
-    from safepip.context import Context
     from safepip.decide import Plan
-
-
-class _DoneError(Exception):
-    """argparse asked to stop (``--help``): carries the exit code back to the verb."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-def parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """An argparse parser whose errors are safepip usage errors (exit 64), not ``sys.exit(2)``."""
-    import argparse
-
-    class _Parser(argparse.ArgumentParser):
-        def error(self, message: str) -> Any:  # argparse's own signature returns NoReturn
-            raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
-
-        def exit(self, status: int = 0, message: str | None = None) -> Any:
-            if message:
-                self._print_message(message)
-            raise _DoneError(status)
-
-    return _Parser(prog=prog, description=description)
-
-
-def parse(parser: argparse.ArgumentParser, args: Sequence[str]) -> argparse.Namespace | int:
-    """Parse ``args``; an int is the exit code to return at once (after ``--help``)."""
-    try:
-        return parser.parse_args(list(args))
-    except _DoneError as done:
-        return done.code
+    from safepip.facts.gather import Context
 
 
 def install_context(
@@ -55,8 +22,8 @@ def install_context(
     """The facts for a plain ``pip install`` (optionally ``--python PYTHON``): where safepip
     would install is where ``run`` and ``which`` point.
     """
-    from safepip.context import gather
-    from safepip.pipargs import scan
+    from safepip.facts.gather import gather
+    from safepip.facts.pipargs import scan
 
     argv = ["--python", python, "install"] if python else ["install"]
     return gather(scan(argv), environ, flags, full=full)
@@ -81,10 +48,10 @@ class Target:
 
 def locate(ctx: Context, plan: Plan) -> Target:
     """Where ``plan`` would install, without creating anything. A refusal raises its error."""
-    from safepip._quick import bin_python
+    from safepip.act.envs import problem
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.envs import problem
-    from safepip.project import is_venv_dir
+    from safepip.facts.project import is_venv_dir
+    from safepip.venvdir import bin_python
 
     if plan.kind == REFUSE:
         raise NoTargetError(plan.reason)
@@ -116,7 +83,8 @@ def ensure_target(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Targe
     """
     import dataclasses
 
-    from safepip.pipflow import notice, prepare
+    from safepip.act.flow import prepare
+    from safepip.act.notice import notice
 
     target = locate(ctx, plan)
     if target.exists and target.problem is None:
@@ -130,9 +98,3 @@ def ensure_target(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Targe
         notice(ctx, plan, ready, environ)
     return Target(ready.env_dir, ready.python, os.path.dirname(ready.python), venv=True, created=ready.created)
 
-
-def split_verb_flags(args: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
-    """``--safepip-KEY=VALUE`` flags anywhere in a verb's own arguments (up to ``--``)."""
-    from safepip.config import split_flags
-
-    return split_flags(args)

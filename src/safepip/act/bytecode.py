@@ -34,7 +34,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
     from typing import Mapping
 
-    from .interpreter import Interp
+    from safepip.facts.interpreter import Interp
 
 #: Bumped when the layout of a cache entry changes.
 FORMAT = 1
@@ -51,8 +51,8 @@ def seed(env_dir: str, base: Interp, environ: Mapping[str, str]) -> bool:
     if found is None:
         return False
     package, key = found
-    from ._quick import bin_python
-    from .paths import cache_dir
+    from safepip.paths import cache_dir
+    from safepip.venvdir import bin_python
 
     cache_root = cache_dir(environ)
     root = os.path.join(cache_root, "bytecode")
@@ -70,7 +70,7 @@ def _pip_package(env_dir: str) -> tuple[str, str] | None:
     """The environment's ``pip`` package directory, and a key naming its exact sources:
     pip's version and a hash of the RECORD lines of its ``.py`` files (their SHA-256s).
     """
-    from ._quick import site_packages
+    from safepip.venvdir import site_packages
 
     for site in site_packages(env_dir):
         try:
@@ -97,11 +97,11 @@ def _compile(python: str, package: str) -> bool:
     """Compile every module of ``package`` with the environment's own interpreter, in
     parallel (``-j 0``: one worker per CPU).
     """
-    import subprocess
+    from safepip.act.run import capture
 
     argv = [python, "-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "checked-hash", package]
     try:
-        done = subprocess.run(argv, capture_output=True, check=False, cwd=os.sep)
+        done = capture(argv, cwd=os.sep)
     except OSError:
         return False
     return done.returncode == 0
@@ -178,7 +178,7 @@ def _store(package: str, entry: str, cache_root: str) -> None:
     """
     parent = os.path.dirname(entry)
     staging = f"{entry}.{os.getpid()}.tmp"
-    from .safefs import directory_problem
+    from safepip.safefs import directory_problem
 
     try:
         if directory_problem(parent, cache_root, create=True) is not None:
@@ -269,7 +269,7 @@ def _trusted_manifest(entry: str) -> dict[str, str] | None:
     try:
         if not _own(os.lstat(entry), stat.S_IFDIR):
             return None
-        from .trust import writable_above
+        from safepip.facts.trust import writable_above
 
         if writable_above(os.path.realpath(entry), owners=(os.geteuid(), 0)) is not None:
             return None

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-from .errors import NoTargetError
-from .pipargs import PipCall
+from safepip.act.run import capture
+from safepip.errors import NoTargetError
+from safepip.facts.pipargs import PipCall
+
+if TYPE_CHECKING:
+    import subprocess
 
 #: Options of a pip install that pipx must not see in --pip-args (they are pipx's own, or
 #: safepip has already acted on them).
@@ -121,7 +124,7 @@ def uninstall_argv(pipx: Sequence[str], name: str, *, global_mode: bool) -> list
 
 def _capture(argv: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str] | None:
     try:
-        return subprocess.run(list(argv), capture_output=True, text=True, env=dict(env), check=False)
+        return capture(argv, env)
     except OSError:
         return None
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from ._quick import site_packages
+from safepip.venvdir import site_packages
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only

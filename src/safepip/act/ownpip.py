@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Mapping
 
-from .errors import InterpreterError
+from safepip.errors import InterpreterError
 
 
 def running_from_zip() -> bool:
@@ -53,8 +53,8 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     source = str(wheel.path)
     if os.path.isfile(source):
         return source
-    from .paths import cache_dir
-    from .safefs import directory_problem, private_file
+    from safepip.paths import cache_dir
+    from safepip.safefs import directory_problem, private_file
 
     root = cache_dir(environ)
     target = os.path.join(root, "pip", os.path.basename(source))

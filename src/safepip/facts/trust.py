@@ -24,8 +24,8 @@ import stat
 import sys
 from typing import Mapping, Sequence
 
-from .errors import PermissionRefused
-from .project import crossable_owners
+from safepip.errors import PermissionRefused
+from safepip.facts.project import crossable_owners
 
 
 def _user(uid: int) -> str:
@@ -139,7 +139,7 @@ def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
     owners = crossable_owners(environ)
     if owners is None:  # pragma: no cover - Windows
         return None
-    from ._quick import bin_python
+    from safepip.venvdir import bin_python
 
     python = bin_python(env_dir)
     bindir = os.path.dirname(python)

@@ -20,7 +20,9 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from .errors import InterpreterError
+from safepip.act.run import capture
+from safepip.errors import InterpreterError
+from safepip.facts.installed import Dist, scan
 
 #: path -> owning package(s), for the paths that have an owner; None: no package manager here.
 Owners = Callable[[Sequence[str]], "dict[str, str] | None"]
@@ -47,28 +49,6 @@ print(json.dumps({"executable": sys.executable, "in_venv": in_venv, "site": dirs
 
 
 @dataclass(frozen=True)
-class Dist:
-    """One installed distribution, as its metadata directory describes it."""
-
-    name: str
-    version: str
-    path: str  # the .dist-info or .egg-info
-    site_dir: str
-    position: int  # of site_dir on sys.path among the audited directories (0 comes first)
-    installer: str | None
-    modules: tuple[str, ...]
-    scripts: tuple[str, ...] = ()
-    owner: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The normalized project name (PEP 503), for comparing names."""
-        import re
-
-        return re.sub(r"[-_.]+", "-", self.name).lower()
-
-
-@dataclass(frozen=True)
 class Conflict:
     """A distribution-owned package a pip-installed one collides with."""
 
@@ -91,84 +71,6 @@ class Finding:
     notes: tuple[str, ...] = field(default=())
 
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return None
-
-
-def _headers(text: str | None) -> dict[str, str]:
-    if not text:
-        return {}
-    from email.parser import HeaderParser
-
-    message = HeaderParser().parsestr(text, headersonly=True)
-    return {k: str(v) for k, v in message.items()}
-
-
-def _modules(meta_dir: str) -> tuple[str, ...]:
-    """Top-level import names: top_level.txt, else the first path parts in RECORD."""
-    top = _read(os.path.join(meta_dir, "top_level.txt"))
-    if top is not None:
-        return tuple(sorted({line.strip() for line in top.splitlines() if line.strip()}))
-    record = _read(os.path.join(meta_dir, "RECORD"))
-    names = set()
-    for line in (record or "").splitlines():
-        first = line.split(",", 1)[0].split("/", 1)[0]
-        outside = first.startswith("..") or first == "__pycache__"
-        if not first or outside or first.endswith((".dist-info", ".data", ".pth")):
-            continue
-        names.add(first.split(".", 1)[0])
-    return tuple(sorted(names))
-
-
-def _scripts(meta_dir: str) -> tuple[str, ...]:
-    text = _read(os.path.join(meta_dir, "entry_points.txt")) or ""
-    found, inside = [], False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("["):
-            inside = line in ("[console_scripts]", "[gui_scripts]")
-        elif inside and "=" in line:
-            found.append(line.split("=", 1)[0].strip())
-    return tuple(found)
-
-
-def scan(site_dirs: Sequence[str]) -> list[Dist]:
-    """Every distribution in ``site_dirs`` (dist-info and egg-info), in sys.path order."""
-    dists = []
-    for position, site_dir in enumerate(site_dirs):
-        try:
-            entries = sorted(os.listdir(site_dir))
-        except OSError:
-            continue
-        for entry in entries:
-            path = os.path.join(site_dir, entry)
-            if entry.endswith(".dist-info") and os.path.isdir(path):
-                meta = _headers(_read(os.path.join(path, "METADATA")))
-                installer = _read(os.path.join(path, "INSTALLER"))
-                dists.append(Dist(
-                    name=meta.get("Name") or entry[: -len(".dist-info")].rsplit("-", 1)[0],
-                    version=meta.get("Version") or entry[: -len(".dist-info")].rsplit("-", 1)[-1],
-                    path=path, site_dir=site_dir, position=position,
-                    installer=installer.strip() if installer is not None else None,
-                    modules=_modules(path), scripts=_scripts(path),
-                ))
-            elif entry.endswith(".egg-info"):
-                pkg_info = os.path.join(path, "PKG-INFO") if os.path.isdir(path) else path
-                meta = _headers(_read(pkg_info))
-                stem = entry[: -len(".egg-info")]
-                dists.append(Dist(
-                    name=meta.get("Name") or stem.split("-", 1)[0],
-                    version=meta.get("Version") or (stem.split("-")[1] if "-" in stem else "?"),
-                    path=path, site_dir=site_dir, position=position, installer=None,
-                    modules=_modules(path) if os.path.isdir(path) else (), scripts=(),
-                ))
-    return dists
-
-
 def dpkg_owners(environ: Mapping[str, str]) -> Owners:
     """The Debian/Ubuntu ownership oracle: one ``dpkg -S`` for all paths (None without dpkg)."""
 
@@ -179,7 +81,7 @@ def dpkg_owners(environ: Mapping[str, str]) -> Owners:
         if not paths:
             return {}
         env = {**environ, "LC_ALL": "C"}
-        done = subprocess.run([dpkg, "-S", *paths], capture_output=True, text=True, env=env, check=False)
+        done = capture([dpkg, "-S", *paths], env)
         found: dict[str, str] = {}
         for line in done.stdout.splitlines():
             if line.startswith("diversion ") or ": " not in line:
@@ -244,8 +146,7 @@ def _commands(
 def probe_sites(python: str) -> dict[str, Any]:
     """Run the site probe in ``python``."""
     try:
-        done = subprocess.run([python, "-E", "-s", "-c", SITE_PROBE], capture_output=True, text=True,
-                              cwd=os.path.abspath(os.sep), timeout=120, check=False)
+        done = capture([python, "-E", "-s", "-c", SITE_PROBE], cwd=os.path.abspath(os.sep), timeout=120)
         data = json.loads(done.stdout)
         if not isinstance(data, dict) or not isinstance(data.get("site"), list):
             raise ValueError(data)  # noqa: TRY004 - caught just below with the JSON errors
@@ -256,7 +157,7 @@ def probe_sites(python: str) -> dict[str, Any]:
 
 def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], oracle: bool) -> str:
     """The human report."""
-    from .ui import shortpath
+    from safepip.ui import shortpath
 
     if not findings:
         checked = f"{len(site_dirs)} directories checked"
@@ -280,13 +181,15 @@ def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], o
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """``safepip audit [--python PYTHON] [--json]``."""
-    from .interpreter import find_target
-    from .verbparse import parser
+    from safepip.commands.args import parse, parser
+    from safepip.facts.interpreter import find_target
 
     cli = parser("audit", "List packages pip put into a system Python, and what they shadow. Changes nothing.")
     cli.add_argument("--python", help="the interpreter to audit (default: as for pip commands)")
     cli.add_argument("--json", action="store_true", help="print JSON")
-    options = cli.parse_args(args)
+    options = parse(cli, args)
+    if isinstance(options, int):
+        return options
     python, _ = find_target(options.python, environ)
     info = probe_sites(python)
     site_dirs = [str(d) for d in info["site"]]

@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ._quick import bin_python
-from .errors import InterpreterError
+from safepip.errors import InterpreterError
+from safepip.venvdir import bin_python
 
 #: Bump when the probe's output changes, so that cached results are not reused.
 PROBE_SCHEMA = 1
@@ -144,7 +144,7 @@ def find_target(
 
 
 def _probe_source() -> str:
-    from . import _probe
+    from safepip.facts import _probe
 
     source = _probe.__loader__.get_source(_probe.__name__)  # type: ignore[union-attr]
     if not source:  # pragma: no cover - every loader safepip ships with has the source
@@ -160,7 +160,7 @@ def _cache_key(path: str) -> str | None:
                 return None  # a script (a pyenv shim...): what it runs can change under the same file
     except OSError:
         return None
-    from . import __version__
+    from safepip import __version__
 
     ident = f"{PROBE_SCHEMA}\0{__version__}\0{path}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
     return hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:32]
@@ -170,21 +170,21 @@ def run_probe(path: str) -> dict[str, Any]:
     """Run the probe in ``path`` and return its JSON."""
     import subprocess
 
+    from safepip.act.run import capture
+
     # -E -s exist in every Python (even 2.7, so it can say what it is); running from the
     # filesystem root keeps a hostile working directory off the probe's sys.path.
     argv = [path, "-E", "-s", "-c", _probe_source()]
     try:
-        done = subprocess.run(
-            argv, capture_output=True, cwd=os.path.abspath(os.sep), timeout=120, check=False
-        )
+        done = capture(argv, None, cwd=os.path.abspath(os.sep), timeout=120)
     except (OSError, subprocess.SubprocessError) as exc:
         raise InterpreterError(f"{path} could not be run: {exc}") from None
     try:
-        data = json.loads(done.stdout.decode("utf-8", "replace"))
+        data = json.loads(done.stdout)
         if not isinstance(data, dict) or "version" not in data:
             raise ValueError(data)
     except ValueError:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        lines = done.stderr.strip().splitlines()
         detail = f": {lines[-1]}" if lines else ""
         raise InterpreterError(f"{path} is not a working Python interpreter{detail}") from None
     return data
@@ -197,8 +197,8 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
     data: dict[str, Any] | None = None
     cache_root = ""
     if key is not None and environ.get("SAFEPIP_NO_PROBE_CACHE") != "1":
-        from .paths import cache_dir
-        from .safefs import read
+        from safepip.paths import cache_dir
+        from safepip.safefs import read
 
         cache_root = cache_dir(environ)
         cache_file = os.path.join(cache_root, "probes", f"{key}.json")
@@ -251,6 +251,6 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
 
 def _write_cache(cache_file: str, data: dict[str, Any], root: str) -> None:
     """Write privately and atomically; a cache that cannot be written is only a slower next call."""
-    from .safefs import write
+    from safepip.safefs import write
 
     write(cache_file, json.dumps(data).encode("utf-8"), root)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import zipfile
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ._pipoptions import COMMANDS, GLOBAL
-from .pipargs import PipCall
+from safepip.act.run import capture
+from safepip.facts._pipoptions import COMMANDS, GLOBAL
+from safepip.facts.pipargs import PipCall
 
 APP = "application"
 LIBRARY = "library"
@@ -139,7 +139,7 @@ def _download(pip: Sequence[str], options: Sequence[str], requirements: Sequence
     # (PIP_REQUIRE_VIRTUALENV, pip.conf) is for installs, and would refuse it outside a venv.
     env = {**env, "PIP_REQUIRE_VIRTUALENV": "0"}
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        done = capture(argv, env)
     except OSError as exc:
         return 1, str(exc.strerror)
     lines = [line for line in done.stderr.strip().splitlines() if line.strip()]

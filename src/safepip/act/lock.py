@@ -1,0 +1,102 @@
+"""The lock on one environment: creation and pip runs that change an environment are
+serialized across processes with a file lock kept outside the environment (under the cache
+directory, keyed on the environment's path). The lock's descriptor is inheritable, so it
+stays held through the exec into pip and is released when pip exits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from typing import Callable, Mapping
+
+from safepip.errors import PermissionRefused
+from safepip.paths import cache_dir
+
+
+def lock_path(env_dir: str, environ: Mapping[str, str]) -> str:
+    """The lock file of an environment: outside it, so that it survives a rebuild."""
+    key = hashlib.sha256(os.path.realpath(env_dir).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return os.path.join(cache_dir(environ), "locks", f"{key}.lock")
+
+
+class EnvLock:
+    """An exclusive, cross-process lock on one environment (filelock), held until released
+    or until the process that exec'd with it exits.
+    """
+
+    def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> None:
+        import filelock
+
+        from safepip.safefs import directory_problem
+
+        self.env_dir = env_dir
+        self.path = lock_path(env_dir, environ)
+        self._root = cache_dir(environ)
+        # The lock file is opened by name: its directory must be one nobody else can plant in.
+        why = directory_problem(os.path.dirname(self.path), self._root, create=True)
+        if why is not None:
+            raise PermissionRefused(f"cannot create the lock directory {os.path.dirname(self.path)}: {why}")
+        self._lock = filelock.FileLock(self.path, mode=0o600)
+        self._say = say
+
+    def acquire(self) -> None:
+        """Take the lock, saying once on stderr who holds it if we have to wait."""
+        try:
+            if not self._try(0):
+                # The holder writes who it is just after it gets the lock: give it a moment,
+                # so that the one line said names it (and say nothing if the lock comes free).
+                holder = None
+                for _ in range(20):
+                    holder = self._holder()
+                    if holder or self._try(0.025):
+                        break
+                if not self._lock.is_locked:
+                    self._say(f"waiting for {self.env_dir}: in use by {holder or 'another process'}")
+                    self._lock.acquire()
+        except OSError as exc:
+            raise PermissionRefused(f"cannot lock {self.env_dir} ({self.path}): {exc.strerror}") from None
+        from safepip.safefs import write
+
+        note = f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}"[:300]
+        write(self.path + ".owner", note.encode("utf-8", "replace"), self._root)
+
+    def _try(self, timeout: float) -> bool:
+        import filelock
+
+        try:
+            self._lock.acquire(timeout=timeout)
+        except filelock.Timeout:
+            return False
+        return True
+
+    def _holder(self) -> str | None:
+        from safepip.safefs import read
+
+        raw = read(self.path + ".owner", self._root)
+        return raw.decode("utf-8", "replace").strip() or None if raw is not None else None
+
+    def release(self) -> None:
+        """Release the lock (a lock handed to pip through exec is released when pip exits)."""
+        if self._lock.is_locked:
+            from safepip.safefs import unlink
+
+            unlink(self.path + ".owner", self._root)
+        self._lock.release()
+
+    def keep_through_exec(self) -> bool:
+        """Make the lock's descriptor survive exec, so pip holds the lock until it exits.
+
+        The lock is an ``flock`` on that descriptor's open file: it lives as long as some
+        process holds the descriptor open, and exec keeps inheritable descriptors open.
+        Return False when there is no such descriptor (filelock fell back to a lock that
+        does not survive exec); the caller must then keep the lock by waiting for pip.
+        """
+        if os.name != "posix":  # pragma: no cover - Windows runs pip as a child
+            return False
+        fd = getattr(getattr(self._lock, "_context", None), "lock_file_fd", None)
+        if not isinstance(fd, int):
+            return False
+        os.set_inheritable(fd, True)
+        return True

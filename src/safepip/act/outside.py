@@ -1,0 +1,176 @@
+"""Outside any project: run the plan's steps (:mod:`safepip.decide_outside` made them):
+libraries in the per-user environment, applications with pipx. ``list`` shows the
+per-user environment, then pipx's applications. Every part runs to the end; the exit code
+is the first failing part's, and a summary line says which part failed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, replace
+from typing import Mapping, Sequence
+
+from safepip import ui
+from safepip.act import pipx
+from safepip.act.command import pip_command
+from safepip.act.envs import Ready, ensure
+from safepip.act.lock import EnvLock
+from safepip.act.notice import notice
+from safepip.act.run import call as _call
+from safepip.act.run import capture, child_environ
+from safepip.decide import Plan
+from safepip.errors import NoTargetError
+from safepip.facts.gather import Context
+from safepip.facts.pipargs import scan
+from safepip.venvdir import bin_python, has_pip
+
+
+@dataclass(frozen=True)
+class Part:
+    """One hand-over of a multi-part command and how it ended."""
+
+    what: str
+    where: str
+    code: int
+
+
+def _env(plan: Plan, environ: Mapping[str, str]) -> dict[str, str]:
+    return child_environ(environ, plan.env_changes, redirected=True)
+
+
+def user_env_command(plan: Plan, args: Sequence[str], env_python: str, environ: Mapping[str, str]) -> list[str]:
+    """pip's command line for a step in the per-user environment (``explain`` shows it)."""
+    assert plan.env_dir is not None
+    # A new environment always gets pip; an existing one may have been made without.
+    has = not os.path.isdir(plan.env_dir) or has_pip(plan.env_dir)
+    return pip_command(replace(plan, args=tuple(args)), env_python, env_has_pip=has, environ=environ)
+
+
+def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mapping[str, str], *, create: bool) -> int:
+    """Run pip in the per-user environment (created when ``create``), under its lock."""
+    assert plan.env_dir is not None
+    say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
+    lock = EnvLock(plan.env_dir, environ, say) if plan.lock else None
+    if create:
+        ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=True)
+    else:
+        ready = Ready(plan.env_dir, bin_python(plan.env_dir))
+        if lock is not None:
+            lock.acquire()
+    try:
+        notice(ctx, plan, ready, environ)
+        return _call(user_env_command(plan, args, ready.python, environ), _env(plan, environ))
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _summary(parts: Sequence[Part], environ: Mapping[str, str], quiet: bool) -> int:
+    failed = [p for p in parts if p.code != 0]
+    if len(parts) > 1 and (failed or not quiet):
+        done = "; ".join(f"{p.what} -> {p.where}" for p in parts if p.code == 0)
+        line = f"done: {done}" if done else "nothing was done"
+        if failed:
+            line += "; failed: " + "; ".join(f"{p.what} -> {p.where} (exit code {p.code})" for p in failed)
+        ui.say(line, "error" if failed else "notice", environ)
+    return failed[0].code if failed else 0
+
+
+def _show_bin_dir(command: Sequence[str], plan: Plan, environ: Mapping[str, str], quiet: bool) -> None:
+    where = pipx.bin_dir(command, _env(plan, environ), global_mode=plan.pipx_global)
+    if where is None:
+        return
+    if pipx.on_path(where, environ):
+        if quiet:
+            return
+        ui.say(f"the application's commands are in {ui.shortpath(where, environ)}", "notice", environ)
+    else:
+        hint = "add it to PATH" if plan.pipx_global else "run `pipx ensurepath` and open a new shell"
+        ui.say(f"the application's commands are in {ui.shortpath(where, environ)}, which is not on PATH: {hint}",
+               "warning", environ)
+
+
+def execute(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
+    """Run the plan's steps in order, each to the end; the exit code is the first failing
+    step's, and a summary line says which part failed.
+    """
+    from safepip.steps import PIP
+
+    quiet = ctx.config.quiet
+    parts: list[Part] = []
+    pipx_done = False
+    for step in plan.steps:
+        for warning in step.warnings:
+            ui.say(warning, "warning", environ)
+        if step.tool == PIP:
+            where = ui.shortpath(step.where, environ)
+            if step.skip is not None:
+                ui.say(step.skip.replace(step.where, where), "warning", environ)
+                code = 0
+            else:
+                code = _user_env_pip(ctx, plan, step.args, environ, create=step.create)
+            parts.append(Part(step.what, where, code))
+            continue
+        if step.notice and not quiet:
+            ui.say(step.notice, "notice", environ)
+        code = _call(step.args, _env(plan, environ))
+        parts.append(Part(step.what, step.where, code))
+        pipx_done = pipx_done or (code == 0 and ctx.call.command == "install")
+    if pipx_done:
+        command = next(a for a in plan.steps if a.tool != PIP).args
+        _show_bin_dir(_pipx_of(command), plan, environ, quiet)
+    return _summary(parts, environ, quiet)
+
+
+def _pipx_of(argv: Sequence[str]) -> list[str]:
+    """The pipx command at the start of a pipx step's argv (up to its subcommand)."""
+    for at, word in enumerate(argv):
+        if word in ("install", "upgrade", "uninstall"):
+            return list(argv[:at])
+    return list(argv)
+
+
+def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
+    """``list`` outside a project: the per-user environment, then (a heading on stderr)
+    the applications pipx manages.
+    """
+    call = scan(list(plan.args))
+    assert ctx.user_env is not None
+    env_dir, exists = ctx.user_env
+    code = 0
+    if exists:
+        code = _user_env_pip(ctx, plan, plan.args, environ, create=False)
+    else:
+        ui.say(f"no per-user environment yet ({ui.shortpath(env_dir, environ)}); "
+               "`safepip install NAME` outside a project creates it", "notice", environ)
+    if call.last("--format") not in (None, "columns"):
+        ui.say("applications installed with pipx are not part of this format: see `pipx list`", "notice", environ)
+        return code
+    try:
+        command = pipx.command(environ)
+    except NoTargetError:
+        return code
+    try:
+        done = capture([*command, "list", "--short", *(["--global"] if plan.pipx_global else [])], _env(plan, environ))
+    except OSError:
+        done = None
+    lines = [line for line in done.stdout.splitlines() if line.strip()] if done and done.returncode == 0 else []
+    if not lines:
+        ui.say("no applications installed with pipx", "notice", environ)
+        return code
+    ui.say("applications installed with pipx:", "notice", environ)
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    sys.stdout.flush()
+    return code
+
+
+def run(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int | None:
+    """The commands that need more than one hand-over; None: the ordinary flow handles it."""
+    if not plan.apps_to_pipx:
+        return None
+    if plan.steps:
+        return execute(ctx, plan, environ)
+    if ctx.call.command == "list":
+        return list_all(ctx, plan, environ)
+    return None

@@ -1,0 +1,138 @@
+"""The one runner: every program safepip starts (pip, pipx, a probe, a compiler) starts here.
+
+Three ways: :func:`run` hands over to the program for good (``os.execve`` on POSIX, so that
+signals, the terminal, prompts on stdin and the exit code are the program's own; a child
+and its exit code on Windows); :func:`call` runs a child and returns its exit code;
+:func:`capture` runs a child and returns its output. With ``SAFEPIP_DEBUG=1`` each command
+is logged on stderr before it starts. An interpreter is exec'd under its own path as
+``argv[0]``: a venv's python finds its environment from how it was started.
+
+The runner is injectable (:func:`using`): tests run ``main([...])`` in-process with a
+:class:`Runner` that records each argv instead of starting it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+
+if TYPE_CHECKING:
+    import subprocess
+
+#: Variables that would make pip in another environment see or write the wrong place.
+#: They are removed only when safepip redirects; a pass-through keeps the environment as is.
+REDIRECT_CLEAN = ("PYTHONPATH", "PYTHONHOME", "__PYVENV_LAUNCHER__")
+
+
+def pip_argv(python: str, args: Sequence[str]) -> list[str]:
+    """The command line that runs pip in ``python``'s environment."""
+    return [python, "-m", "pip", *args]
+
+
+def child_environ(environ: Mapping[str, str], changes: Mapping[str, str | None], redirected: bool) -> dict[str, str]:
+    """pip's environment: the caller's, cleaned for a redirect, with ``changes`` applied."""
+    env = dict(environ)
+    if redirected:
+        for name in REDIRECT_CLEAN:
+            env.pop(name, None)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+class Runner:
+    """Starts programs for real. Each method receives the argv and environment to use."""
+
+    def exec(self, argv: Sequence[str], env: Mapping[str, str]) -> int:
+        """Become ``argv`` (POSIX: never returns); elsewhere run it and return its code."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if os.name == "posix":
+            os.execve(argv[0], list(argv), dict(env))  # noqa: S606 - becoming the program is the point
+        return self.call(argv, env)  # pragma: no cover - Windows
+
+    def call(self, argv: Sequence[str], env: Mapping[str, str] | None) -> int:
+        """Run ``argv`` as a child with the terminal; return its exit code."""
+        import subprocess
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return subprocess.call(list(argv), env=None if env is None else dict(env))
+
+    def capture(
+        self, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None, timeout: float | None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` with its output captured (decoded as UTF-8, undecodable bytes replaced)."""
+        import subprocess
+
+        return subprocess.run(
+            list(argv), capture_output=True, text=True, encoding="utf-8", errors="replace",
+            env=None if env is None else dict(env), cwd=cwd, timeout=timeout, check=False,
+        )
+
+
+_RUNNERS: list[Runner] = [Runner()]
+
+
+@contextlib.contextmanager
+def using(runner: Runner) -> Iterator[Runner]:
+    """Start every program through ``runner`` within the block (tests record argv this way)."""
+    _RUNNERS.append(runner)
+    try:
+        yield runner
+    finally:
+        _RUNNERS.remove(runner)
+
+
+def _log(argv: Sequence[str], env: Mapping[str, str] | None, how: str) -> Runner:
+    if (os.environ if env is None else env).get("SAFEPIP_DEBUG") == "1":
+        import shlex
+
+        sys.stderr.write(f"safepip: debug: {how}: {shlex.join(argv)}\n")
+    return _RUNNERS[-1]
+
+
+def run(argv: Sequence[str], env: Mapping[str, str], *, replace: bool = True, failure_code: int | None = None) -> int:
+    """Run ``argv``. With ``replace`` on POSIX this never returns: the process becomes it.
+
+    A program that cannot be started raises :class:`SafepipError` with ``failure_code``
+    (default: unavailable, 69).
+    """
+    from safepip.errors import EX_UNAVAILABLE, SafepipError
+
+    code = EX_UNAVAILABLE if failure_code is None else failure_code
+    runner = _log(argv, env, "exec" if replace else "run")
+    try:
+        return runner.exec(argv, env) if replace else runner.call(argv, env)
+    except OSError as exc:
+        raise SafepipError(f"cannot run {argv[0]}: {exc.strerror}", exit_code=code) from None
+    except KeyboardInterrupt:
+        return 130
+
+
+def call(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run one part of a multi-part command: its exit code (127 when it cannot start)."""
+    from safepip import ui
+
+    try:
+        return _log(argv, env, "run").call(argv, env)
+    except OSError as exc:
+        ui.say(f"cannot run {argv[0]}: {exc.strerror}", "error", env)
+        return 127
+    except KeyboardInterrupt:
+        return 130
+
+
+def capture(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, *, cwd: str | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` with its output captured (text). Raises OSError when it cannot start,
+    ``subprocess.TimeoutExpired`` past ``timeout`` seconds.
+    """
+    return _log(argv, env, "capture").capture(argv, env, cwd, timeout)

@@ -1,0 +1,117 @@
+"""Routing outside a project, as steps of the plan (pure: no I/O).
+
+``install`` sends each requirement where it belongs: one pip run in the per-user
+environment for the libraries (and any ``-r``/``-e``), one pipx run per application.
+``uninstall`` asks pipx first. The plan's ``steps`` say exactly what runs, so ``explain``
+shows what ``install`` does; :mod:`safepip.act.outside` runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from safepip.decide import PIPX, REFUSE, Plan
+from safepip.errors import EX_NOPERM
+from safepip.steps import PIP, PIPX_RUN, Step
+
+if TYPE_CHECKING:
+    from safepip.facts.apps import AppFacts
+    from safepip.facts.pipargs import PipCall
+
+def _with_steps(plan: Plan, steps: list[Step]) -> Plan:
+    """``plan`` with its steps; when every step is pipx's, a PIPX plan (no per-user
+    environment is touched: no lock on it, no note on how to use it).
+    """
+    if steps and all(s.tool == PIPX_RUN for s in steps):
+        return replace(plan, kind=PIPX, lock=False, notes=(), steps=tuple(steps))
+    return replace(plan, steps=tuple(steps))
+
+
+def needs_apps(call: PipCall, plan: Plan) -> bool:
+    """Whether ``plan`` must be completed with :func:`route` (and its facts gathered)."""
+    if not plan.apps_to_pipx:
+        return False
+    if call.command == "install":
+        return bool(call.positionals) and not call.has("--dry-run")
+    return call.command == "uninstall"
+
+
+def _with_options(args: tuple[str, ...] | list[str], extra: list[str]) -> list[str]:
+    """``args`` with ``extra`` appended (before a ``--``, after which all is positional)."""
+    at = list(args).index("--") if "--" in args else len(args)
+    return [*args[:at], *extra, *args[at:]]
+
+
+def route(call: PipCall, plan: Plan, apps: AppFacts, python: str, user_env_exists: bool) -> Plan:
+    """``plan`` (a per-user environment plan with ``apps_to_pipx``) completed with its steps.
+
+    ``python`` is the target interpreter (pipx makes each application's environment for it);
+    ``user_env_exists`` whether the per-user environment is there now.
+    """
+    if call.command == "uninstall":
+        return _uninstall(call, plan, apps, user_env_exists)
+    return _install(call, plan, apps, python)
+
+
+def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str) -> Plan:
+    from safepip.act import pipx
+    from safepip.facts.classify import APP, UNDECIDED, is_bare
+
+    requirements = list(call.positionals)
+    undecided = tuple(
+        f"cannot tell whether {k.requirement} is an application ({k.why}); installing it as a library"
+        for k in apps.kinds if k.kind == UNDECIDED
+    )
+    indexes = [i for i, k in enumerate(apps.kinds) if k.kind == APP]
+    how = "pipx --global" if plan.pipx_global else "pipx"
+    if indexes and apps.pipx is None:
+        return replace(plan, kind=REFUSE, reason=apps.pipx_missing or "no pipx", steps=())
+    if indexes and plan.pipx_global and not apps.pipx_global_ok:
+        shown = " ".join(apps.pipx or ())
+        reason = (f"as root, applications are installed with pipx's --global mode, and {shown} has none "
+                  "(pipx 1.5 or newer has it); upgrade pipx, or run safepip as a normal user")
+        return replace(plan, kind=REFUSE, reason=reason, exit_code=EX_NOPERM, steps=())
+    steps: list[Step] = []
+    libraries = [r for i, r in enumerate(requirements) if i not in indexes]
+    if libraries or call.has("--requirement") or call.has("--editable"):
+        args = _with_options(call.without_positionals(indexes), ["--find-links", apps.download_dir or ""])
+        what = " ".join(libraries + [f"-r {r}" for r in call.values("--requirement")]
+                        + [f"-e {e}" for e in call.values("--editable")])
+        steps.append(Step(what, plan.env_dir or "", PIP, tuple(args), create=True, warnings=undecided))
+    command = list(apps.pipx or ())
+    for index in indexes:
+        found = apps.kinds[index]
+        name = found.name
+        if call.has("--upgrade") and name is not None and name in apps.installed:
+            if is_bare(found.requirement):  # nothing to keep: pipx upgrades to the newest
+                argv = pipx.upgrade_argv(command, apps.installed[name], call, global_mode=plan.pipx_global)
+            else:
+                argv = pipx.install_argv(command, found.requirement, python, call, global_mode=plan.pipx_global,
+                                         force=True)
+        else:
+            argv = pipx.install_argv(command, found.requirement, python, call, global_mode=plan.pipx_global)
+        notice = f"{found.requirement} is an application ({found.why}): installing it with {how}"
+        steps.append(Step(found.requirement, how, PIPX_RUN, tuple(argv), notice=notice))
+    return _with_steps(plan, steps)
+
+
+def _uninstall(call: PipCall, plan: Plan, apps: AppFacts, user_env_exists: bool) -> Plan:
+    from safepip.act import pipx
+    from safepip.facts.classify import requirement_name
+
+    indexes = [i for i, r in enumerate(call.positionals) if requirement_name(r) in apps.installed]
+    steps: list[Step] = []
+    rest = [r for i, r in enumerate(call.positionals) if i not in indexes]
+    if rest or call.has("--requirement"):
+        skip = None
+        if not user_env_exists:
+            skip = (f"skipping {' '.join(rest) or 'the requirements'}: not installed with pipx, and there is "
+                    f"no per-user environment yet ({plan.env_dir})")
+        steps.append(Step(" ".join(rest), plan.env_dir or "", PIP, tuple(call.without_positionals(indexes)), skip=skip))
+    for index in indexes:
+        name = apps.installed[str(requirement_name(call.positionals[index]))]
+        argv = pipx.uninstall_argv(list(apps.pipx or ()), name, global_mode=plan.pipx_global)
+        steps.append(Step(name, "pipx", PIPX_RUN, tuple(argv),
+                          notice=f"{name} was installed with pipx: uninstalling it with pipx"))
+    return _with_steps(plan, steps)

@@ -1,0 +1,241 @@
+"""The no-op fast path: answer ``install`` without starting pip when nothing is to be done.
+
+Most ``pip install -r requirements.txt`` calls (every ``make``, every CI step) find
+everything installed, and pip takes half a second or more to say so. When every requirement
+is already satisfied in the target environment, safepip prints pip's own lines
+(``Requirement already satisfied: NAME in PATH (VERSION)``) and exits 0 itself.
+
+"Satisfied" is what pip's resolver decides when it is not asked to upgrade: each requirement
+whose markers match the target interpreter names a distribution that is installed exactly
+once, whose version is in the specifier, which provides the requested extras, and whose own
+``Requires-Dist`` (markers evaluated for the target interpreter with the extras in play) are
+satisfied in turn, transitively. The environment's metadata is read from that environment's
+site-packages, never safepip's own: found as pip finds distributions, and read by
+:func:`read_dist` (the METADATA header block, once per distribution; anything unusual stands
+the fast path aside), parsed with packaging. Markers are evaluated with the target
+interpreter's marker values (from its probe, cached on the executable's identity). An answer
+given here is remembered, and replayed by :mod:`safepip.noop.memo` while nothing it read changes.
+
+Anything not fully understood goes to pip, which is always right: an option or a pip
+setting outside :data:`SAFE_OPTIONS`, a requirement that is not a plain project name, a
+requirement file outside :mod:`safepip.reqfile`'s subset, an installed pre-release, a
+distribution installed twice or with unreadable metadata, an environment that is not a
+virtual environment or that sees the system site-packages, ``PYTHONPATH``. A requirement
+that is not satisfied also goes to pip, of course. ``SAFEPIP_NO_FASTPATH=1`` turns the
+fast path off; ``SAFEPIP_DEBUG=1`` says why it stood aside.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Mapping
+
+from safepip import ui
+from safepip.noop.reqfile import Line, Unsupported, looks_like_a_name
+from safepip.noop.satisfied import Environment, Fallback, satisfied
+
+if TYPE_CHECKING:
+
+    from safepip.facts.pipargs import PipCall
+
+#: pip's install and global options (canonical names) that cannot change whether an
+#: installed set satisfies the requirements, each with the reason. Every other option
+#: (--upgrade, --force-reinstall, --ignore-installed, --no-deps, --only-deps, -c, -e,
+#: --require-hashes, --dry-run, --report, --target/--prefix/--root, --user, --log,
+#: --verbose, --use-feature, --use-deprecated, --group, --platform...) sends the call to pip.
+SAFE_OPTIONS: dict[str, str] = {
+    # Where pip would look for a distribution to download: nothing is downloaded when the
+    # installed one is chosen, and pip never looks at an index for it without --upgrade.
+    "--index-url": "index location",
+    "--extra-index-url": "index location",
+    "--no-index": "index location",
+    "--find-links": "index location",
+    "--trusted-host": "network setting",
+    "--proxy": "network setting",
+    "--no-proxy-env": "network setting",
+    "--timeout": "network setting",
+    "--retries": "network setting",
+    "--resume-retries": "network setting",
+    "--cert": "network setting",
+    "--client-cert": "network setting",
+    "--keyring-provider": "network setting",
+    "--cache-dir": "download cache",
+    "--no-cache-dir": "download cache",
+    "--exists-action": "only for downloads and VCS checkouts",
+    # How pip would build or install a new distribution: none is built or installed.
+    "--no-binary": "build choice",
+    "--only-binary": "build choice",
+    "--prefer-binary": "build choice",
+    "--no-build-isolation": "build choice",
+    "--use-pep517": "build choice",
+    "--config-settings": "build choice",
+    "--check-build-dependencies": "build choice",
+    "--build-constraint": "constrains build dependencies only",
+    "--no-clean": "build choice",
+    "--src": "where editable checkouts go",
+    "--compile": "byte-compiling of installed files",
+    "--no-compile": "byte-compiling of installed files",
+    "--ignore-requires-python": "pip checks Requires-Python only for distributions it downloads",
+    # Pre-releases: pip accepts an installed pre-release without --pre; the fast path stands
+    # aside for installed pre-releases anyway, so --pre changes nothing it answers.
+    "--pre": "installed pre-releases go to pip",
+    "--upgrade-strategy": "only used with --upgrade",
+    # Output and interaction: no prompt or warning arises when nothing is installed.
+    "--quiet": "honoured: the lines are not printed",
+    "--no-color": "output only",
+    "--disable-pip-version-check": "output only (the check needs the network anyway)",
+    "--no-input": "no prompt arises",
+    "--progress-bar": "no download to show",
+    "--no-warn-script-location": "no script is installed",
+    "--no-warn-conflicts": "no distribution is installed",
+    "--root-user-action": "the target is a virtual environment, where pip does not warn",
+    "--no-python-version-warning": "output only",
+    # Target selection, already resolved by safepip before the fast path runs.
+    "--python": "the fast path checks the environment this interpreter drives",
+    "--isolated": "the fast path reads pip's variables and files strictly anyway",
+    "--require-virtualenv": "the fast path only answers for virtual environments",
+    "--break-system-packages": "has no effect inside a virtual environment",
+    "--no-user": "the default inside a virtual environment",
+    # Read by the fast path itself, within reqfile's subset.
+    "--requirement": "read by safepip.reqfile",
+}
+
+#: pip settings (PIP_<NAME> variables, keys in pip's config files) that mean the same as the
+#: safe options. PIP_CONFIG_FILE only says which file to read; the file is then checked.
+_SAFE_SETTINGS = frozenset(
+    name[2:] for name in SAFE_OPTIONS if name not in ("--requirement", "--python", "--quiet")
+) | {"default-timeout", "config-file", "disable-pip-version-check", "quiet"}
+#: pip's pip.conf sections the install command reads.
+_CONFIG_SECTIONS = ("global", "install")
+
+
+def _count(value: str) -> int:
+    """A count setting as pip reads it from a variable or file (``yes``, ``2``...)."""
+    from safepip.facts.pipconf import as_bool
+
+    truth = as_bool(value)
+    if truth is not None:
+        return int(truth)
+    if value.strip().isdigit():
+        return int(value.strip())
+    raise Fallback(f"quiet = {value!r}")
+
+
+def settings_quiet(environ: Mapping[str, str], env_dir: str) -> int:
+    """pip's quiet level from its variables and files; raise Fallback for any setting that
+    is not known to be safe. Variables win over files (pip's precedence).
+    """
+    from safepip.facts.pipconf import config_files
+
+    quiet = 0
+    paths = [p for p in config_files(environ, env_dir, isolated=False) if os.path.exists(p)]
+    if paths:
+        import configparser
+
+        for path in paths:
+            parser = configparser.RawConfigParser()
+            try:
+                parser.read(path, encoding="utf-8")
+            except (configparser.Error, UnicodeDecodeError, OSError) as exc:
+                raise Fallback(f"{path}: {exc}") from None
+            for section in _CONFIG_SECTIONS:
+                if not parser.has_section(section):
+                    continue
+                for raw_key, value in parser.items(section):
+                    key = raw_key.replace("_", "-")
+                    if key not in _SAFE_SETTINGS:
+                        raise Fallback(f"{path} [{section}] sets {key}")
+                    if key == "quiet":
+                        quiet = _count(value)
+    for variable, value in environ.items():
+        if not variable.startswith("PIP_"):
+            continue
+        key = variable[4:].lower().replace("_", "-")
+        if key not in _SAFE_SETTINGS:
+            raise Fallback(f"{variable} is set")
+        if key == "quiet":
+            quiet = _count(value)
+    return quiet
+
+
+def requirement_lines(call: PipCall, cwd: str, files: list[str] | None = None) -> list[Line]:
+    """The top-level requirements in pip's order: the command line's, then the files'
+    (every file read, nested ones included, is added to ``files``).
+    """
+    from safepip.noop import reqfile
+
+    lines = []
+    for text in call.positionals:
+        if not looks_like_a_name(text, cwd):
+            raise Fallback(f"{text!r} is not a requirement on a project name")
+        lines.append(Line(text, None))
+    for path in call.values("--requirement"):
+        try:
+            lines.extend(reqfile.read(path, cwd, files=files))
+        except Unsupported as exc:
+            raise Fallback(str(exc)) from None
+    return lines
+
+
+def check_call(call: PipCall) -> int:
+    """Raise Fallback unless every option is safe; return the command line's quiet count."""
+    if call.error is not None or call.command != "install":
+        raise Fallback("not a plain pip install")
+    for option in call.options:
+        if option.name not in SAFE_OPTIONS:
+            raise Fallback(f"{option.name} given")
+    if not call.positionals and not call.has("--requirement"):
+        raise Fallback("nothing to install")
+    return call.count("--quiet")
+
+
+class Answered:
+    """What an answer printed, and every path it read (for :func:`safepip.noop.memo.remember`)."""
+
+    def __init__(self) -> None:
+        self.stdout = ""
+        self.paths: list[str] = []
+
+
+def attempt(
+    call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None
+) -> int | None:
+    """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
+    requirement is satisfied: print pip's lines and return 0. Return None to run pip.
+    ``answered``, when given, receives what was printed and what it depended on.
+    """
+    if environ.get("SAFEPIP_NO_FASTPATH") == "1":
+        return None
+    try:
+        quiet = check_call(call)
+        if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
+            raise Fallback("PYTHONPATH or PYTHONHOME is set")
+        env = Environment.of(python, environ)
+        quiet += settings_quiet(environ, env.prefix)
+        files: list[str] = []
+        lines = requirement_lines(call, cwd, files)
+        answer = satisfied(lines, env, os.path.normcase(cwd))
+    except Fallback as exc:
+        if environ.get("SAFEPIP_DEBUG") == "1":
+            ui.say(f"fast path: {exc}; running pip", "notice", environ)
+        return None
+    if answer is None:
+        if environ.get("SAFEPIP_DEBUG") == "1":
+            ui.say("fast path: something is to be installed; running pip", "notice", environ)
+        return None
+    ignored, printed = answer
+    if environ.get("SAFEPIP_DEBUG") == "1":
+        ui.say(f"fast path: {len(printed)} requirements satisfied; pip not started", "notice", environ)
+    text = "".join(f"{line}\n" for line in (*ignored, *printed)) if quiet == 0 else ""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if answered is not None:
+        from safepip.facts.pipconf import config_files
+
+        answered.stdout = text
+        answered.paths = [
+            python, os.path.join(env.prefix, "pyvenv.cfg"), *env.path, *files,
+            *config_files(environ, env.prefix, isolated=False),
+        ]
+    return 0

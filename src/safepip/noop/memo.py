@@ -1,0 +1,158 @@
+"""Remembered no-op answers (standard library only: :mod:`safepip.front` replays them).
+
+When the full path answers an ``install`` itself (every requirement already satisfied, see
+:mod:`safepip.noop.fastpath`), it remembers the answer with the signature (inode, size,
+mode, owner, modification time) of every file and directory the answer depended on: the
+working directory's ancestors, the interpreter and its marker, the configuration files, the
+environment and its site-packages directories, the requirement files, pip's configuration
+files, the PATH entries searched. The same command line, in the same directory with the same
+environment variables, is answered from memory while all of them are unchanged. pip changes
+a site-packages directory's entries whenever it installs, upgrades or removes anything, so
+its modification time moves. Signatures younger than two seconds are never remembered (a
+file system may keep coarser times than that: git's "racy clean" rule).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+    from typing import Any, Iterable, Mapping, Sequence
+
+#: Bump when what is remembered, or how, changes.
+MEMO_FORMAT = 1
+#: Signatures changed more recently than this (seconds) are not trusted yet.
+RACY = 2.0
+#: Environment variables a remembered answer depends on, besides every PIP_* and SAFEPIP_*.
+_ENV_KEYS = (
+    "VIRTUAL_ENV", "CONDA_PREFIX", "PATH", "HOME", "PYTHONPATH", "PYTHONHOME", "NO_COLOR", "FORCE_COLOR",
+    "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "XDG_CACHE_HOME", "SUDO_UID", "SUDO_USER",
+    "LANG", "LC_ALL", "LC_MESSAGES",
+)
+
+
+def memo_dir(environ: Mapping[str, str]) -> str | None:
+    """Where answers are remembered (None where only platformdirs knows the cache directory)."""
+    from safepip.paths import linux_cache_dir
+
+    base = linux_cache_dir(environ)
+    return None if base is None else os.path.join(base, "noop")
+
+
+def memo_key(argv: Sequence[str], environ: Mapping[str, str], cwd: str) -> tuple[Any, ...]:
+    """Everything a remembered answer is only valid for, exactly."""
+    from safepip import __version__
+
+    variables = tuple(
+        sorted((k, v) for k, v in environ.items() if k.startswith(("PIP_", "SAFEPIP_")) or k in _ENV_KEYS)
+    )
+    ttys = tuple(_isatty(s) for s in (sys.stdout, sys.stderr))
+    euid = os.geteuid() if hasattr(os, "geteuid") else -1
+    return (MEMO_FORMAT, __version__, tuple(argv), cwd, variables, ttys, euid)
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
+def signature(path: str, owner_only: bool = False) -> tuple[int, ...] | None:
+    """What must stay the same about ``path`` (None: it must stay absent). ``owner_only``
+    keeps what the ownership rules read (mode and owner), not what changes with use.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if owner_only:
+        return (st.st_dev, st.st_ino, st.st_mode, st.st_uid)
+    return (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _memo_file(directory: str, key: tuple[Any, ...]) -> str:
+    import zlib
+
+    # repr, not marshal: marshal's bytes for equal values differ with interning.
+    name = "%08x.memo" % zlib.crc32(repr(key).encode("utf-8", "surrogateescape"))  # noqa: UP031
+    return os.path.join(directory, name)
+
+
+def remember(
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    cwd: str,
+    paths: Iterable[str],
+    stdout: str,
+    stderr: str,
+    owned: Iterable[str] = (),
+) -> bool:
+    """Remember an answer that depended on ``paths`` (whole signatures) and on the mode and
+    owner of ``owned``; return whether it was remembered (not when a path changed too
+    recently for its signature to be trusted, or when the cache cannot be written).
+    """
+    import time
+
+    directory = memo_dir(environ)
+    if directory is None:
+        return False
+    checks: list[tuple[str, bool, tuple[int, ...] | None]] = []
+    horizon = time.time_ns() - int(RACY * 1e9)
+    whole = dict.fromkeys(paths)
+    for path in whole:
+        sig = signature(path)
+        if sig is not None and sig[5] > horizon:
+            return False
+        checks.append((path, False, sig))
+    checks.extend((path, True, signature(path, True)) for path in dict.fromkeys(owned) if path not in whole)
+    key = memo_key(argv, environ, cwd)
+    target = _memo_file(directory, key)
+    from safepip.safefs import write
+
+    return write(target, marshal.dumps((key, tuple(checks), stdout, stderr)), os.path.dirname(directory))
+
+
+def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
+    """Print a remembered answer and return 0, or return None when there is none that holds."""
+    if environ.get("SAFEPIP_NO_FASTPATH") == "1" or environ.get("SAFEPIP_DEBUG") == "1" or "install" not in argv:
+        return None
+    directory = memo_dir(environ)
+    if directory is None:
+        return None
+    from safepip.safefs import read
+
+    try:
+        cwd = os.getcwd()
+        key = memo_key(argv, environ, cwd)
+        # marshal, not pickle: it builds plain values and runs nothing; and the file counts
+        # only when it is the user's own, private, in private directories (safefs).
+        raw = read(_memo_file(directory, key), os.path.dirname(directory))
+        if raw is None:
+            return None
+        stored_key, checks, stdout, stderr = marshal.loads(raw)  # noqa: S302
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if stored_key != key:
+        return None
+    for path, owner_only, sig in checks:
+        if signature(path, owner_only) != sig:
+            return None
+    sys.stderr.write(stderr)
+    sys.stderr.flush()
+    sys.stdout.write(stdout)
+    sys.stdout.flush()
+    return 0
+
+
+def ancestors(path: str) -> list[str]:
+    """``path`` and every directory above it, up to the root."""
+    result = [path]
+    while True:
+        parent = os.path.dirname(result[-1])
+        if parent == result[-1]:
+            return result
+        result.append(parent)

@@ -1,0 +1,46 @@
+"""The layout of a virtual environment directory: its interpreter, its site-packages, whether
+pip is in it. Standard library only (the front door uses it before anything else is imported).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_WINDOWS = sys.platform == "win32"
+
+
+def bin_python(env_dir: str) -> str:
+    """The interpreter inside a virtual environment directory."""
+    if _WINDOWS:
+        return os.path.join(env_dir, "Scripts", "python.exe")
+    return os.path.join(env_dir, "bin", "python")
+
+
+def venv_of(python: str) -> str | None:
+    """The virtual environment an interpreter path belongs to, by CPython's own rule:
+    ``pyvenv.cfg`` in the executable's directory or its parent.
+    """
+    bindir = os.path.dirname(python)
+    for candidate in (bindir, os.path.dirname(bindir)):
+        if os.path.isfile(os.path.join(candidate, "pyvenv.cfg")):
+            return candidate
+    return None
+
+
+def site_packages(env_dir: str) -> list[str]:
+    """The site-packages directories of a virtual environment that exist."""
+    if _WINDOWS:  # pragma: no cover
+        candidates = [os.path.join(env_dir, "Lib", "site-packages")]
+    else:
+        lib = os.path.join(env_dir, "lib")
+        try:
+            candidates = [os.path.join(lib, e, "site-packages") for e in sorted(os.listdir(lib))]
+        except OSError:
+            return []
+    return [c for c in candidates if os.path.isdir(c)]
+
+
+def has_pip(env_dir: str) -> bool:
+    """Whether pip is installed in the environment (its site-packages holds ``pip/``)."""
+    return any(os.path.isdir(os.path.join(site, "pip")) for site in site_packages(env_dir))

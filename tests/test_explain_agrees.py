@@ -1,0 +1,69 @@
+"""``explain --json`` shows exactly what ``install`` executes: for a table of situations,
+the argv of every step explain reports equals the argv the install starts (recorded by an
+injected runner, in-process), and a refusal is a refusal with the same exit code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import needs_managed, offline
+from inprocess import explain_json, run_main, same_scratch
+
+
+@pytest.fixture
+def pipx_env(tmp_path: Path) -> dict[str, str]:
+    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
+             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
+    return {k: str(tmp_path / v) for k, v in names.items()}
+
+
+def _where(situation: str, project: Path, tmp_path: Path) -> Path:
+    if situation == "project":
+        return project / "src"
+    outside = tmp_path / "home" / "downloads"
+    outside.mkdir(exist_ok=True)
+    return outside
+
+
+CASES = [
+    # (where, pip args after the offline options, extra environment, expected decision)
+    ("project", ["install", "lib-b"], {}, "project-venv"),
+    ("project", ["install", "--target", "{tmp}/t", "lib-b"], {}, "passthrough"),
+    ("project", ["uninstall", "-y", "lib-b"], {}, "project-venv"),
+    ("outside", ["install", "app-c"], {}, "pipx"),
+    ("outside", ["install", "lib-b"], {}, "user-env"),
+    ("outside", ["install", "lib-b", "app-c"], {}, "user-env"),
+    ("outside", ["install", "lib-b", "app-c"], {"SAFEPIP_APPS": "user-env"}, "user-env"),
+    ("outside", ["install", "lib-b"], {"SAFEPIP_OUTSIDE": "refuse"}, "refuse"),
+    ("outside", ["uninstall", "-y", "lib-b"], {}, "user-env"),
+]
+
+
+@needs_managed
+@pytest.mark.slow
+@pytest.mark.parametrize(("situation", "args", "extra", "decision"), CASES)
+def test_explain_shows_what_install_runs(
+    situation: str, args: list[str], extra: dict[str, str], decision: str, project: Path, tmp_path: Path,
+    wheelhouse: Path, pipx_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    cwd = _where(situation, project, tmp_path)
+    env = {**pipx_env, **extra}
+    options = offline(wheelhouse) if args[0] == "install" else []
+    argv = [args[0], *options, *(a.replace("{tmp}", str(tmp_path)) for a in args[1:])]
+    explained = explain_json(argv, cwd, monkeypatch, capsys, env)
+    assert explained["decision"] == decision
+    steps = explained["steps"]
+    assert isinstance(steps, list)
+    planned = [same_scratch(s["run"]) for s in steps if s["run"] is not None]
+    code, recorder = run_main(argv, cwd, monkeypatch, env)
+    started = [same_scratch(a) for _, a in recorder.started]
+    if decision == "refuse":
+        assert (code, started, planned) == (explained["exit_code"], [], [])
+        return
+    assert code == 0
+    assert started == planned
+    if len(planned) == 1:
+        assert same_scratch(explained["run"]) == planned[0]  # type: ignore[arg-type]
