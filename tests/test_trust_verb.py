@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from safepip.facts import config as cfg
 from safepip.commands.trust import record
 from safepip.errors import ConfigError
+from safepip.facts import config as cfg
 
 
 def test_a_record_keeps_the_rest_of_the_file_and_updates_in_place(tmp_path: Path) -> None:

@@ -31,12 +31,12 @@ configuration file with what the interpreter is now; if it changes, trust it aga
 def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str | None]]]:
     """The root the trust is for, and the interpreters there with why each needs trust."""
     from safepip.facts import config as cfg
-    from safepip.venvdir import bin_python
     from safepip.facts.interpreter import resolve_spec
-    from safepip.paths import user_config_file
     from safepip.facts.project import find_root, is_venv_dir, project_env
     from safepip.facts.repocode import env_reason, interpreter_reason
     from safepip.facts.trust import check
+    from safepip.paths import user_config_file
+    from safepip.venvdir import bin_python
 
     user_file = user_config_file(environ)
     trusted = cfg.Config().layered(cfg.user_layer(user_file), user_file).trusted
@@ -128,9 +128,9 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Trust what came with the project at PATH; return 0."""
     from safepip import ui
-    from safepip.paths import user_config_file
     from safepip.facts.repocode import identity
     from safepip.facts.trust import chain_problem
+    from safepip.paths import user_config_file
 
     if any(a in ("-h", "--help") for a in args):
         sys.stdout.write(USAGE)

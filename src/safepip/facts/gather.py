@@ -95,8 +95,8 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     if env is not None and os.path.isdir(env[0]):
         _check_trust(env[0], "environment", environ, config)
         if env[1]:
-            from safepip.venvdir import bin_python
             from safepip.facts.repocode import env_reason
+            from safepip.venvdir import bin_python
 
             root = project.root if project is not None else cwd
             _check_repo_code(bin_python(env[0]), env_reason(env[0], root), root, environ, config)
