@@ -65,6 +65,16 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str) -> Plan:
     )
     indexes = [i for i, k in enumerate(apps.kinds) if k.kind == APP]
     how = "pipx --global" if plan.pipx_global else "pipx"
+    if indexes and apps.pipx_cannot:
+        # The cheap wrong guess: an application in the per-user environment still runs.
+        bin_dir = f"{plan.env_dir or ''}/bin"
+        undecided += tuple(
+            f"{apps.kinds[i].requirement} is an application, but pipx cannot install it here: {apps.pipx_cannot} "
+            f"(on Debian and Ubuntu: apt install python3-venv); installing it in the per-user environment, "
+            f"its commands in {bin_dir}"
+            for i in indexes
+        )
+        indexes = []
     if indexes and apps.pipx is None:
         return replace(plan, kind=REFUSE, reason=apps.pipx_missing or "no pipx", steps=())
     if indexes and plan.pipx_global and not apps.pipx_global_ok:

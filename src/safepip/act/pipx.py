@@ -145,7 +145,7 @@ def cannot_make_envs(pipx: Sequence[str], env: Mapping[str, str], *, global_mode
     """
     import importlib.util
 
-    if pipx[:1] != [sys.executable] or env.get("PIPX_DEFAULT_PYTHON") or importlib.util.find_spec("ensurepip"):
+    if list(pipx[:1]) != [sys.executable] or env.get("PIPX_DEFAULT_PYTHON") or importlib.util.find_spec("ensurepip"):
         return None
     done = _capture([*pipx, "environment", *(["--global"] if global_mode else []), "--value", "PIPX_SHARED_LIBS"], env)
     if done is not None and done.returncode == 0 and done.stdout.strip():

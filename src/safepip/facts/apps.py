@@ -7,7 +7,6 @@ finds them there with ``--find-links``); :func:`safepip.decide_outside.route` de
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
@@ -33,6 +32,9 @@ class AppFacts:
     pipx_global_ok: bool = True
     #: Canonical name -> pipx's name of each application pipx manages (when needed).
     installed: Mapping[str, str] = field(default_factory=dict)
+    #: Why that pipx cannot make application environments here (no ensurepip for its
+    #: shared pip on a fresh Debian), None when it can.
+    pipx_cannot: str | None = None
 
 
 def _pipx(environ: Mapping[str, str]) -> tuple[tuple[str, ...] | None, str | None]:
@@ -50,6 +52,7 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
     the environment the downloads and pipx run with; ``scratch`` receives the downloads.
     """
     from safepip.act import pipx
+    from safepip.act.ownpip import pip_command as own_pip
     from safepip.act.run import pip_argv
     from safepip.facts.classify import APP, classify, download_options
 
@@ -59,7 +62,8 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
         installed = pipx.installed(command, plan_env, global_mode=global_mode) if command else {}
         return AppFacts(pipx=command, pipx_missing=missing, installed=installed)
     # The pipx that downloads for the target: its own, else safepip's driving it.
-    target_pip = pip_argv(ctx.interp.path, []) if ctx.interp.has_pip else pip_argv(sys.executable, ["--python", ctx.interp.path])
+    # (safepip's own pip, which works from safepip.pyz on a python3 without pip).
+    target_pip = pip_argv(ctx.interp.path, []) if ctx.interp.has_pip else [*own_pip(environ), "--python", ctx.interp.path]
     kinds = tuple(classify(list(call.positionals), target_pip, download_options(call), scratch, plan_env))
     if not any(k.kind == APP for k in kinds):
         return AppFacts(kinds=kinds, download_dir=scratch)
@@ -68,4 +72,5 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
     if command is not None and global_mode:
         global_ok = pipx.supports_global(command, plan_env)
     installed = pipx.installed(command, plan_env, global_mode=global_mode) if command and call.has("--upgrade") else {}
-    return AppFacts(kinds, scratch, command, missing, global_ok, installed)
+    cannot = pipx.cannot_make_envs(command, plan_env, global_mode=global_mode) if command else None
+    return AppFacts(kinds, scratch, command, missing, global_ok, installed, cannot)
