@@ -26,10 +26,12 @@ def scratch(environ: Mapping[str, str]) -> Iterator[str]:
     import tempfile
 
     from safepip.paths import cache_dir
+    from safepip.safefs import directory_problem
 
     base = os.path.join(cache_dir(environ), "downloads")
-    os.makedirs(base, exist_ok=True)
-    dest = tempfile.mkdtemp(prefix="classify-", dir=base)
+    # pip runs what it downloads here: a private directory, or the system's temporary one.
+    private = directory_problem(base, cache_dir(environ), create=True) is None
+    dest = tempfile.mkdtemp(prefix="classify-", dir=base if private else None)
     try:
         yield dest
     finally:

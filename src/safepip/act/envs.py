@@ -139,6 +139,10 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_s
     if not os.access(parent, os.W_OK | os.X_OK):
         raise EnvironmentCreateError(f"cannot create {env_dir}: {parent} is {_unwritable(parent)}")
     made_dir = False
+    # An environment is never group- or world-writable, whatever the umask (000 would let
+    # any user swap its python): 0755 directories, 0644 files.
+    umask = os.umask(0o022)
+    os.umask(umask | 0o022)
     try:
         if not os.path.isdir(env_dir):
             os.makedirs(env_dir)
@@ -154,6 +158,8 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_s
         if isinstance(exc, EnvironmentCreateError) or not isinstance(exc, Exception):
             raise
         raise EnvironmentCreateError(f"cannot create {env_dir}: {_detail(exc)}") from exc
+    finally:
+        os.umask(umask)
 
 
 def _detail(exc: BaseException) -> str:

@@ -325,6 +325,9 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     # The lock must cover pip's whole run: handed to pip through exec where it can be,
     # else held here while pip runs as a child.
     replace = lock is None or lock.keep_through_exec()
+    if plan.kind in (PROJECT_VENV, USER_ENV):
+        # What pip writes into an environment safepip chose is no more writable than it.
+        os.umask(os.umask(0o022) | 0o022)
     if routable and replace:
         lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
         _remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)

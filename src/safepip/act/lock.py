@@ -28,9 +28,15 @@ class EnvLock:
 
     def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> None:
         from safepip.lock import FileLock
+        from safepip.safefs import directory_problem
 
         self.env_dir = env_dir
         self.path = lock_path(env_dir, environ)
+        self._root = cache_dir(environ)
+        # The lock file is opened by name: its directory must be one nobody else can plant in.
+        why = directory_problem(os.path.dirname(self.path), self._root, create=True)
+        if why is not None:
+            raise PermissionRefused(f"cannot create the lock directory {os.path.dirname(self.path)}: {why}")
         self._lock = FileLock(self.path)
         self._say = say
 

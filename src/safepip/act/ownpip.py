@@ -62,9 +62,15 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     if os.path.isfile(source):
         return source
     from safepip.paths import cache_dir
+    from safepip.safefs import directory_problem, private_file
 
-    target = os.path.join(cache_dir(environ), "pip", os.path.basename(source))
-    if not os.path.isfile(target):
+    root = cache_dir(environ)
+    target = os.path.join(root, "pip", os.path.basename(source))
+    # safepip runs this wheel: only a private copy of the user's own counts.
+    if not private_file(target, root):
+        why = directory_problem(os.path.dirname(target), root, create=True)
+        if why is not None:
+            raise InterpreterError(f"cannot unpack safepip's pip wheel to {target}: {why}")
         _extract(source, target)
     return target
 
@@ -89,10 +95,12 @@ def _extract(member_path: str, target: str) -> None:
 
     archive = _archive_of(member_path)
     inner = os.path.relpath(member_path, archive).replace(os.sep, "/")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
     tmp = f"{target}.{os.getpid()}.tmp"
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)  # left by a killed process with this pid
     try:
-        with zipfile.ZipFile(archive) as zf, zf.open(inner) as src, open(tmp, "wb") as dst:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with zipfile.ZipFile(archive) as zf, zf.open(inner) as src, os.fdopen(fd, "wb") as dst:
             while True:
                 chunk = src.read(1 << 20)
                 if not chunk:

@@ -124,15 +124,9 @@ def remember(
     checks.extend((path, True, signature(path, True)) for path in dict.fromkeys(owned) if path not in whole)
     key = memo_key(argv, environ, cwd)
     target = _memo_file(directory, key)
-    try:
-        os.makedirs(directory, exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as handle:
-            marshal.dump((key, tuple(checks), stdout, stderr, route), handle)
-        os.replace(tmp, target)
-    except OSError:
-        return False
-    return True
+    from safepip.safefs import write
+
+    return write(target, marshal.dumps((key, tuple(checks), stdout, stderr, route)), os.path.dirname(directory))
 
 
 def route(
@@ -219,13 +213,17 @@ def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     directory = memo_dir(environ)
     if directory is None:
         return None
+    from safepip.safefs import read
+
     try:
         cwd = os.getcwd()
         key = memo_key(argv, environ, cwd)
-        with open(_memo_file(directory, key), "rb") as handle:
-            # marshal, not pickle: it builds plain values and runs nothing; the file is the
-            # user's own, in their cache directory.
-            stored_key, checks, stdout, stderr, stored_route = marshal.load(handle)  # noqa: S302
+        # marshal, not pickle: it builds plain values and runs nothing; and the file counts
+        # only when it is the user's own, private, in private directories (safefs).
+        raw = read(_memo_file(directory, key), os.path.dirname(directory))
+        if raw is None:
+            return None
+        stored_key, checks, stdout, stderr, stored_route = marshal.loads(raw)  # noqa: S302
     except (OSError, ValueError, EOFError, TypeError):
         return None
     if stored_key != key:
