@@ -36,6 +36,8 @@ safepip:
     safepip doctor                  the interpreter, project, environment and settings
     safepip shell-init bash|zsh|fish  make pip (typed, in make and scripts) run safepip
     safepip audit                   packages pip put into the system Python
+    safepip repair                  rebuild a broken environment, reinstalling what it held
+    safepip trust [PATH]            allow an interpreter that came with a repository
     safepip self-install [--shims]  install safepip for yourself from safepip.pyz
     safepip self-uninstall          remove what self-install made
 

@@ -218,7 +218,12 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
         raise _unreadable(current, exc) from None
     seen: list[_Seen] = []
     while True:
-        here = _look(current, owners, environ)
+        try:
+            here = _look(current, owners, environ)
+        except SafepipError:
+            if any(d.strong for d in seen):
+                break  # a project was found below: only an environment up here could change it
+            raise
         seen.append(here)
         parent = os.path.dirname(current)
         if here.git or current in (home, parent):
@@ -226,6 +231,8 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
         try:
             st = os.stat(parent)
         except OSError as exc:
+            if any(d.strong for d in seen):
+                break
             raise _unreadable(parent, exc) from None
         if st.st_dev != device or os.path.dirname(parent) == parent:
             break  # another filesystem, or the filesystem root: not projects
