@@ -7,13 +7,17 @@ The tests run against the real interpreters of this machine: Debian's externally
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-TEST_DEPS = ["pytest>=8", "pytest-xdist>=3", "hypothesis>=6", "coverage[toml]>=7"]
+#: What the release build needs; the tests build the same files offline, so they need it too.
+BUILD_DEPS = ["build>=1", "twine>=5", "flit_core>=3.9,<4", "packaging>=23", "pip>=22.3", "tomli>=1.1; python_version < '3.11'"]
+TEST_DEPS = ["pytest>=8", "pytest-xdist>=3", "hypothesis>=6", "coverage[toml]>=7", *BUILD_DEPS]
 
 
 @nox.session
@@ -77,3 +81,17 @@ def distro(session: nox.Session) -> None:
     session.run("python", "tools/build_zipapp.py", "--from-installed", "--floor", "3.11", "--wheels", f"{tmp}/wheels",
                 "-o", pyz, silent=True)
     session.run("python", "tests/distro/run.py", "--pyz", pyz, *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """The release files in dist/: sdist, wheel, safepip.pyz and SHA256SUMS, then ``twine check``.
+
+    Reproducible (SOURCE_DATE_EPOCH: the last commit's time). ``nox -s build -- --offline``
+    builds without the index, from this session's installed packages.
+    """
+    session.install(*BUILD_DEPS)
+    if "--offline" in session.posargs:
+        session.install(".")
+    session.run("python", "tools/build_dist.py", *session.posargs)
+    session.run("twine", "check", "--strict", *(str(p) for p in sorted(Path("dist").glob("safepip-*"))))

@@ -124,6 +124,34 @@ def hermetic_env(root: Path) -> dict[str, str]:
     return env
 
 
+def realistic_env(env: dict[str, str], root: Path) -> dict[str, str]:
+    """``env`` with a machine configuration as users have one, written by the benchmark: a
+    machine-wide pip.conf (XDG_CONFIG_DIRS) with a global ``constraint``, ``find-links`` and
+    ``extra-index-url``, a user pip.conf, and PIP_* variables. Nothing is ever fetched: the
+    commands run with --no-index, and the constraint names nothing the cases install.
+    """
+    machine = root / "machine" / "pip"
+    machine.mkdir(parents=True, exist_ok=True)
+    (machine / "constraints.txt").write_text("# machine-wide caps\ntorch<=2.14.1\ntorchvision<=0.29.1\n")
+    (root / "machine-wheels").mkdir(exist_ok=True)
+    (machine / "pip.conf").write_text(
+        f"[global]\nconstraint = {machine / 'constraints.txt'}\nfind-links = {root / 'machine-wheels'}\n"
+        "extra-index-url = https://example.invalid/simple\ntimeout = 60\n"
+    )
+    user = root / "config" / "pip"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "pip.conf").write_text("[global]\nprogress-bar = off\n[install]\nno-warn-script-location = true\n")
+    real = {k: v for k, v in env.items() if k != "PIP_CONFIG_FILE"}
+    real.update(XDG_CONFIG_DIRS=str(root / "machine"), PIP_DEFAULT_TIMEOUT="180", PIP_RETRIES="3",
+                PIP_DISABLE_PIP_VERSION_CHECK="1")
+    return real
+
+
+def paired(samples: dict[str, Sample], ours: str, theirs: str) -> float:
+    """The median of the per-round differences (s): far less noisy than a difference of medians."""
+    return statistics.median(a - b for a, b in zip(samples[ours].times, samples[theirs].times))
+
+
 def build_pool(house: Path, count: int, prefix: str) -> list[str]:
     """``count`` distributions, each depending on up to three later ones."""
     rng = random.Random(count)
@@ -163,12 +191,16 @@ def pip_version(python: str) -> str:
     return subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True, check=False).stdout.split(" from ")[0]
 
 
-def import_profile(safepip: str, cwd: Path, env: dict[str, str], args: Sequence[str]) -> list[tuple[str, int]]:
+def import_profile(
+    safepip: str, cwd: Path, env: dict[str, str], args: Sequence[str], prepare: Callable[[], None] | None = None
+) -> list[tuple[str, int]]:
     """-X importtime of one safepip run: the cumulative microseconds of the top-level imports
     (the best of five runs each)."""
     python = Path(safepip).parent / "python"
     best: dict[str, int] = {}
     for _ in range(5):
+        if prepare is not None:
+            prepare()
         done = subprocess.run(
             [str(python), "-X", "importtime", "-m", "safepip", *args], cwd=str(cwd), env=env,
             capture_output=True, text=True, check=False,
@@ -189,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
     parser.add_argument("--first-runs", type=int, default=4, help="timed runs of the first-install case")
     parser.add_argument("--output", default="BENCHMARKS.md")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--configs", default="isolated,realistic",
+                        help="pip configurations to measure in: isolated, realistic (default: both)")
     opts = parser.parse_args(argv)
     if not opts.safepip:
         parser.error("safepip not found: pass --safepip")
@@ -205,10 +239,15 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
     def log(message: str) -> None:
         print(f"[bench] {message}", file=sys.stderr, flush=True)
 
+    tag = ""
+
     def row(case: str, samples: dict[str, Sample], base: str) -> None:
         for name, sample in samples.items():
             ratio = "1.00" if name == base else f"{sample.median / samples[base].median:.3f}"
-            rows.append((case, name, f"{sample.median * 1000:.0f}", sample.spread(), ratio))
+            rows.append((f"{tag}: {case}", name, f"{sample.median * 1000:.0f}", sample.spread(), ratio))
+
+    def verdict(target: str, measured: str, goal: str, met: bool | None) -> None:
+        verdicts.append((f"{tag}: {target}", measured, goal, "?" if met is None else "yes" if met else "no"))
 
     try:
         house = root / "wheels"
@@ -231,153 +270,205 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         venv_python = str(project / ".venv" / "bin" / "python")
         notes.append(f"pip in the project environment: {pip_version(venv_python)}; Debian's: {pip_version(SYSTEM_PYTHON)}")
 
-        # 1. Pass-through: an active venv, X installed. Fast path off = the pure overhead.
-        log("case 1: pass-through")
-        active = dict(env, VIRTUAL_ENV=str(project / ".venv"))
-        elsewhere = root / "elsewhere"
-        elsewhere.mkdir()
-        s1 = compare(
-            {
-                "pip install X (venv's pip)": ([venv_pip, "install", *offline, "bench-x"], elsewhere),
-                "safepip install X, fast path off": ([safepip, "install", *offline, "bench-x"], elsewhere),
-            },
-            dict(active, SAFEPIP_NO_FASTPATH="1"), opts.runs * 3,  # the tightest margin: more rounds
-        )
-        row("1 pass-through (active venv, X installed)", s1, "pip install X (venv's pip)")
-        # Each round runs both commands back to back: the median of the per-round differences
-        # is far less noisy on a shared machine than the difference of the two medians.
-        pairs = zip(s1["safepip install X, fast path off"].times, s1["pip install X (venv's pip)"].times)
-        overhead = statistics.median(ours - theirs for ours, theirs in pairs)
-        pct = overhead / s1["pip install X (venv's pip)"].median * 100
-        verdicts.append(("pass-through overhead", f"{overhead * 1000:+.0f} ms ({pct:+.1f}%)", "<= 3% or 25 ms",
-                         "yes" if pct <= 3 or overhead <= 0.025 else "no"))
-        s1b = compare({"safepip install X (fast path)": ([safepip, "install", *offline, "bench-x"], elsewhere)}, active, opts.runs)
-        s1b["pip install X (venv's pip)"] = s1["pip install X (venv's pip)"]
-        row("1b same, fast path on", {k: s1b[k] for k in ("pip install X (venv's pip)", "safepip install X (fast path)")},
-            "pip install X (venv's pip)")
+        # A local project for the editable and dependency-group cases.
+        from localproj import make_project
 
-        # 2. Redirected no-op.
-        log("case 2: redirected no-op")
-        cmds2: dict[str, tuple[Sequence[str], Path]] = {
-            ".venv/bin/pip install X": ([venv_pip, "install", *offline, "bench-x"], project),
-            "safepip install X": ([safepip, "install", *offline, "bench-x"], project),
-        }
-        if uv:
-            cmds2["uv pip install X"] = ([uv, "pip", "install", "--offline", "--python", venv_python, *offline, "bench-x"], project)
-        s2 = compare(cmds2, env, opts.runs)
-        row("2 redirected no-op (project .venv, X installed)", s2, ".venv/bin/pip install X")
-        speedup = s2[".venv/bin/pip install X"].median / s2["safepip install X"].median
-        verdicts.append(("redirected no-op vs .venv/bin/pip", f"{speedup:.1f}x faster", ">= 10x", "yes" if speedup >= 10 else "no"))
-        # The same without safepip's memory of earlier answers: the first call after any
-        # change to the environment, answered by the full fast path.
-        memo = Path(env["XDG_CACHE_HOME"]) / "safepip" / "noop"
-        s2b = compare({"safepip install X, nothing remembered": ([safepip, "install", *offline, "bench-x"], project)},
-                      env, opts.runs, prepare=lambda: shutil.rmtree(memo, ignore_errors=True))
-        s2b[".venv/bin/pip install X"] = s2[".venv/bin/pip install X"]
-        row("2b same, first call after a change (memory cleared)",
-            {k: s2b[k] for k in (".venv/bin/pip install X", "safepip install X, nothing remembered")}, ".venv/bin/pip install X")
-        notes.append(
-            "Cases 2 and 3 repeat the same command, as a Makefile does: from the second call on, safepip "
-            "replays its remembered answer while nothing it depended on has changed (safepip.noop.memo). "
-            "Case 2b clears that memory before each call: the full fast path, as on the first call after a change."
-        )
+        devproj = make_project(root / "devproj", "bench-dev", dependencies=["bench-x", *names50[:10]],
+                               optional={"dev": names50[10:30]}, groups={"test": names50[30:45], "lint": names50[45:]})
+        # pip reinstalls a local project on every call: it gets a copy of its own, so that its
+        # reinstalls do not count against safepip's and uv's no-ops (which they would change).
+        pip_devproj = make_project(root / "devproj-pip", "bench-dev", dependencies=["bench-x", *names50[:10]],
+                                   optional={"dev": names50[10:30]}, groups={"test": names50[30:45], "lint": names50[45:]})
+        log("creating the editable project's environments")
+        for each in (devproj, pip_devproj):
+            run_once([safepip, "install", "-q", *offline, "-e", ".[dev]", "--group", "test", "--group", "lint"], each, env)
+        dev_pip = str(pip_devproj / ".venv" / "bin" / "pip")
+        dev_python = str(devproj / ".venv" / "bin" / "python")
+        configs = {"isolated": env, "realistic": realistic_env(env, root)}
+        wanted = [c.strip() for c in opts.configs.split(",") if c.strip()]
+        for tag in wanted:
+            env = configs[tag]
+            log(f"configuration: {tag}")
+            # 1. Pass-through: an active venv, X installed. Fast path off = the pure overhead.
+            log("case 1: pass-through")
+            active = dict(env, VIRTUAL_ENV=str(project / ".venv"))
+            elsewhere = root / "elsewhere"
+            elsewhere.mkdir(exist_ok=True)
+            s1 = compare(
+                {
+                    "pip install X (venv's pip)": ([venv_pip, "install", *offline, "bench-x"], elsewhere),
+                    "safepip install X, fast path off": ([safepip, "install", *offline, "bench-x"], elsewhere),
+                },
+                dict(active, SAFEPIP_NO_FASTPATH="1"), opts.runs * 3,  # the tightest margin: more rounds
+            )
+            row("1 pass-through (active venv, X installed)", s1, "pip install X (venv's pip)")
+            # Each round runs both commands back to back: the median of the per-round differences
+            # is far less noisy on a shared machine than the difference of the two medians.
+            pairs = zip(s1["safepip install X, fast path off"].times, s1["pip install X (venv's pip)"].times)
+            overhead = statistics.median(ours - theirs for ours, theirs in pairs)
+            pct = overhead / s1["pip install X (venv's pip)"].median * 100
+            verdict("overhead when pip runs: active venv install", f"{overhead * 1000:+.0f} ms ({pct:+.1f}%)", "<= 15 ms",
+                    overhead <= 0.015)
+            s1b = compare({"safepip install X (fast path)": ([safepip, "install", *offline, "bench-x"], elsewhere)}, active, opts.runs)
+            s1b["pip install X (venv's pip)"] = s1["pip install X (venv's pip)"]
+            row("1b same, fast path on", {k: s1b[k] for k in ("pip install X (venv's pip)", "safepip install X (fast path)")},
+                "pip install X (venv's pip)")
 
-        # 3. Requirements no-op, 50 and 300 entries.
-        for count in (50, 300):
-            log(f"case 3: requirements no-op, {count}")
-            cmds3: dict[str, tuple[Sequence[str], Path]] = {
-                f".venv/bin/pip install -r req{count}.txt": ([venv_pip, "install", *offline, "-r", f"req{count}.txt"], project),
-                f"safepip install -r req{count}.txt": ([safepip, "install", *offline, "-r", f"req{count}.txt"], project),
+            # 2. Redirected no-op.
+            log("case 2: redirected no-op")
+            cmds2: dict[str, tuple[Sequence[str], Path]] = {
+                ".venv/bin/pip install X": ([venv_pip, "install", *offline, "bench-x"], project),
+                "safepip install X": ([safepip, "install", *offline, "bench-x"], project),
             }
             if uv:
-                cmds3[f"uv pip install -r req{count}.txt"] = (
-                    [uv, "pip", "install", "--offline", "--python", venv_python, *offline, "-r", f"req{count}.txt"], project
-                )
-            s3 = compare(cmds3, env, opts.runs)
-            base = f".venv/bin/pip install -r req{count}.txt"
-            row(f"3 requirements no-op, {count} entries", s3, base)
-            ours = s3[f"safepip install -r req{count}.txt"]
-            speedup = s3[base].median / ours.median
-            verdicts.append((f"requirements no-op ({count}) vs pip", f"{speedup:.1f}x faster", ">= 10x", "yes" if speedup >= 10 else "no"))
-            if count == 300:
-                verdicts.append(("300-entry file checked in", f"{ours.median * 1000:.0f} ms", "< 150 ms",
-                                 "yes" if ours.median < 0.150 else "no"))
+                cmds2["uv pip install X"] = ([uv, "pip", "install", "--offline", "--python", venv_python, *offline, "bench-x"], project)
+            s2 = compare(cmds2, env, opts.runs)
+            row("2 redirected no-op (project .venv, X installed)", s2, ".venv/bin/pip install X")
+            share = s2["safepip install X"].median / s2[".venv/bin/pip install X"].median
+            verdict("redirected no-op vs .venv/bin/pip", f"{share:.3f}x", "<= 0.05x", share <= 0.05)
+            if uv:
+                vs_uv = s2["safepip install X"].median / s2["uv pip install X"].median
+                verdict("redirected no-op vs uv pip install", f"{vs_uv:.2f}x", "<= 1.0x", vs_uv <= 1.0)
+            # The same without safepip's memory of earlier answers: the first call after any
+            # change to the environment, answered by the full fast path.
+            memo = Path(env["XDG_CACHE_HOME"]) / "safepip" / "noop"
+            s2b = compare({"safepip install X, nothing remembered": ([safepip, "install", *offline, "bench-x"], project)},
+                          env, opts.runs, prepare=lambda: shutil.rmtree(memo, ignore_errors=True))
+            s2b[".venv/bin/pip install X"] = s2[".venv/bin/pip install X"]
+            row("2b same, first call after a change (memory cleared)",
+                {k: s2b[k] for k in (".venv/bin/pip install X", "safepip install X, nothing remembered")}, ".venv/bin/pip install X")
+            notes.append(
+                "Cases 2 and 3 repeat the same command, as a Makefile does: from the second call on, safepip "
+                "replays its remembered answer while nothing it depended on has changed (safepip.noop.memo). "
+                "Case 2b clears that memory before each call: the full fast path, as on the first call after a change."
+            )
 
-        # 4. First install in a fresh project, environment creation included.
-        log("case 4: first install")
-        fresh = root / "fresh"
-        counter = iter(range(10**6))
+            # 3. Requirements no-op, 50 and 300 entries.
+            for count in (50, 300):
+                log(f"case 3: requirements no-op, {count}")
+                cmds3: dict[str, tuple[Sequence[str], Path]] = {
+                    f".venv/bin/pip install -r req{count}.txt": ([venv_pip, "install", *offline, "-r", f"req{count}.txt"], project),
+                    f"safepip install -r req{count}.txt": ([safepip, "install", *offline, "-r", f"req{count}.txt"], project),
+                }
+                if uv:
+                    cmds3[f"uv pip install -r req{count}.txt"] = (
+                        [uv, "pip", "install", "--offline", "--python", venv_python, *offline, "-r", f"req{count}.txt"], project
+                    )
+                s3 = compare(cmds3, env, opts.runs)
+                base = f".venv/bin/pip install -r req{count}.txt"
+                row(f"3 requirements no-op, {count} entries", s3, base)
+                ours = s3[f"safepip install -r req{count}.txt"]
+                share = ours.median / s3[base].median
+                verdict(f"requirements no-op ({count}) vs pip", f"{share:.3f}x", "<= 0.05x", share <= 0.05)
 
-        def new_project() -> None:
-            if fresh.exists():
-                shutil.rmtree(fresh)
-            fresh.mkdir()
-            (fresh / "pyproject.toml").write_text(f'[project]\nname = "f{next(counter)}"\nversion = "0"\n')
+            # 7. Calls that reach pip, redirected: what safepip adds (a remembered route).
+            log("case 7: calls that run pip")
+            for label, args in (("install -U X", ["install", "-U", *offline, "bench-x"]), ("list", ["list"]),
+                                ("freeze", ["freeze"]), ("show X", ["show", "bench-x"]), ("--version", ["--version"])):
+                s7 = compare({f".venv/bin/pip {label}": ([venv_pip, *args], project),
+                              f"safepip {label}": ([safepip, *args], project)}, env, opts.runs * 2)
+                row(f"7 redirected, pip runs: {label}", s7, f".venv/bin/pip {label}")
+                diff = paired(s7, f"safepip {label}", f".venv/bin/pip {label}")
+                verdict(f"overhead when pip runs: {label}", f"{diff * 1000:+.0f} ms", "<= 15 ms", diff <= 0.015)
 
-        x = " ".join(["--no-index", "--find-links", str(house), "bench-x"])
-        cmds4: dict[str, tuple[Sequence[str], Path]] = {
-            "python3 -m venv .venv && .venv/bin/pip install X": (
-                [f"{SYSTEM_PYTHON} -m venv .venv && .venv/bin/pip install -q {x}"], fresh),
-            "safepip install X": ([safepip, "install", "-q", *offline, "bench-x"], fresh),
-        }
-        shell = {"python3 -m venv .venv && .venv/bin/pip install X"}
-        if uv:
-            cmds4["uv venv --seed && .venv/bin/pip install X"] = (
-                [f"{uv} venv -q --seed --python {SYSTEM_PYTHON} .venv && .venv/bin/pip install -q {x}"], fresh)
-            shell.add("uv venv --seed && .venv/bin/pip install X")
-        s4 = compare(cmds4, env, opts.first_runs, prepare=new_project, shell=frozenset(shell))
-        row("4 first install in a fresh project", s4, "python3 -m venv .venv && .venv/bin/pip install X")
-        share = s4["safepip install X"].median / s4["python3 -m venv .venv && .venv/bin/pip install X"].median
-        verdicts.append(("first install vs python3 -m venv route", f"{share:.2f}x the time", "<= 0.3x", "yes" if share <= 0.3 else "no"))
-        # The same with safepip's byte code cache cleared before each call: the first project
-        # for an interpreter and pip build, which compiles pip once for all later ones.
-        bytecode = Path(env["XDG_CACHE_HOME"]) / "safepip" / "bytecode"
+            # 8. An editable project with extras, and dependency groups: no-ops.
+            for label, args in (('-e ".[dev]"', ["-e", ".[dev]"]), ("--group test --group lint", ["--group", "test", "--group", "lint"])):
+                log(f"case 8: {label}")
+                cmds8: dict[str, tuple[Sequence[str], Path]] = {
+                    f".venv/bin/pip install {label}": ([dev_pip, "install", *offline, *args], pip_devproj),
+                    f"safepip install {label}": ([safepip, "install", *offline, *args], devproj),
+                }
+                uv_cmd = [uv, "pip", "install", "--offline", "--python", dev_python, *offline, *args] if uv else None
+                if uv_cmd and subprocess.run(uv_cmd, cwd=devproj, env=env, capture_output=True, check=False).returncode == 0:
+                    cmds8[f"uv pip install {label}"] = (uv_cmd, devproj)
+                s8 = compare(cmds8, env, opts.runs)
+                row(f"8 no-op: install {label}", s8, f".venv/bin/pip install {label}")
+                share = s8[f"safepip install {label}"].median / s8[f".venv/bin/pip install {label}"].median
+                verdict(f"install {label} no-op vs pip", f"{share:.3f}x", "<= 0.05x", share <= 0.05)
+                if f"uv pip install {label}" in s8:
+                    vs_uv = s8[f"safepip install {label}"].median / s8[f"uv pip install {label}"].median
+                    verdict(f"install {label} no-op vs uv", f"{vs_uv:.2f}x", "<= 1.5x", vs_uv <= 1.5)
 
-        def new_project_no_bytecode() -> None:
-            new_project()
-            shutil.rmtree(bytecode, ignore_errors=True)
+            # 4. First install in a fresh project, environment creation included.
+            log("case 4: first install")
+            fresh = root / "fresh"
+            counter = iter(range(10**6))
 
-        s4b = compare({"safepip install X, byte code cache cleared": cmds4["safepip install X"]}, env,
-                      opts.first_runs, prepare=new_project_no_bytecode)
-        base4 = "python3 -m venv .venv && .venv/bin/pip install X"
-        s4b[base4] = s4[base4]
-        row("4b same, nothing in safepip's byte code cache", {k: s4b[k] for k in (base4, "safepip install X, byte code cache cleared")}, base4)
-        notes.append(
-            "Case 4: safepip gives a new environment's pip byte code from its cache (compiled once per interpreter "
-            "and pip build; the warm-up run fills it). Case 4b clears that cache before each call: the first project "
-            "on a machine, which pays for compiling pip."
-        )
+            def new_project() -> None:
+                if fresh.exists():
+                    shutil.rmtree(fresh)
+                fresh.mkdir()
+                (fresh / "pyproject.toml").write_text(f'[project]\nname = "f{next(counter)}"\nversion = "0"\n')
 
-        # 5. Start-up on paths that do not run pip, and 6. peak memory there.
-        log("case 5: start-up without pip")
-        outside = root / "home" / "not-a-project"
-        outside.mkdir()
-        cmds5: dict[str, tuple[Sequence[str], Path]] = {
-            "python -c pass (safepip's interpreter alone)": ([str(Path(safepip).parent / "python"), "-c", "pass"], project),
-            "safepip install X (fast path)": ([safepip, "install", *offline, "bench-x"], project),
-            "safepip install -r req300.txt (fast path)": ([safepip, "install", *offline, "-r", "req300.txt"], project),
-        }
-        verbs = subprocess.run(
-            [str(Path(safepip).parent / "python"), "-c", "from safepip.cli import VERBS; print(' '.join(VERBS))"],
-            capture_output=True, text=True, check=True,
-        ).stdout.split()
-        for verb, args in (("explain", ["explain", "install", "bench-x"]), ("which", ["which", "python"])):
-            if verb in verbs:
-                cmds5[f"safepip {' '.join(args)}"] = ([safepip, *args], project)
+            x = " ".join(["--no-index", "--find-links", str(house), "bench-x"])
+            cmds4: dict[str, tuple[Sequence[str], Path]] = {
+                "python3 -m venv .venv && .venv/bin/pip install X": (
+                    [f"{SYSTEM_PYTHON} -m venv .venv && .venv/bin/pip install -q {x}"], fresh),
+                "safepip install X": ([safepip, "install", "-q", *offline, "bench-x"], fresh),
+            }
+            shell = {"python3 -m venv .venv && .venv/bin/pip install X"}
+            if uv:
+                cmds4["uv venv --seed && .venv/bin/pip install X"] = (
+                    [f"{uv} venv -q --seed --python {SYSTEM_PYTHON} .venv && .venv/bin/pip install -q {x}"], fresh)
+                shell.add("uv venv --seed && .venv/bin/pip install X")
+            s4 = compare(cmds4, env, opts.first_runs, prepare=new_project, shell=frozenset(shell))
+            row("4 first install in a fresh project", s4, "python3 -m venv .venv && .venv/bin/pip install X")
+            share = s4["safepip install X"].median / s4["python3 -m venv .venv && .venv/bin/pip install X"].median
+            verdict("first install vs python3 -m venv route", f"{share:.2f}x", "<= 0.25x", share <= 0.25)
+            if uv:
+                vs_uv = s4["safepip install X"].median / s4["uv venv --seed && .venv/bin/pip install X"].median
+                verdict("first install vs uv venv --seed + pip", f"{vs_uv:.2f}x", "<= 1.0x", vs_uv <= 1.0)
+            # The same with safepip's byte code cache cleared before each call: the first project
+            # for an interpreter and pip build, which compiles pip once for all later ones.
+            bytecode = Path(env["XDG_CACHE_HOME"]) / "safepip" / "bytecode"
+
+            def new_project_no_bytecode() -> None:
+                new_project()
+                shutil.rmtree(bytecode, ignore_errors=True)
+
+            s4b = compare({"safepip install X, byte code cache cleared": cmds4["safepip install X"]}, env,
+                          opts.first_runs, prepare=new_project_no_bytecode)
+            base4 = "python3 -m venv .venv && .venv/bin/pip install X"
+            s4b[base4] = s4[base4]
+            row("4b same, nothing in safepip's byte code cache", {k: s4b[k] for k in (base4, "safepip install X, byte code cache cleared")}, base4)
+            notes.append(
+                "Case 4: safepip gives a new environment's pip byte code from its cache (compiled once per interpreter "
+                "and pip build; the warm-up run fills it). Case 4b clears that cache before each call: the first project "
+                "on a machine, which pays for compiling pip."
+            )
+
+            # 5. Start-up on paths that do not run pip, and 6. peak memory there.
+            log("case 5: start-up without pip")
+            outside = root / "home" / "not-a-project"
+            outside.mkdir(exist_ok=True)
+            cmds5: dict[str, tuple[Sequence[str], Path]] = {
+                "python -c pass (safepip's interpreter alone)": ([str(Path(safepip).parent / "python"), "-c", "pass"], project),
+                "safepip install X (fast path)": ([safepip, "install", *offline, "bench-x"], project),
+                "safepip install -r req300.txt (fast path)": ([safepip, "install", *offline, "-r", "req300.txt"], project),
+            }
+            verbs = subprocess.run(
+                [str(Path(safepip).parent / "python"), "-c", "from safepip.cli import VERBS; print(' '.join(VERBS))"],
+                capture_output=True, text=True, check=True,
+            ).stdout.split()
+            for verb, args in (("explain", ["explain", "install", "bench-x"]), ("which", ["which", "python"])):
+                if verb in verbs:
+                    cmds5[f"safepip {' '.join(args)}"] = ([safepip, *args], project)
+                else:
+                    notes.append(f"`safepip {verb}` does not exist in this build: not measured")
+            s5 = compare(cmds5, env, opts.runs)
+            row("5 start-up without pip", s5, "python -c pass (safepip's interpreter alone)")
+            measured = {name: peak_rss(argv, cwd, env) for name, (argv, cwd) in {**cmds5, **cmds2}.items()}
+            if all(v is None for v in measured.values()):
+                notes.append("GNU time (/usr/bin/time) is not installed: peak memory not measured")
+                verdict("peak memory of safepip's own process", "not measured", "< 20 MiB", None)
+                memory_rows = []
             else:
-                notes.append(f"`safepip {verb}` does not exist in this build: not measured")
-        s5 = compare(cmds5, env, opts.runs)
-        row("5 start-up without pip", s5, "python -c pass (safepip's interpreter alone)")
-        measured = {name: peak_rss(argv, cwd, env) for name, (argv, cwd) in {**cmds5, **cmds2}.items()}
-        if all(v is None for v in measured.values()):
-            notes.append("GNU time (/usr/bin/time) is not installed: peak memory not measured")
-            verdicts.append(("peak memory of safepip's own process", "not measured", "< 40 MiB", "?"))
-            memory_rows = []
-        else:
-            peak = max(v for name, v in measured.items() if name.startswith("safepip") and v is not None)
-            verdicts.append(("peak memory of safepip's own process", f"{peak / 1024:.1f} MiB", "< 40 MiB", "yes" if peak < 40 * 1024 else "no"))
-            memory_rows = [(name, f"{v / 1024:.1f}") for name, v in measured.items() if v is not None]
+                peak = max(v for name, v in measured.items() if name.startswith("safepip") and v is not None)
+                verdict("peak memory of safepip's own process", f"{peak / 1024:.1f} MiB", "< 20 MiB", peak < 20 * 1024)
+                memory_rows = [(name, f"{v / 1024:.1f}") for name, v in measured.items() if v is not None]
         profile = import_profile(safepip, project, env, ["install", "-q", *offline, "bench-x"])
+        memo_dir = Path(env["XDG_CACHE_HOME"]) / "safepip" / "noop"
+        full_profile = import_profile(safepip, project, env, ["list"], prepare=lambda: shutil.rmtree(memo_dir, ignore_errors=True))
     finally:
         if not opts.keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -403,11 +494,23 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "`python -X importtime -m safepip install -q X` in the project (best of five, cumulative ms of",
         "each top-level import):", "", "| module | ms |", "|---|---:|",
         *[f"| {name} | {us / 1000:.1f} |" for name, us in profile[:15]], "",
+        "## Imports on the full path", "",
+        "`python -X importtime -m safepip list` in the project with safepip's memory cleared before each run",
+        "(the first call after a change: the project walk, configuration, probe cache and plan, then exec):", "",
+        "| module | ms |", "|---|---:|",
+        *[f"| {name} | {us / 1000:.1f} |" for name, us in full_profile[:15]], "",
         "## Notes", "", *[f"- {n}" for n in notes],
         "- X is `bench-x` (one dependency). The 50/300-entry files name generated distributions that depend on up to three others.",
         "- uv is a reference, installed from PyPI into the bench session; it is not a dependency of safepip.",
         "  `uv venv --seed` takes pip, setuptools and wheel from PyPI (the warm-up run fills uv's cache); everything else is offline.",
-        "- Case 1 turns the fast path off (SAFEPIP_NO_FASTPATH=1) to measure what safepip adds in front of a pip that runs.", "",
+        "- Case 1 turns the fast path off (SAFEPIP_NO_FASTPATH=1) to measure what safepip adds in front of a pip that runs.",
+        "- Every case runs in two pip configurations: `isolated` (PIP_CONFIG_FILE=/dev/null) and `realistic`, a machine",
+        "  configuration the benchmark writes (a machine-wide pip.conf with a global `constraint`, `find-links` and",
+        "  `extra-index-url`, a user pip.conf, PIP_* variables). uv reads none of pip's settings: it is the same command in both.",
+        "- Case 7: calls that pip must run; the overhead is the median of per-round paired differences. safepip replays",
+        "  the route it remembered (safepip.noop.memo) after the first call.",
+        "- Case 8: `bench-dev`, an editable project (in-tree PEP 517 backend) with 10 dependencies, a `dev` extra of 20",
+        "  and two dependency groups of 15 and 5; pip rebuilds and reinstalls a local project on every call.", "",
         "## Reproduce", "", "```", "nox -s bench            # writes BENCHMARKS.md", "nox -s bench -- --runs 20", "```", "",
     ]
     Path(opts.output).write_text("\n".join(lines))

@@ -163,40 +163,33 @@ def test_prune_keeps_one_build_and_what_live_processes_write(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_same_file_system_shares_and_another_copies(first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_file_is_shared_with_the_cache_or_another_environment(first: Path, tmp_path: Path) -> None:
     (entry,) = entries()
-    linked = create(tmp_path / "linked" / ".venv")
-    some = sorted(entry.glob("_internal/__pycache__/*.pyc"))[0]
-    mirror = next(linked.glob(f"lib/*/site-packages/pip/_internal/__pycache__/{some.name}"))
-    assert os.stat(mirror).st_ino == os.stat(some).st_ino
-
-    def cross_device(src: str, dst: str) -> None:
-        raise OSError(18, "Invalid cross-device link")
-
-    monkeypatch.setattr(os, "link", cross_device)
-    copied = create(tmp_path / "copied" / ".venv")
-    assert pycs(copied) == pycs(first)
-    twin = next(copied.glob(f"lib/*/site-packages/pip/_internal/__pycache__/{some.name}"))
-    assert os.stat(twin).st_ino != os.stat(some).st_ino
+    second = create(tmp_path / "second" / ".venv")
+    assert pycs(second) == pycs(first)
+    cached = {os.stat(p).st_ino for p in entry.rglob("*.pyc")}
+    for env in (first, second):
+        for pyc in env.glob("lib/*/site-packages/pip/**/*.pyc"):
+            st = os.stat(pyc)
+            assert st.st_nlink == 1 and st.st_ino not in cached, pyc
+            assert not st.st_mode & 0o022, pyc
 
 
 @pytest.mark.slow
 def test_a_copy_cut_short_leaves_whole_files_only(first: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_replace = os.replace
+    real_write = os.write
     count = iter(range(10**6))
 
-    def replace_then_fail(src: str, dst: str) -> None:
-        if dst.endswith(".pyc") and next(count) >= 50:
+    def write_half_then_fail(fd: int, data: memoryview) -> int:
+        if next(count) >= 50:  # the 51st file on: half of it, then a full disk
+            real_write(fd, bytes(data[: len(data) // 2]))
             raise OSError(28, "No space left on device")
-        real_replace(src, dst)
+        return real_write(fd, data)
 
-    def cross_device(src: str, dst: str) -> None:
-        raise OSError(18, "Invalid cross-device link")
-
-    monkeypatch.setattr(os, "link", cross_device)
-    monkeypatch.setattr(os, "replace", replace_then_fail)
+    monkeypatch.setattr(bytecode, "_write", write_half_then_fail)
+    monkeypatch.setattr(bytecode, "_CLONES", [False])
     second = create(tmp_path / "second" / ".venv")
-    monkeypatch.setattr(os, "replace", real_replace)
+    monkeypatch.setattr(bytecode, "_write", real_write)
     copied = pycs(second)
     assert len(copied) == 50
     assert all(copied[rel] == data for rel, data in pycs(first).items() if rel in copied)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from safepip.lock import FileLock
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]
@@ -92,12 +93,10 @@ def test_parallel_installs_of_the_same_wheel(project: Path, tmp_path: Path, roun
     assert script.stdout.strip() == "same-dep 1.0"
 
 
-def _lock_for(env_dir: Path):  # type: ignore[no-untyped-def]
-    import filelock
-
+def _lock_for(env_dir: Path) -> FileLock:
     from safepip.act.lock import lock_path
 
-    return filelock.FileLock(lock_path(str(env_dir), safepip_env()))
+    return FileLock(lock_path(str(env_dir), safepip_env()))
 
 
 def _read_until(stream, needle: str, proc: subprocess.Popen[str]) -> str:  # type: ignore[no-untyped-def]
@@ -151,8 +150,6 @@ def _open_fifo_for_writing(fifo: Path, proc: subprocess.Popen[str]):  # type: ig
 
 
 def test_pip_holds_the_lock_after_exec(project: Path, wheelhouse: Path, tmp_path: Path) -> None:
-    import filelock
-
     venv = project / ".venv"
     fifo = tmp_path / "requirements.fifo"
     os.mkfifo(fifo)
@@ -166,8 +163,7 @@ def test_pip_holds_the_lock_after_exec(project: Path, wheelhouse: Path, tmp_path
             cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
             assert cmdline[:3] == [os.fsencode(venv_python(venv)), b"-m", b"pip"]
             lock = _lock_for(venv)
-            with pytest.raises(filelock.Timeout):
-                lock.acquire(timeout=0)
+            assert not lock.try_acquire()
             # A second safepip waits for pip, naming pip's process.
             second = subprocess.Popen(
                 [SAFEPIP, "install", *offline(wheelhouse), "app-c"], cwd=project, env=safepip_env(),
@@ -186,7 +182,7 @@ def test_pip_holds_the_lock_after_exec(project: Path, wheelhouse: Path, tmp_path
             if each is not None and each.poll() is None:
                 each.kill()
                 each.communicate()
-    lock.acquire(timeout=0)  # pip exited: the lock is free again
+    assert lock.try_acquire()  # pip exited: the lock is free again
     lock.release()
     assert {"lib-a", "lib-b", "app-c"} <= set(installed(venv))
 

@@ -136,6 +136,11 @@ def test_help_shows_pip_help_and_a_safepip_section(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert "Usage:" in done.stdout
     assert "SAFEPIP_PYTHON" in done.stdout
+    from safepip.cli import VERBS
+
+    section = done.stdout[done.stdout.index("\nsafepip:\n"):]
+    for verb in VERBS:
+        assert f"safepip {verb}" in section, verb
 
 
 def test_quiet_hides_the_notice_but_not_creation(project: Path, wheelhouse: Path) -> None:

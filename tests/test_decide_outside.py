@@ -157,6 +157,37 @@ def test_root_in_a_root_owned_project_works_and_says_how_to_reach_the_env() -> N
     assert not any("PATH=" in n for n in again.notes + again.creation_notes)
 
 
+def test_root_at_a_terminal_outside_a_container_gets_no_dockerfile_hint() -> None:
+    result = in_project("install", "x", who=Who(euid=0, owner=0, scripted=False))
+    assert result.kind == PROJECT_VENV
+    assert not any("Dockerfile" in n or "PATH=" in n for n in result.notes + result.creation_notes)
+
+
+@pytest.mark.parametrize(
+    ("terminal", "container", "expected"),
+    [(True, False, False), (False, False, True), (True, True, True), (False, True, True)],
+)
+def test_scripted_means_no_terminal_or_a_container(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, terminal: bool, container: bool, expected: bool
+) -> None:
+    import io
+
+    from safepip.facts import gather as context
+
+    marker = tmp_path / ".dockerenv"
+    if container:
+        marker.write_text("")
+    monkeypatch.setattr(context, "CONTAINER_MARKERS", (str(marker), str(tmp_path / "none")))
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return terminal
+
+    monkeypatch.setattr("sys.stdin", Stream())
+    monkeypatch.setattr("sys.stderr", Stream())
+    assert context.scripted() is expected
+
+
 def test_a_normal_user_in_their_project_has_no_root_rules() -> None:
     result = in_project("install", "x", who=Who(euid=1000, owner=1000))
     assert result.kind == PROJECT_VENV

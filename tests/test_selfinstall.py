@@ -11,6 +11,7 @@ import pytest
 
 from conftest import build_pyz
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, safepip_env
+from safepip import __version__
 from safepip.cli import main
 
 pytestmark = [needs_managed, pytest.mark.slow]
@@ -50,7 +51,7 @@ def test_install_is_offline_idempotent_and_runs(pyz: Path, hermetic: dict[str, s
     # The launcher runs safepip from its own environment, on the system python.
     version = run([str(launcher), "--version"], tmp_path)
     assert version.returncode == 0, version.stderr
-    assert version.stdout.startswith(f"safepip 0.1.0 from {envs[0]}")
+    assert version.stdout.startswith(f"safepip {__version__} from {envs[0]}")
     done = run([str(launcher), "install", *offline(wheelhouse), "lib-a"], project)
     assert done.returncode == 0, done.stderr
     assert "lib-a" in installed(project / ".venv")
@@ -70,7 +71,7 @@ def test_upgrade_replaces_the_installation(pyz: Path, hermetic: dict[str, str], 
 
     done = run([str(launcher), "self-install", "--upgrade", str(other)], tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "replaced safepip 0.1.0 with 0.1.0" in done.stdout
+    assert f"replaced safepip {__version__} with {__version__}" in done.stdout
     new = [p for p in top.iterdir() if p.is_dir()]
     assert len(new) == 1 and new != old
     assert str(new[0]) in launcher.read_text()
@@ -152,3 +153,27 @@ def test_uninstall_with_self_a_symbolic_link(tmp_path: Path,
         assert main(["self-uninstall"]) == 0
     assert (tmp_path / "elsewhere" / "keep").exists() and (tmp_path / "data" / "self").is_symlink()
     assert "internal error" not in capsys.readouterr().err
+
+
+def test_shims_reach_make_without_shell_init_and_leave_foreign_files(
+    pyz: Path, hermetic: dict[str, str], project: Path, wheelhouse: Path, tmp_path: Path
+) -> None:
+    launcher, _ = layout(hermetic)
+    bin_dir = launcher.parent
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "pip3").write_text("#!/bin/sh\necho pip --user\n")  # a pip install --user pip
+    done = run([SYSTEM_PYTHON, str(pyz), "self-install", "--shims"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"{bin_dir / 'pip3'} was not written by safepip: left as it is" in done.stderr
+    assert "pip launchers in ~/.local/bin: pip, " in done.stdout
+    assert (bin_dir / "pip3").read_text() == "#!/bin/sh\necho pip --user\n"
+    (project / "Makefile").write_text(f"install:\n\tpip install {' '.join(offline(wheelhouse))} lib-a\n")
+    env = safepip_env(PATH=f"{bin_dir}:/usr/bin:/bin")
+    made = run(["make", "install"], project, env=env)
+    assert made.returncode == 0, made.stderr
+    assert "lib-a" in installed(project / ".venv")
+
+    gone = run([str(launcher), "self-uninstall"], tmp_path)
+    assert gone.returncode == 0, gone.stderr
+    assert not (bin_dir / "pip").exists()
+    assert (bin_dir / "pip3").read_text() == "#!/bin/sh\necho pip --user\n"

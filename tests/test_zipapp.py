@@ -52,7 +52,7 @@ def test_bundle_follows_pyproject_dependencies(tmp_path: Path) -> None:
     project = build_zipapp._project()
     names = {r.name for r in build_zipapp.top_requirements(project)}
     assert "pip" not in names
-    assert {"packaging", "virtualenv", "filelock", "platformdirs", "tomli"} <= names
+    assert {"packaging", "virtualenv", "platformdirs", "tomli"} <= names  # filelock comes with virtualenv
     # For the oldest supported Python, tomli (python_version < '3.11') is needed.
     env = build_zipapp.marker_env((3, 9))
     needed = {r.name for r in build_zipapp.top_requirements(project) if r.marker is None or r.marker.evaluate(env)}

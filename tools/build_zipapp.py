@@ -5,8 +5,11 @@ the same bytes for the same inputs: entries sorted, fixed timestamps and permiss
 byte code (for the building interpreter's version only) compiled with a fixed hash seed as
 PEP 552 hash-based .pyc files. The inputs are therefore: the source, the wheels, and the
 building Python's version. Which wheels go in follows ``[project].dependencies`` in pyproject.toml (with their
-own dependencies, markers evaluated for the oldest Python the archive supports), except pip:
-the archive runs pip from the wheel virtualenv embeds (``safepip.ownpip``).
+own dependencies, markers evaluated for the oldest Python the archive supports), except pip,
+which cannot run from inside a zip: the archive carries the newest pip wheel as a file,
+``safepip/_wheels/pip-*.whl`` (from ``<wheels>/seed``), that new environments are seeded with
+and that runs as safepip's own pip (``safepip.seedpip``, ``safepip.ownpip``); virtualenv's
+embedded pip wheels serve the Pythons that one does not support.
 
 Where the wheels come from:
 
@@ -45,8 +48,10 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Not bundled: the archive runs pip from virtualenv's embedded pip wheel instead.
+#: Not bundled as a package: the archive carries pip as a wheel file (SEED_DIR) instead.
 EXCLUDED = {"pip"}
+#: Under the wheel directory: the pip wheel the archive carries as a file.
+SEED_DIR = "seed"
 #: Every entry gets this timestamp (the zip format's earliest), unless SOURCE_DATE_EPOCH says otherwise.
 EPOCH = (1980, 1, 1, 0, 0, 0)
 SHEBANG = b"#!/usr/bin/env python3\n"
@@ -190,14 +195,25 @@ def _wheel_members(wheel: Wheel) -> Iterator[tuple[str, bytes]]:
             yield name, archive.read(info)
 
 
-def _safepip_files(version: str, wheels: list[Wheel], floor: tuple[int, int]) -> Iterator[tuple[str, bytes]]:
+def seed_wheel(wheel_dir: Path) -> Path | None:
+    """The newest pip wheel in ``<wheel_dir>/seed``, if any."""
+    found = [(parse_wheel_filename(p.name)[1], p) for p in (wheel_dir / SEED_DIR).glob("pip-*.whl")]
+    return max(found)[1] if found else None
+
+
+def _safepip_files(
+    version: str, wheels: list[Wheel], floor: tuple[int, int], seed: Path | None
+) -> Iterator[tuple[str, bytes]]:
     src = ROOT / "src" / "safepip"
     for path in sorted(src.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
             yield f"safepip/{path.relative_to(src).as_posix()}", path.read_bytes()
+    if seed is not None:
+        yield f"safepip/_wheels/{seed.name}", seed.read_bytes()
     bundle = {
         "floor": list(floor),
         "bundled": {w.name: str(w.version) for w in wheels},
+        "seed_pip": str(parse_wheel_filename(seed.name)[1]) if seed is not None else None,
     }
     yield "safepip/_bundle.json", (json.dumps(bundle, indent=1, sort_keys=True) + "\n").encode()
     info = f"safepip-{version}.dist-info"
@@ -285,7 +301,7 @@ def build(
     files: dict[str, bytes] = {}
     sources = [
         *((w.path.name, _wheel_members(w)) for w in wheels),
-        ("src/safepip", _safepip_files(_version(), wheels, floor)),
+        ("src/safepip", _safepip_files(_version(), wheels, floor, seed_wheel(wheel_dir))),
     ]
     for origin, members in sources:
         for name, data in members:
@@ -345,10 +361,18 @@ def fetch(wheel_dir: Path) -> None:
         subprocess.run(argv, check=True)
         try:
             select(wheel_dir, top, floor)
-            return
+            break
         except MissingWheel as missing:  # a dependency whose marker pip judged for its own Python
             reqs = [missing.requirement]
-    raise BuildError("the wheels' dependencies did not settle after 50 downloads")
+    else:
+        raise BuildError("the wheels' dependencies did not settle after 50 downloads")
+    seed = wheel_dir / SEED_DIR
+    seed.mkdir(exist_ok=True)
+    for old in seed.glob("*.whl"):
+        old.unlink()
+    # The newest pip (for the building Python): new environments get it wherever it runs.
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                    "--dest", str(seed), "pip"], check=True)
 
 
 def _record_hash(data: bytes) -> str:
@@ -386,6 +410,15 @@ def repack_installed(wheel_dir: Path, names: Iterable[str] | None = None) -> lis
             raise BuildError(f"{req.name} is not installed beside {sys.executable}") from None
         written.append(_repack(dist, wheel_dir))
         pending.extend(dist.requires or [])
+    seed = wheel_dir / SEED_DIR
+    seed.mkdir(exist_ok=True)
+    for old in seed.glob("*.whl"):
+        old.unlink()
+    if names is None:
+        try:
+            written.append(_repack(metadata.distribution("pip"), seed))
+        except metadata.PackageNotFoundError:
+            pass
     return written
 
 
@@ -457,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     digest = hashlib.sha256(args.output.read_bytes()).hexdigest()
     print(f"{args.output}: {args.output.stat().st_size} bytes, sha256 {digest}")
     print("bundled: " + ", ".join(f"{w.name} {w.version}" for w in wheels))
+    seed = seed_wheel(args.wheels)
+    print(f"seed pip: {seed.name if seed else 'none (virtualenv embedded)'}")
     return 0
 
 

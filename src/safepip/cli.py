@@ -26,6 +26,7 @@ VERBS: dict[str, str] = {
     "self-uninstall": "commands.selfinstall:self_uninstall",
     "audit": "commands.audit:main",
     "repair": "commands.repair:main",
+    "trust": "commands.trust:main",
 }
 
 

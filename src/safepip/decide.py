@@ -106,6 +106,13 @@ class Who:
     owner_name: str | None = None
     data_owner: int | None = None
     allow_root: bool = False
+    #: Not on a terminal (a Dockerfile's RUN, CI), or in a container: root's creation notice
+    #: then says how later commands reach the new environment.
+    scripted: bool = True
+    #: The uid owning the target environment itself, when the target is a virtual or conda
+    #: environment (``VIRTUAL_ENV``, ``--python``, ``SAFEPIP_PYTHON``, the config), and its name.
+    target_owner: int | None = None
+    target_owner_name: str | None = None
 
     @property
     def root(self) -> bool:
@@ -171,6 +178,10 @@ def plan(
         return _passthrough(call, interp, f"pip will report: {call.error}")
     if config.policy == "never":
         return _passthrough(call, interp, f"policy = never (from {config.origin['policy']})")
+    if (interp.in_venv or interp.conda) and call.command in WRITE_COMMANDS:
+        refusal = _root_in_their_env(call, interp, who)
+        if refusal is not None:
+            return refusal
     if interp.in_venv:
         return _passthrough(call, interp, f"{interp.path} is a virtual environment")
     if interp.conda:
@@ -221,6 +232,28 @@ def plan(
     )
 
 
+def _root_in_their_env(call: PipCall, interp: Interp, who: Who) -> Plan | None:
+    """The sudo rule for an environment chosen by name (whatever names it): root does not
+    write root-owned files into another user's environment.
+    """
+    if not who.root or who.allow_root or who.target_owner in (None, 0, who.euid):
+        return None
+    owner = who.target_owner_name or f"uid {who.target_owner}"
+    how = "with sudo" if who.sudo_uid is not None else "as root"
+    env_dir = interp.prefix
+    return Plan(
+        REFUSE,
+        f"running {how}, and {env_dir} belongs to {owner}",
+        tuple(call.argv),
+        reason=(
+            f"refusing to {call.command} {how} into {env_dir}, which belongs to {owner}: root-owned files "
+            f"there would break {owner}'s next install. Run the command without sudo, as {owner}; "
+            "or set SAFEPIP_ALLOW_ROOT=1 to do it anyway"
+        ),
+        exit_code=EX_NOPERM,
+    )
+
+
 def _root_hint(env_dir: str) -> str:
     return (
         f"later commands (a Dockerfile's RUN, CMD) reach it as {env_dir}/bin/python, "
@@ -255,7 +288,7 @@ def _in_directory(
             exit_code=EX_NOPERM,
         )
     result = _redirect(call, PROJECT_VENV, why, env_dir, reason, settings)
-    if who.root and not exists:
+    if who.root and who.scripted and not exists:
         result = replace(result, creation_notes=(*result.creation_notes, _root_hint(env_dir)))
     return result
 

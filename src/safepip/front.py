@@ -63,6 +63,12 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
     python = bin_python(env_dir)
     if not (os.access(python, os.X_OK) and venv_of(python) and has_pip(env_dir)):
         return
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        try:
+            if os.stat(env_dir).st_uid != 0:
+                return  # root in another user's environment: the full path applies the sudo rule
+        except OSError:
+            return
     try:
         os.getcwd()
     except OSError:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker
 _XDG = {"cache": ("XDG_CACHE_HOME", "~/.cache"), "config": ("XDG_CONFIG_HOME", "~/.config"),
         "data": ("XDG_DATA_HOME", "~/.local/share")}
 _LINUX = sys.platform.startswith("linux")
+_POSIX = hasattr(os, "geteuid")
 
 
 def _dir(environ: Mapping[str, str], variable: str, kind: str) -> str:
@@ -44,13 +45,49 @@ def linux_cache_dir(environ: Mapping[str, str]) -> str | None:
 
 
 def cache_dir(environ: Mapping[str, str]) -> str:
-    """Probe results and locks."""
-    return _dir(environ, "SAFEPIP_CACHE_DIR", "cache")
+    """Probe results, locks, remembered answers and byte code.
+
+    As root, a cache directory that root could not trust (one inside another user's HOME:
+    ``sudo -E``, sudo's ``env_keep``, ``su`` without ``-``) is never used: root's own cache,
+    under its home directory from the password database, is used instead.
+    """
+    chosen = _dir(environ, "SAFEPIP_CACHE_DIR", "cache")
+    if _POSIX and os.geteuid() == 0:
+        from safepip.safefs import root_problem, warn
+
+        why = root_problem(chosen)
+        if why is not None:
+            own = root_own_dir("cache")
+            if os.path.isdir(chosen):  # the user's own cache: say once why it is not shared
+                warn(f"not using the cache {chosen}: {why}; root uses its own, {own}")
+            return own
+    return chosen
+
+
+def root_own_dir(kind: str) -> str:
+    """root's own cache (or config, data) directory, from its home in the password database."""
+    import pwd
+
+    _, fallback = _XDG[kind]
+    return os.path.join(pwd.getpwuid(0).pw_dir, fallback[2:], "safepip")
 
 
 def config_dir(environ: Mapping[str, str]) -> str:
-    """The user configuration file's directory."""
-    return _dir(environ, "SAFEPIP_CONFIG_DIR", "config")
+    """The user configuration file's directory. As root, one that root could not trust
+    (another user's, as with ``sudo -E``) is not read: it could name an interpreter, or
+    trust every directory. root's own is used instead.
+    """
+    chosen = _dir(environ, "SAFEPIP_CONFIG_DIR", "config")
+    if _POSIX and os.geteuid() == 0:
+        from safepip.safefs import root_problem, warn
+
+        why = root_problem(chosen)
+        if why is not None:
+            own = root_own_dir("config")
+            if os.path.isfile(os.path.join(chosen, "config.toml")):
+                warn(f"not reading {os.path.join(chosen, 'config.toml')}: {why}; root reads only its own, {own}")
+            return own
+    return chosen
 
 
 def data_dir(environ: Mapping[str, str]) -> str:

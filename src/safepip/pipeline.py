@@ -53,10 +53,13 @@ def scratch(environ: Mapping[str, str]) -> Iterator[str]:
     import tempfile
 
     from safepip.paths import cache_dir
+    from safepip.safefs import directory_problem
 
     base = os.path.join(cache_dir(environ), "downloads")
-    os.makedirs(base, exist_ok=True)
-    _sweep(base)
+    # pip runs what it downloads here: a private directory, or the system's temporary one.
+    private = directory_problem(base, cache_dir(environ), create=True) is None
+    if private:
+        _sweep(base)
 
     def interrupted(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt(signum)
@@ -66,7 +69,7 @@ def scratch(environ: Mapping[str, str]) -> Iterator[str]:
         number = getattr(signal, name, None)
         if number is not None:
             saved[number] = signal.signal(number, interrupted)
-    dest = tempfile.mkdtemp(prefix="classify-", dir=base)
+    dest = tempfile.mkdtemp(prefix="classify-", dir=base if private else None)
     try:
         yield dest
     finally:

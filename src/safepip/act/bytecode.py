@@ -5,9 +5,10 @@ compiles the couple of hundred modules it imports: about half of a first install
 ``python -m venv`` pays for it up front instead (ensurepip compiles every module).
 
 safepip compiles pip once per interpreter and pip build, keeps the byte code in its cache,
-and gives it to each environment it makes afterwards (hard links where it can). The files are *checked-hash*
-pycs (PEP 552): Python compares each one with a hash of its source on import, and
-recompiles when they differ, so byte code from the cache is never run for a source it
+and gives each environment it makes afterwards a copy of its own (a reflink clone where the
+file system offers one; never a hard link, which would share one file between projects).
+The files are *checked-hash* pycs (PEP 552): Python compares each one with a hash of its
+source on import, and recompiles when they differ, so byte code from the cache is never run for a source it
 was not made from. Tracebacks still name the environment's own files: the import system
 rewrites a pyc's file names to the source it loads it for.
 
@@ -27,6 +28,7 @@ import json
 import os
 import shutil
 import stat
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
@@ -52,13 +54,14 @@ def seed(env_dir: str, base: Interp, environ: Mapping[str, str]) -> bool:
     from safepip.paths import cache_dir
     from safepip.venvdir import bin_python
 
-    root = os.path.join(cache_dir(environ), "bytecode")
+    cache_root = cache_dir(environ)
+    root = os.path.join(cache_root, "bytecode")
     entry = os.path.join(root, f"{FORMAT}-{base.implementation}-{base.version_str}", key)
     manifest = _trusted_manifest(entry)
     if manifest is None:
         if not _compile(bin_python(env_dir), package):
             return False
-        _store(package, entry)
+        _store(package, entry, cache_root)
         return True
     return _copy_in(entry, manifest, package)
 
@@ -114,37 +117,72 @@ def _pycs(package: str) -> list[str]:
     return sorted(found)
 
 
-def _share(source: str, target: str, data: bytes) -> None:
-    """Make ``target`` hold ``data``, the content of ``source``: a hard link where the file
-    system allows one (a new file costs far more than a new name on some file systems),
-    else a copy written aside and renamed into place, so that no pyc is ever seen cut short.
-    Python never writes a pyc in place (it writes a new file and renames it), so files
-    that share their content this way never change under each other.
+#: Linux's FICLONE ioctl: a copy-on-write clone of a whole file (btrfs, XFS, bcachefs...).
+_FICLONE = 0x40049409
+
+
+def _put(source: str, target: str, data: bytes, mode: int) -> None:
+    """Make ``target`` a new file holding ``data``, the content of ``source``: a reflink
+    clone where the file system offers one, else a copy. Never a hard link: files shared
+    between environments would share their owner and mode too (a ``chmod -R`` or ``chown -R``
+    of one project would change the others), and anyone able to write one could change
+    them all. An existing ``target`` is left alone (FileExistsError).
+
+    The file is created with ``O_EXCL`` (never through a planted link) and removed again if
+    it cannot be written whole. It is written in place: the environment (or the cache
+    entry) it goes into is still being made, and nothing runs there until it is whole (a
+    creation killed midway is rebuilt).
     """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(target, flags, mode)
     try:
-        os.link(source, target)
-    except FileExistsError:
+        if not _clone(source, fd):
+            view = memoryview(data)
+            while view:
+                view = view[_write(fd, view) :]
+    except OSError:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(target)
         raise
-    except OSError:  # another file system (EXDEV), or no hard links there
-        tmp = f"{target}.{os.getpid()}.tmp"
+    os.close(fd)
+
+
+_write = os.write  # (a name of this module's: tests cut a copy short through it)
+_CLONES = [sys.platform.startswith("linux")]
+
+
+def _clone(source: str, fd: int) -> bool:
+    """Clone ``source`` into the open file ``fd`` (Linux's FICLONE); False where the file
+    system cannot (then it is not tried again in this process).
+    """
+    if not _CLONES[0]:
+        return False
+    try:
+        import fcntl
+
+        src = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         try:
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+            fcntl.ioctl(fd, _FICLONE, src)
+        finally:
+            os.close(src)
+    except (OSError, ImportError):
+        _CLONES[0] = False
+        return False
+    return True
 
 
-def _store(package: str, entry: str) -> None:
+def _store(package: str, entry: str, cache_root: str) -> None:
     """Keep the byte code just compiled in ``package`` as the cache entry ``entry``: made
     aside and renamed into place whole, so that a reader never sees half an entry.
     """
     parent = os.path.dirname(entry)
     staging = f"{entry}.{os.getpid()}.tmp"
+    from safepip.safefs import directory_problem
+
     try:
-        os.makedirs(parent, mode=0o700, exist_ok=True)
+        if directory_problem(parent, cache_root, create=True) is not None:
+            return
         os.mkdir(staging, 0o700)  # whatever the umask: the entry is checked for it
         manifest = {}
         for rel in _pycs(package):
@@ -157,10 +195,7 @@ def _store(package: str, entry: str) -> None:
                 if not os.path.isdir(target):
                     os.mkdir(target, 0o700)
             target = os.path.join(target, rel.rsplit("/", 1)[-1])
-            _share(source, target, data)
-            mode = os.stat(target).st_mode
-            if mode & (stat.S_IWGRP | stat.S_IWOTH):  # a umask of 002: the entry's files are this user's alone
-                os.chmod(target, stat.S_IMODE(mode) & ~(stat.S_IWGRP | stat.S_IWOTH))
+            _put(source, target, data, 0o600)  # the entry's files are this user's alone
             manifest[rel] = hashlib.sha256(data).hexdigest()
         fd = os.open(os.path.join(staging, MANIFEST), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -274,8 +309,8 @@ def _copy_in(entry: str, manifest: Mapping[str, str], package: str) -> bool:
         cache = os.path.join(source_dir, _CACHE)
         try:
             if not os.path.isdir(cache):
-                os.mkdir(cache)
-            _share(source, os.path.join(cache, parts[-1]), data)
+                os.mkdir(cache, 0o755)
+            _put(source, os.path.join(cache, parts[-1]), data, 0o644)
         except FileExistsError:
             continue
         except OSError:

@@ -139,6 +139,10 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_s
     if not os.access(parent, os.W_OK | os.X_OK):
         raise EnvironmentCreateError(f"cannot create {env_dir}: {parent} is {_unwritable(parent)}")
     made_dir = False
+    # An environment is never group- or world-writable, whatever the umask (000 would let
+    # any user swap its python): 0755 directories, 0644 files.
+    umask = os.umask(0o022)
+    os.umask(umask | 0o022)
     try:
         if not os.path.isdir(env_dir):
             os.makedirs(env_dir)
@@ -154,6 +158,8 @@ def _create(env_dir: str, base_python: str, environ: Mapping[str, str], system_s
         if isinstance(exc, EnvironmentCreateError) or not isinstance(exc, Exception):
             raise
         raise EnvironmentCreateError(f"cannot create {env_dir}: {_detail(exc)}") from exc
+    finally:
+        os.umask(umask)
 
 
 def _detail(exc: BaseException) -> str:
@@ -195,7 +201,9 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
     interp = probe(base_python, "environment creation", environ)
     version = interp.version
     if version[:2] >= VIRTUALENV_SEEDS_FROM:
-        _run_virtualenv(env_dir, base_python, system_site)
+        from safepip.act.seedpip import virtualenv_args
+
+        _run_virtualenv(env_dir, base_python, system_site, virtualenv_args(version, environ))
         from safepip.act import bytecode
 
         bytecode.seed(env_dir, interp, environ)
@@ -214,14 +222,14 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
         )
 
 
-def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False) -> None:
+def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False, seed: Sequence[str] = ()) -> None:
     import io
 
     from virtualenv import cli_run
 
     # pip alone, as `python -m venv` seeds from Python 3.12 on: pip's build isolation brings
     # setuptools when a build needs it, and seeding it costs a tenth of a first install.
-    args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet", "--no-setuptools"]
+    args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet", "--no-setuptools", *seed]
     if system_site:
         args.append("--system-site-packages")
     saved = dict(os.environ)

@@ -20,7 +20,7 @@ from safepip.facts.pipargs import PipCall
 from safepip.venvdir import has_pip
 
 if TYPE_CHECKING:
-    from safepip.noop import fastpath
+    from safepip.noop import fastpath, memo
 
 HELP_SECTION = """
 safepip:
@@ -29,9 +29,17 @@ safepip:
   project's virtual environment (created as .venv at the project root if needed).
   Everything else goes to pip unchanged. One line on stderr says where and why.
 
-  Its own commands: safepip run CMD (run CMD in that environment), safepip which
-  [python|pip|env|bin], safepip doctor, safepip explain PIP-ARGS, safepip
-  shell-init bash|zsh|fish. Each takes --help.
+  Its own commands (each takes --help):
+    safepip run CMD [ARGS...]       run CMD in that environment
+    safepip which [python|pip|env|bin]  print a path of that environment
+    safepip explain PIP-ARGS...     the decision for a pip command line, doing nothing
+    safepip doctor                  the interpreter, project, environment and settings
+    safepip shell-init bash|zsh|fish  make pip (typed, in make and scripts) run safepip
+    safepip audit                   packages pip put into the system Python
+    safepip repair                  rebuild a broken environment, reinstalling what it held
+    safepip trust [PATH]            allow an interpreter that came with a repository
+    safepip self-install [--shims]  install safepip for yourself from safepip.pyz
+    safepip self-uninstall          remove what self-install made
 
   Environment: SAFEPIP_PYTHON, SAFEPIP_POLICY, SAFEPIP_VENV, SAFEPIP_OUTSIDE,
   SAFEPIP_APPS, SAFEPIP_QUIET, SAFEPIP_DEBUG. Flags: --safepip-policy=auto|always|never,
@@ -123,9 +131,19 @@ def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answe
 
 
 def _remember(
-    args: list[str], ctx: Context, ready: Ready | None, environ: Mapping[str, str], answered: fastpath.Answered, stderr: str
+    args: list[str],
+    ctx: Context,
+    ready: Ready | None,
+    environ: Mapping[str, str],
+    answered: fastpath.Answered | None,
+    stderr: str,
+    route: memo.Route | None = None,
+    extra: list[str] | None = None,
+    stdout: str = "",
 ) -> None:
-    """Remember a fast-path answer with everything it depended on (see :mod:`safepip.noop.memo`)."""
+    """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
+    (see :mod:`safepip.noop.memo`); ``extra`` adds paths to the signatures.
+    """
     from safepip.act.envs import STATE_FILE
     from safepip.facts.pipconf import config_files
     from safepip.noop.memo import ancestors, remember
@@ -161,8 +179,69 @@ def _remember(
         owned.append(env_dir)
         paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
     paths.extend(config_files(environ, ctx.interp.prefix, isolated="--isolated" in args))
-    paths.extend(answered.paths)
-    remember(args, environ, ctx.cwd, paths, answered.stdout, stderr, owned=owned)
+    if answered is not None:
+        paths.extend(answered.paths)
+        stdout = answered.stdout
+    paths.extend(extra or ())
+    remember(args, environ, ctx.cwd, paths, stdout, stderr, owned=owned, route=route)
+
+
+def _route_paths(ctx: Context, ready: Ready | None, answered: fastpath.Answered | None) -> list[str] | None:
+    """What a remembered route depends on besides what every remembered call does: the
+    environment's pip (whether the route uses it, and which it is), and for ``install``
+    everything the fast path read before it stood aside and the site-packages directories
+    (an install, upgrade or removal changes them, and then the fast path may answer, or the
+    repair scan find something). None: the route cannot be remembered.
+    """
+    from safepip.venvdir import site_packages
+
+    paths = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
+    if ctx.call.command == "install":
+        if answered is None or not answered.paths:
+            return None
+        paths.extend(answered.paths)
+    return paths
+
+
+def _routable(ctx: Context, plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
+    """Whether this call's route may be remembered and replayed by the front door."""
+    if flags or environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+        return False
+    if ready is not None and (ready.created or ready.rebuilt is not None):
+        return False
+    return plan.kind in (PROJECT_VENV, PASSTHROUGH)
+
+
+def lock_path_for(plan: Plan, environ: Mapping[str, str]) -> str | None:
+    """The lock file a plan's pip run holds (None: it holds none)."""
+    if not plan.lock or plan.env_dir is None:
+        return None
+    from safepip.act.lock import lock_path
+
+    return lock_path(plan.env_dir, environ)
+
+
+def _remember_route(
+    args: list[str],
+    ctx: Context,
+    ready: Ready | None,
+    plan: Plan,
+    environ: Mapping[str, str],
+    argv: list[str],
+    answered: fastpath.Answered | None,
+    said: str,
+    stdout: str,
+    lock_file: str | None,
+    suffix: str | None,
+) -> None:
+    """Remember the route this call takes to pip, for the front door to replay."""
+    from safepip.noop.memo import route
+
+    extra = _route_paths(ctx, ready, answered)
+    if extra is None:
+        return
+    remembered = route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
+    _remember(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout)
 
 
 def pyenv_selection(python: str, cwd: str, environ: Mapping[str, str]) -> list[str]:
@@ -189,7 +268,7 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
         repair(env_dir, lambda m: ui.say(m, "warning", environ))
 
 
-def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:
+def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:  # noqa: PLR0915 - one linear flow
     """safepip's main job: run one pip command line where it belongs."""
     ctx = settle(gather(call, environ, flags), environ)
     first = ctx.plan()
@@ -206,12 +285,8 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
             if code is not None:
                 return code
     plan = ctx.plan()
-    if ctx.call.command is None and ctx.call.has("--version") and not ctx.call.has("--help"):
-        import safepip
-
-        sys.stdout.write(f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n")
     # An install may be answered by the fast path, which only reads the environment (as
-    # list and freeze do, unlocked): the lock, and filelock's import, wait until pip runs.
+    # list and freeze do, unlocked): the lock waits until pip runs.
     deferred = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
     argv, lock, ready = prepare(ctx, plan, environ, defer_lock=deferred)
     # Nothing is installed in a new environment: pip has work to do.
@@ -221,14 +296,24 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
         ctx.call.command == "help" and not ctx.call.positionals
     )
+    version_line = ""
+    if ctx.call.command is None and ctx.call.has("--version") and not ctx.call.has("--help"):
+        import safepip
+
+        version_line = f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n"
+    routable = _routable(ctx, plan, ready, flags, environ)
     if wants_help:
+        if routable:
+            _remember_route(args, ctx, ready, plan, environ, argv, None, said, "", None, HELP_SECTION)
         code = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
         return code
-    if fast:
+    answered = None
+    if ctx.call.command == "install":
         from safepip.noop.fastpath import Answered
 
         answered = Answered()
+    if fast and answered is not None:
         code = _fast_path(argv, env, answered, ctx.call.pip_version)
         if code is not None:
             if not flags and environ.get("SAFEPIP_DEBUG") != "1":
@@ -243,6 +328,13 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     # The lock must cover pip's whole run: handed to pip through exec where it can be,
     # else held here while pip runs as a child.
     replace = lock is None or lock.keep_through_exec()
+    if plan.kind in (PROJECT_VENV, USER_ENV):
+        # What pip writes into an environment safepip chose is no more writable than it.
+        os.umask(os.umask(0o022) | 0o022)
+    if routable and replace:
+        lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
+        _remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)
+    sys.stdout.write(version_line)
     try:
         return run(argv, env, replace=replace)
     finally:

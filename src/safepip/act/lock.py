@@ -6,7 +6,6 @@ stays held through the exec into pip and is released when pip exits.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import sys
@@ -23,65 +22,51 @@ def lock_path(env_dir: str, environ: Mapping[str, str]) -> str:
 
 
 class EnvLock:
-    """An exclusive, cross-process lock on one environment (filelock), held until released
-    or until the process that exec'd with it exits.
+    """An exclusive, cross-process lock on one environment (:mod:`safepip.lock`), held until
+    released or until the process that exec'd with it exits.
     """
 
     def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> None:
-        import filelock
+        from safepip.lock import FileLock
+        from safepip.safefs import directory_problem
 
         self.env_dir = env_dir
         self.path = lock_path(env_dir, environ)
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        except OSError as exc:
-            raise PermissionRefused(f"cannot create the lock directory {os.path.dirname(self.path)}: {exc.strerror}") from None
-        self._lock = filelock.FileLock(self.path)
+        self._root = cache_dir(environ)
+        # The lock file is opened by name: its directory must be one nobody else can plant in.
+        why = directory_problem(os.path.dirname(self.path), self._root, create=True)
+        if why is not None:
+            raise PermissionRefused(f"cannot create the lock directory {os.path.dirname(self.path)}: {why}")
+        self._lock = FileLock(self.path)
         self._say = say
 
     def acquire(self) -> None:
         """Take the lock, saying once on stderr who holds it if we have to wait."""
+        from safepip.lock import LockUnsafe
+
         try:
-            if not self._try(0):
+            if not self._lock.try_acquire():
+                import time
+
                 # The holder writes who it is just after it gets the lock: give it a moment,
                 # so that the one line said names it (and say nothing if the lock comes free).
                 holder = None
                 for _ in range(20):
-                    holder = self._holder()
-                    if holder or self._try(0.025):
+                    holder = self._lock.holder()
+                    if holder or self._lock.try_acquire():
                         break
-                if not self._lock.is_locked:
+                    time.sleep(0.025)
+                if not self._lock.held:
                     self._say(f"waiting for {self.env_dir}: in use by {holder or 'another process'}")
                     self._lock.acquire()
+        except LockUnsafe as exc:
+            raise PermissionRefused(str(exc.strerror or exc)) from None
         except OSError as exc:
             raise PermissionRefused(f"cannot lock {self.env_dir} ({self.path}): {exc.strerror}") from None
-        try:
-            with open(self.path + ".owner", "w", encoding="utf-8", errors="backslashreplace") as handle:
-                handle.write(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}"[:300])
-        except OSError:
-            pass
-
-    def _try(self, timeout: float) -> bool:
-        import filelock
-
-        try:
-            self._lock.acquire(timeout=timeout)
-        except filelock.Timeout:
-            return False
-        return True
-
-    def _holder(self) -> str | None:
-        try:
-            with open(self.path + ".owner", encoding="utf-8") as handle:
-                return handle.read().strip() or None
-        except OSError:
-            return None
+        self._lock.write_holder(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}")
 
     def release(self) -> None:
         """Release the lock (a lock handed to pip through exec is released when pip exits)."""
-        if self._lock.is_locked:
-            with contextlib.suppress(OSError):
-                os.unlink(self.path + ".owner")
         self._lock.release()
 
     def keep_through_exec(self) -> bool:
@@ -89,13 +74,7 @@ class EnvLock:
 
         The lock is an ``flock`` on that descriptor's open file: it lives as long as some
         process holds the descriptor open, and exec keeps inheritable descriptors open.
-        Return False when there is no such descriptor (filelock fell back to a lock that
-        does not survive exec); the caller must then keep the lock by waiting for pip.
+        Return False where that cannot be (Windows runs pip as a child): the caller must
+        then keep the lock by waiting for pip.
         """
-        if os.name != "posix":  # pragma: no cover - Windows runs pip as a child
-            return False
-        fd = getattr(getattr(self._lock, "_context", None), "lock_file_fd", None)
-        if not isinstance(fd, int):
-            return False
-        os.set_inheritable(fd, True)
-        return True
+        return self._lock.inherit()

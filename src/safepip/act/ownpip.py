@@ -80,22 +80,36 @@ def metadata_pip_command(environ: Mapping[str, str]) -> list[str]:
 
 
 def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
-    """The path of virtualenv's pip wheel for this interpreter, as a file on disk."""
+    """The path of the pip wheel the archive carries (else virtualenv's) for this
+    interpreter, as a file on disk.
+    """
     from virtualenv.seed.wheels.embed import get_embed_wheel
+
+    from safepip.act.seedpip import choose
 
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     wheel = get_embed_wheel("pip", version)
-    if wheel is None:
+    carried = choose(sys.version_info[:3], str(wheel.version) if wheel is not None else None)
+    if carried is not None and carried.wheel is not None:
+        source = carried.wheel
+    elif wheel is None:
         raise InterpreterError(
             f"safepip's virtualenv carries no pip for Python {version}; install pip for {sys.executable}"
         )
-    source = str(wheel.path)
+    else:
+        source = str(wheel.path)
     if os.path.isfile(source):
         return source
     from safepip.paths import cache_dir
+    from safepip.safefs import directory_problem, private_file
 
-    target = os.path.join(cache_dir(environ), "pip", os.path.basename(source))
-    if not os.path.isfile(target):
+    root = cache_dir(environ)
+    target = os.path.join(root, "pip", os.path.basename(source))
+    # safepip runs this wheel: only a private copy of the user's own counts.
+    if not private_file(target, root):
+        why = directory_problem(os.path.dirname(target), root, create=True)
+        if why is not None:
+            raise InterpreterError(f"cannot unpack safepip's pip wheel to {target}: {why}")
         _extract(source, target)
     return target
 
@@ -120,10 +134,12 @@ def _extract(member_path: str, target: str) -> None:
 
     archive = _archive_of(member_path)
     inner = os.path.relpath(member_path, archive).replace(os.sep, "/")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
     tmp = f"{target}.{os.getpid()}.tmp"
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)  # left by a killed process with this pid
     try:
-        with zipfile.ZipFile(archive) as zf, zf.open(inner) as src, open(tmp, "wb") as dst:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with zipfile.ZipFile(archive) as zf, zf.open(inner) as src, os.fdopen(fd, "wb") as dst:
             while True:
                 chunk = src.read(1 << 20)
                 if not chunk:

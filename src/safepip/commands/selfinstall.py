@@ -233,8 +233,23 @@ def _read(path: str) -> str | None:
         return None
 
 
+def install_shims(exe: str, environ: Mapping[str, str]) -> None:
+    """``pip``, ``pip3`` and ``pip3.X`` launchers of ``exe`` in the user's bin directory
+    (the same as shell-init's; a file safepip did not write is left alone and named).
+    """
+    from safepip.act.shims import python_versions, refresh, wanted
+
+    directory = bin_dir(environ)
+    texts = wanted(exe, python_versions(environ, skip=(directory,)))
+    outcome = refresh(directory, texts)
+    for name in outcome.foreign:
+        ui.say(f"{os.path.join(directory, name)} was not written by safepip: left as it is", "warning", environ)
+    names = [n for n in texts if n not in outcome.foreign]
+    print(f"pip launchers in {ui.shortpath(directory, environ)}: {', '.join(names) if names else 'none'}")
+
+
 def self_install(args: list[str], environ: Mapping[str, str]) -> int:
-    """``safepip self-install [--upgrade [PYZ]]``."""
+    """``safepip self-install [--upgrade [PYZ]] [--shims]``."""
     from safepip.commands.args import parse, parser
 
     cli = parser("self-install", "Install safepip for this user from safepip.pyz, without the network.")
@@ -242,16 +257,28 @@ def self_install(args: list[str], environ: Mapping[str, str]) -> int:
         "--upgrade", nargs="?", const="", metavar="PYZ",
         help="replace an existing installation (with PYZ, or with the archive running this)",
     )
+    cli.add_argument(
+        "--shims", action="store_true",
+        help="also put pip, pip3 and pip3.X launchers of safepip in the bin directory (for make and scripts)",
+    )
     options = parse(cli, args)
     if isinstance(options, int):
         return options
     source = options.upgrade or running_archive()
+    if not source and options.shims:  # an installed safepip (pipx, a venv): the launchers alone
+        from safepip.commands.shellinit import own_executable
+
+        install_shims(own_executable(environ), environ)
+        return 0
     if not source:
         raise UsageError(
             "self-install installs from safepip.pyz: run python3 safepip.pyz self-install, "
             "or name the archive: safepip self-install --upgrade PATH/TO/safepip.pyz"
         )
-    return install(read_archive(source), options.upgrade is not None, environ)
+    code = install(read_archive(source), options.upgrade is not None, environ)
+    if options.shims:
+        install_shims(launcher_path(environ), environ)
+    return code
 
 
 def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
@@ -291,7 +318,7 @@ def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
 
 
 def self_uninstall(args: list[str], environ: Mapping[str, str]) -> int:
-    """``safepip self-uninstall``: remove the installation and its launcher, nothing else."""
+    """``safepip self-uninstall``: remove the installation, its launcher and pip launchers, nothing else."""
     from safepip.commands.args import parse, parser
 
     done = parse(parser("self-uninstall", "Remove what safepip self-install made: its environment and launcher."), args)
@@ -306,6 +333,11 @@ def self_uninstall(args: list[str], environ: Mapping[str, str]) -> int:
             removed.append(ui.shortpath(launcher, environ))
         else:
             ui.say(f"{launcher} was not written by safepip self-install: left in place", "warning", environ)
+    from safepip.act.shims import remove
+
+    shims = remove(bin_dir(environ))
+    if shims:
+        removed.append(f"{', '.join(shims)} in {ui.shortpath(bin_dir(environ), environ)}")
     removed.extend(_remove_manifest(top, environ))
     if removed:
         print("removed " + " and ".join(removed))

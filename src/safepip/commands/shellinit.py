@@ -1,10 +1,20 @@
-"""``safepip shell-init [bash|zsh|fish]``: shell code that makes ``pip`` and ``pip3`` run safepip.
+"""``safepip shell-init [--no-shims] [--no-python] [bash|zsh|fish]``: shell code that makes pip run safepip.
 
 For ``eval "$(safepip shell-init bash)"`` in ``~/.bashrc`` (zsh alike; fish:
-``safepip shell-init fish | source``). Only the commands ``pip`` and ``pip3`` typed in that
-shell change: ``python -m pip``, scripts and Makefiles keep the real pip. The code calls
-safepip by the path it was printed from when that is known, so a later change of PATH (an
-activated venv) does not lose it; without one it calls ``safepip`` from PATH.
+``safepip shell-init fish | source``). The code:
+
+* defines ``pip`` and ``pip3`` as functions calling safepip (what is typed in that shell);
+* puts safepip's shim directory (``pip``, ``pip3``, ``pip3.X`` launchers, see
+  :mod:`safepip.act.shims`) first on PATH, so that ``make``, scripts and tools started from the
+  shell reach safepip too; not inside an active virtual environment, whose own pip must win
+  (``--no-shims`` leaves PATH alone);
+* defines ``python``, ``python3`` and ``python3.X`` functions that send ``-m pip ...``, and
+  only that, to safepip with ``--python`` set to the interpreter named; anything else runs
+  the interpreter unchanged (``--no-python`` leaves them out). ``python3 -m pip`` in a
+  Makefile or script is not reached: ``safepip run make`` is the answer there.
+
+safepip is called by the path it was printed from when that is known, so a later change of
+PATH (an activated venv) does not lose it; without one it calls ``safepip`` from PATH.
 """
 
 from __future__ import annotations
@@ -14,24 +24,69 @@ import shlex
 import sys
 from typing import Mapping
 
-from safepip.errors import UsageError
-
 SHELLS = ("bash", "zsh", "fish")
 
-_POSIX = """\
-# safepip shell-init {shell}: `pip` and `pip3` typed here run safepip; `python -m pip` is unchanged.
+_POSIX_PIP = """\
+# safepip shell-init {shell}: `pip` and `pip3` run safepip{shims_note}.
 unalias pip pip3 2>/dev/null || true
 function pip {{ command {exe} "$@"; }}
 function pip3 {{ command {exe} "$@"; }}
 """
 
-_FISH = """\
-# safepip shell-init fish: `pip` and `pip3` typed here run safepip; `python -m pip` is unchanged.
+_POSIX_SHIMS = """\
+if [ -z "${{VIRTUAL_ENV:-}}" ]; then
+  case ":$PATH:" in
+    *:{dir}:*) ;;
+    *) PATH={dir}":$PATH"; export PATH ;;
+  esac
+fi
+"""
+
+# `python3 -m pip ARGS` -> safepip --python <the python3 found now> ARGS; anything else: python3 itself.
+_POSIX_PYTHON_HELPER = """\
+function __safepip_python {{
+  local name="$1"; shift
+  if [ "${{1:-}}" = "-m" ] && [ "${{2:-}}" = "pip" ] && {lookup} "$name" >/dev/null 2>&1; then
+    shift 2; command {exe} --python "$({lookup} "$name")" "$@"
+  else
+    command "$name" "$@"
+  fi
+}}
+"""
+_POSIX_PYTHON = 'function {name} {{ __safepip_python {name} "$@"; }}\n'
+
+#: The path of a command, functions left out (``command -v`` names the function itself).
+_LOOKUP = {"bash": "type -P", "zsh": "whence -p"}
+
+_FISH_PIP = """\
+# safepip shell-init fish: `pip` and `pip3` run safepip{shims_note}.
 function pip --wraps pip --description 'pip, through safepip'
     command {exe} $argv
 end
 function pip3 --wraps pip3 --description 'pip3, through safepip'
     command {exe} $argv
+end
+"""
+
+_FISH_SHIMS = """\
+if not set -q VIRTUAL_ENV; and not contains -- {dir} $PATH
+    set -gx PATH {dir} $PATH
+end
+"""
+
+_FISH_PYTHON_HELPER = """\
+function __safepip_python --argument-names name
+    set -e argv[1]
+    if test (count $argv) -ge 2; and test "$argv[1]" = -m; and test "$argv[2]" = pip; and command -sq $name
+        command {exe} --python (command -s $name) $argv[3..-1]
+    else
+        command $name $argv
+    end
+end
+"""
+_FISH_PYTHON = """\
+function {name} --wraps {name} --description '{name}; -m pip goes through safepip'
+    __safepip_python {name} $argv
 end
 """
 
@@ -52,28 +107,73 @@ def own_executable(environ: Mapping[str, str]) -> str:
     return shutil.which("safepip", path=environ.get("PATH", os.defpath)) or "safepip"
 
 
-def code(shell: str, exe: str) -> str:
-    """The shell code for ``shell`` calling safepip as ``exe``."""
-    if shell == "fish":
-        return _FISH.format(exe=_fish_quote(exe))
-    return _POSIX.format(shell=shell, exe=shlex.quote(exe))
+def code(shell: str, exe: str, shim_dir: str | None = None, pythons: tuple[str, ...] = ()) -> str:
+    """The shell code for ``shell`` calling safepip as ``exe``; with ``shim_dir`` first on
+    PATH; with functions for the interpreter commands in ``pythons``.
+    """
+    quote = _fish_quote if shell == "fish" else shlex.quote
+    note = "; so do `pip` in make and scripts (PATH)" if shim_dir else ""
+    if pythons:
+        note += "; `python -m pip` typed here runs safepip"
+    parts = [(_FISH_PIP if shell == "fish" else _POSIX_PIP).format(shell=shell, exe=quote(exe), shims_note=note)]
+    if shim_dir:
+        parts.append((_FISH_SHIMS if shell == "fish" else _POSIX_SHIMS).format(dir=quote(shim_dir)))
+    if pythons:
+        helper = _FISH_PYTHON_HELPER if shell == "fish" else _POSIX_PYTHON_HELPER
+        parts.append(helper.format(exe=quote(exe), lookup=_LOOKUP.get(shell, "")))
+    for name in pythons:
+        parts.append((_FISH_PYTHON if shell == "fish" else _POSIX_PYTHON).format(name=name))
+    return "".join(parts)
 
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the code for the shell named (default: the basename of ``$SHELL``)."""
-    if args and args[0] in ("-h", "--help"):
-        sys.stdout.write(
-            "usage: safepip shell-init [bash|zsh|fish]\n\n"
-            "Print shell code making `pip` and `pip3` run safepip, for\n"
-            '  eval "$(safepip shell-init bash)"        (~/.bashrc; zsh alike)\n'
-            "  safepip shell-init fish | source          (~/.config/fish/config.fish)\n"
-        )
-        return 0
-    if len(args) > 1:
-        raise UsageError("safepip shell-init: one shell at most: bash, zsh or fish")
-    shell = args[0] if args else os.path.basename(environ.get("SHELL", ""))
+    from safepip.commands.args import parse, parser
+    from safepip.errors import UsageError
+
+    cli = parser("shell-init", "Print shell code making pip (typed, and on PATH for make and scripts) run safepip.")
+    cli.epilog = (
+        'Use: eval "$(safepip shell-init bash)" in ~/.bashrc (zsh alike); '
+        "safepip shell-init fish | source in ~/.config/fish/config.fish."
+    )
+    cli.add_argument("shell", nargs="?", help="bash, zsh or fish (default: from $SHELL)")
+    cli.add_argument("--no-shims", action="store_true", help="leave PATH alone: only pip typed in the shell runs safepip")
+    cli.add_argument("--no-python", action="store_true", help="no python/python3 functions for `python -m pip`")
+    options = parse(cli, args)
+    if isinstance(options, int):
+        return options
+    shell = options.shell or os.path.basename(environ.get("SHELL", ""))
     if shell not in SHELLS:
         named = f"{shell!r} is not supported" if shell else "no shell named and $SHELL is not set"
         raise UsageError(f"safepip shell-init: {named}; use bash, zsh or fish")
-    sys.stdout.write(code(shell, own_executable(environ)))
+    exe = own_executable(environ)
+    directory = None
+    if not options.no_shims:
+        directory = _shims(exe, environ)
+    from safepip.act.shims import python_commands
+
+    pythons = () if options.no_python else tuple(python_commands(environ))
+    sys.stdout.write(code(shell, exe, directory, pythons))
     return 0
+
+
+def _shims(exe: str, environ: Mapping[str, str]) -> str | None:
+    """Make the shim directory current; None (no PATH change) when it cannot be written."""
+    from safepip import ui
+    from safepip.act.shims import refresh, shim_dir, wanted
+
+    directory = shim_dir(environ)
+    try:
+        outcome = refresh(directory, wanted(exe, _versions(environ, directory)))
+    except OSError as exc:
+        ui.say(f"cannot write pip launchers in {directory} ({exc.strerror}); pip on PATH is unchanged", "warning", environ)
+        return None
+    for name in outcome.foreign:
+        ui.say(f"{os.path.join(directory, name)} was not written by safepip: left as it is", "warning", environ)
+    return directory
+
+
+def _versions(environ: Mapping[str, str], directory: str) -> list[str]:
+    from safepip.act.shims import python_versions
+
+    return python_versions(environ, skip=(directory,))

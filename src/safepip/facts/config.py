@@ -32,9 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "apps": "auto",
     "quiet": False,
     "trusted": (),
+    "trust": {},
 }
 #: Keys only the user's own file may set: a project cannot vouch for itself.
-USER_ONLY = frozenset({"trusted"})
+USER_ONLY = frozenset({"trusted", "trust"})
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False, "": False}
 
 
@@ -46,6 +47,8 @@ def describe(key: str) -> str:
         return "true | false"
     if key == "trusted":
         return 'a list of directory paths ("*" trusts every directory)'
+    if key == "trust":
+        return "a table of interpreter paths and their identities (written by safepip trust)"
     return "a string"
 
 
@@ -60,6 +63,8 @@ class Config:
     apps: str = "auto"
     quiet: bool = False
     trusted: tuple[str, ...] = ()
+    #: Interpreters the user trusted with ``safepip trust``: path -> identity (repocode.py).
+    trust: Mapping[str, str] = field(default_factory=dict)
     origin: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(DEFAULTS, "default"))
 
     def layered(self, values: Mapping[str, Any], source: str) -> Config:
@@ -107,6 +112,10 @@ def _validate(key: str, value: Any, where: Callable[[str], str]) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise ConfigError(f"{where(key)}: trusted = {value!r} is not allowed; use {describe(key)}")
         return tuple(v if v == "*" else os.path.abspath(os.path.expanduser(v)) for v in value)
+    if key == "trust":
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise ConfigError(f"{where(key)}: trust = {value!r} is not allowed; use {describe(key)}")
+        return {os.path.abspath(os.path.expanduser(k)): v for k, v in value.items()}
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where(key)}: {key} = {value!r} is not allowed; use {describe(key)}")
     return value
@@ -184,6 +193,12 @@ def _table_layer(table: Mapping[str, Any], path: str, text: str, section: str | 
 
     values = {}
     for key, value in table.items():
+        if key == "cache-keys":  # read by the fast path from the project's own file
+            if user:
+                raise ConfigError(f"{where(key)}: cache-keys belongs in a project's [tool.safepip]")
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(f"{where(key)}: cache-keys = {value!r} is not allowed; use a list of paths")
+            continue
         if key in USER_ONLY and not user:
             raise ConfigError(f"{where(key)}: {key} can only be set in the user configuration file")
         values[key] = _validate(key, value, where)
@@ -255,7 +270,7 @@ def split_flags(argv: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
         if key == "quiet" and not eq:
             values["quiet"] = True
             continue
-        if key in ("python", "trusted") or key not in DEFAULTS:
+        if key in ("python", "trusted", "trust") or key not in DEFAULTS:
             raise ConfigError(
                 f"{arg}: unknown safepip flag; use one of "
                 + ", ".join(f"{FLAG_PREFIX}{k}" for k in ("policy", "venv", "outside", "apps", "quiet"))

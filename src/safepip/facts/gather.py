@@ -8,6 +8,7 @@ without running the probe or reading any configuration file.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -129,7 +130,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
             how = "PIP_PYTHON"
         env_dir = venv_of(path)
         if env_dir is not None and base.policy != "always":
-            return Context(call, _venv_interp(path, how, env_dir), base, cwd)
+            return Context(call, _venv_interp(path, how, env_dir), base, cwd, who=target_owner(env_dir, environ))
         if base.policy == "never":
             return Context(call, probe(path, how, environ), base, cwd)
 
@@ -138,6 +139,11 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     path, how = find_target(cli_python, environ, python)
     if cli_python and not call.python:
         how = "PIP_PYTHON"
+    if project is not None and python is not None and how == f"python (from {python[1]})" and python[1].endswith("[tool.safepip]"):
+        from safepip.facts.repocode import interpreter_reason
+
+        # Before it runs: an interpreter the repository itself ships is not yours yet.
+        _check_repo_code(path, interpreter_reason(path, project.root), project.root, environ, config)
     interp = probe(path, how, environ)
     pip_settings = settings(environ, interp.prefix, isolated)
     file_python = pip_settings.get("python")
@@ -147,9 +153,8 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         how = f"python (from {file_python.source})"
         interp = probe(path, how, environ)
         pip_settings = settings(environ, interp.prefix, isolated)
-    ctx = Context(call, interp, config, cwd, project, walked=True)
     if (interp.in_venv or interp.conda) and not full:
-        return ctx
+        return Context(call, interp, config, cwd, project, walked=True, who=target_owner(interp.prefix, environ))
     env = None
     user_env = None
     if project is not None:
@@ -165,8 +170,27 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         user_env = (path, is_venv_dir(path))
     if env is not None and os.path.isdir(env[0]):
         _check_trust(env[0], "environment", environ, config)
+        if env[1]:
+            from safepip.facts.repocode import env_reason
+            from safepip.venvdir import bin_python
+
+            root = project.root if project is not None else cwd
+            _check_repo_code(bin_python(env[0]), env_reason(env[0], root), root, environ, config)
     who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
     return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who, walked=True)
+
+
+#: Files container engines leave at the root of a container's file system (Docker, Podman).
+CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
+
+
+def scripted() -> bool:
+    """Whether safepip runs from a script rather than a person at a terminal, or in a container."""
+    try:
+        terminal = sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return not terminal or any(os.path.exists(marker) for marker in CONTAINER_MARKERS)
 
 
 def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str | None) -> Who:
@@ -196,7 +220,18 @@ def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str 
         owner_name=owner_name,
         data_owner=existing_owner(user_env) if user_env else None,
         allow_root=environ.get("SAFEPIP_ALLOW_ROOT") == "1",
+        scripted=scripted(),
     )
+
+
+def target_owner(env_dir: str, environ: Mapping[str, str]) -> Who:
+    """For root only: who owns the environment it was pointed at (the sudo rule's fact)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return Who(euid=os.geteuid() if hasattr(os, "geteuid") else None)
+    import dataclasses
+
+    who = facts_about_users(environ, env_dir, None)
+    return dataclasses.replace(who, target_owner=who.owner, target_owner_name=who.owner_name)
 
 
 def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str | None = None) -> None:
@@ -204,6 +239,31 @@ def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.C
     from safepip.paths import user_config_file
 
     check(path, what, environ, config.trusted, user_file or user_config_file(environ))
+
+
+def _check_repo_code(python: str, reason: str | None, root: str, environ: Mapping[str, str], config: cfg.Config) -> None:
+    """Refuse (exit 77) to run ``python``, which came with the repository at ``root``
+    (``reason`` says how; None: it did not), unless the user trusted it as it is now.
+    """
+    if reason is None:
+        return
+    from safepip.errors import PermissionRefused
+    from safepip.facts.repocode import trusted
+    from safepip.facts.trust import is_trusted
+
+    if is_trusted(root, config.trusted):
+        return
+    state = trusted(python, config.trust)
+    if state:
+        return
+    if state is False:
+        raise PermissionRefused(
+            f"{python} changed since you trusted it ({reason}); look at it, then: safepip trust {root}"
+        )
+    raise PermissionRefused(
+        f"{reason}: safepip will not run an interpreter that came with the repository until you "
+        f"trust it; look at it, then: safepip trust {root}"
+    )
 
 
 def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) -> tuple[cfg.Config, Project | None]:

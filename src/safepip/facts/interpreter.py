@@ -225,13 +225,19 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
     key = _cache_key(path)
     cache_file = None
     data: dict[str, Any] | None = None
+    cache_root = ""
     if key is not None and environ.get("SAFEPIP_NO_PROBE_CACHE") != "1":
         from safepip.paths import cache_dir
+        from safepip.safefs import read
 
-        cache_file = os.path.join(cache_dir(environ), "probes", f"{key}.json")
+        cache_root = cache_dir(environ)
+        cache_file = os.path.join(cache_root, "probes", f"{key}.json")
         try:
-            with open(cache_file, encoding="utf-8") as handle:
-                data = json.load(handle)
+            # A probe result decides what runs: only a private file of the user's own counts.
+            raw = read(cache_file, cache_root)
+            if raw is None:
+                raise OSError(cache_file)
+            data = json.loads(raw.decode("utf-8"))
             assert isinstance(data, dict)
             stdlib = data.get("stdlib")
             # The marker can appear or go without the interpreter changing: always look again.
@@ -244,7 +250,7 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
     if data is None:
         data = run_probe(path)
         if cache_file is not None and tuple(data["version"][:2]) >= MINIMUM:
-            _write_cache(cache_file, data)
+            _write_cache(cache_file, data, cache_root)
     version = tuple(int(v) for v in data["version"][:3])
     if version[:2] < MINIMUM:
         shown = ".".join(map(str, version))
@@ -274,13 +280,8 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
     )
 
 
-def _write_cache(cache_file: str, data: dict[str, Any]) -> None:
-    """Write atomically; a cache that cannot be written is only a slower next call."""
-    try:
-        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
-        tmp = f"{cache_file}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, cache_file)
-    except OSError:
-        pass
+def _write_cache(cache_file: str, data: dict[str, Any], root: str) -> None:
+    """Write privately and atomically; a cache that cannot be written is only a slower next call."""
+    from safepip.safefs import write
+
+    write(cache_file, json.dumps(data).encode("utf-8"), root)

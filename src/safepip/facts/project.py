@@ -51,6 +51,34 @@ def is_venv_dir(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
+def _strangers(directory: str, names: set[str], owners: set[int] | None, environ: Mapping[str, str]) -> set[str]:
+    """The names in a world-writable sticky directory (``/tmp/work``) that belong to users
+    the walk does not trust: anyone can put a marker there, so theirs make no project.
+    """
+    import stat
+
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return set()
+    if owners is None or not (st.st_mode & stat.S_ISVTX and st.st_mode & stat.S_IWOTH):
+        return set()
+    ignored = set()
+    for name in names:
+        try:
+            uid = os.lstat(os.path.join(directory, name)).st_uid
+        except OSError:
+            continue
+        if uid not in owners:
+            ignored.add(name)
+            if environ.get("SAFEPIP_DEBUG") == "1":
+                import sys
+
+                sys.stderr.write(f"safepip: debug: ignoring {os.path.join(directory, name)}: uid {uid}'s, "
+                                 "in a directory every user can write to\n")
+    return ignored
+
+
 def _unreadable(directory: str, exc: OSError) -> SafepipError:
     """The one line for a directory the walk cannot read: it cannot tell whether it is the
     project, so it stops (it never falls through to "outside a project").
@@ -99,8 +127,9 @@ class _Seen:
     git: bool
 
 
-def _look(directory: str) -> _Seen:
+def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, str] | None = None) -> _Seen:
     names = _names(directory)
+    names -= _strangers(directory, names, owners, environ or {})
     strong = next((f"holds {name}" for name in MARKER_FILES if name in names), None)
     weak = next(
         (f"holds {n}" for n in sorted(names) if n.startswith("requirements") and n.endswith(".txt")), None
@@ -189,7 +218,12 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
         raise _unreadable(current, exc) from None
     seen: list[_Seen] = []
     while True:
-        here = _look(current)
+        try:
+            here = _look(current, owners, environ)
+        except SafepipError:
+            if any(d.strong for d in seen):
+                break  # a project was found below: only an environment up here could change it
+            raise
         seen.append(here)
         parent = os.path.dirname(current)
         if here.git or current in (home, parent):
@@ -197,6 +231,8 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
         try:
             st = os.stat(parent)
         except OSError as exc:
+            if any(d.strong for d in seen):
+                break
             raise _unreadable(parent, exc) from None
         if st.st_dev != device or os.path.dirname(parent) == parent:
             break  # another filesystem, or the filesystem root: not projects

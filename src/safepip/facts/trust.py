@@ -101,6 +101,98 @@ def problem(path: str, environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def _place_problem(path: str, owners: set[int], what: str) -> str | None:
+    """Why the file or link ``path`` (one step on the way to an interpreter) could be changed
+    by someone else: its owner, its mode (not for links), the directories it is in.
+    """
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None  # gone: whoever reports the missing interpreter says so
+    if st.st_uid not in owners:
+        return f"{what} is owned by {_user(st.st_uid)}"
+    if not stat.S_ISLNK(st.st_mode):
+        who = _others_can_write(st)
+        if who:
+            return f"{what} is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o})"
+    directory = os.path.realpath(os.path.dirname(path))
+    try:
+        up = os.stat(directory)
+    except OSError:
+        return None
+    if up.st_uid not in owners:
+        return f"{what} is in {directory}, owned by {_user(up.st_uid)}"
+    who = _others_can_write(up)
+    if who and not up.st_mode & stat.S_ISVTX:
+        return f"{what} is in {directory}, writable by {who} (mode {stat.S_IMODE(up.st_mode):04o})"
+    above = writable_above(directory, sorted(owners))
+    if above is not None:
+        return f"{what} is below {above[0]}, which {above[2]} can change (mode {above[1]:04o})"
+    return None
+
+
+def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
+    """Why the code an environment runs could be someone else's, or None: its ``bin/``, the
+    interpreter and every link on the way to the real executable, ``pyvenv.cfg``, and the
+    ``home =`` directory it names (where the interpreter finds its standard library).
+    """
+    owners = crossable_owners(environ)
+    if owners is None:  # pragma: no cover - Windows
+        return None
+    from safepip.venvdir import bin_python
+
+    python = bin_python(env_dir)
+    bindir = os.path.dirname(python)
+    try:
+        st = os.stat(bindir)
+    except OSError:
+        st = None
+    if st is not None:
+        if st.st_uid not in owners:
+            return f"{bindir} is owned by {_user(st.st_uid)}"
+        who = _others_can_write(st)
+        if who:
+            return f"{bindir} is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o}): anyone could swap its python"
+    current = python
+    for _ in range(40):  # the kernel's own limit on links followed
+        shown = python if current == python else f"{python} leads to {current}, which"
+        why = _place_problem(current, owners, shown)
+        if why is not None:
+            return why
+        if not os.path.islink(current):
+            break
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    cfg = os.path.join(env_dir, "pyvenv.cfg")
+    why = _place_problem(cfg, owners, cfg)
+    if why is not None:
+        return why
+    home = venv_home(cfg)
+    if home:
+        try:
+            hst = os.stat(home)
+        except OSError:
+            return None
+        if hst.st_uid not in owners:
+            return f"{cfg} names home = {home}, owned by {_user(hst.st_uid)}"
+        who = _others_can_write(hst)
+        if who and not hst.st_mode & stat.S_ISVTX:
+            return f"{cfg} names home = {home}, writable by {who} (mode {stat.S_IMODE(hst.st_mode):04o})"
+    return None
+
+
+def venv_home(cfg: str) -> str | None:
+    """The ``home =`` value of a ``pyvenv.cfg`` (None when there is none or it cannot be read)."""
+    try:
+        with open(cfg, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, eq, value = line.partition("=")
+                if eq and key.strip().lower() == "home":
+                    return value.strip() or None
+    except OSError:
+        return None
+    return None
+
+
 def writable_above(real: str, owners: Sequence[int] | None = None) -> tuple[str, int, str] | None:
     """The first directory above the real path ``real`` that lets others replace what is
     below it, as (path, mode, who): one writable by others without the sticky bit, or, when
@@ -124,10 +216,14 @@ def writable_above(real: str, owners: Sequence[int] | None = None) -> tuple[str,
 
 
 def check(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[str], config_file: str) -> None:
-    """Refuse (exit 77) to use ``path`` unless it is safe or the user trusts it."""
+    """Refuse (exit 77) to use ``path`` unless it is safe or the user trusts it. For an
+    environment, the whole chain that leads to its code is checked (:func:`chain_problem`).
+    """
     if sys.platform == "win32" or is_trusted(path, trusted):  # pragma: no cover - Windows
         return
     why = problem(path, environ)
+    if why is None and what == "environment":
+        why = chain_problem(path, environ)
     if why is None:
         return
     real = os.path.realpath(path)

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from safepip import ui
 from safepip.noop.reqfile import Line, Unsupported, looks_like_a_name
-from safepip.noop.satisfied import Environment, Fallback, satisfied
+from safepip.noop.satisfied import Environment, Fallback, _NotSatisfied, satisfied
 
 if TYPE_CHECKING:
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 #: pip's install and global options (canonical names) that cannot change whether an
 #: installed set satisfies the requirements, each with the reason. Every other option
-#: (--upgrade, --force-reinstall, --ignore-installed, --no-deps, --only-deps, -c, -e,
+#: (--upgrade, --force-reinstall, --ignore-installed, --no-deps, --only-deps,
 #: --require-hashes, --dry-run, --report, --target/--prefix/--root, --user, --log,
 #: --verbose, --use-feature, --use-deprecated, --group, --platform...) sends the call to pip.
 SAFE_OPTIONS: dict[str, str] = {
@@ -99,15 +99,20 @@ SAFE_OPTIONS: dict[str, str] = {
     "--no-user": "the default inside a virtual environment",
     # Read by the fast path itself, within reqfile's subset.
     "--requirement": "read by safepip.reqfile",
+    "--constraint": "read by safepip.reqfile: an installed version outside a constraint goes to pip",
+    "--editable": "local projects: see safepip.noop.sources",
+    "--require-hashes": "pip does not hash installed distributions; pinning is checked",
+    "--group": "dependency groups: see safepip.noop.sources",
 }
 
 #: pip settings (PIP_<NAME> variables, keys in pip's config files) that mean the same as the
 #: safe options. PIP_CONFIG_FILE only says which file to read; the file is then checked.
 _SAFE_SETTINGS = frozenset(
-    name[2:] for name in SAFE_OPTIONS if name not in ("--requirement", "--python", "--quiet")
+    name[2:] for name in SAFE_OPTIONS if name not in ("--requirement", "--python", "--quiet", "--editable", "--group")
 ) | {"default-timeout", "config-file", "disable-pip-version-check", "quiet"}
 #: pip's pip.conf sections the install command reads.
 _CONFIG_SECTIONS = ("global", "install")
+
 
 
 def _count(value: str) -> int:
@@ -122,9 +127,11 @@ def _count(value: str) -> int:
     raise Fallback(f"quiet = {value!r}")
 
 
-def settings_quiet(environ: Mapping[str, str], env_dir: str) -> int:
+def settings_quiet(environ: Mapping[str, str], env_dir: str, constraints: list[str] | None = None) -> int:
     """pip's quiet level from its variables and files; raise Fallback for any setting that
-    is not known to be safe. Variables win over files (pip's precedence).
+    is not known to be safe. Variables win over files (pip's precedence). The constraint
+    files that files and variables name are added to ``constraints``: all of them, which
+    is never fewer than pip reads (pip adds the command line's to the configured ones).
     """
     from safepip.facts.pipconf import config_files
 
@@ -148,6 +155,8 @@ def settings_quiet(environ: Mapping[str, str], env_dir: str) -> int:
                         raise Fallback(f"{path} [{section}] sets {key}")
                     if key == "quiet":
                         quiet = _count(value)
+                    elif key == "constraint" and constraints is not None:
+                        constraints.extend(value.split())  # pip splits an append option's value
     for variable, value in environ.items():
         if not variable.startswith("PIP_"):
             continue
@@ -156,17 +165,22 @@ def settings_quiet(environ: Mapping[str, str], env_dir: str) -> int:
             raise Fallback(f"{variable} is set")
         if key == "quiet":
             quiet = _count(value)
+        elif key == "constraint" and constraints is not None:
+            constraints.extend(value.split())
     return quiet
 
 
-def requirement_lines(call: PipCall, cwd: str, files: list[str] | None = None) -> list[Line]:
-    """The top-level requirements in pip's order: the command line's, then the files'
-    (every file read, nested ones included, is added to ``files``).
+def requirement_lines(
+    call: PipCall, cwd: str, files: list[str] | None = None, positionals: Sequence[str] | None = None
+) -> list[Line]:
+    """The top-level requirements in pip's order: the command line's (``positionals``,
+    default all of them), then the files' (every file read, nested ones included, is added
+    to ``files``).
     """
     from safepip.noop import reqfile
 
     lines = []
-    for text in call.positionals:
+    for text in call.positionals if positionals is None else positionals:
         if not looks_like_a_name(text, cwd):
             raise Fallback(f"{text!r} is not a requirement on a project name")
         lines.append(Line(text, None))
@@ -178,6 +192,45 @@ def requirement_lines(call: PipCall, cwd: str, files: list[str] | None = None) -
     return lines
 
 
+def _check_hash_mode(call: PipCall, lines: Sequence[Line], environ: Mapping[str, str]) -> None:
+    """In pip's hash-checking mode (``--require-hashes``, or any ``--hash``) every top-level
+    requirement must be pinned with ``==`` (older pips refuse it otherwise, even when it is
+    installed): stand aside unless it is.
+    """
+    from safepip.facts.pipconf import as_bool
+
+    setting = environ.get("PIP_REQUIRE_HASHES")
+    on = call.has("--require-hashes") or any(line.hashed for line in lines) or bool(setting and as_bool(setting))
+    if not on:
+        return
+    import re
+
+    for line in lines:
+        spec = line.text.split(";", 1)[0]
+        if line.label is not None or not re.fullmatch(r"[^<>=!~,]*(===?)\s*[^,*]+", spec.strip()):
+            raise Fallback(f"hash-checking mode: {line.text!r} is not pinned with ==")
+
+
+def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = None) -> list[Line]:
+    """The lines of constraint files (from the command line, pip's settings or both), read
+    with the requirement-file subset. A constraint file that includes another goes to pip.
+    """
+    from safepip.noop import reqfile
+
+    lines: list[Line] = []
+    for path in dict.fromkeys(paths):
+        read: list[str] = []
+        try:
+            lines.extend(reqfile.read(path, cwd, files=read))
+        except Unsupported as exc:
+            raise Fallback(f"constraint {exc}") from None
+        if len(read) != 1:
+            raise Fallback(f"constraint file {path} includes another file")
+        if files is not None:
+            files.extend(read)
+    return lines
+
+
 def check_call(call: PipCall) -> int:
     """Raise Fallback unless every option is safe; return the command line's quiet count."""
     if call.error is not None or call.command != "install":
@@ -185,9 +238,10 @@ def check_call(call: PipCall) -> int:
     for option in call.options:
         if option.name not in SAFE_OPTIONS:
             raise Fallback(f"{option.name} given")
-    if not call.positionals and not call.has("--requirement"):
+    if not (call.positionals or call.has("--requirement") or call.has("--editable") or call.has("--group")):
         raise Fallback("nothing to install")
     return call.count("--quiet")
+
 
 
 class Answered:
@@ -207,19 +261,39 @@ def attempt(
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
+    files: list[str] = []
+    env: Environment | None = None
     try:
         quiet = check_call(call)
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
         env = Environment.of(python, environ)
-        quiet += settings_quiet(environ, env.prefix)
-        files: list[str] = []
-        lines = requirement_lines(call, cwd, files)
-        answer = satisfied(lines, env, os.path.normcase(cwd))
+        constraint_files = list(call.values("--constraint"))
+        quiet += settings_quiet(environ, env.prefix, constraint_files)
+        from safepip.noop.sources import check_local, group_lines, local_projects
+
+        local, names = local_projects(call, cwd)
+        lines: list[Line] = []
+        for project in local:
+            line = check_local(project, env, cwd, files)
+            if line is None:
+                raise _NotSatisfied
+            lines.append(line)
+        lines.extend(requirement_lines(call, cwd, files, names))
+        lines.extend(group_lines(call, cwd, env, files))
+        _check_hash_mode(call, lines, environ)
+        constraints = constraint_lines(constraint_files, cwd, files)
+        answer = satisfied(lines, env, os.path.normcase(cwd), constraints)
+    except _NotSatisfied:
+        answer = None
     except Fallback as exc:
+        if answered is not None:
+            answered.paths = _read_paths(python, env, files, environ)
         if environ.get("SAFEPIP_DEBUG") == "1":
             ui.say(f"fast path: {exc}; running pip", "notice", environ)
         return None
+    if answered is not None:
+        answered.paths = _read_paths(python, env, files, environ)
     if answer is None:
         if environ.get("SAFEPIP_DEBUG") == "1":
             ui.say("fast path: something is to be installed; running pip", "notice", environ)
@@ -231,11 +305,28 @@ def attempt(
     sys.stdout.write(text)
     sys.stdout.flush()
     if answered is not None:
-        from safepip.facts.pipconf import config_files
-
         answered.stdout = text
-        answered.paths = [
-            python, os.path.join(env.prefix, "pyvenv.cfg"), *env.path, *env.pth_files, *files,
-            *config_files(environ, env.prefix, isolated=False),
-        ]
     return 0
+
+
+def _read_paths(python: str, env: Environment | None, files: list[str], environ: Mapping[str, str]) -> list[str]:
+    """Every path whose change could change what :func:`attempt` decided (answered, or
+    stood aside): the interpreter, its environment's configuration, site-packages and the
+    directories and ``.pth`` files on its search path, the requirement and constraint
+    files read, pip's configuration files.
+    """
+    from safepip.facts.pipconf import config_files
+    from safepip.venvdir import site_packages, venv_of
+
+    prefix = env.prefix if env is not None else venv_of(python)
+    if prefix is None:
+        return [python]
+    sites = env.path if env is not None else site_packages(prefix)
+    pth: list[str] = []
+    for site in sites:
+        try:
+            pth.extend(os.path.join(site, n) for n in sorted(os.listdir(site)) if n.endswith(".pth"))
+        except OSError:
+            continue
+    return [python, os.path.join(prefix, "pyvenv.cfg"), *sites, *pth, *files,
+            *config_files(environ, prefix, isolated=False)]

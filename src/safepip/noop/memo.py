@@ -1,4 +1,10 @@
-"""Remembered no-op answers (standard library only: :mod:`safepip.front` replays them).
+"""Remembered no-op answers and routes (standard library only: :mod:`safepip.front` replays them).
+
+A call that pip must run is remembered as a route (pip's command line, the variables the full
+path changes, its notice, the environment's lock), with the same signatures and, for
+``install``, the environment's site-packages and everything the fast path read; replaying it
+says the notice, takes the lock (busy: the full path waits and says for whom) and execs pip
+with the lock's descriptor inherited.
 
 When the full path answers an ``install`` itself (every requirement already satisfied, see
 :mod:`safepip.noop.fastpath`), it remembers the answer with the signature (inode, size,
@@ -20,10 +26,14 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
-    from typing import Any, Iterable, Mapping, Sequence
+    from typing import Any, Iterable, Mapping, Sequence, Tuple
+
+    #: argv, variable changes, redirected, lock path, suffix (None: exec); see route().
+    Route = Tuple[Tuple[str, ...], Tuple[Tuple[str, "str | None"], ...], bool, "str | None", "str | None"]
 
 #: Bump when what is remembered, or how, changes.
-MEMO_FORMAT = 1
+MEMO_FORMAT = 2
+_WINDOWS = sys.platform == "win32"
 #: Signatures changed more recently than this (seconds) are not trusted yet.
 RACY = 2.0
 #: Environment variables a remembered answer depends on, besides every PIP_* and SAFEPIP_*.
@@ -90,10 +100,13 @@ def remember(
     stdout: str,
     stderr: str,
     owned: Iterable[str] = (),
+    route: Route | None = None,
 ) -> bool:
     """Remember an answer that depended on ``paths`` (whole signatures) and on the mode and
     owner of ``owned``; return whether it was remembered (not when a path changed too
     recently for its signature to be trusted, or when the cache cannot be written).
+    With ``route``, what is remembered is that route (see :func:`route`), and ``stdout`` and
+    ``stderr`` are what safepip itself wrote before pip.
     """
     import time
 
@@ -111,31 +124,106 @@ def remember(
     checks.extend((path, True, signature(path, True)) for path in dict.fromkeys(owned) if path not in whole)
     key = memo_key(argv, environ, cwd)
     target = _memo_file(directory, key)
+    from safepip.safefs import write
+
+    return write(target, marshal.dumps((key, tuple(checks), stdout, stderr, route)), os.path.dirname(directory))
+
+
+def route(
+    argv: Sequence[str],
+    changes: Mapping[str, str | None],
+    redirected: bool,
+    lock_path: str | None,
+    suffix: str | None = None,
+) -> Route:
+    """A route to remember: pip's command line, the variables the full path sets (None:
+    removes), whether it cleaned the redirect variables, the lock to hold, and, for a route
+    that runs pip as a child (``--help``), what to print after it (None: exec).
+    """
+    return (tuple(argv), tuple(sorted(changes.items())), redirected, lock_path, suffix)
+
+
+#: Removed from pip's environment when safepip redirects (handoff.REDIRECT_CLEAN).
+REDIRECT_CLEAN = ("PYTHONPATH", "PYTHONHOME", "__PYVENV_LAUNCHER__")
+
+
+def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str]) -> int | None:
+    """Take a remembered route: the same lines, the same lock, the same pip. None: the full
+    path must (the lock is busy, or pip cannot be started).
+    """
+    argv, changes, redirected, lock_path, suffix = stored
+    if _WINDOWS or not os.access(argv[0], os.X_OK):
+        return None
+    env = dict(environ)
+    if redirected:
+        for name in REDIRECT_CLEAN:
+            env.pop(name, None)
+    for name, value in changes:
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    lock = None
+    if lock_path is not None:
+        from safepip.lock import FileLock
+
+        lock = FileLock(lock_path)
+        try:
+            if not lock.try_acquire():
+                return None  # the full path waits, and says for whom
+        except OSError:
+            return None  # the full path says what is wrong
+        lock.write_holder(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}")
+    sys.stderr.write(stderr)
+    sys.stderr.flush()
+    sys.stdout.write(stdout)
+    sys.stdout.flush()
+    if suffix is None:
+        if lock is not None:
+            lock.inherit()
+        try:
+            os.execve(argv[0], list(argv), env)  # noqa: S606 - becoming pip is the point
+        except OSError:
+            sys.stderr.write(f"safepip: cannot run {argv[0]}\n")
+        if lock is not None:
+            lock.release()
+        return 69
     try:
-        os.makedirs(directory, exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as handle:
-            marshal.dump((key, tuple(checks), stdout, stderr), handle)
-        os.replace(tmp, target)
+        pid = os.posix_spawn(argv[0], list(argv), env)
+        _, status = os.waitpid(pid, 0)
+    except KeyboardInterrupt:
+        return 130
     except OSError:
-        return False
-    return True
+        sys.stderr.write(f"safepip: cannot run {argv[0]}\n")
+        return 69
+    finally:
+        if lock is not None:
+            lock.release()
+    sys.stdout.write(suffix)
+    sys.stdout.flush()
+    return os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
 
 
 def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
-    """Print a remembered answer and return 0, or return None when there is none that holds."""
-    if environ.get("SAFEPIP_NO_FASTPATH") == "1" or environ.get("SAFEPIP_DEBUG") == "1" or "install" not in argv:
+    """Print a remembered answer and return 0, or take a remembered route (exec pip, or
+    return its exit code); return None when there is none that holds.
+    """
+    if environ.get("SAFEPIP_NO_FASTPATH") == "1" or environ.get("SAFEPIP_DEBUG") == "1":
         return None
     directory = memo_dir(environ)
     if directory is None:
         return None
+    from safepip.safefs import read
+
     try:
         cwd = os.getcwd()
         key = memo_key(argv, environ, cwd)
-        with open(_memo_file(directory, key), "rb") as handle:
-            # marshal, not pickle: it builds plain values and runs nothing; the file is the
-            # user's own, in their cache directory.
-            stored_key, checks, stdout, stderr = marshal.load(handle)  # noqa: S302
+        # marshal, not pickle: it builds plain values and runs nothing; and the file counts
+        # only when it is the user's own, private, in private directories (safefs).
+        raw = read(_memo_file(directory, key), os.path.dirname(directory))
+        if raw is None:
+            return None
+        stored_key, checks, stdout, stderr, stored_route = marshal.loads(raw)  # noqa: S302
     except (OSError, ValueError, EOFError, TypeError):
         return None
     if stored_key != key:
@@ -143,6 +231,8 @@ def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     for path, owner_only, sig in checks:
         if signature(path, owner_only) != sig:
             return None
+    if stored_route is not None:
+        return _follow(stored_route, stdout, stderr, environ)
     sys.stderr.write(stderr)
     sys.stderr.flush()
     sys.stdout.write(stdout)

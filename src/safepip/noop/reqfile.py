@@ -6,8 +6,11 @@ start of a line or after whitespace), backslash continuations, requirement lines
 per-line options, nested ``-r``/``--requirement`` files (relative to the including file,
 as pip resolves them), and the global options listed in :data:`SAFE_FILE_OPTIONS`.
 
-Not understood (:class:`Unsupported` is raised, and pip runs): ``-e``, ``-c``, ``--hash``
-and every other per-requirement option, URLs and paths, ``${VARIABLE}`` references,
+``--hash`` options on a requirement line are understood (pip does not hash installed
+distributions); the caller checks hash-checking mode's pinning rule.
+
+Not understood (:class:`Unsupported` is raised, and pip runs): ``-e``, ``-c`` and every
+other per-requirement option, URLs and paths, ``${VARIABLE}`` references,
 quoting, byte-order marks other than UTF-8's, files that are not UTF-8, missing files.
 """
 
@@ -44,6 +47,28 @@ class Line:
 
     text: str
     comes_from: str | None  # "-r FILE (line N)", or None on the command line
+    label: str | None = None  # what pip's line shows instead of the requirement (a local project)
+    hashed: bool = False  # it carries --hash options (pip's hash-checking mode)
+
+
+_HASH = re.compile(r"\s--hash(?:=|\s+)(\S+)")
+
+
+def _split_hashes(line: str, where: str) -> tuple[str, bool]:
+    """A requirement line without its ``--hash`` options, and whether it had any. pip does
+    not hash what is already installed, so the hashes themselves change no answer.
+    """
+    first = _HASH.search(line)
+    if first is None:
+        return line, False
+    rest = line[first.start() :]
+    if _HASH.sub("", rest).strip():
+        raise Unsupported(f"{where}: per-requirement options besides --hash")
+    for value in _HASH.findall(rest):
+        algorithm, colon, digest = value.partition(":")
+        if not colon or not algorithm or not digest:
+            raise Unsupported(f"{where}: --hash={value} is not ALGORITHM:DIGEST")
+    return line[: first.start()].rstrip(), True
 
 
 def looks_like_a_name(text: str, cwd: str) -> bool:
@@ -158,9 +183,10 @@ def read(path: str, cwd: str, seen: frozenset[str] = frozenset(), files: list[st
             elif name not in SAFE_FILE_OPTIONS:
                 raise Unsupported(f"{where}: option {name}")
             continue
-        if re.search(r"\s-", line.split(";", 1)[0]) or " --" in line:
+        text, hashed = _split_hashes(line, where)
+        if re.search(r"\s-", text.split(";", 1)[0]) or " --" in text:
             raise Unsupported(f"{where}: per-requirement options")
-        if not looks_like_a_name(line, cwd):
+        if not looks_like_a_name(text, cwd):
             raise Unsupported(f"{where}: not a requirement on a project name")
-        lines.append(Line(line, where))
+        lines.append(Line(text, where, hashed=hashed))
     return lines

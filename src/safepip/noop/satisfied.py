@@ -21,6 +21,10 @@ class Fallback(Exception):
     """The fast path stands aside; the message says why (shown with SAFEPIP_DEBUG=1)."""
 
 
+class _NotSatisfied(Exception):
+    """Something is to be installed: pip runs (no reason to give)."""
+
+
 _CANONICAL: dict[str, str] = {}
 
 
@@ -34,6 +38,7 @@ def _canonical(name: str) -> str:
     return found
 
 
+
 class Environment:
     """The distributions a virtual environment's pip would see, and its marker values."""
 
@@ -45,7 +50,7 @@ class Environment:
         self._system_site_packages()
         #: The .pth files read: their contents decide the path (the memo tracks each).
         self.pth_files: list[str] = []
-        self.path = self._search_path(sites, self.pth_files)
+        self.path = self._search_path(sites, prefix, self.pth_files)
         self._found: dict[str, list[str]] = {}
         self._read: dict[str, Dist | None] = {}
         for directory in self.path:
@@ -72,11 +77,14 @@ class Environment:
             raise Fallback(f"cannot read pyvenv.cfg: {exc.strerror}") from None
 
     @staticmethod
-    def _search_path(sites: Iterable[str], pth_files: list[str] | None = None) -> list[str]:
+    def _search_path(sites: Iterable[str], prefix: str, pth_files: list[str] | None = None) -> list[str]:
         """site-packages and the directories its .pth files add, as site.py reads them.
-        .pth files that run code are trusted only when known not to touch sys.path.
+        .pth files that run code are read as they are when known not to touch sys.path;
+        with any other, the environment's real sys.path is asked of its interpreter (once
+        per signature of its .pth files: :func:`real_path`).
         """
         path: list[str] = []
+        coded: list[str] = []
         for site in dict.fromkeys(sites):
             if not os.path.isdir(site):
                 continue
@@ -84,11 +92,17 @@ class Environment:
             for name in sorted(n for n in os.listdir(site) if n.endswith(".pth")):
                 if pth_files is not None:
                     pth_files.append(os.path.join(site, name))
-                Environment._read_pth(site, name, path)
+                if Environment._read_pth(site, name, path):
+                    coded.append(os.path.join(site, name))
+        if coded:
+            return real_path(prefix, path, coded)
         return path
 
     @staticmethod
-    def _read_pth(site: str, name: str, path: list[str]) -> None:
+    def _read_pth(site: str, name: str, path: list[str]) -> bool:
+        """Add the directories of one .pth file to ``path``; return True when it runs code
+        that may change sys.path.
+        """
         harmless_code = (
             name in ("distutils-precedence.pth", "_virtualenv.pth")
             or name.startswith("__editable__.")  # setuptools' editable finders: meta_path only
@@ -105,11 +119,12 @@ class Environment:
                 continue
             if line.startswith(("import ", "import\t")):
                 if not harmless_code:
-                    raise Fallback(f"{name} runs code that may change sys.path")
+                    return True
                 continue
             directory = os.path.join(site, line.rstrip())
             if os.path.isdir(directory) and directory not in path:
                 path.append(directory)
+        return False
 
     def _scan(self, directory: str) -> None:
         try:
@@ -124,6 +139,10 @@ class Environment:
                 raise Fallback(f"legacy editable install {name}")
             project = stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem
             self._found.setdefault(_canonical(project), []).append(os.path.join(directory, name))
+
+    def info_dir(self, name: str) -> str:
+        """The metadata directory of the one distribution installed under ``name``."""
+        return self._found[_canonical(name)][0]
 
     def get(self, name: str) -> Dist | None:
         """The one distribution installed under ``name`` (None: none), read once."""
@@ -162,6 +181,71 @@ def _check_dir_version(info: str, version: str) -> None:
         same = False
     if not same:
         raise Fallback(f"{os.path.basename(info)} says {named} and its METADATA {version}: pips read either")
+
+
+_ASK_PATH = "import json, sys; sys.stdout.write(json.dumps(sys.path[1:]))"
+
+
+def real_path(prefix: str, sites: list[str], coded: list[str]) -> list[str]:
+    """The directories pip would search for distributions in an environment whose .pth
+    files run code (coverage's, some editable finders...): its interpreter's own sys.path
+    (less the script directory, which ``python -m pip`` removes too), run once and kept
+    in the cache under the signatures of the site-packages directories and of every .pth
+    file, and the values of the variables those files name. Only directories of the
+    environment (under ``prefix`` or added by its .pth files) and of its base Python's
+    standard library are on it; a .pth that reads anything else is beyond this rule.
+    """
+    import json
+    import re
+    import zlib
+
+    from safepip.noop.memo import signature
+    from safepip.paths import linux_cache_dir
+    from safepip.venvdir import bin_python
+
+    texts = []
+    for pth in coded:
+        try:
+            with open(pth, encoding="utf-8") as handle:
+                texts.append(handle.read())
+        except (OSError, UnicodeDecodeError):
+            raise Fallback(f"cannot read {pth}") from None
+    names = sorted(set(re.findall(r"[A-Z][A-Z0-9_]{2,}", "".join(texts))))
+    python = bin_python(prefix)
+    key = repr((python, signature(python), [(s, signature(s)) for s in sites],
+                [(p, signature(p)) for p in coded], [(n, os.environ.get(n)) for n in names]))
+    base = linux_cache_dir(os.environ)
+    cached = None if base is None else os.path.join(base, "syspath", "%08x.json" % zlib.crc32(key.encode("utf-8", "surrogateescape")))  # noqa: UP031
+    if cached is not None:
+        try:
+            with open(cached, encoding="utf-8") as handle:
+                stored = json.load(handle)
+            if stored.get("key") == key and isinstance(stored.get("path"), list):
+                return [str(p) for p in stored["path"]]
+        except (OSError, ValueError, AttributeError):
+            pass
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    try:
+        done = subprocess.run([python, "-c", _ASK_PATH], capture_output=True, text=True, env=env, timeout=30,
+                              check=False, cwd=prefix)
+        found = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        found = None
+    if not isinstance(found, list):
+        raise Fallback(f"cannot read the sys.path of {python}")
+    path = list(dict.fromkeys(p for p in found if isinstance(p, str) and os.path.isdir(p)))
+    if cached is not None:
+        try:
+            os.makedirs(os.path.dirname(cached), mode=0o700, exist_ok=True)
+            tmp = f"{cached}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump({"key": key, "path": path}, handle)
+            os.replace(tmp, cached)
+        except OSError:
+            pass
+    return path
 
 
 class Dist:
@@ -222,9 +306,17 @@ def _display_path(path: str, cwd: str) -> str:
     return path
 
 
-def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[str], list[str]] | None:  # noqa: PLR0915 - one walk in pip's order
+def satisfied(  # noqa: PLR0915 - one walk in pip's order
+    lines: Sequence[Line], env: Environment, cwd: str, constraints: Sequence[Line] = ()
+) -> tuple[list[str], list[str]] | None:
     """pip's lines (ignored, satisfied) if every requirement is satisfied, None if something
     would be installed; raise Fallback where the answer is not certain.
+
+    ``constraints`` (pip's ``-c`` files) narrow what satisfies: a distribution that the
+    requirements reach, installed at a version outside a constraint on its name whose
+    marker matches, is one pip would change (or fail to resolve): None. Constraints on
+    names the requirements do not reach change nothing, as in pip; pip prints nothing
+    about them either.
     """
     from packaging.markers import Marker
     from packaging.requirements import InvalidRequirement, Requirement
@@ -255,13 +347,24 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
         parsed[text] = req
         return req
 
+    limits: dict[str, list[Requirement]] = {}
+    for line in constraints:
+        limit = parse(line.text)
+        if limit.extras:
+            raise Fallback(f"the constraint {line.text!r} has extras (pip refuses it)")
+        if limit.marker is None or marker_matches(limit.marker, ()):
+            limits.setdefault(_canonical(limit.name), []).append(limit)
+
     ignored: list[str] = []
     queue: list[tuple[Requirement, str | None]] = []
+    labels: dict[int, str] = {}  # queue index -> what pip's line shows (local projects)
     for line in lines:
         req = parse(line.text)
         if req.marker is not None and not marker_matches(req.marker, ()):
             ignored.append(f"Ignoring {req.name}: markers '{req.marker}' don't match your environment")
             continue
+        if line.label is not None:
+            labels[len(queue)] = line.label
         queue.append((req, line.comes_from))
 
     expanded: dict[str, set[str]] = {}  # canonical name -> the extras its dependencies were read for
@@ -282,6 +385,9 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
             raise Fallback(f"{req.name} {version} is a pre-release")
         if not req.specifier.contains(version, prereleases=True):
             return None
+        for limit in limits.get(_canonical(req.name), ()):
+            if not limit.specifier.contains(version, prereleases=True):
+                return None
         provided = dist.extras
         for extra in req.extras:
             # Only extras written exactly as declared: old pips compare extras unnormalized.
@@ -291,8 +397,9 @@ def satisfied(lines: Sequence[Line], env: Environment, cwd: str) -> tuple[list[s
         before = expanded.get(key)
         if before is None:
             source = f" (from {comes_from})" if comes_from else ""
+            shown = labels.get(index - 1) or _shown(req)
             printed.append(
-                f"Requirement already satisfied: {_shown(req)} in {_display_path(location, cwd)}{source} ({version})"
+                f"Requirement already satisfied: {shown} in {_display_path(location, cwd)}{source} ({version})"
             )
         elif req.extras <= before:
             continue

@@ -1,0 +1,153 @@
+"""pip on PATH for child processes: tiny ``pip``, ``pip3`` and ``pip3.X`` launchers of safepip.
+
+Shell functions reach only what is typed in the shell; ``make``, shell scripts and tools
+started from it look ``pip`` up on PATH. ``safepip shell-init`` therefore keeps a directory
+of launchers (pyenv-style shims) in safepip's data directory and puts it first on PATH;
+``safepip self-install --shims`` writes the same launchers into the user's bin directory.
+
+Each launcher carries a mark line. A file without it is someone else's: it is never
+overwritten nor removed, only reported. ``pip3.X`` is written for each ``python3.X`` found on
+PATH and runs safepip with ``--python python3.X``, as ``pip3.X`` means that Python's pip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from safepip.paths import data_dir
+
+MARK = "# safepip shim: a pip launcher made and kept current by safepip (shell-init, self-install --shims)."
+_VERSIONED = re.compile(r"^python(3\.\d+)$")
+
+
+@dataclass
+class Outcome:
+    """What a refresh did: names written, removed (stale launchers of ours), and left alone
+    because another program owns a file of that name.
+    """
+
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+
+def shim_dir(environ: Mapping[str, str]) -> str:
+    """The directory shell-init puts first on PATH."""
+    return os.path.join(data_dir(environ), "shims")
+
+
+def python_versions(environ: Mapping[str, str], skip: tuple[str, ...] = ()) -> list[str]:
+    """The ``3.X`` of every ``python3.X`` command on PATH (directories in ``skip`` ignored)."""
+    found: set[str] = set()
+    ignored = {os.path.realpath(d) for d in skip}
+    for entry in environ.get("PATH", os.defpath).split(os.pathsep):
+        if not entry or os.path.realpath(entry) in ignored:
+            continue
+        try:
+            names = os.listdir(entry)
+        except OSError:
+            continue
+        for name in names:
+            match = _VERSIONED.match(name)
+            if match and os.access(os.path.join(entry, name), os.X_OK):
+                found.add(match.group(1))
+    return sorted(found, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def python_commands(environ: Mapping[str, str]) -> list[str]:
+    """``python``, ``python3`` and ``python3.X``, those of them found on PATH."""
+    import shutil
+
+    path = environ.get("PATH", os.defpath)
+    names = ["python", "python3", *(f"python{v}" for v in python_versions(environ))]
+    return [n for n in names if shutil.which(n, path=path)]
+
+
+def launcher_text(exe: str, python: str | None = None) -> str:
+    """The launcher running safepip as ``exe`` (with ``--python python`` for ``pip3.X``)."""
+    extra = f" --python {shlex.quote(python)}" if python else ""
+    return (
+        "#!/bin/sh\n"
+        f"{MARK}\n"
+        f"exe={shlex.quote(exe)}\n"
+        'case $exe in /*) [ -x "$exe" ] || {\n'
+        '  echo "safepip: error: $0 runs $exe, which is gone; run safepip shell-init (or self-install --shims) again" >&2\n'
+        "  exit 127; } ;;\n"
+        "esac\n"
+        f'exec "$exe"{extra} "$@"\n'
+    )
+
+
+def is_ours(path: str) -> bool:
+    """Whether ``path`` is a launcher safepip wrote."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return MARK in handle.read(4096).splitlines()[1:2]
+    except (OSError, IndexError):
+        return False
+
+
+def wanted(exe: str, versions: list[str]) -> dict[str, str]:
+    """name -> launcher text, for ``pip``, ``pip3`` and one ``pip3.X`` per version."""
+    texts = {"pip": launcher_text(exe), "pip3": launcher_text(exe)}
+    for version in versions:
+        texts[f"pip{version}"] = launcher_text(exe, f"python{version}")
+    return texts
+
+
+def refresh(directory: str, texts: Mapping[str, str], *, prune: bool = True) -> Outcome:
+    """Make ``directory`` hold exactly ``texts`` among safepip's launchers.
+
+    A launcher whose text is already right is not rewritten (no change on every new shell);
+    others are replaced atomically. With ``prune``, launchers of ours not in ``texts``
+    (a Python version that went away) are removed. Files not written by safepip stay as they are.
+    """
+    outcome = Outcome()
+    os.makedirs(directory, exist_ok=True)
+    for name, text in sorted(texts.items()):
+        path = os.path.join(directory, name)
+        if os.path.lexists(path) and not is_ours(path):
+            outcome.foreign.append(name)
+            continue
+        if _read(path) == text:
+            continue
+        tmp = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o755)  # noqa: S103 - a launcher: executable by everyone, like any command
+        os.replace(tmp, path)
+        outcome.written.append(name)
+    if prune:
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if name.startswith("pip") and name not in texts and not os.path.islink(path) and is_ours(path):
+                os.unlink(path)
+                outcome.removed.append(name)
+    return outcome
+
+
+def remove(directory: str) -> list[str]:
+    """Remove safepip's launchers from ``directory`` (nothing else); return their names."""
+    removed: list[str] = []
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(directory, name)
+        if name.startswith("pip") and not os.path.islink(path) and is_ours(path):
+            os.unlink(path)
+            removed.append(name)
+    return removed
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,159 @@
+"""``safepip trust [PATH]``: let safepip run the interpreters that came with a repository.
+
+PATH is a project directory (default: the working directory), one of its virtual
+environments, or an interpreter. What needs trusting there (see :mod:`safepip.facts.repocode`)
+is recorded in the user configuration file, ``[trust]``, with its identity: the path and
+what it is now. Nothing another user could change is ever trusted this way (the ownership
+rules still apply; the ``trusted`` list is for that).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sys
+from typing import Mapping
+
+from safepip.errors import ConfigError, PermissionRefused, UsageError
+
+USAGE = """usage: safepip trust [PATH]
+
+Trust the interpreters that came with the project at PATH (default: the current
+directory): a [tool.safepip] python inside the project, or a virtual environment that is
+committed to git or names an interpreter inside the project. safepip runs neither until
+you do. PATH may also be one environment or one interpreter. The trust is recorded in your
+configuration file with what the interpreter is now; if it changes, trust it again.
+"""
+
+
+def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str | None]]]:
+    """The root the trust is for, and the interpreters there with why each needs trust."""
+    from safepip.facts import config as cfg
+    from safepip.facts.interpreter import resolve_spec
+    from safepip.facts.project import find_root, is_venv_dir, project_env
+    from safepip.facts.repocode import env_reason, interpreter_reason
+    from safepip.facts.trust import check
+    from safepip.paths import user_config_file
+    from safepip.venvdir import bin_python
+
+    user_file = user_config_file(environ)
+    trusted = cfg.Config().layered(cfg.user_layer(user_file), user_file).trusted
+    if os.path.isfile(path):
+        project = find_root(os.path.dirname(path), environ)
+        root = project.root if project is not None else os.path.dirname(path)
+        return root, [(path, interpreter_reason(path, root))]
+    if is_venv_dir(path):
+        project = find_root(os.path.dirname(path), environ)
+        root = project.root if project is not None else os.path.dirname(path)
+        check(path, "environment", environ, trusted, user_file)
+        return root, [(bin_python(path), env_reason(path, root))]
+    if not os.path.isdir(path):
+        raise UsageError(f"safepip trust: {path}: no such file or directory")
+    project = find_root(path, environ)
+    if project is None:
+        raise UsageError(f"safepip trust: {path} is not inside a project; name an environment or an interpreter")
+    root = project.root
+    check(root, "project", environ, trusted, user_file)
+    values = cfg.project_layer(project.pyproject)
+    found: list[tuple[str, str | None]] = []
+    if values.get("python"):
+        python = resolve_spec(values["python"], f"python (from {project.pyproject} [tool.safepip])", environ)
+        found.append((python, interpreter_reason(python, root)))
+    env_dir, exists = project_env(root, values.get("venv"))
+    if exists:
+        check(env_dir, "environment", environ, trusted, user_file)
+        found.append((bin_python(env_dir), env_reason(env_dir, root)))
+    return root, found
+
+
+def _toml_key(path: str) -> str:
+    return json.dumps(path, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def record(config_file: str, entries: Mapping[str, str]) -> None:
+    """Add (or update) ``entries`` in the ``[trust]`` table of the user configuration file,
+    atomically; a file safepip cannot edit safely is left as it is (exit 78).
+    """
+    from safepip.facts import config as cfg
+
+    try:
+        with open(config_file, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_file}: cannot be read: {exc}") from None
+    if text:
+        cfg.user_layer(config_file)  # a broken file is reported, not rewritten
+    lines = text.splitlines()
+    header = next((i for i, line in enumerate(lines) if re.match(r"^\s*\[\s*trust\s*\]\s*(#.*)?$", line)), None)
+    if header is None and re.search(r"^\s*trust\s*=", text, re.MULTILINE):
+        raise ConfigError(f"{config_file}: trust is not a [trust] table; edit it by hand")
+    if header is None:
+        if lines and lines[-1].strip():
+            lines.append("")
+        lines.append("[trust]  # written by safepip trust: interpreter = its identity")
+        header = len(lines) - 1
+    end = next((i for i in range(header + 1, len(lines)) if re.match(r"^\s*\[", lines[i])), len(lines))
+    for path, ident in entries.items():
+        line = f"{_toml_key(path)} = {_toml_key(ident)}"
+        same = next((i for i in range(header + 1, end) if lines[i].startswith(_toml_key(path) + " =")), None)
+        if same is not None:
+            lines[same] = line
+        else:
+            lines.insert(header + 1, line)
+            end += 1
+    new = "\n".join(lines) + "\n"
+    directory = os.path.dirname(config_file)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    tmp = f"{config_file}.{os.getpid()}.tmp"
+    try:
+        mode = os.stat(config_file).st_mode & 0o777
+    except OSError:
+        mode = 0o600
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode & ~0o022)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(new)
+        cfg._table_layer(cfg._loads(new, config_file), config_file, new, None, user=True)
+        os.replace(tmp, config_file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def main(args: list[str], environ: Mapping[str, str]) -> int:
+    """Trust what came with the project at PATH; return 0."""
+    from safepip import ui
+    from safepip.facts.repocode import identity
+    from safepip.facts.trust import chain_problem
+    from safepip.paths import user_config_file
+
+    if any(a in ("-h", "--help") for a in args):
+        sys.stdout.write(USAGE)
+        return 0
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        raise UsageError("safepip trust: give at most one PATH (see safepip trust --help)")
+    path = os.path.abspath(os.path.expanduser(args[0] if args else os.getcwd()))
+    root, found = _candidates(path, environ)
+    needed = [(python, why) for python, why in found if why is not None]
+    if not needed:
+        ui.say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)
+        return 0
+    entries = {}
+    from safepip.venvdir import venv_of
+
+    for python, _why in needed:
+        env = venv_of(python)
+        problem = chain_problem(env, environ) if env is not None else None
+        if problem is not None:
+            raise PermissionRefused(f"will not trust {python}: {problem}")
+        entries[os.path.abspath(python)] = identity(python)
+    config_file = user_config_file(environ)
+    record(config_file, entries)
+    for python, why in needed:
+        ui.say(f"trusted {python} ({why}); recorded in {config_file}", "notice", environ)
+    return 0

@@ -1,0 +1,152 @@
+"""Remembered routes: a pip call that reaches pip is replayed by the front door (the same
+notice, the same lock, the same pip command line) without importing the rest of safepip,
+and only while nothing the route depended on has changed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import installed, needs_managed, offline, safepip_env, venv_python
+from safepip.act.lock import lock_path
+from safepip.lock import FileLock
+
+
+def _age_tree(root: Path, seconds: float = 30) -> None:
+    past = time.time() - seconds
+    for directory, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(directory, name)
+            if not path.is_symlink():
+                os.utime(path, (past, past))
+    os.utime(root, (past, past))
+
+
+def _safepip(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], bool]:
+    """Run safepip with -X importtime; return the result and whether the full path ran."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
+                          env=env or safepip_env(), capture_output=True, text=True, check=False)
+    imports = [ln for ln in done.stderr.splitlines() if ln.startswith("import time:")]
+    full = any(ln.rstrip().endswith(("safepip.facts.gather", "safepip.act.flow")) for ln in imports)
+    stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), full
+
+
+@pytest.fixture
+def made(project: Path, wheelhouse: Path) -> Path:
+    done, _ = _safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
+    assert done.returncode == 0, done.stderr
+    _age_tree(project)
+    return project
+
+
+@needs_managed
+@pytest.mark.slow
+def test_list_freeze_show_version_help_are_replayed(made: Path) -> None:
+    for args in (["list"], ["freeze"], ["show", "lib-a"], ["--version"], ["--help"], ["uninstall", "-y", "nothing-here"]):
+        first, full = _safepip(*args, cwd=made)
+        assert full, args
+        again, full = _safepip(*args, cwd=made)
+        assert not full, (args, "the front door took the route")
+        assert (again.returncode, again.stdout, again.stderr) == (first.returncode, first.stdout, first.stderr), args
+    assert "safepip:" in again.stderr  # the notice is said again
+
+
+@needs_managed
+@pytest.mark.slow
+def test_an_install_route_is_not_replayed_once_the_environment_changed(made: Path, wheelhouse: Path) -> None:
+    args = ["install", "-U", *offline(wheelhouse), "lib-a"]
+    first, full = _safepip(*args, cwd=made)
+    assert (first.returncode, full) == (0, True), first.stderr
+    again, full = _safepip(*args, cwd=made)
+    assert (again.returncode, full) == (0, False), again.stderr
+    assert again.stdout == first.stdout
+    pip = subprocess.run([venv_python(made / ".venv"), "-m", "pip", "uninstall", "-y", "-q", "lib-b"],
+                         capture_output=True, text=True, check=False)
+    assert pip.returncode == 0
+    _, full = _safepip(*args, cwd=made)
+    assert full  # site-packages changed: the full path decides again
+    # The list route does not depend on what is installed: it survives an install.
+    _safepip("list", cwd=made)
+    _age_tree(made)
+    _safepip("list", cwd=made)
+    assert not _safepip("list", cwd=made)[1]
+    assert _safepip("install", *offline(wheelhouse), "lib-b", cwd=made)[0].returncode == 0
+    listed, full = _safepip("list", cwd=made)
+    assert not full
+    assert "lib-b" in listed.stdout
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_configuration_change_takes_the_full_path(made: Path, tmp_path: Path) -> None:
+    _safepip("list", cwd=made)
+    assert not _safepip("list", cwd=made)[1]
+    other = tmp_path / "other-env"
+    (made / "pyproject.toml").write_text(f'[project]\nname = "myproj"\nversion = "0"\n[tool.safepip]\nvenv = "{other}"\n')
+    done, full = _safepip("list", cwd=made)
+    assert full
+    assert done.returncode == 0, done.stderr
+    assert (other / "pyvenv.cfg").exists()
+    assert "lib-b" not in done.stdout
+
+
+def _read_until(stream, needle: str, proc: subprocess.Popen[str]) -> str:  # type: ignore[no-untyped-def]
+    seen = ""
+    while needle not in seen:
+        line = stream.readline()
+        if not line:
+            raise AssertionError(f"{needle!r} never came; exit {proc.wait()}; got {seen!r}")
+        seen += line
+    return seen
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_replayed_route_holds_the_lock_through_exec(made: Path, wheelhouse: Path) -> None:
+    args = ["install", "-U", *offline(wheelhouse), "lib-a"]
+    assert _safepip(*args, cwd=made)[1]
+    venv = made / ".venv"
+    lock = FileLock(lock_path(str(venv), safepip_env()))
+    # A busy lock: the front door leaves the route to the full path, which waits and says so.
+    assert lock.try_acquire()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "safepip", *args], cwd=made, env=safepip_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        said = _read_until(proc.stderr, "waiting for", proc)
+        assert f"waiting for {venv}" in said
+    finally:
+        lock.release()
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    # Free: replayed, and pip (the same process, after exec) holds the lock. pip is kept
+    # waiting on a FIFO requirement file, whose route is remembered like any other.
+    fifo = made / "reqs.fifo"
+    os.mkfifo(fifo)
+    _age_tree(made)
+    fifo_args = ["install", "-U", *offline(wheelhouse), "-r", str(fifo)]
+    for replayed in (False, True):
+        proc = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "safepip", *fifo_args], cwd=made,
+                                env=safepip_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            with open(fifo, "w") as writer:  # opens once pip opened it for reading
+                cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
+                assert cmdline[:3] == [os.fsencode(venv_python(venv)), b"-m", b"pip"]
+                assert not lock.try_acquire()
+                assert lock.holder() == f"pid {proc.pid}: safepip {' '.join(fifo_args)}"
+                writer.write("lib-a\n")
+            _, err = proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == 0, err
+        assert ("safepip.act.flow" not in err) == replayed
+    assert lock.try_acquire()  # pip exited: free again
+    lock.release()
+    assert installed(venv)["lib-a"] == "1.0"

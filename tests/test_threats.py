@@ -1,0 +1,458 @@
+"""The threat model of docs/safety.md, one test per row: each attack tried for real, with a
+second local user (the ``other_user`` fixture) doing the attacker's part as that user.
+
+The attacker's code runs as the other user with its working directory already inside the
+test's tmp_path (set before the user id changes), so nothing outside tmp_path needs to be
+opened to it. Every planted program only leaves a trace file if it is ever executed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+
+pytestmark = [needs_managed]
+
+User = tuple[str, int, int]
+
+
+def as_user(user: User, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run Python ``code`` as ``user`` in ``cwd`` (entered before the switch)."""
+    return subprocess.run(
+        [SYSTEM_PYTHON, "-I", "-c", code], cwd=str(cwd), user=user[1], group=user[2], extra_groups=[],
+        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60, check=False,
+    )
+
+
+def give(path: Path, user: User) -> None:
+    """``chown -R`` to ``user``, links themselves and not their targets."""
+    for item in [path, *path.rglob("*")]:
+        os.chown(item, user[1], user[2], follow_symlinks=False)
+
+
+def tracer(path: Path, trace: Path) -> Path:
+    """A program that only leaves a trace, then runs Debian's python."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'#!/bin/sh\necho "ran $0 $*" >> "{trace}"\nexec {SYSTEM_PYTHON} "$@"\n')
+    path.chmod(0o755)
+    return path
+
+
+def one_line(done: subprocess.CompletedProcess[str], code: int, *parts: str) -> str:
+    """The call ended with ``code`` and exactly one ``safepip:`` line holding ``parts``."""
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == code, done.stderr
+    ours = [line for line in done.stderr.splitlines() if line.startswith("safepip:")]
+    assert len(ours) == 1, done.stderr
+    for part in parts:
+        assert part in ours[0], done.stderr
+    return ours[0]
+
+
+def says(done: subprocess.CompletedProcess[str], code: int, *parts: str) -> str:
+    """The call ended with ``code`` and one of its ``safepip:`` lines holds ``parts``."""
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == code, done.stderr
+    found = [line for line in done.stderr.splitlines() if line.startswith("safepip:") and all(p in line for p in parts)]
+    assert len(found) == 1, done.stderr
+    return found[0]
+
+
+def make_project(where: Path) -> Path:
+    where.mkdir(parents=True)
+    (where / "pyproject.toml").write_text(f'[project]\nname = "{where.name}"\nversion = "0"\n')
+    return where
+
+
+# -- 1. byte code is never shared between environments -------------------------------------
+
+
+@pytest.mark.slow
+def test_rewriting_one_projects_byte_code_changes_no_other_project(tmp_path: Path, wheelhouse: Path,
+                                                                    other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    one, two = make_project(tmp_path / "one"), make_project(tmp_path / "two")
+    for proj in (one, two):
+        assert run_safepip("install", *offline(wheelhouse), "lib-a", cwd=proj).returncode == 0
+    # The owner opens proj one to everyone (a Dockerfile's chmod -R, or chown -R app /app)...
+    for item in [one, *one.rglob("*")]:
+        if not item.is_symlink():
+            item.chmod(stat.S_IMODE(item.lstat().st_mode) | 0o666)
+    pycache = next((one / ".venv" / "lib").glob("python*/site-packages/pip/__pycache__"))
+    name = next(pycache.glob("__init__.*.pyc")).name
+    # ...and the other user rewrites a pyc of pip in place there, keeping its checked-hash header.
+    evil = f"""
+import marshal
+src = open('../__init__.py').read() + "\\nopen({str(trace)!r}, 'a').write('ran')\\n"
+with open({name!r}, 'r+b') as f:
+    header = f.read(16)
+    f.seek(0)
+    f.write(header + marshal.dumps(compile(src, '__init__.py', 'exec')))
+    f.truncate()
+"""
+    attacked = as_user(other_user, evil, pycache)
+    assert attacked.returncode == 0, attacked.stderr
+    done = run_safepip("list", cwd=two)
+    assert done.returncode == 0, done.stderr
+    assert not trace.exists(), "pip in project two ran the other user's byte code"
+    one_line(run_safepip("list", cwd=one), 77, f"{one} (owned by root (uid 0)) is writable by every user")
+
+
+# -- 2. root with another user's HOME --------------------------------------------------------
+
+
+def _as_root_with_their_home(tmp_path: Path, home: Path, user: User, *argv: str, cwd: Path,
+                             **extra: str) -> subprocess.CompletedProcess[str]:
+    """``sudo -E safepip ARGV``: root, with the user's HOME kept. root's own cache directory
+    (under /root, from the password database) is a directory of tmp_path mounted over
+    /root/.cache for this process alone."""
+    own = tmp_path / "root-cache"
+    own.mkdir(exist_ok=True)
+    own.chmod(0o700)
+    env = safepip_env(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), SUDO_USER=user[0],
+                      SUDO_UID=str(user[1]), SUDO_GID=str(user[2]), **extra)
+    script = 'mount --bind "$0" /root/.cache && exec "$@"'
+    return subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script, str(own), SAFEPIP, *argv],
+        cwd=str(cwd), env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+
+
+@pytest.fixture
+def their_home(tmp_path: Path, other_user: User) -> Path:
+    home = tmp_path / "home-of-user"
+    (home / ".cache" / "safepip").mkdir(parents=True)
+    give(home, other_user)
+    return home
+
+
+def test_root_with_the_users_home_follows_no_planted_lock_note(tmp_path: Path, their_home: Path, wheelhouse: Path,
+                                                               other_user: User) -> None:
+    proj = make_project(tmp_path / "proj")
+    secret = tmp_path / "root-only"
+    secret.write_text("root's own\n")
+    secret.chmod(0o600)
+    key = hashlib.sha256(str(proj / ".venv").encode()).hexdigest()[:24]
+    locks = their_home / ".cache" / "safepip" / "locks"
+    planted = as_user(other_user, f"import os; os.makedirs('locks', 0o777); os.symlink({str(secret)!r}, "
+                      f"'locks/{key}.lock.owner')", their_home / ".cache" / "safepip")
+    assert planted.returncode == 0, planted.stderr
+    done = _as_root_with_their_home(tmp_path, their_home, other_user, "install", *offline(wheelhouse), "lib-a", cwd=proj)
+    assert done.returncode == 0, done.stderr
+    assert secret.read_text() == "root's own\n"
+    assert (locks / f"{key}.lock.owner").is_symlink()
+    assert all(p.lstat().st_uid == other_user[1] for p in their_home.rglob("*")), "root left files in the user's HOME"
+    says(done, 0, f"warning: not using the cache {their_home / '.cache' / 'safepip'}", "not by you", "root uses its own")
+
+
+def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their_home: Path, other_user: User) -> None:
+    from safepip.facts.interpreter import _cache_key
+
+    trace = tmp_path / "TRACE"
+    bindir = their_home / "bin"
+    tracer(bindir / "python", trace)
+    give(bindir, other_user)
+    forged = {
+        "version": [*map(int, SYSTEM_XY.split(".")), 0], "implementation": "cpython", "prefix": str(their_home),
+        "base_prefix": "/usr", "in_venv": True, "conda": False, "stdlib": str(their_home), "purelib": str(their_home),
+        "platlib": str(their_home), "scripts": str(bindir), "marker": None, "marker_message": None,
+        "marker_problem": None, "distributor": None, "pip": True, "markers": {},
+    }
+    key = _cache_key(SYSTEM_PYTHON)
+    assert key is not None
+    planted = as_user(other_user, f"import os; os.makedirs('probes'); open('probes/{key}.json', 'w')"
+                      f".write({json.dumps(forged)!r})", their_home / ".cache" / "safepip")
+    assert planted.returncode == 0, planted.stderr
+    proj = make_project(tmp_path / "proj")
+    done = _as_root_with_their_home(tmp_path, their_home, other_user, "run", "python", "-c", "print('ok')", cwd=proj)
+    assert not trace.exists(), "root ran the user's program"
+    assert done.stdout == "ok\n"
+    assert all(p.lstat().st_uid == other_user[1] for p in their_home.rglob("*"))
+    says(done, 0, "warning: not using the cache", "root uses its own")
+
+
+# -- 6. umask 000 ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_umask_000_makes_nothing_others_can_write(project: Path, wheelhouse: Path, hermetic: dict[str, str],
+                                                  other_user: User) -> None:
+    argv = [SAFEPIP, "install", *offline(wheelhouse), "lib-a"]
+    done = subprocess.run(["sh", "-c", 'umask 000; exec "$@"', "sh", *argv], cwd=project, env=safepip_env(),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    venv = project / ".venv"
+    cache = Path(hermetic["XDG_CACHE_HOME"]) / "safepip"
+    for top in (venv, cache):
+        for item in [top, *top.rglob("*")]:
+            st = item.lstat()
+            if not stat.S_ISLNK(st.st_mode):
+                assert not st.st_mode & 0o022, f"{item} is {stat.S_IMODE(st.st_mode):04o}"
+    for directory in [cache, *(p for p in cache.rglob("*") if p.is_dir())]:
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+    for target in (venv / "bin", cache / "probes", cache / "locks"):
+        tried = as_user(other_user, "open('planted', 'x')", target)
+        assert "PermissionError" in tried.stderr, (target, tried.stderr)
+    again = run_safepip("list", cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert "lib-a" in again.stdout
+    assert "lib-a" in installed(venv)
+
+
+# -- 4. the whole chain that leads to code ---------------------------------------------------
+
+
+def _venv(where: Path) -> Path:
+    """A real environment (without pip: a link to Debian's python) made by root."""
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(where / ".venv")], check=True)
+    return where / ".venv"
+
+
+def test_a_python_link_to_another_users_program_is_never_run(project: Path, tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    planted = as_user(other_user, f"""
+import os
+open('python3', 'w').write('#!/bin/sh\\necho "ran $*" >> {trace}\\nexec {SYSTEM_PYTHON} "$@"\\n')
+os.chmod('python3', 0o755)
+""", shared)
+    assert planted.returncode == 0, planted.stderr
+    venv = _venv(project)
+    (venv / "bin" / "python").unlink()
+    (venv / "bin" / "python").symlink_to(shared / "python3")
+    done = run_safepip("list", cwd=project)
+    assert not trace.exists()
+    one_line(done, 77, f"{venv}/bin/python leads to {shared}/python3, which is owned by {other_user[0]}",
+             "will not use this environment")
+
+
+def test_a_bin_directory_others_can_write_is_refused(project: Path, tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    venv = _venv(project)
+    (venv / "bin").chmod(0o777)
+    swapped = as_user(other_user, f"""
+import os
+open('evil', 'w').write('#!/bin/sh\\necho "ran $*" >> {trace}\\nexec {SYSTEM_PYTHON} "$@"\\n')
+os.chmod('evil', 0o755)
+os.replace('evil', 'python')
+""", venv / "bin")
+    assert swapped.returncode == 0, swapped.stderr
+    done = run_safepip("list", cwd=project)
+    assert not trace.exists()
+    one_line(done, 77, f"{venv}/bin is writable by every user (mode 0777)", "will not use this environment")
+
+
+def test_a_pyvenv_cfg_others_can_write_is_refused(project: Path, tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    venv = _venv(project)
+    cfg = venv / "pyvenv.cfg"
+    cfg.chmod(0o666)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, other_user[1], other_user[2])
+    # The other user's "interpreter home": Debian's standard library, with their own site.py.
+    planted = as_user(other_user, f"""
+import os
+lib = 'lib/python{SYSTEM_XY}'
+os.makedirs(lib)
+os.makedirs('bin')
+for name in os.listdir('/usr/lib/python{SYSTEM_XY}'):
+    if name != 'site.py':
+        os.symlink('/usr/lib/python{SYSTEM_XY}/' + name, lib + '/' + name)
+open(lib + '/site.py', 'w').write("open({str(trace)!r}, 'a').write('ran')\\n"
+                                  "exec(open('/usr/lib/python{SYSTEM_XY}/site.py').read())\\n")
+""", theirs)
+    assert planted.returncode == 0, planted.stderr
+    rewritten = as_user(other_user, f"""
+text = open('pyvenv.cfg').read()
+home = [l for l in text.splitlines() if l.startswith('home')][0]
+open('pyvenv.cfg', 'w').write(text.replace(home, 'home = {theirs}/bin'))
+""", venv)
+    assert rewritten.returncode == 0, rewritten.stderr
+    done = run_safepip("list", cwd=project)
+    assert not trace.exists()
+    one_line(done, 77, f"{cfg} is writable by every user (mode 0666)")
+    cfg.chmod(0o644)  # the owner fixes the mode; the home it names is still another user's
+    done = run_safepip("list", cwd=project)
+    assert not trace.exists()
+    one_line(done, 77, f"{cfg} names home = {theirs}/bin, owned by {other_user[0]}")
+
+
+# -- 3. a cloned repository's own interpreters -----------------------------------------------
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "safe.directory=*",
+       "-c", "init.defaultBranch=main"]
+
+
+def _their_repository(tmp_path: Path, user: User, files: dict[str, str], executable: tuple[str, ...]) -> Path:
+    """A repository whose files the other user wrote (as that user), committed, and its clone."""
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    os.chown(upstream, user[1], user[2])
+    made = as_user(user, f"""
+import os
+for name, text in {files!r}.items():
+    os.makedirs(os.path.dirname(name) or '.', exist_ok=True)
+    open(name, 'w').write(text)
+for name in {executable!r}:
+    os.chmod(name, 0o755)
+""", upstream)
+    assert made.returncode == 0, made.stderr
+    # git itself cannot run as that user here (it resolves every directory above tmp_path).
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
+        subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
+    clone = tmp_path / "clone"
+    subprocess.run([*GIT, "clone", "-q", str(upstream), str(clone)], check=True, capture_output=True)
+    return clone
+
+
+def _script(trace: Path) -> str:
+    return f'#!/bin/sh\necho "ran $*" >> "{trace}"\nexec {SYSTEM_PYTHON} "$@"\n'
+
+
+READ_ONLY = [["explain", "install", "x"], ["doctor"], ["which"], ["list"], ["freeze"]]
+
+
+def test_a_committed_config_interpreter_runs_only_after_trust(tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    clone = _their_repository(tmp_path, other_user, {
+        "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n[tool.safepip]\npython = "tools/python3"\n',
+        "tools/python3": _script(trace),
+    }, ("tools/python3",))
+    for argv in READ_ONLY:
+        done = run_safepip(*argv, cwd=clone)
+        assert not trace.exists(), (argv, done.stderr)
+        assert f"safepip trust {clone}" in done.stdout + done.stderr, (argv, done.stdout, done.stderr)
+    for argv in (["list"], ["freeze"], ["install", "lib-a"]):
+        one_line(run_safepip(*argv, cwd=clone), 77, f"{clone}/tools/python3 is inside the project",
+                 "will not run an interpreter that came with the repository", f"safepip trust {clone}")
+    assert not trace.exists()
+    trusted = run_safepip("trust", cwd=clone)
+    one_line(trusted, 0, f"trusted {clone}/tools/python3 ({clone}/tools/python3 is inside the project)")
+    assert run_safepip("list", cwd=clone).returncode == 0
+    assert trace.exists()  # now it is the user's choice
+    (clone / "tools" / "python3").write_text(_script(trace) + "# changed\n")
+    one_line(run_safepip("list", cwd=clone), 77, "changed since you trusted it")
+
+
+def test_a_committed_environment_runs_only_after_trust(tmp_path: Path, other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    site = f".venv/lib/python{SYSTEM_XY}/site-packages/pip"
+    clone = _their_repository(tmp_path, other_user, {
+        "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n',
+        ".venv/pyvenv.cfg": "home = /usr/bin\ninclude-system-site-packages = false\n",
+        ".venv/bin/python": _script(trace),
+        f"{site}/__init__.py": "",
+    }, (".venv/bin/python",))
+    for argv in READ_ONLY:
+        done = run_safepip(*argv, cwd=clone)
+        assert not trace.exists(), (argv, done.stderr)
+    one_line(run_safepip("list", cwd=clone), 77, f"{clone}/.venv/pyvenv.cfg is committed in git",
+             f"safepip trust {clone}")
+    one_line(run_safepip("trust", cwd=clone), 0, f"trusted {clone}/.venv/bin/python")
+    run_safepip("list", cwd=clone)
+    assert trace.exists()
+
+
+def test_an_environment_you_made_in_a_clone_is_yours(tmp_path: Path, other_user: User) -> None:
+    clone = _their_repository(tmp_path, other_user, {"pyproject.toml": '[project]\nname = "p"\nversion = "0"\n'}, ())
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(clone / ".venv")], check=True)
+    done = run_safepip("list", cwd=clone)
+    assert done.returncode == 0, done.stderr
+    assert "trust" not in done.stderr
+
+
+# -- 5. the sudo rule, whatever names the environment ----------------------------------------
+
+
+@pytest.mark.parametrize("how", ["VIRTUAL_ENV", "--python", "SAFEPIP_PYTHON"])
+def test_sudo_never_writes_into_the_users_environment(tmp_path: Path, wheelhouse: Path, other_user: User,
+                                                      how: str) -> None:
+    theirs = make_project(tmp_path / "theirs")
+    venv = _venv(theirs)
+    give(theirs, other_user)
+    env = safepip_env(SUDO_USER=other_user[0], SUDO_UID=str(other_user[1]), SUDO_GID=str(other_user[2]))
+    argv = ["install", *offline(wheelhouse), "lib-a"]
+    if how == "--python":
+        argv = ["--python", str(venv / "bin" / "python"), *argv]
+    else:
+        env[how] = str(venv) if how == "VIRTUAL_ENV" else str(venv / "bin" / "python")
+    done = run_safepip(*argv, cwd=theirs, env=env)
+    one_line(done, 77, f"refusing to install with sudo into {venv}, which belongs to {other_user[0]}",
+             "SAFEPIP_ALLOW_ROOT=1")
+    assert all(p.lstat().st_uid == other_user[1] for p in venv.rglob("*")), "root left files in the user's environment"
+
+
+# -- 7. a marker planted in a sticky directory -------------------------------------------------
+
+
+def test_a_marker_another_user_put_in_a_sticky_directory_makes_no_project(tmp_path: Path, other_user: User) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    work.chmod(0o1777)  # /tmp/work: everyone may add files, nobody may remove another's
+    mine = work / "mine"
+    mine.mkdir()
+    planted = as_user(other_user, "open('requirements-x.txt', 'w').write('lib-a\\n')", work)
+    assert planted.returncode == 0, planted.stderr
+    done = run_safepip("install", "lib-a", cwd=mine, env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    one_line(done, 69, f"{mine} is not inside a project")
+    debug = run_safepip("install", "lib-a", cwd=mine, env=safepip_env(SAFEPIP_OUTSIDE="refuse", SAFEPIP_DEBUG="1"))
+    assert f"debug: ignoring {work}/requirements-x.txt" in debug.stderr
+    (work / "requirements.txt").write_text("lib-a\n")  # the user's own marker there still counts
+    one_line(run_safepip("install", "lib-a", cwd=mine, env=safepip_env(SAFEPIP_OUTSIDE="refuse")), 77,
+             f"{work} (owned by root (uid 0)) is writable by every user")
+
+
+# -- the cache: only private files count -----------------------------------------------------
+
+
+def test_a_cache_file_another_user_planted_is_ignored(project: Path, tmp_path: Path, hermetic: dict[str, str],
+                                                      other_user: User) -> None:
+    from safepip.facts.interpreter import _cache_key
+
+    trace = tmp_path / "TRACE"
+    bindir = tmp_path / "their-bin"
+    tracer(bindir / "python", trace)
+    give(bindir, other_user)
+    probes = Path(hermetic["XDG_CACHE_HOME"]) / "safepip" / "probes"
+    probes.mkdir(parents=True)
+    probes.chmod(0o777)  # as a umask of 000 left it
+    forged = {"version": [3, 11, 0], "implementation": "cpython", "prefix": str(bindir), "base_prefix": "/usr",
+              "in_venv": True, "conda": False, "stdlib": str(bindir), "purelib": str(bindir), "platlib": str(bindir),
+              "scripts": str(bindir), "marker": None, "marker_message": None, "marker_problem": None,
+              "distributor": None, "pip": True, "markers": {}}
+    key = _cache_key(SYSTEM_PYTHON)
+    planted = as_user(other_user, f"open('{key}.json', 'w').write({json.dumps(forged)!r})", probes)
+    assert planted.returncode == 0, planted.stderr
+    done = run_safepip("run", "python", "-c", "print('ok')", cwd=project)
+    assert not trace.exists(), "a probe result another user wrote was believed"
+    assert done.stdout == "ok\n"
+    says(done, 0, f"warning: ignoring {probes}/{key}.json: it is owned by {other_user[0]}")
+    assert not probes.stat().st_mode & 0o022  # made private again
+    assert (probes / f"{key}.json").stat().st_uid == 0  # replaced by a private one of the user's own
+
+
+def test_root_with_the_users_home_reads_no_config_of_theirs(tmp_path: Path, their_home: Path, wheelhouse: Path,
+                                                             other_user: User) -> None:
+    trace = tmp_path / "TRACE"
+    program = tracer(their_home / "bin" / "python3", trace)
+    config = their_home / ".config" / "safepip" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'trusted = ["*"]\npython = "{program}"\n')
+    give(their_home, other_user)
+    proj = make_project(tmp_path / "proj")
+    env = {"XDG_CONFIG_HOME": str(their_home / ".config")}
+    done = _as_root_with_their_home(tmp_path, their_home, other_user, "install", *offline(wheelhouse), "lib-a",
+                                    cwd=proj, **env)
+    assert not trace.exists(), "root ran the interpreter the user's config names"
+    says(done, 0, f"warning: not reading {config}", "root reads only its own")
