@@ -45,7 +45,8 @@ def _stderr(message: str) -> None:
 warn: Callable[[str], object] = _stderr
 
 
-def _who(uid: int) -> str:
+def user_name(uid: int) -> str:
+    """A user as messages name it: ``alice (uid 1000)``, or ``uid 1000`` without an account."""
     try:
         import pwd
 
@@ -54,7 +55,7 @@ def _who(uid: int) -> str:
         return f"uid {uid}"
 
 
-def _private_group(st: os.stat_result) -> bool:
+def private_group(st: os.stat_result) -> bool:
     """Whether the group holds only the owner (a user private group, umask 002's setting)."""
     try:
         import grp
@@ -68,7 +69,7 @@ def _private_group(st: os.stat_result) -> bool:
 
 
 def _others_write(st: os.stat_result) -> bool:
-    return bool(st.st_mode & stat.S_IWOTH or (st.st_mode & stat.S_IWGRP and not _private_group(st)))
+    return bool(st.st_mode & stat.S_IWOTH or (st.st_mode & stat.S_IWGRP and not private_group(st)))
 
 
 def root_problem(root: str) -> str | None:
@@ -95,10 +96,10 @@ def root_problem(root: str) -> str | None:
             mode = stat.S_IMODE(st.st_mode)
             if current == real:
                 if st.st_uid != euid:
-                    why = f"{current} is owned by {_who(st.st_uid)}, not by you"
+                    why = f"{current} is owned by {user_name(st.st_uid)}, not by you"
                     break
             elif st.st_uid not in (euid, 0):
-                why = f"{current}, above it, is owned by {_who(st.st_uid)}"
+                why = f"{current}, above it, is owned by {user_name(st.st_uid)}"
                 break
             if _others_write(st) and not (current != real and st.st_mode & stat.S_ISVTX):
                 why = f"{current} is writable by other users (mode {mode:04o})"
@@ -133,7 +134,7 @@ def _own_dir(path: str, fix: bool) -> str | None:
     if not stat.S_ISDIR(st.st_mode):
         return f"{path} is not a directory"
     if st.st_uid != os.geteuid():
-        return f"{path} is owned by {_who(st.st_uid)}, not by you"
+        return f"{path} is owned by {user_name(st.st_uid)}, not by you"
     if st.st_mode & _WRITABLE:
         if not fix:
             return f"{path} is writable by other users (mode {stat.S_IMODE(st.st_mode):04o})"
@@ -190,7 +191,7 @@ def _file_problem(st: os.stat_result) -> str | None:
     if not stat.S_ISREG(st.st_mode):
         return "it is not a regular file"
     if _POSIX and st.st_uid != os.geteuid():
-        return f"it is owned by {_who(st.st_uid)}, not by you"
+        return f"it is owned by {user_name(st.st_uid)}, not by you"
     if _POSIX and st.st_mode & _WRITABLE:
         return f"it is writable by other users (mode {stat.S_IMODE(st.st_mode):04o})"
     return None

@@ -26,34 +26,13 @@ from typing import Mapping, Sequence
 
 from safepip.errors import PermissionRefused
 from safepip.facts.project import crossable_owners
-
-
-def _user(uid: int) -> str:
-    try:
-        import pwd
-
-        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
-    except (ImportError, KeyError):
-        return f"uid {uid}"
-
-
-def _private_group(st: os.stat_result) -> bool:
-    """Whether the directory's group holds only its owner (a user private group)."""
-    try:
-        import grp
-        import pwd
-
-        owner = pwd.getpwuid(st.st_uid)
-        group = grp.getgrgid(st.st_gid)
-    except (ImportError, KeyError):
-        return False
-    return group.gr_name == owner.pw_name and set(group.gr_mem) <= {owner.pw_name}
+from safepip.safefs import private_group, user_name
 
 
 def _others_can_write(st: os.stat_result) -> str | None:
     if st.st_mode & stat.S_IWOTH:
         return "every user"
-    if st.st_mode & stat.S_IWGRP and not _private_group(st):
+    if st.st_mode & stat.S_IWGRP and not private_group(st):
         try:
             import grp
 
@@ -87,10 +66,10 @@ def problem(path: str, environ: Mapping[str, str]) -> str | None:
         return None  # nothing there: whoever creates it is checked then
     shown = path if real == os.path.abspath(path) else f"{path} (which is {real})"
     if st.st_uid not in owners:
-        return f"{shown} is owned by {_user(st.st_uid)}, not by you"
+        return f"{shown} is owned by {user_name(st.st_uid)}, not by you"
     who = _others_can_write(st)
     if who:
-        return f"{shown} (owned by {_user(st.st_uid)}) is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o})"
+        return f"{shown} (owned by {user_name(st.st_uid)}) is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o})"
     above = writable_above(real)
     if above is not None:
         current, mode, who = above
@@ -110,7 +89,7 @@ def _place_problem(path: str, owners: set[int], what: str) -> str | None:
     except OSError:
         return None  # gone: whoever reports the missing interpreter says so
     if st.st_uid not in owners:
-        return f"{what} is owned by {_user(st.st_uid)}"
+        return f"{what} is owned by {user_name(st.st_uid)}"
     if not stat.S_ISLNK(st.st_mode):
         who = _others_can_write(st)
         if who:
@@ -121,7 +100,7 @@ def _place_problem(path: str, owners: set[int], what: str) -> str | None:
     except OSError:
         return None
     if up.st_uid not in owners:
-        return f"{what} is in {directory}, owned by {_user(up.st_uid)}"
+        return f"{what} is in {directory}, owned by {user_name(up.st_uid)}"
     who = _others_can_write(up)
     if who and not up.st_mode & stat.S_ISVTX:
         return f"{what} is in {directory}, writable by {who} (mode {stat.S_IMODE(up.st_mode):04o})"
@@ -149,7 +128,7 @@ def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
         st = None
     if st is not None:
         if st.st_uid not in owners:
-            return f"{bindir} is owned by {_user(st.st_uid)}"
+            return f"{bindir} is owned by {user_name(st.st_uid)}"
         who = _others_can_write(st)
         if who:
             return f"{bindir} is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o}): anyone could swap its python"
@@ -173,7 +152,7 @@ def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
         except OSError:
             return None
         if hst.st_uid not in owners:
-            return f"{cfg} names home = {home}, owned by {_user(hst.st_uid)}"
+            return f"{cfg} names home = {home}, owned by {user_name(hst.st_uid)}"
         who = _others_can_write(hst)
         if who and not hst.st_mode & stat.S_ISVTX:
             return f"{cfg} names home = {home}, writable by {who} (mode {stat.S_IMODE(hst.st_mode):04o})"
@@ -208,7 +187,7 @@ def writable_above(real: str, owners: Sequence[int] | None = None) -> tuple[str,
         if who and not up.st_mode & stat.S_ISVTX:
             return current, stat.S_IMODE(up.st_mode), who
         if owners is not None and up.st_uid not in owners:
-            return current, stat.S_IMODE(up.st_mode), f"its owner {_user(up.st_uid)}"
+            return current, stat.S_IMODE(up.st_mode), f"its owner {user_name(up.st_uid)}"
         parent = os.path.dirname(current)
         if parent == current:
             return None
