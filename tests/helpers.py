@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+#: The tests folder (support modules, data/) and the repository root, wherever a test file lives.
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
 SYSTEM_PYTHON = "/usr/bin/python3"
 SAFEPIP = os.path.join(sysconfig.get_path("scripts"), "safepip")
 

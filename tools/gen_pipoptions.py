@@ -6,7 +6,7 @@ separate interpreter with only that wheel on its path, and writes one base table
 pip's) and, for every other version, what differs from it. ``--local`` regenerates from
 the pip installed beside this interpreter alone (what the offline test compares).
 
-Run it when a new pip is released (add it to VERSIONS); tests/test_pipoptions.py fails
+Run it when a new pip is released (add it to VERSIONS); tests/unit/facts/test_pipargs.py fails
 until the table of the installed pip matches again.
 """
 

@@ -3,7 +3,7 @@
 Given what pip was asked (:class:`~safepip.pipargs.PipCall`), the target interpreter
 (:class:`~safepip.interpreter.Interp`), the project and its environment, the configuration
 and pip's own settings, it says where the work goes and why. The callers gather facts and
-act on the plan; the table tests in ``tests/test_decide.py`` pin down every rule.
+act on the plan; the table tests in ``tests/unit/test_decide.py`` pin down every rule.
 """
 
 from __future__ import annotations

@@ -9,14 +9,14 @@ The expected answers are the ones docs/outside.md tables and argues for.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from helpers import TESTS
 from safepip.facts.apprule import APP, LIBRARY, judge
 from safepip.facts.wheelmeta import Meta
 
-RECORDED = json.loads((Path(__file__).parent / "data" / "distributions.json").read_text())
+RECORDED = json.loads((TESTS / "data" / "distributions.json").read_text())
 
 #: What the issue requires (the first two groups) and the rest of the table.
 LIBRARIES = ["numpy", "flask", "pytest", "django", "tqdm", "torch", "sphinx",

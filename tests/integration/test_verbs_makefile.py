@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SAFEPIP, installed, needs_managed, safepip_env
+from helpers import ROOT, SAFEPIP, installed, needs_managed, safepip_env
 from wheels import wheel_from_installed
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLE = ROOT / "examples"
 
 pytestmark = [needs_managed, pytest.mark.slow]
 

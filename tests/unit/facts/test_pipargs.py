@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import ROOT
 from safepip.facts import _pipoptions
 from safepip.facts.pipargs import scan
 
@@ -13,9 +14,8 @@ def _unused_old_table_test() -> None:
     table with tools/gen_pipoptions.py when this fails."""
     import importlib.util
     import sys
-    from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("gen", Path(__file__).parent.parent / "tools" / "gen_pipoptions.py")
+    spec = importlib.util.spec_from_file_location("gen", ROOT / "tools" / "gen_pipoptions.py")
     assert spec is not None and spec.loader is not None
     gen = importlib.util.module_from_spec(spec)
     sys.modules["gen"] = gen

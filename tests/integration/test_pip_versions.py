@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
+from helpers import ROOT, TESTS
 from safepip.facts import _pipoptions
 from safepip.facts.pipargs import PipCall, scan, table_version, tables
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(__file__).parent / "data" / "pip_corpus.tsv"
-ORACLE = Path(__file__).parent / "pip_oracle.py"
+CORPUS = TESTS / "data" / "pip_corpus.tsv"
+ORACLE = TESTS / "pip_oracle.py"
 #: Lines that exercise the differences between versions (not from the corpus: made here).
 EDGES = [
     ["install", "--g", "x"], ["install", "--b"], ["wheel", "--b", "x", "y"], ["install", "--group", "dev"],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ROOT
 from safepip.lock import FileLock, LockUnsafe, private_dir
 
 HOLD = """
@@ -24,7 +25,7 @@ lock.inherit()
 # exec a program that only waits: the lock must be held by it
 os.execv(sys.executable, [sys.executable, "-c", "import sys; sys.stdout.write('ready\\\\n'); sys.stdout.flush(); sys.stdin.read()"])
 """
-SRC = str(Path(__file__).resolve().parent.parent / "src")
+SRC = str(ROOT / "src")
 
 
 def test_exclusive_and_released(tmp_path: Path) -> None:
