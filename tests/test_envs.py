@@ -10,7 +10,7 @@ import pytest
 
 from helpers import SYSTEM_PYTHON
 from safepip import venvdir
-from safepip.act import envs
+from safepip.act import envmake, envs
 from safepip.errors import EnvironmentCreateError
 
 
@@ -62,7 +62,7 @@ def test_failed_creation_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
         Path(env_dir, "pyvenv.cfg").write_text("half")
         raise RuntimeError("virtualenv exploded")
 
-    monkeypatch.setattr(envs, "_run_virtualenv", broken)
+    monkeypatch.setattr(envmake, "_run_virtualenv", broken)
     with pytest.raises(EnvironmentCreateError, match="virtualenv exploded"):
         envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
     assert not (tmp_path / ".venv").exists()
@@ -99,7 +99,7 @@ def test_an_interpreter_now_another_minor_version_is_a_problem(tmp_path: Path) -
 
 
 def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) -> None:
-    from safepip.act import rebuild
+    from safepip.act import oldtrees as rebuild
 
     env_dir = tmp_path / ".venv"
     trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
@@ -116,7 +116,7 @@ def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) ->
 
 
 def test_a_link_whose_target_a_killed_rebuild_moved_aside_is_not_refused(tmp_path: Path) -> None:
-    from safepip.act import rebuild
+    from safepip.act import oldtrees as rebuild
 
     target = tmp_path / "store" / "env"
     old = tmp_path / "store" / "env.safepip-old-20260101-000000-1"
