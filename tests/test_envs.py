@@ -99,18 +99,18 @@ def test_an_interpreter_now_another_minor_version_is_a_problem(tmp_path: Path) -
 
 
 def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) -> None:
-    from safepip.act import oldtrees as rebuild
+    from safepip.act import oldtrees, rebuild
 
     env_dir = tmp_path / ".venv"
     trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
     (trash / "lib").mkdir(parents=True)
-    (trash / rebuild.JOURNAL).write_text(json.dumps({"kind": "trash"}))
+    (trash / oldtrees.JOURNAL).write_text(json.dumps({"kind": "trash"}))
     mine = tmp_path / ".venv.safepip-old-mine"  # the same name pattern, not made by safepip
     mine.mkdir()
     (mine / "notes").write_text("x")
     kept = tmp_path / ".venv.safepip-old-20260101-000000-2"
     kept.mkdir()
-    (kept / rebuild.JOURNAL).write_text(json.dumps({"kind": "kept"}))
+    (kept / oldtrees.JOURNAL).write_text(json.dumps({"kind": "kept"}))
     rebuild.sweep(str(env_dir))
     assert not trash.exists() and (mine / "notes").exists() and kept.exists()
 
@@ -126,3 +126,72 @@ def test_a_link_whose_target_a_killed_rebuild_moved_aside_is_not_refused(tmp_pat
     link.symlink_to(target)
     envs._check_path(str(link))  # no "dangling link" refusal: the rebuild goes on from there
     assert envs.broken(str(link)) == "its rebuild was interrupted"
+
+
+def _old_env(tree: Path, journal: dict[str, object]) -> Path:
+    """An environment a rebuild moved aside: one distribution (RECORD lists its files),
+    the environment's own files, and files of the user's (one a script in bin)."""
+    from safepip.act import oldtrees
+
+    site = tree / "lib" / "python3.11" / "site-packages"
+    info = site / "foo-1.0.dist-info"
+    info.mkdir(parents=True)
+    (site / "foo.py").write_text("x = 1\n")
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: foo\nVersion: 1.0\n")
+    (info / "RECORD").write_text("foo.py,,\nfoo-1.0.dist-info/METADATA,,\nfoo-1.0.dist-info/RECORD,,\n../../../bin/foo,,\n")
+    (tree / "bin").mkdir()
+    (tree / "bin" / "foo").write_text("#!/bin/sh\n")
+    (tree / "bin" / "python3.11").symlink_to("/nonexistent/python3.11")
+    (tree / "bin" / "activate").write_text("")
+    (tree / "bin" / "pipeline.sh").write_text("mine\n")  # "pip..." yet the user's
+    (tree / "pyvenv.cfg").write_text("version = 3.11.9\n")
+    (tree / "notes.txt").write_text("mine\n")
+    (tree / oldtrees.JOURNAL).write_text(json.dumps(journal))
+    return tree
+
+
+def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Path) -> None:
+    import time
+
+    from safepip.act import rebuild
+
+    now = time.time()
+    env_dir = tmp_path / ".venv"
+    kept = _old_env(tmp_path / ".venv.safepip-old-20260101-000000-1", {"kind": "kept", "at": now - 23 * 3600})
+    before = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
+    rebuild.sweep(str(env_dir), now=now)
+    assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*")) == before  # not a day old yet
+    rebuild.sweep(str(env_dir), now=now + 2 * 3600)
+    left = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
+    assert left == [".safepip-rebuild.json", "bin", "bin/pipeline.sh", "notes.txt"]  # only the user's files
+    assert (kept / "notes.txt").read_text() == "mine\n"
+    (kept / "notes.txt").unlink()  # the user took their files
+    (kept / "bin" / "pipeline.sh").unlink()
+    rebuild.sweep(str(env_dir), now=now + 2 * 3600)
+    assert not kept.exists()
+
+
+def test_a_kept_tree_is_aged_by_its_journal_and_some_are_never_swept(tmp_path: Path) -> None:
+    import time
+
+    from safepip.act import oldtrees, rebuild
+
+    now = time.time()
+    env_dir = tmp_path / ".venv"
+    # An old journal without its date: the journal file's modification time counts (not the
+    # tree's, which a rename keeps from the environment's last change).
+    fresh = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-1", {"kind": "kept"})
+    os.utime(fresh, (now - 400 * 86400, now - 400 * 86400))
+    failed = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-2", {"kind": "kept", "at": now - 9e6,
+                                                                         "not_restored": ["foo 1.0 (==1.0): gone"]})
+    waiting = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-3", {"kind": "pending", "at": now - 9e6})
+    foreign = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-4", {"kind": "kept", "at": now - 9e6})
+    (foreign / oldtrees.JOURNAL).unlink()  # not safepip's (no journal), whatever its name
+    rebuild.sweep(str(env_dir), now=now)
+    for tree in (fresh, failed, waiting, foreign):
+        assert (tree / "lib" / "python3.11" / "site-packages" / "foo.py").exists(), tree.name
+    journal = fresh / oldtrees.JOURNAL
+    os.utime(journal, (now - 2 * 86400, now - 2 * 86400))
+    rebuild.sweep(str(env_dir), now=now)
+    assert not (fresh / "lib").exists() and (fresh / "notes.txt").exists()
+    assert (failed / "lib" / "python3.11" / "site-packages" / "foo.py").exists()

@@ -192,6 +192,7 @@ def test_upgrade_restores_everything_and_keeps_edits(tmp_path: Path) -> None:
     kept = [p for p in tmp_path.joinpath("proj").iterdir() if ".safepip-old-" in p.name]
     assert len(kept) == 1 and (kept[0] / "notes.txt").read_text() == "mine\n"
     assert str(kept[0].name) in done.stderr and "notes.txt" in done.stderr
+    assert "removed after 20" in done.stderr and "your files never" in done.stderr  # when the sweep prunes it
     assert not (kept[0] / "src").exists()  # moved into the new environment
 
 

@@ -141,7 +141,7 @@ def _ensure_locked(
 
     _check_path(env_dir)  # again: another process may have changed it while we waited
     work = working_tree(env_dir)
-    oldtrees.sweep(work)
+    rebuild.sweep(work)
 
     def create(path: str) -> None:
         if is_venv_dir(path) and state(path) in (COMPLETE, RESTORING) and os.path.exists(bin_python(path)):
@@ -164,7 +164,7 @@ def _ensure_locked(
         if old is not None and (oldtrees.read_journal(old) or {}).get("kind") == oldtrees.PENDING:
             return restore(old)
         write_state(work, COMPLETE, base_python)  # killed after the old tree was dealt with
-        oldtrees.sweep(work)
+        rebuild.sweep(work)
         current = COMPLETE
     if current in (None, CREATING):
         waiting = oldtrees.pending(work)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -17,7 +18,8 @@ from safepip.venvdir import site_packages
 SEEDED = frozenset({"pip"})
 #: What an environment holds of its own, besides what RECORD files list (relative paths).
 _OWN_TOP = frozenset({"pyvenv.cfg", ".gitignore", "CACHEDIR.TAG", "lib64", JOURNAL})
-_OWN_BIN_PREFIXES = ("python", "pip", "activate", "Activate", "deactivate")
+#: What virtualenv and venv put in ``bin``: python3.12, pip3, activate.fish, Activate.ps1...
+_OWN_BIN = re.compile(r"(?:python|pip)(?:\d+(?:\.\d+)?)?(?:\.exe)?|pythonw(?:\.exe)?|[aA]ctivate.*|deactivate.*")
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def user_files(tree: str) -> list[str]:
                 continue
             if rel_top == "." and name in _OWN_TOP:
                 continue
-            if rel_top in ("bin", "Scripts") and name.startswith(_OWN_BIN_PREFIXES):
+            if rel_top in ("bin", "Scripts") and _OWN_BIN.fullmatch(name):
                 continue
             if top in sites and (name.startswith("_virtualenv") or name.endswith(".virtualenv")):
                 continue

@@ -5,6 +5,8 @@ The journal (``.safepip-rebuild.json``, in the tree) says what safepip made of t
 ``pending`` (its contents are not yet restored into the new environment), ``kept`` (restored,
 but it holds the user's files or what could not be restored) or ``trash`` (nothing in it is
 wanted). A tree without a journal is not safepip's, whatever its name: it is never removed.
+The sweep (:func:`safepip.act.rebuild.sweep`) finishes the removal of trash at once and prunes
+a kept tree a day after it was kept; it never removes the user's files.
 """
 
 from __future__ import annotations
@@ -94,16 +96,31 @@ def remove_trash(tree: str) -> None:
         os.rmdir(tree)
 
 
-def sweep(work: str) -> None:
-    """Finish removals a killed process left (only trees safepip marked as trash)."""
-    for tree in old_trees(work):
-        if (read_journal(tree) or {}).get("kind") == TRASH:
-            remove_trash(tree)
+#: How long a tree kept for the user's files also keeps what was reinstalled from it.
+KEEP_SECONDS = 24 * 3600
+
+
+def kept_at(tree: str, journal: Mapping[str, Any]) -> float:
+    """When a tree was kept (its journal says; else the journal's modification time)."""
+    at = journal.get("at")
+    if isinstance(at, (int, float)) and not isinstance(at, bool):
+        return float(at)
+    try:
+        return os.stat(os.path.join(tree, JOURNAL)).st_mtime
+    except OSError:
+        return time.time()  # unreadable: as if kept now, never old enough
+
+
+def due(journal: Mapping[str, Any]) -> str:
+    """When the sweep prunes a kept tree, in words (UTC)."""
+    at = journal.get("at")
+    start = float(at) if isinstance(at, (int, float)) else time.time()
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start + KEEP_SECONDS))
 
 
 def mark_trash(tree: str) -> None:
     """Mark a tree (an environment in which pip never ran) as safepip's trash."""
-    write_journal(tree, {"kind": TRASH})
+    write_journal(tree, {"kind": TRASH, "at": time.time()})
 
 
 def stamp() -> str:

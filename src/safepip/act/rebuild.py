@@ -30,12 +30,28 @@ journal and the sweep are :mod:`safepip.act.oldtrees`.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from dataclasses import asdict
 from typing import Callable, Mapping, Sequence
 
 from safepip.act.inventory import Dist, dist_from, inventory, user_files
-from safepip.act.oldtrees import KEPT, OLD_INFIX, PENDING, TRASH, read_journal, remove_trash, stamp, write_journal
+from safepip.act.oldtrees import (
+    JOURNAL,
+    KEEP_SECONDS,
+    KEPT,
+    OLD_INFIX,
+    PENDING,
+    TRASH,
+    due,
+    kept_at,
+    old_trees,
+    read_journal,
+    remove_trash,
+    stamp,
+    write_journal,
+)
 from safepip.errors import EnvironmentCreateError
 from safepip.venvdir import bin_python
 
@@ -127,15 +143,73 @@ def restore(
         )
     mine = user_files(old)
     if mine:
-        write_journal(old, {**journal, "kind": KEPT, "user_files": mine[:100]})
+        kept = {**journal, "kind": KEPT, "user_files": mine[:100], "at": time.time()}
+        write_journal(old, kept)
         mark_complete()
         shown = ", ".join(mine[:3]) + (f" and {len(mine) - 3} more" if len(mine) > 3 else "")
         say(
             f"rebuilt {ui.shortpath(work, environ)} and reinstalled {len(dists)} distributions; the old environment "
-            f"holds files no distribution installed ({shown}): kept in {where}"
+            f"holds files no distribution installed ({shown}): kept in {where}; what was reinstalled from it is "
+            f"removed after {due(kept)}, your files never"
         )
         return why
-    write_journal(old, {**journal, "kind": TRASH})
+    write_journal(old, {**journal, "kind": TRASH, "at": time.time()})
     mark_complete()
     remove_trash(old)
     return why
+
+
+def sweep(work: str, now: float | None = None) -> None:
+    """Deal with the trees safepip moved aside beside ``work``.
+
+    A tree without a journal is never touched, whatever its name. By the journal's kind:
+
+    - ``trash`` (restored, nothing of the user's in it; or an environment pip never ran in):
+      removed now, finishing a removal a killed process began (a successful rebuild removes
+      its old tree at once, and a half-removed one holds nothing anybody can use);
+    - ``kept`` for the user's files, a day after it was kept: pruned to those files (what
+      was reinstalled from it goes), and removed once none is left;
+    - ``kept`` because something could not be reinstalled, and ``pending``: left alone (the
+      first holds the only copy of what was not restored, the second is a rebuild's to finish).
+    """
+    moment = time.time() if now is None else now
+    for tree in old_trees(work):
+        journal = read_journal(tree)
+        if journal is None:
+            continue
+        if journal["kind"] == TRASH:
+            remove_trash(tree)
+        elif journal["kind"] == KEPT and not journal.get("not_restored") and moment - kept_at(tree, journal) > KEEP_SECONDS:
+            prune(tree, journal)
+
+
+def prune(tree: str, journal: dict[str, object]) -> None:
+    """Remove from a kept tree everything but the user's files (what a distribution's
+    ``RECORD`` lists, the environment's own files); remove it whole when nothing of the
+    user's is left. A prune killed midway only keeps more (the ``RECORD`` files go last).
+    """
+    mine = set(user_files(tree))
+    if not mine:
+        write_journal(tree, {**journal, "kind": TRASH})
+        remove_trash(tree)
+        return
+    write_journal(tree, {**journal, "user_files": sorted(mine)[:100], "pruned": True})
+    infos: list[str] = []
+    for top, dirs, files in os.walk(tree, topdown=False):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
+            path = os.path.join(top, name)
+            rel = os.path.relpath(path, tree)
+            if rel in mine or rel == JOURNAL:
+                continue
+            if name in ("RECORD", "installed-files.txt"):
+                infos.append(path)
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+    for path in infos:  # last: until they go, what they list is known not to be the user's
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    for top, _dirs, _files in os.walk(tree, topdown=False):
+        if top != tree:
+            with contextlib.suppress(OSError):
+                os.rmdir(top)  # only when empty
