@@ -37,7 +37,7 @@ from safepip.facts.project import is_venv_dir
 from safepip.venvdir import bin_python
 
 #: What other modules take from here (the state file's names live in envstate).
-__all__ = ["COMPLETE", "CREATING", "RESTORING", "STATE_FILE", "Ready", "broken", "ensure", "problem", "state",
+__all__ = ["COMPLETE", "CREATING", "RESTORING", "STATE_FILE", "Ready", "broken", "broken_waiting", "ensure", "problem", "state",
            "working_tree"]
 
 
@@ -90,6 +90,21 @@ def broken(env_dir: str) -> str | None:
     if oldtrees.pending(work):
         return "its rebuild was interrupted"
     return None
+
+
+def broken_waiting(env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> str | None:
+    """:func:`broken`, looked at again under the environment's lock when it seems broken
+    (another process may be rebuilding it right now).
+    """
+    why = broken(env_dir)
+    if why is not None and state(working_tree(env_dir)) != CREATING:
+        lock = EnvLock(env_dir, environ, say)
+        lock.acquire()
+        try:
+            why = broken(env_dir)
+        finally:
+            lock.release()
+    return why
 
 
 def ensure(

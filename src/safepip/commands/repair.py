@@ -10,8 +10,14 @@ distributions (``--index-url``, ``--find-links``, ``--no-index``...) are given t
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from safepip.decide import Plan
+    from safepip.facts.gather import Context
+    from safepip.facts.pipargs import PipCall
 
 USAGE = """usage: safepip repair [--python PYTHON] [PIP-INDEX-OPTIONS...]
 
@@ -47,6 +53,10 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     if plan.kind not in (PROJECT_VENV, USER_ENV) or plan.env_dir is None:
         raise NoTargetError(f"nothing to repair: {plan.reason} (safepip repairs only the environments it makes)")
     say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
+    outside = plan.kind == USER_ENV
+    if outside and not os.path.lexists(plan.env_dir):
+        ui.say(f"{ui.shortpath(plan.env_dir, environ)}: nothing to repair (no per-user environment)", "notice", environ)
+        return _apps(ctx, plan, call, environ)
     lock = EnvLock(plan.env_dir, environ, say)
     try:
         ready = ensure(
@@ -67,4 +77,20 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         ui.say(f"{where}: created", "notice", environ)
     elif not torn:
         ui.say(f"{where}: nothing to repair", "notice", environ)
-    return 0
+    return _apps(ctx, plan, call, environ) if outside else 0
+
+
+def _apps(ctx: Context, plan: Plan, call: PipCall, environ: Mapping[str, str]) -> int:
+    """Outside a project: reinstall pipx's applications whose interpreter vanished."""
+    if not plan.apps_to_pipx:
+        return 0
+    from safepip import ui
+    from safepip.act.outside import repair_apps
+
+    part = repair_apps(ctx, plan, environ, offline=call.has("--no-index"))
+    if part is None:
+        ui.say(f"{'pipx --global' if plan.pipx_global else 'pipx'}: nothing to repair", "notice", environ)
+        return 0
+    if part.code == 0:
+        ui.say(f"{part.where}: reinstalled the applications whose Python was gone", "notice", environ)
+    return part.code
