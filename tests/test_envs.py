@@ -128,11 +128,12 @@ def test_a_link_whose_target_a_killed_rebuild_moved_aside_is_not_refused(tmp_pat
     assert envs.broken(str(link)) == "its rebuild was interrupted"
 
 
-def _old_env(tree: Path, journal: dict[str, object]) -> Path:
-    """An environment a rebuild moved aside: one distribution (RECORD lists its files),
-    the environment's own files, and files of the user's (one a script in bin)."""
-    from safepip.act import oldtrees
+JOURNAL = ".safepip-rebuild.json"  # a rebuild's journal in the tree it moved aside
 
+
+def _old_env(tree: Path, journal: dict[str, object]) -> Path:
+    """An environment a rebuild moved aside (its journal: ``journal``): one distribution (RECORD lists its files),
+    the environment's own files, and files of the user's (one a script in bin)."""
     site = tree / "lib" / "python3.11" / "site-packages"
     info = site / "foo-1.0.dist-info"
     info.mkdir(parents=True)
@@ -146,7 +147,7 @@ def _old_env(tree: Path, journal: dict[str, object]) -> Path:
     (tree / "bin" / "pipeline.sh").write_text("mine\n")  # "pip..." yet the user's
     (tree / "pyvenv.cfg").write_text("version = 3.11.9\n")
     (tree / "notes.txt").write_text("mine\n")
-    (tree / oldtrees.JOURNAL).write_text(json.dumps(journal))
+    (tree / JOURNAL).write_text(json.dumps(journal))
     return tree
 
 
@@ -159,22 +160,23 @@ def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Pa
     env_dir = tmp_path / ".venv"
     kept = _old_env(tmp_path / ".venv.safepip-old-20260101-000000-1", {"kind": "kept", "at": now - 23 * 3600})
     before = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
-    rebuild.sweep(str(env_dir), now=now)
+    rebuild.sweep(str(env_dir))
     assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*")) == before  # not a day old yet
-    rebuild.sweep(str(env_dir), now=now + 2 * 3600)
+    (kept / JOURNAL).write_text(json.dumps({"kind": "kept", "at": now - 25 * 3600}))
+    rebuild.sweep(str(env_dir))
     left = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
     assert left == [".safepip-rebuild.json", "bin", "bin/pipeline.sh", "notes.txt"]  # only the user's files
     assert (kept / "notes.txt").read_text() == "mine\n"
     (kept / "notes.txt").unlink()  # the user took their files
     (kept / "bin" / "pipeline.sh").unlink()
-    rebuild.sweep(str(env_dir), now=now + 2 * 3600)
+    rebuild.sweep(str(env_dir))
     assert not kept.exists()
 
 
 def test_a_kept_tree_is_aged_by_its_journal_and_some_are_never_swept(tmp_path: Path) -> None:
     import time
 
-    from safepip.act import oldtrees, rebuild
+    from safepip.act import rebuild
 
     now = time.time()
     env_dir = tmp_path / ".venv"
@@ -186,12 +188,12 @@ def test_a_kept_tree_is_aged_by_its_journal_and_some_are_never_swept(tmp_path: P
                                                                          "not_restored": ["foo 1.0 (==1.0): gone"]})
     waiting = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-3", {"kind": "pending", "at": now - 9e6})
     foreign = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-4", {"kind": "kept", "at": now - 9e6})
-    (foreign / oldtrees.JOURNAL).unlink()  # not safepip's (no journal), whatever its name
-    rebuild.sweep(str(env_dir), now=now)
+    (foreign / JOURNAL).unlink()  # not safepip's (no journal), whatever its name
+    rebuild.sweep(str(env_dir))
     for tree in (fresh, failed, waiting, foreign):
         assert (tree / "lib" / "python3.11" / "site-packages" / "foo.py").exists(), tree.name
-    journal = fresh / oldtrees.JOURNAL
+    journal = fresh / JOURNAL
     os.utime(journal, (now - 2 * 86400, now - 2 * 86400))
-    rebuild.sweep(str(env_dir), now=now)
+    rebuild.sweep(str(env_dir))
     assert not (fresh / "lib").exists() and (fresh / "notes.txt").exists()
     assert (failed / "lib" / "python3.11" / "site-packages" / "foo.py").exists()
