@@ -204,6 +204,10 @@ def test_read_only_commands_never_rebuild_and_repair_does(tmp_path: Path) -> Non
         done = run_safepip(*argv, cwd=up.root, env=up.env(up.py312))
         assert done.returncode == 69, (argv, done.stderr)
         assert "safepip repair" in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
+    for argv in (["explain", "install", "lib-a"], ["explain", "list"], ["doctor"], ["inspect"]):
+        done = run_safepip(*argv, cwd=up.root, env=up.env(up.py312))
+        assert done.returncode in (0, 69), (argv, done.stderr)
+        assert "no longer exists" in done.stdout + done.stderr and "safepip repair" in done.stdout + done.stderr, argv
     assert sorted(p.name for p in up.env_dir.iterdir()) == before
     done = run_safepip("repair", *offline(up.house), cwd=up.root, env=up.env(up.py312))
     assert done.returncode == 0, done.stderr
