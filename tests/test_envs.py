@@ -197,3 +197,34 @@ def test_a_kept_tree_is_aged_by_its_journal_and_some_are_never_swept(tmp_path: P
     rebuild.sweep(str(env_dir))
     assert not (fresh / "lib").exists() and (fresh / "notes.txt").exists()
     assert (failed / "lib" / "python3.11" / "site-packages" / "foo.py").exists()
+
+
+def test_pipx_apps_whose_interpreter_is_gone_or_another_minor_version_are_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safepip.act import pipx, pipxrepair
+
+    venvs = tmp_path / "pipx" / "venvs"
+    pythons = tmp_path / "usr" / "bin"
+    pythons.mkdir(parents=True)
+    (pythons / "python3.12").write_text("")
+    (pythons / "python3.11").write_text("")
+    (pythons / "python3").symlink_to("python3.12")  # the distribution's python3 is now 3.12
+
+    def app(name: str, made: str, python: str) -> None:
+        (venvs / name / "bin").mkdir(parents=True)
+        (venvs / name / "pyvenv.cfg").write_text(f"home = {pythons}\nversion = {made}\n")
+        (venvs / name / "bin" / "python").symlink_to(python)
+
+    app("black", "3.11.2", str(pythons / "python3"))  # made by 3.11 through python3: now runs 3.12
+    app("gone", "3.11.2", str(tmp_path / "nowhere" / "python3.11"))
+    app("fine", "3.11.2", str(pythons / "python3.11"))
+    app("newer", "3.12.1", str(pythons / "python3"))
+    (venvs / ".black.lock").write_text("")  # pipx's own files beside the venvs
+    monkeypatch.setattr(pipx, "value", lambda *a: str(venvs) if a[2] == "PIPX_LOCAL_VENVS" else None)
+    found = dict(pipxrepair.stale(["pipx"], {}, global_mode=False))
+    assert sorted(found) == ["black", "gone"]
+    assert found["black"] == "it was made with Python 3.11 and its interpreter is now Python 3.12"
+    assert "no longer exists" in found["gone"]
+    line = pipxrepair.hint(["pipx"], sorted(found.items()), "/usr/bin/python3", global_mode=True)
+    assert "`pipx reinstall --global --python /usr/bin/python3 black`" in line and "safepip repair" in line
