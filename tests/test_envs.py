@@ -222,7 +222,7 @@ def test_pipx_apps_whose_interpreter_is_gone_or_another_minor_version_are_stale(
     app("newer", "3.12.1", str(pythons / "python3"))
     (venvs / ".black.lock").write_text("")  # pipx's own files beside the venvs
     monkeypatch.setattr(pipx, "value", lambda *a: str(venvs) if a[2] == "PIPX_LOCAL_VENVS" else None)
-    found = dict(pipxrepair.stale(["pipx"], {}, global_mode=False))
+    found = dict(pipxrepair.stale(["pipx"], {"PIPX_HOME": str(tmp_path / "pipx")}, global_mode=False))
     assert sorted(found) == ["black", "gone"]
     assert found["black"] == "it was made with Python 3.11 and its interpreter is now Python 3.12"
     assert "no longer exists" in found["gone"]

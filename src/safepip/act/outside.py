@@ -174,7 +174,7 @@ def execute(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     installing = ctx.call.command == "install"
     _say_routes(plan, environ, quiet or bool(ctx.call.count("--quiet")))
     parts: list[Part] = []
-    if installing:
+    if installing and plan.apps_to_pipx:
         part = repair_apps(ctx, plan, environ, offline=ctx.call.has("--no-index"))
         if part is not None:
             parts.append(part)

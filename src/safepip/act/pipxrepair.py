@@ -20,8 +20,25 @@ from safepip.act import pipx
 from safepip.act.envstate import problem
 
 
+def _may_have_apps(env: Mapping[str, str], *, global_mode: bool) -> bool:
+    """Whether one of the directories pipx keeps its environments in exists: pipx is asked
+    only then (running it makes its directories and logs).
+    """
+    home = env.get("HOME") or os.path.expanduser("~")
+    if global_mode:
+        homes = [env.get("PIPX_GLOBAL_HOME") or "/opt/pipx"]
+    elif env.get("PIPX_HOME"):
+        homes = [env["PIPX_HOME"]]
+    else:
+        data = env.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
+        homes = [os.path.join(data, "pipx"), os.path.join(home, ".local", "pipx")]
+    return any(os.path.isdir(os.path.join(h, "venvs")) for h in homes)
+
+
 def venvs_dir(command: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -> str | None:
-    """Where pipx keeps its applications' environments (None: pipx cannot say)."""
+    """Where pipx keeps its applications' environments (None: pipx cannot say, or has none)."""
+    if not _may_have_apps(env, global_mode=global_mode):
+        return None
     return pipx.value(command, env, "PIPX_LOCAL_VENVS", global_mode)
 
 
