@@ -3,7 +3,10 @@ changes to the environment between calls.
 
 Each step changes the environment behind safepip's back (pip uninstalls or installs, a
 METADATA edited in place, a ``.pth`` switched to another directory with its size and
-modification time kept, pip.conf changed), ages every file (so that the memo may answer),
+modification time kept, pip.conf changed, the target interpreter switched: ``python3`` on
+PATH is a wrapper that runs either Debian's managed python3, whose installs go to the
+project's ``.venv``, or another environment's python, whose installs go to it, rewritten
+with its modification time kept), ages every file (so that the memo may answer),
 then asks pip ``install --dry-run --report`` whether anything would be installed, and runs
 ``safepip install``: when pip would install something, safepip must not answer "satisfied"
 (from the fast path or from memory). The seed is in every failure message;
@@ -16,18 +19,19 @@ import json
 import os
 import random
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from helpers import needs_managed, offline, run_safepip, venv_python
+from helpers import SYSTEM_PYTHON, needs_managed, offline, run_safepip, safepip_env, venv_python
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]
 
-STEPS = 6
+STEPS = 6  # as many as there are kinds of change
 
 
 def _age_tree(root: Path) -> None:
@@ -81,6 +85,18 @@ def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Pat
     pth.write_text(f"{with_z}\n")
     conf = Path(os.environ["PIP_CONFIG_FILE"])
     conf.parent.mkdir(parents=True, exist_ok=True)
+    # The other target: an environment of its own (not externally managed: pip installs there).
+    other = tmp_path / "other"
+    subprocess.run([sys.executable, "-m", "virtualenv", "-q", "--no-setuptools", "-p", SYSTEM_PYTHON,
+                    str(other)], check=True, capture_output=True)
+    subprocess.run([venv_python(other), "-m", "pip", "install", "-q", *offline(house), "lib-a==1.0"], check=True)
+    switch = tmp_path / "switch" / "python3"
+    switch.parent.mkdir()
+    targets = {SYSTEM_PYTHON: python, venv_python(other): venv_python(other)}  # target -> where pip installs
+    current = [SYSTEM_PYTHON]
+    switch.write_text(f"#!/bin/sh\nexec {SYSTEM_PYTHON} \"$@\"\n")
+    switch.chmod(0o755)
+    env = safepip_env(PATH=f"{switch.parent}:/usr/bin:/bin")
 
     def pip(*args: str) -> str:
         where = offline(house) if args[0] == "install" else []
@@ -98,6 +114,13 @@ def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Pat
         os.utime(pth, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
         return "switched the .pth"
 
+    def switch_python() -> str:
+        stamp = switch.stat()
+        current[0] = venv_python(other) if current[0] == SYSTEM_PYTHON else SYSTEM_PYTHON
+        switch.write_text(f"#!/bin/sh\nexec {current[0]} \"$@\"\n")
+        os.utime(switch, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+        return f"python3 runs {current[0]}"
+
     def metadata() -> str:
         found = sorted(site.glob("lib_a-*.dist-info"))
         if not found:
@@ -112,18 +135,22 @@ def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Pat
         "metadata": metadata,
         "pth": switch_pth,
         "pip.conf": pip_conf,
+        "interpreter": switch_python,
     }
     history: list[str] = []
+    kinds = sorted(changes)
+    rng.shuffle(kinds)  # every kind of change at least once, in a random order
     for step in range(STEPS):
         req = rng.choice(["lib-a", "lib-a>=2", "lib-b", "lib-z"])
         for phase in ("before", "after"):
             if phase == "after":  # the same command line again, once the environment changed
-                history.append(changes[rng.choice(sorted(changes))]())
+                history.append(changes[kinds[step] if step < len(kinds) else rng.choice(kinds)]())
             _age_tree(project)
             _age_tree(conf.parent)
-            wanted = _would_install(python, house, req, project)
+            _age_tree(switch.parent)
+            wanted = _would_install(targets[current[0]], house, req, project)
             for _ in range(2):  # the second call may be answered from memory
-                done = run_safepip("install", *offline(house), req, cwd=project)
+                done = run_safepip("install", *offline(house), req, cwd=project, env=env)
                 context = f"seed {seed}, step {step} {phase}, {req}, after {history}: pip would install {wanted}"
                 if wanted is None:  # lib-z is nowhere else: pip fails, and safepip must not say "satisfied"
                     assert done.returncode != 0 and "already satisfied" not in done.stdout, f"{context}: {done.stdout}"
@@ -131,6 +158,7 @@ def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Pat
                 assert done.returncode == 0, f"{context}: {done.stderr}"
                 if wanted:
                     assert "Successfully installed" in done.stdout, f"{context}: {done.stdout}"
-                    wanted = _would_install(python, house, req, project)
+                    wanted = _would_install(targets[current[0]], house, req, project)
+                    assert wanted == [], f"{context}: safepip installed, yet where the target installs pip still would"
                 else:
                     assert "Successfully installed" not in done.stdout, f"{context}: {done.stdout}"

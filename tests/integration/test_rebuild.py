@@ -192,6 +192,7 @@ def test_upgrade_restores_everything_and_keeps_edits(tmp_path: Path) -> None:
     kept = [p for p in tmp_path.joinpath("proj").iterdir() if ".safepip-old-" in p.name]
     assert len(kept) == 1 and (kept[0] / "notes.txt").read_text() == "mine\n"
     assert str(kept[0].name) in done.stderr and "notes.txt" in done.stderr
+    assert "removed after 20" in done.stderr and "your files never" in done.stderr  # when the sweep prunes it
     assert not (kept[0] / "src").exists()  # moved into the new environment
 
 
@@ -203,6 +204,10 @@ def test_read_only_commands_never_rebuild_and_repair_does(tmp_path: Path) -> Non
         done = run_safepip(*argv, cwd=up.root, env=up.env(up.py312))
         assert done.returncode == 69, (argv, done.stderr)
         assert "safepip repair" in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
+    for argv in (["explain", "install", "lib-a"], ["explain", "list"], ["doctor"], ["inspect"]):
+        done = run_safepip(*argv, cwd=up.root, env=up.env(up.py312))
+        assert done.returncode in (0, 69), (argv, done.stderr)
+        assert "no longer exists" in done.stdout + done.stderr and "safepip repair" in done.stdout + done.stderr, argv
     assert sorted(p.name for p in up.env_dir.iterdir()) == before
     done = run_safepip("repair", *offline(up.house), cwd=up.root, env=up.env(up.py312))
     assert done.returncode == 0, done.stderr

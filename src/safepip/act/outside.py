@@ -12,15 +12,15 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from safepip import ui
-from safepip.act import pipx
+from safepip.act import pipx, pipxrepair
 from safepip.act.command import pip_command
-from safepip.act.envs import Ready, ensure
+from safepip.act.envs import Ready, broken_waiting, ensure
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
 from safepip.act.run import call as _call
 from safepip.act.run import capture, child_environ
 from safepip.decide import PIPX, Plan, Route
-from safepip.errors import NoTargetError
+from safepip.errors import EX_CANTCREAT, EX_UNAVAILABLE, NoTargetError
 from safepip.facts.gather import Context
 from safepip.facts.pipargs import scan
 from safepip.steps import Step
@@ -54,7 +54,10 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mappin
     say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
     lock = EnvLock(plan.env_dir, environ, say) if plan.lock else None
     if create:
-        ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=True)
+        from safepip.act.flow import index_options
+
+        ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=True,
+                       pip_options=index_options(ctx.call))
     else:
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
         if lock is not None:
@@ -171,6 +174,10 @@ def execute(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     installing = ctx.call.command == "install"
     _say_routes(plan, environ, quiet or bool(ctx.call.count("--quiet")))
     parts: list[Part] = []
+    if installing and plan.apps_to_pipx:
+        part = repair_apps(ctx, plan, environ, offline=ctx.call.has("--no-index"))
+        if part is not None:
+            parts.append(part)
     pipx_done = False
     for step in plan.steps:
         for warning in step.warnings:
@@ -216,7 +223,13 @@ def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     assert ctx.user_env is not None
     env_dir, exists = ctx.user_env
     code = 0
-    if exists:
+    why = broken_waiting(env_dir, environ, lambda m: ui.say(m, "notice", environ)) if exists else None
+    if why is not None:  # a read-only command never rebuilds: it says what repairs it
+        from safepip.act.flow import REPAIR_HINT
+
+        ui.say(f"{env_dir} cannot be used: {why}; {REPAIR_HINT}", "error", environ)
+        code = EX_UNAVAILABLE
+    elif exists:
         code = _user_env_pip(ctx, plan, plan.args, environ, create=False)
     else:
         ui.say(f"no per-user environment yet ({ui.shortpath(env_dir, environ)}); "
@@ -235,13 +248,31 @@ def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     except OSError:
         done = None
     lines = [line for line in done.stdout.splitlines() if line.strip()] if done and done.returncode == 0 else []
-    if not lines:
+    found = pipxrepair.stale(command, _env(plan, environ), global_mode=plan.pipx_global)
+    if not lines and not found:
         ui.say("no applications installed with pipx", "notice", environ)
         return code
-    ui.say("applications installed with pipx:", "notice", environ)
-    sys.stdout.write("".join(f"{line}\n" for line in lines))
-    sys.stdout.flush()
+    if lines:
+        ui.say("applications installed with pipx:", "notice", environ)
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+        sys.stdout.flush()
+    if found:
+        ui.say(pipxrepair.hint(command, found, ctx.interp.path, global_mode=plan.pipx_global), "warning", environ)
     return code
+
+
+def repair_apps(ctx: Context, plan: Plan, environ: Mapping[str, str], *, offline: bool) -> Part | None:
+    """Reinstall pipx's applications whose interpreter vanished, for the target (before an
+    install outside a project, and in ``safepip repair``); None: there was nothing to do.
+    """
+    failed = pipxrepair.repair(
+        _env(plan, environ), ctx.interp.path, lambda m, level: ui.say(m, level, environ), _call,
+        global_mode=plan.pipx_global, offline=offline,
+    )
+    if failed is None:
+        return None
+    where = "pipx --global" if plan.pipx_global else "pipx"
+    return Part("reinstall of the applications whose Python is gone", where, EX_CANTCREAT if failed else 0)
 
 
 def run(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int | None:
@@ -252,4 +283,6 @@ def run(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int | None:
         return None
     if ctx.call.command in ("list", "freeze"):
         return list_all(ctx, plan, environ)
+    if ctx.call.command == "install":  # pip installs (from a requirements file...): the apps first
+        repair_apps(ctx, plan, environ, offline=ctx.call.has("--no-index"))
     return None

@@ -203,7 +203,8 @@ def on_path(directory: str, environ: Mapping[str, str]) -> bool:
     return any(os.path.realpath(p) == wanted for p in environ.get("PATH", "").split(os.pathsep) if p)
 
 
-def _value(pipx: Sequence[str], env: Mapping[str, str], name: str, global_mode: bool) -> str | None:
+def value(pipx: Sequence[str], env: Mapping[str, str], name: str, global_mode: bool) -> str | None:
+    """One of pipx's settings (``pipx environment --value NAME``); None: pipx cannot say."""
     done = _capture([*pipx, "environment", *(["--global"] if global_mode else []), "--value", name], env)
     if done is None or done.returncode != 0 or not done.stdout.strip():
         return None
@@ -220,7 +221,7 @@ def broken(pipx: Sequence[str], env: Mapping[str, str], name: str, *, global_mod
 
     from packaging.utils import canonicalize_name
 
-    venvs = _value(pipx, env, "PIPX_LOCAL_VENVS", global_mode)
+    venvs = value(pipx, env, "PIPX_LOCAL_VENVS", global_mode)
     if venvs is None:
         return None
     venv = os.path.join(venvs, str(canonicalize_name(name)))
@@ -231,7 +232,7 @@ def broken(pipx: Sequence[str], env: Mapping[str, str], name: str, *, global_mod
             metadata = json.load(handle)
     except (OSError, ValueError):
         return f"{venv} has no pipx metadata"
-    where = _value(pipx, env, "PIPX_BIN_DIR", global_mode)
+    where = value(pipx, env, "PIPX_BIN_DIR", global_mode)
     main = metadata.get("main_package") if isinstance(metadata, dict) else None
     apps = main.get("apps", []) if isinstance(main, dict) else []
     missing = [a for a in apps if where and not os.path.lexists(os.path.join(where, str(a)))]

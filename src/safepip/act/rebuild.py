@@ -23,301 +23,45 @@ was interrupted. Under the environment's lock, in this order:
 A process killed at any instant leaves either the journal ``pending`` in the old tree (the
 next call, under the lock, goes on from where it was) or a finished rebuild. Nothing of the
 user's is deleted: the old tree is removed only once the new one holds everything.
+
+What a tree holds is read by :mod:`safepip.act.inventory`; the trees moved aside, their
+journal and the sweep are :mod:`safepip.act.oldtrees`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import shutil
 import time
-from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict
+from typing import Callable, Mapping, Sequence
 
+from safepip.act.inventory import Dist, dist_from, inventory, user_files
+from safepip.act.oldtrees import (
+    JOURNAL,
+    KEEP_SECONDS,
+    KEPT,
+    OLD_INFIX,
+    PENDING,
+    TRASH,
+    due,
+    kept_at,
+    old_trees,
+    read_journal,
+    remove_trash,
+    stamp,
+    write_journal,
+)
 from safepip.errors import EnvironmentCreateError
-from safepip.venvdir import bin_python, site_packages
-
-JOURNAL = ".safepip-rebuild.json"
-OLD_INFIX = ".safepip-old-"
-PENDING = "pending"  # the old tree still holds things the new one lacks
-KEPT = "kept"  # restored; the old tree holds the user's files, or what could not be restored
-TRASH = "trash"  # restored; nothing in the old tree is wanted (removed at once, swept if killed)
-#: Distributions the new environment brings itself.
-SEEDED = frozenset({"pip"})
-#: What an environment holds of its own, besides what RECORD files list (relative paths).
-_OWN_TOP = frozenset({"pyvenv.cfg", ".gitignore", "CACHEDIR.TAG", "lib64", JOURNAL})
-_OWN_BIN_PREFIXES = ("python", "pip", "activate", "Activate", "deactivate")
-
-
-@dataclass(frozen=True)
-class Dist:
-    """One recorded distribution and how to install it again."""
-
-    name: str
-    version: str
-    args: tuple[str, ...]  # pip arguments that install it again
-    source: str  # how it was installed, for messages: "==1.0", "from file:///...", "editable ..."
-    requested: bool = False
-    installer: str = ""
-
-
-def _metadata(info: str) -> tuple[str, str] | None:
-    for name in ("METADATA", "PKG-INFO"):
-        try:
-            with open(os.path.join(info, name), encoding="utf-8", errors="replace") as handle:
-                text = handle.read(1 << 20)
-        except OSError:
-            continue
-        fields: dict[str, str] = {}
-        for line in text.splitlines():
-            if not line.strip():
-                break
-            key, sep, value = line.partition(":")
-            if sep and key in ("Name", "Version") and key not in fields:
-                fields[key] = value.strip()
-        if "Name" in fields and "Version" in fields:
-            return fields["Name"], fields["Version"]
-    return None
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read(1 << 20)
-    except OSError:
-        return None
-
-
-def _file_path(url: str) -> str | None:
-    from urllib.parse import unquote, urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme != "file":
-        return None
-    return unquote(parts.path)
-
-
-def _how(name: str, version: str, direct: Any) -> tuple[tuple[str, ...], str]:
-    """pip's arguments that install this distribution again, and how to say so."""
-    if isinstance(direct, dict) and isinstance(direct.get("url"), str):
-        url = direct["url"]
-        found = direct.get("subdirectory")
-        subdirectory = found if isinstance(found, str) else ""
-        fragment = f"#subdirectory={subdirectory}" if subdirectory else ""
-        dir_info = direct.get("dir_info")
-        vcs_info = direct.get("vcs_info")
-        if isinstance(dir_info, dict) and dir_info.get("editable"):
-            path = _file_path(url)
-            target = os.path.join(path, subdirectory) if path and fragment else (path or url + fragment)
-            return ("-e", target), f"editable {target}"
-        if isinstance(vcs_info, dict) and isinstance(vcs_info.get("vcs"), str):
-            commit = vcs_info.get("commit_id")
-            at = f"@{commit}" if isinstance(commit, str) and commit else ""
-            spec = f"{vcs_info['vcs']}+{url}{at}{fragment}"
-            return (f"{name} @ {spec}",), f"from {spec}"
-        return (f"{name} @ {url}{fragment}",), f"from {url}{fragment}"
-    return (f"{name}=={version}",), f"=={version}"
-
-
-def dist_infos(env_dir: str) -> Iterator[str]:
-    """The metadata directories of the distributions installed in the environment."""
-    for site in site_packages(env_dir):
-        try:
-            names = sorted(os.listdir(site))
-        except OSError:
-            continue
-        for entry in names:
-            if entry.endswith((".dist-info", ".egg-info")) and not entry.startswith("~"):
-                path = os.path.join(site, entry)
-                if os.path.isdir(path):
-                    yield path
-
-
-def inventory(env_dir: str) -> list[Dist]:
-    """What the environment holds that pip can install again (pip itself excepted)."""
-    found: dict[str, Dist] = {}
-    for info in dist_infos(env_dir):
-        meta = _metadata(info)
-        if meta is None:
-            continue
-        name, version = meta
-        key = name.lower().replace("_", "-").replace(".", "-")
-        if key in SEEDED or key in found:
-            continue
-        direct: Any = None
-        text = _read(os.path.join(info, "direct_url.json"))
-        if text:
-            try:
-                direct = json.loads(text)
-            except ValueError:
-                direct = None
-        args, source = _how(name, version, direct)
-        found[key] = Dist(
-            name, version, args, source,
-            requested=os.path.exists(os.path.join(info, "REQUESTED")),
-            installer=(_read(os.path.join(info, "INSTALLER")) or "").strip(),
-        )
-    return list(found.values())
-
-
-def _dist_from(data: Any) -> Dist | None:
-    if not isinstance(data, dict):
-        return None
-    try:
-        return Dist(
-            str(data["name"]), str(data["version"]), tuple(str(a) for a in data["args"]), str(data["source"]),
-            bool(data.get("requested")), str(data.get("installer", "")),
-        )
-    except (KeyError, TypeError):
-        return None
-
-
-# -- the journal ---------------------------------------------------------------------------
-
-
-def read_journal(tree: str) -> dict[str, Any] | None:
-    """The journal of a tree moved aside by a rebuild (None: not safepip's)."""
-    text = _read(os.path.join(tree, JOURNAL))
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) and data.get("kind") in (PENDING, KEPT, TRASH) else None
-
-
-def _write_journal(tree: str, data: Mapping[str, Any]) -> None:
-    path = os.path.join(tree, JOURNAL)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(dict(data), handle, ensure_ascii=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def old_trees(work: str) -> list[str]:
-    """The trees moved aside beside ``work`` by safepip's rebuilds (oldest first)."""
-    parent, name = os.path.split(work.rstrip(os.sep))
-    try:
-        names = sorted(n for n in os.listdir(parent or os.curdir) if n.startswith(name + OLD_INFIX))
-    except OSError:
-        return []
-    return [os.path.join(parent, n) for n in names if os.path.isdir(os.path.join(parent, n))]
-
-
-def pending(work: str) -> list[str]:
-    """The old trees whose contents are not yet restored (oldest first)."""
-    return [t for t in old_trees(work) if (read_journal(t) or {}).get("kind") == PENDING]
-
-
-def remove_trash(tree: str) -> None:
-    """Remove a tree safepip moved aside and marked as trash; the journal goes last, so that
-    a removal killed midway is still recognised (and finished) by the next sweep.
-    """
-    try:
-        entries = os.listdir(tree)
-    except OSError:
-        return
-    for entry in entries:
-        if entry == JOURNAL:
-            continue
-        path = os.path.join(tree, entry)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-    with contextlib.suppress(OSError):
-        os.unlink(os.path.join(tree, JOURNAL))
-    with contextlib.suppress(OSError):
-        os.rmdir(tree)
-
-
-def sweep(work: str) -> None:
-    """Finish removals a killed process left (only trees safepip marked as trash)."""
-    for tree in old_trees(work):
-        if (read_journal(tree) or {}).get("kind") == TRASH:
-            remove_trash(tree)
-
-
-# -- what the old tree holds of the user's -------------------------------------------------
-
-
-def _recorded(env_dir: str) -> set[str]:
-    """Every path the environment's RECORD files list (absolute, normalised)."""
-    listed: set[str] = set()
-    for info in dist_infos(env_dir):
-        listed.add(os.path.normpath(info))
-        text = _read(os.path.join(info, "RECORD"))
-        if text is None:
-            text = _read(os.path.join(info, "installed-files.txt"))
-            base = info
-        else:
-            base = os.path.dirname(info)
-        for line in (text or "").splitlines():
-            rel = line.rsplit(",", 2)[0] if "," in line else line
-            if rel:
-                listed.add(os.path.normpath(os.path.join(base, rel)))
-    return listed
-
-
-def user_files(tree: str) -> list[str]:
-    """The files in an old tree that are neither the environment's own nor listed by a
-    distribution's RECORD: what the user put there (relative paths, sorted).
-    """
-    listed = _recorded(tree)
-    sites = {os.path.normpath(s) for s in site_packages(tree)}
-    found: list[str] = []
-    for top, dirs, files in os.walk(tree):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        rel_top = os.path.relpath(top, tree)
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
-            path = os.path.normpath(os.path.join(top, name))
-            rel = os.path.relpath(path, tree)
-            if path in listed or name.endswith(".pyc") or name.startswith(".safepip"):
-                continue
-            if rel_top == "." and name in _OWN_TOP:
-                continue
-            if rel_top in ("bin", "Scripts") and name.startswith(_OWN_BIN_PREFIXES):
-                continue
-            if top in sites and (name.startswith("_virtualenv") or name.endswith(".virtualenv")):
-                continue
-            if any(parent in listed for parent in _parents(path, tree)):
-                continue  # inside a listed .dist-info directory (a file RECORD omits)
-            found.append(rel)
-    return sorted(found)
-
-
-def _parents(path: str, stop: str) -> Iterator[str]:
-    current = os.path.dirname(path)
-    while len(current) > len(stop):
-        yield current
-        current = os.path.dirname(current)
-
-
-# -- the rebuild ---------------------------------------------------------------------------
-
+from safepip.venvdir import bin_python
 
 Create = Callable[[str], None]  # makes a whole environment at the path (safepip's _create)
-
-
-def mark_trash(tree: str) -> None:
-    """Mark a tree (an environment in which pip never ran) as safepip's trash."""
-    _write_journal(tree, {"kind": TRASH})
-
-
-def stamp() -> str:
-    """The date and process that name a tree moved aside."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + f"-{os.getpid()}"
 
 
 def move_aside(work: str, env_dir: str, why: str) -> str:
     """Steps 1 and 2: record what ``work`` holds into it, then rename it aside; return where."""
     dists = inventory(work)
-    _write_journal(work, {"kind": PENDING, "env": env_dir, "why": why, "dists": [asdict(d) for d in dists]})
+    write_journal(work, {"kind": PENDING, "env": env_dir, "why": why, "dists": [asdict(d) for d in dists]})
     old = f"{work.rstrip(os.sep)}{OLD_INFIX}{stamp()}"
     try:
         os.rename(work, old)
@@ -379,7 +123,7 @@ def restore(
     """
     journal = read_journal(old) or {}
     why = str(journal.get("why") or "it was rebuilt")
-    dists = [d for d in (_dist_from(x) for x in journal.get("dists") or ()) if d is not None]
+    dists = [d for d in (dist_from(x) for x in journal.get("dists") or ()) if d is not None]
     create(work)
     mark_restoring(old)
     src_old, src_new = os.path.join(old, "src"), os.path.join(work, "src")
@@ -390,7 +134,7 @@ def restore(
 
     where = ui.shortpath(old, environ)
     if failed:
-        _write_journal(old, {**journal, "kind": KEPT, "not_restored": failed})
+        write_journal(old, {**journal, "kind": KEPT, "not_restored": failed})
         mark_complete()
         raise EnvironmentCreateError(
             f"rebuilt {work} ({why}) but could not reinstall {len(failed)} of {len(dists)} distributions: "
@@ -399,15 +143,73 @@ def restore(
         )
     mine = user_files(old)
     if mine:
-        _write_journal(old, {**journal, "kind": KEPT, "user_files": mine[:100]})
+        kept = {**journal, "kind": KEPT, "user_files": mine[:100], "at": time.time()}
+        write_journal(old, kept)
         mark_complete()
         shown = ", ".join(mine[:3]) + (f" and {len(mine) - 3} more" if len(mine) > 3 else "")
         say(
             f"rebuilt {ui.shortpath(work, environ)} and reinstalled {len(dists)} distributions; the old environment "
-            f"holds files no distribution installed ({shown}): kept in {where}"
+            f"holds files no distribution installed ({shown}): kept in {where}; what was reinstalled from it is "
+            f"removed after {due(kept)}, your files never"
         )
         return why
-    _write_journal(old, {**journal, "kind": TRASH})
+    write_journal(old, {**journal, "kind": TRASH, "at": time.time()})
     mark_complete()
     remove_trash(old)
     return why
+
+
+def sweep(work: str, now: float | None = None) -> None:
+    """Deal with the trees safepip moved aside beside ``work``.
+
+    A tree without a journal is never touched, whatever its name. By the journal's kind:
+
+    - ``trash`` (restored, nothing of the user's in it; or an environment pip never ran in):
+      removed now, finishing a removal a killed process began (a successful rebuild removes
+      its old tree at once, and a half-removed one holds nothing anybody can use);
+    - ``kept`` for the user's files, a day after it was kept: pruned to those files (what
+      was reinstalled from it goes), and removed once none is left;
+    - ``kept`` because something could not be reinstalled, and ``pending``: left alone (the
+      first holds the only copy of what was not restored, the second is a rebuild's to finish).
+    """
+    moment = time.time() if now is None else now
+    for tree in old_trees(work):
+        journal = read_journal(tree)
+        if journal is None:
+            continue
+        if journal["kind"] == TRASH:
+            remove_trash(tree)
+        elif journal["kind"] == KEPT and not journal.get("not_restored") and moment - kept_at(tree, journal) > KEEP_SECONDS:
+            prune(tree, journal)
+
+
+def prune(tree: str, journal: dict[str, object]) -> None:
+    """Remove from a kept tree everything but the user's files (what a distribution's
+    ``RECORD`` lists, the environment's own files); remove it whole when nothing of the
+    user's is left. A prune killed midway only keeps more (the ``RECORD`` files go last).
+    """
+    mine = set(user_files(tree))
+    if not mine:
+        write_journal(tree, {**journal, "kind": TRASH})
+        remove_trash(tree)
+        return
+    write_journal(tree, {**journal, "user_files": sorted(mine)[:100], "pruned": True})
+    infos: list[str] = []
+    for top, dirs, files in os.walk(tree, topdown=False):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
+            path = os.path.join(top, name)
+            rel = os.path.relpath(path, tree)
+            if rel in mine or rel == JOURNAL:
+                continue
+            if name in ("RECORD", "installed-files.txt"):
+                infos.append(path)
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+    for path in infos:  # last: until they go, what they list is known not to be the user's
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    for top, _dirs, _files in os.walk(tree, topdown=False):
+        if top != tree:
+            with contextlib.suppress(OSError):
+                os.rmdir(top)  # only when empty

@@ -88,7 +88,10 @@ def _problems(data: dict[str, Any]) -> list[str]:
     if env["exists"] and env["python_runs"] is False:
         found.append(f"{env['python']} does not run")
     if env["problem"]:
-        found.append(f"{env['path']} cannot be used as it is: {env['problem']}")
+        from safepip.act.flow import REPAIR_HINT
+
+        hint = f"; {REPAIR_HINT}" if env.get("state") is not None else ""  # safepip rebuilds only its own
+        found.append(f"{env['path']} cannot be used as it is: {env['problem']}{hint}")
     if env["exists"] and env["pip"] is False and env["decision"] != "passthrough":
         found.append(f"{env['path']} has no pip (safepip drives it with its own pip)")
     if data["pipx"]["path"] and not data["pipx"]["bin_dir_on_path"]:

@@ -26,7 +26,7 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
     """The decision for pip's ``args`` as a JSON-able dict (the documented schema)."""
     from safepip.act.command import pip_command
     from safepip.act.outside import user_env_command
-    from safepip.decide import PASSTHROUGH, PIPX, REFUSE
+    from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV
     from safepip.facts.gather import gather, settle
     from safepip.facts.pipargs import scan
     from safepip.facts.project import is_venv_dir
@@ -39,8 +39,17 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
         plan = decide_call(ctx, environ, stack)
     environment = None
     command: list[str] | None = None
+    warnings = list(plan.warnings)
     if plan.env_dir is not None:
         exists = is_venv_dir(plan.env_dir)
+        if plan.kind in (PROJECT_VENV, USER_ENV):
+            from safepip.act.envs import broken
+            from safepip.act.flow import READ_ONLY, REPAIR_HINT
+
+            why = broken(plan.env_dir)
+            if why is not None:  # what install would do first, or why a read-only command stops
+                first = "stops" if ctx.call.command in READ_ONLY else "rebuilds it first"
+                warnings.append(f"{plan.env_dir} cannot be used as it is: {why}; this command {first}; {REPAIR_HINT}")
         environment = {
             "path": plan.env_dir,
             "exists": exists,
@@ -88,7 +97,7 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
         "environment_changes": dict(plan.env_changes),
         "lock": plan.lock,
         "notes": list(plan.notes),
-        "warnings": list(plan.warnings),
+        "warnings": warnings,
         "exit_code": plan.exit_code if plan.kind == REFUSE else None,
         "requirements": [
             {"requirement": r.requirement, "name": r.name, "to": r.to, "why": r.why, "link_commands": r.expose}

@@ -4,20 +4,29 @@ The same repair ``safepip install`` does before it installs (see :mod:`safepip.r
 without installing anything else: an environment whose interpreter is gone or changed
 minor version is rebuilt and every distribution it held is installed again; a rebuild a
 killed process left unfinished is finished; distributions an interrupted pip left without
-``RECORD`` are cleared for pip to install again. Options that tell pip where to find
+``RECORD`` are cleared for pip to install again. Outside a project the per-user environment is
+repaired so, and pipx's applications whose interpreter vanished are reinstalled for the target
+(see :mod:`safepip.act.pipxrepair`). Options that tell pip where to find
 distributions (``--index-url``, ``--find-links``, ``--no-index``...) are given to the reinstall.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from safepip.decide import Plan
+    from safepip.facts.gather import Context
+    from safepip.facts.pipargs import PipCall
 
 USAGE = """usage: safepip repair [--python PYTHON] [PIP-INDEX-OPTIONS...]
 
 Rebuild the environment safepip installs into when it is broken (its Python was
 upgraded or removed, a rebuild was interrupted), reinstalling every distribution it
-held and keeping .venv/src and your own files. pip's --index-url, --extra-index-url,
+held and keeping .venv/src and your own files; outside a project, also pipx's
+applications whose Python is gone (reinstalled for the target). pip's --index-url, --extra-index-url,
 --find-links, --no-index, --trusted-host, --cert, --pre... are used for the reinstall.
 """
 
@@ -28,6 +37,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     from safepip.act.envs import COMPLETE, ensure, state
     from safepip.act.flow import index_options
     from safepip.act.lock import EnvLock
+    from safepip.act.oldtrees import pending
     from safepip.decide import PROJECT_VENV, USER_ENV
     from safepip.errors import NoTargetError, UsageError
     from safepip.facts.pipargs import scan
@@ -47,6 +57,10 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     if plan.kind not in (PROJECT_VENV, USER_ENV) or plan.env_dir is None:
         raise NoTargetError(f"nothing to repair: {plan.reason} (safepip repairs only the environments it makes)")
     say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
+    outside = plan.kind == USER_ENV
+    if outside and not os.path.lexists(plan.env_dir) and not pending(plan.env_dir):
+        ui.say(f"{ui.shortpath(plan.env_dir, environ)}: nothing to repair (no per-user environment)", "notice", environ)
+        return _apps(ctx, plan, call, environ)
     lock = EnvLock(plan.env_dir, environ, say)
     try:
         ready = ensure(
@@ -67,4 +81,20 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         ui.say(f"{where}: created", "notice", environ)
     elif not torn:
         ui.say(f"{where}: nothing to repair", "notice", environ)
-    return 0
+    return _apps(ctx, plan, call, environ) if outside else 0
+
+
+def _apps(ctx: Context, plan: Plan, call: PipCall, environ: Mapping[str, str]) -> int:
+    """Outside a project: reinstall pipx's applications whose interpreter vanished."""
+    if not plan.apps_to_pipx:
+        return 0
+    from safepip import ui
+    from safepip.act.outside import repair_apps
+
+    part = repair_apps(ctx, plan, environ, offline=call.has("--no-index"))
+    if part is None:
+        ui.say(f"{'pipx --global' if plan.pipx_global else 'pipx'}: nothing to repair", "notice", environ)
+        return 0
+    if part.code == 0:
+        ui.say(f"{part.where}: reinstalled the applications whose Python was gone", "notice", environ)
+    return part.code

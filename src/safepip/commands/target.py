@@ -49,7 +49,7 @@ class Target:
 def locate(ctx: Context, plan: Plan) -> Target:
     """Where ``plan`` would install, without creating anything. A refusal raises its error."""
     from safepip.act.envs import broken, working_tree
-    from safepip.act.rebuild import pending
+    from safepip.act.oldtrees import pending
     from safepip.decide import PASSTHROUGH, REFUSE
     from safepip.facts.project import is_venv_dir
     from safepip.venvdir import bin_python

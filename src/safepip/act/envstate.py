@@ -1,0 +1,103 @@
+"""The state file safepip writes into the environments it makes (``.safepip.json``), and
+why an existing environment cannot be used as it is.
+
+``creating`` before virtualenv runs, ``complete`` once the environment is whole,
+``restoring`` while a rebuild puts back what the old tree held (see :mod:`safepip.act.rebuild`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from safepip.venvdir import bin_python
+
+STATE_FILE = ".safepip.json"
+CREATING = "creating"
+COMPLETE = "complete"
+#: A rebuild moved the old tree aside and has not yet put everything back (see rebuild.py).
+RESTORING = "restoring"
+
+
+def state(env_dir: str) -> str | None:
+    """``creating`` or ``complete`` for environments safepip made, None for others."""
+    try:
+        with open(os.path.join(env_dir, STATE_FILE), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return CREATING  # a state file torn by a crash: the creation did not finish
+    if isinstance(data, dict) and data.get("state") in (COMPLETE, RESTORING):
+        return str(data["state"])
+    return CREATING
+
+
+def restoring_from(env_dir: str) -> str | None:
+    """The old tree a rebuild in progress restores from (its state file says)."""
+    try:
+        with open(os.path.join(env_dir, STATE_FILE), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    old = data.get("old") if isinstance(data, dict) else None
+    return old if isinstance(old, str) else None
+
+
+def own_files_only(env_dir: str) -> bool:
+    """Whether a directory holds nothing but safepip's state file (or its temporary copies,
+    left by a process killed while writing it).
+    """
+    try:
+        return all(name.startswith((STATE_FILE, ".safepip-rebuild.json")) for name in os.listdir(env_dir))
+    except OSError:
+        return False
+
+
+def write_state(env_dir: str, value: str, base_python: str, old: str | None = None) -> None:
+    """Write the state file atomically (and the old tree a rebuild restores from)."""
+    from safepip import __version__
+
+    path = os.path.join(env_dir, STATE_FILE)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    data = {"state": value, "safepip": __version__, "python": base_python, **({"old": old} if old else {})}
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def problem(env_dir: str) -> str | None:
+    """Why an existing environment cannot be used as it is, or None when it looks whole."""
+    current = state(env_dir)
+    if current == CREATING:
+        return "its creation was interrupted"
+    if current == RESTORING:
+        return "its rebuild was interrupted"
+    python = bin_python(env_dir)
+    if not os.path.exists(python):
+        target = os.readlink(python) if os.path.islink(python) else python
+        return f"its interpreter {target} no longer exists"
+    return _version_changed(env_dir, python)
+
+
+def _version_changed(env_dir: str, python: str) -> str | None:
+    """Why the environment's interpreter is now another minor version than the one it was
+    made with, or None. Read without running it: the name its link resolves to
+    (``python3.12``) against ``pyvenv.cfg``'s version.
+    """
+    import re
+
+    found = re.fullmatch(r"python(\d+)\.(\d+)", os.path.basename(os.path.realpath(python)))
+    if found is None:
+        return None
+    try:
+        with open(os.path.join(env_dir, "pyvenv.cfg"), encoding="utf-8", errors="replace") as handle:
+            text = handle.read(1 << 16)
+    except OSError:
+        return None
+    made = re.search(r"^\s*version(?:_info)?\s*=\s*(\d+)\.(\d+)", text, re.MULTILINE)
+    if made is None or made.groups() == found.groups():
+        return None
+    return f"it was made with Python {'.'.join(made.groups())} and its interpreter is now Python {'.'.join(found.groups())}"
