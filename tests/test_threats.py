@@ -156,6 +156,23 @@ def test_umask_000_makes_nothing_others_can_write(project: Path, wheelhouse: Pat
     assert "lib-a" in installed(venv)
 
 
+@pytest.mark.slow
+def test_umask_000_outside_a_project_makes_nothing_others_can_write(tmp_path: Path, wheelhouse: Path,
+                                                                  hermetic: dict[str, str]) -> None:
+    outside = tmp_path / "home" / "downloads"
+    outside.mkdir()
+    argv = [SAFEPIP, "install", *offline(wheelhouse), "lib-b"]  # libraries: the per-user environment
+    done = subprocess.run(["sh", "-c", 'umask 000; exec "$@"', "sh", *argv], cwd=outside, env=safepip_env(),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    envs = Path(hermetic["XDG_DATA_HOME"]) / "safepip" / "envs"
+    (user_env,) = envs.iterdir()
+    assert "lib-b" in installed(user_env)
+    loose = [f"{p} {stat.S_IMODE(p.lstat().st_mode):04o}" for p in [user_env, *user_env.rglob("*")]
+             if not p.is_symlink() and p.lstat().st_mode & 0o022]
+    assert not loose, loose
+
+
 # -- 4. the whole chain that leads to code ---------------------------------------------------
 
 
