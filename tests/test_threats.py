@@ -128,6 +128,20 @@ def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their
     says(done, 0, "warning: not using the cache", "root uses its own")
 
 
+def test_root_with_the_users_home_makes_no_environment_in_their_data_directory(
+        tmp_path: Path, their_home: Path, wheelhouse: Path, other_user: User) -> None:
+    outside = tmp_path / "downloads"
+    outside.mkdir()
+    data = their_home / ".local" / "share"
+    data.mkdir(parents=True)
+    give(their_home, other_user)
+    done = _as_root_with_their_home(tmp_path, their_home, other_user, "install", *offline(wheelhouse), "lib-a",
+                                    cwd=outside, XDG_DATA_HOME=str(data))
+    says(done, 77, f"refusing to create root-owned files in {data}/safepip/envs/py{SYSTEM_XY}",
+         "SAFEPIP_ALLOW_ROOT=1")
+    assert all(p.lstat().st_uid == other_user[1] for p in their_home.rglob("*")), "root left files in the user's HOME"
+
+
 # -- 6. umask 000 ---------------------------------------------------------------------------
 
 
@@ -311,9 +325,9 @@ def test_an_environment_you_made_in_a_clone_is_yours(tmp_path: Path, other_user:
 # -- 5. the sudo rule, whatever names the environment ----------------------------------------
 
 
-@pytest.mark.parametrize("how", ["VIRTUAL_ENV", "--python", "SAFEPIP_PYTHON"])
+@pytest.mark.parametrize("how", ["VIRTUAL_ENV", "--python", "SAFEPIP_PYTHON", "config", "project config"])
 def test_sudo_never_writes_into_the_users_environment(tmp_path: Path, wheelhouse: Path, other_user: User,
-                                                      how: str) -> None:
+                                                      hermetic: dict[str, str], how: str) -> None:
     theirs = make_project(tmp_path / "theirs")
     venv = _venv(theirs)
     give(theirs, other_user)
@@ -321,6 +335,13 @@ def test_sudo_never_writes_into_the_users_environment(tmp_path: Path, wheelhouse
     argv = ["install", *offline(wheelhouse), "lib-a"]
     if how == "--python":
         argv = ["--python", str(venv / "bin" / "python"), *argv]
+    elif how == "config":  # root's own configuration file names it
+        config = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(f'python = "{venv}/bin/python"\n')
+    elif how == "project config":  # the user's project names its own environment
+        (theirs / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n'
+                                               '[tool.safepip]\npython = ".venv/bin/python"\n')
     else:
         env[how] = str(venv) if how == "VIRTUAL_ENV" else str(venv / "bin" / "python")
     done = run_safepip(*argv, cwd=theirs, env=env)
