@@ -9,15 +9,16 @@ if it is ever run.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from helpers import SYSTEM_XY, needs_managed, run_safepip
+from jsonshape import run_verb_json
 from users import User, give, one_line, script, their_repository
 
 pytestmark = [needs_managed]
@@ -91,9 +92,7 @@ def _refusal(found: Situation) -> str:
 
 
 def test_explain_reports_the_refusal_and_runs_nothing(situation: Situation) -> None:
-    done = run_safepip("explain", "--json", "install", "lib-a", cwd=situation.cwd)
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
+    data: dict[str, Any] = run_verb_json("explain", "install", "lib-a", cwd=situation.cwd)  # the documented shape
     assert (data["decision"], data["exit_code"]) == ("refuse", 77)
     assert data["untrusted"]["trust"] == situation.trust
     assert data["untrusted"]["python"] == situation.python
@@ -107,9 +106,7 @@ def test_explain_reports_the_refusal_and_runs_nothing(situation: Situation) -> N
 
 
 def test_doctor_reports_the_refusal_and_runs_nothing(situation: Situation) -> None:
-    done = run_safepip("doctor", "--json", cwd=situation.cwd)
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
+    data: dict[str, Any] = run_verb_json("doctor", cwd=situation.cwd)
     assert data["environment"]["decision"] == "refuse"
     assert data["untrusted"]["trust"] == situation.trust
     assert _refusal(situation) in data["problems"]
