@@ -4,6 +4,11 @@ Given what pip was asked (:class:`~safepip.pipargs.PipCall`), the target interpr
 (:class:`~safepip.interpreter.Interp`), the project and its environment, the configuration
 and pip's own settings, it says where the work goes and why. The callers gather facts and
 act on the plan; the table tests in ``tests/test_decide.py`` pin down every rule.
+
+``plan()`` is the one entry point. The shape of a plan is :mod:`safepip.plans` (re-exported
+here); the root and sudo rules are :mod:`safepip.decide_root`; what happens outside a project
+per requirement is :mod:`safepip.decide_outside`. A trust refusal (the ``untrusted`` fact:
+gathering stopped before anything there ran) comes before every other rule.
 """
 
 from __future__ import annotations

@@ -165,7 +165,8 @@ def _text(data: dict[str, Any]) -> str:
         if interp["conda"]
         else "not a virtual environment"
     )
-    out.append(f"             {kind}; prefix {interp['prefix']}; pip {'present' if interp['pip'] else 'absent'}")
+    if interp["probed"]:
+        out.append(f"             {kind}; prefix {interp['prefix']}; pip {'present' if interp['pip'] else 'absent'}")
     for name, value in data["active"].items():
         if value:
             out.append(f"             {name}={value}")
