@@ -4,120 +4,34 @@ Given what pip was asked (:class:`~safepip.pipargs.PipCall`), the target interpr
 (:class:`~safepip.interpreter.Interp`), the project and its environment, the configuration
 and pip's own settings, it says where the work goes and why. The callers gather facts and
 act on the plan; the table tests in ``tests/unit/test_decide.py`` pin down every rule.
+
+``plan()`` is the one entry point. The shape of a plan is :mod:`safepip.plans` (re-exported
+here); the root and sudo rules are :mod:`safepip.decide_root`; what happens outside a project
+per requirement is :mod:`safepip.decide_outside`. A trust refusal (the ``untrusted`` fact:
+gathering stopped before anything there ran) comes before every other rule.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Mapping
 
-from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
+from safepip.decide_root import Who, creation_hint, in_their_data, in_their_env, in_their_project, pipx_global
+from safepip.errors import EX_NOPERM
 from safepip.facts.config import Config
 from safepip.facts.interpreter import Interp
 from safepip.facts.pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
 from safepip.facts.pipconf import Setting, as_bool
 from safepip.facts.project import Project
+from safepip.plans import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Route
 
 if TYPE_CHECKING:
-    from safepip.steps import Step
-
-if TYPE_CHECKING:
-    from safepip.facts.classify import Fact
-
-PASSTHROUGH = "passthrough"
-PROJECT_VENV = "project-venv"
-USER_ENV = "user-env"
-PIPX = "pipx"
-REFUSE = "refuse"
+    from safepip.facts.trust import Untrusted
 
 #: pip does not apply PEP 668 when one of these says where to write (pip's own rule).
 ELSEWHERE = ("--target", "--prefix", "--root")
 
-
-@dataclass(frozen=True)
-class Plan:
-    """Where a pip call goes.
-
-    ``kind`` is one of PASSTHROUGH, PROJECT_VENV, USER_ENV, PIPX, REFUSE. ``env_dir`` is the
-    environment to use (created if missing) for PROJECT_VENV and USER_ENV. ``args`` is pip's
-    argv as it will be run; ``python`` the interpreter that runs it (None: the environment's).
-    ``reason`` is the notice's first half (or the refusal); ``notes`` are appended to it.
-    """
-
-    kind: str
-    why: str
-    args: tuple[str, ...]
-    python: str | None = None
-    env_dir: str | None = None
-    reason: str = ""
-    notes: tuple[str, ...] = ()
-    creation_notes: tuple[str, ...] = ()  # said only when the environment is created
-    warnings: tuple[str, ...] = ()
-    lock: bool = False
-    own_pip: bool = False
-    env_changes: Mapping[str, str | None] = field(default_factory=dict)
-    #: USER_ENV: create the environment with access to the system site-packages.
-    system_site: bool = False
-    #: USER_ENV: some requirements may go to pipx (``apps`` is not ``"user-env"``); for
-    #: uninstall and list, pipx's applications are part of the answer.
-    apps_to_pipx: bool = False
-    #: USER_ENV install: the requirements' facts must be gathered, then the plan made again
-    #: with them (:func:`routes`); ``routes`` then says where each requirement goes.
-    needs_facts: bool = False
-    routes: tuple[Route, ...] = ()
-    #: USER_ENV as root: pipx must work in its --global mode.
-    pipx_global: bool = False
-    #: REFUSE: the exit code (69: nowhere safe to go; 77: a root/ownership rule).
-    exit_code: int = EX_UNAVAILABLE
-    #: Outside a project with ``apps = "pipx"``: each hand-over, in order
-    #: (:func:`safepip.decide_outside.route`); empty: the one pip run ``args`` says.
-    steps: tuple[Step, ...] = ()
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where one named requirement of an install outside a project goes, and why.
-
-    ``to`` is USER_ENV or PIPX; ``expose``: link its commands onto PATH (a library the user
-    named). ``other`` is the flag that sends it the other way.
-    """
-
-    requirement: str
-    name: str | None
-    to: str
-    why: str
-    expose: bool = False
-    other: str = ""
-
-
-@dataclass(frozen=True)
-class Who:
-    """Who runs safepip and who owns what it would touch (the facts the root rules need).
-
-    ``euid`` is None where the OS has no user ids. ``owner`` is the uid owning the project
-    root (or the working directory for ``outside = cwd``); ``data_owner`` the uid owning the
-    nearest existing directory of the per-user environment's path.
-    """
-
-    euid: int | None = None
-    sudo_uid: int | None = None
-    sudo_user: str | None = None
-    owner: int | None = None
-    owner_name: str | None = None
-    data_owner: int | None = None
-    allow_root: bool = False
-    #: Not on a terminal (a Dockerfile's RUN, CI), or in a container: root's creation notice
-    #: then says how later commands reach the new environment.
-    scripted: bool = True
-    #: The uid owning the target environment itself, when the target is a virtual or conda
-    #: environment (``VIRTUAL_ENV``, ``--python``, ``SAFEPIP_PYTHON``, the config), and its name.
-    target_owner: int | None = None
-    target_owner_name: str | None = None
-
-    @property
-    def root(self) -> bool:
-        """Whether safepip runs as root."""
-        return self.euid == 0
+__all__ = ["PASSTHROUGH", "PIPX", "PROJECT_VENV", "REFUSE", "USER_ENV", "Plan", "Route", "Who", "plan"]
 
 
 def _managed_reason(interp: Interp) -> str:
@@ -168,18 +82,25 @@ def plan(
     *,
     user_env: tuple[str, bool] | None = None,
     who: Who | None = None,
+    untrusted: Untrusted | None = None,
 ) -> Plan:
     """Decide where ``call`` goes. ``env`` is the project's (environment dir, exists);
     ``user_env`` the per-user environment for the target's version (dir, exists); ``who`` the facts the
-    root and sudo rules need.
+    root and sudo rules need; ``untrusted`` what the trust rules keep safepip from running
+    (the facts were gathered only up to it).
     """
     who = who or Who()
+    if untrusted is not None:
+        # Before anything else: every other route would run code from there, or from a
+        # configuration that was not read.
+        return Plan(REFUSE, f"{untrusted.why}: not trusted ({untrusted.trust})", tuple(call.argv),
+                    reason=untrusted.message, exit_code=EX_NOPERM, untrusted=untrusted)
     if call.error is not None:
         return _passthrough(call, interp, f"pip will report: {call.error}")
     if config.policy == "never":
         return _passthrough(call, interp, f"policy = never (from {config.origin['policy']})")
-    if (interp.in_venv or interp.conda) and call.command in WRITE_COMMANDS:
-        refusal = _root_in_their_env(call, interp, who)
+    if interp.in_venv or interp.conda:
+        refusal = in_their_env(call, interp.prefix, who)
         if refusal is not None:
             return refusal
     if interp.in_venv:
@@ -232,35 +153,6 @@ def plan(
     )
 
 
-def _root_in_their_env(call: PipCall, interp: Interp, who: Who) -> Plan | None:
-    """The sudo rule for an environment chosen by name (whatever names it): root does not
-    write root-owned files into another user's environment.
-    """
-    if not who.root or who.allow_root or who.target_owner in (None, 0, who.euid):
-        return None
-    owner = who.target_owner_name or f"uid {who.target_owner}"
-    how = "with sudo" if who.sudo_uid is not None else "as root"
-    env_dir = interp.prefix
-    return Plan(
-        REFUSE,
-        f"running {how}, and {env_dir} belongs to {owner}",
-        tuple(call.argv),
-        reason=(
-            f"refusing to {call.command} {how} into {env_dir}, which belongs to {owner}: root-owned files "
-            f"there would break {owner}'s next install. Run the command without sudo, as {owner}; "
-            "or set SAFEPIP_ALLOW_ROOT=1 to do it anyway"
-        ),
-        exit_code=EX_NOPERM,
-    )
-
-
-def _root_hint(env_dir: str) -> str:
-    return (
-        f"later commands (a Dockerfile's RUN, CMD) reach it as {env_dir}/bin/python, "
-        f"or with PATH={env_dir}/bin:$PATH"
-    )
-
-
 def _in_directory(
     call: PipCall,
     why: str,
@@ -272,24 +164,13 @@ def _in_directory(
 ) -> Plan:
     """The project's environment (or the working directory's, for ``outside = cwd``)."""
     env_dir, exists = env
-    foreign = who.owner is not None and who.owner not in (0, who.euid)
-    if who.root and foreign and not who.allow_root and (call.command in WRITE_COMMANDS or not exists):
-        owner = who.owner_name or f"uid {who.owner}"
-        how = "with sudo" if who.sudo_uid is not None else "as root"
-        return Plan(
-            REFUSE,
-            f"{reason}; running {how} in {root}, which belongs to {owner}",
-            tuple(call.argv),
-            reason=(
-                f"refusing to {call.command} {how} in {root}, which belongs to {owner}: root-owned files in "
-                f"{env_dir} would break {owner}'s next install. Run the command without sudo, as {owner}; "
-                "or set SAFEPIP_ALLOW_ROOT=1 to do it anyway"
-            ),
-            exit_code=EX_NOPERM,
-        )
+    refusal = in_their_project(call, env, reason, who, root)
+    if refusal is not None:
+        return refusal
     result = _redirect(call, PROJECT_VENV, why, env_dir, reason, settings)
-    if who.root and who.scripted and not exists:
-        result = replace(result, creation_notes=(*result.creation_notes, _root_hint(env_dir)))
+    hint = creation_hint(env_dir, who)
+    if hint is not None and not exists:
+        result = replace(result, creation_notes=(*result.creation_notes, hint))
     return result
 
 
@@ -304,18 +185,9 @@ def _user_env(
 ) -> Plan:
     """Outside any project: libraries to the per-user environment, applications to pipx."""
     user_env, _ = user
-    if who.root and who.data_owner is not None and who.data_owner != 0 and not who.allow_root:
-        return Plan(
-            REFUSE,
-            f"{reason}; as root, the per-user environment {user_env} is in another user's directory",
-            tuple(call.argv),
-            reason=(
-                f"refusing to create root-owned files in {user_env}: that directory belongs to uid "
-                f"{who.data_owner} (HOME or XDG_DATA_HOME is still the invoking user's; sudo -H resets it). "
-                "Run the command without sudo; or set SAFEPIP_ALLOW_ROOT=1 to do it anyway"
-            ),
-            exit_code=EX_NOPERM,
-        )
+    refusal = in_their_data(call, user_env, reason, who)
+    if refusal is not None:
+        return refusal
     why = f"{reason}; {cwd} is not inside a project, and outside = user-env (from {config.origin['outside']})"
     result = _redirect(call, USER_ENV, why, user_env, f"{reason}, outside any project", settings)
     apps = config.apps != "user-env" and call.command in ("install", "uninstall", "list", "freeze")
@@ -328,51 +200,9 @@ def _user_env(
         # shows what the user put there, so that `pip freeze > requirements.txt` stays theirs.
         result = replace(result, args=(*result.args, "--local"),
                          notes=(*result.notes, "the system's packages are importable there too, but not listed (--local)"))
-    # SAFEPIP_ALLOW_ROOT=1 treats root as any other user: its own pipx, not the global one.
     # Root's linked commands go where pipx's global ones do, whichever way the apps go.
-    global_mode = who.root and not who.allow_root
     needs = call.command == "install" and bool(call.positionals) and not call.has("--dry-run")
-    return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=global_mode, needs_facts=needs)
-
-
-def routes(requirements: Sequence[str], config: Config, facts: Sequence[Fact],
-           pipx_problem: str | None = None) -> tuple[Route, ...]:
-    """Where each requirement of an install outside a project goes (see :mod:`safepip.facts.apprule`).
-
-    ``pipx_problem`` says why pipx cannot work here: an application then goes to the per-user
-    environment too (with its commands linked), the cheap way, rather than fail.
-    """
-    from safepip.facts.apprule import APP, NEVER_APPS, judge
-
-    origin = config.origin.get("apps", "default")
-    found: list[Route] = []
-    for requirement, fact in zip(requirements, facts):
-        name = fact.name
-        if name in NEVER_APPS:
-            why = (f"{name} is the environment's own tool: it changes there (the system's own is left alone); "
-                   "never an application, never linked onto PATH")
-            found.append(Route(requirement, name, USER_ENV, why))
-        elif config.apps == "user-env":
-            found.append(Route(requirement, name, USER_ENV, f"apps = user-env (from {origin})", True,
-                               "--safepip-apps=pipx"))
-        elif config.apps == "pipx" and name is not None:
-            found.append(Route(requirement, name, PIPX, f"apps = pipx (from {origin})", False,
-                               "--safepip-apps=user-env"))
-        elif fact.meta is None:
-            why = f"cannot tell whether it is an application ({fact.unknown}): treated as a library"
-            found.append(Route(requirement, name, USER_ENV, why, True, "--safepip-apps=pipx"))
-        else:
-            verdict = judge(fact.meta)
-            if verdict.kind == APP and pipx_problem is not None:
-                why = f"an application: {verdict.why}; but {pipx_problem}, so its commands are linked onto PATH"
-                found.append(Route(requirement, name, USER_ENV, why, True))
-            elif verdict.kind == APP:
-                found.append(Route(requirement, name, PIPX, f"an application: {verdict.why}", False,
-                                   "--safepip-apps=user-env"))
-            else:
-                found.append(Route(requirement, name, USER_ENV, f"a library: {verdict.why}", True,
-                                   "--safepip-apps=pipx"))
-    return tuple(found)
+    return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=pipx_global(who), needs_facts=needs)
 
 
 def _redirect(

@@ -9,16 +9,58 @@ shows what ``install`` does; :mod:`safepip.act.outside` runs them.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
-from safepip.decide import PIPX, REFUSE, Plan
 from safepip.errors import EX_NOPERM
+from safepip.plans import PIPX, REFUSE, USER_ENV, Plan, Route
 from safepip.steps import PIP, PIPX_RUN, Step
 
 if TYPE_CHECKING:
     from safepip.facts.apps import AppFacts
+    from safepip.facts.classify import Fact
     from safepip.facts.config import Config
     from safepip.facts.pipargs import PipCall
+
+
+def routes(requirements: Sequence[str], config: Config, facts: Sequence[Fact],
+           pipx_problem: str | None = None) -> tuple[Route, ...]:
+    """Where each requirement of an install outside a project goes (see :mod:`safepip.facts.apprule`).
+
+    ``pipx_problem`` says why pipx cannot work here: an application then goes to the per-user
+    environment too (with its commands linked), the cheap way, rather than fail.
+    """
+    from safepip.facts.apprule import APP, NEVER_APPS, judge
+
+    origin = config.origin.get("apps", "default")
+    found: list[Route] = []
+    for requirement, fact in zip(requirements, facts):
+        name = fact.name
+        if name in NEVER_APPS:
+            why = (f"{name} is the environment's own tool: it changes there (the system's own is left alone); "
+                   "never an application, never linked onto PATH")
+            found.append(Route(requirement, name, USER_ENV, why))
+        elif config.apps == "user-env":
+            found.append(Route(requirement, name, USER_ENV, f"apps = user-env (from {origin})", True,
+                               "--safepip-apps=pipx"))
+        elif config.apps == "pipx" and name is not None:
+            found.append(Route(requirement, name, PIPX, f"apps = pipx (from {origin})", False,
+                               "--safepip-apps=user-env"))
+        elif fact.meta is None:
+            why = f"cannot tell whether it is an application ({fact.unknown}): treated as a library"
+            found.append(Route(requirement, name, USER_ENV, why, True, "--safepip-apps=pipx"))
+        else:
+            verdict = judge(fact.meta)
+            if verdict.kind == APP and pipx_problem is not None:
+                why = f"an application: {verdict.why}; but {pipx_problem}, so its commands are linked onto PATH"
+                found.append(Route(requirement, name, USER_ENV, why, True))
+            elif verdict.kind == APP:
+                found.append(Route(requirement, name, PIPX, f"an application: {verdict.why}", False,
+                                   "--safepip-apps=user-env"))
+            else:
+                found.append(Route(requirement, name, USER_ENV, f"a library: {verdict.why}", True,
+                                   "--safepip-apps=pipx"))
+    return tuple(found)
+
 
 def _with_steps(plan: Plan, steps: list[Step]) -> Plan:
     """``plan`` with its steps; when every step is pipx's, a PIPX plan (no per-user
@@ -55,7 +97,6 @@ def route(call: PipCall, plan: Plan, apps: AppFacts, python: str, user_env_exist
 
 def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Config) -> Plan:
     from safepip.act import pipx
-    from safepip.decide import USER_ENV, routes
     from safepip.facts.classify import is_bare
 
     found = routes(call.positionals, config, apps.facts, apps.pipx_problem)

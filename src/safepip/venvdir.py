@@ -44,3 +44,11 @@ def site_packages(env_dir: str) -> list[str]:
 def has_pip(env_dir: str) -> bool:
     """Whether pip is installed in the environment (its site-packages holds ``pip/``)."""
     return any(os.path.isdir(os.path.join(site, "pip")) for site in site_packages(env_dir))
+
+
+def floor_umask() -> None:
+    """From now on, in this process and what it execs, nothing written is group- or
+    world-writable whatever the umask (000 would let any user change what pip installs into
+    an environment safepip chose): the umask gains 022.
+    """
+    os.umask(os.umask(0o022) | 0o022)

@@ -1,6 +1,8 @@
 """``explain --json`` shows exactly what ``install`` executes: for a table of situations,
 the argv of every step explain reports equals the argv the install starts (recorded by an
-injected runner, in-process), and a refusal is a refusal with the same exit code.
+injected runner, in-process), and a refusal is a refusal with the same exit code. The table
+includes what the trust rules refuse (an interpreter the project ships, an environment that
+is the repository's, a project of another user's): explain reports it, nothing runs.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import needs_managed, offline
+from helpers import SYSTEM_XY, needs_managed, offline
 from inprocess import explain_json, run_main, same_scratch
+from users import give, script
 
 
 @pytest.fixture
@@ -20,9 +23,30 @@ def pipx_env(tmp_path: Path) -> dict[str, str]:
     return {k: str(tmp_path / v) for k, v in names.items()}
 
 
-def _where(situation: str, project: Path, tmp_path: Path) -> Path:
+def _executable(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o755)
+
+
+def _where(situation: str, project: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    trace = tmp_path / "TRACE"
     if situation == "project":
         return project / "src"
+    if situation == "shipped-python":  # [tool.safepip] python names a program inside the project
+        (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n'
+                                                '[tool.safepip]\npython = "tools/python3"\n')
+        _executable(project / "tools" / "python3", script(trace))
+        return project
+    if situation == "repo-venv":  # a .venv whose pyvenv.cfg names no home: not one the user made
+        venv = project / ".venv"
+        (venv / "lib" / f"python{SYSTEM_XY}" / "site-packages" / "pip").mkdir(parents=True)
+        (venv / "pyvenv.cfg").write_text("include-system-site-packages = false\n")
+        _executable(venv / "bin" / "python", script(trace))
+        return project
+    if situation == "foreign":  # the project belongs to another user
+        give(project, request.getfixturevalue("other_user"))
+        return project  # (from below its root the walk would not enter their directories at all)
     outside = tmp_path / "home" / "downloads"
     outside.mkdir(exist_ok=True)
     return outside
@@ -39,6 +63,12 @@ CASES = [
     ("outside", ["install", "lib-b", "app-c"], {"SAFEPIP_APPS": "user-env"}, "user-env"),
     ("outside", ["install", "lib-b"], {"SAFEPIP_OUTSIDE": "refuse"}, "refuse"),
     ("outside", ["uninstall", "-y", "lib-b"], {}, "user-env"),
+    ("shipped-python", ["install", "lib-b"], {}, "refuse"),
+    ("shipped-python", ["list"], {}, "refuse"),
+    ("repo-venv", ["install", "lib-b"], {}, "refuse"),
+    ("repo-venv", ["freeze"], {}, "refuse"),
+    ("foreign", ["install", "lib-b"], {}, "refuse"),
+    ("foreign", ["uninstall", "-y", "lib-b"], {}, "refuse"),
 ]
 
 
@@ -48,8 +78,9 @@ CASES = [
 def test_explain_shows_what_install_runs(
     situation: str, args: list[str], extra: dict[str, str], decision: str, project: Path, tmp_path: Path,
     wheelhouse: Path, pipx_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
-    cwd = _where(situation, project, tmp_path)
+    cwd = _where(situation, project, tmp_path, request)
     env = {**pipx_env, **extra}
     options = offline(wheelhouse) if args[0] == "install" else []
     argv = [args[0], *options, *(a.replace("{tmp}", str(tmp_path)) for a in args[1:])]
@@ -60,8 +91,11 @@ def test_explain_shows_what_install_runs(
     planned = [same_scratch(s["run"]) for s in steps if s["run"] is not None]
     code, recorder = run_main(argv, cwd, monkeypatch, env)
     started = [same_scratch(a) for _, a in recorder.started]
+    assert not (tmp_path / "TRACE").exists(), "ran an interpreter the trust rules refuse"
     if decision == "refuse":
         assert (code, started, planned) == (explained["exit_code"], [], [])
+        if situation != "outside":
+            assert explained["exit_code"] == 77 and explained["untrusted"] is not None
         return
     assert code == 0
     assert started == planned

@@ -1,9 +1,6 @@
 """The threat model of docs/safety.md, one test per row: each attack tried for real, with a
-second local user (the ``other_user`` fixture) doing the attacker's part as that user.
-
-The attacker's code runs as the other user with its working directory already inside the
-test's tmp_path (set before the user id changes), so nothing outside tmp_path needs to be
-opened to it. Every planted program only leaves a trace file if it is ever executed.
+second local user (the ``other_user`` fixture) doing the attacker's part as that user
+(see tests/users.py). Every planted program only leaves a trace file if it is ever executed.
 """
 
 from __future__ import annotations
@@ -18,58 +15,10 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+from users import User, as_user, give, make_project, one_line, says, their_repository, tracer
+from users import script as _script
 
 pytestmark = [needs_managed]
-
-User = tuple[str, int, int]
-
-
-def as_user(user: User, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run Python ``code`` as ``user`` in ``cwd`` (entered before the switch)."""
-    return subprocess.run(
-        [SYSTEM_PYTHON, "-I", "-c", code], cwd=str(cwd), user=user[1], group=user[2], extra_groups=[],
-        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60, check=False,
-    )
-
-
-def give(path: Path, user: User) -> None:
-    """``chown -R`` to ``user``, links themselves and not their targets."""
-    for item in [path, *path.rglob("*")]:
-        os.chown(item, user[1], user[2], follow_symlinks=False)
-
-
-def tracer(path: Path, trace: Path) -> Path:
-    """A program that only leaves a trace, then runs Debian's python."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'#!/bin/sh\necho "ran $0 $*" >> "{trace}"\nexec {SYSTEM_PYTHON} "$@"\n')
-    path.chmod(0o755)
-    return path
-
-
-def one_line(done: subprocess.CompletedProcess[str], code: int, *parts: str) -> str:
-    """The call ended with ``code`` and exactly one ``safepip:`` line holding ``parts``."""
-    assert "Traceback" not in done.stderr, done.stderr
-    assert done.returncode == code, done.stderr
-    ours = [line for line in done.stderr.splitlines() if line.startswith("safepip:")]
-    assert len(ours) == 1, done.stderr
-    for part in parts:
-        assert part in ours[0], done.stderr
-    return ours[0]
-
-
-def says(done: subprocess.CompletedProcess[str], code: int, *parts: str) -> str:
-    """The call ended with ``code`` and one of its ``safepip:`` lines holds ``parts``."""
-    assert "Traceback" not in done.stderr, done.stderr
-    assert done.returncode == code, done.stderr
-    found = [line for line in done.stderr.splitlines() if line.startswith("safepip:") and all(p in line for p in parts)]
-    assert len(found) == 1, done.stderr
-    return found[0]
-
-
-def make_project(where: Path) -> Path:
-    where.mkdir(parents=True)
-    (where / "pyproject.toml").write_text(f'[project]\nname = "{where.name}"\nversion = "0"\n')
-    return where
 
 
 # -- 1. byte code is never shared between environments -------------------------------------
@@ -179,6 +128,20 @@ def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their
     says(done, 0, "warning: not using the cache", "root uses its own")
 
 
+def test_root_with_the_users_home_makes_no_environment_in_their_data_directory(
+        tmp_path: Path, their_home: Path, wheelhouse: Path, other_user: User) -> None:
+    outside = tmp_path / "downloads"
+    outside.mkdir()
+    data = their_home / ".local" / "share"
+    data.mkdir(parents=True)
+    give(their_home, other_user)
+    done = _as_root_with_their_home(tmp_path, their_home, other_user, "install", *offline(wheelhouse), "lib-a",
+                                    cwd=outside, XDG_DATA_HOME=str(data))
+    says(done, 77, f"refusing to create root-owned files in {data}/safepip/envs/py{SYSTEM_XY}",
+         "SAFEPIP_ALLOW_ROOT=1")
+    assert all(p.lstat().st_uid == other_user[1] for p in their_home.rglob("*")), "root left files in the user's HOME"
+
+
 # -- 6. umask 000 ---------------------------------------------------------------------------
 
 
@@ -205,6 +168,23 @@ def test_umask_000_makes_nothing_others_can_write(project: Path, wheelhouse: Pat
     assert again.returncode == 0, again.stderr
     assert "lib-a" in again.stdout
     assert "lib-a" in installed(venv)
+
+
+@pytest.mark.slow
+def test_umask_000_outside_a_project_makes_nothing_others_can_write(tmp_path: Path, wheelhouse: Path,
+                                                                  hermetic: dict[str, str]) -> None:
+    outside = tmp_path / "home" / "downloads"
+    outside.mkdir()
+    argv = [SAFEPIP, "install", *offline(wheelhouse), "lib-b"]  # libraries: the per-user environment
+    done = subprocess.run(["sh", "-c", 'umask 000; exec "$@"', "sh", *argv], cwd=outside, env=safepip_env(),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    envs = Path(hermetic["XDG_DATA_HOME"]) / "safepip" / "envs"
+    (user_env,) = envs.iterdir()
+    assert "lib-b" in installed(user_env)
+    loose = [f"{p} {stat.S_IMODE(p.lstat().st_mode):04o}" for p in [user_env, *user_env.rglob("*")]
+             if not p.is_symlink() and p.lstat().st_mode & 0o022]
+    assert not loose, loose
 
 
 # -- 4. the whole chain that leads to code ---------------------------------------------------
@@ -290,42 +270,12 @@ open('pyvenv.cfg', 'w').write(text.replace(home, 'home = {theirs}/bin'))
 
 # -- 3. a cloned repository's own interpreters -----------------------------------------------
 
-GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "safe.directory=*",
-       "-c", "init.defaultBranch=main"]
-
-
-def _their_repository(tmp_path: Path, user: User, files: dict[str, str], executable: tuple[str, ...]) -> Path:
-    """A repository whose files the other user wrote (as that user), committed, and its clone."""
-    upstream = tmp_path / "upstream"
-    upstream.mkdir()
-    os.chown(upstream, user[1], user[2])
-    made = as_user(user, f"""
-import os
-for name, text in {files!r}.items():
-    os.makedirs(os.path.dirname(name) or '.', exist_ok=True)
-    open(name, 'w').write(text)
-for name in {executable!r}:
-    os.chmod(name, 0o755)
-""", upstream)
-    assert made.returncode == 0, made.stderr
-    # git itself cannot run as that user here (it resolves every directory above tmp_path).
-    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
-        subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
-    clone = tmp_path / "clone"
-    subprocess.run([*GIT, "clone", "-q", str(upstream), str(clone)], check=True, capture_output=True)
-    return clone
-
-
-def _script(trace: Path) -> str:
-    return f'#!/bin/sh\necho "ran $*" >> "{trace}"\nexec {SYSTEM_PYTHON} "$@"\n'
-
-
 READ_ONLY = [["explain", "install", "x"], ["doctor"], ["which"], ["list"], ["freeze"]]
 
 
 def test_a_committed_config_interpreter_runs_only_after_trust(tmp_path: Path, other_user: User) -> None:
     trace = tmp_path / "TRACE"
-    clone = _their_repository(tmp_path, other_user, {
+    clone = their_repository(tmp_path, other_user, {
         "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n[tool.safepip]\npython = "tools/python3"\n',
         "tools/python3": _script(trace),
     }, ("tools/python3",))
@@ -348,7 +298,7 @@ def test_a_committed_config_interpreter_runs_only_after_trust(tmp_path: Path, ot
 def test_a_committed_environment_runs_only_after_trust(tmp_path: Path, other_user: User) -> None:
     trace = tmp_path / "TRACE"
     site = f".venv/lib/python{SYSTEM_XY}/site-packages/pip"
-    clone = _their_repository(tmp_path, other_user, {
+    clone = their_repository(tmp_path, other_user, {
         "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n',
         ".venv/pyvenv.cfg": "home = /usr/bin\ninclude-system-site-packages = false\n",
         ".venv/bin/python": _script(trace),
@@ -365,19 +315,19 @@ def test_a_committed_environment_runs_only_after_trust(tmp_path: Path, other_use
 
 
 def test_an_environment_you_made_in_a_clone_is_yours(tmp_path: Path, other_user: User) -> None:
-    clone = _their_repository(tmp_path, other_user, {"pyproject.toml": '[project]\nname = "p"\nversion = "0"\n'}, ())
+    clone = their_repository(tmp_path, other_user, {"pyproject.toml": '[project]\nname = "p"\nversion = "0"\n'}, ())
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(clone / ".venv")], check=True)
     done = run_safepip("list", cwd=clone)
     assert done.returncode == 0, done.stderr
-    assert "trust" not in done.stderr
+    assert "safepip trust" not in done.stderr and "trusted =" not in done.stderr
 
 
 # -- 5. the sudo rule, whatever names the environment ----------------------------------------
 
 
-@pytest.mark.parametrize("how", ["VIRTUAL_ENV", "--python", "SAFEPIP_PYTHON"])
+@pytest.mark.parametrize("how", ["VIRTUAL_ENV", "--python", "SAFEPIP_PYTHON", "config", "project config"])
 def test_sudo_never_writes_into_the_users_environment(tmp_path: Path, wheelhouse: Path, other_user: User,
-                                                      how: str) -> None:
+                                                      hermetic: dict[str, str], how: str) -> None:
     theirs = make_project(tmp_path / "theirs")
     venv = _venv(theirs)
     give(theirs, other_user)
@@ -385,6 +335,13 @@ def test_sudo_never_writes_into_the_users_environment(tmp_path: Path, wheelhouse
     argv = ["install", *offline(wheelhouse), "lib-a"]
     if how == "--python":
         argv = ["--python", str(venv / "bin" / "python"), *argv]
+    elif how == "config":  # root's own configuration file names it
+        config = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(f'python = "{venv}/bin/python"\n')
+    elif how == "project config":  # the user's project names its own environment
+        (theirs / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n'
+                                               '[tool.safepip]\npython = ".venv/bin/python"\n')
     else:
         env[how] = str(venv) if how == "VIRTUAL_ENV" else str(venv / "bin" / "python")
     done = run_safepip(*argv, cwd=theirs, env=env)

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from helpers import SYSTEM_PURELIB, SYSTEM_VERSION, SYSTEM_XY
-from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan, routes
+from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan
+from safepip.decide_outside import routes
 from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
 from safepip.facts.classify import Fact
 from safepip.facts.config import Config

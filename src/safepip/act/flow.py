@@ -17,7 +17,7 @@ from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
 from safepip.facts.gather import Context, gather, settle
 from safepip.facts.pipargs import PipCall
-from safepip.venvdir import has_pip
+from safepip.venvdir import floor_umask, has_pip
 
 if TYPE_CHECKING:
     from safepip.noop import fastpath, memo
@@ -329,8 +329,9 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     # else held here while pip runs as a child.
     replace = lock is None or lock.keep_through_exec()
     if plan.kind in (PROJECT_VENV, USER_ENV):
-        # What pip writes into an environment safepip chose is no more writable than it.
-        os.umask(os.umask(0o022) | 0o022)
+        # What pip writes into an environment safepip chose is no more writable than it
+        # (a remembered route replays this: noop.memo).
+        floor_umask()
     if routable and replace:
         lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
         _remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)

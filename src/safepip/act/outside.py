@@ -277,6 +277,10 @@ def repair_apps(ctx: Context, plan: Plan, environ: Mapping[str, str], *, offline
 
 def run(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int | None:
     """The commands that need more than one hand-over; None: the ordinary flow handles it."""
+    if plan.steps or plan.apps_to_pipx:
+        from safepip.venvdir import floor_umask
+
+        floor_umask()  # the per-user environment (and pipx's) as any safepip chose: never writable by others
     if plan.steps:
         return execute(ctx, plan, environ)
     if not plan.apps_to_pipx:

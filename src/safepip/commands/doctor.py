@@ -3,7 +3,8 @@
 The target interpreter and how it was chosen; whether it is externally managed, with the
 marker's path and the distribution's own message; venv and conda status; the project root
 and why; the environment safepip would use and its health; pipx; every configuration value
-with the layer it came from. Nothing is created or changed. The JSON form has a
+with the layer it came from. Nothing is created or changed, and nothing a trust rule
+refuses is run (the refusal is reported, with how to trust it). The JSON form has a
 documented schema (docs/commands.md) with a ``schema_version``.
 """
 
@@ -104,6 +105,7 @@ def _problems(data: dict[str, Any]) -> list[str]:
 def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | None) -> dict[str, Any]:
     """The whole report as a JSON-able dict (the documented schema)."""
     from safepip import __version__
+    from safepip.commands.explain import untrusted_json
     from safepip.commands.target import install_context
     from safepip.facts.config import DEFAULTS
     from safepip.paths import user_config_file
@@ -129,6 +131,7 @@ def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | N
             "in_venv": interp.in_venv,
             "conda": interp.conda,
             "pip": interp.has_pip,
+            "probed": interp.probed,
         },
         "active": {
             "VIRTUAL_ENV": environ.get("VIRTUAL_ENV") or None,
@@ -145,6 +148,7 @@ def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | N
         "environment": _environment(ctx, plan),
         "pipx": _pipx(environ),
         "config": {"file": config_file, "file_exists": os.path.isfile(config_file), "values": values},
+        "untrusted": untrusted_json(plan),
     }
     data["problems"] = _problems(data)
     return data
@@ -153,7 +157,10 @@ def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | N
 def _text(data: dict[str, Any]) -> str:
     interp, managed, env = data["interpreter"], data["managed"], data["environment"]
     out = [f"safepip {data['safepip']['version']} (running on {data['safepip']['python']})", ""]
-    out.append(f"interpreter  {interp['path']} (Python {interp['version']}, chosen by {interp['how']})")
+    if not interp["probed"]:  # a trust rule stopped the facts before it ran
+        out.append(f"interpreter  {interp['path'] or '(none)'} (not run; chosen by {interp['how']})")
+    else:
+        out.append(f"interpreter  {interp['path']} (Python {interp['version']}, chosen by {interp['how']})")
     kind = (
         "a virtual environment"
         if interp["in_venv"]
@@ -161,11 +168,14 @@ def _text(data: dict[str, Any]) -> str:
         if interp["conda"]
         else "not a virtual environment"
     )
-    out.append(f"             {kind}; prefix {interp['prefix']}; pip {'present' if interp['pip'] else 'absent'}")
+    if interp["probed"]:
+        out.append(f"             {kind}; prefix {interp['prefix']}; pip {'present' if interp['pip'] else 'absent'}")
     for name, value in data["active"].items():
         if value:
             out.append(f"             {name}={value}")
-    if managed["managed"]:
+    if not interp["probed"]:
+        out.append("managed      unknown (the interpreter was not run)")
+    elif managed["managed"]:
         who = f" by {managed['distributor']}" if managed["distributor"] else ""
         out.append(f"managed      yes{who}: {managed['marker']}")
         out.extend(f"             | {line}" for line in (managed["message"] or "").strip().splitlines())
@@ -176,6 +186,8 @@ def _text(data: dict[str, Any]) -> str:
         f"project      {project['root']} ({project['why']})" if project else "project      none (not inside a project)"
     )
     out.append(f"decision     {env['decision']}: {env['why']}")
+    if data["untrusted"]:
+        out.append(f"not trusted  {data['untrusted']['python'] or data['untrusted']['path']}: {data['untrusted']['trust']}")
     if env["path"]:
         if env["exists"]:
             health = [

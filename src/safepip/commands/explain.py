@@ -2,7 +2,9 @@
 (what would run, where, and why) without doing anything.
 
 It gathers the same facts and calls the same ``plan()`` as the pip flow; it only does not
-act on the plan: no environment is created, no lock is taken, pip is not run.
+act on the plan: no environment is created, no lock is taken, pip is not run. Where a trust
+rule refuses (an interpreter that came with the repository, a directory someone else could
+change), the refusal is the decision it reports, with how to trust it; it exits 0.
 """
 
 from __future__ import annotations
@@ -103,7 +105,16 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
             {"requirement": r.requirement, "name": r.name, "to": r.to, "why": r.why, "link_commands": r.expose}
             for r in plan.routes
         ],
+        "untrusted": untrusted_json(plan),
     }
+
+
+def untrusted_json(plan: Any) -> dict[str, Any] | None:
+    """What a trust rule refuses (explain's and doctor's ``untrusted``), or None."""
+    found = plan.untrusted
+    if found is None:
+        return None
+    return {"what": found.what, "path": found.path, "why": found.why, "python": found.python, "trust": found.trust}
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -134,6 +145,9 @@ def _text(data: dict[str, Any]) -> str:
         lines.append(f"requirement: {route['requirement']} -> {route['to']} ({route['why']}{linked})")
     if data["exit_code"] is not None:
         lines.append(f"refused:     {data['message']}")
+        if data["untrusted"]:
+            lines.append(f"not run:     {data['untrusted']['python'] or data['untrusted']['path']}")
+            lines.append(f"to trust it: {data['untrusted']['trust']}")
         lines.append(f"exit code:   {data['exit_code']}")
     return "\n".join(lines) + "\n"
 

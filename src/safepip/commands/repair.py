@@ -35,7 +35,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Repair the environment; return 0 (or raise the error that says what is left)."""
     from safepip import ui
     from safepip.act.envs import COMPLETE, ensure, state
-    from safepip.act.flow import index_options
+    from safepip.act.flow import index_options, refuse
     from safepip.act.lock import EnvLock
     from safepip.act.oldtrees import pending
     from safepip.decide import PROJECT_VENV, USER_ENV
@@ -54,6 +54,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         raise UsageError(f"safepip repair: {call.error or 'takes no requirements'} (see safepip repair --help)")
     ctx = install_context(environ, flags, call.last("--python"))
     plan = ctx.plan()
+    refuse(plan)  # where install refuses, so does repair (a root or trust rule: 77)
     if plan.kind not in (PROJECT_VENV, USER_ENV) or plan.env_dir is None:
         raise NoTargetError(f"nothing to repair: {plan.reason} (safepip repairs only the environments it makes)")
     say = lambda m: ui.say(m, "notice", environ)  # noqa: E731

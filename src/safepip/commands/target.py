@@ -54,8 +54,8 @@ def locate(ctx: Context, plan: Plan) -> Target:
     from safepip.facts.project import is_venv_dir
     from safepip.venvdir import bin_python
 
-    if plan.kind == REFUSE:
-        raise NoTargetError(plan.reason)
+    if plan.kind == REFUSE:  # the exit code install's refusal has (77 for a root or trust rule)
+        raise NoTargetError(plan.reason, exit_code=plan.exit_code)
     if plan.env_dir is not None and plan.kind != PASSTHROUGH:
         python = bin_python(plan.env_dir)
         work = working_tree(plan.env_dir)

@@ -4,6 +4,11 @@ For Makefiles and scripts: ``PY := $(shell safepip which python)``. The path is 
 the environment safepip would install into (the same plan as ``safepip install``). Nothing
 is created unless ``--create`` is given; when there is nothing to point at, a message
 goes to stderr and the exit code is 69.
+
+Where a trust rule keeps safepip from running the interpreter (it came with the repository,
+or someone else could change it), ``which`` still prints its path when it is known, so that
+you can look at it, runs nothing, and exits 77 with the line that says how to trust it:
+a script that goes on with the path does so knowingly.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import os
 import sys
 from typing import Mapping
 
-from safepip.errors import NoTargetError
+from safepip.errors import NoTargetError, PermissionRefused
 
 WHAT = ("python", "pip", "env", "bin")
 
@@ -32,6 +37,10 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         return ns
     ctx = install_context(environ, flags, ns.python)
     plan = ctx.plan()
+    if plan.untrusted is not None:
+        if plan.untrusted.python is not None and not ns.create:
+            _print(_untrusted_path(plan.untrusted.python, ns.what))
+        raise PermissionRefused(plan.reason)
     from safepip.act.envs import CREATING, state, working_tree
 
     target = locate(ctx, plan)
@@ -55,6 +64,34 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         path = target.bin_dir
     else:
         path = _pip(target.bin_dir)
+    _print(path)
+    return 0
+
+
+def _untrusted_path(python: str, what: str) -> str | None:
+    """The path asked for, of an interpreter safepip will not run (None: not known
+    without running it).
+    """
+    from safepip.venvdir import venv_of
+
+    env_dir = venv_of(python)
+    if what == "python":
+        return python
+    if what == "bin":
+        return os.path.dirname(python)
+    if env_dir is None:
+        return None  # its prefix is the probe's to tell
+    if what == "env":
+        return env_dir
+    try:
+        return _pip(os.path.dirname(python))
+    except NoTargetError:
+        return None
+
+
+def _print(path: str | None) -> None:
+    if path is None:
+        return
     out = os.fsencode(os.path.abspath(path)) + b"\n"  # the path's own bytes, whatever the output encoding
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
@@ -63,7 +100,6 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         sys.stdout.flush()
         buffer.write(out)
         buffer.flush()
-    return 0
 
 
 def _pip(bin_dir: str) -> str:

@@ -88,7 +88,8 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
     the environment pip and pipx run with; ``scratch`` receives pip's reports.
     """
     from safepip.act import pipx
-    from safepip.decide import PIPX, routes
+    from safepip.decide_outside import routes
+    from safepip.plans import PIPX
 
     call = ctx.call
     if call.command == "uninstall":

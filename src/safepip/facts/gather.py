@@ -3,6 +3,11 @@
 Facts are gathered lazily, cheapest first: an interpreter that is a virtual environment
 (``pyvenv.cfg`` beside or above its executable, CPython's own rule) is passed through
 without running the probe or reading any configuration file.
+
+Gathering never refuses: a place the trust rules do not let safepip run code from (a project
+or environment someone else could change, an interpreter that came with the repository) is
+recorded as the ``untrusted`` fact, and gathering stops there, before anything there is read
+further, probed or run. ``plan()`` turns the fact into the refusal.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, Who, plan
+from safepip.errors import InterpreterError
 from safepip.facts import config as cfg
 from safepip.facts.interpreter import Interp, find_target, probe
 from safepip.facts.pipargs import PipCall, scan, table_version
 from safepip.facts.pipconf import Setting, settings
 from safepip.facts.project import Project, find_root, project_env, working_directory
+from safepip.facts.trust import Untrusted
 from safepip.venvdir import has_pip, venv_of
 
 
@@ -39,6 +46,8 @@ class Context:
     walked: bool = False
     #: The plan :func:`settle` arrived at, once the running pip's reading is known.
     settled: Plan | None = None
+    #: What the trust rules keep safepip from running (gathering stopped there).
+    untrusted: Untrusted | None = None
 
     def plan(self) -> Plan:
         """Decide where this call goes (see :func:`safepip.decide.plan`)."""
@@ -46,7 +55,7 @@ class Context:
             return self.settled
         return plan(
             self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd,
-            user_env=self.user_env, who=self.who,
+            user_env=self.user_env, who=self.who, untrusted=self.untrusted,
         )
 
 
@@ -106,13 +115,31 @@ def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> Context:
     return replace(ctx, settled=planned)
 
 
-def _venv_interp(path: str, how: str, env_dir: str) -> Interp:
-    """What is known of a venv's interpreter without running it."""
+def _unrun(path: str, how: str) -> Interp:
+    """What is known of an interpreter without running it (a venv's, passed through; one
+    safepip must not run; one it did not get to choose).
+    """
+    env_dir = venv_of(path) if path else None
     return Interp(
-        path=path, how=how, version=(0, 0, 0), implementation="", prefix=env_dir, base_prefix="",
-        in_venv=True, conda=False, stdlib="", purelib="", platlib="", scripts=os.path.dirname(path),
-        marker=None, marker_message=None, marker_problem=None, distributor=None, has_pip=has_pip(env_dir),
+        path=path, how=how, version=(0, 0, 0), implementation="", prefix=env_dir or "", base_prefix="",
+        in_venv=env_dir is not None, conda=False, stdlib="", purelib="", platlib="",
+        scripts=os.path.dirname(path), marker=None, marker_message=None, marker_problem=None, distributor=None,
+        has_pip=env_dir is not None and has_pip(env_dir), probed=False,
     )
+
+
+def _named(cli_python: str | None, environ: Mapping[str, str]) -> Interp:
+    """The target as far as it is known without the project's configuration, not run."""
+    try:
+        return _unrun(*find_target(cli_python, environ))
+    except InterpreterError:
+        return _unrun("", "not chosen: the project is not trusted")
+
+
+def _stopped(call: PipCall, config: cfg.Config, cwd: str, project: Project | None, untrusted: Untrusted,
+             interp: Interp) -> Context:
+    """The facts up to the first untrusted place, where gathering stopped."""
+    return Context(call, interp, config, cwd, project, walked=True, untrusted=untrusted)
 
 
 def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, full: bool = False) -> Context:
@@ -130,20 +157,24 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
             how = "PIP_PYTHON"
         env_dir = venv_of(path)
         if env_dir is not None and base.policy != "always":
-            return Context(call, _venv_interp(path, how, env_dir), base, cwd, who=target_owner(env_dir, environ))
+            return Context(call, _unrun(path, how), base, cwd, who=target_owner(env_dir, environ))
         if base.policy == "never":
             return Context(call, probe(path, how, environ), base, cwd)
 
-    config, project = load_config(environ, flags, cwd)
+    config, project, untrusted = load_config(environ, flags, cwd)
+    if untrusted is not None:
+        return _stopped(call, config, cwd, project, untrusted, _named(cli_python, environ))
     python = (config.python, config.origin["python"]) if config.python else None
     path, how = find_target(cli_python, environ, python)
     if cli_python and not call.python:
         how = "PIP_PYTHON"
     if project is not None and python is not None and how == f"python (from {python[1]})" and python[1].endswith("[tool.safepip]"):
-        from safepip.facts.repocode import interpreter_reason
+        from safepip.facts.repocode import interpreter_reason, refusal
 
         # Before it runs: an interpreter the repository itself ships is not yours yet.
-        _check_repo_code(path, interpreter_reason(path, project.root), project.root, environ, config)
+        untrusted = refusal(path, interpreter_reason(path, project.root), project.root, config.trusted, config.trust)
+    if untrusted is not None:
+        return _stopped(call, config, cwd, project, untrusted, _unrun(path, how))
     interp = probe(path, how, environ)
     pip_settings = settings(environ, interp.prefix, isolated)
     file_python = pip_settings.get("python")
@@ -160,7 +191,6 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     if project is not None:
         env = project_env(project.root, config.venv)
     elif config.outside == "cwd":
-        _check_trust(cwd, "directory", environ, config)
         env = project_env(cwd, config.venv)
     elif config.outside == "user-env":
         from safepip.facts.project import is_venv_dir
@@ -168,14 +198,9 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
 
         path = user_env_dir(environ, interp.version)
         user_env = (path, is_venv_dir(path))
-    if env is not None and os.path.isdir(env[0]):
-        _check_trust(env[0], "environment", environ, config)
-        if env[1]:
-            from safepip.facts.repocode import env_reason
-            from safepip.venvdir import bin_python
-
-            root = project.root if project is not None else cwd
-            _check_repo_code(bin_python(env[0]), env_reason(env[0], root), root, environ, config)
+    untrusted = _env_refusal(env, project.root if project is not None else cwd, project is None, environ, config)
+    if untrusted is not None:
+        return _stopped(call, config, cwd, project, untrusted, interp)
     who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
     return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who, walked=True)
 
@@ -234,49 +259,49 @@ def target_owner(env_dir: str, environ: Mapping[str, str]) -> Who:
     return dataclasses.replace(who, target_owner=who.owner, target_owner_name=who.owner_name)
 
 
-def _check_trust(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str | None = None) -> None:
-    from safepip.facts.trust import check
+def _env_refusal(env: tuple[str, bool] | None, root: str, bare: bool, environ: Mapping[str, str],
+                 config: cfg.Config) -> Untrusted | None:
+    """Why safepip must not use the environment ``env`` of ``root`` (a project, or with
+    ``bare`` the working directory of ``outside = cwd``, itself checked first), or None.
+    """
+    if env is None:
+        return None
+    untrusted = _refusal(root, "directory", environ, config) if bare else None
+    if untrusted is None and os.path.isdir(env[0]):
+        untrusted = _refusal(env[0], "environment", environ, config)
+        if untrusted is None and env[1]:
+            from safepip.facts.repocode import env_reason, refusal
+            from safepip.venvdir import bin_python
+
+            untrusted = refusal(bin_python(env[0]), env_reason(env[0], root), root, config.trusted, config.trust)
+    return untrusted
+
+
+def _refusal(path: str, what: str, environ: Mapping[str, str], config: cfg.Config,
+             user_file: str | None = None) -> Untrusted | None:
+    from safepip.facts.trust import refusal
     from safepip.paths import user_config_file
 
-    check(path, what, environ, config.trusted, user_file or user_config_file(environ))
+    return refusal(path, what, environ, config.trusted, user_file or user_config_file(environ))
 
 
-def _check_repo_code(python: str, reason: str | None, root: str, environ: Mapping[str, str], config: cfg.Config) -> None:
-    """Refuse (exit 77) to run ``python``, which came with the repository at ``root``
-    (``reason`` says how; None: it did not), unless the user trusted it as it is now.
+def load_config(
+    environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str
+) -> tuple[cfg.Config, Project | None, Untrusted | None]:
+    """The full configuration (every layer), the project it was read for, and why the
+    project cannot be trusted (its own layer is then not read: it can name an interpreter).
     """
-    if reason is None:
-        return
-    from safepip.errors import PermissionRefused
-    from safepip.facts.repocode import trusted
-    from safepip.facts.trust import is_trusted
-
-    if is_trusted(root, config.trusted):
-        return
-    state = trusted(python, config.trust)
-    if state:
-        return
-    if state is False:
-        raise PermissionRefused(
-            f"{python} changed since you trusted it ({reason}); look at it, then: safepip trust {root}"
-        )
-    raise PermissionRefused(
-        f"{reason}: safepip will not run an interpreter that came with the repository until you "
-        f"trust it; look at it, then: safepip trust {root}"
-    )
-
-
-def load_config(environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str) -> tuple[cfg.Config, Project | None]:
-    """The full configuration (every layer) and the project it was read for."""
     from safepip.paths import user_config_file
 
     user_file = user_config_file(environ)
     config = cfg.Config().layered(cfg.user_layer(user_file), user_file)
     project = find_root(cwd, environ)
+    untrusted = None
     if project is not None:
         # Before its configuration is read: a project's config can name an interpreter.
-        _check_trust(project.root, "project", environ, config, user_file)
-        values = cfg.project_layer(project.pyproject)
-        config = config.layered(values, f"{project.pyproject} [tool.safepip]")
+        untrusted = _refusal(project.root, "project", environ, config, user_file)
+        if untrusted is None:
+            values = cfg.project_layer(project.pyproject)
+            config = config.layered(values, f"{project.pyproject} [tool.safepip]")
     config = config.with_environment(environ).with_flags(flags)
-    return config, project
+    return config, project, untrusted

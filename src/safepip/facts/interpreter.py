@@ -51,6 +51,8 @@ class Interp:
     markers: Mapping[str, str] = field(default_factory=dict)
     #: Where the target's pip is installed (its version: :func:`safepip.facts.pipversion.in_directory`).
     pip_dir: str | None = None
+    #: Whether the probe ran in it (False: only its path is known, e.g. one safepip must not run).
+    probed: bool = True
 
     @property
     def managed(self) -> bool:

@@ -23,9 +23,12 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from safepip.venvdir import bin_python, venv_of
+
+if TYPE_CHECKING:
+    from safepip.facts.trust import Untrusted
 
 #: Bumped when what an identity covers changes (old records then ask for trust again).
 IDENTITY_FORMAT = 1
@@ -144,3 +147,28 @@ def trusted(python: str, records: Mapping[str, str]) -> bool | None:
     if recorded is None:
         return None
     return recorded == identity(python)
+
+
+def refusal(python: str, reason: str | None, root: str, trusted_dirs: Sequence[str],
+            records: Mapping[str, str]) -> Untrusted | None:
+    """Why safepip must not run ``python``, which came with the repository at ``root``
+    (``reason`` says how; None: it did not), or None when the user trusted it as it is now.
+    """
+    if reason is None:
+        return None
+    from safepip.facts.trust import Untrusted, is_trusted
+
+    if is_trusted(root, trusted_dirs):
+        return None
+    state = trusted(python, records)
+    if state:
+        return None
+    command = f"safepip trust {root}"
+    if state is False:
+        why = f"{python} changed since you trusted it ({reason})"
+        return Untrusted("interpreter", python, why, command, f"{why}; look at it, then: {command}", python)
+    message = (
+        f"{reason}: safepip will not run an interpreter that came with the repository until you "
+        f"trust it; look at it, then: {command}"
+    )
+    return Untrusted("interpreter", python, reason, command, message, python)

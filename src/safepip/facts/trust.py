@@ -22,11 +22,34 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from safepip.errors import PermissionRefused
 from safepip.facts.project import crossable_owners
 from safepip.safefs import private_group, user_name
+
+
+@dataclass(frozen=True)
+class Untrusted:
+    """A place safepip will not run code from until the user trusts it. Gathering records
+    it and stops there (nothing there is run or probed); ``plan()`` turns it into the
+    refusal that ``install``, ``run``, ``list`` and ``freeze`` stop with (exit 77) and that
+    ``explain``, ``doctor`` and ``which`` report.
+
+    ``what`` is ``project``, ``directory`` or ``environment`` (an ownership rule: someone
+    else could change it) or ``interpreter`` (it came with the repository). ``path`` is what
+    the problem is about, ``why`` the problem, ``trust`` how the user trusts it (a command,
+    or the line for the configuration file), ``message`` the whole one line, and ``python``
+    the interpreter that would have run, when it is known.
+    """
+
+    what: str
+    path: str
+    why: str
+    trust: str
+    message: str
+    python: str | None = None
 
 
 def _others_can_write(st: os.stat_result) -> str | None:
@@ -194,19 +217,34 @@ def writable_above(real: str, owners: Sequence[int] | None = None) -> tuple[str,
         current = parent
 
 
-def check(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[str], config_file: str) -> None:
-    """Refuse (exit 77) to use ``path`` unless it is safe or the user trusts it. For an
-    environment, the whole chain that leads to its code is checked (:func:`chain_problem`).
+def refusal(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[str], config_file: str) -> Untrusted | None:
+    """Why safepip must not use ``path`` (an existing project root, directory or
+    environment), or None when it is safe or the user trusts it. For an environment, the
+    whole chain that leads to its code is checked (:func:`chain_problem`).
     """
     if sys.platform == "win32" or is_trusted(path, trusted):  # pragma: no cover - Windows
-        return
+        return None
     why = problem(path, environ)
     if why is None and what == "environment":
         why = chain_problem(path, environ)
     if why is None:
-        return
+        return None
+    from safepip.venvdir import bin_python
+
     real = os.path.realpath(path)
-    raise PermissionRefused(
+    line = f'trusted = ["{real}"]'
+    message = (
         f"{why}; safepip will not use this {what} (it could run someone else's code). "
-        f'If you trust it, add it to the trusted list in {config_file}: trusted = ["{real}"]'
+        f"If you trust it, add it to the trusted list in {config_file}: {line}"
     )
+    python = bin_python(path) if what == "environment" else None
+    return Untrusted(what, path, why, f"{line} in {config_file}", message, python)
+
+
+def check(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[str], config_file: str) -> None:
+    """Refuse (exit 77) to use ``path`` unless it is safe or the user trusts it (see
+    :func:`refusal`).
+    """
+    found = refusal(path, what, environ, trusted, config_file)
+    if found is not None:
+        raise PermissionRefused(found.message)

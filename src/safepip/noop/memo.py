@@ -137,7 +137,8 @@ def route(
     suffix: str | None = None,
 ) -> Route:
     """A route to remember: pip's command line, the variables the full path sets (None:
-    removes), whether it cleaned the redirect variables, the lock to hold, and, for a route
+    removes), whether safepip chose the environment (the redirect variables are cleaned and
+    the umask floored, as the full path does), the lock to hold, and, for a route
     that runs pip as a child (``--help``), what to print after it (None: exec).
     """
     return (tuple(argv), tuple(sorted(changes.items())), redirected, lock_path, suffix)
@@ -154,6 +155,10 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
     argv, changes, redirected, lock_path, suffix = stored
     if _WINDOWS or not os.access(argv[0], os.X_OK):
         return None
+    if redirected:
+        from safepip.venvdir import floor_umask
+
+        floor_umask()  # as the full path does for an environment safepip chose
     env = dict(environ)
     if redirected:
         for name in REDIRECT_CLEAN:

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip.act import bytecode, envs
+from safepip.act import bytecode, clonefile, envs
 from safepip.paths import cache_dir
 
 
@@ -186,10 +186,10 @@ def test_a_copy_cut_short_leaves_whole_files_only(first: Path, tmp_path: Path, m
             raise OSError(28, "No space left on device")
         return real_write(fd, data)
 
-    monkeypatch.setattr(bytecode, "_write", write_half_then_fail)
-    monkeypatch.setattr(bytecode, "_CLONES", [False])
+    monkeypatch.setattr(clonefile, "_write", write_half_then_fail)
+    monkeypatch.setattr(clonefile, "_CLONES", [False])
     second = create(tmp_path / "second" / ".venv")
-    monkeypatch.setattr(bytecode, "_write", real_write)
+    monkeypatch.setattr(clonefile, "_write", real_write)
     copied = pycs(second)
     assert len(copied) == 50
     assert all(copied[rel] == data for rel, data in pycs(first).items() if rel in copied)

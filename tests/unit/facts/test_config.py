@@ -37,8 +37,8 @@ def test_layers_in_order_each_value_with_its_origin(hermetic: dict[str, str], pr
         '[project]\nname = "p"\n\n[tool.safepip]\nvenv = "proj-env"\noutside = "cwd"\n'
     )
     environ = {**os.environ, "SAFEPIP_OUTSIDE": "refuse", "SAFEPIP_POLICY": "never"}
-    config, found = load_config(environ, {"policy": "auto"}, str(project / "src"))
-    assert found is not None and found.root == str(project)
+    config, found, untrusted = load_config(environ, {"policy": "auto"}, str(project / "src"))
+    assert found is not None and found.root == str(project) and untrusted is None
     assert (config.policy, config.origin["policy"]) == ("auto", "--safepip-policy")
     assert (config.outside, config.origin["outside"]) == ("refuse", "SAFEPIP_OUTSIDE")
     assert (config.venv, config.origin["venv"]) == ("proj-env", f"{project / 'pyproject.toml'} [tool.safepip]")

@@ -5,10 +5,12 @@ and only while nothing the route depended on has changed."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -150,3 +152,41 @@ def test_a_replayed_route_holds_the_lock_through_exec(made: Path, wheelhouse: Pa
     assert lock.try_acquire()  # pip exited: free again
     lock.release()
     assert installed(venv)["lib-a"] == "1.0"
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A package index on 127.0.0.1 serving lib-a 1.0 (more can be published into it)."""
+    from httpindex import serve
+    from wheels import make_wheel
+
+    house = tmp_path / "published"
+    make_wheel(house, "lib-a", "1.0")
+    for url, _ in serve(house):
+        yield f"{url}/simple/", house
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_replayed_route_under_umask_000_makes_nothing_others_can_write(
+    project: Path, index: tuple[str, Path]
+) -> None:
+    from wheels import make_wheel
+
+    url, house = index
+    args = ["install", "-U", "--index-url", url, "lib-a"]
+    assert _safepip(*args, cwd=project)[0].returncode == 0  # creates .venv, installs lib-a 1.0
+    _age_tree(project)
+    first, full = _safepip(*args, cwd=project)  # already satisfied: the route is remembered
+    assert (first.returncode, full) == (0, True), first.stderr
+    make_wheel(house, "lib-a", "2.0")  # a new release: the same command now installs it
+    env = safepip_env()
+    done = subprocess.run(["sh", "-c", 'umask 000; exec "$@"', "sh", sys.executable, "-X", "importtime", "-m",
+                           "safepip", *args], cwd=project, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not any(ln.rstrip().endswith("safepip.act.flow") for ln in done.stderr.splitlines()), "not replayed"
+    venv = project / ".venv"
+    assert installed(venv)["lib-a"] == "2.0"
+    loose = [f"{p} {stat.S_IMODE(p.lstat().st_mode):04o}" for p in [venv, *venv.rglob("*")]
+             if not p.is_symlink() and p.lstat().st_mode & 0o022]
+    assert not loose, loose
