@@ -197,12 +197,6 @@ def bin_dir(pipx: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -
     return done.stdout.strip()
 
 
-def on_path(directory: str, environ: Mapping[str, str]) -> bool:
-    """Whether ``directory`` is one of the PATH entries."""
-    wanted = os.path.realpath(directory)
-    return any(os.path.realpath(p) == wanted for p in environ.get("PATH", "").split(os.pathsep) if p)
-
-
 def _value(pipx: Sequence[str], env: Mapping[str, str], name: str, global_mode: bool) -> str | None:
     done = _capture([*pipx, "environment", *(["--global"] if global_mode else []), "--value", name], env)
     if done is None or done.returncode != 0 or not done.stdout.strip():

@@ -26,7 +26,7 @@ from typing import Mapping
 
 from safepip import ui
 from safepip.errors import EnvironmentCreateError, PermissionRefused, UsageError
-from safepip.paths import bin_dir, data_dir
+from safepip.paths import bin_dir, data_dir, on_path
 from safepip.venvdir import bin_python
 
 LAUNCHER_MARK = "# safepip launcher, written by `safepip self-install`; `safepip self-uninstall` removes it."
@@ -135,26 +135,19 @@ def _payload(archive: Archive, site: str) -> None:
 
 
 def _site_packages(python: str) -> str:
-    from safepip.act.run import capture
+    from safepip.errors import InterpreterError
+    from safepip.facts.interpreter import run_probe
 
-    done = capture([python, "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
-    if done.returncode != 0 or not done.stdout.strip():
-        raise EnvironmentCreateError(f"{python} cannot report its site-packages: {done.stderr.strip()}")
-    return done.stdout.strip()
+    try:
+        return str(run_probe(python)["purelib"])
+    except (InterpreterError, KeyError) as exc:
+        raise EnvironmentCreateError(f"{python} cannot report its site-packages: {exc}") from None
 
 
 def _write_atomic(path: str, text: str, mode: int = 0o644) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
+    from safepip.safefs import replace_file
 
-
-def on_path(directory: str, environ: Mapping[str, str]) -> bool:
-    """Whether ``directory`` is on the PATH of ``environ``."""
-    real = os.path.realpath(directory)
-    return any(e and os.path.realpath(os.path.expanduser(e)) == real for e in environ.get("PATH", "").split(os.pathsep))
+    replace_file(path, text.encode("utf-8"), mode=mode, exact_mode=True)
 
 
 def _path_advice(environ: Mapping[str, str]) -> str:

@@ -22,7 +22,7 @@ from safepip.errors import InterpreterError
 from safepip.venvdir import bin_python
 
 #: Bump when the probe's output changes, so that cached results are not reused.
-PROBE_SCHEMA = 2
+PROBE_SCHEMA = 3
 MINIMUM = (3, 8)
 _WINDOWS = sys.platform == "win32"
 
@@ -51,6 +51,9 @@ class Interp:
     markers: Mapping[str, str] = field(default_factory=dict)
     #: Where the target's pip is installed (its version: :func:`safepip.facts.pipversion.in_directory`).
     pip_dir: str | None = None
+    #: The site-packages directories outside any venv (the user site first) and the user site.
+    site_dirs: tuple[str, ...] = ()
+    user_site: str | None = None
 
     @property
     def managed(self) -> bool:
@@ -277,6 +280,8 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
         has_pip=bool(data["pip"]),
         markers=data["markers"],
         pip_dir=data.get("pip_dir"),
+        site_dirs=tuple(str(d) for d in data.get("site_dirs") or ()),
+        user_site=data.get("user_site"),
     )
 
 
