@@ -44,7 +44,10 @@ def pip_command(environ: Mapping[str, str]) -> list[str]:
 LAZY_DRY_RUN = (25, 3)
 
 
-def _version(text: str) -> tuple[int, ...]:
+def version_tuple(text: str) -> tuple[int, ...]:
+    """A pip version as numbers: each dotted part's digits, up to the first part without any
+    (enough to compare the final releases safepip ships and finds).
+    """
     parts = []
     for piece in text.split("."):
         digits = "".join(c for c in piece if c.isdigit())
@@ -62,7 +65,7 @@ def metadata_pip_command(environ: Mapping[str, str]) -> list[str]:
         import importlib.metadata
 
         try:
-            installed = _version(importlib.metadata.version("pip"))
+            installed = version_tuple(importlib.metadata.version("pip"))
         except importlib.metadata.PackageNotFoundError:
             installed = ()
         if installed >= LAZY_DRY_RUN:
@@ -71,7 +74,7 @@ def metadata_pip_command(environ: Mapping[str, str]) -> list[str]:
             wheel = embedded_pip_wheel(environ)
         except InterpreterError:
             return pip_command(environ)
-        embedded = _version(os.path.basename(wheel).split("-")[1])
+        embedded = version_tuple(os.path.basename(wheel).split("-")[1])
         if installed and embedded <= installed:
             return pip_command(environ)
         return [sys.executable, os.path.join(wheel, "pip")]

@@ -16,13 +16,14 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from safepip.act.run import capture
 from safepip.errors import NoTargetError
 from safepip.facts.pipargs import PipCall
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     import subprocess
 
 #: Options of a pip install that pipx must not see in --pip-args (they are pipx's own, or

@@ -116,7 +116,7 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
     def fill(handle: BinaryIO) -> None:
         handle.write(new.encode("utf-8"))
         # Checked as safepip will read it, before it replaces the old file.
-        cfg._table_layer(cfg._loads(new, config_file), config_file, new, None, user=True)
+        cfg.user_text_layer(new, config_file)
 
     replace_file(config_file, fill, mode=mode & ~0o022)
 

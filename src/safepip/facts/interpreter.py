@@ -157,7 +157,8 @@ def _probe_source() -> str:
     return str(source)
 
 
-def _cache_key(path: str) -> str | None:
+def cache_key(path: str) -> str | None:
+    """The probe cache's key for the interpreter file ``path`` (None: not cached, e.g. a script)."""
     try:
         st = os.stat(path)
         with open(path, "rb") as handle:
@@ -225,7 +226,7 @@ def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, 
 
 def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
     """Learn about the interpreter at ``path``, from the cache when the file has not changed."""
-    key = _cache_key(path)
+    key = cache_key(path)
     cache_file = None
     data: dict[str, Any] | None = None
     cache_root = ""
