@@ -18,6 +18,7 @@ from typing import Iterator
 import pytest
 
 from helpers import SYSTEM_SITE_DIRS, SYSTEM_XY
+from inprocess import Cli
 from wheels import make_wheel
 
 
@@ -92,6 +93,12 @@ def wheelhouse(tmp_path: Path) -> Path:
     make_wheel(house, "lib-b", "2.0", requires=["lib-a>=1.0"])
     make_wheel(house, "app-c", "0.5", scripts={"app-c": "app_c:main"})
     return house
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """``cli("which", "python", cwd=...)``: safepip run in-process, see :class:`inprocess.Cli`."""
+    return Cli(monkeypatch, capsys)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -64,3 +65,47 @@ def same_scratch(argv: Sequence[str]) -> list[str]:
         parts = arg.split(os.sep)
         out.append(os.sep.join("classify-*" if p.startswith("classify-") else p for p in parts))
     return out
+
+
+@dataclass
+class Done:
+    """What an in-process ``safepip ARGS`` did: exit code, stdout, stderr, what it would have started."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    started: list[tuple[str, list[str]]]
+
+
+class Cli:
+    """``safepip ARGS`` in-process (the ``cli`` fixture): like ``helpers.run_safepip``, but
+    nothing is exec'd; ``env`` is set on top of the test's environment, ``unset`` removed.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        self.monkeypatch = monkeypatch
+        self.capsys = capsys
+
+    def __call__(
+        self, *args: str, cwd: Path | str, env: Mapping[str, str] | None = None, unset: Sequence[str] = ()
+    ) -> Done:
+        self.capsys.readouterr()
+        with self.monkeypatch.context() as patch:
+            for name in unset:
+                patch.delenv(name, raising=False)
+            code, recorder = run_main(args, Path(cwd), patch, env)
+        out, err = self.capsys.readouterr()
+        return Done(code, out, err, recorder.started)
+
+    def json(self, verb: str, *args: str, cwd: Path | str, env: Mapping[str, str] | None = None) -> dict[str, object]:
+        """``safepip VERB --json ARGS`` in-process: its report, checked against the schema
+        docs/commands.md documents for VERB; a report-only verb starts nothing."""
+        from jsonshape import documented_schema, errors
+
+        done = self(verb, "--json", *args, cwd=cwd, env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.started == []
+        data = json.loads(done.stdout)
+        problems = errors(data, documented_schema(verb))
+        assert not problems, problems
+        return dict(data)

@@ -9,13 +9,15 @@ shows what ``install`` does; :mod:`safepip.act.outside` runs them.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Sequence
 
 from safepip.errors import EX_NOPERM
 from safepip.plans import PIPX, REFUSE, USER_ENV, Plan, Route
 from safepip.steps import PIP, PIPX_RUN, Step
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Sequence
+
     from safepip.facts.apps import AppFacts
     from safepip.facts.classify import Fact
     from safepip.facts.config import Config
@@ -76,12 +78,6 @@ def needs_apps(call: PipCall, plan: Plan) -> bool:
     if call.command == "install":
         return plan.needs_facts
     return plan.apps_to_pipx and call.command == "uninstall"
-
-
-def _with_options(args: tuple[str, ...] | list[str], extra: list[str]) -> list[str]:
-    """``args`` with ``extra`` appended (before a ``--``, after which all is positional)."""
-    at = list(args).index("--") if "--" in args else len(args)
-    return [*args[:at], *extra, *args[at:]]
 
 
 def route(call: PipCall, plan: Plan, apps: AppFacts, python: str, user_env_exists: bool, config: Config) -> Plan:

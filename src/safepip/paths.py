@@ -110,6 +110,15 @@ def bin_dir(environ: Mapping[str, str]) -> str:
     return os.path.join(home, ".local", "bin")
 
 
+def on_path(directory: str, environ: Mapping[str, str]) -> bool:
+    """Whether ``directory`` is one of the entries of ``environ``'s PATH (``os.defpath`` when
+    it is unset), compared as real paths. Entries are taken as written, as ``exec`` and
+    ``shutil.which`` take them (no ``~`` expansion).
+    """
+    wanted = os.path.realpath(directory)
+    return any(e and os.path.realpath(e) == wanted for e in environ.get("PATH", os.defpath).split(os.pathsep))
+
+
 def user_env_dir(environ: Mapping[str, str], version: tuple[int, ...]) -> str:
     """The per-user environment for a target interpreter's ``major.minor`` version."""
     return os.path.join(data_dir(environ), "envs", f"py{version[0]}.{version[1]}")

@@ -11,9 +11,10 @@ run, so that what ``explain`` shows is what ``install`` executes.
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import Iterator, Mapping
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     from safepip.decide import Plan
     from safepip.facts.gather import Context
 

@@ -21,7 +21,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
-    from typing import Callable
+    from typing import BinaryIO, Callable
 
 _POSIX = hasattr(os, "geteuid")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -237,36 +237,57 @@ def read(path: str, root: str) -> bytes | None:
         os.close(fd)
 
 
+def replace_file(
+    path: str, content: bytes | Callable[[BinaryIO], object], *, mode: int = 0o600, exact_mode: bool = False,
+    tmp: str | None = None,
+) -> None:
+    """Write ``path`` atomically: a new file beside it (``tmp``, default ``PATH.<pid>.tmp``),
+    made with ``O_CREAT | O_EXCL | O_NOFOLLOW`` (never written through a planted link), filled
+    with ``content`` (bytes, or a function that writes to the open file), then renamed over
+    whatever was there. Readers see the old file or the new one, never half of it.
+
+    The new file gets ``mode`` less the umask, or exactly ``mode`` with ``exact_mode``. A
+    temporary file left by a killed process with this pid is replaced. Raises what the
+    writing raised (``OSError``...), the temporary file removed.
+    """
+    tmp = f"{path}.{os.getpid()}.tmp" if tmp is None else tmp
+    try:  # noqa: SIM105 - contextlib costs an import on the remembered-answer path
+        os.unlink(tmp)  # left by a killed process with our pid: ours to replace
+    except OSError:
+        pass
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode)
+    try:
+        if exact_mode and hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            fd = -1
+            if isinstance(content, bytes):
+                handle.write(content)
+            else:
+                content(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        try:  # noqa: SIM105 - as above
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def write(path: str, data: bytes, root: str) -> bool:
-    """Write ``data`` as the private file ``path`` under ``root``, atomically: a new file
-    (``O_EXCL``, mode 0600) renamed over whatever was there (a planted symbolic link is
-    replaced, never followed). Return whether it was written.
+    """Write ``data`` as the private file ``path`` under ``root``, atomically
+    (:func:`replace_file`, mode 0600 whatever the umask). Return whether it was written.
     """
     directory = os.path.dirname(path)
     why = directory_problem(directory, root, create=True)
     if why is not None:
         warn(f"not writing {path}: {why}")
         return False
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
-    except FileExistsError:  # left by a killed process with our pid: ours to replace
-        try:
-            os.unlink(tmp)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
-        except OSError:
-            return False
+        replace_file(path, data, mode=0o600, exact_mode=True)
     except OSError:
-        return False
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        try:  # noqa: SIM105 - contextlib costs an import on the remembered-answer path
-            os.unlink(tmp)
-        except OSError:
-            pass
         return False
     return True
 

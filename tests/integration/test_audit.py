@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -14,6 +16,7 @@ from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_SITE_DIRS, SYSTEM_XY, needs_m
 from safepip.cli import main
 from safepip.commands.audit import audit
 from safepip.facts.installed import scan
+from safepip.facts.interpreter import run_probe
 
 
 def dist_info(site: Path, name: str, version: str, *, installer: str | None = "pip", modules: Sequence[str] = (),
@@ -138,10 +141,15 @@ def test_scan_reads_metadata_and_modules(tree: dict[str, Path]) -> None:
     assert dists["uv-made"].installer == "uv"
 
 
+@functools.lru_cache(maxsize=1)
+def _real_probe() -> dict[str, object]:
+    return run_probe(sys.executable)
+
+
 def fake_python(tmp_path: Path, sites: Sequence[Path], user: Path | None = None) -> Path:
     """An 'interpreter' whose site probe reports ``sites``: the tests never audit a real one."""
-    report = {"executable": "x", "in_venv": False, "site": [str(s) for s in sites], "pip": True,
-              "user_site": str(user) if user else None}
+    report = {**_real_probe(), "executable": "x", "in_venv": False, "site_dirs": [str(s) for s in sites],
+              "pip": True, "user_site": str(user) if user else None}
     script = tmp_path / "bin" / "python3"
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{json.dumps(report)}\nEOF\n")
@@ -197,7 +205,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["audit", "--python", str(broken)]) == 69
     assert main(["audit", "--bogus"]) == 64
     err = capsys.readouterr().err
-    assert "could not report its site-packages" in err
+    assert "is not a working Python interpreter" in err
     assert "Traceback" not in err
 
 

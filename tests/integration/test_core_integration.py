@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from inprocess import Cli
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]
@@ -114,11 +115,11 @@ def test_python_option_names_a_venv_directory(tmp_path: Path, wheelhouse: Path) 
     assert "lib-a" in installed(other)
 
 
-def test_outside_a_project_refuses_for_now(tmp_path: Path, wheelhouse: Path) -> None:
+def test_outside_a_project_refuses_for_now(tmp_path: Path, wheelhouse: Path, cli: Cli) -> None:
     somewhere = tmp_path / "home" / "downloads"
     somewhere.mkdir()
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=somewhere, env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
-    assert done.returncode == 69
+    done = cli("install", *offline(wheelhouse), "lib-a", cwd=somewhere, env={"SAFEPIP_OUTSIDE": "refuse"})
+    assert (done.returncode, done.started) == (69, [])
     assert "not inside a project" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -164,35 +165,35 @@ def test_debian_without_pip_in_target_uses_the_project_env(project: Path, tmp_pa
     assert os.listdir(dest) == ["lib_z-1.0-py3-none-any.whl"]
 
 
-def test_dotvenv_that_is_a_file_is_a_clear_error(project: Path, wheelhouse: Path) -> None:
+def test_dotvenv_that_is_a_file_is_a_clear_error(project: Path, wheelhouse: Path, cli: Cli) -> None:
     (project / ".venv").write_text("not a venv")
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
-    assert done.returncode == 73
+    done = cli("install", *offline(wheelhouse), "lib-a", cwd=project)
+    assert (done.returncode, done.started) == (73, [])
     assert done.stderr.count("\n") == 1
     assert "is a file, not a virtual environment" in done.stderr
     assert (project / ".venv").read_text() == "not a venv"
 
 
-def test_bad_tool_safepip_value_is_a_config_error(project: Path) -> None:
+def test_bad_tool_safepip_value_is_a_config_error(project: Path, cli: Cli) -> None:
     (project / "pyproject.toml").write_text('[project]\nname="p"\nversion="0"\n\n[tool.safepip]\npolicy = "sometimes"\n')
-    done = run_safepip("install", "x", cwd=project)
-    assert done.returncode == 78
+    done = cli("install", "x", cwd=project)
+    assert (done.returncode, done.started) == (78, [])
     assert "pyproject.toml, line 6: policy = 'sometimes' is not allowed" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (project / ".venv").exists()
 
 
-def test_no_interpreter_on_path(project: Path) -> None:
-    done = run_safepip("install", "x", cwd=project, env=safepip_env(PATH=str(project)))
-    assert done.returncode == 69
+def test_no_interpreter_on_path(project: Path, cli: Cli) -> None:
+    done = cli("install", "x", cwd=project, env={"PATH": str(project)})
+    assert (done.returncode, done.started) == (69, [])
     assert "no python3 or python on PATH" in done.stderr
 
 
-def test_a_non_venv_directory_with_files_is_never_touched(project: Path, wheelhouse: Path) -> None:
+def test_a_non_venv_directory_with_files_is_never_touched(project: Path, wheelhouse: Path, cli: Cli) -> None:
     (project / ".venv").mkdir()
     (project / ".venv" / "notes.txt").write_text("mine")
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
-    assert done.returncode == 73
+    done = cli("install", *offline(wheelhouse), "lib-a", cwd=project)
+    assert (done.returncode, done.started) == (73, [])
     assert "is not a virtual environment" in done.stderr
     assert (project / ".venv" / "notes.txt").read_text() == "mine"
 

@@ -103,7 +103,7 @@ def test_root_with_the_users_home_follows_no_planted_lock_note(tmp_path: Path, t
 
 
 def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their_home: Path, other_user: User) -> None:
-    from safepip.facts.interpreter import _cache_key
+    from safepip.facts.interpreter import cache_key
 
     trace = tmp_path / "TRACE"
     bindir = their_home / "bin"
@@ -115,7 +115,7 @@ def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their
         "platlib": str(their_home), "scripts": str(bindir), "marker": None, "marker_message": None,
         "marker_problem": None, "distributor": None, "pip": True, "markers": {},
     }
-    key = _cache_key(SYSTEM_PYTHON)
+    key = cache_key(SYSTEM_PYTHON)
     assert key is not None
     planted = as_user(other_user, f"import os; os.makedirs('probes'); open('probes/{key}.json', 'w')"
                       f".write({json.dumps(forged)!r})", their_home / ".cache" / "safepip")
@@ -375,7 +375,7 @@ def test_a_marker_another_user_put_in_a_sticky_directory_makes_no_project(tmp_pa
 
 def test_a_cache_file_another_user_planted_is_ignored(project: Path, tmp_path: Path, hermetic: dict[str, str],
                                                       other_user: User) -> None:
-    from safepip.facts.interpreter import _cache_key
+    from safepip.facts.interpreter import cache_key
 
     trace = tmp_path / "TRACE"
     bindir = tmp_path / "their-bin"
@@ -388,7 +388,7 @@ def test_a_cache_file_another_user_planted_is_ignored(project: Path, tmp_path: P
               "in_venv": True, "conda": False, "stdlib": str(bindir), "purelib": str(bindir), "platlib": str(bindir),
               "scripts": str(bindir), "marker": None, "marker_message": None, "marker_problem": None,
               "distributor": None, "pip": True, "markers": {}}
-    key = _cache_key(SYSTEM_PYTHON)
+    key = cache_key(SYSTEM_PYTHON)
     planted = as_user(other_user, f"open('{key}.json', 'w').write({json.dumps(forged)!r})", probes)
     assert planted.returncode == 0, planted.stderr
     done = run_safepip("run", "python", "-c", "print('ok')", cwd=project)

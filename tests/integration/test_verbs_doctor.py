@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, needs_managed, run_safepip, safepip_env
-from jsonshape import documented_schema, errors, run_verb_json
+from helpers import SYSTEM_PYTHON, needs_managed
+from inprocess import Cli
+from jsonshape import documented_schema, errors
 
 
-def _doctor(cwd: Path, env: dict[str, str] | None = None, *args: str) -> dict[str, object]:
-    return run_verb_json("doctor", *args, cwd=cwd, env=env)
+def _doctor(cli: Cli, cwd: Path, env: dict[str, str] | None = None, *args: str) -> dict[str, object]:
+    return cli.json("doctor", *args, cwd=cwd, env=env)
 
 
 def test_the_validator_rejects_what_breaks_the_schema() -> None:
@@ -22,8 +23,8 @@ def test_the_validator_rejects_what_breaks_the_schema() -> None:
 
 
 @needs_managed
-def test_managed_interpreter_project_and_missing_env(project: Path, hermetic: dict[str, str]) -> None:
-    data = _doctor(project / "src")
+def test_managed_interpreter_project_and_missing_env(project: Path, hermetic: dict[str, str], cli: Cli) -> None:
+    data = _doctor(cli, project / "src")
     interp = data["interpreter"]
     managed = data["managed"]
     env = data["environment"]
@@ -45,12 +46,12 @@ def test_managed_interpreter_project_and_missing_env(project: Path, hermetic: di
 
 
 @needs_managed
-def test_every_value_shows_its_layer(project: Path, hermetic: dict[str, str]) -> None:
+def test_every_value_shows_its_layer(project: Path, hermetic: dict[str, str], cli: Cli) -> None:
     user = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
     user.parent.mkdir(parents=True)
     user.write_text('apps = "user-env"\ntrusted = ["~/work"]\n')
     (project / "pyproject.toml").write_text('[tool.safepip]\nvenv = "build/venv"\n')
-    data = _doctor(project, safepip_env(SAFEPIP_QUIET="1"), "--safepip-outside=cwd")
+    data = _doctor(cli, project, {"SAFEPIP_QUIET": "1"}, "--safepip-outside=cwd")
     values = data["config"]["values"]  # type: ignore[index]
     assert values["apps"] == {"value": "user-env", "origin": str(user)}
     assert values["trusted"] == {"value": [str(Path(hermetic["HOME"]) / "work")], "origin": str(user)}
@@ -63,9 +64,9 @@ def test_every_value_shows_its_layer(project: Path, hermetic: dict[str, str]) ->
 
 @needs_managed
 @pytest.mark.slow
-def test_env_health(project: Path) -> None:
-    assert run_safepip("which", "--create", cwd=project).returncode == 0
-    env = _doctor(project)["environment"]
+def test_env_health(project: Path, cli: Cli) -> None:
+    assert cli("which", "--create", cwd=project).returncode == 0
+    env = _doctor(cli, project)["environment"]
     assert isinstance(env, dict)
     assert (env["exists"], env["python_runs"], env["pip"], env["state"], env["problem"]) == (
         True,
@@ -75,17 +76,17 @@ def test_env_health(project: Path) -> None:
         None,
     )
     (project / ".venv" / ".safepip.json").write_text('{"state": "creating"}')
-    data = _doctor(project)
+    data = _doctor(cli, project)
     assert data["environment"]["problem"] == "its creation was interrupted"  # type: ignore[index]
     assert any("its creation was interrupted" in p for p in data["problems"])  # type: ignore[attr-defined]
 
 
 @needs_managed
 @pytest.mark.slow
-def test_active_venv(tmp_path: Path, project: Path) -> None:
+def test_active_venv(tmp_path: Path, project: Path, cli: Cli) -> None:
     other = tmp_path / "active"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(other)], check=True)
-    data = _doctor(project, safepip_env(VIRTUAL_ENV=str(other)))
+    data = _doctor(cli, project, {"VIRTUAL_ENV": str(other)})
     assert data["interpreter"]["in_venv"] is True  # type: ignore[index]
     assert data["interpreter"]["how"] == "VIRTUAL_ENV"  # type: ignore[index]
     assert data["active"]["VIRTUAL_ENV"] == str(other)  # type: ignore[index]
@@ -95,31 +96,31 @@ def test_active_venv(tmp_path: Path, project: Path) -> None:
 
 
 @needs_managed
-def test_refusal_is_a_problem_not_a_failure(tmp_path: Path) -> None:
+def test_refusal_is_a_problem_not_a_failure(tmp_path: Path, cli: Cli) -> None:
     somewhere = tmp_path / "home" / "x"
     somewhere.mkdir()
-    data = _doctor(somewhere, safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    data = _doctor(cli, somewhere, {"SAFEPIP_OUTSIDE": "refuse"})
     assert data["project"] is None
     assert data["environment"]["decision"] == "refuse"  # type: ignore[index]
     assert any("not inside a project" in p for p in data["problems"])  # type: ignore[attr-defined]
 
 
 @needs_managed
-def test_pipx_bin_dir_on_path(project: Path, tmp_path: Path) -> None:
+def test_pipx_bin_dir_on_path(project: Path, tmp_path: Path, cli: Cli) -> None:
     bin_dir = tmp_path / "pipx-bin"
     bin_dir.mkdir()
     fake = bin_dir / "pipx"
     fake.write_text("#!/bin/sh\n")
     fake.chmod(0o755)
-    env = safepip_env(PIPX_BIN_DIR=str(bin_dir), PATH=f"/usr/bin:/bin:{bin_dir}")
-    assert _doctor(project, env)["pipx"] == {"path": str(fake), "bin_dir": str(bin_dir), "bin_dir_on_path": True}
-    away = _doctor(project, safepip_env(PIPX_BIN_DIR=str(tmp_path / "elsewhere")))
+    env = {"PIPX_BIN_DIR": str(bin_dir), "PATH": f"/usr/bin:/bin:{bin_dir}"}
+    assert _doctor(cli, project, env)["pipx"] == {"path": str(fake), "bin_dir": str(bin_dir), "bin_dir_on_path": True}
+    away = _doctor(cli, project, {"PIPX_BIN_DIR": str(tmp_path / "elsewhere")})
     assert away["pipx"]["bin_dir_on_path"] is False  # type: ignore[index]
 
 
 @needs_managed
-def test_text_report(project: Path) -> None:
-    done = run_safepip("doctor", cwd=project)
+def test_text_report(project: Path, cli: Cli) -> None:
+    done = cli("doctor", cwd=project)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert f"interpreter  {SYSTEM_PYTHON} (Python 3." in out

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, needs_managed, run_safepip, safepip_env
-from jsonshape import documented_schema, errors, run_verb_json
+from helpers import SYSTEM_PYTHON, needs_managed
+from inprocess import Cli
+from jsonshape import documented_schema, errors
 
 
-def _explain(*args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, object]:
-    return run_verb_json("explain", *args, cwd=cwd, env=env)
+def _explain(cli: Cli, *args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, object]:
+    return cli.json("explain", *args, cwd=cwd, env=env)
 
 
 def test_the_validator_rejects_what_breaks_the_schema() -> None:
@@ -22,8 +23,8 @@ def test_the_validator_rejects_what_breaks_the_schema() -> None:
 
 
 @needs_managed
-def test_redirect_in_a_project_creates_nothing(project: Path) -> None:
-    data = _explain("install", "--user", "requests", cwd=project / "src")
+def test_redirect_in_a_project_creates_nothing(project: Path, cli: Cli) -> None:
+    data = _explain(cli, "install", "--user", "requests", cwd=project / "src")
     venv = str(project / ".venv")
     assert data["decision"] == "project-venv"
     assert data["command"] == "install"
@@ -37,8 +38,8 @@ def test_redirect_in_a_project_creates_nothing(project: Path) -> None:
 
 
 @needs_managed
-def test_text_form(project: Path) -> None:
-    done = run_safepip("explain", "install", "x", cwd=project)
+def test_text_form(project: Path, cli: Cli) -> None:
+    done = cli("explain", "install", "x", cwd=project)
     assert done.returncode == 0
     lines = done.stdout.splitlines()
     assert lines[0] == "pip args:    install x"
@@ -50,10 +51,10 @@ def test_text_form(project: Path) -> None:
 
 
 @needs_managed
-def test_refusal_is_explained_with_its_exit_code(tmp_path: Path) -> None:
+def test_refusal_is_explained_with_its_exit_code(tmp_path: Path, cli: Cli) -> None:
     somewhere = tmp_path / "home" / "dl"
     somewhere.mkdir()
-    data = _explain("install", "x", cwd=somewhere, env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    data = _explain(cli, "install", "x", cwd=somewhere, env={"SAFEPIP_OUTSIDE": "refuse"})
     assert data["decision"] == "refuse"
     assert data["exit_code"] == 69
     assert data["run"] is None
@@ -61,26 +62,26 @@ def test_refusal_is_explained_with_its_exit_code(tmp_path: Path) -> None:
 
 
 @needs_managed
-def test_passthrough_cases(project: Path, tmp_path: Path) -> None:
-    target = _explain("install", "--target", str(tmp_path / "t"), "x", cwd=project)
+def test_passthrough_cases(project: Path, tmp_path: Path, cli: Cli) -> None:
+    target = _explain(cli, "install", "--target", str(tmp_path / "t"), "x", cwd=project)
     assert target["decision"] == "passthrough"
     assert "--target writes outside the environment" in str(target["why"])
     assert target["run"] == [SYSTEM_PYTHON, "-m", "pip", "install", "--target", str(tmp_path / "t"), "x"]
-    never = _explain("--safepip-policy=never", "install", "x", cwd=project)
+    never = _explain(cli, "--safepip-policy=never", "install", "x", cwd=project)
     assert never["decision"] == "passthrough"
     assert never["argv"] == ["install", "x"]
     assert "policy = never (from --safepip-policy)" in str(never["why"])
-    forced = _explain("install", "--break-system-packages", "x", cwd=project)
+    forced = _explain(cli, "install", "--break-system-packages", "x", cwd=project)
     assert forced["warnings"]
-    download = _explain("download", "x", cwd=project)
+    download = _explain(cli, "download", "x", cwd=project)
     assert download["decision"] == "passthrough"
 
 
 @pytest.mark.slow
 @needs_managed
-def test_existing_env_without_pip_is_driven_by_safepips_pip(project: Path) -> None:
+def test_existing_env_without_pip_is_driven_by_safepips_pip(project: Path, cli: Cli) -> None:
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
-    data = _explain("install", "x", cwd=project)
+    data = _explain(cli, "install", "x", cwd=project)
     run = data["run"]
     assert isinstance(run, list)
     assert run[1:5] == ["-m", "pip", "--python", str(project / ".venv" / "bin" / "python")]
@@ -88,14 +89,14 @@ def test_existing_env_without_pip_is_driven_by_safepips_pip(project: Path) -> No
 
 
 @needs_managed
-def test_pip_json_option_after_the_pip_args_is_pips(project: Path) -> None:
-    data = _explain("index", "versions", "--json", "x", cwd=project)
+def test_pip_json_option_after_the_pip_args_is_pips(project: Path, cli: Cli) -> None:
+    data = _explain(cli, "index", "versions", "--json", "x", cwd=project)
     assert data["argv"] == ["index", "versions", "--json", "x"]
     assert data["command"] == "index"
 
 
-def test_config_error_still_exits_78(project: Path) -> None:
+def test_config_error_still_exits_78(project: Path, cli: Cli) -> None:
     (project / "pyproject.toml").write_text("[tool.safepip]\nvenv = 1\n")
-    done = run_safepip("explain", "install", "x", cwd=project)
+    done = cli("explain", "install", "x", cwd=project)
     assert done.returncode == 78
     assert "line 2: venv = 1 is not allowed" in done.stderr

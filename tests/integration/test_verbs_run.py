@@ -11,22 +11,22 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, SYSTEM_PYTHON, needs_managed, offline, run_safepip, safepip_env
-from safepip.commands.run import _options, command_environ
+from safepip.commands.run import command_environ, parse_args
 from safepip.errors import UsageError
 
 SHOW = "import sys, os, json; print(json.dumps([sys.prefix, os.environ.get('VIRTUAL_ENV'), os.environ['PATH']]))"
 
 
 def test_own_options_stop_at_the_command() -> None:
-    assert _options(["--python", "/p", "--safepip-quiet", "pytest", "--python", "x"]) == (
+    assert parse_args(["--python", "/p", "--safepip-quiet", "pytest", "--python", "x"]) == (
         "/p",
         {"quiet": True},
         ["pytest", "--python", "x"],
     )
-    assert _options(["--", "-x", "--safepip-venv=v"]) == (None, {}, ["-x", "--safepip-venv=v"])
-    assert _options(["-h"]) is None
+    assert parse_args(["--", "-x", "--safepip-venv=v"]) == (None, {}, ["-x", "--safepip-venv=v"])
+    assert parse_args(["-h"]) is None
     with pytest.raises(UsageError, match="unknown option -x"):
-        _options(["-x"])
+        parse_args(["-x"])
 
 
 def test_command_environ_puts_bin_first_once_and_drops_pythonhome() -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, safepip_env
+from inprocess import Cli
 from safepip.act import shims
 from safepip.commands.shellinit import code
 
@@ -111,14 +112,14 @@ def test_quoted_path_really_runs(shell: str, tmp_path: Path) -> None:
     assert done.stdout.startswith("safepip ")
 
 
-def test_default_shell_from_shell_variable_and_errors(tmp_path: Path) -> None:
-    done = run_safepip("shell-init", cwd=tmp_path, env=safepip_env(SHELL="/usr/bin/fish"))
+def test_default_shell_from_shell_variable_and_errors(tmp_path: Path, cli: Cli) -> None:
+    done = cli("shell-init", cwd=tmp_path, env={"SHELL": "/usr/bin/fish"})
     assert done.returncode == 0
     assert "function pip --wraps pip" in done.stdout
-    bad = run_safepip("shell-init", "tcsh", cwd=tmp_path)
+    bad = cli("shell-init", "tcsh", cwd=tmp_path)
     assert bad.returncode == 64
     assert bad.stderr == "safepip: error: safepip shell-init: 'tcsh' is not supported; use bash, zsh or fish\n"
-    unset = run_safepip("shell-init", cwd=tmp_path, env={k: v for k, v in safepip_env().items() if k != "SHELL"})
+    unset = cli("shell-init", cwd=tmp_path, unset=["SHELL"])
     assert unset.returncode == 64
     assert "$SHELL is not set" in unset.stderr
 
@@ -200,7 +201,7 @@ def test_python3_m_pip_typed_is_redirected_and_nothing_else(shell: str, project:
     assert [line.split()[0] for line in versioned.stdout.splitlines()] == ["safepip", "pip", "Python"]
 
 
-def test_shims_never_overwrite_what_safepip_did_not_write(tmp_path: Path, hermetic: dict[str, str]) -> None:
+def test_shims_never_overwrite_what_safepip_did_not_write(tmp_path: Path, hermetic: dict[str, str], cli: Cli) -> None:
     shim = _shim_dir(hermetic)
     shim.mkdir(parents=True)
     (shim / "pip").write_text("#!/bin/sh\necho mine\n")
@@ -208,7 +209,7 @@ def test_shims_never_overwrite_what_safepip_did_not_write(tmp_path: Path, hermet
     stale.write_text(shims.launcher_text("/old/safepip", "python3.99"))
     other = shim / "pip3.98"
     other.write_text("#!/bin/sh\necho also mine\n")
-    done = run_safepip("shell-init", "bash", cwd=tmp_path)
+    done = cli("shell-init", "bash", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr == f"safepip: warning: {shim / 'pip'} was not written by safepip: left as it is\n"
     assert (shim / "pip").read_text() == "#!/bin/sh\necho mine\n"
@@ -216,7 +217,7 @@ def test_shims_never_overwrite_what_safepip_did_not_write(tmp_path: Path, hermet
     assert other.read_text() == "#!/bin/sh\necho also mine\n"
     assert shims.is_ours(str(shim / "pip3"))
     before = {p.name: p.stat().st_mtime_ns for p in shim.iterdir()}
-    assert run_safepip("shell-init", "bash", cwd=tmp_path).returncode == 0
+    assert cli("shell-init", "bash", cwd=tmp_path).returncode == 0
     assert {p.name: p.stat().st_mtime_ns for p in shim.iterdir()} == before  # current: nothing rewritten
 
 
@@ -229,8 +230,8 @@ def test_shim_of_a_moved_safepip_says_so(tmp_path: Path) -> None:
     assert done.stderr.startswith(f"safepip: error: {launcher} runs {tmp_path / 'gone' / 'safepip'}, which is gone")
 
 
-def test_no_shims_makes_no_directory(tmp_path: Path, hermetic: dict[str, str]) -> None:
-    done = run_safepip("shell-init", "--no-shims", "--no-python", "zsh", cwd=tmp_path)
+def test_no_shims_makes_no_directory(tmp_path: Path, hermetic: dict[str, str], cli: Cli) -> None:
+    done = cli("shell-init", "--no-shims", "--no-python", "zsh", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert not _shim_dir(hermetic).exists()
     assert "PATH" not in done.stdout and "python" not in done.stdout.replace("python -m pip", "")

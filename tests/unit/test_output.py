@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SAFEPIP, needs_managed, run_safepip, safepip_env
+from helpers import SAFEPIP, needs_managed, safepip_env
+from inprocess import Cli
 from safepip import ui
 
 
@@ -50,12 +51,12 @@ def test_lines_are_prefixed_and_go_to_stderr(capsys: pytest.CaptureFixture[str])
     ]
 
 
-def test_error_through_the_console_script_is_uncoloured_off_a_tty(tmp_path: Path) -> None:
-    done = run_safepip("which", "nonsense", cwd=tmp_path)
+def test_an_error_off_a_tty_is_uncoloured_unless_forced(tmp_path: Path, cli: Cli) -> None:
+    done = cli("which", "nonsense", cwd=tmp_path)
     assert done.returncode == 64
     assert done.stderr.startswith("safepip: error: ")
     assert "\033[" not in done.stderr
-    forced = run_safepip("which", "nonsense", cwd=tmp_path, env=safepip_env(FORCE_COLOR="1"))
+    forced = cli("which", "nonsense", cwd=tmp_path, env={"FORCE_COLOR": "1"})
     assert forced.stderr.startswith("\033[1;31msafepip: error:\033[0m ")
 
 
@@ -89,8 +90,9 @@ def test_colour_on_a_tty_unless_no_color(tmp_path: Path) -> None:
 
 @needs_managed
 @pytest.mark.slow
-def test_quiet_silences_the_creation_notice_of_run(project: Path) -> None:
-    done = run_safepip("run", "python", "-c", "pass", cwd=project, env=safepip_env(SAFEPIP_QUIET="1"))
+def test_quiet_silences_the_creation_notice_of_run(project: Path, cli: Cli) -> None:
+    done = cli("run", "python", "-c", "pass", cwd=project, env={"SAFEPIP_QUIET": "1"})
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+    assert done.started[-1] == ("exec", [str(project / ".venv" / "bin" / "python"), "-c", "pass"])
     assert (project / ".venv").is_dir()

@@ -57,9 +57,9 @@ def seed(env_dir: str, base: Interp, environ: Mapping[str, str]) -> bool:
     cache_root = cache_dir(environ)
     root = os.path.join(cache_root, "bytecode")
     entry = os.path.join(root, f"{FORMAT}-{base.implementation}-{base.version_str}", key)
-    manifest = _trusted_manifest(entry)
+    manifest = trusted_manifest(entry)
     if manifest is None:
-        if not _compile(bin_python(env_dir), package):
+        if not compile_package(bin_python(env_dir), package):
             return False
         _store(package, entry, cache_root)
         return True
@@ -93,7 +93,7 @@ def _pip_package(env_dir: str) -> tuple[str, str] | None:
     return None
 
 
-def _compile(python: str, package: str) -> bool:
+def compile_package(python: str, package: str) -> bool:
     """Compile every module of ``package`` with the environment's own interpreter, in
     parallel (``-j 0``: one worker per CPU).
     """
@@ -145,14 +145,14 @@ def _store(package: str, entry: str, cache_root: str) -> None:
         fd = os.open(os.path.join(staging, MANIFEST), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(manifest, handle)
-        if os.path.lexists(entry) and _trusted_manifest(entry) is None:
+        if os.path.lexists(entry) and trusted_manifest(entry) is None:
             _discard(entry)  # torn, or not this user's own: replace it
         os.rename(staging, entry)
     except OSError:
         pass  # another process stored it first, or the cache is not writable: no harm
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _prune(parent, keep=os.path.basename(entry))
+    prune(parent, keep=os.path.basename(entry))
 
 
 def _discard(path: str) -> None:
@@ -165,7 +165,7 @@ def _discard(path: str) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def _prune(parent: str, keep: str) -> None:
+def prune(parent: str, keep: str) -> None:
     """Remove the entries for other pip builds of the same interpreter (left by upgrades),
     and what killed processes left half-written.
     """
@@ -204,7 +204,7 @@ def _own(st: os.stat_result, kind: int) -> bool:
     )
 
 
-def _trusted_manifest(entry: str) -> dict[str, str] | None:
+def trusted_manifest(entry: str) -> dict[str, str] | None:
     """The entry's manifest when the entry is this user's own and no other user can
     replace any directory on the way to it (the rule for projects, in ``trust.py``, and
     every directory above owned by this user or root); None otherwise.

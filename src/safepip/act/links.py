@@ -79,11 +79,10 @@ def _manifest(env_dir: str) -> dict[str, list[str]]:
 
 
 def _save(env_dir: str, data: Mapping[str, list[str]]) -> None:
-    path = os.path.join(env_dir, MANIFEST)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(dict(data), handle, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    from safepip.safefs import replace_file
+
+    text = json.dumps(dict(data), indent=1, sort_keys=True)
+    replace_file(os.path.join(env_dir, MANIFEST), text.encode("utf-8"), mode=0o666)
 
 
 def _ours(link: str, env_dir: str) -> bool:

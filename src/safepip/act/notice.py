@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
 from safepip import ui
 from safepip.decide import PASSTHROUGH, USER_ENV
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     from safepip.act.envs import Ready
     from safepip.decide import Plan
     from safepip.facts.gather import Context

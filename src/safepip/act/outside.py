@@ -23,6 +23,7 @@ from safepip.decide import PIPX, Plan, Route
 from safepip.errors import EX_CANTCREAT, EX_UNAVAILABLE, NoTargetError
 from safepip.facts.gather import Context
 from safepip.facts.pipargs import scan
+from safepip.paths import on_path
 from safepip.steps import Step
 from safepip.venvdir import bin_python, has_pip
 
@@ -89,7 +90,7 @@ def _show_bin_dir(command: Sequence[str], plan: Plan, environ: Mapping[str, str]
     where = pipx.bin_dir(command, _env(plan, environ), global_mode=plan.pipx_global)
     if where is None:
         return
-    if pipx.on_path(where, environ):
+    if on_path(where, environ):
         if quiet:
             return
         ui.say(f"the application's commands are in {ui.shortpath(where, environ)}", "notice", environ)
@@ -125,7 +126,7 @@ def _link(plan: Plan, names: Sequence[str], environ: Mapping[str, str], quiet: b
     if not made:
         return
     commands = ", ".join(os.path.basename(m) for m in made)
-    if not pipx.on_path(where, environ):
+    if not on_path(where, environ):
         ui.say(f"linked {commands} into {ui.shortpath(where, environ)}, which is not on PATH: add it to PATH",
                "warning", environ)
     elif not quiet:

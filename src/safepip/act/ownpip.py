@@ -10,10 +10,9 @@ of the archive into the cache directory.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from typing import Mapping
+from typing import BinaryIO, Mapping
 
 from safepip.errors import InterpreterError
 
@@ -45,7 +44,10 @@ def pip_command(environ: Mapping[str, str]) -> list[str]:
 LAZY_DRY_RUN = (25, 3)
 
 
-def _version(text: str) -> tuple[int, ...]:
+def version_tuple(text: str) -> tuple[int, ...]:
+    """A pip version as numbers: each dotted part's digits, up to the first part without any
+    (enough to compare the final releases safepip ships and finds).
+    """
     parts = []
     for piece in text.split("."):
         digits = "".join(c for c in piece if c.isdigit())
@@ -63,7 +65,7 @@ def metadata_pip_command(environ: Mapping[str, str]) -> list[str]:
         import importlib.metadata
 
         try:
-            installed = _version(importlib.metadata.version("pip"))
+            installed = version_tuple(importlib.metadata.version("pip"))
         except importlib.metadata.PackageNotFoundError:
             installed = ()
         if installed >= LAZY_DRY_RUN:
@@ -72,7 +74,7 @@ def metadata_pip_command(environ: Mapping[str, str]) -> list[str]:
             wheel = embedded_pip_wheel(environ)
         except InterpreterError:
             return pip_command(environ)
-        embedded = _version(os.path.basename(wheel).split("-")[1])
+        embedded = version_tuple(os.path.basename(wheel).split("-")[1])
         if installed and embedded <= installed:
             return pip_command(environ)
         return [sys.executable, os.path.join(wheel, "pip")]
@@ -110,7 +112,7 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
         why = directory_problem(os.path.dirname(target), root, create=True)
         if why is not None:
             raise InterpreterError(f"cannot unpack safepip's pip wheel to {target}: {why}")
-        _extract(source, target)
+        extract(source, target)
     return target
 
 
@@ -125,7 +127,7 @@ def _archive_of(member_path: str) -> str:
     return archive
 
 
-def _extract(member_path: str, target: str) -> None:
+def extract(member_path: str, target: str) -> None:
     """Copy ``member_path`` (a path inside the archive safepip runs from) to ``target``.
 
     Atomically, so that parallel runs never see half a wheel.
@@ -134,19 +136,17 @@ def _extract(member_path: str, target: str) -> None:
 
     archive = _archive_of(member_path)
     inner = os.path.relpath(member_path, archive).replace(os.sep, "/")
-    tmp = f"{target}.{os.getpid()}.tmp"
-    with contextlib.suppress(OSError):
-        os.unlink(tmp)  # left by a killed process with this pid
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with zipfile.ZipFile(archive) as zf, zf.open(inner) as src, os.fdopen(fd, "wb") as dst:
+    from safepip.safefs import replace_file
+
+    def copy(dst: BinaryIO) -> None:
+        with zipfile.ZipFile(archive) as zf, zf.open(inner) as src:
             while True:
                 chunk = src.read(1 << 20)
                 if not chunk:
                     break
                 dst.write(chunk)
-        os.replace(tmp, target)
+
+    try:
+        replace_file(target, copy)
     except (OSError, KeyError, zipfile.BadZipFile) as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise InterpreterError(f"cannot unpack safepip's pip wheel to {target}: {exc}") from None

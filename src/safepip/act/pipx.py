@@ -16,13 +16,14 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from safepip.act.run import capture
 from safepip.errors import NoTargetError
 from safepip.facts.pipargs import PipCall
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     import subprocess
 
 #: Options of a pip install that pipx must not see in --pip-args (they are pipx's own, or
@@ -195,12 +196,6 @@ def bin_dir(pipx: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -
     if done is None or done.returncode != 0 or not done.stdout.strip():
         return None
     return done.stdout.strip()
-
-
-def on_path(directory: str, environ: Mapping[str, str]) -> bool:
-    """Whether ``directory`` is one of the PATH entries."""
-    wanted = os.path.realpath(directory)
-    return any(os.path.realpath(p) == wanted for p in environ.get("PATH", "").split(os.pathsep) if p)
 
 
 def value(pipx: Sequence[str], env: Mapping[str, str], name: str, global_mode: bool) -> str | None:

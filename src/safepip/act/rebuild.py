@@ -91,16 +91,11 @@ def reinstall(python: str, dists: Sequence[Dist], pip_options: Sequence[str], en
 
 
 def _pip(python: str, args: Sequence[str], options: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str]:
-    import subprocess
-
-    from safepip.act.run import child_environ
+    from safepip.act.run import capture, child_environ
 
     argv = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q", *options, *args]
     try:
-        done = subprocess.run(
-            argv, env=child_environ(environ, {}, redirected=True), capture_output=True, text=True,
-            errors="replace", check=False, stdin=subprocess.DEVNULL,
-        )
+        done = capture(argv, child_environ(environ, {}, redirected=True))
     except OSError as exc:
         return 1, str(exc.strerror)
     lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]

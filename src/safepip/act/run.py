@@ -16,9 +16,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     import subprocess
 
 #: Variables that would make pip in another environment see or write the wrong place.
@@ -70,22 +71,24 @@ class Runner:
         """Run ``argv`` with its output captured (decoded as UTF-8, undecodable bytes replaced)."""
         import subprocess
 
-        # In a session of its own (POSIX), so that a timeout kills whatever it started too.
-        posix = os.name == "posix"
+        # With a time limit, in a session of its own (POSIX), so that a timeout kills whatever
+        # it started too. Without one, in safepip's process group: what kills safepip (Ctrl-C,
+        # a kill of its group) reaches the child as well.
+        own_session = os.name == "posix" and timeout is not None
         proc = subprocess.Popen(
             list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             encoding="utf-8", errors="replace", env=None if env is None else dict(env), cwd=cwd,
-            start_new_session=posix,
+            start_new_session=own_session,
         )
         try:
             out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except BaseException:  # a timeout, or Ctrl-C (a child in a session of its own never saw it)
             import signal
 
             with contextlib.suppress(OSError):
-                if posix:
+                if own_session:
                     os.killpg(proc.pid, signal.SIGKILL)
-                else:  # pragma: no cover
+                else:
                     proc.kill()
             with contextlib.suppress(subprocess.TimeoutExpired, OSError):  # a child that holds the pipes open
                 proc.communicate(timeout=5)

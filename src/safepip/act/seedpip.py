@@ -20,7 +20,7 @@ import hashlib
 import os
 import zipfile
 from dataclasses import dataclass
-from typing import Mapping
+from typing import BinaryIO, Mapping
 
 WHEELS = "_wheels"
 
@@ -145,18 +145,14 @@ def wheel_dir(candidate: Candidate, environ: Mapping[str, str]) -> str:
     if os.path.isfile(target):
         return target_dir
     os.makedirs(target_dir, exist_ok=True)
-    tmp = f"{target}.{os.getpid()}.tmp"
-    try:
-        if candidate.wheel is not None:
-            from safepip.act.ownpip import _extract
+    if candidate.wheel is not None:
+        from safepip.act.ownpip import extract
 
-            _extract(candidate.wheel, target)
-        else:
-            _pack_installed(tmp)
-            os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        extract(candidate.wheel, target)
+    else:
+        from safepip.safefs import replace_file
+
+        replace_file(target, _pack_installed)
     return target_dir
 
 
@@ -164,8 +160,8 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def _pack_installed(path: str) -> None:
-    """Write the installed pip into a wheel at ``path``: the files its RECORD lists under
+def _pack_installed(path: BinaryIO) -> None:
+    """Write the installed pip into a wheel, to the file open at ``path``: the files its RECORD lists under
     site-packages (no scripts, no byte code), with a new WHEEL and RECORD.
     """
     from importlib import metadata

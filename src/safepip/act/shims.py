@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from safepip.paths import data_dir
+from safepip.safefs import replace_file
 
 MARK = "# safepip shim: a pip launcher made and kept current by safepip (shell-init, self-install --shims)."
 _VERSIONED = re.compile(r"^python(3\.\d+)$")
@@ -115,11 +116,10 @@ def refresh(directory: str, texts: Mapping[str, str], *, prune: bool = True) -> 
             continue
         if _read(path) == text:
             continue
+        # A launcher: executable by everyone, like any command. The temporary name is hidden
+        # (never taken for a launcher of ours while it is written).
         tmp = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o755)  # noqa: S103 - a launcher: executable by everyone, like any command
-        os.replace(tmp, path)
+        replace_file(path, text.encode("utf-8"), mode=0o755, exact_mode=True, tmp=tmp)
         outcome.written.append(name)
     if prune:
         for name in sorted(os.listdir(directory)):

@@ -16,37 +16,14 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from safepip.act.run import capture
-from safepip.errors import InterpreterError
 from safepip.facts.installed import Dist, scan
 
 #: path -> owning package(s), for the paths that have an owner; None: no package manager here.
 Owners = Callable[[Sequence[str]], "dict[str, str] | None"]
-
-#: Run in the target (stdlib only): its site-packages directories, outside any venv.
-SITE_PROBE = r"""
-import json, os, site, sys
-base = getattr(sys, "real_prefix", None) or sys.base_prefix
-in_venv = base != sys.prefix
-dirs = []
-try:
-    dirs.append(site.getusersitepackages())
-except AttributeError:
-    pass
-dirs.extend(site.getsitepackages([base]) if in_venv else site.getsitepackages())
-try:
-    import importlib.util
-    has_pip = importlib.util.find_spec("pip") is not None and not in_venv
-except Exception:
-    has_pip = False
-print(json.dumps({"executable": sys.executable, "in_venv": in_venv, "site": dirs, "pip": has_pip,
-                  "user_site": dirs[0] if dirs else None}))
-"""
-
 
 @dataclass(frozen=True)
 class Conflict:
@@ -143,18 +120,6 @@ def _commands(
     return tuple(lines)
 
 
-def probe_sites(python: str) -> dict[str, Any]:
-    """Run the site probe in ``python``."""
-    try:
-        done = capture([python, "-E", "-s", "-c", SITE_PROBE], cwd=os.path.abspath(os.sep), timeout=120)
-        data = json.loads(done.stdout)
-        if not isinstance(data, dict) or not isinstance(data.get("site"), list):
-            raise ValueError(data)  # noqa: TRY004 - caught just below with the JSON errors
-    except (OSError, ValueError, subprocess.SubprocessError):
-        raise InterpreterError(f"{python} could not report its site-packages directories") from None
-    return data
-
-
 def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], oracle: bool) -> str:
     """The human report."""
     from safepip.ui import shortpath
@@ -182,7 +147,7 @@ def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], o
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """``safepip audit [--python PYTHON] [--json]``."""
     from safepip.commands.args import parse, parser
-    from safepip.facts.interpreter import find_target
+    from safepip.facts.interpreter import find_target, probe
 
     cli = parser("audit", "List packages pip put into a system Python, and what they shadow. Changes nothing.")
     cli.add_argument("--python", help="the interpreter to audit (default: as for pip commands)")
@@ -190,12 +155,12 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     options = parse(cli, args)
     if isinstance(options, int):
         return options
-    python, _ = find_target(options.python, environ)
-    info = probe_sites(python)
-    site_dirs = [str(d) for d in info["site"]]
+    python, how = find_target(options.python, environ)
+    interp = probe(python, how, environ)  # its site-packages directories outside any venv, user site first
+    site_dirs = list(interp.site_dirs)
     owners = dpkg_owners(environ)
     oracle = owners([]) is not None
-    findings = audit(site_dirs, owners, python, bool(info.get("pip")), info.get("user_site"))
+    findings = audit(site_dirs, owners, python, interp.has_pip and not interp.in_venv, interp.user_site)
     if options.json:
         report = {
             "python": python,

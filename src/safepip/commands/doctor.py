@@ -19,15 +19,15 @@ SCHEMA_VERSION = 1
 
 
 def _python_runs(python: str) -> bool:
-    import subprocess
-
-    from safepip.act.run import capture
+    """Whether the environment's interpreter starts and answers safepip's probe."""
+    from safepip.errors import InterpreterError
+    from safepip.facts.interpreter import run_probe
 
     try:
-        done = capture([python, "-I", "-c", "import sys"], timeout=60, cwd=os.path.abspath(os.sep))
-    except (OSError, subprocess.SubprocessError):
+        run_probe(python)
+    except InterpreterError:
         return False
-    return done.returncode == 0
+    return True
 
 
 def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
@@ -72,8 +72,9 @@ def _pipx(environ: Mapping[str, str]) -> dict[str, Any]:
     home = environ.get("HOME") or os.path.expanduser("~")
     # pipx's own default on POSIX; PIPX_BIN_DIR overrides it.
     bin_dir = environ.get("PIPX_BIN_DIR") or os.path.join(home, ".local", "bin")
-    on_path = any(os.path.realpath(e) == os.path.realpath(bin_dir) for e in path_var.split(os.pathsep) if e)
-    return {"path": shutil.which("pipx", path=path_var), "bin_dir": bin_dir, "bin_dir_on_path": on_path}
+    from safepip.paths import on_path
+
+    return {"path": shutil.which("pipx", path=path_var), "bin_dir": bin_dir, "bin_dir_on_path": on_path(bin_dir, environ)}
 
 
 def _problems(data: dict[str, Any]) -> list[str]:

@@ -30,7 +30,7 @@ EX_NOTFOUND = 127
 EX_NOEXEC = 126
 
 
-def _options(args: Sequence[str]) -> tuple[str | None, dict[str, Any], list[str]] | None:
+def parse_args(args: Sequence[str]) -> tuple[str | None, dict[str, Any], list[str]] | None:
     """Split run's own leading options from the command; None means ``--help``."""
     from safepip.facts.config import FLAG_PREFIX, split_flags
 
@@ -82,7 +82,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
 
     from safepip.commands.target import ensure_target, install_context
 
-    parsed = _options(args)
+    parsed = parse_args(args)
     if parsed is None:
         sys.stdout.write(USAGE)
         return 0

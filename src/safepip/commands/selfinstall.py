@@ -13,148 +13,31 @@ removed: an interrupted upgrade leaves the old installation working.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import shlex
 import shutil
-import sys
-import zipfile
-from dataclasses import dataclass
 from typing import Mapping
 
 from safepip import ui
-from safepip.errors import EnvironmentCreateError, PermissionRefused, UsageError
-from safepip.paths import bin_dir, data_dir
+from safepip.commands.selfhome import (
+    RECORD,
+    Archive,
+    base_python,
+    home,
+    installed,
+    is_ours,
+    launcher_path,
+    launcher_text,
+    payload,
+    read_archive,
+    running_archive,
+    site_packages,
+    write_text,
+)
+from safepip.errors import PermissionRefused, UsageError
+from safepip.paths import bin_dir, on_path
 from safepip.venvdir import bin_python
-
-LAUNCHER_MARK = "# safepip launcher, written by `safepip self-install`; `safepip self-uninstall` removes it."
-RECORD = "install.json"
-
-
-@dataclass(frozen=True)
-class Archive:
-    """A safepip.pyz to install from."""
-
-    path: str
-    version: str
-    build_id: str
-
-
-def home(environ: Mapping[str, str]) -> str:
-    """The directory holding safepip's own installation(s)."""
-    return os.path.join(data_dir(environ), "self")
-
-
-def launcher_path(environ: Mapping[str, str]) -> str:
-    """Where the ``safepip`` launcher goes."""
-    return os.path.join(bin_dir(environ), "safepip")
-
-
-def running_archive() -> str | None:
-    """The safepip.pyz this process runs from, if it runs from one."""
-    import safepip
-
-    package = os.path.dirname(os.path.abspath(safepip.__file__))  # <archive>/safepip
-    archive = os.path.dirname(package)
-    return archive if os.path.isfile(archive) and zipfile.is_zipfile(archive) else None
-
-
-def read_archive(path: str) -> Archive:
-    """Check that ``path`` is a safepip.pyz and learn its version and build id."""
-    try:
-        with open(path, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).hexdigest()
-        with zipfile.ZipFile(path) as archive:
-            init = archive.read("safepip/__init__.py").decode("utf-8")
-            archive.getinfo("__main__.py")
-    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a safepip.pyz"
-        raise UsageError(f"{path}: {detail}") from None
-    match = re.search(r'^__version__ = "([^"]+)"', init, re.MULTILINE)
-    return Archive(os.path.abspath(path), match.group(1) if match else "unknown", digest[:16])
-
-
-def _installed(environ: Mapping[str, str]) -> dict[str, str] | None:
-    try:
-        with open(os.path.join(home(environ), RECORD), encoding="utf-8") as handle:
-            data = json.load(handle)
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
-    except (OSError, ValueError):
-        return None
-
-
-def _launcher_text(python: str) -> str:
-    quoted = shlex.quote(python)
-    return (
-        "#!/bin/sh\n"
-        f"{LAUNCHER_MARK}\n"
-        f"py={quoted}\n"
-        'if [ ! -x "$py" ]; then\n'
-        '  echo "safepip: error: its Python ($py) is gone; reinstall: python3 safepip.pyz self-install --upgrade" >&2\n'
-        "  exit 69\n"
-        "fi\n"
-        'exec "$py" -I -m safepip "$@"\n'
-    )
-
-
-def _is_ours(launcher: str) -> bool:
-    try:
-        with open(launcher, encoding="utf-8", errors="replace") as handle:
-            return LAUNCHER_MARK in handle.read(4096)
-    except OSError:
-        return False
-
-
-def _base_python(environ: Mapping[str, str]) -> str:
-    """The interpreter the installation runs on.
-
-    The one recorded, else the one running this (its base interpreter when that is a
-    virtual environment, as when upgrading from an installation).
-    """
-    recorded = (_installed(environ) or {}).get("python")
-    if recorded and os.access(recorded, os.X_OK):
-        return recorded
-    if sys.prefix != sys.base_prefix:
-        return str(getattr(sys, "_base_executable", None) or sys.executable)
-    return sys.executable
-
-
-def _payload(archive: Archive, site: str) -> None:
-    """Copy the archive's modules into ``site`` (byte code is left to the interpreter)."""
-    with zipfile.ZipFile(archive.path) as zf:
-        for info in zf.infolist():
-            name = info.filename
-            if info.is_dir() or name == "__main__.py" or name.endswith(".pyc"):
-                continue
-            target = os.path.join(site, *name.split("/"))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-
-
-def _site_packages(python: str) -> str:
-    from safepip.act.run import capture
-
-    done = capture([python, "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
-    if done.returncode != 0 or not done.stdout.strip():
-        raise EnvironmentCreateError(f"{python} cannot report its site-packages: {done.stderr.strip()}")
-    return done.stdout.strip()
-
-
-def _write_atomic(path: str, text: str, mode: int = 0o644) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-
-
-def on_path(directory: str, environ: Mapping[str, str]) -> bool:
-    """Whether ``directory`` is on the PATH of ``environ``."""
-    real = os.path.realpath(directory)
-    return any(e and os.path.realpath(os.path.expanduser(e)) == real for e in environ.get("PATH", "").split(os.pathsep))
 
 
 def _path_advice(environ: Mapping[str, str]) -> str:
@@ -171,12 +54,12 @@ def _path_advice(environ: Mapping[str, str]) -> str:
 def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
     """Install (or repair, or with ``upgrade`` replace) safepip from ``archive``."""
     launcher = launcher_path(environ)
-    if os.path.lexists(launcher) and not _is_ours(launcher):
+    if os.path.lexists(launcher) and not is_ours(launcher):
         raise PermissionRefused(
             f"{launcher} exists and was not written by safepip self-install (pip install --user?); "
             "remove it first, or set SAFEPIP_BIN_DIR to put the launcher elsewhere"
         )
-    current = _installed(environ)
+    current = installed(environ)
     if current and current.get("id") != archive.build_id and not upgrade:
         raise UsageError(
             f"safepip {current.get('version')} (build {current.get('id')}) is already installed in "
@@ -197,17 +80,17 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
         if fresh:
             if os.path.isdir(env_dir):
                 shutil.rmtree(env_dir)  # ours, and not whole: a half-finished earlier attempt
-            python = _base_python(environ)
+            python = base_python(environ)
             ensure(env_dir, python, environ, lambda m: ui.say(m, "notice", environ))
-            _payload(archive, _site_packages(bin_python(env_dir)))
-            _write_atomic(os.path.join(env_dir, ".safepip-payload"), archive.path + "\n")
+            payload(archive, site_packages(bin_python(env_dir)))
+            write_text(os.path.join(env_dir, ".safepip-payload"), archive.path + "\n")
             record = {"id": archive.build_id, "version": archive.version, "python": python, "env": env_dir}
-            _write_atomic(os.path.join(top, RECORD), json.dumps(record, indent=1) + "\n")
-        text = _launcher_text(bin_python(env_dir))
+            write_text(os.path.join(top, RECORD), json.dumps(record, indent=1) + "\n")
+        text = launcher_text(bin_python(env_dir))
         os.makedirs(os.path.dirname(launcher), exist_ok=True)
         unchanged = _read(launcher) == text
         if not unchanged:
-            _write_atomic(launcher, text, 0o755)
+            write_text(launcher, text, 0o755)
         for name in os.listdir(top):  # older builds, now that the launcher no longer points there
             old = os.path.join(top, name)
             if name != archive.build_id and os.path.isdir(old) and state(old) is not None:
@@ -287,7 +170,7 @@ def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
     """
     from safepip.act.envs import state
 
-    current = _installed(environ)
+    current = installed(environ)
     if current is None:
         return []
     removed = []
@@ -328,7 +211,7 @@ def self_uninstall(args: list[str], environ: Mapping[str, str]) -> int:
     launcher = launcher_path(environ)
     removed = []
     if os.path.lexists(launcher):
-        if _is_ours(launcher):
+        if is_ours(launcher):
             os.unlink(launcher)
             removed.append(ui.shortpath(launcher, environ))
         else:

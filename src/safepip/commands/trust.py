@@ -9,14 +9,14 @@ rules still apply; the ``trusted`` list is for that).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import sys
-from typing import Mapping
+from typing import BinaryIO, Mapping
 
 from safepip.errors import ConfigError, PermissionRefused, UsageError
+from safepip.safefs import replace_file
 
 USAGE = """usage: safepip trust [PATH]
 
@@ -108,21 +108,17 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
     new = "\n".join(lines) + "\n"
     directory = os.path.dirname(config_file)
     os.makedirs(directory, mode=0o700, exist_ok=True)
-    tmp = f"{config_file}.{os.getpid()}.tmp"
     try:
         mode = os.stat(config_file).st_mode & 0o777
     except OSError:
         mode = 0o600
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode & ~0o022)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(new)
-        cfg._table_layer(cfg._loads(new, config_file), config_file, new, None, user=True)
-        os.replace(tmp, config_file)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+
+    def fill(handle: BinaryIO) -> None:
+        handle.write(new.encode("utf-8"))
+        # Checked as safepip will read it, before it replaces the old file.
+        cfg.user_text_layer(new, config_file)
+
+    replace_file(config_file, fill, mode=mode & ~0o022)
 
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:

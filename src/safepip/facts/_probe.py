@@ -120,6 +120,18 @@ def marker_environment():
     }
 
 
+def site_dirs(base_prefix, in_venv):
+    """The site-packages directories outside any venv, the user site first (as on sys.path);
+    and the user site (None where there is none)."""
+    import site
+
+    user = getattr(site, "getusersitepackages", None)  # absent from old virtualenvs' site.py
+    user_site = user() if user else None
+    dirs = [user_site] if user_site else []
+    dirs.extend(site.getsitepackages([base_prefix]) if in_venv else site.getsitepackages())
+    return dirs, user_site
+
+
 def probe():
     """Everything safepip needs to know about this interpreter."""
     info = {"version": list(sys.version_info[:3]), "executable": sys.executable}
@@ -133,6 +145,7 @@ def probe():
     stdlib = sysconfig.get_path("stdlib")
     marker = os.path.join(stdlib, MARKER)
     pip_spec = importlib.util.find_spec("pip")
+    sites, user_site = site_dirs(base_prefix, in_venv)
     info.update(
         {
             "implementation": sys.implementation.name,
@@ -152,6 +165,8 @@ def probe():
             # The directory holding pip and its pip-<version>.dist-info (safepip reads the version there).
             "pip_dir": os.path.dirname(os.path.dirname(pip_spec.origin)) if pip_spec and pip_spec.origin else None,
             "markers": marker_environment(),
+            "site_dirs": sites,
+            "user_site": user_site,
         }
     )
     if info["marker"]:

@@ -31,14 +31,13 @@ docs/outside.md has the table of real distributions this rule was designed on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     from .wheelmeta import Meta
 
 APP = "application"
 LIBRARY = "library"
-UNDECIDED = "undecided"
 
 #: The environment's own tools: upgraded in place, never applications, never linked onto PATH.
 NEVER_APPS = frozenset({"pip", "setuptools", "wheel"})

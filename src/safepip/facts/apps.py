@@ -9,12 +9,13 @@ It only reads (pip's reports go to a scratch directory the caller owns);
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
 from safepip import ui
 from safepip.errors import NoTargetError
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     from safepip.facts.classify import Fact, Tls
     from safepip.facts.gather import Context
     from safepip.facts.pipargs import PipCall

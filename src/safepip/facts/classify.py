@@ -19,14 +19,15 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from safepip.act.run import capture
 from safepip.facts._pipoptions import COMMANDS, GLOBAL
 from safepip.facts.pipargs import PipCall
 from safepip.facts.wheelmeta import Meta, NoRanges, from_file, from_url, opener
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     from urllib.request import OpenerDirector
 
 #: Options of an install that must not reach the classifying pip runs (safepip sets its

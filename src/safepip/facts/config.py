@@ -210,6 +210,13 @@ def user_layer(path: str) -> dict[str, Any]:
     text = _read(path)
     if text is None:
         return {}
+    return user_text_layer(text, path)
+
+
+def user_text_layer(text: str, path: str) -> dict[str, Any]:
+    """The values ``text`` sets, read as the user configuration file ``path`` (raises
+    :class:`ConfigError` as reading that file would).
+    """
     return _table_layer(_loads(text, path), path, text, None, user=True)
 
 

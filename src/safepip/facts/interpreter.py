@@ -22,7 +22,7 @@ from safepip.errors import InterpreterError
 from safepip.venvdir import bin_python
 
 #: Bump when the probe's output changes, so that cached results are not reused.
-PROBE_SCHEMA = 2
+PROBE_SCHEMA = 3
 MINIMUM = (3, 8)
 _WINDOWS = sys.platform == "win32"
 
@@ -53,6 +53,9 @@ class Interp:
     pip_dir: str | None = None
     #: Whether the probe ran in it (False: only its path is known, e.g. one safepip must not run).
     probed: bool = True
+    #: The site-packages directories outside any venv (the user site first) and the user site.
+    site_dirs: tuple[str, ...] = ()
+    user_site: str | None = None
 
     @property
     def managed(self) -> bool:
@@ -156,7 +159,8 @@ def _probe_source() -> str:
     return str(source)
 
 
-def _cache_key(path: str) -> str | None:
+def cache_key(path: str) -> str | None:
+    """The probe cache's key for the interpreter file ``path`` (None: not cached, e.g. a script)."""
     try:
         st = os.stat(path)
         with open(path, "rb") as handle:
@@ -224,7 +228,7 @@ def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, 
 
 def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
     """Learn about the interpreter at ``path``, from the cache when the file has not changed."""
-    key = _cache_key(path)
+    key = cache_key(path)
     cache_file = None
     data: dict[str, Any] | None = None
     cache_root = ""
@@ -279,6 +283,8 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
         has_pip=bool(data["pip"]),
         markers=data["markers"],
         pip_dir=data.get("pip_dir"),
+        site_dirs=tuple(str(d) for d in data.get("site_dirs") or ()),
+        user_site=data.get("user_site"),
     )
 
 

@@ -17,11 +17,18 @@ removes token by token.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from typing import Dict, Iterable, Mapping, Sequence, Tuple
+from typing import Iterable, Mapping, Sequence
 
 from safepip.facts import _pipoptions
 from safepip.facts._pipoptions import Entry
+from safepip.facts.piptables import release, table_version, tables
+from safepip.facts.pipvalues import ParseError
+from safepip.facts.pipvalues import check as check_value
+
+__all__ = ["ENV_COMMANDS", "WRITE_COMMANDS", "Option", "PipCall", "scan", "table_version", "tables"]
+
+#: The old private name, for facts/gather.py until it imports ``piptables.release``.
+_release = release
 
 #: Commands that read or change the packages of an environment: they go where safepip decides.
 ENV_COMMANDS = frozenset({"install", "uninstall", "list", "freeze", "show", "check", "inspect"})
@@ -131,81 +138,6 @@ class PipCall:
 HELP = "--help"
 
 
-class _ParseError(Exception):
-    pass
-
-
-def _parse_int(value: str) -> int:
-    """optparse's integer parsing (0x, 0b and leading-0 octal prefixes)."""
-    lowered = value[:2].lower()
-    if lowered == "0x":
-        return int(value, 16)
-    if lowered == "0b":
-        return int(value[2:] or "0", 2)
-    if value[:1] == "0":
-        return int(value, 8)
-    return int(value, 10)
-
-
-def _check(name: str, value: str, check: object) -> None:
-    """Refuse a value as the pip of the table would (optparse's types and choices, and the
-    callbacks the generator names).
-    """
-    if check is None:
-        return
-    if isinstance(check, tuple):
-        if value not in check:
-            choices = ", ".join(repr(c) for c in check)
-            raise _ParseError(f"option {name}: invalid choice: {value!r} (choose from {choices})")
-        return
-    try:
-        if check == "int":
-            _parse_int(value)
-        elif check == "float":
-            float(value)
-    except ValueError:
-        raise _ParseError(f"option {name}: invalid {check} value: {value!r}") from None
-    if check == "key=value" and "=" not in value:
-        raise _ParseError(f"arguments to {name} must be of the form KEY=VAL")
-    if check in ("datetime", "datetime-or-days"):
-        _check_datetime(name, value, days=check == "datetime-or-days")
-    if check == "python-version" and value:
-        _check_python_version(value)
-
-
-def _check_datetime(name: str, value: str, *, days: bool) -> None:
-    """pip's ``--uploaded-prior-to``: an ISO 8601 datetime (a trailing Z allowed), or in
-    newer pips ``P<n>D``.
-    """
-    import re
-    from datetime import datetime
-
-    if days and re.match(r"^P(\d+)D$", value, re.ASCII):
-        return
-    texts = (value, value[:-1] + "+00:00") if value.endswith("Z") else (value,)
-    for text in texts:
-        try:
-            datetime.fromisoformat(text)
-        except ValueError:
-            continue
-        else:
-            return
-    raise _ParseError(f"option {name}: invalid value: {value!r}: expected an ISO 8601 datetime")
-
-
-def _check_python_version(value: str) -> None:
-    """pip's ``--python-version``: up to three integer parts, or ``311`` for 3.11."""
-    parts = value.split(".")
-    if len(parts) > 3:
-        raise _ParseError(f"invalid --python-version value: {value!r}: at most three version parts are allowed")
-    if len(parts) == 1 and len(parts[0]) > 1:
-        parts = [parts[0][0], parts[0][1:]]
-    try:
-        [int(p) for p in parts]
-    except ValueError:
-        raise _ParseError(f"invalid --python-version value: {value!r}: each version part must be an integer") from None
-
-
 def _last(options: Sequence[Option], name: str) -> str | None:
     """The value that wins for a ``store`` option (pip tests it for truth: "" is no value)."""
     return next((o.value for o in reversed(options) if o.name == name), None)
@@ -213,7 +145,7 @@ def _last(options: Sequence[Option], name: str) -> str | None:
 
 def _valued(name: str, check: object, option: Option) -> Option:
     """The option, once its value passed pip's check."""
-    _check(name, option.value or "", check)
+    check_value(name, option.value or "", check)
     return option
 
 
@@ -225,8 +157,8 @@ def _match(name: str, table: Mapping[str, Entry]) -> str:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise _ParseError(f"no such option: {name}")
-    raise _ParseError(f"ambiguous option: {name} ({', '.join(sorted(found))}?)")
+        raise ParseError(f"no such option: {name}")
+    raise ParseError(f"ambiguous option: {name} ({', '.join(sorted(found))}?)")
 
 
 def _long(tokens: Sequence[tuple[int, str]], i: int, table: Mapping[str, Entry], options: list[Option]) -> int:
@@ -242,9 +174,9 @@ def _long(tokens: Sequence[tuple[int, str]], i: int, table: Mapping[str, Entry],
         if i + 1 < len(tokens):
             options.append(_valued(matched, check, Option(canonical, tokens[i + 1][1], index, tokens[i + 1][0] + 1, True)))
             return i + 2
-        raise _ParseError(f"{name} option requires 1 argument")
+        raise ParseError(f"{name} option requires 1 argument")
     if eq:
-        raise _ParseError(f"{name} option does not take a value")
+        raise ParseError(f"{name} option does not take a value")
     options.append(Option(canonical, None, index, index + 1, True))
     return i + 1
 
@@ -278,7 +210,7 @@ def _parse(
             for pos in range(1, len(arg)):
                 short = "-" + arg[pos]
                 if short not in table:
-                    raise _ParseError(f"no such option: {short}")
+                    raise ParseError(f"no such option: {short}")
                 canonical, takes, check = table[short]
                 if not takes:
                     options.append(Option(canonical, None, index, index + 1, len(arg) == 2))
@@ -291,7 +223,7 @@ def _parse(
                     options.append(_valued(short, check, Option(canonical, tokens[i][1], index, tokens[i][0] + 1, pos == 1)))
                     i += 1
                 else:
-                    raise _ParseError(f"{short} option requires 1 argument")
+                    raise ParseError(f"{short} option requires 1 argument")
                 break
             continue
         if not interspersed:
@@ -299,68 +231,6 @@ def _parse(
         positionals.append(arg)
         i += 1
     return options, positionals, n
-
-
-Table = Dict[str, Entry]
-
-
-def _release(version: str) -> Tuple[int, ...]:
-    """The leading numeric release of a version string ("24.0.dev0" -> (24, 0))."""
-    out = []
-    for part in version.split("."):
-        digits = ""
-        for ch in part:
-            if not ch.isdigit():
-                break
-            digits += ch
-        if not digits:
-            break
-        out.append(int(digits))
-        if len(digits) != len(part):
-            break
-    return tuple(out)
-
-
-def table_version(version: str | None) -> str:
-    """The stored table that reads for pip ``version``: the newest at or below it (a pip
-    newer than every table reads with the newest; one older than 22.3, with the oldest).
-    """
-    if not version:
-        return _pipoptions.PIP_VERSION
-    wanted = _release(version)
-    chosen = _pipoptions.VERSIONS[0]
-    for stored in _pipoptions.VERSIONS:
-        if _release(stored)[:2] <= wanted[:2]:  # the last patch release of each minor is stored
-            chosen = stored
-    return chosen
-
-
-@cache
-def tables(version: str) -> Tuple[Table, Dict[str, Table]]:
-    """The global options and each command's own options of a stored pip version."""
-    diffs = _pipoptions.DIFFS.get(version, {})
-
-    def apply(base: Table, changes: Mapping[str, Entry | None] | None) -> Table:
-        out = dict(base)
-        for name, entry in (changes or {}).items():
-            if entry is None:
-                out.pop(name, None)
-            else:
-                out[name] = entry
-        return out
-
-    main = apply(_pipoptions.GLOBAL, diffs.get(""))
-    commands: Dict[str, Table] = {}
-    for name in sorted(set(_pipoptions.COMMANDS) | {n for n in diffs if n}):
-        if name in diffs and diffs[name] is None:
-            continue
-        commands[name] = apply(_pipoptions.COMMANDS.get(name, {}), diffs.get(name))
-    return main, commands
-
-
-def command_names(version: str | None = None) -> frozenset[str]:
-    """The commands of the pip that reads with ``version``'s table."""
-    return frozenset(tables(table_version(version))[1])
 
 
 def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
@@ -374,7 +244,7 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     tokens = list(enumerate(args))
     try:
         global_opts, _, stopped = _parse(tokens, main, interspersed=False)
-    except _ParseError as exc:
+    except ParseError as exc:
         return PipCall(args, error=str(exc), pip_version=stored)
     python = next((o.value for o in reversed(global_opts) if o.name == "--python"), None)
     rest = [t for _, t in tokens[stopped:]]
@@ -393,7 +263,7 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     table = {**{k: v for k, v in main.items() if keep_version or v[0] != "--version"}, **commands[command]}
     try:
         options, positionals, _ = _parse(remaining, table, interspersed=True)
-    except _ParseError as exc:
+    except ParseError as exc:
         return PipCall(args, command=command, options=tuple(global_opts), error=str(exc), python=python, pip_version=stored)
     error = None
     late = not python and bool(_last(options, "--python")) and stored in _pipoptions.LATE_PYTHON

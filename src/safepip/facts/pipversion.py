@@ -20,9 +20,9 @@ _WHEEL = re.compile(r"^pip-([0-9][^-]*)-py3-none-any\.whl$")
 
 
 def _key(version: str) -> tuple[int, ...]:
-    from safepip.facts.pipargs import _release
+    from safepip.facts.piptables import release
 
-    return _release(version)
+    return release(version)
 
 
 def _newest(names: Iterable[str], pattern: re.Pattern[str]) -> str | None:

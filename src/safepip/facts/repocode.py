@@ -25,6 +25,7 @@ import os
 import subprocess
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+from safepip.act.run import capture
 from safepip.venvdir import bin_python, venv_of
 
 if TYPE_CHECKING:
@@ -98,13 +99,22 @@ def committed(paths: list[str]) -> list[str]:
     # Only the index is read; the repository's own settings must not run anything.
     argv = ["git", "-c", "safe.directory=*", "-c", "core.fsmonitor=false", "-C", top, "ls-files", "-z", "--", *rel]
     try:
-        done = subprocess.run(argv, capture_output=True, env=env, timeout=30, check=False)
+        done = capture(argv, env, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return []
     if done.returncode != 0:
         return []
-    listed = {os.path.normpath(n) for n in done.stdout.decode("utf-8", "surrogateescape").split("\0") if n}
-    return [p for p, r in zip(paths, rel) if os.path.normpath(r) in listed]
+    # The runner decodes output as text (undecodable bytes replaced, line ends made "\n"):
+    # our names are compared in the same form, so a name that does not decode cleanly can
+    # only look tracked (trust asked), never untracked.
+    listed = {os.path.normpath(n) for n in done.stdout.split("\0") if n}
+    return [p for p, r in zip(paths, rel) if os.path.normpath(_as_output(r)) in listed]
+
+
+def _as_output(name: str) -> str:
+    """``name`` as it reads in the runner's text output."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def env_reason(env_dir: str, root: str) -> str | None:

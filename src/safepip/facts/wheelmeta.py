@@ -15,9 +15,10 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     from urllib.request import OpenerDirector
 
 #: Bytes asked for at a time: the first request (the archive's tail) and the least a later one asks.

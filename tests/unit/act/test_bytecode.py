@@ -63,7 +63,7 @@ def test_the_first_environment_compiles_and_the_next_copies(first: Path, tmp_pat
     def no_compiling(*args: object) -> bool:
         raise AssertionError("the cached byte code should have been copied")
 
-    monkeypatch.setattr(bytecode, "_compile", no_compiling)
+    monkeypatch.setattr(bytecode, "compile_package", no_compiling)
     second = create(tmp_path / "second" / ".venv")
     assert pycs(second) == compiled
     before = {p: os.stat(p).st_mtime_ns for p in glob.glob(f"{second}/lib/*/site-packages/pip/**/*.pyc", recursive=True)}
@@ -112,18 +112,18 @@ def test_an_untrusted_entry_is_compiled_afresh_and_replaced(first: Path, tmp_pat
     else:
         manifest.unlink()
     calls: list[Any] = []
-    real = bytecode._compile
+    real = bytecode.compile_package
 
     def counted(*a: Any) -> bool:
         calls.append(a)
         return real(*a)
 
-    monkeypatch.setattr(bytecode, "_compile", counted)
+    monkeypatch.setattr(bytecode, "compile_package", counted)
     second = create(tmp_path / "second" / ".venv")
     assert calls, "an untrusted entry must not be used"
     assert not any(data.endswith(planted) for data in pycs(second).values())
     (replaced,) = entries()
-    assert bytecode._trusted_manifest(str(replaced)) is not None
+    assert bytecode.trusted_manifest(str(replaced)) is not None
     assert not any(data.endswith(planted) for data in (p.read_bytes() for p in replaced.rglob("*.pyc")))
 
 
@@ -150,7 +150,7 @@ def test_an_entry_below_a_directory_others_control_is_not_used(
         os.chown(above, -1, other_user[2])
     elif owner == "other-user":
         os.chown(above, other_user[1], -1)
-    assert (bytecode._trusted_manifest(str(entry)) is not None) is trusted
+    assert (bytecode.trusted_manifest(str(entry)) is not None) is trusted
 
 
 def test_prune_keeps_one_build_and_what_live_processes_write(tmp_path: Path) -> None:
@@ -158,7 +158,7 @@ def test_prune_keeps_one_build_and_what_live_processes_write(tmp_path: Path) -> 
     for name in ["pip-1-aaa", "pip-2-bbb", f"pip-2-bbb.{os.getpid()}.tmp", "pip-2-bbb.999999999.tmp",
                  "pip-2-bbb.999999999.gone.tmp"]:
         (parent / name).mkdir(parents=True)
-    bytecode._prune(str(parent), keep="pip-2-bbb")
+    bytecode.prune(str(parent), keep="pip-2-bbb")
     assert sorted(p.name for p in parent.iterdir()) == ["pip-2-bbb", f"pip-2-bbb.{os.getpid()}.tmp"]
 
 
@@ -205,5 +205,5 @@ def test_a_group_writable_umask_still_gives_a_trusted_entry(tmp_path: Path, monk
     finally:
         os.umask(old)
     (entry,) = entries()
-    assert bytecode._trusted_manifest(str(entry)) is not None
+    assert bytecode.trusted_manifest(str(entry)) is not None
     assert not [p for p in entry.rglob("*") if os.stat(p).st_mode & 0o022]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_safepip, safepip_env
+from inprocess import Cli
 from safepip.cli import main
 from safepip.errors import EX_CONFIG, ConfigError
 from safepip.facts import config as cfg
@@ -134,20 +134,21 @@ def test_a_bad_file_is_one_line_exit_78_in_process(
     assert "config.toml, line 1, column" in err
 
 
-def test_a_bad_project_table_stops_install_before_anything_happens(project: Path) -> None:
+def test_a_bad_project_table_stops_install_before_anything_happens(project: Path, cli: Cli) -> None:
     (project / "pyproject.toml").write_text('[project]\nname = "p"\n[tool.safepip]\npolicy = "sometimes"\n')
-    done = run_safepip("install", "lib-a", cwd=project, env=safepip_env())
+    done = cli("install", "lib-a", cwd=project)
     assert done.returncode == 78
     assert done.stderr == (
         f"safepip: error: {project / 'pyproject.toml'}, line 4: policy = 'sometimes' is not allowed; "
         'use "auto" | "always" | "never"\n'
     )
     assert done.stdout == ""
+    assert done.started == []
     assert not (project / ".venv").exists()
 
 
-def test_quiet_never_silences_errors(project: Path) -> None:
+def test_quiet_never_silences_errors(project: Path, cli: Cli) -> None:
     (project / "pyproject.toml").write_text('[tool.safepip]\nquiet = true\npolicy = "x"\n')
-    done = run_safepip("install", "lib-a", cwd=project, env=safepip_env(SAFEPIP_QUIET="1"))
-    assert done.returncode == 78
+    done = cli("install", "lib-a", cwd=project, env={"SAFEPIP_QUIET": "1"})
+    assert (done.returncode, done.started) == (78, [])
     assert done.stderr.startswith("safepip: error: ")

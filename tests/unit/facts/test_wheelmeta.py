@@ -135,6 +135,6 @@ def test_metadata_is_read_with_a_pip_that_does_not_download(monkeypatch: pytest.
     if embedded:
         assert command[0] == sys.executable
         assert command[1].endswith(".whl/pip")  # virtualenv's embedded pip, new enough
-        assert ownpip._version(os.path.basename(command[1][:-4]).split("-")[1]) >= ownpip.LAZY_DRY_RUN
+        assert ownpip.version_tuple(os.path.basename(command[1][:-4]).split("-")[1]) >= ownpip.LAZY_DRY_RUN
     else:
         assert command == [sys.executable, "-m", "pip"]
