@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixtures import CLICK_DEV, build_pool, click_dev_set, coverage_like, hashed_requirements  # noqa: E402
 from wheels import make_wheel  # noqa: E402
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -152,17 +154,6 @@ def paired(samples: dict[str, Sample], ours: str, theirs: str) -> float:
     return statistics.median(a - b for a, b in zip(samples[ours].times, samples[theirs].times))
 
 
-def build_pool(house: Path, count: int, prefix: str) -> list[str]:
-    """``count`` distributions, each depending on up to three later ones."""
-    rng = random.Random(count)
-    names = [f"{prefix}{i:03d}" for i in range(count)]
-    for i, name in enumerate(names):
-        later = names[i + 1 :]
-        deps = [f"{d}>=1.0" for d in rng.sample(later, min(len(later), rng.randint(0, 3)))]
-        make_wheel(house, name, "1.0", requires=deps)
-    return names
-
-
 def machine() -> str:
     cpu = "unknown"
     try:
@@ -251,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
     memory_rows: list[tuple[str, str]] = []
     profile: list[tuple[str, int]] = []
     full_profile: list[tuple[str, int]] = []
+    first_profile: list[tuple[str, int]] = []
 
     def log(message: str) -> None:
         print(f"[bench] {message}", file=sys.stderr, flush=True)
@@ -302,6 +294,24 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 run_once([safepip, "install", "-q", *offline, "-e", ".[dev]", "--group", "test", "--group", "lint"], each, env)
         dev_pip = str(pip_devproj / ".venv" / "bin" / "pip")
         uv_dev_python = str(uv_devproj / ".venv" / "bin" / "python")
+        # 9. A hash-pinned requirement file over the project's 50 (pip-compile --generate-hashes).
+        hashed_requirements(house, names50, "1.0", project / "req50-hashed.txt")
+        # 10. An environment with a coverage-like .pth that runs code at start-up.
+        covproj = root / "covproj"
+        covproj.mkdir()
+        (covproj / "pyproject.toml").write_text('[project]\nname = "cov"\nversion = "0"\n')
+        coverage_like(house)
+        if want("10"):
+            log("creating the coverage-like environment")
+            run_once([safepip, "install", "-q", *offline, "bench-x", "bench-cov"], covproj, env)
+        # 11. A real project's dev requirements: click's set, mirrored from local wheels.
+        clickdev = root / "clickdev"
+        clickdev.mkdir()
+        (clickdev / "pyproject.toml").write_text('[project]\nname = "click"\nversion = "8.2.0.dev0"\n')
+        dev_count = click_dev_set(house, clickdev / "requirements" / "dev.txt")
+        if want("11"):
+            log(f"creating the click-like project's environment ({dev_count} distributions)")
+            run_once([safepip, "install", "-q", *offline, "-r", "requirements/dev.txt"], clickdev, env)
         configs = {"isolated": env, "realistic": realistic_env(env, root)}
         wanted = [c.strip() for c in opts.configs.split(",") if c.strip()]
         for tag in wanted:
@@ -412,6 +422,33 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                         vs_uv = s8[f"safepip install {label}"].median / s8[f"uv pip install {label}"].median
                         verdict(f"install {label} no-op vs uv", f"{vs_uv:.2f}x", "<= 1.5x", vs_uv <= 1.5)
 
+            # 9, 10, 11: no-ops users run: hash-pinned requirements, an environment with a
+            # code-running .pth (coverage), a real project's dev requirements.
+            for number, label, shown, args, where in (
+                ("9", "--require-hashes -r req50-hashed.txt", "--require-hashes -r req50-hashed.txt",
+                 ["--require-hashes", "-r", "req50-hashed.txt"], project),
+                ("10", "X, coverage-like .pth", "X", ["bench-x"], covproj),
+                ("11", "-r requirements/dev.txt (click's)", "-r requirements/dev.txt", ["-r", "requirements/dev.txt"], clickdev),
+            ):
+                if not want(number):
+                    continue
+                log(f"case {number}: {label}")
+                python = str(where / ".venv" / "bin" / "python")
+                cmds9: dict[str, tuple[Sequence[str], Path]] = {
+                    f".venv/bin/pip install {shown}": ([str(where / ".venv" / "bin" / "pip"), "install", *offline, *args], where),
+                    f"safepip install {shown}": ([safepip, "install", *offline, *args], where),
+                }
+                if uv:
+                    cmds9[f"uv pip install {shown}"] = ([uv, "pip", "install", "--offline", "--python", python, *offline, *args], where)
+                s9 = compare(cmds9, env, opts.runs)
+                base = f".venv/bin/pip install {shown}"
+                row(f"{number} no-op: install {label}", s9, base)
+                share = s9[f"safepip install {shown}"].median / s9[base].median
+                verdict(f"install {label} no-op vs pip", f"{share:.3f}x", "<= 0.05x", share <= 0.05)
+                if uv:
+                    vs_uv = s9[f"safepip install {shown}"].median / s9[f"uv pip install {shown}"].median
+                    verdict(f"install {label} no-op vs uv", f"{vs_uv:.2f}x", "<= 1.5x", vs_uv <= 1.5)
+
             if want("4"):
                 # 4. First install in a fresh project, environment creation included.
                 log("case 4: first install")
@@ -492,8 +529,10 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                     verdict("peak memory of safepip's own process", f"{peak / 1024:.1f} MiB", "< 20 MiB", peak < 20 * 1024)
                     memory_rows = [(name, f"{v / 1024:.1f}") for name, v in measured.items() if v is not None]
         if want("imports"):
-            profile = import_profile(safepip, project, env, ["install", "-q", *offline, "bench-x"])
             memo_dir = Path(env["XDG_CACHE_HOME"]) / "safepip" / "noop"
+            forget = lambda: shutil.rmtree(memo_dir, ignore_errors=True)  # noqa: E731
+            first_profile = import_profile(safepip, project, env, ["install", "-q", *offline, "bench-x"], prepare=forget)
+            profile = import_profile(safepip, project, env, ["install", "-q", *offline, "bench-x"])
             full_profile = import_profile(safepip, project, env, ["list"], prepare=lambda: shutil.rmtree(memo_dir, ignore_errors=True))
     finally:
         if not opts.keep:
@@ -517,15 +556,18 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "the runs where safepip answers itself (and pip's own, for scale).", "",
         "| command | peak RSS MiB |", "|---|---:|", *[f"| `{a}` | {b} |" for a, b in memory_rows], "",
         "## Imports on the fast path", "",
-        "`python -X importtime -m safepip install -q X` in the project (best of five, cumulative ms of",
-        "each top-level import):", "", "| module | ms |", "|---|---:|",
+        "`python -X importtime -m safepip install -q X` in the project, X installed (best of five, cumulative ms of",
+        "each top-level import). Remembered: the front door replays the answer.", "", "| module | ms |", "|---|---:|",
         *[f"| {name} | {us / 1000:.1f} |" for name, us in profile[:15]], "",
+        "The same with safepip's memory cleared before each run (the first call after a change: the full fast path):", "",
+        "| module | ms |", "|---|---:|",
+        *[f"| {name} | {us / 1000:.1f} |" for name, us in first_profile[:15]], "",
         "## Imports on the full path", "",
         "`python -X importtime -m safepip list` in the project with safepip's memory cleared before each run",
         "(the first call after a change: the project walk, configuration, probe cache and plan, then exec):", "",
         "| module | ms |", "|---|---:|",
         *[f"| {name} | {us / 1000:.1f} |" for name, us in full_profile[:15]], "",
-        "## Notes", "", *[f"- {n}" for n in notes],
+        "## Notes", "", *[f"- {n}" for n in dict.fromkeys(notes)],
         "- X is `bench-x` (one dependency). The 50/300-entry files name generated distributions that depend on up to three others.",
         "- uv is a reference, installed from PyPI into the bench session; it is not a dependency of safepip.",
         "  `uv venv --seed` takes pip, setuptools and wheel from PyPI (the warm-up run fills uv's cache); everything else is offline.",
@@ -536,7 +578,13 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "- Case 7: calls that pip must run; the overhead is the median of per-round paired differences. safepip replays",
         "  the route it remembered (safepip.noop.memo) after the first call.",
         "- Case 8: `bench-dev`, an editable project (in-tree PEP 517 backend) with 10 dependencies, a `dev` extra of 20",
-        "  and two dependency groups of 15 and 5; pip rebuilds and reinstalls a local project on every call.", "",
+        "  and two dependency groups of 15 and 5; pip rebuilds and reinstalls a local project on every call, and so",
+        "  does uv with -e: each of the three has its own copy of the project.",
+        "- Case 9: the 50 distributions of case 3 pinned with their sha256 (pip-compile --generate-hashes).",
+        "- Case 10: an environment holding `bench-cov`, whose `a1_coverage.pth` runs code at every start-up (as",
+        "  coverage's does): safepip asks the environment's interpreter for its sys.path once per signature of its .pth files.",
+        f"- Case 11: click's development requirements (requirements/dev.txt as pip-compile writes it, {len(CLICK_DEV)} pinned",
+        "  distributions with their real dependency graph), mirrored from locally built wheels.", "",
         "## Reproduce", "", "```", "nox -s bench            # writes BENCHMARKS.md", "nox -s bench -- --runs 20", "```", "",
     ]
     Path(opts.output).write_text("\n".join(lines))
