@@ -150,3 +150,17 @@ def test_a_replayed_route_holds_the_lock_through_exec(made: Path, wheelhouse: Pa
     assert lock.try_acquire()  # pip exited: free again
     lock.release()
     assert installed(venv)["lib-a"] == "1.0"
+
+
+@needs_managed
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["--help"], ["help"], ["--version"], ["list"], ["show", "lib-a"], ["freeze"]])
+def test_informational_calls_are_one_process(made: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    from inprocess import run_main
+
+    code, recorder = run_main(args, made, monkeypatch)
+    assert code == 0
+    assert [kind for kind, _ in recorder.started] == ["exec"], recorder.started  # safepip becomes pip: no child
+    argv = recorder.started[0][1]
+    assert argv[0] == venv_python(made / ".venv")
+    assert argv[-len(args):] == args

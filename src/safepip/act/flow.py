@@ -49,6 +49,32 @@ safepip:
 """
 
 
+#: ``python -c`` for pip's help followed by safepip's section, in pip's own process. It does
+#: what pip's ``__main__`` does first (the working directory off ``sys.path``); pip's usage
+#: lines name ``python -m pip`` for ``-c`` as for ``-m``.
+_HELP_PROGRAM = """import os, sys
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    sys.path.pop(0)
+from pip._internal.cli.main import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+sys.stdout.write(%r)
+sys.stdout.flush()
+sys.exit(code)
+"""
+
+
+def help_command(argv: list[str]) -> list[str] | None:
+    """pip's help for ``argv`` (``[python, "-m", "pip", *args]``) with safepip's section
+    after it, as one process; None when pip is not run from an environment's interpreter.
+    """
+    if argv[1:3] != ["-m", "pip"]:
+        return None
+    return [argv[0], "-c", _HELP_PROGRAM % HELP_SECTION, *argv[3:]]
+
+
 def refuse(plan: Plan) -> None:
     """Raise the plan's refusal, if it is one."""
     if plan.kind == REFUSE:
@@ -177,6 +203,11 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         version_line = f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n"
     routable = is_routable(ctx, plan, ready, flags, environ)
     if wants_help:
+        one = help_command(argv)
+        if one is not None and os.name == "posix":  # one process: pip's help, then safepip's section
+            if routable:
+                remember_route(args, ctx, ready, plan, environ, one, None, said, "", None, None)
+            return run(one, env, replace=True)
         if routable:
             remember_route(args, ctx, ready, plan, environ, argv, None, said, "", None, HELP_SECTION)
         code = run(argv, env, replace=False)
