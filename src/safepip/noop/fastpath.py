@@ -11,14 +11,17 @@ once, whose version is in the specifier, which provides the requested extras, an
 ``Requires-Dist`` (markers evaluated for the target interpreter with the extras in play) are
 satisfied in turn, transitively. The environment's metadata is read from that environment's
 site-packages, never safepip's own: found as pip finds distributions, and read by
-:func:`~safepip.noop.environment.read_dist` (the METADATA header block, once per distribution; anything unusual stands
-the fast path aside), parsed with packaging. Markers are evaluated with the target
-interpreter's marker values (from its probe, cached on the executable's identity). An answer
-given here is remembered, and replayed by :mod:`safepip.noop.memo` while nothing it read changes.
+:func:`~safepip.noop.environment.read_dist` (the METADATA header block, once per
+distribution; anything unusual stands the fast path aside), parsed with packaging. Markers
+are evaluated with the target interpreter's marker values (from its probe, cached on the
+executable's identity). An answer given here is remembered, and replayed by
+:mod:`safepip.noop.memo` while nothing it read changes.
 
-Anything not fully understood goes to pip, which is always right: an option or a pip
-setting outside :data:`~safepip.noop.options.SAFE_OPTIONS`, a requirement that is not a plain project name, a
-requirement file outside :mod:`safepip.reqfile`'s subset, an installed pre-release, a
+Besides names and requirement files it reads constraints, hashes, local projects and
+``--group`` (:mod:`safepip.noop.sources`) and direct URLs (:mod:`safepip.noop.remote`).
+Anything not fully understood goes to pip, which is always right: an option or a pip setting
+outside :data:`~safepip.noop.options.SAFE_OPTIONS`, a requirement outside those forms, a
+requirement file outside :mod:`safepip.noop.reqfile`'s subset, an installed pre-release, a
 distribution installed twice or with unreadable metadata, an environment that is not a
 virtual environment or that sees the system site-packages, ``PYTHONPATH``. A requirement
 that is not satisfied also goes to pip, of course. ``SAFEPIP_NO_FASTPATH=1`` turns the
