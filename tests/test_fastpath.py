@@ -372,3 +372,18 @@ def test_fast_path_agrees_with_pip(generated: tuple[Path, list[Path]], reqs: lis
         assert would_install == [], (reqs, done.stderr)
     else:  # not satisfied: pip installs something, or cannot resolve at all
         assert would_install != [], (reqs, installed(env_dir))
+
+
+@needs_managed
+@pytest.mark.slow
+def test_an_environment_without_pip_is_answered_for_itself(project: Path, wheelhouse: Path) -> None:
+    # uv venv / venv --without-pip: safepip's own pip drives it with --python, and the fast
+    # path must read that environment, not the interpreter safepip's pip runs in.
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
+    first = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert installed(project / ".venv")["lib-b"] == "2.0"
+    done = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project, env=safepip_env(SAFEPIP_DEBUG="1"))
+    assert done.returncode == 0, done.stderr
+    assert "pip not started" in done.stderr
+    assert done.stdout.splitlines()[0].startswith("Requirement already satisfied: lib-b in ./.venv/lib/python3")

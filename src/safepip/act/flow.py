@@ -147,15 +147,18 @@ def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
 
 def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, call: PipCall) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip.
-    ``argv`` is pip's command line ([python, "-m", "pip", *args]): its interpreter is the
-    environment checked; ``call`` is the command line as read (pip's args are the same less
-    ``--python``, which the fast path does not read).
+    ``argv`` is pip's command line as :func:`prepare` made it: ``[python, "-m", "pip", *args]``,
+    or safepip's own pip driving an environment without one (``... "--python", ENV_PYTHON,
+    *args``); the environment checked is the one that pip would install into. ``call`` is the
+    command line as read (pip's args are the same less ``--python``, which the fast path does
+    not read).
     """
     from safepip.noop.fastpath import attempt
 
     if argv[1:3] != ["-m", "pip"]:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
-    return attempt(call, argv[0], env, os.getcwd(), answered)
+    python = argv[4] if argv[3:4] == ["--python"] and len(argv) > 4 else argv[0]  # own pip: [..., --python, ENV]
+    return attempt(call, python, env, os.getcwd(), answered)
 
 
 def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
