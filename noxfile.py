@@ -56,7 +56,8 @@ def zipapp(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks against pip (and uv, as a reference): writes BENCHMARKS.md. Not run by default.
 
-    Options after -- go to benchmarks/bench.py (--runs N, --first-runs N, --output FILE, --keep).
+    Options after -- go to benchmarks/bench.py (--runs N, --first-runs N, --output FILE, --keep,
+    --configs isolated,realistic, --cases 7,8 to run only some cases).
     """
     session.install(".", "uv")  # uv from PyPI: a reference point, not a dependency
     session.run(

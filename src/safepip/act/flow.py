@@ -12,6 +12,7 @@ from safepip.act.command import pip_command
 from safepip.act.envs import COMPLETE, CREATING, Ready, broken, ensure, state, working_tree
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
+from safepip.act.remember import is_routable, lock_path_for, remember_answer, remember_route
 from safepip.act.run import child_environ, run
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
@@ -20,7 +21,7 @@ from safepip.facts.pipargs import PipCall
 from safepip.venvdir import floor_umask, has_pip
 
 if TYPE_CHECKING:
-    from safepip.noop import fastpath, memo
+    from safepip.noop import fastpath
 
 HELP_SECTION = """
 safepip:
@@ -46,6 +47,32 @@ safepip:
   --safepip-venv=PATH, --safepip-outside=..., --safepip-quiet. Exit codes 64-78 are
   safepip's own (see the README); every other code is pip's.
 """
+
+
+#: ``python -c`` for pip's help followed by safepip's section, in pip's own process. It does
+#: what pip's ``__main__`` does first (the working directory off ``sys.path``); pip's usage
+#: lines name ``python -m pip`` for ``-c`` as for ``-m``.
+_HELP_PROGRAM = """import os, sys
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    sys.path.pop(0)
+from pip._internal.cli.main import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+sys.stdout.write(%r)
+sys.stdout.flush()
+sys.exit(code)
+"""
+
+
+def help_command(argv: list[str]) -> list[str] | None:
+    """pip's help for ``argv`` (``[python, "-m", "pip", *args]``) with safepip's section
+    after it, as one process; None when pip is not run from an environment's interpreter.
+    """
+    if argv[1:3] != ["-m", "pip"]:
+        return None
+    return [argv[0], "-c", _HELP_PROGRAM % HELP_SECTION, *argv[3:]]
 
 
 def refuse(plan: Plan) -> None:
@@ -118,144 +145,20 @@ def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
     return EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ))
 
 
-def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, version: str | None = None) -> int | None:
-    """Answer an install whose requirements are all satisfied without starting pip."""
-    from safepip.facts.pipargs import scan
+def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, call: PipCall) -> int | None:
+    """Answer an install whose requirements are all satisfied without starting pip.
+    ``argv`` is pip's command line as :func:`prepare` made it: ``[python, "-m", "pip", *args]``,
+    or safepip's own pip driving an environment without one (``... "--python", ENV_PYTHON,
+    *args``); the environment checked is the one that pip would install into. ``call`` is the
+    command line as read (pip's args are the same less ``--python``, which the fast path does
+    not read).
+    """
     from safepip.noop.fastpath import attempt
 
     if argv[1:3] != ["-m", "pip"]:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
-    call = scan(argv[3:], version)  # argv is [python, "-m", "pip", *args]: exactly what pip will see
-    python = call.last("--python") or argv[0]
+    python = argv[4] if argv[3:4] == ["--python"] and len(argv) > 4 else argv[0]  # own pip: [..., --python, ENV]
     return attempt(call, python, env, os.getcwd(), answered)
-
-
-def _remember(
-    args: list[str],
-    ctx: Context,
-    ready: Ready | None,
-    environ: Mapping[str, str],
-    answered: fastpath.Answered | None,
-    stderr: str,
-    route: memo.Route | None = None,
-    extra: list[str] | None = None,
-    stdout: str = "",
-) -> None:
-    """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
-    (see :mod:`safepip.noop.memo`); ``extra`` adds paths to the signatures.
-    """
-    from safepip.act.envs import STATE_FILE
-    from safepip.facts.pipconf import config_files
-    from safepip.noop.memo import ancestors, remember
-    from safepip.paths import user_config_file
-    from safepip.venvdir import bin_python
-
-    # Project discovery reads the directories from here up to the root (their entries);
-    # above it, up to where the walk stopped, only the markers and environments it looks for
-    # (a busy /tmp above a project must not make every answer stale); above that only
-    # ownership and modes count (the trust rules). Without a project, the walk reads every
-    # directory up to home.
-    upward = ancestors(ctx.cwd) if ctx.walked else []
-    stop = ctx.project.root if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
-    walked = upward[: upward.index(stop) + 1] if stop in upward else upward
-    paths = [*walked, ctx.interp.path, user_config_file(environ)]
-    paths.extend(pyenv_selection(ctx.interp.path, ctx.cwd, environ))
-    seen = ctx.project.seen if ctx.project is not None else ""
-    if seen in upward and upward.index(seen) >= len(walked):
-        from safepip.facts.project import MARKER_FILES, VENV_NAMES
-
-        names = (*MARKER_FILES, *(os.path.join(v, "pyvenv.cfg") for v in VENV_NAMES))
-        paths.extend(os.path.join(d, n) for d in upward[len(walked) : upward.index(seen) + 1] for n in names)
-    if ctx.interp.how == "PATH":  # a new python3 earlier on PATH would change the target
-        paths.extend(os.path.abspath(p) for p in environ.get("PATH", "").split(os.pathsep) if p)
-    if ctx.interp.stdlib:
-        paths.append(os.path.join(ctx.interp.stdlib, "EXTERNALLY-MANAGED"))
-    if ctx.project is not None:
-        paths.append(ctx.project.pyproject)
-    owned = list(upward)
-    if ready is not None:
-        # The environment's own directory changes with use (uv's .lock): its files say what counts.
-        env_dir = ready.env_dir
-        owned.append(env_dir)
-        paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
-    paths.extend(config_files(environ, ctx.interp.prefix, isolated="--isolated" in args))
-    if answered is not None:
-        paths.extend(answered.paths)
-        stdout = answered.stdout
-    paths.extend(extra or ())
-    remember(args, environ, ctx.cwd, paths, stdout, stderr, owned=owned, route=route)
-
-
-def _route_paths(ctx: Context, ready: Ready | None, answered: fastpath.Answered | None) -> list[str] | None:
-    """What a remembered route depends on besides what every remembered call does: the
-    environment's pip (whether the route uses it, and which it is), and for ``install``
-    everything the fast path read before it stood aside and the site-packages directories
-    (an install, upgrade or removal changes them, and then the fast path may answer, or the
-    repair scan find something). None: the route cannot be remembered.
-    """
-    from safepip.venvdir import site_packages
-
-    paths = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
-    if ctx.call.command == "install":
-        if answered is None or not answered.paths:
-            return None
-        paths.extend(answered.paths)
-    return paths
-
-
-def _routable(ctx: Context, plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
-    """Whether this call's route may be remembered and replayed by the front door."""
-    if flags or environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
-        return False
-    if ready is not None and (ready.created or ready.rebuilt is not None):
-        return False
-    return plan.kind in (PROJECT_VENV, PASSTHROUGH)
-
-
-def lock_path_for(plan: Plan, environ: Mapping[str, str]) -> str | None:
-    """The lock file a plan's pip run holds (None: it holds none)."""
-    if not plan.lock or plan.env_dir is None:
-        return None
-    from safepip.act.lock import lock_path
-
-    return lock_path(plan.env_dir, environ)
-
-
-def _remember_route(
-    args: list[str],
-    ctx: Context,
-    ready: Ready | None,
-    plan: Plan,
-    environ: Mapping[str, str],
-    argv: list[str],
-    answered: fastpath.Answered | None,
-    said: str,
-    stdout: str,
-    lock_file: str | None,
-    suffix: str | None,
-) -> None:
-    """Remember the route this call takes to pip, for the front door to replay."""
-    from safepip.noop.memo import route
-
-    extra = _route_paths(ctx, ready, answered)
-    if extra is None:
-        return
-    remembered = route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
-    _remember(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout)
-
-
-def pyenv_selection(python: str, cwd: str, environ: Mapping[str, str]) -> list[str]:
-    """The files that choose what a pyenv shim runs (``.python-version`` from ``cwd`` up,
-    pyenv's global ``version`` file), when ``python`` is one; ``PYENV_VERSION`` is in the
-    memo's key. Empty for any other interpreter.
-    """
-    if os.path.basename(os.path.dirname(python)) != "shims":
-        return []
-    from safepip.noop.memo import ancestors
-
-    root = environ.get("PYENV_ROOT") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".pyenv")
-    base = environ.get("PYENV_DIR") or cwd
-    return [*(os.path.join(d, ".python-version") for d in ancestors(base)), os.path.join(root, "version")]
 
 
 def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
@@ -301,10 +204,15 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         import safepip
 
         version_line = f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n"
-    routable = _routable(ctx, plan, ready, flags, environ)
+    routable = is_routable(ctx, plan, ready, flags, environ)
     if wants_help:
+        one = help_command(argv)
+        if one is not None and os.name == "posix":  # one process: pip's help, then safepip's section
+            if routable:
+                remember_route(args, ctx, ready, plan, environ, one, None, said, "", None, None)
+            return run(one, env, replace=True)
         if routable:
-            _remember_route(args, ctx, ready, plan, environ, argv, None, said, "", None, HELP_SECTION)
+            remember_route(args, ctx, ready, plan, environ, argv, None, said, "", None, HELP_SECTION)
         code = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
         return code
@@ -314,10 +222,10 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
 
         answered = Answered()
     if fast and answered is not None:
-        code = _fast_path(argv, env, answered, ctx.call.pip_version)
+        code = _fast_path(argv, env, answered, ctx.call)
         if code is not None:
             if not flags and environ.get("SAFEPIP_DEBUG") != "1":
-                _remember(args, ctx, ready, environ, answered, said)
+                remember_answer(args, ctx, ready, environ, answered, said)
             return code
     if deferred:
         lock = lock_for(plan, environ)
@@ -334,7 +242,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         floor_umask()
     if routable and replace:
         lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
-        _remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)
+        remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)
     sys.stdout.write(version_line)
     try:
         return run(argv, env, replace=replace)

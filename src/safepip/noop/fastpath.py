@@ -11,14 +11,17 @@ once, whose version is in the specifier, which provides the requested extras, an
 ``Requires-Dist`` (markers evaluated for the target interpreter with the extras in play) are
 satisfied in turn, transitively. The environment's metadata is read from that environment's
 site-packages, never safepip's own: found as pip finds distributions, and read by
-:func:`read_dist` (the METADATA header block, once per distribution; anything unusual stands
-the fast path aside), parsed with packaging. Markers are evaluated with the target
-interpreter's marker values (from its probe, cached on the executable's identity). An answer
-given here is remembered, and replayed by :mod:`safepip.noop.memo` while nothing it read changes.
+:func:`~safepip.noop.environment.read_dist` (the METADATA header block, once per
+distribution; anything unusual stands the fast path aside), parsed with packaging. Markers
+are evaluated with the target interpreter's marker values (from its probe, cached on the
+executable's identity). An answer given here is remembered, and replayed by
+:mod:`safepip.noop.memo` while nothing it read changes.
 
-Anything not fully understood goes to pip, which is always right: an option or a pip
-setting outside :data:`SAFE_OPTIONS`, a requirement that is not a plain project name, a
-requirement file outside :mod:`safepip.reqfile`'s subset, an installed pre-release, a
+Besides names and requirement files it reads constraints, hashes, local projects and
+``--group`` (:mod:`safepip.noop.sources`) and direct URLs (:mod:`safepip.noop.remote`).
+Anything not fully understood goes to pip, which is always right: an option or a pip setting
+outside :data:`~safepip.noop.options.SAFE_OPTIONS`, a requirement outside those forms, a
+requirement file outside :mod:`safepip.noop.reqfile`'s subset, an installed pre-release, a
 distribution installed twice or with unreadable metadata, an environment that is not a
 virtual environment or that sees the system site-packages, ``PYTHONPATH``. A requirement
 that is not satisfied also goes to pip, of course. ``SAFEPIP_NO_FASTPATH=1`` turns the
@@ -32,143 +35,15 @@ import sys
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from safepip import ui
+from safepip.noop.environment import Environment
+from safepip.noop.fallback import Fallback, NotSatisfied
+from safepip.noop.options import check_call, settings_quiet
 from safepip.noop.reqfile import Line, Unsupported, looks_like_a_name
-from safepip.noop.satisfied import Environment, Fallback, _NotSatisfied, satisfied
+from safepip.noop.satisfied import satisfied
 
 if TYPE_CHECKING:
 
     from safepip.facts.pipargs import PipCall
-
-#: pip's install and global options (canonical names) that cannot change whether an
-#: installed set satisfies the requirements, each with the reason. Every other option
-#: (--upgrade, --force-reinstall, --ignore-installed, --no-deps, --only-deps,
-#: --require-hashes, --dry-run, --report, --target/--prefix/--root, --user, --log,
-#: --verbose, --use-feature, --use-deprecated, --group, --platform...) sends the call to pip.
-SAFE_OPTIONS: dict[str, str] = {
-    # Where pip would look for a distribution to download: nothing is downloaded when the
-    # installed one is chosen, and pip never looks at an index for it without --upgrade.
-    "--index-url": "index location",
-    "--extra-index-url": "index location",
-    "--no-index": "index location",
-    "--find-links": "index location",
-    "--trusted-host": "network setting",
-    "--proxy": "network setting",
-    "--no-proxy-env": "network setting",
-    "--timeout": "network setting",
-    "--retries": "network setting",
-    "--resume-retries": "network setting",
-    "--cert": "network setting",
-    "--client-cert": "network setting",
-    "--keyring-provider": "network setting",
-    "--cache-dir": "download cache",
-    "--no-cache-dir": "download cache",
-    "--exists-action": "only for downloads and VCS checkouts",
-    # How pip would build or install a new distribution: none is built or installed.
-    "--no-binary": "build choice",
-    "--only-binary": "build choice",
-    "--prefer-binary": "build choice",
-    "--no-build-isolation": "build choice",
-    "--use-pep517": "build choice",
-    "--config-settings": "build choice",
-    "--check-build-dependencies": "build choice",
-    "--build-constraint": "constrains build dependencies only",
-    "--no-clean": "build choice",
-    "--src": "where editable checkouts go",
-    "--compile": "byte-compiling of installed files",
-    "--no-compile": "byte-compiling of installed files",
-    "--ignore-requires-python": "pip checks Requires-Python only for distributions it downloads",
-    # Pre-releases: pip accepts an installed pre-release without --pre; the fast path stands
-    # aside for installed pre-releases anyway, so --pre changes nothing it answers.
-    "--pre": "installed pre-releases go to pip",
-    "--upgrade-strategy": "only used with --upgrade",
-    # Output and interaction: no prompt or warning arises when nothing is installed.
-    "--quiet": "honoured: the lines are not printed",
-    "--no-color": "output only",
-    "--disable-pip-version-check": "output only (the check needs the network anyway)",
-    "--no-input": "no prompt arises",
-    "--progress-bar": "no download to show",
-    "--no-warn-script-location": "no script is installed",
-    "--no-warn-conflicts": "no distribution is installed",
-    "--root-user-action": "the target is a virtual environment, where pip does not warn",
-    "--no-python-version-warning": "output only",
-    # Target selection, already resolved by safepip before the fast path runs.
-    "--python": "the fast path checks the environment this interpreter drives",
-    "--isolated": "the fast path reads pip's variables and files strictly anyway",
-    "--require-virtualenv": "the fast path only answers for virtual environments",
-    "--break-system-packages": "has no effect inside a virtual environment",
-    "--no-user": "the default inside a virtual environment",
-    # Read by the fast path itself, within reqfile's subset.
-    "--requirement": "read by safepip.reqfile",
-    "--constraint": "read by safepip.reqfile: an installed version outside a constraint goes to pip",
-    "--editable": "local projects: see safepip.noop.sources",
-    "--require-hashes": "pip does not hash installed distributions; pinning is checked",
-    "--group": "dependency groups: see safepip.noop.sources",
-}
-
-#: pip settings (PIP_<NAME> variables, keys in pip's config files) that mean the same as the
-#: safe options. PIP_CONFIG_FILE only says which file to read; the file is then checked.
-_SAFE_SETTINGS = frozenset(
-    name[2:] for name in SAFE_OPTIONS if name not in ("--requirement", "--python", "--quiet", "--editable", "--group")
-) | {"default-timeout", "config-file", "disable-pip-version-check", "quiet"}
-#: pip's pip.conf sections the install command reads.
-_CONFIG_SECTIONS = ("global", "install")
-
-
-
-def _count(value: str) -> int:
-    """A count setting as pip reads it from a variable or file (``yes``, ``2``...)."""
-    from safepip.facts.pipconf import as_bool
-
-    truth = as_bool(value)
-    if truth is not None:
-        return int(truth)
-    if value.strip().isdigit():
-        return int(value.strip())
-    raise Fallback(f"quiet = {value!r}")
-
-
-def settings_quiet(environ: Mapping[str, str], env_dir: str, constraints: list[str] | None = None) -> int:
-    """pip's quiet level from its variables and files; raise Fallback for any setting that
-    is not known to be safe. Variables win over files (pip's precedence). The constraint
-    files that files and variables name are added to ``constraints``: all of them, which
-    is never fewer than pip reads (pip adds the command line's to the configured ones).
-    """
-    from safepip.facts.pipconf import config_files
-
-    quiet = 0
-    paths = [p for p in config_files(environ, env_dir, isolated=False) if os.path.exists(p)]
-    if paths:
-        import configparser
-
-        for path in paths:
-            parser = configparser.RawConfigParser()
-            try:
-                parser.read(path, encoding="utf-8")
-            except (configparser.Error, UnicodeDecodeError, OSError) as exc:
-                raise Fallback(f"{path}: {exc}") from None
-            for section in _CONFIG_SECTIONS:
-                if not parser.has_section(section):
-                    continue
-                for raw_key, value in parser.items(section):
-                    key = raw_key.replace("_", "-")
-                    if key not in _SAFE_SETTINGS:
-                        raise Fallback(f"{path} [{section}] sets {key}")
-                    if key == "quiet":
-                        quiet = _count(value)
-                    elif key == "constraint" and constraints is not None:
-                        constraints.extend(value.split())  # pip splits an append option's value
-    for variable, value in environ.items():
-        if not variable.startswith("PIP_"):
-            continue
-        key = variable[4:].lower().replace("_", "-")
-        if key not in _SAFE_SETTINGS:
-            raise Fallback(f"{variable} is set")
-        if key == "quiet":
-            quiet = _count(value)
-        elif key == "constraint" and constraints is not None:
-            constraints.extend(value.split())
-    return quiet
-
 
 def requirement_lines(
     call: PipCall, cwd: str, files: list[str] | None = None, positionals: Sequence[str] | None = None
@@ -231,19 +106,6 @@ def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = N
     return lines
 
 
-def check_call(call: PipCall) -> int:
-    """Raise Fallback unless every option is safe; return the command line's quiet count."""
-    if call.error is not None or call.command != "install":
-        raise Fallback("not a plain pip install")
-    for option in call.options:
-        if option.name not in SAFE_OPTIONS:
-            raise Fallback(f"{option.name} given")
-    if not (call.positionals or call.has("--requirement") or call.has("--editable") or call.has("--group")):
-        raise Fallback("nothing to install")
-    return call.count("--quiet")
-
-
-
 class Answered:
     """What an answer printed, and every path it read (for :func:`safepip.noop.memo.remember`)."""
 
@@ -275,16 +137,22 @@ def attempt(
         local, names = local_projects(call, cwd)
         lines: list[Line] = []
         for project in local:
-            line = check_local(project, env, cwd, files)
+            if project.url is not None:
+                from safepip.noop.remote import check_remote
+
+                assert project.name is not None
+                line = check_remote(project.name, project.extras, project.url, project.text, env, files)
+            else:
+                line = check_local(project, env, cwd, files)
             if line is None:
-                raise _NotSatisfied
+                raise NotSatisfied
             lines.append(line)
         lines.extend(requirement_lines(call, cwd, files, names))
         lines.extend(group_lines(call, cwd, env, files))
         _check_hash_mode(call, lines, environ)
         constraints = constraint_lines(constraint_files, cwd, files)
         answer = satisfied(lines, env, os.path.normcase(cwd), constraints)
-    except _NotSatisfied:
+    except NotSatisfied:
         answer = None
     except Fallback as exc:
         if answered is not None:

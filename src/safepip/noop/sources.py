@@ -20,7 +20,8 @@ The limits, plainly: metadata computed at build time from anything else (dynamic
 ``version`` or ``dependencies`` read from a file that is not a cache key, the environment,
 the date) is not seen; add such files to ``cache-keys``, or run pip with
 ``SAFEPIP_NO_FASTPATH=1`` (``--force-reinstall`` always goes to pip). Files deleted since the
-install are not seen either. VCS and remote URLs, archives and wheels go to pip.
+install are not seen either. Local archives and wheels go to pip; remote and VCS URLs are
+:mod:`safepip.noop.remote`'s.
 
 **Dependency groups** (``--group NAME``, ``--group PATH:NAME``, pip 25.1+): the group is
 resolved from ``pyproject.toml`` with packaging's own resolver (packaging 26.1+; with an
@@ -39,7 +40,7 @@ from safepip.noop.reqfile import Line, looks_like_a_name
 
 if TYPE_CHECKING:
     from safepip.facts.pipargs import PipCall
-    from safepip.noop.satisfied import Environment
+    from safepip.noop.environment import Environment
 
 #: The files whose change means a local project must be rebuilt (uv's defaults).
 CACHE_KEYS = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -48,7 +49,7 @@ GROUPS_SINCE = (25, 1)
 
 
 def _fallback(message: str) -> Exception:
-    from safepip.noop.satisfied import Fallback
+    from safepip.noop.fallback import Fallback
 
     return Fallback(message)
 
@@ -78,10 +79,13 @@ def _split_extras(text: str) -> tuple[str, tuple[str, ...]]:
 class Local:
     """A local project requirement: its directory, extras, and whether editable."""
 
-    __slots__ = ("editable", "extras", "name", "path", "text")
+    __slots__ = ("editable", "extras", "name", "path", "text", "url")
 
-    def __init__(self, text: str, path: str, extras: tuple[str, ...], editable: bool, name: str | None = None) -> None:
+    def __init__(self, text: str, path: str, extras: tuple[str, ...], editable: bool, name: str | None = None,
+                 url: str | None = None) -> None:
         self.text, self.path, self.extras, self.editable, self.name = text, path, extras, editable, name
+        #: A remote (https, VCS) URL: see :mod:`safepip.noop.remote`; ``path`` is then empty.
+        self.url = url
 
 
 def _looks_like_a_path(text: str) -> bool:
@@ -108,8 +112,10 @@ def local_projects(call: PipCall, cwd: str) -> tuple[list[Local], list[str]]:
         if "@" in spec and ";" not in text:
             name, _, url = spec.partition("@")
             url = url.strip()
-            if not url.startswith("file://"):
-                raise _fallback(f"{text!r} names a URL")
+            if not url.startswith("file://") or url.split("#", 1)[0].endswith(".whl"):
+                name, extras = _split_extras(name.strip())
+                found.append(Local(text, "", extras, editable=False, name=name, url=url))
+                continue
             from urllib.parse import unquote
 
             path, extras = os.path.normpath(unquote(url[len("file://") :])), ()
@@ -121,7 +127,7 @@ def local_projects(call: PipCall, cwd: str) -> tuple[list[Local], list[str]]:
             raise _fallback(f"{text!r} is not a requirement safepip can read")
         found.append(Local(text, os.path.join(cwd, path), extras, editable=False))
     for local in found:
-        if not os.path.isdir(local.path):
+        if local.url is None and not os.path.isdir(local.path):
             raise _fallback(f"{local.text}: not a project directory (archives and wheels go to pip)")
     return found, rest
 
@@ -147,9 +153,9 @@ def check_local(local: Local, env: Environment, cwd: str, files: list[str]) -> L
     name = project.get("name")
     if not isinstance(name, str):
         raise _fallback(f"{local.text}: no static [project] name")
-    from safepip.noop.satisfied import _canonical
+    from safepip.noop.fallback import canonical
 
-    if local.name is not None and _canonical(local.name) != _canonical(name):
+    if local.name is not None and canonical(local.name) != canonical(name):
         raise _fallback(f"{local.text}: the project is {name}")
     dist = env.get(name)
     if dist is None:

@@ -18,8 +18,10 @@ from packaging.markers import default_environment
 
 from helpers import installed, needs_managed, offline, run_safepip, safepip_env, venv_python
 from safepip.facts.pipargs import scan
-from safepip.noop import fastpath, reqfile
-from safepip.noop.satisfied import Environment, Fallback, satisfied
+from safepip.noop import options, reqfile
+from safepip.noop.environment import Environment
+from safepip.noop.fallback import Fallback
+from safepip.noop.satisfied import satisfied
 from wheels import make_wheel
 
 # ---------------------------------------------------------------- a hand-made environment
@@ -200,7 +202,7 @@ def test_a_name_that_exists_on_disk_is_a_path_to_pip(tmp_path: Path) -> None:
     ],
 )
 def test_safe_options(argv: list[str]) -> None:
-    fastpath.check_call(scan(argv))
+    options.check_call(scan(argv))
 
 
 @pytest.mark.parametrize(
@@ -216,26 +218,26 @@ def test_safe_options(argv: list[str]) -> None:
 )
 def test_unsafe_options_go_to_pip(argv: list[str]) -> None:
     with pytest.raises(Fallback):
-        fastpath.check_call(scan(argv))
+        options.check_call(scan(argv))
 
 
 def test_pip_settings(tmp_path: Path) -> None:
     quiet_env = {"PIP_QUIET": "2", "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
-    assert fastpath.settings_quiet(quiet_env, str(tmp_path)) == 2
+    assert options.settings_quiet(quiet_env, str(tmp_path)) == 2
     with pytest.raises(Fallback, match="PIP_UPGRADE"):
-        fastpath.settings_quiet({"PIP_UPGRADE": "1", "PIP_CONFIG_FILE": os.devnull}, str(tmp_path))
+        options.settings_quiet({"PIP_UPGRADE": "1", "PIP_CONFIG_FILE": os.devnull}, str(tmp_path))
     # The machine-wide files are the hermetic fixture's (XDG_CONFIG_DIRS in tmp_path).
     machine = {"HOME": str(tmp_path), "XDG_CONFIG_DIRS": os.environ["XDG_CONFIG_DIRS"]}
     conf = tmp_path / "pip.conf"
     conf.write_text("[global]\nindex-url = https://example.org/simple\n[install]\nfind_links = /w\n")
-    assert fastpath.settings_quiet({**machine, "PIP_CONFIG_FILE": str(conf)}, str(tmp_path)) == 0
+    assert options.settings_quiet({**machine, "PIP_CONFIG_FILE": str(conf)}, str(tmp_path)) == 0
     conf.write_text("[install]\nforce-reinstall = yes\n")
     with pytest.raises(Fallback, match="force-reinstall"):
-        fastpath.settings_quiet({**machine, "PIP_CONFIG_FILE": str(conf)}, str(tmp_path))
+        options.settings_quiet({**machine, "PIP_CONFIG_FILE": str(conf)}, str(tmp_path))
     (tmp_path / "env").mkdir()  # the environment's own pip.conf counts too
     (tmp_path / "env" / "pip.conf").write_text("[global]\nupgrade = true\n")
     with pytest.raises(Fallback, match="upgrade"):
-        fastpath.settings_quiet(machine, str(tmp_path / "env"))
+        options.settings_quiet(machine, str(tmp_path / "env"))
 
 
 # ---------------------------------------------------------------- the real console script
@@ -370,3 +372,18 @@ def test_fast_path_agrees_with_pip(generated: tuple[Path, list[Path]], reqs: lis
         assert would_install == [], (reqs, done.stderr)
     else:  # not satisfied: pip installs something, or cannot resolve at all
         assert would_install != [], (reqs, installed(env_dir))
+
+
+@needs_managed
+@pytest.mark.slow
+def test_an_environment_without_pip_is_answered_for_itself(project: Path, wheelhouse: Path) -> None:
+    # uv venv / venv --without-pip: safepip's own pip drives it with --python, and the fast
+    # path must read that environment, not the interpreter safepip's pip runs in.
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
+    first = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert installed(project / ".venv")["lib-b"] == "2.0"
+    done = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project, env=safepip_env(SAFEPIP_DEBUG="1"))
+    assert done.returncode == 0, done.stderr
+    assert "pip not started" in done.stderr
+    assert done.stdout.splitlines()[0].startswith("Requirement already satisfied: lib-b in ./.venv/lib/python3")

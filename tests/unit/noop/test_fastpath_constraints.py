@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 from packaging.markers import default_environment
 
 from helpers import ISOLATED_PIP, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip.noop import fastpath, reqfile
-from safepip.noop.satisfied import Environment, Fallback, satisfied
+from safepip.noop import fastpath, options, reqfile
+from safepip.noop.environment import Environment
+from safepip.noop.fallback import Fallback
+from safepip.noop.satisfied import satisfied
 from wheels import make_wheel
 
 
@@ -76,7 +78,7 @@ def test_constraint_settings_are_collected_not_refused(tmp_path: Path) -> None:
     found: list[str] = []
     environ = {"HOME": str(tmp_path), "XDG_CONFIG_DIRS": str(tmp_path / "none"), "PIP_CONFIG_FILE": str(conf),
                "PIP_CONSTRAINT": "c3.txt c4.txt"}
-    assert fastpath.settings_quiet(environ, str(tmp_path / "env"), found) == 0
+    assert options.settings_quiet(environ, str(tmp_path / "env"), found) == 0
     assert found == ["/etc/c1.txt", "c2.txt", "c3.txt", "c4.txt"]
 
 

@@ -233,8 +233,8 @@ def test_hashes_agree_with_pip(world: tuple[Path, Path], tmp_path_factory: pytes
 
 def test_hash_options_are_read_and_pinning_checked(tmp_path: Path) -> None:
     from safepip.noop import reqfile
+    from safepip.noop.fallback import Fallback
     from safepip.noop.fastpath import _check_hash_mode
-    from safepip.noop.satisfied import Fallback
 
     (tmp_path / "r.txt").write_text("lib-a==1.0 --hash=sha256:ab \\\n  --hash sha256:cd\nlib-b==2\n")
     lines = reqfile.read("r.txt", str(tmp_path))

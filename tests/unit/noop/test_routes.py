@@ -190,3 +190,17 @@ def test_a_replayed_route_under_umask_000_makes_nothing_others_can_write(
     loose = [f"{p} {stat.S_IMODE(p.lstat().st_mode):04o}" for p in [venv, *venv.rglob("*")]
              if not p.is_symlink() and p.lstat().st_mode & 0o022]
     assert not loose, loose
+
+
+@needs_managed
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["--help"], ["help"], ["--version"], ["list"], ["show", "lib-a"], ["freeze"]])
+def test_informational_calls_are_one_process(made: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    from inprocess import run_main
+
+    code, recorder = run_main(args, made, monkeypatch)
+    assert code == 0
+    assert [kind for kind, _ in recorder.started] == ["exec"], recorder.started  # safepip becomes pip: no child
+    argv = recorder.started[0][1]
+    assert argv[0] == venv_python(made / ".venv")
+    assert argv[-len(args):] == args
