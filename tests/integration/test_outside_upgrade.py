@@ -17,9 +17,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_rebuild import copied_python, needs_pyenv
 
 from helpers import installed, offline, run_safepip, safepip_env
-from test_rebuild import copied_python, needs_pyenv
 from wheels import make_wheel
 
 pytestmark = [needs_pyenv, pytest.mark.slow]
