@@ -44,7 +44,8 @@ def _fragment(url: str) -> tuple[str, dict[str, str]]:
     return base, pairs
 
 
-def _recorded(path: str) -> dict[str, object] | None:
+def recorded(path: str) -> dict[str, object] | None:
+    """A distribution's direct_url.json (None: there is none); Fallback when it cannot be read."""
     import json
 
     try:
@@ -132,7 +133,7 @@ def check_remote(name: str, extras: tuple[str, ...], url: str, text: str, env: E
         from urllib.parse import unquote
 
         files.append(unquote(url.split("#", 1)[0][len("file://") :]))  # its bytes are what pip would install
-    data = _recorded(direct)
+    data = recorded(direct)
     if data is None:
         return None  # installed from an index: pip builds the URL's to compare versions
     if "dir_info" in data:

@@ -198,21 +198,16 @@ def check_local(local: Local, env: Environment, cwd: str, files: list[str]) -> L
 
 def _direct_url(path: str) -> tuple[str, bool] | None:
     """(url, editable) from a direct_url.json; None when there is none."""
-    import json
+    from safepip.noop.remote import recorded
 
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
+    data = recorded(path)
+    if data is None:
         return None
-    except (OSError, ValueError) as exc:
-        raise _fallback(f"cannot read {path}: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-        raise _fallback(f"{path}: not a direct URL record")
+    url = str(data["url"])  # checked to be a string by recorded()
     if "dir_info" not in data:
-        return data["url"], False  # an archive or VCS URL: compared by the caller
+        return url, False  # an archive or VCS URL: compared by the caller
     info = data["dir_info"]
-    return data["url"], bool(isinstance(info, dict) and info.get("editable"))
+    return url, bool(isinstance(info, dict) and info.get("editable"))
 
 
 def _changed_since(root: str, data: dict[str, Any], record: str, files: list[str]) -> bool:
