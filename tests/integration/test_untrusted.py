@@ -130,7 +130,8 @@ def test_which_prints_what_it_would_not_run_and_exits_77(situation: Situation, l
 
 @pytest.mark.parametrize("argv", [["install", "lib-a"], ["list"], ["freeze"], ["run", "python", "-c", "pass"]],
                          ids=lambda a: a[0])
-def test_install_list_and_run_stop_with_one_line(situation: Situation, argv: list[str], live: Cli) -> None:
-    one_line(live(*argv, cwd=situation.cwd), 77, *situation.parts)
+def test_install_list_and_run_stop_with_one_line(situation: Situation, argv: list[str]) -> None:
+    # the console script, front door included: the refusal as a user meets it
+    one_line(run_safepip(*argv, cwd=situation.cwd), 77, *situation.parts)
     assert not situation.trace.exists()
     assert not (situation.cwd / ".venv" / ".safepip.json").exists()
