@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
     parser.add_argument("--safepip", default=shutil.which("safepip"), help="the safepip console script")
     parser.add_argument("--uv", default=shutil.which("uv"), help="uv, as a reference (optional)")
     parser.add_argument("--runs", type=int, default=10, help="timed runs per command (after one warm-up)")
-    parser.add_argument("--first-runs", type=int, default=4, help="timed runs of the first-install case")
+    parser.add_argument("--first-runs", type=int, default=6, help="timed runs of the first-install case")
     parser.add_argument("--output", default="BENCHMARKS.md")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--configs", default="isolated,realistic",
@@ -288,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                         shutil.rmtree(fresh)
                     fresh.mkdir()
                     (fresh / "pyproject.toml").write_text(f'[project]\nname = "f{next(counter)}"\nversion = "0"\n')
+                    # Each route writes thousands of files: flushed here, untimed, so that no
+                    # command pays for writing back the files of the one before it.
+                    os.sync()
 
                 x = " ".join(["--no-index", "--find-links", str(house), "bench-x"])
                 cmds4: dict[str, tuple[Sequence[str], Path]] = {
