@@ -326,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 notes.append(
                     "Case 4: safepip gives a new environment's pip byte code from its cache (compiled once per interpreter "
                     "and pip build; the warm-up run fills it). Case 4b clears that cache before each call: the first project "
-                    "on a machine, which pays for compiling pip."
+                    "on a machine, which pays for compiling pip. Each run of case 4 starts after an untimed `sync`: "
+                    "every route writes thousands of files, and none should pay for writing back the last one's."
                 )
 
             if want("5"):
