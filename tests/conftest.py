@@ -102,6 +102,15 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
 
 
 @pytest.fixture
+def live(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """``live("install", ..., cwd=...)``: safepip in-process, and pip (or whatever it starts)
+    really run as a child: for tests of what safepip decides and what pip then did, where the
+    console script and the front door are not the subject (see :class:`inprocess.Live`).
+    """
+    return Cli(monkeypatch, capsys, live=True)
+
+
+@pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project directory (it holds a pyproject.toml) with a subdirectory src/pkg."""
     root = tmp_path / "myproj"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -29,11 +31,39 @@ class Recorder(Runner):
         return 0
 
 
+class Live(Recorder):
+    """Records each exec and call, and runs it for real as a child whose output goes to this
+    process's ``sys.stdout`` and ``sys.stderr`` (so that ``capsys`` sees pip's output beside
+    safepip's): safepip's decisions in-process, pip's real work in its own process.
+    """
+
+    def exec(self, argv: Sequence[str], env: Mapping[str, str]) -> int:
+        super().exec(argv, env)
+        return self._child(argv, env)
+
+    def call(self, argv: Sequence[str], env: Mapping[str, str] | None) -> int:
+        super().call(argv, env)
+        return self._child(argv, env)
+
+    @staticmethod
+    def _child(argv: Sequence[str], env: Mapping[str, str] | None) -> int:
+        done = subprocess.run(
+            list(argv), env=None if env is None else dict(env), stdin=subprocess.DEVNULL, capture_output=True,
+            text=True, encoding="utf-8", errors="replace", check=False,
+        )
+        sys.stdout.write(done.stdout)
+        sys.stderr.write(done.stderr)
+        return done.returncode
+
+
 def run_main(
-    args: Sequence[str], cwd: Path, monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str] | None = None
+    args: Sequence[str], cwd: Path, monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str] | None = None,
+    live: bool = False,
 ) -> tuple[int, Recorder]:
-    """``main(args)`` in ``cwd`` with ``env`` set on top of the test's (undone afterwards)."""
-    recorder = Recorder()
+    """``main(args)`` in ``cwd`` with ``env`` set on top of the test's (undone afterwards);
+    ``live``: the programs it starts really run (see :class:`Live`).
+    """
+    recorder = Live() if live else Recorder()
     with monkeypatch.context() as patch:
         patch.chdir(cwd)
         patch.setenv("PATH", "/usr/bin:/bin")
@@ -80,11 +110,13 @@ class Done:
 class Cli:
     """``safepip ARGS`` in-process (the ``cli`` fixture): like ``helpers.run_safepip``, but
     nothing is exec'd; ``env`` is set on top of the test's environment, ``unset`` removed.
+    With ``live`` (the ``live`` fixture) what safepip starts really runs, as a child.
     """
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], live: bool = False) -> None:
         self.monkeypatch = monkeypatch
         self.capsys = capsys
+        self.live = live
 
     def __call__(
         self, *args: str, cwd: Path | str, env: Mapping[str, str] | None = None, unset: Sequence[str] = ()
@@ -93,7 +125,7 @@ class Cli:
         with self.monkeypatch.context() as patch:
             for name in unset:
                 patch.delenv(name, raising=False)
-            code, recorder = run_main(args, Path(cwd), patch, env)
+            code, recorder = run_main(args, Path(cwd), patch, env, live=self.live)
         out, err = self.capsys.readouterr()
         return Done(code, out, err, recorder.started)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Protocol
 
 from helpers import SYSTEM_PYTHON
 
@@ -38,7 +39,16 @@ def tracer(path: Path, trace: Path) -> Path:
     return path
 
 
-def one_line(done: subprocess.CompletedProcess[str], code: int, *parts: str) -> str:
+class Ended(Protocol):
+    """A finished safepip call: a subprocess's ``CompletedProcess`` or an in-process ``Done``."""
+
+    @property
+    def returncode(self) -> int: ...
+    @property
+    def stderr(self) -> str: ...
+
+
+def one_line(done: Ended, code: int, *parts: str) -> str:
     """The call ended with ``code`` and exactly one ``safepip:`` line holding ``parts``."""
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == code, done.stderr

@@ -12,7 +12,8 @@ from typing import Sequence
 
 import pytest
 
-from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_SITE_DIRS, SYSTEM_XY, needs_managed, run_safepip, safepip_env
+from helpers import SAFEPIP, SYSTEM_PYTHON, SYSTEM_SITE_DIRS, SYSTEM_XY, needs_managed, safepip_env
+from inprocess import Cli
 from safepip.cli import main
 from safepip.commands.audit import audit
 from safepip.facts.installed import scan
@@ -170,10 +171,10 @@ def fake_dpkg(tmp_path: Path, owners: dict[str, str]) -> Path:
     return script.parent
 
 
-def test_cli_text_and_json(tree: dict[str, Path], tmp_path: Path) -> None:
+def test_cli_text_and_json(tree: dict[str, Path], tmp_path: Path, live: Cli) -> None:
     python = fake_python(tmp_path, [tree["user"], tree["local"], tree["dist"]], tree["user"])
     env = safepip_env(PATH=f"{fake_dpkg(tmp_path, oracle_for(tree))}:/usr/bin:/bin")
-    done = run_safepip("audit", "--python", str(python), cwd=tmp_path, env=env)
+    done = live("audit", "--python", str(python), cwd=tmp_path, env=env)
     assert done.returncode == 1, done.stderr
     text = done.stdout
     assert f"{python}: 4 distribution(s) installed by pip" in text
@@ -181,19 +182,19 @@ def test_cli_text_and_json(tree: dict[str, Path], tmp_path: Path) -> None:
     assert "shadows requests 2.28.1 (package python3-requests)" in text
     assert "same modules: jwt" in text
 
-    done = run_safepip("audit", "--python", str(python), "--json", cwd=tmp_path, env=env)
+    done = live("audit", "--python", str(python), "--json", cwd=tmp_path, env=env)
     assert done.returncode == 1
     report = json.loads(done.stdout)
     assert report["package_manager"] == "dpkg"
     assert {f["name"] for f in report["findings"]} == {"requests", "jwt", "six", "httpie"}
 
 
-def test_cli_clean_tree_exits_zero(tmp_path: Path) -> None:
+def test_cli_clean_tree_exits_zero(tmp_path: Path, live: Cli) -> None:
     site = tmp_path / "dist-packages"
     meta = egg_info(site, "requests", "2.28.1", ["requests"])
     python = fake_python(tmp_path, [site])
     env = safepip_env(PATH=f"{fake_dpkg(tmp_path, {str(meta): 'python3-requests'})}:/usr/bin:/bin")
-    done = run_safepip("audit", "--python", str(python), cwd=tmp_path, env=env)
+    done = live("audit", "--python", str(python), cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert "no pip-installed distributions" in done.stdout
 

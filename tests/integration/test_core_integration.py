@@ -1,4 +1,6 @@
-"""The core, end to end: the real console script against Debian's managed /usr/bin/python3."""
+"""The core, end to end, against Debian's managed /usr/bin/python3: the real console script
+for the whole round trip, ``--version`` and ``--help``; safepip in-process with pip really
+running (the ``live`` fixture) for the rest."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, venv_python
 from inprocess import Cli
 from wheels import make_wheel
 
@@ -45,35 +47,37 @@ def test_install_list_freeze_uninstall_from_a_subdirectory(project: Path, wheelh
     assert "lib-b" not in installed(venv)
 
 
-def test_system_python_is_untouched_and_not_importable(project: Path, wheelhouse: Path) -> None:
-    assert run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project).returncode == 0
+def test_system_python_is_untouched_and_not_importable(project: Path, wheelhouse: Path, live: Cli) -> None:
+    assert live("install", *offline(wheelhouse), "lib-a", cwd=project).returncode == 0
     probe = subprocess.run([SYSTEM_PYTHON, "-I", "-c", "import lib_a"], capture_output=True, check=False)
     assert probe.returncode != 0
     assert subprocess.run([venv_python(project / ".venv"), "-c", "import lib_a"], check=False).returncode == 0
 
 
-def test_exit_code_of_pip_passes_through(project: Path) -> None:
-    done = run_safepip("show", "not-there", cwd=project)
+def test_exit_code_of_pip_passes_through(project: Path, live: Cli) -> None:
+    done = live("show", "not-there", cwd=project)
     assert done.returncode == 1
     assert "not found" in done.stderr.lower()
 
 
-def test_user_flag_is_dropped_with_a_note(project: Path, wheelhouse: Path) -> None:
-    done = run_safepip("install", "--user", *offline(wheelhouse), "lib-a", cwd=project)
+def test_user_flag_is_dropped_with_a_note(project: Path, wheelhouse: Path, live: Cli) -> None:
+    done = live("install", "--user", *offline(wheelhouse), "lib-a", cwd=project)
     assert done.returncode == 0, done.stderr
     assert "--user dropped" in done.stderr
+    python = venv_python(project / ".venv")
+    assert done.started == [("exec", [python, "-m", "pip", "install", *offline(wheelhouse), "lib-a"])]
     assert "lib-a" in installed(project / ".venv")
 
 
-def test_pip_user_setting_is_neutralised(project: Path, wheelhouse: Path) -> None:
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project, env=safepip_env(PIP_USER="1"))
+def test_pip_user_setting_is_neutralised(project: Path, wheelhouse: Path, live: Cli) -> None:
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project, env={"PIP_USER": "1"})
     assert done.returncode == 0, done.stderr
     assert "user = true (from PIP_USER) ignored" in done.stderr
 
 
-def test_existing_venv_directory_is_used(project: Path, wheelhouse: Path) -> None:
+def test_existing_venv_directory_is_used(project: Path, wheelhouse: Path, live: Cli) -> None:
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(project / "venv")], check=True)
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project / "src")
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project / "src")
     assert done.returncode == 0, done.stderr
     assert f"using {project / 'venv'}" in done.stderr
     assert "(created)" not in done.stderr
@@ -81,36 +85,38 @@ def test_existing_venv_directory_is_used(project: Path, wheelhouse: Path) -> Non
     assert "lib-a" in installed(project / "venv")
 
 
-def test_configured_venv_path(project: Path, wheelhouse: Path) -> None:
+def test_configured_venv_path(project: Path, wheelhouse: Path, live: Cli) -> None:
     (project / "pyproject.toml").write_text('[project]\nname="p"\nversion="0"\n[tool.safepip]\nvenv = "build/env"\n')
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project)
     assert done.returncode == 0, done.stderr
     assert "lib-a" in installed(project / "build" / "env")
 
 
-def test_active_venv_is_passed_through_silently(tmp_path: Path, project: Path, wheelhouse: Path) -> None:
+def test_active_venv_is_passed_through_silently(tmp_path: Path, project: Path, wheelhouse: Path, live: Cli) -> None:
     other = tmp_path / "active"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(other)], check=True)
-    env = safepip_env(VIRTUAL_ENV=str(other), PATH=f"{other}/bin:/usr/bin:/bin")
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project, env=env)
+    env = {"VIRTUAL_ENV": str(other), "PATH": f"{other}/bin:/usr/bin:/bin"}
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project, env=env)
     assert done.returncode == 0, done.stderr
     assert "safepip:" not in done.stderr
     assert "lib-a" in installed(other)
     assert not (project / ".venv").exists()
 
 
-def test_target_option_passes_through(tmp_path: Path, project: Path, wheelhouse: Path) -> None:
+def test_target_option_passes_through(tmp_path: Path, project: Path, wheelhouse: Path, live: Cli) -> None:
     target = tmp_path / "target"
-    done = run_safepip("install", "--target", str(target), *offline(wheelhouse), "lib-a", cwd=project)
+    done = live("install", "--target", str(target), *offline(wheelhouse), "lib-a", cwd=project)
     assert done.returncode == 0, done.stderr
+    # unchanged, to the target python's own pip
+    assert done.started == [("exec", [SYSTEM_PYTHON, "-m", "pip", "install", "--target", str(target), *offline(wheelhouse), "lib-a"])]
     assert (target / "lib_a.py").is_file()
     assert not (project / ".venv").exists()
 
 
-def test_python_option_names_a_venv_directory(tmp_path: Path, wheelhouse: Path) -> None:
+def test_python_option_names_a_venv_directory(tmp_path: Path, wheelhouse: Path, live: Cli) -> None:
     other = tmp_path / "other"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(other)], check=True)
-    done = run_safepip("--python", str(other), "install", *offline(wheelhouse), "lib-a", cwd=tmp_path)
+    done = live("--python", str(other), "install", *offline(wheelhouse), "lib-a", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "lib-a" in installed(other)
 
@@ -144,21 +150,21 @@ def test_help_shows_pip_help_and_a_safepip_section(tmp_path: Path) -> None:
         assert f"safepip {verb}" in section, verb
 
 
-def test_quiet_hides_the_notice_but_not_creation(project: Path, wheelhouse: Path) -> None:
-    first = run_safepip("install", "-q", *offline(wheelhouse), "lib-a", cwd=project)
+def test_quiet_hides_the_notice_but_not_creation(project: Path, wheelhouse: Path, live: Cli) -> None:
+    first = live("install", "-q", *offline(wheelhouse), "lib-a", cwd=project)
     assert "(created)" in first.stderr
-    again = run_safepip("install", "-q", *offline(wheelhouse), "lib-a", cwd=project)
+    again = live("install", "-q", *offline(wheelhouse), "lib-a", cwd=project)
     assert "safepip:" not in again.stderr
-    silent = run_safepip("list", cwd=project, env=safepip_env(SAFEPIP_QUIET="1"))
+    silent = live("list", cwd=project, env={"SAFEPIP_QUIET": "1"})
     assert "safepip:" not in silent.stderr
 
 
-def test_debian_without_pip_in_target_uses_the_project_env(project: Path, tmp_path: Path) -> None:
+def test_debian_without_pip_in_target_uses_the_project_env(project: Path, tmp_path: Path, live: Cli) -> None:
     # pip download does not touch an environment: it runs with the target's pip, unchanged.
     house = tmp_path / "h"
     make_wheel(house, "lib-z", "1.0")
     dest = tmp_path / "dl"
-    done = run_safepip("download", "--no-index", "--find-links", str(house), "-d", str(dest), "lib-z", cwd=project)
+    done = live("download", "--no-index", "--find-links", str(house), "-d", str(dest), "lib-z", cwd=project)
     assert done.returncode == 0, done.stderr
     assert (dest / "lib_z-1.0-py3-none-any.whl").is_file()
     assert not (project / ".venv").exists()
@@ -203,9 +209,9 @@ OLD_PYTHON = "/root/.pyenv/versions/3.8.18/bin/python3.8"
 
 
 @pytest.mark.skipif(not os.access(OLD_PYTHON, os.X_OK), reason="no CPython 3.8 on this machine")
-def test_a_python_38_target_gets_an_environment_from_its_own_venv(project: Path, wheelhouse: Path) -> None:
+def test_a_python_38_target_gets_an_environment_from_its_own_venv(project: Path, wheelhouse: Path, live: Cli) -> None:
     # virtualenv's seeder starts at 3.9: safepip falls back to the target's own venv module.
-    done = run_safepip("--python", OLD_PYTHON, "--safepip-policy=always", "install", *offline(wheelhouse), "lib-a",
+    done = live("--python", OLD_PYTHON, "--safepip-policy=always", "install", *offline(wheelhouse), "lib-a",
                        cwd=project)
     assert done.returncode == 0, done.stderr
     assert "(created)" in done.stderr

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_VERSION, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+from helpers import SYSTEM_VERSION, SYSTEM_XY, installed, needs_managed, offline
+from inprocess import Cli
 
 pytestmark = [needs_managed]
 
@@ -47,7 +48,7 @@ COMMANDS = [["install", "lib-a"], ["list"], ["freeze"], ["uninstall", "-y", "lib
 
 @pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
 def test_planted_venv_in_another_users_parent_is_never_run(
-    tmp_path: Path, other_user: tuple[str, int, int], argv: list[str]
+    tmp_path: Path, other_user: tuple[str, int, int], argv: list[str], live: Cli
 ) -> None:
     trace = tmp_path / "TRACE"
     shared = tmp_path / "shared"
@@ -59,110 +60,110 @@ def test_planted_venv_in_another_users_parent_is_never_run(
     work = shared / "work"
     work.mkdir()  # root's own directory inside the other user's one
     for outside in ("refuse", "cwd"):
-        done = run_safepip(*argv, cwd=work, env=safepip_env(SAFEPIP_OUTSIDE=outside))
+        done = live(*argv, cwd=work, env={"SAFEPIP_OUTSIDE": outside})
         assert not trace.exists(), done.stderr
         assert str(shared / ".venv") not in done.stderr
     assert not (shared / ".venv" / ".safepip.json").exists()
 
 
 def test_another_users_venv_inside_your_project_is_refused(
-    project: Path, tmp_path: Path, other_user: tuple[str, int, int]
+    project: Path, tmp_path: Path, other_user: tuple[str, int, int], live: Cli
 ) -> None:
     trace = tmp_path / "TRACE"
     venv = _plant_venv(project, trace, owner=other_user)
     for argv in COMMANDS:
-        done = run_safepip(*argv, cwd=project / "src")
+        done = live(*argv, cwd=project / "src")
         _assert_refused(done, str(venv), f"owned by {other_user[0]} (uid {other_user[1]})", "trusted")
     assert not trace.exists()
 
 
 def test_a_venv_symlink_to_another_users_directory_is_refused(
-    project: Path, tmp_path: Path, other_user: tuple[str, int, int]
+    project: Path, tmp_path: Path, other_user: tuple[str, int, int], live: Cli
 ) -> None:
     trace = tmp_path / "TRACE"
     elsewhere = tmp_path / "theirs"
     elsewhere.mkdir()
     real = _plant_venv(elsewhere, trace, owner=other_user)
     (project / ".venv").symlink_to(real)
-    done = run_safepip("install", "lib-a", cwd=project)
+    done = live("install", "lib-a", cwd=project)
     _assert_refused(done, f"{project / '.venv'} (which is {real})", f"owned by {other_user[0]}")
     assert not trace.exists()
 
 
-def test_world_writable_project_is_refused(project: Path, tmp_path: Path) -> None:
+def test_world_writable_project_is_refused(project: Path, tmp_path: Path, live: Cli) -> None:
     project.chmod(0o777)
-    done = run_safepip("install", "lib-a", cwd=project / "src")
+    done = live("install", "lib-a", cwd=project / "src")
     _assert_refused(done, str(project), "writable by every user (mode 0777)", "trusted")
     assert not (project / ".venv").exists()
     project.chmod(0o1777)  # sticky does not help: others can still create .venv in it
-    done = run_safepip("list", cwd=project)
+    done = live("list", cwd=project)
     _assert_refused(done, str(project), "writable by every user (mode 1777)")
 
 
-def test_world_writable_venv_is_refused(project: Path, tmp_path: Path) -> None:
+def test_world_writable_venv_is_refused(project: Path, tmp_path: Path, live: Cli) -> None:
     trace = tmp_path / "TRACE"
     venv = _plant_venv(project, trace)
     venv.chmod(0o777)
-    done = run_safepip("freeze", cwd=project)
+    done = live("freeze", cwd=project)
     _assert_refused(done, str(venv), "writable by every user")
     assert not trace.exists()
 
 
 def test_group_writable_project_is_refused_unless_the_group_is_private(
-    project: Path, wheelhouse: Path, other_user: tuple[str, int, int]
+    project: Path, wheelhouse: Path, other_user: tuple[str, int, int], live: Cli
 ) -> None:
     project.chmod(0o775)
     os.chown(project, 0, 100)  # the shared "users" group
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project)
     _assert_refused(done, str(project), "writable by the group users")
     os.chown(project, 0, 0)  # root's own private group: fine
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project)
     assert done.returncode == 0, done.stderr
 
 
-def test_parent_writable_by_others_without_sticky_bit_is_refused(tmp_path: Path, wheelhouse: Path) -> None:
+def test_parent_writable_by_others_without_sticky_bit_is_refused(tmp_path: Path, wheelhouse: Path, live: Cli) -> None:
     shared = tmp_path / "shared"
     root = shared / "proj"
     root.mkdir(parents=True)
     (root / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
     shared.chmod(0o777)
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=root)
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=root)
     _assert_refused(done, f"{shared}, above {root}", "without the sticky bit")
     assert not (root / ".venv").exists()
     shared.chmod(0o1777)  # like /tmp: others cannot rename what is yours
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=root)
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=root)
     assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.slow
-def test_the_user_trust_list_allows_it(project: Path, wheelhouse: Path, hermetic: dict[str, str]) -> None:
+def test_the_user_trust_list_allows_it(project: Path, wheelhouse: Path, hermetic: dict[str, str], live: Cli) -> None:
     project.chmod(0o777)
     config = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text(f'trusted = ["{project}"]\n')
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project / "src")
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project / "src")
     assert done.returncode == 0, done.stderr
     assert "lib-a" in installed(project / ".venv")
     config.write_text('trusted = ["*"]\n')
-    assert run_safepip("list", cwd=project).returncode == 0
+    assert live("list", cwd=project).returncode == 0
 
 
-def test_a_project_cannot_trust_itself(project: Path) -> None:
+def test_a_project_cannot_trust_itself(project: Path, live: Cli) -> None:
     project.chmod(0o777)
     (project / "pyproject.toml").write_text(f'[tool.safepip]\ntrusted = ["{project}"]\n')
-    done = run_safepip("install", "lib-a", cwd=project)
+    done = live("install", "lib-a", cwd=project)
     _assert_refused(done, "writable by every user")  # refused before its configuration is read
 
 
 def test_walk_never_climbs_into_another_users_directory(
-    tmp_path: Path, other_user: tuple[str, int, int]
+    tmp_path: Path, other_user: tuple[str, int, int], live: Cli
 ) -> None:
     theirs = tmp_path / "theirs"
     mine = theirs / "mine"
     mine.mkdir(parents=True)
     (theirs / "pyproject.toml").write_text('[project]\nname = "theirs"\nversion = "0"\n')
     os.chown(theirs, other_user[1], other_user[2])
-    done = run_safepip("install", "lib-a", cwd=mine, env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    done = live("install", "lib-a", cwd=mine, env={"SAFEPIP_OUTSIDE": "refuse"})
     assert done.returncode == 69, done.stderr
     assert f"{mine} is not inside a project" in done.stderr
     assert not (theirs / ".venv").exists()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+from inprocess import Cli
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]
@@ -48,12 +49,12 @@ def two_versions(wheelhouse: Path) -> Path:
     return wheelhouse
 
 
-def test_global_constraint_is_honoured_in_the_project_venv(project: Path, two_versions: Path, tmp_path: Path) -> None:
+def test_global_constraint_is_honoured_in_the_project_venv(project: Path, two_versions: Path, tmp_path: Path, live: Cli) -> None:
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("lib-a==1.0\n")
     machine_conf(f"[global]\nconstraint = {constraints}\n")
     before = explain(project, "install", *offline(two_versions), "lib-a")
-    done = run_safepip("install", *offline(two_versions), "lib-a", cwd=project)
+    done = live("install", *offline(two_versions), "lib-a", cwd=project)
     assert done.returncode == 0, done.stderr
     venv = project / ".venv"
     assert installed(venv)["lib-a"] == "1.0"  # pip in the project venv read the machine's constraint
@@ -61,27 +62,27 @@ def test_global_constraint_is_honoured_in_the_project_venv(project: Path, two_ve
     assert line.startswith(f"safepip: {SYSTEM_PYTHON} is externally managed (Debian); using {venv} (created)")
     assert before["decision"] == "project-venv"
     # The no-op is answered the same (by pip or by the fast path) and changes nothing.
-    again = run_safepip("install", *offline(two_versions), "lib-a", cwd=project)
+    again = live("install", *offline(two_versions), "lib-a", cwd=project)
     assert again.returncode == 0, again.stderr
     assert installed(venv)["lib-a"] == "1.0"
     # Asking for a version outside the constraint fails as pip fails: pip's exit code, no .venv lost.
-    outside = run_safepip("install", *offline(two_versions), "lib-a==2.0", cwd=project)
+    outside = live("install", *offline(two_versions), "lib-a==2.0", cwd=project)
     assert outside.returncode == 1, outside.stderr
     assert installed(venv)["lib-a"] == "1.0"
 
 
-def test_global_find_links_is_honoured(project: Path, wheelhouse: Path) -> None:
+def test_global_find_links_is_honoured(project: Path, wheelhouse: Path, live: Cli) -> None:
     machine_conf(f"[global]\nfind-links = {wheelhouse}\nno-index = true\n")
-    done = run_safepip("install", "lib-b", cwd=project)  # no index options on the command line
+    done = live("install", "lib-b", cwd=project)  # no index options on the command line
     assert done.returncode == 0, done.stderr
     assert installed(project / ".venv")["lib-b"] == "2.0"
     assert len(notices(done.stderr)) == 1
 
 
-def test_require_virtualenv_in_a_project(project: Path, wheelhouse: Path) -> None:
-    env = safepip_env(PIP_REQUIRE_VIRTUALENV="1")
+def test_require_virtualenv_in_a_project(project: Path, wheelhouse: Path, live: Cli) -> None:
+    env = {"PIP_REQUIRE_VIRTUALENV": "1"}
     assert explain(project, "install", "lib-a", env=env)["decision"] == "project-venv"
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project, env=env)
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project, env=env)
     assert done.returncode == 0, done.stderr
     assert installed(project / ".venv")["lib-a"] == "1.0"
 
@@ -98,14 +99,14 @@ def outside(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 @pytest.mark.parametrize("setting", ["PIP_REQUIRE_VIRTUALENV", "PIP_USER"])
 def test_outside_a_project_routes_stay_right(setting: str, outside: tuple[Path, dict[str, str]], tmp_path: Path,
-                                             wheelhouse: Path) -> None:
+                                             wheelhouse: Path, live: Cli) -> None:
     where, pipx_dirs = outside
-    env = safepip_env(**pipx_dirs, **{setting: "1"})
-    lib = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=where, env=env)
+    env = {**pipx_dirs, setting: "1"}
+    lib = live("install", *offline(wheelhouse), "lib-b", cwd=where, env=env)
     assert lib.returncode == 0, lib.stderr
     user_env = tmp_path / "xdg-data" / "safepip" / "envs" / f"py{SYSTEM_XY}"
     assert installed(user_env)["lib-b"] == "2.0"
-    app = run_safepip("install", *offline(wheelhouse), "app-c", cwd=where, env=env)
+    app = live("install", *offline(wheelhouse), "app-c", cwd=where, env=env)
     assert app.returncode == 0, app.stderr
     assert "app-c -> pipx" in app.stderr and "an application: it has the command app-c" in app.stderr
     bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])

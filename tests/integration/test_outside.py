@@ -18,7 +18,8 @@ from typing import Iterator
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, safepip_env, venv_python
+from inprocess import Cli
 from safepip.act import pipx
 from safepip.facts.classify import download_options, gather, is_bare
 from safepip.facts.pipargs import scan
@@ -136,9 +137,9 @@ def imports(python: str, module: str) -> bool:
 @needs_managed
 @pytest.mark.slow
 def test_library_goes_to_the_user_env_with_system_site_packages(tmp_path: Path, elsewhere: Path,
-                                                                 wheelhouse: Path, pipx_dirs: dict[str, str]) -> None:
-    env = safepip_env(**pipx_dirs)
-    done = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=elsewhere, env=env)
+                                                                 wheelhouse: Path, pipx_dirs: dict[str, str], live: Cli) -> None:
+    env = {**pipx_dirs}
+    done = live("install", *offline(wheelhouse), "lib-b", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     target = user_env(tmp_path)
     assert installed(target)["lib-b"] == "2.0"
@@ -161,12 +162,12 @@ def test_library_goes_to_the_user_env_with_system_site_packages(tmp_path: Path, 
             assert directory in json.loads(env_path.stdout)
     assert "include-system-site-packages = true" in (target / "pyvenv.cfg").read_text()
 
-    listed = run_safepip("list", cwd=elsewhere, env=env)
+    listed = live("list", cwd=elsewhere, env=env)
     assert listed.returncode == 0, listed.stderr
     assert "lib-b" in listed.stdout
     assert "safepip: no applications installed with pipx" in listed.stderr
 
-    gone = run_safepip("uninstall", "-y", "lib-b", cwd=elsewhere, env=env)
+    gone = live("uninstall", "-y", "lib-b", cwd=elsewhere, env=env)
     assert gone.returncode == 0, gone.stderr
     assert "lib-b" not in installed(target)
     assert "lib-a" in installed(target)
@@ -175,9 +176,9 @@ def test_library_goes_to_the_user_env_with_system_site_packages(tmp_path: Path, 
 @needs_managed
 @pytest.mark.slow
 def test_application_goes_to_pipx_and_runs(tmp_path: Path, elsewhere: Path, wheelhouse: Path,
-                                           pipx_dirs: dict[str, str]) -> None:
-    env = safepip_env(**pipx_dirs)
-    done = run_safepip("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
+                                           pipx_dirs: dict[str, str], live: Cli) -> None:
+    env = {**pipx_dirs}
+    done = live("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
     runs = subprocess.run([str(bin_dir / "app-c")], capture_output=True, text=True, check=True)
@@ -190,12 +191,12 @@ def test_application_goes_to_pipx_and_runs(tmp_path: Path, elsewhere: Path, whee
     home = Path(pipx_dirs["PIPX_GLOBAL_HOME" if ROOT else "PIPX_HOME"])
     assert "home = /usr/bin" in (home / "venvs" / "app-c" / "pyvenv.cfg").read_text()
 
-    listed = run_safepip("list", cwd=elsewhere, env=env)
+    listed = live("list", cwd=elsewhere, env=env)
     assert "safepip: applications installed with pipx:" in listed.stderr
     assert "app-c 0.5" in listed.stdout.splitlines()
     assert "applications installed with pipx" not in listed.stdout
 
-    gone = run_safepip("uninstall", "-y", "app-c", cwd=elsewhere, env=env)
+    gone = live("uninstall", "-y", "app-c", cwd=elsewhere, env=env)
     assert gone.returncode == 0, gone.stderr
     assert "app-c was installed with pipx: uninstalling it with pipx" in gone.stderr
     assert not (bin_dir / "app-c").exists()
@@ -204,9 +205,9 @@ def test_application_goes_to_pipx_and_runs(tmp_path: Path, elsewhere: Path, whee
 @needs_managed
 @pytest.mark.slow
 def test_root_with_allow_root_uses_its_own_pipx_and_upgrades(tmp_path: Path, elsewhere: Path, wheelhouse: Path,
-                                                              pipx_dirs: dict[str, str]) -> None:
-    env = safepip_env(**pipx_dirs, SAFEPIP_ALLOW_ROOT="1")
-    done = run_safepip("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
+                                                              pipx_dirs: dict[str, str], live: Cli) -> None:
+    env = {**pipx_dirs, "SAFEPIP_ALLOW_ROOT": "1"}
+    done = live("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     bin_dir = Path(pipx_dirs["PIPX_BIN_DIR"])
     assert (bin_dir / "app-c").exists()
@@ -214,10 +215,10 @@ def test_root_with_allow_root_uses_its_own_pipx_and_upgrades(tmp_path: Path, els
     assert "pipx ensurepath" in done.stderr
 
     make_wheel(wheelhouse, "app-c", "0.6", scripts={"app-c": "app_c:main"})
-    again = run_safepip("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
+    again = live("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert again.returncode == 0, again.stderr
     assert app_output(bin_dir / "app-c") == "app-c 0.5"
-    upgraded = run_safepip("install", "-U", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
+    upgraded = live("install", "-U", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert upgraded.returncode == 0, upgraded.stderr
     assert app_output(bin_dir / "app-c") == "app-c 0.6"
 
@@ -225,11 +226,11 @@ def test_root_with_allow_root_uses_its_own_pipx_and_upgrades(tmp_path: Path, els
 @needs_managed
 @pytest.mark.slow
 def test_mixed_command_sends_each_part_to_its_place_and_reports_failures(
-    tmp_path: Path, elsewhere: Path, wheelhouse: Path, pipx_dirs: dict[str, str]
+    tmp_path: Path, elsewhere: Path, wheelhouse: Path, pipx_dirs: dict[str, str], live: Cli
 ) -> None:
     make_wheel(wheelhouse, "app-broken", "1.0", requires=["not-anywhere"], scripts={"app-broken": "app_broken:main"})
-    env = safepip_env(**pipx_dirs)
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", "app-c", "app-broken", cwd=elsewhere, env=env)
+    env = {**pipx_dirs}
+    done = live("install", *offline(wheelhouse), "lib-a", "app-c", "app-broken", cwd=elsewhere, env=env)
     assert done.returncode != 0
     assert installed(user_env(tmp_path))["lib-a"] == "1.0"
     assert "app-c" not in installed(user_env(tmp_path))
@@ -244,7 +245,7 @@ def test_mixed_command_sends_each_part_to_its_place_and_reports_failures(
 @needs_managed
 @pytest.mark.slow
 def test_users_own_pipx_on_path_is_preferred(tmp_path: Path, elsewhere: Path, wheelhouse: Path,
-                                             pipx_dirs: dict[str, str]) -> None:
+                                             pipx_dirs: dict[str, str], live: Cli) -> None:
     import sys
 
     tools = tmp_path / "tools"
@@ -253,8 +254,8 @@ def test_users_own_pipx_on_path_is_preferred(tmp_path: Path, elsewhere: Path, wh
     wrapper = tools / "pipx"
     wrapper.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec {sys.executable} -m pipx "$@"\n')
     wrapper.chmod(0o755)
-    env = safepip_env(**pipx_dirs, SAFEPIP_ALLOW_ROOT="1", PATH=f"{tools}:/usr/bin:/bin")
-    done = run_safepip("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
+    env = {**pipx_dirs, "SAFEPIP_ALLOW_ROOT": "1", "PATH": f"{tools}:/usr/bin:/bin"}
+    done = live("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     calls = log.read_text().splitlines()
     expected = f"install --python {SYSTEM_PYTHON} --skip-maintenance --pip-args=--no-index"
@@ -266,9 +267,9 @@ def test_users_own_pipx_on_path_is_preferred(tmp_path: Path, elsewhere: Path, wh
 @needs_managed
 @pytest.mark.slow
 def test_apps_user_env_puts_applications_in_the_user_env(tmp_path: Path, elsewhere: Path, wheelhouse: Path,
-                                                         pipx_dirs: dict[str, str]) -> None:
-    env = safepip_env(**pipx_dirs, SAFEPIP_APPS="user-env")
-    done = run_safepip("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
+                                                         pipx_dirs: dict[str, str], live: Cli) -> None:
+    env = {**pipx_dirs, "SAFEPIP_APPS": "user-env"}
+    done = live("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert (user_env(tmp_path) / "bin" / "app-c").exists()
     assert "app-c -> " in done.stderr and "apps = user-env" in done.stderr
@@ -279,9 +280,9 @@ def test_apps_user_env_puts_applications_in_the_user_env(tmp_path: Path, elsewhe
 
 @needs_managed
 def test_undecided_requirement_is_said_and_treated_as_a_library(tmp_path: Path, elsewhere: Path,
-                                                                 wheelhouse: Path, pipx_dirs: dict[str, str]) -> None:
-    env = safepip_env(**pipx_dirs)
-    done = run_safepip("install", *offline(wheelhouse), "nothere", cwd=elsewhere, env=env)
+                                                                 wheelhouse: Path, pipx_dirs: dict[str, str], live: Cli) -> None:
+    env = {**pipx_dirs}
+    done = live("install", *offline(wheelhouse), "nothere", cwd=elsewhere, env=env)
     assert done.returncode == 1  # pip's own failure, from the per-user environment
     assert "cannot tell whether it is an application (pip could not resolve it" in done.stderr
     assert "treated as a library" in done.stderr
@@ -289,16 +290,16 @@ def test_undecided_requirement_is_said_and_treated_as_a_library(tmp_path: Path, 
 
 
 @needs_managed
-def test_outside_refuse_still_refuses(elsewhere: Path, wheelhouse: Path) -> None:
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=elsewhere,
-                       env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
+def test_outside_refuse_still_refuses(elsewhere: Path, wheelhouse: Path, live: Cli) -> None:
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=elsewhere,
+                       env={"SAFEPIP_OUTSIDE": "refuse"})
     assert done.returncode == 69
     assert "not inside a project" in done.stderr
 
 
 @needs_managed
-def test_list_before_any_install(elsewhere: Path, tmp_path: Path, pipx_dirs: dict[str, str]) -> None:
-    done = run_safepip("list", cwd=elsewhere, env=safepip_env(**pipx_dirs))
+def test_list_before_any_install(elsewhere: Path, tmp_path: Path, pipx_dirs: dict[str, str], live: Cli) -> None:
+    done = live("list", cwd=elsewhere, env={**pipx_dirs})
     assert done.returncode == 0, done.stderr
     assert "no per-user environment yet" in done.stderr
     assert not user_env(tmp_path).exists()
@@ -334,11 +335,11 @@ def chown_tree(path: Path, uid: int) -> None:
 @needs_managed
 @needs_root
 def test_sudo_in_another_users_project_is_refused(project: Path, wheelhouse: Path,
-                                                   test_user: tuple[str, int]) -> None:
+                                                   test_user: tuple[str, int], live: Cli) -> None:
     name, uid = test_user
     chown_tree(project, uid)
-    env = safepip_env(SUDO_UID=str(uid), SUDO_USER=name, SUDO_GID=str(uid))
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project / "src", env=env)
+    env = {"SUDO_UID": str(uid), "SUDO_USER": name, "SUDO_GID": str(uid)}
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project / "src", env=env)
     assert done.returncode == 77, done.stderr
     (line,) = notices(done.stderr)
     assert line.startswith(f"safepip: error: refusing to install with sudo in {project}, which belongs to {name}")
@@ -351,11 +352,11 @@ def test_sudo_in_another_users_project_is_refused(project: Path, wheelhouse: Pat
 @needs_managed
 @needs_root
 @pytest.mark.slow
-def test_allow_root_lifts_the_refusal(project: Path, wheelhouse: Path, test_user: tuple[str, int]) -> None:
+def test_allow_root_lifts_the_refusal(project: Path, wheelhouse: Path, test_user: tuple[str, int], live: Cli) -> None:
     name, uid = test_user
     chown_tree(project, uid)
-    env = safepip_env(SUDO_UID=str(uid), SUDO_USER=name, SAFEPIP_ALLOW_ROOT="1")
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project, env=env)
+    env = {"SUDO_UID": str(uid), "SUDO_USER": name, "SAFEPIP_ALLOW_ROOT": "1"}
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project, env=env)
     assert done.returncode == 0, done.stderr
     assert "lib-a" in installed(project / ".venv")
 
@@ -363,13 +364,13 @@ def test_allow_root_lifts_the_refusal(project: Path, wheelhouse: Path, test_user
 @needs_managed
 @needs_root
 def test_sudo_keeping_the_users_home_is_refused_outside(tmp_path: Path, elsewhere: Path, wheelhouse: Path,
-                                                        test_user: tuple[str, int]) -> None:
+                                                        test_user: tuple[str, int], live: Cli) -> None:
     name, uid = test_user
     data = tmp_path / "user-data"
     data.mkdir()
     os.chown(data, uid, uid)
-    env = safepip_env(SUDO_UID=str(uid), SUDO_USER=name, XDG_DATA_HOME=str(data))
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=elsewhere, env=env)
+    env = {"SUDO_UID": str(uid), "SUDO_USER": name, "XDG_DATA_HOME": str(data)}
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=elsewhere, env=env)
     assert done.returncode == 77, done.stderr
     assert f"belongs to uid {uid}" in done.stderr
     assert os.listdir(data) == []
@@ -378,8 +379,8 @@ def test_sudo_keeping_the_users_home_is_refused_outside(tmp_path: Path, elsewher
 @needs_managed
 @needs_root
 @pytest.mark.slow
-def test_root_in_a_root_owned_directory_works_and_says_how_to_reach_the_env(project: Path, wheelhouse: Path) -> None:
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+def test_root_in_a_root_owned_directory_works_and_says_how_to_reach_the_env(project: Path, wheelhouse: Path, live: Cli) -> None:
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project)
     assert done.returncode == 0, done.stderr
     venv = project / ".venv"
     assert f"reach it as {venv}/bin/python, or with PATH={venv}/bin:$PATH" in done.stderr
@@ -389,15 +390,15 @@ def test_root_in_a_root_owned_directory_works_and_says_how_to_reach_the_env(proj
 @needs_managed
 @needs_root
 def test_root_with_a_pipx_without_global_mode_is_refused_before_anything_is_done(
-    tmp_path: Path, elsewhere: Path, wheelhouse: Path, pipx_dirs: dict[str, str]
+    tmp_path: Path, elsewhere: Path, wheelhouse: Path, pipx_dirs: dict[str, str], live: Cli
 ) -> None:
     tools = tmp_path / "tools"
     tools.mkdir()
     old_pipx = tools / "pipx"  # answers like a pipx older than 1.5: no --global anywhere
     old_pipx.write_text("#!/bin/sh\necho 'usage: pipx install [-h] [--force] package_spec'\n")
     old_pipx.chmod(0o755)
-    env = safepip_env(**pipx_dirs, PATH=f"{tools}:/usr/bin:/bin")
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", "app-c", cwd=elsewhere, env=env)
+    env = {**pipx_dirs, "PATH": f"{tools}:/usr/bin:/bin"}
+    done = live("install", *offline(wheelhouse), "lib-a", "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 77, done.stderr
     assert "pipx's --global mode" in done.stderr
     assert "Traceback" not in done.stderr
@@ -406,8 +407,8 @@ def test_root_with_a_pipx_without_global_mode_is_refused_before_anything_is_done
 
 @needs_managed
 def test_uninstall_of_something_not_installed_anywhere(elsewhere: Path, tmp_path: Path,
-                                                       pipx_dirs: dict[str, str]) -> None:
-    done = run_safepip("uninstall", "-y", "lib-a", cwd=elsewhere, env=safepip_env(**pipx_dirs))
+                                                       pipx_dirs: dict[str, str], live: Cli) -> None:
+    done = live("uninstall", "-y", "lib-a", cwd=elsewhere, env={**pipx_dirs})
     assert done.returncode == 0, done.stderr
     assert "skipping lib-a: not installed with pipx, and there is no per-user environment yet" in done.stderr
     assert not user_env(tmp_path).exists()

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+from inprocess import Cli
 from wheels import make_wheel
 
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -67,15 +68,15 @@ def explained(house: Path, *reqs: str, cwd: Path, env: dict[str, str]) -> dict[s
 
 
 def test_a_library_with_a_command_is_importable_and_its_command_on_path(
-    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path
+    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path, live: Cli
 ) -> None:
     assert explained(house, "tool-lib", cwd=elsewhere, env=env) == {"tool-lib": "user-env"}
     assert not user_env(tmp_path).exists()  # explain installs nothing
-    done = run_safepip("install", *offline(house), "tool-lib", cwd=elsewhere, env=env)
+    done = live("install", *offline(house), "tool-lib", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert "tool-lib -> " in done.stderr and "a library: its commands (tool-f2py) are not named after it" in done.stderr
     assert "--safepip-apps=pipx" in done.stderr  # how to send it the other way
-    runs = run_safepip("run", "python", "-c", "import tool_lib; print(tool_lib.VERSION)", cwd=elsewhere, env=env)
+    runs = live("run", "python", "-c", "import tool_lib; print(tool_lib.VERSION)", cwd=elsewhere, env=env)
     assert runs.returncode == 0, runs.stderr
     assert runs.stdout.strip() == "1.0"
     link = bin_dir / "tool-f2py"
@@ -85,42 +86,42 @@ def test_a_library_with_a_command_is_importable_and_its_command_on_path(
     assert found.stdout.strip() == "tool-lib 1.0"
     assert not (bin_dir / "pip").exists() and not (bin_dir / "python").exists()
 
-    gone = run_safepip("uninstall", "-y", "tool-lib", cwd=elsewhere, env=env)
+    gone = live("uninstall", "-y", "tool-lib", cwd=elsewhere, env=env)
     assert gone.returncode == 0, gone.stderr
     assert not link.exists() and not link.is_symlink()
     assert "removed the link" in gone.stderr
 
 
 def test_a_file_safepip_did_not_make_is_never_replaced(
-    elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path
+    elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path, live: Cli
 ) -> None:
     bin_dir.mkdir(parents=True)
     mine = bin_dir / "tool-f2py"
     mine.write_text("#!/bin/sh\necho mine\n")
-    done = run_safepip("install", *offline(house), "tool-lib", cwd=elsewhere, env=env)
+    done = live("install", *offline(house), "tool-lib", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert mine.read_text() == "#!/bin/sh\necho mine\n"
     assert "not linking tool-f2py" in done.stderr and "safepip did not make it" in done.stderr
-    gone = run_safepip("uninstall", "-y", "tool-lib", cwd=elsewhere, env=env)
+    gone = live("uninstall", "-y", "tool-lib", cwd=elsewhere, env=env)
     assert gone.returncode == 0, gone.stderr
     assert mine.exists()
 
 
 def test_only_named_distributions_get_their_commands_linked(
-    elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path
+    elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path, live: Cli
 ) -> None:
     make_wheel(house, "uses-tool", "1.0", requires=["tool-lib"], scripts={"uses-tool-cli": "uses_tool:main"})
-    done = run_safepip("install", *offline(house), "uses-tool", cwd=elsewhere, env=env)
+    done = live("install", *offline(house), "uses-tool", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert (bin_dir / "uses-tool-cli").is_symlink()
     assert not (bin_dir / "tool-f2py").exists()  # a dependency's command stays in the environment
 
 
 def test_an_application_goes_to_pipx_and_explain_agrees(
-    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path
+    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path, live: Cli
 ) -> None:
     assert explained(house, "app-c", "tool-lib", cwd=elsewhere, env=env) == {"app-c": "pipx", "tool-lib": "user-env"}
-    done = run_safepip("install", *offline(house), "app-c", "tool-lib", cwd=elsewhere, env=env)
+    done = live("install", *offline(house), "app-c", "tool-lib", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert "app-c -> pipx" in done.stderr and "--safepip-apps=user-env" in done.stderr
     assert "app-c" not in installed(user_env(tmp_path))
@@ -131,12 +132,12 @@ def test_an_application_goes_to_pipx_and_explain_agrees(
 
 
 def test_apps_flag_sends_an_application_to_the_user_env(
-    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path
+    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path, live: Cli
 ) -> None:
     flag = "--safepip-apps=user-env"
-    done = run_safepip("explain", "--json", flag, "install", *offline(house), "app-c", cwd=elsewhere, env=env)
+    done = live("explain", "--json", flag, "install", *offline(house), "app-c", cwd=elsewhere, env=env)
     assert [r["to"] for r in json.loads(done.stdout)["requirements"]] == ["user-env"]
-    done = run_safepip(flag, "install", *offline(house), "app-c", cwd=elsewhere, env=env)
+    done = live(flag, "install", *offline(house), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert installed(user_env(tmp_path))["app-c"] == "0.5"
     assert os.readlink(bin_dir / "app-c") == str(user_env(tmp_path) / "bin" / "app-c")
@@ -151,11 +152,11 @@ def pip_wheel(house: Path) -> None:
 
 
 def test_upgrading_pip_touches_only_the_user_env(
-    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path, pipx_dirs: dict[str, str]
+    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path, pipx_dirs: dict[str, str], live: Cli
 ) -> None:
     pip_wheel(house)
     assert explained(house, "-U", "pip", cwd=elsewhere, env=env) == {"pip": "user-env"}
-    done = run_safepip("install", "-U", *offline(house), "pip", cwd=elsewhere, env=env)
+    done = live("install", "-U", *offline(house), "pip", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert "pip -> " in done.stderr and "environment's own tool" in done.stderr
     assert "pip" in installed(user_env(tmp_path))
@@ -164,15 +165,15 @@ def test_upgrading_pip_touches_only_the_user_env(
 
 
 def test_list_and_freeze_show_only_what_the_user_put_there(
-    elsewhere: Path, house: Path, env: dict[str, str]
+    elsewhere: Path, house: Path, env: dict[str, str], live: Cli
 ) -> None:
-    done = run_safepip("install", *offline(house), "lib-b", cwd=elsewhere, env=env)
+    done = live("install", *offline(house), "lib-b", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert "classify-" not in done.stdout and "safepip" not in done.stdout
-    frozen = run_safepip("freeze", cwd=elsewhere, env=env)
+    frozen = live("freeze", cwd=elsewhere, env=env)
     assert frozen.returncode == 0, frozen.stderr
     assert frozen.stdout.splitlines() == ["lib-a==1.0", "lib-b==2.0"]
-    listed = run_safepip("list", "--format=freeze", cwd=elsewhere, env=env)
+    listed = live("list", "--format=freeze", cwd=elsewhere, env=env)
     assert sorted(listed.stdout.splitlines()) == ["lib-a==1.0", "lib-b==2.0", f"pip=={pip_version(elsewhere, env)}"]
 
 
@@ -187,9 +188,9 @@ def pipx_venv(pipx_dirs: dict[str, str], name: str) -> Path:
 
 @pytest.mark.parametrize("damage", ["metadata", "command"])
 def test_a_half_done_pipx_install_is_done_again(
-    elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path, pipx_dirs: dict[str, str], damage: str
+    elsewhere: Path, house: Path, env: dict[str, str], bin_dir: Path, pipx_dirs: dict[str, str], damage: str, live: Cli
 ) -> None:
-    done = run_safepip("install", *offline(house), "app-c", cwd=elsewhere, env=env)
+    done = live("install", *offline(house), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     metadata = pipx_venv(pipx_dirs, "app-c") / "pipx_metadata.json"
     assert metadata.exists()
@@ -197,7 +198,7 @@ def test_a_half_done_pipx_install_is_done_again(
         metadata.unlink()  # where a kill between pipx's venv and its metadata leaves it
     else:
         (bin_dir / "app-c").unlink()
-    again = run_safepip("install", *offline(house), "app-c", cwd=elsewhere, env=env)
+    again = live("install", *offline(house), "app-c", cwd=elsewhere, env=env)
     assert again.returncode == 0, again.stderr
     assert "pipx's install of app-c is incomplete" in again.stderr
     assert metadata.exists()
@@ -205,7 +206,7 @@ def test_a_half_done_pipx_install_is_done_again(
         "app-c 0.5"
 
 
-def test_old_scratch_directories_are_swept(tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str]) -> None:
+def test_old_scratch_directories_are_swept(tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], live: Cli) -> None:
     downloads = tmp_path / "xdg-cache" / "safepip" / "downloads"
     old = downloads / "classify-old"
     fresh = downloads / "classify-fresh"
@@ -216,7 +217,7 @@ def test_old_scratch_directories_are_swept(tmp_path: Path, elsewhere: Path, hous
     past = time.time() - 2 * 3600
     for path in (old, mine):
         os.utime(path, (past, past))
-    done = run_safepip("install", *offline(house), "lib-a", cwd=elsewhere, env=env)
+    done = live("install", *offline(house), "lib-a", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert not old.exists()
     assert fresh.exists() and mine.exists()
@@ -296,13 +297,13 @@ def test_from_the_zipapp_an_application_goes_to_its_pipx(
 
 
 def test_the_user_env_gets_the_same_repair_as_a_project_env(
-    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str]
+    tmp_path: Path, elsewhere: Path, house: Path, env: dict[str, str], live: Cli
 ) -> None:
-    assert run_safepip("install", *offline(house), "lib-b", cwd=elsewhere, env=env).returncode == 0
+    assert live("install", *offline(house), "lib-b", cwd=elsewhere, env=env).returncode == 0
     (info,) = user_env(tmp_path).glob("lib/python*/site-packages/lib_a-1.0.dist-info")
     (info / "RECORD").unlink()  # where a pip killed before it wrote RECORD leaves it
     make_wheel(house, "lib-a", "1.1")
-    again = run_safepip("install", "-U", *offline(house), "lib-a", cwd=elsewhere, env=env)
+    again = live("install", "-U", *offline(house), "lib-a", cwd=elsewhere, env=env)
     assert again.returncode == 0, again.stderr
     assert "half-installed" in again.stderr
     assert installed(user_env(tmp_path))["lib-a"] == "1.1"

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, needs_managed, offline, run_safepip, safepip_env
+from helpers import SYSTEM_PYTHON, needs_managed, offline, safepip_env
+from inprocess import Cli
 from jsonshape import run_verb_json as _run_verb_json
 
 
@@ -57,19 +58,19 @@ def test_pip_version_from_dist_info(tmp_path: Path) -> None:
     [["install", "--help"], ["install", "-h", "x"], ["help"], ["help", "install"], ["--version"], ["-h"], []],
     ids=lambda a: " ".join(a) or "(none)",
 )
-def test_help_and_version_create_nothing(project: Path, argv: list[str]) -> None:
-    done = run_safepip(*argv, cwd=project / "src")
+def test_help_and_version_create_nothing(project: Path, argv: list[str], live: Cli) -> None:
+    done = live(*argv, cwd=project / "src")
     assert done.returncode == 0, done.stderr
     assert not (project / ".venv").exists()
 
 
 @needs_managed
-def test_version_inside_a_project_shows_the_environments_pip(project: Path) -> None:
+def test_version_inside_a_project_shows_the_environments_pip(project: Path, live: Cli) -> None:
     import subprocess
     import sys
 
     subprocess.run([sys.executable, "-m", "virtualenv", "-q", "--no-setuptools", "--no-wheel", str(project / ".venv")], check=True)
-    done = run_safepip("--version", cwd=project)
+    done = live("--version", cwd=project)
     assert done.returncode == 0, done.stderr
     assert f"from {project / '.venv'}" in done.stdout
 
@@ -85,21 +86,21 @@ def test_version_inside_a_project_shows_the_environments_pip(project: Path) -> N
     ],
     ids=lambda a: a[1],
 )
-def test_a_line_pip_rejects_goes_to_pip_and_creates_nothing(project: Path, argv: list[str]) -> None:
+def test_a_line_pip_rejects_goes_to_pip_and_creates_nothing(project: Path, argv: list[str], live: Cli) -> None:
     data = run_verb_json("explain", *argv, cwd=project)
     assert data["decision"] == "passthrough"
     assert data["run"][-len(argv):] == argv  # exactly as given: pip's own error is the answer
-    done = run_safepip(*argv, cwd=project)
+    done = live(*argv, cwd=project)
     assert done.returncode == 2, done.stderr  # optparse's usage error
     assert not (project / ".venv").exists()
 
 
 @needs_managed
-def test_explain_reads_minus_h_after_json_as_pips(project: Path) -> None:
+def test_explain_reads_minus_h_after_json_as_pips(project: Path, live: Cli) -> None:
     data = run_verb_json("explain", "-h", cwd=project)
     assert data["argv"] == ["-h"]
     assert data["decision"] == "passthrough"
-    assert run_safepip("explain", "--help", cwd=project).stdout.startswith("usage: safepip explain")
+    assert live("explain", "--help", cwd=project).stdout.startswith("usage: safepip explain")
 
 
 @needs_managed
@@ -145,10 +146,10 @@ def test_pip_conf_python_is_the_target_and_is_overridden(project: Path, hermetic
 
 @needs_managed
 @pytest.mark.slow
-def test_an_install_with_pip_python_lands_in_the_project(project: Path, wheelhouse: Path) -> None:
+def test_an_install_with_pip_python_lands_in_the_project(project: Path, wheelhouse: Path, live: Cli) -> None:
     """The environment's pip would re-run itself on PIP_PYTHON (the managed system Python)
     and refuse: safepip names the environment's own interpreter instead."""
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project, env=safepip_env(PIP_PYTHON=SYSTEM_PYTHON))
+    done = live("install", *offline(wheelhouse), "lib-a", cwd=project, env={"PIP_PYTHON": SYSTEM_PYTHON})
     assert done.returncode == 0, done.stderr
     sites = list((project / ".venv" / "lib").glob("python3*/site-packages/lib_a-1.0.dist-info"))
     assert sites, json.dumps(done.stderr)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from helpers import SYSTEM_XY, needs_managed, run_safepip
+from inprocess import Cli
 from jsonshape import run_verb_json
 from users import User, give, one_line, script, their_repository
 
@@ -91,37 +92,37 @@ def _refusal(found: Situation) -> str:
     return line[len("safepip: error: "):]
 
 
-def test_explain_reports_the_refusal_and_runs_nothing(situation: Situation) -> None:
+def test_explain_reports_the_refusal_and_runs_nothing(situation: Situation, live: Cli) -> None:
     data: dict[str, Any] = run_verb_json("explain", "install", "lib-a", cwd=situation.cwd)  # the documented shape
     assert (data["decision"], data["exit_code"]) == ("refuse", 77)
     assert data["untrusted"]["trust"] == situation.trust
     assert data["untrusted"]["python"] == situation.python
     assert (data["run"], data["steps"]) == (None, [])
     assert data["message"] == _refusal(situation)  # what install says, word for word
-    text = run_safepip("explain", "install", "lib-a", cwd=situation.cwd)
+    text = live("explain", "install", "lib-a", cwd=situation.cwd)
     assert text.returncode == 0, text.stderr
     assert f"to trust it: {situation.trust}" in text.stdout
     assert "exit code:   77" in text.stdout
     assert not situation.trace.exists()
 
 
-def test_doctor_reports_the_refusal_and_runs_nothing(situation: Situation) -> None:
+def test_doctor_reports_the_refusal_and_runs_nothing(situation: Situation, live: Cli) -> None:
     data: dict[str, Any] = run_verb_json("doctor", cwd=situation.cwd)
     assert data["environment"]["decision"] == "refuse"
     assert data["untrusted"]["trust"] == situation.trust
     assert _refusal(situation) in data["problems"]
-    text = run_safepip("doctor", cwd=situation.cwd)
+    text = live("doctor", cwd=situation.cwd)
     assert text.returncode == 0, text.stderr
     assert f"not trusted  {situation.python or situation.cwd}: {situation.trust}" in text.stdout
     assert not situation.trace.exists()
 
 
-def test_which_prints_what_it_would_not_run_and_exits_77(situation: Situation) -> None:
+def test_which_prints_what_it_would_not_run_and_exits_77(situation: Situation, live: Cli) -> None:
     for what, expected in (("python", situation.python), ("env", situation.env)):
-        done = run_safepip("which", what, cwd=situation.cwd)
+        done = live("which", what, cwd=situation.cwd)
         one_line(done, 77, *situation.parts)
         assert done.stdout == (f"{expected}\n" if expected else ""), what
-    created = run_safepip("which", "--create", cwd=situation.cwd)
+    created = live("which", "--create", cwd=situation.cwd)
     one_line(created, 77, *situation.parts)
     assert created.stdout == ""
     assert not situation.trace.exists()
@@ -130,6 +131,7 @@ def test_which_prints_what_it_would_not_run_and_exits_77(situation: Situation) -
 @pytest.mark.parametrize("argv", [["install", "lib-a"], ["list"], ["freeze"], ["run", "python", "-c", "pass"]],
                          ids=lambda a: a[0])
 def test_install_list_and_run_stop_with_one_line(situation: Situation, argv: list[str]) -> None:
+    # the console script, front door included: the refusal as a user meets it
     one_line(run_safepip(*argv, cwd=situation.cwd), 77, *situation.parts)
     assert not situation.trace.exists()
     assert not (situation.cwd / ".venv" / ".safepip.json").exists()

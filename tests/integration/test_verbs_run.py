@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, SYSTEM_PYTHON, needs_managed, offline, run_safepip, safepip_env
+from inprocess import Cli
 from safepip.commands.run import command_environ, parse_args
 from safepip.errors import UsageError
 
@@ -38,16 +39,16 @@ def test_command_environ_puts_bin_first_once_and_drops_pythonhome() -> None:
     assert "VIRTUAL_ENV" not in command_environ({"PATH": "/a"}, "/usr/bin", None)
 
 
-def test_no_command_is_a_usage_error(tmp_path: Path) -> None:
-    done = run_safepip("run", cwd=tmp_path)
+def test_no_command_is_a_usage_error(tmp_path: Path, live: Cli) -> None:
+    done = live("run", cwd=tmp_path)
     assert done.returncode == 64
     assert done.stderr == "safepip: error: safepip run: no command given; e.g. safepip run python -m pytest\n"
 
 
 @needs_managed
 @pytest.mark.slow
-def test_run_creates_the_project_env_and_runs_in_it(project: Path) -> None:
-    done = run_safepip("run", "python", "-c", SHOW, cwd=project / "src")
+def test_run_creates_the_project_env_and_runs_in_it(project: Path, live: Cli) -> None:
+    done = live("run", "python", "-c", SHOW, cwd=project / "src")
     assert done.returncode == 0, done.stderr
     prefix, virtual_env, path = json.loads(done.stdout)
     venv = project / ".venv"
@@ -59,22 +60,22 @@ def test_run_creates_the_project_env_and_runs_in_it(project: Path) -> None:
         expected += f"; later commands (a Dockerfile's RUN, CMD) reach it as {venv}/bin/python, or with PATH={venv}/bin:$PATH"
     assert done.stderr == expected + "\n"
     assert json.loads((venv / ".safepip.json").read_text())["state"] == "complete"
-    again = run_safepip("run", "python", "-c", SHOW, cwd=project)
+    again = live("run", "python", "-c", SHOW, cwd=project)
     assert again.returncode == 0
     assert again.stderr == ""  # nothing created: nothing to say
 
 
 @needs_managed
 @pytest.mark.slow
-def test_exit_code_and_scripts_of_the_env(project: Path, wheelhouse: Path) -> None:
-    assert run_safepip("install", *offline(wheelhouse), "app-c", cwd=project).returncode == 0
-    done = run_safepip("run", "app-c", cwd=project)
+def test_exit_code_and_scripts_of_the_env(project: Path, wheelhouse: Path, live: Cli) -> None:
+    assert live("install", *offline(wheelhouse), "app-c", cwd=project).returncode == 0
+    done = live("run", "app-c", cwd=project)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "app-c 0.5\n"
-    failed = run_safepip("run", "python", "-c", "raise SystemExit(42)", cwd=project)
+    failed = live("run", "python", "-c", "raise SystemExit(42)", cwd=project)
     assert failed.returncode == 42
     assert failed.stderr == ""
-    missing = run_safepip("run", "no-such-command", cwd=project)
+    missing = live("run", "no-such-command", cwd=project)
     assert missing.returncode == 127
     assert (
         missing.stderr
@@ -99,24 +100,24 @@ def test_run_is_exec_signals_reach_the_command(project: Path) -> None:
 
 
 @needs_managed
-def test_run_refuses_where_install_would(tmp_path: Path) -> None:
+def test_run_refuses_where_install_would(tmp_path: Path, live: Cli) -> None:
     somewhere = tmp_path / "home" / "downloads"
     somewhere.mkdir()
-    done = run_safepip("run", "true", cwd=somewhere, env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    done = live("run", "true", cwd=somewhere, env={"SAFEPIP_OUTSIDE": "refuse"})
     assert done.returncode == 69
     assert "not inside a project" in done.stderr
-    install = run_safepip("install", "x", cwd=somewhere, env=safepip_env(SAFEPIP_OUTSIDE="refuse"))
+    install = live("install", "x", cwd=somewhere, env={"SAFEPIP_OUTSIDE": "refuse"})
     assert install.returncode == 69
     assert install.stderr == done.stderr
 
 
 @needs_managed
 @pytest.mark.slow
-def test_active_venv_is_used_as_is(tmp_path: Path, project: Path) -> None:
+def test_active_venv_is_used_as_is(tmp_path: Path, project: Path, live: Cli) -> None:
     other = tmp_path / "active"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(other)], check=True)
-    env = safepip_env(VIRTUAL_ENV=str(other))
-    done = run_safepip("run", "python", "-c", SHOW, cwd=project, env=env)
+    env = {"VIRTUAL_ENV": str(other)}
+    done = live("run", "python", "-c", SHOW, cwd=project, env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[:2] == [str(other), str(other)]
     assert not (project / ".venv").exists()
@@ -124,8 +125,8 @@ def test_active_venv_is_used_as_is(tmp_path: Path, project: Path) -> None:
 
 @needs_managed
 @pytest.mark.slow
-def test_policy_never_runs_with_the_system_python(project: Path) -> None:
-    done = run_safepip("run", "--safepip-policy=never", "python3", "-c", SHOW, cwd=project)
+def test_policy_never_runs_with_the_system_python(project: Path, live: Cli) -> None:
+    done = live("run", "--safepip-policy=never", "python3", "-c", SHOW, cwd=project)
     assert done.returncode == 0, done.stderr
     prefix, virtual_env, _ = json.loads(done.stdout)
     assert prefix == "/usr"
@@ -158,10 +159,10 @@ def test_parallel_runs_create_one_env(project: Path) -> None:
 
 @needs_managed
 @pytest.mark.slow
-def test_python_option_names_the_target(tmp_path: Path, project: Path) -> None:
+def test_python_option_names_the_target(tmp_path: Path, project: Path, live: Cli) -> None:
     other = tmp_path / "other"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(other)], check=True)
-    done = run_safepip("run", "--python", str(other), "python", "-c", SHOW, cwd=project)
+    done = live("run", "--python", str(other), "python", "-c", SHOW, cwd=project)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[:2] == [str(other), str(other)]
     assert not (project / ".venv").exists()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, venv_python
+from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, venv_python
+from inprocess import Cli
 from safepip.act import repair
 
 
@@ -54,12 +55,12 @@ def _cut(env_dir: Path, dist: str) -> Path:
 
 @needs_managed
 @pytest.mark.slow
-def test_an_install_after_an_interrupted_one_repairs_it(project: Path, wheelhouse: Path) -> None:
-    assert run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project).returncode == 0
+def test_an_install_after_an_interrupted_one_repairs_it(project: Path, wheelhouse: Path, live: Cli) -> None:
+    assert live("install", *offline(wheelhouse), "lib-b", cwd=project).returncode == 0
     env_dir = project / ".venv"
     info = _cut(env_dir, "lib_a-1.0")
     # pip alone would call lib-a "already satisfied", then fail to ever upgrade or remove it
-    again = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
+    again = live("install", *offline(wheelhouse), "lib-b", cwd=project)
     assert again.returncode == 0, again.stderr
     assert "lib_a-1.0 in" in again.stderr and "half-installed" in again.stderr
     assert (info / "RECORD").is_file(), "pip should have installed lib-a again"
@@ -71,11 +72,11 @@ def test_an_install_after_an_interrupted_one_repairs_it(project: Path, wheelhous
 
 @needs_managed
 @pytest.mark.slow
-def test_an_environment_safepip_did_not_make_is_left_to_pip(project: Path, wheelhouse: Path) -> None:
+def test_an_environment_safepip_did_not_make_is_left_to_pip(project: Path, wheelhouse: Path, live: Cli) -> None:
     env_dir = project / ".venv"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(env_dir)], check=True)
-    assert run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project).returncode == 0
+    assert live("install", *offline(wheelhouse), "lib-a", cwd=project).returncode == 0
     info = _cut(env_dir, "lib_a-1.0")
-    again = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+    again = live("install", *offline(wheelhouse), "lib-a", cwd=project)
     assert "half-installed" not in again.stderr
     assert info.is_dir() and not (info / "RECORD").exists()

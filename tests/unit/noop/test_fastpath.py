@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from packaging.markers import default_environment
 
-from helpers import installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from helpers import installed, needs_managed, offline, venv_python
+from inprocess import Cli
 from safepip.facts.pipargs import scan
 from safepip.noop import options, reqfile
 from safepip.noop.environment import Environment
@@ -253,14 +254,14 @@ def _pip_lines(text: str) -> list[str]:
 
 @needs_managed
 @pytest.mark.slow
-def test_no_op_install_is_answered_without_pip(project: Path, wheelhouse: Path, tmp_path: Path) -> None:
+def test_no_op_install_is_answered_without_pip(project: Path, wheelhouse: Path, tmp_path: Path, live: Cli) -> None:
     make_wheel(wheelhouse, "lib-d", "1.0", requires=["lib-b", 'app-c; sys_platform == "nope"'])
-    assert run_safepip("install", *offline(wheelhouse), "lib-d", cwd=project).returncode == 0
+    assert live("install", *offline(wheelhouse), "lib-d", cwd=project).returncode == 0
     (project / "requirements.txt").write_text('lib-a>=1\n# c\nlib-d\nnot-here; sys_platform == "nope"\n')
     args = ["install", *offline(wheelhouse), "-r", "requirements.txt", "lib-b"]
-    with_pip = run_safepip(*args, cwd=project, env=safepip_env(SAFEPIP_NO_FASTPATH="1"))
+    with_pip = live(*args, cwd=project, env={"SAFEPIP_NO_FASTPATH": "1"})
     assert with_pip.returncode == 0, with_pip.stderr
-    fast = run_safepip(*args, cwd=project, env=safepip_env(SAFEPIP_DEBUG="1"))
+    fast = live(*args, cwd=project, env={"SAFEPIP_DEBUG": "1"})
     assert fast.returncode == 0, fast.stderr
     assert "pip not started" in fast.stderr
     assert _pip_lines(fast.stdout) == _pip_lines(with_pip.stdout)  # pip's own words, in pip's order
@@ -271,25 +272,25 @@ def test_no_op_install_is_answered_without_pip(project: Path, wheelhouse: Path, 
     assert len(candidates) == 1
     candidates[0].write_text(SENTINEL_MAIN)
     ran = tmp_path / "pip-ran"
-    env = safepip_env(SAFEPIP_TEST_PIP_RAN=str(ran))
-    quiet = run_safepip("install", "-q", "lib-a", "lib-d", cwd=project, env=env)
+    env = {"SAFEPIP_TEST_PIP_RAN": str(ran)}
+    quiet = live("install", "-q", "lib-a", "lib-d", cwd=project, env=env)
     assert (quiet.returncode, quiet.stdout, ran.exists()) == (0, "", False)
     for fallback in (["-U", "lib-a"], ["lib-a>1.0"], ["lib-a", "--no-deps"]):
-        done = run_safepip("install", *fallback, cwd=project, env=env)
+        done = live("install", *fallback, cwd=project, env=env)
         assert done.returncode == 3, (fallback, done.stderr)
     assert len(ran.read_text().splitlines()) == 3
-    off = run_safepip("install", "lib-a", cwd=project, env=safepip_env(SAFEPIP_TEST_PIP_RAN=str(ran), SAFEPIP_NO_FASTPATH="1"))
+    off = live("install", "lib-a", cwd=project, env={"SAFEPIP_TEST_PIP_RAN": str(ran), "SAFEPIP_NO_FASTPATH": "1"})
     assert off.returncode == 3
     assert installed(project / ".venv")["lib-a"] == "1.0"
 
 
 @pytest.mark.slow
-def test_an_active_venv_is_answered_too(tmp_path: Path, wheelhouse: Path) -> None:
+def test_an_active_venv_is_answered_too(tmp_path: Path, wheelhouse: Path, live: Cli) -> None:
     env_dir = tmp_path / "active"
     subprocess.run([sys.executable, "-m", "virtualenv", "-q", "--no-periodic-update", str(env_dir)], check=True)
     subprocess.run([venv_python(env_dir), "-m", "pip", "install", "-q", *offline(wheelhouse), "lib-b"], check=True)
-    env = safepip_env(VIRTUAL_ENV=str(env_dir), SAFEPIP_DEBUG="1")
-    done = run_safepip("install", "lib-b", cwd=tmp_path, env=env)
+    env = {"VIRTUAL_ENV": str(env_dir), "SAFEPIP_DEBUG": "1"}
+    done = live("install", "lib-b", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     site = f"./active/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages"
     assert done.stdout.splitlines() == [
@@ -376,14 +377,14 @@ def test_fast_path_agrees_with_pip(generated: tuple[Path, list[Path]], reqs: lis
 
 @needs_managed
 @pytest.mark.slow
-def test_an_environment_without_pip_is_answered_for_itself(project: Path, wheelhouse: Path) -> None:
+def test_an_environment_without_pip_is_answered_for_itself(project: Path, wheelhouse: Path, live: Cli) -> None:
     # uv venv / venv --without-pip: safepip's own pip drives it with --python, and the fast
     # path must read that environment, not the interpreter safepip's pip runs in.
     subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(project / ".venv")], check=True)
-    first = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
+    first = live("install", *offline(wheelhouse), "lib-b", cwd=project)
     assert first.returncode == 0, first.stderr
     assert installed(project / ".venv")["lib-b"] == "2.0"
-    done = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project, env=safepip_env(SAFEPIP_DEBUG="1"))
+    done = live("install", *offline(wheelhouse), "lib-b", cwd=project, env={"SAFEPIP_DEBUG": "1"})
     assert done.returncode == 0, done.stderr
     assert "pip not started" in done.stderr
     assert done.stdout.splitlines()[0].startswith("Requirement already satisfied: lib-b in ./.venv/lib/python3")

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from packaging.markers import default_environment
 
-from helpers import ISOLATED_PIP, needs_managed, offline, run_safepip, safepip_env, venv_python
+from helpers import ISOLATED_PIP, needs_managed, offline, venv_python
+from inprocess import Cli
 from safepip.noop import fastpath, options, reqfile
 from safepip.noop.environment import Environment
 from safepip.noop.fallback import Fallback
@@ -96,25 +97,25 @@ def test_constraint_files_are_read_with_the_subset(tmp_path: Path) -> None:
 
 @needs_managed
 @pytest.mark.slow
-def test_a_machine_wide_constraint_keeps_the_fast_path(project: Path, wheelhouse: Path, tmp_path: Path) -> None:
+def test_a_machine_wide_constraint_keeps_the_fast_path(project: Path, wheelhouse: Path, tmp_path: Path, live: Cli) -> None:
     """The headline: a global ``constraint`` in /etc/xdg/pip/pip.conf (here the hermetic
     fixture's XDG_CONFIG_DIRS) used to send every no-op to pip."""
-    assert run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project).returncode == 0
+    assert live("install", *offline(wheelhouse), "lib-b", cwd=project).returncode == 0
     machine = Path(os.environ["XDG_CONFIG_DIRS"]) / "pip"
     machine.mkdir(parents=True)
     (machine / "constraints.txt").write_text("torch<=2.14.1\nlib-a<2\n")
     (machine / "pip.conf").write_text(f"[global]\nconstraint = {machine / 'constraints.txt'}\n")
     (project / "more.txt").write_text("lib-a<1.5\n")
-    env = safepip_env(SAFEPIP_DEBUG="1", PIP_CONSTRAINT=str(project / "more.txt"))
-    with_pip = run_safepip("install", "-c", "more.txt", "lib-b", cwd=project, env={**env, "SAFEPIP_NO_FASTPATH": "1"})
-    fast = run_safepip("install", "-c", "more.txt", "lib-b", cwd=project, env=env)
+    env = {"SAFEPIP_DEBUG": "1", "PIP_CONSTRAINT": str(project / "more.txt")}
+    with_pip = live("install", "-c", "more.txt", "lib-b", cwd=project, env={**env, "SAFEPIP_NO_FASTPATH": "1"})
+    fast = live("install", "-c", "more.txt", "lib-b", cwd=project, env=env)
     assert (fast.returncode, with_pip.returncode) == (0, 0), fast.stderr + with_pip.stderr
     assert "pip not started" in fast.stderr
     shown = [ln for ln in with_pip.stdout.splitlines() if ln.startswith("Requirement already")]
     assert fast.stdout.splitlines() == shown
     # A constraint the installed version breaks: pip decides (and fails to resolve here).
     (project / "more.txt").write_text("lib-a>=2\n")
-    broken = run_safepip("install", *offline(wheelhouse), "-c", "more.txt", "lib-b", cwd=project, env=env)
+    broken = live("install", *offline(wheelhouse), "-c", "more.txt", "lib-b", cwd=project, env=env)
     assert "pip not started" not in broken.stderr
     assert broken.returncode != 0
 

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from helpers import ISOLATED_PIP, needs_managed, offline, run_safepip, safepip_env, venv_python
+from helpers import ISOLATED_PIP, needs_managed, offline, venv_python
+from inprocess import Cli
 from localproj import make_project
 from safepip.facts.pipargs import scan
 from safepip.noop.fastpath import Answered, attempt
@@ -70,29 +71,29 @@ def _age(root: Path) -> None:
 
 @needs_managed
 @pytest.mark.slow
-def test_editable_project_with_extras_is_a_no_op_until_its_metadata_changes(project: Path, wheelhouse: Path) -> None:
+def test_editable_project_with_extras_is_a_no_op_until_its_metadata_changes(project: Path, wheelhouse: Path, live: Cli) -> None:
     make_project(project, "myproj", dependencies=["lib-a"], optional={"dev": ["lib-b"]},
                  groups={"test": ["lib-a>=1", {"include-group": "lint"}], "lint": ["lib-b"]})
     _age(project)
     args = ["install", *offline(wheelhouse), "-e", ".[dev]"]
-    assert run_safepip(*args, cwd=project).returncode == 0
-    env = safepip_env(SAFEPIP_DEBUG="1")
-    fast = run_safepip(*args, cwd=project, env=env)
+    assert live(*args, cwd=project).returncode == 0
+    env = {"SAFEPIP_DEBUG": "1"}
+    fast = live(*args, cwd=project, env=env)
     assert fast.returncode == 0, fast.stderr
     assert "pip not started" in fast.stderr
     assert fast.stdout.splitlines()[0].startswith(
         f"Requirement already satisfied: myproj[dev] from file://{project} (editable, unchanged since installed)"
     )
-    group = run_safepip("install", *offline(wheelhouse), "--group", "test", cwd=project, env=env)
+    group = live("install", *offline(wheelhouse), "--group", "test", cwd=project, env=env)
     assert "pip not started" in group.stderr, group.stderr
     assert group.stdout.splitlines()[0].startswith("Requirement already satisfied: lib-a>=1 in ")
     # Not editable asked, editable installed: pip runs (and reinstalls it as asked).
-    assert "pip not started" not in run_safepip("install", *offline(wheelhouse), ".", cwd=project, env=env).stderr
+    assert "pip not started" not in live("install", *offline(wheelhouse), ".", cwd=project, env=env).stderr
     # Now a regular install: `.` is a no-op, `-e .` is not.
-    assert "pip not started" in run_safepip("install", *offline(wheelhouse), ".", cwd=project, env=env).stderr
+    assert "pip not started" in live("install", *offline(wheelhouse), ".", cwd=project, env=env).stderr
     # A cache key changed (as an edit of the version would): pip rebuilds.
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text().replace('"0.1"', '"0.2"'))
-    done = run_safepip("install", *offline(wheelhouse), ".", cwd=project, env=env)
+    done = live("install", *offline(wheelhouse), ".", cwd=project, env=env)
     assert "pip not started" not in done.stderr
     assert "Successfully installed myproj-0.2" in done.stdout
 
