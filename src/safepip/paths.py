@@ -110,6 +110,27 @@ def _roots_own(chosen: str, kind: str) -> str:
     return chosen
 
 
+def virtualenv_app_data(environ: Mapping[str, str]) -> str | None:
+    """As root, when virtualenv's own app-data directory (``VIRTUALENV_OVERRIDE_APP_DATA``,
+    else ``~/.cache/virtualenv``) is one root could not trust (another user's HOME): root's
+    own, so that root neither writes there nor seeds its environments from a pip another
+    user could have replaced. None: virtualenv's own choice is fine.
+    """
+    if not (_POSIX and os.geteuid() == 0):
+        return None
+    chosen = environ.get("VIRTUALENV_OVERRIDE_APP_DATA", "").strip()
+    if not chosen:
+        base = environ.get("XDG_CACHE_HOME", "")
+        chosen = os.path.join(base if base.strip() else os.path.expanduser("~/.cache"), "virtualenv")
+    from safepip.safefs import root_problem
+
+    if root_problem(os.path.abspath(chosen)) is None:
+        return None
+    import pwd
+
+    return os.path.join(pwd.getpwuid(0).pw_dir, ".cache", "virtualenv")
+
+
 def user_config_file(environ: Mapping[str, str]) -> str:
     """The user configuration file (``config.toml``)."""
     return os.path.join(config_dir(environ), "config.toml")

@@ -60,7 +60,8 @@ with open({name!r}, 'r+b') as f:
 
 def _as_root_with_their_home(tmp_path: Path, home: Path, user: User, *argv: str, cwd: Path,
                              **extra: str) -> subprocess.CompletedProcess[str]:
-    """``sudo -E safepip ARGV``: root, with the user's HOME and XDG directories kept. root's
+    """``sudo -E safepip ARGV``: root, with the user's HOME and XDG directories kept (and no
+    override of virtualenv's app-data directory, whose default is under that HOME). root's
     own home (/root, from the password database) is a directory of tmp_path mounted over
     /root for this process alone (with the real /root/.pyenv in it: the tests' Python)."""
     own = _root_home(tmp_path)
@@ -68,6 +69,7 @@ def _as_root_with_their_home(tmp_path: Path, home: Path, user: User, *argv: str,
             "XDG_CONFIG_HOME": str(home / ".config"), "XDG_STATE_HOME": str(home / ".local" / "state"),
             "SUDO_USER": user[0], "SUDO_UID": str(user[1]), "SUDO_GID": str(user[2])}
     env = safepip_env(**{**kept, **extra})
+    env.pop("VIRTUALENV_OVERRIDE_APP_DATA", None)  # virtualenv's app data: its default, under that HOME
     script = 'mount --bind /root/.pyenv "$0/.pyenv" && mount --rbind "$0" /root && exec "$@"'
     return subprocess.run(
         ["unshare", "-m", "--propagation", "private", "sh", "-c", script, str(own), SAFEPIP, *argv],
