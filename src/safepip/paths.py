@@ -65,9 +65,11 @@ def cache_dir(environ: Mapping[str, str]) -> str:
 
 
 def root_own_dir(kind: str) -> str:
-    """root's own cache (or config, data) directory, from its home in the password database."""
+    """root's own cache (or config, data, bin) directory, from its home in the password database."""
     import pwd
 
+    if kind == "bin":
+        return os.path.join(pwd.getpwuid(0).pw_dir, ".local", "bin")
     _, fallback = _XDG[kind]
     return os.path.join(pwd.getpwuid(0).pw_dir, fallback[2:], "safepip")
 
@@ -91,8 +93,42 @@ def config_dir(environ: Mapping[str, str]) -> str:
 
 
 def data_dir(environ: Mapping[str, str]) -> str:
-    """Per-user environments and safepip's own installation."""
-    return _dir(environ, "SAFEPIP_DATA_DIR", "data")
+    """Per-user environments, shell-init's launchers and safepip's own installation. As
+    root, one that root could not trust (another user's, as with ``sudo -E``) is not used:
+    root's own is, so that root leaves no root-owned files in the user's HOME.
+    """
+    return _roots_own(_dir(environ, "SAFEPIP_DATA_DIR", "data"), "data")
+
+
+def _roots_own(chosen: str, kind: str) -> str:
+    """``chosen``, or as root root's own directory of ``kind`` when root could not trust it."""
+    if _POSIX and os.geteuid() == 0:
+        from safepip.safefs import root_problem
+
+        if root_problem(chosen) is not None:
+            return root_own_dir(kind)
+    return chosen
+
+
+def virtualenv_app_data(environ: Mapping[str, str]) -> str | None:
+    """As root, when virtualenv's own app-data directory (``VIRTUALENV_OVERRIDE_APP_DATA``,
+    else ``~/.cache/virtualenv``) is one root could not trust (another user's HOME): root's
+    own, so that root neither writes there nor seeds its environments from a pip another
+    user could have replaced. None: virtualenv's own choice is fine.
+    """
+    if not (_POSIX and os.geteuid() == 0):
+        return None
+    chosen = environ.get("VIRTUALENV_OVERRIDE_APP_DATA", "").strip()
+    if not chosen:
+        base = environ.get("XDG_CACHE_HOME", "")
+        chosen = os.path.join(base if base.strip() else os.path.expanduser("~/.cache"), "virtualenv")
+    from safepip.safefs import root_problem
+
+    if root_problem(os.path.abspath(chosen)) is None:
+        return None
+    import pwd
+
+    return os.path.join(pwd.getpwuid(0).pw_dir, ".cache", "virtualenv")
 
 
 def user_config_file(environ: Mapping[str, str]) -> str:
@@ -101,13 +137,14 @@ def user_config_file(environ: Mapping[str, str]) -> str:
 
 
 def bin_dir(environ: Mapping[str, str]) -> str:
-    """The user's bin directory, where ``self-install`` puts the ``safepip`` launcher."""
+    """The user's bin directory, where ``self-install`` puts the ``safepip`` launcher (as
+    root, never one in another user's HOME: root's own ``~/.local/bin`` instead).
+    """
     for variable in ("SAFEPIP_BIN_DIR", "XDG_BIN_HOME"):
         value = environ.get(variable)
         if value and os.path.isabs(os.path.expanduser(value)):
-            return os.path.abspath(os.path.expanduser(value))
-    home = environ.get("HOME") or os.path.expanduser("~")
-    return os.path.join(home, ".local", "bin")
+            return _roots_own(os.path.abspath(os.path.expanduser(value)), "bin")
+    return _roots_own(os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".local", "bin"), "bin")
 
 
 def on_path(directory: str, environ: Mapping[str, str]) -> bool:

@@ -363,21 +363,6 @@ def test_allow_root_lifts_the_refusal(project: Path, wheelhouse: Path, test_user
 
 @needs_managed
 @needs_root
-def test_sudo_keeping_the_users_home_is_refused_outside(tmp_path: Path, elsewhere: Path, wheelhouse: Path,
-                                                        test_user: tuple[str, int], live: Cli) -> None:
-    name, uid = test_user
-    data = tmp_path / "user-data"
-    data.mkdir()
-    os.chown(data, uid, uid)
-    env = {"SUDO_UID": str(uid), "SUDO_USER": name, "XDG_DATA_HOME": str(data)}
-    done = live("install", *offline(wheelhouse), "lib-a", cwd=elsewhere, env=env)
-    assert done.returncode == 77, done.stderr
-    assert f"belongs to uid {uid}" in done.stderr
-    assert os.listdir(data) == []
-
-
-@needs_managed
-@needs_root
 @pytest.mark.slow
 def test_root_in_a_root_owned_directory_works_and_says_how_to_reach_the_env(project: Path, wheelhouse: Path, live: Cli) -> None:
     done = live("install", *offline(wheelhouse), "lib-a", cwd=project)

@@ -60,19 +60,29 @@ with open({name!r}, 'r+b') as f:
 
 def _as_root_with_their_home(tmp_path: Path, home: Path, user: User, *argv: str, cwd: Path,
                              **extra: str) -> subprocess.CompletedProcess[str]:
-    """``sudo -E safepip ARGV``: root, with the user's HOME kept. root's own cache directory
-    (under /root, from the password database) is a directory of tmp_path mounted over
-    /root/.cache for this process alone."""
-    own = tmp_path / "root-cache"
-    own.mkdir(exist_ok=True)
-    own.chmod(0o700)
-    env = safepip_env(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), SUDO_USER=user[0],
-                      SUDO_UID=str(user[1]), SUDO_GID=str(user[2]), **extra)
-    script = 'mount --bind "$0" /root/.cache && exec "$@"'
+    """``sudo -E safepip ARGV``: root, with the user's HOME and XDG directories kept (and no
+    override of virtualenv's app-data directory, whose default is under that HOME). root's
+    own home (/root, from the password database) is a directory of tmp_path mounted over
+    /root for this process alone (with the real /root/.pyenv in it: the tests' Python)."""
+    own = _root_home(tmp_path)
+    kept = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_STATE_HOME": str(home / ".local" / "state"),
+            "SUDO_USER": user[0], "SUDO_UID": str(user[1]), "SUDO_GID": str(user[2])}
+    env = safepip_env(**{**kept, **extra})
+    env.pop("VIRTUALENV_OVERRIDE_APP_DATA", None)  # virtualenv's app data: its default, under that HOME
+    script = 'mount --bind /root/.pyenv "$0/.pyenv" && mount --rbind "$0" /root && exec "$@"'
     return subprocess.run(
         ["unshare", "-m", "--propagation", "private", "sh", "-c", script, str(own), SAFEPIP, *argv],
         cwd=str(cwd), env=env, capture_output=True, text=True, timeout=300, check=False,
     )
+
+
+def _root_home(tmp_path: Path) -> Path:
+    """What /root is for :func:`_as_root_with_their_home`."""
+    own = tmp_path / "root-home"
+    (own / ".pyenv").mkdir(parents=True, exist_ok=True)
+    own.chmod(0o700)
+    return own
 
 
 @pytest.fixture
@@ -128,18 +138,31 @@ def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their
     says(done, 0, "warning: not using the cache", "root uses its own")
 
 
-def test_root_with_the_users_home_makes_no_environment_in_their_data_directory(
+@pytest.mark.slow
+def test_root_with_the_users_home_keeps_its_own_files_in_its_own_home(
         tmp_path: Path, their_home: Path, wheelhouse: Path, other_user: User) -> None:
+    """install outside a project (the per-user environment), shell-init (its launchers),
+    self-install --shims, doctor and explain, as root with the user's HOME: nothing
+    root-owned appears under that HOME; root's data and bin directories are its own."""
     outside = tmp_path / "downloads"
     outside.mkdir()
-    data = their_home / ".local" / "share"
-    data.mkdir(parents=True)
-    give(their_home, other_user)
-    done = _as_root_with_their_home(tmp_path, their_home, other_user, "install", *offline(wheelhouse), "lib-a",
-                                    cwd=outside, XDG_DATA_HOME=str(data))
-    says(done, 77, f"refusing to create root-owned files in {data}/safepip/envs/py{SYSTEM_XY}",
-         "SAFEPIP_ALLOW_ROOT=1")
-    assert all(p.lstat().st_uid == other_user[1] for p in their_home.rglob("*")), "root left files in the user's HOME"
+    calls = {
+        "install": ["install", *offline(wheelhouse), "lib-a"], "shell-init": ["shell-init", "bash"],
+        "self-install": ["self-install", "--shims"], "doctor": ["doctor"], "explain": ["explain", "install", "lib-b"],
+    }
+    done = {name: _as_root_with_their_home(tmp_path, their_home, other_user, *argv, cwd=outside)
+            for name, argv in calls.items()}
+    theirs = [str(p) for p in their_home.rglob("*") if p.lstat().st_uid != other_user[1]]
+    assert not theirs, f"root left files in the user's HOME: {theirs}"
+    for name, result in done.items():
+        assert result.returncode == 0, (name, result.stderr)
+        assert "Traceback" not in result.stderr, (name, result.stderr)
+    own = _root_home(tmp_path)
+    assert "lib-a" in installed(own / ".local" / "share" / "safepip" / "envs" / f"py{SYSTEM_XY}")
+    assert "/root/.local/share/safepip/shims" in done["shell-init"].stdout
+    assert str(their_home) not in done["shell-init"].stdout
+    assert (own / ".local" / "bin" / "pip").is_file()
+    assert f"/root/.local/share/safepip/envs/py{SYSTEM_XY}" in done["explain"].stdout
 
 
 # -- 6. umask 000 ---------------------------------------------------------------------------

@@ -124,6 +124,11 @@ def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False, s
     args = [env_dir, "--python", base_python, "--no-periodic-update", "--quiet", "--no-setuptools", *seed]
     if system_site:
         args.append("--system-site-packages")
+    from safepip.paths import virtualenv_app_data
+
+    app_data = virtualenv_app_data(os.environ)
+    if app_data is not None:  # root with another user's HOME: never theirs
+        args += ["--app-data", app_data]
     saved = dict(os.environ)
     said = io.StringIO()
     try:

@@ -77,9 +77,20 @@ def problem(env_dir: str) -> str | None:
         return "its rebuild was interrupted"
     python = bin_python(env_dir)
     if not os.path.exists(python):
-        target = os.readlink(python) if os.path.islink(python) else python
-        return f"its interpreter {target} no longer exists"
+        return f"its interpreter {_missing(python)} no longer exists"
     return _version_changed(env_dir, python)
+
+
+def _missing(python: str) -> str:
+    """The path that is gone on the way from ``python`` along its links (absolute: a
+    relative link such as venv's ``python -> python3`` is named by where it points).
+    """
+    current = python
+    for _ in range(40):  # the kernel's own limit on links followed
+        if not os.path.islink(current):
+            break
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return current
 
 
 def _version_changed(env_dir: str, python: str) -> str | None:

@@ -228,3 +228,15 @@ def test_pipx_apps_whose_interpreter_is_gone_or_another_minor_version_are_stale(
     assert "no longer exists" in found["gone"]
     line = pipxrepair.hint(["pipx"], sorted(found.items()), "/usr/bin/python3", global_mode=True)
     assert "`pipx reinstall --global --python /usr/bin/python3 black`" in line and "safepip repair" in line
+
+
+def test_a_dangling_interpreter_is_named_by_the_path_that_is_gone(tmp_path: Path) -> None:
+    from safepip.act.envstate import problem
+
+    env = tmp_path / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /x\nversion = 3.11.2\n")
+    gone = tmp_path / "python-1" / "bin" / "python3"
+    (env / "bin" / "python3").symlink_to(gone)
+    (env / "bin" / "python").symlink_to("python3")  # as python -m venv makes it: relative
+    assert problem(str(env)) == f"its interpreter {gone} no longer exists"

@@ -1,0 +1,122 @@
+"""pipx's applications after a Python upgrade, in the ordinary flow: outside a project, an
+install from a requirements file that names an application reinstalls first, one by one,
+the applications whose interpreter vanished.
+
+Run as a real second user (root would use pipx's ``--global`` mode and /usr/local/bin), with
+its own HOME in tmp_path, Debian's python3 running safepip.pyz, and pipx's default
+directories under that HOME. The upgrade is simulated with copies of Debian's python3 (the
+binary copied, its standard library a farm of links to /usr/lib/python3.X, so that the copy's
+directory is its prefix): the first copy makes the applications, then it is removed and
+another copy at another path is ``python3`` on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_faults import traversable  # noqa: F401 - a fixture
+
+from helpers import SYSTEM_PYTHON, SYSTEM_XY, offline, safepip_env
+from users import User, give
+from wheels import make_wheel
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="runs safepip as another user")]
+
+
+def _python_copy(dest: Path) -> Path:
+    """Debian's python3 at ``dest``: an externally managed interpreter whose prefix is ``dest``."""
+    (dest / "bin").mkdir(parents=True)
+    lib = dest / "lib" / f"python{SYSTEM_XY}"
+    lib.mkdir(parents=True)
+    shutil.copy2(os.path.realpath(SYSTEM_PYTHON), dest / "bin" / f"python{SYSTEM_XY}")
+    (dest / "bin" / "python3").symlink_to(f"python{SYSTEM_XY}")
+    for entry in os.scandir(f"/usr/lib/python{SYSTEM_XY}"):
+        if entry.name not in ("site-packages", "dist-packages"):
+            (lib / entry.name).symlink_to(entry.path)
+    return dest / "bin" / "python3"
+
+
+class Box:
+    """The user's machine: its HOME, safepip.pyz, wheels, and a python3 that can be upgraded."""
+
+    def __init__(self, tmp: Path, user: User, pyz: Path) -> None:
+        self.tmp, self.user = tmp, user
+        self.home = tmp / "home-of-user"
+        self.elsewhere = self.home / "downloads"
+        self.elsewhere.mkdir(parents=True)
+        self.house = tmp / "house"
+        make_wheel(self.house, "lib-a", "1.0")
+        make_wheel(self.house, "lib-b", "2.0", requires=["lib-a>=1.0"])
+        make_wheel(self.house, "app-c", "0.5", scripts={"app-c": "app_c:main"}, requires=["lib-a"])
+        self.archive = tmp / "safepip.pyz"
+        shutil.copy(pyz, self.archive)
+        for item in [self.house, *self.house.iterdir(), self.archive]:
+            item.chmod(0o755 if item.is_dir() else 0o644)
+        give(self.home, user)
+        self.generation = 0
+        self.python = self.upgrade()
+
+    def upgrade(self) -> Path:
+        """A new copy of python3 at a new path; the old one is removed."""
+        old = self.tmp / f"python-{self.generation}"
+        if old.exists():
+            shutil.rmtree(old)
+        self.generation += 1
+        self.python = _python_copy(self.tmp / f"python-{self.generation}")
+        return self.python
+
+    def env(self) -> dict[str, str]:
+        env = safepip_env(HOME=str(self.home), PATH=f"{self.python.parent}:/usr/bin:/bin")
+        for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+            env.pop(name, None)  # the user's own defaults, under HOME
+        return env
+
+    def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*argv], cwd=self.elsewhere, env=self.env(), capture_output=True, text=True, user=self.user[1],
+            group=self.user[2], extra_groups=[], timeout=600, check=False,
+        )
+
+    def safepip(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.run(SYSTEM_PYTHON, str(self.archive), *args)
+
+    def app_runs(self) -> bool:
+        try:  # a dangling interpreter: the launcher cannot be executed at all
+            return self.run(str(self.home / ".local" / "bin" / "app-c")).stdout.strip() == "app-c 0.5"
+        except OSError:
+            return False
+
+    def app_python(self) -> str:
+        return os.path.realpath(self.home / ".local" / "share" / "pipx" / "venvs" / "app-c" / "bin" / "python")
+
+
+@pytest.mark.usefixtures("traversable")
+def test_an_install_from_a_requirements_file_first_reinstalls_the_apps_whose_python_vanished(
+        tmp_path: Path, other_user: User, pyz: Path) -> None:
+    box = Box(tmp_path, other_user, pyz)
+    done = box.safepip("install", *offline(box.house), "app-c", "lib-a==1.0")
+    assert done.returncode == 0, done.stderr
+    assert box.app_runs(), done.stderr
+    assert box.app_python().startswith(str(tmp_path / "python-1")), box.app_python()
+    gone = box.python
+    box.upgrade()
+    assert not box.app_runs()  # the upgrade broke it
+    requirements = box.elsewhere / "req.txt"
+    requirements.write_text("app-c\nlib-b\n")
+    give(requirements, box.user)
+
+    done = box.safepip("install", *offline(box.house), "-r", str(requirements))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert f"pipx's app-c cannot run (its interpreter {gone} no longer exists): reinstalling it for" in done.stderr
+    assert box.app_runs(), done.stderr
+    assert box.app_python().startswith(str(box.python.parent.parent)), box.app_python()
+    listed = box.safepip("list")
+    assert listed.returncode == 0, listed.stderr
+    assert "lib-b" in listed.stdout and "cannot run" not in listed.stderr, listed.stderr
+    theirs = [str(p) for p in box.home.rglob("*") if p.lstat().st_uid != other_user[1]]
+    assert not theirs, theirs
