@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures import CLICK_DEV, build_pool, click_dev_set, coverage_like, hashed_requirements  # noqa: E402
 from measure import (  # noqa: E402
     SYSTEM_PYTHON, Sample, compare, hermetic_env, import_profile, machine, paired, peak_rss, pip_version, realistic_env,
-    run_once,
+    run_once, settle,
 )
 from wheels import make_wheel  # noqa: E402
 
@@ -142,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
             run_once([safepip, "install", "-q", *offline, "-r", "requirements/dev.txt"], clickdev, env)
         configs = {"isolated": env, "realistic": realistic_env(env, root)}
         wanted = [c.strip() for c in opts.configs.split(",") if c.strip()]
+        settle(time.time())  # every fixture and configuration file is written: let them age
         for tag in wanted:
             env = configs[tag]
             log(f"configuration: {tag}")
@@ -404,7 +406,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "  configuration the benchmark writes (a machine-wide pip.conf with a global `constraint`, `find-links` and",
         "  `extra-index-url`, a user pip.conf, PIP_* variables). uv reads none of pip's settings: it is the same command in both.",
         "- Case 7: calls that pip must run; the overhead is the median of per-round paired differences. safepip replays",
-        "  the route it remembered (safepip.noop.memo) after the first call.",
+        "  the route it remembered (safepip.noop.memo) after the first call. safepip remembers nothing that depends on a",
+        "  file changed in the last 2 s (the racy rule), so the cases start once every fixture is older than that.",
         "- Case 8: `bench-dev`, an editable project (in-tree PEP 517 backend) with 10 dependencies, a `dev` extra of 20",
         "  and two dependency groups of 15 and 5; pip rebuilds and reinstalls a local project on every call, and so",
         "  does uv with -e: each of the three has its own copy of the project.",
