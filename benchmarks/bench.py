@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -28,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures import CLICK_DEV, build_pool, click_dev_set, coverage_like, hashed_requirements  # noqa: E402
 from measure import (  # noqa: E402
     SYSTEM_PYTHON, Sample, compare, hermetic_env, import_profile, machine, paired, peak_rss, pip_version, realistic_env,
-    run_once,
+    run_once, settle,
 )
 from wheels import make_wheel  # noqa: E402
 
 #: The cases, in the order they run (each also runs its lettered variants: 1b, 2b, 4b).
-CASES = ("1", "2", "3", "7", "8", "9", "10", "11", "4", "5")
+CASES = ("1", "2", "3", "7", "8", "9", "10", "11", "12", "4", "5")
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linear script
@@ -140,8 +141,30 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         if want("11"):
             log(f"creating the click-like project's environment ({dev_count} distributions)")
             run_once([safepip, "install", "-q", *offline, "-r", "requirements/dev.txt"], clickdev, env)
+        # 12. Direct URLs: a wheel by file:// URL, and a git checkout at a commit (git+file://).
+        # uv gets a copy of its own: it reinstalls a wheel URL that pip installed (and records no hash).
+        urlproj, uv_urlproj = root / "urlproj", root / "urlproj-uv"
+        for each in (urlproj, uv_urlproj):
+            each.mkdir()
+            (each / "pyproject.toml").write_text('[project]\nname = "urls"\nversion = "0"\n')
+        wheel_url = f"bench-x @ {(house / 'bench_x-1.0-py3-none-any.whl').as_uri()}"
+        vcs_url = None
+        if want("12"):
+            log("creating the direct-URL project's environment")
+            wanted_urls = [wheel_url]
+            if shutil.which("git"):
+                repo = make_project(root / "vcsrepo", "bench-vcs", dependencies=["bench-dep"])
+                git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=bench@invalid"]
+                for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench"]):
+                    subprocess.run([*git, *step], check=True, capture_output=True)
+                commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+                vcs_url = f"bench-vcs @ git+{repo.as_uri()}@{commit}"
+                wanted_urls.append(vcs_url)
+            for each in (urlproj, uv_urlproj):
+                run_once([safepip, "install", "-q", *offline, *wanted_urls], each, env)
         configs = {"isolated": env, "realistic": realistic_env(env, root)}
         wanted = [c.strip() for c in opts.configs.split(",") if c.strip()]
+        settle(time.time())  # every fixture and configuration file is written: let them age
         for tag in wanted:
             env = configs[tag]
             log(f"configuration: {tag}")
@@ -250,24 +273,29 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                         vs_uv = s8[f"safepip install {label}"].median / s8[f"uv pip install {label}"].median
                         verdict(f"install {label} no-op vs uv", f"{vs_uv:.2f}x", "<= 1.5x", vs_uv <= 1.5)
 
-            # 9, 10, 11: no-ops users run: hash-pinned requirements, an environment with a
-            # code-running .pth (coverage), a real project's dev requirements.
+            # 9, 10, 11, 12: no-ops users run: hash-pinned requirements, an environment with a
+            # code-running .pth (coverage), a real project's dev requirements, direct URLs.
             for number, label, shown, args, where in (
                 ("9", "--require-hashes -r req50-hashed.txt", "--require-hashes -r req50-hashed.txt",
                  ["--require-hashes", "-r", "req50-hashed.txt"], project),
                 ("10", "X, coverage-like .pth", "X", ["bench-x"], covproj),
                 ("11", "-r requirements/dev.txt (click's)", "-r requirements/dev.txt", ["-r", "requirements/dev.txt"], clickdev),
+                ("12", "bench-x @ file://...whl", "'bench-x @ file://...whl'", [wheel_url], urlproj),
+                *([("12", "bench-vcs @ git+file://...@COMMIT", "'bench-vcs @ git+file://...@COMMIT'", [vcs_url], urlproj)]
+                  if vcs_url else []),
             ):
                 if not want(number):
                     continue
                 log(f"case {number}: {label}")
-                python = str(where / ".venv" / "bin" / "python")
+                python = str((uv_urlproj if number == "12" else where) / ".venv" / "bin" / "python")
                 cmds9: dict[str, tuple[Sequence[str], Path]] = {
                     f".venv/bin/pip install {shown}": ([str(where / ".venv" / "bin" / "pip"), "install", *offline, *args], where),
                     f"safepip install {shown}": ([safepip, "install", *offline, *args], where),
                 }
-                if uv:
-                    cmds9[f"uv pip install {shown}"] = ([uv, "pip", "install", "--offline", "--python", python, *offline, *args], where)
+                uv9 = [uv, "pip", "install", "--offline", "--python", python, *offline, *args] if uv else None
+                # uv where it answers offline (case 12's git URL: uv fetches from git even with --offline)
+                if uv9 and (number != "12" or subprocess.run(uv9, cwd=uv_urlproj, env=env, capture_output=True, check=False).returncode == 0):
+                    cmds9[f"uv pip install {shown}"] = (uv9, uv_urlproj if number == "12" else where)
                 s9 = compare(cmds9, env, opts.runs)
                 base = f".venv/bin/pip install {shown}"
                 row(f"{number} no-op: install {label}", s9, base)
@@ -408,7 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "  configuration the benchmark writes (a machine-wide pip.conf with a global `constraint`, `find-links` and",
         "  `extra-index-url`, a user pip.conf, PIP_* variables). uv reads none of pip's settings: it is the same command in both.",
         "- Case 7: calls that pip must run; the overhead is the median of per-round paired differences. safepip replays",
-        "  the route it remembered (safepip.noop.memo) after the first call.",
+        "  the route it remembered (safepip.noop.memo) after the first call. safepip remembers nothing that depends on a",
+        "  file changed in the last 2 s (the racy rule), so the cases start once every fixture is older than that.",
         "- Case 8: `bench-dev`, an editable project (in-tree PEP 517 backend) with 10 dependencies, a `dev` extra of 20",
         "  and two dependency groups of 15 and 5; pip rebuilds and reinstalls a local project on every call, and so",
         "  does uv with -e: each of the three has its own copy of the project.",
@@ -416,7 +445,10 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "- Case 10: an environment holding `bench-cov`, whose `a1_coverage.pth` runs code at every start-up (as",
         "  coverage's does): safepip asks the environment's interpreter for its sys.path once per signature of its .pth files.",
         f"- Case 11: click's development requirements (requirements/dev.txt as pip-compile writes it, {len(CLICK_DEV)} pinned",
-        "  distributions with their real dependency graph), mirrored from locally built wheels.", "",
+        "  distributions with their real dependency graph), mirrored from locally built wheels.",
+        "- Case 12: direct URLs, installed from those URLs: X's wheel by its file:// URL, and `bench-vcs` (one dependency)",
+        "  from a local git repository at a commit (git+file://); satisfied when direct_url.json records the same. uv",
+        "  has an environment of its own there: it reinstalls a wheel URL that pip installed, recording no hash.", "",
         "## Reproduce", "", "```", "nox -s bench            # writes BENCHMARKS.md", "nox -s bench -- --runs 20", "```", "",
     ]
     Path(opts.output).write_text("\n".join(lines))

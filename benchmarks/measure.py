@@ -93,6 +93,24 @@ def compare(
     return samples
 
 
+def settle(last_write: float) -> None:
+    """Wait until what the benchmark wrote at ``last_write`` (time.time()) is older than
+    safepip's racy window: safepip never remembers an answer or a route that depends on a
+    signature younger than that (safepip.noop.memo.RACY), so a warm-up run made sooner
+    would leave the first timed rounds on the full path, and a case's numbers would depend
+    on which cases ran before it (``--cases``).
+    """
+    try:
+        from safepip.noop import memo
+    except ImportError:  # run outside the nox session: safepip's value when this was written
+        window = 2.0
+    else:
+        window = memo.RACY
+    wait = last_write + window + 0.2 - time.time()
+    if wait > 0:
+        time.sleep(wait)
+
+
 def hermetic_env(root: Path) -> dict[str, str]:
     """An environment for every benchmarked command: nothing from the machine's pip settings,
     homes and caches under ``root``, Debian's managed python3 first on PATH."""
