@@ -257,7 +257,7 @@ def test_an_active_venv_answer_survives_a_busy_directory_above(
 
 
 def test_the_key_holds_the_pyenv_selection(tmp_path: Path, memo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from safepip.act.remember import pyenv_selection
+    from safepip.facts.target import pyenv_selection
 
     monkeypatch.chdir(tmp_path)
     assert memo.remember(["install", "x"], {**memo_env, "PYENV_VERSION": "3.11.7"}, str(tmp_path), [], "", "")

@@ -30,40 +30,16 @@ def remember_answer(
     (see :mod:`safepip.noop.memo`); ``extra`` adds paths to the signatures.
     """
     from safepip.act.envs import STATE_FILE
-    from safepip.facts.pipconf import config_files
-    from safepip.noop.memo import ancestors, remember
-    from safepip.paths import user_config_file
+    from safepip.noop.memo import remember
     from safepip.venvdir import bin_python
 
-    # Project discovery reads the directories from here up to the root (their entries);
-    # above it, up to where the walk stopped, only the markers and environments it looks for
-    # (a busy /tmp above a project must not make every answer stale); above that only
-    # ownership and modes count (the trust rules). Without a project, the walk reads every
-    # directory up to home.
-    upward = ancestors(ctx.cwd) if ctx.walked else []
-    stop = ctx.project.root if ctx.project is not None else os.path.realpath(environ.get("HOME") or "/")
-    walked = upward[: upward.index(stop) + 1] if stop in upward else upward
-    paths = [*walked, ctx.interp.path, user_config_file(environ)]
-    paths.extend(pyenv_selection(ctx.interp.path, ctx.cwd, environ))
-    seen = ctx.project.seen if ctx.project is not None else ""
-    if seen in upward and upward.index(seen) >= len(walked):
-        from safepip.facts.project import MARKER_FILES, VENV_NAMES
-
-        names = (*MARKER_FILES, *(os.path.join(v, "pyvenv.cfg") for v in VENV_NAMES))
-        paths.extend(os.path.join(d, n) for d in upward[len(walked) : upward.index(seen) + 1] for n in names)
-    if ctx.interp.how == "PATH":  # a new python3 earlier on PATH would change the target
-        paths.extend(os.path.abspath(p) for p in environ.get("PATH", "").split(os.pathsep) if p)
-    if ctx.interp.stdlib:
-        paths.append(os.path.join(ctx.interp.stdlib, "EXTERNALLY-MANAGED"))
-    if ctx.project is not None:
-        paths.append(ctx.project.pyproject)
-    owned = list(upward)
+    paths = list(ctx.reads.paths)
+    owned = list(ctx.reads.owned)
     if ready is not None:
         # The environment's own directory changes with use (uv's .lock): its files say what counts.
         env_dir = ready.env_dir
         owned.append(env_dir)
         paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
-    paths.extend(config_files(environ, ctx.interp.prefix, isolated="--isolated" in args))
     if answered is not None:
         paths.extend(answered.paths)
         stdout = answered.stdout
@@ -128,16 +104,3 @@ def remember_route(
     remembered = route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
     remember_answer(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout)
 
-
-def pyenv_selection(python: str, cwd: str, environ: Mapping[str, str]) -> list[str]:
-    """The files that choose what a pyenv shim runs (``.python-version`` from ``cwd`` up,
-    pyenv's global ``version`` file), when ``python`` is one; ``PYENV_VERSION`` is in the
-    memo's key. Empty for any other interpreter.
-    """
-    if os.path.basename(os.path.dirname(python)) != "shims":
-        return []
-    from safepip.noop.memo import ancestors
-
-    root = environ.get("PYENV_ROOT") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".pyenv")
-    base = environ.get("PYENV_DIR") or cwd
-    return [*(os.path.join(d, ".python-version") for d in ancestors(base)), os.path.join(root, "version")]

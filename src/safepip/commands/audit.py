@@ -147,7 +147,8 @@ def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], o
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """``safepip audit [--python PYTHON] [--json]``."""
     from safepip.commands.args import parse, parser
-    from safepip.facts.interpreter import find_target, probe
+    from safepip.facts.interpreter import probe
+    from safepip.facts.target import find_target
 
     cli = parser("audit", "List packages pip put into a system Python, and what they shadow. Changes nothing.")
     cli.add_argument("--python", help="the interpreter to audit (default: as for pip commands)")

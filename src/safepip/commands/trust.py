@@ -31,9 +31,9 @@ configuration file with what the interpreter is now; if it changes, trust it aga
 def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str | None]]]:
     """The root the trust is for, and the interpreters there with why each needs trust."""
     from safepip.facts import config as cfg
-    from safepip.facts.interpreter import resolve_spec
     from safepip.facts.project import find_root, is_venv_dir, project_env
     from safepip.facts.repocode import env_reason, interpreter_reason
+    from safepip.facts.target import resolve_spec
     from safepip.facts.trust import check
     from safepip.paths import user_config_file
     from safepip.venvdir import bin_python

@@ -13,18 +13,20 @@ further, probed or run. ``plan()`` turns the fact into the refusal.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, Who, plan
 from safepip.errors import InterpreterError
 from safepip.facts import config as cfg
-from safepip.facts.interpreter import Interp, find_target, probe
+from safepip.facts.interpreter import Interp, probe
 from safepip.facts.pipargs import PipCall, scan, table_version
-from safepip.facts.pipconf import Setting, settings
-from safepip.facts.project import Project, find_root, project_env, working_directory
+from safepip.facts.pipconf import Setting, config_files, settings
+from safepip.facts.project import Project, find_root, project_env, walk_reads, working_directory
+from safepip.facts.reads import Reads
+from safepip.facts.target import find_target, target_reads
 from safepip.facts.trust import Untrusted
+from safepip.facts.users import facts_about_users, target_owner
 from safepip.venvdir import has_pip, venv_of
 
 
@@ -41,9 +43,8 @@ class Context:
     pip_settings: Mapping[str, Setting] = field(default_factory=dict)
     user_env: tuple[str, bool] | None = None
     who: Who = field(default_factory=Who)
-    #: Whether the project walk and the configuration files were consulted (the early
-    #: pass-through of a named or active venv decides without them).
-    walked: bool = False
+    #: What gathering read (the memo signs it: :mod:`safepip.noop.memo`).
+    reads: Reads = field(default_factory=Reads)
     #: The plan :func:`settle` arrived at, once the running pip's reading is known.
     settled: Plan | None = None
     #: What the trust rules keep safepip from running (gathering stopped there).
@@ -139,11 +140,25 @@ def _named(cli_python: str | None, environ: Mapping[str, str]) -> Interp:
 def _stopped(call: PipCall, config: cfg.Config, cwd: str, project: Project | None, untrusted: Untrusted,
              interp: Interp) -> Context:
     """The facts up to the first untrusted place, where gathering stopped."""
-    return Context(call, interp, config, cwd, project, walked=True, untrusted=untrusted)
+    return Context(call, interp, config, cwd, project, untrusted=untrusted)
 
 
 def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, full: bool = False) -> Context:
-    """Collect the facts for ``call``. ``full`` always probes and reads every layer (doctor)."""
+    """Collect the facts for ``call``, and what was read for them. ``full`` always probes
+    and reads every layer (doctor).
+    """
+    ctx, walked = _gather(call, environ, flags, full)
+    from safepip.paths import user_config_file
+
+    # The early pass-through of a named or active venv decides without the project walk.
+    reads = walk_reads(ctx.cwd, ctx.project, environ) if walked else Reads()
+    isolated = "--isolated" in call.argv
+    config = Reads((user_config_file(environ), *config_files(environ, ctx.interp.prefix, isolated)))
+    return replace(ctx, reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
+
+
+def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], full: bool) -> tuple[Context, bool]:
+    """The facts for ``call``, and whether the project walk was made."""
     isolated = "--isolated" in call.argv  # pip looks for the exact token before parsing
     # How pip itself picks another interpreter: --python before the command, else PIP_PYTHON
     # (ignored with --isolated), else ``python =`` in [global] of a config file (read below).
@@ -157,13 +172,13 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
             how = "PIP_PYTHON"
         env_dir = venv_of(path)
         if env_dir is not None and base.policy != "always":
-            return Context(call, _unrun(path, how), base, cwd, who=target_owner(env_dir, environ))
+            return Context(call, _unrun(path, how), base, cwd, who=target_owner(env_dir, environ)), False
         if base.policy == "never":
-            return Context(call, probe(path, how, environ), base, cwd)
+            return Context(call, probe(path, how, environ), base, cwd), False
 
     config, project, untrusted = load_config(environ, flags, cwd)
     if untrusted is not None:
-        return _stopped(call, config, cwd, project, untrusted, _named(cli_python, environ))
+        return _stopped(call, config, cwd, project, untrusted, _named(cli_python, environ)), True
     python = (config.python, config.origin["python"]) if config.python else None
     path, how = find_target(cli_python, environ, python)
     if cli_python and not call.python:
@@ -174,7 +189,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         # Before it runs: an interpreter the repository itself ships is not yours yet.
         untrusted = refusal(path, interpreter_reason(path, project.root), project.root, config.trusted, config.trust)
     if untrusted is not None:
-        return _stopped(call, config, cwd, project, untrusted, _unrun(path, how))
+        return _stopped(call, config, cwd, project, untrusted, _unrun(path, how)), True
     interp = probe(path, how, environ)
     pip_settings = settings(environ, interp.prefix, isolated)
     file_python = pip_settings.get("python")
@@ -185,7 +200,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         interp = probe(path, how, environ)
         pip_settings = settings(environ, interp.prefix, isolated)
     if (interp.in_venv or interp.conda) and not full:
-        return Context(call, interp, config, cwd, project, walked=True, who=target_owner(interp.prefix, environ))
+        return Context(call, interp, config, cwd, project, who=target_owner(interp.prefix, environ)), True
     env = None
     user_env = None
     if project is not None:
@@ -200,63 +215,9 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         user_env = (path, is_venv_dir(path))
     untrusted = _env_refusal(env, project.root if project is not None else cwd, project is None, environ, config)
     if untrusted is not None:
-        return _stopped(call, config, cwd, project, untrusted, interp)
+        return _stopped(call, config, cwd, project, untrusted, interp), True
     who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
-    return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who, walked=True)
-
-
-#: Files container engines leave at the root of a container's file system (Docker, Podman).
-CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
-
-
-def scripted() -> bool:
-    """Whether safepip runs from a script rather than a person at a terminal, or in a container."""
-    try:
-        terminal = sys.stdin.isatty() and sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        terminal = False
-    return not terminal or any(os.path.exists(marker) for marker in CONTAINER_MARKERS)
-
-
-def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str | None) -> Who:
-    """Who runs safepip, and who owns the directory it would work in (for the root rules)."""
-    if not hasattr(os, "geteuid"):  # pragma: no cover - Windows has no uids
-        return Who()
-    from safepip.paths import existing_owner
-
-    euid = os.geteuid()
-    if euid != 0:
-        return Who(euid=euid)  # the rules only concern root: skip the stat calls
-    sudo_uid = environ.get("SUDO_UID", "")
-    owner = existing_owner(directory)
-    owner_name = None
-    if owner is not None:
-        import pwd
-
-        try:
-            owner_name = pwd.getpwuid(owner).pw_name
-        except KeyError:
-            owner_name = None
-    return Who(
-        euid=euid,
-        sudo_uid=int(sudo_uid) if sudo_uid.isdigit() else None,
-        sudo_user=environ.get("SUDO_USER") or None,
-        owner=owner,
-        owner_name=owner_name,
-        data_owner=existing_owner(user_env) if user_env else None,
-        allow_root=environ.get("SAFEPIP_ALLOW_ROOT") == "1",
-        scripted=scripted(),
-    )
-
-
-def target_owner(env_dir: str, environ: Mapping[str, str]) -> Who:
-    """For root only: who owns the environment it was pointed at (the sudo rule's fact)."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return Who(euid=os.geteuid() if hasattr(os, "geteuid") else None)
-    import dataclasses
-
-    who = facts_about_users(environ, env_dir, None)
-    return dataclasses.replace(who, target_owner=who.owner, target_owner_name=who.owner_name)
+    return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who), True
 
 
 def _env_refusal(env: tuple[str, bool] | None, root: str, bare: bool, environ: Mapping[str, str],

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from safepip.errors import SafepipError
+from safepip.facts.reads import Reads, ancestors
 
 MARKER_FILES = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 VENV_NAMES = (".venv", "venv", "env")
@@ -240,6 +241,26 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
             break
         current = parent
     return _choose(seen, home)
+
+
+def walk_reads(cwd: str, project: Project | None, environ: Mapping[str, str]) -> Reads:
+    """What the walk from ``cwd`` read: the entries of each directory up to the project root
+    (without a project, up to home); above it, up to where the walk stopped, only the markers
+    and environments it looks for (a busy /tmp above a project must not make every answer
+    stale); the project's pyproject.toml. Every directory above ``cwd`` is owned: the trust
+    rules look at its owner and mode.
+    """
+    upward = ancestors(cwd)
+    stop = project.root if project is not None else os.path.realpath(environ.get("HOME") or "/")
+    walked = upward[: upward.index(stop) + 1] if stop in upward else upward
+    paths = list(walked)
+    seen = project.seen if project is not None else ""
+    if seen in upward and upward.index(seen) >= len(walked):
+        names = (*MARKER_FILES, *(os.path.join(v, "pyvenv.cfg") for v in VENV_NAMES))
+        paths.extend(os.path.join(d, n) for d in upward[len(walked) : upward.index(seen) + 1] for n in names)
+    if project is not None:
+        paths.append(project.pyproject)
+    return Reads(tuple(paths), tuple(upward))
 
 
 def env_candidates(root: str, configured: str | None) -> list[str]:

@@ -246,13 +246,3 @@ def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     sys.stdout.write(stdout)
     sys.stdout.flush()
     return 0
-
-
-def ancestors(path: str) -> list[str]:
-    """``path`` and every directory above it, up to the root."""
-    result = [path]
-    while True:
-        parent = os.path.dirname(result[-1])
-        if parent == result[-1]:
-            return result
-        result.append(parent)

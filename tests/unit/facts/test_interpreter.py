@@ -12,7 +12,8 @@ import pytest
 from helpers import MANAGED, SYSTEM_PYTHON
 from safepip.errors import InterpreterError
 from safepip.facts import interpreter
-from safepip.facts.interpreter import find_target, probe
+from safepip.facts.interpreter import probe
+from safepip.facts.target import find_target
 
 
 def exe(path: Path, text: str = "#!/bin/sh\nexit 0\n") -> Path:
