@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Mapping
 
 from safepip import ui
 from safepip.act.command import pip_command
@@ -20,7 +19,10 @@ from safepip.facts.gather import Context, gather, settle
 from safepip.facts.pipargs import PipCall
 from safepip.venvdir import floor_umask, has_pip
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
+
     from safepip.noop import fastpath
 
 HELP_SECTION = """

@@ -5,11 +5,13 @@ fast-path answer, or the route a call took to pip, with every path it depended o
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Mapping
 
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, Plan
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
+
     from safepip.act.envs import Ready
     from safepip.facts.gather import Context
     from safepip.noop import fastpath, memo

@@ -23,7 +23,7 @@ from safepip.act.envstate import COMPLETE, state
 from safepip.venvdir import site_packages
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+if TYPE_CHECKING:  # for the type checker only
     from typing import Callable, Mapping
 
 

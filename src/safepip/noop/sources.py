@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 
 from safepip.noop.reqfile import Line, looks_like_a_name
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any
+
     from safepip.facts.pipargs import PipCall
     from safepip.noop.environment import Environment
 
