@@ -196,7 +196,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         import safepip
 
         version_line = f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n"
-    routable = is_routable(ctx, plan, ready, flags, environ)
+    routable = is_routable(plan, ready, flags, environ)
     if wants_help:
         one = help_command(argv)
         if one is not None and os.name == "posix":  # one process: pip's help, then safepip's section

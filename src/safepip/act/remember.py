@@ -90,7 +90,7 @@ def _route_paths(ctx: Context, ready: Ready | None, answered: fastpath.Answered 
     return paths
 
 
-def is_routable(ctx: Context, plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
+def is_routable(plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
     """Whether this call's route may be remembered and replayed by the front door."""
     if flags or environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return False

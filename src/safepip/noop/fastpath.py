@@ -145,7 +145,7 @@ def attempt(
                 assert project.name is not None
                 line = check_remote(project.name, project.extras, project.url, project.text, env, files)
             else:
-                line = check_local(project, env, cwd, files)
+                line = check_local(project, env, files)
             if line is None:
                 raise NotSatisfied
             lines.append(line)
