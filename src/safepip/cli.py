@@ -10,7 +10,7 @@ import os
 import sys
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+if TYPE_CHECKING:  # for the type checker only
     from typing import Callable, Mapping, Sequence
 
     from safepip.act.run import Runner

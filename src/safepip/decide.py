@@ -14,7 +14,6 @@ gathering stopped before anything there ran) comes before every other rule.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Mapping
 
 from safepip.decide_root import Who, creation_hint, in_their_data, in_their_env, in_their_project, pipx_global
 from safepip.errors import EX_NOPERM
@@ -25,7 +24,10 @@ from safepip.facts.pipconf import Setting, as_bool
 from safepip.facts.project import Project
 from safepip.plans import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Route
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
+
     from safepip.facts.trust import Untrusted
 
 #: pip does not apply PEP 668 when one of these says where to write (pip's own rule).

@@ -23,7 +23,7 @@ from safepip.noop.memo import replay
 from safepip.venvdir import bin_python, has_pip, venv_of
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping, Sequence
 
 _WINDOWS = sys.platform == "win32"

@@ -14,7 +14,7 @@ import os
 import sys
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping
 
 #: platformdirs' Unix rule: the XDG variable if it is not blank, else this under HOME.

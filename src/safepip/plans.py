@@ -8,11 +8,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
 
 from safepip.errors import EX_UNAVAILABLE
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
+
     from safepip.facts.trust import Untrusted
     from safepip.steps import Step
 

@@ -20,7 +20,7 @@ import stat
 import sys
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+if TYPE_CHECKING:  # for the type checker only
     from typing import BinaryIO, Callable
 
 _POSIX = hasattr(os, "geteuid")

@@ -31,7 +31,7 @@ import stat
 from safepip.act.clonefile import put
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping
 
     from safepip.facts.interpreter import Interp

@@ -5,11 +5,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Mapping
 
 from safepip import ui
 from safepip.act.command import pip_command
-from safepip.act.envs import COMPLETE, CREATING, Ready, broken, ensure, state, working_tree
+from safepip.act.envs import CREATING, Ready, broken, ensure, state, working_tree
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
 from safepip.act.remember import is_routable, lock_path_for, remember_answer, remember_route
@@ -20,7 +19,10 @@ from safepip.facts.gather import Context, gather, settle
 from safepip.facts.pipargs import PipCall
 from safepip.venvdir import floor_umask, has_pip
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
+
     from safepip.noop import fastpath
 
 HELP_SECTION = """
@@ -161,16 +163,6 @@ def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answe
     return attempt(call, python, env, os.getcwd(), answered)
 
 
-def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
-    """Before pip installs into an environment safepip made (under its lock): undo what an
-    interrupted pip left half-installed (see :mod:`safepip.repair`).
-    """
-    if state(env_dir) == COMPLETE:
-        from safepip.act.repair import repair
-
-        repair(env_dir, lambda m: ui.say(m, "warning", environ))
-
-
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:  # noqa: PLR0915 - one linear flow
     """safepip's main job: run one pip command line where it belongs."""
     ctx = settle(gather(call, environ, flags), environ)
@@ -204,7 +196,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         import safepip
 
         version_line = f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n"
-    routable = is_routable(ctx, plan, ready, flags, environ)
+    routable = is_routable(plan, ready, flags, environ)
     if wants_help:
         one = help_command(argv)
         if one is not None and os.name == "posix":  # one process: pip's help, then safepip's section
@@ -232,7 +224,9 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         if lock is not None:
             lock.acquire()
     if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
-        _repair(ready.env_dir, environ)
+        from safepip.act.repair import repair_made
+
+        repair_made(ready.env_dir, environ)
     # The lock must cover pip's whole run: handed to pip through exec where it can be,
     # else held here while pip runs as a child.
     replace = lock is None or lock.keep_through_exec()

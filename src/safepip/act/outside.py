@@ -66,9 +66,9 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mappin
     try:
         notice(ctx, plan, ready, environ)
         if create and not ready.created:  # what an interrupted pip left half-installed
-            from safepip.act.flow import _repair
+            from safepip.act.repair import repair_made
 
-            _repair(ready.env_dir, environ)
+            repair_made(ready.env_dir, environ)
         return _call(user_env_command(plan, args, ready.python, environ), _env(plan, environ))
     finally:
         if lock is not None:

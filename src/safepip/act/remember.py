@@ -5,11 +5,13 @@ fast-path answer, or the route a call took to pip, with every path it depended o
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Mapping
 
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, Plan
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
+
     from safepip.act.envs import Ready
     from safepip.facts.gather import Context
     from safepip.noop import fastpath, memo
@@ -64,7 +66,7 @@ def _route_paths(ctx: Context, ready: Ready | None, answered: fastpath.Answered 
     return paths
 
 
-def is_routable(ctx: Context, plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
+def is_routable(plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
     """Whether this call's route may be remembered and replayed by the front door."""
     if flags or environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return False

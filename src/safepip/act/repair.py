@@ -19,11 +19,12 @@ from __future__ import annotations
 import os
 import shutil
 
+from safepip.act.envstate import COMPLETE, state
 from safepip.venvdir import site_packages
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
-    from typing import Callable
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Callable, Mapping
 
 
 TORN_INFIX = ".safepip-torn-"
@@ -77,3 +78,13 @@ def repair(env_dir: str, say: Callable[[str], object]) -> list[str]:
             f"{'it' if len(removed) == 1 else 'them'} again"
         )
     return removed
+
+
+def repair_made(env_dir: str, environ: Mapping[str, str]) -> None:
+    """Before pip installs into an environment (under its lock): if safepip made it, undo what
+    an interrupted pip left half-installed, and say so.
+    """
+    if state(env_dir) == COMPLETE:
+        from safepip import ui
+
+        repair(env_dir, lambda m: ui.say(m, "warning", environ))

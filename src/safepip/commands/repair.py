@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Mapping
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
+
     from safepip.decide import Plan
     from safepip.facts.gather import Context
     from safepip.facts.pipargs import PipCall

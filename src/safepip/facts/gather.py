@@ -83,9 +83,9 @@ def runner_version(ctx: Context, planned: Plan) -> str | None:
 def _newer_note(version: str, environ: Mapping[str, str] | None) -> None:
     """SAFEPIP_DEBUG=1: say when a pip is newer than every stored table (the newest reads)."""
     from safepip.facts import _pipoptions
-    from safepip.facts.pipargs import _release
+    from safepip.facts.piptables import release
 
-    if environ is not None and environ.get("SAFEPIP_DEBUG") == "1" and _release(version)[:2] > _release(_pipoptions.PIP_VERSION)[:2]:
+    if environ is not None and environ.get("SAFEPIP_DEBUG") == "1" and release(version)[:2] > release(_pipoptions.PIP_VERSION)[:2]:
         from safepip import ui
 
         ui.say(f"pip {version} is newer than safepip's newest option table (pip {_pipoptions.PIP_VERSION}): reading with that", "notice", environ)

@@ -21,14 +21,11 @@ from typing import Iterable, Mapping, Sequence
 
 from safepip.facts import _pipoptions
 from safepip.facts._pipoptions import Entry
-from safepip.facts.piptables import release, table_version, tables
+from safepip.facts.piptables import table_version, tables
 from safepip.facts.pipvalues import ParseError
 from safepip.facts.pipvalues import check as check_value
 
 __all__ = ["ENV_COMMANDS", "WRITE_COMMANDS", "Option", "PipCall", "scan", "table_version", "tables"]
-
-#: The old private name, for facts/gather.py until it imports ``piptables.release``.
-_release = release
 
 #: Commands that read or change the packages of an environment: they go where safepip decides.
 ENV_COMMANDS = frozenset({"install", "uninstall", "list", "freeze", "show", "check", "inspect"})

@@ -23,12 +23,14 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from typing import TYPE_CHECKING, Mapping, Sequence
 
 from safepip.act.run import capture
 from safepip.venvdir import bin_python, venv_of
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping, Sequence
+
     from safepip.facts.trust import Untrusted
 
 #: Bumped when what an identity covers changes (old records then ask for trust again).

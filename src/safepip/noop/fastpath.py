@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from safepip import ui
 from safepip.noop.environment import Environment
@@ -41,9 +40,12 @@ from safepip.noop.options import check_call, settings_quiet
 from safepip.noop.reqfile import Line, Unsupported, looks_like_a_name
 from safepip.noop.satisfied import satisfied
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Iterable, Mapping, Sequence
 
     from safepip.facts.pipargs import PipCall
+
 
 def requirement_lines(
     call: PipCall, cwd: str, files: list[str] | None = None, positionals: Sequence[str] | None = None
@@ -143,7 +145,7 @@ def attempt(
                 assert project.name is not None
                 line = check_remote(project.name, project.extras, project.url, project.text, env, files)
             else:
-                line = check_local(project, env, cwd, files)
+                line = check_local(project, env, files)
             if line is None:
                 raise NotSatisfied
             lines.append(line)

@@ -25,7 +25,7 @@ import os
 import sys
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs milliseconds at start-up: for the type checker only
+if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Iterable, Mapping, Sequence, Tuple
 
     #: argv, variable changes, redirected, lock path, suffix (None: exec); see route().

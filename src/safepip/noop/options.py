@@ -6,11 +6,13 @@ requirements), and pip's variables and configuration files read as pip reads the
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Mapping
 
 from safepip.noop.fallback import Fallback
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
+
     from safepip.facts.pipargs import PipCall
 
 #: pip's install and global options (canonical names) that cannot change whether an

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING
 
 from safepip.noop.fallback import Fallback
 from safepip.noop.reqfile import Line
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
     from safepip.noop.environment import Environment
 
 VCS = ("git", "hg", "svn", "bzr")

@@ -8,12 +8,14 @@ unusual raises :class:`~safepip.noop.fallback.Fallback`, which sends the call to
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Sequence
 
 from safepip.noop.fallback import Fallback, canonical
 from safepip.noop.reqfile import Line
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Sequence
+
     from packaging.requirements import Requirement
 
     from safepip.noop.environment import Environment

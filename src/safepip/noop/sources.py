@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 
 from safepip.noop.reqfile import Line, looks_like_a_name
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any
+
     from safepip.facts.pipargs import PipCall
     from safepip.noop.environment import Environment
 
@@ -138,7 +140,7 @@ def _file_url(path: str) -> str:
     return "file://" + quote(os.path.abspath(path))
 
 
-def check_local(local: Local, env: Environment, cwd: str, files: list[str]) -> Line | None:
+def check_local(local: Local, env: Environment, files: list[str]) -> Line | None:
     """The line to check for ``local`` like a name (its extras included) when the installed
     distribution is this project, built from this directory and unchanged since; None when
     pip has something to do. Every file read is added to ``files``.
