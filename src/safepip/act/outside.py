@@ -22,7 +22,6 @@ from safepip.act.run import capture, child_environ
 from safepip.decide import PIPX, Plan, Route
 from safepip.errors import EX_CANTCREAT, EX_UNAVAILABLE, NoTargetError
 from safepip.facts.gather import Context
-from safepip.facts.pipargs import scan
 from safepip.paths import on_path
 from safepip.steps import Step
 from safepip.venvdir import bin_python, has_pip
@@ -220,7 +219,7 @@ def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     """``list`` outside a project: the per-user environment, then (a heading on stderr)
     the applications pipx manages.
     """
-    call = scan(list(plan.args))
+    call = ctx.call  # the facts already hold the scanned command line: no second scan
     assert ctx.user_env is not None
     env_dir, exists = ctx.user_env
     code = 0
