@@ -126,9 +126,7 @@ def virtualenv_app_data(environ: Mapping[str, str]) -> str | None:
 
     if root_problem(os.path.abspath(chosen)) is None:
         return None
-    import pwd
-
-    return os.path.join(pwd.getpwuid(0).pw_dir, ".cache", "virtualenv")
+    return os.path.join(os.path.dirname(root_own_dir("cache")), "virtualenv")  # beside root's safepip cache
 
 
 def user_config_file(environ: Mapping[str, str]) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from test_faults import traversable  # noqa: F401 - a fixture
+from test_rebuild import python_tree
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, offline, safepip_env
 from users import User, give
@@ -28,16 +29,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="ru
 
 
 def _python_copy(dest: Path) -> Path:
-    """Debian's python3 at ``dest``: an externally managed interpreter whose prefix is ``dest``."""
-    (dest / "bin").mkdir(parents=True)
-    lib = dest / "lib" / f"python{SYSTEM_XY}"
-    lib.mkdir(parents=True)
-    shutil.copy2(os.path.realpath(SYSTEM_PYTHON), dest / "bin" / f"python{SYSTEM_XY}")
-    (dest / "bin" / "python3").symlink_to(f"python{SYSTEM_XY}")
-    for entry in os.scandir(f"/usr/lib/python{SYSTEM_XY}"):
-        if entry.name not in ("site-packages", "dist-packages"):
-            (lib / entry.name).symlink_to(entry.path)
-    return dest / "bin" / "python3"
+    """Debian's python3 at ``dest`` (readable by a test user, unlike pyenv's under /root)."""
+    return python_tree(os.path.realpath(SYSTEM_PYTHON), f"/usr/lib/python{SYSTEM_XY}", SYSTEM_XY, dest)
 
 
 class Box:

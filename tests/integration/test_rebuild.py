@@ -40,23 +40,30 @@ needs_pyenv = pytest.mark.skipif(
 pytestmark = [needs_pyenv, pytest.mark.slow]
 
 
-def copied_python(minor: str, dest: Path) -> Path:
-    """A CPython at ``dest``, externally managed like a distribution's: pyenv's binary
-    copied, its standard library linked entry by entry (site-packages left out and made
-    empty), so that ``dest`` is its prefix."""
-    source = _pyenv(minor)
-    assert source is not None
+def python_tree(binary: str | Path, stdlib: str | Path, minor: str, dest: Path) -> Path:
+    """A CPython at ``dest``, externally managed like a distribution's: ``binary`` copied,
+    the standard library ``stdlib`` linked entry by entry (its site-packages and
+    dist-packages left out, an empty site-packages made), so that ``dest`` is its prefix."""
     (dest / "bin").mkdir(parents=True)
     lib = dest / "lib" / f"python{minor}"
     lib.mkdir(parents=True)
-    shutil.copy2(source / "bin" / f"python{minor}", dest / "bin" / f"python{minor}")
+    shutil.copy2(binary, dest / "bin" / f"python{minor}")
     (dest / "bin" / "python3").symlink_to(f"python{minor}")
-    for entry in os.scandir(source / "lib" / f"python{minor}"):
-        if entry.name != "site-packages":
+    for entry in os.scandir(stdlib):
+        if entry.name not in ("site-packages", "dist-packages"):
             (lib / entry.name).symlink_to(entry.path)
     (lib / "site-packages").mkdir()
-    (lib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\nError=use a venv\n")  # as Debian's
+    marker = lib / "EXTERNALLY-MANAGED"
+    if not marker.exists():  # a distribution's stdlib has its own (linked above)
+        marker.write_text("[externally-managed]\nError=use a venv\n")  # as Debian's
     return dest / "bin" / "python3"
+
+
+def copied_python(minor: str, dest: Path) -> Path:
+    """pyenv's CPython ``minor`` as a distribution's python3 at ``dest`` (see :func:`python_tree`)."""
+    source = _pyenv(minor)
+    assert source is not None
+    return python_tree(source / "bin" / f"python{minor}", source / "lib" / f"python{minor}", minor, dest)
 
 
 BACKEND = '''
