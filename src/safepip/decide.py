@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from safepip.decide_root import Who, creation_hint, in_their_data, in_their_env, in_their_project, pipx_global
+from safepip.decide_root import creation_hint, in_their_data, in_their_env, in_their_project, pipx_global
 from safepip.errors import EX_NOPERM
 from safepip.facts.config import Config
 from safepip.facts.interpreter import Interp
 from safepip.facts.pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
 from safepip.facts.pipconf import Setting, as_bool
-from safepip.facts.project import Project
+from safepip.facts.project import EnvSpot, Project
+from safepip.facts.users import Who
 from safepip.plans import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Route
 
 TYPE_CHECKING = False
@@ -77,12 +78,12 @@ def plan(
     call: PipCall,
     interp: Interp,
     project: Project | None,
-    env: tuple[str, bool] | None,
+    env: EnvSpot | None,
     config: Config,
     settings: Mapping[str, Setting],
     cwd: str,
     *,
-    user_env: tuple[str, bool] | None = None,
+    user_env: EnvSpot | None = None,
     who: Who | None = None,
     untrusted: Untrusted | None = None,
 ) -> Plan:
@@ -158,14 +159,14 @@ def plan(
 def _in_directory(
     call: PipCall,
     why: str,
-    env: tuple[str, bool],
+    env: EnvSpot,
     reason: str,
     settings: Mapping[str, Setting],
     who: Who,
     root: str,
 ) -> Plan:
     """The project's environment (or the working directory's, for ``outside = cwd``)."""
-    env_dir, exists = env
+    env_dir, exists = env.path, env.exists
     refusal = in_their_project(call, env, reason, who, root)
     if refusal is not None:
         return refusal
@@ -182,11 +183,11 @@ def _user_env(
     settings: Mapping[str, Setting],
     cwd: str,
     reason: str,
-    user: tuple[str, bool],
+    user: EnvSpot,
     who: Who,
 ) -> Plan:
     """Outside any project: libraries to the per-user environment, applications to pipx."""
-    user_env, _ = user
+    user_env = user.path
     refusal = in_their_data(call, user_env, reason, who)
     if refusal is not None:
         return refusal
@@ -245,23 +246,23 @@ def _redirect(
     )
 
 
-def _informational(call: PipCall, interp: Interp, env: tuple[str, bool] | None) -> Plan:
+def _informational(call: PipCall, interp: Interp, env: EnvSpot | None) -> Plan:
     """Help and version: pip's own words, from the pip that installs here (the project
     environment's when it exists, else the target's); nothing is created.
     """
-    if env is not None and env[1]:
+    if env is not None and env.exists:
         why = "pip's help or version, from the project environment's pip"
-        return Plan(PASSTHROUGH, why, tuple(call.without(["--python"])), env_dir=env[0])
+        return Plan(PASSTHROUGH, why, tuple(call.without(["--python"])), env_dir=env.path)
     return _passthrough(call, interp, "pip's help or version")
 
 
-def _non_env(call: PipCall, interp: Interp, env: tuple[str, bool] | None) -> Plan:
+def _non_env(call: PipCall, interp: Interp, env: EnvSpot | None) -> Plan:
     """Commands that do not touch an environment's packages run where pip is."""
-    if interp.has_pip or env is None or not env[1]:
+    if interp.has_pip or env is None or not env.exists:
         return _passthrough(call, interp, f"pip {call.command or ''} does not change an environment".replace("  ", " "))
     return Plan(
         PASSTHROUGH,
         f"{interp.path} has no pip; the project's environment has one",
         tuple(call.without(["--python"])),
-        env_dir=env[0],
+        env_dir=env.path,
     )

@@ -11,42 +11,14 @@ facts these rules need (gathered by :func:`safepip.facts.users.facts_about_users
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from safepip.errors import EX_NOPERM
 from safepip.facts.pipargs import WRITE_COMMANDS, PipCall
+from safepip.facts.users import Who
 from safepip.plans import REFUSE, Plan
 
-
-@dataclass(frozen=True)
-class Who:
-    """Who runs safepip and who owns what it would touch (the facts the root rules need).
-
-    ``euid`` is None where the OS has no user ids. ``owner`` is the uid owning the project
-    root (or the working directory for ``outside = cwd``); ``data_owner`` the uid owning the
-    nearest existing directory of the per-user environment's path.
-    """
-
-    euid: int | None = None
-    sudo_uid: int | None = None
-    sudo_user: str | None = None
-    owner: int | None = None
-    owner_name: str | None = None
-    data_owner: int | None = None
-    allow_root: bool = False
-    #: Not on a terminal (a Dockerfile's RUN, CI), or in a container: root's creation notice
-    #: then says how later commands reach the new environment.
-    scripted: bool = True
-    #: The uid owning the target environment itself, when the target is a virtual or conda
-    #: environment (``VIRTUAL_ENV``, ``--python``, ``SAFEPIP_PYTHON``, the config), and its name.
-    target_owner: int | None = None
-    target_owner_name: str | None = None
-
-    @property
-    def root(self) -> bool:
-        """Whether safepip runs as root."""
-        return self.euid == 0
-
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.facts.project import EnvSpot
 
 
 def _how(who: Who) -> str:
@@ -72,11 +44,11 @@ def in_their_env(call: PipCall, env_dir: str, who: Who) -> Plan | None:
     ))
 
 
-def in_their_project(call: PipCall, env: tuple[str, bool], reason: str, who: Who, root: str) -> Plan | None:
+def in_their_project(call: PipCall, env: EnvSpot, reason: str, who: Who, root: str) -> Plan | None:
     """The refusal for root writing into (or creating) the environment of a project (or,
     ``outside = cwd``, a directory) that belongs to another user; None when allowed.
     """
-    env_dir, exists = env
+    env_dir, exists = env.path, env.exists
     foreign = who.owner is not None and who.owner not in (0, who.euid)
     if not (who.root and foreign and not who.allow_root and (call.command in WRITE_COMMANDS or not exists)):
         return None

@@ -85,7 +85,8 @@ def decide_call(ctx: Context, environ: Mapping[str, str], stack: contextlib.Exit
     the plan with its routes and steps.
     Without a ``stack`` no routing facts are gathered.
     """
-    from safepip.decide_outside import needs_apps, route
+    from safepip.decide_outside import needs_apps, route, routes
+    from safepip.plans import PIPX
 
     plan = ctx.plan()
     if stack is None or not needs_apps(ctx.call, plan):
@@ -95,6 +96,7 @@ def decide_call(ctx: Context, environ: Mapping[str, str], stack: contextlib.Exit
 
     env = child_environ(environ, plan.env_changes, redirected=True)
     dest = stack.enter_context(scratch(environ))
-    apps = gather_apps(ctx, env, environ, dest, global_mode=plan.pipx_global)
-    exists = ctx.user_env[1] if ctx.user_env else False
+    apps = gather_apps(ctx, env, environ, dest, global_mode=plan.pipx_global, wants_pipx=lambda facts: any(
+        r.to == PIPX for r in routes(ctx.call.positionals, ctx.config, facts)))
+    exists = ctx.user_env.exists if ctx.user_env else False
     return route(ctx.call, plan, apps, ctx.interp.path, exists, ctx.config)

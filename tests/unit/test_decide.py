@@ -12,7 +12,7 @@ from safepip.facts.config import Config
 from safepip.facts.interpreter import Interp
 from safepip.facts.pipargs import scan
 from safepip.facts.pipconf import Setting
-from safepip.facts.project import Project
+from safepip.facts.project import EnvSpot, Project
 
 MANAGED = Interp(
     path="/usr/bin/python3", how="PATH", version=SYSTEM_VERSION, implementation="cpython", prefix="/usr",
@@ -25,11 +25,11 @@ VENV = replace(MANAGED, in_venv=True, path="/p/.venv/bin/python")
 CONDA = replace(UNMANAGED, conda=True)
 NO_PIP = replace(MANAGED, has_pip=False)
 PROJECT = Project("/p", "holds pyproject.toml")
-ENV = ("/p/.venv", False)
+ENV = EnvSpot("/p/.venv", False)
 
 
 def decide(argv: list[str], interp: Interp = MANAGED, project: Project | None = PROJECT,
-           env: tuple[str, bool] | None = ENV, config: Config | None = None,
+           env: EnvSpot | None = ENV, config: Config | None = None,
            settings: dict[str, Setting] | None = None) -> Plan:
     return plan(scan(argv), interp, project, env if project or env else None, config or Config(), settings or {}, "/p")
 
@@ -127,7 +127,7 @@ def test_target_without_pip_uses_safepips_pip_with_python() -> None:
 
 
 def test_target_without_pip_borrows_an_existing_project_env() -> None:
-    result = decide(["download", "x"], NO_PIP, env=("/p/.venv", True))
+    result = decide(["download", "x"], NO_PIP, env=EnvSpot("/p/.venv", True))
     assert result.kind == PASSTHROUGH
     assert result.env_dir == "/p/.venv"
 
@@ -151,7 +151,7 @@ def test_outside_a_project_refuses_with_a_reason() -> None:
 
 def test_outside_cwd_uses_the_working_directory() -> None:
     cwd = Config().layered({"outside": "cwd"}, "SAFEPIP_OUTSIDE")
-    result = decide(["install", "x"], project=None, env=("/p/.venv", False), config=cwd)
+    result = decide(["install", "x"], project=None, env=EnvSpot("/p/.venv", False), config=cwd)
     assert result.kind == PROJECT_VENV
     assert "outside = cwd" in result.why
 

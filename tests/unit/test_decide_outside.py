@@ -15,7 +15,7 @@ from safepip.facts.classify import Fact
 from safepip.facts.config import Config
 from safepip.facts.interpreter import Interp
 from safepip.facts.pipargs import scan
-from safepip.facts.project import Project
+from safepip.facts.project import EnvSpot, Project
 from safepip.facts.wheelmeta import Meta
 
 USER_ENV_DIR = f"/home/u/.local/share/safepip/envs/py{SYSTEM_XY}"
@@ -42,7 +42,7 @@ def outside(*argv: str, cfg: Config | None = None, who: Who | None = None, exist
             target: Interp | None = None, facts: list[Fact] | None = None) -> Plan:
     call = scan(argv)
     result = plan(call, target or interp(), None, None, cfg or config(), {}, "/home/u/downloads",
-                  user_env=(USER_ENV_DIR, exists), who=who)
+                  user_env=EnvSpot(USER_ENV_DIR, exists), who=who)
     if facts is None or not result.needs_facts:
         return result
     # As decide_outside.route completes it: the routes from decide.routes.
@@ -51,7 +51,7 @@ def outside(*argv: str, cfg: Config | None = None, who: Who | None = None, exist
 
 def in_project(*argv: str, who: Who, exists: bool = False) -> Plan:
     project = Project("/home/u/proj", "holds pyproject.toml")
-    return plan(scan(argv), interp(), project, ("/home/u/proj/.venv", exists), config(), {}, "/home/u/proj",
+    return plan(scan(argv), interp(), project, EnvSpot("/home/u/proj/.venv", exists), config(), {}, "/home/u/proj",
                 who=who)
 
 

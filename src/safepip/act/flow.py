@@ -7,7 +7,7 @@ import os
 import sys
 
 from safepip import ui
-from safepip.act.command import pip_command
+from safepip.act.command import READ_ONLY, REPAIR_HINT, index_options, pip_command
 from safepip.act.envs import CREATING, Ready, broken, ensure, state, working_tree
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
@@ -118,26 +118,6 @@ def prepare(
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
-
-
-#: pip commands that only read an environment: they never rebuild a broken one.
-READ_ONLY = frozenset({"list", "freeze", "show", "check", "inspect"})
-REPAIR_HINT = "`safepip repair` rebuilds it and reinstalls what it holds"
-#: pip options that say where distributions come from: a rebuild's reinstall uses them too.
-INDEX_OPTIONS = (
-    "--index-url", "--extra-index-url", "--no-index", "--find-links", "--trusted-host", "--cert", "--client-cert",
-    "--proxy", "--pre", "--only-binary", "--no-binary", "--prefer-binary", "--no-build-isolation",
-)
-
-
-def index_options(call: PipCall) -> list[str]:
-    """The options of ``call`` that say where pip finds distributions (for a reinstall)."""
-    found: list[str] = []
-    for option in call.options:
-        if option.name in INDEX_OPTIONS:
-            found.extend([option.name] if option.value is None else [option.name, option.value])
-    return found
-
 
 
 def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:

@@ -54,7 +54,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mappin
     say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
     lock = EnvLock(plan.env_dir, environ, say) if plan.lock else None
     if create:
-        from safepip.act.flow import index_options
+        from safepip.act.command import index_options
 
         ready = ensure(plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=True,
                        pip_options=index_options(ctx.call))
@@ -221,11 +221,11 @@ def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     """
     call = ctx.call  # the facts already hold the scanned command line: no second scan
     assert ctx.user_env is not None
-    env_dir, exists = ctx.user_env
+    env_dir, exists = ctx.user_env.path, ctx.user_env.exists
     code = 0
     why = broken_waiting(env_dir, environ, lambda m: ui.say(m, "notice", environ)) if exists else None
     if why is not None:  # a read-only command never rebuilds: it says what repairs it
-        from safepip.act.flow import REPAIR_HINT
+        from safepip.act.command import REPAIR_HINT
 
         ui.say(f"{env_dir} cannot be used: {why}; {REPAIR_HINT}", "error", environ)
         code = EX_UNAVAILABLE

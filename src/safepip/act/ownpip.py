@@ -12,26 +12,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import BinaryIO, Mapping
+from typing import Mapping
 
+from safepip.archive import extract, running_archive
 from safepip.errors import InterpreterError
-
-
-def running_from_zip() -> bool:
-    """Whether safepip runs from an archive (safepip.pyz) rather than from files."""
-    return not os.path.isfile(__file__)
-
-
-def archive() -> str | None:
-    """The archive safepip runs from (the safepip.pyz file), None when it runs from files."""
-    if not running_from_zip():
-        return None
-    return _archive_of(__file__)
 
 
 def pip_command(environ: Mapping[str, str]) -> list[str]:
     """The argv prefix that runs safepip's own pip (add pip's arguments after it)."""
-    if not running_from_zip():
+    if running_archive() is None:
         import importlib.util
 
         if importlib.util.find_spec("pip") is not None:
@@ -61,7 +50,7 @@ def metadata_pip_command(environ: Mapping[str, str]) -> list[str]:
     """safepip's own pip for reading metadata: the installed one when it is new enough to
     resolve without downloading (:data:`LAZY_DRY_RUN`), else virtualenv's embedded one.
     """
-    if not running_from_zip():
+    if running_archive() is None:
         import importlib.metadata
 
         try:
@@ -112,41 +101,10 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
         why = directory_problem(os.path.dirname(target), root, create=True)
         if why is not None:
             raise InterpreterError(f"cannot unpack safepip's pip wheel to {target}: {why}")
-        extract(source, target)
+        import zipfile
+
+        try:
+            extract(source, target)
+        except (OSError, KeyError, zipfile.BadZipFile) as exc:
+            raise InterpreterError(f"cannot unpack safepip's pip wheel to {target}: {exc}") from None
     return target
-
-
-def _archive_of(member_path: str) -> str:
-    """The file that holds ``member_path``, a path inside an archive (``.../safepip.pyz/x/y``)."""
-    archive = member_path
-    while not os.path.isfile(archive):
-        parent = os.path.dirname(archive)
-        if parent == archive:
-            raise InterpreterError(f"cannot find the archive that holds {member_path}")
-        archive = parent
-    return archive
-
-
-def extract(member_path: str, target: str) -> None:
-    """Copy ``member_path`` (a path inside the archive safepip runs from) to ``target``.
-
-    Atomically, so that parallel runs never see half a wheel.
-    """
-    import zipfile
-
-    archive = _archive_of(member_path)
-    inner = os.path.relpath(member_path, archive).replace(os.sep, "/")
-    from safepip.safefs import replace_file
-
-    def copy(dst: BinaryIO) -> None:
-        with zipfile.ZipFile(archive) as zf, zf.open(inner) as src:
-            while True:
-                chunk = src.read(1 << 20)
-                if not chunk:
-                    break
-                dst.write(chunk)
-
-    try:
-        replace_file(target, copy)
-    except (OSError, KeyError, zipfile.BadZipFile) as exc:
-        raise InterpreterError(f"cannot unpack safepip's pip wheel to {target}: {exc}") from None

@@ -57,9 +57,9 @@ def command(environ: Mapping[str, str]) -> list[str]:
             "no pipx on PATH and none beside safepip, so applications cannot be installed; "
             "install pipx, or set apps = \"user-env\" to put applications in the per-user environment"
         )
-    from .ownpip import archive
+    from safepip.archive import running_archive
 
-    zipped = archive()
+    zipped = running_archive()
     if zipped is not None:
         # Run from safepip.pyz, pipx is importable here but not in another process: put the
         # archive first on that process's path (in place of the working directory, as -m would).

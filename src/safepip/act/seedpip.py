@@ -22,6 +22,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO, Mapping
 
+from safepip.archive import extract, running_archive, split
+
 WHEELS = "_wheels"
 
 
@@ -35,25 +37,12 @@ class Candidate:
     installed: bool = False  # the pip installed beside safepip (packed on demand)
 
 
-def _archive_of(path: str) -> tuple[str, str] | None:
-    """(archive, member) when ``path`` lies inside a zip file."""
-    archive = path
-    while not os.path.isfile(archive):
-        parent = os.path.dirname(archive)
-        if parent == archive:
-            return None
-        archive = parent
-    if archive == path:
-        return None
-    return archive, os.path.relpath(path, archive).replace(os.sep, "/")
-
-
 def _wheel_metadata(path: str) -> str | None:
     """Requires-Python of a pip wheel (on disk or in the archive); None when unreadable."""
     from email.parser import HeaderParser
 
     try:
-        inside = _archive_of(path)
+        inside = split(path)
         if inside is None:
             handle = zipfile.ZipFile(path)
         else:
@@ -70,7 +59,7 @@ def _wheel_metadata(path: str) -> str | None:
 def bundled() -> list[Candidate]:
     """The pip wheels shipped in ``safepip/_wheels`` (safepip.pyz, or a self-installed copy of it)."""
     here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), WHEELS)  # safepip/_wheels
-    inside = _archive_of(here)
+    inside = split(here)
     if inside is None:
         try:
             names = [os.path.join(here, n) for n in os.listdir(here)]
@@ -92,9 +81,7 @@ def bundled() -> list[Candidate]:
 
 def installed() -> Candidate | None:
     """The pip installed beside safepip, when safepip runs from files (not from the archive)."""
-    from safepip.act.ownpip import running_from_zip
-
-    if running_from_zip():
+    if running_archive() is not None:
         return None
     from importlib import metadata
 
@@ -138,7 +125,7 @@ def wheel_dir(candidate: Candidate, environ: Mapping[str, str]) -> str:
     """A directory holding the candidate's wheel as a file (made in the cache if needed)."""
     from safepip.paths import cache_dir
 
-    if candidate.wheel is not None and _archive_of(candidate.wheel) is None:
+    if candidate.wheel is not None and split(candidate.wheel) is None:
         return os.path.dirname(candidate.wheel)
     target_dir = os.path.join(cache_dir(environ), "pip", "seed")
     target = os.path.join(target_dir, f"pip-{candidate.version}-py3-none-any.whl")
@@ -146,8 +133,6 @@ def wheel_dir(candidate: Candidate, environ: Mapping[str, str]) -> str:
         return target_dir
     os.makedirs(target_dir, exist_ok=True)
     if candidate.wheel is not None:
-        from safepip.act.ownpip import extract
-
         extract(candidate.wheel, target)
     else:
         from safepip.safefs import replace_file

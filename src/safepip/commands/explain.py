@@ -45,8 +45,8 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
     if plan.env_dir is not None:
         exists = is_venv_dir(plan.env_dir)
         if plan.kind in (PROJECT_VENV, USER_ENV):
+            from safepip.act.command import READ_ONLY, REPAIR_HINT
             from safepip.act.envs import broken
-            from safepip.act.flow import READ_ONLY, REPAIR_HINT
 
             why = broken(plan.env_dir)
             if why is not None:  # what install would do first, or why a read-only command stops

@@ -36,8 +36,9 @@ applications whose Python is gone (reinstalled for the target). pip's --index-ur
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Repair the environment; return 0 (or raise the error that says what is left)."""
     from safepip import ui
+    from safepip.act.command import index_options
     from safepip.act.envs import COMPLETE, ensure, state
-    from safepip.act.flow import index_options, refuse
+    from safepip.act.flow import refuse
     from safepip.act.lock import EnvLock
     from safepip.act.oldtrees import pending
     from safepip.decide import PROJECT_VENV, USER_ENV

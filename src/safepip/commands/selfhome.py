@@ -42,15 +42,6 @@ def launcher_path(environ: Mapping[str, str]) -> str:
     return os.path.join(bin_dir(environ), "safepip")
 
 
-def running_archive() -> str | None:
-    """The safepip.pyz this process runs from, if it runs from one."""
-    import safepip
-
-    package = os.path.dirname(os.path.abspath(safepip.__file__))  # <archive>/safepip
-    archive = os.path.dirname(package)
-    return archive if os.path.isfile(archive) and zipfile.is_zipfile(archive) else None
-
-
 def read_archive(path: str) -> Archive:
     """Check that ``path`` is a safepip.pyz and learn its version and build id."""
     try:

@@ -20,6 +20,7 @@ import shutil
 from typing import Mapping
 
 from safepip import ui
+from safepip.archive import running_archive
 from safepip.commands.selfhome import (
     RECORD,
     Archive,
@@ -31,7 +32,6 @@ from safepip.commands.selfhome import (
     launcher_text,
     payload,
     read_archive,
-    running_archive,
     site_packages,
     write_text,
 )

@@ -61,7 +61,8 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     if values.get("python"):
         python = resolve_spec(values["python"], f"python (from {project.pyproject} [tool.safepip])", environ)
         found.append((python, interpreter_reason(python, root)))
-    env_dir, exists = project_env(root, values.get("venv"))
+    spot = project_env(root, values.get("venv"))
+    env_dir, exists = spot.path, spot.exists
     if exists:
         check(env_dir, "environment", environ, trusted, user_file)
         found.append((bin_python(env_dir), env_reason(env_dir, root)))

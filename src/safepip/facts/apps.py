@@ -16,6 +16,8 @@ from safepip.errors import NoTargetError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Callable
+
     from safepip.facts.classify import Fact, Tls
     from safepip.facts.gather import Context
     from safepip.facts.pipargs import PipCall
@@ -84,13 +86,13 @@ def facts_for(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, s
 
 
 def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, str], scratch: str,
-                *, global_mode: bool) -> AppFacts:
+                *, global_mode: bool, wants_pipx: Callable[[tuple[Fact, ...]], bool]) -> AppFacts:
     """The facts for ``ctx.call`` (install or uninstall outside a project). ``plan_env`` is
-    the environment pip and pipx run with; ``scratch`` receives pip's reports.
+    the environment pip and pipx run with; ``scratch`` receives pip's reports. pipx is
+    looked at only when ``wants_pipx`` (the plan's rule, given the requirements' facts) says
+    that some requirement would go there.
     """
     from safepip.act import pipx
-    from safepip.decide_outside import routes
-    from safepip.plans import PIPX
 
     call = ctx.call
     if call.command == "uninstall":
@@ -98,7 +100,7 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
         installed = pipx.installed(command, plan_env, global_mode=global_mode) if command else {}
         return AppFacts(pipx=command, pipx_missing=missing, installed=installed)
     facts = tuple(facts_for(ctx, plan_env, environ, scratch))
-    if not any(r.to == PIPX for r in routes(call.positionals, ctx.config, facts)):
+    if not wants_pipx(facts):
         return AppFacts(facts=facts)
     problem = None
     if ctx.config.apps != "pipx":

@@ -16,17 +16,17 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, Who, plan
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, plan
 from safepip.errors import InterpreterError
 from safepip.facts import config as cfg
 from safepip.facts.interpreter import Interp, probe
 from safepip.facts.pipargs import PipCall, scan, table_version
 from safepip.facts.pipconf import Setting, config_files, settings
-from safepip.facts.project import Project, find_root, project_env, walk_reads, working_directory
+from safepip.facts.project import EnvSpot, Project, find_root, project_env, walk_reads, working_directory
 from safepip.facts.reads import Reads
 from safepip.facts.target import find_target, target_reads
 from safepip.facts.trust import Untrusted
-from safepip.facts.users import facts_about_users, target_owner
+from safepip.facts.users import Who, facts_about_users, target_owner
 from safepip.venvdir import has_pip, venv_of
 
 
@@ -39,9 +39,11 @@ class Context:
     config: cfg.Config
     cwd: str
     project: Project | None = None
-    env: tuple[str, bool] | None = None
+    #: The environment of the project (or of the working directory, ``outside = cwd``).
+    env: EnvSpot | None = None
     pip_settings: Mapping[str, Setting] = field(default_factory=dict)
-    user_env: tuple[str, bool] | None = None
+    #: The per-user environment for the target's version (outside a project, ``outside = user-env``).
+    user_env: EnvSpot | None = None
     who: Who = field(default_factory=Who)
     #: What gathering read (the memo signs it: :mod:`safepip.noop.memo`).
     reads: Reads = field(default_factory=Reads)
@@ -212,15 +214,15 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
         from safepip.paths import user_env_dir
 
         path = user_env_dir(environ, interp.version)
-        user_env = (path, is_venv_dir(path))
+        user_env = EnvSpot(path, is_venv_dir(path))
     untrusted = _env_refusal(env, project.root if project is not None else cwd, project is None, environ, config)
     if untrusted is not None:
         return _stopped(call, config, cwd, project, untrusted, interp), True
-    who = facts_about_users(environ, project.root if project else cwd, user_env[0] if user_env else None)
+    who = facts_about_users(environ, project.root if project else cwd, user_env.path if user_env else None)
     return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who), True
 
 
-def _env_refusal(env: tuple[str, bool] | None, root: str, bare: bool, environ: Mapping[str, str],
+def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[str, str],
                  config: cfg.Config) -> Untrusted | None:
     """Why safepip must not use the environment ``env`` of ``root`` (a project, or with
     ``bare`` the working directory of ``outside = cwd``, itself checked first), or None.
@@ -228,13 +230,13 @@ def _env_refusal(env: tuple[str, bool] | None, root: str, bare: bool, environ: M
     if env is None:
         return None
     untrusted = _refusal(root, "directory", environ, config) if bare else None
-    if untrusted is None and os.path.isdir(env[0]):
-        untrusted = _refusal(env[0], "environment", environ, config)
-        if untrusted is None and env[1]:
+    if untrusted is None and os.path.isdir(env.path):
+        untrusted = _refusal(env.path, "environment", environ, config)
+        if untrusted is None and env.exists:
             from safepip.facts.repocode import env_reason, refusal
             from safepip.venvdir import bin_python
 
-            untrusted = refusal(bin_python(env[0]), env_reason(env[0], root), root, config.trusted, config.trust)
+            untrusted = refusal(bin_python(env.path), env_reason(env.path, root), root, config.trusted, config.trust)
     return untrusted
 
 

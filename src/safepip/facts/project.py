@@ -32,6 +32,16 @@ VENV_NAMES = (".venv", "venv", "env")
 
 
 @dataclass(frozen=True)
+class EnvSpot:
+    """Where an environment is, or would be made: ``path``, and whether a virtual
+    environment already ``exists`` there.
+    """
+
+    path: str
+    exists: bool
+
+
+@dataclass(frozen=True)
 class Project:
     """A project root and what made it one; ``seen`` is the highest directory whose entries
     the walk read (the root, or above it up to the repository root or home).
@@ -271,7 +281,7 @@ def env_candidates(root: str, configured: str | None) -> list[str]:
     return [os.path.join(root, name) for name in VENV_NAMES]
 
 
-def project_env(root: str, configured: str | None) -> tuple[str, bool]:
+def project_env(root: str, configured: str | None) -> EnvSpot:
     """The project's environment directory, and whether it already exists as a venv.
 
     The configured path wins; else the first of ``.venv``, ``venv``, ``env`` that is a
@@ -281,5 +291,5 @@ def project_env(root: str, configured: str | None) -> tuple[str, bool]:
     candidates = env_candidates(root, configured)
     for path in candidates:
         if is_venv_dir(path):
-            return path, True
-    return candidates[0], False
+            return EnvSpot(path, True)
+    return EnvSpot(candidates[0], False)

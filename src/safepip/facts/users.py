@@ -6,12 +6,41 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import Mapping
-
-from safepip.decide_root import Who
 
 #: Files container engines leave at the root of a container's file system (Docker, Podman).
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who runs safepip and who owns what it would touch (the facts the root rules need).
+
+    ``euid`` is None where the OS has no user ids. ``owner`` is the uid owning the project
+    root (or the working directory for ``outside = cwd``); ``data_owner`` the uid owning the
+    nearest existing directory of the per-user environment's path.
+    """
+
+    euid: int | None = None
+    sudo_uid: int | None = None
+    sudo_user: str | None = None
+    owner: int | None = None
+    owner_name: str | None = None
+    data_owner: int | None = None
+    allow_root: bool = False
+    #: Not on a terminal (a Dockerfile's RUN, CI), or in a container: root's creation notice
+    #: then says how later commands reach the new environment.
+    scripted: bool = True
+    #: The uid owning the target environment itself, when the target is a virtual or conda
+    #: environment (``VIRTUAL_ENV``, ``--python``, ``SAFEPIP_PYTHON``, the config), and its name.
+    target_owner: int | None = None
+    target_owner_name: str | None = None
+
+    @property
+    def root(self) -> bool:
+        """Whether safepip runs as root."""
+        return self.euid == 0
 
 
 def scripted() -> bool:

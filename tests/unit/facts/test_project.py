@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip.facts.project import find_root, project_env
+from safepip.facts.project import EnvSpot, find_root, project_env
 
 
 def env_for(home: Path) -> dict[str, str]:
@@ -99,11 +99,11 @@ def test_walk_follows_symlinks_to_the_real_directory(tmp_path: Path) -> None:
 def test_project_env_prefers_configured_then_existing_then_dotvenv(tmp_path: Path) -> None:
     root = tmp_path / "p"
     root.mkdir()
-    assert project_env(str(root), None) == (str(root / ".venv"), False)
+    assert project_env(str(root), None) == EnvSpot(str(root / ".venv"), False)
     (root / "env").mkdir()
     (root / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    assert project_env(str(root), None) == (str(root / "env"), True)
+    assert project_env(str(root), None) == EnvSpot(str(root / "env"), True)
     (root / "venv").mkdir()
     (root / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    assert project_env(str(root), None) == (str(root / "venv"), True)
-    assert project_env(str(root), "build/e") == (str(root / "build" / "e"), False)
+    assert project_env(str(root), None) == EnvSpot(str(root / "venv"), True)
+    assert project_env(str(root), "build/e") == EnvSpot(str(root / "build" / "e"), False)
