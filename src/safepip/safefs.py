@@ -239,14 +239,15 @@ def read(path: str, root: str) -> bytes | None:
 
 def replace_file(
     path: str, content: bytes | Callable[[BinaryIO], object], *, mode: int = 0o600, exact_mode: bool = False,
-    tmp: str | None = None,
+    tmp: str | None = None, durable: bool = False,
 ) -> None:
     """Write ``path`` atomically: a new file beside it (``tmp``, default ``PATH.<pid>.tmp``),
     made with ``O_CREAT | O_EXCL | O_NOFOLLOW`` (never written through a planted link), filled
     with ``content`` (bytes, or a function that writes to the open file), then renamed over
     whatever was there. Readers see the old file or the new one, never half of it.
 
-    The new file gets ``mode`` less the umask, or exactly ``mode`` with ``exact_mode``. A
+    The new file gets ``mode`` less the umask, or exactly ``mode`` with ``exact_mode``; with
+    ``durable`` it reaches the disk before the rename (a state a crash must not lose). A
     temporary file left by a killed process with this pid is replaced. Raises what the
     writing raised (``OSError``...), the temporary file removed.
     """
@@ -265,6 +266,9 @@ def replace_file(
                 handle.write(content)
             else:
                 content(handle)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         if fd >= 0:

@@ -57,15 +57,12 @@ def own_files_only(env_dir: str) -> bool:
 def write_state(env_dir: str, value: str, base_python: str, old: str | None = None) -> None:
     """Write the state file atomically (and the old tree a rebuild restores from)."""
     from safepip import __version__
+    from safepip.safefs import replace_file
 
-    path = os.path.join(env_dir, STATE_FILE)
-    tmp = f"{path}.{os.getpid()}.tmp"
     data = {"state": value, "safepip": __version__, "python": base_python, **({"old": old} if old else {})}
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    # A file of the environment: 0644 whatever the umask, as the rest of it.
+    replace_file(os.path.join(env_dir, STATE_FILE), json.dumps(data).encode("utf-8"), mode=0o644, exact_mode=True,
+                 durable=True)
 
 
 def problem(env_dir: str) -> str | None:

@@ -49,13 +49,10 @@ def read_journal(tree: str) -> dict[str, Any] | None:
 
 def write_journal(tree: str, data: Mapping[str, Any]) -> None:
     """Write a tree's journal atomically."""
-    path = os.path.join(tree, JOURNAL)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(dict(data), handle, ensure_ascii=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    from safepip.safefs import replace_file
+
+    text = json.dumps(dict(data), ensure_ascii=True)
+    replace_file(os.path.join(tree, JOURNAL), text.encode("ascii"), mode=0o644, exact_mode=True, durable=True)
 
 
 def old_trees(work: str) -> list[str]:

@@ -41,33 +41,29 @@ def real_path(prefix: str, sites: list[str], coded: list[str]) -> list[str]:
                 [(p, signature(p)) for p in coded], [(n, os.environ.get(n)) for n in names]))
     base = linux_cache_dir(os.environ)
     cached = None if base is None else os.path.join(base, "syspath", "%08x.json" % zlib.crc32(key.encode("utf-8", "surrogateescape")))  # noqa: UP031
-    if cached is not None:
+    from safepip import safefs
+
+    if cached is not None and base is not None:
+        raw = safefs.read(cached, base)  # a private file of the user's own, or nothing
         try:
-            with open(cached, encoding="utf-8") as handle:
-                stored = json.load(handle)
-            if stored.get("key") == key and isinstance(stored.get("path"), list):
-                return [str(p) for p in stored["path"]]
-        except (OSError, ValueError, AttributeError):
-            pass
+            stored = json.loads(raw) if raw is not None else None
+        except ValueError:
+            stored = None
+        if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("path"), list):
+            return [str(p) for p in stored["path"]]
     import subprocess
+
+    from safepip.act.run import capture
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
     try:
-        done = subprocess.run([python, "-c", _ASK_PATH], capture_output=True, text=True, env=env, timeout=30,
-                              check=False, cwd=prefix)
+        done = capture([python, "-c", _ASK_PATH], env, cwd=prefix, timeout=30)
         found = json.loads(done.stdout) if done.returncode == 0 else None
     except (OSError, ValueError, subprocess.SubprocessError):
         found = None
     if not isinstance(found, list):
         raise Fallback(f"cannot read the sys.path of {python}")
     path = list(dict.fromkeys(p for p in found if isinstance(p, str) and os.path.isdir(p)))
-    if cached is not None:
-        try:
-            os.makedirs(os.path.dirname(cached), mode=0o700, exist_ok=True)
-            tmp = f"{cached}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump({"key": key, "path": path}, handle)
-            os.replace(tmp, cached)
-        except OSError:
-            pass
+    if cached is not None and base is not None:
+        safefs.write(cached, json.dumps({"key": key, "path": path}).encode("utf-8"), base)
     return path
