@@ -187,3 +187,20 @@ def other_user() -> Iterator[tuple[str, int, int]]:
         yield name, entry.pw_uid, entry.pw_gid
     finally:
         subprocess.run(["userdel", name], check=False)
+
+
+@pytest.fixture
+def traversable() -> Iterator[Path]:
+    """A directory of the test's own that every user can search (mode 0711, straight under the
+    1777 /tmp), removed afterwards. pytest's own tree is left as it is: its shared directories
+    (pytest-of-root, pytest-N) are 0700, and opening them for one test while another xdist
+    worker closes them again after its own test made the other user's reads fail at random."""
+    import shutil
+    import tempfile
+
+    where = Path(tempfile.mkdtemp(prefix="safepip-open-", dir="/tmp"))
+    try:
+        where.chmod(0o711)
+        yield where
+    finally:
+        shutil.rmtree(where)  # as root: whatever modes and owners the test left

@@ -15,7 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -169,25 +169,10 @@ def _as_nobody(argv: list[str], cwd: Path, tmp_path: Path, pyz: Path) -> subproc
     )
 
 
-@pytest.fixture
-def traversable(tmp_path: Path) -> Iterator[None]:
-    """tmp_path and the directories above it (up to /tmp) searchable by every user, for the test."""
-    saved = []
-    current = tmp_path
-    while str(current) not in ("/", "/tmp") and current.stat().st_uid == os.geteuid():
-        saved.append((current, current.stat().st_mode & 0o7777))
-        os.chmod(current, saved[-1][1] | 0o711)
-        current = current.parent
-    try:
-        yield
-    finally:
-        for path, mode in saved:
-            os.chmod(path, mode)
-
-
 @pytest.mark.skipif(os.geteuid() != 0, reason="runs the walk as another user")
 @pytest.mark.parametrize("marker", ["setup.py", "requirements.txt"])
-def test_an_unreadable_project_root(marker: str, tmp_path: Path, traversable: None, pyz: Path) -> None:
+def test_an_unreadable_project_root(marker: str, traversable: Path, pyz: Path) -> None:
+    tmp_path = traversable
     root = tmp_path / "proj"
     (root / "sub").mkdir(parents=True)
     (root / marker).write_text("")

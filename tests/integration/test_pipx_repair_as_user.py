@@ -3,7 +3,7 @@ install from a requirements file that names an application reinstalls first, one
 the applications whose interpreter vanished.
 
 Run as a real second user (root would use pipx's ``--global`` mode and /usr/local/bin), with
-its own HOME in tmp_path, Debian's python3 running safepip.pyz, and pipx's default
+its own HOME in a directory it can reach, Debian's python3 running safepip.pyz, and pipx's default
 directories under that HOME. The upgrade is simulated with copies of Debian's python3 (the
 binary copied, its standard library a farm of links to /usr/lib/python3.X, so that the copy's
 directory is its prefix): the first copy makes the applications, then it is removed and
@@ -18,7 +18,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_faults import traversable  # noqa: F401 - a fixture
 from test_rebuild import python_tree
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, offline, safepip_env
@@ -87,9 +86,9 @@ class Box:
         return os.path.realpath(self.home / ".local" / "share" / "pipx" / "venvs" / "app-c" / "bin" / "python")
 
 
-@pytest.mark.usefixtures("traversable")
 def test_an_install_from_a_requirements_file_first_reinstalls_the_apps_whose_python_vanished(
-        tmp_path: Path, other_user: User, pyz: Path) -> None:
+        traversable: Path, other_user: User, pyz: Path) -> None:
+    tmp_path = traversable  # the other user reaches it
     box = Box(tmp_path, other_user, pyz)
     done = box.safepip("install", *offline(box.house), "app-c", "lib-a==1.0")
     assert done.returncode == 0, done.stderr
