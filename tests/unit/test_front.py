@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Iterator
@@ -74,6 +75,21 @@ def test_the_key_is_exact(tmp_path: Path, memo_env: dict[str, str], monkeypatch:
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     assert memo.replay(["install", "x"], memo_env) is None
+
+
+def test_the_key_names_which_safepip_answers(tmp_path: Path, memo_env: dict[str, str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two installations of one version (pipx's and a project's) share the cache: neither replays
+    # the other's answers (`safepip --version` printed the other's location).
+    monkeypatch.chdir(tmp_path)
+    assert memo.remember(["--version"], memo_env, str(tmp_path), [], "safepip 1 from A\n", "")
+    mine = sys.executable
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "other" / "bin" / "python"))
+    assert memo.replay(["--version"], memo_env) is None
+    monkeypatch.setattr(sys, "executable", mine)
+    assert memo.replay(["--version"], memo_env) == 0
+    monkeypatch.setattr(memo, "_HERE", str(tmp_path / "elsewhere" / "safepip"))
+    assert memo.replay(["--version"], memo_env) is None
 
 
 def test_owner_only_paths_ignore_use_but_not_permissions(tmp_path: Path, memo_env: dict[str, str],

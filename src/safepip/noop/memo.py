@@ -36,6 +36,8 @@ MEMO_FORMAT = 3
 #: The modulus of the memo files' names (2**61 - 1, a prime).
 _MERSENNE = (1 << 61) - 1
 _WINDOWS = sys.platform == "win32"
+#: The directory safepip runs from (part of every key).
+_HERE = os.path.dirname(os.path.abspath(__file__))
 #: Signatures changed more recently than this (seconds) are not trusted yet.
 RACY = 2.0
 #: Environment variables a remembered answer depends on, besides every PIP_* and SAFEPIP_*.
@@ -63,7 +65,10 @@ def memo_key(argv: Sequence[str], environ: Mapping[str, str], cwd: str) -> tuple
     )
     ttys = tuple(_isatty(s) for s in (sys.stdout, sys.stderr))
     euid = os.geteuid() if hasattr(os, "geteuid") else -1
-    return (MEMO_FORMAT, __version__, tuple(argv), cwd, variables, ttys, euid)
+    # which safepip answers: two installations of one version share the cache, and an answer
+    # names its own (`--version` says where safepip runs from)
+    where = (sys.executable, _HERE)
+    return (MEMO_FORMAT, __version__, tuple(argv), cwd, variables, ttys, euid, where)
 
 
 def _isatty(stream: object) -> bool:
