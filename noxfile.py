@@ -16,7 +16,7 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
 #: What the release build needs; the tests build the same files offline, so they need it too.
-BUILD_DEPS = ["build>=1", "twine>=5", "flit_core>=3.9,<4", "packaging>=23", "pip>=22.3", "tomli>=1.1; python_version < '3.11'"]
+BUILD_DEPS = ["build>=1", "twine>=5", "hatchling>=1.27", "packaging>=23", "pip>=22.3", "tomli>=1.1; python_version < '3.11'"]
 TEST_DEPS = ["pytest>=8", "pytest-xdist>=3", "hypothesis>=6", "coverage[toml]>=7", *BUILD_DEPS]
 
 
