@@ -247,7 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 # 7. Calls that reach pip, redirected: what safepip adds (a remembered route).
                 log("case 7: calls that run pip")
                 for label, args in (("install -U X", ["install", "-U", *offline, "bench-x"]), ("list", ["list"]),
-                                    ("freeze", ["freeze"]), ("show X", ["show", "bench-x"]), ("--version", ["--version"])):
+                                    ("freeze", ["freeze"]), ("show X", ["show", "bench-x"]), ("--version", ["--version"]),
+                                    # pip runs and skips what is not installed: an uninstall that leaves
+                                    # the environment as every round needs it
+                                    ("uninstall -y Y (not installed)", ["uninstall", "-y", "bench-absent"])):
                     s7 = compare({f".venv/bin/pip {label}": ([venv_pip, *args], project),
                                   f"safepip {label}": ([safepip, *args], project)}, env, opts.runs * 2)
                     row(f"7 redirected, pip runs: {label}", s7, f".venv/bin/pip {label}")
@@ -390,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                         notes.append(f"`safepip {verb}` does not exist in this build: not measured")
                 s5 = compare(cmds5, env, opts.runs)
                 row("5 start-up without pip", s5, "python -c pass (safepip's interpreter alone)")
-                measured = {name: peak_rss(argv, cwd, env) for name, (argv, cwd) in {**cmds5, **cmds2}.items()}
+                measured = {name: peak_rss(argv, cwd, env) for name, (argv, cwd) in {**cmds5, **(cmds2 if want("2") else {})}.items()}
                 if all(v is None for v in measured.values()):
                     notes.append("GNU time (/usr/bin/time) is not installed: peak memory not measured")
                     verdict("peak memory of safepip's own process", "not measured", "< 20 MiB", None)
