@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 
+from safepip.launch import pip_argv
 from safepip.noop.memo import replay
 from safepip.venvdir import bin_python, has_pip, venv_of
 
@@ -76,7 +77,7 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     try:
-        os.execv(python, [python, "-m", "pip", *argv])  # noqa: S606 - becoming pip is the point
+        os.execv(python, pip_argv(python, argv))  # noqa: S606 - becoming pip is the point
     except OSError:
         return  # the full path reports it
 

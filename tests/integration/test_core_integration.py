@@ -13,6 +13,7 @@ import pytest
 
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, venv_python
 from inprocess import Cli
+from safepip.launch import pip_argv
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]
@@ -65,7 +66,7 @@ def test_user_flag_is_dropped_with_a_note(project: Path, wheelhouse: Path, live:
     assert done.returncode == 0, done.stderr
     assert "--user dropped" in done.stderr
     python = venv_python(project / ".venv")
-    assert done.started == [("exec", [python, "-m", "pip", "install", *offline(wheelhouse), "lib-a"])]
+    assert done.started == [("exec", pip_argv(python, ["install", *offline(wheelhouse), "lib-a"]))]
     assert "lib-a" in installed(project / ".venv")
 
 
@@ -108,7 +109,7 @@ def test_target_option_passes_through(tmp_path: Path, project: Path, wheelhouse:
     done = live("install", "--target", str(target), *offline(wheelhouse), "lib-a", cwd=project)
     assert done.returncode == 0, done.stderr
     # unchanged, to the target python's own pip
-    assert done.started == [("exec", [SYSTEM_PYTHON, "-m", "pip", "install", "--target", str(target), *offline(wheelhouse), "lib-a"])]
+    assert done.started == [("exec", pip_argv(SYSTEM_PYTHON, ["install", "--target", str(target), *offline(wheelhouse), "lib-a"]))]
     assert (target / "lib_a.py").is_file()
     assert not (project / ".venv").exists()
 

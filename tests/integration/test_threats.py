@@ -436,3 +436,62 @@ def test_root_with_the_users_home_reads_no_config_of_theirs(tmp_path: Path, thei
                                     cwd=proj, **env)
     assert not trace.exists(), "root ran the interpreter the user's config names"
     says(done, 0, f"warning: not reading {config}", "root reads only its own")
+
+
+# -- 8. a module another user left in the working directory -----------------------------------
+
+
+def _plant_modules(work: Path, trace: Path, other_user: User) -> None:
+    """As ``other_user``, in the shared ``work``: ``pip``, ``pipx``, ``venv`` and
+    ``virtualenv`` packages that leave a trace when imported (``python -m pip`` finds the
+    working directory's first)."""
+    body = f"open({str(trace)!r}, 'a').write('ran the planted ' + __name__ + chr(10))\n"
+    planted = as_user(other_user, f"""
+import os
+for name in ('pip', 'pipx', 'venv', 'virtualenv'):
+    os.mkdir(name)
+    for part in ('__init__.py', '__main__.py'):
+        open(os.path.join(name, part), 'w').write({body!r})
+""", work)
+    assert planted.returncode == 0, planted.stderr
+
+
+@pytest.fixture
+def shared_work(tmp_path: Path, other_user: User) -> tuple[Path, Path]:
+    """A sticky directory everyone may write (as /tmp is) with another user's modules in it,
+    and the trace file they would leave."""
+    work = tmp_path / "work"
+    work.mkdir()
+    work.chmod(0o1777)
+    trace = tmp_path / "TRACE"
+    _plant_modules(work, trace, other_user)
+    return work, trace
+
+
+@pytest.mark.parametrize("args", [["list"], ["--version"], ["list", "-v"]])
+def test_pip_never_comes_from_the_working_directory_in_an_active_venv(tmp_path: Path, shared_work: tuple[Path, Path],
+                                                                      args: list[str]) -> None:
+    import sys
+
+    work, trace = shared_work
+    venv = tmp_path / "active"
+    subprocess.run([sys.executable, "-m", "virtualenv", "-q", "--no-setuptools", "--no-wheel", "-p", SYSTEM_PYTHON,
+                    str(venv)], check=True, capture_output=True)
+    # list: the front door's pass-through; --version and -v: the full path's pass-through
+    done = run_safepip(*args, cwd=work, env=safepip_env(VIRTUAL_ENV=str(venv)))
+    assert not trace.exists(), trace.read_text()
+    assert done.returncode == 0, done.stderr
+    assert "pip" in done.stdout
+
+
+@pytest.mark.slow
+def test_outside_a_project_nothing_comes_from_the_working_directory(shared_work: tuple[Path, Path],
+                                                                    wheelhouse: Path) -> None:
+    work, trace = shared_work
+    env = safepip_env(SAFEPIP_OUTSIDE="user-env")
+    # the per-user environment is made here, then its pip installs; then a remembered route
+    for args in (["install", *offline(wheelhouse), "lib-a"], ["list"], ["list"], ["show", "lib-a"]):
+        done = run_safepip(*args, cwd=work, env=env)
+        assert not trace.exists(), trace.read_text()
+        assert done.returncode == 0, done.stderr
+    assert "lib-a" in done.stdout

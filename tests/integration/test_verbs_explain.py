@@ -10,6 +10,7 @@ import pytest
 from helpers import SYSTEM_PYTHON, needs_managed
 from inprocess import Cli
 from jsonshape import documented_schema, errors
+from safepip.launch import pip_args, pip_argv
 
 
 def _explain(cli: Cli, *args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, object]:
@@ -29,7 +30,7 @@ def test_redirect_in_a_project_creates_nothing(project: Path, cli: Cli) -> None:
     assert data["decision"] == "project-venv"
     assert data["command"] == "install"
     assert data["environment"] == {"path": venv, "exists": False, "would_create": True}
-    assert data["run"] == [f"{venv}/bin/python", "-m", "pip", "install", "requests"]
+    assert data["run"] == pip_argv(f"{venv}/bin/python", ["install", "requests"])
     assert data["notes"] == ["--user dropped: the environment is the user's own"]
     assert data["lock"] is True
     assert data["exit_code"] is None
@@ -66,7 +67,7 @@ def test_passthrough_cases(project: Path, tmp_path: Path, cli: Cli) -> None:
     target = _explain(cli, "install", "--target", str(tmp_path / "t"), "x", cwd=project)
     assert target["decision"] == "passthrough"
     assert "--target writes outside the environment" in str(target["why"])
-    assert target["run"] == [SYSTEM_PYTHON, "-m", "pip", "install", "--target", str(tmp_path / "t"), "x"]
+    assert target["run"] == pip_argv(SYSTEM_PYTHON, ["install", "--target", str(tmp_path / "t"), "x"])
     never = _explain(cli, "--safepip-policy=never", "install", "x", cwd=project)
     assert never["decision"] == "passthrough"
     assert never["argv"] == ["install", "x"]
@@ -84,7 +85,7 @@ def test_existing_env_without_pip_is_driven_by_safepips_pip(project: Path, cli: 
     data = _explain(cli, "install", "x", cwd=project)
     run = data["run"]
     assert isinstance(run, list)
-    assert run[1:5] == ["-m", "pip", "--python", str(project / ".venv" / "bin" / "python")]
+    assert (pip_args(run) or [])[:2] == ["--python", str(project / ".venv" / "bin" / "python")]
     assert data["environment"] == {"path": str(project / ".venv"), "exists": True, "would_create": False}
 
 

@@ -11,6 +11,7 @@ from typing import Mapping, Sequence
 
 from safepip.act.envstate import COMPLETE, CREATING, state, write_state
 from safepip.errors import EnvironmentCreateError
+from safepip.launch import module_argv
 from safepip.venvdir import bin_python, has_pip
 
 
@@ -102,7 +103,7 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
         return
     from safepip.act.run import capture
 
-    argv = [base_python, "-m", "venv", *(["--system-site-packages"] if system_site else []), env_dir]
+    argv = module_argv(base_python, "venv", [*(["--system-site-packages"] if system_site else []), env_dir])
     done = capture(argv)
     if done.returncode != 0:
         shown = ".".join(map(str, version[:2]))

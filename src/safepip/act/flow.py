@@ -17,6 +17,7 @@ from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
 from safepip.facts.gather import Context, gather, settle
 from safepip.facts.pipargs import PipCall
+from safepip.launch import pip_args
 from safepip.venvdir import floor_umask, has_pip
 
 TYPE_CHECKING = False
@@ -69,12 +70,13 @@ sys.exit(code)
 
 
 def help_command(argv: list[str]) -> list[str] | None:
-    """pip's help for ``argv`` (``[python, "-m", "pip", *args]``) with safepip's section
+    """pip's help for ``argv`` (:func:`safepip.launch.pip_argv`) with safepip's section
     after it, as one process; None when pip is not run from an environment's interpreter.
     """
-    if argv[1:3] != ["-m", "pip"]:
+    args = pip_args(argv)
+    if args is None:
         return None
-    return [argv[0], "-c", _HELP_PROGRAM % HELP_SECTION, *argv[3:]]
+    return [argv[0], "-c", _HELP_PROGRAM % HELP_SECTION, *args]
 
 
 def refuse(plan: Plan) -> None:
@@ -129,7 +131,7 @@ def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
 
 def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, call: PipCall) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip.
-    ``argv`` is pip's command line as :func:`prepare` made it: ``[python, "-m", "pip", *args]``,
+    ``argv`` is pip's command line as :func:`prepare` made it: ``pip_argv(python, args)``,
     or safepip's own pip driving an environment without one (``... "--python", ENV_PYTHON,
     *args``); the environment checked is the one that pip would install into. ``call`` is the
     command line as read (pip's args are the same less ``--python``, which the fast path does
@@ -137,9 +139,10 @@ def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answe
     """
     from safepip.noop.fastpath import attempt
 
-    if argv[1:3] != ["-m", "pip"]:
+    args = pip_args(argv)
+    if args is None:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
-    python = argv[4] if argv[3:4] == ["--python"] and len(argv) > 4 else argv[0]  # own pip: [..., --python, ENV]
+    python = args[1] if args[:1] == ["--python"] and len(args) > 1 else argv[0]  # own pip: [..., --python, ENV]
     return attempt(call, python, env, os.getcwd(), answered)
 
 

@@ -1,11 +1,12 @@
 """safepip's own pip: the command that runs a pip safepip carries, for targets without one.
 
 A target interpreter without pip (Debian without python3-pip), or an environment made
-without pip, is driven with ``<own pip> --python <target> ...``. Installed with pip,
-safepip has pip as a dependency: ``sys.executable -m pip``. Run from safepip.pyz, there is
-no importable pip (a zip cannot hold a runnable pip for another process), so safepip runs the
-pip wheel virtualenv embeds: a pip wheel is runnable (``python pip.whl/pip``), once copied out
-of the archive into the cache directory.
+without pip, is driven with ``<own pip> --python <target> ...``. Installed with pip, safepip
+has pip as a dependency, run as ``sys.executable -m pip`` would run it
+(:func:`safepip.launch.pip_argv`). Run from safepip.pyz, there is no importable pip (a zip
+cannot hold a runnable pip for another process), so safepip runs the pip wheel virtualenv
+embeds: a pip wheel is runnable (``python pip.whl/pip``), once copied out of the archive
+into the cache directory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Mapping
 
 from safepip.archive import extract, running_archive
 from safepip.errors import InterpreterError
+from safepip.launch import pip_argv
 
 
 def pip_command(environ: Mapping[str, str]) -> list[str]:
@@ -24,7 +26,7 @@ def pip_command(environ: Mapping[str, str]) -> list[str]:
         import importlib.util
 
         if importlib.util.find_spec("pip") is not None:
-            return [sys.executable, "-m", "pip"]
+            return pip_argv(sys.executable, [])
     return [sys.executable, os.path.join(embedded_pip_wheel(environ), "pip")]
 
 
@@ -58,7 +60,7 @@ def metadata_pip_command(environ: Mapping[str, str]) -> list[str]:
         except importlib.metadata.PackageNotFoundError:
             installed = ()
         if installed >= LAZY_DRY_RUN:
-            return [sys.executable, "-m", "pip"]
+            return pip_argv(sys.executable, [])
         try:
             wheel = embedded_pip_wheel(environ)
         except InterpreterError:

@@ -21,6 +21,7 @@ from typing import Mapping, Sequence
 from safepip.act.run import capture
 from safepip.errors import NoTargetError
 from safepip.facts.pipargs import PipCall
+from safepip.launch import module_argv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -64,7 +65,7 @@ def command(environ: Mapping[str, str]) -> list[str]:
         # Run from safepip.pyz, pipx is importable here but not in another process: put the
         # archive first on that process's path (in place of the working directory, as -m would).
         return [sys.executable, "-c", _FROM_ARCHIVE.format(archive=zipped)]
-    return [sys.executable, "-m", "pipx"]
+    return module_argv(sys.executable, "pipx")
 
 
 def unusable(environ: Mapping[str, str], target: str, *, global_mode: bool) -> str | None:

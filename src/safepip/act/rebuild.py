@@ -92,8 +92,9 @@ def reinstall(python: str, dists: Sequence[Dist], pip_options: Sequence[str], en
 
 def _pip(python: str, args: Sequence[str], options: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str]:
     from safepip.act.run import capture, child_environ
+    from safepip.launch import pip_argv
 
-    argv = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q", *options, *args]
+    argv = pip_argv(python, ["install", "--disable-pip-version-check", "-q", *options, *args])
     try:
         done = capture(argv, child_environ(environ, {}, redirected=True))
     except OSError as exc:

@@ -18,6 +18,8 @@ import os
 import sys
 from typing import Iterator, Mapping, Sequence
 
+from safepip.launch import shown
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     import subprocess
@@ -25,11 +27,6 @@ if TYPE_CHECKING:  # for the type checker only
 #: Variables that would make pip in another environment see or write the wrong place.
 #: They are removed only when safepip redirects; a pass-through keeps the environment as is.
 REDIRECT_CLEAN = ("PYTHONPATH", "PYTHONHOME", "__PYVENV_LAUNCHER__")
-
-
-def pip_argv(python: str, args: Sequence[str]) -> list[str]:
-    """The command line that runs pip in ``python``'s environment."""
-    return [python, "-m", "pip", *args]
 
 
 def child_environ(environ: Mapping[str, str], changes: Mapping[str, str | None], redirected: bool) -> dict[str, str]:
@@ -113,7 +110,7 @@ def _log(argv: Sequence[str], env: Mapping[str, str] | None, how: str) -> Runner
     if (os.environ if env is None else env).get("SAFEPIP_DEBUG") == "1":
         import shlex
 
-        sys.stderr.write(f"safepip: debug: {how}: {shlex.join(argv)}\n")
+        sys.stderr.write(f"safepip: debug: {how}: {shlex.join(shown(argv))}\n")
     return _RUNNERS[-1]
 
 

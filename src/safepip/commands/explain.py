@@ -15,6 +15,8 @@ import shlex
 import sys
 from typing import Any, Mapping
 
+from safepip.launch import shown
+
 SCHEMA_VERSION = 1
 
 USAGE = """usage: safepip explain [--json] [--safepip-KEY=VALUE ...] PIP-ARGS...
@@ -129,11 +131,11 @@ def _text(data: dict[str, Any]) -> str:
         state = "exists" if env["exists"] else ("would be created" if env["would_create"] else "does not exist")
         lines.append(f"environment: {env['path']} ({state})")
     if data["run"] is not None:
-        lines.append(f"would run:   {shlex.join(data['run'])}")
+        lines.append(f"would run:   {shlex.join(shown(data['run']))}")
     elif len(data["steps"]) > 1:
         for step in data["steps"]:
-            shown = f"skipped: {step['skip']}" if step["run"] is None else shlex.join(step["run"])
-            lines.append(f"then:        {step['what']} -> {step['where']}: {shown}")
+            what = f"skipped: {step['skip']}" if step["run"] is None else shlex.join(shown(step["run"]))
+            lines.append(f"then:        {step['what']} -> {step['where']}: {what}")
     for name, value in data["environment_changes"].items():
         lines.append(f"with:        {name}={'(unset)' if value is None else value}")
     if data["lock"]:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # for the type checker only
     Route = Tuple[Tuple[str, ...], Tuple[Tuple[str, "str | None"], ...], bool, "str | None", "str | None"]
 
 #: Bump when what is remembered, or how, changes.
-MEMO_FORMAT = 3
+MEMO_FORMAT = 4
 #: The modulus of the memo files' names (2**61 - 1, a prime).
 _MERSENNE = (1 << 61) - 1
 _WINDOWS = sys.platform == "win32"

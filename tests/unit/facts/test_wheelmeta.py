@@ -14,6 +14,7 @@ from helpers import SYSTEM_PYTHON, needs_managed, safepip_env
 from httpindex import Served, serve
 from safepip.facts import wheelmeta
 from safepip.facts.classify import gather
+from safepip.launch import pip_argv
 from wheels import make_wheel
 
 PADDING = 3 * 1024 * 1024
@@ -137,4 +138,4 @@ def test_metadata_is_read_with_a_pip_that_does_not_download(monkeypatch: pytest.
         assert command[1].endswith(".whl/pip")  # virtualenv's embedded pip, new enough
         assert ownpip.version_tuple(os.path.basename(command[1][:-4]).split("-")[1]) >= ownpip.LAZY_DRY_RUN
     else:
-        assert command == [sys.executable, "-m", "pip"]
+        assert command == pip_argv(sys.executable, [])

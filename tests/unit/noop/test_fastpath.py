@@ -243,8 +243,10 @@ def test_pip_settings(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- the real console script
 
+#: pip's entry point (pip/_internal/cli/main.py, what ``bin/pip`` and safepip call), replaced.
 SENTINEL_MAIN = (
-    "import os, sys\nopen(os.environ['SAFEPIP_TEST_PIP_RAN'], 'a').write(' '.join(sys.argv[1:]) + '\\n')\nsys.exit(3)\n"
+    "import os, sys\n\n\ndef main(args=None):\n"
+    "    open(os.environ['SAFEPIP_TEST_PIP_RAN'], 'a').write(' '.join(sys.argv[1:]) + '\\n')\n    return 3\n"
 )
 
 
@@ -268,7 +270,7 @@ def test_no_op_install_is_answered_without_pip(project: Path, wheelhouse: Path, 
     assert len(_pip_lines(fast.stdout)) == 4  # Ignoring..., lib-b, lib-a (from -r), lib-d
 
     # Prove pip does not start: make it record its runs and fail.
-    candidates = list((project / ".venv" / "lib").glob("python3.*/site-packages/pip/__main__.py"))
+    candidates = list((project / ".venv" / "lib").glob("python3.*/site-packages/pip/_internal/cli/main.py"))
     assert len(candidates) == 1
     candidates[0].write_text(SENTINEL_MAIN)
     ran = tmp_path / "pip-ran"

@@ -16,6 +16,7 @@ import pytest
 
 from helpers import installed, needs_managed, offline, safepip_env, venv_python
 from safepip.act.lock import lock_path
+from safepip.launch import pip_argv
 from safepip.lock import FileLock
 
 
@@ -138,7 +139,7 @@ def test_a_replayed_route_holds_the_lock_through_exec(made: Path, wheelhouse: Pa
         try:
             with open(fifo, "w") as writer:  # opens once pip opened it for reading
                 cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
-                assert cmdline[:3] == [os.fsencode(venv_python(venv)), b"-m", b"pip"]
+                assert cmdline[:3] == [os.fsencode(a) for a in pip_argv(venv_python(venv), [])]
                 assert not lock.try_acquire()
                 assert lock.holder() == f"pid {proc.pid}: safepip {' '.join(fifo_args)}"
                 writer.write("lib-a\n")
