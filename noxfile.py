@@ -15,6 +15,8 @@ nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
+#: Debian's externally managed Python: the tests' and the benchmark's target.
+SYSTEM_PYTHON = "/usr/bin/python3"
 #: What the release build needs; the tests build the same files offline, so they need it too.
 BUILD_DEPS = ["build>=1", "twine>=5", "hatchling>=1.27", "packaging>=23", "pip>=22.3", "tomli>=1.1; python_version < '3.11'"]
 TEST_DEPS = ["pytest>=8", "pytest-xdist>=3", "hypothesis>=6", "coverage[toml]>=7", *BUILD_DEPS]
@@ -60,9 +62,18 @@ def bench(session: nox.Session) -> None:
     --configs isolated,realistic, --cases 7,8 to run only some cases).
     """
     session.install(".", "uv")  # uv from PyPI: a reference point, not a dependency
+    # safepip as the users who hit the error have it: installed with the system's python3
+    # (pipx, or the README's venv route), in an environment of its own holding safepip and its
+    # dependencies alone, byte code compiled by pip. Not in this session's environment: that
+    # runs the driver's Python (here a pyenv build, without PGO) and carries setuptools' .pth.
+    under_test = f"{session.create_tmp()}/safepip-under-test"
+    session.run("python", "-m", "virtualenv", "-q", "--clear", "--no-setuptools", "--no-wheel", "-p", SYSTEM_PYTHON,
+                under_test)
+    session.run(f"{under_test}/bin/python", "-m", "pip", "install", "-q", "--disable-pip-version-check", ".",
+                external=True)
     session.run(
         "python", "benchmarks/bench.py",
-        "--safepip", f"{session.bin}/safepip", "--uv", f"{session.bin}/uv", "--output", "BENCHMARKS.md",
+        "--safepip", f"{under_test}/bin/safepip", "--uv", f"{session.bin}/uv", "--output", "BENCHMARKS.md",
         *session.posargs,
     )
 

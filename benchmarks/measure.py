@@ -154,7 +154,7 @@ def paired(samples: dict[str, Sample], ours: str, theirs: str) -> float:
     return statistics.median(a - b for a, b in zip(samples[ours].times, samples[theirs].times))
 
 
-def machine() -> str:
+def machine(safepip: str) -> str:
     cpu = "unknown"
     try:
         cpu = next(
@@ -171,9 +171,14 @@ def machine() -> str:
         pass
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     system = subprocess.run([SYSTEM_PYTHON, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    with open(safepip, "rb") as script:
+        first = script.readline().decode(errors="replace").strip()
+    runs_on = first[2:].strip() if first.startswith("#!") else safepip
+    version = subprocess.run([runs_on, "--version"], capture_output=True, text=True, check=False).stdout.strip()
     return (
         f"- CPUs: {os.cpu_count()} x {cpu}\n- memory: {mem}\n- OS: {platform.platform()}\n"
         f"- target: {SYSTEM_PYTHON} ({system}, externally managed); benchmark driver: Python {platform.python_version()}\n"
+        f"- safepip under test: {safepip}, run by {runs_on} ({version})\n"
         f"- load average when the run started: {load} (the machine is shared: read the ratios, not the absolute times)"
     )
 
