@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from safepip.launch import pip_argv
 from safepip.lock import FileLock
 from wheels import make_wheel
 
@@ -161,7 +162,7 @@ def test_pip_holds_the_lock_after_exec(project: Path, wheelhouse: Path, tmp_path
     try:
         with _open_fifo_for_writing(fifo, proc) as writer:
             cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
-            assert cmdline[:3] == [os.fsencode(venv_python(venv)), b"-m", b"pip"]
+            assert cmdline[:3] == [os.fsencode(a) for a in pip_argv(venv_python(venv), [])]
             lock = _lock_for(venv)
             assert not lock.try_acquire()
             # A second safepip waits for pip, naming pip's process.

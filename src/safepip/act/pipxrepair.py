@@ -18,6 +18,7 @@ from typing import Callable, Mapping, Sequence
 
 from safepip.act import pipx
 from safepip.act.envstate import problem
+from safepip.launch import shown
 
 
 def _may_have_apps(env: Mapping[str, str], *, global_mode: bool) -> bool:
@@ -73,7 +74,7 @@ def reinstall_argv(command: Sequence[str], name: str, target: str, *, global_mod
 def hint(command: Sequence[str], found: Sequence[tuple[str, str]], target: str, *, global_mode: bool) -> str:
     """The line a read-only command says about ``found``: what is wrong, what repairs it."""
     which = "; ".join(f"{name}: {why}" for name, why in found)
-    by_hand = " and ".join(f"`{shlex.join(reinstall_argv(command, n, target, global_mode=global_mode))}`" for n, _ in found)
+    by_hand = " and ".join(f"`{shlex.join(shown(reinstall_argv(command, n, target, global_mode=global_mode)))}`" for n, _ in found)
     noun = "application" if len(found) == 1 else "applications"
     return (f"pipx's {noun} cannot run ({which}); `safepip repair` reinstalls "
             f"{'it' if len(found) == 1 else 'them'} for {target} (or by hand: {by_hand})")
