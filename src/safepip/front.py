@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.launch import pip_argv
 from safepip.noop.memo import replay
 from safepip.venvdir import bin_python, has_pip, venv_of
 
@@ -74,6 +73,8 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
         os.getcwd()
     except OSError:
         return  # the full path says what is wrong
+    from safepip.launch import pip_argv  # here: a replayed answer never needs it
+
     sys.stdout.flush()
     sys.stderr.flush()
     try:

@@ -34,6 +34,7 @@ PIP_PROGRAM = OFF_PATH + (
 )
 
 _MODULE_PROGRAM = OFF_PATH + 'import runpy\nrunpy.run_module(%r, run_name="__main__", alter_sys=True)\n'
+_MODULE_HEAD, _MODULE_TAIL = _MODULE_PROGRAM.split("%r")
 
 
 def pip_argv(python: str, args: Sequence[str]) -> list[str]:
@@ -58,7 +59,7 @@ def shown(argv: Sequence[str]) -> list[str]:
     args = pip_args(argv)
     if args is not None:
         return [argv[0], "-m", "pip", *args]
-    if len(argv) >= 3 and argv[1] == "-c" and argv[2].startswith(OFF_PATH + "import runpy\n"):
-        name = argv[2].rsplit("run_module(", 1)[-1].split(",", 1)[0].strip("'\"")
+    if len(argv) >= 3 and argv[1] == "-c" and argv[2].startswith(_MODULE_HEAD) and argv[2].endswith(_MODULE_TAIL):
+        name = argv[2][len(_MODULE_HEAD):-len(_MODULE_TAIL)][1:-1]  # the module's repr, less its quotes
         return [argv[0], "-m", name, *argv[3:]]
     return list(argv)

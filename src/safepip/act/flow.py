@@ -17,7 +17,7 @@ from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
 from safepip.facts.gather import Context, gather, settle
 from safepip.facts.pipargs import PipCall
-from safepip.launch import pip_args
+from safepip.launch import OFF_PATH, pip_args
 from safepip.venvdir import floor_umask, has_pip
 
 TYPE_CHECKING = False
@@ -52,13 +52,10 @@ safepip:
 """
 
 
-#: ``python -c`` for pip's help followed by safepip's section, in pip's own process. It does
-#: what pip's ``__main__`` does first (the working directory off ``sys.path``); pip's usage
-#: lines name ``python -m pip`` for ``-c`` as for ``-m``.
-_HELP_PROGRAM = """import os, sys
-if sys.path and sys.path[0] in ("", os.getcwd()):
-    sys.path.pop(0)
-from pip._internal.cli.main import main
+#: ``python -c`` for pip's help followed by safepip's section, in pip's own process: the
+#: working directory off ``sys.path`` first, as for every pip safepip starts
+#: (:mod:`safepip.launch`); pip's usage lines name ``python -m pip`` for ``-c`` as for ``-m``.
+_HELP_PROGRAM = OFF_PATH + """from pip._internal.cli.main import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as exc:
