@@ -253,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 log("case 7: calls that run pip")
                 for label, args in (("install -U X", ["install", "-U", *offline, "bench-x"]), ("list", ["list"]),
                                     ("freeze", ["freeze"]), ("show X", ["show", "bench-x"]), ("--version", ["--version"]),
-                                    # pip's help, then safepip's section: pip runs as a child here, not exec'd
+                                    # pip's help, then safepip's section (a short program exec'd in the environment)
                                     ("--help", ["--help"]),
                                     # pip runs and skips what is not installed: an uninstall that leaves
                                     # the environment as every round needs it
@@ -467,8 +467,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "- Case 7: calls that pip must run; the overhead is the median of per-round paired differences. safepip replays",
         "  the route it remembered (safepip.noop.memo) after the first call. safepip remembers nothing that depends on a",
         "  file changed in the last 2 s (the racy rule), so the cases start once every fixture is older than that.",
-        "  `--help` prints pip's help and then safepip's own section: there pip runs as safepip's child instead of",
-        "  replacing it.",
+        "  `--help` prints pip's help and then safepip's own section, from a short program exec'd in the environment's",
+        "  python (one process, as for the others).",
         "- Case 8: `bench-dev`, an editable project (in-tree PEP 517 backend) with 10 dependencies, a `dev` extra of 20",
         "  and two dependency groups of 15 and 5; pip rebuilds and reinstalls a local project on every call, and so",
         "  does uv with -e: each of the three has its own copy of the project.",
