@@ -12,6 +12,7 @@ Python's site-packages are the same at the end as at the start.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Iterator
 
@@ -20,6 +21,14 @@ import pytest
 from helpers import SYSTEM_SITE_DIRS, SYSTEM_XY
 from inprocess import Cli
 from wheels import make_wheel
+
+# The signal tests interrupt this process and the safepip processes it starts, and expect
+# Ctrl-C's behaviour. A shell without job control that starts the suite in the background
+# (`cmd &` in a script, nohup) leaves SIGINT ignored, and an ignored signal stays ignored
+# through fork and exec: Python then never raises KeyboardInterrupt. Put back Python's own
+# handler, which every child starts without (a handled signal is reset to the default on exec).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _snapshot() -> dict[str, tuple[int, int]]:

@@ -252,6 +252,9 @@ def test_scratch_is_removed_on_signals(tmp_path: Path, elsewhere: Path, env: dic
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()  # a failure here must not leave open pipes for the next test's warnings
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert list(downloads.iterdir()) == []
