@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures import CLICK_DEV, build_pool, click_dev_set, coverage_like, hashed_requirements  # noqa: E402
 from measure import (  # noqa: E402
-    SYSTEM_PYTHON, Sample, compare, hermetic_env, import_profile, machine, paired, paired_interval, peak_rss, pip_version,
-    realistic_env, run_once, settle,
+    SYSTEM_PYTHON, Sample, compare, hermetic_env, import_profile, load_average, machine, paired, paired_interval, peak_rss,
+    pip_version, realistic_env, run_once, settle,
 )
 from wheels import make_wheel  # noqa: E402
 
@@ -429,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "distribution is a wheel the benchmark builds, installed with `--no-index --find-links`.",
         f"Each command ran once to warm up, then {opts.runs} times ({opts.first_runs} for case 4), interleaved with the",
         "commands it is compared with; times are whole-process wall times in ms.", "",
-        "## Machine", "", host, f"- load average when the run ended: {', '.join(f'{x:.2f}' for x in os.getloadavg())}", "",
+        "## Machine", "", host, f"- load average when the run ended: {load_average()}", "",
         "## Targets", "", "| target | measured | goal | met |", "|---|---|---|---|",
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in verdicts], "",
         "## Timings", "", "| case | command | median ms | min-max ms | ratio to the first |", "|---|---|---:|---:|---:|",

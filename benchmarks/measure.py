@@ -164,6 +164,11 @@ def paired_interval(samples: dict[str, Sample], ours: str, theirs: str) -> tuple
     return medians[50], medians[1949]
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as the machine section shows them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def machine(safepip: str) -> str:
     cpu = "unknown"
     try:
@@ -179,7 +184,6 @@ def machine(safepip: str) -> str:
         mem = f"{kib / 1024 / 1024:.1f} GiB"
     except (OSError, AttributeError):
         pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     system = subprocess.run([SYSTEM_PYTHON, "--version"], capture_output=True, text=True, check=False).stdout.strip()
     with open(safepip, "rb") as script:
         first = script.readline().decode(errors="replace").strip()
@@ -189,7 +193,7 @@ def machine(safepip: str) -> str:
         f"- CPUs: {os.cpu_count()} x {cpu}\n- memory: {mem}\n- OS: {platform.platform()}\n"
         f"- target: {SYSTEM_PYTHON} ({system}, externally managed); benchmark driver: Python {platform.python_version()}\n"
         f"- safepip under test: {safepip}, run by {runs_on} ({version})\n"
-        f"- load average when the run started: {load} (the machine is shared: read the ratios, not the absolute times)"
+        f"- load average when the run started: {load_average()} (the machine is shared: read the ratios, not the absolute times)"
     )
 
 
