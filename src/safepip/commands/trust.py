@@ -3,7 +3,9 @@
 PATH is a project directory (default: the working directory), one of its virtual
 environments, or an interpreter. What needs trusting there (see :mod:`safepip.facts.repocode`)
 is recorded in the user configuration file, ``[trust]``, with its identity: the path and
-what it is now. Nothing another user could change is ever trusted this way (the ownership
+what it is now. A ``[tool.safepip] venv`` that puts the environment outside the project
+(:mod:`safepip.facts.placement`) is recorded there too: the project root and where the
+value leads now. Nothing another user could change is ever trusted this way (the ownership
 rules still apply; the ``trusted`` list is for that).
 """
 
@@ -23,16 +25,22 @@ USAGE = """usage: safepip trust [PATH]
 Trust the interpreters that came with the project at PATH (default: the current
 directory): a [tool.safepip] python inside the project, or a virtual environment that is
 committed to git or names an interpreter inside the project. safepip runs neither until
-you do. PATH may also be one environment or one interpreter. The trust is recorded in your
-configuration file with what the interpreter is now; if it changes, trust it again.
+you do. It also lets the project's [tool.safepip] venv put the environment outside the
+project, where that value leads now. PATH may also be one environment or one interpreter.
+The trust is recorded in your configuration file with what the interpreter is now (and
+where the environment goes); if that changes, trust it again.
 """
 
 
-def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str | None]]]:
-    """The root the trust is for, and the interpreters there with why each needs trust."""
+def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str | None]], dict[str, str]]:
+    """The root the trust is for, the interpreters there with why each needs trust, and the
+    ``[trust]`` entry for a ``[tool.safepip] venv`` that puts the environment outside the
+    project (empty when it does not).
+    """
     from safepip.facts import config as cfg
     from safepip.facts.project import find_root, is_venv_dir, project_env
     from safepip.facts.repocode import env_reason, interpreter_reason
+    from safepip.facts.placement import problem, record
     from safepip.facts.target import resolve_spec
     from safepip.facts.trust import check
     from safepip.paths import user_config_file
@@ -43,12 +51,12 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     if os.path.isfile(path):
         project = find_root(os.path.dirname(path), environ)
         root = project.root if project is not None else os.path.dirname(path)
-        return root, [(path, interpreter_reason(path, root))]
+        return root, [(path, interpreter_reason(path, root))], {}
     if is_venv_dir(path):
         project = find_root(os.path.dirname(path), environ)
         root = project.root if project is not None else os.path.dirname(path)
         check(path, "environment", environ, trusted, user_file)
-        return root, [(bin_python(path), env_reason(path, root))]
+        return root, [(bin_python(path), env_reason(path, root))], {}
     if not os.path.isdir(path):
         raise UsageError(f"safepip trust: {path}: no such file or directory")
     project = find_root(path, environ)
@@ -61,12 +69,16 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     if values.get("python"):
         python = resolve_spec(values["python"], f"python (from {project.pyproject} [tool.safepip])", environ)
         found.append((python, interpreter_reason(python, root)))
-    spot = project_env(root, values.get("venv"))
+    placement = {}
+    configured = values.get("venv")
+    if configured and problem(configured, root, environ) is not None:
+        placement[root] = record(configured, root)
+    spot = project_env(root, configured)
     env_dir, exists = spot.path, spot.exists
     if exists:
         check(env_dir, "environment", environ, trusted, user_file)
         found.append((bin_python(env_dir), env_reason(env_dir, root)))
-    return root, found
+    return root, found, placement
 
 
 def _toml_key(path: str) -> str:
@@ -125,6 +137,7 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Trust what came with the project at PATH; return 0."""
     from safepip import ui
+    from safepip.facts.placement import RECORD_PREFIX
     from safepip.facts.repocode import identity
     from safepip.facts.trust import chain_problem
     from safepip.paths import user_config_file
@@ -134,13 +147,16 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         return 0
     if len(args) > 1 or (args and args[0].startswith("-")):
         raise UsageError("safepip trust: give at most one PATH (see safepip trust --help)")
+    if args and not args[0]:
+        raise UsageError("safepip trust: the PATH given is empty; name a project, an environment or an interpreter "
+                         "(or give none for the current directory)")
     path = os.path.abspath(os.path.expanduser(args[0] if args else os.getcwd()))
-    root, found = _candidates(path, environ)
+    root, found, placement = _candidates(path, environ)
     needed = [(python, why) for python, why in found if why is not None]
-    if not needed:
+    if not needed and not placement:
         ui.say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)
         return 0
-    entries = {}
+    entries = dict(placement)
     from safepip.venvdir import venv_of
 
     for python, _why in needed:
@@ -151,6 +167,9 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         entries[os.path.abspath(python)] = identity(python)
     config_file = user_config_file(environ)
     record(config_file, entries)
+    for where in placement.values():
+        ui.say(f"trusted [tool.safepip] venv of {root}: its environment goes to {where[len(RECORD_PREFIX):]}; "
+               f"recorded in {config_file}", "notice", environ)
     for python, why in needed:
         ui.say(f"trusted {python} ({why}); recorded in {config_file}", "notice", environ)
     return 0

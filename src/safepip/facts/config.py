@@ -235,6 +235,18 @@ def project_layer(pyproject: str, text: str | None = None) -> dict[str, Any]:
     return _table_layer(table, pyproject, text, "tool.safepip", user=False)
 
 
+def located(pyproject: str, key: str) -> str:
+    """``PYPROJECT, line N`` where its ``[tool.safepip]`` sets ``key`` (the path alone when
+    the line cannot be told), to lead a message about that value.
+    """
+    try:
+        text = _read(pyproject)
+    except ConfigError:
+        text = None
+    line = _line_of(text, key, "tool.safepip") if text is not None else None
+    return f"{pyproject}, line {line}" if line else pyproject
+
+
 def _fixed(where: str) -> Callable[[str], str]:
     """A location for error messages that does not depend on the key."""
     return lambda _key: where

@@ -267,4 +267,9 @@ def load_config(
             values = cfg.project_layer(project.pyproject)
             config = config.layered(values, f"{project.pyproject} [tool.safepip]")
     config = config.with_environment(environ).with_flags(flags)
+    if project is not None and config.venv and config.origin["venv"] == f"{project.pyproject} [tool.safepip]":
+        from safepip.facts.placement import check
+
+        # The repository chose this path, not the user: it stays inside the project unless allowed.
+        check(config.venv, project.root, project.pyproject, environ, config)
     return config, project, untrusted

@@ -1,0 +1,109 @@
+"""Where a project's own configuration may put its environment: inside the project.
+
+``[tool.safepip] venv`` comes with the repository, so whoever wrote the repository chose
+it, not the user who cloned it. Left alone it could send installs into the user's per-user
+environment (``~/.local/share/safepip/envs/...``), make a read-only ``freeze`` create an
+environment anywhere the user can write, or point safepip's rebuilds at a directory that is
+not the project's. So a project's value must be a relative path that stays below the
+project root: no ``~``, no absolute path, no ``..``, no link inside the project that leads
+out of it, not the project root itself, and nowhere in or over safepip's own directories.
+
+Anything else stops every command (exit 78) with one line that says how to allow it, until
+the user does: ``safepip trust PROJECT`` records the place the value leads to (a changed
+value, or a link that now leads elsewhere, needs trusting again), or the project is in the
+user file's ``trusted`` list. The user's own ``venv`` (the user file, ``SAFEPIP_VENV``,
+``--safepip-venv``) is the user's word and may point anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from safepip.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.facts.config import Config
+
+#: How a placement the user allowed is recorded in ``[trust]``, keyed by the project root.
+RECORD_PREFIX = "venv:"
+
+
+def _within(path: str, top: str) -> bool:
+    """``path`` is ``top`` or below it (both real paths)."""
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def destination(configured: str, root: str) -> str:
+    """Where the value ``configured`` puts the environment, followed through every link (the
+    place a trust record names).
+    """
+    return os.path.realpath(os.path.join(root, os.path.expanduser(configured)))
+
+
+def problem(configured: str, root: str, environ: Mapping[str, str]) -> str | None:
+    """How the project's ``venv = configured`` puts the environment where a repository may
+    not (a phrase that follows "puts the environment"), or None when it stays inside.
+    """
+    from safepip.paths import own_dirs
+
+    path = os.path.normpath(os.path.join(root, os.path.expanduser(configured)))
+    real = os.path.realpath(path)
+    top = os.path.realpath(root)
+    for own in own_dirs(environ):
+        mine = os.path.realpath(own)
+        if _within(real, mine):
+            return f"in safepip's own directory {own} (at {real})"
+        if _within(mine, real):
+            return f"at {real}, which holds safepip's own directory {own}"
+    if real == top:
+        return "at the project root itself"
+    if not _within(real, top):
+        if _within(path, top):  # lexically inside: a link on the way leads out
+            return f"outside the project: {path} leads to {real}"
+        return f"outside the project, at {real}"
+    parts = configured.replace(os.altsep or os.sep, os.sep).split(os.sep)
+    if configured.startswith("~"):
+        return f"at {real} through ~, which depends on who runs safepip"
+    if os.path.isabs(configured):
+        return f"at {real} through an absolute path, which depends on where the project is"
+    if ".." in parts:
+        return f"at {real} through .., which climbs out before it comes back"
+    return None
+
+
+def record(configured: str, root: str) -> str:
+    """The ``[trust]`` value that allows the project at ``root`` to put its environment
+    where ``configured`` leads now.
+    """
+    return RECORD_PREFIX + destination(configured, root)
+
+
+def allowed(configured: str, root: str, config: Config) -> bool:
+    """Whether the user allowed the project at ``root`` to put its environment where
+    ``configured`` leads: ``safepip trust`` recorded that very place, or the project is in
+    the ``trusted`` list.
+    """
+    from safepip.facts.trust import is_trusted
+
+    if is_trusted(root, config.trusted):
+        return True
+    return config.trust.get(os.path.abspath(root)) == record(configured, root)
+
+
+def check(configured: str, root: str, pyproject: str, environ: Mapping[str, str], config: Config) -> None:
+    """Refuse (exit 78) the project's ``venv = configured`` unless it stays inside the
+    project or the user allowed it (see the module's rules).
+    """
+    why = problem(configured, root, environ)
+    if why is None or allowed(configured, root, config):
+        return
+    from safepip.facts.config import located
+    from safepip.paths import user_config_file
+
+    raise ConfigError(
+        f"{located(pyproject, 'venv')}: venv = {configured!r} puts the environment {why}; a project's own "
+        f"configuration may only put it inside the project. If you want it there: safepip trust {root} "
+        f'(or trusted = ["{root}"] in {user_config_file(environ)})'
+    )
