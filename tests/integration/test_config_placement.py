@@ -6,7 +6,8 @@ says how to allow it, and nothing is created outside; ``safepip trust`` or the u
 Each repository is written by a real second user, committed, and cloned with ``git clone``:
 ``venv`` set to the per-user environment (``~/.local/share/safepip/envs/pyX.Y``, the
 default data directory), to ``../../../elsewhere``, to an absolute path, and to a path
-through a committed link that leads out of the project.
+through a committed link that leads out of the project; and a committed ``.venv`` link that
+leads out (a link you make yourself is yours).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 
 from helpers import SYSTEM_XY, needs_managed, offline, run_safepip, safepip_env
 from inprocess import Cli
-from users import GIT, User, as_user, one_line
+from users import GIT, Ended, User, as_user, one_line
 
 pytestmark = [needs_managed]
 
@@ -32,6 +33,8 @@ class Bait:
     outside: Path
     #: What the refusal line says about it.
     why: str
+    #: The environment once allowed.
+    env: Path
 
 
 def _clone(base: Path, user: User, files: dict[str, str], links: dict[str, str]) -> Path:
@@ -62,24 +65,32 @@ def _pyproject(venv: str) -> str:
     return f'[project]\nname = "bait"\nversion = "0"\n[tool.safepip]\nvenv = "{venv}"\n'
 
 
-@pytest.fixture(params=["per-user-env", "climb", "absolute", "link"])
+@pytest.fixture(params=["per-user-env", "climb", "absolute", "link", "dotvenv-link"])
 def bait(request: pytest.FixtureRequest, tmp_path: Path, other_user: User, hermetic: dict[str, str]) -> Bait:
     kind = request.param
     if kind == "per-user-env":
         clone = _clone(tmp_path, other_user, {"pyproject.toml": _pyproject(f"~/.local/share/safepip/envs/py{SYSTEM_XY}")}, {})
         outside = Path(hermetic["HOME"]) / ".local" / "share" / "safepip"
-        return Bait(clone, outside, f"in safepip's own directory {outside}")
+        return Bait(clone, outside, f"in safepip's own directory {outside}", outside / "envs" / f"py{SYSTEM_XY}")
     if kind == "climb":
         clone = _clone(tmp_path, other_user, {"pyproject.toml": _pyproject("../../../elsewhere")}, {})
-        return Bait(clone, tmp_path / "elsewhere", f"outside the project, at {tmp_path / 'elsewhere'}")
+        return Bait(clone, tmp_path / "elsewhere", f"outside the project, at {tmp_path / 'elsewhere'}", tmp_path / "elsewhere")
     if kind == "absolute":
         target = tmp_path / "absolute-env"
         clone = _clone(tmp_path, other_user, {"pyproject.toml": _pyproject(str(target))}, {})
-        return Bait(clone, target, f"outside the project, at {target}")
+        return Bait(clone, target, f"outside the project, at {target}", target)
+    if kind == "dotvenv-link":
+        clone = _clone(tmp_path, other_user, {"pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n'},
+                       {".venv": "../../../linked"})
+        (tmp_path / "linked").mkdir()
+        return Bait(clone, tmp_path / "linked" / "pyvenv.cfg",
+                    f"{clone}/.venv is a link committed in git: it puts the environment outside the project: "
+                    f"{clone}/.venv leads to {tmp_path}/linked", tmp_path / "linked")
     clone = _clone(tmp_path, other_user, {"pyproject.toml": _pyproject("envs/dev"), "README": "x\n"},
                    {"envs": "../../../linked"})
     (tmp_path / "linked").mkdir()
-    return Bait(clone, tmp_path / "linked" / "dev", f"outside the project: {clone / 'envs' / 'dev'} leads to")
+    return Bait(clone, tmp_path / "linked" / "dev", f"outside the project: {clone / 'envs' / 'dev'} leads to",
+                tmp_path / "linked" / "dev")
 
 
 def _env() -> dict[str, str]:
@@ -89,8 +100,8 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _refused(done: subprocess.CompletedProcess[str] | object, found: Bait) -> None:
-    one_line(done, 78, found.why, f"safepip trust {found.clone}", f'trusted = ["{found.clone}"]')  # type: ignore[arg-type]
+def _refused(done: Ended, found: Bait) -> None:
+    one_line(done, 78, found.why, f"safepip trust {found.clone}", f'trusted = ["{found.clone}"]')
     assert not os.path.lexists(found.outside), "something was created outside the project"
 
 
@@ -98,8 +109,9 @@ def test_install_and_freeze_refuse_and_create_nothing_outside(bait: Bait, wheelh
     _refused(run_safepip("install", *offline(wheelhouse), "lib-a", cwd=bait.clone, env=_env()), bait)
     _refused(run_safepip("freeze", cwd=bait.clone, env=_env()), bait)
     _refused(run_safepip("list", cwd=bait.clone, env=_env()), bait)
-    assert sorted(p.name for p in bait.clone.iterdir()) == sorted([".git", "pyproject.toml", *(
-        ["README", "envs"] if (bait.clone / "envs").is_symlink() else [])])
+    tracked = subprocess.run([*GIT, "ls-tree", "--name-only", "HEAD"], cwd=bait.clone, check=True,
+                             capture_output=True, text=True).stdout.split()
+    assert sorted(p.name for p in bait.clone.iterdir()) == sorted([".git", *tracked])
 
 
 def test_every_verb_refuses_with_the_same_line(bait: Bait, cli: Cli) -> None:
@@ -121,8 +133,7 @@ def test_safepip_trust_allows_it_and_a_changed_value_is_refused_again(bait: Bait
     assert "recorded in" in trusted.stderr
     done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=bait.clone, env=env)
     assert done.returncode == 0, done.stderr
-    env_dir = bait.outside if bait.outside.name != "safepip" else bait.outside / "envs" / f"py{SYSTEM_XY}"
-    assert list(env_dir.glob("lib/python*/site-packages/lib_a*"))
+    assert list(bait.env.glob("lib/python*/site-packages/lib_a*"))
     listed = run_safepip("list", cwd=bait.clone, env=env)
     assert listed.returncode == 0 and "lib-a" in listed.stdout, listed.stderr
     # The trust is for where the value led: another value is the repository's word again.
@@ -132,6 +143,7 @@ def test_safepip_trust_allows_it_and_a_changed_value_is_refused_again(bait: Bait
 
 
 def test_the_trusted_list_in_the_user_file_allows_it(bait: Bait, wheelhouse: Path, hermetic: dict[str, str]) -> None:
+    _refused(run_safepip("install", *offline(wheelhouse), "lib-a", cwd=bait.clone, env=_env()), bait)
     config = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text(f'trusted = ["{bait.clone}"]\n')
@@ -144,6 +156,7 @@ def test_the_users_own_venv_may_point_anywhere(tmp_path: Path, other_user: User,
     # A value from the user (here SAFEPIP_VENV) wins over the repository's, and is not checked.
     clone = _clone(tmp_path, other_user, {"pyproject.toml": _pyproject("../../../elsewhere")}, {})
     mine = tmp_path / "my-envs" / "bait"
+    one_line(run_safepip("freeze", cwd=clone, env=_env()), 78, "safepip trust")
     env = {**_env(), "SAFEPIP_VENV": str(mine)}
     done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=clone, env=env)
     assert done.returncode == 0, done.stderr

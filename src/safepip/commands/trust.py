@@ -38,9 +38,9 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     project (empty when it does not).
     """
     from safepip.facts import config as cfg
+    from safepip.facts.placement import committed_link, problem, record
     from safepip.facts.project import find_root, is_venv_dir, project_env
     from safepip.facts.repocode import env_reason, interpreter_reason
-    from safepip.facts.placement import problem, record
     from safepip.facts.target import resolve_spec
     from safepip.facts.trust import check
     from safepip.paths import user_config_file
@@ -74,6 +74,8 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     if configured and problem(configured, root, environ) is not None:
         placement[root] = record(configured, root)
     spot = project_env(root, configured)
+    if not configured and committed_link(spot.path, root, environ, cfg.Config()) is not None:
+        placement[root] = record(os.path.basename(spot.path), root)
     env_dir, exists = spot.path, spot.exists
     if exists:
         check(env_dir, "environment", environ, trusted, user_file)
@@ -107,7 +109,7 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
     if header is None:
         if lines and lines[-1].strip():
             lines.append("")
-        lines.append("[trust]  # written by safepip trust: interpreter = its identity")
+        lines.append("[trust]  # written by safepip trust: interpreter = its identity; project = where its venv leads")
         header = len(lines) - 1
     end = next((i for i in range(header + 1, len(lines)) if re.match(r"^\s*\[", lines[i])), len(lines))
     for path, ident in entries.items():
@@ -168,7 +170,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     config_file = user_config_file(environ)
     record(config_file, entries)
     for where in placement.values():
-        ui.say(f"trusted [tool.safepip] venv of {root}: its environment goes to {where[len(RECORD_PREFIX):]}; "
+        ui.say(f"trusted where {root} puts its environment: {where[len(RECORD_PREFIX):]}; "
                f"recorded in {config_file}", "notice", environ)
     for python, why in needed:
         ui.say(f"trusted {python} ({why}); recorded in {config_file}", "notice", environ)

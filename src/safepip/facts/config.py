@@ -48,7 +48,7 @@ def describe(key: str) -> str:
     if key == "trusted":
         return 'a list of directory paths ("*" trusts every directory)'
     if key == "trust":
-        return "a table of interpreter paths and their identities (written by safepip trust)"
+        return "a table of interpreter paths and their identities, and of projects and where their venv leads (written by safepip trust)"
     return "a string"
 
 

@@ -207,6 +207,10 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
     user_env = None
     if project is not None:
         env = project_env(project.root, config.venv)
+        if config.venv is None:
+            from safepip.facts.placement import check_default
+
+            check_default(env.path, project.root, environ, config)
     elif config.outside == "cwd":
         env = project_env(cwd, config.venv)
     elif config.outside == "user-env":

@@ -8,6 +8,10 @@ not the project's. So a project's value must be a relative path that stays below
 project root: no ``~``, no absolute path, no ``..``, no link inside the project that leads
 out of it, not the project root itself, and nowhere in or over safepip's own directories.
 
+The same holds for a link at the environment's default place (``.venv -> ../elsewhere``)
+that the repository committed: it is the repository's choice of place too (a link you made
+yourself is yours, wherever it leads).
+
 Anything else stops every command (exit 78) with one line that says how to allow it, until
 the user does: ``safepip trust PROJECT`` records the place the value leads to (a changed
 value, or a link that now leads elsewhere, needs trusting again), or the project is in the
@@ -92,6 +96,12 @@ def allowed(configured: str, root: str, config: Config) -> bool:
     return config.trust.get(os.path.abspath(root)) == record(configured, root)
 
 
+def _allow(root: str, environ: Mapping[str, str]) -> str:
+    from safepip.paths import user_config_file
+
+    return f'If you want it there: safepip trust {root} (or trusted = ["{root}"] in {user_config_file(environ)})'
+
+
 def check(configured: str, root: str, pyproject: str, environ: Mapping[str, str], config: Config) -> None:
     """Refuse (exit 78) the project's ``venv = configured`` unless it stays inside the
     project or the user allowed it (see the module's rules).
@@ -100,10 +110,36 @@ def check(configured: str, root: str, pyproject: str, environ: Mapping[str, str]
     if why is None or allowed(configured, root, config):
         return
     from safepip.facts.config import located
-    from safepip.paths import user_config_file
 
     raise ConfigError(
         f"{located(pyproject, 'venv')}: venv = {configured!r} puts the environment {why}; a project's own "
-        f"configuration may only put it inside the project. If you want it there: safepip trust {root} "
-        f'(or trusted = ["{root}"] in {user_config_file(environ)})'
+        f"configuration may only put it inside the project. {_allow(root, environ)}"
     )
+
+
+def committed_link(env_dir: str, root: str, environ: Mapping[str, str], config: Config) -> str | None:
+    """Why the environment's default place (``.venv``, ``venv``, ``env`` at the root) is a
+    link the repository committed that leads out of the project (or into safepip's own
+    directories), or None: one you made yourself is yours, wherever it leads.
+    """
+    name = os.path.basename(env_dir)
+    if not os.path.islink(env_dir) or os.path.dirname(env_dir) != root:
+        return None
+    why = problem(name, root, environ)
+    if why is None or allowed(name, root, config):
+        return None
+    from safepip.facts.repocode import committed
+
+    return why if committed([env_dir]) else None
+
+
+def check_default(env_dir: str, root: str, environ: Mapping[str, str], config: Config) -> None:
+    """Refuse (exit 78) a committed link at the environment's default place that leads out
+    (see :func:`committed_link`), unless the user allowed it.
+    """
+    why = committed_link(env_dir, root, environ, config)
+    if why is not None:
+        raise ConfigError(
+            f"{env_dir} is a link committed in git: it puts the environment {why}; a repository may only "
+            f"put it inside the project. {_allow(root, environ)}"
+        )

@@ -144,3 +144,49 @@ def test_every_command_stops_with_78_and_creates_nothing(root: Path, tmp_path: P
         assert done.stderr.count("safepip:") == 1 and "safepip trust" in done.stderr, done.stderr
         assert done.started == []
     assert not (tmp_path / "elsewhere").exists()
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "safe.directory=*", *args],
+                   cwd=root, check=True, capture_output=True)
+
+
+def test_a_committed_dotvenv_link_that_leads_out_is_the_repositorys_choice(root: Path, tmp_path: Path) -> None:
+    from safepip.facts.placement import check_default, committed_link
+
+    (tmp_path / "out").mkdir()
+    (root / ".venv").symlink_to("../out")
+    config = cfg.Config()
+    _git(root, "init", "-q")
+    assert committed_link(str(root / ".venv"), str(root), os.environ, config) is None  # yours: not committed
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "x")
+    why = f"outside the project: {root}/.venv leads to {tmp_path}/out"
+    assert committed_link(str(root / ".venv"), str(root), os.environ, config) == why
+    with pytest.raises(ConfigError, match=f"{root}/.venv is a link committed in git: it puts the environment {why}; "):
+        check_default(str(root / ".venv"), str(root), os.environ, config)
+    allowed_now = config.layered({"trust": {str(root): record(".venv", str(root))}}, "user")
+    check_default(str(root / ".venv"), str(root), os.environ, allowed_now)
+    (root / "inner").mkdir()
+    (root / "venv").symlink_to("inner")  # a committed link that stays inside is the project's to choose
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "y")
+    assert committed_link(str(root / "venv"), str(root), os.environ, config) is None
+
+
+def test_the_trust_verb_records_where_a_committed_link_leads(root: Path, tmp_path: Path, cli: Cli,
+                                                             hermetic: dict[str, str]) -> None:
+    (tmp_path / "out").mkdir()
+    (root / ".venv").symlink_to("../out")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "x")
+    assert cli("which", cwd=root).returncode == 78
+    done = cli("trust", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert f"trusted where {root} puts its environment: {tmp_path}/out" in done.stderr
+    user_file = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
+    assert cfg.user_layer(str(user_file))["trust"] == {str(root): f"venv:{tmp_path}/out"}
+    assert cli("which", cwd=root).returncode == 69  # allowed: nothing made there yet
