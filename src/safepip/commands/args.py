@@ -36,7 +36,7 @@ class VerbParser(argparse.ArgumentParser):
 
 
 #: Why an empty value is refused (a script's unset variable, ``--python "$PY"``).
-EMPTY = "an empty value names nothing (leave the option out for the default)"
+EMPTY = "an empty value names nothing (an unset variable?)"
 
 
 def given(value: str) -> str:

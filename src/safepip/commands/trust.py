@@ -150,8 +150,8 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     if len(args) > 1 or (args and args[0].startswith("-")):
         raise UsageError("safepip trust: give at most one PATH (see safepip trust --help)")
     if args and not args[0]:
-        raise UsageError("safepip trust: the PATH given is empty; name a project, an environment or an interpreter "
-                         "(or give none for the current directory)")
+        raise UsageError("safepip trust: the PATH given is empty (an unset variable?); name a project, an environment "
+                         "or an interpreter, or give none for the current directory")
     path = os.path.abspath(os.path.expanduser(args[0] if args else os.getcwd()))
     root, found, placement = _candidates(path, environ)
     needed = [(python, why) for python, why in found if why is not None]
