@@ -38,7 +38,8 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     project (empty when it does not).
     """
     from safepip.facts import config as cfg
-    from safepip.facts.placement import committed_link, problem, record
+    from safepip.facts.placement import check as place_check
+    from safepip.facts.placement import check_default, committed_link, over, problem, record
     from safepip.facts.project import find_root, is_venv_dir, project_env
     from safepip.facts.repocode import env_reason, interpreter_reason
     from safepip.facts.target import resolve_spec
@@ -72,9 +73,13 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     placement = {}
     configured = values.get("venv")
     if configured and problem(configured, root, environ) is not None:
+        if over(configured, root, environ):  # no trust puts an environment there: say so
+            place_check(configured, root, project.pyproject, environ, cfg.Config())
         placement[root] = record(configured, root)
     spot = project_env(root, configured)
     if not configured and committed_link(spot.path, root, environ, cfg.Config()) is not None:
+        if over(os.path.basename(spot.path), root, environ):
+            check_default(spot.path, root, environ, cfg.Config())
         placement[root] = record(os.path.basename(spot.path), root)
     env_dir, exists = spot.path, spot.exists
     if exists:

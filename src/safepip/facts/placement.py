@@ -7,6 +7,8 @@ environment anywhere the user can write, or point safepip's rebuilds at a direct
 not the project's. So a project's value must be a relative path that stays below the
 project root: no ``~``, no absolute path, no ``..``, no link inside the project that leads
 out of it, not the project root itself, and nowhere in or over safepip's own directories.
+On the project, above it, or over safepip's own directories no environment ever goes,
+whoever allows it: an environment there would hold them.
 
 The same holds for a link at the environment's default place (``.venv -> ../elsewhere``)
 that the repository committed: it is the repository's choice of place too (a link you made
@@ -41,9 +43,22 @@ def _within(path: str, top: str) -> bool:
 
 def destination(configured: str, root: str) -> str:
     """Where the value ``configured`` puts the environment, followed through every link (the
-    place a trust record names).
+    place a trust record names). ``..`` is folded first, as for the path safepip uses
+    (:func:`safepip.facts.project.env_candidates`).
     """
-    return os.path.realpath(os.path.join(root, os.path.expanduser(configured)))
+    return os.path.realpath(os.path.normpath(os.path.join(root, os.path.expanduser(configured))))
+
+
+def over(configured: str, root: str, environ: Mapping[str, str]) -> bool:
+    """Whether ``configured`` puts the environment on the project itself, above it, or over
+    one of safepip's own directories: a place no trust makes an environment's (an
+    environment there would hold them, and a rebuild would move them aside).
+    """
+    from safepip.paths import own_dirs
+
+    real = destination(configured, root)
+    holds = [os.path.realpath(root), *(os.path.realpath(own) for own in own_dirs(environ))]
+    return any(_within(mine, real) for mine in holds)
 
 
 def problem(configured: str, root: str, environ: Mapping[str, str]) -> str | None:
@@ -53,7 +68,7 @@ def problem(configured: str, root: str, environ: Mapping[str, str]) -> str | Non
     from safepip.paths import own_dirs
 
     path = os.path.normpath(os.path.join(root, os.path.expanduser(configured)))
-    real = os.path.realpath(path)
+    real = destination(configured, root)
     top = os.path.realpath(root)
     for own in own_dirs(environ):
         mine = os.path.realpath(own)
@@ -63,6 +78,8 @@ def problem(configured: str, root: str, environ: Mapping[str, str]) -> str | Non
             return f"at {real}, which holds safepip's own directory {own}"
     if real == top:
         return "at the project root itself"
+    if _within(top, real):
+        return f"at {real}, which holds the project"
     if not _within(real, top):
         if _within(path, top):  # lexically inside: a link on the way leads out
             return f"outside the project: {path} leads to {real}"
@@ -96,7 +113,10 @@ def allowed(configured: str, root: str, config: Config) -> bool:
     return config.trust.get(os.path.abspath(root)) == record(configured, root)
 
 
-def _allow(root: str, environ: Mapping[str, str]) -> str:
+def _allow(configured: str, root: str, environ: Mapping[str, str]) -> str:
+    """How the user allows it (or, where nothing can, what to do instead)."""
+    if over(configured, root, environ):
+        return "No environment goes there, trusted or not: put it in a directory of its own inside the project"
     from safepip.paths import user_config_file
 
     return f'If you want it there: safepip trust {root} (or trusted = ["{root}"] in {user_config_file(environ)})'
@@ -107,13 +127,13 @@ def check(configured: str, root: str, pyproject: str, environ: Mapping[str, str]
     project or the user allowed it (see the module's rules).
     """
     why = problem(configured, root, environ)
-    if why is None or allowed(configured, root, config):
+    if why is None or (allowed(configured, root, config) and not over(configured, root, environ)):
         return
     from safepip.facts.config import located
 
     raise ConfigError(
         f"{located(pyproject, 'venv')}: venv = {configured!r} puts the environment {why}; a project's own "
-        f"configuration may only put it inside the project. {_allow(root, environ)}"
+        f"configuration may only put it inside the project. {_allow(configured, root, environ)}"
     )
 
 
@@ -126,7 +146,7 @@ def committed_link(env_dir: str, root: str, environ: Mapping[str, str], config: 
     if not os.path.islink(env_dir) or os.path.dirname(env_dir) != root:
         return None
     why = problem(name, root, environ)
-    if why is None or allowed(name, root, config):
+    if why is None or (allowed(name, root, config) and not over(name, root, environ)):
         return None
     from safepip.facts.repocode import committed
 
@@ -141,5 +161,5 @@ def check_default(env_dir: str, root: str, environ: Mapping[str, str], config: C
     if why is not None:
         raise ConfigError(
             f"{env_dir} is a link committed in git: it puts the environment {why}; a repository may only "
-            f"put it inside the project. {_allow(root, environ)}"
+            f"put it inside the project. {_allow(os.path.basename(env_dir), root, environ)}"
         )

@@ -190,3 +190,31 @@ def test_the_trust_verb_records_where_a_committed_link_leads(root: Path, tmp_pat
     user_file = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
     assert cfg.user_layer(str(user_file))["trust"] == {str(root): f"venv:{tmp_path}/out"}
     assert cli("which", cwd=root).returncode == 69  # allowed: nothing made there yet
+
+
+def test_the_project_itself_above_it_or_over_safepips_directories_is_never_allowed(
+    root: Path, tmp_path: Path, hermetic: dict[str, str], cli: Cli
+) -> None:
+    from safepip.facts.placement import check_default
+
+    trusting = cfg.Config().layered({"trusted": ("*",)}, "user")
+    _git(root, "init", "-q")
+    for target in (".", ".."):
+        (root / ".venv").symlink_to(target)
+        _git(root, "add", "-A")
+        _git(root, "commit", "-q", "-m", target)
+        with pytest.raises(ConfigError, match="No environment goes there, trusted or not"):
+            check_default(str(root / ".venv"), str(root), os.environ, trusting)
+        (root / ".venv").unlink()
+    _git(root, "commit", "-qam", "none")
+    _user_file(hermetic, 'trusted = ["*"]\n')
+    cache = Path(hermetic["XDG_CACHE_HOME"])
+    for value in (".", "..", str(cache)):
+        (root / "pyproject.toml").write_text(f'[tool.safepip]\nvenv = "{value}"\n')
+        done = cli("freeze", cwd=root)
+        assert done.returncode == 78, done.stderr
+        assert "No environment goes there, trusted or not" in done.stderr
+    assert not (root / "pyvenv.cfg").exists() and not (tmp_path / "pyvenv.cfg").exists() and not (cache / "pyvenv.cfg").exists()
+    done = cli("trust", cwd=root)  # nothing to record: the same line
+    assert done.returncode == 78 and "No environment goes there, trusted or not" in done.stderr, done.stderr
+    assert "[trust]" not in (Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml").read_text()
