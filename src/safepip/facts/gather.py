@@ -207,7 +207,7 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
     user_env = None
     if project is not None:
         env = project_env(project.root, config.venv)
-        if config.venv is None:
+        if config.venv is None and os.path.islink(env.path):  # only a link can lead out
             from safepip.facts.placement import check_default
 
             check_default(env.path, project.root, environ, config)
