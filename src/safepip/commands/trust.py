@@ -39,7 +39,7 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     """
     from safepip.facts import config as cfg
     from safepip.facts.placement import check as place_check
-    from safepip.facts.placement import check_default, committed_link, over, problem, record
+    from safepip.facts.placement import check_default, committed_link, over, problem, python_problem, record
     from safepip.facts.project import find_root, is_venv_dir, project_env
     from safepip.facts.repocode import env_reason, interpreter_reason
     from safepip.facts.target import resolve_spec
@@ -69,7 +69,9 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     found: list[tuple[str, str | None]] = []
     if values.get("python"):
         python = resolve_spec(values["python"], f"python (from {project.pyproject} [tool.safepip])", environ)
-        found.append((python, interpreter_reason(python, root)))
+        outside = python_problem(values["python"], python, root, environ)
+        why = f"[tool.safepip] python names a virtual environment {outside}" if outside else None
+        found.append((python, interpreter_reason(python, root) or why))
     placement = {}
     configured = values.get("venv")
     if configured and problem(configured, root, environ) is not None:

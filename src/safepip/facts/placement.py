@@ -10,6 +10,10 @@ out of it, not the project root itself, and nowhere in or over safepip's own dir
 On the project, above it, or over safepip's own directories no environment ever goes,
 whoever allows it: an environment there would hold them.
 
+A project's ``python`` that names (by a path, not a command name) the interpreter of a
+virtual environment outside the project sends installs there too: it is refused the same
+way, until ``safepip trust`` records that interpreter with its identity.
+
 The same holds for a link at the environment's default place (``.venv -> ../elsewhere``)
 that the repository committed: it is the repository's choice of place too (a link you made
 yourself is yours, wherever it leads).
@@ -117,9 +121,13 @@ def _allow(configured: str, root: str, environ: Mapping[str, str]) -> str:
     """How the user allows it (or, where nothing can, what to do instead)."""
     if over(configured, root, environ):
         return "No environment goes there, trusted or not: put it in a directory of its own inside the project"
+    return f"If you want it there: {_allow_python(root, environ)}"
+
+
+def _allow_python(root: str, environ: Mapping[str, str]) -> str:
     from safepip.paths import user_config_file
 
-    return f'If you want it there: safepip trust {root} (or trusted = ["{root}"] in {user_config_file(environ)})'
+    return f'safepip trust {root} (or trusted = ["{root}"] in {user_config_file(environ)})'
 
 
 def check(configured: str, root: str, pyproject: str, environ: Mapping[str, str], config: Config) -> None:
@@ -163,3 +171,49 @@ def check_default(env_dir: str, root: str, environ: Mapping[str, str], config: C
             f"{env_dir} is a link committed in git: it puts the environment {why}; a repository may only "
             f"put it inside the project. {_allow(os.path.basename(env_dir), root, environ)}"
         )
+
+
+def python_problem(spec: str, python: str, root: str, environ: Mapping[str, str]) -> str | None:
+    """Where the project's ``python = spec`` (found at ``python``) sends installs when it is
+    the interpreter of a virtual environment outside the project or in safepip's own
+    directories (pip installs into that environment), or None. A bare command name is
+    found on your PATH: your choice, not the project's.
+    """
+    named_place = spec.startswith("~") or os.sep in spec or bool(os.altsep and os.altsep in spec)
+    if not named_place and not os.path.isdir(spec):
+        return None
+    from safepip.paths import own_dirs
+    from safepip.venvdir import venv_of
+
+    env = venv_of(python)
+    if env is None:
+        return None
+    real = os.path.realpath(env)
+    for own in own_dirs(environ):
+        if _within(real, os.path.realpath(own)):
+            return f"in safepip's own directory {own} ({env})"
+    if not _within(real, os.path.realpath(root)):
+        return f"outside the project ({env})"
+    return None
+
+
+def check_python(spec: str, python: str, root: str, pyproject: str, environ: Mapping[str, str], config: Config) -> None:
+    """Refuse (exit 78) the project's ``python = spec`` when it is the interpreter of a
+    virtual environment outside the project (see :func:`python_problem`), unless the user
+    trusted that interpreter with ``safepip trust`` or the project is in ``trusted``.
+    """
+    why = python_problem(spec, python, root, environ)
+    if why is None:
+        return
+    from safepip.facts.repocode import trusted
+    from safepip.facts.trust import is_trusted
+
+    if is_trusted(root, config.trusted) or trusted(python, config.trust):
+        return
+    from safepip.facts.config import located
+
+    raise ConfigError(
+        f"{located(pyproject, 'python')}: python = {spec!r} is the interpreter of a virtual environment {why}, "
+        f"where pip would install; a project's own configuration may only name an environment inside the "
+        f"project. If you want it: {_allow_python(root, environ)}"
+    )

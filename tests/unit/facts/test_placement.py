@@ -218,3 +218,27 @@ def test_the_project_itself_above_it_or_over_safepips_directories_is_never_allow
     done = cli("trust", cwd=root)  # nothing to record: the same line
     assert done.returncode == 78 and "No environment goes there, trusted or not" in done.stderr, done.stderr
     assert "[trust]" not in (Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml").read_text()
+
+
+def test_a_projects_python_may_not_name_an_environment_outside_it(root: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from helpers import SYSTEM_PYTHON
+    from safepip.facts.placement import check_python, python_problem
+
+    env = tmp_path / "other-env"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = str(env / "bin" / "python")
+    assert python_problem(python, python, str(root), os.environ) == f"outside the project ({env})"
+    assert python_problem(str(env), python, str(root), os.environ) == f"outside the project ({env})"  # the directory
+    assert python_problem("python3", python, str(root), os.environ) is None  # your PATH found it: yours
+    assert python_problem(SYSTEM_PYTHON, SYSTEM_PYTHON, str(root), os.environ) is None  # no environment
+    inside = root / ".venv"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(inside)], check=True)
+    assert python_problem(".venv/bin/python", str(inside / "bin" / "python"), str(root), os.environ) is None
+    with pytest.raises(ConfigError, match=r"python = '.*' is the interpreter of a virtual environment outside the project"):
+        check_python(python, python, str(root), str(root / "pyproject.toml"), os.environ, cfg.Config())
+    from safepip.facts.repocode import identity
+
+    check_python(python, python, str(root), str(root / "pyproject.toml"), os.environ,
+                 cfg.Config().layered({"trust": {python: identity(python)}}, "user"))
