@@ -170,20 +170,20 @@ def test_a_python_naming_the_per_user_environment_is_refused_until_trusted(
     # [tool.safepip] python = the per-user environment's interpreter: pip would install there.
     outside = tmp_path / "outside"
     outside.mkdir()
-    made = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=outside, env=_env())
+    made = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=outside, env=_env())
     assert made.returncode == 0, made.stderr
     user_env = Path(hermetic["HOME"]) / ".local" / "share" / "safepip" / "envs" / f"py{SYSTEM_XY}"
-    assert list(user_env.glob("lib/python*/site-packages/lib_b*"))
+    assert list(user_env.glob("lib/python*/site-packages/lib_a*"))
     spec = f"~/.local/share/safepip/envs/py{SYSTEM_XY}/bin/python"
     clone = _clone(tmp_path, other_user, {"pyproject.toml": f'[project]\nname = "bait"\nversion = "0"\n'
                                           f'[tool.safepip]\npython = "{spec}"\n'}, {})
-    for args in (["install", *offline(wheelhouse), "lib-a"], ["uninstall", "-y", "lib-b"], ["freeze"]):
+    for args in (["install", *offline(wheelhouse), "lib-b"], ["uninstall", "-y", "lib-a"], ["freeze"]):
         one_line(run_safepip(*args, cwd=clone, env=_env()), 78, f"python = {spec!r} is the interpreter of a virtual "
                  f"environment in safepip's own directory", f"safepip trust {clone}")
-    assert not list(user_env.glob("lib/python*/site-packages/lib_a*"))
-    assert list(user_env.glob("lib/python*/site-packages/lib_b*"))
+    assert not list(user_env.glob("lib/python*/site-packages/lib_b*"))
+    assert list(user_env.glob("lib/python*/site-packages/lib_a*"))
     trusted = run_safepip("trust", cwd=clone, env=_env())
     assert trusted.returncode == 0, trusted.stderr
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=clone, env=_env())
+    done = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=clone, env=_env())
     assert done.returncode == 0, done.stderr
-    assert list(user_env.glob("lib/python*/site-packages/lib_a*"))
+    assert list(user_env.glob("lib/python*/site-packages/lib_b*"))
