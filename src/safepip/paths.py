@@ -129,6 +129,20 @@ def virtualenv_app_data(environ: Mapping[str, str]) -> str | None:
     return os.path.join(os.path.dirname(root_own_dir("cache")), "virtualenv")  # beside root's safepip cache
 
 
+def own_dirs(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Every directory safepip keeps its own files in (cache, configuration, data, and the
+    XDG state directory), as chosen and, as root, root's own as well: no project may place
+    its environment in or over one of them.
+    """
+    found = [_dir(environ, variable, kind) for variable, kind in
+             (("SAFEPIP_CACHE_DIR", "cache"), ("SAFEPIP_CONFIG_DIR", "config"), ("SAFEPIP_DATA_DIR", "data"))]
+    state = os.environ.get("XDG_STATE_HOME", "")  # the XDG rule, as for the others
+    found.append(os.path.join(state if state.strip() else os.path.expanduser("~/.local/state"), "safepip"))
+    if _POSIX and os.geteuid() == 0:
+        found.extend(root_own_dir(kind) for kind in ("cache", "config", "data"))
+    return tuple(dict.fromkeys(found))
+
+
 def user_config_file(environ: Mapping[str, str]) -> str:
     """The user configuration file (``config.toml``)."""
     return os.path.join(config_dir(environ), "config.toml")

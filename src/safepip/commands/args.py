@@ -35,6 +35,17 @@ class VerbParser(argparse.ArgumentParser):
         raise _DoneError(status)
 
 
+#: Why an empty value is refused (a script's unset variable, ``--python "$PY"``).
+EMPTY = "an empty value names nothing (an unset variable?)"
+
+
+def given(value: str) -> str:
+    """An option's path or interpreter, which may not be empty: argparse's ``type``."""
+    if not value:
+        raise argparse.ArgumentTypeError(EMPTY)
+    return value
+
+
 def parser(verb: str, description: str) -> VerbParser:
     """A parser for ``safepip <verb>``."""
     return VerbParser(prog=f"safepip {verb}", description=description)

@@ -146,12 +146,12 @@ def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], o
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """``safepip audit [--python PYTHON] [--json]``."""
-    from safepip.commands.args import parse, parser
+    from safepip.commands.args import given, parse, parser
     from safepip.facts.interpreter import probe
     from safepip.facts.target import find_target
 
     cli = parser("audit", "List packages pip put into a system Python, and what they shadow. Changes nothing.")
-    cli.add_argument("--python", help="the interpreter to audit (default: as for pip commands)")
+    cli.add_argument("--python", type=given, help="the interpreter to audit (default: as for pip commands)")
     cli.add_argument("--json", action="store_true", help="print JSON")
     options = parse(cli, args)
     if isinstance(options, int):

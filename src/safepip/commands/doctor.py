@@ -219,14 +219,14 @@ def _text(data: dict[str, Any]) -> str:
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the report (``--json``: as JSON). Exit 0 even when it lists problems."""
-    from safepip.commands.args import parse, parser, split_verb_flags
+    from safepip.commands.args import given, parse, parser, split_verb_flags
 
     rest, flags = split_verb_flags(args)
     p = parser(
         "doctor", "Show what safepip sees and would decide here, and every configuration value's origin."
     )
     p.add_argument("--json", action="store_true", help="print a JSON object (schema in docs/commands.md)")
-    p.add_argument("--python", metavar="PYTHON", help="the target interpreter, as pip's own --python")
+    p.add_argument("--python", metavar="PYTHON", type=given, help="the target interpreter, as pip's own --python")
     ns = parse(p, rest)
     if isinstance(ns, int):
         return ns

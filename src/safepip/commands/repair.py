@@ -55,6 +55,10 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     call = scan(["install", *rest])
     if call.error is not None or call.positionals:
         raise UsageError(f"safepip repair: {call.error or 'takes no requirements'} (see safepip repair --help)")
+    if call.last("--python") == "":
+        from .args import EMPTY
+
+        raise UsageError(f"safepip repair: --python: {EMPTY}")
     ctx = install_context(environ, flags, call.last("--python"))
     plan = ctx.plan()
     refuse(plan)  # where install refuses, so does repair (a root or trust rule: 77)

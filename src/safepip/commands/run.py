@@ -61,6 +61,10 @@ def parse_args(args: Sequence[str]) -> tuple[str | None, dict[str, Any], list[st
         if arg.startswith("-") and arg != "-":
             raise UsageError(f"safepip run: unknown option {arg}; put the command after -- if it starts with -")
         break
+    if python == "":
+        from safepip.commands.args import EMPTY
+
+        raise UsageError(f"safepip run: --python: {EMPTY}")
     _, flags = split_flags(own)
     return python, flags, list(args[i:])
 

@@ -133,11 +133,11 @@ def install_shims(exe: str, environ: Mapping[str, str]) -> None:
 
 def self_install(args: list[str], environ: Mapping[str, str]) -> int:
     """``safepip self-install [--upgrade [PYZ]] [--shims]``."""
-    from safepip.commands.args import parse, parser
+    from safepip.commands.args import given, parse, parser
 
     cli = parser("self-install", "Install safepip for this user from safepip.pyz, without the network.")
     cli.add_argument(
-        "--upgrade", nargs="?", const="", metavar="PYZ",
+        "--upgrade", nargs="?", const="", metavar="PYZ", type=given,
         help="replace an existing installation (with PYZ, or with the archive running this)",
     )
     cli.add_argument(

@@ -3,7 +3,9 @@
 PATH is a project directory (default: the working directory), one of its virtual
 environments, or an interpreter. What needs trusting there (see :mod:`safepip.facts.repocode`)
 is recorded in the user configuration file, ``[trust]``, with its identity: the path and
-what it is now. Nothing another user could change is ever trusted this way (the ownership
+what it is now. A ``[tool.safepip] venv`` that puts the environment outside the project
+(:mod:`safepip.facts.placement`) is recorded there too: the project root and where the
+value leads now. Nothing another user could change is ever trusted this way (the ownership
 rules still apply; the ``trusted`` list is for that).
 """
 
@@ -23,14 +25,21 @@ USAGE = """usage: safepip trust [PATH]
 Trust the interpreters that came with the project at PATH (default: the current
 directory): a [tool.safepip] python inside the project, or a virtual environment that is
 committed to git or names an interpreter inside the project. safepip runs neither until
-you do. PATH may also be one environment or one interpreter. The trust is recorded in your
-configuration file with what the interpreter is now; if it changes, trust it again.
+you do. It also lets the project's [tool.safepip] venv put the environment outside the
+project, where that value leads now. PATH may also be one environment or one interpreter.
+The trust is recorded in your configuration file with what the interpreter is now (and
+where the environment goes); if that changes, trust it again.
 """
 
 
-def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str | None]]]:
-    """The root the trust is for, and the interpreters there with why each needs trust."""
+def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str | None]], dict[str, str]]:
+    """The root the trust is for, the interpreters there with why each needs trust, and the
+    ``[trust]`` entry for a ``[tool.safepip] venv`` that puts the environment outside the
+    project (empty when it does not).
+    """
     from safepip.facts import config as cfg
+    from safepip.facts.placement import check as place_check
+    from safepip.facts.placement import check_default, committed_link, over, problem, python_problem, record
     from safepip.facts.project import find_root, is_venv_dir, project_env
     from safepip.facts.repocode import env_reason, interpreter_reason
     from safepip.facts.target import resolve_spec
@@ -43,12 +52,12 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     if os.path.isfile(path):
         project = find_root(os.path.dirname(path), environ)
         root = project.root if project is not None else os.path.dirname(path)
-        return root, [(path, interpreter_reason(path, root))]
+        return root, [(path, interpreter_reason(path, root))], {}
     if is_venv_dir(path):
         project = find_root(os.path.dirname(path), environ)
         root = project.root if project is not None else os.path.dirname(path)
         check(path, "environment", environ, trusted, user_file)
-        return root, [(bin_python(path), env_reason(path, root))]
+        return root, [(bin_python(path), env_reason(path, root))], {}
     if not os.path.isdir(path):
         raise UsageError(f"safepip trust: {path}: no such file or directory")
     project = find_root(path, environ)
@@ -60,13 +69,25 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     found: list[tuple[str, str | None]] = []
     if values.get("python"):
         python = resolve_spec(values["python"], f"python (from {project.pyproject} [tool.safepip])", environ)
-        found.append((python, interpreter_reason(python, root)))
-    spot = project_env(root, values.get("venv"))
+        outside = python_problem(values["python"], python, root, environ)
+        why = f"[tool.safepip] python names a virtual environment {outside}" if outside else None
+        found.append((python, interpreter_reason(python, root) or why))
+    placement = {}
+    configured = values.get("venv")
+    if configured and problem(configured, root, environ) is not None:
+        if over(configured, root, environ):  # no trust puts an environment there: say so
+            place_check(configured, root, project.pyproject, environ, cfg.Config())
+        placement[root] = record(configured, root)
+    spot = project_env(root, configured)
+    if not configured and committed_link(spot.path, root, environ, cfg.Config()) is not None:
+        if over(os.path.basename(spot.path), root, environ):
+            check_default(spot.path, root, environ, cfg.Config())
+        placement[root] = record(os.path.basename(spot.path), root)
     env_dir, exists = spot.path, spot.exists
     if exists:
         check(env_dir, "environment", environ, trusted, user_file)
         found.append((bin_python(env_dir), env_reason(env_dir, root)))
-    return root, found
+    return root, found, placement
 
 
 def _toml_key(path: str) -> str:
@@ -95,7 +116,7 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
     if header is None:
         if lines and lines[-1].strip():
             lines.append("")
-        lines.append("[trust]  # written by safepip trust: interpreter = its identity")
+        lines.append("[trust]  # written by safepip trust: interpreter = its identity; project = where its venv leads")
         header = len(lines) - 1
     end = next((i for i in range(header + 1, len(lines)) if re.match(r"^\s*\[", lines[i])), len(lines))
     for path, ident in entries.items():
@@ -125,6 +146,7 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Trust what came with the project at PATH; return 0."""
     from safepip import ui
+    from safepip.facts.placement import RECORD_PREFIX
     from safepip.facts.repocode import identity
     from safepip.facts.trust import chain_problem
     from safepip.paths import user_config_file
@@ -134,13 +156,16 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         return 0
     if len(args) > 1 or (args and args[0].startswith("-")):
         raise UsageError("safepip trust: give at most one PATH (see safepip trust --help)")
+    if args and not args[0]:
+        raise UsageError("safepip trust: the PATH given is empty (an unset variable?); name a project, an environment "
+                         "or an interpreter, or give none for the current directory")
     path = os.path.abspath(os.path.expanduser(args[0] if args else os.getcwd()))
-    root, found = _candidates(path, environ)
+    root, found, placement = _candidates(path, environ)
     needed = [(python, why) for python, why in found if why is not None]
-    if not needed:
+    if not needed and not placement:
         ui.say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)
         return 0
-    entries = {}
+    entries = dict(placement)
     from safepip.venvdir import venv_of
 
     for python, _why in needed:
@@ -151,6 +176,9 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         entries[os.path.abspath(python)] = identity(python)
     config_file = user_config_file(environ)
     record(config_file, entries)
+    for where in placement.values():
+        ui.say(f"trusted where {root} puts its environment: {where[len(RECORD_PREFIX):]}; "
+               f"recorded in {config_file}", "notice", environ)
     for python, why in needed:
         ui.say(f"trusted {python} ({why}); recorded in {config_file}", "notice", environ)
     return 0

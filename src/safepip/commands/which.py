@@ -24,14 +24,14 @@ WHAT = ("python", "pip", "env", "bin")
 
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the path asked for; return 0, or raise when there is none."""
-    from safepip.commands.args import parse, parser, split_verb_flags
+    from safepip.commands.args import given, parse, parser, split_verb_flags
     from safepip.commands.target import ensure_target, install_context, locate
 
     rest, flags = split_verb_flags(args)
     p = parser("which", "Print the path of the environment safepip installs into (or of its python, pip, bin).")
     p.add_argument("what", nargs="?", choices=WHAT, default="python", help="what to print (default: python)")
     p.add_argument("--create", action="store_true", help="create the environment first if it does not exist")
-    p.add_argument("--python", metavar="PYTHON", help="the target interpreter, as pip's own --python")
+    p.add_argument("--python", metavar="PYTHON", type=given, help="the target interpreter, as pip's own --python")
     ns = parse(p, rest)
     if isinstance(ns, int):
         return ns

@@ -48,7 +48,7 @@ def describe(key: str) -> str:
     if key == "trusted":
         return 'a list of directory paths ("*" trusts every directory)'
     if key == "trust":
-        return "a table of interpreter paths and their identities (written by safepip trust)"
+        return "a table of interpreter paths and their identities, and of projects and where their venv leads (written by safepip trust)"
     return "a string"
 
 
@@ -233,6 +233,18 @@ def project_layer(pyproject: str, text: str | None = None) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.safepip] must be a table, not {type(table).__name__}")
     return _table_layer(table, pyproject, text, "tool.safepip", user=False)
+
+
+def located(pyproject: str, key: str) -> str:
+    """``PYPROJECT, line N`` where its ``[tool.safepip]`` sets ``key`` (the path alone when
+    the line cannot be told), to lead a message about that value.
+    """
+    try:
+        text = _read(pyproject)
+    except ConfigError:
+        text = None
+    line = _line_of(text, key, "tool.safepip") if text is not None else None
+    return f"{pyproject}, line {line}" if line else pyproject
 
 
 def _fixed(where: str) -> Callable[[str], str]:

@@ -186,10 +186,7 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
     if cli_python and not call.python:
         how = "PIP_PYTHON"
     if project is not None and python is not None and how == f"python (from {python[1]})" and python[1].endswith("[tool.safepip]"):
-        from safepip.facts.repocode import interpreter_reason, refusal
-
-        # Before it runs: an interpreter the repository itself ships is not yours yet.
-        untrusted = refusal(path, interpreter_reason(path, project.root), project.root, config.trusted, config.trust)
+        untrusted = _project_python(python[0], path, project, environ, config)
     if untrusted is not None:
         return _stopped(call, config, cwd, project, untrusted, _unrun(path, how)), True
     interp = probe(path, how, environ)
@@ -207,6 +204,10 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
     user_env = None
     if project is not None:
         env = project_env(project.root, config.venv)
+        if config.venv is None and os.path.islink(env.path):  # only a link can lead out
+            from safepip.facts.placement import check_default
+
+            check_default(env.path, project.root, environ, config)
     elif config.outside == "cwd":
         env = project_env(cwd, config.venv)
     elif config.outside == "user-env":
@@ -220,6 +221,20 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
         return _stopped(call, config, cwd, project, untrusted, interp), True
     who = facts_about_users(environ, project.root if project else cwd, user_env.path if user_env else None)
     return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who), True
+
+
+def _project_python(spec: str, path: str, project: Project, environ: Mapping[str, str],
+                    config: cfg.Config) -> Untrusted | None:
+    """Why the interpreter the project's own ``python = spec`` names (found at ``path``) must
+    not run yet, or None; a virtual environment's interpreter outside the project is refused
+    as a configuration error (where pip installs is the project's to name only inside it).
+    """
+    from safepip.facts.placement import check_python
+    from safepip.facts.repocode import interpreter_reason, refusal
+
+    check_python(spec, path, project.root, project.pyproject, environ, config)
+    # Before it runs: an interpreter the repository itself ships is not yours yet.
+    return refusal(path, interpreter_reason(path, project.root), project.root, config.trusted, config.trust)
 
 
 def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[str, str],
@@ -267,4 +282,9 @@ def load_config(
             values = cfg.project_layer(project.pyproject)
             config = config.layered(values, f"{project.pyproject} [tool.safepip]")
     config = config.with_environment(environ).with_flags(flags)
+    if project is not None and config.venv and config.origin["venv"] == f"{project.pyproject} [tool.safepip]":
+        from safepip.facts.placement import check
+
+        # The repository chose this path, not the user: it stays inside the project unless allowed.
+        check(config.venv, project.root, project.pyproject, environ, config)
     return config, project, untrusted

@@ -87,11 +87,11 @@ def test_an_install_route_is_not_replayed_once_the_environment_changed(made: Pat
 
 @needs_managed
 @pytest.mark.slow
-def test_a_configuration_change_takes_the_full_path(made: Path, tmp_path: Path) -> None:
+def test_a_configuration_change_takes_the_full_path(made: Path) -> None:
     _safepip("list", cwd=made)
     assert not _safepip("list", cwd=made)[1]
-    other = tmp_path / "other-env"
-    (made / "pyproject.toml").write_text(f'[project]\nname = "myproj"\nversion = "0"\n[tool.safepip]\nvenv = "{other}"\n')
+    other = made / "other-env"
+    (made / "pyproject.toml").write_text('[project]\nname = "myproj"\nversion = "0"\n[tool.safepip]\nvenv = "other-env"\n')
     done, full = _safepip("list", cwd=made)
     assert full
     assert done.returncode == 0, done.stderr
