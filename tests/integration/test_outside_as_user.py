@@ -39,21 +39,22 @@ class Home:
         shutil.copy(pyz, self.bin / "safepip")
         (self.bin / "safepip").chmod(0o755)
         self.house = tmp / "house"
-        for name in ("lib-a", "lib-b", "lib-c"):
+        for name in ("lib-a", "lib-b", "lib-c", "lib-d"):
             make_wheel(self.house, name, "1.0")
+        make_wheel(self.house, "app-e", "0.5", scripts={"app-e": "app_e:main"})
         for item in [self.bin, self.house, *self.house.iterdir()]:
             item.chmod(0o755 if item.is_dir() else 0o644)
         give(self.home, user)
 
-    def env(self) -> dict[str, str]:
-        env = safepip_env(HOME=str(self.home), PATH=f"{self.bin}:/usr/bin:/bin")
+    def env(self, **extra: str) -> dict[str, str]:
+        env = safepip_env(HOME=str(self.home), PATH=f"{self.bin}:{self.home}/.local/bin:/usr/bin:/bin", **extra)
         for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "PIP_CONFIG_FILE"):
             env.pop(name, None)  # the user's own defaults, under HOME
         return env
 
-    def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
+    def run(self, *argv: str, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*argv], cwd=self.elsewhere, env=self.env(), capture_output=True, text=True, user=self.user[1],
+            [*argv], cwd=self.elsewhere, env=self.env(**extra), capture_output=True, text=True, user=self.user[1],
             group=self.user[2], extra_groups=[], timeout=600, check=False,
         )
 
@@ -81,6 +82,13 @@ class Home:
         module = distribution.replace("-", "_")
         done = self.run(venv_python(self.user_env()), "-c", f"import {module}")
         assert done.returncode == 0, done.stderr
+
+    def app_runs(self, name: str) -> None:
+        """pipx installed application ``name`` (its own environment, its command in ~/.local/bin)."""
+        assert (self.home / ".local" / "share" / "pipx" / "venvs" / name).is_dir()
+        done = self.run(str(self.home / ".local" / "bin" / name))
+        assert done.returncode == 0, done.stderr
+        assert name not in installed(self.user_env())
 
 
 @pytest.fixture
@@ -115,3 +123,24 @@ def test_python3_m_pip_typed_after_shell_init_installs_into_the_user_env(home: H
     assert "Traceback" not in done.stderr, done.stderr
     home.untouched("lib_c")
     home.landed("lib-c")
+
+
+def test_a_mixed_install_hands_user_to_neither_pip_nor_pipx(home: Home) -> None:
+    done = home.run("safepip", "install", "--user", *offline(home.house), "lib-d", "app-e")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    home.untouched("lib_d")
+    home.untouched("app_e")
+    home.landed("lib-d")
+    home.app_runs("app-e")
+
+
+def test_pipx_gets_no_pip_python(home: Home) -> None:
+    """``PIP_PYTHON`` is the target, as for pip; pipx makes the application's environment for it,
+    and the pip there must not run again under another interpreter."""
+    done = home.run("safepip", "install", *offline(home.house), "lib-d", "app-e", PIP_PYTHON=SYSTEM_PYTHON)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    home.untouched("app_e")
+    home.landed("lib-d")
+    home.app_runs("app-e")
