@@ -100,7 +100,7 @@ class PipCall:
         return list(self.dropping(names).argv)
 
     def dropping(self, names: Iterable[str]) -> PipCall:
-        """This call without every occurrence of the named options: its argv, options and
+        """The call without every occurrence of the named options: its argv, options and
         (for ``--python``) interpreter, as pip would read the shorter argv.
         """
         drop: set[int] = set()
