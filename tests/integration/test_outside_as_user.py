@@ -10,6 +10,7 @@ python3), and pip's, pipx's and safepip's directories at their defaults under th
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -91,6 +92,12 @@ class Home:
         assert name not in installed(self.user_env())
 
 
+def _names(argv: list[str], python: str) -> bool:
+    """Whether ``argv`` hands ``--python python`` on (also inside pipx's ``--pip-args``)."""
+    words = [w for a in argv for w in (shlex.split(a.partition("=")[2]) if a.startswith("--pip-args=") else [a])]
+    return f"--python={python}" in words or any(a == "--python" and b == python for a, b in zip(words, words[1:]))
+
+
 @pytest.fixture
 def home(traversable: Path, other_user: User, pyz: Path) -> Home:
     return Home(traversable, other_user, pyz)
@@ -126,6 +133,17 @@ def test_python3_m_pip_typed_after_shell_init_installs_into_the_user_env(home: H
 
 
 def test_a_mixed_install_hands_user_to_neither_pip_nor_pipx(home: Home) -> None:
+    shown = home.run("safepip", "explain", "--json", "--python", SYSTEM_PYTHON, "install", "--user",
+                     *offline(home.house), "lib-d", "app-e")
+    assert shown.returncode == 0, shown.stderr
+    steps = json.loads(shown.stdout)["steps"]
+    assert [s["where"].endswith("pipx") for s in steps] == [False, True], steps
+    pip_run, pipx_run = steps[0]["run"], steps[1]["run"]
+    assert not any("--user" in word for word in pip_run + pipx_run), steps
+    assert not _names(pip_run, SYSTEM_PYTHON), pip_run
+    at = pipx_run.index("install")
+    assert pipx_run[at + 1:at + 3] == ["--python", SYSTEM_PYTHON], pipx_run  # pipx's own: the target
+    assert not _names(pipx_run[at + 3:], SYSTEM_PYTHON), pipx_run
     done = home.run("safepip", "install", "--user", *offline(home.house), "lib-d", "app-e")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
