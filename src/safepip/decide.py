@@ -33,8 +33,22 @@ if TYPE_CHECKING:  # for the type checker only
 
 #: pip does not apply PEP 668 when one of these says where to write (pip's own rule).
 ELSEWHERE = ("--target", "--prefix", "--root")
+#: What a redirect consumes: the environment's own interpreter runs pip (``--python`` would make
+#: that pip run again under the managed interpreter: PEP 668's refusal), and the environment is the
+#: user's own (the per-user one sees the system's site-packages, so ``--user`` would write the user
+#: site that the managed interpreter imports). Every other option that writes elsewhere
+#: (:data:`ELSEWHERE`, ``--break-system-packages``) is never redirected: pip gets it as given.
+REDIRECT_DROPS = ("--python", "--user")
 
-__all__ = ["PASSTHROUGH", "PIPX", "PROJECT_VENV", "REFUSE", "USER_ENV", "Plan", "Route", "Who", "plan"]
+__all__ = ["PASSTHROUGH", "PIPX", "PROJECT_VENV", "REDIRECT_DROPS", "REFUSE", "USER_ENV", "Plan", "Route", "Who",
+           "plan", "redirected"]
+
+
+def redirected(call: PipCall) -> PipCall:
+    """``call`` as every redirected route hands it on (the project's or the per-user
+    environment's pip, pipx, and what ``explain`` shows): without :data:`REDIRECT_DROPS`.
+    """
+    return call.dropping(REDIRECT_DROPS)
 
 
 def _managed_reason(interp: Interp) -> str:
@@ -218,9 +232,7 @@ def _redirect(
 ) -> Plan:
     notes: list[str] = []
     changes: dict[str, str | None] = {}
-    drop = ["--python"]
     if call.flag("--user", "--no-user"):
-        drop.append("--user")
         notes.append("--user dropped: the environment is the user's own")
     elif call.flag("--user", "--no-user") is None:
         user = settings.get("user")
@@ -237,7 +249,7 @@ def _redirect(
     return Plan(
         kind,
         why,
-        tuple(call.without(drop)),
+        redirected(call).argv,
         env_dir=env_dir,
         reason=reason,
         notes=tuple(notes),

@@ -84,8 +84,13 @@ def route(call: PipCall, plan: Plan, apps: AppFacts, python: str, user_env_exist
     """``plan`` (a per-user environment plan) completed with its routes and steps.
 
     ``python`` is the target interpreter (pipx makes each application's environment for it);
-    ``user_env_exists`` whether the per-user environment is there now.
+    ``user_env_exists`` whether the per-user environment is there now. Every step's command
+    line comes from the call as the redirect hands it on (:func:`safepip.decide.redirected`),
+    as ``plan.args`` does: what it removes reaches neither pip nor pipx.
     """
+    from safepip.decide import redirected
+
+    call = redirected(call)
     if call.command == "uninstall":
         return _uninstall(call, plan, apps, user_env_exists)
     return _install(call, plan, apps, python, config)

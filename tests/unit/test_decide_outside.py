@@ -237,3 +237,83 @@ def test_no_facts_needed(argv: tuple[str, ...]) -> None:
 def test_list_and_freeze_show_what_the_user_put_there(argv: tuple[str, ...], local: bool) -> None:
     result = outside(*argv)
     assert result.args.count("--local") == (1 if local else 0)
+
+
+# -- what the redirect removes reaches no step: pip in the per-user environment, pipx, explain ----
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def routed(*argv: str, facts: list[Fact], installed: dict[str, str] | None = None) -> Plan:
+    """The plan outside a project completed as decide_call completes it (decide_outside.route)."""
+    from safepip.decide_outside import route
+    from safepip.facts.apps import AppFacts
+
+    call = scan(argv)
+    first = plan(call, interp(), None, None, config(), {}, "/home/u/downloads", user_env=EnvSpot(USER_ENV_DIR, True))
+    apps = AppFacts(facts=tuple(facts), pipx=("pipx",), installed=installed or {})
+    return route(call, first, apps, SYSTEM_PYTHON, True, config())
+
+
+def pip_reads(args: tuple[str, ...]) -> bool:
+    """Whether pip would read ``--user`` or ``--python`` in ``args``."""
+    call = scan(args)
+    assert call.error is None, call.error
+    return call.has("--user") or call.has("--python") or call.python is not None
+
+
+def pipx_passes(argv: tuple[str, ...]) -> bool:
+    """Whether pipx's argv hands ``--user`` or ``--python`` to pip (pipx's own --python names the target)."""
+    import shlex
+
+    pip_args = [a.partition("=")[2] for a in argv if a.startswith("--pip-args=")]
+    own = argv.count("--python") != (1 if argv[1] == "install" else 0)
+    return own or any(t.startswith(("--user", "--python")) for a in pip_args for t in shlex.split(a))
+
+
+@pytest.mark.parametrize("argv", [
+    ("install", "--user", "numpy", "black"),
+    ("--python", SYSTEM_PYTHON, "install", "numpy", "black"),
+    ("--python", SYSTEM_PYTHON, "install", "--user", "--no-index", "--find-links", "/w", "numpy", "black"),
+    ("--python", SYSTEM_PYTHON, "install", "--upgrade", "--user", "numpy", "black"),
+    ("--python", SYSTEM_PYTHON, "install", "--upgrade", "--user", "numpy", "black==1"),
+    ("install", "--user", "--no-user", "--user", "numpy", "black"),
+])
+def test_no_step_of_an_install_gets_user_or_python(argv: tuple[str, ...]) -> None:
+    result = routed(*argv, facts=[LIB_WITH_COMMAND, APP_FACT], installed={"black": "black"})
+    pip_step, pipx_step = result.steps
+    assert scan(pip_step.args).positionals == ("numpy",)
+    assert not pip_reads(result.args) and not pip_reads(pip_step.args)
+    assert pipx_step.args[1] in ("install", "upgrade") and pipx_step.args[-1] in ("black", "black==1")
+    assert not pipx_passes(pipx_step.args) and not pipx_passes(pipx_step.again)
+    if pipx_step.args[1] == "install":
+        assert pipx_step.args[2:4] == ("--python", SYSTEM_PYTHON)  # pipx's own: the target
+
+
+def test_no_step_of_an_uninstall_gets_python() -> None:
+    result = routed("--python", SYSTEM_PYTHON, "uninstall", "-y", "numpy", "black", facts=[],
+                    installed={"black": "black"})
+    pip_step, pipx_step = result.steps
+    assert pip_step.args == ("uninstall", "-y", "numpy")
+    assert pipx_step.args == ("pipx", "uninstall", "black")
+
+
+def test_a_library_alone_runs_the_cleaned_call() -> None:
+    result = routed("--python", SYSTEM_PYTHON, "install", "--user", "-q", "numpy", facts=[LIB_WITH_COMMAND])
+    (step,) = result.steps
+    assert step.args == result.args == ("install", "-q", "numpy")
+
+
+def test_the_cleaned_call_keeps_every_other_option_where_pip_reads_it() -> None:
+    from safepip.decide import redirected
+
+    call = scan(["--python", SYSTEM_PYTHON, "-q", "install", "--user", "-c", "c.txt", "-qU", "--find-links=/w", "x",
+                 "--no-user", "y"])
+    cleaned = redirected(call)
+    assert cleaned.argv == ("-q", "install", "-c", "c.txt", "-qU", "--find-links=/w", "x", "--no-user", "y")
+    assert cleaned.python is None and not cleaned.has("--user") and not cleaned.has("--python")
+    again = scan(cleaned.argv)
+    assert [(o.name, o.value, o.start, o.stop) for o in cleaned.options] == [
+        (o.name, o.value, o.start, o.stop) for o in again.options]
+    assert cleaned.positionals == again.positionals == ("x", "y")
+    assert cleaned.without_positionals([0]) == ["-q", "install", "-c", "c.txt", "-qU", "--find-links=/w", "--no-user", "y"]

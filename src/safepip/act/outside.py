@@ -40,6 +40,15 @@ def _env(plan: Plan, environ: Mapping[str, str]) -> dict[str, str]:
     return child_environ(environ, plan.env_changes, redirected=True)
 
 
+def _pipx_env(plan: Plan, environ: Mapping[str, str]) -> dict[str, str]:
+    """pipx's environment: the plan's, without ``PIP_PYTHON``. pipx runs pip in each
+    application's own environment, made for the target (its ``--python``); the per-user
+    environment's interpreter that the plan names for its own pip (or the caller's
+    ``PIP_PYTHON``, already taken as the target) would make that pip install elsewhere.
+    """
+    return child_environ(environ, {**plan.env_changes, "PIP_PYTHON": None}, redirected=True)
+
+
 def user_env_command(plan: Plan, args: Sequence[str], env_python: str, environ: Mapping[str, str]) -> list[str]:
     """pip's command line for a step in the per-user environment (``explain`` shows it)."""
     assert plan.env_dir is not None
@@ -86,7 +95,7 @@ def _summary(parts: Sequence[Part], environ: Mapping[str, str], quiet: bool) -> 
 
 
 def _show_bin_dir(command: Sequence[str], plan: Plan, environ: Mapping[str, str], quiet: bool) -> None:
-    where = pipx.bin_dir(command, _env(plan, environ), global_mode=plan.pipx_global)
+    where = pipx.bin_dir(command, _pipx_env(plan, environ), global_mode=plan.pipx_global)
     if where is None:
         return
     if on_path(where, environ):
@@ -145,7 +154,7 @@ def _pipx_step(step: Step, plan: Plan, environ: Mapping[str, str], installing: b
     """One pipx run; for an install, one pipx left half-done is done again, and a success
     pipx reports is checked.
     """
-    env = _env(plan, environ)
+    env = _pipx_env(plan, environ)
     argv = step.args
     name = step.names[0] if installing and step.names else None
     command = _pipx_of(step.args)
@@ -244,11 +253,11 @@ def list_all(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int:
     except NoTargetError:
         return code
     try:
-        done = capture([*command, "list", "--short", *(["--global"] if plan.pipx_global else [])], _env(plan, environ))
+        done = capture([*command, "list", "--short", *(["--global"] if plan.pipx_global else [])], _pipx_env(plan, environ))
     except OSError:
         done = None
     lines = [line for line in done.stdout.splitlines() if line.strip()] if done and done.returncode == 0 else []
-    found = pipxrepair.stale(command, _env(plan, environ), global_mode=plan.pipx_global)
+    found = pipxrepair.stale(command, _pipx_env(plan, environ), global_mode=plan.pipx_global)
     if not lines and not found:
         ui.say("no applications installed with pipx", "notice", environ)
         return code
@@ -266,7 +275,7 @@ def repair_apps(ctx: Context, plan: Plan, environ: Mapping[str, str], *, offline
     install outside a project, and in ``safepip repair``); None: there was nothing to do.
     """
     failed = pipxrepair.repair(
-        _env(plan, environ), ctx.interp.path, lambda m, level: ui.say(m, level, environ), _call,
+        _pipx_env(plan, environ), ctx.interp.path, lambda m, level: ui.say(m, level, environ), _call,
         global_mode=plan.pipx_global, offline=offline,
     )
     if failed is None:

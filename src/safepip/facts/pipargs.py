@@ -16,7 +16,7 @@ removes token by token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from safepip.facts import _pipoptions
@@ -97,6 +97,12 @@ class PipCall:
 
     def without(self, names: Iterable[str]) -> list[str]:
         """The argv with every occurrence of the named options removed, all else in order."""
+        return list(self.dropping(names).argv)
+
+    def dropping(self, names: Iterable[str]) -> PipCall:
+        """The call without every occurrence of the named options: its argv, options and
+        (for ``--python``) interpreter, as pip would read the shorter argv.
+        """
         drop: set[int] = set()
         wanted = set(names)
         for o in self.options:
@@ -104,7 +110,20 @@ class PipCall:
                 if not o.whole:  # pragma: no cover - only long options are ever removed
                     raise ValueError(f"cannot remove {o.name} from a cluster")
                 drop.update(range(o.start, o.stop))
-        return [a for i, a in enumerate(self.argv) if i not in drop]
+        if not drop:
+            return self
+        # Where each kept token moves to: the options that stay keep pointing at their tokens.
+        moved: dict[int, int] = {}
+        for i in range(len(self.argv)):
+            if i not in drop:
+                moved[i] = len(moved)
+        options = tuple(
+            replace(o, start=moved[o.start], stop=moved[o.stop - 1] + 1) for o in self.options if o.name not in wanted
+        )
+        return replace(
+            self, argv=tuple(a for i, a in enumerate(self.argv) if i not in drop), options=options,
+            python=None if "--python" in wanted else self.python,
+        )
 
     def positional_indices(self) -> list[int]:
         """The argv index of each positional, in the order of ``positionals``."""

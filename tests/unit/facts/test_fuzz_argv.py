@@ -17,13 +17,14 @@ import os
 from typing import Any
 from unittest import mock
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pip._internal.cli.main_parser import create_main_parser, parse_command
 from pip._internal.commands import commands_dict, create_command
 from pip._internal.exceptions import PipError
 
 from helpers import ISOLATED_PIP
+from safepip.decide import redirected
 from safepip.facts.pipargs import PipCall, scan
 
 #: Option destinations that change where pip writes or whether it writes.
@@ -173,3 +174,25 @@ def test_scanner_agrees_with_pip(argv: list[str]) -> None:
     assert call.command == name, argv
     both = _scanned(call, PARSERS[name], options)
     assert both["safepip"] == both["pip"], argv
+
+
+@settings(max_examples=500, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(command_lines())
+def test_the_redirected_call_is_what_pip_reads_in_the_shorter_argv(argv: list[str]) -> None:
+    """What every redirected route hands on: pip reads neither --user nor --python in it, and
+    the call's options still point at their own tokens (steps remove positionals by position)."""
+    call = scan(argv)
+    assume(call.error is None and call.command is not None)
+    # pip removes the first token equal to the command's name, a value's too: not a redirect's case.
+    assume(all(o.value != call.command for o in call.options))
+    cleaned = redirected(call)
+    again = scan(cleaned.argv)
+    assert again.error is None, (argv, again.error)
+    assert (again.command, again.options, again.positionals) == (cleaned.command, cleaned.options, cleaned.positionals)
+    assert again.python is None and cleaned.python is None
+    assert not cleaned.has("--user") and not cleaned.has("--python")
+    outcome, detail = _pip(list(cleaned.argv))
+    if outcome == "ok":
+        assert isinstance(detail, tuple)
+        _, options = detail
+        assert not getattr(options, "use_user_site", None) and not getattr(options, "python", None), argv
