@@ -156,13 +156,13 @@ def remove(env_dir: str) -> None:
     """
     from safepip.act import oldtrees
 
+    trash = f"{env_dir.rstrip(os.sep)}{oldtrees.OLD_INFIX}{oldtrees.stamp()}"
     try:
-        oldtrees.mark_trash(env_dir)
+        oldtrees.mark_trash(env_dir, trash)
     except FileNotFoundError:
         return
     except OSError:
         pass
-    trash = f"{env_dir.rstrip(os.sep)}{oldtrees.OLD_INFIX}{oldtrees.stamp()}"
     try:
         os.rename(env_dir, trash)
     except FileNotFoundError:
