@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from safepip.act.envstate import CREATING, write_state
 from safepip.launch import pip_argv
 from safepip.lock import FileLock
 from wheels import make_wheel
-from safepip.act.envstate import CREATING, write_state
 
 pytestmark = [needs_managed, pytest.mark.slow]
 

@@ -26,10 +26,11 @@ OLD_TREE = ".venv.safepip-old-20260101-000000-1"
 PYPROJECT = '[project]\nname = "cloned"\nversion = "0"\n'
 
 
-def clone(tmp_path: Path, files: Mapping[str, str], links: Mapping[str, str] = {}) -> Path:  # noqa: B006 - read only
+def clone(tmp_path: Path, files: Mapping[str, str], links: Mapping[str, str] | None = None) -> Path:
     """A clone of a repository that commits ``files`` (path -> text) and ``links`` (path ->
     link target), and an uncommitted file of the user's (``notes.txt``)."""
     upstream = tmp_path / "upstream"
+    links = links or {}
     for name, text in files.items():
         (upstream / name).parent.mkdir(parents=True, exist_ok=True)
         (upstream / name).write_text(text)

@@ -23,6 +23,7 @@ or written, never on the remembered-answer path.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -75,10 +76,8 @@ def _make_key(path: str, root: str) -> bytes | None:
         warn(f"not signing safepip's records: {why}")
         return None
     tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.unlink(tmp)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)  # left by a killed process with our pid
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
@@ -87,18 +86,14 @@ def _make_key(path: str, root: str) -> bytes | None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(tmp, path)  # never replaces a key another process made meanwhile: that one wins
-        except FileExistsError:
-            pass
     except OSError as exc:
         warn(f"not signing safepip's records: cannot write {path} ({exc.strerror})")
         return None
     finally:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
     return _read_key(path, root)
 
 
