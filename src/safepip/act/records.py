@@ -39,8 +39,9 @@ STATE = "state"
 JOURNAL = "journal"
 
 _KEY_BYTES = 32
-#: The key once read in this process (None: there is none, or it cannot be used).
-_loaded: dict[str, bytes | None] = {}
+#: Keys once read in this process, by file. Only keys found are kept: another process may
+#: make the key after this one first looked (the first two calls ever, run in parallel).
+_loaded: dict[str, bytes] = {}
 
 
 def key_path() -> tuple[str, str]:
@@ -100,12 +101,13 @@ def _make_key(path: str, root: str) -> bytes | None:
 def key(create: bool = False) -> bytes | None:
     """The user's record key; with ``create``, made if there is none yet."""
     path, root = key_path()
-    if path in _loaded and (_loaded[path] is not None or not create):
+    if path in _loaded:
         return _loaded[path]
     found = _read_key(path, root)
     if found is None and create and not os.path.lexists(path):
         found = _make_key(path, root)
-    _loaded[path] = found
+    if found is not None:
+        _loaded[path] = found
     return found
 
 
