@@ -294,6 +294,8 @@ def test_bad_input(case: Case, setup: Setup, hermetic: dict[str, str]) -> None:
     case.make(s)
     cache = Path(hermetic["XDG_CACHE_HOME"])
     skip = [s.root, cache, s.tmp / "scratch"]
+    if case.kind != "error":  # an environment made: safepip's record key, in its data directory
+        skip.append(Path(hermetic["XDG_DATA_HOME"]))
     outside_before = _snapshot(s.tmp, skip)
     project_before = _snapshot(s.root, [])
     done = subprocess.run(

@@ -88,6 +88,10 @@ def test_a_venv_link_to_the_project_is_refused_and_nothing_is_deleted(tmp_path: 
         lines = done.stderr.splitlines()
         assert len(lines) == 1 and ".venv is a symbolic link to ., which holds" in lines[0], (verb, done.stderr)
         assert_untouched(root)
+    report = run_safepip("doctor", cwd=root)  # a report: it names the problem, and exits 0
+    assert report.returncode == 0, report.stderr
+    assert ".venv is a symbolic link to ., which holds" in " ".join(report.stdout.split()), report.stdout
+    assert_untouched(root)
     assert [p.name for p in tmp_path.iterdir() if ".safepip-old-" in p.name] == []
 
 

@@ -170,4 +170,4 @@ def remove(env_dir: str) -> None:
     except OSError:
         shutil.rmtree(env_dir, ignore_errors=True)  # cannot rename (a mount point...): in place
         return
-    oldtrees.remove_trash(trash)
+    oldtrees.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)

@@ -86,13 +86,14 @@ def pending(work: str) -> list[str]:
     return [t for t in old_trees(work) if (read_journal(t) or {}).get("kind") == PENDING]
 
 
-def remove_trash(tree: str) -> None:
+def remove_trash(tree: str, *, made: bool = False) -> None:
     """Remove a tree safepip moved aside and marked as trash; the journal goes last, so that
     a removal killed midway is still recognised (and finished) by the next sweep. Nothing
     is removed unless the tree is a directory (not a link) whose journal safepip wrote for
-    it and says trash; nothing below it is followed (``rmtree`` never crosses a link).
+    it and says trash, or (``made``) one the caller knows safepip made and could not mark
+    (a full disk); nothing below it is followed (``rmtree`` never crosses a link).
     """
-    if (read_journal(tree) or {}).get("kind") != TRASH:
+    if not (_real_dir(tree) if made else (read_journal(tree) or {}).get("kind") == TRASH):
         return
     try:
         entries = os.listdir(tree)
