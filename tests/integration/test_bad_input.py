@@ -293,9 +293,8 @@ def test_bad_input(case: Case, setup: Setup, hermetic: dict[str, str]) -> None:
     s = setup
     case.make(s)
     cache = Path(hermetic["XDG_CACHE_HOME"])
-    skip = [s.root, cache, s.tmp / "scratch"]
-    if case.kind != "error":  # an environment made: safepip's record key, in its data directory
-        skip.append(Path(hermetic["XDG_DATA_HOME"]))
+    data = Path(hermetic["XDG_DATA_HOME"])
+    skip = [s.root, cache, s.tmp / "scratch", data]  # data: below, nothing but safepip's record key
     outside_before = _snapshot(s.tmp, skip)
     project_before = _snapshot(s.root, [])
     done = subprocess.run(
@@ -318,6 +317,8 @@ def test_bad_input(case: Case, setup: Setup, hermetic: dict[str, str]) -> None:
         assert not any(line.startswith("safepip: error") for line in ours)
         assert installed(s.root / ".venv")["lib-a"] == "1.0"
     assert _snapshot(s.tmp, skip) == outside_before
+    made = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()) if data.exists() else []
+    assert made in ([], ["safepip/records.key"]), made  # made before an environment is (signing its state file)
 
 
 def test_at_least_25_cases() -> None:
