@@ -6,8 +6,8 @@ The journal (``.safepip-rebuild.json``, in the tree) says what safepip made of t
 but it holds the user's files or what could not be restored) or ``trash`` (nothing in it is
 wanted). A tree without a journal is not safepip's, whatever its name: it is never removed.
 Nor is one whose journal safepip did not write for that very tree (it carries a proof bound to
-the tree's device, inode and owner, see :mod:`safepip.act.records`), nor a name that is a
-symbolic link: a repository can commit both, named like an old tree.
+the name the tree was moved to and its owner, see :mod:`safepip.act.records`), nor a name that
+is a symbolic link: a repository can commit both, named like an old tree.
 The sweep (:func:`safepip.act.rebuild.sweep`) finishes the removal of trash at once and prunes
 a kept tree a day after it was kept; it never removes the user's files.
 """
