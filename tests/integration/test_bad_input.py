@@ -125,6 +125,13 @@ def _venv_other_users(s: Setup) -> None:
     (s.root / ".venv").symlink_to(theirs)
 
 
+def _venv_link(target: str) -> Callable[[Setup], None]:
+    def make(s: Setup) -> None:
+        (s.root / ".venv").symlink_to(target)
+
+    return make
+
+
 def _venv_user_files(s: Setup) -> None:
     (s.root / ".venv").mkdir()
     (s.root / ".venv" / "notes.txt").write_text("mine\n")
@@ -242,6 +249,8 @@ CASES = [
     Case("venv-is-a-file", _venv_file, 73, ".venv is a file, not a virtual environment"),
     Case("venv-dangling-symlink", _venv_dangling, 73, ".venv is a symbolic link to"),
     Case("venv-symlink-to-another-user", _venv_other_users, 77, "is owned by"),
+    Case("venv-links-to-the-project", _venv_link("."), 73, ".venv is a symbolic link to ., which holds"),
+    Case("venv-links-above-the-project", _venv_link(".."), 73, ".venv is a symbolic link to .., which holds"),
     Case("venv-holds-user-files", _venv_user_files, 73, "is not a virtual environment (no pyvenv.cfg) and holds files"),
     Case("project-unwritable", _unwritable, 73, "is not writable by you"),
     Case("read-only-file-system", _read_only, 73, "is on a read-only file system"),
@@ -284,7 +293,8 @@ def test_bad_input(case: Case, setup: Setup, hermetic: dict[str, str]) -> None:
     s = setup
     case.make(s)
     cache = Path(hermetic["XDG_CACHE_HOME"])
-    skip = [s.root, cache, s.tmp / "scratch"]
+    data = Path(hermetic["XDG_DATA_HOME"])
+    skip = [s.root, cache, s.tmp / "scratch", data]  # data: below, nothing but safepip's record key
     outside_before = _snapshot(s.tmp, skip)
     project_before = _snapshot(s.root, [])
     done = subprocess.run(
@@ -307,6 +317,8 @@ def test_bad_input(case: Case, setup: Setup, hermetic: dict[str, str]) -> None:
         assert not any(line.startswith("safepip: error") for line in ours)
         assert installed(s.root / ".venv")["lib-a"] == "1.0"
     assert _snapshot(s.tmp, skip) == outside_before
+    made = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()) if data.exists() else []
+    assert made in ([], ["safepip/records.key"]), made  # made before an environment is (signing its state file)
 
 
 def test_at_least_25_cases() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from safepip.act.envstate import CREATING, write_state
 from safepip.launch import pip_argv
 from safepip.lock import FileLock
 from wheels import make_wheel
@@ -192,7 +193,7 @@ def test_a_reader_waits_for_a_creation_in_progress(project: Path, wheelhouse: Pa
     # A creation in progress (by a process that holds the lock) looks like this on disk.
     venv = project / ".venv"
     subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(venv)], check=True)
-    (venv / ".safepip.json").write_text('{"state": "creating"}')
+    write_state(str(venv), CREATING, "/usr/bin/python3")  # as safepip writes it: signed
     outside = _lock_for(venv)
     outside.acquire()
     try:

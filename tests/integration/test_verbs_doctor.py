@@ -10,6 +10,7 @@ import pytest
 from helpers import SYSTEM_PYTHON, needs_managed
 from inprocess import Cli
 from jsonshape import documented_schema, errors
+from safepip.act.envstate import CREATING, write_state
 
 
 def _doctor(cli: Cli, cwd: Path, env: dict[str, str] | None = None, *args: str) -> dict[str, object]:
@@ -75,7 +76,7 @@ def test_env_health(project: Path, cli: Cli) -> None:
         "complete",
         None,
     )
-    (project / ".venv" / ".safepip.json").write_text('{"state": "creating"}')
+    write_state(str(project / ".venv"), CREATING, SYSTEM_PYTHON)  # as safepip writes it: signed
     data = _doctor(cli, project)
     assert data["environment"]["problem"] == "its creation was interrupted"  # type: ignore[index]
     assert any("its creation was interrupted" in p for p in data["problems"])  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ import pytest
 
 from helpers import SYSTEM_PYTHON, needs_managed, safepip_env
 from inprocess import Cli
+from safepip.act.envstate import CREATING, write_state
 
 
 @needs_managed
@@ -40,7 +41,7 @@ def test_create_then_every_path(project: Path, cli: Cli) -> None:
 @pytest.mark.slow
 def test_interrupted_creation_is_not_pointed_at(project: Path, cli: Cli) -> None:
     assert cli("which", "--create", cwd=project).returncode == 0
-    (project / ".venv" / ".safepip.json").write_text('{"state": "creating"}')
+    write_state(str(project / ".venv"), CREATING, SYSTEM_PYTHON)  # as safepip writes it: signed
     done = cli("which", "env", cwd=project)
     assert done.returncode == 69
     assert "its creation was interrupted" in done.stderr

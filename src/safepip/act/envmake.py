@@ -156,13 +156,13 @@ def remove(env_dir: str) -> None:
     """
     from safepip.act import oldtrees
 
+    trash = f"{env_dir.rstrip(os.sep)}{oldtrees.OLD_INFIX}{oldtrees.stamp()}"
     try:
-        oldtrees.mark_trash(env_dir)
+        oldtrees.mark_trash(env_dir, trash)
     except FileNotFoundError:
         return
     except OSError:
         pass
-    trash = f"{env_dir.rstrip(os.sep)}{oldtrees.OLD_INFIX}{oldtrees.stamp()}"
     try:
         os.rename(env_dir, trash)
     except FileNotFoundError:
@@ -170,4 +170,4 @@ def remove(env_dir: str) -> None:
     except OSError:
         shutil.rmtree(env_dir, ignore_errors=True)  # cannot rename (a mount point...): in place
         return
-    oldtrees.remove_trash(trash)
+    oldtrees.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)

@@ -37,7 +37,7 @@ from safepip.facts.project import is_venv_dir
 from safepip.venvdir import bin_python
 
 #: What other modules take from here (the state file's names live in envstate).
-__all__ = ["COMPLETE", "CREATING", "RESTORING", "STATE_FILE", "Ready", "broken", "broken_waiting", "ensure", "problem", "state",
+__all__ = ["COMPLETE", "CREATING", "RESTORING", "STATE_FILE", "Ready", "broken", "broken_waiting", "check_path", "ensure", "problem", "state",
            "working_tree"]
 
 
@@ -51,19 +51,42 @@ class Ready:
     rebuilt: str | None = None  # why it was rebuilt, when it was
 
 
-def _check_path(env_dir: str) -> None:
-    if os.path.islink(env_dir) and not os.path.exists(env_dir):
-        if oldtrees.pending(os.path.realpath(env_dir)):
-            return  # a rebuild moved the link's target aside and was killed: it goes on
-        raise EnvironmentCreateError(
-            f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
-            "remove the link or point it at an environment"
-        )
+def check_path(env_dir: str) -> None:
+    """Refuse (exit 73) an environment path safepip must not use: a file, a dangling link, a
+    link to the directory that holds it or to one above (``.venv -> .`` in a repository: the
+    project itself), or a directory of files without ``pyvenv.cfg`` that is not an
+    environment safepip is creating. Every command checks it, read-only ones included.
+    """
+    if os.path.islink(env_dir):
+        if not os.path.exists(env_dir):
+            if oldtrees.pending(os.path.realpath(env_dir)):
+                return  # a rebuild moved the link's target aside and was killed: it goes on
+            raise EnvironmentCreateError(
+                f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
+                "remove the link or point it at an environment"
+            )
+        target = os.path.realpath(env_dir)
+        holder = os.path.realpath(os.path.dirname(os.path.abspath(env_dir)))
+        if holder == target or holder.startswith(target.rstrip(os.sep) + os.sep):
+            raise EnvironmentCreateError(
+                f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which holds {env_dir} itself, not a "
+                "virtual environment; safepip will not use it: remove the link"
+            )
     if os.path.exists(env_dir) and not os.path.isdir(env_dir):
         raise EnvironmentCreateError(
             f"{env_dir} is a file, not a virtual environment; move it away or set "
             "venv in [tool.safepip] to use another path"
         )
+    work = working_tree(env_dir)
+    if os.path.isdir(work) and not is_venv_dir(work) and not own_files_only(work) and state(work) != CREATING:
+        raise EnvironmentCreateError(_NOT_A_VENV.format(env_dir=env_dir))
+
+
+#: A directory of files that is not a virtual environment: never touched.
+_NOT_A_VENV = (
+    "{env_dir} exists but is not a virtual environment (no pyvenv.cfg) and holds "
+    "files; safepip will not touch it. Move it away, or set venv in [tool.safepip]"
+)
 
 
 def _usable(env_dir: str) -> bool:
@@ -79,8 +102,10 @@ def working_tree(env_dir: str) -> str:
 
 def broken(env_dir: str) -> str | None:
     """Why the environment at ``env_dir`` needs ``safepip repair`` (a rebuild, or the end of
-    one), or None: what read-only commands check instead of rebuilding.
+    one), or None: what read-only commands check instead of rebuilding. A path no command
+    may use is refused (:func:`check_path`).
     """
+    check_path(env_dir)
     work = working_tree(env_dir)
     if is_venv_dir(work):
         why = problem(work)
@@ -129,7 +154,7 @@ def ensure(
     ``pip_options`` (an index, find-links...) are given to pip when a rebuild reinstalls
     what the old environment held.
     """
-    _check_path(env_dir)
+    check_path(env_dir)
     if lock is None and _usable(working_tree(env_dir)):
         return Ready(env_dir, bin_python(env_dir))
     own_lock = lock or EnvLock(env_dir, environ, say)
@@ -154,7 +179,7 @@ def _ensure_locked(
 ) -> Ready:
     from safepip.act import rebuild
 
-    _check_path(env_dir)  # again: another process may have changed it while we waited
+    check_path(env_dir)  # again: another process may have changed it while we waited
     work = working_tree(env_dir)
     rebuild.sweep(work)
 
@@ -202,10 +227,7 @@ def _ensure_locked(
     rebuilt = None
     if os.path.isdir(work) and not own_files_only(work):
         if state(work) != CREATING:
-            raise EnvironmentCreateError(
-                f"{env_dir} exists but is not a virtual environment (no pyvenv.cfg) and holds "
-                "files; safepip will not touch it. Move it away, or set venv in [tool.safepip]"
-            )
+            raise EnvironmentCreateError(_NOT_A_VENV.format(env_dir=env_dir))
         _remove(work)
         rebuilt = "its creation was interrupted"
     _create(work, base_python, environ, system_site)

@@ -3,6 +3,8 @@ why an existing environment cannot be used as it is.
 
 ``creating`` before virtualenv runs, ``complete`` once the environment is whole,
 ``restoring`` while a rebuild puts back what the old tree held (see :mod:`safepip.act.rebuild`).
+Each carries the proof that this user's safepip wrote it for this directory
+(:mod:`safepip.act.records`): a state file without one is not safepip's, whatever it says.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import os
 
 from safepip.venvdir import bin_python
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any
+
 STATE_FILE = ".safepip.json"
 CREATING = "creating"
 COMPLETE = "complete"
@@ -19,28 +25,30 @@ COMPLETE = "complete"
 RESTORING = "restoring"
 
 
+def _record(env_dir: str) -> dict[str, Any] | None:
+    """The environment's state file, when this user's safepip wrote it for this directory
+    (see :mod:`safepip.act.records`); anything else found there is ignored, and said once.
+    """
+    from safepip.act import records
+
+    return records.load(records.STATE, env_dir, os.path.join(env_dir, STATE_FILE))
+
+
 def state(env_dir: str) -> str | None:
-    """``creating`` or ``complete`` for environments safepip made, None for others."""
-    try:
-        with open(os.path.join(env_dir, STATE_FILE), encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
+    """``creating``, ``complete`` or ``restoring`` for environments safepip made, None for
+    others (no state file, or one safepip did not write: a repository can commit any).
+    """
+    data = _record(env_dir)
+    if data is None:
         return None
-    except (OSError, ValueError):
-        return CREATING  # a state file torn by a crash: the creation did not finish
-    if isinstance(data, dict) and data.get("state") in (COMPLETE, RESTORING):
-        return str(data["state"])
-    return CREATING
+    value = data.get("state")
+    return str(value) if value in (CREATING, COMPLETE, RESTORING) else None
 
 
 def restoring_from(env_dir: str) -> str | None:
     """The old tree a rebuild in progress restores from (its state file says)."""
-    try:
-        with open(os.path.join(env_dir, STATE_FILE), encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    old = data.get("old") if isinstance(data, dict) else None
+    data = _record(env_dir)
+    old = data.get("old") if data is not None else None
     return old if isinstance(old, str) else None
 
 
@@ -57,9 +65,11 @@ def own_files_only(env_dir: str) -> bool:
 def write_state(env_dir: str, value: str, base_python: str, old: str | None = None) -> None:
     """Write the state file atomically (and the old tree a rebuild restores from)."""
     from safepip import __version__
+    from safepip.act import records
     from safepip.safefs import replace_file
 
     data = {"state": value, "safepip": __version__, "python": base_python, **({"old": old} if old else {})}
+    data = records.sign(records.STATE, env_dir, data)
     # A file of the environment: 0644 whatever the umask, as the rest of it.
     replace_file(os.path.join(env_dir, STATE_FILE), json.dumps(data).encode("utf-8"), mode=0o644, exact_mode=True,
                  durable=True)

@@ -5,6 +5,9 @@ The journal (``.safepip-rebuild.json``, in the tree) says what safepip made of t
 ``pending`` (its contents are not yet restored into the new environment), ``kept`` (restored,
 but it holds the user's files or what could not be restored) or ``trash`` (nothing in it is
 wanted). A tree without a journal is not safepip's, whatever its name: it is never removed.
+Nor is one whose journal safepip did not write for that very tree (it carries a proof bound to
+the name the tree was moved to and its owner, see :mod:`safepip.act.records`), nor a name that
+is a symbolic link: a repository can commit both, named like an old tree.
 The sweep (:func:`safepip.act.rebuild.sweep`) finishes the removal of trash at once and prunes
 a kept tree a day after it was kept; it never removes the user's files.
 """
@@ -15,6 +18,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import time
 from typing import Any, Mapping
 
@@ -36,22 +40,33 @@ def read_text(path: str) -> str | None:
 
 
 def read_journal(tree: str) -> dict[str, Any] | None:
-    """The journal of a tree moved aside by a rebuild (None: not safepip's)."""
-    text = read_text(os.path.join(tree, JOURNAL))
-    if text is None:
+    """The journal of a tree moved aside by a rebuild (None: not safepip's: there is none,
+    the tree is a symbolic link, or this user's safepip did not write it for this tree).
+    """
+    if not _real_dir(tree):
         return None
+    from safepip.act import records
+
+    data = records.load(records.JOURNAL, tree, os.path.join(tree, JOURNAL))
+    return data if data is not None and data.get("kind") in (PENDING, KEPT, TRASH) else None
+
+
+def _real_dir(path: str) -> bool:
+    """A directory, not a symbolic link to one."""
     try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) and data.get("kind") in (PENDING, KEPT, TRASH) else None
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
-def write_journal(tree: str, data: Mapping[str, Any]) -> None:
-    """Write a tree's journal atomically."""
+def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) -> None:
+    """Write a tree's journal atomically, with the proof that safepip wrote it for this tree
+    (for the name ``named`` it is about to be renamed to, when it is not there yet).
+    """
+    from safepip.act import records
     from safepip.safefs import replace_file
 
-    text = json.dumps(dict(data), ensure_ascii=True)
+    text = json.dumps(records.sign(records.JOURNAL, tree, data, named), ensure_ascii=True)
     replace_file(os.path.join(tree, JOURNAL), text.encode("ascii"), mode=0o644, exact_mode=True, durable=True)
 
 
@@ -62,7 +77,8 @@ def old_trees(work: str) -> list[str]:
         names = sorted(n for n in os.listdir(parent or os.curdir) if n.startswith(name + OLD_INFIX))
     except OSError:
         return []
-    return [os.path.join(parent, n) for n in names if os.path.isdir(os.path.join(parent, n))]
+    # Never a symbolic link: a repository can commit ``.venv.safepip-old-x -> .``.
+    return [os.path.join(parent, n) for n in names if _real_dir(os.path.join(parent, n))]
 
 
 def pending(work: str) -> list[str]:
@@ -70,10 +86,15 @@ def pending(work: str) -> list[str]:
     return [t for t in old_trees(work) if (read_journal(t) or {}).get("kind") == PENDING]
 
 
-def remove_trash(tree: str) -> None:
+def remove_trash(tree: str, *, made: bool = False) -> None:
     """Remove a tree safepip moved aside and marked as trash; the journal goes last, so that
-    a removal killed midway is still recognised (and finished) by the next sweep.
+    a removal killed midway is still recognised (and finished) by the next sweep. Nothing
+    is removed unless the tree is a directory (not a link) whose journal safepip wrote for
+    it and says trash, or (``made``) one the caller knows safepip made and could not mark
+    (a full disk); nothing below it is followed (``rmtree`` never crosses a link).
     """
+    if not (_real_dir(tree) if made else (read_journal(tree) or {}).get("kind") == TRASH):
+        return
     try:
         entries = os.listdir(tree)
     except OSError:
@@ -115,9 +136,11 @@ def due(journal: Mapping[str, Any]) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start + KEEP_SECONDS))
 
 
-def mark_trash(tree: str) -> None:
-    """Mark a tree (an environment in which pip never ran) as safepip's trash."""
-    write_journal(tree, {"kind": TRASH, "at": time.time()})
+def mark_trash(tree: str, named: str | None = None) -> None:
+    """Mark a tree (an environment in which pip never ran) as safepip's trash, once it is
+    renamed ``named``.
+    """
+    write_journal(tree, {"kind": TRASH, "at": time.time()}, named)
 
 
 def stamp() -> str:

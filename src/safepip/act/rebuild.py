@@ -7,7 +7,8 @@ was interrupted. Under the environment's lock, in this order:
 1. **Record** what it holds: every ``*.dist-info`` (and ``*.egg-info``) with its name,
    version, ``direct_url.json`` (URL, VCS and editable installs), ``INSTALLER`` and
    ``REQUESTED``. The record (a journal, ``.safepip-rebuild.json``) is written into the old
-   tree, so that it travels with it.
+   tree, so that it travels with it, signed for the name it is moved to (see
+   :mod:`safepip.act.records`: a journal safepip did not write is never replayed).
 2. **Move aside** the old tree, atomically, to ``<env>.safepip-old-<date>-<pid>`` (for a
    ``.venv`` that is a symbolic link: the link's target, and the link is kept).
 3. **Create** the new environment in the same place (``.safepip.json`` says ``restoring``
@@ -61,8 +62,8 @@ Create = Callable[[str], None]  # makes a whole environment at the path (safepip
 def move_aside(work: str, env_dir: str, why: str) -> str:
     """Steps 1 and 2: record what ``work`` holds into it, then rename it aside; return where."""
     dists = inventory(work)
-    write_journal(work, {"kind": PENDING, "env": env_dir, "why": why, "dists": [asdict(d) for d in dists]})
     old = f"{work.rstrip(os.sep)}{OLD_INFIX}{stamp()}"
+    write_journal(work, {"kind": PENDING, "env": env_dir, "why": why, "dists": [asdict(d) for d in dists]}, old)
     try:
         os.rename(work, old)
     except OSError as exc:

@@ -57,6 +57,15 @@ def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
     else:  # pip works on the interpreter's own environment
         env_dir, python, exists, pip = ctx.interp.prefix, ctx.interp.path, True, ctx.interp.has_pip
     data.update(path=env_dir, exists=exists, python=python, pip=pip)
+    if plan.env_dir is not None and plan.kind != PASSTHROUGH:
+        from safepip.act.envs import check_path
+        from safepip.errors import EnvironmentCreateError
+
+        try:
+            check_path(env_dir)  # what every other command refuses (``.venv -> .``): reported
+        except EnvironmentCreateError as exc:
+            data["problem"] = str(exc)
+            return data
     if exists:
         data["python_runs"] = _python_runs(python)
         if env_dir != ctx.interp.prefix or ctx.interp.in_venv:

@@ -49,7 +49,7 @@ class Target:
 
 def locate(ctx: Context, plan: Plan) -> Target:
     """Where ``plan`` would install, without creating anything. A refusal raises its error."""
-    from safepip.act.envs import broken, working_tree
+    from safepip.act.envs import broken, check_path, working_tree
     from safepip.act.oldtrees import pending
     from safepip.decide import PASSTHROUGH, REFUSE
     from safepip.facts.project import is_venv_dir
@@ -58,6 +58,7 @@ def locate(ctx: Context, plan: Plan) -> Target:
     if plan.kind == REFUSE:  # the exit code install's refusal has (77 for a root or trust rule)
         raise NoTargetError(plan.reason, exit_code=plan.exit_code)
     if plan.env_dir is not None and plan.kind != PASSTHROUGH:
+        check_path(plan.env_dir)  # a path no command may use (``.venv -> .``): refused, even by which
         python = bin_python(plan.env_dir)
         work = working_tree(plan.env_dir)
         exists = is_venv_dir(work) or bool(pending(work))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 from helpers import SYSTEM_PYTHON
 from safepip import venvdir
-from safepip.act import envmake, envs
+from safepip.act import envmake, envs, envstate, oldtrees
 from safepip.errors import EnvironmentCreateError
 
 
@@ -41,7 +40,7 @@ def test_unwritable_parent_is_refused_and_nothing_is_left(tmp_path: Path, monkey
 def test_interrupted_creation_is_rebuilt(tmp_path: Path) -> None:
     env_dir = tmp_path / ".venv"
     envs.ensure(str(env_dir), SYSTEM_PYTHON, dict(os.environ), quiet)
-    (env_dir / envs.STATE_FILE).write_text(json.dumps({"state": "creating"}))
+    envstate.write_state(str(env_dir), envstate.CREATING, SYSTEM_PYTHON)
     ready = envs.ensure(str(env_dir), SYSTEM_PYTHON, dict(os.environ), quiet)
     assert ready.rebuilt == "its creation was interrupted"
     assert envs.state(str(env_dir)) == envs.COMPLETE
@@ -99,32 +98,30 @@ def test_an_interpreter_now_another_minor_version_is_a_problem(tmp_path: Path) -
 
 
 def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) -> None:
-    from safepip.act import oldtrees, rebuild
+    from safepip.act import rebuild
 
     env_dir = tmp_path / ".venv"
     trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
     (trash / "lib").mkdir(parents=True)
-    (trash / oldtrees.JOURNAL).write_text(json.dumps({"kind": "trash"}))
+    oldtrees.write_journal(str(trash), {"kind": "trash"})
     mine = tmp_path / ".venv.safepip-old-mine"  # the same name pattern, not made by safepip
     mine.mkdir()
     (mine / "notes").write_text("x")
     kept = tmp_path / ".venv.safepip-old-20260101-000000-2"
     kept.mkdir()
-    (kept / oldtrees.JOURNAL).write_text(json.dumps({"kind": "kept"}))
+    oldtrees.write_journal(str(kept), {"kind": "kept"})
     rebuild.sweep(str(env_dir))
     assert not trash.exists() and (mine / "notes").exists() and kept.exists()
 
 
 def test_a_link_whose_target_a_killed_rebuild_moved_aside_is_not_refused(tmp_path: Path) -> None:
-    from safepip.act import oldtrees as rebuild
-
     target = tmp_path / "store" / "env"
     old = tmp_path / "store" / "env.safepip-old-20260101-000000-1"
     old.mkdir(parents=True)
-    (old / rebuild.JOURNAL).write_text(json.dumps({"kind": "pending", "why": "its interpreter x no longer exists"}))
+    oldtrees.write_journal(str(old), {"kind": "pending", "why": "its interpreter x no longer exists"})
     link = tmp_path / ".venv"
     link.symlink_to(target)
-    envs._check_path(str(link))  # no "dangling link" refusal: the rebuild goes on from there
+    envs.check_path(str(link))  # no "dangling link" refusal: the rebuild goes on from there
     assert envs.broken(str(link)) == "its rebuild was interrupted"
 
 
@@ -147,7 +144,7 @@ def _old_env(tree: Path, journal: dict[str, object]) -> Path:
     (tree / "bin" / "pipeline.sh").write_text("mine\n")  # "pip..." yet the user's
     (tree / "pyvenv.cfg").write_text("version = 3.11.9\n")
     (tree / "notes.txt").write_text("mine\n")
-    (tree / JOURNAL).write_text(json.dumps(journal))
+    oldtrees.write_journal(str(tree), journal)
     return tree
 
 
@@ -162,7 +159,7 @@ def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Pa
     before = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
     rebuild.sweep(str(env_dir))
     assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*")) == before  # not a day old yet
-    (kept / JOURNAL).write_text(json.dumps({"kind": "kept", "at": now - 25 * 3600}))
+    oldtrees.write_journal(str(kept), {"kind": "kept", "at": now - 25 * 3600})
     rebuild.sweep(str(env_dir))
     left = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
     assert left == [".safepip-rebuild.json", "bin", "bin/pipeline.sh", "notes.txt"]  # only the user's files
