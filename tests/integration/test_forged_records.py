@@ -80,8 +80,23 @@ def test_an_old_tree_that_links_to_the_project_with_a_trash_journal_deletes_noth
 
 
 @pytest.mark.parametrize("state", [json.dumps({"state": "creating"}), "not json at all"])
-def test_a_venv_link_to_the_project_is_refused_and_nothing_is_deleted(tmp_path: Path, state: str) -> None:
+def test_a_committed_venv_link_to_the_project_is_refused_and_nothing_is_deleted(tmp_path: Path, state: str) -> None:
+    # The repository chose the place: its configuration's rule (exit 78) refuses it before anything runs.
     root = clone(tmp_path, {"pyproject.toml": PYPROJECT, ".safepip.json": state}, links={".venv": "."})
+    for verb in (["freeze"], ["install", "--no-index", "x"], ["which", "python"], ["run", "true"], ["doctor"]):
+        done = run_safepip(*verb, cwd=root)
+        assert done.returncode == 78, (verb, done.stderr)
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and ".venv is a link committed in git" in lines[0], (verb, done.stderr)
+        assert_untouched(root)
+    assert [p.name for p in tmp_path.iterdir() if ".safepip-old-" in p.name] == []
+
+
+@pytest.mark.parametrize("state", [json.dumps({"state": "creating"}), "not json at all"])
+def test_a_venv_link_to_the_project_is_refused_and_nothing_is_deleted(tmp_path: Path, state: str) -> None:
+    # The same link made after the clone (not the repository's choice): the environment rule (exit 73).
+    root = clone(tmp_path, {"pyproject.toml": PYPROJECT, ".safepip.json": state})
+    (root / ".venv").symlink_to(".")
     for verb in (["freeze"], ["install", "--no-index", "x"], ["which", "python"], ["run", "true"]):
         done = run_safepip(*verb, cwd=root)
         assert done.returncode == 73, (verb, done.stderr)
