@@ -110,10 +110,11 @@ def test_uninstall_with_stdin_closed_reads_nothing_of_safepips(env_ready: Path) 
     assert ("lost sys.stdin" in pip.stderr) == ("lost sys.stdin" in ours.stderr)
 
 
-@pytest.mark.parametrize("argv", [["freeze"], ["list"], ["--version"]])
+@pytest.mark.parametrize("argv", [["freeze"], ["list"], ["--version"], ["--help"]])
 def test_pip_commands_with_stdout_closed_end_as_pip(env_ready: Path, argv: list[str]) -> None:
-    """pip exits 2 for freeze, 0 for list, 1 for --version with stdout closed (its own writes
-    to Python's None stream): safepip hands pip the closed descriptor, so the same."""
+    """pip exits 2 for freeze, 0 for list and --help, 1 for --version with stdout closed (its
+    own writes to Python's None stream): safepip hands pip the closed descriptor, so the same
+    (and safepip's section after pip's help is not written to it)."""
     pip = _closed([_pip(env_ready), *argv], env_ready, [1])
     ours = _closed([SAFEPIP, *argv], env_ready, [1])
     assert ours.returncode == pip.returncode, ours.stderr

@@ -56,13 +56,19 @@ safepip:
 #: ``python -c`` for pip's help followed by safepip's section, in pip's own process: the
 #: working directory off ``sys.path`` first, as for every pip safepip starts
 #: (:mod:`safepip.launch`); pip's usage lines name ``python -m pip`` for ``-c`` as for ``-m``.
+#: The exit code is pip's: the section is not written to a stdout the caller closed (Python's
+#: None), nor does its failed write change the code.
 _HELP_PROGRAM = OFF_PATH + """from pip._internal.cli.main import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-sys.stdout.write(%r)
-sys.stdout.flush()
+if sys.stdout is not None:
+    try:
+        sys.stdout.write(%r)
+        sys.stdout.flush()
+    except OSError:
+        pass
 sys.exit(code)
 """
 
