@@ -208,7 +208,9 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
             return code
         # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
         # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
-        # a closed pipe, by version), which safepip does not imitate.
+        # a closed pipe, by version), which safepip does not imitate. Not remembered as a
+        # route: the next call with a working stdout is the fast path's again.
+        routable = routable and code is None
     if deferred:
         lock = lock_for(plan, environ)
         if lock is not None:
