@@ -71,12 +71,37 @@ def _tolerant_output() -> None:
                 reconfigure(errors="backslashreplace")
 
 
+def _output_failed(code: int, environ: Mapping[str, str]) -> int:
+    """A verb's exit code, 74 (with one line) when its output could not be written.
+
+    Unless the verb failed already. A stdout closed by the caller is no error: what goes
+    there is dropped, as Python's ``print`` and pip do. An answer safepip gives in pip's
+    place that cannot be written is left to pip instead (:func:`safepip.act.flow.run_pip`).
+    """
+    from safepip.stdio import stdout_error
+
+    error = stdout_error()
+    if error is None or code != 0:
+        return code
+    from safepip import ui
+    from safepip.errors import EX_IOERR
+
+    ui.say(f"cannot write to standard output: {error.strerror or error}", "error", environ)
+    return EX_IOERR
+
+
 def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> int:
     """Run safepip with ``argv`` (default: the process's arguments); return the exit code.
 
     ``runner`` starts every program instead of the real one (see :mod:`safepip.act.run`):
     tests run ``main([...])`` in-process and see the exact argv that would be exec'd.
+    With the process's own arguments (``argv`` None: the ``safepip`` command), safepip
+    first makes descriptors 0-2 the caller's (:mod:`safepip.stdio`), before it opens anything.
     """
+    if argv is None:
+        from safepip.stdio import take_over
+
+        take_over()
     args = list(sys.argv[1:] if argv is None else argv)
     if runner is not None:
         from safepip.act.run import using
@@ -99,7 +124,7 @@ def _main(args: list[str], *, in_process: bool) -> int:
 
     _tolerant_output()
     try:
-        return _dispatch(args, environ)
+        code = _dispatch(args, environ)
     except SafepipError as exc:
         if environ.get("SAFEPIP_DEBUG") == "1":
             import traceback
@@ -117,3 +142,4 @@ def _main(args: list[str], *, in_process: bool) -> int:
         last = traceback.format_exc().strip().splitlines()[-1]
         ui.say(f"internal error ({last}); rerun with SAFEPIP_DEBUG=1 and report it", "error", environ)
         return EX_SOFTWARE
+    return _output_failed(code, environ) if args and args[0] in VERBS else code

@@ -11,6 +11,7 @@ EX_USAGE = 64  # a safepip command line that makes no sense
 EX_UNAVAILABLE = 69  # nothing safe to do: no interpreter, no project, a refused policy
 EX_SOFTWARE = 70  # a bug in safepip: please report it
 EX_CANTCREAT = 73  # an environment could not be created
+EX_IOERR = 74  # a safepip command's own output could not be written (a full disk, a closed pipe)
 EX_NOPERM = 77  # a permission or ownership rule refuses the operation
 EX_CONFIG = 78  # a configuration file or value is wrong
 

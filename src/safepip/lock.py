@@ -57,13 +57,28 @@ def private_dir(path: str) -> None:
         os.chmod(path, 0o700)
 
 
+def _above_stdio(fd: int) -> int:
+    """``fd`` moved to 3 or more. The lock is handed to pip through exec: on a descriptor the
+    caller closed it would become pip's stdin, stdout or stderr. The ``safepip`` command holds
+    those first (:mod:`safepip.stdio`); this covers whoever calls safepip's code otherwise.
+    """
+    if fd > 2 or _WINDOWS:
+        return fd
+    import fcntl
+
+    try:
+        return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    finally:
+        os.close(fd)
+
+
 def _open(path: str) -> int:
     """The lock file's descriptor: created 0600, checked to be a regular file of ours."""
     import stat
 
     private_dir(os.path.dirname(path) or os.curdir)
     try:
-        fd = os.open(path, _FLAGS, 0o600)
+        fd = _above_stdio(os.open(path, _FLAGS, 0o600))
     except OSError as exc:
         raise LockUnsafe(exc.errno, f"cannot open the lock {path}: {exc.strerror}") from None
     try:

@@ -107,3 +107,17 @@ def test_someone_elses_directory_or_file_is_refused(tmp_path: Path) -> None:
     os.chown(locks / "g.lock", 12345, 12345)
     with pytest.raises(LockUnsafe, match="owned by uid 12345"):
         FileLock(str(locks / "g.lock")).try_acquire()
+
+
+def test_never_on_a_standard_descriptor(tmp_path: Path) -> None:
+    """With 0-2 closed the lock still takes 3 or more: it is handed to pip through exec, and
+    on 0 pip read it as the answer to its prompt."""
+    where = tmp_path / "fd"
+    program = (
+        f"import sys\nsys.path.insert(0, {SRC!r})\nfrom safepip.lock import FileLock\n"
+        f"lock = FileLock({str(tmp_path / 'a.lock')!r})\nassert lock.try_acquire()\n"
+        f"open({str(where)!r}, 'w').write(str(lock._fd))\n"
+    )
+    done = subprocess.run(["/bin/sh", "-c", 'exec "$@" <&- >&- 2>&-', "sh", sys.executable, "-c", program], check=False)
+    assert done.returncode == 0
+    assert int(where.read_text()) >= 3

@@ -18,6 +18,7 @@ from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
 from safepip.facts.gather import Context, gather, settle
 from safepip.facts.pipargs import PipCall
 from safepip.launch import OFF_PATH, pip_args
+from safepip.stdio import stdout_error
 from safepip.venvdir import floor_umask, has_pip
 
 TYPE_CHECKING = False
@@ -55,13 +56,19 @@ safepip:
 #: ``python -c`` for pip's help followed by safepip's section, in pip's own process: the
 #: working directory off ``sys.path`` first, as for every pip safepip starts
 #: (:mod:`safepip.launch`); pip's usage lines name ``python -m pip`` for ``-c`` as for ``-m``.
+#: The exit code is pip's: the section is not written to a stdout the caller closed (Python's
+#: None), nor does its failed write change the code.
 _HELP_PROGRAM = OFF_PATH + """from pip._internal.cli.main import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-sys.stdout.write(%r)
-sys.stdout.flush()
+if sys.stdout is not None:
+    try:
+        sys.stdout.write(%r)
+        sys.stdout.flush()
+    except OSError:
+        pass
 sys.exit(code)
 """
 
@@ -195,10 +202,15 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         answered = Answered()
     if fast and answered is not None:
         code = _fast_path(argv, env, answered, ctx.call)
-        if code is not None:
+        if code is not None and stdout_error() is None:
             if not flags and environ.get("SAFEPIP_DEBUG") != "1":
                 remember_answer(args, ctx, ready, environ, answered, said)
             return code
+        # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
+        # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
+        # a closed pipe, by version), which safepip does not imitate. Not remembered as a
+        # route: the next call with a working stdout is the fast path's again.
+        routable = routable and code is None
     if deferred:
         lock = lock_for(plan, environ)
         if lock is not None:
@@ -217,7 +229,8 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     if routable and replace:
         lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
         remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)
-    sys.stdout.write(version_line)
+    if version_line:
+        sys.stdout.write(version_line)
     try:
         return run(argv, env, replace=replace)
     finally:

@@ -51,7 +51,12 @@ class Runner:
         sys.stdout.flush()
         sys.stderr.flush()
         if os.name == "posix":
-            os.execve(argv[0], list(argv), dict(env))  # noqa: S606 - becoming the program is the point
+            ignored = _default_signals()
+            try:
+                os.execve(argv[0], list(argv), dict(env))  # noqa: S606 - becoming the program is the point
+            except BaseException:
+                _ignore_signals(ignored)  # still safepip: a closed pipe is an error to report, not death
+                raise
         return self.call(argv, env)  # pragma: no cover - Windows
 
     def call(self, argv: Sequence[str], env: Mapping[str, str] | None) -> int:
@@ -91,6 +96,32 @@ class Runner:
                 proc.communicate(timeout=5)
             raise
         return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
+
+
+#: Signals Python ignores for itself (a write to a closed pipe raises instead of killing it):
+#: an ignored signal stays ignored through exec, so ``safepip run yes | head -1`` would have
+#: made ``yes`` fail with "Broken pipe" where the shell's own ``yes | head -1`` ends quietly.
+#: subprocess puts them back in every child (``restore_signals``); exec must do the same.
+_PYTHON_IGNORES = ("SIGPIPE", "SIGXFSZ")
+
+
+def _default_signals() -> list[int]:
+    import signal
+
+    restored = []
+    for name in _PYTHON_IGNORES:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_IGN:
+            signal.signal(number, signal.SIG_DFL)
+            restored.append(number)
+    return restored
+
+
+def _ignore_signals(numbers: list[int]) -> None:
+    import signal
+
+    for number in numbers:
+        signal.signal(number, signal.SIG_IGN)
 
 
 _RUNNERS: list[Runner] = [Runner()]

@@ -219,7 +219,8 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
 
 def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     """Print a remembered answer and return 0, or take a remembered route (exec pip, or
-    return its exit code); return None when there is none that holds.
+    return its exit code); return None when there is none that holds, or when the answer
+    could not be written.
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1" or environ.get("SAFEPIP_DEBUG") == "1":
         return None
@@ -250,4 +251,6 @@ def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     sys.stderr.flush()
     sys.stdout.write(stdout)
     sys.stdout.flush()
-    return 0
+    from safepip.stdio import stdout_error
+
+    return None if stdout_error() is not None else 0  # not written: pip answers (act.flow)
