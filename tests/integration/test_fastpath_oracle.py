@@ -39,7 +39,10 @@ SECTIONS = (":env:", "install", "global", "freeze")
 ODD_SECTIONS = ("Install", "install.x", "weird")
 #: Keys the fast path models (``{c}``: a constraints file, ``{h}``: the wheels) and keys it must
 #: leave to pip.
-KEYS = ("no-index = yes", "quiet = 1", "constraint = {c}", "find_links = {h}", "require-hashes = yes", "timeout =")
+KEYS = (
+    "no-index = yes", "quiet = 1", "constraint = {c}", "find_links = {h}", "require-hashes = yes", "timeout =",
+    "no_index = yes",  # with no-index, a duplicate key for newer pips
+)
 ODD_KEYS = (
     "upgrade = true", "--upgrade = on", "upgrade = false", "force_reinstall = 1", "no-deps = yes",
     "ignore-installed = yes", "upgrade =", "nonsense = 1",
@@ -133,6 +136,7 @@ def _fast_path(argv: list[str], python: str, environ: dict[str, str], cwd: Path)
 @example(state="full-old", files=[("site", ":env:", ["upgrade = true"])], variables=[], reqs=["cc"])
 @example(state="partial-new", files=[], variables=[], reqs=["cc[foo]"])
 @example(state="full-old", files=[("user", "global", ["require-hashes = yes"])], variables=[], reqs=["aa==1.0"])
+@example(state="full-new", files=[("machine", "global", ["no-index = yes", "no_index = yes"])], variables=[], reqs=["aa"])
 def test_the_fast_path_answers_only_what_pip_would_not_do(
     world: tuple[Path, dict[str, Path]], tmp_path: Path, state: str, files: list[tuple[str, str, list[str]]],
     variables: list[tuple[str, str]], reqs: list[str],

@@ -132,8 +132,14 @@ def _parsed(paths: list[str], strict: bool) -> Iterator[tuple[str, RawConfigPars
         return
     import configparser
 
+    class Parser(configparser.RawConfigParser):
+        # newer pips (26.3, not 24.2) name keys as they read them: `no-index` and
+        # `no_index` in one section are then a duplicate, which they refuse
+        def optionxform(self, optionstr: str) -> str:
+            return normalize(optionstr)
+
     for path in existing:
-        parser = configparser.RawConfigParser()
+        parser = Parser()
         try:
             parser.read(path, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError, OSError) as exc:

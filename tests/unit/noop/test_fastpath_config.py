@@ -85,9 +85,17 @@ def test_require_hashes_from_a_file_is_hash_checking_mode(tmp_path: Path, conf: 
         _check_hash_mode(scan(["install", "lib-a"]), [Line("lib-a", None)], configured)
 
 
-def test_a_file_pip_cannot_read_goes_to_pip(tmp_path: Path, conf: Path) -> None:
-    conf.write_text("[global]\nquiet = 1\n[global]\nquiet = 2\n")  # pip: duplicate section, an error
-    with pytest.raises(Fallback):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[global]\nquiet = 1\n[global]\nquiet = 2\n",  # a duplicate section: every pip refuses the file
+        "[global]\nno-index = yes\nno_index = yes\n",  # a duplicate key as newer pips name keys
+        "[install]\n--no-index = yes\nNo-Index = yes\n",
+    ],
+)
+def test_a_file_pip_cannot_read_goes_to_pip(tmp_path: Path, conf: Path, text: str) -> None:
+    conf.write_text(text)
+    with pytest.raises(Fallback, match="already exists"):
         _quiet(tmp_path)
 
 
