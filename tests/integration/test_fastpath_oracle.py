@@ -133,7 +133,7 @@ def _fast_path(argv: list[str], python: str, environ: dict[str, str], cwd: Path)
 )
 # The two findings: pip upgrades under a file's [:env:] section, and installs bb for cc[foo].
 @example(state="full-new", files=[("env", ":env:", ["upgrade = true"])], variables=[], reqs=["aa"])
-@example(state="full-old", files=[("site", ":env:", ["upgrade = true"])], variables=[], reqs=["cc"])
+@example(state="full-old", files=[("site", ":env:", ["upgrade = true"])], variables=[], reqs=["cc", "aa"])
 @example(state="partial-new", files=[], variables=[], reqs=["cc[foo]"])
 @example(state="full-old", files=[("user", "global", ["require-hashes = yes"])], variables=[], reqs=["aa==1.0"])
 @example(state="full-new", files=[("machine", "global", ["no-index = yes", "no_index = yes"])], variables=[], reqs=["aa"])
