@@ -104,7 +104,7 @@ def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Pat
         return " ".join(args[:1])
 
     def pip_conf() -> str:
-        conf.write_text(rng.choice(["", "[install]\nupgrade = true\n", "[global]\nquiet = 0\n"]))
+        conf.write_text(rng.choice(["", "[install]\nupgrade = true\n", "[global]\nquiet = 0\n", "[:env:]\nupgrade = true\n"]))
         return "pip.conf changed"
 
     def switch_pth() -> str:

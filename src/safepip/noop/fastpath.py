@@ -36,7 +36,7 @@ import sys
 from safepip import ui
 from safepip.noop.environment import Environment
 from safepip.noop.fallback import Fallback, NotSatisfied
-from safepip.noop.options import check_call, settings_quiet
+from safepip.noop.options import check_call, read_settings
 from safepip.noop.reqfile import Line, Unsupported, looks_like_a_name
 from safepip.noop.satisfied import satisfied
 
@@ -69,15 +69,13 @@ def requirement_lines(
     return lines
 
 
-def _check_hash_mode(call: PipCall, lines: Sequence[Line], environ: Mapping[str, str]) -> None:
-    """In pip's hash-checking mode (``--require-hashes``, or any ``--hash``) every top-level
-    requirement must be pinned with ``==`` (older pips refuse it otherwise, even when it is
-    installed): stand aside unless it is.
+def _check_hash_mode(call: PipCall, lines: Sequence[Line], configured: bool) -> None:
+    """In pip's hash-checking mode (``--require-hashes`` given, or ``configured`` in pip's
+    variables or files, or any ``--hash``) every top-level requirement must be pinned with
+    ``==`` (older pips refuse it otherwise, even when it is installed): stand aside unless
+    it is.
     """
-    from safepip.facts.pipconf import as_bool
-
-    setting = environ.get("PIP_REQUIRE_HASHES")
-    on = call.has("--require-hashes") or any(line.hashed for line in lines) or bool(setting and as_bool(setting))
+    on = configured or call.has("--require-hashes") or any(line.hashed for line in lines)
     if not on:
         return
     import re
@@ -132,8 +130,9 @@ def attempt(
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
         env = Environment.of(python, environ)
-        constraint_files = list(call.values("--constraint"))
-        quiet += settings_quiet(environ, env.prefix, constraint_files)
+        configured = read_settings(environ, env.prefix)
+        quiet += configured.quiet
+        constraint_files = [*call.values("--constraint"), *configured.constraints]
         from safepip.noop.sources import check_local, group_lines, local_projects
 
         local, names = local_projects(call, cwd)
@@ -151,7 +150,7 @@ def attempt(
             lines.append(line)
         lines.extend(requirement_lines(call, cwd, files, names))
         lines.extend(group_lines(call, cwd, env, files))
-        _check_hash_mode(call, lines, environ)
+        _check_hash_mode(call, lines, configured.require_hashes)
         constraints = constraint_lines(constraint_files, cwd, files)
         answer = satisfied(lines, env, os.path.normcase(cwd), constraints)
     except NotSatisfied:

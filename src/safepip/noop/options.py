@@ -5,8 +5,6 @@ requirements), and pip's variables and configuration files read as pip reads the
 
 from __future__ import annotations
 
-import os
-
 from safepip.noop.fallback import Fallback
 
 TYPE_CHECKING = False
@@ -86,9 +84,18 @@ SAFE_OPTIONS: dict[str, str] = {
 _SAFE_SETTINGS = frozenset(
     name[2:] for name in SAFE_OPTIONS if name not in ("--requirement", "--python", "--quiet", "--editable", "--group")
 ) | {"default-timeout", "config-file", "disable-pip-version-check", "quiet"}
-#: pip's pip.conf sections the install command reads.
-_CONFIG_SECTIONS = ("global", "install")
+#: pip's other commands: their sections apply to them alone, never to ``install``.
+_OTHER_COMMANDS = frozenset({
+    "cache", "check", "completion", "config", "debug", "download", "freeze", "hash", "help", "index", "inspect",
+    "list", "lock", "search", "show", "uninstall", "wheel",
+})
 
+
+class Settings:
+    """What pip's variables and files say that the fast path uses."""
+
+    def __init__(self, quiet: int, constraints: list[str], require_hashes: bool) -> None:
+        self.quiet, self.constraints, self.require_hashes = quiet, constraints, require_hashes
 
 
 def _count(value: str) -> int:
@@ -103,47 +110,44 @@ def _count(value: str) -> int:
     raise Fallback(f"quiet = {value!r}")
 
 
-def settings_quiet(environ: Mapping[str, str], env_dir: str, constraints: list[str] | None = None) -> int:
-    """pip's quiet level from its variables and files; raise Fallback for any setting that
-    is not known to be safe. Variables win over files (pip's precedence). The constraint
-    files that files and variables name are added to ``constraints``: all of them, which
-    is never fewer than pip reads (pip adds the command line's to the configured ones).
+def read_settings(environ: Mapping[str, str], env_dir: str) -> Settings:
+    """pip's settings from its variables and files, merged and applied as pip does (see
+    :mod:`safepip.facts.pipconf`); raise Fallback for a file pip could not read, a section
+    ``install`` could read that is not ``[global]``, ``[install]``, ``[:env:]`` or another
+    command's, and any key in those three not known to be safe. Constraint files are all
+    the ones any of them names: never fewer than pip reads (pip takes the last section's,
+    and adds the command line's).
     """
-    from safepip.facts.pipconf import config_files
+    from safepip.facts.pipconf import INSTALL_SECTIONS, Unreadable, applied, as_bool, entries
 
-    quiet = 0
-    paths = [p for p in config_files(environ, env_dir, isolated=False) if os.path.exists(p)]
-    if paths:
-        import configparser
+    try:
+        found = entries(environ, env_dir, isolated=False, strict=True)
+    except Unreadable as exc:
+        raise Fallback(str(exc)) from None
+    constraints: list[str] = []
+    for (section, key), setting in found.items():
+        if section in INSTALL_SECTIONS:
+            if key not in _SAFE_SETTINGS:
+                variable = setting.source.startswith("PIP_")
+                raise Fallback(f"{setting.source} is set" if variable else f"{setting.source} sets {key}")
+            if key == "constraint":
+                constraints.extend(setting.value.split())  # pip splits an append option's value
+        elif section not in _OTHER_COMMANDS:
+            raise Fallback(f"{setting.source}: a section pip may read that safepip does not")
+    final = applied(found)
+    quiet = _count(final["quiet"].value) if "quiet" in final else 0
+    hashes = "require-hashes" in final and bool(as_bool(final["require-hashes"].value))
+    return Settings(quiet, constraints, hashes)
 
-        for path in paths:
-            parser = configparser.RawConfigParser()
-            try:
-                parser.read(path, encoding="utf-8")
-            except (configparser.Error, UnicodeDecodeError, OSError) as exc:
-                raise Fallback(f"{path}: {exc}") from None
-            for section in _CONFIG_SECTIONS:
-                if not parser.has_section(section):
-                    continue
-                for raw_key, value in parser.items(section):
-                    key = raw_key.replace("_", "-")
-                    if key not in _SAFE_SETTINGS:
-                        raise Fallback(f"{path} [{section}] sets {key}")
-                    if key == "quiet":
-                        quiet = _count(value)
-                    elif key == "constraint" and constraints is not None:
-                        constraints.extend(value.split())  # pip splits an append option's value
-    for variable, value in environ.items():
-        if not variable.startswith("PIP_"):
-            continue
-        key = variable[4:].lower().replace("_", "-")
-        if key not in _SAFE_SETTINGS:
-            raise Fallback(f"{variable} is set")
-        if key == "quiet":
-            quiet = _count(value)
-        elif key == "constraint" and constraints is not None:
-            constraints.extend(value.split())
-    return quiet
+
+def settings_quiet(environ: Mapping[str, str], env_dir: str, constraints: list[str] | None = None) -> int:
+    """pip's quiet level from its variables and files (:func:`read_settings`); the
+    constraint files they name are added to ``constraints``.
+    """
+    found = read_settings(environ, env_dir)
+    if constraints is not None:
+        constraints.extend(found.constraints)
+    return found.quiet
 
 
 def check_call(call: PipCall) -> int:

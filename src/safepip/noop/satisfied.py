@@ -8,6 +8,7 @@ unusual raises :class:`~safepip.noop.fallback.Fallback`, which sends the call to
 from __future__ import annotations
 
 import os
+import re
 
 from safepip.noop.fallback import Fallback, canonical
 from safepip.noop.reqfile import Line
@@ -35,6 +36,25 @@ def _display_path(path: str, cwd: str) -> str:
     return path
 
 
+_STRING = r"""('[^']*'|"[^"]*")"""
+_QUOTED = re.compile(_STRING)
+_EXTRA_TESTS = re.compile(rf"\bextra\s*[=!]=\s*{_STRING}|{_STRING}\s*[=!]=\s*extra\b")
+
+
+def _check_extra_literals(text: str, extras: set[str]) -> None:
+    """Stand aside unless pips of every age read the marker of ``text`` alike for
+    ``extras`` (normalized names): it must test ``extra`` only with ``==`` or ``!=``, and
+    never against one of them written otherwise (``"Foo"``, ``"a_b"``). pips before 24.1
+    (packaging < 22) compare the name as written, later ones normalize both sides (PEP 685).
+    """
+    marker = text.partition(";")[2]
+    uses = len(re.findall(r"\bextra\b", _QUOTED.sub("''", marker)))
+    tests = _EXTRA_TESTS.findall(marker)
+    literals = [(a or b)[1:-1] for a, b in tests]
+    if uses != len(tests) or any(name != canonical(name) and canonical(name) in extras for name in literals):
+        raise Fallback(f"{text!r} tests the extra in a way pips read differently")
+
+
 def satisfied(  # noqa: PLR0915 - one walk in pip's order
     lines: Sequence[Line], env: Environment, cwd: str, constraints: Sequence[Line] = ()
 ) -> tuple[list[str], list[str]] | None:
@@ -54,11 +74,12 @@ def satisfied(  # noqa: PLR0915 - one walk in pip's order
     evaluated: dict[tuple[int, tuple[str, ...]], bool] = {}
 
     def marker_matches(marker: Marker, extras: Sequence[str]) -> bool:
-        # pip's iter_dependencies: without extras the marker sees extra == ""; with extras,
-        # it must match for at least one of them.
+        # pip's resolver: a distribution asked for with extras depends on itself without
+        # them, whose requirements are read with extra == ""; the extras' own read adds
+        # those that match at least one of them. So `bb; extra != "foo"` counts for cc[foo].
         key = (id(marker), tuple(extras))
         if key not in evaluated:
-            contexts = [{**env.markers, "extra": e} for e in (list(extras) or [""])]
+            contexts = [{**env.markers, "extra": e} for e in ("", *extras)]
             evaluated[key] = any(marker.evaluate(c) for c in contexts)
         return evaluated[key]
 
@@ -137,6 +158,8 @@ def satisfied(  # noqa: PLR0915 - one walk in pip's order
         parent = _shown(req) + (f"->{comes_from}" if comes_from else "")
         for text in dist.requires:
             dep = parse(text)
+            if extras and dep.marker is not None and "extra" in text:
+                _check_extra_literals(text, extras)
             if dep.marker is None or marker_matches(dep.marker, sorted(extras)):
                 queue.append((dep, parent))
     return ignored, printed
