@@ -242,9 +242,13 @@ def test_scratch_is_removed_on_signals(tmp_path: Path, elsewhere: Path, env: dic
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         connection = None
         try:
-            # pip connected to the index: the classification is under way, its scratch made.
-            silent.settimeout(300)  # only an upper bound for a loaded machine; it goes on at once
+            # Something connected to the index and the scratch is made: the classification is
+            # under way. Conditions, not time: the limits are only upper bounds for a loaded machine.
+            silent.settimeout(300)
             connection, _ = silent.accept()
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and not (downloads.exists() and any(downloads.iterdir())):
+                time.sleep(0.05)
             assert downloads.exists() and any(downloads.iterdir())
             proc.send_signal(getattr(signal, signame))
             _, err = proc.communicate(timeout=300)
