@@ -55,9 +55,11 @@ def system_site_packages_untouched() -> Iterator[None]:
 
 
 #: Directories of the machine where pipx's global mode (as root) and linked commands land by
-#: default: /opt/pipx, /usr/local/bin, /usr/local/share/man, /usr/local/share (completions).
-#: No test may add anything there; every test's pipx directories are in its tmp_path.
-WATCHED_SYSTEM_DIRS = ("/opt", "/usr/local", "/usr/local/bin", "/usr/local/share", "/usr/local/share/man")
+#: default: /opt/pipx (its logs too, when an earlier run left it), /usr/local/bin,
+#: /usr/local/share/man, /usr/local/share (completions). No test may add anything there; every
+#: test's pipx directories are in its tmp_path.
+WATCHED_SYSTEM_DIRS = ("/opt", "/opt/pipx", "/opt/pipx/logs", "/opt/pipx/venvs", "/usr/local", "/usr/local/bin",
+                       "/usr/local/share", "/usr/local/share/man")
 
 
 def _watched_entries() -> set[str]:
