@@ -54,6 +54,30 @@ def system_site_packages_untouched() -> Iterator[None]:
     assert not (added or removed or changed), f"system site-packages changed: {added=} {removed=} {changed=}"
 
 
+#: Directories of the machine where pipx's global mode (as root) and linked commands land by
+#: default: /opt/pipx (its logs too, when an earlier run left it), /usr/local/bin,
+#: /usr/local/share/man, /usr/local/share (completions). No test may add anything there; every
+#: test's pipx directories are in its tmp_path.
+WATCHED_SYSTEM_DIRS = ("/opt", "/opt/pipx", "/opt/pipx/logs", "/opt/pipx/venvs", "/usr/local", "/usr/local/bin",
+                       "/usr/local/share", "/usr/local/share/man")
+
+
+def _watched_entries() -> set[str]:
+    found: set[str] = set()
+    for top in WATCHED_SYSTEM_DIRS:
+        try:
+            found.update(os.path.join(top, name) for name in os.listdir(top))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="session")
+def system_dirs_before() -> set[str]:
+    """What the watched system directories held when the session (this xdist worker) began."""
+    return _watched_entries()
+
+
 @pytest.fixture(scope="session")
 def app_data(tmp_path_factory: pytest.TempPathFactory) -> str:
     """One virtualenv app-data directory for the session: seeding wheels are unpacked once."""
@@ -61,9 +85,12 @@ def app_data(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(autouse=True)
-def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_data: str) -> Iterator[dict[str, str]]:
-    """Point every home, cache and config directory into tmp_path; drop the machine's pip
-    settings and any active environment; fail a test that leaks os.environ changes."""
+def hermetic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_data: str, system_dirs_before: set[str]
+) -> Iterator[dict[str, str]]:
+    """Point every home, cache and config directory into tmp_path (pipx's global ones too);
+    drop the machine's pip settings and any active environment; fail a test that leaks
+    os.environ changes, and one after which something appeared in a watched system directory."""
     home = tmp_path / "home"
     home.mkdir()
     # Not created: pip then reads the user file under this HOME too; a test may write either.
@@ -85,6 +112,17 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_data: str) -> 
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_NO_INPUT": "1",
         "VIRTUALENV_OVERRIDE_APP_DATA": app_data,
+        # As root, pipx works in its --global mode: its defaults are /opt/pipx (where every
+        # pipx command, `pipx list --global` included, writes its logs), /usr/local/bin and
+        # /usr/local/share. A test that names its own pipx directories overrides these.
+        "PIPX_GLOBAL_HOME": str(tmp_path / "pipx-global" / "home"),
+        "PIPX_GLOBAL_BIN_DIR": str(tmp_path / "pipx-global" / "bin"),
+        "PIPX_GLOBAL_MAN_DIR": str(tmp_path / "pipx-global" / "man"),
+        "PIPX_GLOBAL_COMPLETION_DIR": str(tmp_path / "pipx-global" / "completion"),
+        # Python writes byte code next to whatever it imports (a build backend in a test's
+        # source tree, say): the suite does not depend on whether the machine sets this. A test
+        # about byte code, or one that plays a user's machine, removes it.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
@@ -92,6 +130,9 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_data: str) -> 
     yield settings
     leaked = {k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k)} - {"PYTEST_CURRENT_TEST"}
     assert not leaked, f"test leaked environment changes: {sorted(leaked)}"
+    appeared = _watched_entries() - system_dirs_before
+    system_dirs_before.update(appeared)  # said once (per xdist worker), not by every later test
+    assert not appeared, f"written outside the test's directories during this test: {sorted(appeared)}"
 
 
 @pytest.fixture

@@ -92,3 +92,22 @@ def installed(env_dir: Path) -> dict[str, str]:
     code = "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
     done = subprocess.run([venv_python(env_dir), "-I", "-c", code], capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout))
+
+
+def running(marker: str) -> list[int]:
+    """The processes (zombies aside) with the argument ``marker`` in their command line (Linux's
+    /proc): finds a child that was cut short before it could say its pid."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                argv = handle.read().split(b"\0")
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                state = handle.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if marker.encode() in argv and state != "Z":
+            found.append(int(entry))
+    return found

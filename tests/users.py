@@ -21,7 +21,7 @@ def as_user(user: User, code: str, cwd: Path) -> subprocess.CompletedProcess[str
     """Run Python ``code`` as ``user`` in ``cwd`` (entered before the switch)."""
     return subprocess.run(
         [SYSTEM_PYTHON, "-I", "-c", code], cwd=str(cwd), user=user[1], group=user[2], extra_groups=[],
-        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=300, check=False,
     )
 
 

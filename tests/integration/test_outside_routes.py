@@ -240,15 +240,21 @@ def test_scratch_is_removed_on_signals(tmp_path: Path, elsewhere: Path, env: dic
         proc = subprocess.Popen([SAFEPIP, "install", "--index-url", index, "lib-a"], cwd=elsewhere,
                                 env={**env, "PIP_DEFAULT_TIMEOUT": "60", "PIP_RETRIES": "0"},
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        connection = None
         try:
-            deadline = time.monotonic() + 60
+            # Something connected to the index and the scratch is made: the classification is
+            # under way. Conditions, not time: the limits are only upper bounds for a loaded machine.
+            silent.settimeout(300)
+            connection, _ = silent.accept()
+            deadline = time.monotonic() + 300
             while time.monotonic() < deadline and not (downloads.exists() and any(downloads.iterdir())):
                 time.sleep(0.05)
             assert downloads.exists() and any(downloads.iterdir())
-            time.sleep(0.5)
             proc.send_signal(getattr(signal, signame))
-            _, err = proc.communicate(timeout=60)
+            _, err = proc.communicate(timeout=300)
         finally:
+            if connection is not None:
+                connection.close()
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()

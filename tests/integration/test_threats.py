@@ -489,6 +489,8 @@ def test_outside_a_project_nothing_comes_from_the_working_directory(shared_work:
                                                                     wheelhouse: Path) -> None:
     work, trace = shared_work
     env = safepip_env(SAFEPIP_OUTSIDE="user-env")
+    # (`list` outside a project also asks pipx, as root `pipx list --global`: the fixture's
+    # PIPX_GLOBAL_HOME keeps its logs in tmp_path, not /opt/pipx/logs.)
     # the per-user environment is made here, then its pip installs; then a remembered route
     for args in (["install", *offline(wheelhouse), "lib-a"], ["list"], ["list"], ["show", "lib-a"]):
         done = run_safepip(*args, cwd=work, env=env)

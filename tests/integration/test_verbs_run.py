@@ -96,7 +96,7 @@ def test_run_is_exec_signals_reach_the_command(project: Path) -> None:
         # exec: the process safepip started as *is* the command now
         assert os.readlink(f"/proc/{proc.pid}/exe").startswith("/usr/bin/python3")
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == -signal.SIGTERM
+        assert proc.wait(timeout=300) == -signal.SIGTERM
 
 
 @needs_managed
