@@ -79,10 +79,12 @@ GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "
        "-c", "init.defaultBranch=main"]
 
 
-def their_repository(tmp_path: Path, user: User, files: dict[str, str], executable: tuple[str, ...]) -> Path:
-    """A repository whose files the other user wrote (as that user), committed, and its clone."""
+def their_repository(tmp_path: Path, user: User, files: dict[str, str], executable: tuple[str, ...] = (),
+                     links: dict[str, str] | None = None) -> Path:
+    """A repository whose files (and symbolic links: path -> target) the other user wrote (as
+    that user), committed, and its clone beside it (``tmp_path/clone``)."""
     upstream = tmp_path / "upstream"
-    upstream.mkdir()
+    upstream.mkdir(parents=True)
     os.chown(upstream, user[1], user[2])
     made = as_user(user, f"""
 import os
@@ -91,6 +93,8 @@ for name, text in {files!r}.items():
     open(name, 'w').write(text)
 for name in {executable!r}:
     os.chmod(name, 0o755)
+for name, target in {links or {}!r}.items():
+    os.symlink(target, name)
 """, upstream)
     assert made.returncode == 0, made.stderr
     # git itself cannot run as that user here (it resolves every directory above tmp_path).

@@ -21,7 +21,7 @@ import pytest
 
 from helpers import SYSTEM_XY, needs_managed, offline, run_safepip, safepip_env
 from inprocess import Cli
-from users import GIT, Ended, User, as_user, one_line
+from users import GIT, Ended, User, one_line, their_repository
 
 pytestmark = [needs_managed]
 
@@ -41,24 +41,7 @@ def _clone(base: Path, user: User, files: dict[str, str], links: dict[str, str])
     """A repository the other user wrote (files and symbolic links), committed, and its clone
     at ``base/a/b/clone`` (deep enough that ``../../../x`` stays in the test's directory).
     """
-    where = base / "a" / "b"
-    upstream = where / "upstream"
-    upstream.mkdir(parents=True)
-    os.chown(upstream, user[1], user[2])
-    made = as_user(user, f"""
-import os
-for name, text in {files!r}.items():
-    os.makedirs(os.path.dirname(name) or '.', exist_ok=True)
-    open(name, 'w').write(text)
-for name, target in {links!r}.items():
-    os.symlink(target, name)
-""", upstream)
-    assert made.returncode == 0, made.stderr
-    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
-        subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
-    clone = where / "clone"
-    subprocess.run([*GIT, "clone", "-q", str(upstream), str(clone)], check=True, capture_output=True)
-    return clone
+    return their_repository(base / "a" / "b", user, files, links=links)
 
 
 def _pyproject(venv: str) -> str:
