@@ -10,14 +10,12 @@ so that a test can count them (nothing starts while the directory stays the same
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import select
 import shutil
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 from typing import Iterator
@@ -71,9 +69,9 @@ def shell_env(launcher: Path, **extra: str) -> dict[str, str]:
     return safepip_env(PATH=f"{launcher}:/usr/bin:/bin", TERM="dumb", **extra)
 
 
-def _take_terminal() -> None:
-    """In the shell's new session: the pty becomes its controlling terminal, as a terminal's is."""
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+#: Started in the shell's new session: the pty becomes its controlling terminal, as a terminal's
+#: is (fish -i needs one), then the shell runs.
+_TAKE_TERMINAL = "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execv(sys.argv[1], sys.argv[1:])"
 
 
 class Shell:
@@ -94,8 +92,8 @@ class Shell:
             rc.write_text(f"PS1='{PROMPT} '\neval \"$({init} shell-init {options} bash)\"\n")
             argv = [_shell(name), "--noprofile", "--rcfile", str(rc), "-i"]
         master, slave = os.openpty()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
-                                     start_new_session=True, preexec_fn=_take_terminal)
+        self.proc = subprocess.Popen([sys.executable, "-c", _TAKE_TERMINAL, *argv], stdin=slave, stdout=slave,
+                                     stderr=slave, cwd=cwd, env=env, start_new_session=True)
         os.close(slave)
         self.fd = master
         self.started = self._until_prompt().split(PROMPT)[0]
@@ -135,7 +133,7 @@ class Shell:
         out = self.type(f"printf '<%s>\\n' {expression}")
         found = re.findall(r"<([^<>\n]*)>", out)
         assert found, out
-        return found[-1]
+        return str(found[-1])
 
     def close(self) -> None:
         try:

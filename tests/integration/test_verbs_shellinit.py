@@ -234,8 +234,12 @@ def test_shim_of_a_moved_safepip_says_so(tmp_path: Path) -> None:
 
 
 def test_no_shims_makes_no_directory(tmp_path: Path, hermetic: dict[str, str], cli: Cli) -> None:
-    done = cli("shell-init", "--no-shims", "--no-python", "zsh", cwd=tmp_path)
+    done = cli("shell-init", "--no-shims", "--no-python", "--no-activate", "zsh", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert not _shim_dir(hermetic).exists()
     assert "PATH" not in done.stdout and "python" not in done.stdout.replace("python -m pip", "")
+    activating = cli("shell-init", "--no-shims", "--no-python", "zsh", cwd=tmp_path)
+    assert activating.returncode == 0, activating.stderr
+    assert not _shim_dir(hermetic).exists()
+    assert "__safepip_on" in activating.stdout and str(_shim_dir(hermetic)) not in activating.stdout
     assert os.path.basename(SAFEPIP) in done.stdout
