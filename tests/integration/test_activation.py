@@ -352,13 +352,19 @@ def test_which_for_activation_and_the_view_safepip_decides_with(project: Path, t
 def test_the_notice_says_how_to_use_an_environment_the_shell_does_not_have_active(
     project: Path, wheelhouse: Path
 ) -> None:
-    done = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+    made = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project)  # as root from a script,
+    assert made.returncode == 0, made.stderr  # the creation note says how later commands reach it
+    done = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
     assert done.returncode == 0, done.stderr
     line = next(x for x in done.stderr.splitlines() if "using " in x)
     assert line.endswith(f"; use it with `safepip run COMMAND` or {project / '.venv' / 'bin' / 'python'}, "
                          "or let `safepip shell-init` activate it in your shell"), line
     venv = str(project / ".venv")
     active = safepip_env(VIRTUAL_ENV=venv, SAFEPIP_ACTIVATED=venv, PATH=f"{venv}/bin:/usr/bin:/bin")
-    again = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project, env=active)
+    again = run_safepip("install", *offline(wheelhouse), "app-c", cwd=project, env=active)
     assert again.returncode == 0, again.stderr
     assert "using " in again.stderr and "safepip run" not in again.stderr  # active in the shell already
+    told = run_safepip("install", *offline(wheelhouse), "lib-a", "--force-reinstall", cwd=project,
+                       env=safepip_env(SAFEPIP_SHELL_ACTIVATES="1"))
+    assert told.returncode == 0, told.stderr
+    assert "using " in told.stderr and "safepip run" not in told.stderr  # the shell activates it next

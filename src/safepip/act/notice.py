@@ -35,7 +35,9 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, 
     notes = plan.notes + (plan.creation_notes if ready.created else ())
     for note in notes:
         line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
-    if how_to_use and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV):
+    # A creation note (root's, from a script) already says how later commands reach it.
+    told = ready.created and bool(plan.creation_notes)
+    if how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV):
         line += _how_to_use(ready.env_dir, environ)
     return written + ui.say(line, "notice", environ)
 
@@ -44,10 +46,9 @@ def _how_to_use(env_dir: str, environ: Mapping[str, str]) -> str:
     """How to run what was installed, unless the shell has the environment active already or
     activates it as soon as pip returns (shell-init's ``pip`` function says so).
     """
-    from safepip.commands.activation import ACTIVATED, SHELL_ACTIVATES
-
-    active = environ.get(ACTIVATED)
-    if environ.get(SHELL_ACTIVATES) == "1" or (active and os.path.realpath(active) == os.path.realpath(env_dir)):
+    # shell-init's variables (safepip.commands.activation: act does not import commands)
+    active = environ.get("SAFEPIP_ACTIVATED")
+    if environ.get("SAFEPIP_SHELL_ACTIVATES") == "1" or (active and os.path.realpath(active) == os.path.realpath(env_dir)):
         return ""
     python = ui.shortpath(os.path.join(env_dir, "bin", "python"), environ)
     return f"; use it with `safepip run COMMAND` or {python}, or let `safepip shell-init` activate it in your shell"
