@@ -149,22 +149,26 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     exe = own_executable(environ)
     directory = None
     if not options.no_shims:
-        directory = _shims(exe, environ)
-    from safepip.act.shims import python_commands
+        directory = _shims(exe, environ, python=not options.no_python)
+    from safepip.act.shims import PYTHON_SHIMS, python_commands
 
     pythons = () if options.no_python else tuple(python_commands(environ))
+    if directory is not None:  # the python shims do what these functions would, for make and scripts too
+        pythons = tuple(p for p in pythons if p not in PYTHON_SHIMS)
     sys.stdout.write(code(shell, exe, directory, pythons))
     return 0
 
 
-def _shims(exe: str, environ: Mapping[str, str]) -> str | None:
-    """Make the shim directory current; None (no PATH change) when it cannot be written."""
+def _shims(exe: str, environ: Mapping[str, str], *, python: bool) -> str | None:
+    """Make the shim directory current (with ``python``, the python shims too); None (no
+    PATH change) when it cannot be written.
+    """
     from safepip import ui
-    from safepip.act.shims import refresh, shim_dir, wanted
+    from safepip.act.shims import memo_root, refresh, shim_dir, wanted
 
     directory = shim_dir(environ)
     try:
-        outcome = refresh(directory, wanted(exe, _versions(environ, directory)))
+        outcome = refresh(directory, wanted(exe, _versions(environ, directory), memo_root(environ) if python else None))
     except OSError as exc:
         ui.say(f"cannot write pip launchers in {directory} ({exc.strerror}); pip on PATH is unchanged", "warning", environ)
         return None

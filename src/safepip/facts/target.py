@@ -24,6 +24,13 @@ def _is_executable(path: str) -> bool:
 
 
 def _which(name: str, path_var: str, skip: str | None = None) -> str | None:
+    """The first executable ``name`` on ``path_var`` (``skip``: a directory passed over).
+
+    safepip's own ``python``/``python3`` shims are passed over too: each runs another
+    interpreter depending on the directory, so the name means what it would without them.
+    """
+    from safepip.shimmark import is_ours
+
     names = [name]
     if _WINDOWS and not name.lower().endswith(".exe"):
         names.append(name + ".exe")
@@ -34,9 +41,14 @@ def _which(name: str, path_var: str, skip: str | None = None) -> str | None:
             continue
         for candidate in names:
             full = os.path.join(entry, candidate)
-            if _is_executable(full):
+            if _is_executable(full) and not is_ours(full):
                 return os.path.abspath(full)
     return None
+
+
+def without_shims(name: str, environ: Mapping[str, str]) -> str | None:
+    """What the command ``name`` is on PATH without safepip's shims (None: nothing)."""
+    return _which(name, environ.get("PATH", os.defpath))
 
 
 def resolve_spec(spec: str, source: str, environ: Mapping[str, str]) -> str:
