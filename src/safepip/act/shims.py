@@ -1,4 +1,5 @@
-"""pip on PATH for child processes: tiny ``pip``, ``pip3`` and ``pip3.X`` launchers of safepip.
+"""pip and python on PATH for child processes: tiny ``pip``, ``pip3``, ``pip3.X``, ``python``
+and ``python3`` launchers.
 
 Shell functions reach only what is typed in the shell; ``make``, shell scripts and tools
 started from it look ``pip`` up on PATH. ``safepip shell-init`` therefore keeps a directory
@@ -8,6 +9,8 @@ of launchers (pyenv-style shims) in safepip's data directory and puts it first o
 Each launcher carries a mark line. A file without it is someone else's: it is never
 overwritten nor removed, only reported. ``pip3.X`` is written for each ``python3.X`` found on
 PATH and runs safepip with ``--python python3.X``, as ``pip3.X`` means that Python's pip.
+``python`` and ``python3`` run the interpreter of the environment activation would choose in
+the working directory (:func:`python_shim_text`), else the name as PATH has it without them.
 """
 
 from __future__ import annotations

@@ -8,10 +8,12 @@ For ``eval "$(safepip shell-init bash)"`` in ``~/.bashrc`` (zsh alike; fish:
   :mod:`safepip.act.shims`) first on PATH, so that ``make``, scripts and tools started from the
   shell reach safepip too; not inside an active virtual environment, whose own pip must win
   (``--no-shims`` leaves PATH alone);
-* defines ``python``, ``python3`` and ``python3.X`` functions that send ``-m pip ...``, and
-  only that, to safepip with ``--python`` set to the interpreter named; anything else runs
-  the interpreter unchanged (``--no-python`` leaves them out). ``python3 -m pip`` in a
-  Makefile or script is not reached: ``safepip run make`` is the answer there.
+* with the shims, ``python`` and ``python3`` launchers there too: the interpreter of the
+  environment safepip would use in the working directory, and ``-m pip`` sent to safepip
+  (``--no-python`` leaves them out);
+* defines ``python3.X`` functions (and ``python``, ``python3`` without the shims) that send
+  ``-m pip ...``, and only that, to safepip with ``--python`` set to the interpreter named;
+  anything else runs the interpreter unchanged (``--no-python`` leaves them out).
 
 safepip is called by the path it was printed from when that is known, so a later change of
 PATH (an activated venv) does not lose it; without one it calls ``safepip`` from PATH.

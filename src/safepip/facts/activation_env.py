@@ -20,7 +20,7 @@ Nothing is created, probed beyond what ``which`` probes, or changed.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from safepip.facts.reads import Reads
@@ -33,7 +33,7 @@ class Activation:
     """
 
     env_dir: str | None
-    reads: Reads = Reads()
+    reads: Reads = field(default_factory=Reads)
 
 
 def choose(environ: Mapping[str, str]) -> Activation:
