@@ -64,6 +64,12 @@ def resolve_spec(spec: str, source: str, environ: Mapping[str, str]) -> str:
         )
     if os.sep in expanded or (os.altsep and os.altsep in expanded) or os.path.exists(expanded):
         if _is_executable(expanded):
+            from safepip.shimmark import is_ours
+
+            if is_ours(expanded):  # safepip's python3 launcher: the python3 it stands in front of
+                behind = _which(os.path.basename(expanded), environ.get("PATH", os.defpath))
+                if behind is not None:
+                    return behind
             return os.path.abspath(expanded)
         if os.path.exists(expanded):
             raise InterpreterError(f"{source} {spec}: not an executable file")
