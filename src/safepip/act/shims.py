@@ -112,6 +112,7 @@ def python_shim_text(exe: str, name: str, root: str) -> str:
     ``-m pip``/``-m pip3`` first on the command line runs safepip with the rest.
     """
     memo = shlex.quote(root) + '"$PWD"' + shlex.quote("/" + MEMO_NAME.format(name=name))
+    run = shlex.join(runner(exe))
     return (
         "#!/bin/sh\n"
         f"{MARK}\n"
@@ -131,8 +132,8 @@ def python_shim_text(exe: str, name: str, root: str) -> str:
         "    exit 127\n"
         "  fi\n"
         "  case ${1-} in\n"
-        '    -mpip|-mpip3) shift; exec "$_safepip_exe" "$@" ;;\n'
-        '    -m) case ${2-} in pip|pip3) shift 2; exec "$_safepip_exe" "$@" ;; esac ;;\n'
+        f'    -mpip|-mpip3) shift; exec {run} "$@" ;;\n'
+        f'    -m) case ${{2-}} in pip|pip3) shift 2; exec {run} "$@" ;; esac ;;\n'
         "  esac\n"
         '  exec "$_safepip_py" "$@"\n'
         "fi\n"
@@ -140,8 +141,29 @@ def python_shim_text(exe: str, name: str, root: str) -> str:
         '  echo "safepip: error: $0 runs $_safepip_exe, which is gone; run safepip shell-init (or self-install --shims) again" >&2\n'
         "  exit 127; } ;;\n"
         "esac\n"
-        f'exec "$_safepip_exe" __shim {shlex.quote(name)} {shlex.quote(root)} "${{PWD-}}" "$@"\n'
+        f'exec {run} __shim {shlex.quote(name)} {shlex.quote(root)} "${{PWD-}}" "$@"\n'
     )
+
+
+def runner(exe: str) -> list[str]:
+    """How a python shim starts safepip: ``exe`` itself, or, when ``exe`` finds its
+    interpreter on PATH (``#!/usr/bin/env python3``: an executable safepip.pyz, a clone's
+    bin/safepip), the interpreter running now with ``exe``: ``python3`` on PATH would be the
+    shim itself, which would start safepip again, and again.
+    """
+    import sys
+
+    try:
+        with open(exe, "rb") as handle:
+            first = handle.readline(256)
+    except OSError:
+        return [exe]
+    interpreter = first[2:].split() if first.startswith(b"#!") else []
+    if interpreter and os.path.isabs(interpreter[0]) and os.path.basename(interpreter[0]) != b"env":
+        return [exe]
+    if not first.startswith(b"#!") and not exe.endswith(".pyz"):
+        return [exe]  # a binary, or a script the shell runs
+    return [sys.executable, exe] if sys.executable else [exe]
 
 
 def wanted(exe: str, versions: list[str], memo: str | None = None) -> dict[str, str]:
