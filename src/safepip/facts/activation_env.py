@@ -42,10 +42,10 @@ def choose(environ: Mapping[str, str]) -> Activation:
     Refusals and a missing interpreter give None; other errors (an unreadable configuration
     file) are raised, as every command raises them.
     """
-    from safepip.plans import PROJECT_VENV, USER_ENV
     from safepip.errors import InterpreterError, NoTargetError, PermissionRefused
     from safepip.facts.gather import gather
     from safepip.facts.pipargs import scan
+    from safepip.plans import PROJECT_VENV, USER_ENV
 
     try:
         ctx = gather(scan(["install"]), environ, {})

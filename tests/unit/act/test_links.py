@@ -12,8 +12,8 @@ def _dist(site: Path, env: Path, name: str, requires: tuple[str, ...] = (), comm
           module: bool = True) -> None:
     info = site / f"{name.replace('-', '_')}-1.0.dist-info"
     info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: %s\nVersion: 1.0\n%s" % (
-        name, "".join(f"Requires-Dist: {r}\n" for r in requires)))
+    requirements = "".join(f"Requires-Dist: {r}\n" for r in requires)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n{requirements}")
     record = [f"{info.name}/METADATA,,", f"{info.name}/RECORD,,"]
     if module:
         record.append(f"{name.replace('-', '_')}.py,,")
