@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, needs_managed, offline, safepip_env
-from users import User, give, make_project
+from helpers import SYSTEM_PYTHON, SYSTEM_XY, needs_managed, offline, safepip_env
+from users import GIT, User, give, make_project, script
 from wheels import make_wheel
 
 pytestmark = [pytest.mark.slow, needs_managed,
@@ -170,3 +170,32 @@ def test_no_python_where_the_system_has_none(machine: Machine) -> None:
         assert missing.returncode == 127, missing.stderr
         assert missing.stderr.strip() == "python: command not found", missing.stderr
         _settle()
+
+
+def test_an_environment_that_came_with_the_repository_runs_only_once_trusted(machine: Machine) -> None:
+    trace = machine.home / "TRACE"  # the user's own: a planted interpreter that runs leaves it
+    upstream = machine.tmp / "upstream"
+    files = {
+        "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n',
+        ".venv/pyvenv.cfg": "home = /usr/bin\ninclude-system-site-packages = false\n",
+        ".venv/bin/python": script(trace),
+        f".venv/lib/python{SYSTEM_XY}/site-packages/pip/__init__.py": "",
+    }
+    for name, text in files.items():
+        (upstream / name).parent.mkdir(parents=True, exist_ok=True)
+        (upstream / name).write_text(text)
+    (upstream / ".venv" / "bin" / "python").chmod(0o755)
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
+        subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
+    clone = machine.home / "clone"
+    subprocess.run([*GIT, "clone", "-q", str(upstream), str(clone)], check=True, capture_output=True)
+    give(clone, machine.user)
+    _settle()
+    for _ in range(2):  # decided, then remembered: never the committed interpreter
+        assert machine.prefix("python3", clone) == "/usr"
+        assert not trace.exists()
+        _settle()
+    trusted = machine.run("safepip", "trust", str(clone), cwd=clone)
+    assert trusted.returncode == 0, trusted.stderr
+    assert machine.run("python3", "-c", "pass", cwd=clone).returncode == 0
+    assert trace.read_text().startswith("ran -c pass"), "the trusted environment's interpreter did not run"
