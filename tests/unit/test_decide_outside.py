@@ -237,3 +237,17 @@ def test_no_facts_needed(argv: tuple[str, ...]) -> None:
 def test_list_and_freeze_show_what_the_user_put_there(argv: tuple[str, ...], local: bool) -> None:
     result = outside(*argv)
     assert result.args.count("--local") == (1 if local else 0)
+
+
+def test_a_metapackage_sent_to_pipx_brings_its_dependencies_commands() -> None:
+    from safepip.decide_outside import route
+    from safepip.facts.apps import AppFacts
+
+    call = scan(["install", "jupyter", "black"])
+    start = outside("install", "jupyter", "black", cfg=config(apps="pipx"))
+    facts = (Fact("jupyter", "jupyter", Meta("jupyter", "1.1.1")),
+             Fact("black", "black", Meta("black", "24.1", console=("black",), top_level=("black",))))
+    done = route(call, start, AppFacts(facts=facts, pipx=("pipx",)), "/usr/bin/python3", False, config(apps="pipx"))
+    jupyter, black = done.steps
+    assert "--include-deps" in jupyter.args and "--include-deps" in jupyter.again
+    assert "--include-deps" not in black.args
