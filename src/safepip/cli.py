@@ -27,6 +27,8 @@ VERBS: dict[str, str] = {
     "audit": "commands.audit:main",
     "repair": "commands.repair:main",
     "trust": "commands.trust:main",
+    # The python shims' slow path (not for people: the shims run it with their memo's place).
+    "__shim": "commands.pyshim:main",
 }
 
 

@@ -8,10 +8,12 @@ For ``eval "$(safepip shell-init bash)"`` in ``~/.bashrc`` (zsh alike; fish:
   :mod:`safepip.act.shims`) first on PATH, so that ``make``, scripts and tools started from the
   shell reach safepip too; not inside an active virtual environment, whose own pip must win
   (``--no-shims`` leaves PATH alone);
-* defines ``python``, ``python3`` and ``python3.X`` functions that send ``-m pip ...``, and
-  only that, to safepip with ``--python`` set to the interpreter named; anything else runs
-  the interpreter unchanged (``--no-python`` leaves them out). ``python3 -m pip`` in a
-  Makefile or script is not reached: ``safepip run make`` is the answer there;
+* with the shims, ``python`` and ``python3`` launchers there too: the interpreter of the
+  environment safepip would use in the working directory, and ``-m pip`` sent to safepip
+  (``--no-python`` leaves them out);
+* defines ``python3.X`` functions (and ``python``, ``python3`` without the shims) that send
+  ``-m pip ...``, and only that, to safepip with ``--python`` set to the interpreter named;
+  anything else runs the interpreter unchanged (``--no-python`` leaves them out).
 * makes the environment safepip uses in the working directory the active one, and follows
   the directory (see :mod:`safepip.commands.shellhooks`; ``--no-activate`` leaves it out):
   ``python3``, the environment's commands and ``make`` see what pip installed. ``pip``
@@ -225,10 +227,12 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     exe = own_executable(environ)
     directory = None
     if not options.no_shims:
-        directory = _shims(exe, environ)
-    from safepip.act.shims import python_commands
+        directory = _shims(exe, environ, python=not options.no_python)
+    from safepip.act.shims import PYTHON_SHIMS, python_commands
 
     pythons = () if options.no_python else tuple(python_commands(environ))
+    if directory is not None:  # the python shims do what these functions would, for make and scripts too
+        pythons = tuple(p for p in pythons if p not in PYTHON_SHIMS)
     activation = None
     if not options.no_activate:
         from safepip.commands.activation import choose
@@ -240,14 +244,16 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     return 0
 
 
-def _shims(exe: str, environ: Mapping[str, str]) -> str | None:
-    """Make the shim directory current; None (no PATH change) when it cannot be written."""
+def _shims(exe: str, environ: Mapping[str, str], *, python: bool) -> str | None:
+    """Make the shim directory current (with ``python``, the python shims too); None (no
+    PATH change) when it cannot be written.
+    """
     from safepip import ui
-    from safepip.act.shims import refresh, shim_dir, wanted
+    from safepip.act.shims import memo_root, refresh, shim_dir, wanted
 
     directory = shim_dir(environ)
     try:
-        outcome = refresh(directory, wanted(exe, _versions(environ, directory)))
+        outcome = refresh(directory, wanted(exe, _versions(environ, directory), memo_root(environ) if python else None))
     except OSError as exc:
         ui.say(f"cannot write pip launchers in {directory} ({exc.strerror}); pip on PATH is unchanged", "warning", environ)
         return None

@@ -39,7 +39,6 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     p.add_argument("--python", metavar="PYTHON", type=given, help="the target interpreter, as pip's own --python")
     p.add_argument("--for-activation", action="store_true",
                    help="the environment shell-init activates here, or nothing (exit 0); never created")
->>>>>>> activate
     ns = parse(p, rest)
     if isinstance(ns, int):
         return ns
