@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> 
 def _main(args: list[str], *, in_process: bool) -> int:
     environ: Mapping[str, str] = os.environ
     if "SAFEPIP_ACTIVATED" in environ:  # shell-init's activation never changes a decision
-        from safepip.commands.activation import without_own_activation
+        from safepip.activated import without_own_activation
 
         environ = without_own_activation(environ)
     if not in_process and not (args and args[0] in VERBS):

@@ -83,5 +83,7 @@ def _decide(name: str, root: str, key: str, environ: Mapping[str, str]) -> str |
 
         path_dirs = [d for d in environ.get("PATH", os.defpath).split(os.pathsep) if d]
         paths = [*chosen.reads.paths, *path_dirs, *([python, os.path.realpath(python)] if python else [])]
-        write(root, key, name, cwd, environ, paths, chosen.reads.owned, python)
+        # The variables as the shim sees them: safepip's own activation, which the decision
+        # looked through (safepip.activated), is part of what must still hold.
+        write(root, key, name, cwd, os.environ, paths, chosen.reads.owned, python)
     return python
