@@ -187,8 +187,14 @@ def test_cd_into_a_project_activates_its_venv_and_cd_out_restores(
     assert shell.value('"$VIRTUAL_ENV"') == str(venv)
     assert shell.value('"$SAFEPIP_ACTIVATED"') == str(venv)
     assert _path(shell, name) == f"{shims}:{venv / 'bin'}:{launcher}:/usr/bin:/bin"  # pip's launchers stay first
-    assert _python3(shell, name) == str(venv / "bin" / "python3")
+    assert _python3(shell, name) == f"{shims}/python3"  # the python3 launcher, first on PATH
+    time.sleep(2.1)  # past the memo's racy window (the shims were just written)
+    prefix = "(python3 -c 'import sys; print(sys.prefix)')" if name == "fish" else \
+        '"$(python3 -c \'import sys; print(sys.prefix)\')"'
+    assert shell.value(prefix) == str(venv)  # it runs the environment activation chose
     count = len(starts(launcher))
+    assert shell.value(prefix) == str(venv)
+    assert len(starts(launcher)) == count  # remembered under safepip's own activation: no safepip start
     for line in ("true", "echo same place", "cd .", f"cd {project / 'src'}"):
         shell.type(line)
     assert len(starts(launcher)) == count  # the directory did not change: nothing started
