@@ -204,6 +204,30 @@ def test_cd_into_a_project_activates_its_venv_and_cd_out_restores(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", [s for s in SHELLS if s != "fish"])  # fish cannot read sh memos
+def test_entering_a_directory_again_starts_nothing_while_the_answer_holds(
+    name: str, tmp_path: Path, project: Path, launcher: Path, shells: list[Shell]
+) -> None:
+    venv = _venv(project / ".venv")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shell = Shell(name, outside, shell_env(launcher), str(launcher / "safepip"))
+    shells.append(shell)
+    time.sleep(2.1)  # past the memo's racy window (the environment and the shims were just made)
+    count = len(starts(launcher))
+    for _ in range(2):
+        shell.type(f"cd {project}")
+        assert shell.value('"$VIRTUAL_ENV"') == str(venv)
+        shell.type(f"cd {outside}")
+        assert shell.value('"$VIRTUAL_ENV"') == ""
+    assert len(starts(launcher)) == count + 2  # the first visit of each directory only
+    (venv / "pyvenv.cfg").unlink()  # no longer an environment: the remembered answer no longer holds
+    shell.type(f"cd {project}")
+    assert shell.value('"$VIRTUAL_ENV"') == ""
+    assert len(starts(launcher)) == count + 3
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SHELLS)
 def test_pip_install_and_import_on_one_line(
     name: str, project: Path, wheelhouse: Path, launcher: Path, shells: list[Shell]

@@ -56,8 +56,8 @@ def _variables(environ: Mapping[str, str]) -> list[str]:
     for name in sorted(names):
         if not name.replace("_", "").isalnum():
             continue  # not a name the shell can spell: nothing safepip reads
-        if name in environ:
-            tests.append(f'[ "${{{name}}}" = {shlex.quote(environ[name])} ]')
+        if name in environ:  # ${X+x${X}}: no expansion of an unset X (a shell with `set -u` reads memos too)
+            tests.append(f'[ "${{{name}+x${{{name}}}}}" = {shlex.quote("x" + environ[name])} ]')
         else:
             tests.append(f'[ -z "${{{name}+x}}" ]')
     return tests

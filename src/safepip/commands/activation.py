@@ -34,11 +34,14 @@ if TYPE_CHECKING:  # for the type checker only
 SHELL_ACTIVATES = "SAFEPIP_SHELL_ACTIVATES"
 
 
-def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -> Target | None:
+def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None, *,
+           remember: bool = False) -> Target | None:
     """The environment activation would make active in the working directory, or None: the
     decision of :func:`safepip.facts.activation_env.choose` (the python shims' too), as a
     :class:`Target`. An error that decision raises (an unreadable configuration) means
-    nothing to activate: the shell's prompt is no place for it.
+    nothing to activate: the shell's prompt is no place for it. ``remember``: the answer
+    is remembered for the shell's prompt hook (:func:`safepip.commands.shellhooks.remember`;
+    not with ``flags``, which the hook never passes).
     """
     from safepip.commands.target import Target
     from safepip.errors import SafepipError
@@ -46,9 +49,14 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
     from safepip.venvdir import bin_python
 
     try:
-        env_dir = decide(environ, flags).env_dir
+        chosen = decide(environ, flags)
     except SafepipError:
         return None
+    env_dir = chosen.env_dir
+    if remember and not flags:
+        from safepip.commands.shellhooks import remember as write
+
+        write(environ, env_dir, chosen.reads)
     if env_dir is None:
         return None
     python = bin_python(env_dir)

@@ -9,7 +9,9 @@ was put in (the user's own changes to PATH meanwhile stay).
 
 What it costs: the prompt hook compares ``$PWD`` (and the active environment) with what it
 saw last, in plain shell code: no process starts while neither changed. Entering a
-directory starts safepip once. The ``pip`` function asks again right after pip returns
+directory starts safepip at most once: bash and zsh first read the answer remembered for
+the directory (``safepip which env --for-activation`` writes it, :func:`remember`), and
+start nothing while everything it read holds. The ``pip`` function asks again right after pip returns
 when the shell has no environment of safepip's active, so that ``pip install x &&
 python3 -c 'import x'`` works on one line, in ``bash -c`` too (``BASH_ENV``).
 
@@ -26,6 +28,10 @@ from __future__ import annotations
 import os
 import shlex
 from typing import Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.facts.reads import Reads
 
 #: Shared by bash and zsh (functions in the ``function name { }`` form both read).
 _POSIX = """\
@@ -61,7 +67,16 @@ function __safepip_check {{
     # What is left of ours once a venv's `deactivate` took VIRTUAL_ENV away goes first.
     if [ -n "${{SAFEPIP_ACTIVATED-}}" ] && [ -z "${{VIRTUAL_ENV-}}" ]; then __safepip_off; fi
     local want
-    if [ $# -gt 0 ]; then want=$1; else want=$(command {exe} which env --for-activation); fi
+    if [ $# -gt 0 ]; then want=$1; else
+      # The answer remembered for this directory while everything it read holds (the python
+      # launchers' kind of memo, safepip.act.pymemo): then no process starts at all.
+      local _safepip_py= _safepip_ok= _safepip_memo=
+      case $PWD in /*) _safepip_memo={memo} ;; esac
+      if [ -n "$_safepip_memo" ] && [ -f "$_safepip_memo" ] && [ -O "$_safepip_memo" ] && [ ! -L "$_safepip_memo" ]; then
+        . "$_safepip_memo"
+      fi
+      if [ -n "$_safepip_ok" ]; then want=$_safepip_py; else want=$(command {exe} which env --for-activation); fi
+    fi
     if [ "$want" != "${{SAFEPIP_ACTIVATED-}}" ] || [ "${{VIRTUAL_ENV-}}" != "$want" ]; then
       if [ -n "${{SAFEPIP_ACTIVATED-}}" ]; then __safepip_off; fi
       if [ -n "$want" ]; then __safepip_on "$want"; __safepip_said "$want"; fi
@@ -203,6 +218,11 @@ def fish_quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+#: The name of the activation's remembered answer in a directory's memo directory (beside the
+#: python launchers' ``@python3``; no launcher has this name).
+MEMO_NAME = "@activate"
+
+
 def here(environ: Mapping[str, str]) -> str:
     """The working directory as the shell spells it (``$PWD`` when it names this directory)."""
     cwd = os.getcwd()
@@ -215,11 +235,13 @@ def here(environ: Mapping[str, str]) -> str:
     return cwd
 
 
-def code(shell: str, exe: str, shim_dir: str | None, cwd: str, want: str | None) -> str:
+def code(shell: str, exe: str, shim_dir: str | None, cwd: str, want: str | None, memo_root: str) -> str:
     """The activation code for ``shell`` (bash, zsh or fish) calling safepip as ``exe``;
     ``shim_dir`` is the launcher directory that stays first on PATH; ``want`` is the
     environment to have active in ``cwd`` (decided while printing: the shell starts no
-    second safepip when it is still there).
+    second safepip when it is still there). bash and zsh read the answers remembered under
+    ``memo_root`` (:func:`remember`) before they start safepip; fish cannot read them (they
+    are ``sh`` code) and starts it on each change of directory.
     """
     if shell == "fish":
         put = _FISH_PUT_AFTER.format(shims=fish_quote(shim_dir)) if shim_dir else _FISH_PUT
@@ -227,7 +249,27 @@ def code(shell: str, exe: str, shim_dir: str | None, cwd: str, want: str | None)
     quote = shlex.quote
     put = _PUT_AFTER.format(shims=quote(shim_dir)) if shim_dir else _PUT
     return "".join((
-        _POSIX.format(exe=quote(exe), put=put),
+        _POSIX.format(exe=quote(exe), put=put, memo=quote(memo_root) + '"$PWD"' + quote("/" + MEMO_NAME)),
         _BASH_HOOK if shell == "bash" else _ZSH_HOOK,
         _POSIX_START.format(here=quote(cwd), want=quote(want or "")),
     ))
+
+
+def remember(environ: Mapping[str, str], env_dir: str | None, reads: Reads) -> bool:
+    """Remember ``env_dir`` (None: nothing to activate) as the answer for the shell's working
+    directory, with the tests that say it still holds (:mod:`safepip.act.pymemo`): the
+    variables as the shell has them now (safepip's own activation included: the decision
+    looked through it, and it is part of what must still hold), every path the decision read
+    and PATH's directories (where the interpreter was found). Return whether it was written.
+    """
+    from safepip.act.pymemo import remember as write
+    from safepip.act.shims import memo_root
+
+    key = environ.get("PWD", "")
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return False
+    path_dirs = [d for d in os.environ.get("PATH", os.defpath).split(os.pathsep) if d]
+    name = MEMO_NAME[1:]
+    return write(memo_root(os.environ), key, name, cwd, os.environ, [*reads.paths, *path_dirs], reads.owned, env_dir)

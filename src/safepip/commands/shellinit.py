@@ -167,12 +167,13 @@ SAFEPIP_SHELL_ACTIVATES=1 command {exe} --python $py $argv[3..-1]
 
 def code(
     shell: str, exe: str, shim_dir: str | None = None, pythons: tuple[str, ...] = (),
-    activation: tuple[str, str | None] | None = None,
+    activation: tuple[str, str | None, str] | None = None,
 ) -> str:
     """The shell code for ``shell`` calling safepip as ``exe``; with ``shim_dir`` first on
     PATH; with functions for the interpreter commands in ``pythons``; with the activation
     that follows the directory when ``activation`` is given: (the working directory, the
-    environment to have active there, see :mod:`safepip.commands.shellhooks`).
+    environment to have active there, the directory of remembered answers; see
+    :mod:`safepip.commands.shellhooks`).
     """
     from safepip.commands import shellhooks
 
@@ -235,11 +236,13 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         pythons = tuple(p for p in pythons if p not in PYTHON_SHIMS)
     activation = None
     if not options.no_activate:
+        from safepip.act.shims import memo_root
         from safepip.commands.activation import choose
         from safepip.commands.shellhooks import here
 
         chosen = choose(environ)
-        activation = (here(environ), None if chosen is None else os.path.abspath(chosen.env_dir))
+        activation = (here(environ), None if chosen is None else os.path.abspath(chosen.env_dir),
+                      memo_root(environ))
     sys.stdout.write(code(shell, exe, directory, pythons, activation))
     return 0
 

@@ -82,7 +82,7 @@ def _for_activation(what: str, other: bool, environ: Mapping[str, str], flags: M
 
     if other:
         raise UsageError("safepip which: --for-activation takes neither --create nor --python (see safepip which --help)")
-    target = choose(environ, flags)
+    target = choose(environ, flags, remember=True)  # for the prompt hook: next time no start
     if target is None:
         return 0
     paths = {"python": target.python, "env": target.env_dir, "bin": target.bin_dir}
