@@ -34,7 +34,7 @@ from measure import (  # noqa: E402
 from wheels import make_wheel  # noqa: E402
 
 #: The cases, in the order they run (each also runs its lettered variants: 1b, 2b, 4b).
-CASES = ("1", "2", "3", "7", "8", "9", "10", "11", "12", "4", "5")
+CASES = ("1", "2", "3", "7", "8", "9", "10", "11", "12", "13", "4", "5")
 #: Rounds of the overhead cases (1 and 7), in multiples of --runs. pip's own run here spreads
 #: over 100-300 ms while the difference measured is 10-15 ms: at 3x the median of the per-round
 #: differences moved by +-10 ms between runs of the benchmark, past the 15 ms target either way.
@@ -380,6 +380,19 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                     "of files are deleted, ext4 here takes up to ten times as long to create new ones (0.3 ms a file "
                     "against 0.02 ms), which a first install in a new clone does not pay."
                 )
+
+            if want("13"):
+                # 13. The python3 launcher (shell-init's shims) against the environment's own python.
+                log("case 13: the python3 launcher")
+                subprocess.run([safepip, "shell-init", "bash"], env=env, capture_output=True, check=True)
+                launcher = str(Path(env["XDG_DATA_HOME"]) / "safepip" / "shims" / "python3")
+                run_once([launcher, "-c", "pass"], project, env)  # decided once, and remembered
+                direct, shimmed = "python -c pass (the project environment's)", "python3 -c pass (safepip's python3 launcher)"
+                s13 = compare({direct: ([venv_python, "-c", "pass"], project), shimmed: ([launcher, "-c", "pass"], project)},
+                              env, opts.runs)
+                row("13 the python3 launcher", s13, direct)
+                over = (s13[shimmed].median - s13[direct].median) * 1000
+                verdict("python3 launcher over the environment's python (median)", f"{over:.1f} ms", "<= 5 ms", over <= 5)
 
             if want("5"):
                 # 5. Start-up on paths that do not run pip, and 6. peak memory there.

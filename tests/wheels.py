@@ -26,12 +26,14 @@ def make_wheel(
     requires_python: str | None = None,
     module_code: str | None = None,
     files: Mapping[str, bytes] | None = None,
+    module: bool = True,
 ) -> Path:
     """Write ``{name}-{version}-py3-none-any.whl`` into ``directory`` and return its path.
 
     The wheel holds a module ``{name}`` (normalized to an identifier); ``scripts`` maps a
     console script name to a ``module:function`` entry point; ``files`` adds more members
-    (path inside the wheel -> content).
+    (path inside the wheel -> content). Without ``module``, the wheel holds no module: a
+    metapackage (only metadata, its requirements bring everything).
     """
     directory.mkdir(parents=True, exist_ok=True)
     dist = name.replace("-", "_")
@@ -53,7 +55,7 @@ def make_wheel(
         f"VERSION = {version!r}\n\ndef main():\n    print({name!r} + ' ' + VERSION)\n    return 0\n"
     )
     members: dict[str, bytes] = {
-        f"{dist}.py": code.encode(),
+        **({f"{dist}.py": code.encode()} if module else {}),
         f"{info}/METADATA": ("\n".join(metadata) + "\n").encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: safepip-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         **(files or {}),

@@ -27,6 +27,8 @@ VERBS: dict[str, str] = {
     "audit": "commands.audit:main",
     "repair": "commands.repair:main",
     "trust": "commands.trust:main",
+    # The python shims' slow path (not for people: the shims run it with their memo's place).
+    "__shim": "commands.pyshim:main",
 }
 
 
@@ -112,7 +114,11 @@ def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> 
 
 
 def _main(args: list[str], *, in_process: bool) -> int:
-    environ = os.environ
+    environ: Mapping[str, str] = os.environ
+    if "SAFEPIP_ACTIVATED" in environ:  # shell-init's activation never changes a decision
+        from safepip.activated import without_own_activation
+
+        environ = without_own_activation(environ)
     if not in_process and not (args and args[0] in VERBS):
         from safepip.front import answer
 

@@ -208,10 +208,6 @@ def _user_env(
     why = f"{reason}; {cwd} is not inside a project, and outside = user-env (from {config.origin['outside']})"
     result = _redirect(call, USER_ENV, why, user_env, f"{reason}, outside any project", settings)
     apps = config.apps != "user-env" and call.command in ("install", "uninstall", "list", "freeze")
-    if call.command == "install":
-        bindir = f"{user_env}/bin"
-        use = f"use it with {bindir}/python, `. {bindir}/activate` or PATH={bindir}:$PATH"
-        result = replace(result, notes=(*result.notes, use))
     if call.command in ("list", "freeze") and not any(call.has(o) for o in ("--local", "--user", "--path")):
         # The environment sees the system's packages (apt's python3-*): pip's --local view
         # shows what the user put there, so that `pip freeze > requirements.txt` stays theirs.

@@ -122,20 +122,29 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Con
     how = "pipx --global" if plan.pipx_global else "pipx"
     for index in indexes:
         requirement, name = found[index].requirement, found[index].name
+        deps = _metapackage(apps.facts[index] if index < len(apps.facts) else None)
         again: tuple[str, ...] = ()
         if call.has("--upgrade") and name is not None and name in apps.installed:
             if is_bare(requirement):  # nothing to keep: pipx upgrades to the newest
                 argv = pipx.upgrade_argv(command, apps.installed[name], call, global_mode=plan.pipx_global)
             else:
                 argv = pipx.install_argv(command, requirement, python, call, global_mode=plan.pipx_global,
-                                         force=True)
+                                         force=True, include_deps=deps)
         else:
-            argv = pipx.install_argv(command, requirement, python, call, global_mode=plan.pipx_global)
+            argv = pipx.install_argv(command, requirement, python, call, global_mode=plan.pipx_global,
+                                     include_deps=deps)
         if name is not None:
             again = tuple(pipx.install_argv(command, requirement, python, call, global_mode=plan.pipx_global,
-                                            force=True))
+                                            force=True, include_deps=deps))
         steps.append(Step(requirement, how, PIPX_RUN, tuple(argv), names=(name,) if name else (), again=again))
     return _with_steps(plan, steps)
+
+
+def _metapackage(fact: Fact | None) -> bool:
+    """Whether a requirement's distribution is a metapackage (no command, no module: jupyter):
+    pipx exposes the commands of what it brings in only with ``--include-deps``.
+    """
+    return fact is not None and fact.meta is not None and not fact.meta.scripts and not fact.meta.top_level
 
 
 def _uninstall(call: PipCall, plan: Plan, apps: AppFacts, user_env_exists: bool) -> Plan:

@@ -28,6 +28,8 @@ def test_install_list_freeze_uninstall_from_a_subdirectory(project: Path, wheelh
     expected = f"safepip: {SYSTEM_PYTHON} is externally managed (Debian); using {venv} (created)"
     if os.geteuid() == 0:  # as root (a Dockerfile's RUN), the notice says how later commands reach it
         expected += f"; later commands (a Dockerfile's RUN, CMD) reach it as {venv}/bin/python, or with PATH={venv}/bin:$PATH"
+    else:  # the shell does not have it active: how to use it
+        expected += f"; use it with `safepip run COMMAND` or {venv}/bin/python, or let `safepip shell-init` activate it in your shell"
     assert notice == [expected]
     assert "Successfully installed lib-a-1.0 lib-b-2.0" in done.stdout
     assert installed(venv)["lib-b"] == "2.0"

@@ -1,6 +1,7 @@
 """``safepip shell-init``: the printed code, run in real shells, makes pip and pip3 call
-safepip, puts pip launchers first on PATH for make and scripts (not in an active venv), and
-sends ``python3 -m pip`` typed in the shell to safepip (and nothing else python3 runs)."""
+safepip, puts pip and python launchers first on PATH for make and scripts (not in an active
+venv), and sends ``python3 -m pip`` to safepip (the python launchers themselves are
+tested in test_python_shims.py)."""
 
 from __future__ import annotations
 
@@ -195,7 +196,11 @@ def test_python3_m_pip_typed_is_redirected_and_nothing_else(shell: str, project:
     assert done.returncode == 0, done.stderr
     assert f"{SYSTEM_PYTHON} is externally managed (Debian); using {project / '.venv'} (created)" in done.stderr
     assert "lib-a" in installed(project / ".venv")
-    assert done.stdout.splitlines()[-1] == "/usr"  # python3 -c ran python3 itself
+    # python3 -c ran python3 itself: the project's environment now (the shell activated it after pip,
+    # and the python3 launcher runs it too)
+    assert done.stdout.splitlines()[-1] == str(project / ".venv")
+    plain = _run(shell, "python3 -c 'import sys; print(sys.prefix)'", project, options="--no-activate --no-python")
+    assert plain.stdout.splitlines()[-1] == "/usr"
     versioned = _run(shell, f"python{SYSTEM_XY} -m pip --version; python{SYSTEM_XY} -V", project)
     assert versioned.returncode == 0, versioned.stderr
     assert [line.split()[0] for line in versioned.stdout.splitlines()] == ["safepip", "pip", "Python"]
@@ -231,8 +236,12 @@ def test_shim_of_a_moved_safepip_says_so(tmp_path: Path) -> None:
 
 
 def test_no_shims_makes_no_directory(tmp_path: Path, hermetic: dict[str, str], cli: Cli) -> None:
-    done = cli("shell-init", "--no-shims", "--no-python", "zsh", cwd=tmp_path)
+    done = cli("shell-init", "--no-shims", "--no-python", "--no-activate", "zsh", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert not _shim_dir(hermetic).exists()
     assert "PATH" not in done.stdout and "python" not in done.stdout.replace("python -m pip", "")
+    activating = cli("shell-init", "--no-shims", "--no-python", "zsh", cwd=tmp_path)
+    assert activating.returncode == 0, activating.stderr
+    assert not _shim_dir(hermetic).exists()
+    assert "__safepip_on" in activating.stdout and str(_shim_dir(hermetic)) not in activating.stdout
     assert os.path.basename(SAFEPIP) in done.stdout

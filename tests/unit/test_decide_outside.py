@@ -65,7 +65,7 @@ def test_outside_a_project_libraries_go_to_the_user_env() -> None:
     assert result.lock
     assert result.args == ("install", "requests")
     assert "outside any project" in result.reason
-    assert any(f"{USER_ENV_DIR}/bin/python" in note and "activate" in note for note in result.notes)
+    assert not result.notes  # how to use the environment: the notice says it (act/notice.py)
 
 
 @pytest.mark.parametrize(("command", "apps"), [
@@ -317,3 +317,15 @@ def test_the_cleaned_call_keeps_every_other_option_where_pip_reads_it() -> None:
         (o.name, o.value, o.start, o.stop) for o in again.options]
     assert cleaned.positionals == again.positionals == ("x", "y")
     assert cleaned.without_positionals([0]) == ["-q", "install", "-c", "c.txt", "-qU", "--find-links=/w", "--no-user", "y"]
+def test_a_metapackage_sent_to_pipx_brings_its_dependencies_commands() -> None:
+    from safepip.decide_outside import route
+    from safepip.facts.apps import AppFacts
+
+    call = scan(["install", "jupyter", "black"])
+    start = outside("install", "jupyter", "black", cfg=config(apps="pipx"))
+    facts = (Fact("jupyter", "jupyter", Meta("jupyter", "1.1.1")),
+             Fact("black", "black", Meta("black", "24.1", console=("black",), top_level=("black",))))
+    done = route(call, start, AppFacts(facts=facts, pipx=("pipx",)), "/usr/bin/python3", False, config(apps="pipx"))
+    jupyter, black = done.steps
+    assert "--include-deps" in jupyter.args and "--include-deps" in jupyter.again
+    assert "--include-deps" not in black.args

@@ -4,7 +4,10 @@ A library installed outside a project (numpy, flask, pytest) often ships command
 flask, pytest). They are linked into the user's bin directory the way pipx exposes an
 application's: a symbolic link to the script in the environment's ``bin``. Only the
 commands of the distributions the user named, never their dependencies', never ``pip*``,
-``python*`` or ``activate*``. A file safepip did not make is never replaced. What was linked
+``python*`` or ``activate*``; except for a metapackage (a distribution that installs nothing
+but its metadata, such as jupyter), whose commands are those of what it brings in, all the
+way down, as ``pipx install --include-deps`` exposes them: ``pip install jupyter`` gives
+``jupyter``, ``jupyter-lab`` and ``jupyter-notebook``. A file safepip did not make is never replaced. What was linked
 is recorded in the environment (``safepip-links.json``): ``uninstall`` removes those links.
 """
 
@@ -43,30 +46,95 @@ def _site_dirs(env_dir: str) -> list[str]:
     return found
 
 
-def commands_of(env_dir: str, name: str) -> list[str]:
-    """The commands distribution ``name`` installed into ``env_dir``'s ``bin`` (from its RECORD)."""
+def _dist_info(env_dir: str, name: str) -> str | None:
+    """The ``.dist-info`` directory of distribution ``name`` in ``env_dir`` (None: not installed there)."""
     from packaging.utils import canonicalize_name
 
     wanted = canonicalize_name(name)
-    bin_dir = os.path.join(env_dir, "bin")
     for site in _site_dirs(env_dir):
         for entry in os.listdir(site):
-            if not entry.endswith(".dist-info"):
-                continue
-            if canonicalize_name(entry[: -len(".dist-info")].rsplit("-", 1)[0]) != wanted:
-                continue
-            try:
-                with open(os.path.join(site, entry, "RECORD"), encoding="utf-8") as handle:
-                    paths = [line.split(",", 1)[0] for line in handle if line.strip()]
-            except OSError:
-                return []
-            found = set()
-            for path in paths:
-                full = os.path.normpath(os.path.join(site, path))
-                if os.path.dirname(full) == bin_dir:
-                    found.add(os.path.basename(full))
-            return sorted(c for c in found if not c.lower().startswith(_NEVER))
-    return []
+            if entry.endswith(".dist-info") and canonicalize_name(entry[: -len(".dist-info")].rsplit("-", 1)[0]) == wanted:
+                return os.path.join(site, entry)
+    return None
+
+
+def _record(info: str) -> list[str] | None:
+    """The files a distribution installed, as absolute paths (None: no readable RECORD)."""
+    try:
+        with open(os.path.join(info, "RECORD"), encoding="utf-8") as handle:
+            return [os.path.normpath(os.path.join(os.path.dirname(info), line.split(",", 1)[0]))
+                    for line in handle if line.strip()]
+    except OSError:
+        return None
+
+
+def commands_of(env_dir: str, name: str) -> list[str]:
+    """The commands distribution ``name`` installed into ``env_dir``'s ``bin`` (from its RECORD)."""
+    info = _dist_info(env_dir, name)
+    paths = _record(info) if info is not None else None
+    if not paths:
+        return []
+    bin_dir = os.path.join(env_dir, "bin")
+    found = {os.path.basename(p) for p in paths if os.path.dirname(p) == bin_dir}
+    return sorted(c for c in found if not c.lower().startswith(_NEVER))
+
+
+def _requirements(info: str) -> list[str]:
+    """The names a distribution requires, those for extras left out (its ``Requires-Dist``)."""
+    from email.parser import HeaderParser
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        with open(os.path.join(info, "METADATA"), encoding="utf-8", errors="replace") as handle:
+            headers = HeaderParser().parse(handle)
+    except OSError:
+        return []
+    names = []
+    for line in headers.get_all("Requires-Dist") or []:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if requirement.marker is None or "extra" not in str(requirement.marker):
+            names.append(requirement.name)
+    return names
+
+
+def is_metapackage(env_dir: str, name: str) -> bool:
+    """Whether ``name`` installed nothing into ``env_dir`` but its own metadata (no module,
+    no command): what it is for is what it brings in.
+    """
+    info = _dist_info(env_dir, name)
+    paths = _record(info) if info is not None else None
+    if info is None or paths is None:
+        return False
+    return all(p == info or p.startswith(info + os.sep) for p in paths)
+
+
+def exposed(env_dir: str, name: str) -> list[str]:
+    """The commands to link for distribution ``name``: its own; for a metapackage, those of
+    the distributions it brings in, all the way down (those installed in ``env_dir`` itself).
+    """
+    from packaging.utils import canonicalize_name
+
+    own = commands_of(env_dir, name)
+    if own or not is_metapackage(env_dir, name):
+        return own
+    found: set[str] = set()
+    seen = {canonicalize_name(name)}
+    todo = list(_requirements(_dist_info(env_dir, name) or ""))
+    while todo:
+        current = canonicalize_name(todo.pop())
+        if current in seen:
+            continue
+        seen.add(current)
+        info = _dist_info(env_dir, current)
+        if info is None:
+            continue  # not in the environment itself: the system's, or not for this interpreter
+        found.update(commands_of(env_dir, current))
+        todo.extend(_requirements(info))
+    return sorted(found)
 
 
 def _manifest(env_dir: str) -> dict[str, list[str]]:
@@ -104,7 +172,7 @@ def expose(env_dir: str, names: list[str], where: str, warn: Callable[[str], obj
     for name in names:
         key = str(canonicalize_name(name))
         links = set(data.get(key, []))
-        for command in commands_of(env_dir, name):
+        for command in exposed(env_dir, name):
             source = os.path.join(env_dir, "bin", command)
             link = os.path.join(where, command)
             if os.path.lexists(link):
@@ -136,7 +204,8 @@ def unexpose(env_dir: str, names: list[str]) -> list[str]:
     removed: list[str] = []
     for name in names:
         for link in data.pop(str(canonicalize_name(name)), []):
-            if _ours(link, env_dir):
+            # A metapackage's link may be another distribution's too (the one it came with, named itself).
+            if _ours(link, env_dir) and not any(link in links for links in data.values()):
                 os.unlink(link)
                 removed.append(link)
     if removed or os.path.exists(os.path.join(env_dir, MANIFEST)):

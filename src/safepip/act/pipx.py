@@ -124,11 +124,15 @@ def _tail(own: Sequence[str], pip_args: Sequence[str], global_mode: bool) -> lis
 
 
 def install_argv(pipx: Sequence[str], spec: str, python: str, call: PipCall, *, global_mode: bool,
-                 force: bool = False) -> list[str]:
-    """``pipx install`` of one application for the target interpreter."""
+                 force: bool = False, include_deps: bool = False) -> list[str]:
+    """``pipx install`` of one application for the target interpreter (``include_deps``: a
+    metapackage, whose commands are its dependencies').
+    """
     own, pip_args = options(call)
     if force or call.has("--force-reinstall"):
         own.append("--force")
+    if include_deps:
+        own.append("--include-deps")
     return [*pipx, "install", "--python", python, *_tail(own, pip_args, global_mode), spec]
 
 

@@ -1,4 +1,5 @@
-"""pip on PATH for child processes: tiny ``pip``, ``pip3`` and ``pip3.X`` launchers of safepip.
+"""pip and python on PATH for child processes: tiny ``pip``, ``pip3``, ``pip3.X``, ``python``
+and ``python3`` launchers.
 
 Shell functions reach only what is typed in the shell; ``make``, shell scripts and tools
 started from it look ``pip`` up on PATH. ``safepip shell-init`` therefore keeps a directory
@@ -8,6 +9,8 @@ of launchers (pyenv-style shims) in safepip's data directory and puts it first o
 Each launcher carries a mark line. A file without it is someone else's: it is never
 overwritten nor removed, only reported. ``pip3.X`` is written for each ``python3.X`` found on
 PATH and runs safepip with ``--python python3.X``, as ``pip3.X`` means that Python's pip.
+``python`` and ``python3`` run the interpreter of the environment activation would choose in
+the working directory (:func:`python_shim_text`), else the name as PATH has it without them.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from typing import Mapping
 
 from safepip.paths import data_dir
 from safepip.safefs import replace_file
+from safepip.shimmark import MARK, is_ours
 
-MARK = "# safepip shim: a pip launcher made and kept current by safepip (shell-init, self-install --shims)."
+__all__ = ["MARK", "Outcome", "is_ours", "launcher_text", "python_commands", "python_versions", "refresh", "remove",
+           "shim_dir", "wanted"]
 _VERSIONED = re.compile(r"^python(3\.\d+)$")
 
 
@@ -83,20 +88,94 @@ def launcher_text(exe: str, python: str | None = None) -> str:
     )
 
 
-def is_ours(path: str) -> bool:
-    """Whether ``path`` is a launcher safepip wrote."""
+#: The interpreter commands the python shims stand in for.
+PYTHON_SHIMS = ("python", "python3")
+#: What a memo file of the python shims is called, in the directory that mirrors the working directory.
+MEMO_NAME = "@{name}"
+
+
+def memo_root(environ: Mapping[str, str]) -> str:
+    """Where the python shims' remembered answers are kept (one file per directory and name)."""
+    from safepip.paths import cache_dir
+
+    return os.path.join(cache_dir(environ), "pyshim")
+
+
+def python_shim_text(exe: str, name: str, root: str) -> str:
+    """The ``python``/``python3`` shim: the interpreter of the environment activation would
+    choose in the working directory, else ``name`` as PATH has it without the shims.
+
+    The decision is safepip's (:mod:`safepip.commands.pyshim`, the slow path), remembered
+    per directory as a file of tests (:mod:`safepip.act.pymemo`) that the shim reads when it is
+    its user's own: every test holds, and the remembered interpreter runs with no other
+    process started. Only shell variables are set (nothing the interpreter sees).
+    ``-m pip``/``-m pip3`` first on the command line runs safepip with the rest.
+    """
+    memo = shlex.quote(root) + '"$PWD"' + shlex.quote("/" + MEMO_NAME.format(name=name))
+    run = shlex.join(runner(exe))
+    return (
+        "#!/bin/sh\n"
+        f"{MARK}\n"
+        f"# {name}: the environment's interpreter where safepip would use one (safepip which env),\n"
+        f"# else {name} as PATH has it without safepip's shims; `{name} -m pip` runs safepip.\n"
+        f"_safepip_exe={shlex.quote(exe)}\n"
+        "_safepip_py= _safepip_ok=\n"
+        "case ${PWD-} in /*)\n"
+        f"  _safepip_memo={memo}\n"
+        '  if [ -f "$_safepip_memo" ] && [ -O "$_safepip_memo" ] && [ ! -L "$_safepip_memo" ]; then\n'
+        '    . "$_safepip_memo"\n'
+        "  fi ;;\n"
+        "esac\n"
+        'if [ -n "$_safepip_ok" ]; then\n'
+        '  if [ -z "$_safepip_py" ]; then\n'
+        f'    echo "{name}: command not found" >&2\n'
+        "    exit 127\n"
+        "  fi\n"
+        "  case ${1-} in\n"
+        f'    -mpip|-mpip3) shift; exec {run} "$@" ;;\n'
+        f'    -m) case ${{2-}} in pip|pip3) shift 2; exec {run} "$@" ;; esac ;;\n'
+        "  esac\n"
+        '  exec "$_safepip_py" "$@"\n'
+        "fi\n"
+        'case $_safepip_exe in /*) [ -x "$_safepip_exe" ] || {\n'
+        '  echo "safepip: error: $0 runs $_safepip_exe, which is gone; run safepip shell-init (or self-install --shims) again" >&2\n'
+        "  exit 127; } ;;\n"
+        "esac\n"
+        f'exec {run} __shim {shlex.quote(name)} {shlex.quote(root)} "${{PWD-}}" "$@"\n'
+    )
+
+
+def runner(exe: str) -> list[str]:
+    """How a python shim starts safepip: ``exe`` itself, or, when ``exe`` finds its
+    interpreter on PATH (``#!/usr/bin/env python3``: an executable safepip.pyz, a clone's
+    bin/safepip), the interpreter running now with ``exe``: ``python3`` on PATH would be the
+    shim itself, which would start safepip again, and again.
+    """
+    import sys
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return MARK in handle.read(4096).splitlines()[1:2]
-    except (OSError, IndexError):
-        return False
+        with open(exe, "rb") as handle:
+            first = handle.readline(256)
+    except OSError:
+        return [exe]
+    interpreter = first[2:].split() if first.startswith(b"#!") else []
+    if interpreter and os.path.isabs(interpreter[0]) and os.path.basename(interpreter[0]) != b"env":
+        return [exe]
+    if not first.startswith(b"#!") and not exe.endswith(".pyz"):
+        return [exe]  # a binary, or a script the shell runs
+    return [sys.executable, exe] if sys.executable else [exe]
 
 
-def wanted(exe: str, versions: list[str]) -> dict[str, str]:
-    """name -> launcher text, for ``pip``, ``pip3`` and one ``pip3.X`` per version."""
+def wanted(exe: str, versions: list[str], memo: str | None = None) -> dict[str, str]:
+    """name -> launcher text, for ``pip``, ``pip3`` and one ``pip3.X`` per version; with
+    ``memo`` (the python shims' memo root), ``python`` and ``python3`` too.
+    """
     texts = {"pip": launcher_text(exe), "pip3": launcher_text(exe)}
     for version in versions:
         texts[f"pip{version}"] = launcher_text(exe, f"python{version}")
+    if memo is not None:
+        for name in PYTHON_SHIMS:
+            texts[name] = python_shim_text(exe, name, memo)
     return texts
 
 
@@ -124,7 +203,7 @@ def refresh(directory: str, texts: Mapping[str, str], *, prune: bool = True) -> 
     if prune:
         for name in sorted(os.listdir(directory)):
             path = os.path.join(directory, name)
-            if name.startswith("pip") and name not in texts and not os.path.islink(path) and is_ours(path):
+            if _shim_name(name) and name not in texts and not os.path.islink(path) and is_ours(path):
                 os.unlink(path)
                 outcome.removed.append(name)
     return outcome
@@ -139,10 +218,15 @@ def remove(directory: str) -> list[str]:
         return removed
     for name in names:
         path = os.path.join(directory, name)
-        if name.startswith("pip") and not os.path.islink(path) and is_ours(path):
+        if _shim_name(name) and not os.path.islink(path) and is_ours(path):
             os.unlink(path)
             removed.append(name)
     return removed
+
+
+def _shim_name(name: str) -> bool:
+    """Whether ``name`` is one safepip's launchers may have (``pip*``, ``python``, ``python3``)."""
+    return name.startswith("pip") or name in PYTHON_SHIMS
 
 
 def _read(path: str) -> str | None:

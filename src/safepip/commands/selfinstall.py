@@ -120,10 +120,10 @@ def install_shims(exe: str, environ: Mapping[str, str]) -> None:
     """``pip``, ``pip3`` and ``pip3.X`` launchers of ``exe`` in the user's bin directory
     (the same as shell-init's; a file safepip did not write is left alone and named).
     """
-    from safepip.act.shims import python_versions, refresh, wanted
+    from safepip.act.shims import memo_root, python_versions, refresh, wanted
 
     directory = bin_dir(environ)
-    texts = wanted(exe, python_versions(environ, skip=(directory,)))
+    texts = wanted(exe, python_versions(environ, skip=(directory,)), memo_root(environ))
     outcome = refresh(directory, texts)
     for name in outcome.foreign:
         ui.say(f"{os.path.join(directory, name)} was not written by safepip: left as it is", "warning", environ)

@@ -1,4 +1,4 @@
-"""``safepip shell-init [--no-shims] [--no-python] [bash|zsh|fish]``: shell code that makes pip run safepip.
+"""``safepip shell-init [--no-shims] [--no-python] [--no-activate] [bash|zsh|fish]``: shell code that makes pip run safepip.
 
 For ``eval "$(safepip shell-init bash)"`` in ``~/.bashrc`` (zsh alike; fish:
 ``safepip shell-init fish | source``). The code:
@@ -8,10 +8,17 @@ For ``eval "$(safepip shell-init bash)"`` in ``~/.bashrc`` (zsh alike; fish:
   :mod:`safepip.act.shims`) first on PATH, so that ``make``, scripts and tools started from the
   shell reach safepip too; not inside an active virtual environment, whose own pip must win
   (``--no-shims`` leaves PATH alone);
-* defines ``python``, ``python3`` and ``python3.X`` functions that send ``-m pip ...``, and
-  only that, to safepip with ``--python`` set to the interpreter named; anything else runs
-  the interpreter unchanged (``--no-python`` leaves them out). ``python3 -m pip`` in a
-  Makefile or script is not reached: ``safepip run make`` is the answer there.
+* with the shims, ``python`` and ``python3`` launchers there too: the interpreter of the
+  environment safepip would use in the working directory, and ``-m pip`` sent to safepip
+  (``--no-python`` leaves them out);
+* defines ``python3.X`` functions (and ``python``, ``python3`` without the shims) that send
+  ``-m pip ...``, and only that, to safepip with ``--python`` set to the interpreter named;
+  anything else runs the interpreter unchanged (``--no-python`` leaves them out).
+* makes the environment safepip uses in the working directory the active one, and follows
+  the directory (see :mod:`safepip.commands.shellhooks`; ``--no-activate`` leaves it out):
+  ``python3``, the environment's commands and ``make`` see what pip installed. ``pip``
+  asks again right after it returns, so that ``pip install x && python3 -c 'import x'``
+  works on one line.
 
 safepip is called by the path it was printed from when that is known, so a later change of
 PATH (an activated venv) does not lose it; without one it calls ``safepip`` from PATH.
@@ -33,8 +40,17 @@ function pip {{ command {exe} "$@"; }}
 function pip3 {{ command {exe} "$@"; }}
 """
 
+# With activation: pip's notice knows the shell activates the environment next, and it does.
+_POSIX_PIP_ACTIVATING = """\
+# safepip shell-init {shell}: `pip` and `pip3` run safepip{shims_note}.
+unalias pip pip3 2>/dev/null || true
+function pip {{ local s=0; SAFEPIP_SHELL_ACTIVATES=1 command {exe} "$@" || s=$?; __safepip_after_pip; return $s; }}
+function pip3 {{ local s=0; SAFEPIP_SHELL_ACTIVATES=1 command {exe} "$@" || s=$?; __safepip_after_pip; return $s; }}
+"""
+
+# Not inside a venv the user activated (its own pip must win); safepip's own activation is no such venv.
 _POSIX_SHIMS = """\
-if [ -z "${{VIRTUAL_ENV:-}}" ]; then
+if [ -z "${{VIRTUAL_ENV:-}}" ] || [ "$VIRTUAL_ENV" = "${{SAFEPIP_ACTIVATED-}}" ]; then
   case ":$PATH:" in
     *:{dir}:*) ;;
     *) PATH={dir}":$PATH"; export PATH ;;
@@ -43,11 +59,18 @@ fi
 """
 
 # `python3 -m pip ARGS` -> safepip --python <the python3 found now> ARGS; anything else: python3 itself.
+# The python3 found is the one without safepip's own activation, which never changes a decision.
 _POSIX_PYTHON_HELPER = """\
+function __safepip_where {{
+  if [ -n "${{SAFEPIP_ACTIVATED-}}" ] && [ "${{VIRTUAL_ENV-}}" = "$SAFEPIP_ACTIVATED" ]; then
+    local p=":$PATH:" t=":$SAFEPIP_ACTIVATED/bin:"; p=${{p/"$t"/:}}; p=${{p#:}}; PATH=${{p%:}}
+  fi
+  {lookup} "$1"
+}}
 function __safepip_python {{
-  local name="$1"; shift
-  if [ "${{1:-}}" = "-m" ] && [ "${{2:-}}" = "pip" ] && {lookup} "$name" >/dev/null 2>&1; then
-    shift 2; command {exe} --python "$({lookup} "$name")" "$@"
+  local name="$1" py; shift
+  if [ "${{1:-}}" = "-m" ] && [ "${{2:-}}" = "pip" ] && py=$(__safepip_where "$name"); then
+    shift 2; {run}
   else
     command "$name" "$@"
   fi
@@ -68,17 +91,43 @@ function pip3 --wraps pip3 --description 'pip3, through safepip'
 end
 """
 
+_FISH_PIP_ACTIVATING = """\
+# safepip shell-init fish: `pip` and `pip3` run safepip{shims_note}.
+function pip --wraps pip --description 'pip, through safepip'
+    SAFEPIP_SHELL_ACTIVATES=1 command {exe} $argv
+    set -l s $status
+    __safepip_after_pip
+    return $s
+end
+function pip3 --wraps pip3 --description 'pip3, through safepip'
+    SAFEPIP_SHELL_ACTIVATES=1 command {exe} $argv
+    set -l s $status
+    __safepip_after_pip
+    return $s
+end
+"""
+
 _FISH_SHIMS = """\
-if not set -q VIRTUAL_ENV; and not contains -- {dir} $PATH
+if begin; test -z "$VIRTUAL_ENV"; or test "$VIRTUAL_ENV" = "$SAFEPIP_ACTIVATED"; end; and not contains -- {dir} $PATH
     set -gx PATH {dir} $PATH
 end
 """
 
 _FISH_PYTHON_HELPER = """\
+function __safepip_where --argument-names name
+    if test -n "$SAFEPIP_ACTIVATED"; and test "$VIRTUAL_ENV" = "$SAFEPIP_ACTIVATED"
+        set -lx PATH $PATH
+        set -l i (contains -i -- $SAFEPIP_ACTIVATED/bin $PATH); and set -e PATH[$i]
+        command -s $name
+    else
+        command -s $name
+    end
+end
 function __safepip_python --argument-names name
     set -e argv[1]
-    if test (count $argv) -ge 2; and test "$argv[1]" = -m; and test "$argv[2]" = pip; and command -sq $name
-        command {exe} --python (command -s $name) $argv[3..-1]
+    set -l py
+    if test (count $argv) -ge 2; and test "$argv[1]" = -m; and test "$argv[2]" = pip; and set py (__safepip_where $name)
+        {run}
     else
         command $name $argv
     end
@@ -89,10 +138,6 @@ function {name} --wraps {name} --description '{name}; -m pip goes through safepi
     __safepip_python {name} $argv
 end
 """
-
-
-def _fish_quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def own_executable(environ: Mapping[str, str]) -> str:
@@ -107,22 +152,52 @@ def own_executable(environ: Mapping[str, str]) -> str:
     return shutil.which("safepip", path=environ.get("PATH", os.defpath)) or "safepip"
 
 
-def code(shell: str, exe: str, shim_dir: str | None = None, pythons: tuple[str, ...] = ()) -> str:
+#: How the python helpers run safepip: plain, or telling it the shell activates next, then activating.
+_POSIX_RUN = 'command {exe} --python "$py" "$@"'
+_POSIX_RUN_ACTIVATING = (
+    'local s=0; SAFEPIP_SHELL_ACTIVATES=1 command {exe} --python "$py" "$@" || s=$?; __safepip_after_pip; return $s'
+)
+_FISH_RUN = "command {exe} --python $py $argv[3..-1]"
+_FISH_RUN_ACTIVATING = """\
+SAFEPIP_SHELL_ACTIVATES=1 command {exe} --python $py $argv[3..-1]
+        set -l s $status
+        __safepip_after_pip
+        return $s"""
+
+
+def code(
+    shell: str, exe: str, shim_dir: str | None = None, pythons: tuple[str, ...] = (),
+    activation: tuple[str, str | None, str] | None = None,
+) -> str:
     """The shell code for ``shell`` calling safepip as ``exe``; with ``shim_dir`` first on
-    PATH; with functions for the interpreter commands in ``pythons``.
+    PATH; with functions for the interpreter commands in ``pythons``; with the activation
+    that follows the directory when ``activation`` is given: (the working directory, the
+    environment to have active there, the directory of remembered answers; see
+    :mod:`safepip.commands.shellhooks`).
     """
-    quote = _fish_quote if shell == "fish" else shlex.quote
+    from safepip.commands import shellhooks
+
+    fish = shell == "fish"
+    quote = shellhooks.fish_quote if fish else shlex.quote
     note = "; so do `pip` in make and scripts (PATH)" if shim_dir else ""
     if pythons:
         note += "; `python -m pip` typed here runs safepip"
-    parts = [(_FISH_PIP if shell == "fish" else _POSIX_PIP).format(shell=shell, exe=quote(exe), shims_note=note)]
+    if activation is None:
+        pip = _FISH_PIP if fish else _POSIX_PIP
+        run = _FISH_RUN if fish else _POSIX_RUN
+    else:
+        pip = _FISH_PIP_ACTIVATING if fish else _POSIX_PIP_ACTIVATING
+        run = _FISH_RUN_ACTIVATING if fish else _POSIX_RUN_ACTIVATING
+    parts = [pip.format(shell=shell, exe=quote(exe), shims_note=note)]
     if shim_dir:
-        parts.append((_FISH_SHIMS if shell == "fish" else _POSIX_SHIMS).format(dir=quote(shim_dir)))
+        parts.append((_FISH_SHIMS if fish else _POSIX_SHIMS).format(dir=quote(shim_dir)))
     if pythons:
-        helper = _FISH_PYTHON_HELPER if shell == "fish" else _POSIX_PYTHON_HELPER
-        parts.append(helper.format(exe=quote(exe), lookup=_LOOKUP.get(shell, "")))
+        helper = _FISH_PYTHON_HELPER if fish else _POSIX_PYTHON_HELPER
+        parts.append(helper.format(run=run.format(exe=quote(exe)), lookup=_LOOKUP.get(shell, "")))
     for name in pythons:
-        parts.append((_FISH_PYTHON if shell == "fish" else _POSIX_PYTHON).format(name=name))
+        parts.append((_FISH_PYTHON if fish else _POSIX_PYTHON).format(name=name))
+    if activation is not None:
+        parts.append(shellhooks.code(shell, exe, shim_dir, *activation))
     return "".join(parts)
 
 
@@ -134,11 +209,15 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     cli = parser("shell-init", "Print shell code making pip (typed, and on PATH for make and scripts) run safepip.")
     cli.epilog = (
         'Use: eval "$(safepip shell-init bash)" in ~/.bashrc (zsh alike); '
-        "safepip shell-init fish | source in ~/.config/fish/config.fish."
+        "safepip shell-init fish | source in ~/.config/fish/config.fish. "
+        "The environment safepip uses in a directory is then active there (python3 and its commands on PATH); "
+        "SAFEPIP_QUIET_ACTIVATE=1 keeps its 'activated' line quiet."
     )
     cli.add_argument("shell", nargs="?", help="bash, zsh or fish (default: from $SHELL)")
     cli.add_argument("--no-shims", action="store_true", help="leave PATH alone: only pip typed in the shell runs safepip")
     cli.add_argument("--no-python", action="store_true", help="no python/python3 functions for `python -m pip`")
+    cli.add_argument("--no-activate", action="store_true",
+                     help="no activation: the environment safepip uses in a directory is not made the active one there")
     options = parse(cli, args)
     if isinstance(options, int):
         return options
@@ -149,22 +228,35 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     exe = own_executable(environ)
     directory = None
     if not options.no_shims:
-        directory = _shims(exe, environ)
-    from safepip.act.shims import python_commands
+        directory = _shims(exe, environ, python=not options.no_python)
+    from safepip.act.shims import PYTHON_SHIMS, python_commands
 
     pythons = () if options.no_python else tuple(python_commands(environ))
-    sys.stdout.write(code(shell, exe, directory, pythons))
+    if directory is not None:  # the python shims do what these functions would, for make and scripts too
+        pythons = tuple(p for p in pythons if p not in PYTHON_SHIMS)
+    activation = None
+    if not options.no_activate:
+        from safepip.act.shims import memo_root
+        from safepip.commands.activation import choose
+        from safepip.commands.shellhooks import here
+
+        chosen = choose(environ)
+        activation = (here(environ), None if chosen is None else os.path.abspath(chosen.env_dir),
+                      memo_root(environ))
+    sys.stdout.write(code(shell, exe, directory, pythons, activation))
     return 0
 
 
-def _shims(exe: str, environ: Mapping[str, str]) -> str | None:
-    """Make the shim directory current; None (no PATH change) when it cannot be written."""
+def _shims(exe: str, environ: Mapping[str, str], *, python: bool) -> str | None:
+    """Make the shim directory current (with ``python``, the python shims too); None (no
+    PATH change) when it cannot be written.
+    """
     from safepip import ui
-    from safepip.act.shims import refresh, shim_dir, wanted
+    from safepip.act.shims import memo_root, refresh, shim_dir, wanted
 
     directory = shim_dir(environ)
     try:
-        outcome = refresh(directory, wanted(exe, _versions(environ, directory)))
+        outcome = refresh(directory, wanted(exe, _versions(environ, directory), memo_root(environ) if python else None))
     except OSError as exc:
         ui.say(f"cannot write pip launchers in {directory} ({exc.strerror}); pip on PATH is unchanged", "warning", environ)
         return None

@@ -99,6 +99,6 @@ def ensure_target(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Targe
     if ready is None:
         return target
     if ready.created:
-        notice(ctx, plan, ready, environ)
+        notice(ctx, plan, ready, environ, how_to_use=False)  # the caller is about to use it
     return Target(ready.env_dir, ready.python, os.path.dirname(ready.python), venv=True, created=ready.created)
 

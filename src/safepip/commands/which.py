@@ -9,15 +9,20 @@ Where a trust rule keeps safepip from running the interpreter (it came with the 
 or someone else could change it), ``which`` still prints its path when it is known, so that
 you can look at it, runs nothing, and exits 77 with the line that says how to trust it:
 a script that goes on with the path does so knowingly.
+
+``--for-activation`` prints the path of the environment shell-init's activation makes
+active here (:func:`safepip.commands.activation.choose`), or nothing, and exits 0: an
+environment that exists and works, where ``pip install`` would go; none while a venv you
+activated, or a conda environment, is active.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Mapping
+from typing import Any, Mapping
 
-from safepip.errors import NoTargetError, PermissionRefused
+from safepip.errors import NoTargetError, PermissionRefused, UsageError
 
 WHAT = ("python", "pip", "env", "bin")
 
@@ -32,9 +37,13 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     p.add_argument("what", nargs="?", choices=WHAT, default="python", help="what to print (default: python)")
     p.add_argument("--create", action="store_true", help="create the environment first if it does not exist")
     p.add_argument("--python", metavar="PYTHON", type=given, help="the target interpreter, as pip's own --python")
+    p.add_argument("--for-activation", action="store_true",
+                   help="the environment shell-init activates here, or nothing (exit 0); never created")
     ns = parse(p, rest)
     if isinstance(ns, int):
         return ns
+    if ns.for_activation:
+        return _for_activation(ns.what, ns.create or ns.python is not None, environ, flags)
     ctx = install_context(environ, flags, ns.python)
     plan = ctx.plan()
     if plan.untrusted is not None:
@@ -65,6 +74,19 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     else:
         path = _pip(target.bin_dir)
     _print(path)
+    return 0
+
+
+def _for_activation(what: str, other: bool, environ: Mapping[str, str], flags: Mapping[str, Any]) -> int:
+    from safepip.commands.activation import choose
+
+    if other:
+        raise UsageError("safepip which: --for-activation takes neither --create nor --python (see safepip which --help)")
+    target = choose(environ, flags, remember=True)  # for the prompt hook: next time no start
+    if target is None:
+        return 0
+    paths = {"python": target.python, "env": target.env_dir, "bin": target.bin_dir}
+    _print(paths[what] if what in paths else _pip(target.bin_dir))
     return 0
 
 

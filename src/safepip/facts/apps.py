@@ -74,8 +74,9 @@ def facts_for(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, s
     from safepip.facts.classify import Fact, download_options, gather, requirement_name
 
     call = ctx.call
-    if ctx.config.apps != "auto":  # every requirement goes one way: only the names count
+    if ctx.config.apps == "user-env":  # every requirement goes one way: only the names count
         return [Fact(r, requirement_name(r)) for r in call.positionals]
+    # apps = pipx reads the metadata too: a metapackage needs pipx's --include-deps.
     facts = gather(list(call.positionals), metadata_pip_command(environ), ctx.interp.path, download_options(call),
                    scratch, plan_env, _tls(call, ctx))
     if environ.get("SAFEPIP_DEBUG") == "1":

@@ -24,6 +24,13 @@ def _is_executable(path: str) -> bool:
 
 
 def _which(name: str, path_var: str, skip: str | None = None) -> str | None:
+    """The first executable ``name`` on ``path_var`` (``skip``: a directory passed over).
+
+    safepip's own ``python``/``python3`` shims are passed over too: each runs another
+    interpreter depending on the directory, so the name means what it would without them.
+    """
+    from safepip.shimmark import is_ours
+
     names = [name]
     if _WINDOWS and not name.lower().endswith(".exe"):
         names.append(name + ".exe")
@@ -34,9 +41,14 @@ def _which(name: str, path_var: str, skip: str | None = None) -> str | None:
             continue
         for candidate in names:
             full = os.path.join(entry, candidate)
-            if _is_executable(full):
+            if _is_executable(full) and not is_ours(full):
                 return os.path.abspath(full)
     return None
+
+
+def without_shims(name: str, environ: Mapping[str, str]) -> str | None:
+    """What the command ``name`` is on PATH without safepip's shims (None: nothing)."""
+    return _which(name, environ.get("PATH", os.defpath))
 
 
 def resolve_spec(spec: str, source: str, environ: Mapping[str, str]) -> str:
@@ -52,6 +64,12 @@ def resolve_spec(spec: str, source: str, environ: Mapping[str, str]) -> str:
         )
     if os.sep in expanded or (os.altsep and os.altsep in expanded) or os.path.exists(expanded):
         if _is_executable(expanded):
+            from safepip.shimmark import is_ours
+
+            if is_ours(expanded):  # safepip's python3 launcher: the python3 it stands in front of
+                behind = _which(os.path.basename(expanded), environ.get("PATH", os.defpath))
+                if behind is not None:
+                    return behind
             return os.path.abspath(expanded)
         if os.path.exists(expanded):
             raise InterpreterError(f"{source} {spec}: not an executable file")

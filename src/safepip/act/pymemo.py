@@ -1,0 +1,131 @@
+"""The python shims' remembered answers: which interpreter ``python3`` runs in a directory,
+with the tests that say it still holds, in the shell's own terms.
+
+A memo is a file of ``sh`` code that the shim (:func:`safepip.act.shims.python_shim_text`)
+reads with ``.`` when it is its user's own regular file. It is one chain of ``test``
+builtins ending in the answer: nothing is started, so the shim costs about one ``sh``
+start. The chain checks
+
+* that ``$PWD`` is still the directory the answer was made in (``-ef``: same device and
+  inode, whatever links the logical path goes through);
+* every environment variable the decision reads (PATH, HOME, the active environments,
+  safepip's and pip's variables...), unset ones included;
+* every path the decision read (:attr:`safepip.facts.activation_env.Activation.reads`, the
+  PATH directories, the interpreter chosen): one that existed still exists and is not newer
+  than the memo, one that did not still does not; a directory the trust rules looked at and
+  that is the user's own is still the user's.
+
+The memo's modification time is set two seconds back, and nothing is remembered while any
+of those paths changed in the last two seconds (git's "racy clean" rule): a change made
+after the memo was written is always newer than it, even on a file system that keeps whole
+seconds. Only safepip writes memos, into private directories of the user's cache
+(:func:`safepip.safefs.write`).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from typing import Iterable, Mapping
+
+#: Variables every answer depends on, set or not (besides every PIP_* and SAFEPIP_* that is set).
+WATCHED = (
+    "PATH", "HOME", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "SAFEPIP_ACTIVATED",
+    "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+    "XDG_CONFIG_DIRS", "SUDO_UID", "SUDO_USER", "SUDO_GID", "PYENV_VERSION", "PYENV_ROOT", "PYENV_DIR",
+    "SAFEPIP_PYTHON", "SAFEPIP_POLICY", "SAFEPIP_OUTSIDE", "SAFEPIP_APPS", "SAFEPIP_VENV", "SAFEPIP_CONFIG_DIR",
+    "SAFEPIP_DATA_DIR", "SAFEPIP_CACHE_DIR", "SAFEPIP_ALLOW_ROOT", "SAFEPIP_NO_PROBE_CACHE",
+    "PIP_PYTHON", "PIP_CONFIG_FILE", "PIP_ISOLATED", "PIP_BREAK_SYSTEM_PACKAGES", "PIP_TARGET", "PIP_PREFIX",
+    "PIP_ROOT", "PIP_REQUIRE_VIRTUALENV",
+)
+#: Signatures changed more recently than this (seconds) are not trusted yet.
+RACY = 2.0
+
+
+def memo_path(root: str, key: str, name: str) -> str:
+    """The memo of ``name`` for the directory ``key`` (the shim's ``$PWD``), as the shim spells it."""
+    from safepip.act.shims import MEMO_NAME
+
+    return root + key + "/" + MEMO_NAME.format(name=name)
+
+
+def _variables(environ: Mapping[str, str]) -> list[str]:
+    names = set(WATCHED) | {k for k in environ if k.startswith(("PIP_", "SAFEPIP_"))}
+    tests = []
+    for name in sorted(names):
+        if not name.replace("_", "").isalnum():
+            continue  # not a name the shell can spell: nothing safepip reads
+        if name in environ:  # ${X+x${X}}: no expansion of an unset X (a shell with `set -u` reads memos too)
+            tests.append(f'[ "${{{name}+x${{{name}}}}}" = {shlex.quote("x" + environ[name])} ]')
+        else:
+            tests.append(f'[ -z "${{{name}+x}}" ]')
+    return tests
+
+
+def text(cwd: str, environ: Mapping[str, str], paths: Iterable[str], owned: Iterable[str],
+         python: str | None) -> str | None:
+    """The memo: tests, then the answer (``python``; None: no such command). None when a
+    path changed too recently to be remembered.
+    """
+    horizon = time.time_ns() - int(RACY * 1e9)
+    tests = [f'[ "$PWD" -ef {shlex.quote(cwd)} ]', *_variables(environ)]
+    for path in dict.fromkeys(os.path.abspath(p) for p in paths):
+        quoted = shlex.quote(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            tests.append(f"[ ! -e {quoted} ] && [ ! -L {quoted} ]")
+            continue
+        if st.st_mtime_ns > horizon:
+            return None
+        tests.append(f'[ -e {quoted} ] && ! [ {quoted} -nt "$_safepip_memo" ]')
+    euid = os.geteuid()
+    for path in dict.fromkeys(owned):
+        try:
+            if os.stat(path).st_uid == euid:
+                tests.append(f"[ -O {shlex.quote(path)} ]")
+        except OSError:
+            continue
+    answer = shlex.quote(python) if python else "''"
+    body = " &&\n  ".join(tests)
+    return f"# safepip: which interpreter the python shims run here; safepip rewrites it.\n{body} &&\n  _safepip_py={answer} && _safepip_ok=1\n"
+
+
+def remember(root: str, key: str, name: str, cwd: str, environ: Mapping[str, str], paths: Iterable[str],
+             owned: Iterable[str], python: str | None) -> bool:
+    """Write the memo of ``name`` for the directory ``key``; return whether it was written
+    (not when a path changed too recently, ``key`` is not the working directory spelled
+    plainly, or the cache cannot be written privately).
+    """
+    if not key.startswith("/") or "\n" in key or (key != "/" and os.path.normpath(key) != key):
+        return False
+    try:
+        if not os.path.samefile(key, cwd):
+            return False
+    except OSError:
+        return False
+    base = os.path.dirname(root)
+    owner = _owner(base)
+    if owner is not None and owner != os.geteuid():
+        return False  # root with a user's shims: root writes nothing into the user's cache
+    memo = text(cwd, environ, paths, owned, python)
+    if memo is None:
+        return False
+    target = memo_path(root, key, name)
+    from safepip.safefs import write
+
+    if not write(target, memo.encode("utf-8", "surrogateescape"), base):
+        return False
+    back = time.time_ns() - int(RACY * 1e9)
+    try:
+        os.utime(target, ns=(back, back))
+    except OSError:
+        return False
+    return True
+
+
+def _owner(path: str) -> int | None:
+    from safepip.paths import existing_owner
+
+    return existing_owner(path)

@@ -1,0 +1,89 @@
+"""``safepip __shim NAME MEMO-ROOT PWD [ARGS...]``: the python shims' slow path (not typed by people).
+
+The ``python``/``python3`` shims (:func:`safepip.act.shims.python_shim_text`) run this when
+they have no remembered answer for the working directory that still holds. It decides
+which interpreter ``NAME`` means here: the environment activation would choose
+(:func:`safepip.facts.activation_env.choose`), else ``NAME`` on PATH without the shims;
+remembers the answer for the shim (:mod:`safepip.act.pymemo`); and becomes that interpreter
+with ``ARGS``, the environment left exactly as it was (no ``PYTHON*`` variable, no
+``VIRTUAL_ENV``: an interpreter finds its environment from its own path). ``-m pip`` (or
+``-m pip3``) first runs safepip with the rest instead. No such command: the shell's
+message and 127.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Mapping
+
+from safepip.errors import UsageError
+
+#: The shell's exit code for a command it cannot find, and for one it cannot run.
+NOT_FOUND = 127
+CANNOT_RUN = 126
+
+
+def pip_args(args: list[str]) -> list[str] | None:
+    """safepip's arguments when ``args`` start with ``-m pip`` (or ``-m pip3``), else None."""
+    if args[:1] in (["-mpip"], ["-mpip3"]):
+        return args[1:]
+    if len(args) >= 2 and args[0] == "-m" and args[1] in ("pip", "pip3"):
+        return args[2:]
+    return None
+
+
+def main(args: list[str], environ: Mapping[str, str]) -> int:
+    """Decide, remember, and exec the interpreter (or safepip, for ``-m pip``)."""
+    from safepip.act.shims import PYTHON_SHIMS
+
+    if len(args) < 3 or args[0] not in PYTHON_SHIMS:
+        raise UsageError("__shim is run by safepip's python shims: __shim NAME MEMO-ROOT PWD [ARGS...]")
+    name, root, key, rest = args[0], args[1], args[2], args[3:]
+    python = _decide(name, root, key, environ)
+    if python is None:
+        sys.stderr.write(f"{name}: command not found\n")
+        return NOT_FOUND
+    forwarded = pip_args(rest)
+    if forwarded is not None:
+        from safepip.cli import main as safepip
+
+        return safepip(forwarded)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execv(python, [python, *rest])  # noqa: S606 - becoming the interpreter is the point
+    except OSError as exc:
+        sys.stderr.write(f"{name}: {python}: {exc.strerror}\n")
+    return CANNOT_RUN
+
+
+def _decide(name: str, root: str, key: str, environ: Mapping[str, str]) -> str | None:
+    """The interpreter ``name`` means here, remembered for the shim when that is possible."""
+    from safepip import ui
+    from safepip.errors import SafepipError
+    from safepip.facts.activation_env import Activation, choose
+    from safepip.facts.target import without_shims
+    from safepip.venvdir import bin_python
+
+    remember = True
+    try:
+        chosen = choose(environ)
+    except SafepipError as exc:  # a broken configuration file: said, never remembered
+        ui.say(f"{exc}; {name} runs as PATH has it", "warning", environ)
+        chosen, remember = Activation(None), False
+    python = bin_python(chosen.env_dir) if chosen.env_dir is not None else without_shims(name, environ)
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        remember = False
+        cwd = ""
+    if remember:
+        from safepip.act.pymemo import remember as write
+
+        path_dirs = [d for d in environ.get("PATH", os.defpath).split(os.pathsep) if d]
+        paths = [*chosen.reads.paths, *path_dirs, *([python, os.path.realpath(python)] if python else [])]
+        # The variables as the shim sees them: safepip's own activation, which the decision
+        # looked through (safepip.activated), is part of what must still hold.
+        write(root, key, name, cwd, os.environ, paths, chosen.reads.owned, python)
+    return python
