@@ -55,3 +55,19 @@ def test_install_and_uninstall_say_what_root_needs(tmp_path: Path, pipx_1_1: Pat
     gone = run_safepip("uninstall", "-y", "app-c", cwd=elsewhere, env=env)
     assert "usage: pipx" not in gone.stderr and "Traceback" not in gone.stderr, gone.stderr
     assert gone.returncode in (0, 77), gone.stderr
+
+
+def test_a_normal_user_with_pipx_1_1_installs_an_application_offline(tmp_path: Path, pipx_1_1: Path) -> None:
+    """pipx 1.1.0 has no --skip-maintenance (what safepip adds for --no-index): it is asked
+    what it has, and the install works instead of ending in pipx's usage error."""
+    house = tmp_path / "house"
+    make_wheel(house, "app-c", "0.5", scripts={"app-c": "app_c:main"})
+    elsewhere = tmp_path / "home" / "downloads"
+    elsewhere.mkdir(parents=True)
+    env = safepip_env(PATH=f"{pipx_1_1}:/usr/bin:/bin", SAFEPIP_ALLOW_ROOT="1", PIPX_HOME=str(tmp_path / "pipx"),
+                      PIPX_BIN_DIR=str(tmp_path / "bin"))
+    done = run_safepip("install", *offline(house), "app-c", cwd=elsewhere, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "unrecognized arguments" not in done.stderr
+    ran = subprocess.run([str(tmp_path / "bin" / "app-c")], capture_output=True, text=True, check=False)
+    assert ran.stdout.strip() == "app-c 0.5", ran.stderr
