@@ -71,3 +71,31 @@ def test_a_normal_user_with_pipx_1_1_installs_an_application_offline(tmp_path: P
     assert "unrecognized arguments" not in done.stderr
     ran = subprocess.run([str(tmp_path / "bin" / "app-c")], capture_output=True, text=True, check=False)
     assert ran.stdout.strip() == "app-c 0.5", ran.stderr
+
+
+def test_repair_after_a_python_upgrade_with_pipx_1_1(tmp_path: Path, pipx_1_1: Path) -> None:
+    """``safepip repair --no-index`` reinstalls pipx 1.1.0's application for the new interpreter
+    without the --skip-maintenance that pipx has not."""
+    from test_rebuild import copied_python, needs_pyenv
+
+    if needs_pyenv.args[0]:
+        pytest.skip("pyenv's 3.11 and 3.12 are not on this machine")
+    house = tmp_path / "house"
+    make_wheel(house, "app-c", "0.5", scripts={"app-c": "app_c:main"})
+    elsewhere = tmp_path / "home" / "downloads"
+    elsewhere.mkdir(parents=True)
+    first = copied_python("3.11", tmp_path / "python-1")
+    dirs = {"SAFEPIP_ALLOW_ROOT": "1", "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin")}
+    done = run_safepip("install", *offline(house), "app-c", cwd=elsewhere,
+                       env=safepip_env(PATH=f"{first.parent}:{pipx_1_1}:/usr/bin:/bin", **dirs))
+    assert done.returncode == 0, done.stderr
+    import shutil
+
+    shutil.rmtree(tmp_path / "python-1")  # the upgrade: the old interpreter is gone
+    second = copied_python("3.11", tmp_path / "python-2")
+    repaired = run_safepip("repair", *offline(house), cwd=elsewhere,
+                           env=safepip_env(PATH=f"{second.parent}:{pipx_1_1}:/usr/bin:/bin", **dirs))
+    assert "unrecognized arguments" not in repaired.stderr, repaired.stderr
+    assert repaired.returncode == 0, repaired.stderr
+    ran = subprocess.run([str(tmp_path / "bin" / "app-c")], capture_output=True, text=True, check=False)
+    assert ran.stdout.strip() == "app-c 0.5", ran.stderr
