@@ -70,7 +70,9 @@ def _break_system(call: PipCall, settings: Mapping[str, Setting]) -> str | None:
         return "--break-system-packages"
     setting = settings.get("break-system-packages")
     if setting and as_bool(setting.value):
-        return setting.source
+        # Named with its value: a file's name alone does not say what it set (Homebrew's own
+        # message tells its users to put this in pip.conf).
+        return f"break-system-packages = {setting.value} (from {setting.source})"
     return None
 
 
@@ -122,7 +124,9 @@ def plan(
             return refusal
     if interp.in_venv:
         return _passthrough(call, interp, f"{interp.path} is a virtual environment")
-    if interp.conda:
+    if interp.conda and not interp.managed:
+        # conda marks an environment only when asked (its conda-managed-env package): a marked
+        # one is managed like any other Python.
         return _passthrough(call, interp, f"{interp.path} is a conda environment")
     if call.informational:
         return _informational(call, interp, env)

@@ -124,18 +124,18 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Con
         requirement, name = found[index].requirement, found[index].name
         deps = _metapackage(apps.facts[index] if index < len(apps.facts) else None)
         again: tuple[str, ...] = ()
+        # pipx's options as this pipx has them (Debian 12's 1.1.0 has no --skip-maintenance).
+        common = {"global_mode": plan.pipx_global, "skip_maintenance": apps.pipx_skip_maintenance}
         if call.has("--upgrade") and name is not None and name in apps.installed:
             if is_bare(requirement):  # nothing to keep: pipx upgrades to the newest
-                argv = pipx.upgrade_argv(command, apps.installed[name], call, global_mode=plan.pipx_global)
+                argv = pipx.upgrade_argv(command, apps.installed[name], call, **common)
             else:
-                argv = pipx.install_argv(command, requirement, python, call, global_mode=plan.pipx_global,
-                                         force=True, include_deps=deps)
+                argv = pipx.install_argv(command, requirement, python, call, force=True, include_deps=deps, **common)
         else:
-            argv = pipx.install_argv(command, requirement, python, call, global_mode=plan.pipx_global,
-                                     include_deps=deps)
+            argv = pipx.install_argv(command, requirement, python, call, include_deps=deps, **common)
         if name is not None:
-            again = tuple(pipx.install_argv(command, requirement, python, call, global_mode=plan.pipx_global,
-                                            force=True, include_deps=deps))
+            again = tuple(pipx.install_argv(command, requirement, python, call, force=True, include_deps=deps,
+                                            **common))
         steps.append(Step(requirement, how, PIPX_RUN, tuple(argv), names=(name,) if name else (), again=again))
     return _with_steps(plan, steps)
 

@@ -93,8 +93,10 @@ def _absolute(name: str, value: str) -> str:
     return os.path.abspath(expanded) if os.path.exists(expanded) else value
 
 
-def options(call: PipCall) -> tuple[list[str], list[str]]:
-    """pipx's own options for a pip install call, and the pip arguments to pass through."""
+def options(call: PipCall, *, skip_maintenance: bool = True) -> tuple[list[str], list[str]]:
+    """pipx's own options for a pip install call, and the pip arguments to pass through
+    (``skip_maintenance``: whether this pipx has ``--skip-maintenance``; pipx 1.1.0 has not).
+    """
     own: list[str] = []
     pip_args: list[str] = []
     for option in call.options:
@@ -108,7 +110,7 @@ def options(call: PipCall) -> tuple[list[str], list[str]]:
             pip_args.append(
                 option.name if option.value is None else f"{option.name}={_absolute(option.name, option.value)}"
             )
-    if call.has("--no-index"):
+    if call.has("--no-index") and skip_maintenance:
         # pipx would upgrade its shared pip first, from an index the user has just said not to use.
         own.append("--skip-maintenance")
     return own, pip_args
@@ -124,11 +126,11 @@ def _tail(own: Sequence[str], pip_args: Sequence[str], global_mode: bool) -> lis
 
 
 def install_argv(pipx: Sequence[str], spec: str, python: str, call: PipCall, *, global_mode: bool,
-                 force: bool = False, include_deps: bool = False) -> list[str]:
+                 force: bool = False, include_deps: bool = False, skip_maintenance: bool = True) -> list[str]:
     """``pipx install`` of one application for the target interpreter (``include_deps``: a
     metapackage, whose commands are its dependencies').
     """
-    own, pip_args = options(call)
+    own, pip_args = options(call, skip_maintenance=skip_maintenance)
     if force or call.has("--force-reinstall"):
         own.append("--force")
     if include_deps:
@@ -136,9 +138,10 @@ def install_argv(pipx: Sequence[str], spec: str, python: str, call: PipCall, *, 
     return [*pipx, "install", "--python", python, *_tail(own, pip_args, global_mode), spec]
 
 
-def upgrade_argv(pipx: Sequence[str], name: str, call: PipCall, *, global_mode: bool) -> list[str]:
+def upgrade_argv(pipx: Sequence[str], name: str, call: PipCall, *, global_mode: bool,
+                 skip_maintenance: bool = True) -> list[str]:
     """``pipx upgrade`` of an installed application (``pip install -U name``)."""
-    own, pip_args = options(call)
+    own, pip_args = options(call, skip_maintenance=skip_maintenance)
     return [*pipx, "upgrade", *_tail(own, pip_args, global_mode), name]
 
 
@@ -154,10 +157,22 @@ def _capture(argv: Sequence[str], env: Mapping[str, str]) -> subprocess.Complete
         return None
 
 
+#: The options of ``pipx install`` safepip uses that not every pipx has: ``--global`` came in
+#: pipx 1.5; Debian 12's pipx 1.1.0 has neither.
+OPTIONAL = ("--global", "--skip-maintenance")
+
+
+def features(pipx: Sequence[str], env: Mapping[str, str]) -> frozenset[str]:
+    """Which of :data:`OPTIONAL` this pipx's ``install`` has (asked, not guessed from a version)."""
+    done = _capture([*pipx, "install", "--help"], env)
+    if done is None or done.returncode != 0:
+        return frozenset()
+    return frozenset(o for o in OPTIONAL if o in done.stdout)
+
+
 def supports_global(pipx: Sequence[str], env: Mapping[str, str]) -> bool:
     """Whether this pipx has the ``--global`` mode (pipx 1.5 and newer)."""
-    done = _capture([*pipx, "install", "--help"], env)
-    return done is not None and done.returncode == 0 and "--global" in done.stdout
+    return "--global" in features(pipx, env)
 
 
 def cannot_make_envs(pipx: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -> str | None:

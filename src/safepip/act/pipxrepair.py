@@ -103,9 +103,11 @@ def repair(
     if not found:
         return None
     failed = []
+    # Debian 12's pipx 1.1.0 has no --skip-maintenance: only a pipx that has it is given it.
+    skip = offline and "--skip-maintenance" in pipx.features(command, env)
     for name, why in found:
         say(f"pipx's {name} cannot run ({why}): reinstalling it for {target}", "warning")
-        code = call(reinstall_argv(command, name, target, global_mode=global_mode, offline=offline), env)
+        code = call(reinstall_argv(command, name, target, global_mode=global_mode, offline=skip), env)
         where = venvs_dir(command, env, global_mode=global_mode)
         still = problem(os.path.join(where, name)) if where and os.path.isdir(os.path.join(where, name)) else None
         if code != 0 or still is not None or where is None or not os.path.isdir(os.path.join(where, name)):

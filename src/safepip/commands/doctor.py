@@ -165,6 +165,8 @@ def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | N
 
 
 def _text(data: dict[str, Any]) -> str:
+    from safepip.facts.interpreter import pip_lines
+
     interp, managed, env = data["interpreter"], data["managed"], data["environment"]
     out = [f"safepip {data['safepip']['version']} (running on {data['safepip']['python']})", ""]
     if not interp["probed"]:  # a trust rule stopped the facts before it ran
@@ -188,7 +190,9 @@ def _text(data: dict[str, Any]) -> str:
     elif managed["managed"]:
         who = f" by {managed['distributor']}" if managed["distributor"] else ""
         out.append(f"managed      yes{who}: {managed['marker']}")
-        out.extend(f"             | {line}" for line in (managed["message"] or "").strip().splitlines())
+        # Line for line as pip shows it under its "╰─>": blank lines kept, the first one too
+        # (Alpine's and Gentoo's message starts on the line after "Error=").
+        out.extend(f"             | {line}".rstrip() for line in pip_lines(managed["message"] or ""))
     else:
         out.append("managed      no")
     project = data["project"]

@@ -19,11 +19,11 @@ MARKER = "EXTERNALLY-MANAGED"
 
 
 def default_message(prefix):
-    """The message used when the marker gives none of its own (pip's wording)."""
+    """The message used when the marker gives none of its own (pip's wording, word for word)."""
     return (
         "The Python environment under %s is managed externally, and may not be\n"
         "manipulated by the user. Please use specific tooling from the distributor of\n"
-        "the Python installation to interact with this Python environment instead.\n" % prefix
+        "the Python installation to interact with this environment instead.\n" % prefix
     )
 
 
@@ -41,10 +41,11 @@ def error_keys(lang):
 
 
 def read_marker(path, lang):
-    """Return (message or None, problem or None) for the marker at ``path``.
+    """Return (message or None, problem or None) for the marker at ``path``, as pip reads it.
 
-    A missing section or key gives (None, None): managed, default message. A file that
-    cannot be read or parsed gives (None, why): still managed.
+    A missing section or key means pip's default message: (None, None), still managed. A
+    file that cannot be read, decoded or parsed gives (None, why): pip's default message too
+    (a duplicate key or section, which pip does not catch, counts the same: pip stops there).
     """
     import configparser
 
@@ -52,11 +53,11 @@ def read_marker(path, lang):
     try:
         with open(path, encoding="utf-8") as handle:
             parser.read_file(handle)
-        section = parser["externally-managed"]
-    except KeyError:
-        return None, None
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         return None, "%s: %s" % (type(exc).__name__, exc)
+    if not parser.has_section("externally-managed"):
+        return None, None
+    section = parser["externally-managed"]
     for key in error_keys(lang):
         if key in section:
             return section[key], None
@@ -64,24 +65,43 @@ def read_marker(path, lang):
 
 
 def messages_locale():
-    """The user's LC_MESSAGES language, as PEP 668 asks installers to use."""
+    """The language pip picks its message by: pip sets every category from the environment
+    (``setlocale(LC_ALL, "")``, nothing when that fails) and reads LC_MESSAGES back."""
+    import contextlib
     import locale
 
     try:
         category = locale.LC_MESSAGES
     except AttributeError:
         return None
+    with contextlib.suppress(locale.Error):
+        locale.setlocale(locale.LC_ALL, "")
     try:
-        locale.setlocale(category, "")
         return locale.getlocale(category)[0]
-    except (locale.Error, ValueError):
+    except ValueError:
         return None
 
 
-def distributor(prefix):
-    """A short name for who manages this interpreter: Homebrew, or the OS (Debian, Fedora...)."""
-    if "homebrew" in prefix.lower() or "/Cellar/" in prefix:
+#: The prefixes an operating system's own Python lives in: only there is the OS its manager.
+OS_PREFIXES = ("/usr", "/usr/local")
+
+
+def distributor(prefix, message=None):
+    """A short name for who manages this interpreter: Homebrew, uv, Nix, conda, MSYS2, or the
+    OS (Debian, Fedora...) for a Python under /usr; None when it cannot be told."""
+    lowered = prefix.lower()
+    if "homebrew" in lowered or "/Cellar/" in prefix:
         return "Homebrew"
+    if "managed by uv" in (message or "") or "/uv/python/" in prefix.replace(os.sep, "/"):
+        return "uv"  # uv writes its own marker into the Pythons it installs
+    if "/nix/store/" in prefix:
+        return "Nix"
+    if os.path.isdir(os.path.join(prefix, "conda-meta")):
+        return "conda"
+    if sys.platform in ("msys", "cygwin") or os.environ.get("MSYSTEM"):
+        return "MSYS2"
+    if os.path.normpath(prefix) not in OS_PREFIXES and sys.platform != "darwin":
+        return None  # a Python somewhere else on this OS is not the OS's (a copy, a build of one's own)
     for path in ("/etc/os-release", "/usr/lib/os-release"):
         try:
             with open(path, encoding="utf-8") as handle:
@@ -173,7 +193,7 @@ def probe():
         message, problem = read_marker(marker, messages_locale())
         info["marker_message"] = message or default_message(sys.prefix)
         info["marker_problem"] = problem
-        info["distributor"] = distributor(sys.prefix)
+        info["distributor"] = distributor(sys.prefix, message)
     return info
 
 

@@ -38,6 +38,8 @@ class AppFacts:
     pipx_global_ok: bool = True
     #: Canonical name -> pipx's name of each application pipx manages (when needed).
     installed: Mapping[str, str] = field(default_factory=dict)
+    #: Whether that pipx has ``--skip-maintenance`` (asked only for ``--no-index``).
+    pipx_skip_maintenance: bool = True
 
 
 def _pipx(environ: Mapping[str, str]) -> tuple[tuple[str, ...] | None, str | None]:
@@ -109,8 +111,10 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
         if problem is not None:
             return AppFacts(facts=facts, pipx_problem=problem)
     command, missing = _pipx(environ)
-    global_ok = True
-    if command is not None and global_mode:
-        global_ok = pipx.supports_global(command, plan_env)
+    global_ok = skip = True
+    if command is not None and (global_mode or call.has("--no-index")):
+        found = pipx.features(command, plan_env)
+        global_ok = "--global" in found
+        skip = "--skip-maintenance" in found
     installed = pipx.installed(command, plan_env, global_mode=global_mode) if command and call.has("--upgrade") else {}
-    return AppFacts(facts, problem, command, missing, global_ok, installed)
+    return AppFacts(facts, problem, command, missing, global_ok, installed, pipx_skip_maintenance=skip)

@@ -198,7 +198,7 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
         how = f"python (from {file_python.source})"
         interp = probe(path, how, environ)
         pip_settings = settings(environ, interp.prefix, isolated)
-    if (interp.in_venv or interp.conda) and not full:
+    if (interp.in_venv or (interp.conda and not interp.managed)) and not full:
         return Context(call, interp, config, cwd, project, who=target_owner(interp.prefix, environ)), True
     env = None
     user_env = None

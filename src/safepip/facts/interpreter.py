@@ -6,7 +6,8 @@ conda environment (``CONDA_PREFIX``), the ``python`` configuration key, then the
 ``python3`` (then ``python``) on PATH. safepip's own interpreter is never the default.
 
 Probe results are cached, keyed on the executable's identity (path, device, inode, size,
-modification time); the marker's existence is re-checked on every call.
+modification time); the marker is looked at again on every call (:func:`marker_signature`:
+its file, through a symbolic link as Gentoo's is, and the locale its message was chosen by).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Mapping
 from safepip.errors import InterpreterError
 
 #: Bump when the probe's output changes, so that cached results are not reused.
-PROBE_SCHEMA = 3
+PROBE_SCHEMA = 4
 MINIMUM = (3, 8)
 
 
@@ -63,6 +64,35 @@ class Interp:
     def version_str(self) -> str:
         """The version as ``3.11.2``."""
         return ".".join(map(str, self.version))
+
+
+#: The variables that choose the marker's ``Error-<locale>`` message (pip's LC_MESSAGES).
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def marker_signature(stdlib: str, environ: Mapping[str, str]) -> list[object]:
+    """What the marker's message depends on besides the interpreter: the file's identity
+    (followed through symbolic links; None when it is not a file) and the locale variables.
+    A cached probe whose signature differs is run again.
+    """
+    try:
+        st = os.stat(os.path.join(stdlib, "EXTERNALLY-MANAGED"))
+        import stat
+
+        found: list[object] | None = (
+            [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns] if stat.S_ISREG(st.st_mode) else None
+        )
+    except OSError:
+        found = None
+    return [found, [environ.get(name, "") for name in LOCALE_VARIABLES]]
+
+
+def pip_lines(message: str) -> list[str]:
+    """A marker's message as the lines pip prints after its "╰─>" (rich's split on newlines
+    with blank lines kept: a message that starts on the line after ``Error=`` begins with an
+    empty line, pip's default message ends with one).
+    """
+    return message.split("\n")
 
 
 def _probe_source() -> str:
@@ -161,17 +191,15 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
             data = json.loads(raw.decode("utf-8"))
             assert isinstance(data, dict)
             stdlib = data.get("stdlib")
-            # The marker can appear or go without the interpreter changing: always look again.
-            if stdlib is None or os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")) != bool(
-                data.get("marker")
-            ):
+            # The marker can appear, go or change without the interpreter changing: always look again.
+            if not isinstance(stdlib, str) or data.get("marker_signature") != marker_signature(stdlib, environ):
                 data = None
         except (OSError, ValueError, AssertionError):
             data = None
     if data is None:
         data = run_probe(path)
         if cache_file is not None and tuple(data["version"][:2]) >= MINIMUM:
-            _write_cache(cache_file, data, cache_root)
+            _write_cache(cache_file, {**data, "marker_signature": marker_signature(data["stdlib"], environ)}, cache_root)
     version = tuple(int(v) for v in data["version"][:3])
     if version[:2] < MINIMUM:
         shown = ".".join(map(str, version))

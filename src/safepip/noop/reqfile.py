@@ -9,7 +9,8 @@ as pip resolves them), and the global options listed in :data:`SAFE_FILE_OPTIONS
 ``--hash`` options on a requirement line are understood (pip does not hash installed
 distributions); the caller checks hash-checking mode's pinning rule.
 
-Not understood (:class:`Unsupported` is raised, and pip runs): ``-e``, ``-c`` and every
+Not understood (:class:`Unsupported` is raised, and pip runs): lock files (``pylock.toml``),
+``-e``, ``-c`` and every
 other per-requirement option, URLs and paths, ``${VARIABLE}`` references,
 quoting, byte-order marks other than UTF-8's, files that are not UTF-8, missing files.
 """
@@ -33,6 +34,8 @@ SAFE_FILE_OPTIONS = frozenset(
 _TAKES_VALUE = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
                           "--only-binary", "--no-binary"})
 _COMMENT = re.compile(r"(^|\s+)#.*$")
+#: The names pip (26.0 on) reads as PEP 751 lock files when given to ``-r`` (with or without [extras]).
+_PYLOCK = re.compile(r"pylock\.toml$|pylock\.[^.]+\.toml$")
 #: What pip takes for an archive or a path rather than a project name.
 _ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz")
 
@@ -154,6 +157,8 @@ def read(path: str, cwd: str, seen: frozenset[str] = frozenset(), files: list[st
     """
     if "://" in path:
         raise Unsupported(f"{path}: a URL")
+    if _PYLOCK.match(os.path.basename(re.sub(r"\[[^\]]*\]$", "", path))):
+        raise Unsupported(f"{path}: a lock file (pip 26 reads pylock.toml and pylock.<name>.toml as locks)")
     full = os.path.normpath(os.path.join(cwd, path))
     if full in seen:
         raise Unsupported(f"{path} includes itself")

@@ -177,6 +177,16 @@ def test_requirement_files_outside_the_subset_go_to_pip(tmp_path: Path, content:
         reqfile.read("req.txt", str(tmp_path))
 
 
+@pytest.mark.parametrize("name", ["pylock.toml", "pylock.dev.toml", "pylock.toml[extra]"])
+def test_a_lock_file_given_to_dash_r_is_left_to_pip(tmp_path: Path, name: str) -> None:
+    # pip 26 reads these names as PEP 751 locks (TOML), not as requirement lines.
+    (tmp_path / name.replace("[extra]", "")).write_text("lib-a\n")
+    with pytest.raises(reqfile.Unsupported, match="lock file"):
+        reqfile.read(name, str(tmp_path))
+    (tmp_path / "pylock.a.b.toml").write_text("lib-a\n")  # not a lock's name: a requirement file
+    assert [line.text for line in reqfile.read("pylock.a.b.toml", str(tmp_path))] == ["lib-a"]
+
+
 def test_a_requirement_file_that_is_not_a_regular_file_is_left_to_pip(tmp_path: Path) -> None:
     # A FIFO (or /dev/stdin, or a shell's <(...)) can be read once: pip must get it whole.
     fifo = tmp_path / "req.fifo"
