@@ -177,8 +177,8 @@ class Person:
         return self.home / ".local" / "bin"
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = safepip_env(HOME=str(self.home), PATH=f"{self.launcher}:{self.bin}:/usr/bin:/bin", TERM="dumb",
-                          **extra)
+        env = safepip_env(HOME=str(self.home), PATH=f"{self.launcher}:{self.bin}:/usr/bin:/bin", TERM="dumb")
+        env.update(extra)
         for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_DIRS",
                      "PIP_CONFIG_FILE", "VIRTUALENV_OVERRIDE_APP_DATA"):
             env.pop(name, None)  # the user's own defaults, under HOME

@@ -22,7 +22,7 @@ from typing import Iterator
 
 import pytest
 
-from helpers import installed, needs_managed, offline
+from helpers import SYSTEM_PYTHON, installed, needs_managed, offline
 from localproj import make_project
 from ptyshell import SHELLS, Person
 from users import GIT, User, give
@@ -158,6 +158,27 @@ def test_outside_a_metapackage_then_its_dependencys_command(person: Person) -> N
     shell = person.shell("bash", downloads)
     shell.type(f"pip install {' '.join(offline(person.house))} meta")
     _typed(shell.type("tool-a --version && tool-b"), "tool-a 1.5", "tool-b 2.0")
+
+
+def test_bash_c_with_bash_env_after_self_install_with_local_bin_not_on_path(person: Person) -> None:
+    """docs/agents.md's set-up with safepip installed by ``self-install``: the line names the
+    launcher by its path (Debian's ~/.profile puts ~/.local/bin on PATH only after ~/.bashrc
+    ran; an agent's environment may have none of it), and the code it prints keeps calling
+    safepip by that path: pip, and the python3 launcher, find it without PATH."""
+    archive = person.where / "lib" / "app.pyz"
+    done = person.run(SYSTEM_PYTHON, str(archive), "self-install", cwd=person.home)
+    assert done.returncode == 0, done.stderr
+    exe = person.bin / "safepip"
+    rc = person.dir(".config/agent", {"env.sh": f'eval "$({exe} shell-init bash)"\n'}) / "env.sh"
+    project = _project(person, "agentic", {"pyproject.toml": PYPROJECT.format(name="agentic"), "src/x.py": ""}, git=True)
+    line = f"pip install -q {' '.join(offline(person.house))} lib-a && python3 -c 'import lib_a, sys; print(sys.prefix)'"
+    done = person.run("bash", "-c", line, cwd=project, BASH_ENV=str(rc), PATH="/usr/bin:/bin")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / ".venv")
+    again = person.run("bash", "-c", "python3 -c 'import lib_a, sys; print(sys.prefix)'", cwd=project / "src",
+                       BASH_ENV=str(rc), PATH="/usr/bin:/bin")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == str(project / ".venv")
 
 
 @pytest.mark.network
