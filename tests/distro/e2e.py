@@ -306,6 +306,41 @@ def outside_a_project(checks: Checks, variant: str, user: pwd.struct_passwd) -> 
     checks.check("outside: uninstall of the library", gone.returncode == 0 and "e2e-dep" not in installed(upy), gone)
 
 
+def next_command(checks: Checks, user: pwd.struct_passwd) -> None:
+    """The bash case of shell-init's activation, as docs/agents.md sets it up for agents and CI:
+    safepip installed for the user, the shell-init line in the file ``BASH_ENV`` names, and
+    ``pip install x && python3 -c 'import x'`` in one ``bash -c``, in a project and outside one."""
+    home = user.pw_dir
+    done = safepip("self-install", cwd=home, user=user)
+    exe = f"{home}/.local/bin/safepip"
+    if not checks.check("next command: self-install puts safepip in ~/.local/bin",
+                        done.returncode == 0 and os.access(exe, os.X_OK), done):
+        return
+    rc = f"{home}/.safepip-env.sh"
+    project = f"{home}/next-proj"
+    os.makedirs(f"{project}/src")
+    Path(rc).write_text(f'eval "$({exe} shell-init bash)"\n')
+    Path(project, "pyproject.toml").write_text('[project]\nname = "next"\nversion = "0"\n')
+    for path in (rc, project, f"{project}/src", f"{project}/pyproject.toml"):
+        os.chown(path, user.pw_uid, user.pw_gid)  # the user's own files
+    where = "import sys; print(sys.prefix)"
+    line = f"pip install {' '.join(OFFLINE)} e2e-dep && python3 -c 'import e2e_dep; {where}'"
+    done = run(["bash", "-c", line], project, user, BASH_ENV=rc)
+    checks.check("next command: in a project, bash -c 'pip install x && python3 -c \"import x\"' (BASH_ENV)",
+                 done.returncode == 0 and done.stdout.strip().splitlines()[-1:] == [f"{project}/.venv"], done)
+    again = run(["bash", "-c", f"python3 -c 'import e2e_dep; {where}'"], f"{project}/src", user, BASH_ENV=rc)
+    checks.check("next command: a later bash -c in the project's subdirectory runs its environment",
+                 again.returncode == 0 and again.stdout.strip() == f"{project}/.venv", again)
+    here = f"{home}/next-outside"
+    run(["mkdir", "-p", here], home, user)
+    line = f"pip install {' '.join(OFFLINE)} e2e-lib && python3 -c 'import e2e_lib; {where}'"
+    done = run(["bash", "-c", line], here, user, BASH_ENV=rc)
+    checks.check("next command: outside a project, bash -c 'pip install x && python3 -c \"import x\"' (BASH_ENV)",
+                 done.returncode == 0
+                 and done.stdout.strip().splitlines()[-1:] == [f"{home}/.local/share/safepip/envs/py{VERSION}"], done)
+    checks.check("next command: the system python3 still cannot import it", not imports(PY, "e2e_lib", user=user))
+
+
 def as_root_outside(checks: Checks) -> None:
     """Root outside a project: libraries to root's own per-user environment (asked, not done)."""
     os.makedirs("/root/downloads", exist_ok=True)
@@ -320,9 +355,11 @@ def main(argv: Sequence[str]) -> int:
     suite = argv[1] if len(argv) > 1 else "?"
     checks = Checks(f"{suite}/{variant} (python {VERSION})")
     before = listing()
+    user: list[pwd.struct_passwd] = []
     parts: list[Callable[[], None]] = [
         lambda: check_variant(checks, variant), lambda: in_a_project(checks, variant),
-        lambda: outside_a_project(checks, variant, make_user()), lambda: as_root_outside(checks),
+        lambda: user.append(make_user()), lambda: outside_a_project(checks, variant, user[0]),
+        lambda: next_command(checks, user[0]), lambda: as_root_outside(checks),
     ]
     for part in parts:
         try:

@@ -2,20 +2,20 @@
 there, in real interactive shells (bash -i, zsh -i, fish -i under a pty, so that their prompt
 hooks run between the lines typed), in ``bash -c`` with ``BASH_ENV``, and in ``make``
 started from such a shell; it never changes where safepip sends a call; a venv activated
-by hand and an environment that came with a repository are left alone.
+by hand and an environment that came with a repository are left alone; root's shell
+(sudo) does not activate a user's environment.
 
-The shells run the test's safepip through a small launcher on PATH that notes each start,
-so that a test can count them (nothing starts while the directory stays the same).
+The shells run as an ordinary user (a real second user, :class:`ptyshell.Person`), and
+call safepip through a small launcher on PATH that notes each start, so that a test can
+count them (nothing starts while the directory stays the same; a prompt that stays starts
+no process at all).
 """
 
 from __future__ import annotations
 
 import os
-import re
-import select
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Iterator
@@ -23,144 +23,20 @@ from typing import Iterator
 import pytest
 
 from helpers import installed, needs_managed, offline, run_safepip, safepip_env
-from users import User, script, their_repository
+from ptyshell import SHELLS, Person, Shell
+from users import GIT, User, give, script
 
 pytestmark = [needs_managed]
 
-SHELLS = ["bash", "zsh", "fish"]
-PROMPT = "@@ready@@"
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\r")
-
-
-def _shell(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (apt-get install {name})")
-    return path
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="plays an ordinary user (a real second user)")
 
 
 @pytest.fixture
-def launcher(tmp_path: Path) -> Path:
-    """A ``safepip`` on PATH that notes every start in ``starts.log`` beside it, then runs
-    the test's safepip (shell-init's code calls it by this path).
-    """
-    where = tmp_path / "launcher"
-    where.mkdir()
-    exe = where / "safepip"
-    exe.write_text(f'#!/bin/sh\necho "$*" >> {where / "starts.log"}\nexec {sys.executable} -m safepip "$@"\n')
-    exe.chmod(0o755)
-    return where
-
-
-def starts(launcher: Path) -> list[str]:
-    log = launcher / "starts.log"
-    return log.read_text().splitlines() if log.exists() else []
-
-
-@pytest.fixture
-def pipx_dirs(tmp_path: Path) -> dict[str, str]:
-    """Every pipx directory in tmp_path (as root, pipx works in its --global mode)."""
-    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
-             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
-    return {k: str(tmp_path / v) for k, v in names.items()}
-
-
-def shell_env(launcher: Path, **extra: str) -> dict[str, str]:
-    return safepip_env(PATH=f"{launcher}:/usr/bin:/bin", TERM="dumb", **extra)
-
-
-#: Started in the shell's new session: the pty becomes its controlling terminal, as a terminal's
-#: is (fish -i needs one), then the shell runs.
-_TAKE_TERMINAL = "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execv(sys.argv[1], sys.argv[1:])"
-
-
-class Shell:
-    """An interactive shell under a pty: type a line, get what it printed up to the next prompt."""
-
-    def __init__(self, name: str, cwd: Path, env: dict[str, str], init: str, options: str = "") -> None:
-        rc = cwd.parent / f".{name}-rc-{os.getpid()}-{id(self)}"
-        if name == "fish":
-            rc.write_text(f"set -g fish_greeting ''\nfunction fish_prompt; printf '{PROMPT} '; end\n"
-                          f"{init} shell-init {options} fish | source\n")
-            argv = [_shell(name), "--no-config", "-i", "-C", f"source {rc}"]
-        elif name == "zsh":
-            rc.mkdir()
-            (rc / ".zshrc").write_text(f"PS1='{PROMPT} '\nunsetopt zle\neval \"$({init} shell-init {options} zsh)\"\n")
-            env = {**env, "ZDOTDIR": str(rc)}
-            argv = [_shell(name), "-i"]
-        else:
-            rc.write_text(f"PS1='{PROMPT} '\neval \"$({init} shell-init {options} bash)\"\n")
-            argv = [_shell(name), "--noprofile", "--rcfile", str(rc), "-i"]
-        master, slave = os.openpty()
-        self.proc = subprocess.Popen([sys.executable, "-c", _TAKE_TERMINAL, *argv], stdin=slave, stdout=slave,
-                                     stderr=slave, cwd=cwd, env=env, start_new_session=True)
-        os.close(slave)
-        self.fd = master
-        self.started = self._until_prompt().split(PROMPT)[0]
-
-    def _until_prompt(self, timeout: float = 120, after: bytes = b"") -> str:
-        """What the shell printed until its next prompt (after ``after``, when given)."""
-        buf = b""
-        end = time.monotonic() + timeout
-        while True:
-            start = buf.find(after) if after else 0
-            if start >= 0 and PROMPT.encode() in buf[start + len(after):]:
-                break
-            left = end - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no prompt within {timeout}s; the shell printed: {buf.decode(errors='replace')}")
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if ready:
-                try:
-                    chunk = os.read(self.fd, 65536)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    raise AssertionError(f"the shell ended: {buf.decode(errors='replace')}")
-                buf += chunk
-        return _ANSI.sub("", buf.decode(errors="replace"))
-
-    def type(self, line: str, timeout: float = 300) -> str:
-        """Type ``line`` (then a marker, on the same line); what the shell printed until the
-        prompt after it (fish redraws its prompt as the line is typed: the marker says when
-        the line has run).
-        """
-        os.write(self.fd, line.encode() + b"; printf '@@%s@@\\n' done\n")
-        return self._until_prompt(timeout, after=b"@@done@@")
-
-    def value(self, expression: str) -> str:
-        """The value of a shell expression (``$VIRTUAL_ENV``; fish's lists joined with ':')."""
-        out = self.type(f"printf '<%s>\\n' {expression}")
-        found = re.findall(r"<([^<>\n]*)>", out)
-        assert found, out
-        return str(found[-1])
-
-    def close(self) -> None:
-        try:
-            os.write(self.fd, b"exit\n")
-            self.proc.wait(timeout=20)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            self.proc.wait()
-        finally:
-            os.close(self.fd)
-
-
-@pytest.fixture
-def shells() -> Iterator[list[Shell]]:
-    opened: list[Shell] = []
-    yield opened
-    for shell in opened:
-        shell.close()
-
-
-def _path(shell: Shell, name: str) -> str:
-    return shell.value("(string join : $PATH)" if name == "fish" else '"$PATH"')
-
-
-def _python3(shell: Shell, name: str) -> str:
-    """The python3 a command typed would run (the shell's python3 function left out)."""
-    return shell.value({"bash": '"$(type -P python3)"', "zsh": '"$(whence -p python3)"', "fish": "(command -s python3)"}[name])
+def person(traversable: Path, other_user: User, pyz: Path) -> Iterator[Person]:
+    """An ordinary user's machine, and their shells (closed afterwards)."""
+    machine = Person(traversable, other_user, pyz)
+    yield machine
+    machine.close()
 
 
 def _venv(where: Path) -> Path:
@@ -168,113 +44,161 @@ def _venv(where: Path) -> Path:
     return where
 
 
+def _settle() -> None:
+    """Let what was just made age past the memo's racy window, so the next answer is remembered."""
+    time.sleep(2.2)
+
+
 @pytest.mark.slow
+@as_root
 @pytest.mark.parametrize("name", SHELLS)
-def test_cd_into_a_project_activates_its_venv_and_cd_out_restores(
-    name: str, tmp_path: Path, project: Path, launcher: Path, shells: list[Shell], hermetic: dict[str, str]
-) -> None:
-    venv = _venv(project / ".venv")
-    shell = Shell(name, tmp_path, shell_env(launcher), str(launcher / "safepip"))
-    shells.append(shell)
-    before = _path(shell, name)
+def test_cd_into_a_project_activates_its_venv_and_cd_out_restores(name: str, person: Person) -> None:
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n', "src/x.py": ""})
+    venv = person.venv(project / ".venv")
+    elsewhere = person.dir("elsewhere")
+    shell = person.shell(name, elsewhere)
+    before = shell.path()
     assert shell.value('"$VIRTUAL_ENV"') == ""
-    shims = str(Path(hermetic["XDG_DATA_HOME"]) / "safepip" / "shims")
-    assert before == f"{shims}:{launcher}:/usr/bin:/bin"
-    count = len(starts(launcher))
+    assert before == f"{person.shims()}:{person.launcher}:{person.bin}:/usr/bin:/bin"
+    count = len(person.starts())
     said = shell.type(f"cd {project / 'src'}")
-    assert "safepip: activated " + str(venv) in said  # HOME is elsewhere: the path in full
-    assert len(starts(launcher)) == count + 1  # entering: one start
+    assert "safepip: activated ~/myproj/.venv" in said, said  # under HOME: said with ~
+    assert len(person.starts()) == count + 1  # entering: one start
     assert shell.value('"$VIRTUAL_ENV"') == str(venv)
     assert shell.value('"$SAFEPIP_ACTIVATED"') == str(venv)
-    assert _path(shell, name) == f"{shims}:{venv / 'bin'}:{launcher}:/usr/bin:/bin"  # pip's launchers stay first
-    assert _python3(shell, name) == f"{shims}/python3"  # the python3 launcher, first on PATH
-    time.sleep(2.1)  # past the memo's racy window (the shims were just written)
+    assert shell.path() == f"{person.shims()}:{venv / 'bin'}:{person.launcher}:{person.bin}:/usr/bin:/bin"
+    assert shell.python3() == f"{person.shims()}/python3"  # the python3 launcher, first on PATH
+    _settle()  # past the memo's racy window (the shims were just written)
     prefix = "(python3 -c 'import sys; print(sys.prefix)')" if name == "fish" else \
         '"$(python3 -c \'import sys; print(sys.prefix)\')"'
     assert shell.value(prefix) == str(venv)  # it runs the environment activation chose
-    count = len(starts(launcher))
+    count = len(person.starts())
     assert shell.value(prefix) == str(venv)
-    assert len(starts(launcher)) == count  # remembered under safepip's own activation: no safepip start
+    assert len(person.starts()) == count  # remembered under safepip's own activation: no safepip start
     for line in ("true", "echo same place", "cd .", f"cd {project / 'src'}"):
         shell.type(line)
-    assert len(starts(launcher)) == count  # the directory did not change: nothing started
-    shell.type(f"cd {tmp_path}")
+    assert len(person.starts()) == count  # the directory did not change: nothing started
+    shell.type(f"cd {elsewhere}")
     assert shell.value('"$VIRTUAL_ENV"') == ""
-    assert _path(shell, name) == before
+    assert shell.path() == before
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [s for s in SHELLS if s != "fish"])  # fish cannot read sh memos
-def test_entering_a_directory_again_starts_nothing_while_the_answer_holds(
-    name: str, tmp_path: Path, project: Path, launcher: Path, shells: list[Shell]
-) -> None:
-    venv = _venv(project / ".venv")
-    outside = tmp_path / "elsewhere"
-    outside.mkdir()
-    shell = Shell(name, outside, shell_env(launcher), str(launcher / "safepip"))
-    shells.append(shell)
-    # The cache is made inside tmp_path, a directory every answer here reads: made now, its first
-    # memo does not change tmp_path (as ~/.cache, there long before, does not change ~).
-    (Path(os.environ["XDG_CACHE_HOME"]) / "safepip" / "pyshim").mkdir(parents=True, exist_ok=True)
-    time.sleep(2.1)  # past the memo's racy window (the environment and the shims were just made)
-    count = len(starts(launcher))
+@as_root
+@pytest.mark.parametrize("name", SHELLS)  # fish reads its own copy of the memo, in fish code
+def test_entering_a_directory_again_starts_nothing_while_the_answer_holds(name: str, person: Person) -> None:
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n'})
+    venv = person.venv(project / ".venv")
+    outside = person.dir("elsewhere")
+    person.dir(".cache/safepip/pyshim")  # the cache, there long before, as ~/.cache is
+    shell = person.shell(name, outside)
+    _settle()  # past the memo's racy window (the environment and the shims were just made)
+    count = len(person.starts())
     shell.type(f"cd {project}")
     assert shell.value('"$VIRTUAL_ENV"') == str(venv)
-    assert len(starts(launcher)) == count + 1  # the first visit: safepip decides (and remembers)
+    assert len(person.starts()) == count + 1  # the first visit: safepip decides (and remembers)
     shell.type(f"cd {outside}")
     assert shell.value('"$VIRTUAL_ENV"') == ""
-    count = len(starts(launcher))
+    count = len(person.starts())
     shell.type(f"cd {project}")
     assert shell.value('"$VIRTUAL_ENV"') == str(venv)
-    assert len(starts(launcher)) == count  # again: the remembered answer, nothing started
+    assert len(person.starts()) == count  # again: the remembered answer, nothing started
+    shell.type(f"cd {outside}")
+    assert shell.value('"$VIRTUAL_ENV"') == ""  # and leaving still puts everything back
     (venv / "pyvenv.cfg").unlink()  # no longer an environment: the remembered answer no longer holds
-    shell.type(f"cd {outside}")
-    count = len(starts(launcher))
+    count = len(person.starts())
     shell.type(f"cd {project}")
     assert shell.value('"$VIRTUAL_ENV"') == ""
-    assert len(starts(launcher)) == count + 1
+    assert len(person.starts()) == count + 1
+
+
+def _forks(trace: Path) -> list[str]:
+    """The lines of an strace log that start a process (fork, vfork, clone, exec); a new
+    thread (``CLONE_THREAD``: fish reads and writes with a pool of them) is none."""
+    calls = ("fork(", "vfork(", "clone(", "clone3(", "execve(")
+    return [line for line in trace.read_text().splitlines()
+            if any(call in line for call in calls) and "CLONE_THREAD" not in line]
 
 
 @pytest.mark.slow
+@as_root
 @pytest.mark.parametrize("name", SHELLS)
-def test_pip_install_and_import_on_one_line(
-    name: str, project: Path, wheelhouse: Path, launcher: Path, shells: list[Shell]
-) -> None:
-    shell = Shell(name, project, shell_env(launcher), str(launcher / "safepip"))
-    shells.append(shell)
-    joined = "; and " if name == "fish" else " && "
-    out = shell.type(f"pip install -q {' '.join(offline(wheelhouse))} lib-a app-c{joined}"
+def test_a_prompt_in_the_same_directory_starts_no_process(name: str, person: Person, tmp_path: Path) -> None:
+    """The prompt hook when the directory did not change is plain shell code: strace, attached
+    to the user's shell, sees no process start while builtins are typed in an activated project."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed (apt-get install strace)")
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n'})
+    venv = person.venv(project / ".venv")
+    shell = person.shell(name, project)
+    assert shell.value('"$VIRTUAL_ENV"') == str(venv)
+    trace = tmp_path / "strace.log"
+    watcher = subprocess.Popen([strace, "-f", "-qq", "-e", "trace=process", "-o", str(trace), "-p", str(shell.proc.pid)],
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not _attached(shell):
+            assert watcher.poll() is None and time.monotonic() < deadline, "strace did not attach"
+            time.sleep(0.1)
+        for line in ("true", ":", "echo same place", "cd .", f"cd {project}"):
+            shell.type(line)
+        assert shell.value('"$VIRTUAL_ENV"') == str(venv)
+        assert _forks(trace) == [], trace.read_text()
+        # The proof can fail: a command that starts a process is seen.
+        shell.type("/bin/true")
+        time.sleep(0.5)
+        assert _forks(trace), "strace saw nothing"
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+
+
+def _attached(shell: Shell) -> bool:
+    """Whether a tracer is attached to the shell (Linux's /proc status)."""
+    status = Path(f"/proc/{shell.proc.pid}/status").read_text()
+    return any(line.startswith("TracerPid:") and line.split()[1] != "0" for line in status.splitlines())
+
+
+@pytest.mark.slow
+@as_root
+@pytest.mark.parametrize("name", SHELLS)
+def test_pip_install_and_import_on_one_line(name: str, person: Person) -> None:
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n'})
+    shell = person.shell(name, project)
+    joined = shell.and_()
+    out = shell.type(f"pip install -q {' '.join(offline(person.house))} lib-a app-c{joined}"
                      "python3 -c 'import lib_a, sys; print(\"prefix\", sys.prefix)'" + joined + "app-c")
     assert f"prefix {project / '.venv'}" in out, out
     assert "app-c 0.5" in out, out
-    assert f"activated {project / '.venv'}" in out
+    assert "activated ~/myproj/.venv" in out, out
     assert "safepip run COMMAND" not in out  # the shell activates it: nothing to tell
     assert {"lib-a", "app-c"} <= set(installed(project / ".venv"))
 
 
 @pytest.mark.slow
+@as_root
 @pytest.mark.parametrize("name", ["bash", "fish"])
-def test_a_venv_activated_by_hand_is_left_alone(
-    name: str, tmp_path: Path, project: Path, launcher: Path, shells: list[Shell]
-) -> None:
-    venv = _venv(project / ".venv")
-    mine = _venv(tmp_path / "mine")
-    shell = Shell(name, project, shell_env(launcher), str(launcher / "safepip"))
-    shells.append(shell)
+def test_a_venv_activated_by_hand_is_left_alone(name: str, person: Person) -> None:
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n', "src/x.py": ""})
+    venv = person.venv(project / ".venv")
+    mine = person.venv(person.home / "mine")
+    shell = person.shell(name, project)
     assert shell.value('"$VIRTUAL_ENV"') == str(venv)
     shell.type(f"source {mine / 'bin' / ('activate.fish' if name == 'fish' else 'activate')}")
     shell.type(f"cd {project / 'src'}")
     assert shell.value('"$VIRTUAL_ENV"') == str(mine)  # the user's, kept through a change of directory
-    assert _python3(shell, name) == str(mine / "bin" / "python3")
+    assert shell.python3() == str(mine / "bin" / "python3")
     shell.type("deactivate")
     assert shell.value('"$VIRTUAL_ENV"') == str(venv)  # theirs gone: safepip's again
 
 
 @pytest.mark.slow
-def test_a_conda_environment_is_left_alone(project: Path, launcher: Path, shells: list[Shell], tmp_path: Path) -> None:
-    venv = _venv(project / ".venv")
-    shell = Shell("bash", tmp_path, shell_env(launcher, CONDA_PREFIX=str(tmp_path / "conda")), str(launcher / "safepip"))
-    shells.append(shell)
+@as_root
+def test_a_conda_environment_is_left_alone(person: Person) -> None:
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n'})
+    venv = person.venv(project / ".venv")
+    shell = person.shell("bash", person.home, CONDA_PREFIX=str(person.home / "conda"))
     shell.type(f"cd {project}")
     assert shell.value('"$VIRTUAL_ENV"') == ""
     shell.type("unset CONDA_PREFIX")
@@ -282,47 +206,89 @@ def test_a_conda_environment_is_left_alone(project: Path, launcher: Path, shells
 
 
 @pytest.mark.slow
-def test_an_environment_that_came_with_the_repository_is_not_activated_until_trusted(
-    tmp_path: Path, project: Path, other_user: User, launcher: Path, shells: list[Shell]
-) -> None:
-    trace = tmp_path / "TRACE"
-    clone = their_repository(tmp_path, other_user, {
+@as_root
+def test_an_environment_that_came_with_the_repository_is_not_activated_until_trusted(person: Person) -> None:
+    trace = person.home / "TRACE"  # the user's own: a planted interpreter that runs leaves it
+    upstream = person.where / "upstream"
+    files = {
         "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n',
         ".venv/pyvenv.cfg": "home = /usr/bin\ninclude-system-site-packages = false\n",
         ".venv/bin/python": script(trace),
         ".venv/bin/python3": script(trace),
-    }, (".venv/bin/python", ".venv/bin/python3"))
-    mine = _venv(project / ".venv")
-    shell = Shell("bash", tmp_path, shell_env(launcher), str(launcher / "safepip"))
-    shells.append(shell)
+    }
+    for name, text in files.items():
+        (upstream / name).parent.mkdir(parents=True, exist_ok=True)
+        (upstream / name).write_text(text)
+    for name in (".venv/bin/python", ".venv/bin/python3"):
+        (upstream / name).chmod(0o755)
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
+        subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
+    clone = person.home / "clone"
+    subprocess.run([*GIT, "clone", "-q", str(upstream), str(clone)], check=True, capture_output=True)
+    give(clone, person.user)  # the user's clone: every file theirs, the .venv committed
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n'})
+    mine = person.venv(project / ".venv")
+    shell = person.shell("bash", person.home)
     shell.type(f"cd {project}")
     assert shell.value('"$VIRTUAL_ENV"') == str(mine)
     shell.type(f"cd {clone}")
     assert shell.value('"$VIRTUAL_ENV"') == ""
-    assert str(clone) not in _path(shell, "bash")
+    assert str(clone) not in shell.path()
     shell.type("python3 -c pass")
     assert not trace.exists()  # nothing of the repository's ran
-    trusted = run_safepip("trust", str(clone), cwd=clone, env=shell_env(launcher), input="y\n")
+    trusted = person.run("safepip", "trust", str(clone), cwd=clone)
     assert trusted.returncode == 0, trusted.stderr
-    shell.type(f"cd {tmp_path}")
+    shell.type(f"cd {person.home}")
     shell.type(f"cd {clone}")
     assert shell.value('"$VIRTUAL_ENV"') == str(clone / ".venv")
 
 
-@needs_managed
 @pytest.mark.slow
-def test_bash_c_with_bash_env(project: Path, wheelhouse: Path, launcher: Path, tmp_path: Path) -> None:
-    rc = tmp_path / "bash_env"
-    rc.write_text(f'eval "$({launcher / "safepip"} shell-init bash)"\n')
-    env = shell_env(launcher, BASH_ENV=str(rc))
-    line = f"pip install -q {' '.join(offline(wheelhouse))} lib-a && python3 -c 'import lib_a, sys; print(sys.prefix)'"
-    done = subprocess.run(["bash", "-c", line], cwd=project, env=env, capture_output=True, text=True, check=False,
-                          timeout=300)
+@as_root
+def test_root_shell_does_not_activate_a_users_environment(person: Person) -> None:
+    """A root shell with shell-init (``sudo -s`` keeps SUDO_USER and, often, HOME) in the user's
+    project or HOME activates nothing of the user's: the sudo and root rules refuse it."""
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n'})
+    venv = person.venv(project / ".venv")
+    downloads = person.dir("downloads")
+    made = person.run("safepip", "install", *offline(person.house), "lib-a", cwd=downloads)
+    assert made.returncode == 0, made.stderr
+    user_env = person.run("safepip", "which", "env", cwd=downloads).stdout.strip()
+    assert user_env.startswith(str(person.home)), user_env
+    name, uid, gid = person.user
+    sudo = {"SUDO_USER": name, "SUDO_UID": str(uid), "SUDO_GID": str(gid)}
+    env = {k: v for k, v in person.env(**sudo).items() if k != "HOME"}
+    root_home = person.where / "root-home"
+    root_home.mkdir()
+    for how in ({**env, "HOME": str(person.home)}, {**env, "HOME": str(root_home)}):
+        shell = Shell("bash", person.where, how, "safepip", rc_dir=person.rc)
+        person.opened.append(shell)
+        for where in (project, downloads):
+            shell.type(f"cd {where}")
+            assert shell.value('"$VIRTUAL_ENV"') == "", where
+            path = shell.path().split(":")
+            assert str(venv / "bin") not in path and f"{user_env}/bin" not in path, path
+        shell.type("cd /")
+    # The rule can be seen to act: SAFEPIP_ALLOW_ROOT=1 lets root use the user's environment.
+    allowed = Shell("bash", person.where, {**env, "HOME": str(root_home), "SAFEPIP_ALLOW_ROOT": "1"}, "safepip",
+                    rc_dir=person.rc)
+    person.opened.append(allowed)
+    allowed.type(f"cd {project}")
+    assert allowed.value('"$VIRTUAL_ENV"') == str(venv)
+
+
+@pytest.mark.slow
+@as_root
+def test_bash_c_with_bash_env(person: Person) -> None:
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n', "src/x.py": ""})
+    rc = person.dir(".config/safepip-env", {"bash_env": 'eval "$(safepip shell-init bash)"\n'}) / "bash_env"
+    line = f"pip install -q {' '.join(offline(person.house))} lib-a && python3 -c 'import lib_a, sys; print(sys.prefix)'"
+    done = person.run("bash", "-c", line, cwd=project, BASH_ENV=str(rc))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(project / ".venv")
     assert "activated" not in done.stderr  # not an interactive shell: nothing said
-    again = subprocess.run(["bash", "-c", "python3 -c 'import lib_a, sys; print(sys.prefix)'"], cwd=project / "src",
-                           env=env, capture_output=True, text=True, check=False, timeout=300)
+    again = person.run("bash", "-c", "python3 -c 'import lib_a, sys; print(sys.prefix)'", cwd=project / "src",
+                       BASH_ENV=str(rc))
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == str(project / ".venv")
 
@@ -331,16 +297,15 @@ MAKEFILE = "show:\n\t@python3 -c 'import lib_a, sys; print(\"make\", sys.prefix)
 
 
 @pytest.mark.slow
-def test_make_started_from_an_activated_shell_sees_the_environment(
-    project: Path, wheelhouse: Path, launcher: Path, shells: list[Shell]
-) -> None:
+@as_root
+def test_make_started_from_an_activated_shell_sees_the_environment(person: Person) -> None:
     if shutil.which("make") is None:
         pytest.skip("make is not installed (apt-get install make)")
-    made = run_safepip("install", *offline(wheelhouse), "lib-a", "app-c", cwd=project)
+    project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n',
+                                    "Makefile": MAKEFILE})
+    made = person.run("safepip", "install", *offline(person.house), "lib-a", "app-c", cwd=project)
     assert made.returncode == 0, made.stderr
-    (project / "Makefile").write_text(MAKEFILE)
-    shell = Shell("bash", project, shell_env(launcher), str(launcher / "safepip"))
-    shells.append(shell)
+    shell = person.shell("bash", project)
     out = shell.type("make show")
     assert f"make {project / '.venv'}" in out, out
     assert "app-c 0.5" in out, out
@@ -348,22 +313,20 @@ def test_make_started_from_an_activated_shell_sees_the_environment(
 
 
 @pytest.mark.slow
-def test_own_activation_changes_no_route(
-    tmp_path: Path, wheelhouse: Path, launcher: Path, pipx_dirs: dict[str, str], shells: list[Shell]
-) -> None:
-    elsewhere = tmp_path / "home" / "downloads"
-    elsewhere.mkdir()
-    first = run_safepip("install", *offline(wheelhouse), "lib-a", cwd=elsewhere, env=safepip_env(**pipx_dirs))
+@as_root
+def test_own_activation_changes_no_route(person: Person) -> None:
+    elsewhere = person.dir("downloads")
+    first = person.run("safepip", "install", *offline(person.house), "lib-a", cwd=elsewhere)
     assert first.returncode == 0, first.stderr
-    shell = Shell("bash", elsewhere, shell_env(launcher, **pipx_dirs), str(launcher / "safepip"))
-    shells.append(shell)
+    shell = person.shell("bash", elsewhere)
     user_env = shell.value('"$VIRTUAL_ENV"')
     assert user_env and Path(user_env, "pyvenv.cfg").is_file()
-    out = shell.type(f"pip install {' '.join(offline(wheelhouse))} app-c lib-b")
+    out = shell.type(f"pip install {' '.join(offline(person.house))} app-c lib-b")
     assert "app-c -> pipx" in out, out
-    assert f"lib-b -> {user_env}" in out, out
+    assert "lib-b -> ~/" in out or f"lib-b -> {user_env}" in out, out
     assert "app-c" not in installed(Path(user_env))
     assert "lib-b" in installed(Path(user_env))
+    assert shell.value('"$(command -v app-c)"') == str(person.bin / "app-c")  # pipx's, on the user's PATH
 
 
 def test_which_for_activation_and_the_view_safepip_decides_with(project: Path, tmp_path: Path) -> None:

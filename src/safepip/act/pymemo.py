@@ -20,6 +20,10 @@ of those paths changed in the last two seconds (git's "racy clean" rule): a chan
 after the memo was written is always newer than it, even on a file system that keeps whole
 seconds. Only safepip writes memos, into private directories of the user's cache
 (:func:`safepip.safefs.write`).
+
+The same tests can be written as fish code (``fish=True``), for fish's activation hook
+(:mod:`safepip.commands.shellhooks`), which reads them with ``source``: one ``test``
+builtin per line, each after ``and``.
 """
 
 from __future__ import annotations
@@ -50,50 +54,68 @@ def memo_path(root: str, key: str, name: str) -> str:
     return root + key + "/" + MEMO_NAME.format(name=name)
 
 
-def _variables(environ: Mapping[str, str]) -> list[str]:
+def _variables(environ: Mapping[str, str], fish: bool) -> list[str]:
     names = set(WATCHED) | {k for k in environ if k.startswith(("PIP_", "SAFEPIP_"))}
     tests = []
     for name in sorted(names):
         if not name.replace("_", "").isalnum():
             continue  # not a name the shell can spell: nothing safepip reads
-        if name in environ:  # ${X+x${X}}: no expansion of an unset X (a shell with `set -u` reads memos too)
+        if fish:  # fish joins a PATH-like list with ':' in "$X", as the variable came from the environment
+            if name in environ:
+                tests.append(f'set -q {name}; and test "x${name}" = {fish_quote("x" + environ[name])}')
+            else:
+                tests.append(f"not set -q {name}")
+        elif name in environ:  # ${X+x${X}}: no expansion of an unset X (a shell with `set -u` reads memos too)
             tests.append(f'[ "${{{name}+x${{{name}}}}}" = {shlex.quote("x" + environ[name])} ]')
         else:
             tests.append(f'[ -z "${{{name}+x}}" ]')
     return tests
 
 
+def fish_quote(text: str) -> str:
+    """``text`` as one fish word."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def text(cwd: str, environ: Mapping[str, str], paths: Iterable[str], owned: Iterable[str],
-         python: str | None) -> str | None:
-    """The memo: tests, then the answer (``python``; None: no such command). None when a
-    path changed too recently to be remembered.
+         python: str | None, *, fish: bool = False) -> str | None:
+    """The memo: tests, then the answer (``python``; None: no such command), as ``sh`` code
+    (as fish code with ``fish``). None when a path changed too recently to be remembered.
     """
     horizon = time.time_ns() - int(RACY * 1e9)
-    tests = [f'[ "$PWD" -ef {shlex.quote(cwd)} ]', *_variables(environ)]
+    quote = fish_quote if fish else shlex.quote
+    memo = "$_safepip_memo" if fish else '"$_safepip_memo"'
+    tests = [f'{"test" if fish else "["} "$PWD" -ef {quote(cwd)}{"" if fish else " ]"}', *_variables(environ, fish)]
     for path in dict.fromkeys(os.path.abspath(p) for p in paths):
-        quoted = shlex.quote(path)
+        quoted = quote(path)
         try:
             st = os.stat(path)
         except OSError:
-            tests.append(f"[ ! -e {quoted} ] && [ ! -L {quoted} ]")
+            tests.append(f"test ! -e {quoted}; and test ! -L {quoted}" if fish else
+                         f"[ ! -e {quoted} ] && [ ! -L {quoted} ]")
             continue
         if st.st_mtime_ns > horizon:
             return None
-        tests.append(f'[ -e {quoted} ] && ! [ {quoted} -nt "$_safepip_memo" ]')
+        tests.append(f"test -e {quoted}; and not test {quoted} -nt {memo}" if fish else
+                     f"[ -e {quoted} ] && ! [ {quoted} -nt {memo} ]")
     euid = os.geteuid()
     for path in dict.fromkeys(owned):
         try:
             if os.stat(path).st_uid == euid:
-                tests.append(f"[ -O {shlex.quote(path)} ]")
+                tests.append(f"test -O {quote(path)}" if fish else f"[ -O {quote(path)} ]")
         except OSError:
             continue
-    answer = shlex.quote(python) if python else "''"
+    answer = quote(python) if python else "''"
+    head = "# safepip: which interpreter the python shims run here; safepip rewrites it.\n"
+    if fish:
+        body = "\nand ".join(tests)
+        return f"{head}{body}\nand set _safepip_py {answer}\nand set _safepip_ok 1\n"
     body = " &&\n  ".join(tests)
-    return f"# safepip: which interpreter the python shims run here; safepip rewrites it.\n{body} &&\n  _safepip_py={answer} && _safepip_ok=1\n"
+    return f"{head}{body} &&\n  _safepip_py={answer} && _safepip_ok=1\n"
 
 
 def remember(root: str, key: str, name: str, cwd: str, environ: Mapping[str, str], paths: Iterable[str],
-             owned: Iterable[str], python: str | None) -> bool:
+             owned: Iterable[str], python: str | None, *, fish: bool = False) -> bool:
     """Write the memo of ``name`` for the directory ``key``; return whether it was written
     (not when a path changed too recently, ``key`` is not the working directory spelled
     plainly, or the cache cannot be written privately).
@@ -109,7 +131,7 @@ def remember(root: str, key: str, name: str, cwd: str, environ: Mapping[str, str
     owner = _owner(base)
     if owner is not None and owner != os.geteuid():
         return False  # root with a user's shims: root writes nothing into the user's cache
-    memo = text(cwd, environ, paths, owned, python)
+    memo = text(cwd, environ, paths, owned, python, fish=fish)
     if memo is None:
         return False
     target = memo_path(root, key, name)

@@ -35,13 +35,13 @@ SHELL_ACTIVATES = "SAFEPIP_SHELL_ACTIVATES"
 
 
 def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None, *,
-           remember: bool = False) -> Target | None:
+           remember: bool = False, fish: bool = False) -> Target | None:
     """The environment activation would make active in the working directory, or None: the
     decision of :func:`safepip.facts.activation_env.choose` (the python shims' too), as a
     :class:`Target`. An error that decision raises (an unreadable configuration) means
     nothing to activate: the shell's prompt is no place for it. ``remember``: the answer
     is remembered for the shell's prompt hook (:func:`safepip.commands.shellhooks.remember`;
-    not with ``flags``, which the hook never passes).
+    not with ``flags``, which the hook never passes); ``fish``: in fish code, for fish's hook.
     """
     from safepip.commands.target import Target
     from safepip.errors import SafepipError
@@ -56,7 +56,7 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None, *
     if remember and not flags:
         from safepip.commands.shellhooks import remember as write
 
-        write(environ, env_dir, chosen.reads)
+        write(environ, env_dir, chosen.reads, fish=fish)
     if env_dir is None:
         return None
     python = bin_python(env_dir)

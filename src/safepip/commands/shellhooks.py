@@ -9,9 +9,9 @@ was put in (the user's own changes to PATH meanwhile stay).
 
 What it costs: the prompt hook compares ``$PWD`` (and the active environment) with what it
 saw last, in plain shell code: no process starts while neither changed. Entering a
-directory starts safepip at most once: bash and zsh first read the answer remembered for
-the directory (``safepip which env --for-activation`` writes it, :func:`remember`), and
-start nothing while everything it read holds. The ``pip`` function asks again right after pip returns
+directory starts safepip at most once: the hook first reads the answer remembered for
+the directory (``safepip which env --for-activation`` writes it, :func:`remember`; for fish
+a copy in fish code), and starts nothing while everything it read holds. The ``pip`` function asks again right after pip returns
 when the shell has no environment of safepip's active, so that ``pip install x &&
 python3 -c 'import x'`` works on one line, in ``bash -c`` too (``BASH_ENV``).
 
@@ -28,6 +28,8 @@ from __future__ import annotations
 import os
 import shlex
 from typing import Mapping
+
+from safepip.act import pymemo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -180,7 +182,22 @@ function __safepip_check
         if test (count $argv) -gt 0
             set want $argv[1]
         else
-            set want (command {exe} which env --for-activation)
+            # The answer remembered for this directory while everything it read holds (fish's
+            # own copy of the memo bash and zsh read): then no process starts at all.
+            set -l _safepip_py
+            set -l _safepip_ok
+            set -l _safepip_memo
+            if string match -q -- '/*' $PWD
+                set _safepip_memo {memo}
+                if test -f $_safepip_memo; and test -O $_safepip_memo; and not test -L $_safepip_memo
+                    source $_safepip_memo 2>/dev/null
+                end
+            end
+            if test -n "$_safepip_ok"
+                set want $_safepip_py
+            else
+                set want (command {exe} which env --for-activation --memo-for=fish)
+            end
         end
         if test "$want" != "$SAFEPIP_ACTIVATED"; or test "$VIRTUAL_ENV" != "$want"
             if test -n "$SAFEPIP_ACTIVATED"
@@ -213,14 +230,13 @@ set -g __safepip_started 1
 """
 
 
-def fish_quote(text: str) -> str:
-    """``text`` as one fish word."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+fish_quote = pymemo.fish_quote
 
 
 #: The name of the activation's remembered answer in a directory's memo directory (beside the
-#: python launchers' ``@python3``; no launcher has this name).
+#: python launchers' ``@python3``; no launcher has this name), and of fish's copy.
 MEMO_NAME = "@activate"
+FISH_MEMO_NAME = "@activate.fish"
 
 
 def here(environ: Mapping[str, str]) -> str:
@@ -239,13 +255,13 @@ def code(shell: str, exe: str, shim_dir: str | None, cwd: str, want: str | None,
     """The activation code for ``shell`` (bash, zsh or fish) calling safepip as ``exe``;
     ``shim_dir`` is the launcher directory that stays first on PATH; ``want`` is the
     environment to have active in ``cwd`` (decided while printing: the shell starts no
-    second safepip when it is still there). bash and zsh read the answers remembered under
-    ``memo_root`` (:func:`remember`) before they start safepip; fish cannot read them (they
-    are ``sh`` code) and starts it on each change of directory.
+    second safepip when it is still there). Each shell reads the answers remembered under
+    ``memo_root`` (:func:`remember`; fish its own copy, in fish code) before it starts safepip.
     """
     if shell == "fish":
         put = _FISH_PUT_AFTER.format(shims=fish_quote(shim_dir)) if shim_dir else _FISH_PUT
-        return _FISH.format(exe=fish_quote(exe), put=put, here=fish_quote(cwd), want=fish_quote(want or ""))
+        memo = fish_quote(memo_root) + "$PWD" + fish_quote("/" + FISH_MEMO_NAME)
+        return _FISH.format(exe=fish_quote(exe), put=put, here=fish_quote(cwd), want=fish_quote(want or ""), memo=memo)
     quote = shlex.quote
     put = _PUT_AFTER.format(shims=quote(shim_dir)) if shim_dir else _PUT
     return "".join((
@@ -255,14 +271,14 @@ def code(shell: str, exe: str, shim_dir: str | None, cwd: str, want: str | None,
     ))
 
 
-def remember(environ: Mapping[str, str], env_dir: str | None, reads: Reads) -> bool:
+def remember(environ: Mapping[str, str], env_dir: str | None, reads: Reads, *, fish: bool = False) -> bool:
     """Remember ``env_dir`` (None: nothing to activate) as the answer for the shell's working
     directory, with the tests that say it still holds (:mod:`safepip.act.pymemo`): the
     variables as the shell has them now (safepip's own activation included: the decision
     looked through it, and it is part of what must still hold), every path the decision read
-    and PATH's directories (where the interpreter was found). Return whether it was written.
+    and PATH's directories (where the interpreter was found). ``fish``: as fish code, for
+    fish's hook. Return whether it was written.
     """
-    from safepip.act.pymemo import remember as write
     from safepip.act.shims import memo_root
 
     key = environ.get("PWD", "")
@@ -271,5 +287,6 @@ def remember(environ: Mapping[str, str], env_dir: str | None, reads: Reads) -> b
     except OSError:
         return False
     path_dirs = [d for d in os.environ.get("PATH", os.defpath).split(os.pathsep) if d]
-    name = MEMO_NAME[1:]
-    return write(memo_root(os.environ), key, name, cwd, os.environ, [*reads.paths, *path_dirs], reads.owned, env_dir)
+    name = (FISH_MEMO_NAME if fish else MEMO_NAME)[1:]
+    return pymemo.remember(memo_root(os.environ), key, name, cwd, os.environ, [*reads.paths, *path_dirs], reads.owned,
+                           env_dir, fish=fish)

@@ -141,15 +141,38 @@ end
 
 
 def own_executable(environ: Mapping[str, str]) -> str:
-    """The safepip command to call: this process's console script when it can be found,
-    else ``safepip`` on PATH.
+    """The safepip command to call: this process's console script when it can be found
+    (``self-install``'s launcher when this process is the installation it runs), else
+    ``safepip`` on PATH.
     """
     script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     if os.path.basename(script).startswith("safepip") and os.access(script, os.X_OK) and os.path.isfile(script):
         return script
+    launcher = _own_launcher(environ)
+    if launcher is not None:
+        return launcher
     import shutil
 
     return shutil.which("safepip", path=environ.get("PATH", os.defpath)) or "safepip"
+
+
+def _own_launcher(environ: Mapping[str, str]) -> str | None:
+    """``self-install``'s launcher (``~/.local/bin/safepip``) when it runs this very
+    interpreter: it starts safepip as ``python -m safepip``, so ``sys.argv[0]`` does not name
+    it, and ``~/.local/bin`` is often not on PATH yet where ``~/.bashrc`` runs (Debian's
+    ``~/.profile`` adds it after sourcing ``~/.bashrc``).
+    """
+    from safepip.commands.selfhome import launcher_path, launcher_text
+
+    launcher = launcher_path(environ)
+    try:
+        with open(launcher, encoding="utf-8") as handle:
+            text = handle.read(8192)
+    except (OSError, ValueError):
+        return None
+    if text != launcher_text(sys.executable) or not os.access(launcher, os.X_OK):
+        return None
+    return launcher
 
 
 #: How the python helpers run safepip: plain, or telling it the shell activates next, then activating.

@@ -18,6 +18,7 @@ activated, or a conda environment, is active.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from typing import Any, Mapping
@@ -39,11 +40,13 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     p.add_argument("--python", metavar="PYTHON", type=given, help="the target interpreter, as pip's own --python")
     p.add_argument("--for-activation", action="store_true",
                    help="the environment shell-init activates here, or nothing (exit 0); never created")
+    # shell-init's hook in fish: the answer is remembered as fish code (bash and zsh read sh).
+    p.add_argument("--memo-for", choices=("sh", "fish"), default="sh", help=argparse.SUPPRESS)
     ns = parse(p, rest)
     if isinstance(ns, int):
         return ns
     if ns.for_activation:
-        return _for_activation(ns.what, ns.create or ns.python is not None, environ, flags)
+        return _for_activation(ns.what, ns.create or ns.python is not None, environ, flags, fish=ns.memo_for == "fish")
     ctx = install_context(environ, flags, ns.python)
     plan = ctx.plan()
     if plan.untrusted is not None:
@@ -77,12 +80,13 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     return 0
 
 
-def _for_activation(what: str, other: bool, environ: Mapping[str, str], flags: Mapping[str, Any]) -> int:
+def _for_activation(what: str, other: bool, environ: Mapping[str, str], flags: Mapping[str, Any], *,
+                    fish: bool = False) -> int:
     from safepip.commands.activation import choose
 
     if other:
         raise UsageError("safepip which: --for-activation takes neither --create nor --python (see safepip which --help)")
-    target = choose(environ, flags, remember=True)  # for the prompt hook: next time no start
+    target = choose(environ, flags, remember=True, fish=fish)  # for the prompt hook: next time no start
     if target is None:
         return 0
     paths = {"python": target.python, "env": target.env_dir, "bin": target.bin_dir}
