@@ -301,8 +301,8 @@ def decided(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     checks, _, said, decision = found
     prefix, changes, redirected, lock_path, table, _, fast, env_dir, repair = decision
     scanned = lean_scan(argv[1:], table)
-    if scanned is None:
-        return None
+    if scanned is None or not os.access(prefix[0], os.X_OK):
+        return None  # what the scan leaves, or a pip that cannot start: the full path says why
     options, positionals = scanned
     names = {name for name, _ in options}
     if names & DECISIVE or ("--quiet" in names) != quiet:
@@ -320,7 +320,10 @@ def decided(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     if isinstance(held, int):
         return held
     code = _follow(route, "", "", environ, held=held, prepare=prepare)
-    return 69 if code is None else code  # said already: not the full path's to say again
+    if code is None:  # pragma: no cover - it was executable a moment ago
+        sys.stderr.write(f"safepip: cannot run {prefix[0]}\n")
+        return 69
+    return code
 
 
 def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
