@@ -662,7 +662,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "  from a local git repository at a commit (git+file://); satisfied when direct_url.json records the same. uv",
         "  has an environment of its own there: it reinstalls a wheel URL that pip installed, recording no hash.", "",
         "- Cases 14 and 15: each round names a package no command line named before (`--dry-run`: nothing changes).",
-        "  Case 14 runs in the project, where safepip remembers its decision for any install (safepip.noop.memo); case 15",
+        "  Case 14 runs in the project, where safepip remembers its decision for any install (safepip.noop.decision); case 15",
         "  in a directory of the project made for that round, where nothing is remembered. Both run as many rounds as case 7.",
         "- Case 16: site-packages is touched before each command (what an install leaves behind): nothing remembered",
         "  that depends on it holds, and the racy rule keeps it from being remembered again. 16b names another installed",

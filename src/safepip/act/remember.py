@@ -126,7 +126,7 @@ def remember_decision(
     interpreter whose environment the fast path reads for an ``install``.
     """
     from safepip.facts.pipargs import command_table
-    from safepip.noop.memo import DECISIVE, decision_key
+    from safepip.noop.decision import DECISIVE, decision_key
     from safepip.venvdir import site_packages, venv_of
 
     call = ctx.call
@@ -158,7 +158,7 @@ def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mappi
     """
     if environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return
-    from safepip.noop.memo import RUN
+    from safepip.noop.decision import RUN
 
     ready = None
     if env_dir is not None:

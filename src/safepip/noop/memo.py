@@ -17,15 +17,8 @@ a site-packages directory's entries whenever it installs, upgrades or removes an
 its modification time moves. Signatures younger than two seconds are never remembered (a
 file system may keep coarser times than that: git's "racy clean" rule).
 
-A **decision** is remembered beside them, for any command line of the same kind: where the
-route does not depend on the named requirements (a project's environment, a pass-through),
-what the full path decided for ``install`` (or ``list``...) in this directory, with these
-variables and this interpreter, holds for ``install anything`` while the same signatures hold,
-less those that depend on the requirements or on what is installed. Its key is the command
-and whether the call is quiet (:func:`decision_key`); it keeps pip's command line before the
-arguments, the variables, the lock, the notice, and the option table of the environment's pip,
-with which :mod:`safepip.front` reads a new command line once (anything it does not model goes
-to the full path). ``safepip run`` remembers its environment the same way (:data:`RUN`).
+A **decision** is remembered beside them, for any command line of the same kind
+(:mod:`safepip.noop.decision`).
 """
 
 from __future__ import annotations
@@ -58,26 +51,6 @@ _ENV_KEYS = (
     "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "XDG_CACHE_HOME", "SUDO_UID", "SUDO_USER",
     "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "PYENV_VERSION", "PYENV_ROOT", "PYENV_DIR",
 )
-
-
-#: The first item of a remembered decision's key, and of ``safepip run``'s (no command line
-#: holds a NUL character, so no remembered command line shares a key with them).
-DECISION = "\0decision"
-RUN = "\0run"
-#: pip options that change where a call goes or what pip is given (``decide.plan`` reads
-#: them, with the ``--help``/``--version`` that make a call informational): a remembered
-#: decision never answers a command line that holds one (:mod:`safepip.front`).
-DECISIVE = frozenset({
-    "--python", "--user", "--no-user", "--target", "--prefix", "--root", "--break-system-packages", "--isolated",
-    "--report", "--help", "--version",
-})
-
-
-def decision_key(command: str, quiet: bool) -> tuple[str, ...]:
-    """The key of a decision for every command line of ``command`` that is as quiet (the
-    notice depends on ``--quiet``): it stands where remembered answers put the argv.
-    """
-    return (DECISION, command, "quiet" if quiet else "")
 
 
 def memo_dir(environ: Mapping[str, str]) -> str | None:
@@ -202,7 +175,7 @@ def child_environ(changes: Iterable[tuple[str, str | None]], redirected: bool, e
     return env
 
 
-def _follow(
+def follow(
     stored: Route, stdout: str, stderr: str, environ: Mapping[str, str], *,
     held: FileLock | None = None, prepare: Callable[[], object] | None = None,
 ) -> int | None:
@@ -306,7 +279,7 @@ def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
         return None
     _, stdout, stderr, stored_route = found
     if stored_route is not None:
-        return _follow(stored_route, stdout, stderr, environ)
+        return follow(stored_route, stdout, stderr, environ)
     sys.stderr.write(stderr)
     sys.stderr.flush()
     sys.stdout.write(stdout)

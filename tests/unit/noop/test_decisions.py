@@ -20,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import installed, needs_managed, offline, safepip_env
-from safepip import front
 from safepip.facts import _pipoptions
 from safepip.facts.pipargs import scan
+from safepip.noop import decision
 from wheels import make_wheel
 
 
@@ -63,7 +63,7 @@ _TOKENS = st.sampled_from([
 def test_the_lean_scan_reads_as_the_scanner(args: list[str], command: str, version: str) -> None:
     from safepip.facts.pipargs import command_table
 
-    lean = front.lean_scan(args, command_table(version, command))
+    lean = decision.lean_scan(args, command_table(version, command))
     call = scan([command, *args], version)
     if lean is None:
         return  # the full path reads it
@@ -77,11 +77,11 @@ def test_the_lean_scan_leaves_checked_values_and_help_to_the_full_path() -> None
     from safepip.facts.pipargs import command_table
 
     table = command_table(_pipoptions.PIP_VERSION, "install")
-    assert front.lean_scan(["--progress-bar", "off", "x"], table) is None  # pip checks the choice
-    assert front.lean_scan(["x", "--help"], table) is None
-    assert front.lean_scan(["--no"], table) is None  # ambiguous
-    assert front.lean_scan(["--find-links"], table) is None  # its value is missing
-    assert front.lean_scan(["-qU", "--find", "w", "x", "--", "-y"], table) == (
+    assert decision.lean_scan(["--progress-bar", "off", "x"], table) is None  # pip checks the choice
+    assert decision.lean_scan(["x", "--help"], table) is None
+    assert decision.lean_scan(["--no"], table) is None  # ambiguous
+    assert decision.lean_scan(["--find-links"], table) is None  # its value is missing
+    assert decision.lean_scan(["-qU", "--find", "w", "x", "--", "-y"], table) == (
         [("--quiet", None), ("--upgrade", None), ("--find-links", "w")], ["x", "-y"])
 
 
