@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.noop.decision import RUN, decided
 from safepip.noop.memo import recall, replay
 from safepip.venvdir import bin_python, has_pip, venv_of
 
@@ -97,6 +96,8 @@ def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
     """
     if _WINDOWS or not args or args[0].startswith("-"):
         return  # run's own options, or none: the full path reads them
+    from safepip.noop.decision import RUN
+
     found = recall((RUN,), environ)
     if found is None or found[3] is None:
         return
@@ -136,6 +137,8 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     code = replay(argv, environ)
     if code is not None:
         return code
+    from safepip.noop.decision import decided  # here: a replayed answer never needs it
+
     code = decided(argv, environ)
     if code is not None:
         return code
