@@ -244,3 +244,18 @@ def test_run_is_remembered(decided: Path) -> None:
     moved, full = _safepip("run", "python", "-c", code, cwd=decided)
     assert (moved.returncode, full) == (0, True), moved.stderr
     assert moved.stdout == f"{decided / 'other'}\n"
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_new_venv_nearer_invalidates_the_decision(decided: Path, house: Path) -> None:
+    inner = decided / "src" / "pkg"
+    done, full = _safepip("install", "-U", *offline(house), "lib-a", cwd=inner)
+    assert (done.returncode, full) == (0, True), done.stderr
+    _age_tree(decided)
+    _safepip("install", "-U", *offline(house), "lib-a", cwd=inner)  # decided from here
+
+    def new_venv() -> None:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(decided / "src" / ".venv")], check=True)
+
+    _lean_then_full(inner, house, new_venv, "new-one")
