@@ -28,13 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures import CLICK_DEV, build_pool, click_dev_set, coverage_like, hashed_requirements  # noqa: E402
 from measure import (  # noqa: E402
-    SYSTEM_PYTHON, Sample, compare, hermetic_env, import_profile, load_average, machine, paired, paired_interval, peak_rss,
-    pip_version, realistic_env, run_once, settle,
+    SYSTEM_PYTHON, Sample, compare, compare_rounds, hermetic_env, import_profile, load_average, machine, paired, paired_interval,
+    peak_rss, pip_version, processes_started, realistic_env, run_once, settle,
 )
 from wheels import make_wheel  # noqa: E402
 
 #: The cases, in the order they run (each also runs its lettered variants: 1b, 2b, 4b).
-CASES = ("1", "2", "3", "7", "8", "9", "10", "11", "12", "13", "4", "5")
+CASES = ("1", "2", "3", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "4", "5")
 #: Rounds of the overhead cases (1 and 7), in multiples of --runs. pip's own run here spreads
 #: over 100-300 ms while the difference measured is 10-15 ms: at 3x the median of the per-round
 #: differences moved by +-10 ms between runs of the benchmark, past the 15 ms target either way.
@@ -76,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
     profile: list[tuple[str, int]] = []
     full_profile: list[tuple[str, int]] = []
     first_profile: list[tuple[str, int]] = []
+    decided_profile: list[tuple[str, int]] = []
+    racy_profile: list[tuple[str, int]] = []
 
     def log(message: str) -> None:
         print(f"[bench] {message}", file=sys.stderr, flush=True)
@@ -166,6 +168,17 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 wanted_urls.append(vcs_url)
             for each in (urlproj, uv_urlproj):
                 run_once([safepip, "install", "-q", *offline, *wanted_urls], each, env)
+        # 14, 15: packages no command line named before (one per round and configuration, and
+        # per case), for `install --dry-run NEW`: each round's command line is new to safepip.
+        fresh_count = 2 * 2 * (opts.runs * OVERHEAD_ROUNDS + 1) + 10
+        for i in range(fresh_count):
+            make_wheel(house, f"new{i:03d}", "1.0")
+        fresh_names = iter(f"new{i:03d}" for i in range(fresh_count))
+        # 15: each round's directory is new; their parent exists before the cases start (a new
+        # entry in the project's own directory would change what every other case depends on).
+        (project / "newdirs").mkdir()
+        # 18: a subdirectory of the project that the shell enters.
+        (project / "sub").mkdir()
         configs = {"isolated": env, "realistic": realistic_env(env, root)}
         wanted = [c.strip() for c in opts.configs.split(",") if c.strip()]
         settle(time.time())  # every fixture and configuration file is written: let them age
@@ -385,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 # 13. The python3 launcher (shell-init's shims) against the environment's own python.
                 log("case 13: the python3 launcher")
                 subprocess.run([safepip, "shell-init", "bash"], env=env, capture_output=True, check=True)
+                settle(time.time())  # the launchers were just written: the answer must outlive the racy window
                 launcher = str(Path(env["XDG_DATA_HOME"]) / "safepip" / "shims" / "python3")
                 run_once([launcher, "-c", "pass"], project, env)  # decided once, and remembered
                 direct, shimmed = "python -c pass (the project environment's)", "python3 -c pass (safepip's python3 launcher)"
@@ -393,6 +407,145 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 row("13 the python3 launcher", s13, direct)
                 over = (s13[shimmed].median - s13[direct].median) * 1000
                 verdict("python3 launcher over the environment's python (median)", f"{over:.1f} ms", "<= 5 ms", over <= 5)
+
+            if want("14"):
+                # 14. A command line never seen, in a project seen before: the remembered decision.
+                log("case 14: a new package in a known project")
+                run_once([safepip, "install", *offline, "bench-x"], project, env)  # decided here, whatever ran before
+
+                def new_package(_: int) -> dict[str, tuple[Sequence[str], Path]]:
+                    name = next(fresh_names)
+                    cmds = {
+                        ".venv/bin/pip install --dry-run NEW": ([venv_pip, "install", "--dry-run", *offline, name], project),
+                        "safepip install --dry-run NEW": ([safepip, "install", "--dry-run", *offline, name], project),
+                    }
+                    if uv:
+                        cmds["uv pip install --dry-run NEW"] = (
+                            [uv, "pip", "install", "--dry-run", "--offline", "--python", venv_python, *offline, name], project)
+                    return cmds
+
+                s14 = compare_rounds(new_package, env, opts.runs * OVERHEAD_ROUNDS)
+                row("14 first time for this command line, project seen before (NEW: a package never named)", s14,
+                    ".venv/bin/pip install --dry-run NEW")
+                diff = paired(s14, "safepip install --dry-run NEW", ".venv/bin/pip install --dry-run NEW")
+                low, high = paired_interval(s14, "safepip install --dry-run NEW", ".venv/bin/pip install --dry-run NEW")
+                verdict("first time for a command line, directory seen before: install --dry-run NEW over pip",
+                        f"{diff * 1000:+.0f} ms ({low * 1000:+.0f} to {high * 1000:+.0f})", "<= 15 ms", diff <= 0.015)
+
+            if want("15"):
+                # 15. The same in a directory never seen: nothing remembered, the full path.
+                log("case 15: the first call in a new directory")
+
+                def new_directory(round_: int) -> dict[str, tuple[Sequence[str], Path]]:
+                    where = project / "newdirs" / f"{tag}-{round_}"
+                    where.mkdir()
+                    name = next(fresh_names)
+                    return {
+                        ".venv/bin/pip install --dry-run NEW": ([venv_pip, "install", "--dry-run", *offline, name], where),
+                        "safepip install --dry-run NEW, new directory": ([safepip, "install", "--dry-run", *offline, name], where),
+                    }
+
+                s15 = compare_rounds(new_directory, env, opts.runs * OVERHEAD_ROUNDS)
+                row("15 first call in a new directory of the project (nothing remembered)", s15, ".venv/bin/pip install --dry-run NEW")
+                diff = paired(s15, "safepip install --dry-run NEW, new directory", ".venv/bin/pip install --dry-run NEW")
+                low, high = paired_interval(s15, "safepip install --dry-run NEW, new directory", ".venv/bin/pip install --dry-run NEW")
+                verdict("first call in a new directory: install --dry-run NEW over pip",
+                        f"{diff * 1000:+.0f} ms ({low * 1000:+.0f} to {high * 1000:+.0f})", "<= 30 ms", diff <= 0.030)
+
+            if want("16"):
+                # 16. No-ops right after a change (the racy window: site-packages changed a moment
+                # ago, as pip leaves it), the same command line and one never seen.
+                log("case 16: no-ops right after a change")
+                run_once([safepip, "install", *offline, "bench-x"], project, env)
+                sites = list((project / ".venv" / "lib").glob("python*/site-packages"))
+
+                def changed() -> None:
+                    for site in sites:
+                        os.utime(site)  # what an install leaves: a site-packages changed just now
+
+                cmds16: dict[str, tuple[Sequence[str], Path]] = {
+                    ".venv/bin/pip install X": ([venv_pip, "install", *offline, "bench-x"], project),
+                    "safepip install X, environment changed just now": ([safepip, "install", *offline, "bench-x"], project),
+                }
+                if uv:
+                    cmds16["uv pip install X"] = ([uv, "pip", "install", "--offline", "--python", venv_python, *offline, "bench-x"], project)
+                s16 = compare(cmds16, env, opts.runs, prepare=changed)
+                row("16 no-op right after a change (racy window)", s16, ".venv/bin/pip install X")
+                if uv:
+                    vs_uv = s16["safepip install X, environment changed just now"].median / s16["uv pip install X"].median
+                    verdict("no-op right after a change vs uv pip install", f"{vs_uv:.2f}x", "<= 1.0x", vs_uv <= 1.0)
+                installed_names = iter(names50[::-1])
+
+                def new_no_op(_: int) -> dict[str, tuple[Sequence[str], Path]]:
+                    name = next(installed_names)
+                    cmds = {
+                        ".venv/bin/pip install Y": ([venv_pip, "install", *offline, name], project),
+                        "safepip install Y, a command line never seen": ([safepip, "install", *offline, name], project),
+                    }
+                    if uv:
+                        cmds["uv pip install Y"] = ([uv, "pip", "install", "--offline", "--python", venv_python, *offline, name], project)
+                    return cmds
+
+                s16b = compare_rounds(new_no_op, env, opts.runs)
+                row("16b no-op, a command line never seen (Y: another installed distribution each round)", s16b,
+                    ".venv/bin/pip install Y")
+                if uv:
+                    vs_uv = s16b["safepip install Y, a command line never seen"].median / s16b["uv pip install Y"].median
+                    verdict("no-op for a new command line vs uv pip install", f"{vs_uv:.2f}x", "<= 1.0x", vs_uv <= 1.0)
+
+            if want("17"):
+                # 17. safepip run: the command in the environment, against running it there directly.
+                log("case 17: safepip run python -c pass")
+                direct, through = "python -c pass (the project environment's)", "safepip run python -c pass"
+                s17 = compare({direct: ([venv_python, "-c", "pass"], project), through: ([safepip, "run", "python", "-c", "pass"], project)},
+                              env, opts.runs * OVERHEAD_ROUNDS)
+                row("17 safepip run", s17, direct)
+                diff = paired(s17, through, direct)
+                low, high = paired_interval(s17, through, direct)
+                verdict("safepip run python -c pass over the environment's python",
+                        f"{diff * 1000:+.0f} ms ({low * 1000:+.0f} to {high * 1000:+.0f})", "<= 15 ms", diff <= 0.015)
+                memo17 = Path(env["XDG_CACHE_HOME"]) / "safepip" / "noop"
+                s17b = compare({f"{through}, nothing remembered": ([safepip, "run", "python", "-c", "pass"], project)}, env, opts.runs,
+                               prepare=lambda: shutil.rmtree(memo17, ignore_errors=True))
+                s17b[direct] = s17[direct]
+                row("17b same, nothing remembered (the first run in a directory)", {k: s17b[k] for k in (direct, f"{through}, nothing remembered")},
+                    direct)
+
+            if want("18"):
+                # 18. shell-init's activation (bash): entering a directory, and the prompt hook where
+                # the directory did not change.
+                log("case 18: entering a directory with shell-init's activation")
+                init = root / f"init-{tag}.sh"
+                done = subprocess.run([safepip, "shell-init", "bash"], cwd=project, env=env, capture_output=True, text=True, check=True)
+                init.write_text(done.stdout)
+                settle(time.time())  # shell-init (re)writes its launchers: what activation's answers depend on must age
+                own_python = str(Path(safepip).parent / "python")
+                start, hook = "bash: cd sub; python -c pass (one interpreter start)", "bash: cd sub; prompt hook (activates)"
+                shell18 = {
+                    start: (["bash", "--norc", "-c", f". {init}; cd sub; {own_python} -c pass"], project),
+                    hook: (["bash", "--norc", "-c", f". {init}; cd sub; __safepip_hook"], project),
+                }
+                s18 = compare(shell18, env, opts.runs * OVERHEAD_ROUNDS)
+                row("18 entering a directory (remembered)", s18, start)
+                diff = paired(s18, hook, start)
+                verdict("entering a directory: prompt hook over one interpreter start", f"{diff * 1000:+.1f} ms", "<= 5 ms",
+                        diff <= 0.005)
+                shim_memo = Path(env["XDG_CACHE_HOME"]) / "safepip" / "pyshim"
+                s18b = compare(shell18, env, opts.runs, prepare=lambda: shutil.rmtree(shim_memo, ignore_errors=True))
+                row("18b the same, nothing remembered for the directory", s18b, start)
+                diff = paired(s18b, hook, start)
+                verdict("entering a directory, nothing remembered: prompt hook over one interpreter start",
+                        f"{diff * 1000:+.1f} ms", "<= 5 ms", diff <= 0.005)
+                # The first prompt in sub may have to ask safepip (18b cleared what was remembered):
+                # the count is taken once that answer is remembered again.
+                processes_started(f". {init}; cd sub; __safepip_hook", project, env)
+                once = processes_started(f". {init}; cd sub; __safepip_hook", project, env)
+                thrice = processes_started(f". {init}; cd sub; __safepip_hook; __safepip_hook; __safepip_hook; __safepip_hook", project, env)
+                if once is None or thrice is None:
+                    verdict("prompt hook, directory unchanged: processes started", "not measured (no strace)", "0", None)
+                else:
+                    verdict("prompt hook, directory unchanged: processes started (strace, 3 prompts)", str(thrice - once), "0",
+                            thrice == once)
 
             if want("5"):
                 # 5. Start-up on paths that do not run pip, and 6. peak memory there.
@@ -430,6 +583,12 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
             first_profile = import_profile(safepip, project, env, ["install", "-q", *offline, "bench-x"], prepare=forget)
             profile = import_profile(safepip, project, env, ["install", "-q", *offline, "bench-x"])
             full_profile = import_profile(safepip, project, env, ["list"], prepare=lambda: shutil.rmtree(memo_dir, ignore_errors=True))
+            run_once([safepip, "install", *offline, "bench-x"], project, env)  # the install decision, for what follows
+            decided_profile = import_profile(safepip, project, env, lambda n: ["install", "--dry-run", *offline, f"new{fresh_count - 1 - n:03d}"])
+            sites = list((project / ".venv" / "lib").glob("python*/site-packages"))
+            run_once([safepip, "install", "-q", *offline, "bench-x"], project, env)  # the quiet install's decision
+            racy_profile = import_profile(safepip, project, env, ["install", "-q", *offline, "bench-x"],
+                                          prepare=lambda: [os.utime(site) for site in sites] and None)
     finally:
         if not opts.keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -458,6 +617,15 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "The same with safepip's memory cleared before each run (the first call after a change: the full fast path):", "",
         "| module | ms |", "|---|---:|",
         *[f"| {name} | {us / 1000:.1f} |" for name, us in first_profile[:15]], "",
+        "## Imports when a decision is remembered", "",
+        "`python -X importtime -m safepip install --dry-run NEW` in the project, NEW a package never named before (the front",
+        "door reads the command line with the remembered decision and execs pip):", "",
+        "| module | ms |", "|---|---:|",
+        *[f"| {name} | {us / 1000:.1f} |" for name, us in decided_profile[:15]], "",
+        "`python -X importtime -m safepip install -q X` right after a change (site-packages touched before each run: the",
+        "racy window; the front door runs the fast path's own check with the remembered decision):", "",
+        "| module | ms |", "|---|---:|",
+        *[f"| {name} | {us / 1000:.1f} |" for name, us in racy_profile[:15]], "",
         "## Imports on the full path", "",
         "`python -X importtime -m safepip list` in the project with safepip's memory cleared before each run",
         "(the first call after a change: the project walk, configuration, probe cache and plan, then exec):", "",
@@ -493,6 +661,18 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "- Case 12: direct URLs, installed from those URLs: X's wheel by its file:// URL, and `bench-vcs` (one dependency)",
         "  from a local git repository at a commit (git+file://); satisfied when direct_url.json records the same. uv",
         "  has an environment of its own there: it reinstalls a wheel URL that pip installed, recording no hash.", "",
+        "- Cases 14 and 15: each round names a package no command line named before (`--dry-run`: nothing changes).",
+        "  Case 14 runs in the project, where safepip remembers its decision for any install (safepip.noop.decision); case 15",
+        "  in a directory of the project made for that round, where nothing is remembered. Both run as many rounds as case 7.",
+        "- Case 16: site-packages is touched before each command (what an install leaves behind): nothing remembered",
+        "  that depends on it holds, and the racy rule keeps it from being remembered again. 16b names another installed",
+        "  distribution each round.",
+        "- Case 17: the command is found on the environment's PATH and exec'd; 17b clears safepip's memory before each call.",
+        "- Case 18: bash with shell-init's code sourced enters the project's `sub` directory and runs the prompt hook",
+        "  (which activates the project's environment there), against the same shell starting safepip's interpreter",
+        "  once; 18b clears the answers remembered for directories before each call. The processes row counts with",
+        "  strace the clones and forks of three more prompts in the same directory.",
+        "- Case 13: the python3 launcher of shell-init's shims directory, against the environment's own python.", "",
         "## Reproduce", "", "```", "nox -s bench            # writes BENCHMARKS.md", "nox -s bench -- --runs 20", "```", "",
     ]
     Path(opts.output).write_text("\n".join(lines))

@@ -93,6 +93,42 @@ def compare(
     return samples
 
 
+def compare_rounds(
+    make: Callable[[int], dict[str, tuple[Sequence[str], Path]]], env: dict[str, str], runs: int,
+    prepare: Callable[[], None] | None = None,
+) -> dict[str, Sample]:
+    """:func:`compare` for commands that change from round to round: ``make(round)`` gives
+    each round's command lines (a package never named before, a directory never seen)."""
+    samples: dict[str, Sample] = {}
+    for round_ in range(runs + 1):
+        commands = make(round_)
+        order = list(commands)
+        random.Random(round_).shuffle(order)
+        for name in order:
+            argv, cwd = commands[name]
+            if prepare is not None:
+                prepare()
+            elapsed = run_once(argv, cwd, env)
+            if round_ > 0:
+                samples.setdefault(name, Sample(name)).times.append(elapsed)
+    return samples
+
+
+def processes_started(script: str, cwd: Path, env: dict[str, str]) -> int | None:
+    """How many processes ``bash --norc -c script`` starts besides itself (strace counts the
+    clones and forks); None without strace."""
+    import shutil
+    import tempfile
+
+    strace = shutil.which("strace")
+    if strace is None:
+        return None
+    with tempfile.NamedTemporaryFile("r", suffix=".strace") as log:
+        subprocess.run([strace, "-f", "-qq", "-e", "trace=clone,clone3,fork,vfork", "-o", log.name, "bash", "--norc", "-c", script],
+                       cwd=str(cwd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return sum(1 for line in log.read().splitlines() if re.search(r"\b(clone3?|v?fork)\(", line) and "= -1" not in line)
+
+
 def settle(last_write: float) -> None:
     """Wait until what the benchmark wrote at ``last_write`` (time.time()) is older than
     safepip's racy window: safepip never remembers an answer or a route that depends on a
@@ -202,17 +238,20 @@ def pip_version(python: str) -> str:
 
 
 def import_profile(
-    safepip: str, cwd: Path, env: dict[str, str], args: Sequence[str], prepare: Callable[[], None] | None = None
+    safepip: str, cwd: Path, env: dict[str, str], args: Sequence[str] | Callable[[int], Sequence[str]],
+    prepare: Callable[[], None] | None = None,
 ) -> list[tuple[str, int]]:
     """-X importtime of one safepip run: the cumulative microseconds of the top-level imports
-    (the best of five runs each)."""
+    (the best of five runs each). ``args`` may be a function of the run's number (a command
+    line never seen before)."""
     python = Path(safepip).parent / "python"
     best: dict[str, int] = {}
-    for _ in range(5):
+    for number in range(5):
         if prepare is not None:
             prepare()
+        argv = args(number) if callable(args) else args
         done = subprocess.run(
-            [str(python), "-X", "importtime", "-m", "safepip", *args], cwd=str(cwd), env=env,
+            [str(python), "-X", "importtime", "-m", "safepip", *argv], cwd=str(cwd), env=env,
             capture_output=True, text=True, check=False,
         )
         for line in done.stderr.splitlines():

@@ -125,6 +125,10 @@ def _main(args: list[str], *, in_process: bool) -> int:
         quick = answer(args, environ)  # an active venv's pass-through (exec), or a remembered no-op
         if quick is not None:
             return quick
+    elif not in_process and args[:1] == ["run"]:
+        from safepip.front import run_answer
+
+        run_answer(args[1:], environ)  # a remembered environment: exec the command at once
     from safepip import ui
     from safepip.errors import EX_SOFTWARE, SafepipError
 

@@ -12,6 +12,11 @@ nothing. Two are answered here, before any other module is imported:
 
 * **A no-op install answered before** (:mod:`safepip.noop.memo`): replayed while nothing it
   depended on has changed.
+
+* **A command line never seen, of a kind decided before** (:mod:`safepip.noop.decision`):
+  sent where the full path sent the last one of its kind.
+
+* **``safepip run CMD`` with a remembered environment**: CMD is exec'd at once.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.noop.memo import replay
+from safepip.noop.memo import recall, replay
 from safepip.venvdir import bin_python, has_pip, venv_of
 
 TYPE_CHECKING = False
@@ -85,9 +90,56 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
         return  # the full path reports it
 
 
+def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
+    """``safepip run CMD``: exec CMD at once in the environment remembered for this
+    directory (see :mod:`safepip.commands.run`); return (doing nothing) otherwise.
+    """
+    if _WINDOWS or not args or args[0].startswith("-"):
+        return  # run's own options, or none: the full path reads them
+    from safepip.noop.decision import RUN
+
+    found = recall((RUN,), environ)
+    if found is None or found[3] is None:
+        return
+    bin_dir, env_dir = found[3]
+    env = dict(environ)
+    entries = [e for e in env.get("PATH", os.defpath).split(os.pathsep) if e and e != bin_dir]
+    env["PATH"] = os.pathsep.join([bin_dir, *entries])
+    if env_dir is not None:
+        env["VIRTUAL_ENV"] = env_dir
+    env.pop("PYTHONHOME", None)
+    name = args[0]
+    where = [name] if os.path.dirname(name) else [os.path.join(d, name) for d in env["PATH"].split(os.pathsep)]
+    found_exe = next((w for w in where if os.access(w, os.F_OK | os.X_OK) and not os.path.isdir(w)), None)
+    if found_exe is None:
+        return  # the full path says it is not found, and where it looked
+    exe = os.path.abspath(found_exe)
+    # The C module: ``signal`` wraps it in enums (``import enum``: a few ms of a path that
+    # costs one interpreter start).
+    import _signal as signal  # type: ignore[import-not-found]
+
+    # Python ignores these for itself; the command gets them as the shell would give them
+    # (act.run restores them the same way).
+    ignored = [s for s in (signal.SIGPIPE, signal.SIGXFSZ) if signal.getsignal(s) == signal.SIG_IGN]
+    for number in ignored:
+        signal.signal(number, signal.SIG_DFL)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execve(exe, [exe, *args[1:]], env)  # noqa: S606 - becoming the command is the point
+    except OSError:
+        for number in ignored:
+            signal.signal(number, signal.SIG_IGN)  # the full path reports it
+
+
 def answer(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     """The front door: an exit code when answered here, None for the full path."""
     code = replay(argv, environ)
+    if code is not None:
+        return code
+    from safepip.noop.decision import decided  # here: a replayed answer never needs it
+
+    code = decided(argv, environ)
     if code is not None:
         return code
     passthrough(argv, environ)

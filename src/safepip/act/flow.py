@@ -11,7 +11,7 @@ from safepip.act.command import READ_ONLY, REPAIR_HINT, index_options, pip_comma
 from safepip.act.envs import CREATING, Ready, broken, ensure, state, working_tree
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
-from safepip.act.remember import is_routable, lock_path_for, remember_answer, remember_route
+from safepip.act.remember import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
 from safepip.act.run import child_environ, run
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
@@ -143,11 +143,20 @@ def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answe
     """
     from safepip.noop.fastpath import attempt
 
+    python = _fast_python(argv)
+    if python is None:
+        return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
+    return attempt(call, python, env, os.getcwd(), answered)
+
+
+def _fast_python(argv: list[str]) -> str | None:
+    """The interpreter whose environment the fast path reads for pip's command line ``argv``
+    (None: pip is run from a wheel, and the fast path stands aside).
+    """
     args = pip_args(argv)
     if args is None:
-        return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
-    python = args[1] if args[:1] == ["--python"] and len(args) > 1 else argv[0]  # own pip: [..., --python, ENV]
-    return attempt(call, python, env, os.getcwd(), answered)
+        return None
+    return args[1] if args[:1] == ["--python"] and len(args) > 1 else argv[0]  # own pip: [..., --python, ENV]
 
 
 def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:  # noqa: PLR0915 - one linear flow
@@ -205,6 +214,8 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         if code is not None and stdout_error() is None:
             if not flags and environ.get("SAFEPIP_DEBUG") != "1":
                 remember_answer(args, ctx, ready, environ, answered, said)
+            if routable:  # any other install here is decided the same way
+                remember_decision(args, ctx, ready, plan, environ, argv, said, lock_path_for(plan, environ), _fast_python(argv))
             return code
         # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
         # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
@@ -229,6 +240,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     if routable and replace:
         lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
         remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)
+        remember_decision(args, ctx, ready, plan, environ, argv, said, lock_file, _fast_python(argv) if fast else None)
     if version_line:
         sys.stdout.write(version_line)
     try:

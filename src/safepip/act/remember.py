@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from safepip.decide import PASSTHROUGH, PROJECT_VENV, Plan
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.act.envs import Ready
     from safepip.facts.gather import Context
-    from safepip.noop import fastpath, memo
+    from safepip.noop import fastpath
 
 
 def remember_answer(
@@ -24,7 +24,7 @@ def remember_answer(
     environ: Mapping[str, str],
     answered: fastpath.Answered | None,
     stderr: str,
-    route: memo.Route | None = None,
+    route: tuple[Any, ...] | None = None,
     extra: list[str] | None = None,
     stdout: str = "",
 ) -> None:
@@ -106,3 +106,64 @@ def remember_route(
     remembered = route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
     remember_answer(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout)
 
+
+
+def remember_decision(
+    args: list[str],
+    ctx: Context,
+    ready: Ready | None,
+    plan: Plan,
+    environ: Mapping[str, str],
+    argv: list[str],
+    said: str,
+    lock_file: str | None,
+    fast_python: str | None,
+) -> None:
+    """Remember where this call went for every command line of its kind (see
+    :mod:`safepip.noop.memo`): only for a call whose route is pip's command line before
+    the arguments exactly as given, with nothing in it that :func:`safepip.decide.plan`
+    reads besides the command (``DECISIVE``) and the command first. ``fast_python`` is the
+    interpreter whose environment the fast path reads for an ``install``.
+    """
+    from safepip.facts.pipargs import command_table
+    from safepip.noop.decision import DECISIVE, decision_key
+    from safepip.venvdir import site_packages, venv_of
+
+    call = ctx.call
+    if call.error is not None or call.command is None or args[:1] != [call.command] or call.informational:
+        return
+    if any(option.name in DECISIVE for option in call.options):
+        return
+    head = len(argv) - len(args)
+    if tuple(plan.args) != tuple(args) or head < 1 or list(argv[head:]) != list(args):
+        return
+    fast = None
+    if call.command == "install" and fast_python is not None:
+        fast = (fast_python, venv_of(fast_python))
+    decision = (
+        tuple(argv[:head]), tuple(sorted(plan.env_changes.items())), plan.kind != PASSTHROUGH, lock_file,
+        command_table(call.pip_version, call.command), call.pip_version, fast,
+        ready.env_dir if ready is not None else None,
+        call.command == "install" and ready is not None and plan.kind in (PROJECT_VENV, USER_ENV),
+    )
+    # Whether the route uses the environment's pip, and which: as for a remembered route.
+    pips = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
+    key = list(decision_key(call.command, call.count("--quiet") > 0))
+    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips)
+
+
+def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str]) -> None:
+    """Remember the environment ``safepip run`` uses in this directory (see
+    :func:`safepip.front.run_answer`), with what its choice depended on.
+    """
+    if environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+        return
+    from safepip.noop.decision import RUN
+
+    ready = None
+    if env_dir is not None:
+        from safepip.act.envs import Ready
+        from safepip.venvdir import bin_python
+
+        ready = Ready(env_dir, bin_python(env_dir))
+    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir))

@@ -95,6 +95,11 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         raise UsageError("safepip run: no command given; e.g. safepip run python -m pytest")
     ctx = install_context(environ, flags, python)
     target = ensure_target(ctx, ctx.plan(), environ)
+    if not flags and python is None and not target.created:
+        from safepip.act.remember import remember_run
+
+        # The next `safepip run` here execs at once while this choice holds (safepip.front).
+        remember_run(ctx, target.env_dir if target.venv else None, target.bin_dir, environ)
     env = command_environ(environ, target.bin_dir, target.env_dir if target.venv else None)
     found = shutil.which(command[0], path=env["PATH"])
     if found is None:

@@ -25,7 +25,7 @@ from safepip.facts.piptables import table_version, tables
 from safepip.facts.pipvalues import ParseError
 from safepip.facts.pipvalues import check as check_value
 
-__all__ = ["ENV_COMMANDS", "WRITE_COMMANDS", "Option", "PipCall", "scan", "table_version", "tables"]
+__all__ = ["ENV_COMMANDS", "WRITE_COMMANDS", "Option", "PipCall", "command_table", "scan", "table_version", "tables"]
 
 #: Commands that read or change the packages of an environment: they go where safepip decides.
 ENV_COMMANDS = frozenset({"install", "uninstall", "list", "freeze", "show", "check", "inspect"})
@@ -249,6 +249,18 @@ def _parse(
     return options, positionals, n
 
 
+def command_table(stored: str, command: str) -> dict[str, Entry]:
+    """The options a command's parser knows in the stored pip version ``stored``: its own
+    and the global ones (a remembered decision keeps it: :mod:`safepip.front` reads new
+    command lines of that command with it).
+    """
+    main, commands = tables(stored)
+    # A command's parser has the global options except, in newer pips, --version (their main
+    # parser alone has it): "pip install --version" is an error there, and "--v" is --verbose.
+    keep_version = stored in _pipoptions.COMMAND_VERSION
+    return {**{k: v for k, v in main.items() if keep_version or v[0] != "--version"}, **commands[command]}
+
+
 def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     """Scan pip's argv the way pip ``version``'s parser reads it (default: the newest table).
     Never raises: a problem pip would report ends up in ``error`` (and the call is passed
@@ -273,10 +285,7 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     # pip removes the first occurrence of the command's name, wherever it stands.
     first = args.index(command)
     remaining = [(i, t) for i, t in tokens if i != first]
-    # A command's parser has the global options except, in newer pips, --version (their main
-    # parser alone has it): "pip install --version" is an error there, and "--v" is --verbose.
-    keep_version = stored in _pipoptions.COMMAND_VERSION
-    table = {**{k: v for k, v in main.items() if keep_version or v[0] != "--version"}, **commands[command]}
+    table = command_table(stored, command)
     try:
         options, positionals, _ = _parse(remaining, table, interspersed=True)
     except ParseError as exc:

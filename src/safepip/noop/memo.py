@@ -16,6 +16,9 @@ environment variables, is answered from memory while all of them are unchanged. 
 a site-packages directory's entries whenever it installs, upgrades or removes anything, so
 its modification time moves. Signatures younger than two seconds are never remembered (a
 file system may keep coarser times than that: git's "racy clean" rule).
+
+A **decision** is remembered beside them, for any command line of the same kind
+(:mod:`safepip.noop.decision`).
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Any, Iterable, Mapping, Sequence, Tuple
+    from typing import Any, Callable, Iterable, Mapping, Sequence, Tuple
+
+    from safepip.lock import FileLock
 
     #: argv, variable changes, redirected, lock path, suffix (None: exec); see route().
     Route = Tuple[Tuple[str, ...], Tuple[Tuple[str, "str | None"], ...], bool, "str | None", "str | None"]
 
 #: Bump when what is remembered, or how, changes.
-MEMO_FORMAT = 4
+MEMO_FORMAT = 5
 #: The modulus of the memo files' names (2**61 - 1, a prime).
 _MERSENNE = (1 << 61) - 1
 _WINDOWS = sys.platform == "win32"
@@ -108,7 +113,7 @@ def remember(
     stdout: str,
     stderr: str,
     owned: Iterable[str] = (),
-    route: Route | None = None,
+    route: tuple[Any, ...] | None = None,
 ) -> bool:
     """Remember an answer that depended on ``paths`` (whole signatures) and on the mode and
     owner of ``owned``; return whether it was remembered (not when a path changed too
@@ -156,17 +161,8 @@ def route(
 REDIRECT_CLEAN = ("PYTHONPATH", "PYTHONHOME", "__PYVENV_LAUNCHER__")
 
 
-def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str]) -> int | None:
-    """Take a remembered route: the same lines, the same lock, the same pip. None: the full
-    path must (the lock is busy, or pip cannot be started).
-    """
-    argv, changes, redirected, lock_path, suffix = stored
-    if _WINDOWS or not os.access(argv[0], os.X_OK):
-        return None
-    if redirected:
-        from safepip.venvdir import floor_umask
-
-        floor_umask()  # as the full path does for an environment safepip chose
+def child_environ(changes: Iterable[tuple[str, str | None]], redirected: bool, environ: Mapping[str, str]) -> dict[str, str]:
+    """pip's environment for a remembered route (as act.run.child_environ makes it)."""
     env = dict(environ)
     if redirected:
         for name in REDIRECT_CLEAN:
@@ -176,8 +172,29 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
             env.pop(name, None)
         else:
             env[name] = value
-    lock = None
-    if lock_path is not None:
+    return env
+
+
+def follow(
+    stored: Route, stdout: str, stderr: str, environ: Mapping[str, str], *,
+    held: FileLock | None = None, prepare: Callable[[], object] | None = None,
+) -> int | None:
+    """Take a remembered route: the same lines, the same lock, the same pip. None: the full
+    path must (the lock is busy, or pip cannot be started). ``held`` is the route's lock
+    when the caller took it already; ``prepare`` runs under the lock, before pip.
+    """
+    argv, changes, redirected, lock_path, suffix = stored
+    if _WINDOWS or not os.access(argv[0], os.X_OK):
+        if held is not None:
+            held.release()
+        return None
+    if redirected:
+        from safepip.venvdir import floor_umask
+
+        floor_umask()  # as the full path does for an environment safepip chose
+    env = child_environ(changes, redirected, environ)
+    lock = held
+    if lock is None and lock_path is not None:
         from safepip.lock import FileLock
 
         lock = FileLock(lock_path)
@@ -191,6 +208,8 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
     sys.stderr.flush()
     sys.stdout.write(stdout)
     sys.stdout.flush()
+    if prepare is not None:
+        prepare()
     if suffix is None:
         if lock is not None:
             lock.inherit()
@@ -217,10 +236,12 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
     return os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
 
 
-def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
-    """Print a remembered answer and return 0, or take a remembered route (exec pip, or
-    return its exit code); return None when there is none that holds, or when the answer
-    could not be written.
+def recall(
+    argv: Sequence[str], environ: Mapping[str, str]
+) -> tuple[tuple[tuple[str, bool, tuple[int, ...] | None], ...], str, str, Any] | None:
+    """What was remembered for ``argv`` in this directory with these variables, while every
+    signature it depended on holds: its checks, what safepip wrote (stdout, stderr), and the
+    route (None for an answer). None: nothing holds.
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1" or environ.get("SAFEPIP_DEBUG") == "1":
         return None
@@ -245,8 +266,20 @@ def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     for path, owner_only, sig in checks:
         if signature(path, owner_only) != sig:
             return None
+    return checks, stdout, stderr, stored_route
+
+
+def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
+    """Print a remembered answer and return 0, or take a remembered route (exec pip, or
+    return its exit code); return None when there is none that holds, or when the answer
+    could not be written.
+    """
+    found = recall(argv, environ)
+    if found is None:
+        return None
+    _, stdout, stderr, stored_route = found
     if stored_route is not None:
-        return _follow(stored_route, stdout, stderr, environ)
+        return follow(stored_route, stdout, stderr, environ)
     sys.stderr.write(stderr)
     sys.stderr.flush()
     sys.stdout.write(stdout)
