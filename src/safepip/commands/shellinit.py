@@ -1,7 +1,7 @@
-"""``safepip shell-init [--no-shims] [--no-python] [--no-activate] [bash|zsh|fish]``: shell code that makes pip run safepip.
+"""``safepip shell-init [--rc] [--no-shims] [--no-python] [--no-activate] [bash|zsh|fish]``: shell code that makes pip run safepip.
 
-For ``eval "$(safepip shell-init bash)"`` in ``~/.bashrc`` (zsh alike; fish:
-``safepip shell-init fish | source``). The code:
+For ``eval`` in ``~/.bashrc`` (zsh alike; fish: ``| source``), by the line ``--rc`` prints
+(below). The code:
 
 * defines ``pip`` and ``pip3`` as functions calling safepip (what is typed in that shell);
 * puts safepip's shim directory (``pip``, ``pip3``, ``pip3.X`` launchers, see
