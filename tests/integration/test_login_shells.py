@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -42,11 +43,23 @@ def login_user(request: pytest.FixtureRequest) -> Iterator[pwd.struct_passwd]:
     shell = shutil.which(getattr(request, "param", "bash")) or "/bin/bash"
     _need("su", "script", "useradd")
     name = f"spl{uuid.uuid4().hex[:9]}"
-    subprocess.run(["useradd", "--create-home", "--shell", shell, name], check=True)
+    _accounts(["useradd", "--create-home", "--shell", shell, name])
     try:
         yield pwd.getpwnam(name)
     finally:
-        subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
+        _accounts(["userdel", "--remove", name], check=False)
+
+
+def _accounts(argv: list[str], check: bool = True) -> None:
+    """useradd or userdel, again while another process holds /etc/passwd's lock (other tests
+    make users too)."""
+    for _ in range(20):
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if done.returncode == 0 or "lock" not in done.stderr:
+            break
+        time.sleep(0.5)
+    if check:
+        assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture
