@@ -80,7 +80,8 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def distro(session: nox.Session) -> None:
-    """safepip.pyz end to end in a minimal Debian chroot: ``nox -s distro -- trixie`` (or bookworm; both by default).
+    """safepip.pyz and its Debian package end to end in a minimal Debian chroot: ``nox -s distro -- trixie``
+    (or bookworm; both by default). Also login shells with the suite's stock dotfiles.
 
     Needs root and debootstrap. The bases are built once into .cache/distro/ from the mirror of the host's
     apt sources; options after -- go to tests/distro/run.py (--variants bare|pip, --cache DIR).
@@ -92,12 +93,16 @@ def distro(session: nox.Session) -> None:
     # Offline, from this session's packages; 3.11 is the oldest python3 of the suites tested (bookworm's).
     session.run("python", "tools/build_zipapp.py", "--from-installed", "--floor", "3.11", "--wheels", f"{tmp}/wheels",
                 "-o", pyz, silent=True)
-    session.run("python", "tests/distro/run.py", "--pyz", pyz, *session.posargs)
+    # The Debian package of that archive (dpkg-deb, offline), installed with apt in each chroot.
+    session.run("python", "tools/build_deb.py", "--pyz", pyz, "--outdir", f"{tmp}/deb", silent=True)
+    deb = next(Path(tmp, "deb").glob("safepip_*_all.deb"))
+    session.run("python", "tests/distro/run.py", "--pyz", pyz, "--deb", str(deb), *session.posargs)
 
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """The release files in dist/: sdist, wheel, safepip.pyz and SHA256SUMS, then ``twine check``.
+    """The release files in dist/: sdist, wheel, safepip.pyz, safepip_VERSION-1_all.deb (dpkg-deb) and
+    SHA256SUMS, then ``twine check``.
 
     Reproducible (SOURCE_DATE_EPOCH: the last commit's time). ``nox -s build -- --offline``
     builds without the index, from this session's installed packages.

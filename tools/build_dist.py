@@ -1,4 +1,5 @@
-"""Build the release files into dist/: the sdist, the wheel, safepip.pyz and SHA256SUMS.
+"""Build the release files into dist/: the sdist, the wheel, safepip.pyz, the Debian package
+(safepip_VERSION-1_all.deb, tools/build_deb.py: needs dpkg-deb) and SHA256SUMS.
 
 Reproducible: every timestamp comes from SOURCE_DATE_EPOCH (default: the last commit's
 time, else 1980-01-01), so the same source and inputs give the same bytes. ``nox -s build``
@@ -21,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: What dist/ holds after a build (anything else there is left alone).
-PATTERNS = ("safepip-*.tar.gz", "safepip-*.whl", "safepip.pyz", "SHA256SUMS")
+PATTERNS = ("safepip-*.tar.gz", "safepip-*.whl", "safepip.pyz", "safepip_*_all.deb", "SHA256SUMS")
 
 
 def source_date_epoch() -> str:
@@ -53,7 +54,10 @@ def build(outdir: Path, offline: bool) -> list[Path]:
     source = ["--from-installed", "--wheels", str(outdir.parent / f".{outdir.name}-wheels")] if offline else ["--fetch"]
     subprocess.run([sys.executable, str(ROOT / "tools" / "build_zipapp.py"), *source, "-o", str(outdir / "safepip.pyz")],
                    check=True, env=env, stdout=subprocess.DEVNULL)
-    files = sorted([*outdir.glob("safepip-*.tar.gz"), *outdir.glob("safepip-*.whl"), outdir / "safepip.pyz"])
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_deb.py"), "--pyz", str(outdir / "safepip.pyz"),
+                    "--outdir", str(outdir)], check=True, env=env, stdout=subprocess.DEVNULL)
+    files = sorted([*outdir.glob("safepip-*.tar.gz"), *outdir.glob("safepip-*.whl"), outdir / "safepip.pyz",
+                    *outdir.glob("safepip_*_all.deb")])
     (outdir / "SHA256SUMS").write_text(sums(files), encoding="utf-8")
     return [*files, outdir / "SHA256SUMS"]
 

@@ -33,10 +33,11 @@ if TYPE_CHECKING:  # for the type checker only
 
 _WINDOWS = sys.platform == "win32"
 #: safepip's variables that cannot change what the full path does in an active venv (shell-init's
-#: activation, once it is not the active venv, and its pip function's mark only shape a notice).
+#: activation, once it is not the active venv, and its pip function's mark only shape a notice;
+#: SAFEPIP_SHELL_INIT, set in every shell that ran shell-init, only tells doctor so).
 _INERT = frozenset({"SAFEPIP_NO_FASTPATH", "SAFEPIP_CACHE_DIR", "SAFEPIP_CONFIG_DIR", "SAFEPIP_DATA_DIR",
                     "SAFEPIP_BIN_DIR", "SAFEPIP_NO_PROBE_CACHE", "SAFEPIP_ALLOW_ROOT", "SAFEPIP_ACTIVATED",
-                    "SAFEPIP_SHELL_ACTIVATES", "SAFEPIP_QUIET_ACTIVATE"})
+                    "SAFEPIP_SHELL_ACTIVATES", "SAFEPIP_QUIET_ACTIVATE", "SAFEPIP_SHELL_INIT"})
 
 
 def _unsure(argv: Sequence[str], environ: Mapping[str, str]) -> bool:

@@ -1,7 +1,7 @@
 """safepip.pyz end to end inside a fresh Debian: run by the chroot's own python3 (stdlib only).
 
-tests/distro/run.py copies this file, safepip.pyz, the test wheels, tests/jsonshape.py and
-docs/commands.md into the chroot and runs ``python3 -I /srv/e2e/tests/distro/e2e.py VARIANT``
+tests/distro/run.py copies this file, safepip.pyz, the Debian package (when given), the test
+wheels, tests/jsonshape.py and docs/commands.md into the chroot and runs ``python3 -I /srv/e2e/tests/distro/e2e.py VARIANT``
 as root. Every check prints one line (``ok``/``FAIL``, and for a failure the command, its exit
 code and its output); the exit code is 1 when any check failed. Nothing here reaches a
 network: pip reads the wheels copied in (``--no-index --find-links``).
@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
+import shlex
 import subprocess
 import sys
 import traceback
@@ -341,6 +343,81 @@ def next_command(checks: Checks, user: pwd.struct_passwd) -> None:
     checks.check("next command: the system python3 still cannot import it", not imports(PY, "e2e_lib", user=user))
 
 
+def terminal(name: str, lines: Sequence[str], how: str = "") -> dict[str, str]:
+    """Type ``lines`` into ``su - NAME`` on a terminal (``script``; ``how``: a command for ``su -c``);
+    the ``@@key=value`` lines printed (``@@""key`` in what is typed keeps the echo from matching)."""
+    su = f"su - {name}" + (f" -c {shlex.quote(how)}" if how else "")
+    done = subprocess.run(["script", "-qec", su, "/dev/null"], input="\n".join([*lines, "exit", ""]),
+                          env=environment(None), capture_output=True, text=True, check=False, timeout=300)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", done.stdout.replace("\r", "\n"))
+    return dict(re.findall(r"@@(\w+)=(.*)$", text, re.MULTILINE))
+
+
+#: What the shell says about pip, typed in it.
+PROBE = ('echo "@@""kind=$(type -t pip)"', 'echo "@@""pip=$(pip --version)"')
+
+
+def login_shells(checks: Checks) -> None:
+    """A user with the suite's stock dotfiles (/etc/skel: ~/.profile reads ~/.bashrc before it puts
+    ~/.local/bin on PATH) self-installs, adds the line it prints: pip is safepip in login shells."""
+    name = f"{USER}sh"
+    subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True, capture_output=True)
+    home = pwd.getpwnam(name).pw_dir
+    checks.check("login: the user's ~/.profile and ~/.bashrc are the suite's stock ones",
+                 Path(home, ".profile").read_bytes() == Path("/etc/skel/.profile").read_bytes()
+                 and Path(home, ".bashrc").read_bytes() == Path("/etc/skel/.bashrc").read_bytes())
+    done = run(["su", "-", name, "-c", f"{PY} {PYZ} self-install"], "/")
+    found = re.search(r"add this line to ~/.bashrc:\n  (.+)\n", done.stdout)
+    if not checks.check("login: self-install says which line to add to ~/.bashrc", done.returncode == 0 and bool(found),
+                        done):
+        return
+    assert found is not None
+    with open(f"{home}/.bashrc", "a", encoding="utf-8") as rc:
+        rc.write(found.group(1) + "\n")
+    empty = f"exec env -i HOME={home} TERM=dumb PATH=/usr/bin:/bin"
+    for label, how in (("su -", ""), ("bash -l", f"{empty} bash -l -i"), ("bash (not a login shell)", f"{empty} bash -i")):
+        seen = terminal(name, PROBE, how)
+        checks.check(f"login: in {label} on a terminal, pip is safepip",
+                     seen.get("kind") == "function" and seen.get("pip", "").startswith("safepip "), detail=repr(seen))
+    seen = terminal(name, ['echo "@@""doctor=$(safepip doctor | grep "^shell-init")"'])
+    checks.check("login: doctor says shell-init is active", seen.get("doctor", "").startswith("shell-init   active"),
+                 detail=repr(seen))
+
+
+def debian_package(checks: Checks) -> None:
+    """``apt install ./safepip_*.deb``, safepip from it as a user, then ``apt remove`` takes every file away."""
+    debs = sorted(PAYLOAD.glob("safepip_*_all.deb"))
+    if not debs:
+        print("skip the Debian package: none was given (tests/distro/run.py --deb)", flush=True)
+        return
+    apt = ["apt-get", "-q", "-y", "-o", "Dpkg::Use-Pty=0"]
+    # Without its recommendation python3-venv: the chroot has no network (the 'pip' variant has it already).
+    done = run([*apt, "install", "--no-install-recommends", f"./{debs[0].name}"], str(PAYLOAD),
+               DEBIAN_FRONTEND="noninteractive")
+    if not checks.check("deb: apt install ./safepip_*.deb", done.returncode == 0, done):
+        return
+    owned = run(["dpkg", "-L", "safepip"], "/").stdout.split()
+    files = [f for f in owned if os.path.isfile(f)] + ["/usr/lib/safepip", "/usr/share/doc/safepip"]
+    version = run(["safepip", "--version"], "/")
+    checks.check("deb: safepip on PATH runs the packaged archive",
+                 version.returncode == 0 and "from /usr/lib/safepip/safepip.pyz" in version.stdout, version)
+    user = pwd.getpwnam(USER)
+    project = f"{user.pw_dir}/deb-project"
+    run(["mkdir", "-p", project], "/", user)
+    Path(project, "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n', encoding="utf-8")
+    os.chown(f"{project}/pyproject.toml", user.pw_uid, user.pw_gid)
+    done = run(["safepip", "install", *OFFLINE, "e2e-dep"], project, user)
+    checks.check("deb: safepip install as a user goes to the project's .venv",
+                 done.returncode == 0 and installed(f"{project}/.venv/bin/python").get("e2e-dep") == "1.0", done)
+    line = run(["su", "-", USER, "-c", "safepip shell-init --rc bash"], "/")
+    checks.check("deb: shell-init --rc names /usr/bin/safepip",
+                 line.returncode == 0 and "/usr/bin/safepip shell-init bash" in line.stdout, line)
+    done = run([*apt, "remove", "safepip"], "/", DEBIAN_FRONTEND="noninteractive")
+    left = [f for f in files if os.path.lexists(f)]
+    checks.check("deb: apt remove takes every file of the package away", done.returncode == 0 and not left, done,
+                 f"left: {left}")
+
+
 def as_root_outside(checks: Checks) -> None:
     """Root outside a project: libraries to root's own per-user environment (asked, not done)."""
     os.makedirs("/root/downloads", exist_ok=True)
@@ -369,6 +446,12 @@ def main(argv: Sequence[str]) -> int:
     after = listing()
     changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
     checks.check("the system Python is unchanged", not changed, detail=f"changed: {changed[:20]}")
+    # Last: installing the package changes /usr (its removal is checked here and, from outside, by run.py).
+    for part in (lambda: login_shells(checks), lambda: debian_package(checks)):
+        try:
+            part()
+        except Exception:
+            checks.check("the checks themselves ran", False, detail=traceback.format_exc())
     return checks.summary()
 
 

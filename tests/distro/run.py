@@ -14,9 +14,10 @@ python3-pip and python3-venv added) it
    a network namespace of its own (``--net``: the chroot has no network, pip reads the wheels
    copied in);
 3. checks, from outside, that the run wrote nothing into the chroot's /usr or /opt (the
-   overlay's upper layer holds every file the run wrote), byte code caches aside.
+   overlay's upper layer holds every file the run wrote), byte code caches aside: with
+   ``--deb``, e2e.py installs the package with apt and removes it again, which must leave nothing.
 
-Usage: python tests/distro/run.py --pyz safepip.pyz [--cache DIR] [--variants bare,pip] SUITE...
+Usage: python tests/distro/run.py --pyz safepip.pyz [--deb safepip_V_all.deb] [--cache DIR] [--variants bare,pip] SUITE...
 The last line says which suites passed; the exit code is 1 when any check failed, 69 when
 this machine cannot run it (not root, no debootstrap).
 """
@@ -202,11 +203,13 @@ def _build(argv: list[str], building: Path, log: Path, what: str) -> None:
         raise Unavailable(f"{what} failed (exit code {done.returncode}); see {log}")
 
 
-def make_payload(directory: Path, pyz: Path) -> Path:
-    """What goes into the chroot's /srv/e2e: the archive, the wheels, the scripts, the schemas."""
+def make_payload(directory: Path, pyz: Path, deb: Path | None = None) -> Path:
+    """What goes into the chroot's /srv/e2e: the archive, the Debian package, the wheels, the scripts, the schemas."""
     (directory / "tests" / "distro").mkdir(parents=True)
     (directory / "docs").mkdir()
     shutil.copy(pyz, directory / "safepip.pyz")
+    if deb is not None:
+        shutil.copy(deb, directory / deb.name)
     shutil.copy(ROOT / "tests" / "distro" / "e2e.py", directory / "tests" / "distro" / "e2e.py")
     shutil.copy(ROOT / "tests" / "jsonshape.py", directory / "tests" / "jsonshape.py")
     shutil.copy(ROOT / "docs" / "commands.md", directory / "docs" / "commands.md")
@@ -261,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("suites", nargs="*", default=["bookworm", "trixie"], help="Debian suites (default: both)")
     parser.add_argument("--pyz", required=True, type=Path, help="the safepip.pyz to test")
+    parser.add_argument("--deb", type=Path, help="the safepip_*_all.deb to install with apt in each chroot")
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("SAFEPIP_DISTRO_CACHE", ROOT / ".cache" / "distro")),
                         help="where the bases are kept (default: .cache/distro, or SAFEPIP_DISTRO_CACHE)")
     parser.add_argument("--variants", default="bare,pip", help="which bases: bare, pip, or both (default)")
@@ -283,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         mirror = host_mirror()
         results: dict[str, bool] = {}
         with tempfile.TemporaryDirectory(prefix="safepip-distro-") as tmp:
-            payload = make_payload(Path(tmp) / "payload", args.pyz.resolve())
+            payload = make_payload(Path(tmp) / "payload", args.pyz.resolve(), args.deb.resolve() if args.deb else None)
             for suite in args.suites:
                 for variant in variants:
                     base, built = ensure_base(cache, suite, variant, mirror)

@@ -47,10 +47,10 @@ def test_build_is_reproducible_summed_and_passes_twine_check(dist: Path, tmp_pat
 
     names = sorted(p.name for p in dist.iterdir())
     assert names == sorted(["SHA256SUMS", f"safepip-{__version__}-py3-none-any.whl", f"safepip-{__version__}.tar.gz",
-                            "safepip.pyz"])
+                            "safepip.pyz", f"safepip_{__version__}-1_all.deb"])
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=dist, capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stdout.count(": OK") == 3
+    assert check.stdout.count(": OK") == 4
     again = tmp_path / "dist"
     _build(again)
     assert (again / "SHA256SUMS").read_text() == (dist / "SHA256SUMS").read_text()

@@ -130,3 +130,27 @@ def test_text_report(project: Path, cli: Cli) -> None:
     assert '  policy    "auto"  (default)' in out
     assert "no problems found" in out
     assert done.stderr == ""
+
+
+def test_shell_init_configured_active_or_not(project: Path, hermetic: dict[str, str], cli: Cli) -> None:
+    home = Path(hermetic["HOME"])
+    fish = Path(hermetic["XDG_CONFIG_HOME"]) / "fish" / "conf.d"
+    fish.mkdir(parents=True)
+    (home / ".bashrc").write_text('# eval "$(safepip shell-init bash)"  (a comment: not configured)\n'
+                                  'export X=1\neval "$(safepip shell-init bash)"\n')
+    (fish / "safepip.fish").write_text("if test -x /x/safepip; /x/safepip shell-init fish | source; end\n")
+    data = cli.json("doctor", cwd=project)
+    assert data["shell_init"] == {"active": None, "configured": [{"file": str(home / ".bashrc"), "line": 3},
+                                                                 {"file": str(fish / "safepip.fish"), "line": 1}]}
+    problems = data["problems"]
+    assert isinstance(problems, list)
+    assert any("shell-init is configured" in p and "not active in this shell" in p for p in problems)
+    active = cli.json("doctor", cwd=project, env={"SAFEPIP_SHELL_INIT": "bash"})
+    assert active["shell_init"] == {**data["shell_init"], "active": "bash"}
+    assert not any("shell-init" in p for p in active["problems"])  # type: ignore[attr-defined]
+    text = cli("doctor", cwd=project, env={"SAFEPIP_SHELL_INIT": "bash"})
+    assert f"shell-init   active in this shell (bash); loaded by {home / '.bashrc'}:3" in text.stdout
+    (home / ".bashrc").unlink()
+    (fish / "safepip.fish").unlink()
+    none = cli("doctor", cwd=project)
+    assert "shell-init   not configured" in none.stdout

@@ -245,3 +245,19 @@ def test_no_shims_makes_no_directory(tmp_path: Path, hermetic: dict[str, str], c
     assert not _shim_dir(hermetic).exists()
     assert "__safepip_on" in activating.stdout and str(_shim_dir(hermetic)) not in activating.stdout
     assert os.path.basename(SAFEPIP) in done.stdout
+
+
+@pytest.mark.parametrize("shell", SHELL_NAMES)
+def test_rc_prints_the_line_that_loads_it_by_absolute_path(shell: str, tmp_path: Path) -> None:
+    from safepip.commands.shellinit import rc_line
+
+    printed = subprocess.run([SAFEPIP, "shell-init", "--rc", shell], capture_output=True, text=True, check=False,
+                             env=safepip_env())
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout == rc_line(shell, SAFEPIP) + "\n"
+    # With nothing on PATH that leads to safepip, the line still loads the code.
+    probe = "type -t pip" if shell == "bash" else "whence -w pip" if shell == "zsh" else "functions -q pip; and echo fn"
+    done = subprocess.run([_shell(shell), "-c", f"{printed.stdout}{probe}"], cwd=tmp_path, capture_output=True,
+                          text=True, check=False, env=safepip_env(PATH="/usr/bin:/bin"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith(("function", "fn")), done.stdout

@@ -183,6 +183,7 @@ def test_quick_pass_through_is_what_plan_decides(
         (["--version"], {}, False),
         (["-V"], {}, False),
         (["help"], {}, False),
+        (["list"], {"SAFEPIP_SHELL_INIT": "bash"}, True),  # every shell that ran shell-init has it
         (["list"], {"SAFEPIP_POLICY": "always"}, False),
         (["list"], {"CONDA_PREFIX": "/opt/conda"}, False),
         (["list", "--safepip-quiet"], {}, False),

@@ -2,7 +2,8 @@
 
 The target interpreter and how it was chosen; whether it is externally managed, with the
 marker's path and the distribution's own message; venv and conda status; the project root
-and why; the environment safepip would use and its health; pipx; every configuration value
+and why; the environment safepip would use and its health; pipx; whether shell-init is
+configured (in the shells' startup files) and active in this shell; every configuration value
 with the layer it came from. Nothing is created or changed, and nothing a trust rule
 refuses is run (the refusal is reported, with how to trust it). The JSON form has a
 documented schema (docs/commands.md) with a ``schema_version``.
@@ -86,6 +87,14 @@ def _pipx(environ: Mapping[str, str]) -> dict[str, Any]:
     return {"path": shutil.which("pipx", path=path_var), "bin_dir": bin_dir, "bin_dir_on_path": on_path(bin_dir, environ)}
 
 
+def _shell_init(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Whether shell-init's code ran in this shell, and which startup files load it."""
+    from safepip.commands.shellinit import MARK, configured_in
+
+    active = environ.get(MARK) or None
+    return {"active": active, "configured": [{"file": f, "line": n} for f, n in configured_in(environ)]}
+
+
 def _problems(data: dict[str, Any]) -> list[str]:
     found = []
     managed = data["managed"]
@@ -105,6 +114,14 @@ def _problems(data: dict[str, Any]) -> list[str]:
         found.append(f"{env['path']} cannot be used as it is: {env['problem']}{hint}")
     if env["exists"] and env["pip"] is False and env["decision"] != "passthrough":
         found.append(f"{env['path']} has no pip (safepip drives it with its own pip)")
+    shell = data["shell_init"]
+    if shell["configured"] and not shell["active"]:
+        where = ", ".join(f"{c['file']}:{c['line']}" for c in shell["configured"])
+        found.append(
+            f"shell-init is configured ({where}) but not active in this shell: did that line find safepip? "
+            "(a login shell reads ~/.bashrc before ~/.profile puts ~/.local/bin on PATH); put there instead the "
+            "line `safepip shell-init --rc` prints, which names safepip by its path, then start a new shell"
+        )
     if data["pipx"]["path"] and not data["pipx"]["bin_dir_on_path"]:
         found.append(
             f"pipx's bin directory {data['pipx']['bin_dir']} is not on PATH: apps it installs will not be found"
@@ -157,11 +174,21 @@ def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | N
         "project": None if ctx.project is None else {"root": ctx.project.root, "why": ctx.project.why},
         "environment": _environment(ctx, plan),
         "pipx": _pipx(environ),
+        "shell_init": _shell_init(environ),
         "config": {"file": config_file, "file_exists": os.path.isfile(config_file), "values": values},
         "untrusted": untrusted_json(plan),
     }
     data["problems"] = _problems(data)
     return data
+
+
+def _shell_init_line(shell: dict[str, Any]) -> str:
+    where = ", ".join(f"{c['file']}:{c['line']}" for c in shell["configured"])
+    if shell["active"]:
+        return f"shell-init   active in this shell ({shell['active']})" + (f"; loaded by {where}" if where else "")
+    if where:
+        return f"shell-init   configured in {where}; NOT active in this shell"
+    return "shell-init   not configured (pip typed in the shell is not safepip; see safepip shell-init --help)"
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -218,6 +245,7 @@ def _text(data: dict[str, Any]) -> str:
     out.append(
         f"pipx         {where}; bin directory {pipx['bin_dir']} {'on' if pipx['bin_dir_on_path'] else 'NOT on'} PATH"
     )
+    out.append(_shell_init_line(data["shell_init"]))
     cfg = data["config"]
     out.append(f"config file  {cfg['file']}{'' if cfg['file_exists'] else ' (none)'}")
     for key, item in cfg["values"].items():

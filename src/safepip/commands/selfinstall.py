@@ -45,6 +45,10 @@ def _path_advice(environ: Mapping[str, str]) -> str:
     shown = ui.shortpath(directory, environ)
     if on_path(directory, environ):
         return f"{shown} is on your PATH: run safepip"
+    home = environ.get("HOME") or os.path.expanduser("~")
+    if directory == os.path.join(home, ".local", "bin") and '$HOME/.local/bin' in (_read(os.path.join(home, ".profile")) or ""):
+        # Debian's and Ubuntu's stock ~/.profile adds it when it exists, which it now does.
+        return f"{shown} is not on this shell's PATH; ~/.profile puts it there in new login shells (log in again)"
     return (
         f"{shown} is not on your PATH; add it (for example in ~/.profile): "
         f'export PATH="{directory}:$PATH"'
@@ -69,6 +73,8 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
     from safepip.act.envs import COMPLETE, ensure, state
     from safepip.act.lock import EnvLock
 
+    # Now: an upgrade run by the installation it replaces removes the modules it would import later.
+    shell_advice = _shell_advice(launcher, environ)
     top = home(environ)
     os.makedirs(top, exist_ok=True)
     env_dir = os.path.join(top, archive.build_id)
@@ -105,7 +111,26 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
     else:
         print(f"installed safepip {archive.version} in {where}")
     print(f"launcher: {ui.shortpath(launcher, environ)}; {_path_advice(environ)}")
+    print(shell_advice)
     return 0
+
+
+def _shell_advice(launcher: str, environ: Mapping[str, str]) -> str:
+    """The line that makes ``pip`` typed in the user's shell run safepip, and where it goes.
+
+    By the launcher's absolute path: Debian's and Ubuntu's ``~/.profile`` reads ``~/.bashrc``
+    before it puts ``~/.local/bin`` on PATH, so ``safepip`` alone fails in login shells.
+    """
+    from safepip.commands.shellinit import SHELLS, rc_file, rc_line
+
+    shell = os.path.basename(environ.get("SHELL", ""))
+    shell = shell if shell in SHELLS else "bash"
+    line = rc_line(shell, launcher)
+    where = rc_file(shell, environ)
+    if line in (_read(where) or ""):
+        return f"shell-init: loaded by {ui.shortpath(where, environ)}"
+    return (f"for pip typed in {shell} to run safepip (login shells too), add this line to "
+            f"{ui.shortpath(where, environ)}:\n  {line}")
 
 
 def _read(path: str) -> str | None:

@@ -1,7 +1,7 @@
-"""``safepip shell-init [--no-shims] [--no-python] [--no-activate] [bash|zsh|fish]``: shell code that makes pip run safepip.
+"""``safepip shell-init [--rc] [--no-shims] [--no-python] [--no-activate] [bash|zsh|fish]``: shell code that makes pip run safepip.
 
-For ``eval "$(safepip shell-init bash)"`` in ``~/.bashrc`` (zsh alike; fish:
-``safepip shell-init fish | source``). The code:
+For ``eval`` in ``~/.bashrc`` (zsh alike; fish: ``| source``), by the line ``--rc`` prints
+(below). The code:
 
 * defines ``pip`` and ``pip3`` as functions calling safepip (what is typed in that shell);
 * puts safepip's shim directory (``pip``, ``pip3``, ``pip3.X`` launchers, see
@@ -22,16 +22,29 @@ For ``eval "$(safepip shell-init bash)"`` in ``~/.bashrc`` (zsh alike; fish:
 
 safepip is called by the path it was printed from when that is known, so a later change of
 PATH (an activated venv) does not lose it; without one it calls ``safepip`` from PATH.
+``SAFEPIP_SHELL_INIT`` (exported: the shell's name) tells ``safepip doctor`` that the code ran.
+
+The line that loads it (:func:`rc_line`, printed by ``shell-init --rc`` and ``self-install``)
+names safepip by its absolute path and does nothing when that file is gone: Debian's and
+Ubuntu's stock ``~/.profile`` sources ``~/.bashrc`` before it puts ``~/.local/bin`` on PATH,
+so a bare ``safepip`` there is "command not found" in every login shell (ssh, the console,
+``su -``). :func:`configured_in` finds such lines, for doctor.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shlex
 import sys
 from typing import Mapping
 
 SHELLS = ("bash", "zsh", "fish")
+#: Set (to the shell's name) and exported by the code: the shell that ran it, and its children.
+MARK = "SAFEPIP_SHELL_INIT"
+_MARK_POSIX = f"{MARK}={{shell}}; export {MARK}\n"
+_MARK_FISH = f"set -gx {MARK} fish\n"
 
 _POSIX_PIP = """\
 # safepip shell-init {shell}: `pip` and `pip3` run safepip{shims_note}.
@@ -143,7 +156,7 @@ end
 def own_executable(environ: Mapping[str, str]) -> str:
     """The safepip command to call: this process's console script when it can be found
     (``self-install``'s launcher when this process is the installation it runs), else
-    ``safepip`` on PATH.
+    ``safepip`` on PATH, else self-install's launcher (not on PATH yet), else ``safepip``.
     """
     script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     if os.path.basename(script).startswith("safepip") and os.access(script, os.X_OK) and os.path.isfile(script):
@@ -153,7 +166,15 @@ def own_executable(environ: Mapping[str, str]) -> str:
         return launcher
     import shutil
 
-    return shutil.which("safepip", path=environ.get("PATH", os.defpath)) or "safepip"
+    found = shutil.which("safepip", path=environ.get("PATH", os.defpath))
+    if found:
+        return found
+    # self-install's launcher runs ``python -m safepip``; it may not be on PATH yet (a login
+    # shell's ~/.bashrc runs before ~/.profile adds ~/.local/bin).
+    from safepip.commands.selfhome import is_ours, launcher_path
+
+    launcher = launcher_path(environ)
+    return launcher if is_ours(launcher) and os.access(launcher, os.X_OK) else "safepip"
 
 
 def _own_launcher(environ: Mapping[str, str]) -> str | None:
@@ -211,7 +232,8 @@ def code(
     else:
         pip = _FISH_PIP_ACTIVATING if fish else _POSIX_PIP_ACTIVATING
         run = _FISH_RUN_ACTIVATING if fish else _POSIX_RUN_ACTIVATING
-    parts = [pip.format(shell=shell, exe=quote(exe), shims_note=note)]
+    parts = [pip.format(shell=shell, exe=quote(exe), shims_note=note),
+             _MARK_FISH if fish else _MARK_POSIX.format(shell=shell)]
     if shim_dir:
         parts.append((_FISH_SHIMS if fish else _POSIX_SHIMS).format(dir=quote(shim_dir)))
     if pythons:
@@ -224,6 +246,69 @@ def code(
     return "".join(parts)
 
 
+def rc_file(shell: str, environ: Mapping[str, str]) -> str:
+    """The file ``shell`` reads in every interactive shell, login or not: where the line goes."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    if shell == "zsh":
+        return os.path.join(environ.get("ZDOTDIR") or home, ".zshrc")
+    if shell == "fish":
+        return os.path.join(_config_home(environ), "fish", "config.fish")
+    return os.path.join(home, ".bashrc")
+
+
+def rc_line(shell: str, exe: str) -> str:
+    """The line for :func:`rc_file` that loads shell-init's code, calling safepip as ``exe``.
+
+    By absolute path, whatever PATH holds when the file is read, and silent when that file is
+    gone (an uninstalled safepip must not break every new shell).
+    """
+    if shell == "fish":
+        from safepip.commands.shellhooks import fish_quote
+
+        quoted = fish_quote(exe)
+        return f"if test -x {quoted}; {quoted} shell-init fish | source; end"
+    quoted = shlex.quote(exe)
+    return f'if [ -x {quoted} ]; then eval "$({quoted} shell-init {shell})"; fi'
+
+
+def _config_home(environ: Mapping[str, str]) -> str:
+    given = environ.get("XDG_CONFIG_HOME", "")
+    if os.path.isabs(given):
+        return given
+    return os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".config")
+
+
+def startup_files(environ: Mapping[str, str]) -> list[str]:
+    """The files bash, zsh and fish read when they start, where shell-init's line may be."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    zdot = environ.get("ZDOTDIR") or home
+    fish = os.path.join(_config_home(environ), "fish")
+    found = [os.path.join(home, n) for n in (".bashrc", ".bash_profile", ".bash_login", ".profile")]
+    found += [os.path.join(zdot, n) for n in (".zshenv", ".zprofile", ".zshrc", ".zlogin")]
+    found.append(os.path.join(fish, "config.fish"))
+    with contextlib.suppress(OSError):
+        found += sorted(os.path.join(fish, "conf.d", n) for n in os.listdir(os.path.join(fish, "conf.d"))
+                        if n.endswith(".fish"))
+    return found
+
+
+#: A line that runs ``safepip ... shell-init`` (a comment does not).
+_CONFIGURED = re.compile(r"^[^#]*safepip\S*\s+shell-init\b")
+
+
+def configured_in(environ: Mapping[str, str]) -> list[tuple[str, int]]:
+    """Each (file, line number) where a startup file loads shell-init's code."""
+    found = []
+    for path in startup_files(environ):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                lines = handle.read(1 << 20).splitlines()
+        except OSError:
+            continue
+        found += [(path, n) for n, line in enumerate(lines, 1) if _CONFIGURED.search(line)]
+    return found
+
+
 def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Print the code for the shell named (default: the basename of ``$SHELL``)."""
     from safepip.commands.args import parse, parser
@@ -231,12 +316,15 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
 
     cli = parser("shell-init", "Print shell code making pip (typed, and on PATH for make and scripts) run safepip.")
     cli.epilog = (
-        'Use: eval "$(safepip shell-init bash)" in ~/.bashrc (zsh alike); '
-        "safepip shell-init fish | source in ~/.config/fish/config.fish. "
+        "Use: safepip shell-init --rc bash >> ~/.bashrc (zsh: ~/.zshrc; fish: ~/.config/fish/config.fish): "
+        "that line calls safepip by its absolute path, so login shells find it too. "
         "The environment safepip uses in a directory is then active there (python3 and its commands on PATH); "
         "SAFEPIP_QUIET_ACTIVATE=1 keeps its 'activated' line quiet."
     )
     cli.add_argument("shell", nargs="?", help="bash, zsh or fish (default: from $SHELL)")
+    cli.add_argument("--rc", action="store_true",
+                     help="print the line that loads this code, for the shell's startup file (~/.bashrc, ~/.zshrc, "
+                          "config.fish), instead of the code")
     cli.add_argument("--no-shims", action="store_true", help="leave PATH alone: only pip typed in the shell runs safepip")
     cli.add_argument("--no-python", action="store_true", help="no python/python3 functions for `python -m pip`")
     cli.add_argument("--no-activate", action="store_true",
@@ -249,6 +337,14 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         named = f"{shell!r} is not supported" if shell else "no shell named and $SHELL is not set"
         raise UsageError(f"safepip shell-init: {named}; use bash, zsh or fish")
     exe = own_executable(environ)
+    if options.rc:
+        if not os.path.isabs(exe):
+            from safepip.errors import NoTargetError
+
+            raise NoTargetError("safepip shell-init --rc: cannot tell where the safepip command is (not on PATH); "
+                                "run it as the installed safepip (for example ~/.local/bin/safepip shell-init --rc)")
+        print(rc_line(shell, exe))
+        return 0
     directory = None
     if not options.no_shims:
         directory = _shims(exe, environ, python=not options.no_python)
