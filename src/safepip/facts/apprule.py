@@ -20,10 +20,13 @@ one, and a library otherwise:
      ``pytest`` is the API that tests import);
    - it runs or serves its users' code (``Environment :: Web Environment``: uvicorn);
    - it is for science and research (``Intended Audience :: Science/Research``), used from
-     code and notebooks.
+     code and notebooks;
+   - it says it is a library for developers and not a console program
+     (``Topic :: Software Development :: Libraries...`` and ``Intended Audience ::
+     Developers``, without ``Environment :: Console``: distro, gunicorn, virtualenv).
 
 4. Otherwise an application: it has a command named after itself, and nothing says that
-   code imports it (black, httpie, ruff, yt-dlp, poetry, cowsay, pre-commit, tox).
+   code imports it (black, httpie, ruff, yt-dlp, poetry, cowsay, pre-commit, nox).
 
 docs/outside.md has the table of real distributions this rule was designed on.
 """
@@ -41,6 +44,9 @@ LIBRARY = "library"
 
 #: The environment's own tools: upgraded in place, never applications, never linked onto PATH.
 NEVER_APPS = frozenset({"pip", "setuptools", "wheel"})
+
+#: The classifiers in which a distribution calls itself a library (every subtopic too).
+_LIBRARIES = "Topic :: Software Development :: Libraries"
 
 #: ``Framework ::`` values that name a runtime rather than a framework a library plugs into.
 _RUNTIMES = frozenset({"asyncio", "trio", "anyio", "hatch", "setuptools", "pydantic"})
@@ -90,4 +96,7 @@ def judge(meta: Meta) -> Verdict:
         return Verdict(LIBRARY, "it runs its users' code (Environment :: Web Environment)")
     if "Intended Audience :: Science/Research" in classifiers:
         return Verdict(LIBRARY, "it is for science and research, used from code (classifier)")
+    says_library = any(c.startswith(_LIBRARIES) for c in classifiers)
+    if says_library and "Intended Audience :: Developers" in classifiers and "Environment :: Console" not in classifiers:
+        return Verdict(LIBRARY, "it says it is a library for developers, not a console program (classifiers)")
     return Verdict(APP, f"it has the command {named[0]} and nothing says code imports it")
