@@ -34,6 +34,7 @@ docs/outside.md has the table of real distributions this rule was designed on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -100,3 +101,36 @@ def judge(meta: Meta) -> Verdict:
     if says_library and "Intended Audience :: Developers" in classifiers and "Environment :: Console" not in classifiers:
         return Verdict(LIBRARY, "it says it is a library for developers, not a console program (classifiers)")
     return Verdict(APP, f"it has the command {named[0]} and nothing says code imports it")
+
+
+#: Entry-point groups whose first word is not the application's name.
+_GROUP_HOSTS = {"pytest11": "pytest", "console_scripts": "", "gui_scripts": ""}
+
+
+def hosts(meta: Meta) -> tuple[str, ...]:
+    """The applications a distribution plugs into, as its metadata names them: the first
+    word of each entry-point group (``poetry.application.plugin``: poetry; ``pdm``: pdm;
+    ``pytest11``: pytest) and each ``Framework :: X`` classifier other than its own.
+    """
+    found: list[str] = []
+    for group in meta.groups:
+        host = _GROUP_HOSTS.get(group, group.split(".", 1)[0])
+        if host:
+            found.append(_canon(host))
+    for classifier in meta.classifiers:
+        parts = [p.strip() for p in classifier.split("::")]
+        if len(parts) >= 2 and parts[0] == "Framework":
+            found.append(_canon(parts[1]))
+    own = _canon(meta.name)
+    return tuple(h for h in dict.fromkeys(found) if h != own and h not in NEVER_APPS)
+
+
+def plugin_of(meta: Meta, apps: Mapping[str, str]) -> str | None:
+    """The application installed with pipx that the distribution plugs into (pipx's name
+    for it; ``apps`` maps canonical names to pipx's), or None. Only an application pipx
+    manages counts: pytest's plugins are libraries where pytest is one.
+    """
+    for host in hosts(meta):
+        if host in apps:
+            return apps[host]
+    return None

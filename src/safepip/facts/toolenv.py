@@ -11,7 +11,7 @@ tool computes it, from files and variables only (no tool is run, nothing is impo
   ``poetry.toml``, your ``config.toml``): true, ``.venv``; unset, ``.venv`` when it is a
   directory; else ``{virtualenvs.path}/{name}-{hash}-py{X.Y}`` (``virtualenvs.path``
   defaults to ``{cache-dir}/virtualenvs``, ``cache-dir`` to ``~/.cache/pypoetry``), where
-  ``name`` is the project's name lowered with shell-special characters replaced by ``_``
+  ``name`` is the project's normalized name (PEP 503) with shell-special characters replaced by ``_``
   (42 at most), ``hash`` the first 8 characters of the URL-safe base64 of the SHA-256 of the
   project directory's real path, and ``X.Y`` the version Poetry recorded in ``envs.toml``,
   else the target interpreter's.
@@ -224,7 +224,8 @@ def poetry_env_name(name: str, root: str) -> str:
     """
     import hashlib
 
-    sanitized = re.sub(r'[ $`!*@"\\\r\n\t]', "_", name.lower())[:42]
+    canonical = re.sub(r"[-_.]+", "-", name).lower()  # Poetry's package name is the normalized one
+    sanitized = re.sub(r'[ $`!*@"\\\r\n\t]', "_", canonical)[:42]
     where = os.path.normcase(os.path.realpath(root))
     return f"{sanitized}-{_b64_8(hashlib.sha256(where.encode('utf-8', 'surrogateescape')).digest())}"
 
