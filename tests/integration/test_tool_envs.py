@@ -41,6 +41,9 @@ def test_an_existing_poetry_environment_is_the_projects(tmp_path: Path, wheelhou
     which = run_safepip("which", "env", cwd=root)
     assert which.returncode == 0, which.stderr
     assert which.stdout.strip() == str(env)
+    activation = run_safepip("which", "env", "--for-activation", cwd=root)  # shell-init's activation
+    assert activation.returncode == 0, activation.stderr
+    assert activation.stdout.strip() == str(env)
     (root / "src").mkdir()
     again = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=root / "src")
     assert again.returncode == 0, again.stderr
