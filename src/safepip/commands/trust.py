@@ -104,9 +104,10 @@ def _tool_placement(spot: EnvSpot, root: str, environ: Mapping[str, str]) -> dic
 
     if tool_problem(spot, root, environ) is None:
         return {}
-    if over(spot.path, root, environ):  # no trust puts an environment there: say so
+    place = spot.place or spot.path
+    if over(place, root, environ):  # no trust puts an environment there: say so
         check_tool(spot, root, environ, cfg.Config())
-    return {root: record(spot.path, root)}
+    return {root: record(place, root)}
 
 
 def _toml_key(path: str) -> str:

@@ -228,7 +228,7 @@ def tool_problem(env: EnvSpot, root: str, environ: Mapping[str, str]) -> str | N
     """
     if not env.named_by:
         return None
-    return problem(os.path.relpath(env.path, root), root, environ)
+    return problem(os.path.relpath(env.place or env.path, root), root, environ)
 
 
 def check_tool(env: EnvSpot, root: str, environ: Mapping[str, str], config: Config) -> None:
@@ -237,9 +237,10 @@ def check_tool(env: EnvSpot, root: str, environ: Mapping[str, str], config: Conf
     (``safepip trust PROJECT``, or the ``trusted`` list).
     """
     why = tool_problem(env, root, environ)
-    if why is None or (allowed(env.path, root, config) and not over(env.path, root, environ)):
+    place = env.place or env.path
+    if why is None or (allowed(place, root, config) and not over(place, root, environ)):
         return
     raise ConfigError(
         f"{env.named_by}: {env.value!r} puts {env.tool}'s environment {why}; a repository's own files may only "
-        f"put it inside the project. {_allow(env.path, root, environ)}"
+        f"put it inside the project. {_allow(place, root, environ)}"
     )

@@ -49,6 +49,8 @@ class EnvSpot:
     why: str = ""
     named_by: str = ""
     value: str = ""
+    #: The place a repository's tool setting names (the placement rules judge it), if not ``path``.
+    place: str = ""
     #: What finding the tool's environment read (remembered answers sign it).
     reads: tuple[str, ...] = field(default=(), compare=False)
 
@@ -384,4 +386,4 @@ def project_env(root: str, configured: str | None, environ: Mapping[str, str] | 
 
 
 def _spot(tool: ToolEnv, reads: tuple[str, ...]) -> EnvSpot:
-    return EnvSpot(tool.path, tool.exists, tool.tool, tool.why, tool.named_by, tool.value, reads)
+    return EnvSpot(tool.path, tool.exists, tool.tool, tool.why, tool.named_by, tool.value, tool.place, reads)

@@ -73,6 +73,8 @@ class ToolEnv:
     why: str
     named_by: str = ""
     value: str = ""
+    #: The place the repository's setting names (Poetry's: the directory of its environments).
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -262,9 +264,13 @@ def _poetry(reader: _Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv |
         others = _listed(reader, parent, f"{stem}-py")
         if others:
             path, exists = others[-1], True
+    if not path and named_by:
+        # The version is not known (safepip trust): the place the repository names still is.
+        return ToolEnv("Poetry", parent, False, "Poetry's environments", named_by, value, parent), True
     if not path:
         return None, True
-    return ToolEnv("Poetry", path, exists, "Poetry's environment for this project", named_by, value), True
+    place = parent if named_by else ""
+    return ToolEnv("Poetry", path, exists, "Poetry's environment for this project", named_by, value, place), True
 
 
 def _poetry_base(reader: _Reader) -> tuple[str, str, str] | None:
