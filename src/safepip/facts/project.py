@@ -7,12 +7,16 @@ user (root's directories are crossed; under sudo, so are the invoking user's, so
 safepip can see the project and refuse to touch it as root). Of what it saw:
 
 1. the nearest directory holding an existing virtual environment (``.venv``, ``venv``,
-   ``env``, poetry's and pdm's in-project ``.venv``, or the one its pyproject.toml's
-   ``[tool.safepip] venv`` names) up to the repository root is the root:
+   ``env``, the one its pyproject.toml's ``[tool.safepip] venv`` names, or the one the tool
+   that manages it uses: :mod:`safepip.facts.toolenv`) up to the repository root is the root:
    ``docs/`` with its own requirements file, or a workspace member ``packages/a/`` with its
    own pyproject.toml, use the environment at the repository root;
-2. else the nearest directory holding ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or
-   ``.git`` (home only if nothing below it marks a project);
+2. else the nearest directory holding ``pyproject.toml``, ``setup.py``, ``setup.cfg``,
+   ``Pipfile`` or ``.git`` (home only if nothing below it marks a project); but a sub-project
+   of a repository whose root is itself a project shares the root's environment (one
+   environment for a monorepo, whatever the order), unless the ``subproject`` setting says
+   ``own`` or, left at ``auto``, the sub-project names its own environment or its own tool
+   manages it on its own (a lock file, a ``Pipfile``, ``hatch.toml``...);
 3. else the nearest holding a ``requirements*.txt``: a weak marker, that counts only when no
    stronger one stands above it below home.
 """
