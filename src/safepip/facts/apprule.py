@@ -110,8 +110,12 @@ _GROUP_HOSTS = {"pytest11": "pytest", "console_scripts": "", "gui_scripts": ""}
 def hosts(meta: Meta) -> tuple[str, ...]:
     """The applications a distribution plugs into, as its metadata names them: the first
     word of each entry-point group (``poetry.application.plugin``: poetry; ``pdm``: pdm;
-    ``pytest11``: pytest) and each ``Framework :: X`` classifier other than its own.
+    ``pytest11``: pytest: it registers itself there), and a ``Framework :: X`` classifier
+    when the distribution is named as X's plugins are (``mkdocs-material``). A classifier
+    alone says less: tqdm's ``Framework :: IPython`` does not make it IPython's, and a
+    library injected into an application cannot be imported anywhere else.
     """
+    own = _canon(meta.name)
     found: list[str] = []
     for group in meta.groups:
         host = _GROUP_HOSTS.get(group, group.split(".", 1)[0])
@@ -119,9 +123,8 @@ def hosts(meta: Meta) -> tuple[str, ...]:
             found.append(_canon(host))
     for classifier in meta.classifiers:
         parts = [p.strip() for p in classifier.split("::")]
-        if len(parts) >= 2 and parts[0] == "Framework":
+        if len(parts) >= 2 and parts[0] == "Framework" and own.startswith(_canon(parts[1]) + "-"):
             found.append(_canon(parts[1]))
-    own = _canon(meta.name)
     return tuple(h for h in dict.fromkeys(found) if h != own and h not in NEVER_APPS)
 
 

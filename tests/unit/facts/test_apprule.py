@@ -82,3 +82,19 @@ def test_a_distributions_own_framework_classifier_is_not_library_evidence() -> N
     tox = meta("tox")
     assert "Framework :: tox" in tox.classifiers
     assert "plugs into" not in judge(tox).why  # a library for its classifiers' words, not for this one
+
+
+@pytest.mark.parametrize(("name", "groups", "classifiers", "apps", "expected"), [
+    ("poetry-plugin-export", ("poetry.application.plugin",), (), {"poetry": "poetry"}, "poetry"),
+    ("pdm-backend-x", ("pdm",), (), {"pdm": "pdm"}, "pdm"),
+    ("pytest-randomly", ("pytest11",), ("Framework :: Pytest",), {"pytest": "pytest"}, "pytest"),
+    ("pytest-randomly", ("pytest11",), ("Framework :: Pytest",), {"black": "black"}, None),  # pytest is no pipx app
+    ("mkdocs-material", (), ("Framework :: MkDocs",), {"mkdocs": "mkdocs"}, "mkdocs"),
+    ("tqdm", (), ("Framework :: IPython",), {"ipython": "ipython"}, None),  # a library that mentions IPython
+    ("poetry", ("poetry.application.plugin",), (), {"poetry": "poetry"}, None),  # its own groups
+])
+def test_plugins_name_the_application_they_plug_into(name: str, groups: tuple[str, ...], classifiers: tuple[str, ...],
+                                                      apps: dict[str, str], expected: str | None) -> None:
+    from safepip.facts.apprule import plugin_of
+
+    assert plugin_of(Meta(name, "1", classifiers=classifiers, groups=groups), apps) == expected
