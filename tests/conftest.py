@@ -96,7 +96,9 @@ def hermetic(
     # Not created: pip then reads the user file under this HOME too; a test may write either.
     pip_conf = tmp_path / "pip-config-file" / "pip.conf"
     for name in list(os.environ):
-        if name.startswith(("PIP_", "SAFEPIP_", "PIPX_", "XDG_", "VIRTUALENV_")) or name in (
+        # The project tools' own variables say where a project's environment is: not the machine's.
+        if name.startswith(("PIP_", "SAFEPIP_", "PIPX_", "XDG_", "VIRTUALENV_", "POETRY_", "PIPENV_", "PDM_",
+                            "HATCH_", "UV_")) or name in ("WORKON_HOME",) or name in (
             "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "NO_COLOR", "FORCE_COLOR", "SUDO_UID",
             "SUDO_USER", "SUDO_GID",
         ):

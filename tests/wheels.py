@@ -27,13 +27,16 @@ def make_wheel(
     module_code: str | None = None,
     files: Mapping[str, bytes] | None = None,
     module: bool = True,
+    classifiers: Iterable[str] = (),
+    entry_points: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Path:
     """Write ``{name}-{version}-py3-none-any.whl`` into ``directory`` and return its path.
 
     The wheel holds a module ``{name}`` (normalized to an identifier); ``scripts`` maps a
     console script name to a ``module:function`` entry point; ``files`` adds more members
     (path inside the wheel -> content). Without ``module``, the wheel holds no module: a
-    metapackage (only metadata, its requirements bring everything).
+    metapackage (only metadata, its requirements bring everything). ``classifiers`` go into
+    its METADATA; ``entry_points`` adds entry-point groups (group -> name -> target).
     """
     directory.mkdir(parents=True, exist_ok=True)
     dist = name.replace("-", "_")
@@ -41,6 +44,7 @@ def make_wheel(
     metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     if requires_python:
         metadata.append(f"Requires-Python: {requires_python}")
+    metadata.extend(f"Classifier: {c}" for c in classifiers)
     metadata.extend(f"Requires-Dist: {r}" for r in requires)
     for extra, reqs in (extras or {}).items():
         metadata.append(f"Provides-Extra: {extra}")
@@ -65,6 +69,8 @@ def make_wheel(
         sections.append("[console_scripts]\n" + "".join(f"{k} = {v}\n" for k, v in scripts.items()))
     if gui_scripts:
         sections.append("[gui_scripts]\n" + "".join(f"{k} = {v}\n" for k, v in gui_scripts.items()))
+    for group, entries in (entry_points or {}).items():  # a plugin's groups (poetry.application.plugin)
+        sections.append(f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in entries.items()))
     if sections:
         members[f"{info}/entry_points.txt"] = "\n".join(sections).encode()
     record = [_record_line(n, d) for n, d in members.items()] + [f"{info}/RECORD,,"]

@@ -188,7 +188,12 @@ def _in_directory(
     refusal = in_their_project(call, env, reason, who, root)
     if refusal is not None:
         return refusal
+    if env.tool:
+        why = f"{why}; {env.path} is {env.why}"
     result = _redirect(call, PROJECT_VENV, why, env_dir, reason, settings)
+    if env.tool:
+        # The notice names the tool: the environment is the one it uses (never a second one).
+        result = replace(result, notes=(env.why, *result.notes))
     hint = creation_hint(env_dir, who)
     if hint is not None and not exists:
         result = replace(result, creation_notes=(*result.creation_notes, hint))

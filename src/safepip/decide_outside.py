@@ -16,7 +16,7 @@ from safepip.steps import PIP, PIPX_RUN, Step
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Sequence
+    from typing import Mapping, Sequence
 
     from safepip.facts.apps import AppFacts
     from safepip.facts.classify import Fact
@@ -25,19 +25,25 @@ if TYPE_CHECKING:  # for the type checker only
 
 
 def routes(requirements: Sequence[str], config: Config, facts: Sequence[Fact],
-           pipx_problem: str | None = None) -> tuple[Route, ...]:
+           pipx_problem: str | None = None, pipx_apps: Mapping[str, str] | None = None) -> tuple[Route, ...]:
     """Where each requirement of an install outside a project goes (see :mod:`safepip.facts.apprule`).
 
     ``pipx_problem`` says why pipx cannot work here: an application then goes to the per-user
-    environment too (with its commands linked), the cheap way, rather than fail.
+    environment too (with its commands linked), the cheap way, rather than fail. ``pipx_apps``
+    are the applications pipx manages (canonical name -> pipx's): a plugin of one of them is
+    injected into it (unless ``apps = "user-env"``).
     """
-    from safepip.facts.apprule import APP, NEVER_APPS, judge
+    from safepip.facts.apprule import APP, NEVER_APPS, judge, plugin_of
 
     origin = config.origin.get("apps", "default")
     found: list[Route] = []
     for requirement, fact in zip(requirements, facts):
         name = fact.name
-        if name in NEVER_APPS:
+        app = plugin_of(fact.meta, pipx_apps) if fact.meta is not None and pipx_apps else None
+        if app is not None and name not in NEVER_APPS and config.apps != "user-env":
+            why = f"a plugin of {app}, which pipx manages: injected into its environment, where {app} finds it"
+            found.append(Route(requirement, name, PIPX, why, False, "--safepip-apps=user-env", app))
+        elif name in NEVER_APPS:
             why = (f"{name} is the environment's own tool: it changes there (the system's own is left alone); "
                    "never an application, never linked onto PATH")
             found.append(Route(requirement, name, USER_ENV, why))
@@ -100,7 +106,7 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Con
     from safepip.act import pipx
     from safepip.facts.classify import is_bare
 
-    found = routes(call.positionals, config, apps.facts, apps.pipx_problem)
+    found = routes(call.positionals, config, apps.facts, apps.pipx_problem, apps.installed)
     plan = replace(plan, needs_facts=False, routes=found)
     indexes = [i for i, r in enumerate(found) if r.to == PIPX]
     if indexes and apps.pipx is None:
@@ -122,6 +128,10 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Con
     how = "pipx --global" if plan.pipx_global else "pipx"
     for index in indexes:
         requirement, name = found[index].requirement, found[index].name
+        if found[index].app:
+            argv = pipx.inject_argv(command, found[index].app, requirement, call, global_mode=plan.pipx_global)
+            steps.append(Step(requirement, f"{how} inject {found[index].app}", PIPX_RUN, tuple(argv)))
+            continue
         deps = _metapackage(apps.facts[index] if index < len(apps.facts) else None)
         again: tuple[str, ...] = ()
         # pipx's options as this pipx has them (Debian 12's 1.1.0 has no --skip-maintenance).
@@ -151,7 +161,8 @@ def _uninstall(call: PipCall, plan: Plan, apps: AppFacts, user_env_exists: bool)
     from safepip.act import pipx
     from safepip.facts.classify import requirement_name
 
-    indexes = [i for i, r in enumerate(call.positionals) if requirement_name(r) in apps.installed]
+    indexes = [i for i, r in enumerate(call.positionals)
+               if requirement_name(r) in apps.installed or requirement_name(r) in apps.injected]
     steps: list[Step] = []
     rest = [r for i, r in enumerate(call.positionals) if i not in indexes]
     if rest or call.has("--requirement"):
@@ -163,7 +174,14 @@ def _uninstall(call: PipCall, plan: Plan, apps: AppFacts, user_env_exists: bool)
         steps.append(Step(" ".join(rest), plan.env_dir or "", PIP, tuple(call.without_positionals(indexes)), skip=skip,
                           names=names))
     for index in indexes:
-        name = apps.installed[str(requirement_name(call.positionals[index]))]
+        canonical = str(requirement_name(call.positionals[index]))
+        if canonical not in apps.installed:  # a plugin pipx injected into an application
+            app = apps.injected[canonical]
+            argv = pipx.uninject_argv(list(apps.pipx or ()), app, canonical, global_mode=plan.pipx_global)
+            steps.append(Step(canonical, f"pipx uninject {app}", PIPX_RUN, tuple(argv),
+                              notice=f"{canonical} was injected into {app} with pipx: uninjecting it with pipx"))
+            continue
+        name = apps.installed[canonical]
         argv = pipx.uninstall_argv(list(apps.pipx or ()), name, global_mode=plan.pipx_global)
         steps.append(Step(name, "pipx", PIPX_RUN, tuple(argv),
                           notice=f"{name} was installed with pipx: uninstalling it with pipx"))

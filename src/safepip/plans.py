@@ -72,7 +72,8 @@ class Route:
     """Where one named requirement of an install outside a project goes, and why.
 
     ``to`` is USER_ENV or PIPX; ``expose``: link its commands onto PATH (a library the user
-    named). ``other`` is the flag that sends it the other way.
+    named). ``other`` is the flag that sends it the other way. ``app``: the application
+    pipx manages that it plugs into (``pipx inject APP``).
     """
 
     requirement: str
@@ -81,3 +82,4 @@ class Route:
     why: str
     expose: bool = False
     other: str = ""
+    app: str = ""

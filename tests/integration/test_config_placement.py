@@ -7,7 +7,9 @@ Each repository is written by a real second user, committed, and cloned with ``g
 ``venv`` set to the per-user environment (``~/.local/share/safepip/envs/pyX.Y``, the
 default data directory), to ``../../../elsewhere``, to an absolute path, and to a path
 through a committed link that leads out of the project; and a committed ``.venv`` link that
-leads out (a link you make yourself is yours).
+leads out (a link you make yourself is yours); and the project tools' own settings that name
+a place outside (Hatch's ``path`` in ``hatch.toml``, Poetry's ``virtualenvs.path`` in
+``poetry.toml``).
 """
 
 from __future__ import annotations
@@ -48,9 +50,22 @@ def _pyproject(venv: str) -> str:
     return f'[project]\nname = "bait"\nversion = "0"\n[tool.safepip]\nvenv = "{venv}"\n'
 
 
-@pytest.fixture(params=["per-user-env", "climb", "absolute", "link", "dotvenv-link"])
+@pytest.fixture(params=["per-user-env", "climb", "absolute", "link", "dotvenv-link", "hatch-path", "poetry-path"])
 def bait(request: pytest.FixtureRequest, tmp_path: Path, other_user: User, hermetic: dict[str, str]) -> Bait:
     kind = request.param
+    if kind == "hatch-path":  # the project tool's own setting, in the repository: the repository's choice too
+        clone = _clone(tmp_path, other_user, {"pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n',
+                                              "hatch.toml": '[envs.default]\npath = "../../../hatch-env"\n'}, {})
+        target = tmp_path / "hatch-env"
+        return Bait(clone, target, f"outside the project, at {target}", target)
+    if kind == "poetry-path":
+        from safepip.facts.toolenv import poetry_env_name
+
+        envs = tmp_path / "poetry-envs"
+        clone = _clone(tmp_path, other_user, {"pyproject.toml": '[tool.poetry]\nname = "bait"\nversion = "0"\n',
+                                              "poetry.toml": f'[virtualenvs]\npath = "{envs}"\n'}, {})
+        target = envs / f"{poetry_env_name('bait', str(clone))}-py{SYSTEM_XY}"
+        return Bait(clone, envs, f"outside the project, at {envs}", target)
     if kind == "per-user-env":
         clone = _clone(tmp_path, other_user, {"pyproject.toml": _pyproject(f"~/.local/share/safepip/envs/py{SYSTEM_XY}")}, {})
         outside = Path(hermetic["HOME"]) / ".local" / "share" / "safepip"

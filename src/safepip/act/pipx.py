@@ -145,6 +145,42 @@ def upgrade_argv(pipx: Sequence[str], name: str, call: PipCall, *, global_mode: 
     return [*pipx, "upgrade", *_tail(own, pip_args, global_mode), name]
 
 
+def inject_argv(pipx: Sequence[str], app: str, spec: str, call: PipCall, *, global_mode: bool) -> list[str]:
+    """``pipx inject APP SPEC``: a plugin into the environment of the application it plugs into."""
+    own, pip_args = options(call)
+    if call.has("--force-reinstall"):
+        own.append("--force")
+    return [*pipx, "inject", *_tail(own, pip_args, global_mode), app, spec]
+
+
+def uninject_argv(pipx: Sequence[str], app: str, name: str, *, global_mode: bool) -> list[str]:
+    """``pipx uninject APP NAME``: a plugin out of its application's environment."""
+    return [*pipx, "uninject", *(["--global"] if global_mode else []), app, name]
+
+
+def injected(pipx: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -> dict[str, str]:
+    """Canonical name -> pipx's name of the application it was injected into, for every
+    package injected into an application pipx manages (empty when pipx cannot say).
+    """
+    import json
+
+    from packaging.utils import canonicalize_name
+
+    done = _capture([*pipx, "list", "--json", *(["--global"] if global_mode else [])], env)
+    if done is None or done.returncode != 0:
+        return {}
+    try:
+        venvs = json.loads(done.stdout).get("venvs", {})
+    except (ValueError, AttributeError):
+        return {}
+    found: dict[str, str] = {}
+    for app, data in venvs.items() if isinstance(venvs, dict) else ():
+        main = data.get("metadata", {}) if isinstance(data, dict) else {}
+        for name in main.get("injected_packages", {}) or {}:
+            found.setdefault(str(canonicalize_name(name)), str(app))
+    return found
+
+
 def uninstall_argv(pipx: Sequence[str], name: str, *, global_mode: bool) -> list[str]:
     """``pipx uninstall`` of one application."""
     return [*pipx, "uninstall", *(["--global"] if global_mode else []), name]

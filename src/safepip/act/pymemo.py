@@ -55,7 +55,9 @@ def memo_path(root: str, key: str, name: str) -> str:
 
 
 def _variables(environ: Mapping[str, str], fish: bool) -> list[str]:
-    names = set(WATCHED) | {k for k in environ if k.startswith(("PIP_", "SAFEPIP_"))}
+    from safepip.facts.toolvars import VARIABLES  # where the project's tools keep its environment
+
+    names = set(WATCHED) | set(VARIABLES) | {k for k in environ if k.startswith(("PIP_", "SAFEPIP_"))}
     tests = []
     for name in sorted(names):
         if not name.replace("_", "").isalnum():

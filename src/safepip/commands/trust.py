@@ -20,6 +20,10 @@ from typing import BinaryIO, Mapping
 from safepip.errors import ConfigError, PermissionRefused, UsageError
 from safepip.safefs import replace_file
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.facts.project import EnvSpot
+
 USAGE = """usage: safepip trust [PATH]
 
 Trust the interpreters that came with the project at PATH (default: the current
@@ -78,7 +82,8 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
         if over(configured, root, environ):  # no trust puts an environment there: say so
             place_check(configured, root, project.pyproject, environ, cfg.Config())
         placement[root] = record(configured, root)
-    spot = project_env(root, configured)
+    spot = project_env(root, configured, environ)
+    placement.update(_tool_placement(spot, root, environ))
     if not configured and committed_link(spot.path, root, environ, cfg.Config()) is not None:
         if over(os.path.basename(spot.path), root, environ):
             check_default(spot.path, root, environ, cfg.Config())
@@ -88,6 +93,21 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
         check(env_dir, "environment", environ, trusted, user_file)
         found.append((bin_python(env_dir), env_reason(env_dir, root)))
     return root, found, placement
+
+
+def _tool_placement(spot: EnvSpot, root: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``[trust]`` entry for a tool's setting written in the repository that puts the
+    environment outside the project (empty when it does not).
+    """
+    from safepip.facts import config as cfg
+    from safepip.facts.placement import check_tool, over, record, tool_problem
+
+    if tool_problem(spot, root, environ) is None:
+        return {}
+    place = spot.place or spot.path
+    if over(place, root, environ):  # no trust puts an environment there: say so
+        check_tool(spot, root, environ, cfg.Config())
+    return {root: record(place, root)}
 
 
 def _toml_key(path: str) -> str:

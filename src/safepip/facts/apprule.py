@@ -20,10 +20,13 @@ one, and a library otherwise:
      ``pytest`` is the API that tests import);
    - it runs or serves its users' code (``Environment :: Web Environment``: uvicorn);
    - it is for science and research (``Intended Audience :: Science/Research``), used from
-     code and notebooks.
+     code and notebooks;
+   - it says it is a library for developers and not a console program
+     (``Topic :: Software Development :: Libraries...`` and ``Intended Audience ::
+     Developers``, without ``Environment :: Console``: distro, gunicorn, virtualenv).
 
 4. Otherwise an application: it has a command named after itself, and nothing says that
-   code imports it (black, httpie, ruff, yt-dlp, poetry, cowsay, pre-commit, tox).
+   code imports it (black, httpie, ruff, yt-dlp, poetry, cowsay, pre-commit, nox).
 
 docs/outside.md has the table of real distributions this rule was designed on.
 """
@@ -31,6 +34,7 @@ docs/outside.md has the table of real distributions this rule was designed on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -41,6 +45,9 @@ LIBRARY = "library"
 
 #: The environment's own tools: upgraded in place, never applications, never linked onto PATH.
 NEVER_APPS = frozenset({"pip", "setuptools", "wheel"})
+
+#: The classifiers in which a distribution calls itself a library (every subtopic too).
+_LIBRARIES = "Topic :: Software Development :: Libraries"
 
 #: ``Framework ::`` values that name a runtime rather than a framework a library plugs into.
 _RUNTIMES = frozenset({"asyncio", "trio", "anyio", "hatch", "setuptools", "pydantic"})
@@ -90,4 +97,43 @@ def judge(meta: Meta) -> Verdict:
         return Verdict(LIBRARY, "it runs its users' code (Environment :: Web Environment)")
     if "Intended Audience :: Science/Research" in classifiers:
         return Verdict(LIBRARY, "it is for science and research, used from code (classifier)")
+    says_library = any(c.startswith(_LIBRARIES) for c in classifiers)
+    if says_library and "Intended Audience :: Developers" in classifiers and "Environment :: Console" not in classifiers:
+        return Verdict(LIBRARY, "it says it is a library for developers, not a console program (classifiers)")
     return Verdict(APP, f"it has the command {named[0]} and nothing says code imports it")
+
+
+#: Entry-point groups whose first word is not the application's name.
+_GROUP_HOSTS = {"pytest11": "pytest", "console_scripts": "", "gui_scripts": ""}
+
+
+def hosts(meta: Meta) -> tuple[str, ...]:
+    """The applications a distribution plugs into, as its metadata names them: the first
+    word of each entry-point group (``poetry.application.plugin``: poetry; ``pdm``: pdm;
+    ``pytest11``: pytest: it registers itself there), and a ``Framework :: X`` classifier
+    when the distribution is named as X's plugins are (``mkdocs-material``). A classifier
+    alone says less: tqdm's ``Framework :: IPython`` does not make it IPython's, and a
+    library injected into an application cannot be imported anywhere else.
+    """
+    own = _canon(meta.name)
+    found: list[str] = []
+    for group in meta.groups:
+        host = _GROUP_HOSTS.get(group, group.split(".", 1)[0])
+        if host:
+            found.append(_canon(host))
+    for classifier in meta.classifiers:
+        parts = [p.strip() for p in classifier.split("::")]
+        if len(parts) >= 2 and parts[0] == "Framework" and own.startswith(_canon(parts[1]) + "-"):
+            found.append(_canon(parts[1]))
+    return tuple(h for h in dict.fromkeys(found) if h != own and h not in NEVER_APPS)
+
+
+def plugin_of(meta: Meta, apps: Mapping[str, str]) -> str | None:
+    """The application installed with pipx that the distribution plugs into (pipx's name
+    for it; ``apps`` maps canonical names to pipx's), or None. Only an application pipx
+    manages counts: pytest's plugins are libraries where pytest is one.
+    """
+    for host in hosts(meta):
+        if host in apps:
+            return apps[host]
+    return None

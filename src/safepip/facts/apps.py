@@ -38,6 +38,8 @@ class AppFacts:
     pipx_global_ok: bool = True
     #: Canonical name -> pipx's name of each application pipx manages (when needed).
     installed: Mapping[str, str] = field(default_factory=dict)
+    #: uninstall: canonical name -> the application pipx injected it into.
+    injected: Mapping[str, str] = field(default_factory=dict)
     #: Whether that pipx has ``--skip-maintenance`` (asked only for ``--no-index``).
     pipx_skip_maintenance: bool = True
 
@@ -88,6 +90,15 @@ def facts_for(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, s
     return facts
 
 
+def _plugs(facts: tuple[Fact, ...], apps: Mapping[str, str] | None = None) -> bool:
+    """Whether a requirement plugs into an application (into one of ``apps``, when given)."""
+    from safepip.facts.apprule import hosts, plugin_of
+
+    if apps is None:
+        return any(f.meta is not None and hosts(f.meta) for f in facts)
+    return any(f.meta is not None and plugin_of(f.meta, apps) for f in facts)
+
+
 def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, str], scratch: str,
                 *, global_mode: bool, wants_pipx: Callable[[tuple[Fact, ...]], bool]) -> AppFacts:
     """The facts for ``ctx.call`` (install or uninstall outside a project). ``plan_env`` is
@@ -101,8 +112,16 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
     if call.command == "uninstall":
         command, missing = _pipx(environ)
         installed = pipx.installed(command, plan_env, global_mode=global_mode) if command else {}
-        return AppFacts(pipx=command, pipx_missing=missing, installed=installed)
+        injected = pipx.injected(command, plan_env, global_mode=global_mode) if command else {}
+        return AppFacts(pipx=command, pipx_missing=missing, installed=installed, injected=injected)
     facts = tuple(facts_for(ctx, plan_env, environ, scratch))
+    hosting: Mapping[str, str] = {}
+    if ctx.config.apps != "user-env" and _plugs(facts):
+        # A plugin goes where its application lives, if pipx manages that application.
+        command, missing = _pipx(environ)
+        hosting = pipx.installed(command, plan_env, global_mode=global_mode) if command else {}
+        if _plugs(facts, hosting) and not wants_pipx(facts):
+            return AppFacts(facts, None, command, missing, True, hosting)
     if not wants_pipx(facts):
         return AppFacts(facts=facts)
     problem = None
@@ -116,5 +135,7 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
         found = pipx.features(command, plan_env)
         global_ok = "--global" in found
         skip = "--skip-maintenance" in found
-    installed = pipx.installed(command, plan_env, global_mode=global_mode) if command and call.has("--upgrade") else {}
-    return AppFacts(facts, problem, command, missing, global_ok, installed, pipx_skip_maintenance=skip)
+    managed: Mapping[str, str] = hosting
+    if command and not managed and call.has("--upgrade"):
+        managed = pipx.installed(command, plan_env, global_mode=global_mode)
+    return AppFacts(facts, problem, command, missing, global_ok, managed, pipx_skip_maintenance=skip)

@@ -23,6 +23,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "policy": ("auto", "always", "never"),
     "outside": ("user-env", "refuse", "cwd"),
     "apps": ("auto", "pipx", "user-env"),
+    "subproject": ("auto", "root", "own"),
 }
 DEFAULTS: dict[str, Any] = {
     "policy": "auto",
@@ -30,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "python": None,
     "outside": "user-env",
     "apps": "auto",
+    "subproject": "auto",
     "quiet": False,
     "trusted": (),
     "trust": {},
@@ -61,6 +63,8 @@ class Config:
     python: str | None = None
     outside: str = "user-env"
     apps: str = "auto"
+    #: In a repository whose root is a project: whether a sub-project uses the root's environment.
+    subproject: str = "auto"
     quiet: bool = False
     trusted: tuple[str, ...] = ()
     #: Interpreters the user trusted with ``safepip trust``: path -> identity (repocode.py).
@@ -257,7 +261,7 @@ def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
     finder, which gives it precedence over an active venv).
     """
     values: dict[str, Any] = {}
-    for key in ("policy", "venv", "outside", "apps", "quiet"):
+    for key in ("policy", "venv", "outside", "apps", "subproject", "quiet"):
         variable = f"SAFEPIP_{key.upper()}"
         if variable not in environ:
             continue
@@ -292,7 +296,7 @@ def split_flags(argv: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
         if key in ("python", "trusted", "trust") or key not in DEFAULTS:
             raise ConfigError(
                 f"{arg}: unknown safepip flag; use one of "
-                + ", ".join(f"{FLAG_PREFIX}{k}" for k in ("policy", "venv", "outside", "apps", "quiet"))
+                + ", ".join(f"{FLAG_PREFIX}{k}" for k in ("policy", "venv", "outside", "apps", "subproject", "quiet"))
                 + " (and pip's own --python)"
             )
         if key == "quiet":

@@ -154,6 +154,8 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
 
     # The early pass-through of a named or active venv decides without the project walk.
     reads = walk_reads(ctx.cwd, ctx.project, environ) if walked else Reads()
+    if ctx.env is not None:
+        reads += Reads(ctx.env.reads)
     isolated = "--isolated" in call.argv
     config = Reads((user_config_file(environ), *config_files(environ, ctx.interp.prefix, isolated)))
     return replace(ctx, reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
@@ -203,11 +205,7 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
     env = None
     user_env = None
     if project is not None:
-        env = project_env(project.root, config.venv)
-        if config.venv is None and os.path.islink(env.path):  # only a link can lead out
-            from safepip.facts.placement import check_default
-
-            check_default(env.path, project.root, environ, config)
+        env = _project_spot(project, config, environ, interp)
     elif config.outside == "cwd":
         env = project_env(cwd, config.venv)
     elif config.outside == "user-env":
@@ -221,6 +219,22 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
         return _stopped(call, config, cwd, project, untrusted, interp), True
     who = facts_about_users(environ, project.root if project else cwd, user_env.path if user_env else None)
     return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who), True
+
+
+def _project_spot(project: Project, config: cfg.Config, environ: Mapping[str, str], interp: Interp) -> EnvSpot:
+    """The project's environment, once the placement rules let the repository's choices of
+    place stand (a committed ``.venv`` link, a tool's setting written in the repository).
+    """
+    env = project_env(project.root, config.venv, environ, interp.version)
+    if config.venv is None and os.path.islink(env.path):  # only a link can lead out
+        from safepip.facts.placement import check_default
+
+        check_default(env.path, project.root, environ, config)
+    if env.named_by:
+        from safepip.facts.placement import check_tool
+
+        check_tool(env, project.root, environ, config)
+    return env
 
 
 def _project_python(spec: str, path: str, project: Project, environ: Mapping[str, str],
@@ -273,7 +287,9 @@ def load_config(
 
     user_file = user_config_file(environ)
     config = cfg.Config().layered(cfg.user_layer(user_file), user_file)
-    project = find_root(cwd, environ)
+    early = config.with_environment(environ).with_flags(flags)
+    pinned = early.origin["subproject"] not in ("default", user_file)
+    project = find_root(cwd, environ, (early.subproject, pinned))
     untrusted = None
     if project is not None:
         # Before its configuration is read: a project's config can name an interpreter.

@@ -35,6 +35,7 @@ from safepip.errors import ConfigError
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from safepip.facts.config import Config
+    from safepip.facts.project import EnvSpot
 
 #: How a placement the user allowed is recorded in ``[trust]``, keyed by the project root.
 RECORD_PREFIX = "venv:"
@@ -216,4 +217,30 @@ def check_python(spec: str, python: str, root: str, pyproject: str, environ: Map
         f"{located(pyproject, 'python')}: python = {spec!r} is the interpreter of a virtual environment {why}, "
         f"where pip would install; a project's own configuration may only name an environment inside the "
         f"project. If you want it: {_allow_python(root, environ)}"
+    )
+
+
+def tool_problem(env: EnvSpot, root: str, environ: Mapping[str, str]) -> str | None:
+    """Where a tool's setting written in the repository (``env.named_by``: Hatch's ``path``,
+    Poetry's ``poetry.toml``, PDM's ``.pdm-python``) puts the project's environment when
+    that is not inside the project (a phrase that follows "puts the environment"), or None.
+    Such a file is the repository's choice, as ``[tool.safepip] venv`` is.
+    """
+    if not env.named_by:
+        return None
+    return problem(os.path.relpath(env.place or env.path, root), root, environ)
+
+
+def check_tool(env: EnvSpot, root: str, environ: Mapping[str, str], config: Config) -> None:
+    """Refuse (exit 78) a tool's setting written in the repository that puts the project's
+    environment outside it (see :func:`tool_problem`), unless the user allowed that place
+    (``safepip trust PROJECT``, or the ``trusted`` list).
+    """
+    why = tool_problem(env, root, environ)
+    place = env.place or env.path
+    if why is None or (allowed(place, root, config) and not over(place, root, environ)):
+        return
+    raise ConfigError(
+        f"{env.named_by}: {env.value!r} puts {env.tool}'s environment {why}; a repository's own files may only "
+        f"put it inside the project. {_allow(place, root, environ)}"
     )

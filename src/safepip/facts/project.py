@@ -7,12 +7,16 @@ user (root's directories are crossed; under sudo, so are the invoking user's, so
 safepip can see the project and refuse to touch it as root). Of what it saw:
 
 1. the nearest directory holding an existing virtual environment (``.venv``, ``venv``,
-   ``env``, poetry's and pdm's in-project ``.venv``, or the one its pyproject.toml's
-   ``[tool.safepip] venv`` names) up to the repository root is the root:
+   ``env``, the one its pyproject.toml's ``[tool.safepip] venv`` names, or the one the tool
+   that manages it uses: :mod:`safepip.facts.toolenv`) up to the repository root is the root:
    ``docs/`` with its own requirements file, or a workspace member ``packages/a/`` with its
    own pyproject.toml, use the environment at the repository root;
-2. else the nearest directory holding ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or
-   ``.git`` (home only if nothing below it marks a project);
+2. else the nearest directory holding ``pyproject.toml``, ``setup.py``, ``setup.cfg``,
+   ``Pipfile`` or ``.git`` (home only if nothing below it marks a project); but a sub-project
+   of a repository whose root is itself a project shares the root's environment (one
+   environment for a monorepo, whatever the order), unless the ``subproject`` setting says
+   ``own`` or, left at ``auto``, the sub-project names its own environment or its own tool
+   manages it on its own (a lock file, a ``Pipfile``, ``hatch.toml``...);
 3. else the nearest holding a ``requirements*.txt``: a weak marker, that counts only when no
    stronger one stands above it below home.
 """
@@ -21,24 +25,38 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from safepip.errors import SafepipError
 from safepip.facts.reads import Reads, ancestors
 
-MARKER_FILES = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.facts.toolenv import ToolEnv
+
+MARKER_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", ".git")
 VENV_NAMES = (".venv", "venv", "env")
 
 
 @dataclass(frozen=True)
 class EnvSpot:
     """Where an environment is, or would be made: ``path``, and whether a virtual
-    environment already ``exists`` there.
+    environment already ``exists`` there. ``tool`` is the tool whose environment it is
+    (Poetry, PDM, Hatch, pipenv, uv; empty: safepip's own choice), ``why`` says so for the
+    notice, and ``named_by`` is the repository file that chose the place, if one did.
     """
 
     path: str
     exists: bool
+    tool: str = ""
+    why: str = ""
+    named_by: str = ""
+    value: str = ""
+    #: The place a repository's tool setting names (the placement rules judge it), if not ``path``.
+    place: str = ""
+    #: What finding the tool's environment read (remembered answers sign it).
+    reads: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,8 @@ class Project:
     root: str
     why: str
     seen: str = ""
+    #: Paths read to find the tools' own environments on the way (remembered answers sign them).
+    tool_reads: tuple[str, ...] = ()
 
     @property
     def pyproject(self) -> str:
@@ -136,6 +156,14 @@ class _Seen:
     weak: str | None  # a requirements*.txt
     env: str | None  # an existing environment in it
     git: bool
+    #: A project file (not only ``.git``): a repository root that is itself a project.
+    project: bool = False
+    #: What finding a tool's environment read.
+    reads: tuple[str, ...] = ()
+
+
+#: The files that make a directory a project a tool may manage (its environment is looked for).
+TOOL_FILES = ("pyproject.toml", "Pipfile", "hatch.toml")
 
 
 def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, str] | None = None) -> _Seen:
@@ -150,7 +178,16 @@ def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, 
         (f"holds the virtual environment {n}/" for n in VENV_NAMES if n in names and is_venv_dir(os.path.join(directory, n))),
         None,
     )
-    return _Seen(directory, strong, weak, env, ".git" in names)
+    reads: tuple[str, ...] = ()
+    if env is None and environ is not None and any(n in names for n in TOOL_FILES):
+        from safepip.facts.toolenv import find
+
+        found = find(directory, environ, existing=True)
+        reads = found.reads
+        if found.env is not None:
+            env = f"has {found.env.why} ({found.env.path})"
+    is_project = any(n in names for n in MARKER_FILES if n != ".git")
+    return _Seen(directory, strong, weak, env, ".git" in names, is_project, reads)
 
 
 def _configured_env(directory: str) -> str | None:
@@ -169,7 +206,42 @@ def _configured_env(directory: str) -> str | None:
     return f"holds the virtual environment {configured} ([tool.safepip] venv)" if is_venv_dir(path) else None
 
 
-def _choose(seen: list[_Seen], home: str) -> Project | None:
+def _subproject_setting(pyproject: str, root: bool = False) -> str | None:
+    """``[tool.safepip] subproject`` in a pyproject.toml, or None (unset, or not readable
+    here: the configuration's own errors say so when it is the project's).
+    """
+    from safepip.facts.config import project_layer
+
+    try:
+        values = project_layer(pyproject)
+    except (SafepipError, OSError, ValueError):
+        return None
+    if "venv" in values and not root:
+        return "own"  # the sub-project names its own environment
+    value = values.get("subproject")
+    return value if value in ("root", "own") else None
+
+
+def _shares_root(sub: str, root: str, subproject: tuple[str, bool]) -> bool:
+    """Whether the sub-project at ``sub`` uses the environment of the repository's root
+    project at ``root`` (the monorepo rule). ``subproject`` is the configured value and
+    whether the command line or a variable set it (it then comes first); else the
+    sub-project's own ``[tool.safepip] subproject``, the root's, the user's file. ``auto``:
+    yes, unless the sub-project names its own environment (``[tool.safepip] venv``) or a
+    tool's own file (a lock file, a Pipfile, ``hatch.toml``...) says it is managed on its own.
+    """
+    from safepip.facts.toolenv import marked
+
+    value, pinned = subproject
+    setting = value if pinned else None
+    setting = setting or _subproject_setting(os.path.join(sub, "pyproject.toml"))
+    setting = setting or _subproject_setting(os.path.join(root, "pyproject.toml"), root=True) or value
+    if setting in ("root", "own"):
+        return setting == "root"
+    return not marked(sub)
+
+
+def _choose(seen: list[_Seen], home: str, subproject: tuple[str, bool] = ("auto", False)) -> Project | None:
     """The root among the directories the walk read, nearest first (rules in the module doc)."""
     top = seen[-1].path if seen else ""
     # Home as a repository (dotfiles) is no repository root for the projects below it.
@@ -179,11 +251,17 @@ def _choose(seen: list[_Seen], home: str) -> Project | None:
     # Existing environments count up to the repository root; without one, up to the nearest marker.
     nearest = min((i for i in (strong, weak) if i is not None), default=len(seen) - 1)
     reach = git if git is not None else nearest
+    reads = tuple(r for d in seen for r in d.reads)
     for d in seen[: reach + 1]:
         if d.env:
-            return Project(d.path, d.env, top)
+            return Project(d.path, d.env, top, reads)
     if strong is not None:
-        return Project(seen[strong].path, seen[strong].strong or "", top)
+        sub = seen[strong]
+        if git is not None and git > strong and seen[git].project and _shares_root(sub.path, seen[git].path, subproject):
+            root = seen[git]
+            why = f"{root.strong}: the repository's root project, whose environment {sub.path} shares"
+            return Project(root.path, why, top, reads)
+        return Project(sub.path, sub.strong or "", top, reads)
     if weak is not None:
         return Project(seen[weak].path, seen[weak].weak or "", top)
     if seen and seen[-1].path == home and seen[-1].strong:
@@ -218,8 +296,10 @@ def working_directory() -> str:
         ) from None
 
 
-def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
-    """The project containing ``start``, or None outside any project."""
+def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, bool] = ("auto", False)) -> Project | None:
+    """The project containing ``start``, or None outside any project. ``subproject`` is
+    the ``subproject`` setting and whether the command line or a variable set it.
+    """
     home = os.path.realpath(environ.get("HOME") or os.path.expanduser("~"))
     owners = crossable_owners(environ)
     current = os.path.realpath(start)
@@ -250,7 +330,7 @@ def find_root(start: str, environ: Mapping[str, str]) -> Project | None:
         if owners is not None and st.st_uid not in owners:
             break
         current = parent
-    return _choose(seen, home)
+    return _choose(seen, home, subproject)
 
 
 def walk_reads(cwd: str, project: Project | None, environ: Mapping[str, str]) -> Reads:
@@ -270,6 +350,7 @@ def walk_reads(cwd: str, project: Project | None, environ: Mapping[str, str]) ->
         paths.extend(os.path.join(d, n) for d in upward[len(walked) : upward.index(seen) + 1] for n in names)
     if project is not None:
         paths.append(project.pyproject)
+        paths.extend(project.tool_reads)
     return Reads(tuple(paths), tuple(upward))
 
 
@@ -281,15 +362,32 @@ def env_candidates(root: str, configured: str | None) -> list[str]:
     return [os.path.join(root, name) for name in VENV_NAMES]
 
 
-def project_env(root: str, configured: str | None) -> EnvSpot:
+def project_env(root: str, configured: str | None, environ: Mapping[str, str] | None = None,
+                version: tuple[int, ...] | None = None) -> EnvSpot:
     """The project's environment directory, and whether it already exists as a venv.
 
-    The configured path wins; else the first of ``.venv``, ``venv``, ``env`` that is a
-    virtual environment (poetry's and pdm's in-project environments are ``.venv``); else
-    ``.venv``, to be created.
+    The configured path wins; else the environment of the tool that manages the project
+    (:mod:`safepip.facts.toolenv`; given ``environ`` and the target's ``version``) when it
+    exists; else the first of ``.venv``, ``venv``, ``env`` that is a virtual environment;
+    else where that tool will look for it; else ``.venv``, to be created.
     """
     candidates = env_candidates(root, configured)
+    tool = None
+    reads: tuple[str, ...] = ()
+    if configured is None and environ is not None:
+        from safepip.facts.toolenv import find
+
+        found = find(root, environ, version)
+        tool, reads = found.env, found.reads
+        if tool is not None and tool.exists:
+            return _spot(tool, reads)
     for path in candidates:
         if is_venv_dir(path):
-            return EnvSpot(path, True)
-    return EnvSpot(candidates[0], False)
+            return EnvSpot(path, True, reads=reads)
+    if tool is not None:
+        return _spot(tool, reads)
+    return EnvSpot(candidates[0], False, reads=reads)
+
+
+def _spot(tool: ToolEnv, reads: tuple[str, ...]) -> EnvSpot:
+    return EnvSpot(tool.path, tool.exists, tool.tool, tool.why, tool.named_by, tool.value, tool.place, reads)

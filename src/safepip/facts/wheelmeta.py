@@ -42,6 +42,8 @@ class Meta:
     typed: bool = False
     #: The top-level modules the console and GUI scripts' entry points live in.
     entry_modules: tuple[str, ...] = ()
+    #: Its other entry-point groups (``poetry.application.plugin``, ``pytest11``): what it plugs into.
+    groups: tuple[str, ...] = ()
 
     @property
     def scripts(self) -> tuple[str, ...]:
@@ -69,6 +71,14 @@ def parse_entry_points(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tup
             target = parser.get(section, name).strip()
             modules.add(target.split(":", 1)[0].split(".", 1)[0].strip())
     return found[0], found[1], tuple(sorted(m for m in modules if m))
+
+
+def entry_point_groups(text: str) -> tuple[str, ...]:
+    """The entry-point groups of an ``entry_points.txt`` besides console and GUI scripts."""
+    import re
+
+    found = re.findall(r"^\s*\[\s*([^\]\s][^\]]*?)\s*\]\s*$", text, re.MULTILINE)
+    return tuple(dict.fromkeys(g for g in found if g not in ("console_scripts", "gui_scripts")))
 
 
 def parse_metadata(text: str) -> tuple[str, str, tuple[str, ...], str]:
@@ -106,14 +116,15 @@ def from_archive(archive: zipfile.ZipFile, fallback_name: str = "") -> Meta:
         found = [n for n in infos if n.endswith("/" + base)]
         return archive.read(found[0]).decode("utf-8", "replace") if found else None
 
-    console, gui, entry_modules = parse_entry_points(member("entry_points.txt") or "")
+    entry_points = member("entry_points.txt") or ""
+    console, gui, entry_modules = parse_entry_points(entry_points)
     name, version, classifiers, summary = parse_metadata(member("METADATA") or "")
     data_scripts = tuple(sorted({n.split("/")[2] for n in names
                                  if n.count("/") == 2 and n.split("/")[0].endswith(".data")
                                  and n.split("/")[1] == "scripts" and n.split("/")[2]}))
     typed = any(n.count("/") == 1 and n.endswith("/py.typed") for n in names)
     return Meta(name or fallback_name, version, console, gui, classifiers, top_level_names(names), summary,
-                data_scripts, typed, entry_modules)
+                data_scripts, typed, entry_modules, entry_point_groups(entry_points))
 
 
 def from_file(path: str) -> Meta | None:

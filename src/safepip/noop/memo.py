@@ -64,9 +64,11 @@ def memo_dir(environ: Mapping[str, str]) -> str | None:
 def memo_key(argv: Sequence[str], environ: Mapping[str, str], cwd: str) -> tuple[Any, ...]:
     """Everything a remembered answer is only valid for, exactly."""
     from safepip import __version__
+    from safepip.facts.toolvars import VARIABLES  # where the project's tools keep its environment
 
     variables = tuple(
-        sorted((k, v) for k, v in environ.items() if k.startswith(("PIP_", "SAFEPIP_")) or k in _ENV_KEYS)
+        sorted((k, v) for k, v in environ.items()
+               if k.startswith(("PIP_", "SAFEPIP_")) or k in _ENV_KEYS or k in VARIABLES)
     )
     ttys = tuple(_isatty(s) for s in (sys.stdout, sys.stderr))
     euid = os.geteuid() if hasattr(os, "geteuid") else -1

@@ -24,11 +24,13 @@ LIBRARIES = ["numpy", "flask", "pytest", "django", "tqdm", "torch", "sphinx",
              "click", "rich", "pygments", "babel", "build", "awscli", "mkdocs", "glances", "speedtest-cli",
              "sqlalchemy", "transformers", "huggingface-hub", "setuptools", "wheel", "pip", "markdown", "nltk",
              "scrapy", "streamlit", "dask", "chardet", "charset-normalizer", "pyserial", "sphinx-autobuild",
-             "jupyter-core", "tensorboard"]
-APPLICATIONS = ["black", "httpie", "ruff", "yt-dlp", "poetry", "cowsay", "pre-commit", "tox",
-                "gunicorn", "celery", "alembic", "mypy", "flake8", "pylint", "isort", "coverage", "twine",
-                "virtualenv", "nox", "pipenv", "ansible-core", "cookiecutter", "docutils", "uv", "hatch", "pdm",
-                "jsonschema", "faker", "distro"]
+             "jupyter-core", "tensorboard",
+             # they call themselves libraries for developers, and no console program
+             "distro", "gunicorn", "virtualenv", "tox"]
+APPLICATIONS = ["black", "httpie", "ruff", "yt-dlp", "poetry", "cowsay", "pre-commit",
+                "celery", "alembic", "mypy", "flake8", "pylint", "isort", "coverage", "twine",
+                "nox", "pipenv", "ansible-core", "cookiecutter", "docutils", "uv", "hatch", "pdm",
+                "jsonschema", "faker"]
 
 
 def meta(name: str) -> Meta:
@@ -63,6 +65,7 @@ def test_applications(name: str) -> None:
     ("transformers", "science and research"),
     ("pip", "environment's own tools"),
     ("requests", "no commands"),
+    ("distro", "a library for developers, not a console program"),
 ])
 def test_each_kind_of_evidence_is_said(name: str, evidence: str) -> None:
     assert evidence in judge(meta(name)).why
@@ -78,4 +81,20 @@ def test_files_installed_as_scripts_are_commands() -> None:
 def test_a_distributions_own_framework_classifier_is_not_library_evidence() -> None:
     tox = meta("tox")
     assert "Framework :: tox" in tox.classifiers
-    assert judge(tox).kind == APP
+    assert "plugs into" not in judge(tox).why  # a library for its classifiers' words, not for this one
+
+
+@pytest.mark.parametrize(("name", "groups", "classifiers", "apps", "expected"), [
+    ("poetry-plugin-export", ("poetry.application.plugin",), (), {"poetry": "poetry"}, "poetry"),
+    ("pdm-backend-x", ("pdm",), (), {"pdm": "pdm"}, "pdm"),
+    ("pytest-randomly", ("pytest11",), ("Framework :: Pytest",), {"pytest": "pytest"}, "pytest"),
+    ("pytest-randomly", ("pytest11",), ("Framework :: Pytest",), {"black": "black"}, None),  # pytest is no pipx app
+    ("mkdocs-material", (), ("Framework :: MkDocs",), {"mkdocs": "mkdocs"}, "mkdocs"),
+    ("tqdm", (), ("Framework :: IPython",), {"ipython": "ipython"}, None),  # a library that mentions IPython
+    ("poetry", ("poetry.application.plugin",), (), {"poetry": "poetry"}, None),  # its own groups
+])
+def test_plugins_name_the_application_they_plug_into(name: str, groups: tuple[str, ...], classifiers: tuple[str, ...],
+                                                      apps: dict[str, str], expected: str | None) -> None:
+    from safepip.facts.apprule import plugin_of
+
+    assert plugin_of(Meta(name, "1", classifiers=classifiers, groups=groups), apps) == expected

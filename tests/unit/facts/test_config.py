@@ -73,7 +73,7 @@ def test_unknown_key_names_file_line_key_and_the_known_keys(project: Path) -> No
     message = str(info.value)
     assert message.startswith(f"{project / 'pyproject.toml'}, line 5: unknown key 'polcy'")
     assert "did you mean 'policy'" in message
-    assert "known keys: apps, outside, policy, python, quiet, trust, trusted, venv" in message
+    assert "known keys: apps, outside, policy, python, quiet, subproject, trust, trusted, venv" in message
 
 
 @pytest.mark.parametrize(

@@ -22,21 +22,22 @@ LAYOUTS = {
                  "pydantic_ai_slim/pydantic_ai/agent.py", "pydantic_evals/pyproject.toml", "pydantic_graph/pyproject.toml"],
 }
 
-# (layout, working directory, root with an environment at the repository root, root without one)
+# (layout, working directory, root with an environment at the repository root, root without one).
+# A sub-project of a repository whose root is itself a project shares the root's environment
+# whether or not it exists yet (the monorepo rule): one environment, whatever the order.
 CASES = [
     ("pluggy", ".", ".", "."),
     ("pluggy", "docs", ".", "."),  # a requirements file below a pyproject.toml is no project of its own
     ("pluggy", "src/pluggy", ".", "."),
-    ("pluggy", "docs/examples/eggsample", ".", "docs/examples/eggsample"),
+    ("pluggy", "docs/examples/eggsample", ".", "."),
     ("tomlkit", "docs", ".", "."),
-    ("tomlkit", "tests/examples", ".", "tests/examples"),
+    ("tomlkit", "tests/examples", ".", "."),
     ("tomlkit", "tomlkit", ".", "."),
-    ("monorepo", "pydantic_ai_slim", ".", "pydantic_ai_slim"),  # a workspace member uses the root's environment
-    ("monorepo", "pydantic_ai_slim/pydantic_ai", ".", "pydantic_ai_slim"),
-    ("monorepo", "examples", ".", "examples"),
+    ("monorepo", "pydantic_ai_slim", ".", "."),  # a workspace member uses the root's environment
+    ("monorepo", "pydantic_ai_slim/pydantic_ai", ".", "."),
+    ("monorepo", "examples", ".", "."),
     ("monorepo", ".", ".", "."),
 ]
-
 
 def _build(base: Path, layout: str, *, git: bool, env: bool) -> Path:
     repo = base / "home" / "code" / layout
@@ -66,7 +67,7 @@ def test_an_environment_above_the_repository_root_is_not_used(tmp_path: Path) ->
     (repo.parent / ".venv").mkdir()
     (repo.parent / ".venv" / "pyvenv.cfg").write_text("")
     found = find_root(str(repo / "pydantic_ai_slim"), {"HOME": str(tmp_path / "home")})
-    assert found is not None and found.root == str(repo / "pydantic_ai_slim")
+    assert found is not None and found.root == str(repo)  # the repository's root project, not above it
 
 
 def test_without_git_an_environment_counts_up_to_the_nearest_marker(tmp_path: Path) -> None:
@@ -107,4 +108,75 @@ def test_an_environment_named_by_tool_safepip_venv_counts(tmp_path: Path) -> Non
     assert "[tool.safepip] venv" in found.why
     (repo / "pyproject.toml").write_text("[tool.safepip\n")  # broken: not this walk's error to report
     found = find_root(str(repo / "pydantic_ai_slim"), {"HOME": str(tmp_path / "home")})
-    assert found is not None and found.root == str(repo / "pydantic_ai_slim")
+    assert found is not None and found.root == str(repo)
+    assert found.why.startswith("holds pyproject.toml: the repository's root project")
+
+
+def _monorepo(tmp_path: Path) -> Path:
+    """The issue's monorepo: a root pyproject.toml and backend/pyproject.toml under one .git."""
+    repo = tmp_path / "home" / "code" / "app"
+    (repo / "backend").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    (repo / "backend" / "pyproject.toml").write_text('[project]\nname = "backend"\n')
+    return repo
+
+
+def _venv(path: Path) -> None:
+    path.mkdir(parents=True)
+    (path / "pyvenv.cfg").write_text("home = /usr/bin\n")
+
+
+def test_a_sub_project_shares_the_root_projects_environment_in_either_order(tmp_path: Path) -> None:
+    repo = _monorepo(tmp_path)
+    home = {"HOME": str(tmp_path / "home")}
+    backend = find_root(str(repo / "backend"), home)  # first, before any environment exists
+    assert backend is not None and backend.root == str(repo)
+    assert "backend shares" in backend.why
+    _venv(repo / ".venv")  # made there by that first install
+    for where in (repo, repo / "backend"):
+        found = find_root(str(where), home)
+        assert found is not None and found.root == str(repo)
+
+
+def test_a_sub_project_keeps_an_environment_of_its_own(tmp_path: Path) -> None:
+    repo = _monorepo(tmp_path)
+    _venv(repo / "backend" / ".venv")
+    found = find_root(str(repo / "backend"), {"HOME": str(tmp_path / "home")})
+    assert found is not None and found.root == str(repo / "backend")
+
+
+@pytest.mark.parametrize("own", ["uv.lock", "poetry.lock", "pdm.lock", "Pipfile", "hatch.toml"])
+def test_a_sub_project_its_tool_manages_on_its_own_is_its_own_root(tmp_path: Path, own: str) -> None:
+    repo = _monorepo(tmp_path)
+    (repo / "backend" / own).write_text("")
+    found = find_root(str(repo / "backend"), {"HOME": str(tmp_path / "home")})
+    assert found is not None and found.root == str(repo / "backend")
+
+
+def test_a_repository_root_that_is_no_project_shares_nothing(tmp_path: Path) -> None:
+    repo = _monorepo(tmp_path)
+    (repo / "pyproject.toml").unlink()
+    found = find_root(str(repo / "backend"), {"HOME": str(tmp_path / "home")})
+    assert found is not None and found.root == str(repo / "backend")
+
+
+@pytest.mark.parametrize(
+    ("sub", "top", "given", "expected"),
+    [
+        ("own", None, ("auto", False), "backend"),
+        (None, "own", ("auto", False), "backend"),  # the root's own file says so for all of its sub-projects
+        (None, None, ("own", False), "backend"),  # the user's file
+        ("root", None, ("own", False), "."),  # the sub-project's file before the user's
+        ("own", None, ("root", True), "."),  # the command line or a variable before every file
+    ],
+)
+def test_subproject_pins_either_way(tmp_path: Path, sub: str | None, top: str | None,
+                                    given: tuple[str, bool], expected: str) -> None:
+    repo = _monorepo(tmp_path)
+    if sub:
+        (repo / "backend" / "pyproject.toml").write_text(f'[project]\nname = "backend"\n[tool.safepip]\nsubproject = "{sub}"\n')
+    if top:
+        (repo / "pyproject.toml").write_text(f'[project]\nname = "app"\n[tool.safepip]\nsubproject = "{top}"\n')
+    found = find_root(str(repo / "backend"), {"HOME": str(tmp_path / "home")}, given)
+    assert found is not None and found.root == str((repo / expected).resolve())

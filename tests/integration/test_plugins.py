@@ -1,0 +1,97 @@
+"""Outside a project, a plugin goes where its application lives: a requirement whose
+entry-point groups (or ``Framework ::`` classifier) name an application pipx manages is
+injected into it with ``pipx inject``; ``uninstall`` undoes it with ``pipx uninject``;
+explain shows it. A plugin of an application pipx does not manage (pytest's, where pytest
+is a library) stays a library.
+
+Offline against Debian's managed /usr/bin/python3, with safepip's own pipx, every pipx
+directory in tmp_path (as root, pipx's --global ones).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+from wheels import make_wheel
+
+ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+pytestmark = [needs_managed, pytest.mark.slow]
+
+
+@pytest.fixture
+def pipx_dirs(tmp_path: Path) -> dict[str, str]:
+    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
+             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
+    return {k: str(tmp_path / v) for k, v in names.items()}
+
+
+@pytest.fixture
+def env(pipx_dirs: dict[str, str]) -> dict[str, str]:
+    bin_dir = pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"]
+    return safepip_env(**pipx_dirs, PATH=f"{bin_dir}:/usr/bin:/bin")
+
+
+@pytest.fixture
+def house(tmp_path: Path) -> Path:
+    """An application (its command named after it, a console program), a plugin of it in
+    Poetry's shape (an entry point in ``hostapp.application.plugin``, no command), and a
+    pytest plugin (``pytest11``)."""
+    house = tmp_path / "wheels"
+    make_wheel(house, "hostapp", "1.0", scripts={"hostapp": "hostapp:main"},
+               classifiers=["Environment :: Console", "Intended Audience :: Developers"])
+    make_wheel(house, "hostapp-plugin-export", "1.0",
+               entry_points={"hostapp.application.plugin": {"export": "hostapp_plugin_export:main"}})
+    make_wheel(house, "pytest-fancy", "1.0", entry_points={"pytest11": {"fancy": "pytest_fancy"}},
+               classifiers=["Framework :: Pytest"])
+    return house
+
+
+def _venv(pipx_dirs: dict[str, str], name: str) -> Path:
+    return Path(pipx_dirs["PIPX_GLOBAL_HOME" if ROOT else "PIPX_HOME"]) / "venvs" / name
+
+
+def _user_env(tmp_path: Path) -> Path:
+    return tmp_path / "xdg-data" / "safepip" / "envs" / f"py{SYSTEM_XY}"
+
+
+def test_a_plugin_is_injected_into_its_pipx_application_and_uninjected(
+    tmp_path: Path, house: Path, env: dict[str, str], pipx_dirs: dict[str, str]
+) -> None:
+    where = tmp_path / "home"
+    assert run_safepip("install", *offline(house), "hostapp", cwd=where, env=env).returncode == 0
+    assert "hostapp" in installed(_venv(pipx_dirs, "hostapp"))
+
+    explained = run_safepip("explain", "--json", "install", *offline(house), "hostapp-plugin-export", cwd=where, env=env)
+    assert explained.returncode == 0, explained.stderr
+    [route] = json.loads(explained.stdout)["requirements"]
+    assert route["to"] == "pipx" and "a plugin of hostapp" in route["why"]
+
+    done = run_safepip("install", *offline(house), "hostapp-plugin-export", cwd=where, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "hostapp-plugin-export -> pipx" in done.stderr and ": a plugin of hostapp" in done.stderr
+    assert "hostapp-plugin-export" in installed(_venv(pipx_dirs, "hostapp"))
+    assert not _user_env(tmp_path).exists() or "hostapp-plugin-export" not in installed(_user_env(tmp_path))
+
+    gone = run_safepip("uninstall", "-y", "hostapp-plugin-export", cwd=where, env=env)
+    assert gone.returncode == 0, gone.stderr
+    assert "uninjecting it with pipx" in gone.stderr
+    assert "hostapp-plugin-export" not in installed(_venv(pipx_dirs, "hostapp"))
+    assert "hostapp" in installed(_venv(pipx_dirs, "hostapp"))  # the application stays
+
+
+def test_a_plugin_of_an_application_pipx_does_not_manage_is_a_library(
+    tmp_path: Path, house: Path, env: dict[str, str], pipx_dirs: dict[str, str]
+) -> None:
+    where = tmp_path / "home"
+    done = run_safepip("install", *offline(house), "pytest-fancy", "hostapp-plugin-export", cwd=where, env=env)
+    assert done.returncode == 0, done.stderr
+    assert {"pytest-fancy", "hostapp-plugin-export"} <= set(installed(_user_env(tmp_path)))
+    assert not _venv(pipx_dirs, "hostapp").exists()
+    assert subprocess.run([str(_user_env(tmp_path) / "bin" / "python"), "-c", "import pytest_fancy"],
+                          check=False).returncode == 0
