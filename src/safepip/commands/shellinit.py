@@ -31,6 +31,10 @@ import shlex
 import sys
 from typing import Mapping
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.session import Session
+
 SHELLS = ("bash", "zsh", "fish")
 
 _POSIX_PIP = """\
@@ -201,8 +205,9 @@ def code(
     return "".join(parts)
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """Print the code for the shell named (default: the basename of ``$SHELL``)."""
+    environ = session.environ
     from safepip.commands.args import parse, parser
     from safepip.errors import UsageError
 

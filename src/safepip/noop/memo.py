@@ -152,10 +152,6 @@ def route(
     return (tuple(argv), tuple(sorted(changes.items())), redirected, lock_path, suffix)
 
 
-#: Removed from pip's environment when safepip redirects (handoff.REDIRECT_CLEAN).
-REDIRECT_CLEAN = ("PYTHONPATH", "PYTHONHOME", "__PYVENV_LAUNCHER__")
-
-
 def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str]) -> int | None:
     """Take a remembered route: the same lines, the same lock, the same pip. None: the full
     path must (the lock is busy, or pip cannot be started).
@@ -167,15 +163,9 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
         from safepip.venvdir import floor_umask
 
         floor_umask()  # as the full path does for an environment safepip chose
-    env = dict(environ)
-    if redirected:
-        for name in REDIRECT_CLEAN:
-            env.pop(name, None)
-    for name, value in changes:
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
+    from safepip.handoff import become, child_environ
+
+    env = child_environ(environ, dict(changes), redirected)
     lock = None
     if lock_path is not None:
         from safepip.lock import FileLock
@@ -195,7 +185,7 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
         if lock is not None:
             lock.inherit()
         try:
-            os.execve(argv[0], list(argv), env)  # noqa: S606 - becoming pip is the point
+            become(argv, env)
         except OSError:
             sys.stderr.write(f"safepip: cannot run {argv[0]}\n")
         if lock is not None:
