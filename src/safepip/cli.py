@@ -63,7 +63,7 @@ def _tolerant_output() -> None:
                 reconfigure(errors="backslashreplace")
 
 
-def _output_failed(code: int, environ: Mapping[str, str]) -> int:
+def _output_failed(code: int, session: Session) -> int:
     """A verb's exit code, 74 (with one line) when its output could not be written.
 
     Unless the verb failed already. A stdout closed by the caller is no error: what goes
@@ -75,10 +75,9 @@ def _output_failed(code: int, environ: Mapping[str, str]) -> int:
     error = stdout_error()
     if error is None or code != 0:
         return code
-    from safepip import ui
     from safepip.errors import EX_IOERR
 
-    ui.say(f"cannot write to standard output: {error.strerror or error}", "error", environ)
+    session.say(f"cannot write to standard output: {error.strerror or error}", "error")
     return EX_IOERR
 
 
@@ -141,4 +140,4 @@ def _main(args: list[str], runner: Runner | None, *, in_process: bool) -> int:
         last = traceback.format_exc().strip().splitlines()[-1]
         session.say(f"internal error ({last}); rerun with SAFEPIP_DEBUG=1 and report it", "error")
         return EX_SOFTWARE
-    return _output_failed(code, environ) if args and args[0] in VERBS else code
+    return _output_failed(code, session) if args and args[0] in VERBS else code

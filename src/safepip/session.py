@@ -7,7 +7,10 @@ reading ``os.environ``, ``SAFEPIP_DEBUG`` or building its own way to speak.
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Mapping
+
+from safepip import ui
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -27,12 +30,9 @@ class Session:
         self.debug = environ.get("SAFEPIP_DEBUG") == "1"
         self.runner = runner
         self.stack = contextlib.ExitStack()
-
-    def say(self, message: str, level: str = "notice") -> str:
-        """One ``safepip:`` line on stderr (``level``: notice, warning or error); return it."""
-        from safepip import ui
-
-        return ui.say(message, level, self.environ)
+        #: ``say(message, level="notice")``: one ``safepip:`` line on stderr (notice, warning
+        #: or error), returned as written (:func:`safepip.ui.say` for this environment).
+        self.say = functools.partial(ui.say, environ=environ)
 
     def __enter__(self) -> Session:
         return self

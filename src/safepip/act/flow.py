@@ -164,7 +164,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
     argv, lock, ready = prepare(ctx, plan, session, defer_lock=deferred)
     # Nothing is installed in a new environment: pip has work to do.
     fast = deferred and not (ready is not None and ready.created)
-    said = notice(ctx, plan, ready, environ)
+    said = notice(ctx, plan, ready, session)
     env = child_environ(environ, plan.env_changes, redirected=plan.kind != PASSTHROUGH)
     wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
         ctx.call.command == "help" and not ctx.call.positionals
@@ -179,10 +179,10 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         one = help_command(argv)
         if one is not None and os.name == "posix":  # one process: pip's help, then safepip's section
             if routable:
-                remember_route(args, ctx, ready, plan, environ, one, None, said, "", None, None)
+                remember_route(args, ctx, ready, plan, environ, one, said=said)
             return run(one, env, replace=True)
         if routable:
-            remember_route(args, ctx, ready, plan, environ, argv, None, said, "", None, HELP_SECTION)
+            remember_route(args, ctx, ready, plan, environ, argv, said=said, suffix=HELP_SECTION)
         helped = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
         return helped
@@ -219,7 +219,8 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         floor_umask()
     if routable and replace:
         lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
-        remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)
+        remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
+                       lock_file=lock_file)
     if version_line:
         sys.stdout.write(version_line)
     try:

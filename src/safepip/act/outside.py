@@ -77,7 +77,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
         if lock is not None:
             lock.acquire()
     try:
-        notice(ctx, plan, ready, session.environ)
+        notice(ctx, plan, ready, session)
         if create and not ready.created:  # what an interrupted pip left half-installed
             from safepip.act.repair import repair_made
 

@@ -100,6 +100,6 @@ def ensure_target(ctx: Context, plan: Plan, session: Session) -> Target:
     if ready is None:
         return target
     if ready.created:
-        notice(ctx, plan, ready, session.environ, how_to_use=False)  # the caller is about to use it
+        notice(ctx, plan, ready, session, how_to_use=False)  # the caller is about to use it
     return Target(ready.env_dir, ready.python, os.path.dirname(ready.python), venv=True, created=ready.created)
 
