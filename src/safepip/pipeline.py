@@ -144,19 +144,21 @@ def execute(resolved: Resolved, session: Session) -> int:
     """Act on the plan: refuse; outside a project, run its steps (or list the per-user
     environment and pipx's applications); else prepare the environment and hand over to pip.
     """
-    from safepip.act import flow, outside
-    from safepip.venvdir import floor_umask
+    from safepip.act import flow
 
     ctx, plan = resolved.ctx, resolved.plan
     flow.refuse(plan)
-    if plan.steps or plan.apps_to_pipx:
+    if plan.steps or plan.apps_to_pipx:  # outside a project: more than one hand-over, or pipx's part
+        from safepip.act import outside
+        from safepip.venvdir import floor_umask
+
         floor_umask()  # the per-user environment (and pipx's) as any safepip chose: never writable by others
-    if plan.steps:
-        return outside.execute(ctx, plan, session)
-    if plan.apps_to_pipx and ctx.call.command in ("list", "freeze"):
-        return outside.list_all(ctx, plan, session)
-    if plan.apps_to_pipx and ctx.call.command == "install":  # pip installs (from a requirements file...): the apps first
-        outside.repair_apps(ctx, plan, session, offline=ctx.call.has("--no-index"))
+        if plan.steps:
+            return outside.execute(ctx, plan, session)
+        if ctx.call.command in ("list", "freeze"):
+            return outside.list_all(ctx, plan, session)
+        if ctx.call.command == "install":  # pip installs (from a requirements file...): the apps first
+            outside.repair_apps(ctx, plan, session, offline=ctx.call.has("--no-index"))
     session.stack.close()  # pip may be exec'd: nothing of the classification is left behind
     return flow.run_pip(resolved, session)
 
