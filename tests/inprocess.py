@@ -12,8 +12,8 @@ from typing import Mapping, Sequence
 
 import pytest
 
-from safepip.act.run import Runner
 from safepip.cli import main
+from safepip.runner import Runner
 
 
 class Recorder(Runner):

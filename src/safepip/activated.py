@@ -3,7 +3,7 @@ exports, and the environment safepip decides with while it is in effect.
 
 Standard library only, and apart from the rest: :mod:`safepip.cli` takes safepip's own
 activation away before the front door, and the one decision of what to activate
-(:func:`safepip.facts.activation_env.choose`) looks through it the same way.
+(:func:`safepip.commands.activation_env.choose`) looks through it the same way.
 """
 
 from __future__ import annotations

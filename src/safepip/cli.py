@@ -13,7 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Callable, Mapping, Sequence
 
-    from safepip.act.run import Runner
+    from safepip.runner import Runner
+    from safepip.session import Session
 
 #: safepip's own verbs, none of them a pip command: name -> "module:function".
 VERBS: dict[str, str] = {
@@ -31,32 +32,21 @@ VERBS: dict[str, str] = {
     "__shim": "commands.pyshim:main",
 }
 
+#: Every other command line is pip's: resolved and executed where it belongs.
+PIP_VERB = "commands.pip:main"
 
-def _verb(name: str) -> Callable[[list[str], Mapping[str, str]], int] | None:
-    target = VERBS.get(name)
-    if target is None:
-        return None
+
+def _handler(args: list[str]) -> tuple[Callable[[list[str], Session], int], list[str]]:
+    """The verb's handler and its arguments: one of safepip's own verbs, else pip's."""
     import importlib
 
-    module, _, function = target.partition(":")
-    handler: Callable[[list[str], Mapping[str, str]], int] = getattr(
-        importlib.import_module(f"safepip.{module}"), function
-    )
-    return handler
-
-
-def _dispatch(args: list[str], environ: Mapping[str, str]) -> int:
     if args and args[0] in VERBS:
-        handler = _verb(args[0])
-        assert handler is not None
-        return handler(args[1:], environ)  # a verb reads its own --safepip-* flags
-    from safepip.facts.config import split_flags
-    from safepip.facts.pipargs import scan
-
-    rest, flags = split_flags(args)
-    from safepip.act.flow import run_pip
-
-    return run_pip(rest, environ, flags, scan(rest))
+        target, rest = VERBS[args[0]], args[1:]  # a verb reads its own --safepip-* flags
+    else:
+        target, rest = PIP_VERB, args
+    module, _, function = target.partition(":")
+    handler: Callable[[list[str], Session], int] = getattr(importlib.import_module(f"safepip.{module}"), function)
+    return handler, rest
 
 
 def _tolerant_output() -> None:
@@ -73,7 +63,7 @@ def _tolerant_output() -> None:
                 reconfigure(errors="backslashreplace")
 
 
-def _output_failed(code: int, environ: Mapping[str, str]) -> int:
+def _output_failed(code: int, session: Session) -> int:
     """A verb's exit code, 74 (with one line) when its output could not be written.
 
     Unless the verb failed already. A stdout closed by the caller is no error: what goes
@@ -85,17 +75,16 @@ def _output_failed(code: int, environ: Mapping[str, str]) -> int:
     error = stdout_error()
     if error is None or code != 0:
         return code
-    from safepip import ui
     from safepip.errors import EX_IOERR
 
-    ui.say(f"cannot write to standard output: {error.strerror or error}", "error", environ)
+    session.say(f"cannot write to standard output: {error.strerror or error}", "error")
     return EX_IOERR
 
 
 def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> int:
     """Run safepip with ``argv`` (default: the process's arguments); return the exit code.
 
-    ``runner`` starts every program instead of the real one (see :mod:`safepip.act.run`):
+    ``runner`` starts every program instead of the real one (see :mod:`safepip.runner`):
     tests run ``main([...])`` in-process and see the exact argv that would be exec'd.
     With the process's own arguments (``argv`` None: the ``safepip`` command), safepip
     first makes descriptors 0-2 the caller's (:mod:`safepip.stdio`), before it opens anything.
@@ -106,14 +95,14 @@ def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> 
         take_over()
     args = list(sys.argv[1:] if argv is None else argv)
     if runner is not None:
-        from safepip.act.run import using
+        from safepip.runner import using
 
         with using(runner):
-            return _main(args, in_process=True)
-    return _main(args, in_process=False)
+            return _main(args, runner, in_process=True)
+    return _main(args, None, in_process=False)
 
 
-def _main(args: list[str], *, in_process: bool) -> int:
+def _main(args: list[str], runner: Runner | None, *, in_process: bool) -> int:
     environ: Mapping[str, str] = os.environ
     if "SAFEPIP_ACTIVATED" in environ:  # shell-init's activation never changes a decision
         from safepip.activated import without_own_activation
@@ -129,27 +118,30 @@ def _main(args: list[str], *, in_process: bool) -> int:
         from safepip.front import run_answer
 
         run_answer(args[1:], environ)  # a remembered environment: exec the command at once
-    from safepip import ui
     from safepip.errors import EX_SOFTWARE, SafepipError
+    from safepip.session import Session
 
     _tolerant_output()
+    session = Session(environ, runner=runner)
     try:
-        code = _dispatch(args, environ)
+        with session:  # what lives as long as the call (the classification's scratch) ends with it
+            handler, rest = _handler(args)
+            code = handler(rest, session)
     except SafepipError as exc:
-        if environ.get("SAFEPIP_DEBUG") == "1":
+        if session.debug:
             import traceback
 
             traceback.print_exc()
-        ui.say(str(exc), "error", environ)
+        session.say(str(exc), "error")
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
     except Exception:  # a bug: say so plainly, and how to report it
-        if environ.get("SAFEPIP_DEBUG") == "1":
+        if session.debug:
             raise
         import traceback
 
         last = traceback.format_exc().strip().splitlines()[-1]
-        ui.say(f"internal error ({last}); rerun with SAFEPIP_DEBUG=1 and report it", "error", environ)
+        session.say(f"internal error ({last}); rerun with SAFEPIP_DEBUG=1 and report it", "error")
         return EX_SOFTWARE
-    return _output_failed(code, environ) if args and args[0] in VERBS else code
+    return _output_failed(code, session) if args and args[0] in VERBS else code

@@ -223,8 +223,8 @@ def _user_env(
         result = replace(result, args=(*result.args, "--local"),
                          notes=(*result.notes, "the system's packages are importable there too, but not listed (--local)"))
     # Root's linked commands go where pipx's global ones do, whichever way the apps go.
-    needs = call.command == "install" and bool(call.positionals) and not call.has("--dry-run")
-    return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=pipx_global(who), needs_facts=needs)
+    # An install that names requirements is completed with their routes (decide_outside.route).
+    return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=pipx_global(who))
 
 
 def _redirect(

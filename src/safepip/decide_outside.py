@@ -75,14 +75,21 @@ def _with_steps(plan: Plan, steps: list[Step]) -> Plan:
     environment is touched: no lock on it, no note on how to use it).
     """
     if steps and all(s.tool == PIPX_RUN for s in steps):
-        return replace(plan, kind=PIPX, lock=False, notes=(), steps=tuple(steps))
+        # The why is the decision's: where each requirement goes, not only the per-user environment.
+        why = "; ".join([plan.why, *(f"{r.requirement} -> pipx ({r.why})" for r in plan.routes if r.to == PIPX)])
+        return replace(plan, kind=PIPX, why=why, lock=False, notes=(), steps=tuple(steps))
     return replace(plan, steps=tuple(steps))
 
 
 def needs_apps(call: PipCall, plan: Plan) -> bool:
-    """Whether ``plan`` must be completed with :func:`route` (and its facts gathered)."""
+    """Whether ``plan`` (as :func:`safepip.decide.plan` makes it) is completed with
+    :func:`route`, the requirements' facts gathered first: an install outside a project that
+    names requirements (not a dry run), or an uninstall pipx may be part of.
+    """
+    if plan.kind != USER_ENV or plan.routes or plan.steps:
+        return False
     if call.command == "install":
-        return plan.needs_facts
+        return bool(call.positionals) and not call.has("--dry-run")
     return plan.apps_to_pipx and call.command == "uninstall"
 
 
@@ -103,11 +110,11 @@ def route(call: PipCall, plan: Plan, apps: AppFacts, python: str, user_env_exist
 
 
 def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Config) -> Plan:
-    from safepip.act import pipx
+    from safepip import pipx
     from safepip.facts.classify import is_bare
 
     found = routes(call.positionals, config, apps.facts, apps.pipx_problem, apps.installed)
-    plan = replace(plan, needs_facts=False, routes=found)
+    plan = replace(plan, routes=found)
     indexes = [i for i, r in enumerate(found) if r.to == PIPX]
     if indexes and apps.pipx is None:
         return replace(plan, kind=REFUSE, reason=apps.pipx_missing or "no pipx", steps=())
@@ -158,7 +165,7 @@ def _metapackage(fact: Fact | None) -> bool:
 
 
 def _uninstall(call: PipCall, plan: Plan, apps: AppFacts, user_env_exists: bool) -> Plan:
-    from safepip.act import pipx
+    from safepip import pipx
     from safepip.facts.classify import requirement_name
 
     indexes = [i for i, r in enumerate(call.positionals)

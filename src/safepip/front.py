@@ -72,21 +72,22 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
     if not (os.access(python, os.X_OK) and venv_of(python) and has_pip(env_dir)):
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0:
+        from safepip.rootrule import foreign_to_root
+
         try:
-            if os.stat(env_dir).st_uid != 0:
-                return  # root in another user's environment: the full path applies the sudo rule
+            if foreign_to_root(0, os.stat(env_dir).st_uid):
+                return  # root in another user's environment: the full path applies the root rule
         except OSError:
             return
     try:
         os.getcwd()
     except OSError:
         return  # the full path says what is wrong
+    from safepip.handoff import become
     from safepip.launch import pip_argv  # here: a replayed answer never needs it
 
-    sys.stdout.flush()
-    sys.stderr.flush()
     try:
-        os.execv(python, pip_argv(python, argv))  # noqa: S606 - becoming pip is the point
+        become(pip_argv(python, argv), os.environ)  # the caller's, as it came
     except OSError:
         return  # the full path reports it
 

@@ -1,22 +1,166 @@
-"""The pipeline, facts to plan: :func:`decide_call` is what both ``install`` and ``explain``
-run, so that what ``explain`` shows is what ``install`` executes.
+"""The one way through: :func:`resolve` turns a pip command line into one complete
+:class:`Resolved` plan, :func:`execute` acts on it. ``install`` (every pip command),
+``explain``, ``which``, ``run``, ``doctor`` and ``repair`` all resolve here, so that what
+``explain`` shows (its "why" included) is what ``install`` executes.
 
 ::
 
-    argv, cwd, environ --facts.gather--> Context --decide.plan--> Plan
-        (an install outside a project: --facts.apps--> AppFacts --decide.routes, decide_outside.route--> Plan with steps)
-    Plan --act.flow / act.outside--> environment ready, pip or pipx run through act.run
+    argv, environ --Session--> resolve:
+        facts.gather ------------> Context (the call, the interpreter, the project, config, trust)
+        decide.plan + settle ----> Plan (read again by the pip that will run it)
+        outside a project: facts.apps --> decide_outside.route --> Plan with routes and steps
+    execute:
+        act.outside (steps, pipx) or act.flow (environment ready under its lock, pip exec'd)
+
+Layers point one way: facts import no decision, decisions import no action, and act
+imports neither this module nor the verbs.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator, Mapping
+from dataclasses import replace
+from typing import Any, Iterator, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from safepip.decide import Plan
     from safepip.facts.gather import Context
+    from safepip.plans import Plan, Resolved
+    from safepip.session import Session
+
+
+def resolve(args: list[str], session: Session, *, flags: Mapping[str, Any] | None = None,
+            full: bool = False) -> Resolved:
+    """The complete plan for pip's ``args``: facts gathered, decided, read by the pip that
+    will run it, and outside a project routed (the requirements' facts are gathered into a
+    scratch directory that lives as long as ``session``). ``full`` reads every layer (doctor).
+    """
+    from safepip.facts.gather import gather
+    from safepip.facts.pipargs import scan
+    from safepip.plans import USER_ENV, Resolved
+
+    ctx = gather(scan(args), session.environ, flags or {}, full=full)
+    ctx, plan = settle(ctx, session)
+    if plan.kind == USER_ENV:  # outside a project: each requirement may go its own way
+        from safepip.decide_outside import needs_apps
+
+        if needs_apps(ctx.call, plan):
+            plan = _routed(ctx, plan, session)
+    return Resolved(ctx, plan, tuple(args), flags)
+
+
+def decide(ctx: Context) -> Plan:
+    """Where the call the facts ``ctx`` describe goes (:func:`safepip.decide.plan`)."""
+    from safepip.decide import plan
+
+    return plan(
+        ctx.call, ctx.interp, ctx.project, ctx.env, ctx.config, ctx.pip_settings, ctx.cwd,
+        user_env=ctx.user_env, who=ctx.who, untrusted=ctx.untrusted,
+    )
+
+
+def runner_version(ctx: Context, planned: Plan) -> str | None:
+    """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
+    from safepip.facts import pipversion
+    from safepip.facts.project import is_venv_dir
+    from safepip.plans import PASSTHROUGH, PROJECT_VENV, USER_ENV
+
+    if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
+        if not is_venv_dir(planned.env_dir):
+            return pipversion.seeded(ctx.interp.version)
+        return pipversion.of_env(planned.env_dir) or pipversion.own()
+    if planned.kind != PASSTHROUGH:
+        return None
+    if planned.env_dir:
+        return pipversion.of_env(planned.env_dir) or pipversion.own()
+    if planned.own_pip:
+        return pipversion.own()
+    if ctx.interp.in_venv and ctx.interp.pip_dir is None:
+        return pipversion.of_env(ctx.interp.prefix)
+    return pipversion.in_directory(ctx.interp.pip_dir)
+
+
+def _newer_note(version: str, session: Session) -> None:
+    """SAFEPIP_DEBUG=1: say when a pip is newer than every stored table (the newest reads)."""
+    from safepip.facts import _pipoptions
+    from safepip.facts.piptables import release
+
+    if session.debug and release(version)[:2] > release(_pipoptions.PIP_VERSION)[:2]:
+        session.say(f"pip {version} is newer than safepip's newest option table (pip {_pipoptions.PIP_VERSION}): "
+                    "reading with that")
+
+
+def settle(ctx: Context, session: Session) -> tuple[Context, Plan]:
+    """The facts with the call read by the pip that will run it (options, abbreviations and
+    value checks differ between pip versions), and the plan for them. A call the
+    environment's pip would reject goes to that pip unchanged (it reports the error; nothing
+    is created or changed).
+    """
+    from safepip.facts.pipargs import scan, table_version
+    from safepip.facts.project import is_venv_dir
+    from safepip.plans import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan
+
+    planned = decide(ctx)
+    for _ in range(3):  # converges at once unless another reading sends the call elsewhere
+        version = runner_version(ctx, planned)
+        if version is not None:
+            _newer_note(version, session)
+        if version is None or table_version(version) == ctx.call.pip_version:
+            break
+        ctx = replace(ctx, call=scan(ctx.call.argv, version))
+        if (ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir
+                and is_venv_dir(planned.env_dir)):
+            why = f"pip {version} in {planned.env_dir} will report: {ctx.call.error}"
+            planned = Plan(PASSTHROUGH, why, tuple(ctx.call.argv), env_dir=planned.env_dir)
+            break
+        planned = decide(ctx)
+    return ctx, planned
+
+
+def _routed(ctx: Context, plan: Plan, session: Session) -> Plan:
+    """``plan`` outside a project completed with its routes and steps, the requirements'
+    facts gathered first (pip's reports go to a scratch directory that lives as long as
+    the session).
+    """
+    from safepip.act.ownpip import metadata_pip_command
+    from safepip.decide_outside import route, routes
+    from safepip.facts.apps import gather_apps
+    from safepip.handoff import child_environ
+    from safepip.plans import PIPX
+
+    environ = session.environ
+    env = child_environ(environ, plan.env_changes, redirected=True)
+    dest = session.stack.enter_context(scratch(environ))
+    apps = gather_apps(
+        ctx, env, environ, dest, global_mode=plan.pipx_global,
+        wants_pipx=lambda facts: any(r.to == PIPX for r in routes(ctx.call.positionals, ctx.config, facts)),
+        metadata_pip=lambda: metadata_pip_command(environ),
+    )
+    exists = ctx.user_env.exists if ctx.user_env else False
+    return route(ctx.call, plan, apps, ctx.interp.path, exists, ctx.config)
+
+
+def execute(resolved: Resolved, session: Session) -> int:
+    """Act on the plan: refuse; outside a project, run its steps (or list the per-user
+    environment and pipx's applications); else prepare the environment and hand over to pip.
+    """
+    from safepip.act import flow
+
+    ctx, plan = resolved.ctx, resolved.plan
+    flow.refuse(plan)
+    if plan.steps or plan.apps_to_pipx:  # outside a project: more than one hand-over, or pipx's part
+        from safepip.act import outside
+        from safepip.venvdir import floor_umask
+
+        floor_umask()  # the per-user environment (and pipx's) as any safepip chose: never writable by others
+        if plan.steps:
+            return outside.execute(ctx, plan, session)
+        if ctx.call.command in ("list", "freeze"):
+            return outside.list_all(ctx, plan, session)
+        if ctx.call.command == "install":  # pip installs (from a requirements file...): the apps first
+            outside.repair_apps(ctx, plan, session, offline=ctx.call.has("--no-index"))
+    session.stack.close()  # pip may be exec'd: nothing of the classification is left behind
+    return flow.run_pip(resolved, session)
 
 
 #: Scratch directories older than this are swept by later calls (a run killed with SIGKILL
@@ -77,26 +221,3 @@ def scratch(environ: Mapping[str, str]) -> Iterator[str]:
         shutil.rmtree(dest, ignore_errors=True)
         for number, handler in saved.items():
             signal.signal(number, handler)
-
-
-def decide_call(ctx: Context, environ: Mapping[str, str], stack: contextlib.ExitStack[bool | None] | None) -> Plan:
-    """The complete plan for ``ctx``. Outside a project this gathers the routing facts
-    (pip's reports go to a scratch directory that lives as long as ``stack``) and completes
-    the plan with its routes and steps.
-    Without a ``stack`` no routing facts are gathered.
-    """
-    from safepip.decide_outside import needs_apps, route, routes
-    from safepip.plans import PIPX
-
-    plan = ctx.plan()
-    if stack is None or not needs_apps(ctx.call, plan):
-        return plan
-    from safepip.act.run import child_environ
-    from safepip.facts.apps import gather_apps
-
-    env = child_environ(environ, plan.env_changes, redirected=True)
-    dest = stack.enter_context(scratch(environ))
-    apps = gather_apps(ctx, env, environ, dest, global_mode=plan.pipx_global, wants_pipx=lambda facts: any(
-        r.to == PIPX for r in routes(ctx.call.positionals, ctx.config, facts)))
-    exists = ctx.user_env.exists if ctx.user_env else False
-    return route(ctx.call, plan, apps, ctx.interp.path, exists, ctx.config)

@@ -1,4 +1,5 @@
-"""What a decision looks like: the plan's kinds, :class:`Plan` and :class:`Route` (data only).
+"""What a decision looks like: the plan's kinds, :class:`Plan`, :class:`Route` and
+:class:`Resolved` (data only).
 
 :func:`safepip.decide.plan` makes plans, :mod:`safepip.decide_root` and
 :mod:`safepip.decide_outside` make parts of them, :mod:`safepip.act` executes them and
@@ -13,8 +14,9 @@ from safepip.errors import EX_UNAVAILABLE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Mapping
+    from typing import Any, Mapping
 
+    from safepip.facts.gather import Context
     from safepip.facts.trust import Untrusted
     from safepip.steps import Step
 
@@ -52,9 +54,8 @@ class Plan:
     #: USER_ENV: some requirements may go to pipx (``apps`` is not ``"user-env"``); for
     #: uninstall and list, pipx's applications are part of the answer.
     apps_to_pipx: bool = False
-    #: USER_ENV install: the requirements' facts must be gathered, then the plan made again
-    #: with them (:func:`routes`); ``routes`` then says where each requirement goes.
-    needs_facts: bool = False
+    #: Outside a project: where each named requirement of an install goes
+    #: (:func:`safepip.decide_outside.route`).
     routes: tuple[Route, ...] = ()
     #: USER_ENV as root: pipx must work in its --global mode.
     pipx_global: bool = False
@@ -83,3 +84,16 @@ class Route:
     expose: bool = False
     other: str = ""
     app: str = ""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A pip command line resolved (:func:`safepip.pipeline.resolve`): its facts (``ctx``),
+    its complete ``plan``, and how it was typed (``args`` and ``flags``, which a remembered
+    answer is keyed by). What ``explain`` renders is what ``install`` executes.
+    """
+
+    ctx: Context
+    plan: Plan
+    args: tuple[str, ...] = ()
+    flags: Mapping[str, Any] | None = None

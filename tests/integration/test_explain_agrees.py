@@ -58,6 +58,7 @@ CASES = [
     ("project", ["install", "--target", "{tmp}/t", "lib-b"], {}, "passthrough"),
     ("project", ["uninstall", "-y", "lib-b"], {}, "project-venv"),
     ("outside", ["install", "app-c"], {}, "pipx"),
+    ("outside", ["install", "--user", "app-c"], {}, "pipx"),
     ("outside", ["install", "lib-b"], {}, "user-env"),
     ("outside", ["install", "lib-b", "app-c"], {}, "user-env"),
     ("outside", ["install", "lib-b", "app-c"], {"SAFEPIP_APPS": "user-env"}, "user-env"),
@@ -86,6 +87,8 @@ def test_explain_shows_what_install_runs(
     argv = [args[0], *options, *(a.replace("{tmp}", str(tmp_path)) for a in args[1:])]
     explained = explain_json(argv, cwd, monkeypatch, capsys, env)
     assert explained["decision"] == decision
+    if decision == "pipx":  # the why is the decision's: not the per-user environment it does not use
+        assert "pipx" in str(explained["why"]), explained["why"]
     steps = explained["steps"]
     assert isinstance(steps, list)
     planned = [same_scratch(s["run"]) for s in steps if s["run"] is not None]

@@ -20,7 +20,7 @@ import pytest
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, safepip_env, venv_python
 from inprocess import Cli
-from safepip.act import pipx
+from safepip import pipx
 from safepip.facts.classify import download_options, gather, is_bare
 from safepip.facts.pipargs import scan
 from wheels import make_wheel

@@ -9,7 +9,7 @@ import pytest
 
 from helpers import SYSTEM_PURELIB, SYSTEM_VERSION, SYSTEM_XY
 from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Who, plan
-from safepip.decide_outside import routes
+from safepip.decide_outside import needs_apps, routes
 from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
 from safepip.facts.classify import Fact
 from safepip.facts.config import Config
@@ -43,10 +43,10 @@ def outside(*argv: str, cfg: Config | None = None, who: Who | None = None, exist
     call = scan(argv)
     result = plan(call, target or interp(), None, None, cfg or config(), {}, "/home/u/downloads",
                   user_env=EnvSpot(USER_ENV_DIR, exists), who=who)
-    if facts is None or not result.needs_facts:
+    if facts is None or not needs_apps(call, result):
         return result
     # As decide_outside.route completes it: the routes from decide.routes.
-    return replace(result, needs_facts=False, routes=routes(call.positionals, cfg or config(), facts))
+    return replace(result, routes=routes(call.positionals, cfg or config(), facts))
 
 
 def in_project(*argv: str, who: Who, exists: bool = False) -> Plan:
@@ -203,9 +203,9 @@ UNKNOWN = Fact("./src", None, unknown="a path or URL")
 
 def test_an_install_needs_facts_then_routes_each_requirement() -> None:
     first = outside("install", "numpy", "black", "pip", "./src")
-    assert first.needs_facts and not first.routes
+    assert needs_apps(scan(["install", "numpy", "black", "pip", "./src"]), first) and not first.routes
     result = outside("install", "numpy", "black", "pip", "./src", facts=[LIB_WITH_COMMAND, APP_FACT, PIP_FACT, UNKNOWN])
-    assert not result.needs_facts
+    assert not needs_apps(scan(["install", "numpy", "black", "pip", "./src"]), result)
     numpy, black, pip, src = result.routes
     assert (numpy.to, numpy.expose, numpy.other) == (USER_ENV, True, "--safepip-apps=pipx")
     assert (black.to, black.expose, black.other) == (PIPX, False, "--safepip-apps=user-env")
@@ -225,9 +225,13 @@ def test_apps_setting_sends_every_named_requirement_one_way(apps: str, black_to:
     assert pip.to == USER_ENV  # pip is never an application, whatever the setting
 
 
-@pytest.mark.parametrize("argv", [("install", "--dry-run", "x"), ("install", "-r", "req.txt"), ("uninstall", "x")])
+@pytest.mark.parametrize("argv", [("install", "--dry-run", "x"), ("install", "-r", "req.txt")])
 def test_no_facts_needed(argv: tuple[str, ...]) -> None:
-    assert not outside(*argv).needs_facts
+    assert not needs_apps(scan(argv), outside(*argv))
+
+
+def test_an_uninstall_asks_pipx_what_it_holds() -> None:
+    assert needs_apps(scan(["uninstall", "x"]), outside("uninstall", "x"))
 
 
 @pytest.mark.parametrize(("argv", "local"), [

@@ -19,9 +19,9 @@ from safepip import front
 from safepip.act.flow import prepare
 from safepip.decide import PASSTHROUGH
 from safepip.facts import _pipoptions
-from safepip.facts.gather import gather
-from safepip.facts.pipargs import scan
 from safepip.noop import memo
+from safepip.pipeline import resolve
+from safepip.session import Session
 
 # -- remember / replay ----------------------------------------------------------------------
 
@@ -127,10 +127,10 @@ class Exec(Exception):
 
 @pytest.fixture
 def no_exec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    def fake(path: str, argv: list[str]) -> None:
+    def fake(path: str, argv: list[str], env: dict[str, str]) -> None:
         raise Exec(argv)
 
-    monkeypatch.setattr(os, "execv", fake)
+    monkeypatch.setattr(os, "execve", fake)  # the one exec (safepip.handoff)
     yield
 
 
@@ -143,12 +143,13 @@ def _quick_argv(argv: list[str], environ: dict[str, str]) -> list[str] | None:
 
 
 def _full_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
-    ctx = gather(scan(argv), environ, {})
-    plan = ctx.plan()
+    session = Session(environ)
+    resolved = resolve(argv, session)
+    ctx, plan = resolved.ctx, resolved.plan
     assert plan.kind == PASSTHROUGH
     assert not plan.warnings
     assert not plan.env_changes
-    command, lock, _ = prepare(ctx, plan, environ)
+    command, lock, _ = prepare(ctx, plan, session)
     assert lock is None
     return command
 

@@ -1,5 +1,6 @@
 """The shape of the source tree (README, Development): no import circles, even through
-imports made inside functions or for the type checker; facts import no rule of the plan;
+imports made inside functions or for the type checker; layers point one way (facts, decide,
+act, then the pipeline and the verbs above them); one exec;
 no module much over 300 lines but the generated option table.
 """
 
@@ -82,17 +83,67 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_facts_import_no_rule_of_the_plan() -> None:
-    """Facts read and never decide: no facts module imports the plan's rules or a verb.
-    ``facts.gather`` alone imports ``decide``, for ``Context.plan()`` and ``settle``.
+#: The layers, top down: what each may not import (wherever the import statement is).
+DECIDE = ("safepip.decide", "safepip.decide_outside", "safepip.decide_root")
+LAYERS: dict[str, tuple[str | tuple[str, ...], tuple[str, ...]]] = {
+    "facts": ("safepip.facts", (*DECIDE, "safepip.act", "safepip.pipeline", "safepip.commands")),
+    "decide": (DECIDE, ("safepip.act", "safepip.pipeline", "safepip.commands")),
+    "act": ("safepip.act", ("safepip.pipeline", "safepip.commands")),
+}
+
+
+def _in(name: str, prefixes: str | tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in ((prefixes,) if isinstance(prefixes, str) else prefixes))
+
+
+def upward(graph: dict[str, set[str]]) -> list[str]:
+    """Every import that points up a layer: ``module -> imported``."""
+    found: list[str] = []
+    for name, deps in graph.items():
+        for members, banned in LAYERS.values():
+            if _in(name, members):
+                found.extend(f"{name} -> {d}" for d in sorted(deps) if _in(d, banned))
+    return sorted(found)
+
+
+def test_layers_point_one_way() -> None:
+    """facts import neither decide, act nor the pipeline; decide (``decide``, ``decide_outside``,
+    ``decide_root``) imports no act; act imports neither the pipeline nor the verbs. What
+    several layers need (the runner, the one exec, pipx's command line) lives below them.
     """
-    for name, deps in graph().items():
-        if not name.startswith("safepip.facts."):
-            continue
-        rules = {d for d in deps if d.startswith(("safepip.decide_", "safepip.commands"))}
-        assert not rules, f"{name} imports {sorted(rules)}"
-        if name != "safepip.facts.gather":
-            assert not {d for d in deps if d == "safepip.decide" or d.startswith("safepip.decide.")}, name
+    assert upward(graph()) == []
+
+
+def test_the_layer_rule_sees_imports_inside_functions_and_for_the_type_checker(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "TYPE_CHECKING = False\nif TYPE_CHECKING:\n    from safepip.pipeline import resolve\n"
+        "def f():\n    from safepip.act import flow\n    import safepip.decide\n"
+    )
+    known = {"safepip.pipeline", "safepip.pipeline.resolve", "safepip.act", "safepip.act.flow", "safepip.decide"}
+    deps = imports(source, known)
+    assert upward({"safepip.facts.m": deps}) == [
+        "safepip.facts.m -> safepip.act", "safepip.facts.m -> safepip.act.flow", "safepip.facts.m -> safepip.decide",
+        "safepip.facts.m -> safepip.pipeline", "safepip.facts.m -> safepip.pipeline.resolve",
+    ]
+    assert upward({"safepip.decide_outside": {"safepip.act.pipx"}, "safepip.act.flow": {"safepip.commands.x"}}) == [
+        "safepip.act.flow -> safepip.commands.x", "safepip.decide_outside -> safepip.act.pipx",
+    ]
+
+
+def test_the_front_door_and_the_replay_share_one_exec() -> None:
+    """One exec of pip, one child environment, one root rule: imported, never copied."""
+    known = modules()
+    for name in ("safepip.front", "safepip.noop.memo", "safepip.runner"):
+        text = known[name].read_text(encoding="utf-8")
+        assert "os.execv(" not in text and "os.execve(" not in text, name
+        assert "safepip.handoff" in imports(known[name], set(known)), name
+    for name in ("safepip.front", "safepip.decide_root"):
+        assert "safepip.rootrule" in imports(known[name], set(known)), name
+    for name, path in known.items():
+        if name != "safepip.handoff":
+            assert "REDIRECT_CLEAN = " not in path.read_text(encoding="utf-8"), name
+            assert "os.execve(" not in path.read_text(encoding="utf-8"), name
 
 
 def test_no_module_is_much_over_300_lines() -> None:

@@ -97,7 +97,7 @@ def compile_package(python: str, package: str) -> bool:
     """Compile every module of ``package`` with the environment's own interpreter, in
     parallel (``-j 0``: one worker per CPU).
     """
-    from safepip.act.run import capture
+    from safepip.runner import capture
 
     argv = [python, "-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "checked-hash", package]
     try:

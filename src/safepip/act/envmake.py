@@ -101,7 +101,7 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
 
         bytecode.seed(env_dir, interp, environ)
         return
-    from safepip.act.run import capture
+    from safepip.runner import capture
 
     argv = module_argv(base_python, "venv", [*(["--system-site-packages"] if system_site else []), env_dir])
     done = capture(argv)

@@ -1,4 +1,6 @@
-"""The pip flow: gather facts, plan, prepare the environment, say where, hand over to pip."""
+"""The pip flow, acting on a resolved plan (:func:`safepip.pipeline.execute`): prepare the
+environment, say where, answer from the fast path or hand over to pip.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +8,28 @@ import dataclasses
 import os
 import sys
 
-from safepip import ui
 from safepip.act.command import READ_ONLY, REPAIR_HINT, index_options, pip_command
 from safepip.act.envs import CREATING, Ready, broken, ensure, state, working_tree
 from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
 from safepip.act.remember import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
-from safepip.act.run import child_environ, run
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
-from safepip.facts.gather import Context, gather, settle
-from safepip.facts.pipargs import PipCall
+from safepip.handoff import child_environ
 from safepip.launch import OFF_PATH, pip_args
+from safepip.runner import run
 from safepip.stdio import stdout_error
 from safepip.venvdir import floor_umask, has_pip
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Any, Mapping
+    from typing import Mapping
 
+    from safepip.facts.gather import Context
+    from safepip.facts.pipargs import PipCall
     from safepip.noop import fastpath
+    from safepip.plans import Resolved
+    from safepip.session import Session
 
 HELP_SECTION = """
 safepip:
@@ -92,12 +96,13 @@ def refuse(plan: Plan) -> None:
 
 
 def prepare(
-    ctx: Context, plan: Plan, environ: Mapping[str, str], *, defer_lock: bool = False
+    ctx: Context, plan: Plan, session: Session, *, defer_lock: bool = False
 ) -> tuple[list[str], EnvLock | None, Ready | None]:
     """Create or check the environment the plan needs; return pip's command line and the
     lock to keep through the hand-over. With ``defer_lock`` an environment that is already
     whole is not locked (the caller locks it with :func:`lock_for` once it must write).
     """
+    environ = session.environ
     refuse(plan)
     if plan.env_dir is None:
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
@@ -105,18 +110,17 @@ def prepare(
         why = broken(plan.env_dir)
         if why is not None and state(working_tree(plan.env_dir)) != CREATING:
             # Another process may be rebuilding it right now: wait for its lock, then look again.
-            waiting = lock_for(dataclasses.replace(plan, lock=True), environ)
+            waiting = lock_for(dataclasses.replace(plan, lock=True), session)
             if waiting is not None:
                 waiting.acquire()
                 why = broken(plan.env_dir)
                 waiting.release()
             if why is not None:  # a read-only command never rebuilds (a creation pip never ran in is redone)
                 raise NoTargetError(f"{plan.env_dir} cannot be used: {why}; {REPAIR_HINT}")
-    lock = lock_for(plan, environ) if plan.lock and not defer_lock else None
+    lock = lock_for(plan, session) if plan.lock and not defer_lock else None
     if plan.kind in (PROJECT_VENV, USER_ENV):
-        say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
         ready = ensure(
-            plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site,
+            plan.env_dir, ctx.interp.path, environ, session.say, lock, system_site_packages=plan.system_site,
             pip_options=index_options(ctx.call),
         )
     else:  # pass-through that borrows the project environment's pip
@@ -126,11 +130,11 @@ def prepare(
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
 
 
-def lock_for(plan: Plan, environ: Mapping[str, str]) -> EnvLock | None:
+def lock_for(plan: Plan, session: Session) -> EnvLock | None:
     """The lock on the plan's environment, not yet acquired (None: the plan needs none)."""
     if not plan.lock or plan.env_dir is None:
         return None
-    return EnvLock(plan.env_dir, environ, lambda m: ui.say(m, "notice", environ))
+    return EnvLock(plan.env_dir, session.environ, session.say)
 
 
 def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, call: PipCall) -> int | None:
@@ -159,30 +163,17 @@ def _fast_python(argv: list[str]) -> str | None:
     return args[1] if args[:1] == ["--python"] and len(args) > 1 else argv[0]  # own pip: [..., --python, ENV]
 
 
-def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any], call: PipCall) -> int:  # noqa: PLR0915 - one linear flow
-    """safepip's main job: run one pip command line where it belongs."""
-    ctx = settle(gather(call, environ, flags), environ)
-    first = ctx.plan()
-    if first.apps_to_pipx or first.needs_facts:
-        import contextlib
-
-        from safepip.act.outside import run as run_outside
-        from safepip.pipeline import decide_call
-
-        with contextlib.ExitStack() as stack:  # the classification's scratch lives until the install ends
-            plan = decide_call(ctx, environ, stack)
-            refuse(plan)
-            code = run_outside(ctx, plan, environ)
-            if code is not None:
-                return code
-    plan = ctx.plan()
+def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one linear flow
+    """safepip's main job: run one pip command line where its plan sends it."""
+    ctx, plan, environ = resolved.ctx, resolved.plan, session.environ
+    args, flags = list(resolved.args), resolved.flags or {}
     # An install may be answered by the fast path, which only reads the environment (as
     # list and freeze do, unlocked): the lock waits until pip runs.
     deferred = ctx.call.command == "install" and environ.get("SAFEPIP_NO_FASTPATH") != "1"
-    argv, lock, ready = prepare(ctx, plan, environ, defer_lock=deferred)
+    argv, lock, ready = prepare(ctx, plan, session, defer_lock=deferred)
     # Nothing is installed in a new environment: pip has work to do.
     fast = deferred and not (ready is not None and ready.created)
-    said = notice(ctx, plan, ready, environ)
+    said = notice(ctx, plan, ready, session)
     env = child_environ(environ, plan.env_changes, redirected=plan.kind != PASSTHROUGH)
     wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
         ctx.call.command == "help" and not ctx.call.positionals
@@ -197,13 +188,13 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         one = help_command(argv)
         if one is not None and os.name == "posix":  # one process: pip's help, then safepip's section
             if routable:
-                remember_route(args, ctx, ready, plan, environ, one, None, said, "", None, None)
+                remember_route(args, ctx, ready, plan, environ, one, said=said)
             return run(one, env, replace=True)
         if routable:
-            remember_route(args, ctx, ready, plan, environ, argv, None, said, "", None, HELP_SECTION)
-        code = run(argv, env, replace=False)
+            remember_route(args, ctx, ready, plan, environ, argv, said=said, suffix=HELP_SECTION)
+        helped = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
-        return code
+        return helped
     answered = None
     if ctx.call.command == "install":
         from safepip.noop.fastpath import Answered
@@ -212,7 +203,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
     if fast and answered is not None:
         code = _fast_path(argv, env, answered, ctx.call)
         if code is not None and stdout_error() is None:
-            if not flags and environ.get("SAFEPIP_DEBUG") != "1":
+            if not flags and not session.debug:
                 remember_answer(args, ctx, ready, environ, answered, said)
             if routable:  # any other install here is decided the same way
                 remember_decision(args, ctx, ready, plan, environ, argv, said, lock_path_for(plan, environ), _fast_python(argv))
@@ -223,7 +214,7 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         # route: the next call with a working stdout is the fast path's again.
         routable = routable and code is None
     if deferred:
-        lock = lock_for(plan, environ)
+        lock = lock_for(plan, session)
         if lock is not None:
             lock.acquire()
     if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
@@ -239,7 +230,8 @@ def run_pip(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any
         floor_umask()
     if routable and replace:
         lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
-        remember_route(args, ctx, ready, plan, environ, argv, answered, said, version_line, lock_file, None)
+        remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
+                       lock_file=lock_file)
         remember_decision(args, ctx, ready, plan, environ, argv, said, lock_file, _fast_python(argv) if fast else None)
     if version_line:
         sys.stdout.write(version_line)

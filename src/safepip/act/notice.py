@@ -13,14 +13,16 @@ if TYPE_CHECKING:  # for the type checker only
     from safepip.act.envs import Ready
     from safepip.decide import Plan
     from safepip.facts.gather import Context
+    from safepip.session import Session
 
 
-def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, str], *, how_to_use: bool = True) -> str:
+def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, how_to_use: bool = True) -> str:
     """The one stderr line saying where the work went and why (and the warnings); return
     what was written. After an install into an environment the shell does not have active,
     the line says how to use it (``how_to_use``: not for ``run``, which is using it).
     """
-    written = "".join(ui.say(warning, "warning", environ) for warning in plan.warnings)
+    environ = session.environ
+    written = "".join(session.say(warning, "warning") for warning in plan.warnings)
     if ready is None or plan.kind == PASSTHROUGH:
         return written
     important = ready.created or ready.rebuilt is not None
@@ -39,7 +41,7 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, 
     told = ready.created and bool(plan.creation_notes)
     if how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV):
         line += _how_to_use(ready.env_dir, environ)
-    return written + ui.say(line, "notice", environ)
+    return written + session.say(line)
 
 
 def _how_to_use(env_dir: str, environ: Mapping[str, str]) -> str:

@@ -16,7 +16,7 @@ import os
 import shlex
 from typing import Callable, Mapping, Sequence
 
-from safepip.act import pipx
+from safepip import pipx
 from safepip.act.envstate import problem
 from safepip.launch import shown
 

@@ -10,7 +10,7 @@ start. The chain checks
   inode, whatever links the logical path goes through);
 * every environment variable the decision reads (PATH, HOME, the active environments,
   safepip's and pip's variables...), unset ones included;
-* every path the decision read (:attr:`safepip.facts.activation_env.Activation.reads`, the
+* every path the decision read (:attr:`safepip.commands.activation_env.Activation.reads`, the
   PATH directories, the interpreter chosen): one that existed still exists and is not newer
   than the memo, one that did not still does not; a directory the trust rules looked at and
   that is the user's own is still the user's.

@@ -92,8 +92,9 @@ def reinstall(python: str, dists: Sequence[Dist], pip_options: Sequence[str], en
 
 
 def _pip(python: str, args: Sequence[str], options: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str]:
-    from safepip.act.run import capture, child_environ
+    from safepip.handoff import child_environ
     from safepip.launch import pip_argv
+    from safepip.runner import capture
 
     argv = pip_argv(python, ["install", "--disable-pip-version-check", "-q", *options, *args])
     try:

@@ -91,13 +91,17 @@ def remember_route(
     plan: Plan,
     environ: Mapping[str, str],
     argv: list[str],
-    answered: fastpath.Answered | None,
+    *,
     said: str,
-    stdout: str,
-    lock_file: str | None,
-    suffix: str | None,
+    answered: fastpath.Answered | None = None,
+    stdout: str = "",
+    lock_file: str | None = None,
+    suffix: str | None = None,
 ) -> None:
-    """Remember the route this call takes to pip, for the front door to replay."""
+    """Remember the route this call takes to pip (``argv``), for the front door to replay:
+    what was ``said`` on stderr and is written to ``stdout`` first, the ``lock_file`` held
+    through it, and ``suffix``: printed after pip runs as a child (None: pip is exec'd).
+    """
     from safepip.noop.memo import route
 
     extra = _route_paths(ctx, ready, answered)

@@ -1,7 +1,7 @@
-"""safepip's own verbs (``run``, ``which``, ``doctor``, ``explain``, ``shell-init``), one module each.
+"""safepip's verbs (``run``, ``which``, ``doctor``, ``explain``, ``shell-init``...), one module each,
+and :mod:`safepip.commands.pip`, the default verb: a pip command line.
 
-Each exposes ``main(args, environ) -> int`` and is registered in :data:`safepip.cli.VERBS`.
-They gather facts and decide through the same code as the pip flow
-(:func:`safepip.context.gather`, :meth:`safepip.context.Context.plan`,
-:func:`safepip.pipflow.prepare`); none of them decides anything on its own.
+Each exposes ``main(args, session) -> int`` and is registered in :data:`safepip.cli.VERBS`.
+They resolve through the same code as the pip flow (:func:`safepip.pipeline.resolve`);
+none of them decides anything on its own.
 """

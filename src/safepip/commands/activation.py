@@ -7,7 +7,7 @@ its ``bin`` first on PATH, ``VIRTUAL_ENV`` set, and ``SAFEPIP_ACTIVATED`` naming
 that safepip can tell its own activation from one the user made.
 
 * :func:`choose` is the one decision, "the environment activation would choose in the
-  working directory" (:func:`safepip.facts.activation_env.choose`, which the python shims
+  working directory" (:func:`safepip.commands.activation_env.choose`, which the python shims
   use too): the plan of a plain ``pip install`` (the one ``safepip which env`` follows),
   kept only when it goes to an environment that exists and works. On the command line: ``safepip which env --for-activation`` (``python`` and ``bin`` alike) prints its
   path, or nothing.
@@ -37,15 +37,15 @@ SHELL_ACTIVATES = "SAFEPIP_SHELL_ACTIVATES"
 def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None, *,
            remember: bool = False, fish: bool = False) -> Target | None:
     """The environment activation would make active in the working directory, or None: the
-    decision of :func:`safepip.facts.activation_env.choose` (the python shims' too), as a
+    decision of :func:`safepip.commands.activation_env.choose` (the python shims' too), as a
     :class:`Target`. An error that decision raises (an unreadable configuration) means
     nothing to activate: the shell's prompt is no place for it. ``remember``: the answer
     is remembered for the shell's prompt hook (:func:`safepip.commands.shellhooks.remember`;
     not with ``flags``, which the hook never passes); ``fish``: in fish code, for fish's hook.
     """
+    from safepip.commands.activation_env import choose as decide
     from safepip.commands.target import Target
     from safepip.errors import SafepipError
-    from safepip.facts.activation_env import choose as decide
     from safepip.venvdir import bin_python
 
     try:

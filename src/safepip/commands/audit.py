@@ -19,8 +19,12 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from safepip.act.run import capture
 from safepip.facts.installed import Dist, scan
+from safepip.runner import capture
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.session import Session
 
 #: path -> owning package(s), for the paths that have an owner; None: no package manager here.
 Owners = Callable[[Sequence[str]], "dict[str, str] | None"]
@@ -144,8 +148,9 @@ def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], o
     return "\n".join(out)
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """``safepip audit [--python PYTHON] [--json]``."""
+    environ = session.environ
     from safepip.commands.args import given, parse, parser
     from safepip.facts.interpreter import probe
     from safepip.facts.target import find_target

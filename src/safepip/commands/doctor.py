@@ -16,6 +16,10 @@ import os
 import sys
 from typing import Any, Mapping
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.session import Session
+
 SCHEMA_VERSION = 1
 
 
@@ -129,16 +133,17 @@ def _problems(data: dict[str, Any]) -> list[str]:
     return found
 
 
-def report(environ: Mapping[str, str], flags: Mapping[str, Any], python: str | None) -> dict[str, Any]:
+def report(session: Session, flags: Mapping[str, Any], python: str | None) -> dict[str, Any]:
     """The whole report as a JSON-able dict (the documented schema)."""
+    environ = session.environ
     from safepip import __version__
     from safepip.commands.explain import untrusted_json
-    from safepip.commands.target import install_context
+    from safepip.commands.target import install_plan
     from safepip.facts.config import DEFAULTS
     from safepip.paths import user_config_file
 
-    ctx = install_context(environ, flags, python, full=True)
-    plan = ctx.plan()
+    resolved = install_plan(session, flags, python, full=True)
+    ctx, plan = resolved.ctx, resolved.plan
     interp = ctx.interp
     config_file = user_config_file(environ)
     values = {}
@@ -258,7 +263,7 @@ def _text(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """Print the report (``--json``: as JSON). Exit 0 even when it lists problems."""
     from safepip.commands.args import given, parse, parser, split_verb_flags
 
@@ -271,6 +276,6 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     ns = parse(p, rest)
     if isinstance(ns, int):
         return ns
-    data = report(environ, flags, ns.python)
+    data = report(session, flags, ns.python)
     sys.stdout.write(json.dumps(data, indent=2) + "\n" if ns.json else _text(data))
     return 0

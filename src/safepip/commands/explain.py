@@ -1,7 +1,7 @@
 """``safepip explain [--json] <pip args>``: the decision for that exact pip command line
 (what would run, where, and why) without doing anything.
 
-It gathers the same facts and calls the same ``plan()`` as the pip flow; it only does not
+It resolves the command line as the pip flow does (:func:`safepip.pipeline.resolve`); it only does not
 act on the plan: no environment is created, no lock is taken, pip is not run. Where a trust
 rule refuses (an interpreter that came with the repository, a directory someone else could
 change), the refusal is the decision it reports, with how to trust it; it exits 0.
@@ -9,13 +9,16 @@ change), the refusal is the decision it reports, with how to trust it; it exits 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shlex
 import sys
 from typing import Any, Mapping
 
 from safepip.launch import shown
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.session import Session
 
 SCHEMA_VERSION = 1
 
@@ -26,21 +29,21 @@ without doing it. --json prints a JSON object (schema in docs/commands.md).
 """
 
 
-def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]) -> dict[str, Any]:
-    """The decision for pip's ``args`` as a JSON-able dict (the documented schema)."""
+def report(args: list[str], session: Session, flags: Mapping[str, Any]) -> dict[str, Any]:
+    """The decision for pip's ``args`` as a JSON-able dict (the documented schema): the plan
+    :func:`safepip.pipeline.resolve` makes, the one ``install`` executes.
+    """
     from safepip.act.command import pip_command
     from safepip.act.outside import user_env_command
     from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV
-    from safepip.facts.gather import gather, settle
-    from safepip.facts.pipargs import scan
     from safepip.facts.project import is_venv_dir
-    from safepip.pipeline import decide_call
+    from safepip.pipeline import resolve
     from safepip.steps import PIP
     from safepip.venvdir import bin_python, has_pip
 
-    ctx = settle(gather(scan(args), environ, flags), environ)
-    with contextlib.ExitStack() as stack:  # classification downloads, as install makes them, then removed
-        plan = decide_call(ctx, environ, stack)
+    environ = session.environ
+    resolved = resolve(args, session, flags=flags)  # classification downloads live as long as the session
+    ctx, plan = resolved.ctx, resolved.plan
     environment = None
     command: list[str] | None = None
     warnings = list(plan.warnings)
@@ -68,7 +71,7 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
             "what": step.what,
             "where": step.where,
             "run": None if step.skip else (
-                user_env_command(plan, step.args, bin_python(step.where), environ) if step.tool == PIP
+                user_env_command(plan, step.args, bin_python(step.where), session) if step.tool == PIP
                 else list(step.args)
             ),
             "skip": step.skip,
@@ -154,7 +157,7 @@ def _text(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """Print the decision for the pip command line in ``args``."""
     from safepip.facts.config import split_flags
 
@@ -165,6 +168,6 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     if as_json:
         args = args[1:]
     rest, flags = split_flags(args)
-    data = report(rest, environ, flags)
+    data = report(rest, session, flags)
     sys.stdout.write(json.dumps(data, indent=2) + "\n" if as_json else _text(data))
     return 0

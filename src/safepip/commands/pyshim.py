@@ -3,7 +3,7 @@
 The ``python``/``python3`` shims (:func:`safepip.act.shims.python_shim_text`) run this when
 they have no remembered answer for the working directory that still holds. It decides
 which interpreter ``NAME`` means here: the environment activation would choose
-(:func:`safepip.facts.activation_env.choose`), else ``NAME`` on PATH without the shims;
+(:func:`safepip.commands.activation_env.choose`), else ``NAME`` on PATH without the shims;
 remembers the answer for the shim (:mod:`safepip.act.pymemo`); and becomes that interpreter
 with ``ARGS``, the environment left exactly as it was (no ``PYTHON*`` variable, no
 ``VIRTUAL_ENV``: an interpreter finds its environment from its own path). ``-m pip`` (or
@@ -19,6 +19,10 @@ from typing import Mapping
 
 from safepip.errors import UsageError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.session import Session
+
 #: The shell's exit code for a command it cannot find, and for one it cannot run.
 NOT_FOUND = 127
 CANNOT_RUN = 126
@@ -33,8 +37,9 @@ def pip_args(args: list[str]) -> list[str] | None:
     return None
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """Decide, remember, and exec the interpreter (or safepip, for ``-m pip``)."""
+    environ = session.environ
     from safepip.act.shims import PYTHON_SHIMS
 
     if len(args) < 3 or args[0] not in PYTHON_SHIMS:
@@ -61,8 +66,8 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
 def _decide(name: str, root: str, key: str, environ: Mapping[str, str]) -> str | None:
     """The interpreter ``name`` means here, remembered for the shim when that is possible."""
     from safepip import ui
+    from safepip.commands.activation_env import Activation, choose
     from safepip.errors import SafepipError
-    from safepip.facts.activation_env import Activation, choose
     from safepip.facts.target import without_shims
     from safepip.venvdir import bin_python
 

@@ -17,11 +17,10 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Mapping
-
     from safepip.decide import Plan
     from safepip.facts.gather import Context
     from safepip.facts.pipargs import PipCall
+    from safepip.session import Session
 
 USAGE = """usage: safepip repair [--python PYTHON] [PIP-INDEX-OPTIONS...]
 
@@ -33,7 +32,7 @@ applications whose Python is gone (reinstalled for the target). pip's --index-ur
 """
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """Repair the environment; return 0 (or raise the error that says what is left)."""
     from safepip import ui
     from safepip.act.command import index_options
@@ -46,7 +45,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     from safepip.facts.pipargs import scan
 
     from .args import split_verb_flags
-    from .target import install_context
+    from .target import install_plan
 
     rest, flags = split_verb_flags(args)
     if "-h" in rest or "--help" in rest:
@@ -59,50 +58,49 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         from .args import EMPTY
 
         raise UsageError(f"safepip repair: --python: {EMPTY}")
-    ctx = install_context(environ, flags, call.last("--python"))
-    plan = ctx.plan()
+    resolved = install_plan(session, flags, call.last("--python"))
+    ctx, plan = resolved.ctx, resolved.plan
     refuse(plan)  # where install refuses, so does repair (a root or trust rule: 77)
     if plan.kind not in (PROJECT_VENV, USER_ENV) or plan.env_dir is None:
         raise NoTargetError(f"nothing to repair: {plan.reason} (safepip repairs only the environments it makes)")
-    say = lambda m: ui.say(m, "notice", environ)  # noqa: E731
+    say = session.say
     outside = plan.kind == USER_ENV
     if outside and not os.path.lexists(plan.env_dir) and not pending(plan.env_dir):
-        ui.say(f"{ui.shortpath(plan.env_dir, environ)}: nothing to repair (no per-user environment)", "notice", environ)
-        return _apps(ctx, plan, call, environ)
-    lock = EnvLock(plan.env_dir, environ, say)
+        session.say(f"{ui.shortpath(plan.env_dir, session.environ)}: nothing to repair (no per-user environment)", "notice")
+        return _apps(ctx, plan, call, session)
+    lock = EnvLock(plan.env_dir, session.environ, say)
     try:
         ready = ensure(
-            plan.env_dir, ctx.interp.path, environ, say, lock, system_site_packages=plan.system_site,
+            plan.env_dir, ctx.interp.path, session.environ, say, lock, system_site_packages=plan.system_site,
             pip_options=index_options(call),
         )
         torn: list[str] = []
         if state(ready.env_dir) == COMPLETE and not ready.created:
             from safepip.act.repair import repair
 
-            torn = repair(ready.env_dir, lambda m: ui.say(m, "warning", environ))
+            torn = repair(ready.env_dir, lambda m: session.say(m, "warning"))
     finally:
         lock.release()
-    where = ui.shortpath(ready.env_dir, environ)
+    where = ui.shortpath(ready.env_dir, session.environ)
     if ready.rebuilt:
-        ui.say(f"{where}: rebuilt ({ready.rebuilt}), everything it held reinstalled", "notice", environ)
+        session.say(f"{where}: rebuilt ({ready.rebuilt}), everything it held reinstalled", "notice")
     elif ready.created:
-        ui.say(f"{where}: created", "notice", environ)
+        session.say(f"{where}: created", "notice")
     elif not torn:
-        ui.say(f"{where}: nothing to repair", "notice", environ)
-    return _apps(ctx, plan, call, environ) if outside else 0
+        session.say(f"{where}: nothing to repair", "notice")
+    return _apps(ctx, plan, call, session) if outside else 0
 
 
-def _apps(ctx: Context, plan: Plan, call: PipCall, environ: Mapping[str, str]) -> int:
+def _apps(ctx: Context, plan: Plan, call: PipCall, session: Session) -> int:
     """Outside a project: reinstall pipx's applications whose interpreter vanished."""
     if not plan.apps_to_pipx:
         return 0
-    from safepip import ui
     from safepip.act.outside import repair_apps
 
-    part = repair_apps(ctx, plan, environ, offline=call.has("--no-index"))
+    part = repair_apps(ctx, plan, session, offline=call.has("--no-index"))
     if part is None:
-        ui.say(f"{'pipx --global' if plan.pipx_global else 'pipx'}: nothing to repair", "notice", environ)
+        session.say(f"{'pipx --global' if plan.pipx_global else 'pipx'}: nothing to repair", "notice")
         return 0
     if part.code == 0:
-        ui.say(f"{part.where}: reinstalled the applications whose Python was gone", "notice", environ)
+        session.say(f"{part.where}: reinstalled the applications whose Python was gone", "notice")
     return part.code

@@ -15,6 +15,10 @@ from typing import Any, Mapping, Sequence
 
 from safepip.errors import SafepipError, UsageError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.session import Session
+
 USAGE = """usage: safepip run [--python PYTHON] [--safepip-KEY=VALUE ...] [--] COMMAND [ARGS...]
 
 Run COMMAND with the environment safepip would install into: its bin directory first on
@@ -80,11 +84,12 @@ def command_environ(environ: Mapping[str, str], bin_dir: str, env_dir: str | Non
     return env
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """Run the command line after ``run`` in the environment; return its exit code."""
+    environ = session.environ
     import shutil
 
-    from safepip.commands.target import ensure_target, install_context
+    from safepip.commands.target import ensure_target, install_plan
 
     parsed = parse_args(args)
     if parsed is None:
@@ -93,19 +98,19 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     python, flags, command = parsed
     if not command:
         raise UsageError("safepip run: no command given; e.g. safepip run python -m pytest")
-    ctx = install_context(environ, flags, python)
-    target = ensure_target(ctx, ctx.plan(), environ)
+    resolved = install_plan(session, flags, python)
+    target = ensure_target(resolved.ctx, resolved.plan, session)
     if not flags and python is None and not target.created:
         from safepip.act.remember import remember_run
 
         # The next `safepip run` here execs at once while this choice holds (safepip.front).
-        remember_run(ctx, target.env_dir if target.venv else None, target.bin_dir, environ)
+        remember_run(resolved.ctx, target.env_dir if target.venv else None, target.bin_dir, environ)
     env = command_environ(environ, target.bin_dir, target.env_dir if target.venv else None)
     found = shutil.which(command[0], path=env["PATH"])
     if found is None:
         where = "" if os.sep in command[0] else f" (looked in {target.bin_dir} and on PATH)"
         raise SafepipError(f"{command[0]}: command not found{where}", exit_code=EX_NOTFOUND)
-    from safepip.act.run import run as exec_command
+    from safepip.runner import run as exec_command
 
     return exec_command([os.path.abspath(found), *command[1:]], env, failure_code=EX_NOEXEC)
 

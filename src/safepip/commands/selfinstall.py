@@ -39,6 +39,10 @@ from safepip.errors import PermissionRefused, UsageError
 from safepip.paths import bin_dir, on_path
 from safepip.venvdir import bin_python
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.session import Session
+
 
 def _path_advice(environ: Mapping[str, str]) -> str:
     directory = bin_dir(environ)
@@ -156,8 +160,9 @@ def install_shims(exe: str, environ: Mapping[str, str]) -> None:
     print(f"pip launchers in {ui.shortpath(directory, environ)}: {', '.join(names) if names else 'none'}")
 
 
-def self_install(args: list[str], environ: Mapping[str, str]) -> int:
+def self_install(args: list[str], session: Session) -> int:
     """``safepip self-install [--upgrade [PYZ]] [--shims]``."""
+    environ = session.environ
     from safepip.commands.args import given, parse, parser
 
     cli = parser("self-install", "Install safepip for this user from safepip.pyz, without the network.")
@@ -225,8 +230,9 @@ def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
     return removed
 
 
-def self_uninstall(args: list[str], environ: Mapping[str, str]) -> int:
+def self_uninstall(args: list[str], session: Session) -> int:
     """``safepip self-uninstall``: remove the installation, its launcher and pip launchers, nothing else."""
+    environ = session.environ
     from safepip.commands.args import parse, parser
 
     done = parse(parser("self-uninstall", "Remove what safepip self-install made: its environment and launcher."), args)

@@ -40,6 +40,10 @@ import shlex
 import sys
 from typing import Mapping
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.session import Session
+
 SHELLS = ("bash", "zsh", "fish")
 #: Set (to the shell's name) and exported by the code: the shell that ran it, and its children.
 MARK = "SAFEPIP_SHELL_INIT"
@@ -309,8 +313,9 @@ def configured_in(environ: Mapping[str, str]) -> list[tuple[str, int]]:
     return found
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """Print the code for the shell named (default: the basename of ``$SHELL``)."""
+    environ = session.environ
     from safepip.commands.args import parse, parser
     from safepip.errors import UsageError
 

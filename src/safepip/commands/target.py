@@ -15,19 +15,20 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.decide import Plan
     from safepip.facts.gather import Context
+    from safepip.plans import Resolved
+    from safepip.session import Session
 
 
-def install_context(
-    environ: Mapping[str, str], flags: Mapping[str, Any], python: str | None, *, full: bool = False
-) -> Context:
-    """The facts for a plain ``pip install`` (optionally ``--python PYTHON``): where safepip
-    would install is where ``run`` and ``which`` point.
+def install_plan(
+    session: Session, flags: Mapping[str, Any], python: str | None, *, full: bool = False
+) -> Resolved:
+    """The resolved plan of a plain ``pip install`` (optionally ``--python PYTHON``): where
+    safepip would install is where ``run`` and ``which`` point.
     """
-    from safepip.facts.gather import gather
-    from safepip.facts.pipargs import scan
+    from safepip.pipeline import resolve
 
     argv = ["--python", python, "install"] if python else ["install"]
-    return gather(scan(argv), environ, flags, full=full)
+    return resolve(argv, session, flags=flags, full=full)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def locate(ctx: Context, plan: Plan) -> Target:
     )
 
 
-def ensure_target(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Target:
+def ensure_target(ctx: Context, plan: Plan, session: Session) -> Target:
     """Where ``plan`` would install, created or repaired first if needed, exactly as
     ``safepip install`` would (same code; creation under the same lock). A whole
     environment is used without the lock: commands run in parallel (``make -j``) must not
@@ -93,12 +94,12 @@ def ensure_target(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> Targe
     target = locate(ctx, plan)
     if target.exists and target.problem is None:
         return target
-    _, lock, ready = prepare(ctx, dataclasses.replace(plan, lock=False), environ)
+    _, lock, ready = prepare(ctx, dataclasses.replace(plan, lock=False), session)
     if lock is not None:  # pragma: no cover - no lock is asked for
         lock.release()
     if ready is None:
         return target
     if ready.created:
-        notice(ctx, plan, ready, environ, how_to_use=False)  # the caller is about to use it
+        notice(ctx, plan, ready, session, how_to_use=False)  # the caller is about to use it
     return Target(ready.env_dir, ready.python, os.path.dirname(ready.python), venv=True, created=ready.created)
 

@@ -23,6 +23,7 @@ from safepip.safefs import replace_file
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from safepip.facts.project import EnvSpot
+    from safepip.session import Session
 
 USAGE = """usage: safepip trust [PATH]
 
@@ -163,8 +164,9 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
     replace_file(config_file, fill, mode=mode & ~0o022)
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """Trust what came with the project at PATH; return 0."""
+    environ = session.environ
     from safepip import ui
     from safepip.facts.placement import RECORD_PREFIX
     from safepip.facts.repocode import identity

@@ -25,13 +25,18 @@ from typing import Any, Mapping
 
 from safepip.errors import NoTargetError, PermissionRefused, UsageError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.session import Session
+
 WHAT = ("python", "pip", "env", "bin")
 
 
-def main(args: list[str], environ: Mapping[str, str]) -> int:
+def main(args: list[str], session: Session) -> int:
     """Print the path asked for; return 0, or raise when there is none."""
+    environ = session.environ
     from safepip.commands.args import given, parse, parser, split_verb_flags
-    from safepip.commands.target import ensure_target, install_context, locate
+    from safepip.commands.target import ensure_target, install_plan, locate
 
     rest, flags = split_verb_flags(args)
     p = parser("which", "Print the path of the environment safepip installs into (or of its python, pip, bin).")
@@ -47,8 +52,8 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         return ns
     if ns.for_activation:
         return _for_activation(ns.what, ns.create or ns.python is not None, environ, flags, fish=ns.memo_for == "fish")
-    ctx = install_context(environ, flags, ns.python)
-    plan = ctx.plan()
+    resolved = install_plan(session, flags, ns.python)
+    ctx, plan = resolved.ctx, resolved.plan
     if plan.untrusted is not None:
         if plan.untrusted.python is not None and not ns.create:
             _print(_untrusted_path(plan.untrusted.python, ns.what))
@@ -62,7 +67,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
             f"{target.env_dir} cannot be used: {target.problem}; `safepip repair` rebuilds it and reinstalls what it holds"
         )
     if ns.create:
-        target = ensure_target(ctx, plan, environ)
+        target = ensure_target(ctx, plan, session)
     elif not target.exists:
         raise NoTargetError(
             f"no environment yet: safepip would create {target.env_dir} ({plan.why}); "

@@ -45,7 +45,7 @@ class AppFacts:
 
 
 def _pipx(environ: Mapping[str, str]) -> tuple[tuple[str, ...] | None, str | None]:
-    from safepip.act.pipx import command
+    from safepip.pipx import command
 
     try:
         return tuple(command(environ)), None
@@ -70,18 +70,18 @@ def _tls(call: PipCall, ctx: Context) -> Tls:
     return Tls(value("--cert"), value("--client-cert"), tuple(hosts))
 
 
-def facts_for(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, str], scratch: str) -> list[Fact]:
+def facts_for(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, str], scratch: str,
+              metadata_pip: Callable[[], list[str]]) -> list[Fact]:
     """The facts of the install's requirements, gathered with safepip's own pip (for the
-    target interpreter) into ``scratch``.
+    target interpreter; ``metadata_pip`` gives its command line) into ``scratch``.
     """
-    from safepip.act.ownpip import metadata_pip_command
     from safepip.facts.classify import Fact, download_options, gather, requirement_name
 
     call = ctx.call
     if ctx.config.apps == "user-env":  # every requirement goes one way: only the names count
         return [Fact(r, requirement_name(r)) for r in call.positionals]
     # apps = pipx reads the metadata too: a metapackage needs pipx's --include-deps.
-    facts = gather(list(call.positionals), metadata_pip_command(environ), ctx.interp.path, download_options(call),
+    facts = gather(list(call.positionals), metadata_pip(), ctx.interp.path, download_options(call),
                    scratch, plan_env, _tls(call, ctx))
     if environ.get("SAFEPIP_DEBUG") == "1":
         for fact in facts:
@@ -100,13 +100,15 @@ def _plugs(facts: tuple[Fact, ...], apps: Mapping[str, str] | None = None) -> bo
 
 
 def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, str], scratch: str,
-                *, global_mode: bool, wants_pipx: Callable[[tuple[Fact, ...]], bool]) -> AppFacts:
+                *, global_mode: bool, wants_pipx: Callable[[tuple[Fact, ...]], bool],
+                metadata_pip: Callable[[], list[str]]) -> AppFacts:
     """The facts for ``ctx.call`` (install or uninstall outside a project). ``plan_env`` is
     the environment pip and pipx run with; ``scratch`` receives pip's reports. pipx is
     looked at only when ``wants_pipx`` (the plan's rule, given the requirements' facts) says
-    that some requirement would go there.
+    that some requirement would go there. ``metadata_pip`` gives the command line of the pip
+    that reads the requirements' metadata (safepip's own), asked for only when needed.
     """
-    from safepip.act import pipx
+    from safepip import pipx
 
     call = ctx.call
     if call.command == "uninstall":
@@ -114,7 +116,7 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
         installed = pipx.installed(command, plan_env, global_mode=global_mode) if command else {}
         injected = pipx.injected(command, plan_env, global_mode=global_mode) if command else {}
         return AppFacts(pipx=command, pipx_missing=missing, installed=installed, injected=injected)
-    facts = tuple(facts_for(ctx, plan_env, environ, scratch))
+    facts = tuple(facts_for(ctx, plan_env, environ, scratch, metadata_pip))
     hosting: Mapping[str, str] = {}
     if ctx.config.apps != "user-env" and _plugs(facts):
         # A plugin goes where its application lives, if pipx manages that application.

@@ -21,10 +21,10 @@ import os
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from safepip.act.run import capture
 from safepip.facts._pipoptions import COMMANDS, GLOBAL
 from safepip.facts.pipargs import PipCall
 from safepip.facts.wheelmeta import Meta, NoRanges, from_file, from_url, opener
+from safepip.runner import capture
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

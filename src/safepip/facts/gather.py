@@ -1,4 +1,4 @@
-"""Gather the facts ``plan()`` decides on: the target, the project, the configuration.
+"""Gather the facts :func:`safepip.decide.plan` decides on: the target, the project, the configuration.
 
 Facts are gathered lazily, cheapest first: an interpreter that is a virtual environment
 (``pyvenv.cfg`` beside or above its executable, CPython's own rule) is passed through
@@ -7,7 +7,7 @@ without running the probe or reading any configuration file.
 Gathering never refuses: a place the trust rules do not let safepip run code from (a project
 or environment someone else could change, an interpreter that came with the repository) is
 recorded as the ``untrusted`` fact, and gathering stops there, before anything there is read
-further, probed or run. ``plan()`` turns the fact into the refusal.
+further, probed or run. The plan turns the fact into the refusal.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan, plan
 from safepip.errors import InterpreterError
 from safepip.facts import config as cfg
 from safepip.facts.interpreter import Interp, probe
-from safepip.facts.pipargs import PipCall, scan, table_version
+from safepip.facts.pipargs import PipCall
 from safepip.facts.pipconf import Setting, config_files, settings
 from safepip.facts.project import EnvSpot, Project, find_root, project_env, walk_reads, working_directory
 from safepip.facts.reads import Reads
@@ -47,75 +46,8 @@ class Context:
     who: Who = field(default_factory=Who)
     #: What gathering read (the memo signs it: :mod:`safepip.noop.memo`).
     reads: Reads = field(default_factory=Reads)
-    #: The plan :func:`settle` arrived at, once the running pip's reading is known.
-    settled: Plan | None = None
     #: What the trust rules keep safepip from running (gathering stopped there).
     untrusted: Untrusted | None = None
-
-    def plan(self) -> Plan:
-        """Decide where this call goes (see :func:`safepip.decide.plan`)."""
-        if self.settled is not None:
-            return self.settled
-        return plan(
-            self.call, self.interp, self.project, self.env, self.config, self.pip_settings, self.cwd,
-            user_env=self.user_env, who=self.who, untrusted=self.untrusted,
-        )
-
-
-def runner_version(ctx: Context, planned: Plan) -> str | None:
-    """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
-    from safepip.facts import pipversion
-    from safepip.facts.project import is_venv_dir
-
-    if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
-        if not is_venv_dir(planned.env_dir):
-            return pipversion.seeded(ctx.interp.version)
-        return pipversion.of_env(planned.env_dir) or pipversion.own()
-    if planned.kind != PASSTHROUGH:
-        return None
-    if planned.env_dir:
-        return pipversion.of_env(planned.env_dir) or pipversion.own()
-    if planned.own_pip:
-        return pipversion.own()
-    if ctx.interp.in_venv and ctx.interp.pip_dir is None:
-        return pipversion.of_env(ctx.interp.prefix)
-    return pipversion.in_directory(ctx.interp.pip_dir)
-
-
-def _newer_note(version: str, environ: Mapping[str, str] | None) -> None:
-    """SAFEPIP_DEBUG=1: say when a pip is newer than every stored table (the newest reads)."""
-    from safepip.facts import _pipoptions
-    from safepip.facts.piptables import release
-
-    if environ is not None and environ.get("SAFEPIP_DEBUG") == "1" and release(version)[:2] > release(_pipoptions.PIP_VERSION)[:2]:
-        from safepip import ui
-
-        ui.say(f"pip {version} is newer than safepip's newest option table (pip {_pipoptions.PIP_VERSION}): reading with that", "notice", environ)
-
-
-def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> Context:
-    """The context with the call read by the pip that will run it (options, abbreviations
-    and value checks differ between pip versions), its plan settled: ``plan()`` returns it.
-    A call the environment's pip would reject goes to that pip unchanged (it reports the
-    error; nothing is created or changed).
-    """
-    planned = ctx.plan()
-    for _ in range(3):  # converges at once unless another reading sends the call elsewhere
-        version = runner_version(ctx, planned)
-        if version is not None:
-            _newer_note(version, environ)
-        if version is None or table_version(version) == ctx.call.pip_version:
-            break
-        ctx = replace(ctx, call=scan(ctx.call.argv, version))
-        if ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
-            from safepip.facts.project import is_venv_dir
-
-            if is_venv_dir(planned.env_dir):
-                why = f"pip {version} in {planned.env_dir} will report: {ctx.call.error}"
-                planned = Plan(PASSTHROUGH, why, tuple(ctx.call.argv), env_dir=planned.env_dir)
-                break
-        planned = ctx.plan()
-    return replace(ctx, settled=planned)
 
 
 def _unrun(path: str, how: str) -> Interp:

@@ -144,7 +144,7 @@ def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, 
     environ = os.environ if environ is None else environ
     import subprocess
 
-    from safepip.act.run import capture
+    from safepip.runner import capture
 
     # -E -s exist in every Python (even 2.7, so it can say what it is); running from the
     # filesystem root keeps a hostile working directory off the probe's sys.path.

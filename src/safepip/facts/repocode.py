@@ -24,7 +24,7 @@ import hashlib
 import os
 import subprocess
 
-from safepip.act.run import capture
+from safepip.runner import capture
 from safepip.venvdir import bin_python, venv_of
 
 TYPE_CHECKING = False

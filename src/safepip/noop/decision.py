@@ -230,12 +230,13 @@ def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: S
     if call.error is not None:  # pragma: no cover - the lean scan read the same table
         return None
     from safepip.noop.fastpath import Answered, attempt
-    from safepip.noop.memo import child_environ, remember
+    from safepip.handoff import child_environ
+    from safepip.noop.memo import remember
     from safepip.stdio import stdout_error
 
     answered = Answered()
     cwd = os.getcwd()
-    code = attempt(call, fast[0], child_environ(changes, redirected, environ), cwd, answered)
+    code = attempt(call, fast[0], child_environ(environ, dict(changes), redirected), cwd, answered)
     if code is None or stdout_error() is not None:
         return None
     paths = [path for path, owner_only, _ in checks if not owner_only] + answered.paths

@@ -159,24 +159,6 @@ def route(
     return (tuple(argv), tuple(sorted(changes.items())), redirected, lock_path, suffix)
 
 
-#: Removed from pip's environment when safepip redirects (handoff.REDIRECT_CLEAN).
-REDIRECT_CLEAN = ("PYTHONPATH", "PYTHONHOME", "__PYVENV_LAUNCHER__")
-
-
-def child_environ(changes: Iterable[tuple[str, str | None]], redirected: bool, environ: Mapping[str, str]) -> dict[str, str]:
-    """pip's environment for a remembered route (as act.run.child_environ makes it)."""
-    env = dict(environ)
-    if redirected:
-        for name in REDIRECT_CLEAN:
-            env.pop(name, None)
-    for name, value in changes:
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return env
-
-
 def follow(
     stored: Route, stdout: str, stderr: str, environ: Mapping[str, str], *,
     held: FileLock | None = None, prepare: Callable[[], object] | None = None,
@@ -194,7 +176,9 @@ def follow(
         from safepip.venvdir import floor_umask
 
         floor_umask()  # as the full path does for an environment safepip chose
-    env = child_environ(changes, redirected, environ)
+    from safepip.handoff import become, child_environ
+
+    env = child_environ(environ, dict(changes), redirected)
     lock = held
     if lock is None and lock_path is not None:
         from safepip.lock import FileLock
@@ -216,7 +200,7 @@ def follow(
         if lock is not None:
             lock.inherit()
         try:
-            os.execve(argv[0], list(argv), env)  # noqa: S606 - becoming pip is the point
+            become(argv, env)
         except OSError:
             sys.stderr.write(f"safepip: cannot run {argv[0]}\n")
         if lock is not None:

@@ -53,7 +53,7 @@ def real_path(prefix: str, sites: list[str], coded: list[str]) -> list[str]:
             return [str(p) for p in stored["path"]]
     import subprocess
 
-    from safepip.act.run import capture
+    from safepip.runner import capture
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
     try:

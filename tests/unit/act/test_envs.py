@@ -199,7 +199,8 @@ def test_a_kept_tree_is_aged_by_its_journal_and_some_are_never_swept(tmp_path: P
 def test_pipx_apps_whose_interpreter_is_gone_or_another_minor_version_are_stale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from safepip.act import pipx, pipxrepair
+    from safepip import pipx
+    from safepip.act import pipxrepair
 
     venvs = tmp_path / "pipx" / "venvs"
     pythons = tmp_path / "usr" / "bin"

@@ -1,4 +1,4 @@
-"""The one runner (act/run.py): what it leaves behind when a captured child is cut short."""
+"""The one runner (runner.py): what it leaves behind when a captured child is cut short."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import running
-from safepip.act.run import capture
+from safepip.runner import capture
 
 
 def _gone(pid: int) -> bool:

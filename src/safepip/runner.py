@@ -7,7 +7,8 @@ and its exit code on Windows); :func:`call` runs a child and returns its exit co
 is logged on stderr before it starts. An interpreter is exec'd under its own path as
 ``argv[0]``: a venv's python finds its environment from how it was started.
 
-The runner is injectable (:func:`using`): tests run ``main([...])`` in-process with a
+The exec itself and the child environment are :mod:`safepip.handoff`'s (the front door
+hands over the same way). The runner is injectable (:func:`using`): tests run ``main([...])`` in-process with a
 :class:`Runner` that records each argv instead of starting it.
 """
 
@@ -18,29 +19,12 @@ import os
 import sys
 from typing import Iterator, Mapping, Sequence
 
+from safepip.handoff import become
 from safepip.launch import shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     import subprocess
-
-#: Variables that would make pip in another environment see or write the wrong place.
-#: They are removed only when safepip redirects; a pass-through keeps the environment as is.
-REDIRECT_CLEAN = ("PYTHONPATH", "PYTHONHOME", "__PYVENV_LAUNCHER__")
-
-
-def child_environ(environ: Mapping[str, str], changes: Mapping[str, str | None], redirected: bool) -> dict[str, str]:
-    """pip's environment: the caller's, cleaned for a redirect, with ``changes`` applied."""
-    env = dict(environ)
-    if redirected:
-        for name in REDIRECT_CLEAN:
-            env.pop(name, None)
-    for name, value in changes.items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return env
 
 
 class Runner:
@@ -48,15 +32,8 @@ class Runner:
 
     def exec(self, argv: Sequence[str], env: Mapping[str, str]) -> int:
         """Become ``argv`` (POSIX: never returns); elsewhere run it and return its code."""
-        sys.stdout.flush()
-        sys.stderr.flush()
         if os.name == "posix":
-            ignored = _default_signals()
-            try:
-                os.execve(argv[0], list(argv), dict(env))  # noqa: S606 - becoming the program is the point
-            except BaseException:
-                _ignore_signals(ignored)  # still safepip: a closed pipe is an error to report, not death
-                raise
+            become(argv, env)
         return self.call(argv, env)  # pragma: no cover - Windows
 
     def call(self, argv: Sequence[str], env: Mapping[str, str] | None) -> int:
@@ -96,32 +73,6 @@ class Runner:
                 proc.communicate(timeout=5)
             raise
         return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
-
-
-#: Signals Python ignores for itself (a write to a closed pipe raises instead of killing it):
-#: an ignored signal stays ignored through exec, so ``safepip run yes | head -1`` would have
-#: made ``yes`` fail with "Broken pipe" where the shell's own ``yes | head -1`` ends quietly.
-#: subprocess puts them back in every child (``restore_signals``); exec must do the same.
-_PYTHON_IGNORES = ("SIGPIPE", "SIGXFSZ")
-
-
-def _default_signals() -> list[int]:
-    import signal
-
-    restored = []
-    for name in _PYTHON_IGNORES:
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) is signal.SIG_IGN:
-            signal.signal(number, signal.SIG_DFL)
-            restored.append(number)
-    return restored
-
-
-def _ignore_signals(numbers: list[int]) -> None:
-    import signal
-
-    for number in numbers:
-        signal.signal(number, signal.SIG_IGN)
 
 
 _RUNNERS: list[Runner] = [Runner()]

@@ -49,9 +49,9 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
     (an unreadable configuration file) are raised, as every command raises them.
     """
     from safepip.errors import InterpreterError, NoTargetError, PermissionRefused
-    from safepip.facts.gather import gather
-    from safepip.facts.pipargs import scan
+    from safepip.pipeline import resolve
     from safepip.plans import PROJECT_VENV, USER_ENV
+    from safepip.session import Session
 
     if environ.get("CONDA_PREFIX") or environ.get("CONDA_DEFAULT_ENV"):
         return Activation(None)
@@ -59,10 +59,11 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
     if view.get("VIRTUAL_ENV"):
         return Activation(None)
     try:
-        ctx = gather(scan(["install"]), view, flags or {})
+        with Session(view) as session:
+            resolved = resolve(["install"], session, flags=flags)
     except (InterpreterError, NoTargetError, PermissionRefused):
         return Activation(None)
-    plan = ctx.plan()
+    ctx, plan = resolved.ctx, resolved.plan
     env_dir = plan.env_dir
     reads = ctx.reads
     if env_dir is not None:

@@ -1,4 +1,5 @@
-"""Hand applications to pipx: which pipx, and a pip command line turned into pipx's.
+"""pipx's command line, below every layer: which pipx, a pip command line turned into
+pipx's (the plan's steps), and what pipx reports (the facts of an install outside a project).
 
 The user's own ``pipx`` on PATH is preferred (its apps, its configuration); else the pipx
 safepip depends on, run by safepip's interpreter (from inside safepip.pyz when safepip runs
@@ -18,14 +19,15 @@ import shlex
 import sys
 from typing import Mapping, Sequence
 
-from safepip.act.run import capture
 from safepip.errors import NoTargetError
-from safepip.facts.pipargs import PipCall
 from safepip.launch import module_argv
+from safepip.runner import capture
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     import subprocess
+
+    from safepip.facts.pipargs import PipCall
 
 #: Options of a pip install that pipx must not see in --pip-args (they are pipx's own, or
 #: safepip has already acted on them).

@@ -1,0 +1,78 @@
+"""How far ``safepip install NEW`` wanders through safepip's own code: the in-process trace
+of one install of a package not yet installed, in a project whose environment exists
+(programs recorded, not started). It counts the distinct safepip modules whose functions
+run and the moves between areas (a subpackage such as ``facts`` or ``act``, or a top-level
+module such as ``paths`` or ``decide``): a reader follows the same route, so both stay low.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from helpers import needs_managed, offline
+from inprocess import run_main
+
+#: The bounds: the figures this install reaches now (this counting gave 43 modules and 131
+#: moves before the one way through; its new layers, the session, the pipeline and the
+#: default verb, added a few). The target is 30 modules and 60 moves: lower these as the
+#: fast path and the environment's modules are brought together.
+MAX_MODULES = 47
+MAX_MOVES = 143
+
+
+def area(module: str) -> str:
+    """The area of a safepip module: its subpackage, or the top-level module itself."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+class Trace:
+    """The safepip functions that run, in order, as their modules' names."""
+
+    def __init__(self) -> None:
+        self.modules: list[str] = []
+
+    def __call__(self, frame: FrameType, event: str, _arg: Any) -> None:
+        if event != "call" or frame.f_code.co_name == "<module>":
+            return
+        name = frame.f_globals.get("__name__", "")
+        if isinstance(name, str) and name.startswith("safepip"):
+            self.modules.append(name)
+
+    def moves(self) -> int:
+        areas = [area(m) for m in self.modules]
+        return sum(1 for a, b in zip(areas, areas[1:]) if a != b)
+
+
+def traced(args: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Trace:
+    trace = Trace()
+    sys.setprofile(trace)
+    try:
+        code, recorder = run_main(args, cwd, monkeypatch)
+    finally:
+        sys.setprofile(None)
+    assert code == 0
+    assert [how for how, _ in recorder.started] == ["exec"]  # pip, handed over
+    return trace
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_new_package_install_reads_straight_down(
+    project: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    cwd = project / "src"
+    # The project's environment first (really made, pip really run), then the traced install.
+    code, _ = run_main(["install", *offline(wheelhouse), "lib-a"], cwd, monkeypatch, live=True)
+    assert code == 0
+    trace = traced(["install", *offline(wheelhouse), "app-c"], cwd, monkeypatch)
+    capsys.readouterr()
+    modules = sorted(set(trace.modules))
+    report = f"{len(modules)} modules, {trace.moves()} moves: {modules}"
+    assert len(modules) <= MAX_MODULES, report
+    assert trace.moves() <= MAX_MOVES, report
