@@ -21,7 +21,7 @@ from typing import Iterator
 import pytest
 
 from helpers import SYSTEM_PYTHON, needs_managed
-from safepip.commands.shellinit import rc_line
+from safepip.commands.shellrc import rc_line
 
 pytestmark = [needs_managed, pytest.mark.slow]
 

@@ -249,7 +249,7 @@ def test_no_shims_makes_no_directory(tmp_path: Path, hermetic: dict[str, str], c
 
 @pytest.mark.parametrize("shell", SHELL_NAMES)
 def test_rc_prints_the_line_that_loads_it_by_absolute_path(shell: str, tmp_path: Path) -> None:
-    from safepip.commands.shellinit import rc_line
+    from safepip.commands.shellrc import rc_line
 
     printed = subprocess.run([SAFEPIP, "shell-init", "--rc", shell], capture_output=True, text=True, check=False,
                              env=safepip_env())

@@ -93,7 +93,8 @@ def _pipx(environ: Mapping[str, str]) -> dict[str, Any]:
 
 def _shell_init(environ: Mapping[str, str]) -> dict[str, Any]:
     """Whether shell-init's code ran in this shell, and which startup files load it."""
-    from safepip.commands.shellinit import MARK, configured_in
+    from safepip.commands.shellinit import MARK
+    from safepip.commands.shellrc import configured_in
 
     active = environ.get(MARK) or None
     return {"active": active, "configured": [{"file": f, "line": n} for f, n in configured_in(environ)]}

@@ -125,7 +125,8 @@ def _shell_advice(launcher: str, environ: Mapping[str, str]) -> str:
     By the launcher's absolute path: Debian's and Ubuntu's ``~/.profile`` reads ``~/.bashrc``
     before it puts ``~/.local/bin`` on PATH, so ``safepip`` alone fails in login shells.
     """
-    from safepip.commands.shellinit import SHELLS, rc_file, rc_line
+    from safepip.commands.shellinit import SHELLS
+    from safepip.commands.shellrc import rc_file, rc_line
 
     shell = os.path.basename(environ.get("SHELL", ""))
     shell = shell if shell in SHELLS else "bash"
@@ -179,7 +180,7 @@ def self_install(args: list[str], session: Session) -> int:
         return options
     source = options.upgrade or running_archive()
     if not source and options.shims:  # an installed safepip (pipx, a venv): the launchers alone
-        from safepip.commands.shellinit import own_executable
+        from safepip.commands.shellrc import own_executable
 
         install_shims(own_executable(environ), environ)
         return 0

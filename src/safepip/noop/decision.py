@@ -229,8 +229,8 @@ def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: S
     sys.stderr.flush()
     if call.error is not None:  # pragma: no cover - the lean scan read the same table
         return None
-    from safepip.noop.fastpath import Answered, attempt
     from safepip.handoff import child_environ
+    from safepip.noop.fastpath import Answered, attempt
     from safepip.noop.memo import remember
     from safepip.stdio import stdout_error
 
