@@ -116,22 +116,12 @@ def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
     if found_exe is None:
         return  # the full path says it is not found, and where it looked
     exe = os.path.abspath(found_exe)
-    # The C module: ``signal`` wraps it in enums (``import enum``: a few ms of a path that
-    # costs one interpreter start).
-    import _signal as signal  # type: ignore[import-not-found]
+    from safepip.handoff import become
 
-    # Python ignores these for itself; the command gets them as the shell would give them
-    # (act.run restores them the same way).
-    ignored = [s for s in (signal.SIGPIPE, signal.SIGXFSZ) if signal.getsignal(s) == signal.SIG_IGN]
-    for number in ignored:
-        signal.signal(number, signal.SIG_DFL)
-    sys.stdout.flush()
-    sys.stderr.flush()
     try:
-        os.execve(exe, [exe, *args[1:]], env)  # noqa: S606 - becoming the command is the point
+        become([exe, *args[1:]], env)
     except OSError:
-        for number in ignored:
-            signal.signal(number, signal.SIG_IGN)  # the full path reports it
+        return  # the full path reports it
 
 
 def answer(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:

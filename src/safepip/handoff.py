@@ -55,19 +55,21 @@ def become(argv: Sequence[str], env: Mapping[str, str]) -> None:
 
 
 def _default_signals() -> list[int]:
-    import signal
+    # The C module: ``signal`` wraps it in enums (``import enum``: a few ms of a path that
+    # costs one interpreter start).
+    import _signal as signal  # type: ignore[import-not-found]
 
     restored = []
     for name in _PYTHON_IGNORES:
         number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) is signal.SIG_IGN:
+        if number is not None and signal.getsignal(number) == signal.SIG_IGN:
             signal.signal(number, signal.SIG_DFL)
             restored.append(number)
     return restored
 
 
 def _ignore_signals(numbers: list[int]) -> None:
-    import signal
+    import _signal as signal
 
     for number in numbers:
         signal.signal(number, signal.SIG_IGN)
