@@ -28,9 +28,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures import CLICK_DEV, build_pool, click_dev_set, coverage_like, hashed_requirements  # noqa: E402
 from measure import (  # noqa: E402
-    SYSTEM_PYTHON, Sample, compare, hermetic_env, import_profile, load_average, machine, paired, paired_interval, peak_rss,
-    pip_version, realistic_env, run_once, settle,
+    SYSTEM_PYTHON,
+    Sample,
+    compare,
+    hermetic_env,
+    import_profile,
+    load_average,
+    machine,
+    paired,
+    paired_interval,
+    peak_rss,
+    pip_version,
+    realistic_env,
+    run_once,
+    settle,
 )
+
 from wheels import make_wheel  # noqa: E402
 
 #: The cases, in the order they run (each also runs its lettered variants: 1b, 2b, 4b).
@@ -225,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                     {k: s2b[k] for k in (".venv/bin/pip install X", "safepip install X, nothing remembered")}, ".venv/bin/pip install X")
                 notes.append(
                     "Cases 2 and 3 repeat the same command, as a Makefile does: from the second call on, safepip "
-                    "replays its remembered answer while nothing it depended on has changed (safepip.noop.memo). "
+                    "replays its remembered answer while nothing it depended on has changed (safepip.remembered.store). "
                     "Case 2b clears that memory before each call: the full fast path, as on the first call after a change."
                 )
 
@@ -478,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "  overhead rows give the median of the per-round differences, then in brackets a 95% bootstrap interval of that",
         "  median (how far this machine's noise moves it); the target is checked on the median.",
         "- Case 7: calls that pip must run; the overhead is the median of per-round paired differences. safepip replays",
-        "  the route it remembered (safepip.noop.memo) after the first call. safepip remembers nothing that depends on a",
+        "  the route it remembered (safepip.remembered.store) after the first call. safepip remembers nothing that depends on a",
         "  file changed in the last 2 s (the racy rule), so the cases start once every fixture is older than that.",
         "  `--help` prints pip's help and then safepip's own section, from a short program exec'd in the environment's",
         "  python (one process, as for the others).",

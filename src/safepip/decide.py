@@ -238,7 +238,7 @@ def _redirect(
     python = settings.get("python")
     if python is not None and python.value.strip():
         # The environment's pip would re-run itself on that interpreter: name its own instead.
-        from safepip.venvdir import bin_python
+        from safepip.venv.layout import bin_python
 
         changes["PIP_PYTHON"] = bin_python(env_dir)
         notes.append(f"python = {python.value.strip()} (from {python.source}) replaced by the environment's own")

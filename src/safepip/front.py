@@ -10,7 +10,7 @@ nothing. Two are answered here, before any other module is imported:
   ``install`` the fast path may answer) takes the full path, which decides the same way
   (the front-door tests check that they agree).
 
-* **A no-op install answered before** (:mod:`safepip.noop.memo`): replayed while nothing it
+* **A no-op install answered before** (:mod:`safepip.remembered.store`): replayed while nothing it
   depended on has changed.
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.noop.memo import replay
-from safepip.venvdir import bin_python, has_pip, venv_of
+from safepip.remembered.store import replay
+from safepip.venv.layout import bin_python, has_pip, venv_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

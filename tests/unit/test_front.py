@@ -21,7 +21,7 @@ from safepip.decide import PASSTHROUGH
 from safepip.facts import _pipoptions
 from safepip.facts.gather import gather
 from safepip.facts.pipargs import scan
-from safepip.noop import memo
+from safepip.remembered import store as memo
 
 # -- remember / replay ----------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from safepip.act.envs import Ready
     from safepip.decide import Plan
     from safepip.facts.gather import Context
+    from safepip.venv.ensure import Ready
 
 
 def notice(ctx: Context, plan: Plan, ready: Ready | None, environ: Mapping[str, str], *, how_to_use: bool = True) -> str:

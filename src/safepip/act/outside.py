@@ -14,8 +14,6 @@ from typing import Mapping, Sequence
 from safepip import ui
 from safepip.act import pipx, pipxrepair
 from safepip.act.command import pip_command
-from safepip.act.envs import Ready, broken_waiting, ensure
-from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
 from safepip.act.run import call as _call
 from safepip.act.run import capture, child_environ
@@ -24,7 +22,9 @@ from safepip.errors import EX_CANTCREAT, EX_UNAVAILABLE, NoTargetError
 from safepip.facts.gather import Context
 from safepip.paths import on_path
 from safepip.steps import Step
-from safepip.venvdir import bin_python, has_pip
+from safepip.venv.ensure import Ready, broken_waiting, ensure
+from safepip.venv.layout import bin_python, has_pip
+from safepip.venv.lock import EnvLock
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], environ: Mappin
     try:
         notice(ctx, plan, ready, environ)
         if create and not ready.created:  # what an interrupted pip left half-installed
-            from safepip.act.repair import repair_made
+            from safepip.venv.halfinstalled import repair_made
 
             repair_made(ready.env_dir, environ)
         return _call(user_env_command(plan, args, ready.python, environ), _env(plan, environ))
@@ -287,7 +287,7 @@ def repair_apps(ctx: Context, plan: Plan, environ: Mapping[str, str], *, offline
 def run(ctx: Context, plan: Plan, environ: Mapping[str, str]) -> int | None:
     """The commands that need more than one hand-over; None: the ordinary flow handles it."""
     if plan.steps or plan.apps_to_pipx:
-        from safepip.venvdir import floor_umask
+        from safepip.venv.layout import floor_umask
 
         floor_umask()  # the per-user environment (and pipx's) as any safepip chose: never writable by others
     if plan.steps:

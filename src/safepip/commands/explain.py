@@ -36,7 +36,7 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
     from safepip.facts.project import is_venv_dir
     from safepip.pipeline import decide_call
     from safepip.steps import PIP
-    from safepip.venvdir import bin_python, has_pip
+    from safepip.venv.layout import bin_python, has_pip
 
     ctx = settle(gather(scan(args), environ, flags), environ)
     with contextlib.ExitStack() as stack:  # classification downloads, as install makes them, then removed
@@ -48,7 +48,7 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
         exists = is_venv_dir(plan.env_dir)
         if plan.kind in (PROJECT_VENV, USER_ENV):
             from safepip.act.command import READ_ONLY, REPAIR_HINT
-            from safepip.act.envs import broken
+            from safepip.venv.ensure import broken
 
             why = broken(plan.env_dir)
             if why is not None:  # what install would do first, or why a read-only command stops

@@ -37,13 +37,13 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     """Repair the environment; return 0 (or raise the error that says what is left)."""
     from safepip import ui
     from safepip.act.command import index_options
-    from safepip.act.envs import COMPLETE, ensure, state
     from safepip.act.flow import refuse
-    from safepip.act.lock import EnvLock
-    from safepip.act.oldtrees import pending
     from safepip.decide import PROJECT_VENV, USER_ENV
     from safepip.errors import NoTargetError, UsageError
     from safepip.facts.pipargs import scan
+    from safepip.venv.ensure import COMPLETE, ensure, state
+    from safepip.venv.lock import EnvLock
+    from safepip.venv.oldtrees import pending
 
     from .args import split_verb_flags
     from .target import install_context
@@ -77,7 +77,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         )
         torn: list[str] = []
         if state(ready.env_dir) == COMPLETE and not ready.created:
-            from safepip.act.repair import repair
+            from safepip.venv.halfinstalled import repair
 
             torn = repair(ready.env_dir, lambda m: ui.say(m, "warning", environ))
     finally:

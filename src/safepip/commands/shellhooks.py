@@ -69,7 +69,7 @@ function __safepip_check {{
     local want
     if [ $# -gt 0 ]; then want=$1; else
       # The answer remembered for this directory while everything it read holds (the python
-      # launchers' kind of memo, safepip.act.pymemo): then no process starts at all.
+      # launchers' kind of memo, safepip.remembered.pythons): then no process starts at all.
       local _safepip_py= _safepip_ok= _safepip_memo=
       case $PWD in /*) _safepip_memo={memo} ;; esac
       if [ -n "$_safepip_memo" ] && [ -f "$_safepip_memo" ] && [ -O "$_safepip_memo" ] && [ ! -L "$_safepip_memo" ]; then
@@ -257,13 +257,13 @@ def code(shell: str, exe: str, shim_dir: str | None, cwd: str, want: str | None,
 
 def remember(environ: Mapping[str, str], env_dir: str | None, reads: Reads) -> bool:
     """Remember ``env_dir`` (None: nothing to activate) as the answer for the shell's working
-    directory, with the tests that say it still holds (:mod:`safepip.act.pymemo`): the
+    directory, with the tests that say it still holds (:mod:`safepip.remembered.pythons`): the
     variables as the shell has them now (safepip's own activation included: the decision
     looked through it, and it is part of what must still hold), every path the decision read
     and PATH's directories (where the interpreter was found). Return whether it was written.
     """
-    from safepip.act.pymemo import remember as write
     from safepip.act.shims import memo_root
+    from safepip.remembered.pythons import remember as write
 
     key = environ.get("PWD", "")
     try:

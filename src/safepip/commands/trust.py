@@ -45,7 +45,7 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     from safepip.facts.target import resolve_spec
     from safepip.facts.trust import check
     from safepip.paths import user_config_file
-    from safepip.venvdir import bin_python
+    from safepip.venv.layout import bin_python
 
     user_file = user_config_file(environ)
     trusted = cfg.Config().layered(cfg.user_layer(user_file), user_file).trusted
@@ -166,7 +166,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         ui.say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)
         return 0
     entries = dict(placement)
-    from safepip.venvdir import venv_of
+    from safepip.venv.layout import venv_of
 
     for python, _why in needed:
         env = venv_of(python)

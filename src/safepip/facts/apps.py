@@ -70,8 +70,8 @@ def facts_for(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, s
     """The facts of the install's requirements, gathered with safepip's own pip (for the
     target interpreter) into ``scratch``.
     """
-    from safepip.act.ownpip import metadata_pip_command
     from safepip.facts.classify import Fact, download_options, gather, requirement_name
+    from safepip.venv.ownpip import metadata_pip_command
 
     call = ctx.call
     if ctx.config.apps == "user-env":  # every requirement goes one way: only the names count

@@ -27,7 +27,7 @@ from safepip.facts.reads import Reads
 from safepip.facts.target import find_target, target_reads
 from safepip.facts.trust import Untrusted
 from safepip.facts.users import Who, facts_about_users, target_owner
-from safepip.venvdir import has_pip, venv_of
+from safepip.venv.layout import has_pip, venv_of
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Context:
     #: The per-user environment for the target's version (outside a project, ``outside = user-env``).
     user_env: EnvSpot | None = None
     who: Who = field(default_factory=Who)
-    #: What gathering read (the memo signs it: :mod:`safepip.noop.memo`).
+    #: What gathering read (the memo signs it: :mod:`safepip.remembered.store`).
     reads: Reads = field(default_factory=Reads)
     #: The plan :func:`settle` arrived at, once the running pip's reading is known.
     settled: Plan | None = None
@@ -249,7 +249,7 @@ def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[st
         untrusted = _refusal(env.path, "environment", environ, config)
         if untrusted is None and env.exists:
             from safepip.facts.repocode import env_reason, refusal
-            from safepip.venvdir import bin_python
+            from safepip.venv.layout import bin_python
 
             untrusted = refusal(bin_python(env.path), env_reason(env.path, root), root, config.trusted, config.trust)
     return untrusted

@@ -25,7 +25,7 @@ import os
 import subprocess
 
 from safepip.act.run import capture
-from safepip.venvdir import bin_python, venv_of
+from safepip.venv.layout import bin_python, venv_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

@@ -141,7 +141,7 @@ def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
     owners = crossable_owners(environ)
     if owners is None:  # pragma: no cover - Windows
         return None
-    from safepip.venvdir import bin_python
+    from safepip.venv.layout import bin_python
 
     python = bin_python(env_dir)
     bindir = os.path.dirname(python)
@@ -229,7 +229,7 @@ def refusal(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[
         why = chain_problem(path, environ)
     if why is None:
         return None
-    from safepip.venvdir import bin_python
+    from safepip.venv.layout import bin_python
 
     real = os.path.realpath(path)
     line = f'trusted = ["{real}"]'

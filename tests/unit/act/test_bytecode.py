@@ -12,8 +12,9 @@ from typing import Any, Iterator
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip.act import bytecode, clonefile, envs
 from safepip.paths import cache_dir
+from safepip.venv import bytecode, clonefile
+from safepip.venv import ensure as envs
 
 
 def quiet(_: str) -> None:

@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON
-from safepip import venvdir
-from safepip.act import envmake, envs, envstate, oldtrees
 from safepip.errors import EnvironmentCreateError
+from safepip.venv import create as envmake
+from safepip.venv import ensure as envs
+from safepip.venv import layout as venvdir
+from safepip.venv import oldtrees
+from safepip.venv import state as envstate
 
 
 def quiet(_: str) -> None:
@@ -98,7 +101,7 @@ def test_an_interpreter_now_another_minor_version_is_a_problem(tmp_path: Path) -
 
 
 def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) -> None:
-    from safepip.act import rebuild
+    from safepip.venv import rebuild
 
     env_dir = tmp_path / ".venv"
     trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
@@ -151,7 +154,7 @@ def _old_env(tree: Path, journal: dict[str, object]) -> Path:
 def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Path) -> None:
     import time
 
-    from safepip.act import rebuild
+    from safepip.venv import rebuild
 
     now = time.time()
     env_dir = tmp_path / ".venv"
@@ -173,7 +176,7 @@ def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Pa
 def test_a_kept_tree_is_aged_by_its_journal_and_some_are_never_swept(tmp_path: Path) -> None:
     import time
 
-    from safepip.act import rebuild
+    from safepip.venv import rebuild
 
     now = time.time()
     env_dir = tmp_path / ".venv"
@@ -228,7 +231,7 @@ def test_pipx_apps_whose_interpreter_is_gone_or_another_minor_version_are_stale(
 
 
 def test_a_dangling_interpreter_is_named_by_the_path_that_is_gone(tmp_path: Path) -> None:
-    from safepip.act.envstate import problem
+    from safepip.venv.state import problem
 
     env = tmp_path / "env"
     (env / "bin").mkdir(parents=True)

@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from safepip.act import pymemo
+from safepip.remembered import pythons as pymemo
 
 READ = '_safepip_memo="$1"; _safepip_ok=; _safepip_py=; . "$1"; echo "${_safepip_ok:-stale} $_safepip_py"'
 

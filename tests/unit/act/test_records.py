@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from safepip.act import envstate, oldtrees, records
+from safepip.venv import oldtrees, records
+from safepip.venv import state as envstate
 
 
 @pytest.fixture(autouse=True)

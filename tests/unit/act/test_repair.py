@@ -10,7 +10,7 @@ import pytest
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, venv_python
 from inprocess import Cli
-from safepip.act import repair
+from safepip.venv import halfinstalled as repair
 
 
 def _info(site: Path, name: str, record: bool = True) -> Path:

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT
 from helpers import SYSTEM_PYTHON, SYSTEM_VERSION, installed, needs_managed, offline, safepip_env
-from safepip.act import seedpip
+from safepip.venv import seedpip
 
 sys.path.insert(0, str(ROOT / "tools"))
 import build_zipapp

@@ -13,7 +13,7 @@ from helpers import SYSTEM_PYTHON
 from safepip.facts.gather import gather
 from safepip.facts.pipargs import scan
 from safepip.facts.reads import Reads
-from safepip.noop import memo
+from safepip.remembered import store as memo
 
 
 def _age(root: Path) -> None:

@@ -128,7 +128,7 @@ def test_metadata_is_read_with_a_pip_that_does_not_download(monkeypatch: pytest.
                                                             embedded: bool) -> None:
     import importlib.metadata
 
-    from safepip.act import ownpip
+    from safepip.venv import ownpip
 
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: installed if name == "pip" else real(name))

@@ -19,10 +19,10 @@ from packaging.markers import default_environment
 from helpers import installed, needs_managed, offline, venv_python
 from inprocess import Cli
 from safepip.facts.pipargs import scan
-from safepip.noop import options, reqfile
-from safepip.noop.environment import Environment
-from safepip.noop.fallback import Fallback
-from safepip.noop.satisfied import satisfied
+from safepip.fastpath import options, reqfile
+from safepip.fastpath.environment import Environment
+from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.satisfied import satisfied
 from wheels import make_wheel
 
 # ---------------------------------------------------------------- a hand-made environment

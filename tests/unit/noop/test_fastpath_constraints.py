@@ -19,10 +19,11 @@ from packaging.markers import default_environment
 
 from helpers import ISOLATED_PIP, needs_managed, offline, venv_python
 from inprocess import Cli
-from safepip.noop import fastpath, options, reqfile
-from safepip.noop.environment import Environment
-from safepip.noop.fallback import Fallback
-from safepip.noop.satisfied import satisfied
+from safepip.fastpath import answer as fastpath
+from safepip.fastpath import options, reqfile
+from safepip.fastpath.environment import Environment
+from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.satisfied import satisfied
 from wheels import make_wheel
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from packaging.markers import default_environment
 
-from safepip.noop.environment import Environment
-from safepip.noop.fallback import Fallback
-from safepip.noop.reqfile import Line
-from safepip.noop.satisfied import satisfied
+from safepip.fastpath.environment import Environment
+from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.reqfile import Line
+from safepip.fastpath.satisfied import satisfied
 
 
 def _site(tmp_path: Path, requires: list[str], installed: tuple[str, ...] = ()) -> Environment:

@@ -18,7 +18,7 @@ from helpers import ISOLATED_PIP, needs_managed, offline, venv_python
 from inprocess import Cli
 from localproj import make_project
 from safepip.facts.pipargs import scan
-from safepip.noop.fastpath import Answered, attempt
+from safepip.fastpath.answer import Answered, attempt
 from wheels import make_wheel
 
 QUIET = {**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")}, **ISOLATED_PIP}
@@ -233,9 +233,9 @@ def test_hashes_agree_with_pip(world: tuple[Path, Path], tmp_path_factory: pytes
 
 
 def test_hash_options_are_read_and_pinning_checked(tmp_path: Path) -> None:
-    from safepip.noop import reqfile
-    from safepip.noop.fallback import Fallback
-    from safepip.noop.fastpath import _check_hash_mode
+    from safepip.fastpath import reqfile
+    from safepip.fastpath.answer import _check_hash_mode
+    from safepip.fastpath.fallback import Fallback
 
     (tmp_path / "r.txt").write_text("lib-a==1.0 --hash=sha256:ab \\\n  --hash sha256:cd\nlib-b==2\n")
     lines = reqfile.read("r.txt", str(tmp_path))

@@ -17,9 +17,9 @@ import pytest
 from helpers import ISOLATED_PIP, offline, venv_python
 from localproj import make_project
 from safepip.facts.pipargs import scan
-from safepip.noop import remote
-from safepip.noop.fallback import Fallback
-from safepip.noop.fastpath import Answered, attempt
+from safepip.fastpath import remote
+from safepip.fastpath.answer import Answered, attempt
+from safepip.fastpath.fallback import Fallback
 from wheels import make_wheel
 
 QUIET = {**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")}, **ISOLATED_PIP}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import installed, needs_managed, offline, run_safepip, safepip_env
-from safepip.noop import memo
+from safepip.remembered import store as memo
 from wheels import make_wheel
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from helpers import needs_managed, offline, run_safepip, safepip_env, venv_python
 from localproj import make_project
-from safepip.noop import memo
+from safepip.remembered import store as memo
 
 
 def _remembered(project: Path, wheelhouse: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,

@@ -15,9 +15,9 @@ from typing import Iterator
 import pytest
 
 from helpers import installed, needs_managed, offline, safepip_env, venv_python
-from safepip.act.lock import lock_path
+from safepip.filelock import FileLock
 from safepip.launch import pip_argv
-from safepip.lock import FileLock
+from safepip.venv.lock import lock_path
 
 
 def _age_tree(root: Path, seconds: float = 30) -> None:

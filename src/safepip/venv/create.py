@@ -9,10 +9,10 @@ import os
 import shutil
 from typing import Mapping, Sequence
 
-from safepip.act.envstate import COMPLETE, CREATING, state, write_state
+from safepip.venv.state import COMPLETE, CREATING, state, write_state
 from safepip.errors import EnvironmentCreateError
 from safepip.launch import module_argv
-from safepip.venvdir import bin_python, has_pip
+from safepip.venv.layout import bin_python, has_pip
 
 
 def create(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool = False) -> None:
@@ -94,10 +94,10 @@ def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_sit
     interp = probe(base_python, "environment creation", environ)
     version = interp.version
     if version[:2] >= VIRTUALENV_SEEDS_FROM:
-        from safepip.act.seedpip import virtualenv_args
+        from safepip.venv.seedpip import virtualenv_args
 
         _run_virtualenv(env_dir, base_python, system_site, virtualenv_args(version, environ))
-        from safepip.act import bytecode
+        from safepip.venv import bytecode
 
         bytecode.seed(env_dir, interp, environ)
         return
@@ -154,7 +154,7 @@ def remove(env_dir: str) -> None:
     that a removal killed midway is finished by the next sweep (which removes only trees
     safepip marked so).
     """
-    from safepip.act import oldtrees
+    from safepip.venv import oldtrees
 
     trash = f"{env_dir.rstrip(os.sep)}{oldtrees.OLD_INFIX}{oldtrees.stamp()}"
     try:

@@ -25,12 +25,12 @@ from __future__ import annotations
 import os
 import re
 
-from safepip.noop.fallback import Fallback
-from safepip.noop.reqfile import Line
+from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.reqfile import Line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from safepip.noop.environment import Environment
+    from safepip.fastpath.environment import Environment
 
 VCS = ("git", "hg", "svn", "bzr")
 #: A full commit id (git's SHA-1 or SHA-256, hg's node id).

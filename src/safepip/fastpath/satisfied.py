@@ -1,8 +1,8 @@
 """Whether an environment already satisfies a set of requirements, as pip's resolver
-decides when it is not asked to upgrade (see :mod:`safepip.noop.fastpath`).
+decides when it is not asked to upgrade (see :mod:`safepip.fastpath.answer`).
 
-The environment's distributions are read by :mod:`safepip.noop.environment`; anything
-unusual raises :class:`~safepip.noop.fallback.Fallback`, which sends the call to pip.
+The environment's distributions are read by :mod:`safepip.fastpath.environment`; anything
+unusual raises :class:`~safepip.fastpath.fallback.Fallback`, which sends the call to pip.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import re
 
-from safepip.noop.fallback import Fallback, canonical
-from safepip.noop.reqfile import Line
+from safepip.fastpath.fallback import Fallback, canonical
+from safepip.fastpath.reqfile import Line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # for the type checker only
 
     from packaging.requirements import Requirement
 
-    from safepip.noop.environment import Environment
+    from safepip.fastpath.environment import Environment
 
 
 def _shown(req: Requirement) -> str:

@@ -21,7 +21,7 @@ The limits, plainly: metadata computed at build time from anything else (dynamic
 the date) is not seen; add such files to ``cache-keys``, or run pip with
 ``SAFEPIP_NO_FASTPATH=1`` (``--force-reinstall`` always goes to pip). Files deleted since the
 install are not seen either. Local archives and wheels go to pip; remote and VCS URLs are
-:mod:`safepip.noop.remote`'s.
+:mod:`safepip.fastpath.remote`'s.
 
 **Dependency groups** (``--group NAME``, ``--group PATH:NAME``, pip 25.1+): the group is
 resolved from ``pyproject.toml`` with packaging's own resolver (packaging 26.1+; with an
@@ -35,14 +35,14 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.noop.reqfile import Line, looks_like_a_name
+from safepip.fastpath.reqfile import Line, looks_like_a_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any
 
     from safepip.facts.pipargs import PipCall
-    from safepip.noop.environment import Environment
+    from safepip.fastpath.environment import Environment
 
 #: The files whose change means a local project must be rebuilt (uv's defaults).
 CACHE_KEYS = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -51,7 +51,7 @@ GROUPS_SINCE = (25, 1)
 
 
 def _fallback(message: str) -> Exception:
-    from safepip.noop.fallback import Fallback
+    from safepip.fastpath.fallback import Fallback
 
     return Fallback(message)
 
@@ -86,7 +86,7 @@ class Local:
     def __init__(self, text: str, path: str, extras: tuple[str, ...], editable: bool, name: str | None = None,
                  url: str | None = None) -> None:
         self.text, self.path, self.extras, self.editable, self.name = text, path, extras, editable, name
-        #: A remote (https, VCS) URL: see :mod:`safepip.noop.remote`; ``path`` is then empty.
+        #: A remote (https, VCS) URL: see :mod:`safepip.fastpath.remote`; ``path`` is then empty.
         self.url = url
 
 
@@ -155,7 +155,7 @@ def check_local(local: Local, env: Environment, files: list[str]) -> Line | None
     name = project.get("name")
     if not isinstance(name, str):
         raise _fallback(f"{local.text}: no static [project] name")
-    from safepip.noop.fallback import canonical
+    from safepip.fastpath.fallback import canonical
 
     if local.name is not None and canonical(local.name) != canonical(name):
         raise _fallback(f"{local.text}: the project is {name}")
@@ -200,7 +200,7 @@ def check_local(local: Local, env: Environment, files: list[str]) -> Line | None
 
 def _direct_url(path: str) -> tuple[str, bool] | None:
     """(url, editable) from a direct_url.json; None when there is none."""
-    from safepip.noop.remote import recorded
+    from safepip.fastpath.remote import recorded
 
     data = recorded(path)
     if data is None:

@@ -11,17 +11,17 @@ once, whose version is in the specifier, which provides the requested extras, an
 ``Requires-Dist`` (markers evaluated for the target interpreter with the extras in play) are
 satisfied in turn, transitively. The environment's metadata is read from that environment's
 site-packages, never safepip's own: found as pip finds distributions, and read by
-:func:`~safepip.noop.environment.read_dist` (the METADATA header block, once per
+:func:`~safepip.fastpath.environment.read_dist` (the METADATA header block, once per
 distribution; anything unusual stands the fast path aside), parsed with packaging. Markers
 are evaluated with the target interpreter's marker values (from its probe, cached on the
 executable's identity). An answer given here is remembered, and replayed by
-:mod:`safepip.noop.memo` while nothing it read changes.
+:mod:`safepip.remembered.store` while nothing it read changes.
 
 Besides names and requirement files it reads constraints, hashes, local projects and
-``--group`` (:mod:`safepip.noop.sources`) and direct URLs (:mod:`safepip.noop.remote`).
+``--group`` (:mod:`safepip.fastpath.sources`) and direct URLs (:mod:`safepip.fastpath.remote`).
 Anything not fully understood goes to pip, which is always right: an option or a pip setting
-outside :data:`~safepip.noop.options.SAFE_OPTIONS`, a requirement outside those forms, a
-requirement file outside :mod:`safepip.noop.reqfile`'s subset, an installed pre-release, a
+outside :data:`~safepip.fastpath.options.SAFE_OPTIONS`, a requirement outside those forms, a
+requirement file outside :mod:`safepip.fastpath.reqfile`'s subset, an installed pre-release, a
 distribution installed twice or with unreadable metadata, an environment that is not a
 virtual environment or that sees the system site-packages, ``PYTHONPATH``. A requirement
 that is not satisfied also goes to pip, of course. ``SAFEPIP_NO_FASTPATH=1`` turns the
@@ -34,11 +34,11 @@ import os
 import sys
 
 from safepip import ui
-from safepip.noop.environment import Environment
-from safepip.noop.fallback import Fallback, NotSatisfied
-from safepip.noop.options import check_call, read_settings
-from safepip.noop.reqfile import Line, Unsupported, looks_like_a_name
-from safepip.noop.satisfied import satisfied
+from safepip.fastpath.environment import Environment
+from safepip.fastpath.fallback import Fallback, NotSatisfied
+from safepip.fastpath.options import check_call, read_settings
+from safepip.fastpath.reqfile import Line, Unsupported, looks_like_a_name
+from safepip.fastpath.satisfied import satisfied
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -54,7 +54,7 @@ def requirement_lines(
     default all of them), then the files' (every file read, nested ones included, is added
     to ``files``).
     """
-    from safepip.noop import reqfile
+    from safepip.fastpath import reqfile
 
     lines = []
     for text in call.positionals if positionals is None else positionals:
@@ -90,7 +90,7 @@ def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = N
     """The lines of constraint files (from the command line, pip's settings or both), read
     with the requirement-file subset. A constraint file that includes another goes to pip.
     """
-    from safepip.noop import reqfile
+    from safepip.fastpath import reqfile
 
     lines: list[Line] = []
     for path in dict.fromkeys(paths):
@@ -107,7 +107,7 @@ def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = N
 
 
 class Answered:
-    """What an answer printed, and every path it read (for :func:`safepip.noop.memo.remember`)."""
+    """What an answer printed, and every path it read (for :func:`safepip.remembered.store.remember`)."""
 
     def __init__(self) -> None:
         self.stdout = ""
@@ -133,13 +133,13 @@ def attempt(
         configured = read_settings(environ, env.prefix)
         quiet += configured.quiet
         constraint_files = [*call.values("--constraint"), *configured.constraints]
-        from safepip.noop.sources import check_local, group_lines, local_projects
+        from safepip.fastpath.sources import check_local, group_lines, local_projects
 
         local, names = local_projects(call, cwd)
         lines: list[Line] = []
         for project in local:
             if project.url is not None:
-                from safepip.noop.remote import check_remote
+                from safepip.fastpath.remote import check_remote
 
                 assert project.name is not None
                 line = check_remote(project.name, project.extras, project.url, project.text, env, files)
@@ -185,7 +185,7 @@ def _read_paths(python: str, env: Environment | None, files: list[str], environ:
     files read, pip's configuration files.
     """
     from safepip.facts.pipconf import config_files
-    from safepip.venvdir import site_packages, venv_of
+    from safepip.venv.layout import site_packages, venv_of
 
     prefix = env.prefix if env is not None else venv_of(python)
     if prefix is None:

@@ -5,7 +5,7 @@ requirements), and pip's variables and configuration files read as pip reads the
 
 from __future__ import annotations
 
-from safepip.noop.fallback import Fallback
+from safepip.fastpath.fallback import Fallback
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -74,9 +74,9 @@ SAFE_OPTIONS: dict[str, str] = {
     # Read by the fast path itself, within reqfile's subset.
     "--requirement": "read by safepip.reqfile",
     "--constraint": "read by safepip.reqfile: an installed version outside a constraint goes to pip",
-    "--editable": "local projects: see safepip.noop.sources",
+    "--editable": "local projects: see safepip.fastpath.sources",
     "--require-hashes": "pip does not hash installed distributions; pinning is checked",
-    "--group": "dependency groups: see safepip.noop.sources",
+    "--group": "dependency groups: see safepip.fastpath.sources",
 }
 
 #: pip settings (PIP_<NAME> variables, keys in pip's config files) that mean the same as the

@@ -7,7 +7,7 @@ environment left ``"creating"`` by a killed process is rebuilt (pip never ran in
 nothing is lost). Directories safepip did not make are never deleted.
 
 Creation and pip runs that change an environment are serialized with
-:class:`safepip.act.lock.EnvLock`.
+:class:`safepip.venv.lock.EnvLock`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import shlex
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from safepip.act import oldtrees
-from safepip.act.envmake import create as _create
-from safepip.act.envmake import remove as _remove
-from safepip.act.envstate import (
+from safepip.venv import oldtrees
+from safepip.venv.create import create as _create
+from safepip.venv.create import remove as _remove
+from safepip.venv.state import (
     COMPLETE,
     CREATING,
     RESTORING,
@@ -31,10 +31,10 @@ from safepip.act.envstate import (
     state,
     write_state,
 )
-from safepip.act.lock import EnvLock
+from safepip.venv.lock import EnvLock
 from safepip.errors import EnvironmentCreateError
 from safepip.facts.project import is_venv_dir
-from safepip.venvdir import bin_python
+from safepip.venv.layout import bin_python
 
 #: What other modules take from here (the state file's names live in envstate).
 __all__ = ["COMPLETE", "CREATING", "RESTORING", "STATE_FILE", "Ready", "broken", "broken_waiting", "check_path", "ensure", "problem", "state",
@@ -177,7 +177,7 @@ def _ensure_locked(
     pip_options: Sequence[str] = (),
     say: Callable[[str], object] = lambda m: None,
 ) -> Ready:
-    from safepip.act import rebuild
+    from safepip.venv import rebuild
 
     check_path(env_dir)  # again: another process may have changed it while we waited
     work = working_tree(env_dir)

@@ -1,6 +1,6 @@
 """A private copy of a file: a reflink clone where the file system offers one, else the
 bytes; never a hard link (see :func:`put`). Used for the byte code new environments get
-(:mod:`safepip.act.bytecode`).
+(:mod:`safepip.venv.bytecode`).
 """
 
 from __future__ import annotations

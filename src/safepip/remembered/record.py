@@ -1,4 +1,4 @@
-"""What the pip flow remembers for the front door (see :mod:`safepip.noop.memo`): a
+"""What the pip flow remembers for the front door (see :mod:`safepip.remembered.store`): a
 fast-path answer, or the route a call took to pip, with every path it depended on.
 """
 
@@ -12,9 +12,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Mapping
 
-    from safepip.act.envs import Ready
     from safepip.facts.gather import Context
-    from safepip.noop import fastpath, memo
+    from safepip.fastpath import answer as fastpath
+    from safepip.remembered import store as memo
+    from safepip.venv.ensure import Ready
 
 
 def remember_answer(
@@ -29,11 +30,11 @@ def remember_answer(
     stdout: str = "",
 ) -> None:
     """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
-    (see :mod:`safepip.noop.memo`); ``extra`` adds paths to the signatures.
+    (see :mod:`safepip.remembered.store`); ``extra`` adds paths to the signatures.
     """
-    from safepip.act.envs import STATE_FILE
-    from safepip.noop.memo import remember
-    from safepip.venvdir import bin_python
+    from safepip.remembered.store import remember
+    from safepip.venv.ensure import STATE_FILE
+    from safepip.venv.layout import bin_python
 
     paths = list(ctx.reads.paths)
     owned = list(ctx.reads.owned)
@@ -56,7 +57,7 @@ def _route_paths(ctx: Context, ready: Ready | None, answered: fastpath.Answered 
     (an install, upgrade or removal changes them, and then the fast path may answer, or the
     repair scan find something). None: the route cannot be remembered.
     """
-    from safepip.venvdir import site_packages
+    from safepip.venv.layout import site_packages
 
     paths = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
     if ctx.call.command == "install":
@@ -79,7 +80,7 @@ def lock_path_for(plan: Plan, environ: Mapping[str, str]) -> str | None:
     """The lock file a plan's pip run holds (None: it holds none)."""
     if not plan.lock or plan.env_dir is None:
         return None
-    from safepip.act.lock import lock_path
+    from safepip.venv.lock import lock_path
 
     return lock_path(plan.env_dir, environ)
 
@@ -98,7 +99,7 @@ def remember_route(
     suffix: str | None,
 ) -> None:
     """Remember the route this call takes to pip, for the front door to replay."""
-    from safepip.noop.memo import route
+    from safepip.remembered.store import route
 
     extra = _route_paths(ctx, ready, answered)
     if extra is None:

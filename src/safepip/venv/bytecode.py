@@ -28,7 +28,7 @@ import os
 import shutil
 import stat
 
-from safepip.act.clonefile import put
+from safepip.venv.clonefile import put
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -52,7 +52,7 @@ def seed(env_dir: str, base: Interp, environ: Mapping[str, str]) -> bool:
         return False
     package, key = found
     from safepip.paths import cache_dir
-    from safepip.venvdir import bin_python
+    from safepip.venv.layout import bin_python
 
     cache_root = cache_dir(environ)
     root = os.path.join(cache_root, "bytecode")
@@ -70,7 +70,7 @@ def _pip_package(env_dir: str) -> tuple[str, str] | None:
     """The environment's ``pip`` package directory, and a key naming its exact sources:
     pip's version and a hash of the RECORD lines of its ``.py`` files (their SHA-256s).
     """
-    from safepip.venvdir import site_packages
+    from safepip.venv.layout import site_packages
 
     for site in site_packages(env_dir):
         try:

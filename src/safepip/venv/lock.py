@@ -22,12 +22,12 @@ def lock_path(env_dir: str, environ: Mapping[str, str]) -> str:
 
 
 class EnvLock:
-    """An exclusive, cross-process lock on one environment (:mod:`safepip.lock`), held until
+    """An exclusive, cross-process lock on one environment (:mod:`safepip.filelock`), held until
     released or until the process that exec'd with it exits.
     """
 
     def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> None:
-        from safepip.lock import FileLock
+        from safepip.filelock import FileLock
         from safepip.safefs import directory_problem
 
         self.env_dir = env_dir
@@ -42,7 +42,7 @@ class EnvLock:
 
     def acquire(self) -> None:
         """Take the lock, saying once on stderr who holds it if we have to wait."""
-        from safepip.lock import LockUnsafe
+        from safepip.filelock import LockUnsafe
 
         try:
             if not self._lock.try_acquire():

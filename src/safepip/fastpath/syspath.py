@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from safepip.noop.fallback import Fallback
+from safepip.fastpath.fallback import Fallback
 
 _ASK_PATH = "import json, sys; sys.stdout.write(json.dumps(sys.path[1:]))"
 
@@ -24,9 +24,9 @@ def real_path(prefix: str, sites: list[str], coded: list[str]) -> list[str]:
     import re
     import zlib
 
-    from safepip.noop.memo import signature
     from safepip.paths import linux_cache_dir
-    from safepip.venvdir import bin_python
+    from safepip.remembered.store import signature
+    from safepip.venv.layout import bin_python
 
     texts = []
     for pth in coded:

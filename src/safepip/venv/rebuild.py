@@ -8,7 +8,7 @@ was interrupted. Under the environment's lock, in this order:
    version, ``direct_url.json`` (URL, VCS and editable installs), ``INSTALLER`` and
    ``REQUESTED``. The record (a journal, ``.safepip-rebuild.json``) is written into the old
    tree, so that it travels with it, signed for the name it is moved to (see
-   :mod:`safepip.act.records`: a journal safepip did not write is never replayed).
+   :mod:`safepip.venv.records`: a journal safepip did not write is never replayed).
 2. **Move aside** the old tree, atomically, to ``<env>.safepip-old-<date>-<pid>`` (for a
    ``.venv`` that is a symbolic link: the link's target, and the link is kept).
 3. **Create** the new environment in the same place (``.safepip.json`` says ``restoring``
@@ -25,8 +25,8 @@ A process killed at any instant leaves either the journal ``pending`` in the old
 next call, under the lock, goes on from where it was) or a finished rebuild. Nothing of the
 user's is deleted: the old tree is removed only once the new one holds everything.
 
-What a tree holds is read by :mod:`safepip.act.inventory`; the trees moved aside, their
-journal and the sweep are :mod:`safepip.act.oldtrees`.
+What a tree holds is read by :mod:`safepip.venv.inventory`; the trees moved aside, their
+journal and the sweep are :mod:`safepip.venv.oldtrees`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ import time
 from dataclasses import asdict
 from typing import Callable, Mapping, Sequence
 
-from safepip.act.inventory import Dist, dist_from, inventory, user_files
-from safepip.act.oldtrees import (
+from safepip.venv.inventory import Dist, dist_from, inventory, user_files
+from safepip.venv.oldtrees import (
     JOURNAL,
     KEEP_SECONDS,
     KEPT,
@@ -54,7 +54,7 @@ from safepip.act.oldtrees import (
     write_journal,
 )
 from safepip.errors import EnvironmentCreateError
-from safepip.venvdir import bin_python
+from safepip.venv.layout import bin_python
 
 Create = Callable[[str], None]  # makes a whole environment at the path (safepip's _create)
 

@@ -2,9 +2,9 @@
 why an existing environment cannot be used as it is.
 
 ``creating`` before virtualenv runs, ``complete`` once the environment is whole,
-``restoring`` while a rebuild puts back what the old tree held (see :mod:`safepip.act.rebuild`).
+``restoring`` while a rebuild puts back what the old tree held (see :mod:`safepip.venv.rebuild`).
 Each carries the proof that this user's safepip wrote it for this directory
-(:mod:`safepip.act.records`): a state file without one is not safepip's, whatever it says.
+(:mod:`safepip.venv.records`): a state file without one is not safepip's, whatever it says.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 
-from safepip.venvdir import bin_python
+from safepip.venv.layout import bin_python
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -27,9 +27,9 @@ RESTORING = "restoring"
 
 def _record(env_dir: str) -> dict[str, Any] | None:
     """The environment's state file, when this user's safepip wrote it for this directory
-    (see :mod:`safepip.act.records`); anything else found there is ignored, and said once.
+    (see :mod:`safepip.venv.records`); anything else found there is ignored, and said once.
     """
-    from safepip.act import records
+    from safepip.venv import records
 
     return records.load(records.STATE, env_dir, os.path.join(env_dir, STATE_FILE))
 
@@ -65,7 +65,7 @@ def own_files_only(env_dir: str) -> bool:
 def write_state(env_dir: str, value: str, base_python: str, old: str | None = None) -> None:
     """Write the state file atomically (and the old tree a rebuild restores from)."""
     from safepip import __version__
-    from safepip.act import records
+    from safepip.venv import records
     from safepip.safefs import replace_file
 
     data = {"state": value, "safepip": __version__, "python": base_python, **({"old": old} if old else {})}

@@ -1,7 +1,7 @@
 """The distributions a virtual environment's pip would see: found as pip finds them (the
 site-packages directories and what their ``.pth`` files add) and read by :func:`read_dist`
 (the METADATA header block, once per distribution); anything unusual raises
-:class:`~safepip.noop.fallback.Fallback`.
+:class:`~safepip.fastpath.fallback.Fallback`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Iterable, Mapping
 
-from safepip.noop.fallback import Fallback, canonical
+from safepip.fastpath.fallback import Fallback, canonical
 
 
 class Environment:
@@ -68,7 +68,7 @@ class Environment:
                 if Environment._read_pth(site, name, path):
                     coded.append(os.path.join(site, name))
         if coded:
-            from safepip.noop.syspath import real_path
+            from safepip.fastpath.syspath import real_path
 
             return real_path(prefix, path, coded)
         return path

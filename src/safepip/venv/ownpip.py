@@ -78,7 +78,7 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
     """
     from virtualenv.seed.wheels.embed import get_embed_wheel
 
-    from safepip.act.seedpip import choose
+    from safepip.venv.seedpip import choose
 
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     wheel = get_embed_wheel("pip", version)

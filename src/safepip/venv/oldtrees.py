@@ -6,9 +6,9 @@ The journal (``.safepip-rebuild.json``, in the tree) says what safepip made of t
 but it holds the user's files or what could not be restored) or ``trash`` (nothing in it is
 wanted). A tree without a journal is not safepip's, whatever its name: it is never removed.
 Nor is one whose journal safepip did not write for that very tree (it carries a proof bound to
-the name the tree was moved to and its owner, see :mod:`safepip.act.records`), nor a name that
+the name the tree was moved to and its owner, see :mod:`safepip.venv.records`), nor a name that
 is a symbolic link: a repository can commit both, named like an old tree.
-The sweep (:func:`safepip.act.rebuild.sweep`) finishes the removal of trash at once and prunes
+The sweep (:func:`safepip.venv.rebuild.sweep`) finishes the removal of trash at once and prunes
 a kept tree a day after it was kept; it never removes the user's files.
 """
 
@@ -45,7 +45,7 @@ def read_journal(tree: str) -> dict[str, Any] | None:
     """
     if not _real_dir(tree):
         return None
-    from safepip.act import records
+    from safepip.venv import records
 
     data = records.load(records.JOURNAL, tree, os.path.join(tree, JOURNAL))
     return data if data is not None and data.get("kind") in (PENDING, KEPT, TRASH) else None
@@ -63,7 +63,7 @@ def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) 
     """Write a tree's journal atomically, with the proof that safepip wrote it for this tree
     (for the name ``named`` it is about to be renamed to, when it is not there yet).
     """
-    from safepip.act import records
+    from safepip.venv import records
     from safepip.safefs import replace_file
 
     text = json.dumps(records.sign(records.JOURNAL, tree, data, named), ensure_ascii=True)

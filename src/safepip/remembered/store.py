@@ -7,7 +7,7 @@ says the notice, takes the lock (busy: the full path waits and says for whom) an
 with the lock's descriptor inherited.
 
 When the full path answers an ``install`` itself (every requirement already satisfied, see
-:mod:`safepip.noop.fastpath`), it remembers the answer with the signature (inode, size,
+:mod:`safepip.fastpath.answer`), it remembers the answer with the signature (inode, size,
 mode, owner, modification time) of every file and directory the answer depended on: the
 working directory's ancestors, the interpreter and its marker, the configuration files, the
 environment and its site-packages directories, the requirement files, pip's configuration
@@ -164,7 +164,7 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
     if _WINDOWS or not os.access(argv[0], os.X_OK):
         return None
     if redirected:
-        from safepip.venvdir import floor_umask
+        from safepip.venv.layout import floor_umask
 
         floor_umask()  # as the full path does for an environment safepip chose
     env = dict(environ)
@@ -178,7 +178,7 @@ def _follow(stored: Route, stdout: str, stderr: str, environ: Mapping[str, str])
             env[name] = value
     lock = None
     if lock_path is not None:
-        from safepip.lock import FileLock
+        from safepip.filelock import FileLock
 
         lock = FileLock(lock_path)
         try:
