@@ -1,7 +1,7 @@
 """``plan()``: every policy decision safepip makes, in one pure function (no I/O).
 
-Given what pip was asked (:class:`~safepip.pipargs.PipCall`), the target interpreter
-(:class:`~safepip.interpreter.Interp`), the project and its environment, the configuration
+Given what pip was asked (:class:`~safepip.facts.pipargs.PipCall`), the target interpreter
+(:class:`~safepip.facts.interpreter.Interp`), the project and its environment, the configuration
 and pip's own settings, it says where the work goes and why. The callers gather facts and
 act on the plan; the table tests in ``tests/unit/test_decide.py`` pin down every rule.
 

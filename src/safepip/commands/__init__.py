@@ -2,6 +2,6 @@
 
 Each exposes ``main(args, environ) -> int`` and is registered in :data:`safepip.cli.VERBS`.
 They gather facts and decide through the same code as the pip flow
-(:func:`safepip.context.gather`, :meth:`safepip.context.Context.plan`,
-:func:`safepip.pipflow.prepare`); none of them decides anything on its own.
+(:func:`safepip.facts.gather.gather`, :meth:`safepip.facts.gather.Context.plan`,
+:func:`safepip.act.flow.prepare`); none of them decides anything on its own.
 """

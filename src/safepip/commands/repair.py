@@ -1,6 +1,6 @@
 """``safepip repair [PIP-OPTIONS]``: rebuild a broken environment, keeping what it holds.
 
-The same repair ``safepip install`` does before it installs (see :mod:`safepip.rebuild`),
+The same repair ``safepip install`` does before it installs (see :mod:`safepip.venv.rebuild`),
 without installing anything else: an environment whose interpreter is gone or changed
 minor version is rebuilt and every distribution it held is installed again; a rebuild a
 killed process left unfinished is finished; distributions an interrupted pip left without

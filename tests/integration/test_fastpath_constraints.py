@@ -20,7 +20,7 @@ from packaging.markers import default_environment
 from helpers import ISOLATED_PIP, needs_managed, offline, venv_python
 from inprocess import Cli
 from safepip.fastpath import answer as fastpath
-from safepip.fastpath import options, reqfile
+from safepip.fastpath import reqfile
 from safepip.fastpath.environment import Environment
 from safepip.fastpath.fallback import Fallback
 from safepip.fastpath.satisfied import satisfied
@@ -50,52 +50,6 @@ def _lines(*texts: str) -> list[reqfile.Line]:
     return [reqfile.Line(t, None) for t in texts]
 
 
-@pytest.mark.parametrize(
-    ("constraints", "satisfied_"),
-    [
-        (["lib-a<2"], True),
-        (["lib-a>=2"], False),  # lib-b's dependency would have to change
-        (["lib-b==2.0", "lib-a!=1.0"], False),
-        (['lib-a>=2; sys_platform == "nope"'], True),  # a marker that does not match: ignored
-        (["unrelated==9", "torch<=2.14.1"], True),  # names the requirements never reach
-        (["LIB_A<1.5"], True),  # names compared normalized
-    ],
-)
-def test_constraints_narrow_what_satisfies(env: Environment, constraints: list[str], satisfied_: bool) -> None:
-    answer = satisfied(_lines("lib-b"), env, "/", _lines(*constraints))
-    assert (answer is not None) == satisfied_
-    if answer is not None:  # pip's lines do not change with constraints
-        assert answer == satisfied(_lines("lib-b"), env, "/")
-
-
-def test_a_constraint_with_extras_or_a_url_goes_to_pip(env: Environment) -> None:
-    for text in ("lib-a[x]<2", "lib-a @ https://example.org/lib_a-1.0-py3-none-any.whl"):
-        with pytest.raises(Fallback):
-            satisfied(_lines("lib-b"), env, "/", _lines(text))
-
-
-def test_constraint_settings_are_collected_not_refused(tmp_path: Path) -> None:
-    conf = tmp_path / "pip.conf"
-    conf.write_text("[global]\nconstraint = /etc/c1.txt\n   c2.txt\n")
-    found: list[str] = []
-    environ = {"HOME": str(tmp_path), "XDG_CONFIG_DIRS": str(tmp_path / "none"), "PIP_CONFIG_FILE": str(conf),
-               "PIP_CONSTRAINT": "c3.txt c4.txt"}
-    assert options.settings_quiet(environ, str(tmp_path / "env"), found) == 0
-    assert found == ["/etc/c1.txt", "c2.txt", "c3.txt", "c4.txt"]
-
-
-def test_constraint_files_are_read_with_the_subset(tmp_path: Path) -> None:
-    (tmp_path / "c.txt").write_text("# pinned\nlib-a<2  # why\n")
-    (tmp_path / "nested.txt").write_text("-r c.txt\n")
-    (tmp_path / "odd.txt").write_text("-e .\n")
-    files: list[str] = []
-    assert [ln.text for ln in fastpath.constraint_lines(["c.txt", "c.txt"], str(tmp_path), files)] == ["lib-a<2"]
-    assert files == [str(tmp_path / "c.txt")]
-    for name in ("nested.txt", "odd.txt", "missing.txt"):
-        with pytest.raises(Fallback):
-            fastpath.constraint_lines([name], str(tmp_path))
-
-
 @needs_managed
 @pytest.mark.slow
 def test_a_machine_wide_constraint_keeps_the_fast_path(project: Path, wheelhouse: Path, tmp_path: Path, live: Cli) -> None:
@@ -121,10 +75,12 @@ def test_a_machine_wide_constraint_keeps_the_fast_path(project: Path, wheelhouse
     assert broken.returncode != 0
 
 
-# ---------------------------------------------------------------- property: pip agrees
-
 VERSIONS = ("1.0", "1.5", "2.0")
+
+
 SPECS = ("", ">=1.0", ">=1.5", "<2.0", "==1.0", "!=1.5", "<1.5", ">1.0")
+
+
 MARKERS = ("", '; python_version >= "3"', '; sys_platform == "nope"')
 
 
