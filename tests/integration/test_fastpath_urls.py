@@ -114,9 +114,3 @@ def test_wheel_urls_agree_with_pip(world: tuple[Path, Path], tmp_path: Path) -> 
     _pip(env_dir, "install", "-q", *offline(house), "idxpkg")
     assert not _answer(env_dir, f"idxpkg @ {(house / 'idxpkg-1.0-py3-none-any.whl').as_uri()}")
     _pip(env_dir, "uninstall", "-y", "-q", "idxpkg")
-
-
-SHA = "a" * 40
-
-
-HASH = "0" * 64

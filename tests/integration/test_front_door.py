@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from hypothesis import strategies as st
 
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
 from safepip import front
@@ -48,13 +47,6 @@ def _quick_argv(argv: list[str], environ: dict[str, str]) -> list[str] | None:
 
 
 _NAMES = sorted(set(_pipoptions.GLOBAL) | set(_pipoptions.COMMANDS["install"]) | set(_pipoptions.COMMANDS["list"]))
-
-
-_WORDS = st.one_of(
-    st.sampled_from(_NAMES),
-    st.sampled_from(sorted(_pipoptions.COMMANDS)),
-    st.sampled_from(["x", "lib-a>=1", "-", "--", "help", "/tmp/y", "--py", "-qV", "-hq", "--vers", "--he"]),
-)
 
 
 def test_a_venv_without_pip_takes_the_full_path(tmp_path: Path, no_exec: None) -> None:

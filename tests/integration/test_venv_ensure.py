@@ -24,7 +24,7 @@ def test_create_then_reuse(tmp_path: Path) -> None:
     env_dir = str(tmp_path / ".venv")
     first = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
     assert first.created
-    assert envs.state(env_dir) == envs.COMPLETE
+    assert envstate.state(env_dir) == envstate.COMPLETE
     assert venvdir.has_pip(env_dir)
     again = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
     assert not again.created
@@ -37,7 +37,7 @@ def test_interrupted_creation_is_rebuilt(tmp_path: Path) -> None:
     envstate.write_state(str(env_dir), envstate.CREATING, SYSTEM_PYTHON)
     ready = envs.ensure(str(env_dir), SYSTEM_PYTHON, dict(os.environ), quiet)
     assert ready.rebuilt == "its creation was interrupted"
-    assert envs.state(str(env_dir)) == envs.COMPLETE
+    assert envstate.state(str(env_dir)) == envstate.COMPLETE
 
 
 def test_failed_creation_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,6 +49,3 @@ def test_failed_creation_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(EnvironmentCreateError, match="virtualenv exploded"):
         envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
     assert not (tmp_path / ".venv").exists()
-
-
-JOURNAL = ".safepip-rebuild.json"  # a rebuild's journal in the tree it moved aside

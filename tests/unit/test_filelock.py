@@ -9,21 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
 from safepip.filelock import FileLock, LockUnsafe, private_dir
-
-HOLD = """
-import os, sys
-sys.path.insert(0, {src!r})
-from safepip.filelock import FileLock
-lock = FileLock({path!r})
-assert lock.try_acquire()
-lock.write_holder("pid %d: safepip install x" % os.getpid())
-lock.inherit()
-# exec a program that only waits: the lock must be held by it
-os.execv(sys.executable, [sys.executable, "-c", "import sys; sys.stdout.write('ready\\\\n'); sys.stdout.flush(); sys.stdin.read()"])
-"""
-SRC = str(ROOT / "src")
 
 
 def test_exclusive_and_released(tmp_path: Path) -> None:

@@ -17,9 +17,10 @@ from safepip.facts.pipargs import PipCall
 from safepip.launch import OFF_PATH, pip_args
 from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_route
 from safepip.stdio import stdout_error
-from safepip.venv.ensure import CREATING, Ready, broken, ensure, state, working_tree
+from safepip.venv.ensure import Ready, broken, ensure, working_tree
 from safepip.venv.layout import floor_umask, has_pip
 from safepip.venv.lock import EnvLock
+from safepip.venv.state import CREATING, state
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

@@ -32,9 +32,8 @@ def _python_runs(python: str) -> bool:
 
 def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.facts.project import is_venv_dir
-    from safepip.venv.ensure import problem, state
-    from safepip.venv.layout import bin_python, has_pip
+    from safepip.venv.layout import bin_python, has_pip, is_venv_dir
+    from safepip.venv.state import problem, state
 
     data: dict[str, Any] = {
         "decision": plan.kind,

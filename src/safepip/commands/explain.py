@@ -33,10 +33,9 @@ def report(args: list[str], environ: Mapping[str, str], flags: Mapping[str, Any]
     from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV
     from safepip.facts.gather import gather, settle
     from safepip.facts.pipargs import scan
-    from safepip.facts.project import is_venv_dir
     from safepip.pipeline import decide_call
     from safepip.steps import PIP
-    from safepip.venv.layout import bin_python, has_pip
+    from safepip.venv.layout import bin_python, has_pip, is_venv_dir
 
     ctx = settle(gather(scan(args), environ, flags), environ)
     with contextlib.ExitStack() as stack:  # classification downloads, as install makes them, then removed

@@ -41,9 +41,10 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     from safepip.decide import PROJECT_VENV, USER_ENV
     from safepip.errors import NoTargetError, UsageError
     from safepip.facts.pipargs import scan
-    from safepip.venv.ensure import COMPLETE, ensure, state
+    from safepip.venv.ensure import ensure
     from safepip.venv.lock import EnvLock
     from safepip.venv.oldtrees import pending
+    from safepip.venv.state import COMPLETE, state
 
     from .args import split_verb_flags
     from .target import install_context

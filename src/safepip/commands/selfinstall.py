@@ -66,8 +66,9 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
             f"{ui.shortpath(home(environ), environ)}; to replace it with {archive.version} (build "
             f"{archive.build_id}): safepip self-install --upgrade {shlex.quote(archive.path)}"
         )
-    from safepip.venv.ensure import COMPLETE, ensure, state
+    from safepip.venv.ensure import ensure
     from safepip.venv.lock import EnvLock
+    from safepip.venv.state import COMPLETE, state
 
     top = home(environ)
     os.makedirs(top, exist_ok=True)
@@ -168,7 +169,7 @@ def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
     """Remove what the install manifest (``install.json``) lists, and the manifest; the
     directory itself only if that leaves it empty. Anything else in it is not safepip's.
     """
-    from safepip.venv.ensure import state
+    from safepip.venv.state import state
 
     current = installed(environ)
     if current is None:

@@ -50,7 +50,8 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
         if plan.untrusted.python is not None and not ns.create:
             _print(_untrusted_path(plan.untrusted.python, ns.what))
         raise PermissionRefused(plan.reason)
-    from safepip.venv.ensure import CREATING, state, working_tree
+    from safepip.venv.ensure import working_tree
+    from safepip.venv.state import CREATING, state
 
     target = locate(ctx, plan)
     # which never rebuilds an environment pip ran in; --create may finish an interrupted creation.

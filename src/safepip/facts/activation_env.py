@@ -82,9 +82,8 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
 
 def _usable(env_dir: str) -> bool:
     """Whether the environment is there and whole (what ``which env`` requires)."""
-    from safepip.facts.project import is_venv_dir
     from safepip.venv.ensure import broken, working_tree
-    from safepip.venv.layout import bin_python
+    from safepip.venv.layout import bin_python, is_venv_dir
 
     if not is_venv_dir(working_tree(env_dir)) or broken(env_dir) is not None:
         return False  # not made yet, half made, or broken: `pip install` or `safepip repair` first

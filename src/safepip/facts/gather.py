@@ -65,7 +65,7 @@ class Context:
 def runner_version(ctx: Context, planned: Plan) -> str | None:
     """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
     from safepip.facts import pipversion
-    from safepip.facts.project import is_venv_dir
+    from safepip.venv.layout import is_venv_dir
 
     if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
         if not is_venv_dir(planned.env_dir):
@@ -108,7 +108,7 @@ def settle(ctx: Context, environ: Mapping[str, str] | None = None) -> Context:
             break
         ctx = replace(ctx, call=scan(ctx.call.argv, version))
         if ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
-            from safepip.facts.project import is_venv_dir
+            from safepip.venv.layout import is_venv_dir
 
             if is_venv_dir(planned.env_dir):
                 why = f"pip {version} in {planned.env_dir} will report: {ctx.call.error}"
@@ -211,8 +211,8 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
     elif config.outside == "cwd":
         env = project_env(cwd, config.venv)
     elif config.outside == "user-env":
-        from safepip.facts.project import is_venv_dir
         from safepip.paths import user_env_dir
+        from safepip.venv.layout import is_venv_dir
 
         path = user_env_dir(environ, interp.version)
         user_env = EnvSpot(path, is_venv_dir(path))

@@ -10,6 +10,7 @@ import os
 from typing import Iterable, Mapping
 
 from safepip.fastpath.fallback import Fallback, canonical
+from safepip.venv.layout import cfg_lines
 
 
 class Environment:
@@ -41,13 +42,11 @@ class Environment:
 
     def _system_site_packages(self) -> None:
         try:
-            with open(os.path.join(self.prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
-                for line in handle:
-                    key, _, value = line.partition("=")
-                    if key.strip().lower() == "include-system-site-packages" and value.strip().lower() != "false":
-                        raise Fallback("the environment sees the system site-packages")
+            lines = cfg_lines(self.prefix)
         except OSError as exc:
             raise Fallback(f"cannot read pyvenv.cfg: {exc.strerror}") from None
+        if any(key == "include-system-site-packages" and value.lower() != "false" for key, value in lines):
+            raise Fallback("the environment sees the system site-packages")
 
     @staticmethod
     def _search_path(sites: Iterable[str], prefix: str, pth_files: list[str] | None = None) -> list[str]:

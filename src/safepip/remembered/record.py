@@ -13,8 +13,8 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Mapping
 
     from safepip.facts.gather import Context
-    from safepip.fastpath import answer as fastpath
-    from safepip.remembered import store as memo
+    from safepip.fastpath.answer import Answered
+    from safepip.remembered.store import Route
     from safepip.venv.ensure import Ready
 
 
@@ -23,9 +23,9 @@ def remember_answer(
     ctx: Context,
     ready: Ready | None,
     environ: Mapping[str, str],
-    answered: fastpath.Answered | None,
+    answered: Answered | None,
     stderr: str,
-    route: memo.Route | None = None,
+    route: Route | None = None,
     extra: list[str] | None = None,
     stdout: str = "",
 ) -> None:
@@ -33,8 +33,8 @@ def remember_answer(
     (see :mod:`safepip.remembered.store`); ``extra`` adds paths to the signatures.
     """
     from safepip.remembered.store import remember
-    from safepip.venv.ensure import STATE_FILE
     from safepip.venv.layout import bin_python
+    from safepip.venv.state import STATE_FILE
 
     paths = list(ctx.reads.paths)
     owned = list(ctx.reads.owned)
@@ -50,7 +50,7 @@ def remember_answer(
     remember(args, environ, ctx.cwd, paths, stdout, stderr, owned=owned, route=route)
 
 
-def _route_paths(ctx: Context, ready: Ready | None, answered: fastpath.Answered | None) -> list[str] | None:
+def _route_paths(ctx: Context, ready: Ready | None, answered: Answered | None) -> list[str] | None:
     """What a remembered route depends on besides what every remembered call does: the
     environment's pip (whether the route uses it, and which it is), and for ``install``
     everything the fast path read before it stood aside and the site-packages directories
@@ -92,18 +92,18 @@ def remember_route(
     plan: Plan,
     environ: Mapping[str, str],
     argv: list[str],
-    answered: fastpath.Answered | None,
+    answered: Answered | None,
     said: str,
     stdout: str,
     lock_file: str | None,
     suffix: str | None,
 ) -> None:
     """Remember the route this call takes to pip, for the front door to replay."""
-    from safepip.remembered.store import route
+    from safepip.remembered.store import stored_route
 
     extra = _route_paths(ctx, ready, answered)
     if extra is None:
         return
-    remembered = route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
+    remembered = stored_route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
     remember_answer(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout)
 

@@ -28,7 +28,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Iterable, Mapping, Sequence, Tuple
 
-    #: argv, variable changes, redirected, lock path, suffix (None: exec); see route().
+    #: argv, variable changes, redirected, lock path, suffix (None: exec); see stored_route().
     Route = Tuple[Tuple[str, ...], Tuple[Tuple[str, "str | None"], ...], bool, "str | None", "str | None"]
 
 #: Bump when what is remembered, or how, changes.
@@ -113,7 +113,7 @@ def remember(
     """Remember an answer that depended on ``paths`` (whole signatures) and on the mode and
     owner of ``owned``; return whether it was remembered (not when a path changed too
     recently for its signature to be trusted, or when the cache cannot be written).
-    With ``route``, what is remembered is that route (see :func:`route`), and ``stdout`` and
+    With ``route``, what is remembered is that route (see :func:`stored_route`), and ``stdout`` and
     ``stderr`` are what safepip itself wrote before pip.
     """
     import time
@@ -137,7 +137,7 @@ def remember(
     return write(target, marshal.dumps((key, tuple(checks), stdout, stderr, route)), os.path.dirname(directory))
 
 
-def route(
+def stored_route(
     argv: Sequence[str],
     changes: Mapping[str, str | None],
     redirected: bool,

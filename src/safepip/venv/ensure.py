@@ -33,13 +33,8 @@ from safepip.venv.state import (
 )
 from safepip.venv.lock import EnvLock
 from safepip.errors import EnvironmentCreateError
-from safepip.facts.project import is_venv_dir
+from safepip.venv.layout import is_venv_dir
 from safepip.venv.layout import bin_python
-
-#: What other modules take from here (the state file's names live in envstate).
-__all__ = ["COMPLETE", "CREATING", "RESTORING", "STATE_FILE", "Ready", "broken", "broken_waiting", "check_path", "ensure", "problem", "state",
-           "working_tree"]
-
 
 @dataclass(frozen=True)
 class Ready:

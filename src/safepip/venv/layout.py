@@ -1,5 +1,6 @@
-"""The layout of a virtual environment directory: its interpreter, its site-packages, whether
-pip is in it. Standard library only (the front door uses it before anything else is imported).
+"""The layout of a virtual environment directory: whether a directory is one, its
+interpreter, its ``pyvenv.cfg`` (read here and nowhere else), its site-packages, whether pip
+is in it. Standard library only (the front door uses it before anything else is imported).
 """
 
 from __future__ import annotations
@@ -8,6 +9,36 @@ import os
 import sys
 
 _WINDOWS = sys.platform == "win32"
+
+
+def is_venv_dir(path: str) -> bool:
+    """A directory that looks like a virtual environment (it has ``pyvenv.cfg``)."""
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def cfg_lines(env_dir: str) -> list[tuple[str, str]]:
+    """The ``key = value`` lines of an environment's ``pyvenv.cfg`` in their order, read as
+    CPython's ``site`` reads them (keys lower-cased, both sides stripped; other lines
+    skipped); its first 64 KiB only (a real one is a few lines). OSError when it cannot be read.
+    """
+    with open(os.path.join(env_dir, "pyvenv.cfg"), encoding="utf-8", errors="replace") as handle:
+        text = handle.read(1 << 16)
+    found = []
+    for line in text.splitlines():
+        key, eq, value = line.partition("=")
+        if eq:
+            found.append((key.strip().lower(), value.strip()))
+    return found
+
+
+def cfg_home(env_dir: str) -> str | None:
+    """The first ``home =`` value of an environment's ``pyvenv.cfg`` (None when there is none,
+    it is empty or the file cannot be read).
+    """
+    try:
+        return next((value or None for key, value in cfg_lines(env_dir) if key == "home"), None)
+    except OSError:
+        return None
 
 
 def bin_python(env_dir: str) -> str:

@@ -24,6 +24,10 @@ def lock_path(env_dir: str, environ: Mapping[str, str]) -> str:
 class EnvLock:
     """An exclusive, cross-process lock on one environment (:mod:`safepip.filelock`), held until
     released or until the process that exec'd with it exits.
+
+    As a context manager it is held for the block and released after it, unless the block
+    handed it to pip (:meth:`keep_through_exec`, then exec): exec does not come back, and pip
+    holds it until it exits.
     """
 
     def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> None:
@@ -64,6 +68,13 @@ class EnvLock:
         except OSError as exc:
             raise PermissionRefused(f"cannot lock {self.env_dir} ({self.path}): {exc.strerror}") from None
         self._lock.write_holder(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}")
+
+    def __enter__(self) -> EnvLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
 
     def release(self) -> None:
         """Release the lock (a lock handed to pip through exec is released when pip exits)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 
-from safepip.venv.layout import bin_python
+from safepip.venv.layout import bin_python, cfg_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -111,11 +111,11 @@ def _version_changed(env_dir: str, python: str) -> str | None:
     if found is None:
         return None
     try:
-        with open(os.path.join(env_dir, "pyvenv.cfg"), encoding="utf-8", errors="replace") as handle:
-            text = handle.read(1 << 16)
+        lines = cfg_lines(env_dir)
     except OSError:
         return None
-    made = re.search(r"^\s*version(?:_info)?\s*=\s*(\d+)\.(\d+)", text, re.MULTILINE)
+    versions = (re.match(r"(\d+)\.(\d+)", value) for key, value in lines if key in ("version", "version_info"))
+    made = next((v for v in versions if v is not None), None)
     if made is None or made.groups() == found.groups():
         return None
     return f"it was made with Python {'.'.join(made.groups())} and its interpreter is now Python {'.'.join(found.groups())}"

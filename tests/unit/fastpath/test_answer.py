@@ -225,17 +225,7 @@ def test_pip_settings(tmp_path: Path) -> None:
         options.settings_quiet(machine, str(tmp_path / "env"))
 
 
-#: pip's entry point (pip/_internal/cli/main.py, what ``bin/pip`` and safepip call), replaced.
-SENTINEL_MAIN = (
-    "import os, sys\n\n\ndef main(args=None):\n"
-    "    open(os.environ['SAFEPIP_TEST_PIP_RAN'], 'a').write(' '.join(sys.argv[1:]) + '\\n')\n    return 3\n"
-)
-
-
 POOL_SIZE = 8
-
-
-VERSIONS = ("1.0", "1.5", "2.0")
 
 
 SPECS = ("", ">=1.0", ">=1.5", ">=2.0", "<2.0", "==1.0", "==2.0", "!=1.5", "~=1.0")

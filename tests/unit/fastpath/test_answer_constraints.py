@@ -86,9 +86,6 @@ def test_constraint_files_are_read_with_the_subset(tmp_path: Path) -> None:
             fastpath.constraint_lines([name], str(tmp_path))
 
 
-VERSIONS = ("1.0", "1.5", "2.0")
-
-
 SPECS = ("", ">=1.0", ">=1.5", "<2.0", "==1.0", "!=1.5", "<1.5", ">1.0")
 
 

@@ -4,17 +4,10 @@ checked against pip's own ``install --dry-run --report``, offline: a local git r
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
-from helpers import ISOLATED_PIP
 from safepip.fastpath import remote
 from safepip.fastpath.fallback import Fallback
-
-QUIET = {**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")}, **ISOLATED_PIP}
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
 def _vcs(url: str, commit: str, subdirectory: str | None = None) -> dict[str, object]:

@@ -63,9 +63,9 @@ def test_an_interpreter_now_another_minor_version_is_a_problem(tmp_path: Path) -
     (tmp_path / "python3.12").write_text("")
     (env_dir / "bin" / "python").symlink_to(tmp_path / "python3.12")
     (env_dir / "pyvenv.cfg").write_text("home = /x\nversion_info = 3.11.7.final.0\n")
-    assert envs.problem(str(env_dir)) == "it was made with Python 3.11 and its interpreter is now Python 3.12"
+    assert envstate.problem(str(env_dir)) == "it was made with Python 3.11 and its interpreter is now Python 3.12"
     (env_dir / "pyvenv.cfg").write_text("home = /x\nversion = 3.12.1\n")
-    assert envs.problem(str(env_dir)) is None
+    assert envstate.problem(str(env_dir)) is None
 
 
 def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) -> None:

@@ -20,9 +20,6 @@ from safepip.venv import seedpip
 sys.path.insert(0, str(ROOT / "tools"))
 import build_zipapp
 
-PIP = metadata.version("pip")
-
-
 def test_the_newest_candidate_that_runs_on_the_target_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     wheels = [seedpip.Candidate("30.0", ">=3.12", wheel="/w/pip-30.0-py3-none-any.whl"),
               seedpip.Candidate("27.0", ">=3.9", wheel="/w/pip-27.0-py3-none-any.whl")]
