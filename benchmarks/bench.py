@@ -28,22 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures import CLICK_DEV, build_pool, click_dev_set, coverage_like, hashed_requirements  # noqa: E402
 from measure import (  # noqa: E402
-    SYSTEM_PYTHON,
-    Sample,
-    compare,
-    hermetic_env,
-    import_profile,
-    load_average,
-    machine,
-    paired,
-    paired_interval,
-    peak_rss,
-    pip_version,
-    realistic_env,
-    run_once,
-    settle,
+    SYSTEM_PYTHON, Sample, compare, hermetic_env, import_profile, load_average, machine, paired, paired_interval, peak_rss,
+    pip_version, realistic_env, run_once, settle,
 )
-
 from wheels import make_wheel  # noqa: E402
 
 #: The cases, in the order they run (each also runs its lettered variants: 1b, 2b, 4b).
