@@ -58,9 +58,9 @@ def test_a_pth_file_that_runs_code_goes_to_pip_when_the_environment_cannot_be_as
     hand-made environment does not have: pip decides.
     """
     (site / "odd.pth").write_text("import sys; sys.path.append('/x')\n")
-    env = Environment(str(site.parent.parent), [str(site)], {k: str(v) for k, v in default_environment().items()})
-    with pytest.raises(Fallback):
-        satisfied(_lines("lib-a"), env, "/")
+    markers = {k: str(v) for k, v in default_environment().items()}
+    with pytest.raises(Fallback, match=r"cannot read the sys\.path of"):
+        satisfied(_lines("lib-a"), Environment(str(site.parent.parent), [str(site)], markers), "/")
 
 
 #: pip's entry point (pip/_internal/cli/main.py, what ``bin/pip`` and safepip call), replaced.
