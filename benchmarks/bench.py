@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                     {k: s2b[k] for k in (".venv/bin/pip install X", "safepip install X, nothing remembered")}, ".venv/bin/pip install X")
                 notes.append(
                     "Cases 2 and 3 repeat the same command, as a Makefile does: from the second call on, safepip "
-                    "replays its remembered answer while nothing it depended on has changed (safepip.noop.memo). "
+                    "replays its remembered answer while nothing it depended on has changed (safepip.remembered.store). "
                     "Case 2b clears that memory before each call: the full fast path, as on the first call after a change."
                 )
 
@@ -646,7 +646,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "  overhead rows give the median of the per-round differences, then in brackets a 95% bootstrap interval of that",
         "  median (how far this machine's noise moves it); the target is checked on the median.",
         "- Case 7: calls that pip must run; the overhead is the median of per-round paired differences. safepip replays",
-        "  the route it remembered (safepip.noop.memo) after the first call. safepip remembers nothing that depends on a",
+        "  the route it remembered (safepip.remembered.store) after the first call. safepip remembers nothing that depends on a",
         "  file changed in the last 2 s (the racy rule), so the cases start once every fixture is older than that.",
         "  `--help` prints pip's help and then safepip's own section, from a short program exec'd in the environment's",
         "  python (one process, as for the others).",
@@ -662,7 +662,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "  from a local git repository at a commit (git+file://); satisfied when direct_url.json records the same. uv",
         "  has an environment of its own there: it reinstalls a wheel URL that pip installed, recording no hash.", "",
         "- Cases 14 and 15: each round names a package no command line named before (`--dry-run`: nothing changes).",
-        "  Case 14 runs in the project, where safepip remembers its decision for any install (safepip.noop.decision); case 15",
+        "  Case 14 runs in the project, where safepip remembers its decision for any install (safepip.remembered.decision); case 15",
         "  in a directory of the project made for that round, where nothing is remembered. Both run as many rounds as case 7.",
         "- Case 16: site-packages is touched before each command (what an install leaves behind): nothing remembered",
         "  that depends on it holds, and the racy rule keeps it from being remembered again. 16b names another installed",

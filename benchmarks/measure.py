@@ -132,12 +132,12 @@ def processes_started(script: str, cwd: Path, env: dict[str, str]) -> int | None
 def settle(last_write: float) -> None:
     """Wait until what the benchmark wrote at ``last_write`` (time.time()) is older than
     safepip's racy window: safepip never remembers an answer or a route that depends on a
-    signature younger than that (safepip.noop.memo.RACY), so a warm-up run made sooner
+    signature younger than that (safepip.remembered.store.RACY), so a warm-up run made sooner
     would leave the first timed rounds on the full path, and a case's numbers would depend
     on which cases ran before it (``--cases``).
     """
     try:
-        from safepip.noop import memo
+        from safepip.remembered import store as memo
     except ImportError:  # run outside the nox session: safepip's value when this was written
         window = 2.0
     else:

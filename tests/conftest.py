@@ -20,6 +20,7 @@ import pytest
 
 from helpers import SYSTEM_SITE_DIRS, SYSTEM_XY
 from inprocess import Cli
+from processguard import no_process
 from wheels import make_wheel
 
 # The signal tests interrupt this process and the safepip processes it starts, and expect
@@ -135,6 +136,20 @@ def hermetic(
     appeared = _watched_entries() - system_dirs_before
     system_dirs_before.update(appeared)  # said once (per xdist worker), not by every later test
     assert not appeared, f"written outside the test's directories during this test: {sorted(appeared)}"
+
+
+UNIT_TESTS = Path(__file__).resolve().parent / "unit"
+
+
+@pytest.fixture(autouse=True)
+def unit_tests_start_no_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test under tests/unit/ that starts a process fails (see processguard.py)."""
+    if not request.node.path.is_relative_to(UNIT_TESTS):
+        yield
+        return
+    with no_process(monkeypatch) as tried:
+        yield
+    assert not tried, f"a unit test started processes, which belong in tests/integration/: {tried}"
 
 
 @pytest.fixture

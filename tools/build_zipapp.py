@@ -8,7 +8,7 @@ building Python's version. Which wheels go in follows ``[project].dependencies``
 own dependencies, markers evaluated for the oldest Python the archive supports), except pip,
 which cannot run from inside a zip: the archive carries the newest pip wheel as a file,
 ``safepip/_wheels/pip-*.whl`` (from ``<wheels>/seed``), that new environments are seeded with
-and that runs as safepip's own pip (``safepip.seedpip``, ``safepip.ownpip``); virtualenv's
+and that runs as safepip's own pip (``safepip.venv.seedpip``, ``safepip.venv.ownpip``); virtualenv's
 embedded pip wheels serve the Pythons that one does not support.
 
 Where the wheels come from:

@@ -1,7 +1,7 @@
 """``plan()``: every policy decision safepip makes, in one pure function (no I/O).
 
-Given what pip was asked (:class:`~safepip.pipargs.PipCall`), the target interpreter
-(:class:`~safepip.interpreter.Interp`), the project and its environment, the configuration
+Given what pip was asked (:class:`~safepip.facts.pipargs.PipCall`), the target interpreter
+(:class:`~safepip.facts.interpreter.Interp`), the project and its environment, the configuration
 and pip's own settings, it says where the work goes and why. The callers gather facts and
 act on the plan; the table tests in ``tests/unit/test_decide.py`` pin down every rule.
 
@@ -247,7 +247,7 @@ def _redirect(
     python = settings.get("python")
     if python is not None and python.value.strip():
         # The environment's pip would re-run itself on that interpreter: name its own instead.
-        from safepip.venvdir import bin_python
+        from safepip.venv.layout import bin_python
 
         changes["PIP_PYTHON"] = bin_python(env_dir)
         notes.append(f"python = {python.value.strip()} (from {python.source}) replaced by the environment's own")

@@ -10,10 +10,10 @@ nothing. Two are answered here, before any other module is imported:
   ``install`` the fast path may answer) takes the full path, which decides the same way
   (the front-door tests check that they agree).
 
-* **A no-op install answered before** (:mod:`safepip.noop.memo`): replayed while nothing it
+* **A no-op install answered before** (:mod:`safepip.remembered.store`): replayed while nothing it
   depended on has changed.
 
-* **A command line never seen, of a kind decided before** (:mod:`safepip.noop.decision`):
+* **A command line never seen, of a kind decided before** (:mod:`safepip.remembered.decision`):
   sent where the full path sent the last one of its kind.
 
 * **``safepip run CMD`` with a remembered environment**: CMD is exec'd at once.
@@ -24,8 +24,8 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.noop.memo import recall, replay
-from safepip.venvdir import bin_python, has_pip, venv_of
+from safepip.remembered.store import recall, replay
+from safepip.venv.layout import bin_python, has_pip, venv_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -98,7 +98,7 @@ def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
     """
     if _WINDOWS or not args or args[0].startswith("-"):
         return  # run's own options, or none: the full path reads them
-    from safepip.noop.decision import RUN
+    from safepip.remembered.decision import RUN
 
     found = recall((RUN,), environ)
     if found is None or found[3] is None:
@@ -129,7 +129,7 @@ def answer(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     code = replay(argv, environ)
     if code is not None:
         return code
-    from safepip.noop.decision import decided  # here: a replayed answer never needs it
+    from safepip.remembered.decision import decided  # here: a replayed answer never needs it
 
     code = decided(argv, environ)
     if code is not None:

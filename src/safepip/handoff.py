@@ -1,7 +1,7 @@
 """Handing the process over to another program: the one exec and the one child environment.
 
 Standard library only: the front door (:mod:`safepip.front`), a remembered route
-(:mod:`safepip.noop.memo`) and the full path's runner (:mod:`safepip.runner`) all hand over
+(:mod:`safepip.remembered.store`) and the full path's runner (:mod:`safepip.runner`) all hand over
 to pip here, so that pip starts the same way whichever of them decided.
 """
 

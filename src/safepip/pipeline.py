@@ -62,8 +62,8 @@ def decide(ctx: Context) -> Plan:
 def runner_version(ctx: Context, planned: Plan) -> str | None:
     """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
     from safepip.facts import pipversion
-    from safepip.facts.project import is_venv_dir
     from safepip.plans import PASSTHROUGH, PROJECT_VENV, USER_ENV
+    from safepip.venv.layout import is_venv_dir
 
     if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
         if not is_venv_dir(planned.env_dir):
@@ -97,8 +97,8 @@ def settle(ctx: Context, session: Session) -> tuple[Context, Plan]:
     is created or changed).
     """
     from safepip.facts.pipargs import scan, table_version
-    from safepip.facts.project import is_venv_dir
     from safepip.plans import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan
+    from safepip.venv.layout import is_venv_dir
 
     planned = decide(ctx)
     for _ in range(3):  # converges at once unless another reading sends the call elsewhere
@@ -122,11 +122,11 @@ def _routed(ctx: Context, plan: Plan, session: Session) -> Plan:
     facts gathered first (pip's reports go to a scratch directory that lives as long as
     the session).
     """
-    from safepip.act.ownpip import metadata_pip_command
     from safepip.decide_outside import route, routes
     from safepip.facts.apps import gather_apps
     from safepip.handoff import child_environ
     from safepip.plans import PIPX
+    from safepip.venv.ownpip import metadata_pip_command
 
     environ = session.environ
     env = child_environ(environ, plan.env_changes, redirected=True)
@@ -150,7 +150,7 @@ def execute(resolved: Resolved, session: Session) -> int:
     flow.refuse(plan)
     if plan.steps or plan.apps_to_pipx:  # outside a project: more than one hand-over, or pipx's part
         from safepip.act import outside
-        from safepip.venvdir import floor_umask
+        from safepip.venv.layout import floor_umask
 
         floor_umask()  # the per-user environment (and pipx's) as any safepip chose: never writable by others
         if plan.steps:

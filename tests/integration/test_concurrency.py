@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip.act.envstate import CREATING, write_state
+from safepip.filelock import FileLock
 from safepip.launch import pip_argv
-from safepip.lock import FileLock
+from safepip.venv.state import CREATING, write_state
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]
@@ -96,7 +96,7 @@ def test_parallel_installs_of_the_same_wheel(project: Path, tmp_path: Path, roun
 
 
 def _lock_for(env_dir: Path) -> FileLock:
-    from safepip.act.lock import lock_path
+    from safepip.venv.lock import lock_path
 
     return FileLock(lock_path(str(env_dir), safepip_env()))
 

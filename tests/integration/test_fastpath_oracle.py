@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from helpers import SYSTEM_PYTHON, needs_managed, offline, venv_python
 from safepip.facts.pipargs import scan
-from safepip.noop.fastpath import attempt
+from safepip.fastpath.answer import attempt
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]

@@ -10,7 +10,7 @@ import pytest
 from helpers import SYSTEM_PYTHON, needs_managed
 from inprocess import Cli
 from jsonshape import documented_schema, errors
-from safepip.act.envstate import CREATING, write_state
+from safepip.venv.state import CREATING, write_state
 
 
 def _doctor(cli: Cli, cwd: Path, env: dict[str, str] | None = None, *args: str) -> dict[str, object]:

@@ -9,7 +9,7 @@ import pytest
 
 from helpers import SYSTEM_PYTHON, needs_managed, safepip_env
 from inprocess import Cli
-from safepip.act.envstate import CREATING, write_state
+from safepip.venv.state import CREATING, write_state
 
 
 @needs_managed

@@ -140,7 +140,7 @@ class Forbid:
 sys.meta_path.insert(0, Forbid())
 sys.path.insert(0, {str(pyz)!r})
 import os
-from safepip.act.envs import ensure
+from safepip.venv.ensure import ensure
 ready = ensure({str(tmp_path / "env")!r}, {sys.executable!r}, os.environ, print)
 print("CREATED", ready.created)
 """

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from helpers import SYSTEM_PYTHON, safepip_env
 from safepip import front
 from safepip.act.flow import prepare
 from safepip.decide import PASSTHROUGH
 from safepip.facts import _pipoptions
-from safepip.noop import memo
 from safepip.pipeline import resolve
+from safepip.remembered import store as memo
 from safepip.session import Session
 
 # -- remember / replay ----------------------------------------------------------------------
@@ -111,9 +111,6 @@ def test_recent_changes_are_not_remembered(tmp_path: Path, memo_env: dict[str, s
     assert not memo.remember(["install", "x"], memo_env, str(tmp_path), [str(fresh)], "", "")
 
 
-# -- the active-venv pass-through agrees with plan() -----------------------------------------
-
-
 @pytest.fixture(scope="module")
 def active_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env_dir = tmp_path_factory.mktemp("active") / "venv"
@@ -155,6 +152,8 @@ def _full_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
 
 
 _NAMES = sorted(set(_pipoptions.GLOBAL) | set(_pipoptions.COMMANDS["install"]) | set(_pipoptions.COMMANDS["list"]))
+
+
 _WORDS = st.one_of(
     st.sampled_from(_NAMES),
     st.sampled_from(sorted(_pipoptions.COMMANDS)),
@@ -196,84 +195,6 @@ def test_what_the_quick_path_takes(argv: list[str], extra: dict[str, str], taken
     assert (_quick_argv(argv, environ) is not None) is taken
 
 
-def test_a_venv_without_pip_takes_the_full_path(tmp_path: Path, no_exec: None) -> None:
-    bare = tmp_path / "bare"
-    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
-    assert _quick_argv(["list"], {**safepip_env(), "VIRTUAL_ENV": str(bare)}) is None
-
-
-# -- end to end: a remembered answer never goes stale -----------------------------------------
-
-
-def _age_tree(root: Path) -> None:
-    for directory, dirs, files in os.walk(root):
-        for name in [*dirs, *files]:
-            path = Path(directory, name)
-            if not path.is_symlink():
-                _age(path)
-    _age(root)
-
-
-@needs_managed
-@pytest.mark.slow
-def test_remembered_no_op_is_replayed_and_never_stale(project: Path, wheelhouse: Path) -> None:
-    assert run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project).returncode == 0
-    memo = Path(safepip_env()["XDG_CACHE_HOME"]) / "safepip" / "noop"
-    _age_tree(project)
-    first = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
-    assert first.returncode == 0, first.stderr
-    assert "Requirement already satisfied: lib-b" in first.stdout
-    assert len(list(memo.glob("*.memo"))) == 2  # remembered: the answer, and the decision for any install here
-    again = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
-    assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, first.stderr)
-
-    # pip changes the environment behind safepip's back: the memory must not answer.
-    pip = subprocess.run([venv_python(project / ".venv"), "-m", "pip", "uninstall", "-y", "-q", "lib-a"],
-                         capture_output=True, text=True, check=False)
-    assert pip.returncode == 0, pip.stderr
-    redo = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
-    assert redo.returncode == 0, redo.stderr
-    assert "Successfully installed lib-a-1.0" in redo.stdout
-    assert installed(project / ".venv")["lib-a"] == "1.0"
-
-
-@needs_managed
-@pytest.mark.slow
-def test_a_changed_requirement_file_is_read_again(project: Path, wheelhouse: Path) -> None:
-    req = project / "requirements.txt"
-    req.write_text("lib-a\n")
-    assert run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project).returncode == 0
-    _age_tree(project)
-    assert run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project).returncode == 0
-    req.write_text("lib-a\nlib-b\n")
-    done = run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project)
-    assert done.returncode == 0, done.stderr
-    assert "Successfully installed lib-b-2.0" in done.stdout
-
-
-@needs_managed
-@pytest.mark.slow
-def test_an_active_venv_answer_survives_a_busy_directory_above(
-    tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    venv = tmp_path / "active"
-    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True)
-    subprocess.run([venv_python(venv), "-m", "pip", "install", "-q", *offline(wheelhouse), "lib-a"], check=True)
-    _age_tree(venv)
-    busy = tmp_path / "busy"  # like /tmp or $HOME: entries come and go all the time
-    here = busy / "work"
-    here.mkdir(parents=True)
-    env = safepip_env(VIRTUAL_ENV=str(venv), PATH=f"{venv}/bin:/usr/bin:/bin")
-    argv = ["install", *offline(wheelhouse), "lib-a"]
-    first = run_safepip(*argv, cwd=here, env=env)
-    assert first.returncode == 0, first.stderr
-    assert "Requirement already satisfied: lib-a" in first.stdout
-    (busy / "someone-elses-file").write_text("")
-    monkeypatch.chdir(here)
-    assert memo.replay(argv, env) == 0  # remembered, and still valid
-    assert capsys.readouterr().out == first.stdout
-
-
 def test_the_key_holds_the_pyenv_selection(tmp_path: Path, memo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     from safepip.facts.target import pyenv_selection
 
@@ -285,30 +206,3 @@ def test_the_key_holds_the_pyenv_selection(tmp_path: Path, memo_env: dict[str, s
     assert str(tmp_path / "proj" / ".python-version") in chosen and "/.python-version" in chosen
     assert str(tmp_path / ".pyenv" / "version") in chosen
     assert pyenv_selection("/usr/bin/python3", str(tmp_path), {}) == []
-
-
-@needs_managed
-@pytest.mark.slow
-def test_a_pth_edited_in_place_is_seen(project: Path, wheelhouse: Path) -> None:
-    assert run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project).returncode == 0
-    site = next((project / ".venv" / "lib").glob("python3*/site-packages"))
-    extra, empty = project / "extra1", project / "extra2"
-    extra.mkdir()
-    empty.mkdir()
-    info = extra / "lib_z-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lib-z\nVersion: 1.0\n")
-    (info / "RECORD").write_text("")
-    pth = site / "zz-extra.pth"
-    pth.write_text(f"{extra}\n")
-    _age_tree(project)
-    first = run_safepip("install", *offline(wheelhouse), "lib-z", cwd=project)
-    assert first.returncode == 0 and "Requirement already satisfied: lib-z" in first.stdout, first.stderr
-    again = run_safepip("install", *offline(wheelhouse), "lib-z", cwd=project)
-    assert again.returncode == 0
-    stamp = pth.stat()
-    pth.write_text(f"{empty}\n")  # same size; the modification time put back
-    os.utime(pth, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-    assert pth.stat().st_size == stamp.st_size and pth.stat().st_mtime_ns == stamp.st_mtime_ns
-    stale = run_safepip("install", *offline(wheelhouse), "lib-z", cwd=project)
-    assert stale.returncode != 0 and "lib-z" in stale.stderr, (stale.stdout, stale.stderr)

@@ -134,7 +134,7 @@ def test_the_layer_rule_sees_imports_inside_functions_and_for_the_type_checker(t
 def test_the_front_door_and_the_replay_share_one_exec() -> None:
     """One exec of pip, one child environment, one root rule: imported, never copied."""
     known = modules()
-    for name in ("safepip.front", "safepip.noop.memo", "safepip.runner"):
+    for name in ("safepip.front", "safepip.remembered.store", "safepip.runner"):
         text = known[name].read_text(encoding="utf-8")
         assert "os.execv(" not in text and "os.execve(" not in text, name
         assert "safepip.handoff" in imports(known[name], set(known)), name

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from safepip.act.ownpip import pip_command as own_pip
 from safepip.launch import pip_argv
+from safepip.venv.ownpip import pip_command as own_pip
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

@@ -9,17 +9,18 @@ import os
 import sys
 
 from safepip.act.command import READ_ONLY, REPAIR_HINT, index_options, pip_command
-from safepip.act.envs import CREATING, Ready, broken, ensure, state, working_tree
-from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
-from safepip.act.remember import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
 from safepip.handoff import child_environ
 from safepip.launch import OFF_PATH, pip_args
+from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
 from safepip.runner import run
 from safepip.stdio import stdout_error
-from safepip.venvdir import floor_umask, has_pip
+from safepip.venv.ensure import Ready, broken, ensure, working_tree
+from safepip.venv.layout import floor_umask, has_pip
+from safepip.venv.lock import EnvLock
+from safepip.venv.state import CREATING, state
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -27,7 +28,7 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.facts.gather import Context
     from safepip.facts.pipargs import PipCall
-    from safepip.noop import fastpath
+    from safepip.fastpath import answer as fastpath
     from safepip.plans import Resolved
     from safepip.session import Session
 
@@ -124,7 +125,7 @@ def prepare(
             pip_options=index_options(ctx.call),
         )
     else:  # pass-through that borrows the project environment's pip
-        from safepip.venvdir import bin_python
+        from safepip.venv.layout import bin_python
 
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))
     return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
@@ -145,7 +146,7 @@ def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answe
     command line as read (pip's args are the same less ``--python``, which the fast path does
     not read).
     """
-    from safepip.noop.fastpath import attempt
+    from safepip.fastpath.answer import attempt
 
     python = _fast_python(argv)
     if python is None:
@@ -197,7 +198,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         return helped
     answered = None
     if ctx.call.command == "install":
-        from safepip.noop.fastpath import Answered
+        from safepip.fastpath.answer import Answered
 
         answered = Answered()
     if fast and answered is not None:
@@ -218,7 +219,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         if lock is not None:
             lock.acquire()
     if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
-        from safepip.act.repair import repair_made
+        from safepip.venv.halfinstalled import repair_made
 
         repair_made(ready.env_dir, environ)
     # The lock must cover pip's whole run: handed to pip through exec where it can be,

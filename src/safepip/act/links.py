@@ -17,6 +17,8 @@ import json
 import os
 from typing import Callable, Mapping
 
+from safepip.venv.layout import site_packages
+
 MANIFEST = "safepip-links.json"
 _NEVER = ("pip", "python", "activate", "easy_install", "deactivate")
 
@@ -33,25 +35,12 @@ def link_dir(environ: Mapping[str, str], global_mode: bool) -> str:
     return os.path.join(home, ".local", "bin")
 
 
-def _site_dirs(env_dir: str) -> list[str]:
-    lib = os.path.join(env_dir, "lib")
-    found = []
-    try:
-        for entry in sorted(os.listdir(lib)):
-            site = os.path.join(lib, entry, "site-packages")
-            if os.path.isdir(site):
-                found.append(site)
-    except OSError:
-        pass
-    return found
-
-
 def _dist_info(env_dir: str, name: str) -> str | None:
     """The ``.dist-info`` directory of distribution ``name`` in ``env_dir`` (None: not installed there)."""
     from packaging.utils import canonicalize_name
 
     wanted = canonicalize_name(name)
-    for site in _site_dirs(env_dir):
+    for site in site_packages(env_dir):
         for entry in os.listdir(site):
             if entry.endswith(".dist-info") and canonicalize_name(entry[: -len(".dist-info")].rsplit("-", 1)[0]) == wanted:
                 return os.path.join(site, entry)

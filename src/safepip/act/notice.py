@@ -10,10 +10,10 @@ from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from safepip.act.envs import Ready
     from safepip.decide import Plan
     from safepip.facts.gather import Context
     from safepip.session import Session
+    from safepip.venv.ensure import Ready
 
 
 def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, how_to_use: bool = True) -> str:

@@ -14,8 +14,6 @@ from typing import Sequence
 from safepip import pipx, ui
 from safepip.act import pipxrepair
 from safepip.act.command import pip_command
-from safepip.act.envs import Ready, broken_waiting, ensure
-from safepip.act.lock import EnvLock
 from safepip.act.notice import notice
 from safepip.decide import PIPX, Plan, Route
 from safepip.errors import EX_CANTCREAT, EX_UNAVAILABLE, NoTargetError
@@ -24,7 +22,9 @@ from safepip.paths import on_path
 from safepip.runner import call as _call
 from safepip.runner import capture
 from safepip.steps import Step
-from safepip.venvdir import bin_python, has_pip
+from safepip.venv.ensure import Ready, broken_waiting, ensure
+from safepip.venv.layout import bin_python, has_pip
+from safepip.venv.lock import EnvLock
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -79,7 +79,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     try:
         notice(ctx, plan, ready, session)
         if create and not ready.created:  # what an interrupted pip left half-installed
-            from safepip.act.repair import repair_made
+            from safepip.venv.halfinstalled import repair_made
 
             repair_made(ready.env_dir, session.environ)
         return _call(user_env_command(plan, args, ready.python, session), _env(plan, session))

@@ -17,8 +17,8 @@ import shlex
 from typing import Callable, Mapping, Sequence
 
 from safepip import pipx
-from safepip.act.envstate import problem
 from safepip.launch import shown
+from safepip.venv.state import problem
 
 
 def _may_have_apps(env: Mapping[str, str], *, global_mode: bool) -> bool:

@@ -106,7 +106,7 @@ def python_shim_text(exe: str, name: str, root: str) -> str:
     choose in the working directory, else ``name`` as PATH has it without the shims.
 
     The decision is safepip's (:mod:`safepip.commands.pyshim`, the slow path), remembered
-    per directory as a file of tests (:mod:`safepip.act.pymemo`) that the shim reads when it is
+    per directory as a file of tests (:mod:`safepip.remembered.pythons`) that the shim reads when it is
     its user's own: every test holds, and the remembered interpreter runs with no other
     process started. Only shell variables are set (nothing the interpreter sees).
     ``-m pip``/``-m pip3`` first on the command line runs safepip with the rest.

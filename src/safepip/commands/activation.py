@@ -46,7 +46,7 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None, *
     from safepip.commands.activation_env import choose as decide
     from safepip.commands.target import Target
     from safepip.errors import SafepipError
-    from safepip.venvdir import bin_python
+    from safepip.venv.layout import bin_python
 
     try:
         chosen = decide(environ, flags)

@@ -67,8 +67,8 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
     env_dir = plan.env_dir
     reads = ctx.reads
     if env_dir is not None:
-        from safepip.act.envstate import STATE_FILE
-        from safepip.venvdir import bin_python
+        from safepip.venv.layout import bin_python
+        from safepip.venv.state import STATE_FILE
 
         # Whether it exists, is whole, and which interpreter it holds.
         python = bin_python(env_dir)
@@ -83,9 +83,8 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
 
 def _usable(env_dir: str) -> bool:
     """Whether the environment is there and whole (what ``which env`` requires)."""
-    from safepip.act.envs import broken, working_tree
-    from safepip.facts.project import is_venv_dir
-    from safepip.venvdir import bin_python
+    from safepip.venv.ensure import broken, working_tree
+    from safepip.venv.layout import bin_python, is_venv_dir
 
     if not is_venv_dir(working_tree(env_dir)) or broken(env_dir) is not None:
         return False  # not made yet, half made, or broken: `pip install` or `safepip repair` first

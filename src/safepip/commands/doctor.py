@@ -36,10 +36,9 @@ def _python_runs(python: str) -> bool:
 
 
 def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
-    from safepip.act.envs import problem, state
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.facts.project import is_venv_dir
-    from safepip.venvdir import bin_python, has_pip
+    from safepip.venv.layout import bin_python, has_pip, is_venv_dir
+    from safepip.venv.state import problem, state
 
     data: dict[str, Any] = {
         "decision": plan.kind,
@@ -63,8 +62,8 @@ def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
         env_dir, python, exists, pip = ctx.interp.prefix, ctx.interp.path, True, ctx.interp.has_pip
     data.update(path=env_dir, exists=exists, python=python, pip=pip)
     if plan.env_dir is not None and plan.kind != PASSTHROUGH:
-        from safepip.act.envs import check_path
         from safepip.errors import EnvironmentCreateError
+        from safepip.venv.ensure import check_path
 
         try:
             check_path(env_dir)  # what every other command refuses (``.venv -> .``): reported

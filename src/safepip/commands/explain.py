@@ -36,10 +36,9 @@ def report(args: list[str], session: Session, flags: Mapping[str, Any]) -> dict[
     from safepip.act.command import pip_command
     from safepip.act.outside import user_env_command
     from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV
-    from safepip.facts.project import is_venv_dir
     from safepip.pipeline import resolve
     from safepip.steps import PIP
-    from safepip.venvdir import bin_python, has_pip
+    from safepip.venv.layout import bin_python, has_pip, is_venv_dir
 
     environ = session.environ
     resolved = resolve(args, session, flags=flags)  # classification downloads live as long as the session
@@ -51,7 +50,7 @@ def report(args: list[str], session: Session, flags: Mapping[str, Any]) -> dict[
         exists = is_venv_dir(plan.env_dir)
         if plan.kind in (PROJECT_VENV, USER_ENV):
             from safepip.act.command import READ_ONLY, REPAIR_HINT
-            from safepip.act.envs import broken
+            from safepip.venv.ensure import broken
 
             why = broken(plan.env_dir)
             if why is not None:  # what install would do first, or why a read-only command stops

@@ -4,7 +4,7 @@ The ``python``/``python3`` shims (:func:`safepip.act.shims.python_shim_text`) ru
 they have no remembered answer for the working directory that still holds. It decides
 which interpreter ``NAME`` means here: the environment activation would choose
 (:func:`safepip.commands.activation_env.choose`), else ``NAME`` on PATH without the shims;
-remembers the answer for the shim (:mod:`safepip.act.pymemo`); and becomes that interpreter
+remembers the answer for the shim (:mod:`safepip.remembered.pythons`); and becomes that interpreter
 with ``ARGS``, the environment left exactly as it was (no ``PYTHON*`` variable, no
 ``VIRTUAL_ENV``: an interpreter finds its environment from its own path). ``-m pip`` (or
 ``-m pip3``) first runs safepip with the rest instead. No such command: the shell's
@@ -69,7 +69,7 @@ def _decide(name: str, root: str, key: str, environ: Mapping[str, str]) -> str |
     from safepip.commands.activation_env import Activation, choose
     from safepip.errors import SafepipError
     from safepip.facts.target import without_shims
-    from safepip.venvdir import bin_python
+    from safepip.venv.layout import bin_python
 
     remember = True
     try:
@@ -84,7 +84,7 @@ def _decide(name: str, root: str, key: str, environ: Mapping[str, str]) -> str |
         remember = False
         cwd = ""
     if remember:
-        from safepip.act.pymemo import remember as write
+        from safepip.remembered.pythons import remember as write
 
         path_dirs = [d for d in environ.get("PATH", os.defpath).split(os.pathsep) if d]
         paths = [*chosen.reads.paths, *path_dirs, *([python, os.path.realpath(python)] if python else [])]

@@ -1,6 +1,6 @@
 """``safepip repair [PIP-OPTIONS]``: rebuild a broken environment, keeping what it holds.
 
-The same repair ``safepip install`` does before it installs (see :mod:`safepip.rebuild`),
+The same repair ``safepip install`` does before it installs (see :mod:`safepip.venv.rebuild`),
 without installing anything else: an environment whose interpreter is gone or changed
 minor version is rebuilt and every distribution it held is installed again; a rebuild a
 killed process left unfinished is finished; distributions an interrupted pip left without
@@ -36,13 +36,14 @@ def main(args: list[str], session: Session) -> int:
     """Repair the environment; return 0 (or raise the error that says what is left)."""
     from safepip import ui
     from safepip.act.command import index_options
-    from safepip.act.envs import COMPLETE, ensure, state
     from safepip.act.flow import refuse
-    from safepip.act.lock import EnvLock
-    from safepip.act.oldtrees import pending
     from safepip.decide import PROJECT_VENV, USER_ENV
     from safepip.errors import NoTargetError, UsageError
     from safepip.facts.pipargs import scan
+    from safepip.venv.ensure import ensure
+    from safepip.venv.lock import EnvLock
+    from safepip.venv.oldtrees import pending
+    from safepip.venv.state import COMPLETE, state
 
     from .args import split_verb_flags
     from .target import install_plan
@@ -76,7 +77,7 @@ def main(args: list[str], session: Session) -> int:
         )
         torn: list[str] = []
         if state(ready.env_dir) == COMPLETE and not ready.created:
-            from safepip.act.repair import repair
+            from safepip.venv.halfinstalled import repair
 
             torn = repair(ready.env_dir, lambda m: session.say(m, "warning"))
     finally:

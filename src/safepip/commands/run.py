@@ -101,7 +101,7 @@ def main(args: list[str], session: Session) -> int:
     resolved = install_plan(session, flags, python)
     target = ensure_target(resolved.ctx, resolved.plan, session)
     if not flags and python is None and not target.created:
-        from safepip.act.remember import remember_run
+        from safepip.remembered.record import remember_run
 
         # The next `safepip run` here execs at once while this choice holds (safepip.front).
         remember_run(resolved.ctx, target.env_dir if target.venv else None, target.bin_dir, environ)

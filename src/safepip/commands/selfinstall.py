@@ -37,7 +37,7 @@ from safepip.commands.selfhome import (
 )
 from safepip.errors import PermissionRefused, UsageError
 from safepip.paths import bin_dir, on_path
-from safepip.venvdir import bin_python
+from safepip.venv.layout import bin_python
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -74,8 +74,9 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
             f"{ui.shortpath(home(environ), environ)}; to replace it with {archive.version} (build "
             f"{archive.build_id}): safepip self-install --upgrade {shlex.quote(archive.path)}"
         )
-    from safepip.act.envs import COMPLETE, ensure, state
-    from safepip.act.lock import EnvLock
+    from safepip.venv.ensure import ensure
+    from safepip.venv.lock import EnvLock
+    from safepip.venv.state import COMPLETE, state
 
     # Now: an upgrade run by the installation it replaces removes the modules it would import later.
     shell_advice = _shell_advice(launcher, environ)
@@ -199,7 +200,7 @@ def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
     """Remove what the install manifest (``install.json``) lists, and the manifest; the
     directory itself only if that leaves it empty. Anything else in it is not safepip's.
     """
-    from safepip.act.envs import state
+    from safepip.venv.state import state
 
     current = installed(environ)
     if current is None:

@@ -29,7 +29,7 @@ import os
 import shlex
 from typing import Mapping
 
-from safepip.act import pymemo
+from safepip.remembered import pythons as pymemo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -71,7 +71,7 @@ function __safepip_check {{
     local want
     if [ $# -gt 0 ]; then want=$1; else
       # The answer remembered for this directory while everything it read holds (the python
-      # launchers' kind of memo, safepip.act.pymemo): then no process starts at all.
+      # launchers' kind of memo, safepip.remembered.pythons): then no process starts at all.
       local _safepip_py= _safepip_ok= _safepip_memo=
       case $PWD in /*) _safepip_memo={memo} ;; esac
       if [ -n "$_safepip_memo" ] && [ -f "$_safepip_memo" ] && [ -O "$_safepip_memo" ] && [ ! -L "$_safepip_memo" ]; then
@@ -273,7 +273,7 @@ def code(shell: str, exe: str, shim_dir: str | None, cwd: str, want: str | None,
 
 def remember(environ: Mapping[str, str], env_dir: str | None, reads: Reads, *, fish: bool = False) -> bool:
     """Remember ``env_dir`` (None: nothing to activate) as the answer for the shell's working
-    directory, with the tests that say it still holds (:mod:`safepip.act.pymemo`): the
+    directory, with the tests that say it still holds (:mod:`safepip.remembered.pythons`): the
     variables as the shell has them now (safepip's own activation included: the decision
     looked through it, and it is part of what must still hold), every path the decision read
     and PATH's directories (where the interpreter was found). ``fish``: as fish code, for

@@ -50,11 +50,10 @@ class Target:
 
 def locate(ctx: Context, plan: Plan) -> Target:
     """Where ``plan`` would install, without creating anything. A refusal raises its error."""
-    from safepip.act.envs import broken, check_path, working_tree
-    from safepip.act.oldtrees import pending
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.facts.project import is_venv_dir
-    from safepip.venvdir import bin_python
+    from safepip.venv.ensure import broken, check_path, working_tree
+    from safepip.venv.layout import bin_python, is_venv_dir
+    from safepip.venv.oldtrees import pending
 
     if plan.kind == REFUSE:  # the exit code install's refusal has (77 for a root or trust rule)
         raise NoTargetError(plan.reason, exit_code=plan.exit_code)

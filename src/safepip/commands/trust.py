@@ -45,12 +45,12 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     from safepip.facts import config as cfg
     from safepip.facts.placement import check as place_check
     from safepip.facts.placement import check_default, committed_link, over, problem, python_problem, record
-    from safepip.facts.project import find_root, is_venv_dir, project_env
+    from safepip.facts.project import find_root, project_env
     from safepip.facts.repocode import env_reason, interpreter_reason
     from safepip.facts.target import resolve_spec
     from safepip.facts.trust import check
     from safepip.paths import user_config_file
-    from safepip.venvdir import bin_python
+    from safepip.venv.layout import bin_python, is_venv_dir
 
     user_file = user_config_file(environ)
     trusted = cfg.Config().layered(cfg.user_layer(user_file), user_file).trusted
@@ -188,7 +188,7 @@ def main(args: list[str], session: Session) -> int:
         ui.say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)
         return 0
     entries = dict(placement)
-    from safepip.venvdir import venv_of
+    from safepip.venv.layout import venv_of
 
     for python, _why in needed:
         env = venv_of(python)

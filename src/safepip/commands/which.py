@@ -58,7 +58,8 @@ def main(args: list[str], session: Session) -> int:
         if plan.untrusted.python is not None and not ns.create:
             _print(_untrusted_path(plan.untrusted.python, ns.what))
         raise PermissionRefused(plan.reason)
-    from safepip.act.envs import CREATING, state, working_tree
+    from safepip.venv.ensure import working_tree
+    from safepip.venv.state import CREATING, state
 
     target = locate(ctx, plan)
     # which never rebuilds an environment pip ran in; --create may finish an interrupted creation.
@@ -103,7 +104,7 @@ def _untrusted_path(python: str, what: str) -> str | None:
     """The path asked for, of an interpreter safepip will not run (None: not known
     without running it).
     """
-    from safepip.venvdir import venv_of
+    from safepip.venv.layout import venv_of
 
     env_dir = venv_of(python)
     if what == "python":

@@ -1,7 +1,7 @@
 """What each requirement is, gathered for the application-or-library rule (:mod:`safepip.facts.apprule`).
 
 Only the metadata the rule needs is read. A local wheel is opened as a file. For a
-requirement from an index, safepip's own pip (:mod:`safepip.act.ownpip`: it works from
+requirement from an index, safepip's own pip (:mod:`safepip.venv.ownpip`: it works from
 safepip.pyz where the system has no pip) resolves it with ``install --dry-run --no-deps
 --report`` for the target interpreter, with the user's index options and pip's own
 configuration, but with ``PIP_REQUIRE_VIRTUALENV`` off (nothing is installed) and with

@@ -26,7 +26,7 @@ from safepip.facts.reads import Reads
 from safepip.facts.target import find_target, target_reads
 from safepip.facts.trust import Untrusted
 from safepip.facts.users import Who, facts_about_users, target_owner
-from safepip.venvdir import has_pip, venv_of
+from safepip.venv.layout import has_pip, venv_of
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Context:
     #: The per-user environment for the target's version (outside a project, ``outside = user-env``).
     user_env: EnvSpot | None = None
     who: Who = field(default_factory=Who)
-    #: What gathering read (the memo signs it: :mod:`safepip.noop.memo`).
+    #: What gathering read (the memo signs it: :mod:`safepip.remembered.store`).
     reads: Reads = field(default_factory=Reads)
     #: What the trust rules keep safepip from running (gathering stopped there).
     untrusted: Untrusted | None = None
@@ -141,8 +141,8 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
     elif config.outside == "cwd":
         env = project_env(cwd, config.venv)
     elif config.outside == "user-env":
-        from safepip.facts.project import is_venv_dir
         from safepip.paths import user_env_dir
+        from safepip.venv.layout import is_venv_dir
 
         path = user_env_dir(environ, interp.version)
         user_env = EnvSpot(path, is_venv_dir(path))
@@ -195,7 +195,7 @@ def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[st
         untrusted = _refusal(env.path, "environment", environ, config)
         if untrusted is None and env.exists:
             from safepip.facts.repocode import env_reason, refusal
-            from safepip.venvdir import bin_python
+            from safepip.venv.layout import bin_python
 
             untrusted = refusal(bin_python(env.path), env_reason(env.path, root), root, config.trusted, config.trust)
     return untrusted

@@ -13,7 +13,7 @@ import re
 import sys
 from typing import Iterable
 
-from safepip.venvdir import site_packages
+from safepip.venv.layout import site_packages
 
 _DIST_INFO = re.compile(r"^pip-([0-9][^-]*)\.dist-info$")
 _WHEEL = re.compile(r"^pip-([0-9][^-]*)-py3-none-any\.whl$")
@@ -53,8 +53,8 @@ def of_env(env_dir: str) -> str | None:
 
 
 def own() -> str | None:
-    """The version of safepip's own pip (see :mod:`safepip.act.ownpip`)."""
-    if os.path.isfile(__file__):  # not run from safepip.pyz (see safepip.act.ownpip)
+    """The version of safepip's own pip (see :mod:`safepip.venv.ownpip`)."""
+    if os.path.isfile(__file__):  # not run from safepip.pyz (see safepip.venv.ownpip)
         import importlib.util
 
         spec = importlib.util.find_spec("pip")

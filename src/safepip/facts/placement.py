@@ -184,7 +184,7 @@ def python_problem(spec: str, python: str, root: str, environ: Mapping[str, str]
     if not named_place and not os.path.isdir(spec):
         return None
     from safepip.paths import own_dirs
-    from safepip.venvdir import venv_of
+    from safepip.venv.layout import venv_of
 
     env = venv_of(python)
     if env is None:

@@ -30,6 +30,7 @@ from typing import Mapping
 
 from safepip.errors import SafepipError
 from safepip.facts.reads import Reads, ancestors
+from safepip.venv.layout import is_venv_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -75,11 +76,6 @@ class Project:
     def pyproject(self) -> str:
         """The project's pyproject.toml (which may not exist)."""
         return os.path.join(self.root, "pyproject.toml")
-
-
-def is_venv_dir(path: str) -> bool:
-    """A directory that looks like a virtual environment (it has ``pyvenv.cfg``)."""
-    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
 def _strangers(directory: str, names: set[str], owners: set[int] | None, environ: Mapping[str, str]) -> set[str]:

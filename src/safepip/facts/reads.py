@@ -1,4 +1,4 @@
-"""What a fact-gatherer read: the memo signs these paths (see :mod:`safepip.noop.memo`)
+"""What a fact-gatherer read: the memo signs these paths (see :mod:`safepip.remembered.store`)
 without knowing how each gatherer works.
 """
 

@@ -25,7 +25,7 @@ import os
 import subprocess
 
 from safepip.runner import capture
-from safepip.venvdir import bin_python, venv_of
+from safepip.venv.layout import bin_python, cfg_home, venv_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -123,14 +123,12 @@ def env_reason(env_dir: str, root: str) -> str | None:
     """Why the project's environment ``env_dir`` is the repository's rather than the
     user's (None: the user made it).
     """
-    from safepip.facts.trust import venv_home
-
     cfg = os.path.join(env_dir, "pyvenv.cfg")
     python = bin_python(env_dir)
     tracked = committed([cfg, python])
     if tracked:
         return f"{tracked[0]} is committed in git"
-    home = venv_home(cfg)
+    home = cfg_home(env_dir)
     if home is None:
         return f"{cfg} names no home interpreter"
     if _inside(home, root):

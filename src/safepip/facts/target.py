@@ -10,7 +10,7 @@ from typing import Mapping
 
 from safepip.errors import InterpreterError
 from safepip.facts.reads import Reads, ancestors
-from safepip.venvdir import bin_python
+from safepip.venv.layout import bin_python
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

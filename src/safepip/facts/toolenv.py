@@ -328,7 +328,7 @@ def _pdm(reader: _Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | No
     prefix = pdm_prefix(reader.root)
     saved = _pdm_saved(reader)
     if saved is not None:
-        from safepip.venvdir import venv_of
+        from safepip.venv.layout import venv_of
 
         env = venv_of(saved[0])
         if env is not None:

@@ -28,6 +28,7 @@ from typing import Mapping, Sequence
 from safepip.errors import PermissionRefused
 from safepip.facts.project import crossable_owners
 from safepip.safefs import private_group, user_name
+from safepip.venv.layout import cfg_home
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
     owners = crossable_owners(environ)
     if owners is None:  # pragma: no cover - Windows
         return None
-    from safepip.venvdir import bin_python
+    from safepip.venv.layout import bin_python
 
     python = bin_python(env_dir)
     bindir = os.path.dirname(python)
@@ -168,7 +169,7 @@ def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
     why = _place_problem(cfg, owners, cfg)
     if why is not None:
         return why
-    home = venv_home(cfg)
+    home = cfg_home(env_dir)
     if home:
         try:
             hst = os.stat(home)
@@ -179,19 +180,6 @@ def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
         who = _others_can_write(hst)
         if who and not hst.st_mode & stat.S_ISVTX:
             return f"{cfg} names home = {home}, writable by {who} (mode {stat.S_IMODE(hst.st_mode):04o})"
-    return None
-
-
-def venv_home(cfg: str) -> str | None:
-    """The ``home =`` value of a ``pyvenv.cfg`` (None when there is none or it cannot be read)."""
-    try:
-        with open(cfg, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                key, eq, value = line.partition("=")
-                if eq and key.strip().lower() == "home":
-                    return value.strip() or None
-    except OSError:
-        return None
     return None
 
 
@@ -229,7 +217,7 @@ def refusal(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[
         why = chain_problem(path, environ)
     if why is None:
         return None
-    from safepip.venvdir import bin_python
+    from safepip.venv.layout import bin_python
 
     real = os.path.realpath(path)
     line = f'trusted = ["{real}"]'

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON
 from safepip.facts.project import EnvSpot, find_root, project_env
 
 
@@ -40,16 +38,6 @@ def test_nearest_root_wins(tmp_path: Path) -> None:
     found = find_root(str(inner), env_for(tmp_path / "home"))
     assert found is not None
     assert found.root == str(inner)
-
-
-def test_an_existing_venv_makes_a_root(tmp_path: Path) -> None:
-    root = tmp_path / "home" / "scripts"
-    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(root / "venv")], check=True)
-    (root / "sub").mkdir()
-    found = find_root(str(root / "sub"), env_for(tmp_path / "home"))
-    assert found is not None
-    assert found.root == str(root)
-    assert "venv/" in found.why
 
 
 def test_a_directory_named_venv_without_pyvenv_cfg_does_not(tmp_path: Path) -> None:

@@ -10,10 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, needs_managed, safepip_env
 from httpindex import Served, serve
 from safepip.facts import wheelmeta
-from safepip.facts.classify import gather
 from safepip.launch import pip_argv
 from wheels import make_wheel
 
@@ -90,45 +88,12 @@ def test_a_missing_file_is_said(ranged: tuple[str, Served]) -> None:
         wheelmeta.from_url(f"{url}/files/nothere-1.0-py3-none-any.whl", wheelmeta.opener())
 
 
-@needs_managed
-def test_classification_through_pip_reads_ranges(ranged: tuple[str, Served], tmp_path: Path) -> None:
-    url, served = ranged
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    pip = [sys.executable, "-m", "pip"]
-    facts = gather(["big-app", "plain-lib>=2", "nothere"], pip, SYSTEM_PYTHON, ["--index-url", f"{url}/simple/"],
-                   str(scratch), safepip_env())
-    big, plain, missing = facts
-    assert big.how == "ranges"
-    assert big.meta is not None
-    assert big.meta.console == ("big-app",)
-    assert plain.meta is not None
-    assert plain.meta.scripts == ()
-    assert missing.meta is None
-    assert "could not resolve" in missing.unknown
-    name = "big_app-1.0-py3-none-any.whl"
-    assert served.full.get(name, 0) == 0  # pip's lazy wheel and safepip's reads: ranges only
-    assert served.sent[name] < PADDING // 4
-
-
-@needs_managed
-def test_classification_without_ranges_downloads_once(unranged: tuple[str, Served], tmp_path: Path) -> None:
-    url, _served = unranged
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    pip = [sys.executable, "-m", "pip"]
-    (big,) = gather(["big-app"], pip, SYSTEM_PYTHON, ["--index-url", f"{url}/simple/"], str(scratch), safepip_env())
-    assert big.how == "download"
-    assert big.meta is not None
-    assert big.meta.console == ("big-app",)
-
-
 @pytest.mark.parametrize(("installed", "embedded"), [("23.0.1", True), ("25.2", True), ("25.3", False), ("26.1", False)])
 def test_metadata_is_read_with_a_pip_that_does_not_download(monkeypatch: pytest.MonkeyPatch, installed: str,
                                                             embedded: bool) -> None:
     import importlib.metadata
 
-    from safepip.act import ownpip
+    from safepip.venv import ownpip
 
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: installed if name == "pip" else real(name))

@@ -1,0 +1,201 @@
+"""The distributions a virtual environment's pip would see: found as pip finds them (the
+site-packages directories and what their ``.pth`` files add) and read by :func:`read_dist`
+(the METADATA header block, once per distribution); anything unusual raises
+:class:`~safepip.fastpath.fallback.Fallback`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Mapping
+
+from safepip.fastpath.fallback import Fallback, canonical
+from safepip.venv.layout import cfg_lines
+
+
+class Environment:
+    """The distributions a virtual environment's pip would see, and its marker values."""
+
+    def __init__(self, prefix: str, sites: Iterable[str], markers: Mapping[str, str]) -> None:
+        self.prefix = prefix
+        self.markers = dict(markers)
+        if not self.markers:
+            raise Fallback(f"no marker values for {prefix}")
+        self._system_site_packages()
+        #: The .pth files read: their contents decide the path (the memo tracks each).
+        self.pth_files: list[str] = []
+        self.path = self._search_path(sites, prefix, self.pth_files)
+        self._found: dict[str, list[str]] = {}
+        self._read: dict[str, Dist | None] = {}
+        for directory in self.path:
+            self._scan(directory)
+
+    @classmethod
+    def of(cls, python: str, environ: Mapping[str, str]) -> Environment:
+        """The environment ``python`` runs in, from its probe (cached on its identity)."""
+        from safepip.facts.interpreter import probe
+
+        interp = probe(python, "the fast path", environ)
+        if not interp.in_venv:
+            raise Fallback(f"{python} is not a virtual environment")
+        return cls(interp.prefix, (interp.purelib, interp.platlib), interp.markers)
+
+    def _system_site_packages(self) -> None:
+        try:
+            lines = cfg_lines(self.prefix)
+        except OSError as exc:
+            raise Fallback(f"cannot read pyvenv.cfg: {exc.strerror}") from None
+        if any(key == "include-system-site-packages" and value.lower() != "false" for key, value in lines):
+            raise Fallback("the environment sees the system site-packages")
+
+    @staticmethod
+    def _search_path(sites: Iterable[str], prefix: str, pth_files: list[str] | None = None) -> list[str]:
+        """site-packages and the directories its .pth files add, as site.py reads them.
+        .pth files that run code are read as they are when known not to touch sys.path;
+        with any other, the environment's real sys.path is asked of its interpreter (once
+        per signature of its .pth files: :func:`real_path`).
+        """
+        path: list[str] = []
+        coded: list[str] = []
+        for site in dict.fromkeys(sites):
+            if not os.path.isdir(site):
+                continue
+            path.append(site)
+            for name in sorted(n for n in os.listdir(site) if n.endswith(".pth")):
+                if pth_files is not None:
+                    pth_files.append(os.path.join(site, name))
+                if Environment._read_pth(site, name, path):
+                    coded.append(os.path.join(site, name))
+        if coded:
+            from safepip.fastpath.syspath import real_path
+
+            return real_path(prefix, path, coded)
+        return path
+
+    @staticmethod
+    def _read_pth(site: str, name: str, path: list[str]) -> bool:
+        """Add the directories of one .pth file to ``path``; return True when it runs code
+        that may change sys.path.
+        """
+        harmless_code = (
+            name in ("distutils-precedence.pth", "_virtualenv.pth")
+            or name.startswith("__editable__.")  # setuptools' editable finders: meta_path only
+            or name.endswith("-nspkg.pth")  # old namespace packages: sys.modules only
+        )
+        try:
+            with open(os.path.join(site, name), encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            raise Fallback(f"cannot read {name}") from None
+        for line in lines:
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if line.startswith(("import ", "import\t")):
+                if not harmless_code:
+                    return True
+                continue
+            directory = os.path.join(site, line.rstrip())
+            if os.path.isdir(directory) and directory not in path:
+                path.append(directory)
+        return False
+
+    def _scan(self, directory: str) -> None:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            return
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info", "egg-link"):
+                continue
+            if suffix == "egg-link":
+                raise Fallback(f"legacy editable install {name}")
+            project = stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem
+            self._found.setdefault(canonical(project), []).append(os.path.join(directory, name))
+
+    def info_dir(self, name: str) -> str:
+        """The metadata directory of the one distribution installed under ``name``."""
+        return self._found[canonical(name)][0]
+
+    def get(self, name: str) -> Dist | None:
+        """The one distribution installed under ``name`` (None: none), read once."""
+        key = canonical(name)
+        if key in self._read:
+            return self._read[key]
+        found = self._found.get(key)
+        dist = None
+        if found:
+            if len(found) > 1:
+                raise Fallback(f"{name} is installed more than once")
+            if found[0].endswith(".egg-info"):
+                raise Fallback(f"{name} is a legacy (egg-info) installation")
+            if not os.path.lexists(os.path.join(found[0], "RECORD")):
+                raise Fallback(f"{name} has no RECORD: an interrupted install left it half-written")
+            dist = read_dist(found[0])
+            if canonical(dist.name) != key:
+                raise Fallback(f"{found[0]} holds {dist.name}")
+            _check_dir_version(found[0], dist.version)
+        self._read[key] = dist
+        return dist
+
+
+def _check_dir_version(info: str, version: str) -> None:
+    """Stand aside when a ``.dist-info`` directory's name and its METADATA disagree on the
+    version: pip 26 reads it from the name, older pips from METADATA.
+    """
+    named = os.path.basename(info)[: -len(".dist-info")].rpartition("-")[2]
+    if named == version:
+        return
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        same = Version(named) == Version(version)
+    except InvalidVersion:
+        same = False
+    if not same:
+        raise Fallback(f"{os.path.basename(info)} says {named} and its METADATA {version}: pips read either")
+
+
+class Dist:
+    """The fields of an installed distribution's METADATA that pip's resolver reads."""
+
+    __slots__ = ("extras", "location", "name", "requires", "version")
+
+    def __init__(self, name: str, version: str, requires: list[str], extras: set[str], location: str) -> None:
+        self.name, self.version, self.requires, self.extras, self.location = name, version, requires, extras, location
+
+
+_WANTED = {"name": "Name", "version": "Version", "requires-dist": "Requires-Dist", "provides-extra": "Provides-Extra"}
+
+
+def read_dist(info: str) -> Dist:
+    """Read ``info``/METADATA's header block (RFC 822, as importlib.metadata's email parser
+    reads it). Only the four fields the resolver needs are kept; a folded line in one of
+    them, or a missing Name or Version, stands the fast path aside. importlib.metadata itself
+    is not used here: it re-parses the whole file with the email package on every attribute
+    access, which made a 300-entry check several times slower (see docs/performance.md).
+    """
+    try:
+        with open(os.path.join(info, "METADATA"), encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Fallback(f"cannot read {info}/METADATA: {exc}") from None
+    fields: dict[str, list[str]] = {"Name": [], "Version": [], "Requires-Dist": [], "Provides-Extra": []}
+    last: str | None = None
+    for line in text.split("\n"):
+        if not line.strip():
+            break  # the end of the headers: the rest is the description
+        if line[0] in " \t":
+            if last is not None:
+                raise Fallback(f"{info}/METADATA folds its {last} header")
+            continue
+        key, colon, value = line.partition(":")
+        wanted = _WANTED.get(key.strip().lower()) if colon else None
+        last = wanted
+        if wanted is not None:
+            fields[wanted].append(value.strip())
+    if len(fields["Name"]) != 1 or len(fields["Version"]) != 1:
+        raise Fallback(f"{info}/METADATA has no single Name and Version")
+    return Dist(fields["Name"][0], fields["Version"][0], fields["Requires-Dist"], set(fields["Provides-Extra"]),
+                os.path.dirname(info))

@@ -1,0 +1,281 @@
+"""Remembered decisions: where any command line of one kind goes, in this directory
+(standard library only: :mod:`safepip.front` reads them).
+
+Where the route does not depend on the named requirements (a project's environment, an
+active one, a pass-through), what the full path decided for ``install`` (or ``list``...)
+in this directory, with these variables and this interpreter, holds for ``install anything``
+while the same signatures hold, less those that depend on the requirements or on what is
+installed. The full path remembers it (:func:`safepip.remembered.record.remember_decision`) with
+:mod:`safepip.remembered.store`'s rules, under :func:`decision_key` (the command, and whether the
+call is quiet: the notice depends on it) instead of the argv: pip's command line before the
+arguments, the variables, the lock, the notice, and the option table of the environment's
+pip, with which :func:`decided` reads a new command line once. A call holding nothing that
+changes the decision (:data:`DECISIVE`) goes where the full path sent the last one: an
+``install`` first gets the fast path's own check (skipped when it would certainly stand
+aside: an option it does not model, a named project that is not installed), then pip is
+exec'd with the lock handed over. Anything not modelled goes to the full path.
+``safepip run`` remembers its environment under :data:`RUN`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from safepip.remembered.store import follow, recall
+
+_WINDOWS = sys.platform == "win32"
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping, Sequence
+
+#: The first item of a remembered decision's key, and of ``safepip run``'s (no command line
+#: holds a NUL character, so no remembered command line shares a key with them).
+DECISION = "\0decision"
+RUN = "\0run"
+#: pip options that change where a call goes or what pip is given (``decide.plan`` reads
+#: them, with the ``--help``/``--version`` that make a call informational): a remembered
+#: decision never answers a command line that holds one (:func:`decided`).
+DECISIVE = frozenset({
+    "--python", "--user", "--no-user", "--target", "--prefix", "--root", "--break-system-packages", "--isolated",
+    "--report", "--help", "--version",
+})
+
+
+def decision_key(command: str, quiet: bool) -> tuple[str, ...]:
+    """The key of a decision for every command line of ``command`` that is as quiet (the
+    notice depends on ``--quiet``): it stands where remembered answers put the argv.
+    """
+    return (DECISION, command, "quiet" if quiet else "")
+
+
+#: Options after which optparse stops (``--help``) or that pip refuses after the command name
+#: (``--python``, in some versions): :func:`lean_scan` leaves them to the full path.
+_UNREAD = frozenset({"--help", "--python"})
+
+
+def _quiet_guess(argv: Sequence[str]) -> bool:
+    """Whether the call looks quiet, to pick the decision to load (the scan checks it)."""
+    for arg in argv:
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            if len(arg) > 2 and "--quiet".startswith(arg.split("=", 1)[0]):
+                return True
+        elif arg.startswith("-") and "q" in arg:
+            return True
+    return False
+
+
+def lean_scan(args: Sequence[str], table: Mapping[str, Any]) -> tuple[list[tuple[str, str | None]], list[str]] | None:
+    """pip's reading of ``args`` (what follows the command name) with the command's option
+    table: the options (canonical name, value) and the positionals, as
+    :func:`safepip.facts.pipargs.scan` reads them; None for anything pip would reject, an
+    option whose value pip checks (choices, numbers), ``--help`` and a ``--python`` after the
+    command (refused or ignored, by pip version): the full path reads those.
+    """
+    options: list[tuple[str, str | None]] = []
+    positionals: list[str] = []
+    i, n = 0, len(args)
+    while i < n:
+        arg = args[i]
+        if arg == "--":
+            positionals.extend(args[i + 1 :])
+            break
+        if arg.startswith("--"):
+            name, eq, inline = arg.partition("=")
+            if name not in table:  # optparse: an unambiguous prefix names the option
+                found = [k for k in table if k.startswith(name) and k.startswith("--")]
+                if len(found) != 1:
+                    return None
+                name = found[0]
+            canonical, takes, check = table[name]
+            if check is not None or canonical in _UNREAD:
+                return None
+            if takes and not eq:
+                if i + 1 >= n:
+                    return None
+                options.append((canonical, args[i + 1]))
+                i += 2
+                continue
+            if eq and not takes:
+                return None
+            options.append((canonical, inline if takes else None))
+            i += 1
+            continue
+        i += 1
+        if arg.startswith("-") and len(arg) > 1:
+            for pos in range(1, len(arg)):
+                entry = table.get("-" + arg[pos])
+                if entry is None or entry[2] is not None or entry[0] in _UNREAD:
+                    return None
+                if not entry[1]:
+                    options.append((entry[0], None))
+                    continue
+                if pos + 1 < len(arg):
+                    options.append((entry[0], arg[pos + 1 :]))
+                elif i < n:
+                    options.append((entry[0], args[i]))
+                    i += 1
+                else:
+                    return None
+                break
+            continue
+        positionals.append(arg)
+    return options, positionals
+
+
+def _canonical(name: str) -> str:
+    """A project name as packaging's canonicalize_name writes it (without ``re``)."""
+    out = name.lower().replace("_", "-").replace(".", "-")
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out
+
+
+def _bare_name(text: str) -> bool:
+    """Whether ``text`` is a requirement that is a project name and nothing else (PEP 508)."""
+    return bool(text) and text[0].isalnum() and text[-1].isalnum() and text.isascii() and all(
+        c.isalnum() or c in "._-" for c in text
+    )
+
+
+def _installed(prefix: str) -> set[str] | None:
+    """The project names with metadata in an environment's site-packages (None: unreadable)."""
+    from safepip.venv.layout import site_packages
+
+    names: set[str] = set()
+    for site in site_packages(prefix):
+        try:
+            entries = os.listdir(site)
+        except OSError:
+            return None
+        for entry in entries:
+            if entry.endswith((".dist-info", ".egg-info", ".egg-link")):
+                names.add(_canonical(entry.rsplit(".", 1)[0].split("-", 1)[0]))
+    return names
+
+
+def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | None) -> bool:
+    """Whether the fast path certainly stands aside for this install, without reading any
+    metadata: an option it does not model, nothing named, or a named project not installed
+    at all (pip has something to do). False: the fast path must look.
+    """
+    from safepip.fastpath.options import SAFE_OPTIONS
+
+    if prefix is None or any(name not in SAFE_OPTIONS for name in names):
+        return True
+    if not (positionals or names & {"--requirement", "--editable", "--group"}):
+        return True
+    bare = [_canonical(p) for p in positionals if _bare_name(p) and not os.path.exists(p)]
+    if not bare:
+        return False
+    installed = _installed(prefix)
+    return installed is not None and any(name not in installed for name in bare)
+
+
+def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
+    """What the full path does before pip installs into an environment: undo what an
+    interrupted pip left half-installed (:func:`safepip.venv.halfinstalled.repair_made`), whose
+    check is made here first without its imports.
+    """
+    from safepip.venv.layout import site_packages
+
+    for site in site_packages(env_dir):
+        try:
+            entries = os.listdir(site)
+        except OSError:
+            continue
+        for entry in entries:
+            torn = entry.endswith(".dist-info") and not entry.startswith("~") and not os.path.lexists(
+                os.path.join(site, entry, "RECORD")) and os.path.isdir(os.path.join(site, entry))
+            if torn or ".safepip-torn-" in entry:
+                from safepip.venv.halfinstalled import repair_made
+
+                repair_made(env_dir, environ)
+                return
+
+
+def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
+    """Take the environment's lock, waiting (and saying for whom) while it is busy; an int
+    is the exit code of a lock that cannot be taken (said).
+    """
+    from safepip import ui
+    from safepip.filelock import FileLock
+
+    lock = FileLock(lock_path)
+    try:
+        if not lock.try_acquire():
+            ui.say(f"waiting for {env_dir}: in use by {lock.holder() or 'another process'}", "notice", environ)
+            lock.acquire()
+    except OSError as exc:
+        ui.say(f"cannot lock {env_dir} ({lock_path}): {exc.strerror or exc}", "error", environ)
+        return 77
+    lock.write_holder(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}")
+    return lock
+
+
+def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: Sequence[Any],
+                    checks: Sequence[tuple[str, bool, object]], said: str) -> int | None:
+    """The fast path's own check of a new command line (the notice said first, as the full
+    path says it): 0 when it answered (and the answer is remembered), None for pip.
+    """
+    from safepip.facts.pipargs import scan
+
+    _, changes, redirected, _, _, pip_version, fast, _, _ = decision
+    call = scan(argv, pip_version)
+    sys.stderr.write(said)
+    sys.stderr.flush()
+    if call.error is not None:  # pragma: no cover - the lean scan read the same table
+        return None
+    from safepip.fastpath.answer import Answered, attempt
+    from safepip.handoff import child_environ
+    from safepip.remembered.store import remember
+    from safepip.stdio import stdout_error
+
+    answered = Answered()
+    cwd = os.getcwd()
+    code = attempt(call, fast[0], child_environ(environ, dict(changes), redirected), cwd, answered)
+    if code is None or stdout_error() is not None:
+        return None
+    paths = [path for path, owner_only, _ in checks if not owner_only] + answered.paths
+    owned = [path for path, owner_only, _ in checks if owner_only]
+    remember(argv, environ, cwd, paths, answered.stdout, said, owned=owned)
+    return code
+
+
+def decided(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
+    """Send a command line where a remembered decision for its kind sends it (see the module's
+    docstring); None when no decision holds for it.
+    """
+    if _WINDOWS or not argv or argv[0].startswith("-"):
+        return None
+    quiet = _quiet_guess(argv)
+    found = recall(decision_key(argv[0], quiet), environ)
+    if found is None or found[3] is None:
+        return None
+    checks, _, said, decision = found
+    prefix, changes, redirected, lock_path, table, _, fast, env_dir, repair = decision
+    scanned = lean_scan(argv[1:], table)
+    if scanned is None or not os.access(prefix[0], os.X_OK):
+        return None  # what the scan leaves, or a pip that cannot start: the full path says why
+    options, positionals = scanned
+    names = {name for name, _ in options}
+    if names & DECISIVE or ("--quiet" in names) != quiet:
+        return None
+    route = ((*prefix, *argv), changes, redirected, lock_path, None)
+    prepare = (lambda: _repair(env_dir, environ)) if repair else None
+    if fast is None or _pip_must_run(names, positionals, fast[1]):
+        return follow(route, "", said, environ, prepare=prepare)
+    code = _lean_fast_path(argv, environ, decision, checks, said)
+    if code is not None:
+        return code
+    held = _lock(lock_path, env_dir, environ) if lock_path is not None else None
+    if isinstance(held, int):
+        return held
+    code = follow(route, "", "", environ, held=held, prepare=prepare)
+    if code is None:  # pragma: no cover - it was executable a moment ago
+        sys.stderr.write(f"safepip: cannot run {prefix[0]}\n")
+        return 69
+    return code

@@ -1,0 +1,173 @@
+"""What the pip flow remembers for the front door (see :mod:`safepip.remembered.store`): a
+fast-path answer, or the route a call took to pip, with every path it depended on.
+"""
+
+from __future__ import annotations
+
+import os
+
+from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
+
+    from safepip.facts.gather import Context
+    from safepip.fastpath.answer import Answered
+    from safepip.venv.ensure import Ready
+
+
+def remember_answer(
+    args: list[str],
+    ctx: Context,
+    ready: Ready | None,
+    environ: Mapping[str, str],
+    answered: Answered | None,
+    stderr: str,
+    route: tuple[Any, ...] | None = None,
+    extra: list[str] | None = None,
+    stdout: str = "",
+) -> None:
+    """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
+    (see :mod:`safepip.remembered.store`); ``extra`` adds paths to the signatures.
+    """
+    from safepip.remembered.store import remember
+    from safepip.venv.layout import bin_python
+    from safepip.venv.state import STATE_FILE
+
+    paths = list(ctx.reads.paths)
+    owned = list(ctx.reads.owned)
+    if ready is not None:
+        # The environment's own directory changes with use (uv's .lock): its files say what counts.
+        env_dir = ready.env_dir
+        owned.append(env_dir)
+        paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
+    if answered is not None:
+        paths.extend(answered.paths)
+        stdout = answered.stdout
+    paths.extend(extra or ())
+    remember(args, environ, ctx.cwd, paths, stdout, stderr, owned=owned, route=route)
+
+
+def _route_paths(ctx: Context, ready: Ready | None, answered: Answered | None) -> list[str] | None:
+    """What a remembered route depends on besides what every remembered call does: the
+    environment's pip (whether the route uses it, and which it is), and for ``install``
+    everything the fast path read before it stood aside and the site-packages directories
+    (an install, upgrade or removal changes them, and then the fast path may answer, or the
+    repair scan find something). None: the route cannot be remembered.
+    """
+    from safepip.venv.layout import site_packages
+
+    paths = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
+    if ctx.call.command == "install":
+        if answered is None or not answered.paths:
+            return None
+        paths.extend(answered.paths)
+    return paths
+
+
+def is_routable(plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
+    """Whether this call's route may be remembered and replayed by the front door."""
+    if flags or environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+        return False
+    if ready is not None and (ready.created or ready.rebuilt is not None):
+        return False
+    return plan.kind in (PROJECT_VENV, PASSTHROUGH)
+
+
+def lock_path_for(plan: Plan, environ: Mapping[str, str]) -> str | None:
+    """The lock file a plan's pip run holds (None: it holds none)."""
+    if not plan.lock or plan.env_dir is None:
+        return None
+    from safepip.venv.lock import lock_path
+
+    return lock_path(plan.env_dir, environ)
+
+
+def remember_route(
+    args: list[str],
+    ctx: Context,
+    ready: Ready | None,
+    plan: Plan,
+    environ: Mapping[str, str],
+    argv: list[str],
+    *,
+    said: str,
+    answered: Answered | None = None,
+    stdout: str = "",
+    lock_file: str | None = None,
+    suffix: str | None = None,
+) -> None:
+    """Remember the route this call takes to pip (``argv``), for the front door to replay:
+    what was ``said`` on stderr and is written to ``stdout`` first, the ``lock_file`` held
+    through it, and ``suffix``: printed after pip runs as a child (None: pip is exec'd).
+    """
+    from safepip.remembered.store import stored_route
+
+    extra = _route_paths(ctx, ready, answered)
+    if extra is None:
+        return
+    remembered = stored_route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
+    remember_answer(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout)
+
+
+
+def remember_decision(
+    args: list[str],
+    ctx: Context,
+    ready: Ready | None,
+    plan: Plan,
+    environ: Mapping[str, str],
+    argv: list[str],
+    said: str,
+    lock_file: str | None,
+    fast_python: str | None,
+) -> None:
+    """Remember where this call went for every command line of its kind (see
+    :mod:`safepip.remembered.store`): only for a call whose route is pip's command line before
+    the arguments exactly as given, with nothing in it that :func:`safepip.decide.plan`
+    reads besides the command (``DECISIVE``) and the command first. ``fast_python`` is the
+    interpreter whose environment the fast path reads for an ``install``.
+    """
+    from safepip.facts.pipargs import command_table
+    from safepip.remembered.decision import DECISIVE, decision_key
+    from safepip.venv.layout import site_packages, venv_of
+
+    call = ctx.call
+    if call.error is not None or call.command is None or args[:1] != [call.command] or call.informational:
+        return
+    if any(option.name in DECISIVE for option in call.options):
+        return
+    head = len(argv) - len(args)
+    if tuple(plan.args) != tuple(args) or head < 1 or list(argv[head:]) != list(args):
+        return
+    fast = None
+    if call.command == "install" and fast_python is not None:
+        fast = (fast_python, venv_of(fast_python))
+    decision = (
+        tuple(argv[:head]), tuple(sorted(plan.env_changes.items())), plan.kind != PASSTHROUGH, lock_file,
+        command_table(call.pip_version, call.command), call.pip_version, fast,
+        ready.env_dir if ready is not None else None,
+        call.command == "install" and ready is not None and plan.kind in (PROJECT_VENV, USER_ENV),
+    )
+    # Whether the route uses the environment's pip, and which: as for a remembered route.
+    pips = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
+    key = list(decision_key(call.command, call.count("--quiet") > 0))
+    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips)
+
+
+def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str]) -> None:
+    """Remember the environment ``safepip run`` uses in this directory (see
+    :func:`safepip.front.run_answer`), with what its choice depended on.
+    """
+    if environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+        return
+    from safepip.remembered.decision import RUN
+
+    ready = None
+    if env_dir is not None:
+        from safepip.venv.ensure import Ready
+        from safepip.venv.layout import bin_python
+
+        ready = Ready(env_dir, bin_python(env_dir))
+    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir))

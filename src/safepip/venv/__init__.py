@@ -1,0 +1,1 @@
+"""The virtual environment: its layout, state, creation, rebuild, seeding and lock."""

@@ -1,0 +1,230 @@
+"""Find, validate, create and repair virtual environments, under a lock.
+
+Creation is not atomic (virtualenv writes ``pyvenv.cfg`` and a working ``python`` long
+before pip is in place), so safepip marks what it makes: ``.safepip.json`` says
+``"creating"`` before virtualenv runs and ``"complete"`` once the environment is whole. An
+environment left ``"creating"`` by a killed process is rebuilt (pip never ran in it, so
+nothing is lost). Directories safepip did not make are never deleted.
+
+Creation and pip runs that change an environment are serialized with
+:class:`safepip.venv.lock.EnvLock`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from safepip.venv import oldtrees
+from safepip.venv.create import create as _create
+from safepip.venv.create import remove as _remove
+from safepip.venv.state import (
+    COMPLETE,
+    CREATING,
+    RESTORING,
+    STATE_FILE,
+    own_files_only,
+    problem,
+    restoring_from,
+    state,
+    write_state,
+)
+from safepip.venv.lock import EnvLock
+from safepip.errors import EnvironmentCreateError
+from safepip.venv.layout import is_venv_dir
+from safepip.venv.layout import bin_python
+
+@dataclass(frozen=True)
+class Ready:
+    """An environment ready for pip: its interpreter, and what safepip had to do."""
+
+    env_dir: str
+    python: str
+    created: bool = False
+    rebuilt: str | None = None  # why it was rebuilt, when it was
+
+
+def check_path(env_dir: str) -> None:
+    """Refuse (exit 73) an environment path safepip must not use: a file, a dangling link, a
+    link to the directory that holds it or to one above (``.venv -> .`` in a repository: the
+    project itself), or a directory of files without ``pyvenv.cfg`` that is not an
+    environment safepip is creating. Every command checks it, read-only ones included.
+    """
+    if os.path.islink(env_dir):
+        if not os.path.exists(env_dir):
+            if oldtrees.pending(os.path.realpath(env_dir)):
+                return  # a rebuild moved the link's target aside and was killed: it goes on
+            raise EnvironmentCreateError(
+                f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
+                "remove the link or point it at an environment"
+            )
+        target = os.path.realpath(env_dir)
+        holder = os.path.realpath(os.path.dirname(os.path.abspath(env_dir)))
+        if holder == target or holder.startswith(target.rstrip(os.sep) + os.sep):
+            raise EnvironmentCreateError(
+                f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which holds {env_dir} itself, not a "
+                "virtual environment; safepip will not use it: remove the link"
+            )
+    if os.path.exists(env_dir) and not os.path.isdir(env_dir):
+        raise EnvironmentCreateError(
+            f"{env_dir} is a file, not a virtual environment; move it away or set "
+            "venv in [tool.safepip] to use another path"
+        )
+    work = working_tree(env_dir)
+    if os.path.isdir(work) and not is_venv_dir(work) and not own_files_only(work) and state(work) != CREATING:
+        raise EnvironmentCreateError(_NOT_A_VENV.format(env_dir=env_dir))
+
+
+#: A directory of files that is not a virtual environment: never touched.
+_NOT_A_VENV = (
+    "{env_dir} exists but is not a virtual environment (no pyvenv.cfg) and holds "
+    "files; safepip will not touch it. Move it away, or set venv in [tool.safepip]"
+)
+
+
+def _usable(env_dir: str) -> bool:
+    return is_venv_dir(env_dir) and problem(env_dir) is None
+
+
+def working_tree(env_dir: str) -> str:
+    """The directory that holds the environment: ``env_dir``, or the target of the symbolic
+    link ``env_dir`` is (a rebuild replaces the target and keeps the link).
+    """
+    return os.path.realpath(env_dir) if os.path.islink(env_dir) else env_dir
+
+
+def broken(env_dir: str) -> str | None:
+    """Why the environment at ``env_dir`` needs ``safepip repair`` (a rebuild, or the end of
+    one), or None: what read-only commands check instead of rebuilding. A path no command
+    may use is refused (:func:`check_path`).
+    """
+    check_path(env_dir)
+    work = working_tree(env_dir)
+    if is_venv_dir(work):
+        why = problem(work)
+        if why is not None:
+            return why
+        return None
+    if oldtrees.pending(work):
+        return "its rebuild was interrupted"
+    return None
+
+
+def broken_waiting(env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> str | None:
+    """:func:`broken`, looked at again under the environment's lock when it seems broken
+    (another process may be rebuilding it right now).
+    """
+    why = broken(env_dir)
+    if why is not None and state(working_tree(env_dir)) != CREATING:
+        lock = EnvLock(env_dir, environ, say)
+        lock.acquire()
+        try:
+            why = broken(env_dir)
+        finally:
+            lock.release()
+    return why
+
+
+def ensure(
+    env_dir: str,
+    base_python: str,
+    environ: Mapping[str, str],
+    say: Callable[[str], object],
+    lock: EnvLock | None = None,
+    *,
+    system_site_packages: bool = False,
+    pip_options: Sequence[str] = (),
+) -> Ready:
+    """Make sure ``env_dir`` is a whole environment, creating or rebuilding it if needed.
+
+    ``lock``, when given, is acquired and left held for the caller (who is about to change
+    the environment). Without one, an environment that is already whole is used as it is;
+    anything else (missing, being created by another process, interrupted) is handled
+    under a lock of its own, so a reader waits for a writer's creation and never sees a
+    half-made environment.
+    ``system_site_packages`` gives a newly created environment access to the base
+    interpreter's site-packages (the per-user environment: apt's python3-* stay importable).
+    ``pip_options`` (an index, find-links...) are given to pip when a rebuild reinstalls
+    what the old environment held.
+    """
+    check_path(env_dir)
+    if lock is None and _usable(working_tree(env_dir)):
+        return Ready(env_dir, bin_python(env_dir))
+    own_lock = lock or EnvLock(env_dir, environ, say)
+    own_lock.acquire()
+    try:
+        ready = _ensure_locked(env_dir, base_python, environ, system_site_packages, pip_options, say)
+    except BaseException:
+        own_lock.release()
+        raise
+    if lock is None:
+        own_lock.release()
+    return ready
+
+
+def _ensure_locked(
+    env_dir: str,
+    base_python: str,
+    environ: Mapping[str, str],
+    system_site: bool = False,
+    pip_options: Sequence[str] = (),
+    say: Callable[[str], object] = lambda m: None,
+) -> Ready:
+    from safepip.venv import rebuild
+
+    check_path(env_dir)  # again: another process may have changed it while we waited
+    work = working_tree(env_dir)
+    rebuild.sweep(work)
+
+    def create(path: str) -> None:
+        if is_venv_dir(path) and state(path) in (COMPLETE, RESTORING) and os.path.exists(bin_python(path)):
+            return
+        if os.path.isdir(path) and state(path) == CREATING:
+            _remove(path)
+        _create(path, base_python, environ, system_site)
+
+    def restore(old: str) -> Ready:
+        why = rebuild.restore(
+            old, work, create, pip_options, environ, say,
+            mark_restoring=lambda o: write_state(work, RESTORING, base_python, old=o),
+            mark_complete=lambda: write_state(work, COMPLETE, base_python),
+        )
+        return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
+
+    current = state(work) if is_venv_dir(work) else None
+    if current == RESTORING:
+        old = restoring_from(work)
+        if old is not None and (oldtrees.read_journal(old) or {}).get("kind") == oldtrees.PENDING:
+            return restore(old)
+        write_state(work, COMPLETE, base_python)  # killed after the old tree was dealt with
+        rebuild.sweep(work)
+        current = COMPLETE
+    if current in (None, CREATING):
+        waiting = oldtrees.pending(work)
+        if waiting:  # a rebuild killed after it moved the old tree aside
+            return restore(waiting[-1])
+    if is_venv_dir(work):
+        why = problem(work)
+        if why is None:
+            return Ready(env_dir, bin_python(env_dir))
+        if current is None:
+            raise EnvironmentCreateError(
+                f"{env_dir} cannot be used: {why}. safepip did not create it, so it will not "
+                f"delete it; recreate it with: rm -rf {shlex.quote(env_dir)} && safepip install ..."
+            )
+        if current == CREATING:  # pip never ran in it: nothing to keep
+            _remove(work)
+            _create(work, base_python, environ, system_site)
+            return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
+        return restore(rebuild.move_aside(work, env_dir, why))
+    rebuilt = None
+    if os.path.isdir(work) and not own_files_only(work):
+        if state(work) != CREATING:
+            raise EnvironmentCreateError(_NOT_A_VENV.format(env_dir=env_dir))
+        _remove(work)
+        rebuilt = "its creation was interrupted"
+    _create(work, base_python, environ, system_site)
+    return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=rebuilt)
+

@@ -1,0 +1,56 @@
+"""Output conventions: safepip's lines go to stderr, prefixed ``safepip:``, coloured only on
+a TTY, never with NO_COLOR, always with FORCE_COLOR; quiet silences notices, not errors."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from inprocess import Cli
+from safepip import ui
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("environ", "tty", "expected"),
+    [
+        ({}, False, False),
+        ({}, True, True),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"NO_COLOR": ""}, True, True),  # no-color.org: only a non-empty value counts
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"FORCE_COLOR": ""}, False, False),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, False),
+    ],
+)
+def test_when_to_colour(environ: dict[str, str], tty: bool, expected: bool) -> None:
+    stream = _Tty() if tty else io.StringIO()
+    assert ui.use_colour(stream, environ) is expected
+
+
+def test_lines_are_prefixed_and_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    ui.say("hello", "notice", {})
+    ui.say("careful", "warning", {})
+    ui.say("broken", "error", {"FORCE_COLOR": "1"})
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "safepip: hello",
+        "safepip: warning: careful",
+        "\033[1;31msafepip: error:\033[0m broken",
+    ]
+
+
+def test_an_error_off_a_tty_is_uncoloured_unless_forced(tmp_path: Path, cli: Cli) -> None:
+    done = cli("which", "nonsense", cwd=tmp_path)
+    assert done.returncode == 64
+    assert done.stderr.startswith("safepip: error: ")
+    assert "\033[" not in done.stderr
+    forced = cli("which", "nonsense", cwd=tmp_path, env={"FORCE_COLOR": "1"})
+    assert forced.stderr.startswith("\033[1;31msafepip: error:\033[0m ")

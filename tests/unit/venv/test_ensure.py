@@ -1,0 +1,188 @@
+"""Environment creation, validation and repair (in-process)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers import SYSTEM_PYTHON
+from safepip.errors import EnvironmentCreateError
+from safepip.venv import create as envmake
+from safepip.venv import ensure as envs
+from safepip.venv import layout as venvdir
+from safepip.venv import oldtrees
+from safepip.venv import state as envstate
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def test_unwritable_parent_is_refused_and_nothing_is_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: False if str(p) == str(tmp_path) else real_access(p, m))
+    with pytest.raises(EnvironmentCreateError, match=f"{tmp_path} is not writable by you"):
+        envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_a_broken_env_safepip_did_not_make_is_refused(tmp_path: Path) -> None:
+    env_dir = tmp_path / ".venv"
+    (env_dir / "bin").mkdir(parents=True)
+    (env_dir / "pyvenv.cfg").write_text("home = /nonexistent\n")
+    (env_dir / "bin" / "python").symlink_to("/nonexistent/python3.4")
+    with pytest.raises(EnvironmentCreateError, match="safepip did not create it, so it will not delete it"):
+        envs.ensure(str(env_dir), SYSTEM_PYTHON, dict(os.environ), quiet)
+    assert (env_dir / "pyvenv.cfg").exists()
+
+
+def test_dangling_symlink_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".venv").symlink_to(tmp_path / "gone")
+    with pytest.raises(EnvironmentCreateError, match="which does not exist"):
+        envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
+
+
+def test_the_hint_for_a_broken_env_is_quoted_for_the_shell(tmp_path: Path) -> None:
+    import shlex
+
+    env_dir = tmp_path / "it's; rm -rf ~ $(x)" / ".venv"
+    (env_dir / "bin").mkdir(parents=True)
+    (env_dir / "pyvenv.cfg").write_text("home = /nonexistent\n")
+    (env_dir / "bin" / "python").symlink_to("/nonexistent/python3.4")
+    with pytest.raises(EnvironmentCreateError) as raised:
+        envs.ensure(str(env_dir), SYSTEM_PYTHON, dict(os.environ), quiet)
+    command = str(raised.value).split("recreate it with: ", 1)[1]
+    assert shlex.split(command)[:4] == ["rm", "-rf", str(env_dir), "&&"]
+
+
+def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) -> None:
+    from safepip.venv import rebuild
+
+    env_dir = tmp_path / ".venv"
+    trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
+    (trash / "lib").mkdir(parents=True)
+    oldtrees.write_journal(str(trash), {"kind": "trash"})
+    mine = tmp_path / ".venv.safepip-old-mine"  # the same name pattern, not made by safepip
+    mine.mkdir()
+    (mine / "notes").write_text("x")
+    kept = tmp_path / ".venv.safepip-old-20260101-000000-2"
+    kept.mkdir()
+    oldtrees.write_journal(str(kept), {"kind": "kept"})
+    rebuild.sweep(str(env_dir))
+    assert not trash.exists() and (mine / "notes").exists() and kept.exists()
+
+
+def test_a_link_whose_target_a_killed_rebuild_moved_aside_is_not_refused(tmp_path: Path) -> None:
+    target = tmp_path / "store" / "env"
+    old = tmp_path / "store" / "env.safepip-old-20260101-000000-1"
+    old.mkdir(parents=True)
+    oldtrees.write_journal(str(old), {"kind": "pending", "why": "its interpreter x no longer exists"})
+    link = tmp_path / ".venv"
+    link.symlink_to(target)
+    envs.check_path(str(link))  # no "dangling link" refusal: the rebuild goes on from there
+    assert envs.broken(str(link)) == "its rebuild was interrupted"
+
+
+JOURNAL = ".safepip-rebuild.json"  # a rebuild's journal in the tree it moved aside
+
+
+def _old_env(tree: Path, journal: dict[str, object]) -> Path:
+    """An environment a rebuild moved aside (its journal: ``journal``): one distribution (RECORD lists its files),
+    the environment's own files, and files of the user's (one a script in bin)."""
+    site = tree / "lib" / "python3.11" / "site-packages"
+    info = site / "foo-1.0.dist-info"
+    info.mkdir(parents=True)
+    (site / "foo.py").write_text("x = 1\n")
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: foo\nVersion: 1.0\n")
+    (info / "RECORD").write_text("foo.py,,\nfoo-1.0.dist-info/METADATA,,\nfoo-1.0.dist-info/RECORD,,\n../../../bin/foo,,\n")
+    (tree / "bin").mkdir()
+    (tree / "bin" / "foo").write_text("#!/bin/sh\n")
+    (tree / "bin" / "python3.11").symlink_to("/nonexistent/python3.11")
+    (tree / "bin" / "activate").write_text("")
+    (tree / "bin" / "pipeline.sh").write_text("mine\n")  # "pip..." yet the user's
+    (tree / "pyvenv.cfg").write_text("version = 3.11.9\n")
+    (tree / "notes.txt").write_text("mine\n")
+    oldtrees.write_journal(str(tree), journal)
+    return tree
+
+
+def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Path) -> None:
+    import time
+
+    from safepip.venv import rebuild
+
+    now = time.time()
+    env_dir = tmp_path / ".venv"
+    kept = _old_env(tmp_path / ".venv.safepip-old-20260101-000000-1", {"kind": "kept", "at": now - 23 * 3600})
+    before = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
+    rebuild.sweep(str(env_dir))
+    assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*")) == before  # not a day old yet
+    oldtrees.write_journal(str(kept), {"kind": "kept", "at": now - 25 * 3600})
+    rebuild.sweep(str(env_dir))
+    left = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
+    assert left == [".safepip-rebuild.json", "bin", "bin/pipeline.sh", "notes.txt"]  # only the user's files
+    assert (kept / "notes.txt").read_text() == "mine\n"
+    (kept / "notes.txt").unlink()  # the user took their files
+    (kept / "bin" / "pipeline.sh").unlink()
+    rebuild.sweep(str(env_dir))
+    assert not kept.exists()
+
+
+def test_a_kept_tree_is_aged_by_its_journal_and_some_are_never_swept(tmp_path: Path) -> None:
+    import time
+
+    from safepip.venv import rebuild
+
+    now = time.time()
+    env_dir = tmp_path / ".venv"
+    # An old journal without its date: the journal file's modification time counts (not the
+    # tree's, which a rename keeps from the environment's last change).
+    fresh = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-1", {"kind": "kept"})
+    os.utime(fresh, (now - 400 * 86400, now - 400 * 86400))
+    failed = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-2", {"kind": "kept", "at": now - 9e6,
+                                                                         "not_restored": ["foo 1.0 (==1.0): gone"]})
+    waiting = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-3", {"kind": "pending", "at": now - 9e6})
+    foreign = _old_env(tmp_path / ".venv.safepip-old-20200101-000000-4", {"kind": "kept", "at": now - 9e6})
+    (foreign / JOURNAL).unlink()  # not safepip's (no journal), whatever its name
+    rebuild.sweep(str(env_dir))
+    for tree in (fresh, failed, waiting, foreign):
+        assert (tree / "lib" / "python3.11" / "site-packages" / "foo.py").exists(), tree.name
+    journal = fresh / JOURNAL
+    os.utime(journal, (now - 2 * 86400, now - 2 * 86400))
+    rebuild.sweep(str(env_dir))
+    assert not (fresh / "lib").exists() and (fresh / "notes.txt").exists()
+    assert (failed / "lib" / "python3.11" / "site-packages" / "foo.py").exists()
+
+
+def test_pipx_apps_whose_interpreter_is_gone_or_another_minor_version_are_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safepip import pipx
+    from safepip.act import pipxrepair
+
+    venvs = tmp_path / "pipx" / "venvs"
+    pythons = tmp_path / "usr" / "bin"
+    pythons.mkdir(parents=True)
+    (pythons / "python3.12").write_text("")
+    (pythons / "python3.11").write_text("")
+    (pythons / "python3").symlink_to("python3.12")  # the distribution's python3 is now 3.12
+
+    def app(name: str, made: str, python: str) -> None:
+        (venvs / name / "bin").mkdir(parents=True)
+        (venvs / name / "pyvenv.cfg").write_text(f"home = {pythons}\nversion = {made}\n")
+        (venvs / name / "bin" / "python").symlink_to(python)
+
+    app("black", "3.11.2", str(pythons / "python3"))  # made by 3.11 through python3: now runs 3.12
+    app("gone", "3.11.2", str(tmp_path / "nowhere" / "python3.11"))
+    app("fine", "3.11.2", str(pythons / "python3.11"))
+    app("newer", "3.12.1", str(pythons / "python3"))
+    (venvs / ".black.lock").write_text("")  # pipx's own files beside the venvs
+    monkeypatch.setattr(pipx, "value", lambda *a: str(venvs) if a[2] == "PIPX_LOCAL_VENVS" else None)
+    found = dict(pipxrepair.stale(["pipx"], {"PIPX_HOME": str(tmp_path / "pipx")}, global_mode=False))
+    assert sorted(found) == ["black", "gone"]
+    assert found["black"] == "it was made with Python 3.11 and its interpreter is now Python 3.12"
+    assert "no longer exists" in found["gone"]
+    line = pipxrepair.hint(["pipx"], sorted(found.items()), "/usr/bin/python3", global_mode=True)
+    assert "`pipx reinstall --global --python /usr/bin/python3 black`" in line and "safepip repair" in line

@@ -1,0 +1,143 @@
+"""The proof safepip's records carry: made with the user's own key, bound to their directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from safepip.venv import oldtrees, records
+from safepip.venv import state as envstate
+
+
+@pytest.fixture(autouse=True)
+def fresh_key_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "_loaded", {})
+
+
+def key_file() -> Path:
+    return Path(records.key_path()[0])
+
+
+def test_the_key_is_made_private_on_the_first_write_and_never_by_a_read(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    env.mkdir()
+    assert records.key() is None
+    assert records.load(records.STATE, str(env), str(env / envstate.STATE_FILE)) is None
+    assert envstate.state(str(env)) is None
+    assert not key_file().exists()  # reading made nothing
+    envstate.write_state(str(env), envstate.COMPLETE, "/usr/bin/python3")
+    st = key_file().stat()
+    assert stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == os.geteuid()
+    assert stat.S_IMODE(key_file().parent.stat().st_mode) & 0o022 == 0
+    assert len(bytes.fromhex(key_file().read_text().strip())) == 32
+    assert envstate.state(str(env)) == envstate.COMPLETE
+
+
+def test_a_record_verifies_only_unchanged_and_in_its_own_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env = tmp_path / "env"
+    env.mkdir()
+    envstate.write_state(str(env), envstate.CREATING, "/usr/bin/python3")
+    assert envstate.state(str(env)) == envstate.CREATING
+    written = json.loads((env / envstate.STATE_FILE).read_text())
+    assert isinstance(written["mac"], str)
+    # The same record copied into another directory (a repository that committed one) does not.
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy2(env / envstate.STATE_FILE, other / envstate.STATE_FILE)
+    assert envstate.state(str(other)) is None
+    # Nor one whose content was changed, nor one without a proof.
+    (env / envstate.STATE_FILE).write_text(json.dumps({**written, "state": "restoring"}))
+    assert envstate.state(str(env)) is None
+    (env / envstate.STATE_FILE).write_text(json.dumps({"state": "creating"}))
+    assert envstate.state(str(env)) is None
+    err = capsys.readouterr().err
+    assert f"safepip: warning: ignoring {other / envstate.STATE_FILE}: safepip did not write it\n" in err
+    assert err.count(f"ignoring {env / envstate.STATE_FILE}") == 1  # said once
+
+
+def test_an_environment_moved_elsewhere_is_no_longer_safepips(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    env.mkdir()
+    envstate.write_state(str(env), envstate.CREATING, "/usr/bin/python3")
+    moved = tmp_path / "moved"
+    os.rename(env, moved)
+    assert envstate.state(str(moved)) is None  # bound to where it was made: a plain environment now
+    os.rename(moved, env)
+    assert envstate.state(str(env)) == envstate.CREATING  # restored in place (a backup): safepip's again
+    link = tmp_path / "link"
+    link.symlink_to(env)
+    assert envstate.state(str(link)) == envstate.CREATING  # an environment reached through a .venv link
+
+
+def test_a_journal_is_signed_for_the_name_its_tree_is_moved_to_and_never_read_through_a_link(tmp_path: Path) -> None:
+    work = tmp_path / ".venv"
+    work.mkdir()
+    old = tmp_path / f".venv{oldtrees.OLD_INFIX}20260101-000000-1"
+    oldtrees.write_journal(str(work), {"kind": "pending", "dists": []}, str(old))
+    assert oldtrees.read_journal(str(work)) is None  # signed for the name it is moved to
+    os.rename(work, old)
+    assert oldtrees.read_journal(str(old)) == {"kind": "pending", "dists": []}
+    assert oldtrees.pending(str(work)) == [str(old)]
+    link = tmp_path / f".venv{oldtrees.OLD_INFIX}20260101-000000-2"
+    link.symlink_to(old)
+    assert oldtrees.read_journal(str(link)) is None
+    assert oldtrees.old_trees(str(work)) == [str(old)]
+    # A state file is not a journal, even for the same directory.
+    envstate.write_state(str(old), envstate.COMPLETE, "/usr/bin/python3")
+    (old / oldtrees.JOURNAL).write_bytes((old / envstate.STATE_FILE).read_bytes())
+    assert oldtrees.read_journal(str(old)) is None
+
+
+def test_trash_is_removed_only_when_its_journal_verifies(tmp_path: Path) -> None:
+    tree = tmp_path / f".venv{oldtrees.OLD_INFIX}20260101-000000-1"
+    (tree / "lib").mkdir(parents=True)
+    (tree / oldtrees.JOURNAL).write_text(json.dumps({"kind": "trash"}))
+    oldtrees.remove_trash(str(tree))
+    assert (tree / "lib").is_dir()
+    oldtrees.mark_trash(str(tree))
+    oldtrees.remove_trash(str(tree))
+    assert not tree.exists()
+
+
+def test_a_key_file_that_is_not_private_is_never_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env = tmp_path / "env"
+    env.mkdir()
+    envstate.write_state(str(env), envstate.COMPLETE, "/usr/bin/python3")
+    key_file().chmod(0o622)
+    records._loaded.clear()
+    assert envstate.state(str(env)) is None
+    assert "is writable by other users" in capsys.readouterr().err
+    envstate.write_state(str(env), envstate.COMPLETE, "/usr/bin/python3")  # not replaced, not used
+    assert json.loads((env / envstate.STATE_FILE).read_text()).get("mac") is None
+    assert stat.S_IMODE(key_file().stat().st_mode) == 0o622
+
+
+def test_a_key_file_of_another_user_is_never_used(tmp_path: Path, other_user: tuple[str, int, int]) -> None:
+    env = tmp_path / "env"
+    env.mkdir()
+    envstate.write_state(str(env), envstate.COMPLETE, "/usr/bin/python3")
+    os.chown(key_file(), other_user[1], other_user[2])
+    records._loaded.clear()
+    assert envstate.state(str(env)) is None
+
+
+def test_a_key_that_is_a_link_or_not_a_key_is_never_used(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    env.mkdir()
+    envstate.write_state(str(env), envstate.COMPLETE, "/usr/bin/python3")
+    real = key_file()
+    moved = real.with_name("elsewhere")
+    os.rename(real, moved)
+    real.symlink_to(moved)
+    records._loaded.clear()
+    assert envstate.state(str(env)) is None
+    real.unlink()
+    real.write_text("short\n")
+    real.chmod(0o600)
+    records._loaded.clear()
+    assert envstate.state(str(env)) is None
