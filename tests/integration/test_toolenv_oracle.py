@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, SYSTEM_PYTHON, SYSTEM_VERSION, needs_managed
-from safepip.facts.project import project_env
+from safepip.facts.projectenv import project_env
 
 pytestmark = [needs_managed, pytest.mark.slow, pytest.mark.network]
 

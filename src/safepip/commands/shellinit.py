@@ -28,7 +28,7 @@ The line that loads it (:func:`rc_line`, printed by ``shell-init --rc`` and ``se
 names safepip by its absolute path and does nothing when that file is gone: Debian's and
 Ubuntu's stock ``~/.profile`` sources ``~/.bashrc`` before it puts ``~/.local/bin`` on PATH,
 so a bare ``safepip`` there is "command not found" in every login shell (ssh, the console,
-``su -``). :func:`configured_in` finds such lines, for doctor.
+``su -``). :func:`safepip.commands.shellrc.configured_in` finds such lines, for doctor.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ from safepip.facts import config as cfg
 from safepip.facts.interpreter import Interp, probe
 from safepip.facts.pipargs import PipCall
 from safepip.facts.pipconf import Setting, config_files, settings
-from safepip.facts.project import EnvSpot, Project, find_root, project_env, walk_reads, working_directory
+from safepip.facts.project import EnvSpot, Project, find_root, walk_reads, working_directory
+from safepip.facts.projectenv import project_env
 from safepip.facts.reads import Reads
 from safepip.facts.target import find_target, target_reads
 from safepip.facts.trust import Untrusted

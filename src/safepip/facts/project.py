@@ -1,4 +1,4 @@
-"""Project root discovery, and which environment belongs to a project.
+"""Project root discovery (which environment the project uses: :mod:`safepip.facts.projectenv`).
 
 The walk goes up from the working directory, reading each directory's entries, until the
 repository root (the first directory holding ``.git``), the user's home directory, the
@@ -29,12 +29,9 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from safepip.errors import SafepipError
+from safepip.facts.monorepo import configured_env, shares_root
 from safepip.facts.reads import Reads, ancestors
 from safepip.venv.layout import is_venv_dir
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # for the type checker only
-    from safepip.facts.toolenv import ToolEnv
 
 MARKER_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", ".git")
 VENV_NAMES = (".venv", "venv", "env")
@@ -169,7 +166,7 @@ def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, 
     weak = next(
         (f"holds {n}" for n in sorted(names) if n.startswith("requirements") and n.endswith(".txt")), None
     )
-    env = _configured_env(directory) if "pyproject.toml" in names else None
+    env = configured_env(directory) if "pyproject.toml" in names else None
     env = env or next(
         (f"holds the virtual environment {n}/" for n in VENV_NAMES if n in names and is_venv_dir(os.path.join(directory, n))),
         None,
@@ -184,57 +181,6 @@ def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, 
             env = f"has {found.env.why} ({found.env.path})"
     is_project = any(n in names for n in MARKER_FILES if n != ".git")
     return _Seen(directory, strong, weak, env, ".git" in names, is_project, reads)
-
-
-def _configured_env(directory: str) -> str | None:
-    """Why ``directory`` holds the environment its ``[tool.safepip] venv`` names, if it exists
-    (a pyproject.toml that cannot be read here is left to the configuration's own errors).
-    """
-    from safepip.facts.config import project_layer
-
-    try:
-        configured = project_layer(os.path.join(directory, "pyproject.toml")).get("venv")
-    except (SafepipError, OSError, ValueError):
-        return None
-    if not isinstance(configured, str) or not configured:
-        return None
-    path = os.path.normpath(os.path.join(directory, os.path.expanduser(configured)))
-    return f"holds the virtual environment {configured} ([tool.safepip] venv)" if is_venv_dir(path) else None
-
-
-def _subproject_setting(pyproject: str, root: bool = False) -> str | None:
-    """``[tool.safepip] subproject`` in a pyproject.toml, or None (unset, or not readable
-    here: the configuration's own errors say so when it is the project's).
-    """
-    from safepip.facts.config import project_layer
-
-    try:
-        values = project_layer(pyproject)
-    except (SafepipError, OSError, ValueError):
-        return None
-    if "venv" in values and not root:
-        return "own"  # the sub-project names its own environment
-    value = values.get("subproject")
-    return value if value in ("root", "own") else None
-
-
-def _shares_root(sub: str, root: str, subproject: tuple[str, bool]) -> bool:
-    """Whether the sub-project at ``sub`` uses the environment of the repository's root
-    project at ``root`` (the monorepo rule). ``subproject`` is the configured value and
-    whether the command line or a variable set it (it then comes first); else the
-    sub-project's own ``[tool.safepip] subproject``, the root's, the user's file. ``auto``:
-    yes, unless the sub-project names its own environment (``[tool.safepip] venv``) or a
-    tool's own file (a lock file, a Pipfile, ``hatch.toml``...) says it is managed on its own.
-    """
-    from safepip.facts.toolenv import marked
-
-    value, pinned = subproject
-    setting = value if pinned else None
-    setting = setting or _subproject_setting(os.path.join(sub, "pyproject.toml"))
-    setting = setting or _subproject_setting(os.path.join(root, "pyproject.toml"), root=True) or value
-    if setting in ("root", "own"):
-        return setting == "root"
-    return not marked(sub)
 
 
 def _choose(seen: list[_Seen], home: str, subproject: tuple[str, bool] = ("auto", False)) -> Project | None:
@@ -253,7 +199,7 @@ def _choose(seen: list[_Seen], home: str, subproject: tuple[str, bool] = ("auto"
             return Project(d.path, d.env, top, reads)
     if strong is not None:
         sub = seen[strong]
-        if git is not None and git > strong and seen[git].project and _shares_root(sub.path, seen[git].path, subproject):
+        if git is not None and git > strong and seen[git].project and shares_root(sub.path, seen[git].path, subproject):
             root = seen[git]
             why = f"{root.strong}: the repository's root project, whose environment {sub.path} shares"
             return Project(root.path, why, top, reads)
@@ -348,42 +294,3 @@ def walk_reads(cwd: str, project: Project | None, environ: Mapping[str, str]) ->
         paths.append(project.pyproject)
         paths.extend(project.tool_reads)
     return Reads(tuple(paths), tuple(upward))
-
-
-def env_candidates(root: str, configured: str | None) -> list[str]:
-    """Where the project's environment is or would be, in order of preference."""
-    if configured:
-        path = os.path.expanduser(configured)
-        return [os.path.normpath(os.path.join(root, path))]
-    return [os.path.join(root, name) for name in VENV_NAMES]
-
-
-def project_env(root: str, configured: str | None, environ: Mapping[str, str] | None = None,
-                version: tuple[int, ...] | None = None) -> EnvSpot:
-    """The project's environment directory, and whether it already exists as a venv.
-
-    The configured path wins; else the environment of the tool that manages the project
-    (:mod:`safepip.facts.toolenv`; given ``environ`` and the target's ``version``) when it
-    exists; else the first of ``.venv``, ``venv``, ``env`` that is a virtual environment;
-    else where that tool will look for it; else ``.venv``, to be created.
-    """
-    candidates = env_candidates(root, configured)
-    tool = None
-    reads: tuple[str, ...] = ()
-    if configured is None and environ is not None:
-        from safepip.facts.toolenv import find
-
-        found = find(root, environ, version)
-        tool, reads = found.env, found.reads
-        if tool is not None and tool.exists:
-            return _spot(tool, reads)
-    for path in candidates:
-        if is_venv_dir(path):
-            return EnvSpot(path, True, reads=reads)
-    if tool is not None:
-        return _spot(tool, reads)
-    return EnvSpot(candidates[0], False, reads=reads)
-
-
-def _spot(tool: ToolEnv, reads: tuple[str, ...]) -> EnvSpot:
-    return EnvSpot(tool.path, tool.exists, tool.tool, tool.why, tool.named_by, tool.value, tool.place, reads)

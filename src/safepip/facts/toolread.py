@@ -1,0 +1,159 @@
+"""Reading a tool's own settings (uv, Poetry, PDM, Hatch, pipenv) as the tool reads them,
+without running it: TOML files read once each, and every path read recorded (for
+remembered answers). What :mod:`safepip.facts.toolenv` and :mod:`safepip.facts.poetryenv`
+compute places from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+#: The largest tool configuration file read (they are a few kilobytes).
+MAX_FILE = 4 << 20
+
+
+@dataclass(frozen=True)
+class ToolEnv:
+    """The environment ``tool`` uses for a project: ``path``, whether it ``exists``, and
+    ``why`` (a phrase for the notice). ``named_by`` is the repository file that chose the
+    place, when one did (the placement rules apply to it), with the ``value`` it wrote.
+    """
+
+    tool: str
+    path: str
+    exists: bool
+    why: str
+    named_by: str = ""
+    value: str = ""
+    #: The place the repository's setting names (Poetry's: the directory of its environments).
+    place: str = ""
+
+
+@dataclass(frozen=True)
+class Found:
+    """The tool environment of a project (None: no tool claims it), and every path read."""
+
+    env: ToolEnv | None
+    reads: tuple[str, ...] = ()
+
+
+def is_venv(path: str) -> bool:
+    """Whether ``path`` holds a virtual environment (its ``pyvenv.cfg``)."""
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def read_toml(path: str) -> dict[str, Any] | None:
+    """A tool's TOML file, or None (missing, too large, not TOML: the tool's to report)."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python < 3.11
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE + 1)
+        if len(data) > MAX_FILE:
+            return None
+        parsed: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return parsed
+
+
+def get(table: Any, *keys: str) -> Any:
+    """``table[k1][k2]...`` (None where a level is missing or not a table)."""
+    for key in keys:
+        if not isinstance(table, dict):
+            return None
+        table = table.get(key)
+    return table
+
+
+def as_bool(value: Any, words: tuple[tuple[str, ...], tuple[str, ...]]) -> bool | None:
+    """A tool's boolean (None: unset or unreadable); ``words`` are its (true, false) words."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in words[0]:
+            return True
+        if low in words[1]:
+            return False
+    return None
+
+
+def home(environ: Mapping[str, str]) -> str:
+    """The user's home directory."""
+    return environ.get("HOME") or os.path.expanduser("~")
+
+
+def xdg(environ: Mapping[str, str], variable: str, default: str) -> str:
+    """An XDG base directory: ``variable`` when absolute, else ``default`` under home."""
+    value = environ.get(variable, "")
+    return value if os.path.isabs(value) else os.path.join(home(environ), default)
+
+
+def expand(path: str, environ: Mapping[str, str]) -> str:
+    """``path`` with a leading ``~`` made the home directory."""
+    if path == "~" or path.startswith("~/"):
+        return home(environ) + path[1:]
+    return path
+
+
+def b64_8(digest: bytes) -> str:
+    """The first 8 characters of ``digest`` in URL-safe base64 (how the tools shorten hashes)."""
+    import base64
+
+    return base64.urlsafe_b64encode(digest).decode()[:8]
+
+
+class Reader:
+    """The project's files, each read once, and every path read (for remembered answers)."""
+
+    def __init__(self, root: str, environ: Mapping[str, str]) -> None:
+        self.root = root
+        self.environ = environ
+        self.reads: list[str] = []
+        self._cache: dict[str, dict[str, Any] | None] = {}
+
+    def toml(self, path: str) -> dict[str, Any] | None:
+        """The TOML file at ``path`` (None: missing or unreadable), read once."""
+        if path not in self._cache:
+            self.reads.append(path)
+            self._cache[path] = read_toml(path)
+        return self._cache[path]
+
+    def has(self, name: str) -> bool:
+        """Whether the project root holds ``name``."""
+        path = os.path.join(self.root, name)
+        self.reads.append(path)
+        return os.path.exists(path)
+
+    def venv(self, path: str) -> bool:
+        """Whether ``path`` is a virtual environment (its parent, itself and its pyvenv.cfg read)."""
+        self.reads.extend((os.path.dirname(path), path, os.path.join(path, "pyvenv.cfg")))
+        return is_venv(path)
+
+    @property
+    def pyproject(self) -> dict[str, Any]:
+        """The project's pyproject.toml ({} when missing or unreadable)."""
+        return self.toml(os.path.join(self.root, "pyproject.toml")) or {}
+
+
+def backend(reader: Reader) -> str:
+    """The project's build backend ("" when none is named)."""
+    backend = get(reader.pyproject, "build-system", "build-backend")
+    return backend if isinstance(backend, str) else ""
+
+
+def listed(reader: Reader, parent: str, prefix: str) -> list[str]:
+    """The virtual environments in ``parent`` whose names start with ``prefix``, sorted."""
+    reader.reads.append(parent)
+    try:
+        names = sorted(n for n in os.listdir(parent) if n.startswith(prefix))
+    except OSError:
+        return []
+    return [os.path.join(parent, n) for n in names if reader.venv(os.path.join(parent, n))]
