@@ -17,12 +17,14 @@ import pytest
 from helpers import needs_managed, offline
 from inprocess import run_main
 
-#: The bounds: the figures this install reaches now (this counting gave 43 modules and 131
-#: moves before the one way through; its new layers, the session, the pipeline and the
-#: default verb, added a few). The target is 30 modules and 60 moves: lower these as the
-#: fast path and the environment's modules are brought together.
-MAX_MODULES = 47
-MAX_MOVES = 143
+#: The bounds: the figures this install reaches now. This counting gave 43 modules and 131
+#: moves before the one way through; its new layers (the session, the pipeline, the default
+#: verb, the one exec) and the project tools' environments (facts.toolenv, toolread,
+#: poetryenv, monorepo, projectenv: read for every project) added more. The target is 30
+#: modules and 60 moves (issue 29): lower these as the facts and the fast path are brought
+#: together; never raise them without saying why.
+MAX_MODULES = 53
+MAX_MOVES = 157
 
 
 def area(module: str) -> str:
