@@ -19,6 +19,7 @@ from typing import IO, Sequence
 import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, run_safepip, safepip_env
+from safepip.remembered.decision import DECISION
 
 pytestmark = [needs_managed]
 
@@ -161,9 +162,10 @@ def test_remembered_answer_to_a_full_disk_or_closed_pipe_ends_as_pip(env_ready: 
     assert "internal error" not in ours.stderr
     # What pip answered then is not remembered as a route to pip: the next call with a working
     # stdout is still answered from memory.
+    # (The decision for any install here, remembered by the first call, is not this command line's.)
     for memo in memos.glob("*.memo"):
         key, _checks, _out, _err, route = marshal.loads(memo.read_bytes())  # noqa: S302 - the test's own cache
-        assert route is None, key
+        assert route is None or key[0] == DECISION, key
 
 
 @pytest.mark.parametrize("argv", [["freeze"], ["list"], ["install", "lib-a"]])

@@ -128,7 +128,10 @@ def test_the_projects_tool_is_found_after_pip_install(flow: str, person: Person)
     shell = person.shell("zsh" if flow == "pdm" else "fish" if flow == "poetry" else "bash", root)
     shell.type(f"pip install {' '.join(offline(person.house))} {tool}")
     _typed(shell.type(f"{tool} --version"), f"{tool} 9.{TOOLS.index(tool)}")
-    assert tool in installed(root / ".venv")  # the project's own, not pipx's
+    # The project's own environment (the one its tool keeps, where it keeps one), not pipx's:
+    # the one the shell has active here.
+    env = Path(shell.value('"$VIRTUAL_ENV"'))
+    assert env != Path() and tool in installed(env), env
     assert not (person.bin / tool).exists()
 
 
@@ -139,7 +142,8 @@ def test_monorepo_backend_editable_then_import(person: Person) -> None:
     shell = person.shell("bash", root)
     out = shell.type(f"cd backend && pip install {' '.join(offline(person.house))} -e . && "
                      "python3 -c 'import backend_pkg, sys; print(\"backend\", backend_pkg.VERSION, sys.prefix)'")
-    _typed(out, f"backend 0.3 {root / 'backend' / '.venv'}")
+    # One environment for the repository: the root is a project, and the backend shares its environment.
+    _typed(out, f"backend 0.3 {root / '.venv'}")
 
 
 def test_outside_a_library_then_python3_imports_it(person: Person) -> None:

@@ -14,7 +14,8 @@ import pytest
 from helpers import ROOT, SYSTEM_PYTHON, SYSTEM_VERSION, needs_managed
 from safepip.facts.projectenv import project_env
 
-pytestmark = [needs_managed, pytest.mark.slow, pytest.mark.network]
+# One worker makes the tools' environment once (a session fixture per worker would race).
+pytestmark = [needs_managed, pytest.mark.slow, pytest.mark.network, pytest.mark.xdist_group("toolenv-oracle")]
 
 TOOLS = ("poetry", "hatch", "pipenv", "pdm")
 
@@ -26,7 +27,9 @@ def tools() -> Path:
     bin_dir = where / "bin"
     if not all((bin_dir / t).exists() for t in TOOLS):
         subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
-        subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", *TOOLS], check=True)
+        # --no-compile: the suite sets PYTHONDONTWRITEBYTECODE, and pip then fails its own
+        # check that the byte code it compiled exists.
+        subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-compile", *TOOLS], check=True)
     return bin_dir
 
 
