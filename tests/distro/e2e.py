@@ -409,7 +409,10 @@ def debian_package(checks: Checks) -> None:
     done = run(["safepip", "install", *OFFLINE, "e2e-dep"], project, user)
     checks.check("deb: safepip install as a user goes to the project's .venv",
                  done.returncode == 0 and installed(f"{project}/.venv/bin/python").get("e2e-dep") == "1.0", done)
-    line = run(["su", "-", USER, "-c", "safepip shell-init --rc bash"], "/")
+    # By its path: this user self-installed safepip earlier (next_command), and ~/.local/bin
+    # comes first on a login shell's PATH, so plain `safepip` there is that launcher (and
+    # shell-init --rc rightly names it).
+    line = run(["su", "-", USER, "-c", "/usr/bin/safepip shell-init --rc bash"], "/")
     checks.check("deb: shell-init --rc names /usr/bin/safepip",
                  line.returncode == 0 and "/usr/bin/safepip shell-init bash" in line.stdout, line)
     done = run([*apt, "remove", "safepip"], "/", DEBIAN_FRONTEND="noninteractive")
