@@ -67,7 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
     uv = os.path.abspath(opts.uv) if opts.uv else None
     started = datetime.datetime.now(datetime.timezone.utc)
     host = machine(safepip)
-    root = Path(tempfile.mkdtemp(prefix="safepip-bench-"))
+    # Outside this checkout: nox points TMPDIR into .nox/, inside the safepip repository, whose
+    # root is a project; the benchmark's projects would then be its sub-projects (the monorepo
+    # rule) and share the repository's environment instead of having their own.
+    here = Path(__file__).resolve().parent.parent
+    tmp = Path(tempfile.gettempdir()).resolve()
+    root = Path(tempfile.mkdtemp(prefix="safepip-bench-", dir=None if here not in (tmp, *tmp.parents) else "/tmp"))
     env = hermetic_env(root)
     rows: list[tuple[str, str, str, str, str]] = []  # case, command, median, spread, ratio
     verdicts: list[tuple[str, str, str, str]] = []  # target, measured, goal, met
