@@ -4,6 +4,7 @@ wheel. Typed into the user's interactive shell with ``safepip shell-init`` in it
 as an ordinary user (a real second user, :class:`ptyshell.Person`), without ``safepip run``.
 
 In a project: ``pip install requests`` then ``python3 app.py`` (the README's first example);
+``pip install -r requirements/dev.txt`` (Django) then ``./manage.py check``;
 ``pip install tox`` then ``tox --version``; ``pip install pylint`` then ``make lint``;
 ``pip install black`` then ``black --version``; in a Hatch, PDM, pipenv and Poetry project,
 ``pip install <the tool>`` then its ``--version`` and one command of the tool that names the
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -28,7 +30,7 @@ import pytest
 
 from helpers import installed, needs_managed
 from ptyshell import Person, Shell
-from users import User
+from users import GIT, User, give
 
 pytestmark = [pytest.mark.slow, pytest.mark.network, pytest.mark.xdist_group("real-tools"), needs_managed,
               pytest.mark.skipif(os.geteuid() != 0, reason="plays an ordinary user (a real second user)")]
@@ -66,6 +68,12 @@ def _typed(out: str, *expected: str) -> None:
         assert text in out, out
 
 
+def _git(root: Path, person: Person) -> None:
+    """``git init`` in ``root`` (as the test: git refuses the directories above it), then the user's."""
+    subprocess.run([*GIT, "init", "-q", str(root)], check=True, capture_output=True)
+    give(root, person.user)
+
+
 def _install(shell: Shell, *names: str) -> None:
     """``pip install NAMES`` typed in the shell, from PyPI (pip's own index options: the
     machine's, as a user has them)."""
@@ -87,6 +95,18 @@ def test_requests_in_a_script_repository_then_python3_app_py(person: Person) -> 
     shell = person.shell("bash", root)
     _install(shell, "requests")
     _typed(shell.type("python3 app.py"), "app 2.", f"{root / '.venv'}")
+
+
+def test_django_requirements_dir_then_manage_py(person: Person) -> None:
+    """Django's manage.py starts with ``#!/usr/bin/env python`` (Debian has no ``python``)."""
+    root = person.dir("site", {"requirements/base.txt": "django\n", "requirements/dev.txt": "-r base.txt\n"})
+    _git(root, person)
+    shell = person.shell("bash", root)
+    _install(shell, "-r", "requirements/dev.txt")
+    env = _active(shell)
+    assert env == root / ".venv"
+    _typed(shell.type("django-admin startproject mysite . && ./manage.py check"), "System check identified no issues")
+    _typed(shell.type("./manage.py shell -c 'import django, sys; print(\"django\", sys.prefix)'"), f"django {env}")
 
 
 def test_tox_in_a_project_with_uv_lock_then_tox_version(person: Person) -> None:
