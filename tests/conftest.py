@@ -23,6 +23,9 @@ from inprocess import Cli
 from processguard import no_process
 from wheels import make_wheel
 
+#: Fixtures shared by an in-process test module and its twin that starts processes.
+pytest_plugins = ["configured", "handmade", "wheelindex"]
+
 # The signal tests interrupt this process and the safepip processes it starts, and expect
 # Ctrl-C's behaviour. A shell without job control that starts the suite in the background
 # (`cmd &` in a script, nohup) leaves SIGINT ignored, and an ignored signal stays ignored

@@ -9,25 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from configured import write_user_config
 from inprocess import Cli
 from safepip.errors import ConfigError
 from safepip.facts import config as cfg
 from safepip.facts.placement import record
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    where = tmp_path / "proj"
-    where.mkdir()
-    (where / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
-    return where
-
-
-def _user_file(hermetic: dict[str, str], text: str) -> Path:
-    path = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def _git(root: Path, *args: str) -> None:
@@ -91,7 +77,7 @@ def test_the_project_itself_above_it_or_over_safepips_directories_is_never_allow
             check_default(str(root / ".venv"), str(root), os.environ, trusting)
         (root / ".venv").unlink()
     _git(root, "commit", "-qam", "none")
-    _user_file(hermetic, 'trusted = ["*"]\n')
+    write_user_config(hermetic, 'trusted = ["*"]\n')
     cache = Path(hermetic["XDG_CACHE_HOME"])
     for value in (".", "..", str(cache)):
         (root / "pyproject.toml").write_text(f'[tool.safepip]\nvenv = "{value}"\n')

@@ -3,45 +3,13 @@ server (with and without range support), and the whole classification through pi
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import Iterator
-
-import pytest
 
 from helpers import SYSTEM_PYTHON, needs_managed, safepip_env
-from httpindex import Served, serve
+from httpindex import Served
 from safepip.facts.classify import gather
-from wheels import make_wheel
-
-PADDING = 3 * 1024 * 1024
-
-
-def big_app(directory: Path) -> Path:
-    """A wheel with a command named after it and 3 MiB of data the classification must not read."""
-    return make_wheel(directory, "big-app", "1.0", scripts={"big-app": "big_app:main"},
-                      gui_scripts={"big-app-gui": "big_app:main"},
-                      files={"big_app_data/blob.bin": os.urandom(PADDING),
-                             "big_app-1.0.data/scripts/big-tool": b"#!/bin/sh\necho tool\n"})
-
-
-@pytest.fixture
-def house(tmp_path: Path) -> Path:
-    root = tmp_path / "index"
-    big_app(root)
-    make_wheel(root, "plain-lib", "2.0")
-    return root
-
-
-@pytest.fixture
-def ranged(house: Path) -> Iterator[tuple[str, Served]]:
-    yield from serve(house, ranges=True)
-
-
-@pytest.fixture
-def unranged(house: Path) -> Iterator[tuple[str, Served]]:
-    yield from serve(house, ranges=False)
+from wheelindex import PADDING
 
 
 @needs_managed

@@ -16,41 +16,15 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from packaging.markers import default_environment
 
+from handmade import req_lines
 from helpers import installed, needs_managed, offline, venv_python
 from inprocess import Cli
-from safepip.fastpath import reqfile
 from safepip.fastpath.environment import Environment
 from safepip.fastpath.fallback import Fallback
 from safepip.fastpath.satisfied import satisfied
 from wheels import make_wheel
 
 # ---------------------------------------------------------------- a hand-made environment
-
-
-def _dist(site: Path, name: str, version: str, requires: tuple[str, ...] = (), extras: tuple[str, ...] = ()) -> None:
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
-    lines += [f"Provides-Extra: {e}" for e in extras]
-    lines += [f"Requires-Dist: {r}" for r in requires]
-    (info / "METADATA").write_text("\n".join(lines) + "\n\nA description.\n")
-    (info / "RECORD").write_text(f"{info.name}/METADATA,,\n{info.name}/RECORD,,\n")
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    prefix = tmp_path / "env"
-    path = prefix / "lib" / "site-packages"
-    path.mkdir(parents=True)
-    (prefix / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\n")
-    _dist(path, "lib-a", "1.0")
-    _dist(path, "lib-b", "2.0", ("lib-a>=1.0", 'lib-c; extra == "fast"', 'never-there; sys_platform == "nope"'), ("fast",))
-    _dist(path, "lib-c", "1.5")
-    return path
-
-
-def _lines(*texts: str) -> list[reqfile.Line]:
-    return [reqfile.Line(t, None) for t in texts]
 
 
 def test_a_pth_file_that_runs_code_goes_to_pip_when_the_environment_cannot_be_asked(site: Path) -> None:
@@ -60,7 +34,7 @@ def test_a_pth_file_that_runs_code_goes_to_pip_when_the_environment_cannot_be_as
     (site / "odd.pth").write_text("import sys; sys.path.append('/x')\n")
     markers = {k: str(v) for k, v in default_environment().items()}
     with pytest.raises(Fallback, match=r"cannot read the sys\.path of"):
-        satisfied(_lines("lib-a"), Environment(str(site.parent.parent), [str(site)], markers), "/")
+        satisfied(req_lines("lib-a"), Environment(str(site.parent.parent), [str(site)], markers), "/")
 
 
 #: pip's entry point (pip/_internal/cli/main.py, what ``bin/pip`` and safepip call), replaced.
@@ -183,7 +157,7 @@ def test_fast_path_agrees_with_pip(generated: tuple[Path, list[Path]], reqs: lis
     env_dir = envs[which]
     try:
         env = Environment.of(venv_python(env_dir), os.environ)
-        answer = satisfied(_lines(*reqs), env, "/")
+        answer = satisfied(req_lines(*reqs), env, "/")
     except Fallback as exc:
         event(f"fallback: {str(exc).split(' ')[-1]}")
         return  # pip decides; nothing to compare

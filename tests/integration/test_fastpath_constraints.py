@@ -15,39 +15,15 @@ from typing import Iterator
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from packaging.markers import default_environment
 
+from handmade import req_lines
 from helpers import ISOLATED_PIP, needs_managed, offline, venv_python
 from inprocess import Cli
 from safepip.fastpath import answer as fastpath
-from safepip.fastpath import reqfile
 from safepip.fastpath.environment import Environment
 from safepip.fastpath.fallback import Fallback
 from safepip.fastpath.satisfied import satisfied
 from wheels import make_wheel
-
-
-def _dist(site: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> None:
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", *(f"Requires-Dist: {r}" for r in requires)]
-    (info / "METADATA").write_text("\n".join(lines) + "\n\n")
-    (info / "RECORD").write_text("")
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> Environment:
-    prefix = tmp_path / "env"
-    site = prefix / "lib" / "site-packages"
-    site.mkdir(parents=True)
-    (prefix / "pyvenv.cfg").write_text("include-system-site-packages = false\n")
-    _dist(site, "lib-a", "1.0")
-    _dist(site, "lib-b", "2.0", ("lib-a",))
-    return Environment(str(prefix), [str(site)], {k: str(v) for k, v in default_environment().items()})
-
-
-def _lines(*texts: str) -> list[reqfile.Line]:
-    return [reqfile.Line(t, None) for t in texts]
 
 
 @needs_managed
@@ -116,7 +92,7 @@ def test_constraints_agree_with_pip(pool: tuple[Path, Path], reqs: list[str], li
     cfile.write_text("\n".join(limits) + "\n")
     env = Environment.of(venv_python(env_dir), os.environ)
     try:
-        answer = satisfied(_lines(*reqs), env, "/", fastpath.constraint_lines([str(cfile)], "/"))
+        answer = satisfied(req_lines(*reqs), env, "/", fastpath.constraint_lines([str(cfile)], "/"))
     except Fallback as exc:  # pragma: no cover - nothing here is outside the subset
         pytest.fail(str(exc))
     event("satisfied" if answer is not None else "not satisfied")

@@ -8,7 +8,8 @@ file, without ``safepip run``.
 Offline: the tools are small wheels that provide commands named like the real ones (the
 point is that the tool's command is found right after ``pip install <tool>`` in the
 project); the Django app is a tiny stand-in with the same ``#!/usr/bin/env python`` line
-(Debian has no ``python``). One ``network`` test does the real thing with PyPI.
+(Debian has no ``python``). :mod:`test_next_command_real_tools` (``network``) does the same
+with the real tools from PyPI.
 
 As an ordinary user (a real second user, :class:`ptyshell.Person`).
 """
@@ -184,12 +185,3 @@ def test_bash_c_with_bash_env_after_self_install_with_local_bin_not_on_path(pers
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == str(project / ".venv")
 
-
-@pytest.mark.network
-def test_pip_install_black_in_a_project_then_black_runs(person: Person) -> None:
-    """The real thing: black from PyPI into the project, then ``black --version``."""
-    root = _project(person, "formatted", {"pyproject.toml": PYPROJECT.format(name="formatted")}, git=True)
-    shell = person.shell("bash", root)
-    shell.type("pip install -q black", timeout=600)
-    _typed(shell.type("black --version"), "black, ")
-    assert "black" in installed(root / ".venv")

@@ -9,19 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from configured import write_user_config
 from inprocess import Cli
 from safepip.errors import EX_CONFIG, ConfigError
 from safepip.facts import config as cfg
 from safepip.facts.gather import load_config
 from safepip.facts.placement import allowed, problem, record
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    where = tmp_path / "proj"
-    where.mkdir()
-    (where / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
-    return where
 
 
 @pytest.mark.parametrize("value", [".venv", "build/env", "envs/dev/", "./x"])
@@ -98,13 +91,6 @@ def test_the_user_allows_where_the_value_leads_not_the_value(root: Path, tmp_pat
     assert allowed("../other", str(root), cfg.Config().layered({"trusted": ("*",)}, "user"))
 
 
-def _user_file(hermetic: dict[str, str], text: str) -> Path:
-    path = Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
 def test_loading_the_projects_value_refuses_it_with_how_to_allow_it(root: Path, tmp_path: Path,
                                                                       hermetic: dict[str, str]) -> None:
     (root / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n\n[tool.safepip]\nvenv = "../elsewhere"\n')
@@ -123,14 +109,14 @@ def test_loading_the_projects_value_refuses_it_with_how_to_allow_it(root: Path, 
     config, _, _ = load_config(os.environ, {"venv": "/anywhere"}, str(root))
     assert config.venv == "/anywhere"
     # Allowed by the user file: trust recorded for that place, or the trusted list.
-    _user_file(hermetic, f'[trust]\n"{root}" = "venv:{tmp_path}/elsewhere"\n')
+    write_user_config(hermetic, f'[trust]\n"{root}" = "venv:{tmp_path}/elsewhere"\n')
     assert load_config(os.environ, {}, str(root))[0].venv == "../elsewhere"
-    _user_file(hermetic, f'trusted = ["{root}"]\n')
+    write_user_config(hermetic, f'trusted = ["{root}"]\n')
     assert load_config(os.environ, {}, str(root))[0].venv == "../elsewhere"
 
 
 def test_a_user_file_value_is_not_checked(root: Path, hermetic: dict[str, str]) -> None:
-    _user_file(hermetic, 'venv = "~/envs/all"\n')
+    write_user_config(hermetic, 'venv = "~/envs/all"\n')
     config, _, _ = load_config(os.environ, {}, str(root))
     assert (config.venv, config.origin["venv"]) == ("~/envs/all", str(Path(hermetic["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"))
 

@@ -6,46 +6,17 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from httpindex import Served, serve
+from httpindex import Served
 from safepip.facts import wheelmeta
 from safepip.launch import pip_argv
-from wheels import make_wheel
-
-PADDING = 3 * 1024 * 1024
+from wheelindex import PADDING
 
 
-def big_app(directory: Path) -> Path:
-    """A wheel with a command named after it and 3 MiB of data the classification must not read."""
-    return make_wheel(directory, "big-app", "1.0", scripts={"big-app": "big_app:main"},
-                      gui_scripts={"big-app-gui": "big_app:main"},
-                      files={"big_app_data/blob.bin": os.urandom(PADDING),
-                             "big_app-1.0.data/scripts/big-tool": b"#!/bin/sh\necho tool\n"})
-
-
-@pytest.fixture
-def house(tmp_path: Path) -> Path:
-    root = tmp_path / "index"
-    big_app(root)
-    make_wheel(root, "plain-lib", "2.0")
-    return root
-
-
-@pytest.fixture
-def ranged(house: Path) -> Iterator[tuple[str, Served]]:
-    yield from serve(house, ranges=True)
-
-
-@pytest.fixture
-def unranged(house: Path) -> Iterator[tuple[str, Served]]:
-    yield from serve(house, ranges=False)
-
-
-def test_local_wheel_facts(house: Path) -> None:
-    meta = wheelmeta.from_file(str(house / "big_app-1.0-py3-none-any.whl"))
+def test_local_wheel_facts(big_house: Path) -> None:
+    meta = wheelmeta.from_file(str(big_house / "big_app-1.0-py3-none-any.whl"))
     assert meta is not None
     assert meta.name == "big-app"
     assert meta.console == ("big-app",)
@@ -53,7 +24,7 @@ def test_local_wheel_facts(house: Path) -> None:
     assert meta.data_scripts == ("big-tool",)
     assert meta.entry_modules == ("big_app",)
     assert meta.top_level == ("big_app", "big_app_data")
-    broken = house / "broken-1.0-py3-none-any.whl"
+    broken = big_house / "broken-1.0-py3-none-any.whl"
     broken.write_bytes(b"not a zip")
     assert wheelmeta.from_file(str(broken)) is None
 

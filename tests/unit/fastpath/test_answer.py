@@ -7,58 +7,26 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import strategies as st
-from packaging.markers import default_environment
 
+from handmade import env_of, req_lines, write_dist
 from safepip.facts.pipargs import scan
 from safepip.fastpath import options, reqfile
-from safepip.fastpath.environment import Environment
 from safepip.fastpath.fallback import Fallback
 from safepip.fastpath.satisfied import satisfied
 
 # ---------------------------------------------------------------- a hand-made environment
 
 
-def _dist(site: Path, name: str, version: str, requires: tuple[str, ...] = (), extras: tuple[str, ...] = ()) -> None:
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
-    lines += [f"Provides-Extra: {e}" for e in extras]
-    lines += [f"Requires-Dist: {r}" for r in requires]
-    (info / "METADATA").write_text("\n".join(lines) + "\n\nA description.\n")
-    (info / "RECORD").write_text(f"{info.name}/METADATA,,\n{info.name}/RECORD,,\n")
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    prefix = tmp_path / "env"
-    path = prefix / "lib" / "site-packages"
-    path.mkdir(parents=True)
-    (prefix / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\n")
-    _dist(path, "lib-a", "1.0")
-    _dist(path, "lib-b", "2.0", ("lib-a>=1.0", 'lib-c; extra == "fast"', 'never-there; sys_platform == "nope"'), ("fast",))
-    _dist(path, "lib-c", "1.5")
-    return path
-
-
-def _env(site: Path) -> Environment:
-    return Environment(str(site.parent.parent), [str(site)], {k: str(v) for k, v in default_environment().items()})
-
-
-def _lines(*texts: str) -> list[reqfile.Line]:
-    return [reqfile.Line(t, None) for t in texts]
-
-
 def test_a_dist_info_name_and_its_metadata_disagreeing_stands_aside(site: Path) -> None:
     (site / "lib_a-1.0.dist-info").rename(site / "lib_a-0.5.dist-info")  # METADATA still says 1.0
     with pytest.raises(Fallback, match=r"lib_a-0\.5\.dist-info says 0\.5 and its METADATA 1\.0"):
-        satisfied(_lines("lib-a>=1"), _env(site), "/elsewhere")
+        satisfied(req_lines("lib-a>=1"), env_of(site), "/elsewhere")
     (site / "lib_a-0.5.dist-info").rename(site / "lib_a-1.0.0.dist-info")  # the same version, spelt otherwise
-    assert satisfied(_lines("lib-a>=1"), _env(site), "/elsewhere") is not None
+    assert satisfied(req_lines("lib-a>=1"), env_of(site), "/elsewhere") is not None
 
 
 def test_satisfied_prints_pips_lines_for_requirements_and_dependencies(site: Path) -> None:
-    answer = satisfied(_lines("lib-b[fast]>=1"), _env(site), "/elsewhere")
+    answer = satisfied(req_lines("lib-b[fast]>=1"), env_of(site), "/elsewhere")
     assert answer is not None
     ignored, printed = answer
     assert ignored == []
@@ -71,7 +39,7 @@ def test_satisfied_prints_pips_lines_for_requirements_and_dependencies(site: Pat
 
 def test_display_path_is_relative_under_the_working_directory(site: Path) -> None:
     cwd = str(site.parent.parent)
-    answer = satisfied([reqfile.Line("Lib_A", "-r req.txt (line 3)")], _env(site), cwd)
+    answer = satisfied([reqfile.Line("Lib_A", "-r req.txt (line 3)")], env_of(site), cwd)
     assert answer is not None
     assert answer[1] == ["Requirement already satisfied: Lib_A in ./lib/site-packages (from -r req.txt (line 3)) (1.0)"]
 
@@ -79,8 +47,8 @@ def test_display_path_is_relative_under_the_working_directory(site: Path) -> Non
 def test_a_distribution_without_record_goes_to_pip(site: Path) -> None:
     (site / "lib_c-1.5.dist-info" / "RECORD").unlink()  # what a pip killed mid-install leaves
     with pytest.raises(Fallback, match="lib-c has no RECORD"):
-        satisfied(_lines("lib-b[fast]"), _env(site), "/elsewhere")
-    assert satisfied(_lines("lib-a"), _env(site), "/elsewhere") is not None
+        satisfied(req_lines("lib-b[fast]"), env_of(site), "/elsewhere")
+    assert satisfied(req_lines("lib-a"), env_of(site), "/elsewhere") is not None
 
 
 @pytest.mark.parametrize(
@@ -88,17 +56,17 @@ def test_a_distribution_without_record_goes_to_pip(site: Path) -> None:
     ["lib-a>1.0", "lib-a==2", "missing", "lib-c<1.5"],
 )
 def test_something_to_install_means_none(site: Path, requirement: str) -> None:
-    assert satisfied(_lines(requirement), _env(site), "/") is None
+    assert satisfied(req_lines(requirement), env_of(site), "/") is None
 
 
 def test_an_extra_brings_its_requirements(site: Path) -> None:
     (site / "lib_c-1.5.dist-info").rename(site.parent / "moved")
-    assert satisfied(_lines("lib-b"), _env(site), "/") is not None  # lib-c only for [fast]
-    assert satisfied(_lines("lib-b", "lib-b[fast]"), _env(site), "/") is None
+    assert satisfied(req_lines("lib-b"), env_of(site), "/") is not None  # lib-c only for [fast]
+    assert satisfied(req_lines("lib-b", "lib-b[fast]"), env_of(site), "/") is None
 
 
 def test_a_top_level_marker_that_does_not_match_is_ignored_with_pips_line(site: Path) -> None:
-    answer = satisfied(_lines('missing; sys_platform == "nope"', "lib-a"), _env(site), "/")
+    answer = satisfied(req_lines('missing; sys_platform == "nope"', "lib-a"), env_of(site), "/")
     assert answer is not None
     assert answer[0] == ["Ignoring missing: markers 'sys_platform == \"nope\"' don't match your environment"]
 
@@ -106,8 +74,8 @@ def test_a_top_level_marker_that_does_not_match_is_ignored_with_pips_line(site: 
 @pytest.mark.parametrize(
     ("setup", "requirement"),
     [
-        (lambda s: _dist(s, "lib_a", "2.0"), "lib-a"),  # installed twice
-        (lambda s: _dist(s, "pre", "1.0rc1"), "pre"),  # a pre-release
+        (lambda s: write_dist(s, "lib_a", "2.0"), "lib-a"),  # installed twice
+        (lambda s: write_dist(s, "pre", "1.0rc1"), "pre"),  # a pre-release
         (lambda s: (s / "old.egg-link").write_text("/x\n"), "lib-a"),  # legacy editable
         (lambda s: None, "lib-b[nope]"),  # an extra the distribution does not provide
         (lambda s: None, "lib-a @ https://example.org/lib_a-1.0-py3-none-any.whl"),
@@ -116,15 +84,15 @@ def test_a_top_level_marker_that_does_not_match_is_ignored_with_pips_line(site: 
 def test_what_is_not_certain_goes_to_pip(site: Path, setup: object, requirement: str) -> None:
     setup(site)  # type: ignore[operator]
     with pytest.raises(Fallback):
-        satisfied(_lines(requirement), _env(site), "/")
+        satisfied(req_lines(requirement), env_of(site), "/")
 
 
 def test_pth_directories_are_searched_and_harmless_code_is_allowed(site: Path, tmp_path: Path) -> None:
     extra = tmp_path / "src"
-    _dist(extra, "local-proj", "0.1")
+    write_dist(extra, "local-proj", "0.1")
     (site / "__editable__.local_proj-0.1.pth").write_text(f"{extra}\n")
     (site / "distutils-precedence.pth").write_text("import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n")
-    answer = satisfied(_lines("local-proj"), _env(site), "/")
+    answer = satisfied(req_lines("local-proj"), env_of(site), "/")
     assert answer is not None
     assert answer[1] == [f"Requirement already satisfied: local-proj in {extra} (0.1)"]
 
@@ -132,7 +100,7 @@ def test_pth_directories_are_searched_and_harmless_code_is_allowed(site: Path, t
 def test_system_site_packages_go_to_pip(site: Path) -> None:
     (site.parent.parent / "pyvenv.cfg").write_text("include-system-site-packages = true\n")
     with pytest.raises(Fallback, match="system site-packages"):
-        _env(site)
+        env_of(site)
 
 
 def test_requirement_files_are_read_as_pip_reads_them(tmp_path: Path) -> None:
@@ -235,16 +203,3 @@ def test_pip_settings(tmp_path: Path) -> None:
         options.settings_quiet(machine, str(tmp_path / "env"))
 
 
-POOL_SIZE = 8
-
-
-SPECS = ("", ">=1.0", ">=1.5", ">=2.0", "<2.0", "==1.0", "==2.0", "!=1.5", "~=1.0")
-
-
-MARKERS = ("", '; python_version >= "3"', '; sys_platform == "nope"')
-
-
-requirement = st.builds(
-    lambda i, extra, spec, marker: f"p{i}{'[x]' if extra else ''}{spec}{marker}",
-    st.integers(0, POOL_SIZE - 1), st.booleans(), st.sampled_from(SPECS), st.sampled_from(MARKERS[:2] + MARKERS[:1]),
-)

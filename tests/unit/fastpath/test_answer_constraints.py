@@ -7,37 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import strategies as st
-from packaging.markers import default_environment
 
+from handmade import req_lines
 from safepip.fastpath import answer as fastpath
-from safepip.fastpath import options, reqfile
+from safepip.fastpath import options
 from safepip.fastpath.environment import Environment
 from safepip.fastpath.fallback import Fallback
 from safepip.fastpath.satisfied import satisfied
-
-
-def _dist(site: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> None:
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", *(f"Requires-Dist: {r}" for r in requires)]
-    (info / "METADATA").write_text("\n".join(lines) + "\n\n")
-    (info / "RECORD").write_text("")
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> Environment:
-    prefix = tmp_path / "env"
-    site = prefix / "lib" / "site-packages"
-    site.mkdir(parents=True)
-    (prefix / "pyvenv.cfg").write_text("include-system-site-packages = false\n")
-    _dist(site, "lib-a", "1.0")
-    _dist(site, "lib-b", "2.0", ("lib-a",))
-    return Environment(str(prefix), [str(site)], {k: str(v) for k, v in default_environment().items()})
-
-
-def _lines(*texts: str) -> list[reqfile.Line]:
-    return [reqfile.Line(t, None) for t in texts]
 
 
 @pytest.mark.parametrize(
@@ -51,17 +27,17 @@ def _lines(*texts: str) -> list[reqfile.Line]:
         (["LIB_A<1.5"], True),  # names compared normalized
     ],
 )
-def test_constraints_narrow_what_satisfies(env: Environment, constraints: list[str], satisfied_: bool) -> None:
-    answer = satisfied(_lines("lib-b"), env, "/", _lines(*constraints))
+def test_constraints_narrow_what_satisfies(small_env: Environment, constraints: list[str], satisfied_: bool) -> None:
+    answer = satisfied(req_lines("lib-b"), small_env, "/", req_lines(*constraints))
     assert (answer is not None) == satisfied_
     if answer is not None:  # pip's lines do not change with constraints
-        assert answer == satisfied(_lines("lib-b"), env, "/")
+        assert answer == satisfied(req_lines("lib-b"), small_env, "/")
 
 
-def test_a_constraint_with_extras_or_a_url_goes_to_pip(env: Environment) -> None:
+def test_a_constraint_with_extras_or_a_url_goes_to_pip(small_env: Environment) -> None:
     for text in ("lib-a[x]<2", "lib-a @ https://example.org/lib_a-1.0-py3-none-any.whl"):
         with pytest.raises(Fallback):
-            satisfied(_lines("lib-b"), env, "/", _lines(text))
+            satisfied(req_lines("lib-b"), small_env, "/", req_lines(text))
 
 
 def test_constraint_settings_are_collected_not_refused(tmp_path: Path) -> None:
@@ -86,11 +62,3 @@ def test_constraint_files_are_read_with_the_subset(tmp_path: Path) -> None:
             fastpath.constraint_lines([name], str(tmp_path))
 
 
-SPECS = ("", ">=1.0", ">=1.5", "<2.0", "==1.0", "!=1.5", "<1.5", ">1.0")
-
-
-MARKERS = ("", '; python_version >= "3"', '; sys_platform == "nope"')
-
-
-constraint = st.builds(lambda i, spec, marker: f"q{i}{spec}{marker}", st.integers(0, 4), st.sampled_from(SPECS[1:]),
-                       st.sampled_from(MARKERS))
