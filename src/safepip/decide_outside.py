@@ -41,7 +41,8 @@ def routes(requirements: Sequence[str], config: Config, facts: Sequence[Fact],
         name = fact.name
         app = plugin_of(fact.meta, pipx_apps) if fact.meta is not None and pipx_apps else None
         if app is not None and name not in NEVER_APPS and config.apps != "user-env":
-            why = f"a plugin of {app}, which pipx manages: injected into its environment, where {app} finds it"
+            why = (f"a plugin of {app}, which pipx manages: injected into its environment with pipx inject {app}, "
+                   f"where {app} finds it")
             found.append(Route(requirement, name, PIPX, why, False, "--safepip-apps=user-env", app))
         elif name in NEVER_APPS:
             why = (f"{name} is the environment's own tool: it changes there (the system's own is left alone); "

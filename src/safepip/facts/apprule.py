@@ -21,9 +21,11 @@ one, and a library otherwise:
    - it runs or serves its users' code (``Environment :: Web Environment``: uvicorn);
    - it is for science and research (``Intended Audience :: Science/Research``), used from
      code and notebooks;
-   - it says it is a library for developers and not a console program
-     (``Topic :: Software Development :: Libraries...`` and ``Intended Audience ::
-     Developers``, without ``Environment :: Console``: distro, gunicorn, virtualenv).
+   - without ``Environment :: Console`` (it is no console program), it says it is for code:
+     ``Topic :: Software Development :: Libraries`` (the ``:: Python Modules`` subtopic, which
+     applications carry as boilerplate, only with ``Intended Audience :: Developers``: distro,
+     gunicorn, tabulate); ``Typing :: Typed`` (trove-classifiers, cbor2); or ``Intended
+     Audience :: Developers`` with no topic at all (keyring, mcp, curl-cffi).
 
 4. Otherwise an application: it has a command named after itself, and nothing says that
    code imports it (black, httpie, ruff, yt-dlp, poetry, cowsay, pre-commit, nox).
@@ -48,6 +50,8 @@ NEVER_APPS = frozenset({"pip", "setuptools", "wheel"})
 
 #: The classifiers in which a distribution calls itself a library (every subtopic too).
 _LIBRARIES = "Topic :: Software Development :: Libraries"
+#: The library subtopic that applications carry too, as boilerplate.
+_BOILERPLATE = "Topic :: Software Development :: Libraries :: Python Modules"
 
 #: ``Framework ::`` values that name a runtime rather than a framework a library plugs into.
 _RUNTIMES = frozenset({"asyncio", "trio", "anyio", "hatch", "setuptools", "pydantic"})
@@ -97,10 +101,27 @@ def judge(meta: Meta) -> Verdict:
         return Verdict(LIBRARY, "it runs its users' code (Environment :: Web Environment)")
     if "Intended Audience :: Science/Research" in classifiers:
         return Verdict(LIBRARY, "it is for science and research, used from code (classifier)")
-    says_library = any(c.startswith(_LIBRARIES) for c in classifiers)
-    if says_library and "Intended Audience :: Developers" in classifiers and "Environment :: Console" not in classifiers:
-        return Verdict(LIBRARY, "it says it is a library for developers, not a console program (classifiers)")
+    if "Environment :: Console" not in classifiers:
+        found = _says_library(classifiers)
+        if found:
+            return Verdict(LIBRARY, found)
     return Verdict(APP, f"it has the command {named[0]} and nothing says code imports it")
+
+
+def _says_library(classifiers: list[str]) -> str:
+    """The words in which a distribution that is no console program calls itself a library
+    (empty: it does not). ``Topic :: Software Development :: Libraries :: Python Modules``
+    alone says little (black, poetry and flake8 carry it), so it counts for developers only.
+    """
+    developers = "Intended Audience :: Developers" in classifiers
+    libraries = [c for c in classifiers if c.startswith(_LIBRARIES)]
+    if libraries and (developers or any(c != _BOILERPLATE for c in libraries)):
+        return "it says it is a library, not a console program (classifiers)"
+    if "Typing :: Typed" in classifiers:
+        return "it says its API is typed for code to import, and it is no console program (Typing :: Typed)"
+    if developers and not any(c.startswith("Topic ::") for c in classifiers):
+        return "it says it is for developers, with no console program and no topic (classifiers)"
+    return ""
 
 
 #: Entry-point groups whose first word is not the application's name.

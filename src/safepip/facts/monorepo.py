@@ -1,7 +1,7 @@
 """A project's own ``[tool.safepip]`` settings that the root discovery reads
 (:mod:`safepip.facts.project`): the environment ``venv`` names, and the monorepo rule,
 whether a sub-project of a repository whose root is itself a project shares the root's
-environment (``subproject``).
+environment (``subproject``), and uv workspaces, whose members use the workspace root's.
 """
 
 from __future__ import annotations
@@ -61,3 +61,46 @@ def shares_root(sub: str, root: str, subproject: tuple[str, bool]) -> bool:
     if setting in ("root", "own"):
         return setting == "root"
     return not marked(sub)
+
+
+def uv_workspace(sub: str, above: list[str], subproject: tuple[str, bool]) -> tuple[int, str] | None:
+    """The uv workspace ``sub`` is a member of, as uv finds it: the nearest directory in
+    ``above`` (``sub``'s ancestors, nearest first) whose pyproject.toml has a
+    ``[tool.uv.workspace]`` table; ``sub`` is a member when a ``members`` glob names it and no
+    ``exclude`` glob does (the root is a member of itself). Returns that directory's index in
+    ``above`` and the pyproject.toml read, or None: not a member (an excluded or unlisted
+    sub-project follows the monorepo rule), or pinned ``own`` (the command line, a variable,
+    or the sub-project's own ``[tool.safepip]``).
+    """
+    from safepip.facts.toolread import get, read_toml
+
+    if not os.path.isfile(os.path.join(sub, "pyproject.toml")):
+        return None  # uv's members are projects
+    value, pinned = subproject
+    if (value if pinned else subproject_setting(os.path.join(sub, "pyproject.toml"))) == "own":
+        return None
+    for index, directory in enumerate(above):
+        pyproject = os.path.join(directory, "pyproject.toml")
+        workspace = get(read_toml(pyproject) or {}, "tool", "uv", "workspace") if os.path.isfile(pyproject) else None
+        if not isinstance(workspace, dict):
+            continue
+        named = _globbed(directory, workspace.get("members"))
+        here = os.path.realpath(sub)
+        if here in named and here not in _globbed(directory, workspace.get("exclude")):
+            return index, pyproject
+        return None  # the nearest workspace does not take it: uv treats it as a project of its own
+    return None
+
+
+def _globbed(root: str, patterns: object) -> set[str]:
+    """The directories the globs (relative to ``root``, as uv reads them) name on disk."""
+    import glob
+
+    if not isinstance(patterns, list):
+        return set()
+    found: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, str) and pattern and not os.path.isabs(pattern):
+            found.update(os.path.realpath(p) for p in glob.glob(os.path.join(glob.escape(root), pattern), recursive=True)
+                         if os.path.isdir(p))
+    return found

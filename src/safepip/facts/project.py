@@ -16,7 +16,8 @@ safepip can see the project and refuse to touch it as root). Of what it saw:
    of a repository whose root is itself a project shares the root's environment (one
    environment for a monorepo, whatever the order), unless the ``subproject`` setting says
    ``own`` or, left at ``auto``, the sub-project names its own environment or its own tool
-   manages it on its own (a lock file, a ``Pipfile``, ``hatch.toml``...);
+   manages it on its own (a lock file, a ``Pipfile``, ``hatch.toml``...); a uv workspace's
+   member uses the workspace root's environment, as uv does (:func:`~safepip.facts.monorepo.uv_workspace`);
 3. else the nearest holding a ``requirements*.txt``: a weak marker, that counts only when no
    stronger one stands above it below home.
 """
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from safepip.errors import SafepipError
-from safepip.facts.monorepo import configured_env, shares_root
+from safepip.facts.monorepo import configured_env, shares_root, uv_workspace
 from safepip.facts.reads import Reads, ancestors
 from safepip.venv.layout import is_venv_dir
 
@@ -194,6 +195,13 @@ def _choose(seen: list[_Seen], home: str, subproject: tuple[str, bool] = ("auto"
     nearest = min((i for i in (strong, weak) if i is not None), default=len(seen) - 1)
     reach = git if git is not None else nearest
     reads = tuple(r for d in seen for r in d.reads)
+    member = None if strong is None else uv_workspace(seen[strong].path, [d.path for d in seen[strong + 1 :]],
+                                                      subproject)
+    if member is not None and strong is not None:  # as uv does: the workspace root's environment
+        found = _choose(seen[strong + 1 + member[0] :], home, subproject)
+        if found is not None:
+            why = f"{found.why} (the uv workspace whose member {seen[strong].path} is)"
+            return Project(found.root, why, top, (*reads, member[1]))
     for d in seen[: reach + 1]:
         if d.env:
             return Project(d.path, d.env, top, reads)
