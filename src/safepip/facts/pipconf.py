@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from typing import Iterator, Mapping
+
+from safepip.frozen import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from configparser import RawConfigParser
+    from typing import Iterator, Mapping
 
 KEYS = ("break-system-packages", "user", "target", "prefix", "root", "python")
 #: The sections a command's parser applies, in order (pip's ConfigOptionParser).
@@ -42,12 +43,16 @@ _TRUE = {"y", "yes", "t", "true", "on", "1"}
 _FALSE = {"n", "no", "f", "false", "off", "0"}
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(Frozen):
     """A pip setting and where pip would take it from."""
 
+    _fields = ("value", "source")
+    __slots__ = _fields
     value: str
     source: str
+
+    def __init__(self, value: str, source: str) -> None:
+        self.set_(value=value, source=source)
 
 
 class Unreadable(Exception):
