@@ -13,8 +13,10 @@ interpreter with other values reads its own. The memo is tied to safepip's and p
 versions (another packaging may read a string otherwise) and lives privately in safepip's
 cache directory (:mod:`safepip.safefs`); a memo that cannot be read is an empty one.
 
-A bare project name (``requests``) is read without packaging at all: PEP 508's name rule
-is all there is to it.
+A bare project name (``requests``) and a name with one simple clause (``requests>=2.31``,
+a release of digits and dots: what most pins and most ``Requires-Dist`` are) are read
+without packaging at all, and so is such a clause against an installed release of digits
+and dots (:func:`simple_contains`, PEP 440's rules for plain releases).
 """
 
 from __future__ import annotations
@@ -42,6 +44,59 @@ def bare_name(text: str) -> bool:
     specifier, marker or URL): packaging would read it as that name, unchanged.
     """
     return bool(text) and text[0].isalnum() and text[-1].isalnum() and text.isascii() and _NAME_CHARS.issuperset(text)
+
+
+def _release(text: str) -> tuple[int, ...] | None:
+    """A plain release (``1.20.3``: ASCII digits and dots) as numbers; None for anything else."""
+    parts = text.split(".")
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
+
+
+_OPERATORS = ("===", "~=", "==", "!=", "<=", ">=", "<", ">")
+
+
+def simple_requirement(text: str) -> ReqParts | None:
+    """(name, no extras, specifier, no marker) for a bare name or a name with one clause on a
+    plain release, written without spaces (``name>=1.0``); None for anything else. packaging
+    reads these alike: the specifier prints as written.
+    """
+    if bare_name(text):
+        return (text, (), "", None)
+    for pos, char in enumerate(text):
+        if char in "=!<>~":
+            name, spec = text[:pos], text[pos:]
+            break
+    else:
+        return None
+    op = next((o for o in _OPERATORS if spec.startswith(o)), None)
+    if not bare_name(name) or op is None or op == "===":
+        return None
+    release = _release(spec[len(op):])
+    if release is None or (op == "~=" and len(release) < 2):
+        return None
+    return (name, (), spec, None)
+
+
+def simple_contains(specifier: str, version: str) -> bool | None:
+    """Whether one clause on a plain release allows the installed plain release ``version``
+    (PEP 440: zero-padded comparison; ``~=`` as ``>=`` and the prefix); None when either is
+    anything else. A plain release is no pre-, post-, dev- or local release, so the rules
+    of ``<`` and ``>`` about those change nothing here.
+    """
+    have = _release(version)
+    op = next((o for o in _OPERATORS if specifier.startswith(o)), "===")
+    want = None if op == "===" else _release(specifier[len(op):])
+    if have is None or want is None:
+        return None
+    width = max(len(have), len(want))
+    padded, limit = have + (0,) * (width - len(have)), want + (0,) * (width - len(want))
+    if op == "~=":
+        prefix = len(want) - 1
+        return padded >= limit and padded[:prefix] == want[:prefix]
+    return {"==": padded == limit, "!=": padded != limit, "<=": padded <= limit, ">=": padded >= limit,
+            "<": padded < limit, ">": padded > limit}[op]
 
 
 def _versions() -> tuple[str, str]:
@@ -134,11 +189,9 @@ class Parsed:
         """(name, extras, specifier, marker) of the requirement ``text``, as packaging reads
         it and pip prints it; Fallback for what packaging cannot read or a URL.
         """
-        found = self._reqs.get(text)
+        found = self._reqs.get(text) or simple_requirement(text)
         if found is not None:
             return found
-        if bare_name(text):
-            return (text, (), "", None)
         req = self._requirement(text)
         found = (str(req.name), tuple(sorted(req.extras)), str(req.specifier),
                  None if req.marker is None else str(req.marker))
@@ -169,6 +222,9 @@ class Parsed:
         when it is not PEP 440.
         """
         found = self._vers.get(text)
+        release = None if found is not None else _release(text)
+        if release is not None:
+            return ".".join(map(str, release)), False
         if found is None:
             from packaging.version import InvalidVersion, Version
 
@@ -188,6 +244,8 @@ class Parsed:
             return True
         key = (specifier, version)
         found = self._specs.get(key)
+        if found is None:
+            found = simple_contains(specifier, version)
         if found is None:
             from packaging.specifiers import SpecifierSet
 

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from packaging.markers import default_environment
 
 from safepip.fastpath import parsed
@@ -99,8 +101,7 @@ def test_marker_results_belong_to_the_interpreter_they_were_read_for(tmp_path: P
 def test_a_warm_memo_answers_without_packaging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "env" / "site"
     _dist(site, "aa", "1.0", ('bb[x]>=1.0,!=1.1; python_version >= "3"', 'cc; sys_platform == "nowhere"'))
-    _dist(site, "bb", "1.2", ("Provides-Extra: x",))
-    (site / "bb-1.2.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: bb\nVersion: 1.2\nProvides-Extra: x\n")
+    (_dist(site, "bb", "1.2") / "METADATA").write_text("Metadata-Version: 2.1\nName: bb\nVersion: 1.2\nProvides-Extra: x\n")
     cold = _check(tmp_path, "aa==1.0")
     assert cold is not None
 
@@ -144,3 +145,32 @@ def test_a_memo_of_another_packaging_or_unreadable_is_not_read(tmp_path: Path, m
         assert _memo(tmp_path)._vers == {}
     path.write_bytes(b"\x00not marshal")
     assert _memo(tmp_path)._vers == {}
+
+
+_RELEASES = st.lists(st.integers(0, 12), min_size=1, max_size=4).map(lambda r: ".".join(map(str, r)))
+
+
+@settings(max_examples=600, deadline=None)
+@given(name=st.sampled_from(["a", "Foo_Bar.baz-2"]), op=st.sampled_from(["===", "~=", "==", "!=", "<=", ">=", "<", ">"]),
+       spec=_RELEASES | st.sampled_from(["1.0.*", "1.0a1", "1.0.post1", "1!2.0", "01.00", "1.0+local", " 1.0"]),
+       have=_RELEASES | st.sampled_from(["1.0a1", "1.0.post1", "01.00", "1.0+local", "1!2.0", "1.0.dev0"]))
+def test_simple_pins_are_read_as_packaging_reads_them(name: str, op: str, spec: str, have: str) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    text = f"{name}{op}{spec}"
+    simple = parsed.simple_requirement(text)
+    if simple is not None:
+        req = Requirement(text)  # never one packaging refuses
+        assert simple == (req.name, tuple(sorted(req.extras)), str(req.specifier), None)
+        found = parsed.simple_contains(simple[2], have)
+        if found is not None:
+            assert found == SpecifierSet(simple[2]).contains(Version(have), prereleases=True), (text, have)
+            assert Parsed(MARKERS).version(have) == (str(Version(have)), False)
+    else:
+        try:
+            Requirement(text)
+        except InvalidRequirement:
+            return
+        assert not parsed._release(spec) or op == "===" or (op == "~=" and "." not in spec)
