@@ -2,7 +2,9 @@
 install (site-packages changed a moment ago, the racy window) a no-op that a remembered
 decision sends to the fast path reads the environment's metadata and answers without
 packaging (a bare name needs none; the readings of requirement and marker strings are
-remembered: safepip.fastpath.parsed), dataclasses, typing, re, json or hashlib.
+remembered: safepip.fastpath.parsed), dataclasses, typing, re, json or hashlib. The calls run
+with no pip configuration file (``PIP_CONFIG_FILE`` is os.devnull): a file is read with
+configparser, which imports re.
 
 What was imported is read from ``-X importtime``, never from timings.
 """
@@ -37,7 +39,8 @@ def _age_tree(root: Path, seconds: float = 30) -> None:
 
 def _safepip(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """Run safepip with -X importtime; return the result and every module it imported."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd, env=safepip_env(),
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
+                          env=safepip_env(PIP_CONFIG_FILE=os.devnull),
                           capture_output=True, text=True, check=False)
     imported = {ln.rsplit("|", 1)[1].strip() for ln in done.stderr.splitlines() if ln.startswith("import time:")}
     stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
@@ -87,7 +90,7 @@ def test_markers_and_specifiers_read_once_are_not_read_again(changed: Path, whee
     _touch_sites(changed)
     again, imported = _safepip("install", *offline(wheelhouse), "lib-d>=0.5", "lib-a", cwd=changed)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith(first.stdout.rstrip("\n").split("\n")[0])
-    assert "Requirement already satisfied: lib-a>=1.0,!=0.5 in" in again.stdout
+    assert again.stdout.startswith(first.stdout.splitlines()[0])
+    assert "Requirement already satisfied: lib-a in" in again.stdout
     assert "safepip.fastpath.satisfied" in imported and "safepip.facts.gather" not in imported
     assert sorted(m for m in HEAVY if m in imported) == []
