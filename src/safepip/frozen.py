@@ -47,6 +47,10 @@ class Frozen:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
         return f"{type(self).__name__}({shown})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy and pickle set fields through setattr, which a frozen record refuses
+        return (_made, (type(self), self._values()))
+
     def set_(self, **values: object) -> None:
         """Set fields (for ``__init__`` alone)."""
         for name, value in values.items():
@@ -60,3 +64,10 @@ class Frozen:
         new = object.__new__(type(self))
         new.set_(**{name: changes.get(name, getattr(self, name)) for name in self._fields})
         return new
+
+
+def _made(cls: type[Frozen], values: tuple[Any, ...]) -> Frozen:
+    """A record of ``cls`` with ``values`` (what :meth:`Frozen.__reduce__` gives back)."""
+    new = object.__new__(cls)
+    new.set_(**dict(zip(cls._fields, values)))
+    return new
