@@ -17,7 +17,7 @@ def test_records_compare_hash_show_and_refuse_assignment() -> None:
     assert one != ("a", None, None, False)
     assert repr(other) == "Line(text='a', comes_from=None, label=None, hashed=True)"
     with pytest.raises(AttributeError):
-        one.text = "b"  # type: ignore[misc]
+        one.text = "b"
     with pytest.raises(AttributeError):
         del one.text
     assert not hasattr(one, "__dict__")
