@@ -39,8 +39,7 @@ WRITE_COMMANDS = frozenset({"install", "uninstall"})
 class Option(Frozen):
     """One option as pip parsed it: its canonical name, its value, and the argv tokens it used."""
 
-    _fields = ("name", "value", "start", "stop", "whole")
-    __slots__ = _fields
+    _fields = __slots__ = ("name", "value", "start", "stop", "whole")
     name: str
     value: str | None
     start: int
@@ -54,8 +53,7 @@ class Option(Frozen):
 class PipCall(Frozen):
     """What pip would make of an argv: the command, its options in order, its positionals."""
 
-    _fields = ("argv", "command", "options", "positionals", "error", "python", "pip_version")
-    __slots__ = _fields
+    _fields = __slots__ = ("argv", "command", "options", "positionals", "error", "python", "pip_version")
     argv: tuple[str, ...]
     command: str | None
     options: tuple[Option, ...]
