@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Mapping, TextIO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only (the no-op check imports no typing)
+    from typing import Mapping, TextIO
 
 _STYLES = {"notice": "1;36", "warning": "1;33", "error": "1;31"}
 

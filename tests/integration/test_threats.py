@@ -6,7 +6,6 @@ second local user (the ``other_user`` fixture) doing the attacker's part as that
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import subprocess
@@ -113,7 +112,7 @@ def test_root_with_the_users_home_follows_no_planted_lock_note(tmp_path: Path, t
 
 
 def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their_home: Path, other_user: User) -> None:
-    from safepip.facts.interpreter import cache_key
+    from safepip.facts.interpreter import cache_key, cache_path
 
     trace = tmp_path / "TRACE"
     bindir = their_home / "bin"
@@ -127,8 +126,9 @@ def test_root_with_the_users_home_believes_no_forged_probe(tmp_path: Path, their
     }
     key = cache_key(SYSTEM_PYTHON)
     assert key is not None
-    planted = as_user(other_user, f"import os; os.makedirs('probes'); open('probes/{key}.json', 'w')"
-                      f".write({json.dumps(forged)!r})", their_home / ".cache" / "safepip")
+    name = Path(cache_path(str(their_home / ".cache" / "safepip"), key)).name
+    planted = as_user(other_user, f"import os, marshal; os.makedirs('probes'); open('probes/{name}', 'wb')"
+                      f".write(marshal.dumps({forged!r}))", their_home / ".cache" / "safepip")
     assert planted.returncode == 0, planted.stderr
     proj = make_project(tmp_path / "proj")
     done = _as_root_with_their_home(tmp_path, their_home, other_user, "run", "python", "-c", "print('ok')", cwd=proj)
@@ -398,7 +398,7 @@ def test_a_marker_another_user_put_in_a_sticky_directory_makes_no_project(tmp_pa
 
 def test_a_cache_file_another_user_planted_is_ignored(project: Path, tmp_path: Path, hermetic: dict[str, str],
                                                       other_user: User) -> None:
-    from safepip.facts.interpreter import cache_key
+    from safepip.facts.interpreter import cache_key, cache_path
 
     trace = tmp_path / "TRACE"
     bindir = tmp_path / "their-bin"
@@ -412,14 +412,16 @@ def test_a_cache_file_another_user_planted_is_ignored(project: Path, tmp_path: P
               "scripts": str(bindir), "marker": None, "marker_message": None, "marker_problem": None,
               "distributor": None, "pip": True, "markers": {}}
     key = cache_key(SYSTEM_PYTHON)
-    planted = as_user(other_user, f"open('{key}.json', 'w').write({json.dumps(forged)!r})", probes)
+    assert key is not None
+    name = Path(cache_path(str(probes.parent), key)).name
+    planted = as_user(other_user, f"import marshal; open('{name}', 'wb').write(marshal.dumps({forged!r}))", probes)
     assert planted.returncode == 0, planted.stderr
     done = run_safepip("run", "python", "-c", "print('ok')", cwd=project)
     assert not trace.exists(), "a probe result another user wrote was believed"
     assert done.stdout == "ok\n"
-    says(done, 0, f"warning: ignoring {probes}/{key}.json: it is owned by {other_user[0]}")
+    says(done, 0, f"warning: ignoring {probes}/{name}: it is owned by {other_user[0]}")
     assert not probes.stat().st_mode & 0o022  # made private again
-    assert (probes / f"{key}.json").stat().st_uid == 0  # replaced by a private one of the user's own
+    assert (probes / name).stat().st_uid == 0  # replaced by a private one of the user's own
 
 
 def test_root_with_the_users_home_reads_no_config_of_theirs(tmp_path: Path, their_home: Path, wheelhouse: Path,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from helpers import SYSTEM_VERSION, SYSTEM_XY
@@ -20,10 +18,10 @@ MANAGED = Interp(
     scripts="", marker=f"/usr/lib/python{SYSTEM_XY}/EXTERNALLY-MANAGED", marker_message="use apt", marker_problem=None,
     distributor="Debian", has_pip=True,
 )
-UNMANAGED = replace(MANAGED, marker=None, distributor=None, path="/opt/py/bin/python3")
-VENV = replace(MANAGED, in_venv=True, path="/p/.venv/bin/python")
-CONDA = replace(UNMANAGED, conda=True)
-NO_PIP = replace(MANAGED, has_pip=False)
+UNMANAGED = MANAGED.replace_(marker=None, distributor=None, path="/opt/py/bin/python3")
+VENV = MANAGED.replace_(in_venv=True, path="/p/.venv/bin/python")
+CONDA = UNMANAGED.replace_(conda=True)
+NO_PIP = MANAGED.replace_(has_pip=False)
 PROJECT = Project("/p", "holds pyproject.toml")
 ENV = EnvSpot("/p/.venv", False)
 
@@ -158,5 +156,5 @@ def test_outside_cwd_uses_the_working_directory() -> None:
 
 def test_notice_reason_names_the_distributor() -> None:
     assert decide(["install", "x"]).reason == "/usr/bin/python3 is externally managed (Debian)"
-    unnamed = replace(MANAGED, distributor=None)
+    unnamed = MANAGED.replace_(distributor=None)
     assert decide(["install", "x"], unnamed).reason == "/usr/bin/python3 is externally managed"

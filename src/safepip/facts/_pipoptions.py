@@ -12,10 +12,12 @@ refuse --python after the command name; COMMAND_VERSION: those whose commands ac
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple, Union
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only: the no-op check imports no typing
+    from typing import Dict, Optional, Tuple, Union
 
-Check = Union[Tuple[str, ...], str, None]
-Entry = Tuple[str, bool, Check]
+    Check = Union[Tuple[str, ...], str, None]
+    Entry = Tuple[str, bool, Check]
 
 PIP_VERSION = "26.3"
 VERSIONS = ('22.3.1', '23.0.1', '23.1.2', '23.2.1', '23.3.2', '24.0', '24.1.2', '24.2', '24.3.1', '25.0.1', '25.1.1', '25.2', '25.3', '26.0.1', '26.1.2', '26.2.1', '26.3')

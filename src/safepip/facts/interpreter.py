@@ -12,23 +12,32 @@ its file, through a symbolic link as Gentoo's is, and the locale its message was
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from dataclasses import dataclass, field
-from typing import Any, Mapping
 
 from safepip.errors import InterpreterError
+from safepip.frozen import Frozen
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither typing nor dataclasses)
+    from typing import Any, Mapping
 
 #: Bump when the probe's output changes, so that cached results are not reused.
 PROBE_SCHEMA = 4
 MINIMUM = (3, 8)
+_FIELDS = ("path", "how", "version", "implementation", "prefix", "base_prefix", "in_venv", "conda", "stdlib",
+           "purelib", "platlib", "scripts", "marker", "marker_message", "marker_problem", "distributor", "has_pip",
+           "markers", "pip_dir", "probed", "site_dirs", "user_site")
 
 
-@dataclass(frozen=True)
-class Interp:
-    """What the probe found out about an interpreter."""
+class Interp(Frozen):
+    """What the probe found out about an interpreter (a frozen record: :mod:`safepip.frozen`).
+    ``pip_dir``: where the target's pip is installed (its version:
+    :func:`safepip.facts.pipversion.in_directory`); ``probed``: whether the probe ran in it
+    (False: only its path is known, e.g. one safepip must not run); ``site_dirs``: the
+    site-packages directories outside any venv (the user site first), ``user_site`` the user site.
+    """
 
+    _fields = __slots__ = _FIELDS
     path: str
     how: str
     version: tuple[int, int, int]
@@ -46,14 +55,23 @@ class Interp:
     marker_problem: str | None
     distributor: str | None
     has_pip: bool
-    markers: Mapping[str, str] = field(default_factory=dict)
-    #: Where the target's pip is installed (its version: :func:`safepip.facts.pipversion.in_directory`).
-    pip_dir: str | None = None
-    #: Whether the probe ran in it (False: only its path is known, e.g. one safepip must not run).
-    probed: bool = True
-    #: The site-packages directories outside any venv (the user site first) and the user site.
-    site_dirs: tuple[str, ...] = ()
-    user_site: str | None = None
+    markers: Mapping[str, str]
+    pip_dir: str | None
+    probed: bool
+    site_dirs: tuple[str, ...]
+    user_site: str | None
+
+    def __init__(
+        self, path: str, how: str, version: tuple[int, int, int], implementation: str, prefix: str,
+        base_prefix: str, in_venv: bool, conda: bool, stdlib: str, purelib: str, platlib: str, scripts: str,
+        marker: str | None, marker_message: str | None, marker_problem: str | None, distributor: str | None,
+        has_pip: bool, markers: Mapping[str, str] | None = None, pip_dir: str | None = None, probed: bool = True,
+        site_dirs: tuple[str, ...] = (), user_site: str | None = None,
+    ) -> None:
+        values = dict(locals())
+        self.set_(**{name: values[name] for name in _FIELDS})
+        if markers is None:
+            self.set_(markers={})
 
     @property
     def managed(self) -> bool:
@@ -116,7 +134,28 @@ def cache_key(path: str) -> str | None:
     from safepip import __version__
 
     ident = f"{PROBE_SCHEMA}\0{__version__}\0{path}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
-    return hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return _sha256(ident.encode("utf-8", "surrogateescape"))[:32]
+
+
+def _sha256(data: bytes) -> str:
+    """sha256's hex digest, from the C module hashlib itself falls back on: hashlib first
+    loads OpenSSL, a few ms the no-op check does not need.
+    """
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]  # Python <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]  # Python >= 3.12
+        except ImportError:  # pragma: no cover - a Python built without them
+            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
+    return str(sha256(data).hexdigest())
+
+
+def cache_path(cache_root: str, key: str) -> str:
+    """Where the probe of the interpreter with cache ``key`` is kept: marshal data (json's
+    import costs the no-op check more than reading the file).
+    """
+    return os.path.join(cache_root, "probes", f"{key}.marshal")
 
 
 #: Seconds the probe may take (SAFEPIP_PROBE_TIMEOUT overrides).
@@ -160,6 +199,8 @@ def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, 
         ) from None
     except (OSError, subprocess.SubprocessError) as exc:
         raise InterpreterError(f"{path} could not be run: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+    import json  # here: a cached probe is marshal data
+
     try:
         data = json.loads(done.stdout)
         if not isinstance(data, dict) or "version" not in data:
@@ -182,19 +223,21 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
         from safepip.safefs import read
 
         cache_root = cache_dir(environ)
-        cache_file = os.path.join(cache_root, "probes", f"{key}.json")
+        cache_file = cache_path(cache_root, key)
         try:
             # A probe result decides what runs: only a private file of the user's own counts.
             raw = read(cache_file, cache_root)
             if raw is None:
                 raise OSError(cache_file)
-            data = json.loads(raw.decode("utf-8"))
+            import marshal
+
+            data = marshal.loads(raw)  # noqa: S302 - a private file of the user's own (safefs.read)
             assert isinstance(data, dict)
             stdlib = data.get("stdlib")
             # The marker can appear, go or change without the interpreter changing: always look again.
             if not isinstance(stdlib, str) or data.get("marker_signature") != marker_signature(stdlib, environ):
                 data = None
-        except (OSError, ValueError, AssertionError):
+        except (OSError, ValueError, EOFError, TypeError, AssertionError):
             data = None
     if data is None:
         data = run_probe(path)
@@ -233,6 +276,8 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
 
 def _write_cache(cache_file: str, data: dict[str, Any], root: str) -> None:
     """Write privately and atomically; a cache that cannot be written is only a slower next call."""
+    import marshal
+
     from safepip.safefs import write
 
-    write(cache_file, json.dumps(data).encode("utf-8"), root)
+    write(cache_file, marshal.dumps(data), root)

@@ -9,21 +9,24 @@ from each pip version's parser, and checked against each by the tests), without 
 pip. Options, abbreviations and value checks differ between pip versions: a call is read
 with the table of the pip that will run it (:func:`scan`'s ``version``).
 
-The scanner only reads: safepip passes the argv on untouched, except for the few options
-it consumes (``--python`` and ``--user`` when it redirects), which :meth:`PipCall.without`
-removes token by token.
+The scanner only reads: safepip passes the argv on untouched, except for the options it
+consumes (``--python``, ``--user``), which :meth:`PipCall.without` removes token by token.
+Its records are :class:`~safepip.frozen.Frozen` (the no-op check imports no dataclasses).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Iterable, Mapping, Sequence
-
 from safepip.facts import _pipoptions
-from safepip.facts._pipoptions import Entry
 from safepip.facts.piptables import table_version, tables
 from safepip.facts.pipvalues import ParseError
 from safepip.facts.pipvalues import check as check_value
+from safepip.frozen import Frozen
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Iterable, Mapping, Sequence
+
+    from safepip.facts._pipoptions import Entry
 
 __all__ = ["ENV_COMMANDS", "WRITE_COMMANDS", "Option", "PipCall", "command_table", "scan", "table_version", "tables"]
 
@@ -33,31 +36,38 @@ ENV_COMMANDS = frozenset({"install", "uninstall", "list", "freeze", "show", "che
 WRITE_COMMANDS = frozenset({"install", "uninstall"})
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(Frozen):
     """One option as pip parsed it: its canonical name, its value, and the argv tokens it used."""
 
+    _fields = __slots__ = ("name", "value", "start", "stop", "whole")
     name: str
     value: str | None
     start: int
     stop: int
     whole: bool  # the tokens argv[start:stop] belong to this option alone (not a cluster like -qU)
 
+    def __init__(self, name: str, value: str | None, start: int, stop: int, whole: bool) -> None:
+        self.set_(name=name, value=value, start=start, stop=stop, whole=whole)
 
-@dataclass(frozen=True)
-class PipCall:
+
+class PipCall(Frozen):
     """What pip would make of an argv: the command, its options in order, its positionals."""
 
+    _fields = __slots__ = ("argv", "command", "options", "positionals", "error", "python", "pip_version")
     argv: tuple[str, ...]
-    command: str | None = None
-    options: tuple[Option, ...] = ()
-    positionals: tuple[str, ...] = ()
-    error: str | None = None
-    #: The interpreter pip switches to (``--python`` before the command name; after it,
-    #: pip < 24 ignores it and newer pips refuse it).
-    python: str | None = None
-    #: The pip version whose table read this call.
-    pip_version: str = _pipoptions.PIP_VERSION
+    command: str | None
+    options: tuple[Option, ...]
+    positionals: tuple[str, ...]
+    error: str | None
+    python: str | None  # --python before the command (after it, pip < 24 ignores it, newer pips refuse it)
+    pip_version: str  # the pip version whose table read this call
+
+    def __init__(
+        self, argv: tuple[str, ...], command: str | None = None, options: tuple[Option, ...] = (),
+        positionals: tuple[str, ...] = (), error: str | None = None, python: str | None = None,
+        pip_version: str = _pipoptions.PIP_VERSION) -> None:
+        self.set_(argv=argv, command=command, options=options, positionals=positionals, error=error,
+                  python=python, pip_version=pip_version)
 
     @property
     def informational(self) -> bool:
@@ -118,10 +128,10 @@ class PipCall:
             if i not in drop:
                 moved[i] = len(moved)
         options = tuple(
-            replace(o, start=moved[o.start], stop=moved[o.stop - 1] + 1) for o in self.options if o.name not in wanted
+            o.replace_(start=moved[o.start], stop=moved[o.stop - 1] + 1) for o in self.options if o.name not in wanted
         )
-        return replace(
-            self, argv=tuple(a for i, a in enumerate(self.argv) if i not in drop), options=options,
+        return self.replace_(
+            argv=tuple(a for i, a in enumerate(self.argv) if i not in drop), options=options,
             python=None if "--python" in wanted else self.python,
         )
 

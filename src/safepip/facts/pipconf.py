@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from typing import Iterator, Mapping
+
+from safepip.frozen import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from configparser import RawConfigParser
+    from typing import Iterator, Mapping
 
 KEYS = ("break-system-packages", "user", "target", "prefix", "root", "python")
 #: The sections a command's parser applies, in order (pip's ConfigOptionParser).
@@ -42,12 +43,16 @@ _TRUE = {"y", "yes", "t", "true", "on", "1"}
 _FALSE = {"n", "no", "f", "false", "off", "0"}
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(Frozen):
     """A pip setting and where pip would take it from."""
 
+    _fields = ("value", "source")
+    __slots__ = _fields
     value: str
     source: str
+
+    def __init__(self, value: str, source: str) -> None:
+        self.set_(value=value, source=source)
 
 
 class Unreadable(Exception):
@@ -126,19 +131,70 @@ def entries(
     return found
 
 
-def _parsed(paths: list[str], strict: bool) -> Iterator[tuple[str, RawConfigParser]]:
-    existing = [p for p in paths if os.path.exists(p)]
-    if not existing:
-        return
-    import configparser
+class Plain:
+    """A config file of the plain kind (sections and one-line ``key = value`` options) as
+    RawConfigParser reads it: :meth:`sections` and :meth:`items` alike.
+    """
 
-    class Parser(configparser.RawConfigParser):
-        # newer pips (26.3, not 24.2) name keys as they read them: `no-index` and
-        # `no_index` in one section are then a duplicate, which they refuse
-        def optionxform(self, optionstr: str) -> str:
-            return normalize(optionstr)
+    def __init__(self, sections: dict[str, dict[str, str]]) -> None:
+        self._sections = sections
 
-    for path in existing:
+    def sections(self) -> list[str]:
+        """The sections, in the file's order."""
+        return list(self._sections)
+
+    def items(self, section: str) -> list[tuple[str, str]]:
+        """A section's options (keys as :func:`normalize` writes them), in the file's order."""
+        return list(self._sections[section].items())
+
+
+def plain(text: str) -> Plain | None:
+    """``text`` read as RawConfigParser reads it (``#`` and ``;`` comment lines, ``=`` or ``:``
+    delimiters, keys normalized, values stripped), when it is of the plain kind: no indented
+    line (a continuation), no DEFAULT section, nothing RawConfigParser refuses (an option
+    outside a section or without a value, a key or section given twice); None for any other
+    (configparser reads those). Most pip.conf files are plain, and configparser imports re.
+    """
+    sections: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for line in text.split("\n"):
+        value = line.strip()
+        if not value or value[0] in "#;":
+            continue
+        if line[0].isspace():
+            return None
+        if value[0] == "[" and "]" in value:
+            header = value[1 : value.rindex("]")]
+            if value[-1] != "]" or not header or "]" in header or header in sections or header == "DEFAULT":
+                return None
+            current = sections[header] = {}
+            continue
+        cut = min((i for i in (value.find("="), value.find(":")) if i >= 0), default=-1)
+        key = normalize(value[:cut].rstrip()) if cut >= 0 else ""
+        if current is None or cut <= 0 or not key or key in current:
+            return None
+        current[key] = value[cut + 1 :].strip()
+    return Plain(sections)
+
+
+def _parsed(paths: list[str], strict: bool) -> Iterator[tuple[str, RawConfigParser | Plain]]:
+    for path in (p for p in paths if os.path.exists(p)):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                found = plain(handle.read())
+        except (OSError, UnicodeDecodeError):
+            found = None
+        if found is not None:
+            yield path, found
+            continue
+        import configparser
+
+        class Parser(configparser.RawConfigParser):
+            # newer pips (26.3, not 24.2) name keys as they read them: `no-index` and
+            # `no_index` in one section are then a duplicate, which they refuse
+            def optionxform(self, optionstr: str) -> str:
+                return normalize(optionstr)
+
         parser = Parser()
         try:
             parser.read(path, encoding="utf-8")

@@ -6,13 +6,15 @@ whole and every other version as differences from it; :func:`tables` applies the
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Dict, Mapping, Tuple
-
 from safepip.facts import _pipoptions
-from safepip.facts._pipoptions import Entry
 
-Table = Dict[str, Entry]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only: the no-op check imports no typing
+    from typing import Dict, Mapping, Tuple
+
+    from safepip.facts._pipoptions import Entry
+
+    Table = Dict[str, Entry]
 
 
 def release(version: str) -> Tuple[int, ...]:
@@ -46,9 +48,18 @@ def table_version(version: str | None) -> str:
     return chosen
 
 
-@cache
+_TABLES: dict[str, Tuple[Table, Dict[str, Table]]] = {}
+
+
 def tables(version: str) -> Tuple[Table, Dict[str, Table]]:
-    """The global options and each command's own options of a stored pip version."""
+    """The global options and each command's own options of a stored pip version (made once)."""
+    found = _TABLES.get(version)
+    if found is None:
+        found = _TABLES[version] = _tables(version)
+    return found
+
+
+def _tables(version: str) -> Tuple[Table, Dict[str, Table]]:
     diffs = _pipoptions.DIFFS.get(version, {})
 
     def apply(base: Table, changes: Mapping[str, Entry | None] | None) -> Table:

@@ -12,9 +12,10 @@ once, whose version is in the specifier, which provides the requested extras, an
 satisfied in turn, transitively. The environment's metadata is read from that environment's
 site-packages, never safepip's own: found as pip finds distributions, and read by
 :func:`~safepip.fastpath.environment.read_dist` (the METADATA header block, once per
-distribution; anything unusual stands the fast path aside), parsed with packaging. Markers
-are evaluated with the target interpreter's marker values (from its probe, cached on the
-executable's identity). An answer given here is remembered, and replayed by
+distribution; anything unusual stands the fast path aside), parsed with packaging, whose
+readings are remembered (:mod:`safepip.fastpath.parsed`: packaging is imported only for a
+string never read before). Markers are evaluated with the target interpreter's marker values
+(from its probe, cached on the executable's identity). An answer given here is remembered, and replayed by
 :mod:`safepip.remembered.store` while nothing it read changes.
 
 Besides names and requirement files it reads constraints, hashes, local projects and
@@ -151,8 +152,7 @@ def attempt(
         lines.extend(requirement_lines(call, cwd, files, names))
         lines.extend(group_lines(call, cwd, env, files))
         _check_hash_mode(call, lines, configured.require_hashes)
-        constraints = constraint_lines(constraint_files, cwd, files)
-        answer = satisfied(lines, env, os.path.normcase(cwd), constraints)
+        answer = _satisfied(lines, env, cwd, constraint_lines(constraint_files, cwd, files), environ)
     except NotSatisfied:
         answer = None
     except Fallback as exc:
@@ -176,6 +176,21 @@ def attempt(
     if answered is not None:
         answered.stdout = text
     return 0
+
+
+def _satisfied(
+    lines: Sequence[Line], env: Environment, cwd: str, constraints: Sequence[Line], environ: Mapping[str, str]
+) -> tuple[list[str], list[str]] | None:
+    """:func:`~safepip.fastpath.satisfied.satisfied`, with the strings it reads remembered
+    (:mod:`safepip.fastpath.parsed`) in safepip's cache for ``environ``.
+    """
+    from safepip.fastpath.parsed import Parsed
+
+    memo = Parsed.for_environ(env.markers, environ)
+    try:
+        return satisfied(lines, env, os.path.normcase(cwd), constraints, memo)
+    finally:
+        memo.save()  # what was read stays read, whatever the answer
 
 
 def _read_paths(python: str, env: Environment | None, files: list[str], environ: Mapping[str, str]) -> list[str]:

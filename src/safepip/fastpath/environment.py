@@ -7,10 +7,13 @@ site-packages directories and what their ``.pth`` files add) and read by :func:`
 from __future__ import annotations
 
 import os
-from typing import Iterable, Mapping
 
 from safepip.fastpath.fallback import Fallback, canonical
 from safepip.venv.layout import cfg_lines
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Iterable, Mapping
 
 
 class Environment:

@@ -21,7 +21,9 @@ def canonical(name: str) -> str:
     """PEP 503's normalized name (packaging's canonicalize_name, without its imports)."""
     found = _CANONICAL.get(name)
     if found is None:
-        import re
-
-        found = _CANONICAL[name] = re.sub(r"[-_.]+", "-", name).lower()
+        # re.sub(r"[-_.]+", "-", name).lower(), without importing re (the no-op check needs no re)
+        found = name.lower().replace("_", "-").replace(".", "-")
+        while "--" in found:
+            found = found.replace("--", "-")
+        _CANONICAL[name] = found
     return found

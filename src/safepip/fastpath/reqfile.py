@@ -18,10 +18,14 @@ quoting, byte-order marks other than UTF-8's, files that are not UTF-8, missing 
 from __future__ import annotations
 
 import os
-import re
 import stat
-from dataclasses import dataclass
-from typing import Iterator
+
+from safepip.frozen import Frozen
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    import re
+    from typing import Iterator
 
 #: Options a requirement file may set without changing what an installed set satisfies:
 #: they only say where pip would look for, or how it would build, something to download.
@@ -33,9 +37,9 @@ SAFE_FILE_OPTIONS = frozenset(
 )
 _TAKES_VALUE = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
                           "--only-binary", "--no-binary"})
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+_COMMENT = r"(^|\s+)#.*$"
 #: The names pip (26.0 on) reads as PEP 751 lock files when given to ``-r`` (with or without [extras]).
-_PYLOCK = re.compile(r"pylock\.toml$|pylock\.[^.]+\.toml$")
+_PYLOCK = r"pylock\.toml$|pylock\.[^.]+\.toml$"
 #: What pip takes for an archive or a path rather than a project name.
 _ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz")
 
@@ -44,30 +48,49 @@ class Unsupported(Exception):
     """Something only pip should interpret."""
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(Frozen):
     """One requirement as written, and where pip says it comes from."""
 
+    _fields = ("text", "comes_from", "label", "hashed")
+    __slots__ = _fields
     text: str
     comes_from: str | None  # "-r FILE (line N)", or None on the command line
-    label: str | None = None  # what pip's line shows instead of the requirement (a local project)
-    hashed: bool = False  # it carries --hash options (pip's hash-checking mode)
+    label: str | None  # what pip's line shows instead of the requirement (a local project)
+    hashed: bool  # it carries --hash options (pip's hash-checking mode)
+
+    def __init__(self, text: str, comes_from: str | None, label: str | None = None, hashed: bool = False) -> None:
+        self.set_(text=text, comes_from=comes_from, label=label, hashed=hashed)
 
 
-_HASH = re.compile(r"\s--hash(?:=|\s+)(\S+)")
+_HASH = r"\s--hash(?:=|\s+)(\S+)"
+
+
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A pattern of this module, compiled when first needed: a command line naming projects
+    reads no requirement file, and needs no re.
+    """
+    found = _PATTERNS.get(pattern)
+    if found is None:
+        import re
+
+        found = _PATTERNS[pattern] = re.compile(pattern)
+    return found
 
 
 def _split_hashes(line: str, where: str) -> tuple[str, bool]:
     """A requirement line without its ``--hash`` options, and whether it had any. pip does
     not hash what is already installed, so the hashes themselves change no answer.
     """
-    first = _HASH.search(line)
+    first = _compiled(_HASH).search(line)
     if first is None:
         return line, False
     rest = line[first.start() :]
-    if _HASH.sub("", rest).strip():
+    if _compiled(_HASH).sub("", rest).strip():
         raise Unsupported(f"{where}: per-requirement options besides --hash")
-    for value in _HASH.findall(rest):
+    for value in _compiled(_HASH).findall(rest):
         algorithm, colon, digest = value.partition(":")
         if not colon or not algorithm or not digest:
             raise Unsupported(f"{where}: --hash={value} is not ALGORITHM:DIGEST")
@@ -84,7 +107,11 @@ def looks_like_a_name(text: str, cwd: str) -> bool:
         return False
     if spec.lower().endswith(_ARCHIVE_SUFFIXES):
         return False
-    name = re.split(r"[\s\[<>=!~(]", spec, maxsplit=1)[0]
+    name = spec
+    for pos, char in enumerate(spec):
+        if char.isspace() or char in "[<>=!~(":
+            name = spec[:pos]
+            break
     return not os.path.exists(os.path.join(cwd, name))
 
 
@@ -95,16 +122,16 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     for number, raw in enumerate(text.splitlines(), 1):
         if not pending:
             start = number
-        if raw.endswith("\\") and not _COMMENT.match(raw):
+        if raw.endswith("\\") and not _compiled(_COMMENT).match(raw):
             pending.append(raw.strip("\\"))
             continue
-        pending.append(" " + raw if _COMMENT.match(raw) else raw)
-        line = _COMMENT.sub("", "".join(pending)).strip()
+        pending.append(" " + raw if _compiled(_COMMENT).match(raw) else raw)
+        line = _compiled(_COMMENT).sub("", "".join(pending)).strip()
         pending = []
         if line:
             yield start, line
     if pending:  # a file ending in a backslash: pip joins what it has
-        line = _COMMENT.sub("", "".join(pending)).strip()
+        line = _compiled(_COMMENT).sub("", "".join(pending)).strip()
         if line:
             yield start, line
 
@@ -157,7 +184,7 @@ def read(path: str, cwd: str, seen: frozenset[str] = frozenset(), files: list[st
     """
     if "://" in path:
         raise Unsupported(f"{path}: a URL")
-    if _PYLOCK.match(os.path.basename(re.sub(r"\[[^\]]*\]$", "", path))):
+    if _compiled(_PYLOCK).match(os.path.basename(_compiled(r"\[[^\]]*\]$").sub("", path))):
         raise Unsupported(f"{path}: a lock file (pip 26 reads pylock.toml and pylock.<name>.toml as locks)")
     full = os.path.normpath(os.path.join(cwd, path))
     if full in seen:
@@ -189,7 +216,7 @@ def read(path: str, cwd: str, seen: frozenset[str] = frozenset(), files: list[st
                 raise Unsupported(f"{where}: option {name}")
             continue
         text, hashed = _split_hashes(line, where)
-        if re.search(r"\s-", text.split(";", 1)[0]) or " --" in text:
+        if _compiled(r"\s-").search(text.split(";", 1)[0]) or " --" in text:
             raise Unsupported(f"{where}: per-requirement options")
         if not looks_like_a_name(text, cwd):
             raise Unsupported(f"{where}: not a requirement on a project name")

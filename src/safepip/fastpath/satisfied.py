@@ -8,7 +8,6 @@ unusual raises :class:`~safepip.fastpath.fallback.Fallback`, which sends the cal
 from __future__ import annotations
 
 import os
-import re
 
 from safepip.fastpath.fallback import Fallback, canonical
 from safepip.fastpath.reqfile import Line
@@ -17,15 +16,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Sequence
 
-    from packaging.requirements import Requirement
-
     from safepip.fastpath.environment import Environment
+    from safepip.fastpath.parsed import Parsed
 
 
-def _shown(req: Requirement) -> str:
+def _shown(name: str, extras: Sequence[str] | frozenset[str], specifier: str) -> str:
     """A requirement as pip prints it: name, extras, specifier; no marker, no URL."""
-    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
-    return f"{req.name}{extras}{req.specifier}"
+    shown = f"[{','.join(sorted(extras))}]" if extras else ""
+    return f"{name}{shown}{specifier}"
 
 
 def _display_path(path: str, cwd: str) -> str:
@@ -37,8 +35,6 @@ def _display_path(path: str, cwd: str) -> str:
 
 
 _STRING = r"""('[^']*'|"[^"]*")"""
-_QUOTED = re.compile(_STRING)
-_EXTRA_TESTS = re.compile(rf"\bextra\s*[=!]=\s*{_STRING}|{_STRING}\s*[=!]=\s*extra\b")
 
 
 def _check_extra_literals(text: str, extras: set[str]) -> None:
@@ -47,16 +43,20 @@ def _check_extra_literals(text: str, extras: set[str]) -> None:
     never against one of them written otherwise (``"Foo"``, ``"a_b"``). pips before 24.1
     (packaging < 22) compare the name as written, later ones normalize both sides (PEP 685).
     """
+    import re  # here: only a dependency read for extras needs it
+
     marker = text.partition(";")[2]
-    uses = len(re.findall(r"\bextra\b", _QUOTED.sub("''", marker)))
-    tests = _EXTRA_TESTS.findall(marker)
+    quoted = re.compile(_STRING)
+    extra_tests = re.compile(rf"\bextra\s*[=!]=\s*{_STRING}|{_STRING}\s*[=!]=\s*extra\b")
+    uses = len(re.findall(r"\bextra\b", quoted.sub("''", marker)))
+    tests = extra_tests.findall(marker)
     literals = [(a or b)[1:-1] for a, b in tests]
     if uses != len(tests) or any(name != canonical(name) and canonical(name) in extras for name in literals):
         raise Fallback(f"{text!r} tests the extra in a way pips read differently")
 
 
 def satisfied(  # noqa: PLR0915 - one walk in pip's order
-    lines: Sequence[Line], env: Environment, cwd: str, constraints: Sequence[Line] = ()
+    lines: Sequence[Line], env: Environment, cwd: str, constraints: Sequence[Line] = (), memo: Parsed | None = None,
 ) -> tuple[list[str], list[str]] | None:
     """pip's lines (ignored, satisfied) if every requirement is satisfied, None if something
     would be installed; raise Fallback where the answer is not certain.
@@ -65,101 +65,84 @@ def satisfied(  # noqa: PLR0915 - one walk in pip's order
     requirements reach, installed at a version outside a constraint on its name whose
     marker matches, is one pip would change (or fail to resolve): None. Constraints on
     names the requirements do not reach change nothing, as in pip; pip prints nothing
-    about them either.
+    about them either. Requirement, version and marker strings are read through ``memo``
+    (:mod:`safepip.fastpath.parsed`; default: one for this call alone), which imports
+    packaging only for a string it has not read before.
     """
-    from packaging.markers import Marker
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.version import InvalidVersion, Version
+    if memo is None:
+        from safepip.fastpath.parsed import Parsed
 
-    evaluated: dict[tuple[int, tuple[str, ...]], bool] = {}
+        memo = Parsed(env.markers)
 
-    def marker_matches(marker: Marker, extras: Sequence[str]) -> bool:
-        # pip's resolver: a distribution asked for with extras depends on itself without
-        # them, whose requirements are read with extra == ""; the extras' own read adds
-        # those that match at least one of them. So `bb; extra != "foo"` counts for cc[foo].
-        key = (id(marker), tuple(extras))
-        if key not in evaluated:
-            contexts = [{**env.markers, "extra": e} for e in ("", *extras)]
-            evaluated[key] = any(marker.evaluate(c) for c in contexts)
-        return evaluated[key]
-
-    parsed: dict[str, Requirement] = {}
-
-    def parse(text: str) -> Requirement:
-        if text in parsed:
-            return parsed[text]
-        try:
-            req = Requirement(text)
-        except InvalidRequirement:
-            raise Fallback(f"{text!r} is not a requirement safepip can read") from None
-        if req.url:
-            raise Fallback(f"{text!r} names a URL")
-        parsed[text] = req
-        return req
-
-    limits: dict[str, list[Requirement]] = {}
+    # pip's resolver: a distribution asked for with extras depends on itself without
+    # them, whose requirements are read with extra == ""; the extras' own read adds
+    # those that match at least one of them. So `bb; extra != "foo"` counts for cc[foo]
+    # (Parsed.matches reads it so).
+    limits: dict[str, list[str]] = {}
     for line in constraints:
-        limit = parse(line.text)
-        if limit.extras:
+        name, extras, spec, marker = memo.requirement(line.text)
+        if extras:
             raise Fallback(f"the constraint {line.text!r} has extras (pip refuses it)")
-        if limit.marker is None or marker_matches(limit.marker, ()):
-            limits.setdefault(canonical(limit.name), []).append(limit)
+        if marker is None or memo.matches(line.text):
+            limits.setdefault(canonical(name), []).append(spec)
 
     ignored: list[str] = []
-    queue: list[tuple[Requirement, str | None]] = []
+    queue: list[tuple[str, str | None]] = []  # (requirement text, what pip says it comes from)
     labels: dict[int, str] = {}  # queue index -> what pip's line shows (local projects)
     for line in lines:
-        req = parse(line.text)
-        if req.marker is not None and not marker_matches(req.marker, ()):
-            ignored.append(f"Ignoring {req.name}: markers '{req.marker}' don't match your environment")
+        name, _, _, marker = memo.requirement(line.text)
+        if marker is not None and not memo.matches(line.text):
+            ignored.append(f"Ignoring {name}: markers '{marker}' don't match your environment")
             continue
         if line.label is not None:
             labels[len(queue)] = line.label
-        queue.append((req, line.comes_from))
+        queue.append((line.text, line.comes_from))
 
     expanded: dict[str, set[str]] = {}  # canonical name -> the extras its dependencies were read for
     printed: list[str] = []
     index = 0
     while index < len(queue):
-        req, comes_from = queue[index]
+        text, comes_from = queue[index]
         index += 1
-        dist = env.get(req.name)
+        name, req_extras, spec, _ = memo.requirement(text)
+        dist = env.get(name)
         if dist is None:
             return None
         location = dist.location
         try:
-            version = Version(dist.version)
-        except InvalidVersion:
-            raise Fallback(f"{req.name} has the version {dist.version!r}, not PEP 440") from None
-        if version.is_prerelease:
-            raise Fallback(f"{req.name} {version} is a pre-release")
-        if not req.specifier.contains(version, prereleases=True):
+            version, prerelease = memo.version(dist.version)
+        except Fallback:
+            raise Fallback(f"{name} has the version {dist.version!r}, not PEP 440") from None
+        if prerelease:
+            raise Fallback(f"{name} {version} is a pre-release")
+        if not memo.contains(spec, dist.version):
             return None
-        for limit in limits.get(canonical(req.name), ()):
-            if not limit.specifier.contains(version, prereleases=True):
+        key = canonical(name)
+        for limit in limits.get(key, ()):
+            if not memo.contains(limit, dist.version):
                 return None
         provided = dist.extras
-        for extra in req.extras:
+        for extra in req_extras:
             # Only extras written exactly as declared: old pips compare extras unnormalized.
             if extra != canonical(extra) or extra not in provided:
-                raise Fallback(f"{req.name} {version} does not provide the extra {extra!r} as written")
-        key = canonical(req.name)
+                raise Fallback(f"{name} {version} does not provide the extra {extra!r} as written")
         before = expanded.get(key)
         if before is None:
             source = f" (from {comes_from})" if comes_from else ""
-            shown = labels.get(index - 1) or _shown(req)
+            shown = labels.get(index - 1) or _shown(name, req_extras, spec)
             printed.append(
                 f"Requirement already satisfied: {shown} in {_display_path(location, cwd)}{source} ({version})"
             )
-        elif req.extras <= before:
+        elif before.issuperset(req_extras):
             continue
-        extras = (before or set()) | req.extras
-        expanded[key] = extras
-        parent = _shown(req) + (f"->{comes_from}" if comes_from else "")
-        for text in dist.requires:
-            dep = parse(text)
-            if extras and dep.marker is not None and "extra" in text:
-                _check_extra_literals(text, extras)
-            if dep.marker is None or marker_matches(dep.marker, sorted(extras)):
-                queue.append((dep, parent))
+        wanted = (before or set()).union(req_extras)
+        expanded[key] = wanted
+        parent = _shown(name, req_extras, spec) + (f"->{comes_from}" if comes_from else "")
+        in_play = sorted(wanted)
+        for dep_text in dist.requires:
+            marker = memo.requirement(dep_text)[3]
+            if wanted and marker is not None and "extra" in dep_text:
+                _check_extra_literals(dep_text, wanted)
+            if marker is None or memo.matches(dep_text, in_play):
+                queue.append((dep_text, parent))
     return ignored, printed

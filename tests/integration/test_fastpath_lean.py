@@ -1,0 +1,96 @@
+"""The fast path's own check after a change imports nothing it does not use: right after an
+install (site-packages changed a moment ago, the racy window) a no-op that a remembered
+decision sends to the fast path reads the environment's metadata and answers without
+packaging (a bare name needs none; the readings of requirement and marker strings are
+remembered: safepip.fastpath.parsed), dataclasses, typing, re, json or hashlib. The calls run
+with no pip configuration file (``PIP_CONFIG_FILE`` is os.devnull): a file is read with
+configparser, which imports re.
+
+What was imported is read from ``-X importtime``, never from timings.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import needs_managed, offline, safepip_env
+from wheels import make_wheel
+
+#: What the lean check must not import (each costs ms; together more than the check itself).
+HEAVY = ("packaging.requirements", "packaging.markers", "packaging.specifiers", "packaging.version", "dataclasses",
+         "typing", "re", "json", "hashlib", "inspect", "configparser")
+
+
+def _age_tree(root: Path, seconds: float = 30) -> None:
+    past = time.time() - seconds
+    for directory, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(directory, name)
+            if not path.is_symlink():
+                os.utime(path, (past, past))
+    os.utime(root, (past, past))
+
+
+def _safepip(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run safepip with -X importtime; return the result and every module it imported."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
+                          env=safepip_env(PIP_CONFIG_FILE=os.devnull),
+                          capture_output=True, text=True, check=False)
+    imported = {ln.rsplit("|", 1)[1].strip() for ln in done.stderr.splitlines() if ln.startswith("import time:")}
+    stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), imported
+
+
+def _touch_sites(project: Path) -> None:
+    """What an install leaves: a site-packages changed just now."""
+    for site in (project / ".venv" / "lib").glob("python*/site-packages"):
+        os.utime(site)
+
+
+@pytest.fixture
+def changed(project: Path, wheelhouse: Path) -> Path:
+    """A project whose environment holds lib-b (lib-a>=1.0 behind a marker, and a bare
+    lib-a), with the install decision remembered; then site-packages changed just now.
+    """
+    make_wheel(wheelhouse, "lib-d", "1.0", requires=['lib-a>=1.0,!=0.5; python_version >= "3"', "lib-b"])
+    done, _ = _safepip("install", *offline(wheelhouse), "lib-d", cwd=project)
+    assert done.returncode == 0, done.stderr
+    _age_tree(project)
+    done, imported = _safepip("install", *offline(wheelhouse), "lib-a", cwd=project)  # the full path: remembers
+    assert done.returncode == 0, done.stderr
+    assert "safepip.facts.gather" in imported
+    _touch_sites(project)
+    return project
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_bare_name_no_op_after_a_change_imports_nothing_heavy(changed: Path, wheelhouse: Path) -> None:
+    done, imported = _safepip("install", *offline(wheelhouse), "lib-b", cwd=changed)
+    assert done.returncode == 0, done.stderr
+    assert "Requirement already satisfied: lib-b" in done.stdout
+    assert "Requirement already satisfied: lib-a>=1.0" in done.stdout
+    assert "safepip.facts.gather" not in imported, "the remembered decision answers"
+    assert "safepip.fastpath.satisfied" in imported, "the fast path's own check ran"
+    assert sorted(m for m in HEAVY if m in imported) == []
+
+
+@needs_managed
+@pytest.mark.slow
+def test_markers_and_specifiers_read_once_are_not_read_again(changed: Path, wheelhouse: Path) -> None:
+    first, imported = _safepip("install", *offline(wheelhouse), "lib-d>=0.5", cwd=changed)
+    assert first.returncode == 0, first.stderr
+    assert "packaging.markers" in imported  # lib-d's marker and specifiers, never read before
+    _touch_sites(changed)
+    again, imported = _safepip("install", *offline(wheelhouse), "lib-d>=0.5", "lib-a", cwd=changed)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(first.stdout.splitlines()[0])
+    assert "Requirement already satisfied: lib-a in" in again.stdout
+    assert "safepip.fastpath.satisfied" in imported and "safepip.facts.gather" not in imported
+    assert sorted(m for m in HEAVY if m in imported) == []
