@@ -21,7 +21,7 @@ from safepip.facts import config as cfg
 from safepip.facts.interpreter import Interp, probe
 from safepip.facts.pipargs import PipCall
 from safepip.facts.pipconf import Setting, config_files, settings
-from safepip.facts.project import EnvSpot, Project, find_root, walk_reads, working_directory
+from safepip.facts.project import EnvSpot, Project, find_root, walk_reads
 from safepip.facts.projectenv import project_env
 from safepip.facts.reads import Reads
 from safepip.facts.target import find_target, target_reads
@@ -78,11 +78,12 @@ def _stopped(call: PipCall, config: cfg.Config, cwd: str, project: Project | Non
     return Context(call, interp, config, cwd, project, untrusted=untrusted)
 
 
-def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, full: bool = False) -> Context:
-    """Collect the facts for ``call``, and what was read for them. ``full`` always probes
-    and reads every layer (doctor).
+def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, cwd: str,
+           full: bool = False) -> Context:
+    """Collect the facts for ``call`` made in the working directory ``cwd``, and what was read
+    for them. ``full`` always probes and reads every layer (doctor).
     """
-    ctx, walked = _gather(call, environ, flags, full)
+    ctx, walked = _gather(call, environ, flags, cwd, full)
     from safepip.paths import user_config_file
 
     # The early pass-through of a named or active venv decides without the project walk.
@@ -94,14 +95,15 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     return replace(ctx, reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
 
 
-def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], full: bool) -> tuple[Context, bool]:
+def _gather(
+    call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str, full: bool
+) -> tuple[Context, bool]:
     """The facts for ``call``, and whether the project walk was made."""
     isolated = "--isolated" in call.argv  # pip looks for the exact token before parsing
     # How pip itself picks another interpreter: --python before the command, else PIP_PYTHON
     # (ignored with --isolated), else ``python =`` in [global] of a config file (read below).
     cli_python = call.python or (None if isolated else environ.get("PIP_PYTHON") or None)
     base = cfg.Config().with_environment(environ).with_flags(flags)
-    cwd = working_directory()
     early = cli_python or environ.get("SAFEPIP_PYTHON") or environ.get("VIRTUAL_ENV") or environ.get("CONDA_PREFIX")
     if early and not full:
         path, how = find_target(cli_python, environ)

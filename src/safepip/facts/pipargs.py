@@ -21,9 +21,8 @@ from typing import Iterable, Mapping, Sequence
 
 from safepip.facts import _pipoptions
 from safepip.facts._pipoptions import Entry
-from safepip.facts.piptables import table_version, tables
-from safepip.facts.pipvalues import ParseError
-from safepip.facts.pipvalues import check as check_value
+from safepip.facts.piptables import ParseError, table_version, tables
+from safepip.facts.piptables import check as check_value
 
 __all__ = ["ENV_COMMANDS", "WRITE_COMMANDS", "Option", "PipCall", "command_table", "scan", "table_version", "tables"]
 

@@ -115,11 +115,13 @@ class Answered:
 
 
 def attempt(
-    call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None
+    call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
+    debug: bool = False,
 ) -> int | None:
     """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
     requirement is satisfied: print pip's lines and return 0. Return None to run pip.
-    ``answered``, when given, receives what was printed and what it depended on.
+    ``answered``, when given, receives what was printed and what it depended on; ``debug``
+    (the session's ``SAFEPIP_DEBUG``) says why pip runs or not.
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
@@ -158,17 +160,17 @@ def attempt(
     except Fallback as exc:
         if answered is not None:
             answered.paths = _read_paths(python, env, files, environ)
-        if environ.get("SAFEPIP_DEBUG") == "1":
+        if debug:
             ui.say(f"fast path: {exc}; running pip", "notice", environ)
         return None
     if answered is not None:
         answered.paths = _read_paths(python, env, files, environ)
     if answer is None:
-        if environ.get("SAFEPIP_DEBUG") == "1":
+        if debug:
             ui.say("fast path: something is to be installed; running pip", "notice", environ)
         return None
     ignored, printed = answer
-    if environ.get("SAFEPIP_DEBUG") == "1":
+    if debug:
         ui.say(f"fast path: {len(printed)} requirements satisfied; pip not started", "notice", environ)
     text = "".join(f"{line}\n" for line in (*ignored, *printed)) if quiet == 0 else ""
     sys.stdout.write(text)

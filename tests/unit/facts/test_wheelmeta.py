@@ -12,7 +12,7 @@ import pytest
 
 from httpindex import Served, serve
 from safepip.facts import wheelmeta
-from safepip.launch import pip_argv
+from safepip.handoff import pip_argv
 from wheels import make_wheel
 
 PADDING = 3 * 1024 * 1024
