@@ -154,7 +154,8 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
             if not flags and not session.debug:
                 remember_answer(args, ctx, ready, environ, answered, said)
             if routable:  # any other install here is decided the same way
-                remember_decision(args, ctx, ready, plan, environ, argv, said, lock_path_for(plan, environ), _fast_python(argv))
+                remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, environ),
+                                  fast_python=_fast_python(argv))
             return code
         # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
         # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
@@ -180,7 +181,8 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
         remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
                        lock_file=lock_file)
-        remember_decision(args, ctx, ready, plan, environ, argv, said, lock_file, _fast_python(argv) if fast else None)
+        remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_file,
+                          fast_python=_fast_python(argv) if fast else None)
     if version_line:
         sys.stdout.write(version_line)
     try:

@@ -1,4 +1,4 @@
-"""Project root discovery (which environment the project uses: :mod:`safepip.facts.projectenv`).
+"""Project root discovery (which environment the project uses: :func:`safepip.facts.gather.project_env`).
 
 The walk goes up from the working directory, reading each directory's entries, until the
 repository root (the first directory holding ``.git``), the user's home directory, the

@@ -106,6 +106,19 @@ def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = N
     return lines
 
 
+def _names_a_new_project(call: PipCall, env: Environment, cwd: str) -> bool:
+    """Whether the command line names, by its bare name (no version, extras or marker; nothing
+    of that name in ``cwd``), a project not installed at all: pip has work to do whatever else
+    the call or pip's settings say.
+    """
+    for text in call.positionals:
+        bare = text.replace("-", "").replace("_", "").replace(".", "")
+        if (bare.isascii() and bare.isalnum() and text[0].isalnum() and text[-1].isalnum()
+                and not os.path.lexists(os.path.join(cwd, text)) and env.get(text) is None):
+            return True
+    return False
+
+
 class Answered:
     """What an answer printed, and every path it read (for :func:`safepip.remembered.store.remember`)."""
 
@@ -114,7 +127,7 @@ class Answered:
         self.paths: list[str] = []
 
 
-def attempt(
+def attempt(  # noqa: PLR0915 - one linear look, in pip's order
     call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
     debug: bool = False,
 ) -> int | None:
@@ -132,6 +145,8 @@ def attempt(
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
         env = Environment.of(python, environ)
+        if _names_a_new_project(call, env, cwd):
+            raise NotSatisfied  # pip has work to do: nothing else is read
         configured = read_settings(environ, env.prefix)
         quiet += configured.quiet
         constraint_files = [*call.values("--constraint"), *configured.constraints]
