@@ -223,21 +223,6 @@ def crossable_owners(environ: Mapping[str, str]) -> set[int] | None:
     return owners
 
 
-def working_directory() -> str:
-    """The working directory, or a clear error when it was deleted under us."""
-    try:
-        return os.getcwd()
-    except FileNotFoundError:
-        raise SafepipError(
-            "the working directory no longer exists; cd to a directory that does", exit_code=69
-        ) from None
-    except OSError as exc:  # deeper than the system's path limit, unreadable...
-        raise SafepipError(
-            f"cannot tell the working directory ({exc.strerror or type(exc).__name__}); cd to a shorter path",
-            exit_code=77 if isinstance(exc, PermissionError) else 69,
-        ) from None
-
-
 def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, bool] = ("auto", False)) -> Project | None:
     """The project containing ``start``, or None outside any project. ``subproject`` is
     the ``subproject`` setting and whether the command line or a variable set it.
