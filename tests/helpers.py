@@ -8,6 +8,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,15 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
 SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def system_base() -> Any:
+    """The system interpreter as an environment's base (:class:`safepip.venv.layout.Base`):
+    probed, so this starts a process (integration tests only).
+    """
+    from safepip.facts.interpreter import probe
+
+    return probe(SYSTEM_PYTHON, "the tests", os.environ)
 SAFEPIP = os.path.join(sysconfig.get_path("scripts"), "safepip")
 
 

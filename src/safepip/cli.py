@@ -94,12 +94,7 @@ def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> 
 
         take_over()
     args = list(sys.argv[1:] if argv is None else argv)
-    if runner is not None:
-        from safepip.runner import using
-
-        with using(runner):
-            return _main(args, runner, in_process=True)
-    return _main(args, None, in_process=False)
+    return _main(args, runner, in_process=runner is not None)
 
 
 def _main(args: list[str], runner: Runner | None, *, in_process: bool) -> int:

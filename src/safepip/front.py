@@ -83,8 +83,7 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
         os.getcwd()
     except OSError:
         return  # the full path says what is wrong
-    from safepip.handoff import become
-    from safepip.launch import pip_argv  # here: a replayed answer never needs it
+    from safepip.handoff import become, pip_argv  # here: a replayed answer never needs pip_argv
 
     try:
         become(pip_argv(python, argv), os.environ)  # the caller's, as it came

@@ -39,7 +39,7 @@ def resolve(args: list[str], session: Session, *, flags: Mapping[str, Any] | Non
     from safepip.facts.pipargs import scan
     from safepip.plans import USER_ENV, Resolved
 
-    ctx = gather(scan(args), session.environ, flags or {}, full=full)
+    ctx = gather(scan(args), session.environ, flags or {}, cwd=session.cwd, full=full)
     ctx, plan = settle(ctx, session)
     if plan.kind == USER_ENV:  # outside a project: each requirement may go its own way
         from safepip.decide_outside import needs_apps
@@ -132,7 +132,7 @@ def _routed(ctx: Context, plan: Plan, session: Session) -> Plan:
     env = child_environ(environ, plan.env_changes, redirected=True)
     dest = session.stack.enter_context(scratch(environ))
     apps = gather_apps(
-        ctx, env, environ, dest, global_mode=plan.pipx_global,
+        ctx, env, session, dest, global_mode=plan.pipx_global,
         wants_pipx=lambda facts: any(r.to == PIPX for r in routes(ctx.call.positionals, ctx.config, facts)),
         metadata_pip=lambda: metadata_pip_command(environ),
     )

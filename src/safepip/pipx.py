@@ -20,7 +20,7 @@ import sys
 from typing import Mapping, Sequence
 
 from safepip.errors import NoTargetError
-from safepip.launch import module_argv
+from safepip.handoff import module_argv
 from safepip.runner import capture
 
 TYPE_CHECKING = False

@@ -3,8 +3,8 @@
 Three ways: :func:`run` hands over to the program for good (``os.execve`` on POSIX, so that
 signals, the terminal, prompts on stdin and the exit code are the program's own; a child
 and its exit code on Windows); :func:`call` runs a child and returns its exit code;
-:func:`capture` runs a child and returns its output. With ``SAFEPIP_DEBUG=1`` each command
-is logged on stderr before it starts. An interpreter is exec'd under its own path as
+:func:`capture` runs a child and returns its output. With ``SAFEPIP_DEBUG=1`` (the session's,
+:func:`using`) each command is logged on stderr before it starts. An interpreter is exec'd under its own path as
 ``argv[0]``: a venv's python finds its environment from how it was started.
 
 The exec itself and the child environment are :mod:`safepip.handoff`'s (the front door
@@ -19,8 +19,7 @@ import os
 import sys
 from typing import Iterator, Mapping, Sequence
 
-from safepip.handoff import become
-from safepip.launch import shown
+from safepip.handoff import become, shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -75,25 +74,30 @@ class Runner:
         return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
 
 
-_RUNNERS: list[Runner] = [Runner()]
+#: The runner every program starts through, and whether each command is logged first.
+_RUNNERS: list[tuple[Runner, bool]] = [(Runner(), False)]
 
 
 @contextlib.contextmanager
-def using(runner: Runner) -> Iterator[Runner]:
-    """Start every program through ``runner`` within the block (tests record argv this way)."""
-    _RUNNERS.append(runner)
+def using(runner: Runner | None, *, debug: bool = False) -> Iterator[Runner]:
+    """Start every program through ``runner`` (None: the one in use) within the block, each
+    command logged on stderr first when ``debug`` (the session's ``SAFEPIP_DEBUG``).
+    """
+    entry = (runner or _RUNNERS[-1][0], debug)
+    _RUNNERS.append(entry)
     try:
-        yield runner
+        yield entry[0]
     finally:
-        _RUNNERS.remove(runner)
+        _RUNNERS.remove(entry)
 
 
-def _log(argv: Sequence[str], env: Mapping[str, str] | None, how: str) -> Runner:
-    if (os.environ if env is None else env).get("SAFEPIP_DEBUG") == "1":
+def _log(argv: Sequence[str], how: str) -> Runner:
+    runner, debug = _RUNNERS[-1]
+    if debug:
         import shlex
 
         sys.stderr.write(f"safepip: debug: {how}: {shlex.join(shown(argv))}\n")
-    return _RUNNERS[-1]
+    return runner
 
 
 def run(argv: Sequence[str], env: Mapping[str, str], *, replace: bool = True, failure_code: int | None = None) -> int:
@@ -105,7 +109,7 @@ def run(argv: Sequence[str], env: Mapping[str, str], *, replace: bool = True, fa
     from safepip.errors import EX_UNAVAILABLE, SafepipError
 
     code = EX_UNAVAILABLE if failure_code is None else failure_code
-    runner = _log(argv, env, "exec" if replace else "run")
+    runner = _log(argv, "exec" if replace else "run")
     try:
         return runner.exec(argv, env) if replace else runner.call(argv, env)
     except OSError as exc:
@@ -119,7 +123,7 @@ def call(argv: Sequence[str], env: Mapping[str, str]) -> int:
     from safepip import ui
 
     try:
-        return _log(argv, env, "run").call(argv, env)
+        return _log(argv, "run").call(argv, env)
     except OSError as exc:
         ui.say(f"cannot run {argv[0]}: {exc.strerror}", "error", env)
         return 127
@@ -134,4 +138,4 @@ def capture(
     """Run ``argv`` with its output captured (text). Raises OSError when it cannot start,
     ``subprocess.TimeoutExpired`` past ``timeout`` seconds.
     """
-    return _log(argv, env, "capture").capture(argv, env, cwd, timeout)
+    return _log(argv, "capture").capture(argv, env, cwd, timeout)

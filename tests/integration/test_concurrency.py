@@ -15,7 +15,7 @@ import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
 from safepip.filelock import FileLock
-from safepip.launch import pip_argv
+from safepip.handoff import pip_argv
 from safepip.venv.state import CREATING, write_state
 from wheels import make_wheel
 

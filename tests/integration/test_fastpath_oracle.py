@@ -114,7 +114,7 @@ def _fast_path(argv: list[str], python: str, environ: dict[str, str], cwd: Path)
     """What the fast path does: "satisfied", "install" or "pip" (stands aside), and why."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        answer = attempt(scan(argv), python, {**environ, "SAFEPIP_DEBUG": "1"}, str(cwd))
+        answer = attempt(scan(argv), python, environ, str(cwd), debug=True)
     said = err.getvalue()
     if answer == 0:
         return "satisfied", said

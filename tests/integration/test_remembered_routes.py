@@ -16,7 +16,7 @@ import pytest
 
 from helpers import installed, needs_managed, offline, safepip_env, venv_python
 from safepip.filelock import FileLock
-from safepip.launch import pip_argv
+from safepip.handoff import pip_argv
 from safepip.venv.lock import lock_path
 
 

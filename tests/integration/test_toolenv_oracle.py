@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, SYSTEM_PYTHON, SYSTEM_VERSION, needs_managed
-from safepip.facts.projectenv import project_env
+from safepip.facts.gather import project_env
 
 # One worker makes the tools' environment once (a session fixture per worker would race).
 pytestmark = [needs_managed, pytest.mark.slow, pytest.mark.network, pytest.mark.xdist_group("toolenv-oracle")]

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from helpers import SYSTEM_PYTHON
+from helpers import system_base
 from safepip.paths import cache_dir
 from safepip.venv import bytecode, clonefile
 from safepip.venv import ensure as envs
@@ -35,7 +35,7 @@ def entries() -> list[Path]:
 
 
 def create(path: Path) -> Path:
-    assert envs.ensure(str(path), SYSTEM_PYTHON, dict(os.environ), quiet).created
+    assert envs.ensure(str(path), system_base(), dict(os.environ), quiet).created
     return path
 
 

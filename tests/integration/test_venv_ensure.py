@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON
+from helpers import SYSTEM_PYTHON, system_base
 from safepip.errors import EnvironmentCreateError
 from safepip.venv import create as envmake
 from safepip.venv import ensure as envs
@@ -22,20 +22,20 @@ def quiet(_: str) -> None:
 @pytest.mark.slow
 def test_create_then_reuse(tmp_path: Path) -> None:
     env_dir = str(tmp_path / ".venv")
-    first = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
+    first = envs.ensure(env_dir, system_base(), dict(os.environ), quiet)
     assert first.created
     assert envstate.state(env_dir) == envstate.COMPLETE
     assert venvdir.has_pip(env_dir)
-    again = envs.ensure(env_dir, SYSTEM_PYTHON, dict(os.environ), quiet)
+    again = envs.ensure(env_dir, system_base(), dict(os.environ), quiet)
     assert not again.created
 
 
 @pytest.mark.slow
 def test_interrupted_creation_is_rebuilt(tmp_path: Path) -> None:
     env_dir = tmp_path / ".venv"
-    envs.ensure(str(env_dir), SYSTEM_PYTHON, dict(os.environ), quiet)
+    envs.ensure(str(env_dir), system_base(), dict(os.environ), quiet)
     envstate.write_state(str(env_dir), envstate.CREATING, SYSTEM_PYTHON)
-    ready = envs.ensure(str(env_dir), SYSTEM_PYTHON, dict(os.environ), quiet)
+    ready = envs.ensure(str(env_dir), system_base(), dict(os.environ), quiet)
     assert ready.rebuilt == "its creation was interrupted"
     assert envstate.state(str(env_dir)) == envstate.COMPLETE
 
@@ -47,5 +47,5 @@ def test_failed_creation_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(envmake, "_run_virtualenv", broken)
     with pytest.raises(EnvironmentCreateError, match="virtualenv exploded"):
-        envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
+        envs.ensure(str(tmp_path / ".venv"), system_base(), dict(os.environ), quiet)
     assert not (tmp_path / ".venv").exists()

@@ -140,8 +140,9 @@ class Forbid:
 sys.meta_path.insert(0, Forbid())
 sys.path.insert(0, {str(pyz)!r})
 import os
+from safepip.facts.interpreter import probe
 from safepip.venv.ensure import ensure
-ready = ensure({str(tmp_path / "env")!r}, {sys.executable!r}, os.environ, print)
+ready = ensure({str(tmp_path / "env")!r}, probe({sys.executable!r}, "test", os.environ), os.environ, print)
 print("CREATED", ready.created)
 """
     done = subprocess.run(

@@ -65,7 +65,7 @@ def test_outside_a_project_libraries_go_to_the_user_env() -> None:
     assert result.lock
     assert result.args == ("install", "requests")
     assert "outside any project" in result.reason
-    assert not result.notes  # how to use the environment: the notice says it (act/notice.py)
+    assert not result.notes  # how to use the environment: the notice says it (act/flow.py)
 
 
 @pytest.mark.parametrize(("command", "apps"), [

@@ -89,6 +89,8 @@ LAYERS: dict[str, tuple[str | tuple[str, ...], tuple[str, ...]]] = {
     "facts": ("safepip.facts", (*DECIDE, "safepip.act", "safepip.pipeline", "safepip.commands")),
     "decide": (DECIDE, ("safepip.act", "safepip.pipeline", "safepip.commands")),
     "act": ("safepip.act", ("safepip.pipeline", "safepip.commands")),
+    # The environment is below the facts: whoever makes one passes the interpreter it probed.
+    "venv": ("safepip.venv", ("safepip.facts", *DECIDE, "safepip.act", "safepip.pipeline", "safepip.commands")),
 }
 
 
@@ -108,8 +110,9 @@ def upward(graph: dict[str, set[str]]) -> list[str]:
 
 def test_layers_point_one_way() -> None:
     """facts import neither decide, act nor the pipeline; decide (``decide``, ``decide_outside``,
-    ``decide_root``) imports no act; act imports neither the pipeline nor the verbs. What
-    several layers need (the runner, the one exec, pipx's command line) lives below them.
+    ``decide_root``) imports no act; act imports neither the pipeline nor the verbs; the
+    virtual environment (``venv``) imports none of them, nor the facts. What several layers
+    need (the runner, the one exec, pipx's command line) lives below them.
     """
     assert upward(graph()) == []
 
@@ -128,6 +131,9 @@ def test_the_layer_rule_sees_imports_inside_functions_and_for_the_type_checker(t
     ]
     assert upward({"safepip.decide_outside": {"safepip.act.pipx"}, "safepip.act.flow": {"safepip.commands.x"}}) == [
         "safepip.act.flow -> safepip.commands.x", "safepip.decide_outside -> safepip.act.pipx",
+    ]
+    assert upward({"safepip.venv.create": {"safepip.facts.interpreter", "safepip.venv.layout"}}) == [
+        "safepip.venv.create -> safepip.facts.interpreter",
     ]
 
 

@@ -1,5 +1,6 @@
 """The pip flow, acting on a resolved plan (:func:`safepip.pipeline.execute`): prepare the
-environment, say where, answer from the fast path or hand over to pip.
+environment, say where (:func:`notice`, the one stderr line that says where the work went and
+why, with the plan's warnings), answer from the fast path or hand over to pip.
 """
 
 from __future__ import annotations
@@ -8,12 +9,11 @@ import dataclasses
 import os
 import sys
 
-from safepip.act.command import READ_ONLY, REPAIR_HINT, index_options, pip_command
-from safepip.act.notice import notice
+from safepip import ui
+from safepip.act.command import HELP_SECTION, READ_ONLY, REPAIR_HINT, help_command, index_options, pip_command
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
-from safepip.handoff import child_environ
-from safepip.launch import OFF_PATH, pip_args
+from safepip.handoff import child_environ, pip_args
 from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
 from safepip.runner import run
 from safepip.stdio import stdout_error
@@ -31,61 +31,6 @@ if TYPE_CHECKING:  # for the type checker only
     from safepip.fastpath import answer as fastpath
     from safepip.plans import Resolved
     from safepip.session import Session
-
-HELP_SECTION = """
-safepip:
-  safepip runs pip where it is safe: when the target Python is externally managed
-  (PEP 668), install, uninstall, list, freeze, show, check and inspect go to the
-  project's virtual environment (created as .venv at the project root if needed).
-  Everything else goes to pip unchanged. One line on stderr says where and why.
-
-  Its own commands (each takes --help):
-    safepip run CMD [ARGS...]       run CMD in that environment
-    safepip which [python|pip|env|bin]  print a path of that environment
-    safepip explain PIP-ARGS...     the decision for a pip command line, doing nothing
-    safepip doctor                  the interpreter, project, environment and settings
-    safepip shell-init bash|zsh|fish  make pip (typed, in make and scripts) run safepip
-    safepip audit                   packages pip put into the system Python
-    safepip repair                  rebuild a broken environment, reinstalling what it held
-    safepip trust [PATH]            allow an interpreter that came with a repository
-    safepip self-install [--shims]  install safepip for yourself from safepip.pyz
-    safepip self-uninstall          remove what self-install made
-
-  Environment: SAFEPIP_PYTHON, SAFEPIP_POLICY, SAFEPIP_VENV, SAFEPIP_OUTSIDE,
-  SAFEPIP_APPS, SAFEPIP_QUIET, SAFEPIP_DEBUG. Flags: --safepip-policy=auto|always|never,
-  --safepip-venv=PATH, --safepip-outside=..., --safepip-quiet. Exit codes 64-78 are
-  safepip's own (see the README); every other code is pip's.
-"""
-
-
-#: ``python -c`` for pip's help followed by safepip's section, in pip's own process: the
-#: working directory off ``sys.path`` first, as for every pip safepip starts
-#: (:mod:`safepip.launch`); pip's usage lines name ``python -m pip`` for ``-c`` as for ``-m``.
-#: The exit code is pip's: the section is not written to a stdout the caller closed (Python's
-#: None), nor does its failed write change the code.
-_HELP_PROGRAM = OFF_PATH + """from pip._internal.cli.main import main
-try:
-    code = main(sys.argv[1:])
-except SystemExit as exc:
-    code = exc.code
-if sys.stdout is not None:
-    try:
-        sys.stdout.write(%r)
-        sys.stdout.flush()
-    except OSError:
-        pass
-sys.exit(code)
-"""
-
-
-def help_command(argv: list[str]) -> list[str] | None:
-    """pip's help for ``argv`` (:func:`safepip.launch.pip_argv`) with safepip's section
-    after it, as one process; None when pip is not run from an environment's interpreter.
-    """
-    args = pip_args(argv)
-    if args is None:
-        return None
-    return [argv[0], "-c", _HELP_PROGRAM % HELP_SECTION, *args]
 
 
 def refuse(plan: Plan) -> None:
@@ -121,7 +66,7 @@ def prepare(
     lock = lock_for(plan, session) if plan.lock and not defer_lock else None
     if plan.kind in (PROJECT_VENV, USER_ENV):
         ready = ensure(
-            plan.env_dir, ctx.interp.path, environ, session.say, lock, system_site_packages=plan.system_site,
+            plan.env_dir, ctx.interp, environ, session.say, lock, system_site_packages=plan.system_site,
             pip_options=index_options(ctx.call),
         )
     else:  # pass-through that borrows the project environment's pip
@@ -138,7 +83,9 @@ def lock_for(plan: Plan, session: Session) -> EnvLock | None:
     return EnvLock(plan.env_dir, session.environ, session.say)
 
 
-def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, call: PipCall) -> int | None:
+def _fast_path(
+    argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, call: PipCall, session: Session
+) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip.
     ``argv`` is pip's command line as :func:`prepare` made it: ``pip_argv(python, args)``,
     or safepip's own pip driving an environment without one (``... "--python", ENV_PYTHON,
@@ -151,7 +98,7 @@ def _fast_path(argv: list[str], env: Mapping[str, str], answered: fastpath.Answe
     python = _fast_python(argv)
     if python is None:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
-    return attempt(call, python, env, os.getcwd(), answered)
+    return attempt(call, python, env, session.cwd, answered, debug=session.debug)
 
 
 def _fast_python(argv: list[str]) -> str | None:
@@ -184,7 +131,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         import safepip
 
         version_line = f"safepip {safepip.__version__} from {os.path.dirname(os.path.abspath(safepip.__file__))}\n"
-    routable = is_routable(plan, ready, flags, environ)
+    routable = is_routable(plan, ready, flags, environ, debug=session.debug)
     if wants_help:
         one = help_command(argv)
         if one is not None and os.name == "posix":  # one process: pip's help, then safepip's section
@@ -202,12 +149,13 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
 
         answered = Answered()
     if fast and answered is not None:
-        code = _fast_path(argv, env, answered, ctx.call)
+        code = _fast_path(argv, env, answered, ctx.call, session)
         if code is not None and stdout_error() is None:
             if not flags and not session.debug:
                 remember_answer(args, ctx, ready, environ, answered, said)
             if routable:  # any other install here is decided the same way
-                remember_decision(args, ctx, ready, plan, environ, argv, said, lock_path_for(plan, environ), _fast_python(argv))
+                remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, environ),
+                                  fast_python=_fast_python(argv))
             return code
         # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
         # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
@@ -233,7 +181,8 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
         remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
                        lock_file=lock_file)
-        remember_decision(args, ctx, ready, plan, environ, argv, said, lock_file, _fast_python(argv) if fast else None)
+        remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_file,
+                          fast_python=_fast_python(argv) if fast else None)
     if version_line:
         sys.stdout.write(version_line)
     try:
@@ -241,3 +190,43 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
     finally:
         if lock is not None:
             lock.release()
+
+
+def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, how_to_use: bool = True) -> str:
+    """The one stderr line saying where the work went and why (and the warnings); return
+    what was written. After an install into an environment the shell does not have active,
+    the line says how to use it (``how_to_use``: not for ``run``, which is using it).
+    """
+    environ = session.environ
+    written = "".join(session.say(warning, "warning") for warning in plan.warnings)
+    if ready is None or plan.kind == PASSTHROUGH:
+        return written
+    important = ready.created or ready.rebuilt is not None
+    if ctx.config.quiet or (ctx.call.count("--quiet") and not important):
+        return written
+    where = ui.shortpath(ready.env_dir, environ)
+    line = f"{plan.reason}; using {where}"
+    if ready.rebuilt:
+        line += f" (rebuilt: {ready.rebuilt})"
+    elif ready.created:
+        line += " (created)"
+    notes = plan.notes + (plan.creation_notes if ready.created else ())
+    for note in notes:
+        line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
+    # A creation note (root's, from a script) already says how later commands reach it.
+    told = ready.created and bool(plan.creation_notes)
+    if how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV):
+        line += _how_to_use(ready.env_dir, environ)
+    return written + session.say(line)
+
+
+def _how_to_use(env_dir: str, environ: Mapping[str, str]) -> str:
+    """How to run what was installed, unless the shell has the environment active already or
+    activates it as soon as pip returns (shell-init's ``pip`` function says so).
+    """
+    # shell-init's variables (safepip.commands.activation: act does not import commands)
+    active = environ.get("SAFEPIP_ACTIVATED")
+    if environ.get("SAFEPIP_SHELL_ACTIVATES") == "1" or (active and os.path.realpath(active) == os.path.realpath(env_dir)):
+        return ""
+    python = ui.shortpath(os.path.join(env_dir, "bin", "python"), environ)
+    return f"; use it with `safepip run COMMAND` or {python}, or let `safepip shell-init` activate it in your shell"

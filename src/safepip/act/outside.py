@@ -14,7 +14,7 @@ from typing import Sequence
 from safepip import pipx, ui
 from safepip.act import pipxrepair
 from safepip.act.command import pip_command
-from safepip.act.notice import notice
+from safepip.act.flow import notice
 from safepip.decide import PIPX, Plan, Route
 from safepip.errors import EX_CANTCREAT, EX_UNAVAILABLE, NoTargetError
 from safepip.handoff import child_environ
@@ -70,7 +70,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     if create:
         from safepip.act.command import index_options
 
-        ready = ensure(plan.env_dir, ctx.interp.path, session.environ, say, lock, system_site_packages=True,
+        ready = ensure(plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=True,
                        pip_options=index_options(ctx.call))
     else:
         ready = Ready(plan.env_dir, bin_python(plan.env_dir))

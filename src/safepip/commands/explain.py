@@ -14,7 +14,7 @@ import shlex
 import sys
 from typing import Any, Mapping
 
-from safepip.launch import shown
+from safepip.handoff import shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

@@ -72,7 +72,7 @@ def main(args: list[str], session: Session) -> int:
     lock = EnvLock(plan.env_dir, session.environ, say)
     try:
         ready = ensure(
-            plan.env_dir, ctx.interp.path, session.environ, say, lock, system_site_packages=plan.system_site,
+            plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=plan.system_site,
             pip_options=index_options(call),
         )
         torn: list[str] = []

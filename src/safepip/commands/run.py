@@ -104,7 +104,8 @@ def main(args: list[str], session: Session) -> int:
         from safepip.remembered.record import remember_run
 
         # The next `safepip run` here execs at once while this choice holds (safepip.front).
-        remember_run(resolved.ctx, target.env_dir if target.venv else None, target.bin_dir, environ)
+        remember_run(resolved.ctx, target.env_dir if target.venv else None, target.bin_dir, environ,
+                     debug=session.debug)
     env = command_environ(environ, target.bin_dir, target.env_dir if target.venv else None)
     found = shutil.which(command[0], path=env["PATH"])
     if found is None:

@@ -92,7 +92,10 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
             if os.path.isdir(env_dir):
                 shutil.rmtree(env_dir)  # ours, and not whole: a half-finished earlier attempt
             python = base_python(environ)
-            ensure(env_dir, python, environ, lambda m: ui.say(m, "notice", environ))
+            from safepip.facts.interpreter import probe
+
+            ensure(env_dir, probe(python, "environment creation", environ), environ,
+                   lambda m: ui.say(m, "notice", environ))
             payload(archive, site_packages(bin_python(env_dir)))
             write_text(os.path.join(env_dir, ".safepip-payload"), archive.path + "\n")
             record = {"id": archive.build_id, "version": archive.version, "python": python, "env": env_dir}

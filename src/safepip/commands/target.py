@@ -87,8 +87,7 @@ def ensure_target(ctx: Context, plan: Plan, session: Session) -> Target:
     """
     import dataclasses
 
-    from safepip.act.flow import prepare
-    from safepip.act.notice import notice
+    from safepip.act.flow import notice, prepare
 
     target = locate(ctx, plan)
     if target.exists and target.problem is None:

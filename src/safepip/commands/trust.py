@@ -43,10 +43,10 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     project (empty when it does not).
     """
     from safepip.facts import config as cfg
+    from safepip.facts.gather import project_env
     from safepip.facts.placement import check as place_check
     from safepip.facts.placement import check_default, committed_link, over, problem, python_problem, record
     from safepip.facts.project import find_root
-    from safepip.facts.projectenv import project_env
     from safepip.facts.repocode import env_reason, interpreter_reason
     from safepip.facts.target import resolve_spec
     from safepip.facts.trust import check

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from safepip import ui
 from safepip.errors import NoTargetError
 
 TYPE_CHECKING = False
@@ -21,6 +20,7 @@ if TYPE_CHECKING:  # for the type checker only
     from safepip.facts.classify import Fact, Tls
     from safepip.facts.gather import Context
     from safepip.facts.pipargs import PipCall
+    from safepip.session import Session
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def _tls(call: PipCall, ctx: Context) -> Tls:
     return Tls(value("--cert"), value("--client-cert"), tuple(hosts))
 
 
-def facts_for(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, str], scratch: str,
+def facts_for(ctx: Context, plan_env: Mapping[str, str], session: Session, scratch: str,
               metadata_pip: Callable[[], list[str]]) -> list[Fact]:
     """The facts of the install's requirements, gathered with safepip's own pip (for the
     target interpreter; ``metadata_pip`` gives its command line) into ``scratch``.
@@ -83,10 +83,9 @@ def facts_for(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, s
     # apps = pipx reads the metadata too: a metapackage needs pipx's --include-deps.
     facts = gather(list(call.positionals), metadata_pip(), ctx.interp.path, download_options(call),
                    scratch, plan_env, _tls(call, ctx))
-    if environ.get("SAFEPIP_DEBUG") == "1":
+    if session.debug:
         for fact in facts:
-            ui.say(f"{fact.requirement}: metadata read from {fact.how or 'nowhere'}, {fact.fetched} bytes fetched",
-                   "notice", environ)
+            session.say(f"{fact.requirement}: metadata read from {fact.how or 'nowhere'}, {fact.fetched} bytes fetched")
     return facts
 
 
@@ -99,7 +98,7 @@ def _plugs(facts: tuple[Fact, ...], apps: Mapping[str, str] | None = None) -> bo
     return any(f.meta is not None and plugin_of(f.meta, apps) for f in facts)
 
 
-def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str, str], scratch: str,
+def gather_apps(ctx: Context, plan_env: Mapping[str, str], session: Session, scratch: str,
                 *, global_mode: bool, wants_pipx: Callable[[tuple[Fact, ...]], bool],
                 metadata_pip: Callable[[], list[str]]) -> AppFacts:
     """The facts for ``ctx.call`` (install or uninstall outside a project). ``plan_env`` is
@@ -110,13 +109,13 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], environ: Mapping[str,
     """
     from safepip import pipx
 
-    call = ctx.call
+    environ, call = session.environ, ctx.call
     if call.command == "uninstall":
         command, missing = _pipx(environ)
         installed = pipx.installed(command, plan_env, global_mode=global_mode) if command else {}
         injected = pipx.injected(command, plan_env, global_mode=global_mode) if command else {}
         return AppFacts(pipx=command, pipx_missing=missing, installed=installed, injected=injected)
-    facts = tuple(facts_for(ctx, plan_env, environ, scratch, metadata_pip))
+    facts = tuple(facts_for(ctx, plan_env, session, scratch, metadata_pip))
     hosting: Mapping[str, str] = {}
     if ctx.config.apps != "user-env" and _plugs(facts):
         # A plugin goes where its application lives, if pipx manages that application.

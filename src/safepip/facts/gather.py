@@ -1,4 +1,5 @@
-"""Gather the facts :func:`safepip.decide.plan` decides on: the target, the project, the configuration.
+"""Gather the facts :func:`safepip.decide.plan` decides on: the target, the project, its
+environment, the configuration.
 
 Facts are gathered lazily, cheapest first: an interpreter that is a virtual environment
 (``pyvenv.cfg`` beside or above its executable, CPython's own rule) is passed through
@@ -8,6 +9,11 @@ Gathering never refuses: a place the trust rules do not let safepip run code fro
 or environment someone else could change, an interpreter that came with the repository) is
 recorded as the ``untrusted`` fact, and gathering stops there, before anything there is read
 further, probed or run. The plan turns the fact into the refusal.
+
+Which environment belongs to a project (:func:`project_env`): the configured one, the one of
+the tool that manages it (:mod:`safepip.facts.toolenv`), an existing ``.venv``, ``venv`` or
+``env``, else where it will be made; the placement rules then judge a place the repository
+chose (:func:`_project_spot`).
 """
 
 from __future__ import annotations
@@ -21,13 +27,16 @@ from safepip.facts import config as cfg
 from safepip.facts.interpreter import Interp, probe
 from safepip.facts.pipargs import PipCall
 from safepip.facts.pipconf import Setting, config_files, settings
-from safepip.facts.project import EnvSpot, Project, find_root, walk_reads, working_directory
-from safepip.facts.projectenv import project_env
+from safepip.facts.project import VENV_NAMES, EnvSpot, Project, find_root, walk_reads
 from safepip.facts.reads import Reads
 from safepip.facts.target import find_target, target_reads
 from safepip.facts.trust import Untrusted
 from safepip.facts.users import Who, facts_about_users, target_owner
-from safepip.venv.layout import has_pip, venv_of
+from safepip.venv.layout import has_pip, is_venv_dir, venv_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.facts.toolenv import ToolEnv
 
 
 @dataclass(frozen=True)
@@ -78,30 +87,34 @@ def _stopped(call: PipCall, config: cfg.Config, cwd: str, project: Project | Non
     return Context(call, interp, config, cwd, project, untrusted=untrusted)
 
 
-def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, full: bool = False) -> Context:
-    """Collect the facts for ``call``, and what was read for them. ``full`` always probes
-    and reads every layer (doctor).
+def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, cwd: str,
+           full: bool = False) -> Context:
+    """Collect the facts for ``call`` made in the working directory ``cwd``, and what was read
+    for them. ``full`` always probes and reads every layer (doctor).
     """
-    ctx, walked = _gather(call, environ, flags, full)
     from safepip.paths import user_config_file
+
+    user_file = user_config_file(environ)  # found once: read, trusted and listed in the reads
+    ctx, walked = _gather(call, environ, flags, cwd, full, user_file)
 
     # The early pass-through of a named or active venv decides without the project walk.
     reads = walk_reads(ctx.cwd, ctx.project, environ) if walked else Reads()
     if ctx.env is not None:
         reads += Reads(ctx.env.reads)
     isolated = "--isolated" in call.argv
-    config = Reads((user_config_file(environ), *config_files(environ, ctx.interp.prefix, isolated)))
+    config = Reads((user_file, *config_files(environ, ctx.interp.prefix, isolated)))
     return replace(ctx, reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
 
 
-def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], full: bool) -> tuple[Context, bool]:
+def _gather(
+    call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str, full: bool, user_file: str
+) -> tuple[Context, bool]:
     """The facts for ``call``, and whether the project walk was made."""
     isolated = "--isolated" in call.argv  # pip looks for the exact token before parsing
     # How pip itself picks another interpreter: --python before the command, else PIP_PYTHON
     # (ignored with --isolated), else ``python =`` in [global] of a config file (read below).
     cli_python = call.python or (None if isolated else environ.get("PIP_PYTHON") or None)
     base = cfg.Config().with_environment(environ).with_flags(flags)
-    cwd = working_directory()
     early = cli_python or environ.get("SAFEPIP_PYTHON") or environ.get("VIRTUAL_ENV") or environ.get("CONDA_PREFIX")
     if early and not full:
         path, how = find_target(cli_python, environ)
@@ -113,7 +126,7 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
         if base.policy == "never":
             return Context(call, probe(path, how, environ), base, cwd), False
 
-    config, project, untrusted = load_config(environ, flags, cwd)
+    config, project, untrusted = load_config(environ, flags, cwd, user_file)
     if untrusted is not None:
         return _stopped(call, config, cwd, project, untrusted, _named(cli_python, environ)), True
     python = (config.python, config.origin["python"]) if config.python else None
@@ -147,11 +160,51 @@ def _gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any],
 
         path = user_env_dir(environ, interp.version)
         user_env = EnvSpot(path, is_venv_dir(path))
-    untrusted = _env_refusal(env, project.root if project is not None else cwd, project is None, environ, config)
+    untrusted = _env_refusal(env, project.root if project is not None else cwd, project is None, environ, config,
+                             user_file)
     if untrusted is not None:
         return _stopped(call, config, cwd, project, untrusted, interp), True
     who = facts_about_users(environ, project.root if project else cwd, user_env.path if user_env else None)
     return Context(call, interp, config, cwd, project, env, pip_settings, user_env, who), True
+
+
+def env_candidates(root: str, configured: str | None) -> list[str]:
+    """Where the project's environment is or would be, in order of preference."""
+    if configured:
+        path = os.path.expanduser(configured)
+        return [os.path.normpath(os.path.join(root, path))]
+    return [os.path.join(root, name) for name in VENV_NAMES]
+
+
+def project_env(root: str, configured: str | None, environ: Mapping[str, str] | None = None,
+                version: tuple[int, ...] | None = None) -> EnvSpot:
+    """The project's environment directory, and whether it already exists as a venv.
+
+    The configured path wins; else the environment of the tool that manages the project
+    (:mod:`safepip.facts.toolenv`; given ``environ`` and the target's ``version``) when it
+    exists; else the first of ``.venv``, ``venv``, ``env`` that is a virtual environment;
+    else where that tool will look for it; else ``.venv``, to be created.
+    """
+    candidates = env_candidates(root, configured)
+    tool = None
+    reads: tuple[str, ...] = ()
+    if configured is None and environ is not None:
+        from safepip.facts.toolenv import find
+
+        found = find(root, environ, version)
+        tool, reads = found.env, found.reads
+        if tool is not None and tool.exists:
+            return _spot(tool, reads)
+    for path in candidates:
+        if is_venv_dir(path):
+            return EnvSpot(path, True, reads=reads)
+    if tool is not None:
+        return _spot(tool, reads)
+    return EnvSpot(candidates[0], False, reads=reads)
+
+
+def _spot(tool: ToolEnv, reads: tuple[str, ...]) -> EnvSpot:
+    return EnvSpot(tool.path, tool.exists, tool.tool, tool.why, tool.named_by, tool.value, tool.place, reads)
 
 
 def _project_spot(project: Project, config: cfg.Config, environ: Mapping[str, str], interp: Interp) -> EnvSpot:
@@ -185,15 +238,15 @@ def _project_python(spec: str, path: str, project: Project, environ: Mapping[str
 
 
 def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[str, str],
-                 config: cfg.Config) -> Untrusted | None:
+                 config: cfg.Config, user_file: str) -> Untrusted | None:
     """Why safepip must not use the environment ``env`` of ``root`` (a project, or with
     ``bare`` the working directory of ``outside = cwd``, itself checked first), or None.
     """
     if env is None:
         return None
-    untrusted = _refusal(root, "directory", environ, config) if bare else None
+    untrusted = _refusal(root, "directory", environ, config, user_file) if bare else None
     if untrusted is None and os.path.isdir(env.path):
-        untrusted = _refusal(env.path, "environment", environ, config)
+        untrusted = _refusal(env.path, "environment", environ, config, user_file)
         if untrusted is None and env.exists:
             from safepip.facts.repocode import env_reason, refusal
             from safepip.venv.layout import bin_python
@@ -202,23 +255,23 @@ def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[st
     return untrusted
 
 
-def _refusal(path: str, what: str, environ: Mapping[str, str], config: cfg.Config,
-             user_file: str | None = None) -> Untrusted | None:
+def _refusal(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str) -> Untrusted | None:
     from safepip.facts.trust import refusal
-    from safepip.paths import user_config_file
 
-    return refusal(path, what, environ, config.trusted, user_file or user_config_file(environ))
+    return refusal(path, what, environ, config.trusted, user_file)
 
 
 def load_config(
-    environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str
+    environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str, user_file: str | None = None
 ) -> tuple[cfg.Config, Project | None, Untrusted | None]:
-    """The full configuration (every layer), the project it was read for, and why the
-    project cannot be trusted (its own layer is then not read: it can name an interpreter).
+    """The full configuration (every layer; ``user_file`` the user's, when the caller found
+    it), the project it was read for, and why the project cannot be trusted (its own layer is
+    then not read: it can name an interpreter).
     """
-    from safepip.paths import user_config_file
+    if user_file is None:
+        from safepip.paths import user_config_file
 
-    user_file = user_config_file(environ)
+        user_file = user_config_file(environ)
     config = cfg.Config().layered(cfg.user_layer(user_file), user_file)
     early = config.with_environment(environ).with_flags(flags)
     pinned = early.origin["subproject"] not in ("default", user_file)

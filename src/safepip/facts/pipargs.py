@@ -17,9 +17,8 @@ Its records are :class:`~safepip.frozen.Frozen` (the no-op check imports no data
 from __future__ import annotations
 
 from safepip.facts import _pipoptions
-from safepip.facts.piptables import table_version, tables
-from safepip.facts.pipvalues import ParseError
-from safepip.facts.pipvalues import check as check_value
+from safepip.facts.piptables import ParseError, table_version, tables
+from safepip.facts.piptables import check as check_value
 from safepip.frozen import Frozen
 
 TYPE_CHECKING = False

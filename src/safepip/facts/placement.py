@@ -49,7 +49,7 @@ def _within(path: str, top: str) -> bool:
 def destination(configured: str, root: str) -> str:
     """Where the value ``configured`` puts the environment, followed through every link (the
     place a trust record names). ``..`` is folded first, as for the path safepip uses
-    (:func:`safepip.facts.projectenv.env_candidates`).
+    (:func:`safepip.facts.gather.env_candidates`).
     """
     return os.path.realpath(os.path.normpath(os.path.join(root, os.path.expanduser(configured))))
 

@@ -8,7 +8,7 @@ import os
 import re
 from typing import Any
 
-from safepip.facts.toolread import Reader, ToolEnv, as_bool, b64_8, backend, expand, get, listed, xdg
+from safepip.facts.toolread import Reader, ToolEnv, as_bool, b64_8, expand, get, listed, xdg
 
 # -- Poetry --------------------------------------------------------------------------------
 
@@ -43,26 +43,26 @@ def poetry_env_name(name: str, root: str) -> str:
     return f"{sanitized}-{b64_8(hashlib.sha256(where.encode('utf-8', 'surrogateescape')).digest())}"
 
 
-def _poetry(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None, bool]:
+def poetry_env(reader: Reader, version: tuple[int, ...] | None) -> ToolEnv | None:
+    """Poetry's environment for a project Poetry manages (:func:`safepip.facts.toolenv.find`
+    looks here only when the project's files name Poetry).
+    """
     project = reader.pyproject
     tool = get(project, "tool", "poetry")
-    marked = isinstance(tool, dict) or reader.has("poetry.lock") or backend(reader).startswith("poetry.")
-    if not marked:
-        return None, False
     truth = (("true", "1"), ("false", "0"))
     in_project_raw, source = _poetry_setting(reader, "virtualenvs.in-project")
     in_project = as_bool(in_project_raw, truth)
     dot_venv = os.path.join(reader.root, ".venv")
     if in_project is True or (in_project is None and os.path.isdir(dot_venv)):
         said = f"virtualenvs.in-project from {os.path.basename(source)}" if in_project else "its .venv"
-        return ToolEnv("Poetry", dot_venv, reader.venv(dot_venv), f"Poetry's environment for this project ({said})"), True
+        return ToolEnv("Poetry", dot_venv, reader.venv(dot_venv), f"Poetry's environment for this project ({said})")
     name = get(project, "project", "name") or get(tool, "name")
     create, _ = _poetry_setting(reader, "virtualenvs.create")
     if not isinstance(name, str) or not name or as_bool(create, truth) is False:
-        return None, True  # Poetry would use no environment of its own
+        return None  # Poetry would use no environment of its own
     base = _poetry_base(reader)
     if base is None:
-        return None, True
+        return None
     parent, named_by, value = base
     stem = poetry_env_name(name, reader.root)
     minor = get(reader.toml(os.path.join(parent, "envs.toml")), stem, "minor")
@@ -77,11 +77,11 @@ def _poetry(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | 
             path, exists = others[-1], True
     if not path and named_by:
         # The version is not known (safepip trust): the place the repository names still is.
-        return ToolEnv("Poetry", parent, False, "Poetry's environments", named_by, value, parent), True
+        return ToolEnv("Poetry", parent, False, "Poetry's environments", named_by, value, parent)
     if not path:
-        return None, True
+        return None
     place = parent if named_by else ""
-    return ToolEnv("Poetry", path, exists, "Poetry's environment for this project", named_by, value, place), True
+    return ToolEnv("Poetry", path, exists, "Poetry's environment for this project", named_by, value, place)
 
 
 def _poetry_base(reader: Reader) -> tuple[str, str, str] | None:

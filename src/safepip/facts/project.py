@@ -1,4 +1,4 @@
-"""Project root discovery (which environment the project uses: :mod:`safepip.facts.projectenv`).
+"""Project root discovery (which environment the project uses: :func:`safepip.facts.gather.project_env`).
 
 The walk goes up from the working directory, reading each directory's entries, until the
 repository root (the first directory holding ``.git``), the user's home directory, the
@@ -229,21 +229,6 @@ def crossable_owners(environ: Mapping[str, str]) -> set[int] | None:
     if euid == 0 and sudo_uid.isdigit():
         owners.add(int(sudo_uid))
     return owners
-
-
-def working_directory() -> str:
-    """The working directory, or a clear error when it was deleted under us."""
-    try:
-        return os.getcwd()
-    except FileNotFoundError:
-        raise SafepipError(
-            "the working directory no longer exists; cd to a directory that does", exit_code=69
-        ) from None
-    except OSError as exc:  # deeper than the system's path limit, unreadable...
-        raise SafepipError(
-            f"cannot tell the working directory ({exc.strerror or type(exc).__name__}); cd to a shorter path",
-            exit_code=77 if isinstance(exc, PermissionError) else 69,
-        ) from None
 
 
 def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, bool] = ("auto", False)) -> Project | None:

@@ -51,7 +51,7 @@ import os
 import re
 from typing import Any, Mapping
 
-from safepip.facts.poetryenv import _poetry, poetry_env_name
+from safepip.facts.poetryenv import poetry_env, poetry_env_name
 from safepip.facts.toolread import Found, Reader, ToolEnv, as_bool, b64_8, backend, expand, get, home, listed, xdg
 from safepip.facts.toolvars import VARIABLES
 
@@ -70,6 +70,15 @@ def _uv(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None
     path = os.path.normpath(os.path.join(reader.root, expand(chosen, reader.environ)))
     why = f"uv's environment for this project (UV_PROJECT_ENVIRONMENT={chosen})"
     return ToolEnv("uv", path, reader.venv(path), why), True
+
+
+# -- Poetry (facts/poetryenv.py) ------------------------------------------------------------
+
+
+def _poetry(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None, bool]:
+    project = reader.pyproject
+    marked = isinstance(get(project, "tool", "poetry"), dict) or reader.has("poetry.lock") or backend(reader).startswith("poetry.")
+    return (poetry_env(reader, version) if marked else None), marked
 
 
 # -- PDM -----------------------------------------------------------------------------------

@@ -107,6 +107,19 @@ def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = N
     return lines
 
 
+def _names_a_new_project(call: PipCall, env: Environment, cwd: str) -> bool:
+    """Whether the command line names, by its bare name (no version, extras or marker; nothing
+    of that name in ``cwd``), a project not installed at all: pip has work to do whatever else
+    the call or pip's settings say.
+    """
+    for text in call.positionals:
+        bare = text.replace("-", "").replace("_", "").replace(".", "")
+        if (bare.isascii() and bare.isalnum() and text[0].isalnum() and text[-1].isalnum()
+                and not os.path.lexists(os.path.join(cwd, text)) and env.get(text) is None):
+            return True
+    return False
+
+
 class Answered:
     """What an answer printed, and every path it read (for :func:`safepip.remembered.store.remember`)."""
 
@@ -115,12 +128,14 @@ class Answered:
         self.paths: list[str] = []
 
 
-def attempt(
-    call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None
+def attempt(  # noqa: PLR0915 - one linear look, in pip's order
+    call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
+    debug: bool = False,
 ) -> int | None:
     """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
     requirement is satisfied: print pip's lines and return 0. Return None to run pip.
-    ``answered``, when given, receives what was printed and what it depended on.
+    ``answered``, when given, receives what was printed and what it depended on; ``debug``
+    (the session's ``SAFEPIP_DEBUG``) says why pip runs or not.
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
@@ -131,6 +146,8 @@ def attempt(
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
         env = Environment.of(python, environ)
+        if _names_a_new_project(call, env, cwd):
+            raise NotSatisfied  # pip has work to do: nothing else is read
         configured = read_settings(environ, env.prefix)
         quiet += configured.quiet
         constraint_files = [*call.values("--constraint"), *configured.constraints]
@@ -158,17 +175,17 @@ def attempt(
     except Fallback as exc:
         if answered is not None:
             answered.paths = _read_paths(python, env, files, environ)
-        if environ.get("SAFEPIP_DEBUG") == "1":
+        if debug:
             ui.say(f"fast path: {exc}; running pip", "notice", environ)
         return None
     if answered is not None:
         answered.paths = _read_paths(python, env, files, environ)
     if answer is None:
-        if environ.get("SAFEPIP_DEBUG") == "1":
+        if debug:
             ui.say("fast path: something is to be installed; running pip", "notice", environ)
         return None
     ignored, printed = answer
-    if environ.get("SAFEPIP_DEBUG") == "1":
+    if debug:
         ui.say(f"fast path: {len(printed)} requirements satisfied; pip not started", "notice", environ)
     text = "".join(f"{line}\n" for line in (*ignored, *printed)) if quiet == 0 else ""
     sys.stdout.write(text)

@@ -66,9 +66,13 @@ def _route_paths(ctx: Context, ready: Ready | None, answered: Answered | None) -
     return paths
 
 
-def is_routable(plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
-    """Whether this call's route may be remembered and replayed by the front door."""
-    if flags or environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+def is_routable(
+    plan: Plan, ready: Ready | None, flags: Mapping[str, Any], environ: Mapping[str, str], *, debug: bool
+) -> bool:
+    """Whether this call's route may be remembered and replayed by the front door (never
+    while ``debug``, the session's ``SAFEPIP_DEBUG``: a debugging call goes the whole way).
+    """
+    if flags or debug or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return False
     if ready is not None and (ready.created or ready.rebuilt is not None):
         return False
@@ -156,11 +160,13 @@ def remember_decision(
     remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips)
 
 
-def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str]) -> None:
+def remember_run(
+    ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str], *, debug: bool
+) -> None:
     """Remember the environment ``safepip run`` uses in this directory (see
-    :func:`safepip.front.run_answer`), with what its choice depended on.
+    :func:`safepip.front.run_answer`), with what its choice depended on (not while ``debug``).
     """
-    if environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+    if debug or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return
     from safepip.remembered.decision import RUN
 

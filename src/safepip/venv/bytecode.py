@@ -34,7 +34,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping
 
-    from safepip.facts.interpreter import Interp
+    from safepip.venv.layout import Base
 
 #: Bumped when the layout of a cache entry changes.
 FORMAT = 1
@@ -42,7 +42,7 @@ MANIFEST = "manifest.json"
 _CACHE = "__pycache__"
 
 
-def seed(env_dir: str, base: Interp, environ: Mapping[str, str]) -> bool:
+def seed(env_dir: str, base: Base, environ: Mapping[str, str]) -> bool:
     """Give the pip in the new environment ``env_dir`` its byte code; return whether it got it.
 
     ``base`` is the interpreter the environment was made from.
@@ -56,7 +56,7 @@ def seed(env_dir: str, base: Interp, environ: Mapping[str, str]) -> bool:
 
     cache_root = cache_dir(environ)
     root = os.path.join(cache_root, "bytecode")
-    entry = os.path.join(root, f"{FORMAT}-{base.implementation}-{base.version_str}", key)
+    entry = os.path.join(root, f"{FORMAT}-{base.implementation}-{'.'.join(map(str, base.version))}", key)
     manifest = trusted_manifest(entry)
     if manifest is None:
         if not compile_package(bin_python(env_dir), package):
@@ -206,17 +206,18 @@ def _own(st: os.stat_result, kind: int) -> bool:
 
 def trusted_manifest(entry: str) -> dict[str, str] | None:
     """The entry's manifest when the entry is this user's own and no other user can
-    replace any directory on the way to it (the rule for projects, in ``trust.py``, and
-    every directory above owned by this user or root); None otherwise.
+    replace any directory on the way to it (safepip's rule for its own files,
+    :func:`safepip.safefs.root_problem`: every directory above owned by this user or root,
+    writable by others only with the sticky bit); None otherwise.
     """
     if not hasattr(os, "geteuid"):  # pragma: no cover - no ownership to check (Windows)
         return None
     try:
         if not _own(os.lstat(entry), stat.S_IFDIR):
             return None
-        from safepip.facts.trust import writable_above
+        from safepip.safefs import root_problem
 
-        if writable_above(os.path.realpath(entry), owners=(os.geteuid(), 0)) is not None:
+        if root_problem(entry) is not None:
             return None
         fd = os.open(os.path.join(entry, MANIFEST), os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, encoding="utf-8") as handle:

@@ -9,14 +9,18 @@ import os
 import shutil
 from typing import Mapping, Sequence
 
-from safepip.venv.state import COMPLETE, CREATING, state, write_state
 from safepip.errors import EnvironmentCreateError
-from safepip.launch import module_argv
+from safepip.handoff import module_argv
 from safepip.venv.layout import bin_python, has_pip
+from safepip.venv.state import COMPLETE, CREATING, state, write_state
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.venv.layout import Base
 
 
-def create(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool = False) -> None:
-    """Make a whole environment at ``env_dir`` for ``base_python``, marked ``creating`` until it is
+def create(env_dir: str, base: Base, environ: Mapping[str, str], system_site: bool = False) -> None:
+    """Make a whole environment at ``env_dir`` for the interpreter ``base``, marked ``creating`` until it is
     whole; on any failure nothing of it is left.
     """
     try:
@@ -40,11 +44,11 @@ def create(env_dir: str, base_python: str, environ: Mapping[str, str], system_si
         if not os.path.isdir(env_dir):
             os.makedirs(env_dir)
             made_dir = True
-        write_state(env_dir, CREATING, base_python)
-        _make(env_dir, base_python, environ, system_site)
+        write_state(env_dir, CREATING, base.path)
+        _make(env_dir, base, environ, system_site)
         if not os.path.exists(bin_python(env_dir)) or not has_pip(env_dir):
             raise EnvironmentCreateError(f"virtualenv did not create a whole environment in {env_dir}")
-        write_state(env_dir, COMPLETE, base_python)
+        write_state(env_dir, COMPLETE, base.path)
     except BaseException as exc:
         if made_dir or state(env_dir) == CREATING:
             remove(env_dir)
@@ -84,22 +88,19 @@ def _unwritable(path: str) -> str:
 VIRTUALENV_SEEDS_FROM = (3, 9)
 
 
-def _make(env_dir: str, base_python: str, environ: Mapping[str, str], system_site: bool) -> None:
+def _make(env_dir: str, base: Base, environ: Mapping[str, str], system_site: bool) -> None:
     """Make the environment: with virtualenv, or for a target older than its seeder
     supports, with the target's own ``venv`` module (its ensurepip works offline).
     virtualenv's pip comes without byte code: safepip gives it its own (``bytecode.py``).
     """
-    from safepip.facts.interpreter import probe
-
-    interp = probe(base_python, "environment creation", environ)
-    version = interp.version
+    base_python, version = base.path, base.version
     if version[:2] >= VIRTUALENV_SEEDS_FROM:
         from safepip.venv.seedpip import virtualenv_args
 
         _run_virtualenv(env_dir, base_python, system_site, virtualenv_args(version, environ))
         from safepip.venv import bytecode
 
-        bytecode.seed(env_dir, interp, environ)
+        bytecode.seed(env_dir, base, environ)
         return
     from safepip.runner import capture
 

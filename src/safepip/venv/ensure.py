@@ -17,24 +17,27 @@ import shlex
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
+from safepip.errors import EnvironmentCreateError
 from safepip.venv import oldtrees
 from safepip.venv.create import create as _create
 from safepip.venv.create import remove as _remove
+from safepip.venv.layout import bin_python, is_venv_dir
+from safepip.venv.lock import EnvLock
 from safepip.venv.state import (
     COMPLETE,
     CREATING,
     RESTORING,
-    STATE_FILE,
     own_files_only,
     problem,
     restoring_from,
     state,
     write_state,
 )
-from safepip.venv.lock import EnvLock
-from safepip.errors import EnvironmentCreateError
-from safepip.venv.layout import is_venv_dir
-from safepip.venv.layout import bin_python
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.venv.layout import Base
+
 
 @dataclass(frozen=True)
 class Ready:
@@ -129,7 +132,7 @@ def broken_waiting(env_dir: str, environ: Mapping[str, str], say: Callable[[str]
 
 def ensure(
     env_dir: str,
-    base_python: str,
+    base: Base,
     environ: Mapping[str, str],
     say: Callable[[str], object],
     lock: EnvLock | None = None,
@@ -155,7 +158,7 @@ def ensure(
     own_lock = lock or EnvLock(env_dir, environ, say)
     own_lock.acquire()
     try:
-        ready = _ensure_locked(env_dir, base_python, environ, system_site_packages, pip_options, say)
+        ready = _ensure_locked(env_dir, base, environ, system_site_packages, pip_options, say)
     except BaseException:
         own_lock.release()
         raise
@@ -166,7 +169,7 @@ def ensure(
 
 def _ensure_locked(
     env_dir: str,
-    base_python: str,
+    base: Base,
     environ: Mapping[str, str],
     system_site: bool = False,
     pip_options: Sequence[str] = (),
@@ -183,13 +186,13 @@ def _ensure_locked(
             return
         if os.path.isdir(path) and state(path) == CREATING:
             _remove(path)
-        _create(path, base_python, environ, system_site)
+        _create(path, base, environ, system_site)
 
     def restore(old: str) -> Ready:
         why = rebuild.restore(
             old, work, create, pip_options, environ, say,
-            mark_restoring=lambda o: write_state(work, RESTORING, base_python, old=o),
-            mark_complete=lambda: write_state(work, COMPLETE, base_python),
+            mark_restoring=lambda o: write_state(work, RESTORING, base.path, old=o),
+            mark_complete=lambda: write_state(work, COMPLETE, base.path),
         )
         return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
 
@@ -198,7 +201,7 @@ def _ensure_locked(
         old = restoring_from(work)
         if old is not None and (oldtrees.read_journal(old) or {}).get("kind") == oldtrees.PENDING:
             return restore(old)
-        write_state(work, COMPLETE, base_python)  # killed after the old tree was dealt with
+        write_state(work, COMPLETE, base.path)  # killed after the old tree was dealt with
         rebuild.sweep(work)
         current = COMPLETE
     if current in (None, CREATING):
@@ -216,7 +219,7 @@ def _ensure_locked(
             )
         if current == CREATING:  # pip never ran in it: nothing to keep
             _remove(work)
-            _create(work, base_python, environ, system_site)
+            _create(work, base, environ, system_site)
             return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
         return restore(rebuild.move_aside(work, env_dir, why))
     rebuilt = None
@@ -225,6 +228,6 @@ def _ensure_locked(
             raise EnvironmentCreateError(_NOT_A_VENV.format(env_dir=env_dir))
         _remove(work)
         rebuilt = "its creation was interrupted"
-    _create(work, base_python, environ, system_site)
+    _create(work, base, environ, system_site)
     return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=rebuilt)
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import shutil
 
-from safepip.venv.state import COMPLETE, state
 from safepip.venv.layout import site_packages
+from safepip.venv.state import COMPLETE, state
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

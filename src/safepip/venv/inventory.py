@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from safepip.venv.layout import site_packages
 from safepip.venv.oldtrees import JOURNAL
 from safepip.venv.oldtrees import read_text as _read
-from safepip.venv.layout import site_packages
 
 #: Distributions the new environment brings itself.
 SEEDED = frozenset({"pip"})

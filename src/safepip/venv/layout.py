@@ -10,6 +10,25 @@ import sys
 
 _WINDOWS = sys.platform == "win32"
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only: nothing imported for the front door
+    from typing import Protocol
+
+    class Base(Protocol):
+        """The interpreter an environment is made from, as the caller probed it
+        (:class:`safepip.facts.interpreter.Interp` is one): the environment layer reads no facts.
+        """
+
+        @property
+        def path(self) -> str:
+            """The interpreter's path."""
+        @property
+        def version(self) -> tuple[int, int, int]:
+            """Its version (the seeder and the byte code's cache depend on it)."""
+        @property
+        def implementation(self) -> str:
+            """Its implementation (``cpython``...)."""
+
 
 def is_venv_dir(path: str) -> bool:
     """A directory that looks like a virtual environment (it has ``pyvenv.cfg``)."""

@@ -63,8 +63,8 @@ def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) 
     """Write a tree's journal atomically, with the proof that safepip wrote it for this tree
     (for the name ``named`` it is about to be renamed to, when it is not there yet).
     """
-    from safepip.venv import records
     from safepip.safefs import replace_file
+    from safepip.venv import records
 
     text = json.dumps(records.sign(records.JOURNAL, tree, data, named), ensure_ascii=True)
     replace_file(os.path.join(tree, JOURNAL), text.encode("ascii"), mode=0o644, exact_mode=True, durable=True)

@@ -37,7 +37,9 @@ import time
 from dataclasses import asdict
 from typing import Callable, Mapping, Sequence
 
+from safepip.errors import EnvironmentCreateError
 from safepip.venv.inventory import Dist, dist_from, inventory, user_files
+from safepip.venv.layout import bin_python
 from safepip.venv.oldtrees import (
     JOURNAL,
     KEEP_SECONDS,
@@ -53,8 +55,6 @@ from safepip.venv.oldtrees import (
     stamp,
     write_journal,
 )
-from safepip.errors import EnvironmentCreateError
-from safepip.venv.layout import bin_python
 
 Create = Callable[[str], None]  # makes a whole environment at the path (safepip's _create)
 
@@ -92,8 +92,7 @@ def reinstall(python: str, dists: Sequence[Dist], pip_options: Sequence[str], en
 
 
 def _pip(python: str, args: Sequence[str], options: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str]:
-    from safepip.handoff import child_environ
-    from safepip.launch import pip_argv
+    from safepip.handoff import child_environ, pip_argv
     from safepip.runner import capture
 
     argv = pip_argv(python, ["install", "--disable-pip-version-check", "-q", *options, *args])

@@ -65,8 +65,8 @@ def own_files_only(env_dir: str) -> bool:
 def write_state(env_dir: str, value: str, base_python: str, old: str | None = None) -> None:
     """Write the state file atomically (and the old tree a rebuild restores from)."""
     from safepip import __version__
-    from safepip.venv import records
     from safepip.safefs import replace_file
+    from safepip.venv import records
 
     data = {"state": value, "safepip": __version__, "python": base_python, **({"old": old} if old else {})}
     data = records.sign(records.STATE, env_dir, data)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from safepip.facts.gather import project_env
 from safepip.facts.project import EnvSpot, find_root
-from safepip.facts.projectenv import project_env
 
 
 def env_for(home: Path) -> dict[str, str]:

@@ -24,6 +24,6 @@ def test_a_named_venv_is_decided_without_the_walk(tmp_path: Path, monkeypatch: p
     (env / "bin" / "python").symlink_to(SYSTEM_PYTHON)
     (tmp_path / "home").mkdir(exist_ok=True)
     monkeypatch.chdir(tmp_path / "home")
-    ctx = gather(scan(["install", "x"]), {**_environ(tmp_path, ""), "VIRTUAL_ENV": str(env)}, {})
+    ctx = gather(scan(["install", "x"]), {**_environ(tmp_path, ""), "VIRTUAL_ENV": str(env)}, {}, cwd=str(tmp_path / "home"))
     assert ctx.reads.owned == ()  # no walk: no directory's owner counts
     assert str(env / "bin" / "python") in ctx.reads.paths and str(tmp_path / "home") not in ctx.reads.paths

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from safepip.facts.gather import project_env
 from safepip.facts.project import EnvSpot, find_root
-from safepip.facts.projectenv import project_env
 from safepip.facts.toolenv import find, hatch_id, pdm_prefix, pipenv_env_name, poetry_env_name
 
 #: The real tools' names for the project directory /home/u/code/My App (name "My-App").

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from helpers import SYSTEM_PYTHON
 from safepip.errors import EnvironmentCreateError
-from safepip.venv import create as envmake
 from safepip.venv import ensure as envs
-from safepip.venv import layout as venvdir
 from safepip.venv import oldtrees
-from safepip.venv import state as envstate
+
+#: A base interpreter for environments these tests never get as far as creating.
+BASE = SimpleNamespace(path=SYSTEM_PYTHON, version=(3, 11, 2), implementation="cpython")
 
 
 def quiet(_: str) -> None:
@@ -24,7 +25,7 @@ def test_unwritable_parent_is_refused_and_nothing_is_left(tmp_path: Path, monkey
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda p, m: False if str(p) == str(tmp_path) else real_access(p, m))
     with pytest.raises(EnvironmentCreateError, match=f"{tmp_path} is not writable by you"):
-        envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
+        envs.ensure(str(tmp_path / ".venv"), BASE, dict(os.environ), quiet)
     assert not (tmp_path / ".venv").exists()
 
 
@@ -34,14 +35,14 @@ def test_a_broken_env_safepip_did_not_make_is_refused(tmp_path: Path) -> None:
     (env_dir / "pyvenv.cfg").write_text("home = /nonexistent\n")
     (env_dir / "bin" / "python").symlink_to("/nonexistent/python3.4")
     with pytest.raises(EnvironmentCreateError, match="safepip did not create it, so it will not delete it"):
-        envs.ensure(str(env_dir), SYSTEM_PYTHON, dict(os.environ), quiet)
+        envs.ensure(str(env_dir), BASE, dict(os.environ), quiet)
     assert (env_dir / "pyvenv.cfg").exists()
 
 
 def test_dangling_symlink_is_refused(tmp_path: Path) -> None:
     (tmp_path / ".venv").symlink_to(tmp_path / "gone")
     with pytest.raises(EnvironmentCreateError, match="which does not exist"):
-        envs.ensure(str(tmp_path / ".venv"), SYSTEM_PYTHON, dict(os.environ), quiet)
+        envs.ensure(str(tmp_path / ".venv"), BASE, dict(os.environ), quiet)
 
 
 def test_the_hint_for_a_broken_env_is_quoted_for_the_shell(tmp_path: Path) -> None:
@@ -52,7 +53,7 @@ def test_the_hint_for_a_broken_env_is_quoted_for_the_shell(tmp_path: Path) -> No
     (env_dir / "pyvenv.cfg").write_text("home = /nonexistent\n")
     (env_dir / "bin" / "python").symlink_to("/nonexistent/python3.4")
     with pytest.raises(EnvironmentCreateError) as raised:
-        envs.ensure(str(env_dir), SYSTEM_PYTHON, dict(os.environ), quiet)
+        envs.ensure(str(env_dir), BASE, dict(os.environ), quiet)
     command = str(raised.value).split("recreate it with: ", 1)[1]
     assert shlex.split(command)[:4] == ["rm", "-rf", str(env_dir), "&&"]
 

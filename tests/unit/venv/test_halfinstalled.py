@@ -3,13 +3,9 @@ made, and installed again by pip."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-import pytest
-
-from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, venv_python
-from inprocess import Cli
+from helpers import SYSTEM_XY
 from safepip.venv import halfinstalled as repair
 
 

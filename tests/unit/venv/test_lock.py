@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from safepip.errors import PermissionRefused
 from safepip.filelock import FileLock
 from safepip.venv.lock import EnvLock, lock_path
 

@@ -4,21 +4,14 @@ on the target."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import zipfile
-from importlib import metadata
-from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from helpers import SYSTEM_PYTHON, SYSTEM_VERSION, installed, needs_managed, offline, safepip_env
 from safepip.venv import seedpip
 
 sys.path.insert(0, str(ROOT / "tools"))
-import build_zipapp
 
 def test_the_newest_candidate_that_runs_on_the_target_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     wheels = [seedpip.Candidate("30.0", ">=3.12", wheel="/w/pip-30.0-py3-none-any.whl"),
