@@ -137,7 +137,8 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Con
     for index in indexes:
         requirement, name = found[index].requirement, found[index].name
         if found[index].app:
-            argv = pipx.inject_argv(command, found[index].app, requirement, call, global_mode=plan.pipx_global)
+            argv = pipx.inject_argv(command, found[index].app, requirement, call, global_mode=plan.pipx_global,
+                                    skip_maintenance=apps.pipx_skip_maintenance)
             steps.append(Step(requirement, f"{how} inject {found[index].app}", PIPX_RUN, tuple(argv)))
             continue
         deps = _metapackage(apps.facts[index] if index < len(apps.facts) else None)
@@ -185,9 +186,18 @@ def _uninstall(call: PipCall, plan: Plan, apps: AppFacts, user_env_exists: bool)
         canonical = str(requirement_name(call.positionals[index]))
         if canonical not in apps.installed:  # a plugin pipx injected into an application
             app = apps.injected[canonical]
-            argv = pipx.uninject_argv(list(apps.pipx or ()), app, canonical, global_mode=plan.pipx_global)
-            steps.append(Step(canonical, f"pipx uninject {app}", PIPX_RUN, tuple(argv),
-                              notice=f"{canonical} was injected into {app} with pipx: uninjecting it with pipx"))
+            if apps.pipx_uninject:
+                argv = pipx.uninject_argv(list(apps.pipx or ()), app, canonical, global_mode=plan.pipx_global)
+                steps.append(Step(canonical, f"pipx uninject {app}", PIPX_RUN, tuple(argv),
+                                  notice=f"{canonical} was injected into {app} with pipx: uninjecting it with pipx"))
+                continue
+            # This pipx (Debian 12's 1.1.0) has no uninject: its own pip in the application's
+            # environment removes the plugin; a newer pipx might rewrite the user's pipx metadata.
+            argv = pipx.runpip_uninstall_argv(list(apps.pipx or ()), app, canonical, global_mode=plan.pipx_global)
+            steps.append(Step(canonical, f"pipx runpip {app}", PIPX_RUN, tuple(argv),
+                              notice=f"{canonical} was injected into {app} with pipx, which has no uninject: "
+                                     f"uninstalling it with pipx runpip {app} (pipx still lists it as injected: "
+                                     f"pipx reinstall {app} would bring it back)"))
             continue
         name = apps.installed[canonical]
         argv = pipx.uninstall_argv(list(apps.pipx or ()), name, global_mode=plan.pipx_global)

@@ -147,9 +147,10 @@ def upgrade_argv(pipx: Sequence[str], name: str, call: PipCall, *, global_mode: 
     return [*pipx, "upgrade", *_tail(own, pip_args, global_mode), name]
 
 
-def inject_argv(pipx: Sequence[str], app: str, spec: str, call: PipCall, *, global_mode: bool) -> list[str]:
+def inject_argv(pipx: Sequence[str], app: str, spec: str, call: PipCall, *, global_mode: bool,
+                skip_maintenance: bool = True) -> list[str]:
     """``pipx inject APP SPEC``: a plugin into the environment of the application it plugs into."""
-    own, pip_args = options(call)
+    own, pip_args = options(call, skip_maintenance=skip_maintenance)
     if call.has("--force-reinstall"):
         own.append("--force")
     return [*pipx, "inject", *_tail(own, pip_args, global_mode), app, spec]
@@ -158,6 +159,17 @@ def inject_argv(pipx: Sequence[str], app: str, spec: str, call: PipCall, *, glob
 def uninject_argv(pipx: Sequence[str], app: str, name: str, *, global_mode: bool) -> list[str]:
     """``pipx uninject APP NAME``: a plugin out of its application's environment."""
     return [*pipx, "uninject", *(["--global"] if global_mode else []), app, name]
+
+
+def runpip_uninstall_argv(pipx: Sequence[str], app: str, name: str, *, global_mode: bool) -> list[str]:
+    """``pipx runpip APP uninstall -y NAME``: uninject for a pipx without it (Debian 12's 1.1.0)."""
+    return [*pipx, "runpip", *(["--global"] if global_mode else []), app, "uninstall", "-y", name]
+
+
+def has_uninject(pipx: Sequence[str], env: Mapping[str, str]) -> bool:
+    """Whether this pipx has ``uninject`` (asked, not guessed: one without it fails ``uninject --help``)."""
+    done = _capture([*pipx, "uninject", "--help"], env)
+    return done is not None and done.returncode == 0
 
 
 def injected(pipx: Sequence[str], env: Mapping[str, str], *, global_mode: bool) -> dict[str, str]:

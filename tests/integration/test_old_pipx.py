@@ -99,3 +99,43 @@ def test_repair_after_a_python_upgrade_with_pipx_1_1(tmp_path: Path, pipx_1_1: P
     assert repaired.returncode == 0, repaired.stderr
     ran = subprocess.run([str(tmp_path / "bin" / "app-c")], capture_output=True, text=True, check=False)
     assert ran.stdout.strip() == "app-c 0.5", ran.stderr
+
+
+def test_a_plugin_injected_with_pipx_1_1_is_uninstalled_with_its_runpip(tmp_path: Path, pipx_1_1: Path) -> None:
+    """pipx 1.1.0 has no ``uninject``: the plugin leaves its application's environment by
+    pipx 1.1.0's own ``runpip`` (no newer pipx touches its metadata), and safepip then knows
+    it is gone although pipx 1.1.0 still lists it among the injected packages."""
+    import json
+
+    from helpers import installed
+
+    house = tmp_path / "house"
+    make_wheel(house, "hostapp", "1.0", scripts={"hostapp": "hostapp:main"},
+               classifiers=["Environment :: Console", "Intended Audience :: Developers"])
+    make_wheel(house, "hostapp-plugin-export", "1.0",
+               entry_points={"hostapp.application.plugin": {"export": "hostapp_plugin_export:main"}})
+    elsewhere = tmp_path / "home" / "downloads"
+    elsewhere.mkdir(parents=True)
+    env = safepip_env(PATH=f"{pipx_1_1}:/usr/bin:/bin", SAFEPIP_ALLOW_ROOT="1", PIPX_HOME=str(tmp_path / "pipx"),
+                      PIPX_BIN_DIR=str(tmp_path / "bin"))
+    venv = tmp_path / "pipx" / "venvs" / "hostapp"
+    assert run_safepip("install", *offline(house), "hostapp", cwd=elsewhere, env=env).returncode == 0
+    done = run_safepip("install", *offline(house), "hostapp-plugin-export", cwd=elsewhere, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "hostapp-plugin-export" in installed(venv)
+
+    gone = run_safepip("uninstall", "-y", "hostapp-plugin-export", cwd=elsewhere, env=env)
+    assert gone.returncode == 0, gone.stderr
+    assert "usage: pipx" not in gone.stderr and "Traceback" not in gone.stderr, gone.stderr
+    assert "has no uninject: uninstalling it with pipx runpip hostapp" in gone.stderr, gone.stderr
+    assert "hostapp-plugin-export" not in installed(venv)
+    assert "hostapp" in installed(venv)
+    listed = subprocess.run([str(pipx_1_1 / "pipx"), "list", "--json"], capture_output=True, text=True, env=env,
+                            check=True)
+    metadata = json.loads(listed.stdout)["venvs"]["hostapp"]["metadata"]
+    assert metadata["pipx_metadata_version"] == "0.2"  # still pipx 1.1.0's own format
+    assert "hostapp-plugin-export" in metadata["injected_packages"]  # what pipx 1.1.0 says; safepip knows better
+    again = run_safepip("explain", "--json", "uninstall", "-y", "hostapp-plugin-export", cwd=elsewhere, env=env)
+    assert not any(str(s["where"]).startswith("pipx") for s in json.loads(again.stdout)["steps"]), again.stdout
+    assert run_safepip("uninstall", "-y", "hostapp-plugin-export", cwd=elsewhere, env=env).returncode == 0
+    assert subprocess.run([str(pipx_1_1 / "pipx"), "list"], capture_output=True, env=env).returncode == 0

@@ -2,6 +2,9 @@
 ``safepip install poetry-plugin-export`` outside a project injects the plugin into Poetry's
 pipx environment, where ``poetry export`` finds it; ``safepip uninstall`` uninjects it.
 
+Twice: with the pipx on PATH (else safepip's own), and with Debian 12's pipx 1.1.0 on PATH,
+which has no ``uninject`` (the plugin leaves by that pipx's ``runpip``).
+
 Run as a real second user (root would use pipx's ``--global`` mode, which writes
 /usr/local/bin), with its own HOME in a directory it can reach, and Debian's python3 running
 safepip.pyz (whose own pipx does the work: no pipx on PATH).
@@ -23,13 +26,21 @@ pytestmark = [pytest.mark.network, pytest.mark.slow,
               pytest.mark.skipif(not (os.geteuid() == 0 and MANAGED), reason="runs safepip as another user")]
 
 
-@pytest.mark.xfail(
-    os.path.exists("/usr/bin/pipx"), strict=True,
-    reason="known bug: uninstall runs `pipx uninject` with the pipx on PATH, and Debian 12's /usr/bin/pipx (1.1.0) has "
-           "no uninject: a pipx usage error, exit 2",
-)
+@pytest.fixture
+def pipx_1_1(traversable: Path) -> Path:
+    """A directory whose pipx is pipx 1.1.0 (Debian 12's, which has no ``uninject``), from PyPI."""
+    where = traversable / "pipx-1.1.0"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(where / "venv")], check=True, capture_output=True)
+    subprocess.run([str(where / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", "pipx==1.1.0"], check=True,
+                   capture_output=True)
+    (where / "bin").mkdir()
+    (where / "bin" / "pipx").symlink_to(where / "venv" / "bin" / "pipx")
+    return where / "bin"
+
+
+@pytest.mark.parametrize("which", ["pipx on PATH or safepip's own", "pipx 1.1.0"])
 def test_a_poetry_plugin_goes_into_poetrys_pipx_environment_and_out_again(
-    traversable: Path, other_user: User, pyz: Path
+    traversable: Path, other_user: User, pyz: Path, which: str, request: pytest.FixtureRequest
 ) -> None:
     home = traversable / "home"
     elsewhere = home / "downloads"
@@ -38,7 +49,8 @@ def test_a_poetry_plugin_goes_into_poetrys_pipx_environment_and_out_again(
     shutil.copy(pyz, archive)
     archive.chmod(0o644)
     give(home, other_user)
-    env = safepip_env(HOME=str(home), PATH=f"{home / '.local' / 'bin'}:/usr/bin:/bin")
+    first = f"{request.getfixturevalue('pipx_1_1')}:" if which == "pipx 1.1.0" else ""
+    env = safepip_env(HOME=str(home), PATH=f"{first}{home / '.local' / 'bin'}:/usr/bin:/bin")
     for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "PIPX_HOME", "PIPX_BIN_DIR"):
         env.pop(name, None)  # the user's own defaults, under HOME
 
@@ -66,6 +78,9 @@ def test_a_poetry_plugin_goes_into_poetrys_pipx_environment_and_out_again(
 
     gone = run(SYSTEM_PYTHON, str(archive), "uninstall", "-y", "poetry-plugin-export")
     assert gone.returncode == 0, gone.stderr
-    assert "pipx uninject" in gone.stderr or "uninjecting" in gone.stderr, gone.stderr
+    if which == "pipx 1.1.0":
+        assert "has no uninject: uninstalling it with pipx runpip poetry" in gone.stderr, gone.stderr
+    else:
+        assert "pipx uninject" in gone.stderr or "uninjecting" in gone.stderr, gone.stderr
     assert run(poetry, "export", "--help").returncode != 0
     assert run(poetry, "--version").returncode == 0  # the application stays

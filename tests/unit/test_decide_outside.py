@@ -248,14 +248,14 @@ def test_list_and_freeze_show_what_the_user_put_there(argv: tuple[str, ...], loc
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-def routed(*argv: str, facts: list[Fact], installed: dict[str, str] | None = None) -> Plan:
+def routed(*argv: str, facts: list[Fact], installed: dict[str, str] | None = None, **more: Any) -> Plan:
     """The plan outside a project completed as decide_call completes it (decide_outside.route)."""
     from safepip.decide_outside import route
     from safepip.facts.apps import AppFacts
 
     call = scan(argv)
     first = plan(call, interp(), None, None, config(), {}, "/home/u/downloads", user_env=EnvSpot(USER_ENV_DIR, True))
-    apps = AppFacts(facts=tuple(facts), pipx=("pipx",), installed=installed or {})
+    apps = AppFacts(facts=tuple(facts), pipx=("pipx",), installed=installed or {}, **more)
     return route(call, first, apps, SYSTEM_PYTHON, True, config())
 
 
@@ -300,6 +300,21 @@ def test_no_step_of_an_uninstall_gets_python() -> None:
     pip_step, pipx_step = result.steps
     assert pip_step.args == ("uninstall", "-y", "numpy")
     assert pipx_step.args == ("pipx", "uninstall", "black")
+
+
+@pytest.mark.parametrize(("uninject", "argv", "where", "says"), [
+    (True, ("pipx", "uninject", "poetry", "poetry-plugin-export"), "pipx uninject poetry", "uninjecting it with pipx"),
+    # Debian 12's pipx 1.1.0 has no uninject: its own pip in the application's environment.
+    (False, ("pipx", "runpip", "poetry", "uninstall", "-y", "poetry-plugin-export"), "pipx runpip poetry",
+     "has no uninject: uninstalling it with pipx runpip poetry"),
+])
+def test_an_injected_plugin_leaves_as_the_pipx_in_use_can(uninject: bool, argv: tuple[str, ...], where: str,
+                                                          says: str) -> None:
+    result = routed("uninstall", "-y", "Poetry_Plugin_Export", facts=[], installed={"poetry": "poetry"},
+                    injected={"poetry-plugin-export": "poetry"}, pipx_uninject=uninject)
+    (step,) = result.steps
+    assert step.args == argv and step.where == where
+    assert step.notice is not None and says in step.notice
 
 
 def test_a_library_alone_runs_the_cleaned_call() -> None:

@@ -42,6 +42,8 @@ class AppFacts:
     injected: Mapping[str, str] = field(default_factory=dict)
     #: Whether that pipx has ``--skip-maintenance`` (asked only for ``--no-index``).
     pipx_skip_maintenance: bool = True
+    #: Whether that pipx has ``uninject`` (asked only to uninstall an injected package).
+    pipx_uninject: bool = True
 
 
 def _pipx(environ: Mapping[str, str]) -> tuple[tuple[str, ...] | None, str | None]:
@@ -98,6 +100,48 @@ def _plugs(facts: tuple[Fact, ...], apps: Mapping[str, str] | None = None) -> bo
     return any(f.meta is not None and plugin_of(f.meta, apps) for f in facts)
 
 
+def _features(command: tuple[str, ...] | None, plan_env: Mapping[str, str], call: PipCall,
+              global_mode: bool) -> tuple[bool, bool]:
+    """Whether this pipx has ``--global`` and ``--skip-maintenance`` (asked only when needed)."""
+    from safepip import pipx
+
+    if command is None or not (global_mode or call.has("--no-index")):
+        return True, True
+    found = pipx.features(command, plan_env)
+    return "--global" in found, "--skip-maintenance" in found
+
+
+def _name(requirement: str) -> str | None:
+    from safepip.facts.classify import requirement_name
+
+    return requirement_name(requirement)
+
+
+def still_injected(command: tuple[str, ...], env: Mapping[str, str], claimed: Mapping[str, str],
+                   *, global_mode: bool) -> dict[str, str]:
+    """Those of pipx's ``claimed`` injected packages (canonical name -> application) that
+    are still installed in the application's environment. A pipx without ``uninject``
+    keeps listing a package removed with ``pipx runpip APP uninstall``; where pipx's
+    environments or their site-packages cannot be found, pipx's word stands.
+    """
+    import glob
+    import os
+
+    from safepip import pipx
+    from safepip.facts.installed import scan
+
+    venvs = pipx.value(command, env, "PIPX_LOCAL_VENVS", global_mode) if claimed else None
+    if venvs is None:
+        return dict(claimed)
+    present: dict[str, set[str] | None] = {}
+    for app in set(claimed.values()):
+        root = os.path.join(venvs, app)
+        sites = glob.glob(os.path.join(glob.escape(root), "lib", "python*", "site-packages"))
+        sites += glob.glob(os.path.join(glob.escape(root), "Lib", "site-packages"))
+        present[app] = {d.key for d in scan(sites)} if sites else None
+    return {name: app for name, app in claimed.items() if present[app] is None or name in (present[app] or ())}
+
+
 def gather_apps(ctx: Context, plan_env: Mapping[str, str], session: Session, scratch: str,
                 *, global_mode: bool, wants_pipx: Callable[[tuple[Fact, ...]], bool],
                 metadata_pip: Callable[[], list[str]]) -> AppFacts:
@@ -113,8 +157,15 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], session: Session, scr
     if call.command == "uninstall":
         command, missing = _pipx(environ)
         installed = pipx.installed(command, plan_env, global_mode=global_mode) if command else {}
-        injected = pipx.injected(command, plan_env, global_mode=global_mode) if command else {}
-        return AppFacts(pipx=command, pipx_missing=missing, installed=installed, injected=injected)
+        injected: Mapping[str, str] = {}
+        uninject = True
+        if command:
+            injected = still_injected(command, plan_env, pipx.injected(command, plan_env, global_mode=global_mode),
+                                      global_mode=global_mode)
+            if any(_name(r) in injected and _name(r) not in installed for r in call.positionals):
+                uninject = pipx.has_uninject(command, plan_env)
+        return AppFacts(pipx=command, pipx_missing=missing, installed=installed, injected=injected,
+                        pipx_uninject=uninject)
     facts = tuple(facts_for(ctx, plan_env, session, scratch, metadata_pip))
     hosting: Mapping[str, str] = {}
     if ctx.config.apps != "user-env" and _plugs(facts):
@@ -122,7 +173,8 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], session: Session, scr
         command, missing = _pipx(environ)
         hosting = pipx.installed(command, plan_env, global_mode=global_mode) if command else {}
         if _plugs(facts, hosting) and not wants_pipx(facts):
-            return AppFacts(facts, None, command, missing, True, hosting)
+            global_ok, skip = _features(command, plan_env, call, global_mode)
+            return AppFacts(facts, None, command, missing, global_ok, hosting, pipx_skip_maintenance=skip)
     if not wants_pipx(facts):
         return AppFacts(facts=facts)
     problem = None
@@ -131,11 +183,7 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], session: Session, scr
         if problem is not None:
             return AppFacts(facts=facts, pipx_problem=problem)
     command, missing = _pipx(environ)
-    global_ok = skip = True
-    if command is not None and (global_mode or call.has("--no-index")):
-        found = pipx.features(command, plan_env)
-        global_ok = "--global" in found
-        skip = "--skip-maintenance" in found
+    global_ok, skip = _features(command, plan_env, call, global_mode)
     managed: Mapping[str, str] = hosting
     if command and not managed and call.has("--upgrade"):
         managed = pipx.installed(command, plan_env, global_mode=global_mode)
