@@ -26,9 +26,12 @@ from inprocess import run_main
 #: that is not installed). Run as root (a container, CI) the root rules run too (decide_root,
 #: facts.users, the root checks of paths). The target is 30 modules and 60 moves (issue 29):
 #: lower these as the facts and the fast path are brought together; never raise them
-#: without saying why.
-MAX_MODULES = 45
-MAX_MOVES = 142
+#: without saying why. Raised once since, to 46 and 161: the records the no-op check reads
+#: (the scanned call, its options, the interpreter) became frozen records of their own
+#: (safepip.frozen, which spares that check the import of dataclasses: about 10 ms); their
+#: constructors and comparisons run there: 1 module and 16 moves of the 19 added.
+MAX_MODULES = 46
+MAX_MOVES = 161
 
 
 def area(module: str) -> str:
