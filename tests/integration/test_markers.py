@@ -258,3 +258,35 @@ def test_pip_26_reads_every_marker_as_safepip_does(tmp_path: Path) -> None:
         if layout.managed:
             assert data["managed"]["message"] == pip["context"], layout.name  # type: ignore[index]
             assert shown == pip["lines"], layout.name
+
+
+@pytest.mark.parametrize("ci", [None, "true"])
+def test_msys2_under_ci_is_redirected_as_anywhere(ci: str | None, tmp_path: Path) -> None:
+    """MSYS2 patches its pip to only warn about its marker when ``CI`` is set (and to refuse
+    otherwise): with ``CI=true`` MSYS2's pip would install into the MSYS2 Python. safepip does not
+    copy that patch: the marker says who manages that Python, so a CI job's install goes to the
+    project's environment as a developer's does (``--break-system-packages``, which MSYS2's warning
+    names, stays the explicit way into the MSYS2 Python)."""
+    layout = next(layout for layout in LAYOUTS if layout.name == "msys2-mingw")
+    python = emulate(layout, tmp_path / "machine")
+    house = tmp_path / "house"
+    make_wheel(house, "lib-a", "1.0")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    env = env_for(python)
+    env.pop("CI", None)
+    if ci is not None:
+        env["CI"] = ci
+    # The pip here is upstream pip: it refuses whether CI is set or not (MSYS2's patch is not in it).
+    assert pip_says(python, env)["managed"] is True
+    plan = json.loads(run_safepip("explain", "--json", "install", "lib-a", cwd=project, env=env).stdout)
+    assert plan["decision"] == "project-venv", plan["why"]
+    site = python.parent.parent / "lib" / "python3.12" / "site-packages"
+    done = run_safepip("install", *offline(house), "lib-a", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "lib-a" in installed(project / ".venv")
+    assert [p.name for p in site.iterdir() if p.name != "__pycache__"] == []
+    chosen = json.loads(run_safepip("explain", "--json", "install", "--break-system-packages", "lib-a", cwd=project,
+                                    env=env).stdout)
+    assert chosen["decision"] == "passthrough", chosen["why"]
