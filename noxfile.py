@@ -84,7 +84,7 @@ def distro(session: nox.Session) -> None:
     (or bookworm; both by default). Also login shells with the suite's stock dotfiles.
 
     Needs root and debootstrap. The bases are built once into .cache/distro/ from the mirror of the host's
-    apt sources; options after -- go to tests/distro/run.py (--variants bare|pip, --cache DIR).
+    apt sources; options after -- go to tests/distro/run.py (--variants bare,pip,pipx, --cache DIR).
     Not run by default.
     """
     session.install(".")

@@ -9,6 +9,7 @@ shows what ``install`` does; :mod:`safepip.act.outside` runs them.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from safepip.errors import EX_NOPERM
 from safepip.plans import PIPX, REFUSE, USER_ENV, Plan, Route
@@ -144,17 +145,18 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Con
         deps = _metapackage(apps.facts[index] if index < len(apps.facts) else None)
         again: tuple[str, ...] = ()
         # pipx's options as this pipx has them (Debian 12's 1.1.0 has no --skip-maintenance).
-        common = {"global_mode": plan.pipx_global, "skip_maintenance": apps.pipx_skip_maintenance}
+        install = partial(pipx.install_argv, global_mode=plan.pipx_global, include_deps=deps,
+                          skip_maintenance=apps.pipx_skip_maintenance, pip_wheels=apps.pipx_pip_wheels)
         if call.has("--upgrade") and name is not None and name in apps.installed:
             if is_bare(requirement):  # nothing to keep: pipx upgrades to the newest
-                argv = pipx.upgrade_argv(command, apps.installed[name], call, **common)
+                argv = pipx.upgrade_argv(command, apps.installed[name], call, global_mode=plan.pipx_global,
+                                         skip_maintenance=apps.pipx_skip_maintenance, pip_wheels=apps.pipx_pip_wheels)
             else:
-                argv = pipx.install_argv(command, requirement, python, call, force=True, include_deps=deps, **common)
+                argv = install(command, requirement, python, call, force=True)
         else:
-            argv = pipx.install_argv(command, requirement, python, call, include_deps=deps, **common)
+            argv = install(command, requirement, python, call)
         if name is not None:
-            again = tuple(pipx.install_argv(command, requirement, python, call, force=True, include_deps=deps,
-                                            **common))
+            again = tuple(install(command, requirement, python, call, force=True))
         steps.append(Step(requirement, how, PIPX_RUN, tuple(argv), names=(name,) if name else (), again=again))
     return _with_steps(plan, steps)
 

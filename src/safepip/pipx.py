@@ -95,19 +95,19 @@ def _absolute(name: str, value: str) -> str:
     return os.path.abspath(expanded) if os.path.exists(expanded) else value
 
 
-def options(call: PipCall, *, skip_maintenance: bool = True) -> tuple[list[str], list[str]]:
+def options(call: PipCall, *, skip_maintenance: bool = True,
+            pip_wheels: str | None = None) -> tuple[list[str], list[str]]:
     """pipx's own options for a pip install call, and the pip arguments to pass through
-    (``skip_maintenance``: whether this pipx has ``--skip-maintenance``; pipx 1.1.0 has not).
+    (``skip_maintenance``: whether this pipx has ``--skip-maintenance``; pipx 1.1.0 has not;
+    ``pip_wheels``: a directory holding a pip wheel, offered with ``--no-index``).
     """
     own: list[str] = []
     pip_args: list[str] = []
     for option in call.options:
         if option.name == "--index-url" and option.value is not None:
             own += ["--index-url", option.value]
-        elif option.name == "--quiet":
-            own.append("--quiet")
-        elif option.name == "--verbose":
-            own.append("--verbose")
+        elif option.name in ("--quiet", "--verbose"):
+            own.append(option.name)
         elif option.name not in _NOT_PIP_ARGS:
             pip_args.append(
                 option.name if option.value is None else f"{option.name}={_absolute(option.name, option.value)}"
@@ -115,6 +115,10 @@ def options(call: PipCall, *, skip_maintenance: bool = True) -> tuple[list[str],
     if call.has("--no-index") and skip_maintenance:
         # pipx would upgrade its shared pip first, from an index the user has just said not to use.
         own.append("--skip-maintenance")
+    if call.has("--no-index") and pip_wheels:
+        # pipx 1.5 to 1.7 (Debian 13's 1.7.1; --skip-maintenance does nothing there) make their
+        # shared libraries by reinstalling pip from the user's sources, and stop when they hold none.
+        pip_args.append(f"--find-links={pip_wheels}")
     return own, pip_args
 
 
@@ -128,11 +132,12 @@ def _tail(own: Sequence[str], pip_args: Sequence[str], global_mode: bool) -> lis
 
 
 def install_argv(pipx: Sequence[str], spec: str, python: str, call: PipCall, *, global_mode: bool,
-                 force: bool = False, include_deps: bool = False, skip_maintenance: bool = True) -> list[str]:
+                 force: bool = False, include_deps: bool = False, skip_maintenance: bool = True,
+                 pip_wheels: str | None = None) -> list[str]:
     """``pipx install`` of one application for the target interpreter (``include_deps``: a
     metapackage, whose commands are its dependencies').
     """
-    own, pip_args = options(call, skip_maintenance=skip_maintenance)
+    own, pip_args = options(call, skip_maintenance=skip_maintenance, pip_wheels=pip_wheels)
     if force or call.has("--force-reinstall"):
         own.append("--force")
     if include_deps:
@@ -141,9 +146,9 @@ def install_argv(pipx: Sequence[str], spec: str, python: str, call: PipCall, *, 
 
 
 def upgrade_argv(pipx: Sequence[str], name: str, call: PipCall, *, global_mode: bool,
-                 skip_maintenance: bool = True) -> list[str]:
+                 skip_maintenance: bool = True, pip_wheels: str | None = None) -> list[str]:
     """``pipx upgrade`` of an installed application (``pip install -U name``)."""
-    own, pip_args = options(call, skip_maintenance=skip_maintenance)
+    own, pip_args = options(call, skip_maintenance=skip_maintenance, pip_wheels=pip_wheels)
     return [*pipx, "upgrade", *_tail(own, pip_args, global_mode), name]
 
 
@@ -207,8 +212,7 @@ def _capture(argv: Sequence[str], env: Mapping[str, str]) -> subprocess.Complete
         return None
 
 
-#: The options of ``pipx install`` safepip uses that not every pipx has: ``--global`` came in
-#: pipx 1.5; Debian 12's pipx 1.1.0 has neither.
+#: Options of ``pipx install`` not every pipx has (``--global`` came in 1.5; Debian 12's 1.1.0 has neither).
 OPTIONAL = ("--global", "--skip-maintenance")
 
 

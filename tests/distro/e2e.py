@@ -7,8 +7,11 @@ code and its output); the exit code is 1 when any check failed. Nothing here rea
 network: pip reads the wheels copied in (``--no-index --find-links``).
 
 VARIANT says what the chroot should be: ``bare`` (python3 alone, as a fresh Debian has it: no
-pip, no venv module) or ``pip`` (python3-pip and python3-venv added, the common case); the
-first check proves it is.
+pip, no venv module), ``pip`` (python3-pip and python3-venv added, the common case; pipx is
+safepip's own) or ``pipx`` (Debian's own pipx added too: 1.1.0 on Debian 12, without
+``--global``); the first check proves it is. The ``pipx`` variant runs only the checks where
+Debian's pipx and pip meet safepip (outside a project, as a user and as root): the rest is the
+``pip`` variant's.
 """
 
 from __future__ import annotations
@@ -154,9 +157,10 @@ def imports(python: str, *modules: str, user: pwd.struct_passwd | None = None) -
 def check_variant(checks: Checks, variant: str) -> None:
     has_pip = imports(PY, "pip")
     has_venv = imports(PY, "ensurepip")
-    want = variant == "pip"
-    checks.check(f"the chroot is the '{variant}' Debian (pip importable: {has_pip}, ensurepip: {has_venv})",
-                 has_pip == want and has_venv == want)
+    has_pipx = os.path.exists("/usr/bin/pipx")
+    want = variant in ("pip", "pipx")
+    checks.check(f"the chroot is the '{variant}' Debian (pip importable: {has_pip}, ensurepip: {has_venv}, "
+                 f"Debian's pipx: {has_pipx})", has_pip == want and has_venv == want and has_pipx == (variant == "pipx"))
     checks.check("the system python3 is externally managed",
                  run([PY, "-c", MANAGED], "/").returncode == 0)
     version = safepip("--version", cwd="/")
@@ -430,6 +434,116 @@ def as_root_outside(checks: Checks) -> None:
               else f"decision {d['decision']!r}, environment {d['environment']!r}")
 
 
+def debian_version(package: str) -> str:
+    """The upstream version of an installed Debian package (``1.1.0`` of ``1.1.0-1``)."""
+    done = run(["dpkg-query", "-W", "-f=${Version}", package], "/")
+    return re.sub(r"^\d+:", "", done.stdout.strip()).split("-")[0].split("+")[0]
+
+
+def pip_version(python: str) -> str:
+    """The version of the pip ``python`` imports ('' when none)."""
+    done = run([python, "-c", "import pip; print(pip.__version__)"], "/")
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def debian_pipx(checks: Checks, user: pwd.struct_passwd) -> None:
+    """Outside a project as a user, with Debian's own pipx (1.1.0 on Debian 12) and pip on PATH:
+    an application goes to that pipx (which makes its environment with Debian's ensurepip, so
+    Debian's own pip installs it, offline), its command runs; a library goes to the per-user
+    environment; Debian's pip drives the environment safepip made; list and uninstall use that pipx."""
+    home = user.pw_dir
+    here = f"{home}/downloads"
+    run(["mkdir", "-p", here], "/", user)
+    shipped = debian_version("pipx")
+    version = run(["pipx", "--version"], here, user)
+    checks.check(f"pipx: the pipx on PATH is Debian's /usr/bin/pipx {shipped}",
+                 version.returncode == 0 and version.stdout.strip() == shipped != "", version)
+    debian_pip = debian_version("python3-pip")
+    checks.check(f"pipx: the system's pip is Debian's python3-pip {debian_pip}", pip_version(PY) == debian_pip != "")
+
+    def to_debian_pipx(data: Any) -> str:
+        runs = [s["run"] for s in data["steps"] if s["run"]]
+        return "" if runs and all(r[0] == "/usr/bin/pipx" for r in runs) else f"steps {data['steps']!r}"
+
+    json_verb(checks, "pipx", "explain", "install", *OFFLINE, "e2e-app", cwd=here, user=user, expect=to_debian_pipx)
+    done = safepip("install", *OFFLINE, "e2e-app", cwd=here, user=user)
+    checks.check("pipx: an application goes to Debian's pipx", done.returncode == 0 and "e2e-app -> pipx" in done.stderr,
+                 done)
+    home_of = run(["pipx", "environment", "--value", "PIPX_HOME"], here, user).stdout.strip()
+    listed = run(["pipx", "list", "--short"], here, user)
+    checks.check(f"pipx: Debian's pipx manages it ({home_of or '?'})",
+                 "e2e-app 1.0" in listed.stdout and os.path.isdir(f"{home_of}/venvs/e2e-app"), listed)
+    app = f"{home}/.local/bin/e2e-app"
+    ran = run([app], here, user)
+    checks.check("pipx: the application's command runs", ran.returncode == 0 and ran.stdout.strip() == "e2e-app 1.0",
+                 ran)
+    inside = pip_version(f"{home_of}/venvs/e2e-app/bin/python") or pip_version(f"{home_of}/shared/bin/python")
+    if "--global" not in run(["pipx", "install", "--help"], here, user).stdout:
+        # pipx 1.1.0 keeps the pip of Debian's ensurepip in its shared libraries (its upgrade, offline, fails
+        # and is only logged); pipx 1.5+ reinstalls pip there from the sources given: safepip's own wheel.
+        checks.check(f"pipx: the pip that installed it is Debian's own {debian_pip} (pipx's environments, ensurepip)",
+                     inside == debian_pip, detail=f"pip {inside!r} in {home_of}")
+    else:
+        checks.check(f"pipx: pipx reinstalled its shared pip offline from safepip's wheel (pip {inside})",
+                     inside not in ("", debian_pip), detail=f"pip {inside!r} in {home_of}")
+
+    user_env = f"{home}/.local/share/safepip/envs/py{VERSION}"
+    upy = f"{user_env}/bin/python"
+    lib = safepip("install", *OFFLINE, "e2e-dep", cwd=here, user=user)
+    checks.check("pipx: a library goes to the per-user environment",
+                 lib.returncode == 0 and f"using ~/.local/share/safepip/envs/py{VERSION}" in lib.stderr
+                 and installed(upy).get("e2e-dep") == "1.0" and imports(upy, "e2e_dep", user=user)
+                 and "e2e-app" not in installed(upy), lib, f"installed: {installed(upy)}")
+    # Debian's own pip (python3 -m pip, as /usr/bin/pip runs it) drives the environment safepip made.
+    own = run([PY, "-m", "pip", "--python", upy, "install", "--disable-pip-version-check", *OFFLINE, "e2e-tool"],
+              here, user)
+    checks.check(f"pipx: Debian's pip {debian_pip} installs into the environment safepip made (--python)",
+                 own.returncode == 0 and installed(upy).get("e2e-tool") == "1.0", own)
+    seen = run([PY, "-m", "pip", "--python", upy, "list", "--disable-pip-version-check"], here, user)
+    checks.check("pipx: and lists it", seen.returncode == 0 and "e2e-dep" in seen.stdout, seen)
+    checks.check("pipx: the system python3 cannot import either", not imports(PY, "e2e_dep", user=user)
+                 and not imports(PY, "e2e_tool", user=user))
+    both = safepip("list", cwd=here, user=user)
+    checks.check("pipx: list shows the per-user environment, then Debian's pipx's applications",
+                 both.returncode == 0 and "e2e-dep" in both.stdout and "e2e-app 1.0" in both.stdout, both)
+    gone = safepip("uninstall", "-y", "e2e-app", cwd=here, user=user)
+    checks.check("pipx: uninstall of the application goes to Debian's pipx",
+                 gone.returncode == 0 and "uninstalling it with pipx" in gone.stderr and not os.path.lexists(app)
+                 and "e2e-app" not in run(["pipx", "list", "--short"], here, user).stdout, gone)
+
+
+def root_debian_pipx(checks: Checks) -> None:
+    """Root outside a project with Debian's pipx: applications need pipx's ``--global`` (1.5+).
+    Debian 12's 1.1.0 has none: one line, exit 77, nothing done. A newer one (Debian 13) installs
+    there (its global directories moved out of /opt and /usr/local, which must stay untouched).
+    Libraries go to root's per-user environment either way."""
+    here = "/root/downloads"
+    os.makedirs(here, exist_ok=True)
+    dirs = {"PIPX_GLOBAL_HOME": "/srv/root-pipx", "PIPX_GLOBAL_BIN_DIR": "/srv/root-bin",
+            "PIPX_GLOBAL_MAN_DIR": "/srv/root-man"}
+    has_global = "--global" in run(["pipx", "install", "--help"], here).stdout
+    done = run([PY, PYZ, "install", *OFFLINE, "e2e-app"], here, None, **dirs)
+    if not has_global:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        checks.check("root pipx: without pipx --global an application is refused in one line, exit 77",
+                     done.returncode == 77 and len(lines) == 1 and "pipx 1.5 or newer" in lines[0], done)
+        made = [p for p in (*dirs.values(), "/opt/pipx", "/usr/local/bin/e2e-app", "/root/.local/pipx",
+                            "/root/.local/share/pipx", "/root/.local/bin/e2e-app") if os.path.lexists(p)]
+        checks.check("root pipx: and nothing was done", not made, detail=f"made: {made}")
+    else:
+        ran = run([f"{dirs['PIPX_GLOBAL_BIN_DIR']}/e2e-app"], here)
+        checks.check("root pipx: an application goes to pipx --global, its command runs",
+                     done.returncode == 0 and "pipx --global" in done.stderr and ran.stdout.strip() == "e2e-app 1.0",
+                     done)
+        gone = run([PY, PYZ, "uninstall", "-y", "e2e-app"], here, None, **dirs)
+        checks.check("root pipx: uninstall goes to pipx --global",
+                     gone.returncode == 0 and not os.path.lexists(f"{dirs['PIPX_GLOBAL_BIN_DIR']}/e2e-app"), gone)
+    want = f"/root/.local/share/safepip/envs/py{VERSION}"
+    lib = safepip("install", *OFFLINE, "e2e-lib", cwd=here)
+    checks.check("root pipx: a library goes to root's per-user environment",
+                 lib.returncode == 0 and installed(f"{want}/bin/python").get("e2e-lib") == "1.0", lib)
+
+
 def main(argv: Sequence[str]) -> int:
     variant = argv[0] if argv else "bare"
     suite = argv[1] if len(argv) > 1 else "?"
@@ -441,6 +555,9 @@ def main(argv: Sequence[str]) -> int:
         lambda: user.append(make_user()), lambda: outside_a_project(checks, variant, user[0]),
         lambda: next_command(checks, user[0]), lambda: as_root_outside(checks),
     ]
+    if variant == "pipx":  # only where Debian's pipx meets safepip: the rest is the pip variant's
+        parts = [lambda: check_variant(checks, variant), lambda: user.append(make_user()),
+                 lambda: debian_pipx(checks, user[0]), lambda: root_debian_pipx(checks)]
     for part in parts:
         try:
             part()
@@ -450,7 +567,8 @@ def main(argv: Sequence[str]) -> int:
     changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
     checks.check("the system Python is unchanged", not changed, detail=f"changed: {changed[:20]}")
     # Last: installing the package changes /usr (its removal is checked here and, from outside, by run.py).
-    for part in (lambda: login_shells(checks), lambda: debian_package(checks)):
+    late: list[Callable[[], None]] = [lambda: login_shells(checks), lambda: debian_package(checks)]
+    for part in late if variant != "pipx" else []:
         try:
             part()
         except Exception:

@@ -1,7 +1,7 @@
 """safepip.pyz end to end in a minimal Debian: ``nox -s distro -- trixie`` runs this (as root).
 
 For each suite and each variant (``bare``: python3 alone, as a fresh Debian has it; ``pip``:
-python3-pip and python3-venv added) it
+python3-pip and python3-venv added; ``pipx``: Debian's own pipx added too, 1.1.0 on Debian 12) it
 
 1. makes the base root file system once, with ``debootstrap --variant=minbase``, from the
    mirror the host's own apt sources name (read here, at run time), into
@@ -17,7 +17,7 @@ python3-pip and python3-venv added) it
    overlay's upper layer holds every file the run wrote), byte code caches aside: with
    ``--deb``, e2e.py installs the package with apt and removes it again, which must leave nothing.
 
-Usage: python tests/distro/run.py --pyz safepip.pyz [--deb safepip_V_all.deb] [--cache DIR] [--variants bare,pip] SUITE...
+Usage: python tests/distro/run.py --pyz safepip.pyz [--deb safepip_V_all.deb] [--cache DIR] [--variants bare,pip,pipx] SUITE...
 The last line says which suites passed; the exit code is 1 when any check failed, 69 when
 this machine cannot run it (not root, no debootstrap).
 """
@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from wheels import make_wheel  # noqa: E402 - the suite's own wheel maker
 
 #: The packages each variant adds to debootstrap's minbase.
-VARIANTS = {"bare": ["python3"], "pip": ["python3", "python3-pip", "python3-venv"]}
+VARIANTS = {"bare": ["python3"], "pip": ["python3", "python3-pip", "python3-venv"],
+            "pipx": ["python3", "python3-pip", "python3-venv", "pipx"]}
 #: Written into a base when debootstrap has finished; a base without it is rebuilt.
 COMPLETE = ".safepip-distro-complete"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -267,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deb", type=Path, help="the safepip_*_all.deb to install with apt in each chroot")
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("SAFEPIP_DISTRO_CACHE", ROOT / ".cache" / "distro")),
                         help="where the bases are kept (default: .cache/distro, or SAFEPIP_DISTRO_CACHE)")
-    parser.add_argument("--variants", default="bare,pip", help="which bases: bare, pip, or both (default)")
+    parser.add_argument("--variants", default="bare,pip,pipx", help="which bases: bare, pip, pipx (default: all)")
     args = parser.parse_args(argv)
     variants = [v for v in args.variants.split(",") if v]
     unknown = [v for v in variants if v not in VARIANTS]

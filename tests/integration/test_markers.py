@@ -258,3 +258,116 @@ def test_pip_26_reads_every_marker_as_safepip_does(tmp_path: Path) -> None:
         if layout.managed:
             assert data["managed"]["message"] == pip["context"], layout.name  # type: ignore[index]
             assert shown == pip["lines"], layout.name
+
+
+@pytest.mark.parametrize("ci", [None, "true"])
+def test_msys2_under_ci_is_redirected_as_anywhere(ci: str | None, tmp_path: Path) -> None:
+    """MSYS2 patches its pip to only warn about its marker when ``CI`` is set (and to refuse
+    otherwise): with ``CI=true`` MSYS2's pip would install into the MSYS2 Python. safepip does not
+    copy that patch: the marker says who manages that Python, so a CI job's install goes to the
+    project's environment as a developer's does (``--break-system-packages``, which MSYS2's warning
+    names, stays the explicit way into the MSYS2 Python)."""
+    layout = next(layout for layout in LAYOUTS if layout.name == "msys2-mingw")
+    python = emulate(layout, tmp_path / "machine")
+    house = tmp_path / "house"
+    make_wheel(house, "lib-a", "1.0")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    env = env_for(python)
+    env.pop("CI", None)
+    if ci is not None:
+        env["CI"] = ci
+    # The pip here is upstream pip: it refuses whether CI is set or not (MSYS2's patch is not in it).
+    assert pip_says(python, env)["managed"] is True
+    plan = json.loads(run_safepip("explain", "--json", "install", "lib-a", cwd=project, env=env).stdout)
+    assert plan["decision"] == "project-venv", plan["why"]
+    site = python.parent.parent / "lib" / "python3.12" / "site-packages"
+    done = run_safepip("install", *offline(house), "lib-a", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "lib-a" in installed(project / ".venv")
+    assert [p.name for p in site.iterdir() if p.name != "__pycache__"] == []
+    chosen = json.loads(run_safepip("explain", "--json", "install", "--break-system-packages", "lib-a", cwd=project,
+                                    env=env).stdout)
+    assert chosen["decision"] == "passthrough", chosen["why"]
+
+
+def _read_only_store(where: Path, marked: bool) -> Path:
+    """A copy of pyenv's CPython 3.12 as a nixpkgs store path (its marker as the corpus writes it,
+    or none), made read-only as the Nix store is; returns its ``bin/python3``. A real copy, not
+    links: pyenv's tree is root's (unreadable to another user), and a chmod of a hard link would
+    change pyenv's own files."""
+    import shutil
+
+    source = pyenv_python()
+    assert source is not None
+    store = where / "nix" / "store" / "0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-python3-3.12.1"
+    (store / "bin").mkdir(parents=True)
+    shutil.copy2(source / "bin" / "python3.12", store / "bin" / "python3.12")
+    (store / "bin" / "python3").symlink_to("python3.12")
+    (store / "lib").mkdir()
+    shutil.copy2(source / "lib" / "libpython3.12.so.1.0", store / "lib" / "libpython3.12.so.1.0")
+    skip = shutil.ignore_patterns("test", "idlelib", "tkinter", "turtledemo", "__pycache__", "site-packages",
+                                  "EXTERNALLY-MANAGED")
+    shutil.copytree(source / "lib" / "python3.12", store / "lib" / "python3.12", ignore=skip, symlinks=True)
+    (store / "lib" / "python3.12" / "site-packages").mkdir()
+    for data in (store / "lib" / "python3.12").glob("_sysconfigdata_*.py"):
+        # The build's own paths (LIBDIR: virtualenv looks for libpython there) point into the store, as Nix's do.
+        data.write_text(data.read_text().replace(str(source), str(store)))
+    marker = next(layout for layout in LAYOUTS if layout.name == "nixos").marker
+    if marked and marker is not None:
+        (store / "lib" / "python3.12" / "EXTERNALLY-MANAGED").write_bytes(marker)
+    for path in [store, *store.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o555 if path.is_dir() or os.access(path, os.X_OK) else 0o444)
+    return store / "bin" / "python3"
+
+
+def _tree(top: Path) -> dict[str, tuple[int, int, int]]:
+    return {str(p): (p.lstat().st_mode, p.lstat().st_size, p.lstat().st_mtime_ns) for p in [top, *top.rglob("*")]}
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="plays an ordinary user (a real second user): root ignores the store's modes")
+@pytest.mark.parametrize("marked", [True, False], ids=["marked", "unmarked"])
+def test_nixos_read_only_store_is_never_written(marked: bool, traversable: Path, other_user: tuple[str, int, int],
+                                                pyz: Path) -> None:
+    """A nixpkgs interpreter whose store path is read-only, with its marker (no install hint) or
+    without one: run by an ordinary user (safepip.pyz run by that interpreter itself), safepip
+    writes nothing there; the project's environment is made from it (``policy = "always"`` for the
+    unmarked one, which is otherwise pip's own business)."""
+    import shutil
+
+    from users import give
+
+    python = _read_only_store(traversable / "machine", marked)
+    store = python.parent.parent
+    home = traversable / "home"
+    project = home / "project"
+    project.mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    give(home, other_user)
+    house = traversable / "house"
+    make_wheel(house, "lib-a", "1.0")
+    shutil.copy(pyz, traversable / "safepip.pyz")
+    for path in [house, *house.rglob("*"), traversable / "safepip.pyz"]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    before = _tree(store)
+    env = {"PATH": f"{python.parent}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+           "LD_LIBRARY_PATH": str(store / "lib"), **({} if marked else {"SAFEPIP_POLICY": "always"})}
+
+    def as_them(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(python), str(traversable / "safepip.pyz"), *args], cwd=project, env=env,
+                              user=other_user[1], group=other_user[2], extra_groups=[], capture_output=True,
+                              text=True, timeout=300, check=False)
+
+    done = as_them("install", *offline(house), "lib-a")
+    assert done.returncode == 0, done.stderr
+    cfg = (project / ".venv" / "pyvenv.cfg").read_text()
+    assert f"home = {python.parent}" in cfg.splitlines()
+    assert any((project / ".venv" / "lib" / "python3.12" / "site-packages").glob("lib_a-1.0.dist-info"))
+    doctor = as_them("doctor", "--json")
+    assert doctor.returncode in (0, 1), doctor.stderr
+    assert json.loads(doctor.stdout)["managed"]["managed"] is marked
+    after = _tree(store)  # before anything runs as root here, which would write byte code into the store
+    assert [p for p in before.keys() | after.keys() if before.get(p) != after.get(p)] == []

@@ -348,3 +348,23 @@ def test_a_metapackage_sent_to_pipx_brings_its_dependencies_commands() -> None:
     jupyter, black = done.steps
     assert "--include-deps" in jupyter.args and "--include-deps" in jupyter.again
     assert "--include-deps" not in black.args
+
+
+@pytest.mark.parametrize("offline_call", [True, False])
+def test_an_offline_pipx_install_is_offered_safepips_pip_wheel(offline_call: bool) -> None:
+    """pipx 1.5 to 1.7 reinstall pip into their new shared libraries from the install's sources:
+    with ``--no-index`` the directory of safepip's own pip wheel goes with them (and only then)."""
+    import shlex
+
+    from safepip.decide_outside import route
+    from safepip.facts.apps import AppFacts
+
+    argv = ["install", *(["--no-index", "--find-links", "/w"] if offline_call else []), "black"]
+    call = scan(argv)
+    start = outside(*argv, cfg=config(apps="pipx"))
+    facts = (Fact("black", "black", Meta("black", "24.1", console=("black",), top_level=("black",))),)
+    apps = AppFacts(facts=facts, pipx=("pipx",), pipx_pip_wheels="/cache/pip/seed")
+    (step,) = route(call, start, apps, "/usr/bin/python3", False, config(apps="pipx")).steps
+    for argv_ in (step.args, step.again):
+        pip_args = [t for a in argv_ if a.startswith("--pip-args=") for t in shlex.split(a.partition("=")[2])]
+        assert ("--find-links=/cache/pip/seed" in pip_args) is offline_call, argv_

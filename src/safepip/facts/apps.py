@@ -44,6 +44,8 @@ class AppFacts:
     pipx_skip_maintenance: bool = True
     #: Whether that pipx has ``uninject`` (asked only to uninstall an injected package).
     pipx_uninject: bool = True
+    #: With ``--no-index``: a directory holding safepip's own pip wheel, for pipx's shared libraries.
+    pipx_pip_wheels: str | None = None
 
 
 def _pipx(environ: Mapping[str, str]) -> tuple[tuple[str, ...] | None, str | None]:
@@ -187,4 +189,22 @@ def gather_apps(ctx: Context, plan_env: Mapping[str, str], session: Session, scr
     managed: Mapping[str, str] = hosting
     if command and not managed and call.has("--upgrade"):
         managed = pipx.installed(command, plan_env, global_mode=global_mode)
-    return AppFacts(facts, problem, command, missing, global_ok, managed, pipx_skip_maintenance=skip)
+    wheels = _pip_wheels(ctx, environ) if command is not None and call.has("--no-index") else None
+    return AppFacts(facts, problem, command, missing, global_ok, managed, pipx_skip_maintenance=skip,
+                    pipx_pip_wheels=wheels)
+
+
+def _pip_wheels(ctx: Context, environ: Mapping[str, str]) -> str | None:
+    """A directory holding the newest pip wheel safepip has offline for the target (None: none).
+
+    pipx makes its shared libraries (once, with the ``ensurepip`` of its interpreter) and then
+    reinstalls pip from the install's own sources: with ``--no-index`` those hold no pip, and
+    pipx 1.5 to 1.7 stop there (Debian 13's pipx 1.7.1, offline, installed nothing).
+    """
+    from safepip.venv.seedpip import choose, wheel_dir
+
+    try:
+        candidate = choose(ctx.interp.version, None)
+        return wheel_dir(candidate, environ) if candidate is not None else None
+    except (OSError, ValueError):  # no wheel to offer: pipx as it is
+        return None
