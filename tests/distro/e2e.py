@@ -418,7 +418,9 @@ def install_deb(checks: Checks) -> list[str]:
     debs = sorted(PAYLOAD.glob("safepip_*_all.deb"))
     if not checks.check("deb: the payload holds one safepip_*_all.deb", len(debs) == 1, detail=repr(debs)):
         return []
-    done = run([*APT, "install", f"./{debs[0].name}"], str(PAYLOAD), DEBIAN_FRONTEND="noninteractive")
+    # Without its dependencies' recommendations: the run has no network, and run.py fetched the dependencies alone.
+    done = run([*APT, "install", "--no-install-recommends", f"./{debs[0].name}"], str(PAYLOAD),
+               DEBIAN_FRONTEND="noninteractive")
     if not checks.check("deb: apt install ./safepip_*.deb", done.returncode == 0, done):
         return []
     owned = run(["dpkg-query", "-L", "safepip"], "/").stdout.split()
