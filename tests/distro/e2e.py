@@ -10,7 +10,7 @@ VARIANT says what the chroot should be: ``bare`` (python3 alone, as a fresh Debi
 pip, no venv module) or ``pip`` (python3-pip and python3-venv added, the common case); the
 first check proves it is. ``python3 -I e2e.py VARIANT SUITE deb`` runs the same checks with
 safepip from the Debian package instead: installed first with ``apt install ./safepip_*.deb``
-(its dependencies, python3-venv among them, come with it), purged with its dependencies last,
+(its dependencies, python3-venv among them, come with it), removed with its dependencies last,
 which must leave nothing.
 """
 
@@ -36,7 +36,7 @@ PYZ = str(PAYLOAD / "safepip.pyz")
 SAFEPIP = ["/usr/bin/python3", PYZ]
 DEB_COMMAND = "/usr/bin/safepip"
 WHEELS = str(PAYLOAD / "wheels")
-OFFLINE = ("--no-index", "--find-links", WHEELS)
+OFFLINE = ["--no-index", "--find-links", WHEELS]
 PY = "/usr/bin/python3"
 VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -247,6 +247,13 @@ def make_user() -> pwd.struct_passwd:
     return pwd.getpwnam(USER)
 
 
+def pipx_home(home: str) -> str:
+    """pipx's home for a user: ~/.local/share/pipx, or ~/.local/pipx where an older pipx made it
+    (Debian 12's pipx 1.1.0, on PATH in the Debian package's run)."""
+    old = f"{home}/.local/pipx"
+    return old if os.path.isdir(old) else f"{home}/.local/share/pipx"
+
+
 def outside_a_project(checks: Checks, variant: str, user: pwd.struct_passwd) -> None:
     home = user.pw_dir
     here = f"{home}/downloads"
@@ -259,8 +266,8 @@ def outside_a_project(checks: Checks, variant: str, user: pwd.struct_passwd) -> 
     if has_venv(variant):
         checks.check("outside: an application goes to pipx",
                      done.returncode == 0 and "e2e-app -> pipx" in done.stderr
-                     and os.path.isdir(f"{home}/.local/share/pipx/venvs/e2e-app"), done)
-        cfg = Path(f"{home}/.local/share/pipx/venvs/e2e-app/pyvenv.cfg")
+                     and os.path.isdir(f"{pipx_home(home)}/venvs/e2e-app"), done)
+        cfg = Path(f"{pipx_home(home)}/venvs/e2e-app/pyvenv.cfg")
         checks.check("outside: pipx's environment for it is made from the system python3",
                      cfg.is_file() and "home = /usr/bin" in cfg.read_text())
     else:
@@ -433,16 +440,18 @@ def install_deb(checks: Checks) -> list[str]:
 
 
 def purge_deb(checks: Checks, files: list[str]) -> None:
-    """``apt remove`` takes the package's files away, ``apt purge --autoremove`` the rest: nothing is left
-    (run.py checks /usr and /opt from outside too)."""
+    """``apt remove`` takes the package's files away, ``apt autoremove --purge`` its dependencies:
+    nothing is left (run.py checks /usr and /opt from outside too)."""
     done = run([*APT, "remove", "safepip"], "/", DEBIAN_FRONTEND="noninteractive")
     left = [f for f in files if os.path.lexists(f)]
     checks.check("deb: apt remove takes every file of the package away (byte code too)",
                  done.returncode == 0 and not left, done, f"left: {left}")
-    done = run([*APT, "purge", "--autoremove", "safepip"], "/", DEBIAN_FRONTEND="noninteractive")
+    # Nothing to purge (no configuration files): dpkg forgets the package; then its dependencies go.
     status = run(["dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "safepip"], "/")
-    checks.check("deb: apt purge --autoremove leaves no trace of it in dpkg",
-                 done.returncode == 0 and status.stdout.strip() in ("", "un"), done, f"status: {status.stdout!r}")
+    checks.check("deb: dpkg keeps no trace of it (no configuration files to purge)",
+                 status.stdout.strip() in ("", "un"), status, f"status: {status.stdout!r}")
+    done = run([*APT, "autoremove", "--purge"], "/", DEBIAN_FRONTEND="noninteractive")
+    checks.check("deb: apt autoremove --purge takes its dependencies away", done.returncode == 0, done)
 
 
 def as_root_outside(checks: Checks) -> None:
@@ -462,6 +471,9 @@ def main(argv: Sequence[str]) -> int:
     files: list[str] = []
     if deb:
         SAFEPIP[:] = [DEB_COMMAND]
+        # Debian's pipx makes its shared pip from an index (pipx 1.7 insists on pip >= 23.1, 1.1 upgrades
+        # it); offline, Debian's own pip wheel (python3-pip-whl, which the package brings) stands in for it.
+        OFFLINE.extend(["--find-links", "/usr/share/python-wheels"])
         files = install_deb(checks)
         if not files:
             return checks.summary()

@@ -16,8 +16,9 @@ python3-pip and python3-venv added) it
 3. checks, from outside, that the run wrote nothing into the chroot's /usr or /opt (the
    overlay's upper layer holds every file the run wrote), byte code caches aside;
 4. with ``--deb``, does it all again in a fresh overlay with safepip from the Debian package:
-   e2e.py installs it with ``apt install ./safepip_*.deb`` first and purges it last, which
-   must leave nothing (its dependencies, Debian's own packages, are fetched before the run).
+   e2e.py installs it with ``apt install ./safepip_*.deb`` first and removes it and its
+   dependencies last, which must leave nothing (the dependencies, Debian's own packages, are
+   fetched before the run).
 
 Usage: python tests/distro/run.py --pyz safepip.pyz [--deb safepip_V_all.deb] [--cache DIR] [--variants bare,pip] SUITE...
 The last line says which suites passed; the exit code is 1 when any check failed, 69 when
