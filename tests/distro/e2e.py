@@ -419,9 +419,20 @@ def login_shells(checks: Checks) -> None:
 APT = ("apt-get", "-q", "-y", "-o", "Dpkg::Use-Pty=0")
 
 
+def packages() -> set[str]:
+    """The packages dpkg has installed."""
+    listed = run(["dpkg-query", "-W", "-f", "${db:Status-Abbrev} ${Package}\n"], "/").stdout.splitlines()
+    return {line.split()[-1] for line in listed if line.startswith("ii")}
+
+
+#: The chroot's packages before the Debian package came (install_deb fills it).
+BEFORE: set[str] = set()
+
+
 def install_deb(checks: Checks) -> list[str]:
     """``apt install ./safepip_*.deb``, as a user would (apt's lists and the dependencies were fetched
     before this run, which has no network); the package's files, or [] when it did not install."""
+    BEFORE.update(packages())
     debs = sorted(PAYLOAD.glob("safepip_*_all.deb"))
     if not checks.check("deb: the payload holds one safepip_*_all.deb", len(debs) == 1, detail=repr(debs)):
         return []
@@ -440,8 +451,9 @@ def install_deb(checks: Checks) -> list[str]:
 
 
 def purge_deb(checks: Checks, files: list[str]) -> None:
-    """``apt remove`` takes the package's files away, ``apt autoremove --purge`` its dependencies:
-    nothing is left (run.py checks /usr and /opt from outside too)."""
+    """``apt remove`` takes the package's files away; purging what it brought (its dependencies, and
+    what they recommend that the chroot's own packages keep) leaves nothing (run.py checks /usr and
+    /opt from outside too)."""
     done = run([*APT, "remove", "safepip"], "/", DEBIAN_FRONTEND="noninteractive")
     left = [f for f in files if os.path.lexists(f)]
     checks.check("deb: apt remove takes every file of the package away (byte code too)",
@@ -450,8 +462,12 @@ def purge_deb(checks: Checks, files: list[str]) -> None:
     status = run(["dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "safepip"], "/")
     checks.check("deb: dpkg keeps no trace of it (no configuration files to purge)",
                  status.stdout.strip() in ("", "un"), status, f"status: {status.stdout!r}")
-    done = run([*APT, "autoremove", "--purge"], "/", DEBIAN_FRONTEND="noninteractive")
-    checks.check("deb: apt autoremove --purge takes its dependencies away", done.returncode == 0, done)
+    # apt autoremove keeps what a base package recommends (openssl, python3-distutils...): purged by name.
+    brought = sorted(packages() - BEFORE)
+    done = run([*APT, "purge", *brought], "/", DEBIAN_FRONTEND="noninteractive") if brought else None
+    checks.check(f"deb: apt purge of what it brought ({len(brought)} packages) restores the chroot's packages",
+                 (done is None or done.returncode == 0) and packages() == BEFORE, done,
+                 f"brought: {' '.join(brought)}")
 
 
 def as_root_outside(checks: Checks) -> None:
