@@ -464,9 +464,9 @@ def purge_deb(checks: Checks, files: list[str]) -> None:
                  status.stdout.strip() in ("", "un"), status, f"status: {status.stdout!r}")
     # apt autoremove keeps what a base package recommends (openssl, python3-distutils...): purged by name.
     brought = sorted(packages() - BEFORE)
-    done = run([*APT, "purge", *brought], "/", DEBIAN_FRONTEND="noninteractive") if brought else None
+    purged = run([*APT, "purge", *brought], "/", DEBIAN_FRONTEND="noninteractive") if brought else None
     checks.check(f"deb: apt purge of what it brought ({len(brought)} packages) restores the chroot's packages",
-                 (done is None or done.returncode == 0) and packages() == BEFORE, done,
+                 (purged is None or purged.returncode == 0) and packages() == BEFORE, purged,
                  f"brought: {' '.join(brought)}")
 
 
