@@ -80,7 +80,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def distro(session: nox.Session) -> None:
-    """safepip.pyz and its Debian package end to end in a minimal Debian chroot: ``nox -s distro -- trixie``
+    """safepip.pyz and the Debian package end to end in a minimal Debian chroot: ``nox -s distro -- trixie``
     (or bookworm; both by default). Also login shells with the suite's stock dotfiles.
 
     Needs root and debootstrap. The bases are built once into .cache/distro/ from the mirror of the host's
@@ -93,16 +93,20 @@ def distro(session: nox.Session) -> None:
     # Offline, from this session's packages; 3.11 is the oldest python3 of the suites tested (bookworm's).
     session.run("python", "tools/build_zipapp.py", "--from-installed", "--floor", "3.11", "--wheels", f"{tmp}/wheels",
                 "-o", pyz, silent=True)
-    # The Debian package of that archive (dpkg-deb, offline), installed with apt in each chroot.
-    session.run("python", "tools/build_deb.py", "--pyz", pyz, "--outdir", f"{tmp}/deb", silent=True)
+    # The Debian package, built from the sdist with dpkg-buildpackage (Debian's own build tools, offline),
+    # installed with apt in each chroot.
+    session.install("build>=1", "hatchling>=1.27")
+    session.run("python", "-m", "build", "--sdist", "--no-isolation", "--outdir", f"{tmp}/sdist", ".", silent=True)
+    sdist = next(Path(tmp, "sdist").glob("safepip-*.tar.gz"))
+    session.run("python", "tools/build_deb.py", "--sdist", str(sdist), "--outdir", f"{tmp}/deb", silent=True)
     deb = next(Path(tmp, "deb").glob("safepip_*_all.deb"))
     session.run("python", "tests/distro/run.py", "--pyz", pyz, "--deb", str(deb), *session.posargs)
 
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """The release files in dist/: sdist, wheel, safepip.pyz, safepip_VERSION-1_all.deb (dpkg-deb) and
-    SHA256SUMS, then ``twine check``.
+    """The release files in dist/: sdist, wheel, safepip.pyz, safepip_VERSION-1_all.deb (dpkg-buildpackage,
+    from the sdist: packaging/debian) and SHA256SUMS, then ``twine check``.
 
     Reproducible (SOURCE_DATE_EPOCH: the last commit's time). ``nox -s build -- --offline``
     builds without the index, from this session's installed packages.

@@ -1,5 +1,6 @@
 """Build the release files into dist/: the sdist, the wheel, safepip.pyz, the Debian package
-(safepip_VERSION-1_all.deb, tools/build_deb.py: needs dpkg-deb) and SHA256SUMS.
+(safepip_VERSION-1_all.deb, built from the sdist with dpkg-buildpackage by tools/build_deb.py:
+needs Debian's build tools) and SHA256SUMS.
 
 Reproducible: every timestamp comes from SOURCE_DATE_EPOCH (default: the last commit's
 time, else 1980-01-01), so the same source and inputs give the same bytes. ``nox -s build``
@@ -54,8 +55,9 @@ def build(outdir: Path, offline: bool) -> list[Path]:
     source = ["--from-installed", "--wheels", str(outdir.parent / f".{outdir.name}-wheels")] if offline else ["--fetch"]
     subprocess.run([sys.executable, str(ROOT / "tools" / "build_zipapp.py"), *source, "-o", str(outdir / "safepip.pyz")],
                    check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run([sys.executable, str(ROOT / "tools" / "build_deb.py"), "--pyz", str(outdir / "safepip.pyz"),
-                    "--outdir", str(outdir)], check=True, env=env, stdout=subprocess.DEVNULL)
+    sdist = next(outdir.glob("safepip-*.tar.gz"))
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_deb.py"), "--sdist", str(sdist), "--outdir",
+                    str(outdir)], check=True, env=env, stdout=subprocess.DEVNULL)
     files = sorted([*outdir.glob("safepip-*.tar.gz"), *outdir.glob("safepip-*.whl"), outdir / "safepip.pyz",
                     *outdir.glob("safepip_*_all.deb")])
     (outdir / "SHA256SUMS").write_text(sums(files), encoding="utf-8")

@@ -11,7 +11,10 @@ pip, no venv module), ``pip`` (python3-pip and python3-venv added, the common ca
 safepip's own) or ``pipx`` (Debian's own pipx added too: 1.1.0 on Debian 12, without
 ``--global``); the first check proves it is. The ``pipx`` variant runs only the checks where
 Debian's pipx and pip meet safepip (outside a project, as a user and as root): the rest is the
-``pip`` variant's.
+``pip`` variant's. ``python3 -I e2e.py VARIANT SUITE deb`` runs the same checks with
+safepip from the Debian package instead: installed first with ``apt install ./safepip_*.deb``
+(its dependencies, python3-venv among them, come with it), removed with its dependencies last,
+which must leave nothing.
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ sys.path.insert(0, str(PAYLOAD / "tests"))
 import jsonshape  # noqa: E402 - it lives beside this file's parent, copied in with it
 
 PYZ = str(PAYLOAD / "safepip.pyz")
+#: How safepip is run: ``python3 safepip.pyz``, or the Debian package's command (main sets it).
+SAFEPIP = ["/usr/bin/python3", PYZ]
+DEB_COMMAND = "/usr/bin/safepip"
 WHEELS = str(PAYLOAD / "wheels")
-OFFLINE = ("--no-index", "--find-links", WHEELS)
+OFFLINE = ["--no-index", "--find-links", WHEELS]
 PY = "/usr/bin/python3"
 VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -100,8 +106,18 @@ def run(argv: Sequence[str], cwd: str, user: pwd.struct_passwd | None = None,
 
 def safepip(*args: str, cwd: str, user: pwd.struct_passwd | None = None,
             **extra: str) -> subprocess.CompletedProcess[str]:
-    """``python3 safepip.pyz ARGS``: how a user runs the archive."""
-    return run([PY, PYZ, *args], cwd, user, **extra)
+    """``python3 safepip.pyz ARGS`` (or the Debian package's ``safepip ARGS``): how a user runs it."""
+    return run([*SAFEPIP, *args], cwd, user, **extra)
+
+
+def from_deb() -> bool:
+    """Whether this run is the Debian package's."""
+    return SAFEPIP == [DEB_COMMAND]
+
+
+def has_venv(variant: str) -> bool:
+    """Whether the chroot has python3-venv: the 'pip' variant, or the Debian package's dependencies."""
+    return variant in ("pip", "pipx") or from_deb()
 
 
 def listing() -> dict[str, tuple[int, int, int]]:
@@ -156,15 +172,18 @@ def imports(python: str, *modules: str, user: pwd.struct_passwd | None = None) -
 
 def check_variant(checks: Checks, variant: str) -> None:
     has_pip = imports(PY, "pip")
-    has_venv = imports(PY, "ensurepip")
+    venv = imports(PY, "ensurepip")
     has_pipx = os.path.exists("/usr/bin/pipx")
-    want = variant in ("pip", "pipx")
-    checks.check(f"the chroot is the '{variant}' Debian (pip importable: {has_pip}, ensurepip: {has_venv}, "
-                 f"Debian's pipx: {has_pipx})", has_pip == want and has_venv == want and has_pipx == (variant == "pipx"))
+    checks.check(f"the chroot is the '{variant}' Debian (pip importable: {has_pip}, ensurepip: {venv}, "
+                 f"Debian's pipx: {has_pipx})",
+                 has_pip == (variant in ("pip", "pipx")) and venv == has_venv(variant)
+                 and has_pipx == (variant == "pipx" or from_deb()))
     checks.check("the system python3 is externally managed",
                  run([PY, "-c", MANAGED], "/").returncode == 0)
     version = safepip("--version", cwd="/")
-    checks.check("safepip.pyz --version", version.returncode == 0 and "safepip" in version.stdout, version)
+    where = "/usr/lib/python3/dist-packages/safepip" if from_deb() else PYZ
+    checks.check(f"{' '.join(SAFEPIP)} --version", version.returncode == 0 and f"from {where}" in version.stdout,
+                 version)
 
 
 def in_a_project(checks: Checks, variant: str) -> None:
@@ -234,6 +253,13 @@ def make_user() -> pwd.struct_passwd:
     return pwd.getpwnam(USER)
 
 
+def pipx_home(home: str) -> str:
+    """pipx's home for a user: ~/.local/share/pipx, or ~/.local/pipx where an older pipx made it
+    (Debian 12's pipx 1.1.0, on PATH in the Debian package's run)."""
+    old = f"{home}/.local/pipx"
+    return old if os.path.isdir(old) else f"{home}/.local/share/pipx"
+
+
 def outside_a_project(checks: Checks, variant: str, user: pwd.struct_passwd) -> None:
     home = user.pw_dir
     here = f"{home}/downloads"
@@ -243,11 +269,11 @@ def outside_a_project(checks: Checks, variant: str, user: pwd.struct_passwd) -> 
     app = f"{home}/.local/bin/e2e-app"
 
     done = safepip("install", *OFFLINE, "e2e-app", cwd=here, user=user)
-    if variant == "pip":
+    if has_venv(variant):
         checks.check("outside: an application goes to pipx",
                      done.returncode == 0 and "e2e-app -> pipx" in done.stderr
-                     and os.path.isdir(f"{home}/.local/share/pipx/venvs/e2e-app"), done)
-        cfg = Path(f"{home}/.local/share/pipx/venvs/e2e-app/pyvenv.cfg")
+                     and os.path.isdir(f"{pipx_home(home)}/venvs/e2e-app"), done)
+        cfg = Path(f"{pipx_home(home)}/venvs/e2e-app/pyvenv.cfg")
         checks.check("outside: pipx's environment for it is made from the system python3",
                      cfg.is_file() and "home = /usr/bin" in cfg.read_text())
     else:
@@ -267,7 +293,7 @@ def outside_a_project(checks: Checks, variant: str, user: pwd.struct_passwd) -> 
                  lib.returncode == 0 and f"using ~/.local/share/safepip/envs/py{VERSION}" in lib.stderr
                  and installed(upy).get("e2e-dep") == "1.0" and imports(upy, "e2e_dep", user=user), lib,
                  f"installed: {installed(upy)}")
-    if variant == "pip":
+    if has_venv(variant):
         checks.check("outside: the application did not go to the per-user environment",
                      "e2e-app" not in installed(upy))
     checks.check("outside: the system python3 cannot import the library", not imports(PY, "e2e_dep", user=user))
@@ -275,12 +301,12 @@ def outside_a_project(checks: Checks, variant: str, user: pwd.struct_passwd) -> 
     listed = safepip("list", cwd=here, user=user)
     checks.check("outside: list shows the per-user environment, then pipx's applications",
                  listed.returncode == 0 and "e2e-dep" in listed.stdout and "e2e-app 1.0" in listed.stdout
-                 and ("applications installed with pipx" in listed.stderr if variant == "pip"
+                 and ("applications installed with pipx" in listed.stderr if has_venv(variant)
                       else "no applications installed with pipx" in listed.stderr), listed)
 
     json_verb(checks, "outside", "explain", "install", "e2e-lib", cwd=here, user=user,
               expect=lambda d: "" if d["decision"] == "user-env" else f"decision {d['decision']!r}")
-    want = {"e2e-app": "pipx" if variant == "pip" else "user-env", "e2e-tool": "user-env", "pip": "user-env"}
+    want = {"e2e-app": "pipx" if has_venv(variant) else "user-env", "e2e-tool": "user-env", "pip": "user-env"}
     json_verb(checks, "outside", "explain", "install", *OFFLINE, "e2e-app", "e2e-tool", "pip", cwd=here, user=user,
               expect=lambda d: "" if {r["requirement"]: r["to"] for r in d["requirements"]} == want
               else f"requirements {d['requirements']!r}")
@@ -303,7 +329,7 @@ def outside_a_project(checks: Checks, variant: str, user: pwd.struct_passwd) -> 
               expect=lambda d: "" if d["project"] is None else f"project {d['project']!r}")
 
     gone = safepip("uninstall", "-y", "e2e-app", cwd=here, user=user)
-    if variant == "pip":
+    if has_venv(variant):
         checks.check("outside: uninstall of the application goes to pipx",
                      gone.returncode == 0 and "uninstalling it with pipx" in gone.stderr and not os.path.exists(app), gone)
     else:
@@ -317,11 +343,14 @@ def next_command(checks: Checks, user: pwd.struct_passwd) -> None:
     safepip installed for the user, the shell-init line in the file ``BASH_ENV`` names, and
     ``pip install x && python3 -c 'import x'`` in one ``bash -c``, in a project and outside one."""
     home = user.pw_dir
-    done = safepip("self-install", cwd=home, user=user)
     exe = f"{home}/.local/bin/safepip"
-    if not checks.check("next command: self-install puts safepip in ~/.local/bin",
-                        done.returncode == 0 and os.access(exe, os.X_OK), done):
-        return
+    if from_deb():  # installed for every user already
+        exe = DEB_COMMAND
+    else:
+        done = safepip("self-install", cwd=home, user=user)
+        if not checks.check("next command: self-install puts safepip in ~/.local/bin",
+                            done.returncode == 0 and os.access(exe, os.X_OK), done):
+            return
     rc = f"{home}/.safepip-env.sh"
     project = f"{home}/next-proj"
     os.makedirs(f"{project}/src")
@@ -370,10 +399,15 @@ def login_shells(checks: Checks) -> None:
     checks.check("login: the user's ~/.profile and ~/.bashrc are the suite's stock ones",
                  Path(home, ".profile").read_bytes() == Path("/etc/skel/.profile").read_bytes()
                  and Path(home, ".bashrc").read_bytes() == Path("/etc/skel/.bashrc").read_bytes())
-    done = run(["su", "-", name, "-c", f"{PY} {PYZ} self-install"], "/")
-    found = re.search(r"add this line to ~/.bashrc:\n  (.+)\n", done.stdout)
-    if not checks.check("login: self-install says which line to add to ~/.bashrc", done.returncode == 0 and bool(found),
-                        done):
+    if from_deb():  # no self-install: the package's command is on every PATH
+        done = run(["su", "-", name, "-c", "safepip shell-init --rc bash"], "/")
+        found = re.search(rf"^(.*{DEB_COMMAND} shell-init bash.*)$", done.stdout, re.MULTILINE)
+        said = "login: shell-init --rc bash gives the line for ~/.bashrc, naming /usr/bin/safepip"
+    else:
+        done = run(["su", "-", name, "-c", f"{PY} {PYZ} self-install"], "/")
+        found = re.search(r"add this line to ~/.bashrc:\n  (.+)\n", done.stdout)
+        said = "login: self-install says which line to add to ~/.bashrc"
+    if not checks.check(said, done.returncode == 0 and bool(found), done):
         return
     assert found is not None
     with open(f"{home}/.bashrc", "a", encoding="utf-8") as rc:
@@ -388,41 +422,58 @@ def login_shells(checks: Checks) -> None:
                  detail=repr(seen))
 
 
-def debian_package(checks: Checks) -> None:
-    """``apt install ./safepip_*.deb``, safepip from it as a user, then ``apt remove`` takes every file away."""
+APT = ("apt-get", "-q", "-y", "-o", "Dpkg::Use-Pty=0")
+
+
+def packages() -> set[str]:
+    """The packages dpkg has installed."""
+    listed = run(["dpkg-query", "-W", "-f", "${db:Status-Abbrev} ${Package}\n"], "/").stdout.splitlines()
+    return {line.split()[-1] for line in listed if line.startswith("ii")}
+
+
+#: The chroot's packages before the Debian package came (install_deb fills it).
+BEFORE: set[str] = set()
+
+
+def install_deb(checks: Checks) -> list[str]:
+    """``apt install ./safepip_*.deb``, as a user would (apt's lists and the dependencies were fetched
+    before this run, which has no network); the package's files, or [] when it did not install."""
+    BEFORE.update(packages())
     debs = sorted(PAYLOAD.glob("safepip_*_all.deb"))
-    if not debs:
-        print("skip the Debian package: none was given (tests/distro/run.py --deb)", flush=True)
-        return
-    apt = ["apt-get", "-q", "-y", "-o", "Dpkg::Use-Pty=0"]
-    # Without its recommendation python3-venv: the chroot has no network (the 'pip' variant has it already).
-    done = run([*apt, "install", "--no-install-recommends", f"./{debs[0].name}"], str(PAYLOAD),
+    if not checks.check("deb: the payload holds one safepip_*_all.deb", len(debs) == 1, detail=repr(debs)):
+        return []
+    # Without its dependencies' recommendations: the run has no network, and run.py fetched the dependencies alone.
+    done = run([*APT, "install", "--no-install-recommends", f"./{debs[0].name}"], str(PAYLOAD),
                DEBIAN_FRONTEND="noninteractive")
     if not checks.check("deb: apt install ./safepip_*.deb", done.returncode == 0, done):
-        return
-    owned = run(["dpkg", "-L", "safepip"], "/").stdout.split()
-    files = [f for f in owned if os.path.isfile(f)] + ["/usr/lib/safepip", "/usr/share/doc/safepip"]
-    version = run(["safepip", "--version"], "/")
-    checks.check("deb: safepip on PATH runs the packaged archive",
-                 version.returncode == 0 and "from /usr/lib/safepip/safepip.pyz" in version.stdout, version)
-    user = pwd.getpwnam(USER)
-    project = f"{user.pw_dir}/deb-project"
-    run(["mkdir", "-p", project], "/", user)
-    Path(project, "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n', encoding="utf-8")
-    os.chown(f"{project}/pyproject.toml", user.pw_uid, user.pw_gid)
-    done = run(["safepip", "install", *OFFLINE, "e2e-dep"], project, user)
-    checks.check("deb: safepip install as a user goes to the project's .venv",
-                 done.returncode == 0 and installed(f"{project}/.venv/bin/python").get("e2e-dep") == "1.0", done)
-    # By its path: this user self-installed safepip earlier (next_command), and ~/.local/bin
-    # comes first on a login shell's PATH, so plain `safepip` there is that launcher (and
-    # shell-init --rc rightly names it).
-    line = run(["su", "-", USER, "-c", "/usr/bin/safepip shell-init --rc bash"], "/")
-    checks.check("deb: shell-init --rc names /usr/bin/safepip",
-                 line.returncode == 0 and "/usr/bin/safepip shell-init bash" in line.stdout, line)
-    done = run([*apt, "remove", "safepip"], "/", DEBIAN_FRONTEND="noninteractive")
+        return []
+    owned = run(["dpkg-query", "-L", "safepip"], "/").stdout.split()
+    depends = run(["dpkg-query", "-W", "-f", "${Depends}", "safepip"], "/").stdout
+    print(f"     Depends: {depends}", flush=True)
+    on_path = run(["sh", "-c", "command -v safepip"], "/")
+    checks.check("deb: safepip on PATH is the package's", on_path.stdout.strip() == DEB_COMMAND, on_path)
+    return [f for f in owned if os.path.isfile(f)] + ["/usr/lib/python3/dist-packages/safepip",
+                                                      "/usr/share/doc/safepip"]
+
+
+def purge_deb(checks: Checks, files: list[str]) -> None:
+    """``apt remove`` takes the package's files away; purging what it brought (its dependencies, and
+    what they recommend that the chroot's own packages keep) leaves nothing (run.py checks /usr and
+    /opt from outside too)."""
+    done = run([*APT, "remove", "safepip"], "/", DEBIAN_FRONTEND="noninteractive")
     left = [f for f in files if os.path.lexists(f)]
-    checks.check("deb: apt remove takes every file of the package away", done.returncode == 0 and not left, done,
-                 f"left: {left}")
+    checks.check("deb: apt remove takes every file of the package away (byte code too)",
+                 done.returncode == 0 and not left, done, f"left: {left}")
+    # Nothing to purge (no configuration files): dpkg forgets the package; then its dependencies go.
+    status = run(["dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "safepip"], "/")
+    checks.check("deb: dpkg keeps no trace of it (no configuration files to purge)",
+                 status.stdout.strip() in ("", "un"), status, f"status: {status.stdout!r}")
+    # apt autoremove keeps what a base package recommends (openssl, python3-distutils...): purged by name.
+    brought = sorted(packages() - BEFORE)
+    purged = run([*APT, "purge", *brought], "/", DEBIAN_FRONTEND="noninteractive") if brought else None
+    checks.check(f"deb: apt purge of what it brought ({len(brought)} packages) restores the chroot's packages",
+                 (purged is None or purged.returncode == 0) and packages() == BEFORE, purged,
+                 f"brought: {' '.join(brought)}")
 
 
 def as_root_outside(checks: Checks) -> None:
@@ -547,7 +598,17 @@ def root_debian_pipx(checks: Checks) -> None:
 def main(argv: Sequence[str]) -> int:
     variant = argv[0] if argv else "bare"
     suite = argv[1] if len(argv) > 1 else "?"
-    checks = Checks(f"{suite}/{variant} (python {VERSION})")
+    deb = argv[2:3] == ["deb"]
+    checks = Checks(f"{suite}/{variant}{' from the .deb' if deb else ''} (python {VERSION})")
+    files: list[str] = []
+    if deb:
+        SAFEPIP[:] = [DEB_COMMAND]
+        # Debian's pipx makes its shared pip from an index (pipx 1.7 insists on pip >= 23.1, 1.1 upgrades
+        # it); offline, Debian's own pip wheel (python3-pip-whl, which the package brings) stands in for it.
+        OFFLINE.extend(["--find-links", "/usr/share/python-wheels"])
+        files = install_deb(checks)
+        if not files:
+            return checks.summary()
     before = listing()
     user: list[pwd.struct_passwd] = []
     parts: list[Callable[[], None]] = [
@@ -566,8 +627,8 @@ def main(argv: Sequence[str]) -> int:
     after = listing()
     changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
     checks.check("the system Python is unchanged", not changed, detail=f"changed: {changed[:20]}")
-    # Last: installing the package changes /usr (its removal is checked here and, from outside, by run.py).
-    late: list[Callable[[], None]] = [lambda: login_shells(checks), lambda: debian_package(checks)]
+    # Last: the package's removal (checked here and, from outside, by run.py).
+    late: list[Callable[[], None]] = [lambda: login_shells(checks), *([lambda: purge_deb(checks, files)] if deb else [])]
     for part in late if variant != "pipx" else []:
         try:
             part()

@@ -14,8 +14,11 @@ python3-pip and python3-venv added; ``pipx``: Debian's own pipx added too, 1.1.0
    a network namespace of its own (``--net``: the chroot has no network, pip reads the wheels
    copied in);
 3. checks, from outside, that the run wrote nothing into the chroot's /usr or /opt (the
-   overlay's upper layer holds every file the run wrote), byte code caches aside: with
-   ``--deb``, e2e.py installs the package with apt and removes it again, which must leave nothing.
+   overlay's upper layer holds every file the run wrote), byte code caches aside;
+4. with ``--deb``, for the bare base, does it all again in a fresh overlay with safepip from the Debian package:
+   e2e.py installs it with ``apt install ./safepip_*.deb`` first and removes it and its
+   dependencies last, which must leave nothing (the dependencies, Debian's own packages, are
+   fetched before the run).
 
 Usage: python tests/distro/run.py --pyz safepip.pyz [--deb safepip_V_all.deb] [--cache DIR] [--variants bare,pip,pipx] SUITE...
 The last line says which suites passed; the exit code is 1 when any check failed, 69 when
@@ -57,6 +60,22 @@ mkdir "$root/srv/e2e"
 cp -R "$payload/." "$root/srv/e2e/"
 exec chroot "$root" /usr/bin/env -i PATH="$PATH_IN" HOME=/root LANG=C.UTF-8 TERM=dumb \
     /usr/bin/python3 -I /srv/e2e/tests/distro/e2e.py "$@"
+"""
+
+# The Debian package's route, before the run (with the network, in a private mount namespace): apt's
+# lists and the package's dependencies are fetched into the overlay, so the run (without network)
+# installs it with ``apt install ./safepip_*.deb`` as a user would, resolving from those lists.
+PREFETCH = r"""
+set -eu
+base=$1 upper=$2 work=$3 root=$4 deb=$5
+mount -t overlay overlay -o "lowerdir=$base,upperdir=$upper,workdir=$work" "$root"
+mount -t proc proc "$root/proc"
+cp "$deb" "$root/tmp/"
+apt() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    apt-get -q -o Acquire::Check-Valid-Until=false -o APT::Install-Recommends=false "$@"; }
+apt update >/dev/null
+apt install -y --download-only "/tmp/${deb##*/}" >/dev/null
+rm "$root/tmp/${deb##*/}"
 """
 
 # Adds packages to a copy of the bare base (in a private mount namespace: /proc only there).
@@ -237,8 +256,12 @@ def system_writes(upper: Path) -> list[str]:
     return sorted(found)
 
 
-def run_e2e(cache: Path, base: Path, payload: Path, suite: str, variant: str) -> bool:
-    """tests/distro/e2e.py in a throwaway overlay of ``base``; True when every check passed."""
+def run_e2e(cache: Path, base: Path, payload: Path, suite: str, variant: str, deb: Path | None = None) -> bool:
+    """tests/distro/e2e.py in a throwaway overlay of ``base``; True when every check passed.
+
+    With ``deb``, the checks run safepip from the Debian package, which e2e.py installs first with
+    ``apt install ./safepip_*.deb`` (its dependencies fetched beforehand: PREFETCH) and removes last.
+    """
     for path in (base, payload):
         if any(c in str(path) for c in ",:\\"):
             raise Unavailable(f"{path}: overlayfs cannot take a path with ',', ':' or '\\'")
@@ -247,8 +270,16 @@ def run_e2e(cache: Path, base: Path, payload: Path, suite: str, variant: str) ->
         upper, work, root = scratch / "upper", scratch / "work", scratch / "root"
         for d in (upper, work, root):
             d.mkdir()
+        if deb is not None:
+            fetch = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", PREFETCH, "sh",
+                                    str(base), str(upper), str(work), str(root), str(deb)], check=False)
+            if fetch.returncode != 0:
+                print(f"FAIL apt could not fetch the Debian package's dependencies in {suite} (exit code "
+                      f"{fetch.returncode})")
+                return False
         argv = ["unshare", "--mount", "--net", "--propagation", "private", "sh", "-c", INSIDE, "sh",
-                str(base), str(upper), str(work), str(root), str(payload), variant, suite]
+                str(base), str(upper), str(work), str(root), str(payload), variant, suite,
+                *(["deb"] if deb is not None else [])]
         sys.stdout.flush()
         done = subprocess.run(argv, env={**os.environ, "PATH_IN": PATH}, check=False)
         writes = system_writes(upper)
@@ -294,11 +325,17 @@ def main(argv: list[str] | None = None) -> int:
                     base, built = ensure_base(cache, suite, variant, mirror)
                     print(f"distro: {suite}/{variant}: base " + (f"built in {built:.0f} s" if built is not None
                                                                   else "from the cache"), flush=True)
-                    start = time.monotonic()
-                    ok = run_e2e(cache, base, payload, suite, variant)
-                    print(f"distro: {suite}/{variant} {'passed' if ok else 'FAILED'} in "
-                          f"{time.monotonic() - start:.0f} s", flush=True)
-                    results[suite] = results.get(suite, True) and ok
+                    # safepip.pyz, then the Debian package (each in a fresh overlay of the base). The
+                    # package brings what it needs (python3-venv, Debian's pipx): one run from the
+                    # bare base, as a fresh Debian installs it, is that route's case.
+                    packaged = [payload / args.deb.name] if args.deb and variant == "bare" else []
+                    for deb in [None, *packaged]:
+                        start = time.monotonic()
+                        ok = run_e2e(cache, base, payload, suite, variant, deb)
+                        label = f"{suite}/{variant}" + (" (the .deb)" if deb else "")
+                        print(f"distro: {label} {'passed' if ok else 'FAILED'} in {time.monotonic() - start:.0f} s",
+                              flush=True)
+                        results[suite] = results.get(suite, True) and ok
     except Unavailable as exc:
         print(f"distro: error: {exc}", file=sys.stderr)
         return 69

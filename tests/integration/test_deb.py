@@ -1,11 +1,12 @@
-"""The Debian package (tools/build_deb.py): built offline from safepip.pyz with dpkg-deb, looked at
-with dpkg-deb as apt would see it. Installing it is tested in the Debian chroots
-(tests/distro: ``apt install ./safepip_*.deb``), never on this machine."""
+"""The Debian package: packaging/debian (read here, cheaply) and tools/build_deb.py (dpkg-buildpackage
+from the sdist, when Debian's build tools are installed), looked at with dpkg-deb as apt would see it.
+Installing it is tested in the Debian chroots (tests/distro: ``apt install ./safepip_*.deb``), never
+on this machine."""
 
 from __future__ import annotations
 
-import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,102 +16,70 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from helpers import SYSTEM_PYTHON
 
 sys.path.insert(0, str(ROOT / "tools"))
 import build_deb
-import build_zipapp
 
-pytestmark = [pytest.mark.slow]
-
-EPOCH = 1700000000
+DEBIAN = ROOT / "packaging" / "debian"
+EPOCH = "1700000000"
 
 
-@pytest.fixture(scope="module")
-def deb(pyz: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("dpkg-deb") is None:
-        pytest.skip("dpkg-deb is not installed")
-    out = tmp_path_factory.mktemp("deb")
-    subprocess.run([sys.executable, str(ROOT / "tools" / "build_deb.py"), "--pyz", str(pyz), "--outdir", str(out)],
-                   check=True, capture_output=True, env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)})
-    return out / os.listdir(out)[0]
+def _control_fields(text: str) -> list[dict[str, str]]:
+    stanzas: list[dict[str, str]] = []
+    for block in text.strip().split("\n\n"):
+        fields: dict[str, str] = {}
+        key = ""
+        for line in block.splitlines():
+            if line[:1] in (" ", "\t"):
+                fields[key] += "\n" + line.strip()
+            else:
+                key, _, value = line.partition(":")
+                fields[key] = value.strip()
+        stanzas.append(fields)
+    return stanzas
 
 
-def dpkg_deb(*args: str) -> str:
-    return subprocess.run(["dpkg-deb", *args], check=True, capture_output=True, text=True).stdout
+def _names(field: str) -> list[str]:
+    return [re.split(r"[\s(]", item.strip(), maxsplit=1)[0] for item in field.split(",") if item.strip()]
 
 
-def test_name_and_control_fields(deb: Path) -> None:
+def test_the_changelog_is_at_the_projects_version() -> None:
     from safepip import __version__
 
-    assert deb.name == f"safepip_{__version__}-1_all.deb"
-    floor = build_zipapp.floor_of(build_zipapp._project())
-    fields = {name: dpkg_deb("-f", str(deb), name).strip() for name in
-              ("Package", "Version", "Architecture", "Depends", "Maintainer", "Description", "Section", "Homepage")}
-    assert fields["Package"] == "safepip"
-    assert fields["Version"] == f"{__version__}-1"
-    assert fields["Architecture"] == "all"
-    assert fields["Depends"] == f"python3 (>= {floor[0]}.{floor[1]})"  # pyproject's requires-python
-    assert fields["Maintainer"] and fields["Section"] == "python" and fields["Homepage"].startswith("https://")
-    synopsis = fields["Description"].splitlines()[0]
-    assert 0 < len(synopsis) < 80
-    assert "externally-managed-environment" in fields["Description"]
+    text = (DEBIAN / "changelog").read_text(encoding="utf-8")
+    assert build_deb.changelog_version(text) == build_deb.debian_version(__version__)
 
 
-def test_contents_no_maintainer_scripts_and_sums(deb: Path, pyz: Path, tmp_path: Path) -> None:
-    listing = {}
-    for line in dpkg_deb("-c", str(deb)).splitlines():
-        mode, owner, _size, _day, _time, path = line.split(None, 5)
-        listing[path] = (mode, owner)
-    files = {p: m for p, (m, _) in listing.items() if not m.startswith("d")}
-    assert files == {
-        "./usr/bin/safepip": "-rwxr-xr-x",
-        "./usr/lib/safepip/safepip.pyz": "-rw-r--r--",
-        "./usr/share/doc/safepip/copyright": "-rw-r--r--",
-        "./usr/share/doc/safepip/changelog.Debian.gz": "-rw-r--r--",
-        "./usr/share/man/man1/safepip.1.gz": "-rw-r--r--",
-    }
-    assert {owner for _, owner in listing.values()} == {"root/root"}
-    # Nothing runs when it is installed or removed: the control archive is control and md5sums alone.
-    control = subprocess.run(["dpkg-deb", "--ctrl-tarfile", str(deb)], check=True, capture_output=True).stdout
-    (tmp_path / "control.tar").write_bytes(control)
-    with tarfile.open(tmp_path / "control.tar") as tar:
-        assert sorted(n for n in tar.getnames() if n != ".") == ["./control", "./md5sums"]
-    root = tmp_path / "root"
-    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
-    assert (root / "usr/lib/safepip/safepip.pyz").read_bytes() == pyz.read_bytes()
-    for line in dpkg_deb("--info", str(deb), "md5sums").splitlines():
-        digest, path = line.split(None, 1)
-        assert hashlib.md5((root / path).read_bytes()).hexdigest() == digest, path  # noqa: S324 - dpkg's format
-    copyright_text = (root / "usr/share/doc/safepip/copyright").read_text()
-    assert copyright_text.startswith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/")
-    assert "License: MIT" in copyright_text and "SOFTWARE.\n" in copyright_text
+def test_control_and_source_format() -> None:
+    source, package = _control_fields((DEBIAN / "control").read_text(encoding="utf-8"))
+    assert (DEBIAN / "source" / "format").read_text().strip() == "3.0 (quilt)"
+    build_depends = _names(source["Build-Depends"])
+    assert {"debhelper-compat", "dh-sequence-python3", "pybuild-plugin-pyproject", "python3-all"} <= set(build_depends)
+    assert "debhelper-compat (= 13)" in source["Build-Depends"]
+    assert package["Package"] == "safepip" and package["Architecture"] == "all"
+    # Debian's own packages, no upstream floor bookworm's versions miss (README.Debian says why).
+    assert set(_names(package["Depends"])) == {"${misc:Depends}", "${python3:Depends}", "pipx", "python3-packaging",
+                                               "python3-platformdirs", "python3-venv", "python3-virtualenv"}
+    assert os.access(DEBIAN / "rules", os.X_OK)
 
 
-def test_the_command_runs_the_packaged_archive(deb: Path, tmp_path: Path) -> None:
-    from safepip import __version__
-
-    root = tmp_path / "root"
-    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
-    command = root / "usr/bin/safepip"
-    text = command.read_text()
-    assert text.startswith("#!/usr/bin/python3 -I\n")
-    # The command as installed, pointed at the extracted archive (this machine's /usr stays untouched).
-    moved = tmp_path / "safepip"
-    moved.write_text(text.replace(build_deb.ARCHIVE, str(root / build_deb.ARCHIVE.lstrip("/"))))
-    done = subprocess.run([SYSTEM_PYTHON, "-I", str(moved), "--version"], capture_output=True, text=True, check=False,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"safepip {__version__} from {root / 'usr/lib/safepip/safepip.pyz'}")
-    man = subprocess.run(["man", "-l", str(root / "usr/share/man/man1/safepip.1.gz")], capture_output=True, text=True,
-                         check=False, env={"PATH": "/usr/bin:/bin", "MANWIDTH": "80", "LANG": "C.UTF-8"})
-    if man.returncode == 0:  # man may be missing; when present the page must render
-        assert "NAME" in man.stdout and "safepip shell-init --rc bash" in man.stdout.replace("\u2010", "-")
+def test_the_quilt_patch_applies_to_pyproject(tmp_path: Path) -> None:
+    series = (DEBIAN / "patches" / "series").read_text().split()
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for name in series:
+        done = subprocess.run(["patch", "-p1", "--dry-run", "-F0", "-i", str(DEBIAN / "patches" / name)], cwd=tmp_path,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_build_is_reproducible(deb: Path, pyz: Path, tmp_path: Path) -> None:
-    again = build_deb.build(pyz, tmp_path, EPOCH)
-    assert again.read_bytes() == deb.read_bytes()
+def test_the_sdist_carries_the_packaging() -> None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        sdist = tomllib.load(handle)["tool"]["hatch"]["build"]["targets"]["sdist"]
+    assert "/packaging" in sdist["include"]
 
 
 @pytest.mark.parametrize(("pep440", "debian"), [
@@ -122,8 +91,95 @@ def test_versions_sort_as_debian_sorts_them(pep440: str, debian: str) -> None:
 
 
 def test_prereleases_sort_before_the_release() -> None:
+    if shutil.which("dpkg") is None:
+        pytest.skip("dpkg is not installed")
     order = ["1.0.dev1", "1.0a1.dev1", "1.0a1", "1.0b2", "1.0rc1", "1.0", "1.0.post1", "1.1.dev1"]
     for older, newer in zip(order, order[1:]):
         done = subprocess.run(["dpkg", "--compare-versions", build_deb.debian_version(older), "lt",
                                build_deb.debian_version(newer)], check=False)
         assert done.returncode == 0, (older, newer)
+
+
+def test_a_changelog_behind_the_sdist_is_refused(tmp_path: Path) -> None:
+    from safepip import __version__
+
+    if shutil.which("dpkg-buildpackage", path=build_deb.CLEAN_PATH) is None:
+        pytest.skip("dpkg-buildpackage is not installed")
+    newer = f"{__version__}.1"
+    top = tmp_path / f"safepip-{newer}"
+    shutil.copytree(DEBIAN, top / "packaging" / "debian")
+    sdist = tmp_path / f"safepip-{newer}.tar.gz"
+    with tarfile.open(sdist, "w:gz") as archive:
+        archive.add(top, arcname=top.name)
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_deb.py"), "--sdist", str(sdist), "--outdir",
+                           str(tmp_path / "out")], capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert f"add a changelog entry for {newer}-1" in done.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.slow
+def test_dpkg_buildpackage_builds_the_deb_from_the_sdist(tmp_path: Path) -> None:
+    from safepip import __version__
+
+    if shutil.which("dpkg-buildpackage", path=build_deb.CLEAN_PATH) is None:
+        pytest.skip("dpkg-buildpackage is not installed (apt-get install dpkg-dev debhelper dh-python ...)")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True, env=env)
+    sdist = next(tmp_path.glob("safepip-*.tar.gz"))
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_deb.py"), "--sdist", str(sdist), "--outdir",
+                           str(tmp_path / "out")], capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    deb = tmp_path / "out" / f"safepip_{__version__}-1_all.deb"
+    assert deb.is_file()
+
+    def field(name: str) -> str:
+        return subprocess.run(["dpkg-deb", "-f", str(deb), name], check=True, capture_output=True, text=True).stdout.strip()
+
+    assert field("Version") == f"{__version__}-1" and field("Architecture") == "all"
+    assert set(_names(field("Depends"))) == {"python3:any", "pipx", "python3-packaging", "python3-platformdirs",
+                                             "python3-venv", "python3-virtualenv"}
+    listing = subprocess.run(["dpkg-deb", "-c", str(deb)], check=True, capture_output=True, text=True).stdout
+    paths = {line.split()[-1] for line in listing.splitlines()}
+    assert {"./usr/bin/safepip", "./usr/lib/python3/dist-packages/safepip/cli.py",
+            "./usr/share/man/man1/safepip.1.gz", "./usr/share/doc/safepip/copyright"} <= paths
+    root = tmp_path / "root"
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    assert (root / "usr/bin/safepip").read_text().startswith("#! /usr/bin/python3\n")
+
+
+#: The Debian packages the .deb depends on, as this machine's python3 sees them (Debian 12: the oldest).
+_DEBIAN_DEPS = ("import virtualenv, packaging, platformdirs; from virtualenv.version import __version__ as v; "
+                "print(v, packaging.__version__, platformdirs.__version__)")
+
+
+@pytest.mark.slow
+def test_safepip_works_on_debians_own_packages(tmp_path: Path) -> None:
+    """What the .deb installs, on this Debian's own virtualenv, packaging and platformdirs (no pip
+    beside safepip): a project's install makes .venv, marked for git and for backups."""
+    import safepip
+    from helpers import SYSTEM_PYTHON
+    from wheels import make_wheel
+
+    found = subprocess.run([SYSTEM_PYTHON, "-I", "-c", _DEBIAN_DEPS], capture_output=True, text=True, check=False)
+    if found.returncode != 0:
+        pytest.skip("Debian's python3-virtualenv, python3-packaging, python3-platformdirs are not installed")
+    site = tmp_path / "site"
+    shutil.copytree(Path(safepip.__file__).parent, site / "safepip", ignore=shutil.ignore_patterns("__pycache__"))
+    command = tmp_path / "safepip"
+    command.write_text(f"import sys\nsys.path.insert(0, {str(site)!r})\nfrom safepip.cli import main\nsys.exit(main())\n")
+    wheels = tmp_path / "wheels"
+    make_wheel(wheels, "deb-lib", "1.0")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([SYSTEM_PYTHON, "-I", str(command), "install", "--no-index", "--find-links", str(wheels),
+                           "deb-lib"], cwd=project, capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 0, (found.stdout, done.stderr)
+    venv = project / ".venv"
+    assert (venv / ".gitignore").is_file() and (venv / "CACHEDIR.TAG").is_file(), found.stdout
+    assert (venv / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    imported = subprocess.run([str(venv / "bin" / "python"), "-c", "import deb_lib"], capture_output=True, check=False)
+    assert imported.returncode == 0

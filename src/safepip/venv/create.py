@@ -98,6 +98,7 @@ def _make(env_dir: str, base: Base, environ: Mapping[str, str], system_site: boo
         from safepip.venv.seedpip import virtualenv_args
 
         _run_virtualenv(env_dir, base_python, system_site, virtualenv_args(version, environ))
+        _mark(env_dir)
         from safepip.venv import bytecode
 
         bytecode.seed(env_dir, base, environ)
@@ -114,6 +115,24 @@ def _make(env_dir: str, base: Base, environ: Mapping[str, str], system_site: boo
             f"only, and Python {shown}'s own venv failed ({last}); on Debian or Ubuntu: "
             f"apt install python{shown}-venv"
         )
+
+
+#: What newer virtualenvs write into a new environment; Debian 12's (20.17) writes no CACHEDIR.TAG.
+_MARKERS = {
+    ".gitignore": "# created by safepip automatically\n*\n",
+    "CACHEDIR.TAG": ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                     "# This file is a cache directory tag created by safepip.\n"
+                     "# For information about cache directory tags, see:\n#\thttps://bford.info/cachedir/\n"),
+}
+
+
+def _mark(env_dir: str) -> None:
+    """Keep the environment out of git and of backups, whichever virtualenv made it."""
+    for name, text in _MARKERS.items():
+        path = os.path.join(env_dir, name)
+        if not os.path.lexists(path):
+            with open(path, "x", encoding="utf-8") as handle:
+                handle.write(text)
 
 
 def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False, seed: Sequence[str] = ()) -> None:
