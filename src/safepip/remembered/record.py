@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan
+from safepip.remembered.decision import ANCHORED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -27,9 +28,12 @@ def remember_answer(
     route: tuple[Any, ...] | None = None,
     extra: list[str] | None = None,
     stdout: str = "",
+    anchored: bool = False,
 ) -> None:
     """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
     (see :mod:`safepip.remembered.store`); ``extra`` adds paths to the signatures.
+    ``anchored``: a project's decision, remembered for the walk's anchor instead of this
+    directory (:func:`safepip.facts.walkup.anchor`) when there is one.
     """
     from safepip.remembered.store import remember
     from safepip.venv.layout import bin_python
@@ -46,7 +50,27 @@ def remember_answer(
         paths.extend(answered.paths)
         stdout = answered.stdout
     paths.extend(extra or ())
-    remember(args, environ, ctx.cwd, paths, stdout, stderr, owned=owned, route=route)
+    cwd = ctx.cwd
+    spot = _anchor(ctx, environ) if anchored else None
+    if spot is not None:
+        # What the walk read below the anchor: the front door checks it again wherever it is.
+        cwd, below = spot[0], set(spot[1])
+        args = [ANCHORED, *args]
+        paths = [p for p in paths if p not in below and os.path.dirname(p) not in below]
+        owned = [p for p in owned if p not in below]
+    remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route)
+
+
+def _anchor(ctx: Context, environ: Mapping[str, str]) -> tuple[str, tuple[str, ...]] | None:
+    """Where a decision made here may be remembered for every directory of the project
+    (:func:`safepip.facts.walkup.anchor`): only inside a project, and only for the
+    directory the walk from here sees first (the project's root or a blank path below it).
+    """
+    if ctx.project is None:
+        return None
+    from safepip.facts.walkup import anchor
+
+    return anchor(ctx.cwd, environ)
 
 
 def _route_paths(ctx: Context, ready: Ready | None, answered: Answered | None) -> list[str] | None:
@@ -153,12 +177,14 @@ def remember_decision(
     # Whether the route uses the environment's pip, and which: as for a remembered route.
     pips = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
     key = list(decision_key(call.command, call.count("--quiet") > 0))
-    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips)
+    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV)
 
 
-def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str]) -> None:
+def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str],
+                 project: bool = False) -> None:
     """Remember the environment ``safepip run`` uses in this directory (see
-    :func:`safepip.front.run_answer`), with what its choice depended on.
+    :func:`safepip.front.run_answer`), with what its choice depended on; ``project``: it is
+    the project's environment, the same in all its directories.
     """
     if environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return
@@ -170,4 +196,16 @@ def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mappi
         from safepip.venv.layout import bin_python
 
         ready = Ready(env_dir, bin_python(env_dir))
-    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir))
+    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir), anchored=project)
+
+
+def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], environ: Mapping[str, str]) -> None:
+    """Remember the environment activation chooses here (None: none; see
+    :func:`safepip.front.activation_answer`), with what the choice read (``extra``: besides
+    the facts' own reads); in a project, for every directory of it.
+    """
+    if environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+        return
+    from safepip.remembered.decision import ACTIVATE
+
+    remember_answer([ACTIVATE], ctx, None, environ, None, "", route=(env_dir,), extra=extra, anchored=True)
