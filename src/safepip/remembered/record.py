@@ -53,10 +53,12 @@ def remember_answer(
     cwd = ctx.cwd
     spot = _anchor(ctx, environ) if anchored else None
     if spot is not None:
-        # What the walk read below the anchor: the front door checks it again wherever it is.
+        # What the walk read below the anchor (each directory's entries, pyenv's
+        # .python-version): the front door checks it again wherever it is.
         cwd, below = spot[0], set(spot[1])
         args = [ANCHORED, *args]
-        paths = [p for p in paths if p not in below and os.path.dirname(p) not in below]
+        walked = below | {os.path.join(d, ".python-version") for d in below}
+        paths = [p for p in paths if p not in walked]
         owned = [p for p in owned if p not in below]
     remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route)
 
@@ -70,7 +72,15 @@ def _anchor(ctx: Context, environ: Mapping[str, str]) -> tuple[str, tuple[str, .
         return None
     from safepip.facts.walkup import anchor
 
-    return anchor(ctx.cwd, environ)
+    spot = anchor(ctx.cwd, environ)
+    if spot is None:
+        return None
+    # The interpreter, or a PATH directory searched for it, below the anchor: it depends on
+    # more than the walk's names there (a python3 appearing in that directory).
+    searched = {os.path.abspath(p) for p in environ.get("PATH", "").split(os.pathsep) if p}
+    if os.path.dirname(ctx.interp.path) in spot[1] or searched & set(spot[1]):
+        return None
+    return spot
 
 
 def _route_paths(ctx: Context, ready: Ready | None, answered: Answered | None) -> list[str] | None:
