@@ -50,10 +50,8 @@ DECISIVE = frozenset({
 
 def recall_decision(key: Sequence[str], environ: Mapping[str, str]) -> tuple[Any, tuple[str, ...]] | None:
     """What :func:`safepip.remembered.store.recall` holds for a decision's ``key`` in this
-    directory, else for its anchor: a directory the full path never saw, whose walk crosses
-    only blank directories (checked now) to the anchor a project's decision was remembered
-    for, gets that decision; with it, the blank directories crossed (a new answer made here
-    depends on them too). None: no decision holds.
+    directory, else for its anchor (:func:`safepip.facts.walkup.anchor`, the blank directories
+    crossed checked now), with the blank directories crossed; None: no decision holds.
     """
     found = recall(key, environ)
     if found is not None:
