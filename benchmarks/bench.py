@@ -516,6 +516,19 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 row("17b same, nothing remembered (the first run in a directory)", {k: s17b[k] for k in (direct, f"{through}, nothing remembered")},
                     direct)
 
+                def new_run_directory(round_: int) -> dict[str, tuple[Sequence[str], Path]]:
+                    where = project / "newdirs" / f"run-{tag}-{round_}"
+                    where.mkdir()
+                    return {direct: ([venv_python, "-c", "pass"], where),
+                            f"{through}, a new directory": ([safepip, "run", "python", "-c", "pass"], where)}
+
+                s17c = compare_rounds(new_run_directory, env, opts.runs * OVERHEAD_ROUNDS)
+                row("17c same, in a directory of the project never seen (the project's decision)", s17c, direct)
+                diff = paired(s17c, f"{through}, a new directory", direct)
+                low, high = paired_interval(s17c, f"{through}, a new directory", direct)
+                verdict("safepip run python -c pass in a new directory over the environment's python",
+                        f"{diff * 1000:+.0f} ms ({low * 1000:+.0f} to {high * 1000:+.0f})", "<= 15 ms", diff <= 0.015)
+
             if want("18"):
                 # 18. shell-init's activation (bash): entering a directory, and the prompt hook where
                 # the directory did not change.
@@ -672,7 +685,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "- Case 16: site-packages is touched before each command (what an install leaves behind): nothing remembered",
         "  that depends on it holds, and the racy rule keeps it from being remembered again. 16b names another installed",
         "  distribution each round.",
-        "- Case 17: the command is found on the environment's PATH and exec'd; 17b clears safepip's memory before each call.",
+        "- Case 17: the command is found on the environment's PATH and exec'd; 17b clears safepip's memory before each call;",
+        "  17c runs in a directory of the project made for that round (the project's remembered decision).",
         "- Case 18: bash with shell-init's code sourced enters the project's `sub` directory and runs the prompt hook",
         "  (which activates the project's environment there), against the same shell starting safepip's interpreter",
         "  once; 18b clears the answers remembered for directories before each call. The processes row counts with",

@@ -113,6 +113,12 @@ def _main(args: list[str], runner: Runner | None, *, in_process: bool) -> int:
         from safepip.front import run_answer
 
         run_answer(args[1:], environ)  # a remembered environment: exec the command at once
+    elif not in_process and args[:1] == ["which"]:
+        from safepip.front import activation_answer
+
+        code = activation_answer(args[1:], environ)  # the prompt hook's question, answered before
+        if code is not None:
+            return code
     from safepip.errors import EX_SOFTWARE, SafepipError
     from safepip.session import Session
 

@@ -17,6 +17,11 @@ nothing. Two are answered here, before any other module is imported:
   sent where the full path sent the last one of its kind.
 
 * **``safepip run CMD`` with a remembered environment**: CMD is exec'd at once.
+
+* **``safepip which env --for-activation``** (shell-init's prompt hook) with a remembered
+  choice: printed, and remembered for the hook of this directory.
+
+Decisions made in a project answer in all its directories (:func:`safepip.facts.walkup.anchor`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.remembered.store import recall, replay
+from safepip.remembered.store import replay
 from safepip.venv.layout import bin_python, has_pip, venv_of
 
 TYPE_CHECKING = False
@@ -97,12 +102,12 @@ def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
     """
     if _WINDOWS or not args or args[0].startswith("-"):
         return  # run's own options, or none: the full path reads them
-    from safepip.remembered.decision import RUN
+    from safepip.remembered.decision import RUN, recall_decision
 
-    found = recall((RUN,), environ)
-    if found is None or found[3] is None:
+    found = recall_decision((RUN,), environ)
+    if found is None or found[0][3] is None:
         return
-    bin_dir, env_dir = found[3]
+    bin_dir, env_dir = found[0][3]
     env = dict(environ)
     entries = [e for e in env.get("PATH", os.defpath).split(os.pathsep) if e and e != bin_dir]
     env["PATH"] = os.pathsep.join([bin_dir, *entries])
@@ -121,6 +126,41 @@ def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
         become([exe, *args[1:]], env)
     except OSError:
         return  # the full path reports it
+
+
+def activation_answer(args: Sequence[str], environ: Mapping[str, str]) -> int | None:
+    """``safepip which env --for-activation`` (bash's and zsh's hook): print the environment
+    activation chose, as remembered for this directory or its project (see
+    :func:`safepip.commands.activation_env.choose`), and remember it for the hook here as
+    :func:`safepip.commands.shellhooks.remember` does; None: the full path answers.
+    """
+    if _WINDOWS or list(args) != ["env", "--for-activation"]:
+        return None
+    from safepip.remembered.decision import ACTIVATE, recall_decision
+
+    found = recall_decision((ACTIVATE,), environ)
+    if found is None or found[0][3] is None:
+        return None
+    (checks, _, _, (env_dir,)), below = found
+    if env_dir is not None:
+        out = sys.stdout.buffer
+        out.write(os.fsencode(env_dir) + b"\n")
+        try:
+            out.flush()
+        except OSError:
+            return None  # the full path reports it
+    from safepip.paths import cache_dir
+    from safepip.remembered import pythons
+
+    path_dirs = [d for d in os.environ.get("PATH", os.defpath).split(os.pathsep) if d]
+    paths = [path for path, owner_only, _ in checks if not owner_only] + list(below) + path_dirs
+    owned = [path for path, owner_only, _ in checks if owner_only] + list(below)
+    try:
+        root = os.path.join(cache_dir(os.environ), "pyshim")  # act.shims.memo_root
+        pythons.remember(root, os.environ.get("PWD", ""), "activate", os.getcwd(), os.environ, paths, owned, env_dir)
+    except (OSError, ValueError):
+        pass  # best effort: the hook asks again next time
+    return 0
 
 
 def answer(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:

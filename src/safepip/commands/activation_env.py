@@ -65,20 +65,25 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
         return Activation(None)
     ctx, plan = resolved.ctx, resolved.plan
     env_dir = plan.env_dir
-    reads = ctx.reads
+    extra: tuple[str, ...] = ()
     if env_dir is not None:
         from safepip.venv.layout import bin_python
         from safepip.venv.state import STATE_FILE
 
         # Whether it exists, is whole, and which interpreter it holds.
         python = bin_python(env_dir)
-        reads += Reads((os.path.dirname(env_dir), env_dir, os.path.join(env_dir, "pyvenv.cfg"),
-                        os.path.join(env_dir, STATE_FILE), os.path.dirname(python), python))
-    if plan.untrusted is not None or plan.kind not in (PROJECT_VENV, USER_ENV) or env_dir is None:
-        return Activation(None, reads)
-    if not _usable(env_dir):
-        return Activation(None, reads)
-    return Activation(os.path.abspath(env_dir), reads)
+        extra = (os.path.dirname(env_dir), env_dir, os.path.join(env_dir, "pyvenv.cfg"),
+                 os.path.join(env_dir, STATE_FILE), os.path.dirname(python), python)
+    chosen: str | None = None
+    if plan.untrusted is None and plan.kind in (PROJECT_VENV, USER_ENV) and env_dir is not None and _usable(env_dir):
+        chosen = os.path.abspath(env_dir)
+    if not flags:
+        from safepip.remembered.record import remember_activation
+
+        # The next `which env --for-activation` (here, or in a project anywhere in it) is
+        # answered by the front door while this choice holds.
+        remember_activation(ctx, chosen, list(extra), view)
+    return Activation(chosen, ctx.reads + Reads(extra))
 
 
 def _usable(env_dir: str) -> bool:

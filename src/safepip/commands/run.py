@@ -101,11 +101,13 @@ def main(args: list[str], session: Session) -> int:
     resolved = install_plan(session, flags, python)
     target = ensure_target(resolved.ctx, resolved.plan, session)
     if not flags and python is None and not target.created:
+        from safepip.plans import PROJECT_VENV
         from safepip.remembered.record import remember_run
 
-        # The next `safepip run` here execs at once while this choice holds (safepip.front).
+        # The next `safepip run` here (in the project: in any of its directories) execs at
+        # once while this choice holds (safepip.front).
         remember_run(resolved.ctx, target.env_dir if target.venv else None, target.bin_dir, environ,
-                     debug=session.debug)
+                     debug=session.debug, project=resolved.plan.kind == PROJECT_VENV)
     env = command_environ(environ, target.bin_dir, target.env_dir if target.venv else None)
     found = shutil.which(command[0], path=env["PATH"])
     if found is None:

@@ -25,17 +25,18 @@ safepip can see the project and refuse to touch it as root). Of what it saw:
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Mapping
 
 from safepip.errors import SafepipError
 from safepip.facts.monorepo import configured_env, shares_root, uv_workspace
 from safepip.facts.reads import Reads, ancestors
+from safepip.facts.walkup import MARKER_FILES, TOOL_FILES, VENV_NAMES, Unreadable, climb, crossable_owners, home_dir
+from safepip.facts.walkup import names as walk_names
 from safepip.venv.layout import is_venv_dir
 
-MARKER_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", ".git")
-VENV_NAMES = (".venv", "venv", "env")
+__all__ = ["MARKER_FILES", "TOOL_FILES", "VENV_NAMES", "EnvSpot", "Project", "crossable_owners", "find_root",
+           "walk_reads"]
 
 
 @dataclass(frozen=True)
@@ -119,26 +120,13 @@ def _unreadable(directory: str, exc: OSError) -> SafepipError:
 
 
 def _names(directory: str) -> set[str]:
-    """The names in ``directory`` the walk looks for; fails closed (one line) when it cannot
-    tell. Searchable but not readable (mode 0311): the fixed names can still be looked up.
+    """The names in ``directory`` the walk looks for (:func:`safepip.facts.walkup.names`);
+    fails closed (one line) when it cannot tell.
     """
     try:
-        return set(os.listdir(directory))
-    except PermissionError as exc:
-        names = set()
-        for name in (*MARKER_FILES, *VENV_NAMES, ".git"):
-            try:
-                os.lstat(os.path.join(directory, name))
-            except FileNotFoundError:
-                continue
-            except OSError:
-                raise _unreadable(directory, exc) from None
-            names.add(name)
-        if not names:
-            raise _unreadable(directory, exc) from None
-        return names
-    except OSError as exc:
-        raise _unreadable(directory, exc) from None
+        return walk_names(directory)
+    except Unreadable as exc:
+        raise _unreadable(exc.directory, exc.error) from None
 
 
 @dataclass(frozen=True)
@@ -154,10 +142,6 @@ class _Seen:
     project: bool = False
     #: What finding a tool's environment read.
     reads: tuple[str, ...] = ()
-
-
-#: The files that make a directory a project a tool may manage (its environment is looked for).
-TOOL_FILES = ("pyproject.toml", "Pipfile", "hatch.toml")
 
 
 def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, str] | None = None) -> _Seen:
@@ -219,23 +203,13 @@ def _choose(seen: list[_Seen], home: str, subproject: tuple[str, bool] = ("auto"
     return None
 
 
-def crossable_owners(environ: Mapping[str, str]) -> set[int] | None:
-    """The owners whose directories the walk may climb into (None: no ownership on this OS)."""
-    if sys.platform == "win32" or not hasattr(os, "geteuid"):  # pragma: no cover
-        return None
-    euid = os.geteuid()
-    owners = {euid, 0}
-    sudo_uid = environ.get("SUDO_UID", "")
-    if euid == 0 and sudo_uid.isdigit():
-        owners.add(int(sudo_uid))
-    return owners
 
 
 def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, bool] = ("auto", False)) -> Project | None:
     """The project containing ``start``, or None outside any project. ``subproject`` is
     the ``subproject`` setting and whether the command line or a variable set it.
     """
-    home = os.path.realpath(environ.get("HOME") or os.path.expanduser("~"))
+    home = home_dir(environ)
     owners = crossable_owners(environ)
     current = os.path.realpath(start)
     try:
@@ -251,18 +225,13 @@ def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, boo
                 break  # a project was found below: only an environment up here could change it
             raise
         seen.append(here)
-        parent = os.path.dirname(current)
-        if here.git or current in (home, parent):
-            break
         try:
-            st = os.stat(parent)
+            parent = climb(current, here.git, device, owners, home)  # the front door's climb too
         except OSError as exc:
             if any(d.strong for d in seen):
                 break
-            raise _unreadable(parent, exc) from None
-        if st.st_dev != device or os.path.dirname(parent) == parent:
-            break  # another filesystem, or the filesystem root: not projects
-        if owners is not None and st.st_uid not in owners:
+            raise _unreadable(os.path.dirname(current), exc) from None
+        if parent is None:
             break
         current = parent
     return _choose(seen, home, subproject)

@@ -34,6 +34,11 @@ if TYPE_CHECKING:  # for the type checker only
 #: holds a NUL character, so no remembered command line shares a key with them).
 DECISION = "\0decision"
 RUN = "\0run"
+#: The key of the environment shell-init's activation chooses (``safepip which env --for-activation``).
+ACTIVATE = "\0activate"
+#: Put before a decision's key when it is remembered for a project's anchor
+#: (:func:`safepip.facts.walkup.anchor`) rather than for one directory.
+ANCHORED = "\0anchored"
 #: pip options that change where a call goes or what pip is given (``decide.plan`` reads
 #: them, with the ``--help``/``--version`` that make a call informational): a remembered
 #: decision never answers a command line that holds one (:func:`decided`).
@@ -41,6 +46,27 @@ DECISIVE = frozenset({
     "--python", "--user", "--no-user", "--target", "--prefix", "--root", "--break-system-packages", "--isolated",
     "--report", "--help", "--version",
 })
+
+
+def recall_decision(key: Sequence[str], environ: Mapping[str, str]) -> tuple[Any, tuple[str, ...]] | None:
+    """What :func:`safepip.remembered.store.recall` holds for a decision's ``key`` in this
+    directory, else for its anchor (:func:`safepip.facts.walkup.anchor`, the blank directories
+    crossed checked now), with the blank directories crossed; None: no decision holds.
+    """
+    found = recall(key, environ)
+    if found is not None:
+        return found, ()
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None
+    from safepip.facts.walkup import anchor
+
+    spot = anchor(cwd, environ)
+    if spot is None:
+        return None
+    found = recall((ANCHORED, *key), environ, spot[0])
+    return None if found is None else (found, spot[1])
 
 
 def decision_key(command: str, quiet: bool) -> tuple[str, ...]:
@@ -217,9 +243,10 @@ def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
 
 
 def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: Sequence[Any],
-                    checks: Sequence[tuple[str, bool, object]], said: str) -> int | None:
+                    checks: Sequence[tuple[str, bool, object]], said: str, below: Sequence[str]) -> int | None:
     """The fast path's own check of a new command line (the notice said first, as the full
-    path says it): 0 when it answered (and the answer is remembered), None for pip.
+    path says it): 0 when it answered (and the answer is remembered, for this directory: with
+    the blank directories ``below`` the decision's anchor), None for pip.
     """
     from safepip.facts.pipargs import scan
 
@@ -239,8 +266,8 @@ def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: S
     code = attempt(call, fast[0], child_environ(environ, dict(changes), redirected), cwd, answered)
     if code is None or stdout_error() is not None:
         return None
-    paths = [path for path, owner_only, _ in checks if not owner_only] + answered.paths
-    owned = [path for path, owner_only, _ in checks if owner_only]
+    paths = [path for path, owner_only, _ in checks if not owner_only] + answered.paths + list(below)
+    owned = [path for path, owner_only, _ in checks if owner_only] + list(below)
     remember(argv, environ, cwd, paths, answered.stdout, said, owned=owned)
     return code
 
@@ -252,10 +279,10 @@ def decided(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     if _WINDOWS or not argv or argv[0].startswith("-"):
         return None
     quiet = _quiet_guess(argv)
-    found = recall(decision_key(argv[0], quiet), environ)
-    if found is None or found[3] is None:
+    recalled = recall_decision(decision_key(argv[0], quiet), environ)
+    if recalled is None or recalled[0][3] is None:
         return None
-    checks, _, said, decision = found
+    (checks, _, said, decision), below = recalled
     prefix, changes, redirected, lock_path, table, _, fast, env_dir, repair = decision
     scanned = lean_scan(argv[1:], table)
     if scanned is None or not os.access(prefix[0], os.X_OK):
@@ -268,7 +295,7 @@ def decided(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     prepare = (lambda: _repair(env_dir, environ)) if repair else None
     if fast is None or _pip_must_run(names, positionals, fast[1]):
         return follow(route, "", said, environ, prepare=prepare)
-    code = _lean_fast_path(argv, environ, decision, checks, said)
+    code = _lean_fast_path(argv, environ, decision, checks, said, below)
     if code is not None:
         return code
     held = _lock(lock_path, env_dir, environ) if lock_path is not None else None

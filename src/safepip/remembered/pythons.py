@@ -29,9 +29,24 @@ builtin per line, each after ``and``.
 from __future__ import annotations
 
 import os
-import shlex
 import time
-from typing import Iterable, Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Iterable, Mapping
+
+#: A memo's name in a directory's memo directory (``act.shims.MEMO_NAME``, spelled here so that the
+#: front door writes activation's memo without importing the launchers' module; a test holds them equal).
+MEMO_NAME = "@{name}"
+#: What a shell word may hold unquoted (``shlex.quote``'s set: ``shlex`` imports ``re``).
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
+
+
+def sh_quote(text: str) -> str:
+    """``text`` as one ``sh`` word, as ``shlex.quote`` writes it."""
+    if text and all(c in _SAFE for c in text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
 
 #: Variables every answer depends on, set or not (besides every PIP_* and SAFEPIP_* that is set).
 WATCHED = (
@@ -49,8 +64,6 @@ RACY = 2.0
 
 def memo_path(root: str, key: str, name: str) -> str:
     """The memo of ``name`` for the directory ``key`` (the shim's ``$PWD``), as the shim spells it."""
-    from safepip.act.shims import MEMO_NAME
-
     return root + key + "/" + MEMO_NAME.format(name=name)
 
 
@@ -68,7 +81,7 @@ def _variables(environ: Mapping[str, str], fish: bool) -> list[str]:
             else:
                 tests.append(f"not set -q {name}")
         elif name in environ:  # ${X+x${X}}: no expansion of an unset X (a shell with `set -u` reads memos too)
-            tests.append(f'[ "${{{name}+x${{{name}}}}}" = {shlex.quote("x" + environ[name])} ]')
+            tests.append(f'[ "${{{name}+x${{{name}}}}}" = {sh_quote("x" + environ[name])} ]')
         else:
             tests.append(f'[ -z "${{{name}+x}}" ]')
     return tests
@@ -85,7 +98,7 @@ def text(cwd: str, environ: Mapping[str, str], paths: Iterable[str], owned: Iter
     (as fish code with ``fish``). None when a path changed too recently to be remembered.
     """
     horizon = time.time_ns() - int(RACY * 1e9)
-    quote = fish_quote if fish else shlex.quote
+    quote = fish_quote if fish else sh_quote
     memo = "$_safepip_memo" if fish else '"$_safepip_memo"'
     tests = [f'{"test" if fish else "["} "$PWD" -ef {quote(cwd)}{"" if fish else " ]"}', *_variables(environ, fish)]
     for path in dict.fromkeys(os.path.abspath(p) for p in paths):

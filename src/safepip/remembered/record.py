@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan
+from safepip.remembered.decision import ANCHORED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -27,9 +28,12 @@ def remember_answer(
     route: tuple[Any, ...] | None = None,
     extra: list[str] | None = None,
     stdout: str = "",
+    anchored: bool = False,
 ) -> None:
     """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
     (see :mod:`safepip.remembered.store`); ``extra`` adds paths to the signatures.
+    ``anchored``: a project's decision, remembered for the walk's anchor instead of this
+    directory (:func:`safepip.facts.walkup.anchor`) when there is one.
     """
     from safepip.remembered.store import remember
     from safepip.venv.layout import bin_python
@@ -46,7 +50,37 @@ def remember_answer(
         paths.extend(answered.paths)
         stdout = answered.stdout
     paths.extend(extra or ())
-    remember(args, environ, ctx.cwd, paths, stdout, stderr, owned=owned, route=route)
+    cwd = ctx.cwd
+    spot = _anchor(ctx, environ) if anchored else None
+    if spot is not None:
+        # What the walk read below the anchor (each directory's entries, pyenv's
+        # .python-version): the front door checks it again wherever it is.
+        cwd, below = spot[0], set(spot[1])
+        args = [ANCHORED, *args]
+        walked = below | {os.path.join(d, ".python-version") for d in below}
+        paths = [p for p in paths if p not in walked]
+        owned = [p for p in owned if p not in below]
+    remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route)
+
+
+def _anchor(ctx: Context, environ: Mapping[str, str]) -> tuple[str, tuple[str, ...]] | None:
+    """Where a decision made here may be remembered for every directory of the project
+    (:func:`safepip.facts.walkup.anchor`): only inside a project, and only for the
+    directory the walk from here sees first (the project's root or a blank path below it).
+    """
+    if ctx.project is None:
+        return None
+    from safepip.facts.walkup import anchor
+
+    spot = anchor(ctx.cwd, environ)
+    if spot is None:
+        return None
+    # The interpreter, or a PATH directory searched for it, below the anchor: it depends on
+    # more than the walk's names there (a python3 appearing in that directory).
+    searched = {os.path.abspath(p) for p in environ.get("PATH", "").split(os.pathsep) if p}
+    if os.path.dirname(ctx.interp.path) in spot[1] or searched & set(spot[1]):
+        return None
+    return spot
 
 
 def _route_paths(ctx: Context, ready: Ready | None, answered: Answered | None) -> list[str] | None:
@@ -157,14 +191,14 @@ def remember_decision(
     # Whether the route uses the environment's pip, and which: as for a remembered route.
     pips = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
     key = list(decision_key(call.command, call.count("--quiet") > 0))
-    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips)
+    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV)
 
 
-def remember_run(
-    ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str], *, debug: bool
-) -> None:
+def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str], *,
+                 debug: bool, project: bool = False) -> None:
     """Remember the environment ``safepip run`` uses in this directory (see
-    :func:`safepip.front.run_answer`), with what its choice depended on (not while ``debug``).
+    :func:`safepip.front.run_answer`), with what its choice depended on (not while ``debug``);
+    ``project``: it is the project's environment, the same in all its directories.
     """
     if debug or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return
@@ -176,4 +210,16 @@ def remember_run(
         from safepip.venv.layout import bin_python
 
         ready = Ready(env_dir, bin_python(env_dir))
-    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir))
+    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir), anchored=project)
+
+
+def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], environ: Mapping[str, str]) -> None:
+    """Remember the environment activation chooses here (None: none; see
+    :func:`safepip.front.activation_answer`), with what the choice read (``extra``: besides
+    the facts' own reads); in a project, for every directory of it.
+    """
+    if environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+        return
+    from safepip.remembered.decision import ACTIVATE
+
+    remember_answer([ACTIVATE], ctx, None, environ, None, "", route=(env_dir,), extra=extra, anchored=True)

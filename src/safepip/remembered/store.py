@@ -223,9 +223,10 @@ def follow(
 
 
 def recall(
-    argv: Sequence[str], environ: Mapping[str, str]
+    argv: Sequence[str], environ: Mapping[str, str], cwd: str | None = None
 ) -> tuple[tuple[tuple[str, bool, tuple[int, ...] | None], ...], str, str, Any] | None:
-    """What was remembered for ``argv`` in this directory with these variables, while every
+    """What was remembered for ``argv`` in this directory (``cwd``: in that one, for a
+    decision remembered for a project's anchor) with these variables, while every
     signature it depended on holds: its checks, what safepip wrote (stdout, stderr), and the
     route (None for an answer). None: nothing holds.
     """
@@ -237,8 +238,7 @@ def recall(
     from safepip.safefs import read
 
     try:
-        cwd = os.getcwd()
-        key = memo_key(argv, environ, cwd)
+        key = memo_key(argv, environ, os.getcwd() if cwd is None else cwd)
         # marshal, not pickle: it builds plain values and runs nothing; and the file counts
         # only when it is the user's own, private, in private directories (safefs).
         raw = read(_memo_file(directory, key), os.path.dirname(directory))

@@ -1,0 +1,55 @@
+"""The walk's climb, shared by the project walk and the front door: where a decision made in a
+project may answer (its anchor), and what stops the climb.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from safepip.facts import walkup
+from safepip.facts.project import find_root
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+    return root
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+
+
+def test_blank_directories_climb_to_the_anchor(tree: Path, tmp_path: Path) -> None:
+    found = walkup.anchor(str(tree / "a" / "b"), _env(tmp_path))
+    assert found == (str(tree), (str(tree / "a" / "b"), str(tree / "a")))
+    assert walkup.anchor(str(tree), _env(tmp_path)) == (str(tree), ())
+    project = find_root(str(tree / "a" / "b"), _env(tmp_path))
+    assert project is not None and project.root == str(tree)  # the full walk lands there too
+
+
+@pytest.mark.parametrize("name", ["setup.py", "requirements.txt", "requirements-dev.txt", ".python-version", "hatch.toml",
+                                  ".venv", "env", ".git", "Pipfile"])
+def test_anything_the_walk_looks_for_is_an_anchor(tree: Path, tmp_path: Path, name: str) -> None:
+    (tree / "a" / name).write_text("")
+    assert walkup.anchor(str(tree / "a" / "b"), _env(tmp_path)) == (str(tree / "a"), (str(tree / "a" / "b"),))
+
+
+def test_the_climb_stops_where_the_walk_stops(tree: Path, tmp_path: Path) -> None:
+    assert walkup.anchor(str(tree / "a" / "b"), {"HOME": str(tree / "a"), "PATH": "/bin"}) is None  # home
+    assert walkup.anchor(str(tree / "a"), {"HOME": str(tmp_path), "PATH": "/bin:relative"}) is None
+    assert walkup.anchor(str(tree / "a"), {"HOME": str(tmp_path), "PATH": ""}) is None
+    assert walkup.anchor(str(tree / "gone"), _env(tmp_path)) is None
+
+
+def test_the_climb_does_not_cross_another_owner(tree: Path, tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a directory away needs root")
+    os.chown(tree / "a", 65534, 65534)
+    assert walkup.anchor(str(tree / "a" / "b"), _env(tmp_path)) is None
+    assert walkup.climb(str(tree / "a" / "b"), False, os.stat(tree).st_dev, {0}, str(tmp_path)) is None
