@@ -147,39 +147,3 @@ def test_dpkg_buildpackage_builds_the_deb_from_the_sdist(tmp_path: Path) -> None
     root = tmp_path / "root"
     subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
     assert (root / "usr/bin/safepip").read_text().startswith("#! /usr/bin/python3\n")
-
-
-#: The Debian packages the .deb depends on, as this machine's python3 sees them (Debian 12: the oldest).
-_DEBIAN_DEPS = ("import virtualenv, packaging, platformdirs; from virtualenv.version import __version__ as v; "
-                "print(v, packaging.__version__, platformdirs.__version__)")
-
-
-@pytest.mark.slow
-def test_safepip_works_on_debians_own_packages(tmp_path: Path) -> None:
-    """What the .deb installs, on this Debian's own virtualenv, packaging and platformdirs (no pip
-    beside safepip): a project's install makes .venv, marked for git and for backups."""
-    import safepip
-    from helpers import SYSTEM_PYTHON
-    from wheels import make_wheel
-
-    found = subprocess.run([SYSTEM_PYTHON, "-I", "-c", _DEBIAN_DEPS], capture_output=True, text=True, check=False)
-    if found.returncode != 0:
-        pytest.skip("Debian's python3-virtualenv, python3-packaging, python3-platformdirs are not installed")
-    site = tmp_path / "site"
-    shutil.copytree(Path(safepip.__file__).parent, site / "safepip", ignore=shutil.ignore_patterns("__pycache__"))
-    command = tmp_path / "safepip"
-    command.write_text(f"import sys\nsys.path.insert(0, {str(site)!r})\nfrom safepip.cli import main\nsys.exit(main())\n")
-    wheels = tmp_path / "wheels"
-    make_wheel(wheels, "deb-lib", "1.0")
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run([SYSTEM_PYTHON, "-I", str(command), "install", "--no-index", "--find-links", str(wheels),
-                           "deb-lib"], cwd=project, capture_output=True, text=True, check=False, env=env)
-    assert done.returncode == 0, (found.stdout, done.stderr)
-    venv = project / ".venv"
-    assert (venv / ".gitignore").is_file() and (venv / "CACHEDIR.TAG").is_file(), found.stdout
-    assert (venv / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
-    imported = subprocess.run([str(venv / "bin" / "python"), "-c", "import deb_lib"], capture_output=True, check=False)
-    assert imported.returncode == 0

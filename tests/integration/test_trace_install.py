@@ -29,9 +29,11 @@ from inprocess import run_main
 #: without saying why. Raised once since, to 46 and 161: the records the no-op check reads
 #: (the scanned call, its options, the interpreter) became frozen records of their own
 #: (safepip.frozen, which spares that check the import of dataclasses: about 10 ms); their
-#: constructors and comparisons run there: 1 module and 16 moves of the 19 added.
-MAX_MODULES = 46
-MAX_MOVES = 161
+#: constructors and comparisons run there: 1 module and 16 moves of the 19 added. Then to 47
+#: and 163: the project walk's climbing rules moved to facts.walkup (stdlib only), which the
+#: front door shares with the full path instead of keeping a copy.
+MAX_MODULES = 47
+MAX_MOVES = 163
 
 
 def area(module: str) -> str:
