@@ -31,8 +31,10 @@ from inprocess import run_main
 #: (safepip.frozen, which spares that check the import of dataclasses: about 10 ms); their
 #: constructors and comparisons run there: 1 module and 16 moves of the 19 added. Then to 47
 #: and 163: the project walk's climbing rules moved to facts.walkup (stdlib only), which the
-#: front door shares with the full path instead of keeping a copy.
-MAX_MODULES = 47
+#: front door shares with the full path instead of keeping a copy. Then to 48 modules:
+#: ensure, when it uses a whole environment without the lock, also finishes a killed
+#: rebuild's removal of its old tree (venv.oldtrees, read within the venv area: no move).
+MAX_MODULES = 48
 MAX_MOVES = 163
 
 

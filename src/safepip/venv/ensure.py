@@ -154,6 +154,13 @@ def ensure(
     """
     check_path(env_dir)
     if lock is None and _usable(working_tree(env_dir)):
+        # A process killed while it removed a rebuild's old tree (restored, marked trash) left
+        # a whole environment: finish that removal here too, not only under the lock (which a
+        # call the fast path may answer does not take).
+        if oldtrees.old_trees(working_tree(env_dir)):
+            from safepip.venv import rebuild
+
+            rebuild.sweep(working_tree(env_dir))
         return Ready(env_dir, bin_python(env_dir))
     own_lock = lock or EnvLock(env_dir, environ, say)
     own_lock.acquire()

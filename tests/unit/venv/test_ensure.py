@@ -187,3 +187,25 @@ def test_pipx_apps_whose_interpreter_is_gone_or_another_minor_version_are_stale(
     assert "no longer exists" in found["gone"]
     line = pipxrepair.hint(["pipx"], sorted(found.items()), "/usr/bin/python3", global_mode=True)
     assert "`pipx reinstall --global --python /usr/bin/python3 black`" in line and "safepip repair" in line
+
+
+def test_a_whole_environment_used_without_the_lock_finishes_a_killed_trash_removal(tmp_path: Path) -> None:
+    """A rebuild killed while it removed its old tree (restored, marked trash) leaves a whole
+    environment; the next call that uses it without the lock (one the fast path may answer)
+    finishes the removal. Only trash goes: a tree kept for the user's files stays."""
+    from safepip.venv.state import COMPLETE, write_state
+
+    env_dir = tmp_path / ".venv"
+    (env_dir / "bin").mkdir(parents=True)
+    (env_dir / "bin" / "python").symlink_to(SYSTEM_PYTHON)
+    (env_dir / "pyvenv.cfg").write_text(f"home = {os.path.dirname(SYSTEM_PYTHON)}\nversion = 3.11.2\n")
+    write_state(str(env_dir), COMPLETE, SYSTEM_PYTHON)
+    trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
+    (trash / "bin").mkdir(parents=True)
+    oldtrees.write_journal(str(trash), {"kind": "trash"})
+    kept = tmp_path / ".venv.safepip-old-20260101-000000-2"
+    kept.mkdir()
+    oldtrees.write_journal(str(kept), {"kind": "kept"})
+    ready = envs.ensure(str(env_dir), BASE, dict(os.environ), quiet)
+    assert not ready.created
+    assert not trash.exists() and kept.exists()
