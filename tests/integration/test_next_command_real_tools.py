@@ -191,3 +191,21 @@ def test_outside_jupyter_then_jupyter_version(person: Person) -> None:
         assert (person.bin / command).resolve() == user_env / "bin" / command, command
         assert shell.value(f'"$(command -v {command})"') in {str(person.bin / command), str(user_env / "bin" / command)}
     _typed(shell.type("jupyter-lab --version && jupyter-notebook --version"))
+
+
+def test_poetry_from_pipx_then_poetry_install_in_a_new_project(person: Person) -> None:
+    """Poetry installed outside a project (pipx), then ``poetry install`` in a new Poetry
+    project with no environment yet: Poetry looks ``python`` up before python3 and runs it;
+    safepip's ``python`` launcher there must be the python3 Poetry would otherwise use, not a
+    127 that stops Poetry (Debian has no ``python``)."""
+    shell = person.shell("bash", person.dir("downloads-poetry"))
+    _install(shell, "poetry")
+    files = {"pyproject.toml": '[tool.poetry]\nname = "fresh-poems"\nversion = "0.1.0"\ndescription = ""\n'
+                               'authors = []\n[tool.poetry.dependencies]\npython = ">=3.9"\n'}
+    root = person.dir("fresh-poems", files)
+    _typed(shell.type(f"cd {root}"))
+    made = shell.type("poetry install --no-root && poetry env info -p")
+    _typed(made, "Writing lock file")
+    assert "returned non-zero exit status" not in made, made
+    envs = [Path(line.strip()) for line in made.splitlines() if line.strip().startswith(str(person.home))]
+    assert envs and (envs[-1] / "pyvenv.cfg").is_file(), made  # the environment Poetry made for it

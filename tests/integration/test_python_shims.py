@@ -151,7 +151,7 @@ def test_scripts_naming_usr_bin_python3_are_not_affected(machine: Machine) -> No
         _settle()
 
 
-def test_no_python_where_the_system_has_none(machine: Machine) -> None:
+def test_python_is_python3_where_the_system_has_no_python(machine: Machine) -> None:
     only3 = machine.tmp / "only-python3"
     only3.mkdir()
     (only3 / "python3").symlink_to(SYSTEM_PYTHON)
@@ -161,12 +161,24 @@ def test_no_python_where_the_system_has_none(machine: Machine) -> None:
     assert done.returncode == 0, done.stderr
     # ./manage.py's `#!/usr/bin/env python` works in the project...
     assert machine.prefix("python", root, path=path) == str(root / ".venv")
-    # ...and outside it there is still no `python`, as the shell would say.
+    # ...and where no environment is used, `python` is the python3 PATH has: a tool that finds
+    # the launcher before python3 (Poetry asks `python -I -c ...` for sys.executable in a new
+    # project) goes on as it would without the launcher, instead of stopping at a 127.
+    fresh = machine.project("fresh")  # a project whose environment does not exist yet
     elsewhere = machine.home / "elsewhere"
     elsewhere.mkdir()
     give(elsewhere, machine.user)
+    for where in (fresh, elsewhere):
+        for _ in range(2):  # decided, then remembered
+            probe = machine.run("python", "-I", "-c", "import sys; print(sys.executable)", cwd=where, path=path)
+            assert probe.returncode == 0, probe.stderr
+            assert probe.stdout.strip() == str(only3 / "python3"), probe.stdout
+            _settle()
+    # With no python3 either, the shell's answer: command not found.
+    nothing = machine.tmp / "nothing"
+    nothing.mkdir()
     for _ in range(2):
-        missing = machine.run("python", "-c", "pass", cwd=elsewhere, path=path)
+        missing = machine.run("python", "-c", "pass", cwd=elsewhere, path=f"{machine.bin}:{nothing}")
         assert missing.returncode == 127, missing.stderr
         assert missing.stderr.strip() == "python: command not found", missing.stderr
         _settle()

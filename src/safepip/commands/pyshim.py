@@ -7,8 +7,8 @@ which interpreter ``NAME`` means here: the environment activation would choose
 remembers the answer for the shim (:mod:`safepip.remembered.pythons`); and becomes that interpreter
 with ``ARGS``, the environment left exactly as it was (no ``PYTHON*`` variable, no
 ``VIRTUAL_ENV``: an interpreter finds its environment from its own path). ``-m pip`` (or
-``-m pip3``) first runs safepip with the rest instead. No such command: the shell's
-message and 127.
+``-m pip3``) first runs safepip with the rest instead. ``python`` where PATH has none (Debian,
+Ubuntu) means ``python3``; no such command at all: the shell's message and 127.
 """
 
 from __future__ import annotations
@@ -78,6 +78,13 @@ def _decide(name: str, root: str, key: str, environ: Mapping[str, str]) -> str |
         ui.say(f"{exc}; {name} runs as PATH has it", "warning", environ)
         chosen, remember = Activation(None), False
     python = bin_python(chosen.env_dir) if chosen.env_dir is not None else without_shims(name, environ)
+    if python is None and name == "python":
+        # Debian and Ubuntu have no `python` (without python-is-python3), but this launcher is
+        # on PATH: a tool that looks `python` up before python3 finds it (Poetry asks it for
+        # sys.executable) and stops at a 127 where, without the launcher, it went on to
+        # python3. So `python` means what `python3` means here, as it does where an
+        # environment is used.
+        python = without_shims("python3", environ)
     try:
         cwd = os.getcwd()
     except OSError:
