@@ -39,7 +39,8 @@ def resolve(args: list[str], session: Session, *, flags: Mapping[str, Any] | Non
     from safepip.facts.pipargs import scan
     from safepip.plans import USER_ENV, Resolved
 
-    ctx = gather(scan(args), session.environ, flags or {}, cwd=session.cwd, full=full)
+    cwd = session.cwd  # the session's, read once
+    ctx = gather(scan(args), session.environ, flags or {}, cwd=cwd, full=full, debug=session.debug)
     ctx, plan = settle(ctx, session)
     if plan.kind == USER_ENV:  # outside a project: each requirement may go its own way
         from safepip.decide_outside import needs_apps

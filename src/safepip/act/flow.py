@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping
 
     from safepip.facts.gather import Context
-    from safepip.facts.pipargs import PipCall
     from safepip.fastpath import answer as fastpath
     from safepip.plans import Resolved
     from safepip.session import Session
@@ -84,21 +83,18 @@ def lock_for(plan: Plan, session: Session) -> EnvLock | None:
 
 
 def _fast_path(
-    argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, call: PipCall, session: Session
+    python: str | None, env: Mapping[str, str], answered: fastpath.Answered, ctx: Context, session: Session
 ) -> int | None:
     """Answer an install whose requirements are all satisfied without starting pip.
-    ``argv`` is pip's command line as :func:`prepare` made it: ``pip_argv(python, args)``,
-    or safepip's own pip driving an environment without one (``... "--python", ENV_PYTHON,
-    *args``); the environment checked is the one that pip would install into. ``call`` is the
-    command line as read (pip's args are the same less ``--python``, which the fast path does
-    not read).
+    ``python`` is the interpreter whose environment pip would install into
+    (:func:`_fast_python`); ``ctx.call`` is the command line as read (pip's args are the
+    same less ``--python``, which the fast path does not read).
     """
     from safepip.fastpath.answer import attempt
 
-    python = _fast_python(argv)
     if python is None:
         return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
-    return attempt(call, python, env, session.cwd, answered, debug=session.debug)
+    return attempt(ctx.call, python, env, ctx.cwd, answered, debug=session.debug)
 
 
 def _fast_python(argv: list[str]) -> str | None:
@@ -148,14 +144,17 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         from safepip.fastpath.answer import Answered
 
         answered = Answered()
+    # ``argv`` is pip's command line as prepare made it: ``pip_argv(python, args)``, or
+    # safepip's own pip driving an environment without one (``... "--python", ENV_PYTHON, *args``).
+    fast_python = _fast_python(argv) if fast else None
     if fast and answered is not None:
-        code = _fast_path(argv, env, answered, ctx.call, session)
+        code = _fast_path(fast_python, env, answered, ctx, session)
         if code is not None and stdout_error() is None:
             if not flags and not session.debug:
                 remember_answer(args, ctx, ready, environ, answered, said)
             if routable:  # any other install here is decided the same way
                 remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, environ),
-                                  fast_python=_fast_python(argv))
+                                  fast_python=fast_python)
             return code
         # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
         # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
@@ -182,7 +181,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
                        lock_file=lock_file)
         remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_file,
-                          fast_python=_fast_python(argv) if fast else None)
+                          fast_python=fast_python)
     if version_line:
         sys.stdout.write(version_line)
     try:
