@@ -139,16 +139,13 @@ def plan(
     if forced:
         warning = f"{forced}: pip will change {interp.path}'s own environment"
         return _passthrough(call, interp, f"{forced} given", warnings=(warning,))
-    if not interp.managed and config.policy != "always":
+    managed = interp.managed
+    if not managed and config.policy != "always":
         return _passthrough(call, interp, f"{interp.path} is not externally managed")
 
-    reason = (
-        _managed_reason(interp)
-        if interp.managed
-        else f"policy = always (from {config.origin['policy']})"
-    )
+    reason = _managed_reason(interp) if managed else f"policy = always (from {config.origin['policy']})"
     warnings: tuple[str, ...] = ()
-    if interp.managed and interp.marker_problem:
+    if managed and interp.marker_problem:
         warnings = (
             (f"{interp.marker} cannot be read ({interp.marker_problem}); "
             f"treating {interp.path} as externally managed, as pip does"),
@@ -194,8 +191,8 @@ def _in_directory(
     if env.tool:
         # The notice names the tool: the environment is the one it uses (never a second one).
         result = replace(result, notes=(env.why, *result.notes))
-    hint = creation_hint(env_dir, who)
-    if hint is not None and not exists:
+    hint = None if exists else creation_hint(env_dir, who)  # a hint for a creation only
+    if hint is not None:
         result = replace(result, creation_notes=(*result.creation_notes, hint))
     return result
 

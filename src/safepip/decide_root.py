@@ -51,7 +51,7 @@ def in_their_project(call: PipCall, env: EnvSpot, reason: str, who: Who, root: s
     """
     env_dir, exists = env.path, env.exists
     foreign = who.owner is not None and who.owner not in (0, who.euid)
-    if not (who.root and foreign and not who.allow_root and (call.command in WRITE_COMMANDS or not exists)):
+    if not (foreign and who.root and not who.allow_root and (call.command in WRITE_COMMANDS or not exists)):
         return None
     owner = who.owner_name or f"uid {who.owner}"
     how = _how(who)

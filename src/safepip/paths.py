@@ -22,6 +22,18 @@ _XDG = {"cache": ("XDG_CACHE_HOME", "~/.cache"), "config": ("XDG_CONFIG_HOME", "
         "data": ("XDG_DATA_HOME", "~/.local/share")}
 _LINUX = sys.platform.startswith("linux")
 _POSIX = hasattr(os, "geteuid")
+#: As root, the directories already judged in this process, as chosen -> why root could not
+#: trust it (None: it can); the judgement itself (:func:`safepip.safefs.root_problem`) keeps
+#: its own by real path: this spares every later lookup of a directory the call into it.
+_JUDGED: dict[str, str | None] = {}
+
+
+def _root_problem(chosen: str) -> str | None:
+    if chosen not in _JUDGED:
+        from safepip.safefs import root_problem
+
+        _JUDGED[chosen] = root_problem(chosen)
+    return _JUDGED[chosen]
 
 
 def _dir(environ: Mapping[str, str], variable: str, kind: str) -> str:
@@ -53,10 +65,10 @@ def cache_dir(environ: Mapping[str, str]) -> str:
     """
     chosen = _dir(environ, "SAFEPIP_CACHE_DIR", "cache")
     if _POSIX and os.geteuid() == 0:
-        from safepip.safefs import root_problem, warn
-
-        why = root_problem(chosen)
+        why = _root_problem(chosen)
         if why is not None:
+            from safepip.safefs import warn
+
             own = root_own_dir("cache")
             if os.path.isdir(chosen):  # the user's own cache: say once why it is not shared
                 warn(f"not using the cache {chosen}: {why}; root uses its own, {own}")
@@ -81,10 +93,10 @@ def config_dir(environ: Mapping[str, str]) -> str:
     """
     chosen = _dir(environ, "SAFEPIP_CONFIG_DIR", "config")
     if _POSIX and os.geteuid() == 0:
-        from safepip.safefs import root_problem, warn
-
-        why = root_problem(chosen)
+        why = _root_problem(chosen)
         if why is not None:
+            from safepip.safefs import warn
+
             own = root_own_dir("config")
             if os.path.isfile(os.path.join(chosen, "config.toml")):
                 warn(f"not reading {os.path.join(chosen, 'config.toml')}: {why}; root reads only its own, {own}")
@@ -102,11 +114,8 @@ def data_dir(environ: Mapping[str, str]) -> str:
 
 def _roots_own(chosen: str, kind: str) -> str:
     """``chosen``, or as root root's own directory of ``kind`` when root could not trust it."""
-    if _POSIX and os.geteuid() == 0:
-        from safepip.safefs import root_problem
-
-        if root_problem(chosen) is not None:
-            return root_own_dir(kind)
+    if _POSIX and os.geteuid() == 0 and _root_problem(chosen) is not None:
+        return root_own_dir(kind)
     return chosen
 
 
@@ -122,9 +131,7 @@ def virtualenv_app_data(environ: Mapping[str, str]) -> str | None:
     if not chosen:
         base = environ.get("XDG_CACHE_HOME", "")
         chosen = os.path.join(base if base.strip() else os.path.expanduser("~/.cache"), "virtualenv")
-    from safepip.safefs import root_problem
-
-    if root_problem(os.path.abspath(chosen)) is None:
+    if _root_problem(os.path.abspath(chosen)) is None:
         return None
     return os.path.join(os.path.dirname(root_own_dir("cache")), "virtualenv")  # beside root's safepip cache
 

@@ -39,7 +39,8 @@ def resolve(args: list[str], session: Session, *, flags: Mapping[str, Any] | Non
     from safepip.facts.pipargs import scan
     from safepip.plans import USER_ENV, Resolved
 
-    ctx = gather(scan(args), session.environ, flags or {}, cwd=session.cwd, full=full)
+    cwd = session.cwd  # the session's, read once
+    ctx = gather(scan(args), session.environ, flags or {}, cwd=cwd, full=full, debug=session.debug)
     ctx, plan = settle(ctx, session)
     if plan.kind == USER_ENV:  # outside a project: each requirement may go its own way
         from safepip.decide_outside import needs_apps
@@ -85,7 +86,7 @@ def _newer_note(version: str, session: Session) -> None:
     from safepip.facts import _pipoptions
     from safepip.facts.piptables import release
 
-    if session.debug and release(version)[:2] > release(_pipoptions.PIP_VERSION)[:2]:
+    if release(version)[:2] > release(_pipoptions.PIP_VERSION)[:2]:
         session.say(f"pip {version} is newer than safepip's newest option table (pip {_pipoptions.PIP_VERSION}): "
                     "reading with that")
 
@@ -103,7 +104,7 @@ def settle(ctx: Context, session: Session) -> tuple[Context, Plan]:
     planned = decide(ctx)
     for _ in range(3):  # converges at once unless another reading sends the call elsewhere
         version = runner_version(ctx, planned)
-        if version is not None:
+        if version is not None and session.debug:
             _newer_note(version, session)
         if version is None or table_version(version) == ctx.call.pip_version:
             break

@@ -34,8 +34,22 @@ from inprocess import run_main
 #: front door shares with the full path instead of keeping a copy. Then to 48 modules:
 #: ensure, when it uses a whole environment without the lock, also finishes a killed
 #: rebuild's removal of its old tree (venv.oldtrees, read within the venv area: no move).
+#: Then down to 117 moves (48 modules): the frozen records and the launchers' mark live with
+#: the facts that make and read them (safepip.facts.frozen, safepip.facts.shimmark); as
+#: root, paths judges each of safepip's directories once per process instead of asking
+#: safefs at every lookup; the project environment's two trust checks take its interpreter
+#: from the caller; decide reads the interpreter's managed fact once, and asks root's
+#: creation hint only for a creation; the settling asks for the debug note only when
+#: debugging; the pip flow finds the fast path's interpreter once and takes the working
+#: directory from the facts. What is left, by area: the facts <-> venv.layout (17 moves:
+#: is_venv_dir, bin_python and cfg_home, pyvenv.cfg being read there only), paths (9 calls
+#: for safepip's own directories, each caller working them out from its environ), the
+#: fast path's probe of the environment's interpreter (about 15), what the records remember
+#: for the front door (about 22, into venv.layout, the facts and paths). The modules stay:
+#: each of the 48 decides or reads something for this install (Hatch's reader too: Hatch
+#: makes a default environment for a project that does not name it).
 MAX_MODULES = 48
-MAX_MOVES = 163
+MAX_MOVES = 117
 
 
 def area(module: str) -> str:

@@ -27,8 +27,6 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping
 
     from safepip.facts.gather import Context
-    from safepip.facts.pipargs import PipCall
-    from safepip.fastpath import answer as fastpath
     from safepip.plans import Resolved
     from safepip.session import Session
 
@@ -83,27 +81,12 @@ def lock_for(plan: Plan, session: Session) -> EnvLock | None:
     return EnvLock(plan.env_dir, session.environ, session.say)
 
 
-def _fast_path(
-    argv: list[str], env: Mapping[str, str], answered: fastpath.Answered, call: PipCall, session: Session
-) -> int | None:
-    """Answer an install whose requirements are all satisfied without starting pip.
-    ``argv`` is pip's command line as :func:`prepare` made it: ``pip_argv(python, args)``,
-    or safepip's own pip driving an environment without one (``... "--python", ENV_PYTHON,
-    *args``); the environment checked is the one that pip would install into. ``call`` is the
-    command line as read (pip's args are the same less ``--python``, which the fast path does
-    not read).
-    """
-    from safepip.fastpath.answer import attempt
-
-    python = _fast_python(argv)
-    if python is None:
-        return None  # pip run from a wheel (safepip.pyz without a pip): leave it to pip
-    return attempt(call, python, env, session.cwd, answered, debug=session.debug)
-
-
 def _fast_python(argv: list[str]) -> str | None:
     """The interpreter whose environment the fast path reads for pip's command line ``argv``
-    (None: pip is run from a wheel, and the fast path stands aside).
+    as :func:`prepare` made it: ``pip_argv(python, args)``, or safepip's own pip driving an
+    environment without one (``... "--python", ENV_PYTHON, *args``): the environment checked
+    is the one that pip would install into. None: pip is run from a wheel (safepip.pyz
+    without a pip), and the fast path stands aside.
     """
     args = pip_args(argv)
     if args is None:
@@ -122,6 +105,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
     # Nothing is installed in a new environment: pip has work to do.
     fast = deferred and not (ready is not None and ready.created)
     said = notice(ctx, plan, ready, session)
+    fast_python = _fast_python(argv) if fast else None
     env = child_environ(environ, plan.env_changes, redirected=plan.kind != PASSTHROUGH)
     wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
         ctx.call.command == "help" and not ctx.call.positionals
@@ -148,14 +132,18 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         from safepip.fastpath.answer import Answered
 
         answered = Answered()
-    if fast and answered is not None:
-        code = _fast_path(argv, env, answered, ctx.call, session)
+    if answered is not None and fast_python is not None:
+        # An install whose requirements are all satisfied is answered without starting pip
+        # (``ctx.call`` as read: pip's args are the same less ``--python``, which it does not read).
+        from safepip.fastpath.answer import attempt
+
+        code = attempt(ctx.call, fast_python, env, ctx.cwd, answered, debug=session.debug)
         if code is not None and stdout_error() is None:
             if not flags and not session.debug:
                 remember_answer(args, ctx, ready, environ, answered, said)
             if routable:  # any other install here is decided the same way
                 remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, environ),
-                                  fast_python=_fast_python(argv))
+                                  fast_python=fast_python)
             return code
         # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
         # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
@@ -182,7 +170,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
                        lock_file=lock_file)
         remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_file,
-                          fast_python=_fast_python(argv) if fast else None)
+                          fast_python=fast_python)
     if version_line:
         sys.stdout.write(version_line)
     try:

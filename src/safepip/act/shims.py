@@ -21,9 +21,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from safepip.facts.shimmark import MARK, is_ours
 from safepip.paths import data_dir
 from safepip.safefs import replace_file
-from safepip.shimmark import MARK, is_ours
 
 __all__ = ["MARK", "Outcome", "is_ours", "launcher_text", "python_commands", "python_versions", "refresh", "remove",
            "shim_dir", "wanted"]

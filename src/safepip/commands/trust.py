@@ -37,7 +37,7 @@ where the environment goes); if that changes, trust it again.
 """
 
 
-def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str | None]], dict[str, str]]:
+def _candidates(path: str, environ: Mapping[str, str], debug: bool) -> tuple[str, list[tuple[str, str | None]], dict[str, str]]:
     """The root the trust is for, the interpreters there with why each needs trust, and the
     ``[trust]`` entry for a ``[tool.safepip] venv`` that puts the environment outside the
     project (empty when it does not).
@@ -56,17 +56,17 @@ def _candidates(path: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[
     user_file = user_config_file(environ)
     trusted = cfg.Config().layered(cfg.user_layer(user_file), user_file).trusted
     if os.path.isfile(path):
-        project = find_root(os.path.dirname(path), environ)
+        project = find_root(os.path.dirname(path), environ, debug=debug)
         root = project.root if project is not None else os.path.dirname(path)
         return root, [(path, interpreter_reason(path, root))], {}
     if is_venv_dir(path):
-        project = find_root(os.path.dirname(path), environ)
+        project = find_root(os.path.dirname(path), environ, debug=debug)
         root = project.root if project is not None else os.path.dirname(path)
         check(path, "environment", environ, trusted, user_file)
         return root, [(bin_python(path), env_reason(path, root))], {}
     if not os.path.isdir(path):
         raise UsageError(f"safepip trust: {path}: no such file or directory")
-    project = find_root(path, environ)
+    project = find_root(path, environ, debug=debug)
     if project is None:
         raise UsageError(f"safepip trust: {path} is not inside a project; name an environment or an interpreter")
     root = project.root
@@ -183,7 +183,7 @@ def main(args: list[str], session: Session) -> int:
         raise UsageError("safepip trust: the PATH given is empty (an unset variable?); name a project, an environment "
                          "or an interpreter, or give none for the current directory")
     path = os.path.abspath(os.path.expanduser(args[0] if args else os.getcwd()))
-    root, found, placement = _candidates(path, environ)
+    root, found, placement = _candidates(path, environ, session.debug)
     needed = [(python, why) for python, why in found if why is not None]
     if not needed and not placement:
         ui.say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)

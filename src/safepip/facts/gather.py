@@ -88,14 +88,15 @@ def _stopped(call: PipCall, config: cfg.Config, cwd: str, project: Project | Non
 
 
 def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, cwd: str,
-           full: bool = False) -> Context:
+           full: bool = False, debug: bool = False) -> Context:
     """Collect the facts for ``call`` made in the working directory ``cwd``, and what was read
-    for them. ``full`` always probes and reads every layer (doctor).
+    for them. ``full`` always probes and reads every layer (doctor); ``debug`` is the
+    session's (``SAFEPIP_DEBUG``).
     """
     from safepip.paths import user_config_file
 
     user_file = user_config_file(environ)  # found once: read, trusted and listed in the reads
-    ctx, walked = _gather(call, environ, flags, cwd, full, user_file)
+    ctx, walked = _gather(call, environ, flags, cwd, full, user_file, debug)
 
     # The early pass-through of a named or active venv decides without the project walk.
     reads = walk_reads(ctx.cwd, ctx.project, environ) if walked else Reads()
@@ -107,7 +108,8 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
 
 
 def _gather(
-    call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str, full: bool, user_file: str
+    call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str, full: bool, user_file: str,
+    debug: bool,
 ) -> tuple[Context, bool]:
     """The facts for ``call``, and whether the project walk was made."""
     isolated = "--isolated" in call.argv  # pip looks for the exact token before parsing
@@ -126,7 +128,7 @@ def _gather(
         if base.policy == "never":
             return Context(call, probe(path, how, environ), base, cwd), False
 
-    config, project, untrusted = load_config(environ, flags, cwd, user_file)
+    config, project, untrusted = load_config(environ, flags, cwd, user_file, debug=debug)
     if untrusted is not None:
         return _stopped(call, config, cwd, project, untrusted, _named(cli_python, environ)), True
     python = (config.python, config.origin["python"]) if config.python else None
@@ -246,23 +248,27 @@ def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[st
         return None
     untrusted = _refusal(root, "directory", environ, config, user_file) if bare else None
     if untrusted is None and os.path.isdir(env.path):
-        untrusted = _refusal(env.path, "environment", environ, config, user_file)
+        from safepip.venv.layout import bin_python
+
+        python = bin_python(env.path)  # once, for both checks
+        untrusted = _refusal(env.path, "environment", environ, config, user_file, python)
         if untrusted is None and env.exists:
             from safepip.facts.repocode import env_reason, refusal
-            from safepip.venv.layout import bin_python
 
-            untrusted = refusal(bin_python(env.path), env_reason(env.path, root), root, config.trusted, config.trust)
+            untrusted = refusal(python, env_reason(env.path, root, python), root, config.trusted, config.trust)
     return untrusted
 
 
-def _refusal(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str) -> Untrusted | None:
+def _refusal(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str,
+             python: str | None = None) -> Untrusted | None:
     from safepip.facts.trust import refusal
 
-    return refusal(path, what, environ, config.trusted, user_file)
+    return refusal(path, what, environ, config.trusted, user_file, python)
 
 
 def load_config(
-    environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str, user_file: str | None = None
+    environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str, user_file: str | None = None, *,
+    debug: bool = False,
 ) -> tuple[cfg.Config, Project | None, Untrusted | None]:
     """The full configuration (every layer; ``user_file`` the user's, when the caller found
     it), the project it was read for, and why the project cannot be trusted (its own layer is
@@ -275,7 +281,7 @@ def load_config(
     config = cfg.Config().layered(cfg.user_layer(user_file), user_file)
     early = config.with_environment(environ).with_flags(flags)
     pinned = early.origin["subproject"] not in ("default", user_file)
-    project = find_root(cwd, environ, (early.subproject, pinned))
+    project = find_root(cwd, environ, (early.subproject, pinned), debug=debug)
     untrusted = None
     if project is not None:
         # Before its configuration is read: a project's config can name an interpreter.

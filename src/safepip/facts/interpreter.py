@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import InterpreterError
-from safepip.frozen import Frozen
+from safepip.facts.frozen import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither typing nor dataclasses)
@@ -30,7 +30,7 @@ _FIELDS = ("path", "how", "version", "implementation", "prefix", "base_prefix", 
 
 
 class Interp(Frozen):
-    """What the probe found out about an interpreter (a frozen record: :mod:`safepip.frozen`).
+    """What the probe found out about an interpreter (a frozen record: :mod:`safepip.facts.frozen`).
     ``pip_dir``: where the target's pip is installed (its version:
     :func:`safepip.facts.pipversion.in_directory`); ``probed``: whether the probe ran in it
     (False: only its path is known, e.g. one safepip must not run); ``site_dirs``: the

@@ -77,9 +77,10 @@ class Project:
         return os.path.join(self.root, "pyproject.toml")
 
 
-def _strangers(directory: str, names: set[str], owners: set[int] | None, environ: Mapping[str, str]) -> set[str]:
+def _strangers(directory: str, names: set[str], owners: set[int] | None, debug: bool) -> set[str]:
     """The names in a world-writable sticky directory (``/tmp/work``) that belong to users
-    the walk does not trust: anyone can put a marker there, so theirs make no project.
+    the walk does not trust: anyone can put a marker there, so theirs make no project
+    (each said on stderr when ``debug``, the session's ``SAFEPIP_DEBUG``).
     """
     import stat
 
@@ -97,7 +98,7 @@ def _strangers(directory: str, names: set[str], owners: set[int] | None, environ
             continue
         if uid not in owners:
             ignored.add(name)
-            if environ.get("SAFEPIP_DEBUG") == "1":
+            if debug:
                 import sys
 
                 sys.stderr.write(f"safepip: debug: ignoring {os.path.join(directory, name)}: uid {uid}'s, "
@@ -144,9 +145,10 @@ class _Seen:
     reads: tuple[str, ...] = ()
 
 
-def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, str] | None = None) -> _Seen:
+def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, str] | None = None, *,
+          debug: bool = False) -> _Seen:
     names = _names(directory)
-    names -= _strangers(directory, names, owners, environ or {})
+    names -= _strangers(directory, names, owners, debug)
     strong = next((f"holds {name}" for name in MARKER_FILES if name in names), None)
     weak = next(
         (f"holds {n}" for n in sorted(names) if n.startswith("requirements") and n.endswith(".txt")), None
@@ -205,9 +207,11 @@ def _choose(seen: list[_Seen], home: str, subproject: tuple[str, bool] = ("auto"
 
 
 
-def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, bool] = ("auto", False)) -> Project | None:
+def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, bool] = ("auto", False), *,
+              debug: bool = False) -> Project | None:
     """The project containing ``start``, or None outside any project. ``subproject`` is
-    the ``subproject`` setting and whether the command line or a variable set it.
+    the ``subproject`` setting and whether the command line or a variable set it; ``debug``
+    (the session's) says which markers the walk ignores.
     """
     home = home_dir(environ)
     owners = crossable_owners(environ)
@@ -219,7 +223,7 @@ def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, boo
     seen: list[_Seen] = []
     while True:
         try:
-            here = _look(current, owners, environ)
+            here = _look(current, owners, environ, debug=debug)
         except SafepipError:
             if any(d.strong for d in seen):
                 break  # a project was found below: only an environment up here could change it

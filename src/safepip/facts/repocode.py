@@ -119,13 +119,12 @@ def _as_output(name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def env_reason(env_dir: str, root: str) -> str | None:
+def env_reason(env_dir: str, root: str, python: str | None = None) -> str | None:
     """Why the project's environment ``env_dir`` is the repository's rather than the
-    user's (None: the user made it).
+    user's (None: the user made it). ``python``: its interpreter, when the caller has it.
     """
     cfg = os.path.join(env_dir, "pyvenv.cfg")
-    python = bin_python(env_dir)
-    tracked = committed([cfg, python])
+    tracked = committed([cfg, python or bin_python(env_dir)])
     if tracked:
         return f"{tracked[0]} is committed in git"
     home = cfg_home(env_dir)

@@ -29,7 +29,7 @@ def _which(name: str, path_var: str, skip: str | None = None) -> str | None:
     safepip's own ``python``/``python3`` shims are passed over too: each runs another
     interpreter depending on the directory, so the name means what it would without them.
     """
-    from safepip.shimmark import is_ours
+    from safepip.facts.shimmark import is_ours
 
     names = [name]
     if _WINDOWS and not name.lower().endswith(".exe"):
@@ -64,7 +64,7 @@ def resolve_spec(spec: str, source: str, environ: Mapping[str, str]) -> str:
         )
     if os.sep in expanded or (os.altsep and os.altsep in expanded) or os.path.exists(expanded):
         if _is_executable(expanded):
-            from safepip.shimmark import is_ours
+            from safepip.facts.shimmark import is_ours
 
             if is_ours(expanded):  # safepip's python3 launcher: the python3 it stands in front of
                 behind = _which(os.path.basename(expanded), environ.get("PATH", os.defpath))

@@ -28,7 +28,6 @@ from typing import Mapping, Sequence
 from safepip.errors import PermissionRefused
 from safepip.facts.project import crossable_owners
 from safepip.safefs import private_group, user_name
-from safepip.venv.layout import cfg_home
 
 
 @dataclass(frozen=True)
@@ -134,17 +133,18 @@ def _place_problem(path: str, owners: set[int], what: str) -> str | None:
     return None
 
 
-def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
+def chain_problem(env_dir: str, environ: Mapping[str, str], python: str | None = None) -> str | None:
     """Why the code an environment runs could be someone else's, or None: its ``bin/``, the
     interpreter and every link on the way to the real executable, ``pyvenv.cfg``, and the
     ``home =`` directory it names (where the interpreter finds its standard library).
+    ``python``: its interpreter, when the caller has it (:func:`safepip.venv.layout.bin_python`).
     """
     owners = crossable_owners(environ)
     if owners is None:  # pragma: no cover - Windows
         return None
-    from safepip.venv.layout import bin_python
+    from safepip.venv.layout import bin_python, cfg_home
 
-    python = bin_python(env_dir)
+    python = python or bin_python(env_dir)
     bindir = os.path.dirname(python)
     try:
         st = os.stat(bindir)
@@ -169,7 +169,7 @@ def chain_problem(env_dir: str, environ: Mapping[str, str]) -> str | None:
     why = _place_problem(cfg, owners, cfg)
     if why is not None:
         return why
-    home = cfg_home(env_dir)
+    home = cfg_home(env_dir)  # read only once its place is known to be safe
     if home:
         try:
             hst = os.stat(home)
@@ -205,16 +205,18 @@ def writable_above(real: str, owners: Sequence[int] | None = None) -> tuple[str,
         current = parent
 
 
-def refusal(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[str], config_file: str) -> Untrusted | None:
+def refusal(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[str], config_file: str,
+            python: str | None = None) -> Untrusted | None:
     """Why safepip must not use ``path`` (an existing project root, directory or
     environment), or None when it is safe or the user trusts it. For an environment, the
-    whole chain that leads to its code is checked (:func:`chain_problem`).
+    whole chain that leads to its code is checked (:func:`chain_problem`; ``python`` its
+    interpreter, when the caller has it).
     """
     if sys.platform == "win32" or is_trusted(path, trusted):  # pragma: no cover - Windows
         return None
     why = problem(path, environ)
     if why is None and what == "environment":
-        why = chain_problem(path, environ)
+        why = chain_problem(path, environ, python)
     if why is None:
         return None
     from safepip.venv.layout import bin_python

@@ -213,12 +213,14 @@ def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mappi
     remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir), anchored=project)
 
 
-def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], environ: Mapping[str, str]) -> None:
+def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], environ: Mapping[str, str], *,
+                        debug: bool) -> None:
     """Remember the environment activation chooses here (None: none; see
     :func:`safepip.front.activation_answer`), with what the choice read (``extra``: besides
-    the facts' own reads); in a project, for every directory of it.
+    the facts' own reads); in a project, for every directory of it. Never while ``debug``
+    (the session's ``SAFEPIP_DEBUG``).
     """
-    if environ.get("SAFEPIP_DEBUG") == "1" or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
+    if debug or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return
     from safepip.remembered.decision import ACTIVATE
 
