@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
-from typing import Any, Iterator, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Iterator, Mapping
+
     from safepip.facts.gather import Context
     from safepip.plans import Plan, Resolved
     from safepip.session import Session

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Mapping
 
 from safepip.errors import NoTargetError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
 
     from safepip.decide import Plan
     from safepip.facts.gather import Context
@@ -85,13 +85,13 @@ def ensure_target(ctx: Context, plan: Plan, session: Session) -> Target:
     environment is used without the lock: commands run in parallel (``make -j``) must not
     queue behind each other, and ordering them after an install is the Makefile's job.
     """
-    import dataclasses
-
-    from safepip.act.flow import notice, prepare
-
     target = locate(ctx, plan)
     if target.exists and target.problem is None:
         return target
+    import dataclasses  # here: an environment that is there needs none of what makes one
+
+    from safepip.act.flow import notice, prepare
+
     _, lock, ready = prepare(ctx, dataclasses.replace(plan, lock=False), session)
     if lock is not None:  # pragma: no cover - no lock is asked for
         lock.release()

@@ -15,10 +15,12 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
 
 from safepip.errors import ConfigError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Callable, Mapping, Sequence
 CHOICES: dict[str, tuple[str, ...]] = {
     "policy": ("auto", "always", "never"),
     "outside": ("user-env", "refuse", "cwd"),

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
 
 from safepip.errors import InterpreterError
 from safepip.facts import config as cfg
@@ -36,6 +35,8 @@ from safepip.venv.layout import has_pip, is_venv_dir, venv_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
+
     from safepip.facts.toolenv import ToolEnv
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from safepip.errors import SafepipError
 from safepip.facts.monorepo import configured_env, shares_root, uv_workspace
@@ -34,6 +33,10 @@ from safepip.facts.reads import Reads, ancestors
 from safepip.facts.walkup import MARKER_FILES, TOOL_FILES, VENV_NAMES, Unreadable, climb, crossable_owners, home_dir
 from safepip.facts.walkup import names as walk_names
 from safepip.venv.layout import is_venv_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
 
 __all__ = ["MARKER_FILES", "TOOL_FILES", "VENV_NAMES", "EnvSpot", "Project", "crossable_owners", "find_root",
            "walk_reads"]

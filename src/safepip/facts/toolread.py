@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
 
 #: The largest tool configuration file read (they are a few kilobytes).
 MAX_FILE = 4 << 20
@@ -105,9 +108,9 @@ def expand(path: str, environ: Mapping[str, str]) -> str:
 
 def b64_8(digest: bytes) -> str:
     """The first 8 characters of ``digest`` in URL-safe base64 (how the tools shorten hashes)."""
-    import base64
+    import binascii  # base64's own encoder, without base64's imports
 
-    return base64.urlsafe_b64encode(digest).decode()[:8]
+    return binascii.b2a_base64(digest, newline=False).decode().replace("+", "-").replace("/", "_")[:8]
 
 
 class Reader:

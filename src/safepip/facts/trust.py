@@ -23,12 +23,15 @@ import os
 import stat
 import sys
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from safepip.errors import PermissionRefused
 from safepip.facts.project import crossable_owners
 from safepip.safefs import private_group, user_name
 from safepip.venv.layout import cfg_home
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping, Sequence
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
 
 #: Files container engines leave at the root of a container's file system (Docker, Podman).
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")

@@ -13,9 +13,7 @@ Creation and pip runs that change an environment are serialized with
 from __future__ import annotations
 
 import os
-import shlex
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
 from safepip.errors import EnvironmentCreateError
 from safepip.venv import oldtrees
@@ -36,6 +34,7 @@ from safepip.venv.state import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Callable, Mapping, Sequence
     from safepip.venv.layout import Base
 
 
@@ -220,6 +219,8 @@ def _ensure_locked(
         if why is None:
             return Ready(env_dir, bin_python(env_dir))
         if current is None:
+            import shlex  # here: for this message alone
+
             raise EnvironmentCreateError(
                 f"{env_dir} cannot be used: {why}. safepip did not create it, so it will not "
                 f"delete it; recreate it with: rm -rf {shlex.quote(env_dir)} && safepip install ..."
