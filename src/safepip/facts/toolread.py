@@ -7,7 +7,8 @@ compute places from.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+
+from safepip.frozen import Frozen, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -17,8 +18,8 @@ if TYPE_CHECKING:  # for the type checker only
 MAX_FILE = 4 << 20
 
 
-@dataclass(frozen=True)
-class ToolEnv:
+@record
+class ToolEnv(Frozen):
     """The environment ``tool`` uses for a project: ``path``, whether it ``exists``, and
     ``why`` (a phrase for the notice). ``named_by`` is the repository file that chose the
     place, when one did (the placement rules apply to it), with the ``value`` it wrote.
@@ -34,8 +35,8 @@ class ToolEnv:
     place: str = ""
 
 
-@dataclass(frozen=True)
-class Found:
+@record
+class Found(Frozen):
     """The tool environment of a project (None: no tool claims it), and every path read."""
 
     env: ToolEnv | None

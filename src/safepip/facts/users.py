@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+
+from safepip.frozen import Frozen, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -16,8 +17,8 @@ if TYPE_CHECKING:  # for the type checker only
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
 
 
-@dataclass(frozen=True)
-class Who:
+@record
+class Who(Frozen):
     """Who runs safepip and who owns what it would touch (the facts the root rules need).
 
     ``euid`` is None where the OS has no user ids. ``owner`` is the uid owning the project
@@ -90,7 +91,5 @@ def target_owner(env_dir: str, environ: Mapping[str, str]) -> Who:
     """For root only: who owns the environment it was pointed at (the sudo rule's fact)."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return Who(euid=os.geteuid() if hasattr(os, "geteuid") else None)
-    import dataclasses
-
     who = facts_about_users(environ, env_dir, None)
-    return dataclasses.replace(who, target_owner=who.owner, target_owner_name=who.owner_name)
+    return who.replace_(target_owner=who.owner, target_owner_name=who.owner_name)

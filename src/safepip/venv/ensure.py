@@ -13,8 +13,8 @@ Creation and pip runs that change an environment are serialized with
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
+from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
 from safepip.venv import oldtrees
 from safepip.venv.create import create as _create
@@ -38,8 +38,8 @@ if TYPE_CHECKING:  # for the type checker only
     from safepip.venv.layout import Base
 
 
-@dataclass(frozen=True)
-class Ready:
+@record
+class Ready(Frozen):
     """An environment ready for pip: its interpreter, and what safepip had to do."""
 
     env_dir: str
