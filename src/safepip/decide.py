@@ -13,8 +13,6 @@ gathering stopped before anything there ran) comes before every other rule.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from safepip.decide_root import creation_hint, in_their_data, in_their_env, in_their_project, pipx_global
 from safepip.errors import EX_NOPERM
 from safepip.facts.config import Config
@@ -152,13 +150,13 @@ def plan(
         )
     if project is not None and env is not None:
         why = f"{reason}; {project.root} is a project ({project.why})"
-        return replace(_in_directory(call, why, env, reason, settings, who, project.root), warnings=warnings)
+        return _in_directory(call, why, env, reason, settings, who, project.root).replace_(warnings=warnings)
     if config.outside == "cwd" and env is not None:
         why = f"{reason}; outside any project, and outside = cwd (from {config.origin['outside']})"
-        return replace(_in_directory(call, why, env, reason, settings, who, cwd), warnings=warnings)
+        return _in_directory(call, why, env, reason, settings, who, cwd).replace_(warnings=warnings)
     if config.outside == "user-env" and user_env is not None:
         result = _user_env(call, config, settings, cwd, reason, user_env, who)
-        return replace(result, warnings=warnings)
+        return result.replace_(warnings=warnings)
     return Plan(
         REFUSE,
         f"{reason}; {cwd} is not inside a project",
@@ -190,10 +188,10 @@ def _in_directory(
     result = _redirect(call, PROJECT_VENV, why, env_dir, reason, settings)
     if env.tool:
         # The notice names the tool: the environment is the one it uses (never a second one).
-        result = replace(result, notes=(env.why, *result.notes))
+        result = result.replace_(notes=(env.why, *result.notes))
     hint = None if exists else creation_hint(env_dir, who)  # a hint for a creation only
     if hint is not None:
-        result = replace(result, creation_notes=(*result.creation_notes, hint))
+        result = result.replace_(creation_notes=(*result.creation_notes, hint))
     return result
 
 
@@ -217,11 +215,11 @@ def _user_env(
     if call.command in ("list", "freeze") and not any(call.has(o) for o in ("--local", "--user", "--path")):
         # The environment sees the system's packages (apt's python3-*): pip's --local view
         # shows what the user put there, so that `pip freeze > requirements.txt` stays theirs.
-        result = replace(result, args=(*result.args, "--local"),
-                         notes=(*result.notes, "the system's packages are importable there too, but not listed (--local)"))
+        result = result.replace_(args=(*result.args, "--local"),
+                                 notes=(*result.notes, "the system's packages are importable there too, but not listed (--local)"))
     # Root's linked commands go where pipx's global ones do, whichever way the apps go.
     # An install that names requirements is completed with their routes (decide_outside.route).
-    return replace(result, system_site=True, apps_to_pipx=apps, pipx_global=pipx_global(who))
+    return result.replace_(system_site=True, apps_to_pipx=apps, pipx_global=pipx_global(who))
 
 
 def _redirect(

@@ -8,7 +8,6 @@ shows what ``install`` does; :mod:`safepip.act.outside` runs them.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 
 from safepip.errors import EX_NOPERM
@@ -79,8 +78,8 @@ def _with_steps(plan: Plan, steps: list[Step]) -> Plan:
     if steps and all(s.tool == PIPX_RUN for s in steps):
         # The why is the decision's: where each requirement goes, not only the per-user environment.
         why = "; ".join([plan.why, *(f"{r.requirement} -> pipx ({r.why})" for r in plan.routes if r.to == PIPX)])
-        return replace(plan, kind=PIPX, why=why, lock=False, notes=(), steps=tuple(steps))
-    return replace(plan, steps=tuple(steps))
+        return plan.replace_(kind=PIPX, why=why, lock=False, notes=(), steps=tuple(steps))
+    return plan.replace_(steps=tuple(steps))
 
 
 def needs_apps(call: PipCall, plan: Plan) -> bool:
@@ -116,15 +115,15 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Con
     from safepip.facts.classify import is_bare
 
     found = routes(call.positionals, config, apps.facts, apps.pipx_problem, apps.installed)
-    plan = replace(plan, routes=found)
+    plan = plan.replace_(routes=found)
     indexes = [i for i, r in enumerate(found) if r.to == PIPX]
     if indexes and apps.pipx is None:
-        return replace(plan, kind=REFUSE, reason=apps.pipx_missing or "no pipx", steps=())
+        return plan.replace_(kind=REFUSE, reason=apps.pipx_missing or "no pipx", steps=())
     if indexes and plan.pipx_global and not apps.pipx_global_ok:
         shown = " ".join(apps.pipx or ())
         reason = (f"as root, applications are installed with pipx's --global mode, and {shown} has none "
                   "(pipx 1.5 or newer has it); upgrade pipx, or run safepip as a normal user")
-        return replace(plan, kind=REFUSE, reason=reason, exit_code=EX_NOPERM, steps=())
+        return plan.replace_(kind=REFUSE, reason=reason, exit_code=EX_NOPERM, steps=())
     steps: list[Step] = []
     libraries = [r.requirement for r in found if r.to != PIPX]
     if libraries or call.has("--requirement") or call.has("--editable"):

@@ -114,13 +114,12 @@ def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
     if env_dir is not None:
         env["VIRTUAL_ENV"] = env_dir
     env.pop("PYTHONHOME", None)
-    name = args[0]
-    where = [name] if os.path.dirname(name) else [os.path.join(d, name) for d in env["PATH"].split(os.pathsep)]
-    found_exe = next((w for w in where if os.access(w, os.F_OK | os.X_OK) and not os.path.isdir(w)), None)
+    from safepip.handoff import become, find_command
+
+    found_exe = find_command(args[0], env["PATH"])
     if found_exe is None:
         return  # the full path says it is not found, and where it looked
     exe = os.path.abspath(found_exe)
-    from safepip.handoff import become
 
     try:
         become([exe, *args[1:]], env)

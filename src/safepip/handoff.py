@@ -82,6 +82,19 @@ REDIRECT_CLEAN = ("PYTHONPATH", "PYTHONHOME", "__PYVENV_LAUNCHER__")
 _PYTHON_IGNORES = ("SIGPIPE", "SIGXFSZ")
 
 
+def find_command(name: str, path: str) -> str | None:
+    """The program ``name`` runs with ``path`` as ``PATH``, as ``shutil.which(name, path=path)``
+    finds it (None: none), without shutil's imports (``safepip run`` costs one interpreter
+    start over the command: :mod:`safepip.front` and :mod:`safepip.commands.run` both ask here).
+    """
+    if sys.platform == "win32":  # pragma: no cover - PATHEXT and the current directory: shutil's rules
+        import shutil
+
+        return shutil.which(name, path=path)
+    where = [name] if os.path.dirname(name) else [os.path.join(d, name) for d in path.split(os.pathsep)] if path else []
+    return next((w for w in where if os.access(w, os.F_OK | os.X_OK) and not os.path.isdir(w)), None)
+
+
 def child_environ(environ: Mapping[str, str], changes: Mapping[str, str | None], redirected: bool) -> dict[str, str]:
     """pip's environment: the caller's, cleaned for a redirect, with ``changes`` applied."""
     env = dict(environ)

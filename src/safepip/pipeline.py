@@ -19,11 +19,11 @@ imports neither this module nor the verbs.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import replace
-from typing import Any, Iterator, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Iterator, Mapping
+
     from safepip.facts.gather import Context
     from safepip.plans import Plan, Resolved
     from safepip.session import Session
@@ -108,7 +108,7 @@ def settle(ctx: Context, session: Session) -> tuple[Context, Plan]:
             _newer_note(version, session)
         if version is None or table_version(version) == ctx.call.pip_version:
             break
-        ctx = replace(ctx, call=scan(ctx.call.argv, version))
+        ctx = ctx.replace_(call=scan(ctx.call.argv, version))
         if (ctx.call.error is not None and planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir
                 and is_venv_dir(planned.env_dir)):
             why = f"pip {version} in {planned.env_dir} will report: {ctx.call.error}"

@@ -8,9 +8,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from safepip.errors import EX_UNAVAILABLE
+from safepip.frozen import Frozen, field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -27,8 +26,8 @@ PIPX = "pipx"
 REFUSE = "refuse"
 
 
-@dataclass(frozen=True)
-class Plan:
+@record
+class Plan(Frozen):
     """Where a pip call goes.
 
     ``kind`` is one of PASSTHROUGH, PROJECT_VENV, USER_ENV, PIPX, REFUSE. ``env_dir`` is the
@@ -68,8 +67,8 @@ class Plan:
     untrusted: Untrusted | None = None
 
 
-@dataclass(frozen=True)
-class Route:
+@record
+class Route(Frozen):
     """Where one named requirement of an install outside a project goes, and why.
 
     ``to`` is USER_ENV or PIPX; ``expose``: link its commands onto PATH (a library the user
@@ -86,8 +85,8 @@ class Route:
     app: str = ""
 
 
-@dataclass(frozen=True)
-class Resolved:
+@record
+class Resolved(Frozen):
     """A pip command line resolved (:func:`safepip.pipeline.resolve`): its facts (``ctx``),
     its complete ``plan``, and how it was typed (``args`` and ``flags``, which a remembered
     answer is keyed by). What ``explain`` renders is what ``install`` executes.

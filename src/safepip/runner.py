@@ -17,13 +17,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Iterator, Mapping, Sequence
 
 from safepip.handoff import become, shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     import subprocess
+    from typing import Iterator, Mapping, Sequence
 
 
 class Runner:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from typing import Mapping
 
 from safepip import ui
 from safepip.errors import SafepipError
@@ -19,6 +18,7 @@ from safepip.runner import using
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from types import TracebackType
+    from typing import Mapping
 
     from safepip.runner import Runner
 

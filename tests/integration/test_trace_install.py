@@ -34,8 +34,9 @@ from inprocess import run_main
 #: front door shares with the full path instead of keeping a copy. Then to 48 modules:
 #: ensure, when it uses a whole environment without the lock, also finishes a killed
 #: rebuild's removal of its old tree (venv.oldtrees, read within the venv area: no move).
-#: Then down to 117 moves (48 modules): the frozen records and the launchers' mark live with
-#: the facts that make and read them (safepip.facts.frozen, safepip.facts.shimmark); as
+#: Then down to 117 moves (48 modules): the launchers' mark lives with the facts that read
+#: it (safepip.facts.shimmark); the frozen records' constructors and comparisons are made in
+#: each record class's own module (safepip.frozen.record, as dataclasses make them); as
 #: root, paths judges each of safepip's directories once per process instead of asking
 #: safefs at every lookup; the project environment's two trust checks take its interpreter
 #: from the caller; decide reads the interpreter's managed fact once, and asks root's

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -46,7 +45,7 @@ def outside(*argv: str, cfg: Config | None = None, who: Who | None = None, exist
     if facts is None or not needs_apps(call, result):
         return result
     # As decide_outside.route completes it: the routes from decide.routes.
-    return replace(result, routes=routes(call.positionals, cfg or config(), facts))
+    return result.replace_(routes=routes(call.positionals, cfg or config(), facts))
 
 
 def in_project(*argv: str, who: Who, exists: bool = False) -> Plan:

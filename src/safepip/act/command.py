@@ -6,13 +6,13 @@ rebuild it; a rebuild reinstalls with the command's own index options).
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from safepip.handoff import OFF_PATH, pip_args, pip_argv
 from safepip.venv.ownpip import pip_command as own_pip
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
+
     from safepip.decide import Plan
     from safepip.facts.pipargs import PipCall
 

@@ -5,7 +5,6 @@ why, with the plan's warnings), answer from the fast path or hand over to pip.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 
@@ -54,7 +53,7 @@ def prepare(
         why = broken(plan.env_dir)
         if why is not None and state(working_tree(plan.env_dir)) != CREATING:
             # Another process may be rebuilding it right now: wait for its lock, then look again.
-            waiting = lock_for(dataclasses.replace(plan, lock=True), session)
+            waiting = lock_for(plan.replace_(lock=True), session)
             if waiting is not None:
                 waiting.acquire()
                 why = broken(plan.env_dir)

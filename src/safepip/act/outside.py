@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 from safepip import pipx, ui
@@ -59,7 +59,7 @@ def user_env_command(plan: Plan, args: Sequence[str], env_python: str, session: 
     assert plan.env_dir is not None
     # A new environment always gets pip; an existing one may have been made without.
     has = not os.path.isdir(plan.env_dir) or has_pip(plan.env_dir)
-    return pip_command(replace(plan, args=tuple(args)), env_python, env_has_pip=has, environ=session.environ)
+    return pip_command(plan.replace_(args=tuple(args)), env_python, env_has_pip=has, environ=session.environ)
 
 
 def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Session, *, create: bool) -> int:

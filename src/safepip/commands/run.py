@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Mapping, Sequence
 
 from safepip.errors import SafepipError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping, Sequence
+
     from safepip.session import Session
 
 USAGE = """usage: safepip run [--python PYTHON] [--safepip-KEY=VALUE ...] [--] COMMAND [ARGS...]
@@ -87,8 +88,6 @@ def command_environ(environ: Mapping[str, str], bin_dir: str, env_dir: str | Non
 def main(args: list[str], session: Session) -> int:
     """Run the command line after ``run`` in the environment; return its exit code."""
     environ = session.environ
-    import shutil
-
     from safepip.commands.target import ensure_target, install_plan
 
     parsed = parse_args(args)
@@ -109,7 +108,9 @@ def main(args: list[str], session: Session) -> int:
         remember_run(resolved.ctx, target.env_dir if target.venv else None, target.bin_dir, environ,
                      debug=session.debug, project=resolved.plan.kind == PROJECT_VENV)
     env = command_environ(environ, target.bin_dir, target.env_dir if target.venv else None)
-    found = shutil.which(command[0], path=env["PATH"])
+    from safepip.handoff import find_command
+
+    found = find_command(command[0], env["PATH"])
     if found is None:
         where = "" if os.sep in command[0] else f" (looked in {target.bin_dir} and on PATH)"
         raise SafepipError(f"{command[0]}: command not found{where}", exit_code=EX_NOTFOUND)

@@ -5,13 +5,13 @@ same plan as ``safepip install``, created only on request.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any, Mapping
 
 from safepip.errors import NoTargetError
+from safepip.frozen import Frozen, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
 
     from safepip.decide import Plan
     from safepip.facts.gather import Context
@@ -31,8 +31,8 @@ def install_plan(
     return resolve(argv, session, flags=flags, full=full)
 
 
-@dataclass(frozen=True)
-class Target:
+@record
+class Target(Frozen):
     """The environment a plan points at: its directory, interpreter and scripts directory.
 
     ``venv`` says whether it is a virtual environment (``VIRTUAL_ENV`` is set only then);
@@ -85,14 +85,12 @@ def ensure_target(ctx: Context, plan: Plan, session: Session) -> Target:
     environment is used without the lock: commands run in parallel (``make -j``) must not
     queue behind each other, and ordering them after an install is the Makefile's job.
     """
-    import dataclasses
-
-    from safepip.act.flow import notice, prepare
-
     target = locate(ctx, plan)
     if target.exists and target.problem is None:
         return target
-    _, lock, ready = prepare(ctx, dataclasses.replace(plan, lock=False), session)
+    from safepip.act.flow import notice, prepare
+
+    _, lock, ready = prepare(ctx, plan.replace_(lock=False), session)
     if lock is not None:  # pragma: no cover - no lock is asked for
         lock.release()
     if ready is None:

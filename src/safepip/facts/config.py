@@ -14,11 +14,13 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
 
 from safepip.errors import ConfigError
+from safepip.frozen import Frozen, field, record
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Callable, Mapping, Sequence
 CHOICES: dict[str, tuple[str, ...]] = {
     "policy": ("auto", "always", "never"),
     "outside": ("user-env", "refuse", "cwd"),
@@ -54,8 +56,8 @@ def describe(key: str) -> str:
     return "a string"
 
 
-@dataclass(frozen=True)
-class Config:
+@record
+class Config(Frozen):
     """The resolved configuration. ``origin[key]`` names the layer each value came from."""
 
     policy: str = "auto"

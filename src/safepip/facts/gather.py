@@ -19,8 +19,6 @@ chose (:func:`_project_spot`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
 
 from safepip.errors import InterpreterError
 from safepip.facts import config as cfg
@@ -32,15 +30,18 @@ from safepip.facts.reads import Reads
 from safepip.facts.target import find_target, target_reads
 from safepip.facts.trust import Untrusted
 from safepip.facts.users import Who, facts_about_users, target_owner
+from safepip.frozen import Frozen, field, record
 from safepip.venv.layout import has_pip, is_venv_dir, venv_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
+
     from safepip.facts.toolenv import ToolEnv
 
 
-@dataclass(frozen=True)
-class Context:
+@record
+class Context(Frozen):
     """Everything known about one safepip call."""
 
     call: PipCall
@@ -104,7 +105,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
         reads += Reads(ctx.env.reads)
     isolated = "--isolated" in call.argv
     config = Reads((user_file, *config_files(environ, ctx.interp.prefix, isolated)))
-    return replace(ctx, reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
+    return ctx.replace_(reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
 
 
 def _gather(

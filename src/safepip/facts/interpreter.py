@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import InterpreterError
-from safepip.facts.frozen import Frozen
+from safepip.frozen import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither typing nor dataclasses)
@@ -30,7 +30,7 @@ _FIELDS = ("path", "how", "version", "implementation", "prefix", "base_prefix", 
 
 
 class Interp(Frozen):
-    """What the probe found out about an interpreter (a frozen record: :mod:`safepip.facts.frozen`).
+    """What the probe found out about an interpreter (a frozen record: :mod:`safepip.frozen`).
     ``pip_dir``: where the target's pip is installed (its version:
     :func:`safepip.facts.pipversion.in_directory`); ``probed``: whether the probe ran in it
     (False: only its path is known, e.g. one safepip must not run); ``site_dirs``: the
@@ -134,13 +134,22 @@ def cache_key(path: str) -> str | None:
     from safepip import __version__
 
     ident = f"{PROBE_SCHEMA}\0{__version__}\0{path}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
-    return _sha256(ident.encode("utf-8", "surrogateescape"))[:32]
+    return sha256_hex(ident.encode("utf-8", "surrogateescape"))[:32]
 
 
-def _sha256(data: bytes) -> str:
+def sha256_hex(data: bytes) -> str:
     """sha256's hex digest, from the C module hashlib itself falls back on: hashlib first
     loads OpenSSL, a few ms the no-op check does not need.
     """
+    return str(_sha256(data).hexdigest())
+
+
+def sha256_digest(data: bytes) -> bytes:
+    """sha256's digest, as :func:`sha256_hex` computes it."""
+    return bytes(_sha256(data).digest())
+
+
+def _sha256(data: bytes) -> Any:
     try:
         from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]  # Python <= 3.11
     except ImportError:
@@ -148,7 +157,7 @@ def _sha256(data: bytes) -> str:
             from _sha2 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]  # Python >= 3.12
         except ImportError:  # pragma: no cover - a Python built without them
             from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return str(sha256(data).hexdigest())
+    return sha256(data)
 
 
 def cache_path(cache_root: str, key: str) -> str:

@@ -11,15 +11,15 @@ with the table of the pip that will run it (:func:`scan`'s ``version``).
 
 The scanner only reads: safepip passes the argv on untouched, except for the options it
 consumes (``--python``, ``--user``), which :meth:`PipCall.without` removes token by token.
-Its records are :class:`~safepip.facts.frozen.Frozen` (the no-op check imports no dataclasses).
+Its records are :class:`~safepip.frozen.Frozen` (the no-op check imports no dataclasses).
 """
 
 from __future__ import annotations
 
 from safepip.facts import _pipoptions
-from safepip.facts.frozen import Frozen
 from safepip.facts.piptables import ParseError, table_version, tables
 from safepip.facts.piptables import check as check_value
+from safepip.frozen import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

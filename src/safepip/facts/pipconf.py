@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.facts.frozen import Frozen
+from safepip.frozen import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

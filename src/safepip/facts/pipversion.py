@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Iterable
 
 from safepip.venv.layout import site_packages
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Iterable
 
 _DIST_INFO = re.compile(r"^pip-([0-9][^-]*)\.dist-info$")
 _WHEEL = re.compile(r"^pip-([0-9][^-]*)-py3-none-any\.whl$")

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
 
 from safepip.facts.toolread import Reader, ToolEnv, as_bool, b64_8, expand, get, listed, xdg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any
 
 # -- Poetry --------------------------------------------------------------------------------
 
@@ -35,12 +38,12 @@ def poetry_env_name(name: str, root: str) -> str:
     """Poetry's name for a project's environment without its ``-pyX.Y`` (``name`` as the
     project spells it, ``root`` its directory).
     """
-    import hashlib
+    from safepip.facts.interpreter import sha256_digest
 
     canonical = re.sub(r"[-_.]+", "-", name).lower()  # Poetry's package name is the normalized one
     sanitized = re.sub(r'[ $`!*@"\\\r\n\t]', "_", canonical)[:42]
     where = os.path.normcase(os.path.realpath(root))
-    return f"{sanitized}-{b64_8(hashlib.sha256(where.encode('utf-8', 'surrogateescape')).digest())}"
+    return f"{sanitized}-{b64_8(sha256_digest(where.encode('utf-8', 'surrogateescape')))}"
 
 
 def poetry_env(reader: Reader, version: tuple[int, ...] | None) -> ToolEnv | None:

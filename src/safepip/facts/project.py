@@ -25,22 +25,34 @@ safepip can see the project and refuse to touch it as root). Of what it saw:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Mapping
 
 from safepip.errors import SafepipError
 from safepip.facts.monorepo import configured_env, shares_root, uv_workspace
 from safepip.facts.reads import Reads, ancestors
-from safepip.facts.walkup import MARKER_FILES, TOOL_FILES, VENV_NAMES, Unreadable, climb, crossable_owners, home_dir
+from safepip.facts.walkup import (
+    LOOKED_FOR,
+    MARKER_FILES,
+    TOOL_FILES,
+    VENV_NAMES,
+    Unreadable,
+    climb,
+    crossable_owners,
+    home_dir,
+)
 from safepip.facts.walkup import names as walk_names
+from safepip.frozen import Frozen, field, record
 from safepip.venv.layout import is_venv_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
 
 __all__ = ["MARKER_FILES", "TOOL_FILES", "VENV_NAMES", "EnvSpot", "Project", "crossable_owners", "find_root",
            "walk_reads"]
 
 
-@dataclass(frozen=True)
-class EnvSpot:
+@record
+class EnvSpot(Frozen):
     """Where an environment is, or would be made: ``path``, and whether a virtual
     environment already ``exists`` there. ``tool`` is the tool whose environment it is
     (Poetry, PDM, Hatch, pipenv, uv; empty: safepip's own choice), ``why`` says so for the
@@ -59,8 +71,8 @@ class EnvSpot:
     reads: tuple[str, ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True)
-class Project:
+@record
+class Project(Frozen):
     """A project root and what made it one; ``seen`` is the highest directory whose entries
     the walk read (the root, or above it up to the repository root or home).
     """
@@ -130,8 +142,8 @@ def _names(directory: str) -> set[str]:
         raise _unreadable(exc.directory, exc.error) from None
 
 
-@dataclass(frozen=True)
-class _Seen:
+@record
+class _Seen(Frozen):
     """What one directory of the walk holds."""
 
     path: str
@@ -147,7 +159,8 @@ class _Seen:
 
 def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, str] | None = None, *,
           debug: bool = False) -> _Seen:
-    names = _names(directory)
+    # What the walk reads alone: the owners of the other names (the thousand of a /tmp) go unasked.
+    names = {n for n in _names(directory) if n in LOOKED_FOR or (n.startswith("requirements") and n.endswith(".txt"))}
     names -= _strangers(directory, names, owners, debug)
     strong = next((f"holds {name}" for name in MARKER_FILES if name in names), None)
     weak = next(

@@ -4,11 +4,11 @@ without knowing how each gatherer works.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from safepip.frozen import Frozen, record
 
 
-@dataclass(frozen=True)
-class Reads:
+@record
+class Reads(Frozen):
     """``paths`` whose whole signatures an answer depends on, and directories ``owned``
     whose mode and owner it depends on (the trust rules).
     """
@@ -30,3 +30,4 @@ def ancestors(path: str) -> list[str]:
         if parent == result[-1]:
             return result
         result.append(parent)
+

@@ -20,9 +20,7 @@ interpreter needs trusting again.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
 
 from safepip.runner import capture
 from safepip.venv.layout import bin_python, cfg_home, venv_of
@@ -57,7 +55,9 @@ def identity(python: str) -> str:
     (device, inode, owner, mode, size, modification time) and the environment's
     ``pyvenv.cfg`` (its content), as ``sha256:HEX``.
     """
-    digest = hashlib.sha256(f"{IDENTITY_FORMAT}\0".encode())
+    from safepip.facts.interpreter import sha256_hex  # not hashlib: loading OpenSSL is a few ms of the call
+
+    parts = [f"{IDENTITY_FORMAT}\0".encode()]  # hashed at once: the same digest as updates in order
     for hop in _hops(python):
         fields: tuple[int, ...] = ()
         try:
@@ -65,15 +65,15 @@ def identity(python: str) -> str:
             fields = (st.st_dev, st.st_ino, st.st_uid, st.st_mode, st.st_size, st.st_mtime_ns)
         except OSError:
             pass
-        digest.update(f"{hop}\0{fields}\0".encode("utf-8", "surrogateescape"))
+        parts.append(f"{hop}\0{fields}\0".encode("utf-8", "surrogateescape"))
     env = venv_of(python)
     if env is not None:
         try:
             with open(os.path.join(env, "pyvenv.cfg"), "rb") as handle:
-                digest.update(handle.read())
+                parts.append(handle.read())
         except OSError:
             pass
-    return "sha256:" + digest.hexdigest()
+    return "sha256:" + sha256_hex(b"".join(parts))
 
 
 def _git_top(start: str) -> str | None:
@@ -100,6 +100,8 @@ def committed(paths: list[str]) -> list[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     # Only the index is read; the repository's own settings must not run anything.
     argv = ["git", "-c", "safe.directory=*", "-c", "core.fsmonitor=false", "-C", top, "ls-files", "-z", "--", *rel]
+    import subprocess  # here: only this question starts a process
+
     try:
         done = capture(argv, env, timeout=30)
     except (OSError, subprocess.SubprocessError):

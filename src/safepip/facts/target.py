@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Mapping
 
 from safepip.errors import InterpreterError
 from safepip.facts.reads import Reads, ancestors
@@ -14,6 +13,8 @@ from safepip.venv.layout import bin_python
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
+
     from safepip.facts.interpreter import Interp
 
 _WINDOWS = sys.platform == "win32"

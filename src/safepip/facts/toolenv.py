@@ -49,11 +49,14 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Mapping
 
 from safepip.facts.poetryenv import poetry_env, poetry_env_name
 from safepip.facts.toolread import Found, Reader, ToolEnv, as_bool, b64_8, backend, expand, get, home, listed, xdg
 from safepip.facts.toolvars import VARIABLES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
 
 __all__ = ["VARIABLES", "Found", "ToolEnv", "find", "marked", "poetry_env_name"]
 
@@ -161,9 +164,9 @@ def _pdm_saved(reader: Reader) -> tuple[str, str] | None:
 
 def hatch_id(root: str) -> str:
     """Hatch's identifier for the project at ``root`` (as Hatch computes it on Linux)."""
-    import hashlib
+    from safepip.facts.interpreter import sha256_digest  # not hashlib: OpenSSL's loading, a few ms
 
-    return b64_8(hashlib.sha256(root.encode("utf-8", "surrogateescape")).digest())
+    return b64_8(sha256_digest(root.encode("utf-8", "surrogateescape")))
 
 
 def _hatch(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None, bool]:
@@ -212,11 +215,11 @@ def _hatch(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | N
 
 def pipenv_env_name(root: str) -> str:
     """pipenv's name for the environment of the project whose Pipfile is in ``root``."""
-    import hashlib
+    from safepip.facts.interpreter import sha256_digest
 
     name = re.sub(r'[ &$`!*@"()\[\]\\\r\n\t]', "_", os.path.basename(root))[:42]
     where = os.path.join(root, "Pipfile")
-    return f"{name}-{b64_8(hashlib.sha256(where.encode('utf-8', 'surrogateescape')).digest()[:6])}"
+    return f"{name}-{b64_8(sha256_digest(where.encode('utf-8', 'surrogateescape'))[:6])}"
 
 
 def _pipenv(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None, bool]:

@@ -7,15 +7,19 @@ compute places from.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any, Mapping
+
+from safepip.frozen import Frozen, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
 
 #: The largest tool configuration file read (they are a few kilobytes).
 MAX_FILE = 4 << 20
 
 
-@dataclass(frozen=True)
-class ToolEnv:
+@record
+class ToolEnv(Frozen):
     """The environment ``tool`` uses for a project: ``path``, whether it ``exists``, and
     ``why`` (a phrase for the notice). ``named_by`` is the repository file that chose the
     place, when one did (the placement rules apply to it), with the ``value`` it wrote.
@@ -31,8 +35,8 @@ class ToolEnv:
     place: str = ""
 
 
-@dataclass(frozen=True)
-class Found:
+@record
+class Found(Frozen):
     """The tool environment of a project (None: no tool claims it), and every path read."""
 
     env: ToolEnv | None
@@ -105,9 +109,9 @@ def expand(path: str, environ: Mapping[str, str]) -> str:
 
 def b64_8(digest: bytes) -> str:
     """The first 8 characters of ``digest`` in URL-safe base64 (how the tools shorten hashes)."""
-    import base64
+    import binascii  # base64's own encoder, without base64's imports
 
-    return base64.urlsafe_b64encode(digest).decode()[:8]
+    return binascii.b2a_base64(digest, newline=False).decode().replace("+", "-").replace("/", "_")[:8]
 
 
 class Reader:

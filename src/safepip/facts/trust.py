@@ -22,16 +22,19 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from safepip.errors import PermissionRefused
 from safepip.facts.project import crossable_owners
+from safepip.frozen import Frozen, record
 from safepip.safefs import private_group, user_name
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping, Sequence
 
-@dataclass(frozen=True)
-class Untrusted:
+
+@record
+class Untrusted(Frozen):
     """A place safepip will not run code from until the user trusts it. Gathering records
     it and stops there (nothing there is run or probed); ``plan()`` turns it into the
     refusal that ``install``, ``run``, ``list`` and ``freeze`` stop with (exit 77) and that

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from typing import Mapping
+
+from safepip.frozen import Frozen, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
 
 #: Files container engines leave at the root of a container's file system (Docker, Podman).
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
 
 
-@dataclass(frozen=True)
-class Who:
+@record
+class Who(Frozen):
     """Who runs safepip and who owns what it would touch (the facts the root rules need).
 
     ``euid`` is None where the OS has no user ids. ``owner`` is the uid owning the project
@@ -87,7 +91,5 @@ def target_owner(env_dir: str, environ: Mapping[str, str]) -> Who:
     """For root only: who owns the environment it was pointed at (the sudo rule's fact)."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return Who(euid=os.geteuid() if hasattr(os, "geteuid") else None)
-    import dataclasses
-
     who = facts_about_users(environ, env_dir, None)
-    return dataclasses.replace(who, target_owner=who.owner, target_owner_name=who.owner_name)
+    return who.replace_(target_owner=who.owner, target_owner_name=who.owner_name)

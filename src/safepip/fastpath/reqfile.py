@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import stat
 
-from safepip.facts.frozen import Frozen
+from safepip.frozen import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

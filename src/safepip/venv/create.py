@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-from typing import Mapping, Sequence
 
 from safepip.errors import EnvironmentCreateError
 from safepip.handoff import module_argv
@@ -16,6 +14,7 @@ from safepip.venv.state import COMPLETE, CREATING, state, write_state
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping, Sequence
     from safepip.venv.layout import Base
 
 
@@ -188,6 +187,8 @@ def remove(env_dir: str) -> None:
     except FileNotFoundError:
         return
     except OSError:
+        import shutil  # here: rarely needed
+
         shutil.rmtree(env_dir, ignore_errors=True)  # cannot rename (a mount point...): in place
         return
     oldtrees.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)

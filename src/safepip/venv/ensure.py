@@ -13,10 +13,8 @@ Creation and pip runs that change an environment are serialized with
 from __future__ import annotations
 
 import os
-import shlex
-from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
+from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
 from safepip.venv import oldtrees
 from safepip.venv.create import create as _create
@@ -36,11 +34,12 @@ from safepip.venv.state import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from typing import Callable, Mapping, Sequence
     from safepip.venv.layout import Base
 
 
-@dataclass(frozen=True)
-class Ready:
+@record
+class Ready(Frozen):
     """An environment ready for pip: its interpreter, and what safepip had to do."""
 
     env_dir: str
@@ -220,6 +219,8 @@ def _ensure_locked(
         if why is None:
             return Ready(env_dir, bin_python(env_dir))
         if current is None:
+            import shlex  # here: for this message alone
+
             raise EnvironmentCreateError(
                 f"{env_dir} cannot be used: {why}. safepip did not create it, so it will not "
                 f"delete it; recreate it with: rm -rf {shlex.quote(env_dir)} && safepip install ..."

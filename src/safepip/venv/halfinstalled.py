@@ -17,7 +17,6 @@ as they are.
 from __future__ import annotations
 
 import os
-import shutil
 
 from safepip.venv.layout import site_packages
 from safepip.venv.state import COMPLETE, state
@@ -35,6 +34,12 @@ def _leftovers(site: str) -> list[str]:
         return [os.path.join(site, n) for n in os.listdir(site) if TORN_INFIX in n]
     except OSError:
         return []
+
+
+def _remove(tree: str) -> None:
+    import shutil  # here: the check before every install mostly finds nothing to remove
+
+    shutil.rmtree(tree, ignore_errors=True)
 
 
 def torn(env_dir: str) -> list[str]:
@@ -60,7 +65,7 @@ def repair(env_dir: str, say: Callable[[str], object]) -> list[str]:
     """
     for site in site_packages(env_dir):  # what a repair killed midway left
         for leftover in _leftovers(site):
-            shutil.rmtree(leftover, ignore_errors=True)
+            _remove(leftover)
     removed = []
     for info in torn(env_dir):
         aside = f"{info}{TORN_INFIX}{os.getpid()}"
@@ -68,7 +73,7 @@ def repair(env_dir: str, say: Callable[[str], object]) -> list[str]:
             os.rename(info, aside)
         except OSError:
             continue  # pip will say what is wrong with it
-        shutil.rmtree(aside, ignore_errors=True)
+        _remove(aside)
         removed.append(os.path.basename(info)[: -len(".dist-info")])
     if removed:
         names = ", ".join(removed)

@@ -6,17 +6,21 @@ stays held through the exec into pip and is released when pip exits.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
-from typing import Callable, Mapping
 
 from safepip.errors import PermissionRefused
 from safepip.paths import cache_dir
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Callable, Mapping
+
 
 def lock_path(env_dir: str, environ: Mapping[str, str]) -> str:
     """The lock file of an environment: outside it, so that it survives a rebuild."""
+    import hashlib  # here: OpenSSL's loading is paid by the calls that lock
+
     key = hashlib.sha256(os.path.realpath(env_dir).encode("utf-8", "surrogateescape")).hexdigest()[:24]
     return os.path.join(cache_dir(environ), "locks", f"{key}.lock")
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import stat
 import time
-from typing import Any, Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Mapping
 
 JOURNAL = ".safepip-rebuild.json"
 OLD_INFIX = ".safepip-old-"
@@ -104,6 +106,8 @@ def remove_trash(tree: str, *, made: bool = False) -> None:
             continue
         path = os.path.join(tree, entry)
         if os.path.isdir(path) and not os.path.islink(path):
+            import shutil  # here: a lookup never removes anything
+
             shutil.rmtree(path, ignore_errors=True)
         else:
             with contextlib.suppress(OSError):

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Mapping
 
 from safepip.archive import extract, running_archive
 from safepip.errors import InterpreterError
 from safepip.handoff import pip_argv
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Mapping
 
 
 def pip_command(environ: Mapping[str, str]) -> list[str]:

@@ -1,0 +1,165 @@
+"""Frozen records without :mod:`dataclasses`.
+
+``dataclass(frozen=True)`` imports dataclasses, and with it inspect, re, copy and typing: about
+10 ms, more than the rest of the no-op check after a change (docs/performance.md). The records
+that check reads (a scanned pip call, an interpreter's probe, a requirement file's line, a pip
+setting) are :class:`Frozen` instead: compared, hashed and shown by their fields, immutable,
+copied with changes by :meth:`Frozen.replace_`. The records of the full path (the facts, the
+plan) are declared as dataclasses are, with :func:`record` (and :func:`field`) in place of
+``dataclass(frozen=True)``: the full path then costs no more than it reads.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from typing import Any, Callable, TypeVar
+
+    from typing_extensions import dataclass_transform
+
+    Self = TypeVar("Self", bound="Frozen")
+    Record = TypeVar("Record", bound="type[Frozen]")
+else:
+
+    def dataclass_transform(**_: object) -> Callable[[Any], Any]:
+        """The type checker's marker (PEP 681): nothing at run time."""
+        return lambda decorated: decorated
+
+
+class Frozen:
+    """A record whose fields are ``_fields`` (in order; also its ``__slots__``); subclasses
+    set them in ``__init__`` with :meth:`set_` (assignment is refused afterwards, as a frozen
+    dataclass refuses it).
+    """
+
+    __slots__: tuple[str, ...] = ()
+    _fields: tuple[str, ...] = ()
+    #: The fields compared and hashed (a :func:`record`'s ``field(compare=False)`` is not).
+    _compared: tuple[str, ...] | None = None
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def _key(self) -> tuple[Any, ...]:
+        names = self._fields if self._compared is None else self._compared
+        return tuple(getattr(self, name) for name in names)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Frozen)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({shown})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy and pickle set fields through setattr, which a frozen record refuses
+        return (_made, (type(self), self._values()))
+
+    def set_(self, **values: object) -> None:
+        """Set fields (for ``__init__`` alone)."""
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def replace_(self: Self, **changes: object) -> Self:
+        """A copy with ``changes`` (what dataclasses.replace gives)."""
+        unknown = set(changes) - set(self._fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        new = object.__new__(type(self))
+        for name in self._fields:
+            object.__setattr__(new, name, changes.get(name, getattr(self, name)))
+        return new
+
+
+def _made(cls: type[Frozen], values: tuple[Any, ...]) -> Frozen:
+    """A record of ``cls`` with ``values`` (what :meth:`Frozen.__reduce__` gives back)."""
+    new = object.__new__(cls)
+    new.set_(**dict(zip(cls._fields, values)))
+    return new
+
+
+class _Field:
+    """A :func:`field`: its default (or what makes it) and whether it is compared."""
+
+    __slots__ = ("compare", "default", "factory")
+
+    def __init__(self, default: object, factory: Callable[[], object] | None, compare: bool) -> None:
+        self.default, self.factory, self.compare = default, factory, compare
+
+
+_MISSING: Any = object()  # no default: the field must be given
+
+
+def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, compare: bool = True) -> Any:
+    """A field of a :func:`record` as ``dataclasses.field`` declares one: its ``default``, or
+    ``default_factory`` called for each record, and whether it is ``compare``-d (and hashed).
+    """
+    return _Field(default, default_factory, compare)
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def record(cls: Record) -> Record:
+    """``cls`` (a :class:`Frozen` subclass declaring its fields as a dataclass does) made a
+    frozen record: ``__init__`` takes the fields in order or by name, with their defaults;
+    compared, hashed and shown by its fields, as ``dataclass(frozen=True)`` makes it, without
+    dataclasses' imports and its generated code.
+    """
+    # The class's own annotations, in order (not its bases'; Python 3.9 has no inspect.get_annotations).
+    names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
+    specs: dict[str, _Field] = {}
+    for name in names:
+        value = cls.__dict__.get(name, _MISSING)
+        specs[name] = value if isinstance(value, _Field) else _Field(value, None, True)
+        if isinstance(value, _Field):
+            delattr(cls, name)  # a plain default stays a class attribute, as a dataclass's does
+            if value.default is not _MISSING:
+                setattr(cls, name, value.default)
+    defaulted = [specs[name].factory is not None or specs[name].default is not _MISSING for name in names]
+    if any(before and not after for before, after in zip(defaulted, defaulted[1:])):
+        raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
+
+    def init(self: Frozen, *args: object, **kwargs: object) -> None:
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__}() takes {len(names)} arguments, {len(args)} were given")
+        values = dict(zip(names, args))
+        for name, value in kwargs.items():
+            if name not in specs or name in values:
+                raise TypeError(f"{cls.__name__}() got an unexpected or repeated argument {name!r}")
+            values[name] = value
+        for name, has_default in zip(names, defaulted):
+            if name not in values:
+                if not has_default:
+                    raise TypeError(f"{cls.__name__}() missing argument {name!r}")
+                spec = specs[name]
+                values[name] = spec.factory() if spec.factory is not None else spec.default
+        for name in names:
+            object.__setattr__(self, name, values[name])
+
+    # Made in the class's module, as dataclasses makes its __init__: its code is the class's own.
+    import sys
+    from types import FunctionType
+
+    where = sys.modules[cls.__module__].__dict__
+    made = FunctionType(init.__code__, where, "__init__", None, init.__closure__)
+    made.__qualname__ = f"{cls.__qualname__}.__init__"
+    copies = FunctionType(Frozen.replace_.__code__, where, "replace_")
+    copies.__qualname__ = f"{cls.__qualname__}.replace_"
+    compared = tuple(name for name in names if specs[name].compare)
+    cls.__init__ = made  # type: ignore[method-assign]
+    cls.replace_ = copies  # type: ignore[method-assign]
+    cls._fields = names
+    cls._compared = None if compared == names else compared
+    return cls
+

@@ -1,0 +1,66 @@
+"""``safepip run`` with nothing remembered costs what its decision reads, not what the rest of
+safepip could need: in a project whose environment exists, the full path (the facts, the plan,
+the environment found) imports neither dataclasses (nor inspect, which it imports), nor
+subprocess, shutil or base64, nor what makes an environment (safepip.act.flow). The first
+install in a directory never seen imports no dataclasses either.
+
+What was imported is read from ``-X importtime``, never from timings.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import needs_managed, offline, safepip_env
+from safepip.remembered.store import memo_dir
+
+#: What the full path must not import when the environment is there (each costs ms).
+HEAVY = ("dataclasses", "inspect", "subprocess", "shutil", "base64", "safepip.act.flow")
+
+
+def _safepip(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run safepip with -X importtime; return the result and every module it imported."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
+                          env=safepip_env(PIP_CONFIG_FILE=os.devnull), capture_output=True, text=True, check=False)
+    imported = {ln.rsplit("|", 1)[1].strip() for ln in done.stderr.splitlines() if ln.startswith("import time:")}
+    stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), imported
+
+
+def _forget() -> None:
+    """Wipe safepip's remembered answers and decisions (nothing remembered: the full path)."""
+    memo = memo_dir(os.environ)
+    assert memo is not None
+    shutil.rmtree(memo, ignore_errors=True)
+
+
+@needs_managed
+@pytest.mark.slow
+def test_run_with_nothing_remembered_imports_nothing_heavy(project: Path) -> None:
+    done, _ = _safepip("run", "python", "-c", "pass", cwd=project)  # creates the environment
+    assert done.returncode == 0, done.stderr
+    _forget()
+    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project / "src")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / ".venv")
+    assert "safepip.facts.gather" in imported, "the full path decided"
+    assert sorted(set(HEAVY) & imported) == []
+
+
+@needs_managed
+@pytest.mark.slow
+def test_first_install_in_a_new_directory_imports_nothing_heavy(project: Path, wheelhouse: Path) -> None:
+    done, _ = _safepip("install", *offline(wheelhouse), "lib-a", cwd=project)
+    assert done.returncode == 0, done.stderr
+    _forget()
+    done, imported = _safepip("install", "--dry-run", *offline(wheelhouse), "lib-b", cwd=project / "src" / "pkg")
+    assert done.returncode == 0, done.stderr
+    assert "lib-b" in done.stdout
+    assert "safepip.facts.gather" in imported, "the full path decided"
+    assert sorted({"dataclasses", "inspect", "shutil", "base64"} & imported) == []
