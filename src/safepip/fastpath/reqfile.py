@@ -100,7 +100,7 @@ def _split_hashes(line: str, where: str) -> tuple[str, bool]:
 
 
 def _space_dash(text: str) -> bool:
-    """Whether ``text`` holds white space followed by ``-`` (the pattern ``\\s-``), without re."""
+    r"""Whether ``text`` holds white space followed by ``-`` (the pattern ``\s-``), without re."""
     at = text.find("-", 1)
     while at > 0:
         if text[at - 1].isspace():
@@ -128,8 +128,8 @@ def looks_like_a_name(text: str, cwd: str) -> bool:
 
 
 def _is_comment(raw: str) -> bool:
-    """Whether pip's comment pattern (``(^|\\s+)#.*$``) matches at the start of ``raw``: its
-    first character that is not white space (``\\s`` and :meth:`str.isspace` agree) is ``#``.
+    r"""Whether pip's comment pattern (``(^|\s+)#.*$``) matches at the start of ``raw``: its
+    first character that is not white space (``\s`` and :meth:`str.isspace` agree) is ``#``.
     """
     return raw.lstrip().startswith("#")
 
