@@ -81,6 +81,10 @@ def test_a_bare_name_no_op_after_a_change_imports_nothing_heavy(changed: Path, w
     assert "safepip.facts.gather" not in imported, "the remembered decision answers"
     assert "safepip.fastpath.satisfied" in imported, "the fast path's own check ran"
     assert sorted(m for m in HEAVY if m in imported) == []
+    # The decision keeps what the probe said (under the interpreter's signature); bare names
+    # need neither the local-project rules nor packaging, and nothing is said but the answer.
+    unused = ("safepip.facts.interpreter", "safepip.fastpath.sources", "packaging", "safepip.ui")
+    assert sorted(m for m in unused if m in imported) == []
 
 
 @needs_managed

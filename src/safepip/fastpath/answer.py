@@ -42,7 +42,7 @@ from safepip.fastpath.satisfied import satisfied
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Iterable, Mapping, Sequence
+    from typing import Any, Iterable, Mapping, Sequence
 
     from safepip.facts.pipargs import PipCall
     from safepip.fastpath.sources import Local
@@ -137,13 +137,13 @@ class Answered:
 
 def attempt(  # noqa: PLR0915 - one linear look, in pip's order
     call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
-    debug: bool = False, listed: dict[str, list[str]] | None = None,
+    debug: bool = False, listed: dict[str, list[str]] | None = None, probed: Sequence[Any] | None = None,
 ) -> int | None:
     """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
     requirement is satisfied: print pip's lines and return 0. Return None to run pip.
     ``answered``, when given, receives what was printed and what it depended on; ``debug``
-    (the session's ``SAFEPIP_DEBUG``) says why pip runs or not; ``listed``: the directories
-    this call listed already (:func:`~safepip.fastpath.environment.entries`).
+    (the session's ``SAFEPIP_DEBUG``) says why pip runs or not; ``listed`` and ``probed``:
+    what this call knows already (:meth:`~safepip.fastpath.environment.Environment.of`).
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
@@ -153,7 +153,7 @@ def attempt(  # noqa: PLR0915 - one linear look, in pip's order
         quiet = check_call(call)
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
-        env = Environment.of(python, environ, listed)
+        env = Environment.of(python, environ, listed, probed)
         if _names_a_new_project(call, env, cwd):
             raise NotSatisfied  # pip has work to do: nothing else is read
         configured = read_settings(environ, env.prefix)

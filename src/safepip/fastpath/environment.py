@@ -13,7 +13,7 @@ from safepip.venv.layout import cfg_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Iterable, Mapping
+    from typing import Any, Iterable, Mapping, Sequence
 
 
 class Environment:
@@ -37,10 +37,16 @@ class Environment:
             self._scan(directory)
 
     @classmethod
-    def of(cls, python: str, environ: Mapping[str, str], listed: dict[str, list[str]] | None = None) -> Environment:
+    def of(cls, python: str, environ: Mapping[str, str], listed: dict[str, list[str]] | None = None,
+           probed: Sequence[Any] | None = None) -> Environment:
         """The environment ``python`` runs in, from its probe (cached on its identity);
-        ``listed``: directories this call listed already (:func:`entries`).
+        ``listed``: directories this call listed already (:func:`entries`); ``probed``: the
+        probe's prefix, purelib, platlib and marker values as a remembered decision keeps them
+        (:func:`safepip.remembered.record.remember_decision`, under the interpreter's signature).
         """
+        if probed is not None:
+            prefix, purelib, platlib, markers = probed
+            return cls(prefix, (purelib, platlib), markers, listed)
         from safepip.facts.interpreter import probe
 
         interp = probe(python, "the fast path", environ)

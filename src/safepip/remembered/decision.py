@@ -262,7 +262,8 @@ def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: S
 
     answered = Answered()
     cwd = os.getcwd()
-    code = attempt(call, fast[0], child_environ(environ, dict(changes), redirected), cwd, answered, listed=listed)
+    code = attempt(call, fast[0], child_environ(environ, dict(changes), redirected), cwd, answered, listed=listed,
+                   probed=fast[2] if len(fast) > 2 else None)
     if code is None or stdout_error() is not None:
         return None
     # What the answer read first: a site-packages changed just now (the racy window) is met first.
