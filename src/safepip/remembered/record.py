@@ -205,13 +205,18 @@ def _probed(python: str, ready: Ready | None, environ: Mapping[str, str]) -> tup
     if ready is None or python != bin_python(ready.env_dir):
         return None
     from safepip.errors import SafepipError
-    from safepip.facts.interpreter import cache_key, probe
+    from safepip.facts.interpreter import cache_key, cache_path, probe
+    from safepip.paths import cache_dir
 
+    key = cache_key(python)
+    if key is None or environ.get("SAFEPIP_NO_PROBE_CACHE") == "1" or not os.path.exists(
+            cache_path(cache_dir(environ), key)):
+        return None  # only what the probe cache holds: remembering never starts a probe
     try:
-        interp = probe(python, "the fast path", environ) if cache_key(python) is not None else None
+        interp = probe(python, "the fast path", environ)
     except SafepipError:
         return None
-    if interp is None or not interp.in_venv:
+    if not interp.in_venv:
         return None
     return (interp.prefix, interp.purelib, interp.platlib, dict(interp.markers))
 
