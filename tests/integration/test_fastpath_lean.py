@@ -3,8 +3,8 @@ install (site-packages changed a moment ago, the racy window) a no-op that a rem
 decision sends to the fast path reads the environment's metadata and answers without
 packaging (a bare name needs none; the readings of requirement and marker strings are
 remembered: safepip.fastpath.parsed), dataclasses, typing, re, json or hashlib. The calls run
-with no pip configuration file (``PIP_CONFIG_FILE`` is os.devnull): a file is read with
-configparser, which imports re.
+with no pip configuration file (``PIP_CONFIG_FILE`` is os.devnull), or with one as machines
+carry it (a global constraint file): a plain one is read without configparser or re.
 
 What was imported is read from ``-X importtime``, never from timings.
 """
@@ -37,10 +37,12 @@ def _age_tree(root: Path, seconds: float = 30) -> None:
     os.utime(root, (past, past))
 
 
-def _safepip(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """Run safepip with -X importtime; return the result and every module it imported."""
+def _safepip(*args: str, cwd: Path, config: str = os.devnull) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run safepip with -X importtime (and ``config`` as pip's configuration file); return the
+    result and every module it imported.
+    """
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
-                          env=safepip_env(PIP_CONFIG_FILE=os.devnull),
+                          env=safepip_env(PIP_CONFIG_FILE=config),
                           capture_output=True, text=True, check=False)
     imported = {ln.rsplit("|", 1)[1].strip() for ln in done.stderr.splitlines() if ln.startswith("import time:")}
     stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
@@ -79,6 +81,10 @@ def test_a_bare_name_no_op_after_a_change_imports_nothing_heavy(changed: Path, w
     assert "safepip.facts.gather" not in imported, "the remembered decision answers"
     assert "safepip.fastpath.satisfied" in imported, "the fast path's own check ran"
     assert sorted(m for m in HEAVY if m in imported) == []
+    # The decision keeps what the probe said (under the interpreter's signature); bare names
+    # need neither the local-project rules nor packaging, and nothing is said but the answer.
+    unused = ("safepip.facts.interpreter", "safepip.fastpath.sources", "packaging", "safepip.ui")
+    assert sorted(m for m in unused if m in imported) == []
 
 
 @needs_managed
@@ -94,3 +100,32 @@ def test_markers_and_specifiers_read_once_are_not_read_again(changed: Path, whee
     assert "Requirement already satisfied: lib-a in" in again.stdout
     assert "safepip.fastpath.satisfied" in imported and "safepip.facts.gather" not in imported
     assert sorted(m for m in HEAVY if m in imported) == []
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_machine_constraint_file_is_read_without_re(project: Path, wheelhouse: Path, tmp_path: Path) -> None:
+    """A pip configuration as machines carry one (a global ``constraint`` whose file has comments
+    and caps on names the call does not reach): honoured, and read without re or configparser.
+    """
+    caps = tmp_path / "caps.txt"
+    caps.write_text("# machine-wide caps\ntorch<=2.14.1  # the cluster's CUDA\n\ntorchvision<=0.29.1\nlib-a<=1.0\n")
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nconstraint = {caps}\ntimeout = 60\n[install]\nno-warn-script-location = true\n")
+    done, _ = _safepip("install", *offline(wheelhouse), "lib-b", cwd=project, config=str(conf))
+    assert done.returncode == 0, done.stderr
+    _age_tree(project)
+    _age_tree(tmp_path)
+    done, imported = _safepip("install", *offline(wheelhouse), "lib-a", cwd=project, config=str(conf))  # remembers
+    assert "safepip.facts.gather" in imported
+    _touch_sites(project)
+    done, imported = _safepip("install", *offline(wheelhouse), "lib-b", cwd=project, config=str(conf))
+    assert done.returncode == 0, done.stderr
+    assert "Requirement already satisfied: lib-b" in done.stdout
+    assert "safepip.facts.gather" not in imported and "safepip.fastpath.satisfied" in imported
+    assert sorted(m for m in HEAVY if m in imported) == []
+    # The caps are read: one the environment breaks sends the call to pip.
+    caps.write_text("# machine-wide caps\nlib-a<1.0\n")
+    _touch_sites(project)
+    done, imported = _safepip("install", *offline(wheelhouse), "lib-b", cwd=project, config=str(conf))
+    assert done.returncode != 0 and "ResolutionImpossible" in done.stdout + done.stderr, done.stderr

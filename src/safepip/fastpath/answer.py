@@ -34,8 +34,7 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip import ui
-from safepip.fastpath.environment import Environment
+from safepip.fastpath.environment import Environment, entries
 from safepip.fastpath.fallback import Fallback, NotSatisfied
 from safepip.fastpath.options import check_call, read_settings
 from safepip.fastpath.reqfile import Line, Unsupported, looks_like_a_name
@@ -43,9 +42,10 @@ from safepip.fastpath.satisfied import satisfied
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Iterable, Mapping, Sequence
+    from typing import Any, Iterable, Mapping, Sequence
 
     from safepip.facts.pipargs import PipCall
+    from safepip.fastpath.sources import Local
 
 
 def requirement_lines(
@@ -120,6 +120,13 @@ def _names_a_new_project(call: PipCall, env: Environment, cwd: str) -> bool:
     return False
 
 
+def _say(message: str, environ: Mapping[str, str]) -> None:
+    """A debugging notice (``SAFEPIP_DEBUG=1``): only then is the ui imported."""
+    from safepip import ui
+
+    ui.say(message, "notice", environ)
+
+
 class Answered:
     """What an answer printed, and every path it read (for :func:`safepip.remembered.store.remember`)."""
 
@@ -130,12 +137,13 @@ class Answered:
 
 def attempt(  # noqa: PLR0915 - one linear look, in pip's order
     call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
-    debug: bool = False,
+    debug: bool = False, listed: dict[str, list[str]] | None = None, probed: Sequence[Any] | None = None,
 ) -> int | None:
     """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
     requirement is satisfied: print pip's lines and return 0. Return None to run pip.
     ``answered``, when given, receives what was printed and what it depended on; ``debug``
-    (the session's ``SAFEPIP_DEBUG``) says why pip runs or not.
+    (the session's ``SAFEPIP_DEBUG``) says why pip runs or not; ``listed`` and ``probed``:
+    what this call knows already (:meth:`~safepip.fastpath.environment.Environment.of`).
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
@@ -145,15 +153,18 @@ def attempt(  # noqa: PLR0915 - one linear look, in pip's order
         quiet = check_call(call)
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
-        env = Environment.of(python, environ)
+        env = Environment.of(python, environ, listed, probed)
         if _names_a_new_project(call, env, cwd):
             raise NotSatisfied  # pip has work to do: nothing else is read
         configured = read_settings(environ, env.prefix)
         quiet += configured.quiet
         constraint_files = [*call.values("--constraint"), *configured.constraints]
-        from safepip.fastpath.sources import check_local, group_lines, local_projects
+        local: list[Local] = []
+        names = list(call.positionals)
+        if call.has("--editable") or not all(looks_like_a_name(text, cwd) for text in names):
+            from safepip.fastpath.sources import local_projects  # here: names alone need none of it
 
-        local, names = local_projects(call, cwd)
+            local, names = local_projects(call, cwd)
         lines: list[Line] = []
         for project in local:
             if project.url is not None:
@@ -162,12 +173,17 @@ def attempt(  # noqa: PLR0915 - one linear look, in pip's order
                 assert project.name is not None
                 line = check_remote(project.name, project.extras, project.url, project.text, env, files)
             else:
+                from safepip.fastpath.sources import check_local
+
                 line = check_local(project, env, files)
             if line is None:
                 raise NotSatisfied
             lines.append(line)
         lines.extend(requirement_lines(call, cwd, files, names))
-        lines.extend(group_lines(call, cwd, env, files))
+        if call.has("--group"):
+            from safepip.fastpath.sources import group_lines
+
+            lines.extend(group_lines(call, cwd, env, files))
         _check_hash_mode(call, lines, configured.require_hashes)
         answer = _satisfied(lines, env, cwd, constraint_lines(constraint_files, cwd, files), environ)
     except NotSatisfied:
@@ -176,17 +192,17 @@ def attempt(  # noqa: PLR0915 - one linear look, in pip's order
         if answered is not None:
             answered.paths = _read_paths(python, env, files, environ)
         if debug:
-            ui.say(f"fast path: {exc}; running pip", "notice", environ)
+            _say(f"fast path: {exc}; running pip", environ)
         return None
     if answered is not None:
         answered.paths = _read_paths(python, env, files, environ)
     if answer is None:
         if debug:
-            ui.say("fast path: something is to be installed; running pip", "notice", environ)
+            _say("fast path: something is to be installed; running pip", environ)
         return None
     ignored, printed = answer
     if debug:
-        ui.say(f"fast path: {len(printed)} requirements satisfied; pip not started", "notice", environ)
+        _say(f"fast path: {len(printed)} requirements satisfied; pip not started", environ)
     text = "".join(f"{line}\n" for line in (*ignored, *printed)) if quiet == 0 else ""
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -226,8 +242,9 @@ def _read_paths(python: str, env: Environment | None, files: list[str], environ:
     pth: list[str] = []
     for site in sites:
         try:
-            pth.extend(os.path.join(site, n) for n in sorted(os.listdir(site)) if n.endswith(".pth"))
+            names = entries(site, None if env is None else env.listed)
         except OSError:
             continue
+        pth.extend(os.path.join(site, n) for n in sorted(names) if n.endswith(".pth"))
     return [python, os.path.join(prefix, "pyvenv.cfg"), *sites, *pth, *files,
             *config_files(environ, prefix, isolated=False)]

@@ -13,35 +13,46 @@ from safepip.venv.layout import cfg_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Iterable, Mapping
+    from typing import Any, Iterable, Mapping, Sequence
 
 
 class Environment:
     """The distributions a virtual environment's pip would see, and its marker values."""
 
-    def __init__(self, prefix: str, sites: Iterable[str], markers: Mapping[str, str]) -> None:
+    def __init__(self, prefix: str, sites: Iterable[str], markers: Mapping[str, str],
+                 listed: dict[str, list[str]] | None = None) -> None:
         self.prefix = prefix
         self.markers = dict(markers)
         if not self.markers:
             raise Fallback(f"no marker values for {prefix}")
         self._system_site_packages()
+        #: Each directory's entries, listed once for this call (see :func:`entries`).
+        self.listed: dict[str, list[str]] = {} if listed is None else listed
         #: The .pth files read: their contents decide the path (the memo tracks each).
         self.pth_files: list[str] = []
-        self.path = self._search_path(sites, prefix, self.pth_files)
+        self.path = self._search_path(sites, prefix, self.pth_files, self.listed)
         self._found: dict[str, list[str]] = {}
         self._read: dict[str, Dist | None] = {}
         for directory in self.path:
             self._scan(directory)
 
     @classmethod
-    def of(cls, python: str, environ: Mapping[str, str]) -> Environment:
-        """The environment ``python`` runs in, from its probe (cached on its identity)."""
+    def of(cls, python: str, environ: Mapping[str, str], listed: dict[str, list[str]] | None = None,
+           probed: Sequence[Any] | None = None) -> Environment:
+        """The environment ``python`` runs in, from its probe (cached on its identity);
+        ``listed``: directories this call listed already (:func:`entries`); ``probed``: the
+        probe's prefix, purelib, platlib and marker values as a remembered decision keeps them
+        (:func:`safepip.remembered.record.remember_decision`, under the interpreter's signature).
+        """
+        if probed is not None:
+            prefix, purelib, platlib, markers = probed
+            return cls(prefix, (purelib, platlib), markers, listed)
         from safepip.facts.interpreter import probe
 
         interp = probe(python, "the fast path", environ)
         if not interp.in_venv:
             raise Fallback(f"{python} is not a virtual environment")
-        return cls(interp.prefix, (interp.purelib, interp.platlib), interp.markers)
+        return cls(interp.prefix, (interp.purelib, interp.platlib), interp.markers, listed)
 
     def _system_site_packages(self) -> None:
         try:
@@ -52,7 +63,8 @@ class Environment:
             raise Fallback("the environment sees the system site-packages")
 
     @staticmethod
-    def _search_path(sites: Iterable[str], prefix: str, pth_files: list[str] | None = None) -> list[str]:
+    def _search_path(sites: Iterable[str], prefix: str, pth_files: list[str] | None = None,
+                     listed: dict[str, list[str]] | None = None) -> list[str]:
         """site-packages and the directories its .pth files add, as site.py reads them.
         .pth files that run code are read as they are when known not to touch sys.path;
         with any other, the environment's real sys.path is asked of its interpreter (once
@@ -64,7 +76,7 @@ class Environment:
             if not os.path.isdir(site):
                 continue
             path.append(site)
-            for name in sorted(n for n in os.listdir(site) if n.endswith(".pth")):
+            for name in sorted(n for n in entries(site, listed) if n.endswith(".pth")):
                 if pth_files is not None:
                     pth_files.append(os.path.join(site, name))
                 if Environment._read_pth(site, name, path):
@@ -105,7 +117,7 @@ class Environment:
 
     def _scan(self, directory: str) -> None:
         try:
-            names = os.listdir(directory)
+            names = entries(directory, self.listed)
         except OSError:
             return
         for name in names:
@@ -141,6 +153,19 @@ class Environment:
             _check_dir_version(found[0], dist.version)
         self._read[key] = dist
         return dist
+
+
+def entries(directory: str, listed: dict[str, list[str]] | None = None) -> list[str]:
+    """``os.listdir(directory)``, once per call: ``listed`` keeps what this call listed (the
+    front door's first look, the search path, the scan and the paths an answer depends on
+    read one listing of a site-packages that holds hundreds of entries).
+    """
+    if listed is None:
+        return os.listdir(directory)
+    found = listed.get(directory)
+    if found is None:
+        found = listed[directory] = os.listdir(directory)
+    return found
 
 
 def _check_dir_version(info: str, version: str) -> None:

@@ -118,12 +118,38 @@ class Parsed:
         self._path, self._root = path, root
         self._dirty = False
         self._key = tuple(sorted(self.markers.items()))
-        self._all: dict[str, Any] = self._load()
-        self._reqs: dict[str, ReqParts] = self._all["req"]
-        self._vers: dict[str, tuple[str, bool]] = self._all["ver"]
-        self._specs: dict[tuple[str, str], bool] = self._all["spec"]
-        self._marks: dict[tuple[str, str], bool] = self._all["marks"].setdefault(self._key, {})
+        self._loaded: dict[str, Any] | None = None  # read when a string is not simple (_all)
         self._objects: dict[str, Any] = {}  # this call's packaging Requirements, by text
+
+    # The memo is read only for a string the simple readings do not cover: a check of bare
+    # names and plain clauses (most of them) reads no file and imports no packaging. What is
+    # stored never covers a string those readings cover (they are tried first, and only
+    # packaging's readings are stored), so the order changes no answer.
+    @property
+    def _all(self) -> dict[str, Any]:
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded
+
+    @property
+    def _reqs(self) -> dict[str, ReqParts]:
+        found: dict[str, ReqParts] = self._all["req"]
+        return found
+
+    @property
+    def _vers(self) -> dict[str, tuple[str, bool]]:
+        found: dict[str, tuple[str, bool]] = self._all["ver"]
+        return found
+
+    @property
+    def _specs(self) -> dict[tuple[str, str], bool]:
+        found: dict[tuple[str, str], bool] = self._all["spec"]
+        return found
+
+    @property
+    def _marks(self) -> dict[tuple[str, str], bool]:
+        found: dict[tuple[str, str], bool] = self._all["marks"].setdefault(self._key, {})
+        return found
 
     @classmethod
     def for_environ(cls, markers: Mapping[str, str], environ: Mapping[str, str]) -> Parsed:
@@ -189,7 +215,7 @@ class Parsed:
         """(name, extras, specifier, marker) of the requirement ``text``, as packaging reads
         it and pip prints it; Fallback for what packaging cannot read or a URL.
         """
-        found = self._reqs.get(text) or simple_requirement(text)
+        found = simple_requirement(text) or self._reqs.get(text)
         if found is not None:
             return found
         req = self._requirement(text)
@@ -221,10 +247,10 @@ class Parsed:
         """The version ``text`` as pip prints it, and whether it is a pre-release; Fallback
         when it is not PEP 440.
         """
-        found = self._vers.get(text)
-        release = None if found is not None else _release(text)
+        release = _release(text)
         if release is not None:
             return ".".join(map(str, release)), False
+        found = self._vers.get(text)
         if found is None:
             from packaging.version import InvalidVersion, Version
 
@@ -243,9 +269,9 @@ class Parsed:
         if not specifier:
             return True
         key = (specifier, version)
-        found = self._specs.get(key)
+        found = simple_contains(specifier, version)
         if found is None:
-            found = simple_contains(specifier, version)
+            found = self._specs.get(key)
         if found is None:
             from packaging.specifiers import SpecifierSet
 

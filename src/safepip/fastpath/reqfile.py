@@ -37,7 +37,6 @@ SAFE_FILE_OPTIONS = frozenset(
 )
 _TAKES_VALUE = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
                           "--only-binary", "--no-binary"})
-_COMMENT = r"(^|\s+)#.*$"
 #: The names pip (26.0 on) reads as PEP 751 lock files when given to ``-r`` (with or without [extras]).
 _PYLOCK = r"pylock\.toml$|pylock\.[^.]+\.toml$"
 #: What pip takes for an archive or a path rather than a project name.
@@ -69,8 +68,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
 def _compiled(pattern: str) -> re.Pattern[str]:
-    """A pattern of this module, compiled when first needed: a command line naming projects
-    reads no requirement file, and needs no re.
+    """A pattern of this module, compiled when first needed: only ``--hash`` lines and names
+    holding ``pylock`` need one; comments and options are found without re (a machine's
+    constraint file is read on every no-op check after a change).
     """
     found = _PATTERNS.get(pattern)
     if found is None:
@@ -84,6 +84,8 @@ def _split_hashes(line: str, where: str) -> tuple[str, bool]:
     """A requirement line without its ``--hash`` options, and whether it had any. pip does
     not hash what is already installed, so the hashes themselves change no answer.
     """
+    if "--hash" not in line:  # the common line: no search, and no re
+        return line, False
     first = _compiled(_HASH).search(line)
     if first is None:
         return line, False
@@ -95,6 +97,16 @@ def _split_hashes(line: str, where: str) -> tuple[str, bool]:
         if not colon or not algorithm or not digest:
             raise Unsupported(f"{where}: --hash={value} is not ALGORITHM:DIGEST")
     return line[: first.start()].rstrip(), True
+
+
+def _space_dash(text: str) -> bool:
+    r"""Whether ``text`` holds white space followed by ``-`` (the pattern ``\s-``), without re."""
+    at = text.find("-", 1)
+    while at > 0:
+        if text[at - 1].isspace():
+            return True
+        at = text.find("-", at + 1)
+    return False
 
 
 def looks_like_a_name(text: str, cwd: str) -> bool:
@@ -115,6 +127,24 @@ def looks_like_a_name(text: str, cwd: str) -> bool:
     return not os.path.exists(os.path.join(cwd, name))
 
 
+def _is_comment(raw: str) -> bool:
+    r"""Whether pip's comment pattern (``(^|\s+)#.*$``) matches at the start of ``raw``: its
+    first character that is not white space (``\s`` and :meth:`str.isspace` agree) is ``#``.
+    """
+    return raw.lstrip().startswith("#")
+
+
+def _uncommented(text: str) -> str:
+    """``text`` with pip's comment pattern removed, stripped: cut at the first ``#`` that
+    starts the text or follows white space (the pattern's leftmost match begins at the white
+    space before it, which the strip removes anyway). Without re: most files need none.
+    """
+    at = text.find("#")
+    while at > 0 and not text[at - 1].isspace():
+        at = text.find("#", at + 1)
+    return (text if at < 0 else text[:at]).strip()
+
+
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """pip's join_lines then comment stripping: (first physical line number, logical line)."""
     pending: list[str] = []
@@ -122,16 +152,16 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     for number, raw in enumerate(text.splitlines(), 1):
         if not pending:
             start = number
-        if raw.endswith("\\") and not _compiled(_COMMENT).match(raw):
+        if raw.endswith("\\") and not _is_comment(raw):
             pending.append(raw.strip("\\"))
             continue
-        pending.append(" " + raw if _compiled(_COMMENT).match(raw) else raw)
-        line = _compiled(_COMMENT).sub("", "".join(pending)).strip()
+        pending.append(" " + raw if _is_comment(raw) else raw)
+        line = _uncommented("".join(pending))
         pending = []
         if line:
             yield start, line
     if pending:  # a file ending in a backslash: pip joins what it has
-        line = _compiled(_COMMENT).sub("", "".join(pending)).strip()
+        line = _uncommented("".join(pending))
         if line:
             yield start, line
 
@@ -184,7 +214,7 @@ def read(path: str, cwd: str, seen: frozenset[str] = frozenset(), files: list[st
     """
     if "://" in path:
         raise Unsupported(f"{path}: a URL")
-    if _compiled(_PYLOCK).match(os.path.basename(_compiled(r"\[[^\]]*\]$").sub("", path))):
+    if "pylock" in path and _compiled(_PYLOCK).match(os.path.basename(_compiled(r"\[[^\]]*\]$").sub("", path))):
         raise Unsupported(f"{path}: a lock file (pip 26 reads pylock.toml and pylock.<name>.toml as locks)")
     full = os.path.normpath(os.path.join(cwd, path))
     if full in seen:
@@ -216,7 +246,7 @@ def read(path: str, cwd: str, seen: frozenset[str] = frozenset(), files: list[st
                 raise Unsupported(f"{where}: option {name}")
             continue
         text, hashed = _split_hashes(line, where)
-        if _compiled(r"\s-").search(text.split(";", 1)[0]) or " --" in text:
+        if _space_dash(text.split(";", 1)[0]) or " --" in text:
             raise Unsupported(f"{where}: per-requirement options")
         if not looks_like_a_name(text, cwd):
             raise Unsupported(f"{where}: not a requirement on a project name")

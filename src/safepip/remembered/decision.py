@@ -152,14 +152,6 @@ def lean_scan(args: Sequence[str], table: Mapping[str, Any]) -> tuple[list[tuple
     return options, positionals
 
 
-def _canonical(name: str) -> str:
-    """A project name as packaging's canonicalize_name writes it (without ``re``)."""
-    out = name.lower().replace("_", "-").replace(".", "-")
-    while "--" in out:
-        out = out.replace("--", "-")
-    return out
-
-
 def _bare_name(text: str) -> bool:
     """Whether ``text`` is a requirement that is a project name and nothing else (PEP 508)."""
     return bool(text) and text[0].isalnum() and text[-1].isalnum() and text.isascii() and all(
@@ -167,26 +159,30 @@ def _bare_name(text: str) -> bool:
     )
 
 
-def _installed(prefix: str) -> set[str] | None:
+def _installed(prefix: str, listed: dict[str, list[str]]) -> set[str] | None:
     """The project names with metadata in an environment's site-packages (None: unreadable)."""
+    from safepip.fastpath.environment import entries as listing
+    from safepip.fastpath.fallback import canonical
     from safepip.venv.layout import site_packages
 
     names: set[str] = set()
     for site in site_packages(prefix):
         try:
-            entries = os.listdir(site)
+            entries = listing(site, listed)
         except OSError:
             return None
         for entry in entries:
             if entry.endswith((".dist-info", ".egg-info", ".egg-link")):
-                names.add(_canonical(entry.rsplit(".", 1)[0].split("-", 1)[0]))
+                names.add(canonical(entry.rsplit(".", 1)[0].split("-", 1)[0]))  # remembered for the scan
     return names
 
 
-def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | None) -> bool:
+def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | None,
+                  listed: dict[str, list[str]]) -> bool:
     """Whether the fast path certainly stands aside for this install, without reading any
     metadata: an option it does not model, nothing named, or a named project not installed
-    at all (pip has something to do). False: the fast path must look.
+    at all (pip has something to do). False: the fast path must look (with the directories
+    listed here kept in ``listed``).
     """
     from safepip.fastpath.options import SAFE_OPTIONS
 
@@ -194,10 +190,12 @@ def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | Non
         return True
     if not (positionals or names & {"--requirement", "--editable", "--group"}):
         return True
-    bare = [_canonical(p) for p in positionals if _bare_name(p) and not os.path.exists(p)]
+    from safepip.fastpath.fallback import canonical
+
+    bare = [canonical(p) for p in positionals if _bare_name(p) and not os.path.exists(p)]
     if not bare:
         return False
-    installed = _installed(prefix)
+    installed = _installed(prefix, listed)
     return installed is not None and any(name not in installed for name in bare)
 
 
@@ -243,7 +241,8 @@ def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
 
 
 def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: Sequence[Any],
-                    checks: Sequence[tuple[str, bool, object]], said: str, below: Sequence[str]) -> int | None:
+                    checks: Sequence[tuple[str, bool, object]], said: str, below: Sequence[str],
+                    listed: dict[str, list[str]]) -> int | None:
     """The fast path's own check of a new command line (the notice said first, as the full
     path says it): 0 when it answered (and the answer is remembered, for this directory: with
     the blank directories ``below`` the decision's anchor), None for pip.
@@ -263,10 +262,12 @@ def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: S
 
     answered = Answered()
     cwd = os.getcwd()
-    code = attempt(call, fast[0], child_environ(environ, dict(changes), redirected), cwd, answered)
+    code = attempt(call, fast[0], child_environ(environ, dict(changes), redirected), cwd, answered, listed=listed,
+                   probed=fast[2] if len(fast) > 2 else None)
     if code is None or stdout_error() is not None:
         return None
-    paths = [path for path, owner_only, _ in checks if not owner_only] + answered.paths + list(below)
+    # What the answer read first: a site-packages changed just now (the racy window) is met first.
+    paths = answered.paths + [path for path, owner_only, _ in checks if not owner_only] + list(below)
     owned = [path for path, owner_only, _ in checks if owner_only] + list(below)
     remember(argv, environ, cwd, paths, answered.stdout, said, owned=owned)
     return code
@@ -293,9 +294,10 @@ def decided(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
         return None
     route = ((*prefix, *argv), changes, redirected, lock_path, None)
     prepare = (lambda: _repair(env_dir, environ)) if repair else None
-    if fast is None or _pip_must_run(names, positionals, fast[1]):
+    listed: dict[str, list[str]] = {}
+    if fast is None or _pip_must_run(names, positionals, fast[1], listed):
         return follow(route, "", said, environ, prepare=prepare)
-    code = _lean_fast_path(argv, environ, decision, checks, said, below)
+    code = _lean_fast_path(argv, environ, decision, checks, said, below, listed)
     if code is not None:
         return code
     held = _lock(lock_path, env_dir, environ) if lock_path is not None else None

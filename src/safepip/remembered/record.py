@@ -181,7 +181,7 @@ def remember_decision(
         return
     fast = None
     if call.command == "install" and fast_python is not None:
-        fast = (fast_python, venv_of(fast_python))
+        fast = (fast_python, venv_of(fast_python), _probed(fast_python, ready, environ))
     decision = (
         tuple(argv[:head]), tuple(sorted(plan.env_changes.items())), plan.kind != PASSTHROUGH, lock_file,
         command_table(call.pip_version, call.command), call.pip_version, fast,
@@ -192,6 +192,33 @@ def remember_decision(
     pips = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
     key = list(decision_key(call.command, call.count("--quiet") > 0))
     remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV)
+
+
+def _probed(python: str, ready: Ready | None, environ: Mapping[str, str]) -> tuple[Any, ...] | None:
+    """What the fast path reads of its interpreter's probe (prefix, purelib, platlib, marker
+    values), kept in the decision so that its check after a change probes nothing: only for
+    the environment's own interpreter, not a script, whose whole signature the decision checks
+    (the probe cache's key is part of it). None: the check probes it.
+    """
+    from safepip.venv.layout import bin_python
+
+    if ready is None or python != bin_python(ready.env_dir):
+        return None
+    from safepip.errors import SafepipError
+    from safepip.facts.interpreter import cache_key, cache_path, probe
+    from safepip.paths import cache_dir
+
+    key = cache_key(python)
+    if key is None or environ.get("SAFEPIP_NO_PROBE_CACHE") == "1" or not os.path.exists(
+            cache_path(cache_dir(environ), key)):
+        return None  # only what the probe cache holds: remembering never starts a probe
+    try:
+        interp = probe(python, "the fast path", environ)
+    except SafepipError:
+        return None
+    if not interp.in_venv:
+        return None
+    return (interp.prefix, interp.purelib, interp.platlib, dict(interp.markers))
 
 
 def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str], *,

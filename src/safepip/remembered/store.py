@@ -136,6 +136,9 @@ def remember(
         if sig is not None and sig[5] > horizon:
             return False
         checks.append((path, False, sig))
+    # The most recently changed first: what changed last (a site-packages, after an install)
+    # is what changes next, and recall stops at the first signature that differs.
+    checks.sort(key=lambda check: -check[2][5] if check[2] is not None else 0)
     checks.extend((path, True, signature(path, True)) for path in dict.fromkeys(owned) if path not in whole)
     key = memo_key(argv, environ, cwd)
     target = _memo_file(directory, key)
