@@ -39,7 +39,10 @@ from inprocess import run_main
 #: base module again (the environment's and the plan's records are frozen records as well,
 #: and venv may not import the facts), and the records' comparisons and copies run there
 #: (their constructors are made in each record class's own module, as dataclasses make
-#: them). Of the 163 -> 117: the launchers' mark lives with the facts that read it
+#: them). Then to 144: the remembered decision keeps what the probe said of the
+#: environment's interpreter, so that the no-op check after a change starts no probe (the
+#: record reads the probe cache and the environment's layout when it stores the decision).
+#: Of the 163 -> 117: the launchers' mark lives with the facts that read it
 #: (safepip.facts.shimmark); as
 #: root, paths judges each of safepip's directories once per process instead of asking
 #: safefs at every lookup; the project environment's two trust checks take its interpreter
@@ -54,7 +57,7 @@ from inprocess import run_main
 #: each of the 48 decides or reads something for this install (Hatch's reader too: Hatch
 #: makes a default environment for a project that does not name it).
 MAX_MODULES = 48
-MAX_MOVES = 134
+MAX_MOVES = 144
 
 
 def area(module: str) -> str:
