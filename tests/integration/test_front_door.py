@@ -11,13 +11,9 @@ import pytest
 
 from frontexec import quick_argv
 from helpers import SYSTEM_PYTHON, age_tree, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip.facts import _pipoptions
 from safepip.remembered import store as memo
 
 # -- remember / replay ----------------------------------------------------------------------
-
-
-_NAMES = sorted(set(_pipoptions.GLOBAL) | set(_pipoptions.COMMANDS["install"]) | set(_pipoptions.COMMANDS["list"]))
 
 
 def test_a_venv_without_pip_takes_the_full_path(tmp_path: Path, no_exec: None) -> None:
