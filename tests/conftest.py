@@ -24,7 +24,7 @@ from processguard import no_process
 from wheels import make_wheel
 
 #: Fixtures shared by an in-process test module and its twin that starts processes.
-pytest_plugins = ["configured", "handmade", "wheelindex"]
+pytest_plugins = ["configured", "frontexec", "handmade", "outsidedirs", "wheelindex"]
 
 # The signal tests interrupt this process and the safepip processes it starts, and expect
 # Ctrl-C's behaviour. A shell without job control that starts the suite in the background

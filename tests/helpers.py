@@ -7,8 +7,9 @@ import os
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -17,6 +18,16 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
 SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def safepip_modules() -> dict[str, Path]:
+    """Every module of safepip's source tree by its dotted name (a package by its ``__init__``)."""
+    src = ROOT / "src"
+    found = {}
+    for path in sorted((src / "safepip").rglob("*.py")):
+        name = ".".join(path.relative_to(src).with_suffix("").parts)
+        found[name.removesuffix(".__init__")] = path
+    return found
 
 
 def system_base() -> Any:
@@ -88,6 +99,63 @@ def run_safepip(
     )
 
 
+def age_tree(root: Path, seconds: float = 30) -> None:
+    """Set back the times of ``root`` and of everything under it (links themselves aside) by
+    ``seconds``: out of the racy window in which safepip remembers nothing."""
+    past = time.time() - seconds
+    for directory, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(directory, name)
+            if not path.is_symlink():
+                os.utime(path, (past, past))
+    os.utime(root, (past, past))
+
+
+#: Modules only the full path imports (the front door imports neither): one of them in a
+#: call's ``-X importtime`` lines says the call was decided afresh, not answered from memory.
+FULL_PATH_MODULES = frozenset({"safepip.facts.gather", "safepip.act.flow"})
+
+
+def run_importtime(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``python -m safepip`` with ``-X importtime``: the result (its stderr without the
+    import lines) and every module it imported. What ran is read from imports, never from timings."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
+                          env=env or safepip_env(), capture_output=True, text=True, check=False)
+    lines = done.stderr.splitlines()
+    imported = {ln.rsplit("|", 1)[1].strip() for ln in lines if ln.startswith("import time:")}
+    stderr = "".join(f"{ln}\n" for ln in lines if not ln.startswith("import time:"))
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), imported
+
+
+def run_full_path(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], bool]:
+    """Run safepip as :func:`run_importtime` does: the result and whether the full path ran."""
+    done, imported = run_importtime(*args, cwd=cwd, env=env)
+    return done, not FULL_PATH_MODULES.isdisjoint(imported)
+
+
+def install_and_age(project: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    """``safepip install ARGS`` in ``project`` (which makes its environment), then every file
+    there aged: what the next call reads is old enough to be remembered."""
+    done, _ = run_importtime("install", *args, cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    age_tree(project)
+
+
+def pipx_from_pypi(where: Path, version: str) -> Path:
+    """A directory (``where/bin``) whose one command is pipx ``version``, installed from PyPI into a
+    venv of the system python3 made at ``where/venv``: a test using it has the ``network`` marker."""
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(where / "venv")], check=True, capture_output=True)
+    subprocess.run([str(where / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", f"pipx=={version}"],
+                   check=True, capture_output=True)
+    (where / "bin").mkdir()
+    (where / "bin" / "pipx").symlink_to(where / "venv" / "bin" / "pipx")
+    return where / "bin"
+
+
 def offline(house: Path) -> list[str]:
     """pip options for an offline install from ``house``."""
     return ["--no-index", "--find-links", str(house)]
@@ -102,6 +170,19 @@ def installed(env_dir: Path) -> dict[str, str]:
     code = "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
     done = subprocess.run([venv_python(env_dir), "-I", "-c", code], capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout))
+
+
+def read_until(stream: IO[str] | None, needle: str, proc: subprocess.Popen[str]) -> str:
+    """What ``proc`` wrote to ``stream`` (one of its pipes) up to the line holding ``needle``:
+    fails when the stream ends first (the process exited without saying it)."""
+    assert stream is not None
+    seen = ""
+    while needle not in seen:
+        line = stream.readline()
+        if not line:
+            raise AssertionError(f"{needle!r} never came; exit {proc.wait()}; got {seen!r}")
+        seen += line
+    return seen
 
 
 def running(marker: str) -> list[int]:

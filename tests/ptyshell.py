@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON, safepip_env
-from users import User, give
+from users import GIT, User, give
 from wheels import make_wheel
 
 SHELLS = ["bash", "zsh", "fish"]
@@ -32,6 +32,16 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\r")
 #: Started in the shell's new session: the pty becomes its controlling terminal, as a terminal's
 #: is (fish -i needs one), then the shell runs.
 _TAKE_TERMINAL = "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execv(sys.argv[1], sys.argv[1:])"
+
+
+def typed(out: str, *expected: str) -> None:
+    """What the shell printed for a line typed into it: no error (a traceback, an unknown
+    command, a missing file or module), and every ``expected`` text."""
+    assert "Traceback" not in out, out
+    assert "command not found" not in out and "Unknown command" not in out, out
+    assert "No such file or directory" not in out and "ModuleNotFoundError" not in out, out
+    for text in expected:
+        assert text in out, out
 
 
 def shell_path(name: str) -> str:
@@ -200,6 +210,11 @@ class Person:
                 (root / name).chmod(0o755)
         give(self.home, self.user)
         return root
+
+    def git_init(self, root: Path) -> None:
+        """``git init`` in ``root`` (as the test: git refuses the directories above it), then the user's."""
+        subprocess.run([*GIT, "init", "-q", str(root)], check=True, capture_output=True)
+        give(root, self.user)
 
     def starts(self) -> list[str]:
         """Every safepip start so far (its arguments)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Protocol
+from typing import Mapping, Protocol
 
 from helpers import SYSTEM_PYTHON
 
@@ -98,9 +98,27 @@ for name, target in {links or {}!r}.items():
 """, upstream)
     assert made.returncode == 0, made.stderr
     # git itself cannot run as that user here (it resolves every directory above tmp_path).
+    return _commit_and_clone(upstream, tmp_path / "clone")
+
+
+def committed_clone(upstream: Path, clone: Path, files: Mapping[str, str], executable: tuple[str, ...] = (),
+                    links: Mapping[str, str] | None = None) -> Path:
+    """A repository written at ``upstream`` by this process (``files``: path -> text, the
+    ``executable`` ones mode 0755; ``links``: path -> link target), committed, and its clone at ``clone``."""
+    for name, text in files.items():
+        (upstream / name).parent.mkdir(parents=True, exist_ok=True)
+        (upstream / name).write_text(text)
+    for name in executable:
+        (upstream / name).chmod(0o755)
+    for name, target in (links or {}).items():
+        (upstream / name).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, upstream / name)
+    return _commit_and_clone(upstream, clone)
+
+
+def _commit_and_clone(upstream: Path, clone: Path) -> Path:
     for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
         subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
-    clone = tmp_path / "clone"
     subprocess.run([*GIT, "clone", "-q", str(upstream), str(clone)], check=True, capture_output=True)
     return clone
 

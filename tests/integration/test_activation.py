@@ -24,7 +24,7 @@ import pytest
 
 from helpers import installed, needs_managed, offline, run_safepip, safepip_env
 from ptyshell import SHELLS, Person, Shell
-from users import GIT, User, give, script
+from users import User, committed_clone, give, script
 
 pytestmark = [needs_managed]
 
@@ -209,22 +209,14 @@ def test_a_conda_environment_is_left_alone(person: Person) -> None:
 @as_root
 def test_an_environment_that_came_with_the_repository_is_not_activated_until_trusted(person: Person) -> None:
     trace = person.home / "TRACE"  # the user's own: a planted interpreter that runs leaves it
-    upstream = person.where / "upstream"
     files = {
         "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n',
         ".venv/pyvenv.cfg": "home = /usr/bin\ninclude-system-site-packages = false\n",
         ".venv/bin/python": script(trace),
         ".venv/bin/python3": script(trace),
     }
-    for name, text in files.items():
-        (upstream / name).parent.mkdir(parents=True, exist_ok=True)
-        (upstream / name).write_text(text)
-    for name in (".venv/bin/python", ".venv/bin/python3"):
-        (upstream / name).chmod(0o755)
-    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
-        subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
-    clone = person.home / "clone"
-    subprocess.run([*GIT, "clone", "-q", str(upstream), str(clone)], check=True, capture_output=True)
+    clone = committed_clone(person.where / "upstream", person.home / "clone", files,
+                            executable=(".venv/bin/python", ".venv/bin/python3"))
     give(clone, person.user)  # the user's clone: every file theirs, the .venv committed
     project = person.dir("myproj", {"pyproject.toml": '[project]\nname = "myproj"\nversion = "0"\n'})
     mine = person.venv(project / ".venv")

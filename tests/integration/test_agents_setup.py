@@ -82,20 +82,19 @@ def test_a_bash_script_with_bash_env(person: Person) -> None:
     _ran_in(person.run(str(project / "job.sh"), cwd=project, BASH_ENV=str(rc)), project)
 
 
-def test_zsh_c_with_the_line_in_zshenv(person: Person) -> None:
-    zsh = shell_path("zsh")
-    person.dir(".", {".zshenv": _line(person, "zsh")})
-    project = _project(person)
-    _ran_in(person.run(zsh, "-c", f"{_install(person)} && {CHECK}", cwd=project), project)
-    _ran_in(person.run(zsh, "-c", CHECK, cwd=project / "src"), project)
+#: shell -> (the directory under HOME and the file every ``shell -c`` reads, how it chains two commands).
+EVERY_START = {"zsh": (".", ".zshenv", " && "), "fish": (".config/fish", "config.fish", "; and ")}
 
 
-def test_fish_c_with_the_line_in_config_fish(person: Person) -> None:
-    fish = shell_path("fish")
-    person.dir(".config/fish", {"config.fish": _line(person, "fish")})
+@pytest.mark.parametrize("name", sorted(EVERY_START))
+def test_shell_c_with_the_line_in_the_file_it_always_reads(name: str, person: Person) -> None:
+    """zsh -c with the line in .zshenv, fish -c with it in config.fish."""
+    shell = shell_path(name)
+    where, rc, then = EVERY_START[name]
+    person.dir(where, {rc: _line(person, name)})
     project = _project(person)
-    _ran_in(person.run(fish, "-c", f"{_install(person)}; and {CHECK}", cwd=project), project)
-    _ran_in(person.run(fish, "-c", CHECK, cwd=project / "src"), project)
+    _ran_in(person.run(shell, "-c", f"{_install(person)}{then}{CHECK}", cwd=project), project)
+    _ran_in(person.run(shell, "-c", CHECK, cwd=project / "src"), project)
 
 
 def test_github_actions_a_set_up_step_then_later_steps(person: Person) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SAFEPIP, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
+from helpers import SAFEPIP, installed, needs_managed, offline, read_until, run_safepip, safepip_env, venv_python
 from safepip.filelock import FileLock
 from safepip.handoff import pip_argv
 from safepip.venv.state import CREATING, write_state
@@ -101,16 +101,6 @@ def _lock_for(env_dir: Path) -> FileLock:
     return FileLock(lock_path(str(env_dir), safepip_env()))
 
 
-def _read_until(stream, needle: str, proc: subprocess.Popen[str]) -> str:  # type: ignore[no-untyped-def]
-    seen = ""
-    while needle not in seen:
-        line = stream.readline()
-        if not line:
-            raise AssertionError(f"{needle!r} never came; exit {proc.wait()}; got {seen!r}")
-        seen += line
-    return seen
-
-
 def test_a_waiter_says_for_whom_and_proceeds_when_the_lock_is_free(project: Path, wheelhouse: Path) -> None:
     assert run_safepip("install", *offline(wheelhouse), "lib-a", cwd=project).returncode == 0
     venv = project / ".venv"
@@ -121,7 +111,7 @@ def test_a_waiter_says_for_whom_and_proceeds_when_the_lock_is_free(project: Path
             [SAFEPIP, "install", *offline(wheelhouse), "lib-b"], cwd=project, env=safepip_env(),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        said = _read_until(proc.stderr, "waiting for", proc)
+        said = read_until(proc.stderr, "waiting for", proc)
         assert f"safepip: waiting for {venv}: in use by " in said
         assert proc.poll() is None  # still waiting: pip has not run
         assert "lib-b" not in installed(venv)
@@ -171,7 +161,7 @@ def test_pip_holds_the_lock_after_exec(project: Path, wheelhouse: Path, tmp_path
                 [SAFEPIP, "install", *offline(wheelhouse), "app-c"], cwd=project, env=safepip_env(),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )
-            said = _read_until(second.stderr, "waiting for", second)
+            said = read_until(second.stderr, "waiting for", second)
             assert f"in use by pid {proc.pid}: safepip install" in said
             assert second.poll() is None
             writer.write("lib-b\n")
@@ -201,7 +191,7 @@ def test_a_reader_waits_for_a_creation_in_progress(project: Path, wheelhouse: Pa
             [SAFEPIP, "list", "--format=freeze"], cwd=project, env=safepip_env(),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        said = _read_until(proc.stderr, "waiting for", proc)
+        said = read_until(proc.stderr, "waiting for", proc)
         assert f"waiting for {venv}" in said
         time.sleep(0.2)  # not a timing assertion: only gives a wrong implementation the chance to run pip
         assert proc.poll() is None

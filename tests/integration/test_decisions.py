@@ -9,42 +9,19 @@ and ``safepip.act.flow``; the front door imports neither), never from timings.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import installed, needs_managed, offline, safepip_env
+from helpers import age_tree, install_and_age, installed, needs_managed, offline, run_full_path, safepip_env
 from safepip.facts import _pipoptions
 from safepip.facts.pipargs import scan
 from safepip.remembered import decision
 from wheels import make_wheel
-
-
-def _age_tree(root: Path, seconds: float = 30) -> None:
-    past = time.time() - seconds
-    for directory, dirs, files in os.walk(root):
-        for name in [*dirs, *files]:
-            path = Path(directory, name)
-            if not path.is_symlink():
-                os.utime(path, (past, past))
-    os.utime(root, (past, past))
-
-
-def _safepip(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], bool]:
-    """Run safepip with -X importtime; return the result and whether the full path ran."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
-                          env=env or safepip_env(), capture_output=True, text=True, check=False)
-    imports = [ln for ln in done.stderr.splitlines() if ln.startswith("import time:")]
-    full = any(ln.rstrip().endswith(("safepip.facts.gather", "safepip.act.flow")) for ln in imports)
-    stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
-    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), full
-
 
 # -- the lean scan reads as pip's scanner reads --------------------------------------------------
 
@@ -98,10 +75,8 @@ def house(wheelhouse: Path) -> Path:
 @pytest.fixture
 def decided(project: Path, house: Path) -> Path:
     """A project whose environment holds lib-b, and whose install decision is remembered."""
-    done, _ = _safepip("install", *offline(house), "lib-b", cwd=project)
-    assert done.returncode == 0, done.stderr
-    _age_tree(project)
-    done, full = _safepip("install", "-U", *offline(house), "lib-a", cwd=project)  # remembers the decision
+    install_and_age(project, *offline(house), "lib-b")
+    done, full = run_full_path("install", "-U", *offline(house), "lib-a", cwd=project)  # remembers the decision
     assert (done.returncode, full) == (0, True), done.stderr
     return project
 
@@ -109,19 +84,19 @@ def decided(project: Path, house: Path) -> Path:
 @needs_managed
 @pytest.mark.slow
 def test_a_new_package_in_a_known_project_skips_the_full_path(decided: Path, house: Path) -> None:
-    first, full = _safepip("install", *offline(house), "new-one", cwd=decided)
+    first, full = run_full_path("install", *offline(house), "new-one", cwd=decided)
     assert first.returncode == 0, first.stderr
     assert not full, "a remembered decision answers a new command line"
     assert "new-one" in installed(decided / ".venv")
     assert "using" in first.stderr and ".venv" in first.stderr  # the notice is said as the full path says it
     # Right after that install (site-packages changed a moment ago: the racy window), a no-op
     # with a command line never seen is the fast path's, still without the full path.
-    again, full = _safepip("install", *offline(house), "new-one", "lib-a", cwd=decided)
+    again, full = run_full_path("install", *offline(house), "new-one", "lib-a", cwd=decided)
     assert (again.returncode, full) == (0, False), again.stderr
     assert "Requirement already satisfied: new-one" in again.stdout
     assert "Requirement already satisfied: lib-a" in again.stdout
     # --dry-run: the fast path stands aside, pip runs, nothing changes.
-    dry, full = _safepip("install", "--dry-run", *offline(house), "new-two", cwd=decided)
+    dry, full = run_full_path("install", "--dry-run", *offline(house), "new-two", cwd=decided)
     assert (dry.returncode, full) == (0, False), dry.stderr
     assert "Would install new-two-1.0" in dry.stdout
     assert "new-two" not in installed(decided / ".venv")
@@ -130,25 +105,25 @@ def test_a_new_package_in_a_known_project_skips_the_full_path(decided: Path, hou
 @needs_managed
 @pytest.mark.slow
 def test_what_the_decision_does_not_model_takes_the_full_path(decided: Path, house: Path) -> None:
-    dry, full = _safepip("install", "--dry-run", *offline(house), "new-two", cwd=decided)
+    dry, full = run_full_path("install", "--dry-run", *offline(house), "new-two", cwd=decided)
     assert (dry.returncode, full) == (0, False), dry.stderr  # what it models: answered
-    quiet, full = _safepip("install", "-q", *offline(house), "new-one", cwd=decided)
+    quiet, full = run_full_path("install", "-q", *offline(house), "new-one", cwd=decided)
     assert full, "quiet calls have a decision of their own (the notice depends on it)"
     assert quiet.returncode == 0, quiet.stderr
     for args in (["--user", "new-two"], ["--progress-bar", "off", "new-two"], ["--safepip-quiet", "new-two"]):
-        _, full = _safepip("install", *args, *offline(house), cwd=decided)
+        _, full = run_full_path("install", *args, *offline(house), cwd=decided)
         assert full, args
-    _, full = _safepip("--isolated", "install", *offline(house), "new-two", cwd=decided)
+    _, full = run_full_path("--isolated", "install", *offline(house), "new-two", cwd=decided)
     assert full
 
 
 def _lean_then_full(project: Path, house: Path, change: object, name: str) -> subprocess.CompletedProcess[str]:
     """Show the decision answers, apply ``change``, and return the next call, which must be the full path's."""
-    before, full = _safepip("install", "--dry-run", *offline(house), name, cwd=project)
+    before, full = run_full_path("install", "--dry-run", *offline(house), name, cwd=project)
     assert (before.returncode, full) == (0, False), before.stderr
     assert callable(change)
     change()
-    after, full = _safepip("install", "--dry-run", *offline(house), name, cwd=project)
+    after, full = run_full_path("install", "--dry-run", *offline(house), name, cwd=project)
     assert full, "the decision no longer holds"
     return after
 
@@ -163,8 +138,8 @@ def test_a_changed_configuration_environment_or_trust_invalidates_the_decision(d
         (decided / "pyproject.toml").write_text('[project]\nname = "myproj"\nversion = "1"\n[tool.safepip]\nquiet = true\n')
 
     _lean_then_full(decided, house, project_config, "new-one")
-    _age_tree(decided)
-    _safepip("install", "-U", *offline(house), "lib-a", cwd=decided)  # decided again
+    age_tree(decided)
+    run_full_path("install", "-U", *offline(house), "lib-a", cwd=decided)  # decided again
 
     def user_config() -> None:
         config = Path(safepip_env()["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
@@ -172,35 +147,35 @@ def test_a_changed_configuration_environment_or_trust_invalidates_the_decision(d
         config.write_text("quiet = false\n")
 
     _lean_then_full(decided, house, user_config, "new-one")
-    _age_tree(decided)
-    _age_tree(Path(safepip_env()["XDG_CONFIG_HOME"]))
-    _safepip("install", "-U", *offline(house), "lib-a", cwd=decided)
+    age_tree(decided)
+    age_tree(Path(safepip_env()["XDG_CONFIG_HOME"]))
+    run_full_path("install", "-U", *offline(house), "lib-a", cwd=decided)
 
     def environment_state() -> None:
         cfg = env / "pyvenv.cfg"
         cfg.write_text(cfg.read_text())  # rewritten: what a rebuild or another tool does
 
     _lean_then_full(decided, house, environment_state, "new-two")
-    _age_tree(decided)
-    _safepip("install", "-U", *offline(house), "lib-a", cwd=decided)
+    age_tree(decided)
+    run_full_path("install", "-U", *offline(house), "lib-a", cwd=decided)
 
     def trust() -> None:
         decided.chmod(0o777)  # the ownership rules read the project's mode
 
     _lean_then_full(decided, house, trust, "new-two")
     decided.chmod(0o755)
-    _age_tree(decided)
-    _safepip("install", "-U", *offline(house), "lib-a", cwd=decided)
+    age_tree(decided)
+    run_full_path("install", "-U", *offline(house), "lib-a", cwd=decided)
 
     def new_venv_nearer() -> None:
         (decided / "src" / "pyproject.toml").write_text('[project]\nname = "inner"\nversion = "0"\n')
 
     # From src/, the decision is the outer project's (its anchor: src/ holds nothing the walk
     # looks for, see test_decisions_anchored.py); a project appears nearer.
-    done, _ = _safepip("install", "-U", *offline(house), "lib-a", cwd=decided / "src")
+    done, _ = run_full_path("install", "-U", *offline(house), "lib-a", cwd=decided / "src")
     assert done.returncode == 0, done.stderr
-    _age_tree(decided)
-    _safepip("install", "-U", *offline(house), "lib-a", cwd=decided / "src")
+    age_tree(decided)
+    run_full_path("install", "-U", *offline(house), "lib-a", cwd=decided / "src")
     after = _lean_then_full(decided / "src", house, new_venv_nearer, "new-three")
     assert after.returncode == 0, after.stderr
     assert (decided / "src" / ".venv" / "pyvenv.cfg").exists()
@@ -209,14 +184,14 @@ def test_a_changed_configuration_environment_or_trust_invalidates_the_decision(d
 @needs_managed
 @pytest.mark.slow
 def test_another_interpreter_or_variables_invalidate_the_decision(decided: Path, house: Path) -> None:
-    _, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=decided)
+    _, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=decided)
     assert not full
     other = safepip_env(PIP_NO_CACHE_DIR="1")
-    _, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=decided, env=other)
+    _, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=decided, env=other)
     assert full
     venv = decided / ".venv"
     # A different target interpreter: named through SAFEPIP_PYTHON (the environment's own).
-    _, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=decided,
+    _, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=decided,
                        env=safepip_env(SAFEPIP_PYTHON=str(venv / "bin" / "python")))
     assert full
 
@@ -224,8 +199,8 @@ def test_another_interpreter_or_variables_invalidate_the_decision(decided: Path,
 @needs_managed
 @pytest.mark.slow
 def test_list_and_show_decisions_answer_other_arguments(decided: Path) -> None:
-    _safepip("show", "lib-a", cwd=decided)
-    shown, full = _safepip("show", "lib-b", cwd=decided)
+    run_full_path("show", "lib-a", cwd=decided)
+    shown, full = run_full_path("show", "lib-b", cwd=decided)
     assert (shown.returncode, full) == (0, False), shown.stderr
     assert "Name: lib-b" in shown.stdout
 
@@ -234,15 +209,15 @@ def test_list_and_show_decisions_answer_other_arguments(decided: Path) -> None:
 @pytest.mark.slow
 def test_run_is_remembered(decided: Path) -> None:
     code = "import sys; print(sys.prefix)"
-    first, full = _safepip("run", "python", "-c", code, cwd=decided)
+    first, full = run_full_path("run", "python", "-c", code, cwd=decided)
     assert (first.returncode, full) == (0, True), first.stderr
-    again, full = _safepip("run", "python", "-c", "import sys; print(sys.prefix); sys.exit(3)", cwd=decided)
+    again, full = run_full_path("run", "python", "-c", "import sys; print(sys.prefix); sys.exit(3)", cwd=decided)
     assert (again.returncode, full) == (3, False), again.stderr
     assert again.stdout == first.stdout == f"{decided / '.venv'}\n"
-    missing, full = _safepip("run", "no-such-command-here", cwd=decided)
+    missing, full = run_full_path("run", "no-such-command-here", cwd=decided)
     assert (missing.returncode, full) == (127, True)  # the full path says what is wrong
     (decided / "pyproject.toml").write_text('[project]\nname = "myproj"\nversion = "0"\n[tool.safepip]\nvenv = "other"\n')
-    moved, full = _safepip("run", "python", "-c", code, cwd=decided)
+    moved, full = run_full_path("run", "python", "-c", code, cwd=decided)
     assert (moved.returncode, full) == (0, True), moved.stderr
     assert moved.stdout == f"{decided / 'other'}\n"
 
@@ -251,10 +226,10 @@ def test_run_is_remembered(decided: Path) -> None:
 @pytest.mark.slow
 def test_a_new_venv_nearer_invalidates_the_decision(decided: Path, house: Path) -> None:
     inner = decided / "src" / "pkg"
-    done, _ = _safepip("install", "-U", *offline(house), "lib-a", cwd=inner)  # the project's decision
+    done, _ = run_full_path("install", "-U", *offline(house), "lib-a", cwd=inner)  # the project's decision
     assert done.returncode == 0, done.stderr
-    _age_tree(decided)
-    _safepip("install", "-U", *offline(house), "lib-a", cwd=inner)  # decided from here
+    age_tree(decided)
+    run_full_path("install", "-U", *offline(house), "lib-a", cwd=inner)  # decided from here
 
     def new_venv() -> None:
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(decided / "src" / ".venv")], check=True)

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 import test_decisions
-from test_decisions import _age_tree, _safepip
 
-from helpers import needs_managed, offline, safepip_env
+from helpers import age_tree, needs_managed, offline, run_full_path, safepip_env
 
 #: The known project and its wheels (test_decisions' fixtures).
 house = test_decisions.house
@@ -37,13 +36,13 @@ def _fresh(root: Path, *parts: str) -> Path:
 
 def test_a_new_directory_of_a_known_project_takes_the_decision(decided: Path, house: Path) -> None:
     for where in (_fresh(decided, "src", "docs", "new"), _fresh(decided, "src", "pkg", "deep"), decided / "src"):
-        dry, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=where)
+        dry, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=where)
         assert (dry.returncode, full) == (0, False), (where, dry.stderr)
         assert "Would install new-one-1.0" in dry.stdout
         assert "using" in dry.stderr and ".venv" in dry.stderr  # the project's notice, as the full path says it
     # A no-op there is the fast path's answer.
     deep = decided / "src" / "pkg" / "deep"
-    first, full = _safepip("install", *offline(house), "lib-a", cwd=deep)
+    first, full = run_full_path("install", *offline(house), "lib-a", cwd=deep)
     assert (first.returncode, full) == (0, False), first.stderr
     assert "Requirement already satisfied: lib-a" in first.stdout
 
@@ -54,7 +53,7 @@ def test_a_new_directory_of_a_known_project_takes_the_decision(decided: Path, ho
 ])
 def test_what_appears_between_sends_the_call_to_the_full_path(decided: Path, house: Path, change: str) -> None:
     where = _fresh(decided, "src", "a", "b")
-    before, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=where)
+    before, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=where)
     assert (before.returncode, full) == (0, False), before.stderr
     if change in (".git", "venv"):
         if change == "venv":
@@ -63,7 +62,7 @@ def test_what_appears_between_sends_the_call_to_the_full_path(decided: Path, hou
             (decided / "src" / "a" / ".git").mkdir()
     else:
         (decided / "src" / "a" / change).write_text('[project]\nname = "inner"\nversion = "0"\n' if change == "pyproject.toml" else "")
-    after, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=where)
+    after, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=where)
     assert full, f"{change} between the directory and the project's root"
     assert after.returncode == 0, after.stderr
     if change == "venv":
@@ -72,14 +71,14 @@ def test_what_appears_between_sends_the_call_to_the_full_path(decided: Path, hou
 
 def test_a_remembered_answer_in_a_new_directory_sees_a_project_appear_between(decided: Path, house: Path) -> None:
     where = _fresh(decided, "src", "a", "b")
-    _age_tree(decided)  # old enough to be remembered; the root's changed time: decided again
-    _safepip("install", "-U", *offline(house), "lib-a", cwd=decided)
-    first, full = _safepip("install", *offline(house), "lib-a", cwd=where)
+    age_tree(decided)  # old enough to be remembered; the root's changed time: decided again
+    run_full_path("install", "-U", *offline(house), "lib-a", cwd=decided)
+    first, full = run_full_path("install", *offline(house), "lib-a", cwd=where)
     assert (first.returncode, full) == (0, False), first.stderr
-    again, full = _safepip("install", *offline(house), "lib-a", cwd=where)
+    again, full = run_full_path("install", *offline(house), "lib-a", cwd=where)
     assert (again.returncode, full) == (0, False), again.stderr  # the answer remembered there
     (decided / "src" / "a" / "pyproject.toml").write_text('[project]\nname = "inner"\nversion = "0"\n')
-    after, full = _safepip("install", *offline(house), "lib-a", cwd=where)
+    after, full = run_full_path("install", *offline(house), "lib-a", cwd=where)
     assert full, "a project appeared between the directory and the root"
     assert after.returncode == 0, after.stderr
     assert (decided / "src" / "a" / ".venv" / "pyvenv.cfg").exists()  # the inner project's own environment
@@ -87,22 +86,22 @@ def test_a_remembered_answer_in_a_new_directory_sees_a_project_appear_between(de
 
 def test_a_changed_configuration_or_project_reaches_every_directory(decided: Path, house: Path) -> None:
     where = _fresh(decided, "src", "docs")
-    before, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=where)
+    before, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=where)
     assert (before.returncode, full) == (0, False), before.stderr
     config = Path(safepip_env()["XDG_CONFIG_HOME"]) / "safepip" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("quiet = true\n")
-    after, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=where)
+    after, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=where)
     assert full, "the user's configuration changed"
     assert "using" not in after.stderr  # and says so: quiet
     config.unlink()
-    _age_tree(decided)
-    _age_tree(config.parent)
-    _safepip("install", "-U", *offline(house), "lib-a", cwd=decided)  # decided again
-    again, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=_fresh(decided, "src", "more"))
+    age_tree(decided)
+    age_tree(config.parent)
+    run_full_path("install", "-U", *offline(house), "lib-a", cwd=decided)  # decided again
+    again, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=_fresh(decided, "src", "more"))
     assert (again.returncode, full) == (0, False), again.stderr
     (decided / "pyproject.toml").write_text('[project]\nname = "myproj"\nversion = "0"\n[tool.safepip]\nvenv = "other"\n')
-    moved, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=decided / "src" / "more")
+    moved, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=decided / "src" / "more")
     assert full, "the project's configuration changed"
     assert "other" in moved.stderr
 
@@ -110,10 +109,10 @@ def test_a_changed_configuration_or_project_reaches_every_directory(decided: Pat
 def test_another_users_directory_between_stops_the_climb(decided: Path, house: Path,
                                                          other_user: tuple[str, int, int]) -> None:
     where = _fresh(decided, "src", "theirs", "sub")
-    before, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=where)
+    before, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=where)
     assert (before.returncode, full) == (0, False), before.stderr
     os.chown(decided / "src" / "theirs", other_user[1], other_user[2])  # the walk does not climb out of it
-    _, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=where)
+    _, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=where)
     assert full, "the walk stops at a directory of another user's"
 
 
@@ -121,43 +120,43 @@ def test_a_symlinked_directory_is_judged_where_it_leads(decided: Path, house: Pa
     outside = _fresh(tmp_path, "elsewhere", "blank")
     (decided / "src" / "link").symlink_to(outside, target_is_directory=True)
     inside = _fresh(decided, "src", "real")
-    lean, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=inside)
+    lean, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=inside)
     assert (lean.returncode, full) == (0, False), lean.stderr
-    _, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=decided / "src" / "link")
+    _, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=decided / "src" / "link")
     assert full, "the real directory is outside the project"
 
 
 def test_a_relative_path_entry_takes_the_full_path(decided: Path, house: Path) -> None:
     where = _fresh(decided, "src", "docs")
-    lean, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=where)
+    lean, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=where)
     assert (lean.returncode, full) == (0, False), lean.stderr
     env = safepip_env(PATH="/usr/bin:/bin:bin")
-    _safepip("install", "-U", *offline(house), "lib-a", cwd=decided, env=env)
-    _, full = _safepip("install", "--dry-run", *offline(house), "new-one", cwd=where, env=env)
+    run_full_path("install", "-U", *offline(house), "lib-a", cwd=decided, env=env)
+    _, full = run_full_path("install", "--dry-run", *offline(house), "new-one", cwd=where, env=env)
     assert full, "python3 on a relative PATH entry depends on the directory"
 
 
 def test_run_in_a_new_directory_uses_the_remembered_environment(decided: Path) -> None:
     code = "import sys; print(sys.prefix)"
-    first, full = _safepip("run", "python", "-c", code, cwd=decided)
+    first, full = run_full_path("run", "python", "-c", code, cwd=decided)
     assert (first.returncode, full) == (0, True), first.stderr
     where = _fresh(decided, "src", "scripts", "new")
-    again, full = _safepip("run", "python", "-c", code, cwd=where)
+    again, full = run_full_path("run", "python", "-c", code, cwd=where)
     assert (again.returncode, full) == (0, False), again.stderr
     assert again.stdout == f"{decided / '.venv'}\n"
     (decided / "src" / "scripts" / "pyproject.toml").write_text('[project]\nname = "inner"\nversion = "0"\n')
-    inner, full = _safepip("run", "python", "-c", code, cwd=where)
+    inner, full = run_full_path("run", "python", "-c", code, cwd=where)
     assert (inner.returncode, full) == (0, True), inner.stderr
     assert inner.stdout == f"{decided / 'src' / 'scripts' / '.venv'}\n"
 
 
 def test_activation_in_a_new_directory_uses_the_remembered_choice(decided: Path) -> None:
     venv = decided / ".venv"
-    _age_tree(decided)  # what the choice reads is old enough to be remembered
+    age_tree(decided)  # what the choice reads is old enough to be remembered
     pkg = decided / "src" / "pkg"
 
     def which(where: Path) -> tuple[subprocess.CompletedProcess[str], bool]:
-        return _safepip("which", "env", "--for-activation", cwd=where, env=safepip_env(PWD=str(where)))
+        return run_full_path("which", "env", "--for-activation", cwd=where, env=safepip_env(PWD=str(where)))
 
     first, full = which(decided)
     assert (first.returncode, first.stdout, full) == (0, f"{venv}\n", True), first.stderr

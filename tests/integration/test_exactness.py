@@ -20,28 +20,17 @@ import os
 import random
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, needs_managed, offline, run_safepip, safepip_env, venv_python
+from helpers import SYSTEM_PYTHON, age_tree, needs_managed, offline, run_safepip, safepip_env, venv_python
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]
 
 STEPS = 6  # as many as there are kinds of change
-
-
-def _age_tree(root: Path) -> None:
-    past = time.time() - 30
-    for directory, dirs, files in os.walk(root):
-        for name in [*dirs, *files]:
-            path = Path(directory, name)
-            if not path.is_symlink():
-                os.utime(path, (past, past))
-    os.utime(root, (past, past))
 
 
 def _would_install(python: str, house: Path, req: str, cwd: Path) -> list[str] | None:
@@ -145,9 +134,9 @@ def test_answers_agree_with_pip_over_random_changes(project: Path, tmp_path: Pat
         for phase in ("before", "after"):
             if phase == "after":  # the same command line again, once the environment changed
                 history.append(changes[kinds[step] if step < len(kinds) else rng.choice(kinds)]())
-            _age_tree(project)
-            _age_tree(conf.parent)
-            _age_tree(switch.parent)
+            age_tree(project)
+            age_tree(conf.parent)
+            age_tree(switch.parent)
             wanted = _would_install(targets[current[0]], house, req, project)
             for _ in range(2):  # the second call may be answered from memory
                 done = run_safepip("install", *offline(house), req, cwd=project, env=env)

@@ -16,13 +16,6 @@ from inprocess import explain_json, run_main, same_scratch
 from users import give, script
 
 
-@pytest.fixture
-def pipx_env(tmp_path: Path) -> dict[str, str]:
-    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
-             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
-    return {k: str(tmp_path / v) for k, v in names.items()}
-
-
 def _executable(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -78,11 +71,11 @@ CASES = [
 @pytest.mark.parametrize(("situation", "args", "extra", "decision"), CASES)
 def test_explain_shows_what_install_runs(
     situation: str, args: list[str], extra: dict[str, str], decision: str, project: Path, tmp_path: Path,
-    wheelhouse: Path, pipx_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    wheelhouse: Path, pipx_dirs: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     request: pytest.FixtureRequest,
 ) -> None:
     cwd = _where(situation, project, tmp_path, request)
-    env = {**pipx_env, **extra}
+    env = {**pipx_dirs, **extra}
     options = offline(wheelhouse) if args[0] == "install" else []
     argv = [args[0], *options, *(a.replace("{tmp}", str(tmp_path)) for a in args[1:])]
     explained = explain_json(argv, cwd, monkeypatch, capsys, env)

@@ -21,37 +21,35 @@ def exe(path: Path, text: str = "#!/bin/sh\nexit 0\n") -> Path:
     return path
 
 
-@pytest.mark.skipif(not MANAGED, reason="needs Debian's managed python3")
-def test_probe_is_cached_and_marker_rechecked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def probes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The interpreters probed (each a process started), in order."""
     calls: list[str] = []
     real = interpreter.run_probe
 
-    def counting(path: str) -> dict[str, object]:
+    def counting(path: str) -> dict[str, Any]:
         calls.append(path)
         return real(path)
 
     monkeypatch.setattr(interpreter, "run_probe", counting)
+    return calls
+
+
+@pytest.mark.skipif(not MANAGED, reason="needs Debian's managed python3")
+def test_probe_is_cached_and_marker_rechecked(tmp_path: Path, probes: list[str]) -> None:
     env = dict(os.environ)
     first = probe(SYSTEM_PYTHON, "PATH", env)
     second = probe(SYSTEM_PYTHON, "PATH", env)
     assert first == second
     assert first.managed
-    assert calls == [SYSTEM_PYTHON]
+    assert probes == [SYSTEM_PYTHON]
 
 
-def test_scripts_are_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scripts_are_not_cached(tmp_path: Path, probes: list[str]) -> None:
     shim = exe(tmp_path / "shim", f"#!/bin/sh\nexec {SYSTEM_PYTHON} \"$@\"\n")
-    calls: list[str] = []
-    real = interpreter.run_probe
-
-    def counted(p: str) -> dict[str, Any]:
-        calls.append(p)
-        return real(p)
-
-    monkeypatch.setattr(interpreter, "run_probe", counted)
     probe(str(shim), "PATH", dict(os.environ))
     probe(str(shim), "PATH", dict(os.environ))
-    assert len(calls) == 2
+    assert len(probes) == 2
 
 
 def test_python2_is_refused_clearly() -> None:

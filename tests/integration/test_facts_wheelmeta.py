@@ -8,19 +8,22 @@ from pathlib import Path
 
 from helpers import SYSTEM_PYTHON, needs_managed, safepip_env
 from httpindex import Served
-from safepip.facts.classify import gather
+from safepip.facts.classify import Fact, gather
 from wheelindex import PADDING
+
+
+def _gather(url: str, tmp_path: Path, *reqs: str) -> list[Fact]:
+    """The facts of ``reqs`` from the index at ``url``, read through pip (this Python's)."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    pip = [sys.executable, "-m", "pip"]
+    return gather(list(reqs), pip, SYSTEM_PYTHON, ["--index-url", f"{url}/simple/"], str(scratch), safepip_env())
 
 
 @needs_managed
 def test_classification_through_pip_reads_ranges(ranged: tuple[str, Served], tmp_path: Path) -> None:
     url, served = ranged
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    pip = [sys.executable, "-m", "pip"]
-    facts = gather(["big-app", "plain-lib>=2", "nothere"], pip, SYSTEM_PYTHON, ["--index-url", f"{url}/simple/"],
-                   str(scratch), safepip_env())
-    big, plain, missing = facts
+    big, plain, missing = _gather(url, tmp_path, "big-app", "plain-lib>=2", "nothere")
     assert big.how == "ranges"
     assert big.meta is not None
     assert big.meta.console == ("big-app",)
@@ -36,10 +39,7 @@ def test_classification_through_pip_reads_ranges(ranged: tuple[str, Served], tmp
 @needs_managed
 def test_classification_without_ranges_downloads_once(unranged: tuple[str, Served], tmp_path: Path) -> None:
     url, _served = unranged
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    pip = [sys.executable, "-m", "pip"]
-    (big,) = gather(["big-app"], pip, SYSTEM_PYTHON, ["--index-url", f"{url}/simple/"], str(scratch), safepip_env())
+    (big,) = _gather(url, tmp_path, "big-app")
     assert big.how == "download"
     assert big.meta is not None
     assert big.meta.console == ("big-app",)

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from helpers import needs_managed, offline, safepip_env
+from helpers import age_tree, install_and_age, needs_managed, offline, run_importtime, safepip_env
 from wheels import make_wheel
 
 #: What the lean check must not import (each costs ms; together more than the check itself).
@@ -27,26 +25,9 @@ HEAVY = ("packaging.requirements", "packaging.markers", "packaging.specifiers", 
          "typing", "re", "json", "hashlib", "inspect", "configparser")
 
 
-def _age_tree(root: Path, seconds: float = 30) -> None:
-    past = time.time() - seconds
-    for directory, dirs, files in os.walk(root):
-        for name in [*dirs, *files]:
-            path = Path(directory, name)
-            if not path.is_symlink():
-                os.utime(path, (past, past))
-    os.utime(root, (past, past))
-
-
 def _safepip(*args: str, cwd: Path, config: str = os.devnull) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """Run safepip with -X importtime (and ``config`` as pip's configuration file); return the
-    result and every module it imported.
-    """
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
-                          env=safepip_env(PIP_CONFIG_FILE=config),
-                          capture_output=True, text=True, check=False)
-    imported = {ln.rsplit("|", 1)[1].strip() for ln in done.stderr.splitlines() if ln.startswith("import time:")}
-    stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
-    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), imported
+    """Run safepip with -X importtime (and ``config`` as pip's configuration file): the result and every module it imported."""
+    return run_importtime(*args, cwd=cwd, env=safepip_env(PIP_CONFIG_FILE=config))
 
 
 def _touch_sites(project: Path) -> None:
@@ -61,9 +42,7 @@ def changed(project: Path, wheelhouse: Path) -> Path:
     lib-a), with the install decision remembered; then site-packages changed just now.
     """
     make_wheel(wheelhouse, "lib-d", "1.0", requires=['lib-a>=1.0,!=0.5; python_version >= "3"', "lib-b"])
-    done, _ = _safepip("install", *offline(wheelhouse), "lib-d", cwd=project)
-    assert done.returncode == 0, done.stderr
-    _age_tree(project)
+    install_and_age(project, *offline(wheelhouse), "lib-d", env=safepip_env(PIP_CONFIG_FILE=os.devnull))
     done, imported = _safepip("install", *offline(wheelhouse), "lib-a", cwd=project)  # the full path: remembers
     assert done.returncode == 0, done.stderr
     assert "safepip.facts.gather" in imported
@@ -114,8 +93,8 @@ def test_a_machine_constraint_file_is_read_without_re(project: Path, wheelhouse:
     conf.write_text(f"[global]\nconstraint = {caps}\ntimeout = 60\n[install]\nno-warn-script-location = true\n")
     done, _ = _safepip("install", *offline(wheelhouse), "lib-b", cwd=project, config=str(conf))
     assert done.returncode == 0, done.stderr
-    _age_tree(project)
-    _age_tree(tmp_path)
+    age_tree(project)
+    age_tree(tmp_path)
     done, imported = _safepip("install", *offline(wheelhouse), "lib-a", cwd=project, config=str(conf))  # remembers
     assert "safepip.facts.gather" in imported
     _touch_sites(project)

@@ -18,10 +18,10 @@ from typing import Mapping
 import pytest
 
 from helpers import SYSTEM_PYTHON, needs_managed, run_safepip
+from users import committed_clone
 
 pytestmark = [needs_managed]
 
-GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"]
 OLD_TREE = ".venv.safepip-old-20260101-000000-1"
 PYPROJECT = '[project]\nname = "cloned"\nversion = "0"\n'
 
@@ -29,18 +29,8 @@ PYPROJECT = '[project]\nname = "cloned"\nversion = "0"\n'
 def clone(tmp_path: Path, files: Mapping[str, str], links: Mapping[str, str] | None = None) -> Path:
     """A clone of a repository that commits ``files`` (path -> text) and ``links`` (path ->
     link target), and an uncommitted file of the user's (``notes.txt``)."""
-    upstream = tmp_path / "upstream"
     links = links or {}
-    for name, text in files.items():
-        (upstream / name).parent.mkdir(parents=True, exist_ok=True)
-        (upstream / name).write_text(text)
-    for name, target in links.items():
-        (upstream / name).parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(target, upstream / name)
-    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
-        subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
-    root = tmp_path / "clone"
-    subprocess.run([*GIT, "clone", "-q", str(upstream), str(root)], check=True, capture_output=True)
+    root = committed_clone(tmp_path / "upstream", tmp_path / "clone", files, links=links)
     for name, target in links.items():
         assert os.readlink(root / name) == target, name  # git made the link, as committed
     (root / "notes.txt").write_text("my uncommitted work\n")

@@ -5,63 +5,21 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
-from safepip import front
-from safepip.facts import _pipoptions
+from frontexec import quick_argv
+from helpers import SYSTEM_PYTHON, age_tree, installed, needs_managed, offline, run_safepip, safepip_env, venv_python
 from safepip.remembered import store as memo
 
 # -- remember / replay ----------------------------------------------------------------------
 
 
-def _age(*paths: Path, seconds: float = 30) -> None:
-    past = time.time() - seconds
-    for path in paths:
-        os.utime(path, (past, past))
-
-
-class Exec(Exception):
-    pass
-
-
-@pytest.fixture
-def no_exec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    def fake(path: str, argv: list[str]) -> None:
-        raise Exec(argv)
-
-    monkeypatch.setattr(os, "execv", fake)
-    yield
-
-
-def _quick_argv(argv: list[str], environ: dict[str, str]) -> list[str] | None:
-    try:
-        front.passthrough(argv, environ)
-    except Exec as exc:
-        return list(exc.args[0])
-    return None
-
-
-_NAMES = sorted(set(_pipoptions.GLOBAL) | set(_pipoptions.COMMANDS["install"]) | set(_pipoptions.COMMANDS["list"]))
-
-
 def test_a_venv_without_pip_takes_the_full_path(tmp_path: Path, no_exec: None) -> None:
     bare = tmp_path / "bare"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
-    assert _quick_argv(["list"], {**safepip_env(), "VIRTUAL_ENV": str(bare)}) is None
-
-
-def _age_tree(root: Path) -> None:
-    for directory, dirs, files in os.walk(root):
-        for name in [*dirs, *files]:
-            path = Path(directory, name)
-            if not path.is_symlink():
-                _age(path)
-    _age(root)
+    assert quick_argv(["list"], {**safepip_env(), "VIRTUAL_ENV": str(bare)}) is None
 
 
 @needs_managed
@@ -69,7 +27,7 @@ def _age_tree(root: Path) -> None:
 def test_remembered_no_op_is_replayed_and_never_stale(project: Path, wheelhouse: Path) -> None:
     assert run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project).returncode == 0
     memo = Path(safepip_env()["XDG_CACHE_HOME"]) / "safepip" / "noop"
-    _age_tree(project)
+    age_tree(project)
     first = run_safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
     assert first.returncode == 0, first.stderr
     assert "Requirement already satisfied: lib-b" in first.stdout
@@ -93,7 +51,7 @@ def test_a_changed_requirement_file_is_read_again(project: Path, wheelhouse: Pat
     req = project / "requirements.txt"
     req.write_text("lib-a\n")
     assert run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project).returncode == 0
-    _age_tree(project)
+    age_tree(project)
     assert run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project).returncode == 0
     req.write_text("lib-a\nlib-b\n")
     done = run_safepip("install", *offline(wheelhouse), "-r", "requirements.txt", cwd=project)
@@ -109,7 +67,7 @@ def test_an_active_venv_answer_survives_a_busy_directory_above(
     venv = tmp_path / "active"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True)
     subprocess.run([venv_python(venv), "-m", "pip", "install", "-q", *offline(wheelhouse), "lib-a"], check=True)
-    _age_tree(venv)
+    age_tree(venv)
     busy = tmp_path / "busy"  # like /tmp or $HOME: entries come and go all the time
     here = busy / "work"
     here.mkdir(parents=True)
@@ -138,7 +96,7 @@ def test_a_pth_edited_in_place_is_seen(project: Path, wheelhouse: Path) -> None:
     (info / "RECORD").write_text("")
     pth = site / "zz-extra.pth"
     pth.write_text(f"{extra}\n")
-    _age_tree(project)
+    age_tree(project)
     first = run_safepip("install", *offline(wheelhouse), "lib-z", cwd=project)
     assert first.returncode == 0 and "Requirement already satisfied: lib-z" in first.stdout, first.stderr
     again = run_safepip("install", *offline(wheelhouse), "lib-z", cwd=project)

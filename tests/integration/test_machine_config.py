@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, safepip_env
 from inprocess import Cli
+from outsidedirs import commands_dir, user_env
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]
-
-ROOT = os.geteuid() == 0
 
 
 def machine_conf(text: str) -> Path:
@@ -87,32 +86,21 @@ def test_require_virtualenv_in_a_project(project: Path, wheelhouse: Path, live: 
     assert installed(project / ".venv")["lib-a"] == "1.0"
 
 
-@pytest.fixture
-def outside(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A directory outside any project and an environment with every pipx directory in tmp_path."""
-    where = tmp_path / "home" / "downloads"
-    where.mkdir()
-    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
-             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
-    return where, {k: str(tmp_path / v) for k, v in names.items()}
-
-
 @pytest.mark.parametrize("setting", ["PIP_REQUIRE_VIRTUALENV", "PIP_USER"])
-def test_outside_a_project_routes_stay_right(setting: str, outside: tuple[Path, dict[str, str]], tmp_path: Path,
+def test_outside_a_project_routes_stay_right(setting: str, elsewhere: Path, pipx_dirs: dict[str, str], tmp_path: Path,
                                              wheelhouse: Path, live: Cli) -> None:
-    where, pipx_dirs = outside
     env = {**pipx_dirs, setting: "1"}
-    lib = live("install", *offline(wheelhouse), "lib-b", cwd=where, env=env)
+    lib = live("install", *offline(wheelhouse), "lib-b", cwd=elsewhere, env=env)
     assert lib.returncode == 0, lib.stderr
-    user_env = tmp_path / "xdg-data" / "safepip" / "envs" / f"py{SYSTEM_XY}"
-    assert installed(user_env)["lib-b"] == "2.0"
-    app = live("install", *offline(wheelhouse), "app-c", cwd=where, env=env)
+    per_user = user_env(tmp_path)
+    assert installed(per_user)["lib-b"] == "2.0"
+    app = live("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert app.returncode == 0, app.stderr
     assert "app-c -> pipx" in app.stderr and "an application: it has the command app-c" in app.stderr
-    bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
+    bin_dir = commands_dir(pipx_dirs)
     ran = subprocess.run([str(bin_dir / "app-c")], capture_output=True, text=True, check=True)
     assert ran.stdout.strip() == "app-c 0.5"
-    assert "app-c" not in installed(user_env)
+    assert "app-c" not in installed(per_user)
 
 
 def test_machine_settings_do_not_change_the_decision(project: Path, tmp_path: Path, wheelhouse: Path) -> None:

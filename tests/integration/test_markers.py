@@ -18,6 +18,7 @@ import pytest
 
 from helpers import ROOT, installed, offline, run_safepip, safepip_env
 from markers_corpus import LAYOUTS, Layout, emulate, pyenv_python
+from users import make_project
 from wheels import make_wheel
 
 pytestmark = [
@@ -46,6 +47,15 @@ except ExternallyManagedEnvironment as exc:
     out.update(managed=True, context=str(exc.context), rendered=sink.getvalue())
 print(json.dumps(out))
 """
+
+
+def _layout(name: str) -> Layout:
+    return next(layout for layout in LAYOUTS if layout.name == name)
+
+
+def _machine(name: str, tmp_path: Path) -> Path:
+    """The layout ``name`` emulated at ``tmp_path/machine``: its python."""
+    return emulate(_layout(name), tmp_path / "machine")
 
 
 def pip_path() -> str:
@@ -109,9 +119,7 @@ def locales(tmp_path_factory: pytest.TempPathFactory) -> str | None:
 @pytest.mark.parametrize("layout", LAYOUTS, ids=[layout.name for layout in LAYOUTS])
 def test_detected_and_shown_as_pip_does(layout: Layout, tmp_path: Path) -> None:
     python = emulate(layout, tmp_path / "machine")
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    project = make_project(tmp_path / "project")
     env = env_for(python, LANG="C.UTF-8")
     pip = pip_says(python, env)
     assert pip["managed"] is layout.managed
@@ -140,8 +148,7 @@ def test_detected_and_shown_as_pip_does(layout: Layout, tmp_path: Path) -> None:
 def test_the_message_in_the_users_language_as_pip_picks_it(lang: str, tmp_path: Path, locales: str | None) -> None:
     if locales is None:
         pytest.skip("localedef cannot compile locales here")
-    layout = next(layout for layout in LAYOUTS if layout.name == "debian-localized")
-    python = emulate(layout, tmp_path / "machine")
+    python = _machine("debian-localized", tmp_path)
     env = env_for(python, LOCPATH=locales, LANG=lang, LC_ALL="")
     pip = pip_says(python, env)
     data, shown = doctor(python, tmp_path, env)
@@ -156,8 +163,7 @@ def test_the_message_in_the_users_language_as_pip_picks_it(lang: str, tmp_path: 
 def test_a_changed_marker_or_language_is_read_again(tmp_path: Path, locales: str | None) -> None:
     """The probe is cached; the marker's message is not: a distribution upgrade that rewrites the
     marker, or another LANG, shows the new message."""
-    layout = next(layout for layout in LAYOUTS if layout.name == "debian-localized")
-    python = emulate(layout, tmp_path / "machine")
+    python = _machine("debian-localized", tmp_path)
     env = env_for(python, LANG="C.UTF-8")
     first, _ = doctor(python, tmp_path, env)
     assert str(first["managed"]["message"]).startswith("To install")  # type: ignore[index]
@@ -175,13 +181,10 @@ def test_a_changed_marker_or_language_is_read_again(tmp_path: Path, locales: str
 @pytest.mark.parametrize("name", ["uv", "gentoo", "opensuse", "alpine"])
 def test_installs_go_to_a_venv_made_from_it_and_it_stays_untouched(name: str, tmp_path: Path) -> None:
     """uv's Pythons (and every managed one): environments are created from them, never installed into."""
-    layout = next(layout for layout in LAYOUTS if layout.name == name)
-    python = emulate(layout, tmp_path / "machine")
+    python = _machine(name, tmp_path)
     house = tmp_path / "house"
     make_wheel(house, "lib-a", "1.0")
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    project = make_project(tmp_path / "project")
     site = python.parent.parent / "lib" / "python3.12" / "site-packages"
     # (the byte code of openSUSE's emulating sitecustomize.py is the interpreter's own doing)
     before = sorted(p.name for p in site.iterdir() if p.name != "__pycache__")
@@ -197,11 +200,8 @@ def test_homebrew_pip_conf_as_its_message_suggests(tmp_path: Path, hermetic: dic
     """Homebrew's text tells users to put ``break-system-packages = true`` and ``user = true`` in
     pip.conf: that is their explicit choice (pip as asked, with a warning); ``user = true`` alone
     never sends a redirected install into the user site."""
-    layout = next(layout for layout in LAYOUTS if layout.name == "homebrew")
-    python = emulate(layout, tmp_path / "machine")
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    python = _machine("homebrew", tmp_path)
+    project = make_project(tmp_path / "project")
     conf = Path(hermetic["XDG_CONFIG_HOME"]) / "pip" / "pip.conf"
     conf.parent.mkdir(parents=True)
     conf.write_text("[global]\nbreak-system-packages = true\nuser = true\n")
@@ -221,16 +221,13 @@ def test_homebrew_pip_conf_as_its_message_suggests(tmp_path: Path, hermetic: dic
 def test_rpi_os_extra_index_is_honoured_in_the_redirect(tmp_path: Path, hermetic: dict[str, str]) -> None:
     """Raspberry Pi OS ships a machine-wide pip.conf with an extra index (piwheels): the project
     environment's pip reads it too."""
-    layout = next(layout for layout in LAYOUTS if layout.name == "rpi-os")
-    python = emulate(layout, tmp_path / "machine")
+    python = _machine("rpi-os", tmp_path)
     piwheels = tmp_path / "piwheels"
     make_wheel(piwheels, "only-on-piwheels", "1.0")
     machine_conf = Path(hermetic["XDG_CONFIG_DIRS"]) / "pip" / "pip.conf"
     machine_conf.parent.mkdir(parents=True)
     machine_conf.write_text(f"[global]\nfind-links = {piwheels}\nno-index = true\n")
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    project = make_project(tmp_path / "project")
     done = run_safepip("install", "only-on-piwheels", cwd=project, env=env_for(python))
     assert done.returncode == 0, done.stderr
     assert "only-on-piwheels" in installed(project / ".venv")
@@ -267,13 +264,10 @@ def test_msys2_under_ci_is_redirected_as_anywhere(ci: str | None, tmp_path: Path
     copy that patch: the marker says who manages that Python, so a CI job's install goes to the
     project's environment as a developer's does (``--break-system-packages``, which MSYS2's warning
     names, stays the explicit way into the MSYS2 Python)."""
-    layout = next(layout for layout in LAYOUTS if layout.name == "msys2-mingw")
-    python = emulate(layout, tmp_path / "machine")
+    python = _machine("msys2-mingw", tmp_path)
     house = tmp_path / "house"
     make_wheel(house, "lib-a", "1.0")
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    project = make_project(tmp_path / "project")
     env = env_for(python)
     env.pop("CI", None)
     if ci is not None:
@@ -314,7 +308,7 @@ def _read_only_store(where: Path, marked: bool) -> Path:
     for data in (store / "lib" / "python3.12").glob("_sysconfigdata_*.py"):
         # The build's own paths (LIBDIR: virtualenv looks for libpython there) point into the store, as Nix's do.
         data.write_text(data.read_text().replace(str(source), str(store)))
-    marker = next(layout for layout in LAYOUTS if layout.name == "nixos").marker
+    marker = _layout("nixos").marker
     if marked and marker is not None:
         (store / "lib" / "python3.12" / "EXTERNALLY-MANAGED").write_bytes(marker)
     for path in [store, *store.rglob("*")]:
@@ -343,9 +337,7 @@ def test_nixos_read_only_store_is_never_written(marked: bool, traversable: Path,
     python = _read_only_store(traversable / "machine", marked)
     store = python.parent.parent
     home = traversable / "home"
-    project = home / "project"
-    project.mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    project = make_project(home / "project")
     give(home, other_user)
     house = traversable / "house"
     make_wheel(house, "lib-a", "1.0")

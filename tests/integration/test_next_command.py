@@ -17,7 +17,6 @@ As an ordinary user (a real second user, :class:`ptyshell.Person`).
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
@@ -25,8 +24,8 @@ import pytest
 
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline
 from localproj import make_project
-from ptyshell import SHELLS, Person
-from users import GIT, User, give
+from ptyshell import SHELLS, Person, typed
+from users import User
 from wheels import make_wheel
 
 pytestmark = [pytest.mark.slow, needs_managed,
@@ -47,12 +46,6 @@ def person(traversable: Path, other_user: User, pyz: Path) -> Iterator[Person]:
     machine.readable(machine.house)
     yield machine
     machine.close()
-
-
-def _git(root: Path, person: Person) -> None:
-    """``git init`` in ``root`` (as the test: git refuses the directories above it), then the user's."""
-    subprocess.run([*GIT, "init", "-q", str(root)], check=True, capture_output=True)
-    give(root, person.user)
 
 
 PYPROJECT = '[project]\nname = "{name}"\nversion = "0"\n'
@@ -76,16 +69,8 @@ TOOL_FLOWS = {
 def _project(person: Person, name: str, files: dict[str, str], git: bool) -> Path:
     root = person.dir(name, files)
     if git:
-        _git(root, person)
+        person.git_init(root)
     return root
-
-
-def _typed(out: str, *expected: str) -> None:
-    assert "Traceback" not in out, out
-    assert "command not found" not in out and "Unknown command" not in out, out
-    assert "No such file or directory" not in out and "ModuleNotFoundError" not in out, out
-    for text in expected:
-        assert text in out, out
 
 
 @pytest.mark.parametrize("name", SHELLS)
@@ -94,7 +79,7 @@ def test_script_repository_requirements_then_python3_app_py(name: str, person: P
     shell = person.shell(name, root)
     out = shell.type(f"pip install {' '.join(offline(person.house))} -r requirements.txt")
     assert "safepip run COMMAND" not in out, out
-    _typed(shell.type("python3 app.py"), f"app 1.0 {root / '.venv'}")
+    typed(shell.type("python3 app.py"), f"app 1.0 {root / '.venv'}")
 
 
 def test_django_app_requirements_dir_then_manage_py(person: Person) -> None:
@@ -102,8 +87,8 @@ def test_django_app_requirements_dir_then_manage_py(person: Person) -> None:
                                      "manage.py": MANAGE}, git=True)
     shell = person.shell("bash", root)
     shell.type(f"pip install {' '.join(offline(person.house))} -r requirements/dev.txt")
-    _typed(shell.type("./manage.py check"), f"manage check 2.0 {root / '.venv'}")
-    _typed(shell.type("cd requirements && ../manage.py migrate"), "manage migrate 2.0")  # a subdirectory too
+    typed(shell.type("./manage.py check"), f"manage check 2.0 {root / '.venv'}")
+    typed(shell.type("cd requirements && ../manage.py migrate"), "manage migrate 2.0")  # a subdirectory too
 
 
 def test_makefile_lint_calls_a_command_pip_installed(person: Person) -> None:
@@ -111,7 +96,7 @@ def test_makefile_lint_calls_a_command_pip_installed(person: Person) -> None:
                                        "Makefile": "lint:\n\tpylint src\n"}, git=False)
     shell = person.shell("bash", root)
     shell.type(f"pip install {' '.join(offline(person.house))} pylint")
-    _typed(shell.type("make -s lint"), "pylint 9.5")
+    typed(shell.type("make -s lint"), "pylint 9.5")
 
 
 def test_makefile_installs_with_python3_m_pip_then_runs_the_app(person: Person) -> None:
@@ -119,7 +104,7 @@ def test_makefile_installs_with_python3_m_pip_then_runs_the_app(person: Person) 
                 "run:\n\tpython3 app.py\n")
     root = _project(person, "made", {"Makefile": makefile, "requirements.txt": "lib-a\n", "app.py": APP}, git=True)
     shell = person.shell("bash", root)
-    _typed(shell.type("make -s deps && make -s run"), f"app 1.0 {root / '.venv'}")
+    typed(shell.type("make -s deps && make -s run"), f"app 1.0 {root / '.venv'}")
 
 
 @pytest.mark.parametrize("flow", sorted(TOOL_FLOWS))
@@ -128,7 +113,7 @@ def test_the_projects_tool_is_found_after_pip_install(flow: str, person: Person)
     root = _project(person, flow, files, git)
     shell = person.shell("zsh" if flow == "pdm" else "fish" if flow == "poetry" else "bash", root)
     shell.type(f"pip install {' '.join(offline(person.house))} {tool}")
-    _typed(shell.type(f"{tool} --version"), f"{tool} 9.{TOOLS.index(tool)}")
+    typed(shell.type(f"{tool} --version"), f"{tool} 9.{TOOLS.index(tool)}")
     # The project's own environment (the one its tool keeps, where it keeps one), not pipx's:
     # the one the shell has active here.
     env = Path(shell.value('"$VIRTUAL_ENV"'))
@@ -139,22 +124,22 @@ def test_the_projects_tool_is_found_after_pip_install(flow: str, person: Person)
 def test_monorepo_backend_editable_then_import(person: Person) -> None:
     root = person.dir("mono", {"pyproject.toml": PYPROJECT.format(name="mono")})
     make_project(root / "backend", "backend-pkg", "0.3")
-    _git(root, person)
+    person.git_init(root)
     shell = person.shell("bash", root)
     out = shell.type(f"cd backend && pip install {' '.join(offline(person.house))} -e . && "
                      "python3 -c 'import backend_pkg, sys; print(\"backend\", backend_pkg.VERSION, sys.prefix)'")
     # One environment for the repository: the root is a project, and the backend shares its environment.
-    _typed(out, f"backend 0.3 {root / '.venv'}")
+    typed(out, f"backend 0.3 {root / '.venv'}")
 
 
 def test_outside_a_library_then_python3_imports_it(person: Person) -> None:
     downloads = person.dir("downloads")
     shell = person.shell("bash", downloads)
     out = shell.type(f"pip install {' '.join(offline(person.house))} lib-a && python3 -c 'import lib_a; print(lib_a.VERSION)'")
-    _typed(out, "1.0")
+    typed(out, "1.0")
     user_env = shell.value('"$VIRTUAL_ENV"')
     assert user_env.startswith(str(person.home / ".local" / "share" / "safepip")), user_env
-    _typed(shell.type(f"cd {person.home} && python3 -c 'import lib_a, sys; print(\"again\", sys.prefix)'"),
+    typed(shell.type(f"cd {person.home} && python3 -c 'import lib_a, sys; print(\"again\", sys.prefix)'"),
            f"again {user_env}")
 
 
@@ -162,7 +147,7 @@ def test_outside_a_metapackage_then_its_dependencys_command(person: Person) -> N
     downloads = person.dir("downloads")
     shell = person.shell("bash", downloads)
     shell.type(f"pip install {' '.join(offline(person.house))} meta")
-    _typed(shell.type("tool-a --version && tool-b"), "tool-a 1.5", "tool-b 2.0")
+    typed(shell.type("tool-a --version && tool-b"), "tool-a 1.5", "tool-b 2.0")
 
 
 def test_bash_c_with_bash_env_after_self_install_with_local_bin_not_on_path(person: Person) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -29,8 +28,8 @@ from typing import Iterator
 import pytest
 
 from helpers import installed, needs_managed
-from ptyshell import Person, Shell
-from users import GIT, User, give
+from ptyshell import Person, Shell, typed
+from users import User
 
 pytestmark = [pytest.mark.slow, pytest.mark.network, pytest.mark.xdist_group("real-tools"), needs_managed,
               pytest.mark.skipif(os.geteuid() != 0, reason="plays an ordinary user (a real second user)")]
@@ -60,24 +59,10 @@ def person(machine: Person) -> Iterator[Person]:
     machine.opened.clear()
 
 
-def _typed(out: str, *expected: str) -> None:
-    assert "Traceback" not in out, out
-    assert "command not found" not in out and "Unknown command" not in out, out
-    assert "No such file or directory" not in out and "ModuleNotFoundError" not in out, out
-    for text in expected:
-        assert text in out, out
-
-
-def _git(root: Path, person: Person) -> None:
-    """``git init`` in ``root`` (as the test: git refuses the directories above it), then the user's."""
-    subprocess.run([*GIT, "init", "-q", str(root)], check=True, capture_output=True)
-    give(root, person.user)
-
-
 def _install(shell: Shell, *names: str) -> None:
     """``pip install NAMES`` typed in the shell, from PyPI (pip's own index options: the
     machine's, as a user has them)."""
-    _typed(shell.type(f"pip install -q {' '.join(names)}", timeout=900))
+    typed(shell.type(f"pip install -q {' '.join(names)}", timeout=900))
 
 
 def _active(shell: Shell) -> Path:
@@ -94,19 +79,19 @@ def test_requests_in_a_script_repository_then_python3_app_py(person: Person) -> 
                                  PYPROJECT.format(name="myproj")})
     shell = person.shell("bash", root)
     _install(shell, "requests")
-    _typed(shell.type("python3 app.py"), "app 2.", f"{root / '.venv'}")
+    typed(shell.type("python3 app.py"), "app 2.", f"{root / '.venv'}")
 
 
 def test_django_requirements_dir_then_manage_py(person: Person) -> None:
     """Django's manage.py starts with ``#!/usr/bin/env python`` (Debian has no ``python``)."""
     root = person.dir("site", {"requirements/base.txt": "django\n", "requirements/dev.txt": "-r base.txt\n"})
-    _git(root, person)
+    person.git_init(root)
     shell = person.shell("bash", root)
     _install(shell, "-r", "requirements/dev.txt")
     env = _active(shell)
     assert env == root / ".venv"
-    _typed(shell.type("django-admin startproject mysite . && ./manage.py check"), "System check identified no issues")
-    _typed(shell.type("./manage.py shell -c 'import django, sys; print(\"django\", sys.prefix)'"), f"django {env}")
+    typed(shell.type("django-admin startproject mysite . && ./manage.py check"), "System check identified no issues")
+    typed(shell.type("./manage.py shell -c 'import django, sys; print(\"django\", sys.prefix)'"), f"django {env}")
 
 
 def test_tox_in_a_project_with_uv_lock_then_tox_version(person: Person) -> None:
@@ -116,8 +101,8 @@ def test_tox_in_a_project_with_uv_lock_then_tox_version(person: Person) -> None:
     _install(shell, "tox")
     env = _active(shell)
     # tox says where it runs from: the environment safepip chose.
-    _typed(shell.type("tox --version"), f" from {env}/")
-    _typed(shell.type("tox list --no-desc"), "py3")
+    typed(shell.type("tox --version"), f" from {env}/")
+    typed(shell.type("tox list --no-desc"), "py3")
     assert "tox" in installed(env)
 
 
@@ -129,15 +114,15 @@ def test_pylint_then_make_lint_runs_it(person: Person) -> None:
     shell = person.shell("bash", root)
     _install(shell, "pylint")
     env = _active(shell)
-    _typed(shell.type("make lint"), f"{env}/bin/pylint", "rated at 10.00/10")
+    typed(shell.type("make lint"), f"{env}/bin/pylint", "rated at 10.00/10")
 
 
 def test_black_in_a_project_then_black_runs(person: Person) -> None:
     root = person.dir("formatted", {"pyproject.toml": PYPROJECT.format(name="formatted"), "app.py": CLEAN})
     shell = person.shell("bash", root)
     _install(shell, "black")
-    _typed(shell.type("black --version"), "black, ")
-    _typed(shell.type("black --check app.py"), "1 file would be left unchanged")
+    typed(shell.type("black --version"), "black, ")
+    typed(shell.type("black --check app.py"), "1 file would be left unchanged")
     assert "black" in installed(root / ".venv")
 
 
@@ -162,9 +147,9 @@ def test_the_projects_tool_then_it_sees_the_environment_safepip_chose(tool: str,
     shell = person.shell(name, root, PIPENV_YES="1", PIPENV_NOSPIN="1", NO_COLOR="1")
     _install(shell, tool)
     env = _active(shell)
-    _typed(shell.type(f"{tool} --version"), "version")
+    typed(shell.type(f"{tool} --version"), "version")
     out = shell.type(where)
-    _typed(out)
+    typed(out)
     assert str(env) in out, out  # the tool works in the environment safepip chose
     assert tool in installed(env)
     assert not (person.bin / tool).exists()  # the project's own, not pipx's
@@ -176,7 +161,7 @@ def test_outside_requests_then_python3_imports_it(person: Person) -> None:
     _install(shell, "requests")
     user_env = _active(shell)
     assert str(user_env).startswith(str(person.home / ".local" / "share" / "safepip")), user_env
-    _typed(shell.type("python3 -c 'import requests, sys; print(\"imported\", requests.__file__)'"),
+    typed(shell.type("python3 -c 'import requests, sys; print(\"imported\", requests.__file__)'"),
            f"imported {user_env}/")
 
 
@@ -185,12 +170,12 @@ def test_outside_jupyter_then_jupyter_version(person: Person) -> None:
     downloads = person.dir("downloads")
     shell = person.shell("bash", downloads)
     _install(shell, "jupyter")
-    _typed(shell.type("jupyter --version"), "jupyter_core", "notebook", "jupyterlab")
+    typed(shell.type("jupyter --version"), "jupyter_core", "notebook", "jupyterlab")
     user_env = _active(shell)  # the per-user environment holds it; its commands are linked into ~/.local/bin
     for command in ("jupyter", "jupyter-lab", "jupyter-notebook"):
         assert (person.bin / command).resolve() == user_env / "bin" / command, command
         assert shell.value(f'"$(command -v {command})"') in {str(person.bin / command), str(user_env / "bin" / command)}
-    _typed(shell.type("jupyter-lab --version && jupyter-notebook --version"))
+    typed(shell.type("jupyter-lab --version && jupyter-notebook --version"))
 
 
 def test_poetry_from_pipx_then_poetry_install_in_a_new_project(person: Person) -> None:
@@ -203,9 +188,9 @@ def test_poetry_from_pipx_then_poetry_install_in_a_new_project(person: Person) -
     files = {"pyproject.toml": '[tool.poetry]\nname = "fresh-poems"\nversion = "0.1.0"\ndescription = ""\n'
                                'authors = []\n[tool.poetry.dependencies]\npython = ">=3.9"\n'}
     root = person.dir("fresh-poems", files)
-    _typed(shell.type(f"cd {root}"))
+    typed(shell.type(f"cd {root}"))
     made = shell.type("poetry install --no-root && poetry env info -p")
-    _typed(made, "Writing lock file")
+    typed(made, "Writing lock file")
     assert "returned non-zero exit status" not in made, made
     envs = [Path(line.strip()) for line in made.splitlines() if line.strip().startswith(str(person.home))]
     assert envs and (envs[-1] / "pyvenv.cfg").is_file(), made  # the environment Poetry made for it

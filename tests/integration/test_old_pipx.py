@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import MANAGED, offline, run_safepip, safepip_env
+from helpers import MANAGED, offline, pipx_from_pypi, run_safepip, safepip_env
 from wheels import make_wheel
 
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -26,21 +26,15 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def pipx_1_1(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory whose pipx is pipx 1.1.0 (Debian 12's version), installed from PyPI."""
-    where = tmp_path_factory.mktemp("pipx-1.1.0")
-    subprocess.run(["/usr/bin/python3", "-m", "venv", str(where / "venv")], check=True, capture_output=True)
-    subprocess.run([str(where / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", "pipx==1.1.0"], check=True,
-                   capture_output=True)
-    (where / "bin").mkdir()
-    (where / "bin" / "pipx").symlink_to(where / "venv" / "bin" / "pipx")
-    return where / "bin"
+    return pipx_from_pypi(tmp_path_factory.mktemp("pipx-1.1.0"), "1.1.0")
 
 
-def test_install_and_uninstall_say_what_root_needs(tmp_path: Path, pipx_1_1: Path) -> None:
+def test_install_and_uninstall_say_what_root_needs(
+    tmp_path: Path, pipx_1_1: Path, elsewhere: Path
+) -> None:
     house = tmp_path / "house"
     make_wheel(house, "lib-a", "1.0")
     make_wheel(house, "app-c", "0.5", scripts={"app-c": "app_c:main"})
-    elsewhere = tmp_path / "home" / "downloads"
-    elsewhere.mkdir(parents=True)
     dirs = {"PIPX_HOME": tmp_path / "pipx", "PIPX_BIN_DIR": tmp_path / "bin", "PIPX_GLOBAL_HOME": tmp_path / "gpipx",
             "PIPX_GLOBAL_BIN_DIR": tmp_path / "gbin"}
     env = safepip_env(PATH=f"{pipx_1_1}:/usr/bin:/bin", **{k: str(v) for k, v in dirs.items()})
@@ -57,13 +51,13 @@ def test_install_and_uninstall_say_what_root_needs(tmp_path: Path, pipx_1_1: Pat
     assert gone.returncode in (0, 77), gone.stderr
 
 
-def test_a_normal_user_with_pipx_1_1_installs_an_application_offline(tmp_path: Path, pipx_1_1: Path) -> None:
+def test_a_normal_user_with_pipx_1_1_installs_an_application_offline(
+    tmp_path: Path, pipx_1_1: Path, elsewhere: Path
+) -> None:
     """pipx 1.1.0 has no --skip-maintenance (what safepip adds for --no-index): it is asked
     what it has, and the install works instead of ending in pipx's usage error."""
     house = tmp_path / "house"
     make_wheel(house, "app-c", "0.5", scripts={"app-c": "app_c:main"})
-    elsewhere = tmp_path / "home" / "downloads"
-    elsewhere.mkdir(parents=True)
     env = safepip_env(PATH=f"{pipx_1_1}:/usr/bin:/bin", SAFEPIP_ALLOW_ROOT="1", PIPX_HOME=str(tmp_path / "pipx"),
                       PIPX_BIN_DIR=str(tmp_path / "bin"))
     done = run_safepip("install", *offline(house), "app-c", cwd=elsewhere, env=env)
@@ -73,7 +67,9 @@ def test_a_normal_user_with_pipx_1_1_installs_an_application_offline(tmp_path: P
     assert ran.stdout.strip() == "app-c 0.5", ran.stderr
 
 
-def test_repair_after_a_python_upgrade_with_pipx_1_1(tmp_path: Path, pipx_1_1: Path) -> None:
+def test_repair_after_a_python_upgrade_with_pipx_1_1(
+    tmp_path: Path, pipx_1_1: Path, elsewhere: Path
+) -> None:
     """``safepip repair --no-index`` reinstalls pipx 1.1.0's application for the new interpreter
     without the --skip-maintenance that pipx has not."""
     from test_rebuild import copied_python, needs_pyenv
@@ -82,8 +78,6 @@ def test_repair_after_a_python_upgrade_with_pipx_1_1(tmp_path: Path, pipx_1_1: P
         pytest.skip("pyenv's 3.11 and 3.12 are not on this machine")
     house = tmp_path / "house"
     make_wheel(house, "app-c", "0.5", scripts={"app-c": "app_c:main"})
-    elsewhere = tmp_path / "home" / "downloads"
-    elsewhere.mkdir(parents=True)
     first = copied_python("3.11", tmp_path / "python-1")
     dirs = {"SAFEPIP_ALLOW_ROOT": "1", "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin")}
     done = run_safepip("install", *offline(house), "app-c", cwd=elsewhere,
@@ -101,7 +95,9 @@ def test_repair_after_a_python_upgrade_with_pipx_1_1(tmp_path: Path, pipx_1_1: P
     assert ran.stdout.strip() == "app-c 0.5", ran.stderr
 
 
-def test_a_plugin_injected_with_pipx_1_1_is_uninstalled_with_its_runpip(tmp_path: Path, pipx_1_1: Path) -> None:
+def test_a_plugin_injected_with_pipx_1_1_is_uninstalled_with_its_runpip(
+    tmp_path: Path, pipx_1_1: Path, elsewhere: Path
+) -> None:
     """pipx 1.1.0 has no ``uninject``: the plugin leaves its application's environment by
     pipx 1.1.0's own ``runpip`` (no newer pipx touches its metadata), and safepip then knows
     it is gone although pipx 1.1.0 still lists it among the injected packages."""
@@ -114,8 +110,6 @@ def test_a_plugin_injected_with_pipx_1_1_is_uninstalled_with_its_runpip(tmp_path
                classifiers=["Environment :: Console", "Intended Audience :: Developers"])
     make_wheel(house, "hostapp-plugin-export", "1.0",
                entry_points={"hostapp.application.plugin": {"export": "hostapp_plugin_export:main"}})
-    elsewhere = tmp_path / "home" / "downloads"
-    elsewhere.mkdir(parents=True)
     env = safepip_env(PATH=f"{pipx_1_1}:/usr/bin:/bin", SAFEPIP_ALLOW_ROOT="1", PIPX_HOME=str(tmp_path / "pipx"),
                       PIPX_BIN_DIR=str(tmp_path / "bin"))
     venv = tmp_path / "pipx" / "venvs" / "hostapp"

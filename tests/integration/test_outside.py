@@ -18,16 +18,13 @@ from typing import Iterator
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, SYSTEM_XY, installed, needs_managed, offline, safepip_env, venv_python
+from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, safepip_env, venv_python
 from inprocess import Cli
+from outsidedirs import ROOT, commands_dir, pipx_home, user_env
 from safepip import pipx
 from safepip.facts.classify import download_options, gather, is_bare
 from safepip.facts.pipargs import scan
 from wheels import make_wheel
-
-ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-PY = f"py{SYSTEM_XY}"
-
 
 # -- units: pip options to pipx, wheels to kinds ------------------------------------------------
 
@@ -102,26 +99,6 @@ def test_gather_facts_offline(tmp_path: Path, wheelhouse: Path) -> None:
 # -- integration ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pipx_dirs(tmp_path: Path) -> dict[str, str]:
-    """Every pipx directory in tmp_path, per-user and global."""
-    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
-             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
-    return {k: str(tmp_path / v) for k, v in names.items()}
-
-
-@pytest.fixture
-def elsewhere(tmp_path: Path) -> Path:
-    """A directory that is not inside any project."""
-    where = tmp_path / "home" / "downloads"
-    where.mkdir()
-    return where
-
-
-def user_env(tmp_path: Path) -> Path:
-    return tmp_path / "xdg-data" / "safepip" / "envs" / PY
-
-
 def notices(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("safepip:")]
 
@@ -180,7 +157,7 @@ def test_application_goes_to_pipx_and_runs(tmp_path: Path, elsewhere: Path, whee
     env = {**pipx_dirs}
     done = live("install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
-    bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
+    bin_dir = commands_dir(pipx_dirs)
     runs = subprocess.run([str(bin_dir / "app-c")], capture_output=True, text=True, check=True)
     assert runs.stdout.strip() == "app-c 0.5"
     assert "app-c -> pipx" in done.stderr
@@ -188,7 +165,7 @@ def test_application_goes_to_pipx_and_runs(tmp_path: Path, elsewhere: Path, whee
     assert f"commands are in {bin_dir}, which is not on PATH" in done.stderr
     assert not user_env(tmp_path).exists()  # nothing went to the per-user environment
     # The app's environment is made from the target interpreter.
-    home = Path(pipx_dirs["PIPX_GLOBAL_HOME" if ROOT else "PIPX_HOME"])
+    home = pipx_home(pipx_dirs)
     assert "home = /usr/bin" in (home / "venvs" / "app-c" / "pyvenv.cfg").read_text()
 
     listed = live("list", cwd=elsewhere, env=env)
@@ -234,7 +211,7 @@ def test_mixed_command_sends_each_part_to_its_place_and_reports_failures(
     assert done.returncode != 0
     assert installed(user_env(tmp_path))["lib-a"] == "1.0"
     assert "app-c" not in installed(user_env(tmp_path))
-    bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
+    bin_dir = commands_dir(pipx_dirs)
     assert app_output(bin_dir / "app-c") == "app-c 0.5"
     summary = notices(done.stderr)[-1]
     assert summary.startswith("safepip: error: done: lib-a -> ")
@@ -274,7 +251,7 @@ def test_apps_user_env_puts_applications_in_the_user_env(tmp_path: Path, elsewhe
     assert (user_env(tmp_path) / "bin" / "app-c").exists()
     assert "app-c -> " in done.stderr and "apps = user-env" in done.stderr
     assert not any(Path(pipx_dirs[k]).exists() for k in pipx_dirs if "BIN" not in k)  # pipx never ran
-    bin_dir = Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
+    bin_dir = commands_dir(pipx_dirs)
     assert app_output(bin_dir / "app-c") == "app-c 0.5"  # linked onto PATH from the per-user environment
 
 

@@ -19,23 +19,10 @@ import pytest
 
 from helpers import SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
 from inprocess import Cli
+from outsidedirs import pipx_home, user_env
 from wheels import make_wheel
 
-ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 pytestmark = [needs_managed, pytest.mark.slow]
-
-
-@pytest.fixture
-def pipx_dirs(tmp_path: Path) -> dict[str, str]:
-    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
-             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
-    return {k: str(tmp_path / v) for k, v in names.items()}
-
-
-@pytest.fixture
-def bin_dir(pipx_dirs: dict[str, str]) -> Path:
-    """Where commands go: pipx's (global, as root) bin directory."""
-    return Path(pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
 
 
 @pytest.fixture
@@ -44,21 +31,10 @@ def env(pipx_dirs: dict[str, str], bin_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def elsewhere(tmp_path: Path) -> Path:
-    where = tmp_path / "home" / "downloads"
-    where.mkdir()
-    return where
-
-
-@pytest.fixture
 def house(wheelhouse: Path) -> Path:
     """lib-a, lib-b, app-c, and tool-lib: a library whose command is not named after it (numpy's f2py)."""
     make_wheel(wheelhouse, "tool-lib", "1.0", scripts={"tool-f2py": "tool_lib:main"})
     return wheelhouse
-
-
-def user_env(tmp_path: Path) -> Path:
-    return tmp_path / "xdg-data" / "safepip" / "envs" / f"py{SYSTEM_XY}"
 
 
 def explained(house: Path, *reqs: str, cwd: Path, env: dict[str, str]) -> dict[str, str]:
@@ -183,7 +159,7 @@ def pip_version(cwd: Path, env: dict[str, str]) -> str:
 
 
 def pipx_venv(pipx_dirs: dict[str, str], name: str) -> Path:
-    return Path(pipx_dirs["PIPX_GLOBAL_HOME" if ROOT else "PIPX_HOME"]) / "venvs" / name
+    return pipx_home(pipx_dirs) / "venvs" / name
 
 
 @pytest.mark.parametrize("damage", ["metadata", "command"])

@@ -12,7 +12,6 @@ renamed): every ``bin/python`` made from it dangles. pipx's directories are all 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,41 +19,26 @@ import pytest
 from test_rebuild import copied_python, needs_pyenv
 
 from helpers import installed, offline, run_safepip, safepip_env
-from wheels import make_wheel
+from outsidedirs import ROOT, commands_dir, pipx_dirs_in, pipx_home
+from upgrades import Upgradable
 
 pytestmark = [needs_pyenv, pytest.mark.slow]
 
-ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
-
-class Machine:
-    """A user's machine outside any project: its python3 can be upgraded under it."""
+class Machine(Upgradable):
+    """A user's machine outside any project: its python3 (pyenv's 3.11) can be upgraded under it."""
 
     def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.house = tmp / "house"
-        make_wheel(self.house, "lib-a", "1.0")
-        make_wheel(self.house, "lib-b", "2.0", requires=["lib-a>=1.0"])
-        make_wheel(self.house, "app-c", "0.5", scripts={"app-c": "app_c:main"}, requires=["lib-a"])
+        super().__init__(tmp)
         self.elsewhere = tmp / "home" / "downloads"
         self.elsewhere.mkdir(parents=True)
-        names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
-                 "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
-        self.pipx_dirs = {k: str(tmp / v) for k, v in names.items()}
-        self.home = Path(self.pipx_dirs["PIPX_GLOBAL_HOME" if ROOT else "PIPX_HOME"])
-        self.bin = Path(self.pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"])
+        self.pipx_dirs = pipx_dirs_in(tmp)
+        self.home = pipx_home(self.pipx_dirs)
+        self.bin = commands_dir(self.pipx_dirs)
         self.user_env = tmp / "xdg-data" / "safepip" / "envs" / "py3.11"
-        self.generation = 0
-        self.python = self.upgrade()
 
-    def upgrade(self) -> Path:
-        """A new copy of python3.11 at a new path; the old one is removed."""
-        old = self.tmp / f"python-{self.generation}"
-        if old.exists():
-            shutil.rmtree(old)
-        self.generation += 1
-        self.python = copied_python("3.11", self.tmp / f"python-{self.generation}")
-        return self.python
+    def copy_python(self, dest: Path) -> Path:
+        return copied_python("3.11", dest)
 
     def safepip(self, *args: str) -> subprocess.CompletedProcess[str]:
         env = safepip_env(PATH=f"{self.python.parent}:/usr/bin:/bin", **self.pipx_dirs)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import MANAGED, offline, run_safepip, safepip_env
+from helpers import MANAGED, offline, pipx_from_pypi, run_safepip, safepip_env
 from wheels import make_wheel
 
 pytestmark = [
@@ -27,20 +27,12 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def pipx_1_7(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory whose pipx is pipx 1.7.1 (Debian 13's version), installed from PyPI."""
-    where = tmp_path_factory.mktemp("pipx-1.7.1")
-    subprocess.run(["/usr/bin/python3", "-m", "venv", str(where / "venv")], check=True, capture_output=True)
-    subprocess.run([str(where / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", "pipx==1.7.1"], check=True,
-                   capture_output=True)
-    (where / "bin").mkdir()
-    (where / "bin" / "pipx").symlink_to(where / "venv" / "bin" / "pipx")
-    return where / "bin"
+    return pipx_from_pypi(tmp_path_factory.mktemp("pipx-1.7.1"), "1.7.1")
 
 
-def test_a_first_offline_install_with_pipx_1_7(tmp_path: Path, pipx_1_7: Path) -> None:
+def test_a_first_offline_install_with_pipx_1_7(tmp_path: Path, pipx_1_7: Path, elsewhere: Path) -> None:
     house = tmp_path / "house"
     make_wheel(house, "app-c", "0.5", scripts={"app-c": "app_c:main"})
-    elsewhere = tmp_path / "home" / "downloads"
-    elsewhere.mkdir(parents=True)
     pipx_home = tmp_path / "pipx"
     env = safepip_env(PATH=f"{pipx_1_7}:/usr/bin:/bin", PIPX_HOME=str(pipx_home), PIPX_BIN_DIR=str(tmp_path / "bin"),
                       PIPX_MAN_DIR=str(tmp_path / "man"), **({"SAFEPIP_ALLOW_ROOT": "1"} if os.geteuid() == 0 else {}))

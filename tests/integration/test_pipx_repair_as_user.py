@@ -21,8 +21,8 @@ import pytest
 from test_rebuild import python_tree
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, offline, safepip_env
+from upgrades import Upgradable
 from users import User, give
-from wheels import make_wheel
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="runs safepip as another user")]
 
@@ -32,34 +32,23 @@ def _python_copy(dest: Path) -> Path:
     return python_tree(os.path.realpath(SYSTEM_PYTHON), f"/usr/lib/python{SYSTEM_XY}", SYSTEM_XY, dest)
 
 
-class Box:
+class Box(Upgradable):
     """The user's machine: its HOME, safepip.pyz, wheels, and a python3 that can be upgraded."""
 
     def __init__(self, tmp: Path, user: User, pyz: Path) -> None:
-        self.tmp, self.user = tmp, user
+        self.user = user
+        super().__init__(tmp)
         self.home = tmp / "home-of-user"
         self.elsewhere = self.home / "downloads"
         self.elsewhere.mkdir(parents=True)
-        self.house = tmp / "house"
-        make_wheel(self.house, "lib-a", "1.0")
-        make_wheel(self.house, "lib-b", "2.0", requires=["lib-a>=1.0"])
-        make_wheel(self.house, "app-c", "0.5", scripts={"app-c": "app_c:main"}, requires=["lib-a"])
         self.archive = tmp / "safepip.pyz"
         shutil.copy(pyz, self.archive)
         for item in [self.house, *self.house.iterdir(), self.archive]:
             item.chmod(0o755 if item.is_dir() else 0o644)
         give(self.home, user)
-        self.generation = 0
-        self.python = self.upgrade()
 
-    def upgrade(self) -> Path:
-        """A new copy of python3 at a new path; the old one is removed."""
-        old = self.tmp / f"python-{self.generation}"
-        if old.exists():
-            shutil.rmtree(old)
-        self.generation += 1
-        self.python = _python_copy(self.tmp / f"python-{self.generation}")
-        return self.python
+    def copy_python(self, dest: Path) -> Path:
+        return _python_copy(dest)
 
     def env(self) -> dict[str, str]:
         env = safepip_env(HOME=str(self.home), PATH=f"{self.python.parent}:/usr/bin:/bin")

@@ -11,31 +11,22 @@ directory in tmp_path (as root, pipx's --global ones).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_XY, installed, needs_managed, offline, run_safepip, safepip_env
+from helpers import installed, needs_managed, offline, run_safepip, safepip_env
+from outsidedirs import ROOT, commands_dir, pipx_home, user_env
 from wheels import make_wheel
 
-ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 pytestmark = [needs_managed, pytest.mark.slow]
 
 
 @pytest.fixture
-def pipx_dirs(tmp_path: Path) -> dict[str, str]:
-    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
-             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
-    return {k: str(tmp_path / v) for k, v in names.items()}
-
-
-@pytest.fixture
 def env(pipx_dirs: dict[str, str]) -> dict[str, str]:
-    bin_dir = pipx_dirs["PIPX_GLOBAL_BIN_DIR" if ROOT else "PIPX_BIN_DIR"]
-    return safepip_env(**pipx_dirs, PATH=f"{bin_dir}:/usr/bin:/bin")
+    return safepip_env(**pipx_dirs, PATH=f"{commands_dir(pipx_dirs)}:/usr/bin:/bin")
 
 
 @pytest.fixture
@@ -54,11 +45,7 @@ def house(tmp_path: Path) -> Path:
 
 
 def _venv(pipx_dirs: dict[str, str], name: str) -> Path:
-    return Path(pipx_dirs["PIPX_GLOBAL_HOME" if ROOT else "PIPX_HOME"]) / "venvs" / name
-
-
-def _user_env(tmp_path: Path) -> Path:
-    return tmp_path / "xdg-data" / "safepip" / "envs" / f"py{SYSTEM_XY}"
+    return pipx_home(pipx_dirs) / "venvs" / name
 
 
 def test_a_plugin_is_injected_into_its_pipx_application_and_uninjected(
@@ -77,7 +64,7 @@ def test_a_plugin_is_injected_into_its_pipx_application_and_uninjected(
     assert done.returncode == 0, done.stderr
     assert "hostapp-plugin-export -> pipx" in done.stderr and ": a plugin of hostapp" in done.stderr
     assert "hostapp-plugin-export" in installed(_venv(pipx_dirs, "hostapp"))
-    assert not _user_env(tmp_path).exists() or "hostapp-plugin-export" not in installed(_user_env(tmp_path))
+    assert not user_env(tmp_path).exists() or "hostapp-plugin-export" not in installed(user_env(tmp_path))
 
     gone = run_safepip("uninstall", "-y", "hostapp-plugin-export", cwd=where, env=env)
     assert gone.returncode == 0, gone.stderr
@@ -92,9 +79,9 @@ def test_a_plugin_of_an_application_pipx_does_not_manage_is_a_library(
     where = tmp_path / "home"
     done = run_safepip("install", *offline(house), "pytest-fancy", "hostapp-plugin-export", cwd=where, env=env)
     assert done.returncode == 0, done.stderr
-    assert {"pytest-fancy", "hostapp-plugin-export"} <= set(installed(_user_env(tmp_path)))
+    assert {"pytest-fancy", "hostapp-plugin-export"} <= set(installed(user_env(tmp_path)))
     assert not _venv(pipx_dirs, "hostapp").exists()
-    assert subprocess.run([str(_user_env(tmp_path) / "bin" / "python"), "-c", "import pytest_fancy"],
+    assert subprocess.run([str(user_env(tmp_path) / "bin" / "python"), "-c", "import pytest_fancy"],
                           check=False).returncode == 0
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import MANAGED, SYSTEM_PYTHON, safepip_env
+from helpers import MANAGED, SYSTEM_PYTHON, pipx_from_pypi, safepip_env
 from users import User, give
 
 pytestmark = [pytest.mark.network, pytest.mark.slow,
@@ -29,13 +29,7 @@ pytestmark = [pytest.mark.network, pytest.mark.slow,
 @pytest.fixture
 def pipx_1_1(traversable: Path) -> Path:
     """A directory whose pipx is pipx 1.1.0 (Debian 12's, which has no ``uninject``), from PyPI."""
-    where = traversable / "pipx-1.1.0"
-    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(where / "venv")], check=True, capture_output=True)
-    subprocess.run([str(where / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", "pipx==1.1.0"], check=True,
-                   capture_output=True)
-    (where / "bin").mkdir()
-    (where / "bin" / "pipx").symlink_to(where / "venv" / "bin" / "pipx")
-    return where / "bin"
+    return pipx_from_pypi(traversable / "pipx-1.1.0", "1.1.0")
 
 
 @pytest.mark.parametrize("which", ["pipx on PATH or safepip's own", "pipx 1.1.0"])

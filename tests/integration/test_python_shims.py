@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SYSTEM_PYTHON, SYSTEM_XY, needs_managed, offline, safepip_env
-from users import GIT, User, give, make_project, script
+from users import User, committed_clone, give, make_project, script
 from wheels import make_wheel
 
 pytestmark = [pytest.mark.slow, needs_managed,
@@ -186,21 +186,13 @@ def test_python_is_python3_where_the_system_has_no_python(machine: Machine) -> N
 
 def test_an_environment_that_came_with_the_repository_runs_only_once_trusted(machine: Machine) -> None:
     trace = machine.home / "TRACE"  # the user's own: a planted interpreter that runs leaves it
-    upstream = machine.tmp / "upstream"
     files = {
         "pyproject.toml": '[project]\nname = "bait"\nversion = "0"\n',
         ".venv/pyvenv.cfg": "home = /usr/bin\ninclude-system-site-packages = false\n",
         ".venv/bin/python": script(trace),
         f".venv/lib/python{SYSTEM_XY}/site-packages/pip/__init__.py": "",
     }
-    for name, text in files.items():
-        (upstream / name).parent.mkdir(parents=True, exist_ok=True)
-        (upstream / name).write_text(text)
-    (upstream / ".venv" / "bin" / "python").chmod(0o755)
-    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bait"]):
-        subprocess.run([*GIT, *step], cwd=upstream, check=True, capture_output=True)
-    clone = machine.home / "clone"
-    subprocess.run([*GIT, "clone", "-q", str(upstream), str(clone)], check=True, capture_output=True)
+    clone = committed_clone(machine.tmp / "upstream", machine.home / "clone", files, executable=(".venv/bin/python",))
     give(clone, machine.user)
     _settle()
     for _ in range(2):  # decided, then remembered: never the committed interpreter

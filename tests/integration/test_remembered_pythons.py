@@ -20,6 +20,17 @@ def _aged(path: Path, seconds: float = 10.0) -> None:
     os.utime(path, ns=(back, back))
 
 
+def _project(work: Path) -> tuple[Path, Path]:
+    """``work`` made, with an empty pyproject.toml (both old enough to be remembered): that
+    marker, and the ``.venv`` that is not there."""
+    work.mkdir()
+    marker = work / "pyproject.toml"
+    marker.write_text("")
+    for path in (marker, work):
+        _aged(path)
+    return marker, work / ".venv"
+
+
 def _ask(memo: str, cwd: Path, env: dict[str, str]) -> str:
     done = subprocess.run(["/bin/sh", "-c", READ, "sh", memo], cwd=cwd, env={**env, "PWD": str(cwd)},
                           capture_output=True, text=True, check=True)
@@ -28,12 +39,7 @@ def _ask(memo: str, cwd: Path, env: dict[str, str]) -> str:
 
 def test_a_memo_holds_until_a_path_or_a_variable_changes(tmp_path: Path) -> None:
     work = tmp_path / "work"
-    work.mkdir()
-    marker = work / "pyproject.toml"
-    marker.write_text("")
-    absent = work / ".venv"
-    for path in (marker, work):
-        _aged(path)
+    marker, absent = _project(work)
     root = str(tmp_path / "cache" / "safepip" / "pyshim")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     assert pymemo.remember(root, str(work), "python3", str(work), env, [str(work), str(marker), str(absent)],
@@ -78,12 +84,7 @@ def _ask_fish(memo: str, cwd: Path, env: dict[str, str]) -> str:
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
 def test_fish_reads_its_own_copy_with_the_same_tests(tmp_path: Path) -> None:
     work = tmp_path / "it's \\ $HOME (work)"  # every character fish quotes differently from sh
-    work.mkdir()
-    marker = work / "pyproject.toml"
-    marker.write_text("")
-    absent = work / ".venv"
-    for path in (marker, work):
-        _aged(path)
+    marker, absent = _project(work)
     root = str(tmp_path / "cache" / "safepip" / "pyshim")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SAFEPIP_OUTSIDE": "it's \\ $PATH"}
     answer = str(work / "env's")

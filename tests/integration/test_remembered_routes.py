@@ -8,43 +8,30 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from helpers import installed, needs_managed, offline, safepip_env, venv_python
+from helpers import (
+    age_tree,
+    install_and_age,
+    installed,
+    needs_managed,
+    offline,
+    read_until,
+    run_full_path,
+    safepip_env,
+    venv_python,
+)
 from safepip.filelock import FileLock
 from safepip.handoff import pip_argv
 from safepip.venv.lock import lock_path
 
 
-def _age_tree(root: Path, seconds: float = 30) -> None:
-    past = time.time() - seconds
-    for directory, dirs, files in os.walk(root):
-        for name in [*dirs, *files]:
-            path = Path(directory, name)
-            if not path.is_symlink():
-                os.utime(path, (past, past))
-    os.utime(root, (past, past))
-
-
-def _safepip(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], bool]:
-    """Run safepip with -X importtime; return the result and whether the full path ran."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
-                          env=env or safepip_env(), capture_output=True, text=True, check=False)
-    imports = [ln for ln in done.stderr.splitlines() if ln.startswith("import time:")]
-    full = any(ln.rstrip().endswith(("safepip.facts.gather", "safepip.act.flow")) for ln in imports)
-    stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
-    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), full
-
-
 @pytest.fixture
 def made(project: Path, wheelhouse: Path) -> Path:
-    done, _ = _safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
-    assert done.returncode == 0, done.stderr
-    _age_tree(project)
+    install_and_age(project, *offline(wheelhouse), "lib-b")
     return project
 
 
@@ -52,9 +39,9 @@ def made(project: Path, wheelhouse: Path) -> Path:
 @pytest.mark.slow
 def test_list_freeze_show_version_help_are_replayed(made: Path) -> None:
     for args in (["list"], ["freeze"], ["show", "lib-a"], ["--version"], ["--help"], ["uninstall", "-y", "nothing-here"]):
-        first, full = _safepip(*args, cwd=made)
+        first, full = run_full_path(*args, cwd=made)
         assert full, args
-        again, full = _safepip(*args, cwd=made)
+        again, full = run_full_path(*args, cwd=made)
         assert not full, (args, "the front door took the route")
         assert (again.returncode, again.stdout, again.stderr) == (first.returncode, first.stdout, first.stderr), args
     assert "safepip:" in again.stderr  # the notice is said again
@@ -64,29 +51,29 @@ def test_list_freeze_show_version_help_are_replayed(made: Path) -> None:
 @pytest.mark.slow
 def test_an_install_route_is_not_replayed_once_the_environment_changed(made: Path, wheelhouse: Path) -> None:
     args = ["install", "-U", *offline(wheelhouse), "lib-a"]
-    first, full = _safepip(*args, cwd=made)
+    first, full = run_full_path(*args, cwd=made)
     assert (first.returncode, full) == (0, True), first.stderr
-    again, full = _safepip(*args, cwd=made)
+    again, full = run_full_path(*args, cwd=made)
     assert (again.returncode, full) == (0, False), again.stderr
     assert again.stdout == first.stdout
     pip = subprocess.run([venv_python(made / ".venv"), "-m", "pip", "uninstall", "-y", "-q", "lib-b"],
                          capture_output=True, text=True, check=False)
     assert pip.returncode == 0
-    done, full = _safepip(*args, cwd=made)
+    done, full = run_full_path(*args, cwd=made)
     # site-packages changed: the remembered route no longer holds. The decision for any
     # install here does (it depends on no requirement and on nothing installed): the fast
     # path's own check stands aside for -U, and pip runs under the lock.
     assert (done.returncode, full) == (0, False), done.stderr
     assert installed(made / ".venv")["lib-a"] == "1.0"
-    _, full = _safepip(*args, cwd=made, env=safepip_env(SAFEPIP_NO_FASTPATH="1"))
+    _, full = run_full_path(*args, cwd=made, env=safepip_env(SAFEPIP_NO_FASTPATH="1"))
     assert full  # nothing remembered is used then
     # The list route does not depend on what is installed: it survives an install.
-    _safepip("list", cwd=made)
-    _age_tree(made)
-    _safepip("list", cwd=made)
-    assert not _safepip("list", cwd=made)[1]
-    assert _safepip("install", *offline(wheelhouse), "lib-b", cwd=made)[0].returncode == 0
-    listed, full = _safepip("list", cwd=made)
+    run_full_path("list", cwd=made)
+    age_tree(made)
+    run_full_path("list", cwd=made)
+    assert not run_full_path("list", cwd=made)[1]
+    assert run_full_path("install", *offline(wheelhouse), "lib-b", cwd=made)[0].returncode == 0
+    listed, full = run_full_path("list", cwd=made)
     assert not full
     assert "lib-b" in listed.stdout
 
@@ -94,32 +81,22 @@ def test_an_install_route_is_not_replayed_once_the_environment_changed(made: Pat
 @needs_managed
 @pytest.mark.slow
 def test_a_configuration_change_takes_the_full_path(made: Path) -> None:
-    _safepip("list", cwd=made)
-    assert not _safepip("list", cwd=made)[1]
+    run_full_path("list", cwd=made)
+    assert not run_full_path("list", cwd=made)[1]
     other = made / "other-env"
     (made / "pyproject.toml").write_text('[project]\nname = "myproj"\nversion = "0"\n[tool.safepip]\nvenv = "other-env"\n')
-    done, full = _safepip("list", cwd=made)
+    done, full = run_full_path("list", cwd=made)
     assert full
     assert done.returncode == 0, done.stderr
     assert (other / "pyvenv.cfg").exists()
     assert "lib-b" not in done.stdout
 
 
-def _read_until(stream, needle: str, proc: subprocess.Popen[str]) -> str:  # type: ignore[no-untyped-def]
-    seen = ""
-    while needle not in seen:
-        line = stream.readline()
-        if not line:
-            raise AssertionError(f"{needle!r} never came; exit {proc.wait()}; got {seen!r}")
-        seen += line
-    return seen
-
-
 @needs_managed
 @pytest.mark.slow
 def test_a_replayed_route_holds_the_lock_through_exec(made: Path, wheelhouse: Path) -> None:
     args = ["install", "-U", *offline(wheelhouse), "lib-a"]
-    assert _safepip(*args, cwd=made)[1]
+    assert run_full_path(*args, cwd=made)[1]
     venv = made / ".venv"
     lock = FileLock(lock_path(str(venv), safepip_env()))
     # A busy lock: the front door leaves the route to the full path, which waits and says so.
@@ -127,7 +104,7 @@ def test_a_replayed_route_holds_the_lock_through_exec(made: Path, wheelhouse: Pa
     try:
         proc = subprocess.Popen([sys.executable, "-m", "safepip", *args], cwd=made, env=safepip_env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        said = _read_until(proc.stderr, "waiting for", proc)
+        said = read_until(proc.stderr, "waiting for", proc)
         assert f"waiting for {venv}" in said
     finally:
         lock.release()
@@ -137,7 +114,7 @@ def test_a_replayed_route_holds_the_lock_through_exec(made: Path, wheelhouse: Pa
     # waiting on a FIFO requirement file, whose route is remembered like any other.
     fifo = made / "reqs.fifo"
     os.mkfifo(fifo)
-    _age_tree(made)
+    age_tree(made)
     fifo_args = ["install", "-U", *offline(wheelhouse), "-r", str(fifo)]
     for replayed in (False, True):
         proc = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "safepip", *fifo_args], cwd=made,
@@ -182,9 +159,9 @@ def test_a_replayed_route_under_umask_000_makes_nothing_others_can_write(
 
     url, house = index
     args = ["install", "-U", "--index-url", url, "lib-a"]
-    assert _safepip(*args, cwd=project)[0].returncode == 0  # creates .venv, installs lib-a 1.0
-    _age_tree(project)
-    first, full = _safepip(*args, cwd=project)  # already satisfied: the route is remembered
+    assert run_full_path(*args, cwd=project)[0].returncode == 0  # creates .venv, installs lib-a 1.0
+    age_tree(project)
+    first, full = run_full_path(*args, cwd=project)  # already satisfied: the route is remembered
     assert (first.returncode, full) == (0, True), first.stderr
     make_wheel(house, "lib-a", "2.0")  # a new release: the same command now installs it
     env = safepip_env()

@@ -25,12 +25,19 @@ def _make(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_example_makefile_in_parallel(tmp_path: Path) -> None:
+@pytest.fixture
+def example(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A copy of the example project, and make's variables for an offline safepip (packaging's
+    wheel, made from the installed one, in a house of its own)."""
     house = tmp_path / "wheels"
     wheel_from_installed(house, "packaging")
     work = tmp_path / "example"
     shutil.copytree(EXAMPLE, work)
-    options = [f"SAFEPIP={SAFEPIP}", f"PIP_OPTIONS=--no-index --find-links {house}"]
+    return work, [f"SAFEPIP={SAFEPIP}", f"PIP_OPTIONS=--no-index --find-links {house}"]
+
+
+def test_example_makefile_in_parallel(example: tuple[Path, list[str]]) -> None:
+    work, options = example
     for attempt in range(3):  # from scratch each time: the race between install and run differs
         done = _make(work, "-j8", *options)
         assert done.returncode == 0, f"attempt {attempt}:\n{done.stdout}\n{done.stderr}"
@@ -45,12 +52,8 @@ def test_example_makefile_in_parallel(tmp_path: Path) -> None:
         assert not venv.exists()
 
 
-def test_second_make_reuses_the_environment(tmp_path: Path) -> None:
-    house = tmp_path / "wheels"
-    wheel_from_installed(house, "packaging")
-    work = tmp_path / "example"
-    shutil.copytree(EXAMPLE, work)
-    options = [f"SAFEPIP={SAFEPIP}", f"PIP_OPTIONS=--no-index --find-links {house}"]
+def test_second_make_reuses_the_environment(example: tuple[Path, list[str]]) -> None:
+    work, options = example
     assert _make(work, "-j8", *options).returncode == 0
     again = _make(work, "-j8", *options)
     assert again.returncode == 0, again.stderr

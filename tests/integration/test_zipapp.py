@@ -14,6 +14,7 @@ import pytest
 
 from conftest import ROOT, build_pyz
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, safepip_env
+from outsidedirs import commands_dir
 
 sys.path.insert(0, str(ROOT / "tools"))
 import build_zipapp
@@ -154,16 +155,14 @@ print("CREATED", ready.created)
 
 
 @needs_managed
-def test_outside_a_project_refuses_like_the_installed_safepip(pyz: Path, tmp_path: Path, wheelhouse: Path) -> None:
-    somewhere = tmp_path / "home" / "downloads"
-    somewhere.mkdir()
+def test_outside_a_project_refuses_like_the_installed_safepip(pyz: Path, wheelhouse: Path, elsewhere: Path) -> None:
     done = run_pyz(
         SYSTEM_PYTHON,
         pyz,
         "install",
         *offline(wheelhouse),
         "lib-a",
-        cwd=somewhere,
+        cwd=elsewhere,
         env=safepip_env(SAFEPIP_OUTSIDE="refuse"),
     )
     assert done.returncode == 69
@@ -171,31 +170,21 @@ def test_outside_a_project_refuses_like_the_installed_safepip(pyz: Path, tmp_pat
     assert "Traceback" not in done.stderr
 
 
-def _pipx_dirs(tmp_path: Path) -> dict[str, str]:
-    """Every pipx directory in tmp_path, per-user and global (root uses pipx --global)."""
-    names = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man", "PIPX_GLOBAL_HOME": "gpipx",
-             "PIPX_GLOBAL_BIN_DIR": "gbin", "PIPX_GLOBAL_MAN_DIR": "gman"}
-    return {k: str(tmp_path / v) for k, v in names.items()}
-
-
-ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0
-
-
 @needs_managed
 @pytest.mark.slow
-def test_pyz_runs_the_pipx_it_carries_for_an_application(pyz: Path, tmp_path: Path, wheelhouse: Path) -> None:
+def test_pyz_runs_the_pipx_it_carries_for_an_application(
+    pyz: Path, wheelhouse: Path, elsewhere: Path, pipx_dirs: dict[str, str]
+) -> None:
     # No pipx on PATH: the one inside the archive must run (a plain `python -m pipx` finds none).
     import shutil
 
-    somewhere = tmp_path / "home" / "downloads"
-    somewhere.mkdir(parents=True)
-    dirs = _pipx_dirs(tmp_path)
+    dirs = pipx_dirs
     env = safepip_env(**dirs)
     assert shutil.which("pipx", path=env["PATH"]) is None
-    done = run_pyz(SYSTEM_PYTHON, pyz, "install", *offline(wheelhouse), "app-c", cwd=somewhere, env=env)
+    done = run_pyz(SYSTEM_PYTHON, pyz, "install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert "app-c -> pipx" in done.stderr and "an application: it has the command app-c" in done.stderr
-    command = Path(dirs["PIPX_GLOBAL_BIN_DIR" if ROOT_USER else "PIPX_BIN_DIR"]) / "app-c"
+    command = commands_dir(dirs) / "app-c"
     runs = subprocess.run([str(command)], capture_output=True, text=True, check=False)
     assert runs.stdout.strip() == "app-c 0.5", runs.stderr
 
@@ -203,15 +192,13 @@ def test_pyz_runs_the_pipx_it_carries_for_an_application(pyz: Path, tmp_path: Pa
 @needs_managed
 @pytest.mark.slow
 def test_bare_python_outside_a_project_sends_an_application_to_the_user_env(
-    pyz: Path, bare_python: Path, tmp_path: Path, wheelhouse: Path
+    pyz: Path, bare_python: Path, wheelhouse: Path, elsewhere: Path, pipx_dirs: dict[str, str]
 ) -> None:
     # A fresh Debian: no pip to classify with (safepip's own pip must download), and no
     # ensurepip for pipx's shared pip (the application goes to the per-user environment).
-    somewhere = tmp_path / "home" / "downloads"
-    somewhere.mkdir(parents=True)
-    dirs = _pipx_dirs(tmp_path)
+    dirs = pipx_dirs
     env = safepip_env(PATH=f"{bare_python.parent}:/usr/bin:/bin", **dirs)
-    done = run_pyz(bare_python, pyz, "install", *offline(wheelhouse), "app-c", cwd=somewhere, env=env, isolated=True)
+    done = run_pyz(bare_python, pyz, "install", *offline(wheelhouse), "app-c", cwd=elsewhere, env=env, isolated=True)
     assert done.returncode == 0, done.stderr
     assert "cannot tell whether" not in done.stderr
     assert "app-c -> " in done.stderr and "an application: it has the command app-c" in done.stderr

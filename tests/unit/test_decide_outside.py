@@ -83,11 +83,16 @@ def test_apps_user_env_keeps_everything_in_the_user_env() -> None:
     assert not result.apps_to_pipx
 
 
-def test_outside_refuse() -> None:
-    result = outside("install", "x", cfg=config(outside="refuse"))
+def _refused(result: Plan, exit_code: int, *says: str) -> None:
+    """``result`` refuses with ``exit_code``, and its reason says each of ``says``."""
     assert result.kind == REFUSE
-    assert result.exit_code == EX_UNAVAILABLE
-    assert "not inside a project" in result.reason
+    assert result.exit_code == exit_code
+    for text in says:
+        assert text in result.reason
+
+
+def test_outside_refuse() -> None:
+    _refused(outside("install", "x", cfg=config(outside="refuse")), EX_UNAVAILABLE, "not inside a project")
 
 
 def test_user_flag_is_dropped_in_the_user_env() -> None:
@@ -114,27 +119,16 @@ def test_root_with_allow_root_is_like_any_user() -> None:
 
 def test_sudo_with_the_users_home_refuses() -> None:
     who = Who(euid=0, sudo_uid=1000, sudo_user="u", owner=1000, data_owner=1000)
-    result = outside("install", "requests", who=who)
-    assert result.kind == REFUSE
-    assert result.exit_code == EX_NOPERM
-    assert "sudo -H" in result.reason
-    assert "SAFEPIP_ALLOW_ROOT=1" in result.reason
+    _refused(outside("install", "requests", who=who), EX_NOPERM, "sudo -H", "SAFEPIP_ALLOW_ROOT=1")
 
 
 def test_sudo_in_another_users_project_refuses() -> None:
     who = Who(euid=0, sudo_uid=1000, sudo_user="u", owner=1000, owner_name="u")
-    result = in_project("install", "x", who=who)
-    assert result.kind == REFUSE
-    assert result.exit_code == EX_NOPERM
-    assert "with sudo" in result.reason
-    assert "without sudo, as u" in result.reason
+    _refused(in_project("install", "x", who=who), EX_NOPERM, "with sudo", "without sudo, as u")
 
 
 def test_root_in_another_users_project_without_sudo_refuses_too() -> None:
-    result = in_project("install", "x", who=Who(euid=0, owner=1000))
-    assert result.kind == REFUSE
-    assert "as root" in result.reason
-    assert "uid 1000" in result.reason
+    _refused(in_project("install", "x", who=Who(euid=0, owner=1000)), EX_NOPERM, "as root", "uid 1000")
 
 
 def test_sudo_reading_an_existing_env_is_allowed() -> None:

@@ -8,14 +8,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from frontexec import quick_argv
 from helpers import SYSTEM_PYTHON, safepip_env
-from safepip import front
 from safepip.act.flow import prepare
 from safepip.decide import PASSTHROUGH
 from safepip.facts import _pipoptions
@@ -118,27 +117,6 @@ def active_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env_dir
 
 
-class Exec(Exception):
-    pass
-
-
-@pytest.fixture
-def no_exec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    def fake(path: str, argv: list[str], env: dict[str, str]) -> None:
-        raise Exec(argv)
-
-    monkeypatch.setattr(os, "execve", fake)  # the one exec (safepip.handoff)
-    yield
-
-
-def _quick_argv(argv: list[str], environ: dict[str, str]) -> list[str] | None:
-    try:
-        front.passthrough(argv, environ)
-    except Exec as exc:
-        return list(exc.args[0])
-    return None
-
-
 def _full_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
     session = Session(environ)
     resolved = resolve(argv, session)
@@ -168,7 +146,7 @@ def test_quick_pass_through_is_what_plan_decides(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     environ = {**safepip_env(), "VIRTUAL_ENV": str(active_venv)}
-    quick = _quick_argv(argv, environ)
+    quick = quick_argv(argv, environ)
     if quick is not None:
         assert quick == _full_argv(argv, environ)
 
@@ -192,7 +170,7 @@ def test_quick_pass_through_is_what_plan_decides(
 def test_what_the_quick_path_takes(argv: list[str], extra: dict[str, str], taken: bool, active_venv: Path,
                                    no_exec: None) -> None:
     environ = {**safepip_env(), "VIRTUAL_ENV": str(active_venv), **extra}
-    assert (_quick_argv(argv, environ) is not None) is taken
+    assert (quick_argv(argv, environ) is not None) is taken
 
 
 def test_the_key_holds_the_pyenv_selection(tmp_path: Path, memo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:

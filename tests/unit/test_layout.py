@@ -9,17 +9,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+from helpers import safepip_modules
+
 GENERATED = {"safepip.facts._pipoptions"}
 MAX_LINES = 310
-
-
-def modules() -> dict[str, Path]:
-    found = {}
-    for path in sorted((SRC / "safepip").rglob("*.py")):
-        name = ".".join(path.relative_to(SRC).with_suffix("").parts)
-        found[name.removesuffix(".__init__")] = path
-    return found
 
 
 def imports(path: Path, known: set[str]) -> set[str]:
@@ -71,7 +64,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def graph() -> dict[str, set[str]]:
-    known = modules()
+    known = safepip_modules()
     return {name: imports(path, set(known)) - {name} for name, path in known.items()}
 
 
@@ -139,7 +132,7 @@ def test_the_layer_rule_sees_imports_inside_functions_and_for_the_type_checker(t
 
 def test_the_front_door_and_the_replay_share_one_exec() -> None:
     """One exec of pip, one child environment, one root rule: imported, never copied."""
-    known = modules()
+    known = safepip_modules()
     for name in ("safepip.front", "safepip.remembered.store", "safepip.runner"):
         text = known[name].read_text(encoding="utf-8")
         assert "os.execv(" not in text and "os.execve(" not in text, name
@@ -153,6 +146,6 @@ def test_the_front_door_and_the_replay_share_one_exec() -> None:
 
 
 def test_no_module_is_much_over_300_lines() -> None:
-    long = {name: n for name, path in modules().items()
+    long = {name: n for name, path in safepip_modules().items()
             if name not in GENERATED and (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}

@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-ROOT = Path(__file__).resolve().parents[2]
+from helpers import ROOT, safepip_modules
+
 SRC = ROOT / "src"
 ROLE = re.compile(r":(?:mod|func|class|meth|data|attr|exc|obj):`~?([\w.]+?)(?:\(\))?`")
 #: In the Markdown files: a quoted dotted name of safepip's, and a quoted or linked path of a
@@ -22,16 +23,7 @@ PATH = re.compile(r"(?:^|(?<=[\s`(]))((?:src|tests|tools|benchmarks|safepip|act|
                   r"(?:/[\w.-]+)*/[\w.-]+\.py)\b")
 
 
-def modules() -> dict[str, Path]:
-    """Every safepip module by its dotted name (a package by its ``__init__``)."""
-    found = {}
-    for path in sorted((SRC / "safepip").rglob("*.py")):
-        name = ".".join(path.relative_to(SRC).with_suffix("").parts)
-        found[name.removesuffix(".__init__")] = path
-    return found
-
-
-MODULES = modules()
+MODULES = safepip_modules()
 _TREES: dict[str, ast.Module] = {}
 
 

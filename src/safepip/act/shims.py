@@ -193,7 +193,7 @@ def refresh(directory: str, texts: Mapping[str, str], *, prune: bool = True) -> 
         if os.path.lexists(path) and not is_ours(path):
             outcome.foreign.append(name)
             continue
-        if _read(path) == text:
+        if read_text(path) == text:
             continue
         # A launcher: executable by everyone, like any command. The temporary name is hidden
         # (never taken for a launcher of ours while it is written).
@@ -229,7 +229,8 @@ def _shim_name(name: str) -> bool:
     return name.startswith("pip") or name in PYTHON_SHIMS
 
 
-def _read(path: str) -> str | None:
+def read_text(path: str) -> str | None:
+    """A file's text (None: it cannot be read, or is not UTF-8): what a launcher or an rc file holds."""
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()

@@ -20,6 +20,7 @@ import shutil
 from typing import Mapping
 
 from safepip import ui
+from safepip.act.shims import read_text
 from safepip.archive import running_archive
 from safepip.commands.selfhome import (
     RECORD,
@@ -50,7 +51,7 @@ def _path_advice(environ: Mapping[str, str]) -> str:
     if on_path(directory, environ):
         return f"{shown} is on your PATH: run safepip"
     home = environ.get("HOME") or os.path.expanduser("~")
-    if directory == os.path.join(home, ".local", "bin") and '$HOME/.local/bin' in (_read(os.path.join(home, ".profile")) or ""):
+    if directory == os.path.join(home, ".local", "bin") and '$HOME/.local/bin' in (read_text(os.path.join(home, ".profile")) or ""):
         # Debian's and Ubuntu's stock ~/.profile adds it when it exists, which it now does.
         return f"{shown} is not on this shell's PATH; ~/.profile puts it there in new login shells (log in again)"
     return (
@@ -102,7 +103,7 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
             write_text(os.path.join(top, RECORD), json.dumps(record, indent=1) + "\n")
         text = launcher_text(bin_python(env_dir))
         os.makedirs(os.path.dirname(launcher), exist_ok=True)
-        unchanged = _read(launcher) == text
+        unchanged = read_text(launcher) == text
         if not unchanged:
             write_text(launcher, text, 0o755)
         for name in os.listdir(top):  # older builds, now that the launcher no longer points there
@@ -136,18 +137,10 @@ def _shell_advice(launcher: str, environ: Mapping[str, str]) -> str:
     shell = shell if shell in SHELLS else "bash"
     line = rc_line(shell, launcher)
     where = rc_file(shell, environ)
-    if line in (_read(where) or ""):
+    if line in (read_text(where) or ""):
         return f"shell-init: loaded by {ui.shortpath(where, environ)}"
     return (f"for pip typed in {shell} to run safepip (login shells too), add this line to "
             f"{ui.shortpath(where, environ)}:\n  {line}")
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def install_shims(exe: str, environ: Mapping[str, str]) -> None:

@@ -14,10 +14,9 @@ from safepip.facts.project import find_root
 
 
 @pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
+def tree(root: Path) -> Path:
+    """The project ``root`` (tests/configured.py) with the directories a/b below it."""
     (root / "a" / "b").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
     return root
 
 
