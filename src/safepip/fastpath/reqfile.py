@@ -129,7 +129,7 @@ def looks_like_a_name(text: str, cwd: str) -> bool:
 
 def _is_comment(raw: str) -> bool:
     r"""Whether pip's comment pattern (``(^|\s+)#.*$``) matches at the start of ``raw``: its
-    first character that is not white space (``\s`` and :meth:`str.isspace` agree) is ``#``.
+    first character that is not white space (``\s`` and ``str.isspace()`` agree) is ``#``.
     """
     return raw.lstrip().startswith("#")
 
