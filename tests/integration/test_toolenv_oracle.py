@@ -5,6 +5,7 @@ installed once into .tools/toolenv-oracle (network); each runs only on projects 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,12 +26,27 @@ def tools() -> Path:
     """A virtual environment holding the four tools (made once; kept in .tools/)."""
     where = ROOT / ".tools" / "toolenv-oracle"
     bin_dir = where / "bin"
-    if not all((bin_dir / t).exists() for t in TOOLS):
+    if not all(_starts_here(bin_dir / t) for t in TOOLS):
+        # Made from another checkout (its scripts' first line names that checkout's path), or
+        # half made: made again here.
+        shutil.rmtree(where, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
         # --no-compile: the suite sets PYTHONDONTWRITEBYTECODE, and pip then fails its own
         # check that the byte code it compiled exists.
         subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-compile", *TOOLS], check=True)
     return bin_dir
+
+
+def _starts_here(script: Path) -> bool:
+    """Whether the tool's script exists and starts this environment's python (named on its first
+    line, or on its second where pip wrote a ``/bin/sh`` launcher for a long path)."""
+    try:
+        with script.open("rb") as f:
+            head = f.readline() + f.readline()
+    except OSError:
+        return False
+    python = os.fsencode(script.parent / "python")
+    return any(python + end in head for end in (b"\n", b" ", b'"'))
 
 
 def _run(argv: list[str], cwd: Path) -> str:
