@@ -157,7 +157,9 @@ def activation_answer(args: Sequence[str], environ: Mapping[str, str]) -> int | 
     owned = [path for path, owner_only, _ in checks if owner_only] + list(below)
     try:
         root = os.path.join(cache_dir(os.environ), "pyshim")  # act.shims.memo_root
-        pythons.remember(root, os.environ.get("PWD", ""), "activate", os.getcwd(), os.environ, paths, owned, env_dir)
+        known = {path: sig for path, _, sig in checks}  # checked a moment ago by the recall
+        pythons.remember(root, os.environ.get("PWD", ""), "activate", os.getcwd(), os.environ, paths, owned, env_dir,
+                         known=known)
     except (OSError, ValueError):
         pass  # best effort: the hook asks again next time
     return 0

@@ -16,6 +16,10 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Iterable, Mapping, Sequence
 
 
+#: The entries of a site-packages directory that are installed distributions.
+_INFO = (".dist-info", ".egg-info", ".egg-link")
+
+
 class Environment:
     """The distributions a virtual environment's pip would see, and its marker values."""
 
@@ -121,9 +125,9 @@ class Environment:
         except OSError:
             return
         for name in names:
-            stem, dot, suffix = name.rpartition(".")
-            if not dot or suffix not in ("dist-info", "egg-info", "egg-link"):
+            if not name.endswith(_INFO):  # most entries are modules and packages: one C call each
                 continue
+            stem, _, suffix = name.rpartition(".")
             if suffix == "egg-link":
                 raise Fallback(f"legacy editable install {name}")
             project = stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem
