@@ -160,20 +160,18 @@ def _bare_name(text: str) -> bool:
 
 
 def _installed(prefix: str, listed: dict[str, list[str]]) -> set[str] | None:
-    """The project names with metadata in an environment's site-packages (None: unreadable)."""
-    from safepip.fastpath.environment import entries as listing
-    from safepip.fastpath.fallback import canonical
+    """The project names with metadata in an environment's site-packages, as the fast path's
+    scan reads them (read once for both); None: unreadable.
+    """
+    from safepip.fastpath.environment import distributions
     from safepip.venv.layout import site_packages
 
     names: set[str] = set()
     for site in site_packages(prefix):
         try:
-            entries = listing(site, listed)
+            names.update(distributions(site, listed)[0])
         except OSError:
             return None
-        for entry in entries:
-            if entry.endswith((".dist-info", ".egg-info", ".egg-link")):
-                names.add(canonical(entry.rsplit(".", 1)[0].split("-", 1)[0]))  # remembered for the scan
     return names
 
 
@@ -241,7 +239,7 @@ def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
 
 
 def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: Sequence[Any],
-                    checks: Sequence[tuple[str, bool, object]], said: str, below: Sequence[str],
+                    checks: Sequence[tuple[str, bool, tuple[int, ...] | None]], said: str, below: Sequence[str],
                     listed: dict[str, list[str]], scanned: tuple[list[tuple[str, str | None]], list[str]]) -> int | None:
     """The fast path's own check of a new command line, as the lean scan read it (the notice
     said first, as the full path says it): 0 when it answered (and the answer is remembered,
@@ -267,7 +265,7 @@ def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: S
     # What the answer read first: a site-packages changed just now (the racy window) is met first.
     paths = answered.paths + [path for path, owner_only, _ in checks if not owner_only] + list(below)
     owned = [path for path, owner_only, _ in checks if owner_only] + list(below)
-    remember(argv, environ, cwd, paths, answered.stdout, said, owned=owned)
+    remember(argv, environ, cwd, paths, answered.stdout, said, owned=owned, known={path: sig for path, _, sig in checks})
     return code
 
 
