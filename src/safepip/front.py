@@ -30,7 +30,6 @@ import os
 import sys
 
 from safepip.remembered.store import replay
-from safepip.venv.layout import bin_python, has_pip, venv_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -73,6 +72,8 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
     env_dir = environ.get("VIRTUAL_ENV")
     if not env_dir or _WINDOWS or _unsure(argv, environ):
         return
+    from safepip.venv.layout import bin_python, has_pip, venv_of  # here: the prompt hook's answer needs none
+
     python = bin_python(env_dir)
     if not (os.access(python, os.X_OK) and venv_of(python) and has_pip(env_dir)):
         return
@@ -156,7 +157,9 @@ def activation_answer(args: Sequence[str], environ: Mapping[str, str]) -> int | 
     owned = [path for path, owner_only, _ in checks if owner_only] + list(below)
     try:
         root = os.path.join(cache_dir(os.environ), "pyshim")  # act.shims.memo_root
-        pythons.remember(root, os.environ.get("PWD", ""), "activate", os.getcwd(), os.environ, paths, owned, env_dir)
+        known = {path: sig for path, _, sig in checks}  # checked a moment ago by the recall
+        pythons.remember(root, os.environ.get("PWD", ""), "activate", os.getcwd(), os.environ, paths, owned, env_dir,
+                         known=known)
     except (OSError, ValueError):
         pass  # best effort: the hook asks again next time
     return 0

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import test_decisions
 
-from helpers import age_tree, needs_managed, offline, run_full_path, safepip_env
+from helpers import age_tree, needs_managed, offline, run_full_path, run_importtime, safepip_env
 
 #: The known project and its wheels (test_decisions' fixtures).
 house = test_decisions.house
@@ -168,3 +168,20 @@ def test_activation_in_a_new_directory_uses_the_remembered_choice(decided: Path)
     (decided / "src" / "pyproject.toml").write_text('[project]\nname = "inner"\nversion = "0"\n')
     inner, full = which(pkg)
     assert (inner.returncode, inner.stdout, full) == (0, "", True), inner.stderr  # its own project, no environment yet
+
+
+def test_the_prompt_hooks_question_in_a_new_directory_imports_only_what_it_reads(decided: Path) -> None:
+    """shell-init's prompt hook entering a directory of the project with nothing remembered for
+    it: the front door answers from the project's remembered choice and remembers it for the
+    hook, importing nothing it does not use: not the environment's layout (the pass-through's),
+    the scanner or a session (about 0.3 ms on a path that costs one interpreter start and ~5 ms).
+    """
+    venv, pkg = decided / ".venv", decided / "src" / "pkg"
+    age_tree(decided)
+    first, full = run_full_path("which", "env", "--for-activation", cwd=decided, env=safepip_env(PWD=str(decided)))
+    assert (first.returncode, first.stdout, full) == (0, f"{venv}\n", True), first.stderr
+    done, imported = run_importtime("which", "env", "--for-activation", cwd=pkg, env=safepip_env(PWD=str(pkg)))
+    assert (done.returncode, done.stdout) == (0, f"{venv}\n"), done.stderr
+    assert "safepip.remembered.pythons" in imported  # remembered for the hook here
+    unused = ("safepip.venv", "safepip.venv.layout", "safepip.facts.pipargs", "safepip.session", "safepip.errors")
+    assert sorted(m for m in unused if m in imported) == []

@@ -108,3 +108,31 @@ def test_a_machine_constraint_file_is_read_without_re(project: Path, wheelhouse:
     _touch_sites(project)
     done, imported = _safepip("install", *offline(wheelhouse), "lib-b", cwd=project, config=str(conf))
     assert done.returncode != 0 and "ResolutionImpossible" in done.stdout + done.stderr, done.stderr
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_new_command_line_is_checked_without_the_scanner(project: Path, wheelhouse: Path, tmp_path: Path) -> None:
+    """A no-op for a command line never seen (another installed distribution, a requirement
+    file), sent to the fast path by the remembered decision, with a pip configuration as
+    machines carry one: the fast path reads the call as the decision's lean scan read it,
+    without the scanner or pip's option tables (about 0.5 ms of imports, on a path that costs
+    about 8 ms over the interpreter start).
+    """
+    caps = tmp_path / "caps.txt"
+    caps.write_text("# machine-wide caps\ntorch<=2.14.1\n")
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nconstraint = {caps}\ntimeout = 60\n")
+    (project / "req.txt").write_text("lib-b\n")
+    make_wheel(wheelhouse, "lib-d", "1.0", requires=["lib-a>=1.0", "lib-b"])
+    install_and_age(project, *offline(wheelhouse), "lib-d", env=safepip_env(PIP_CONFIG_FILE=str(conf)))
+    age_tree(tmp_path)
+    done, imported = _safepip("install", *offline(wheelhouse), "lib-d", cwd=project, config=str(conf))  # remembers
+    assert done.returncode == 0 and "safepip.facts.gather" in imported, done.stderr
+    scanner = ("safepip.facts.pipargs", "safepip.facts._pipoptions", "safepip.facts.piptables")
+    for args, first in ((["lib-a"], "lib-a in"), (["-r", "req.txt"], "lib-b in")):  # command lines never seen
+        done, imported = _safepip("install", *offline(wheelhouse), *args, cwd=project, config=str(conf))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"Requirement already satisfied: {first}"), done.stdout
+        assert "safepip.facts.gather" not in imported and "safepip.fastpath.satisfied" in imported
+        assert sorted(m for m in scanner if m in imported) == []

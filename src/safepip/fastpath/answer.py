@@ -44,12 +44,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Iterable, Mapping, Sequence
 
-    from safepip.facts.pipargs import PipCall
+    from safepip.fastpath.options import Call
     from safepip.fastpath.sources import Local
 
 
 def requirement_lines(
-    call: PipCall, cwd: str, files: list[str] | None = None, positionals: Sequence[str] | None = None
+    call: Call, cwd: str, files: list[str] | None = None, positionals: Sequence[str] | None = None
 ) -> list[Line]:
     """The top-level requirements in pip's order: the command line's (``positionals``,
     default all of them), then the files' (every file read, nested ones included, is added
@@ -70,7 +70,7 @@ def requirement_lines(
     return lines
 
 
-def _check_hash_mode(call: PipCall, lines: Sequence[Line], configured: bool) -> None:
+def _check_hash_mode(call: Call, lines: Sequence[Line], configured: bool) -> None:
     """In pip's hash-checking mode (``--require-hashes`` given, or ``configured`` in pip's
     variables or files, or any ``--hash``) every top-level requirement must be pinned with
     ``==`` (older pips refuse it otherwise, even when it is installed): stand aside unless
@@ -107,7 +107,7 @@ def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = N
     return lines
 
 
-def _names_a_new_project(call: PipCall, env: Environment, cwd: str) -> bool:
+def _names_a_new_project(call: Call, env: Environment, cwd: str) -> bool:
     """Whether the command line names, by its bare name (no version, extras or marker; nothing
     of that name in ``cwd``), a project not installed at all: pip has work to do whatever else
     the call or pip's settings say.
@@ -136,7 +136,7 @@ class Answered:
 
 
 def attempt(  # noqa: PLR0915 - one linear look, in pip's order
-    call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
+    call: Call, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
     debug: bool = False, listed: dict[str, list[str]] | None = None, probed: Sequence[Any] | None = None,
 ) -> int | None:
     """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every

@@ -16,6 +16,10 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Iterable, Mapping, Sequence
 
 
+#: The entries of a site-packages directory that are installed distributions.
+_INFO = (".dist-info", ".egg-info", ".egg-link")
+
+
 class Environment:
     """The distributions a virtual environment's pip would see, and its marker values."""
 
@@ -117,17 +121,13 @@ class Environment:
 
     def _scan(self, directory: str) -> None:
         try:
-            names = entries(directory, self.listed)
+            found, legacy = distributions(directory, self.listed)
         except OSError:
             return
-        for name in names:
-            stem, dot, suffix = name.rpartition(".")
-            if not dot or suffix not in ("dist-info", "egg-info", "egg-link"):
-                continue
-            if suffix == "egg-link":
-                raise Fallback(f"legacy editable install {name}")
-            project = stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem
-            self._found.setdefault(canonical(project), []).append(os.path.join(directory, name))
+        if legacy is not None:
+            raise Fallback(f"legacy editable install {legacy}")
+        for project, paths in found.items():
+            self._found.setdefault(project, []).extend(paths)
 
     def info_dir(self, name: str) -> str:
         """The metadata directory of the one distribution installed under ``name``."""
@@ -166,6 +166,37 @@ def entries(directory: str, listed: dict[str, list[str]] | None = None) -> list[
     if found is None:
         found = listed[directory] = os.listdir(directory)
     return found
+
+
+#: Each directory's distributions, with the listing they were read from (see :func:`distributions`).
+_INDEXED: dict[str, tuple[list[str], dict[str, list[str]], str | None]] = {}
+
+
+def distributions(directory: str, listed: dict[str, list[str]] | None = None) -> tuple[dict[str, list[str]], str | None]:
+    """The distributions in ``directory`` (its listing, :func:`entries`) by canonical name, each
+    name's metadata directories in the listing's order, and the first legacy editable install
+    (``.egg-link``) there (None: none). Read once per listing: the front door's look for names
+    not installed at all (:mod:`safepip.remembered.decision`) and the scan share it (hundreds of
+    entries each).
+    """
+    names = entries(directory, listed)
+    cached = _INDEXED.get(directory)
+    if cached is not None and cached[0] is names:  # the same listing (the cache holds it alive)
+        return cached[1], cached[2]
+    base = os.path.join(directory, "")  # joined once: os.path.join per entry cost more than the rest
+    found: dict[str, list[str]] = {}
+    legacy: str | None = None
+    for name in names:
+        if not name.endswith(_INFO):  # most entries are modules and packages: one C call each
+            continue
+        stem, _, suffix = name.rpartition(".")
+        if suffix == "egg-link":
+            legacy = legacy or name
+            continue
+        project = stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem
+        found.setdefault(canonical(project), []).append(base + name)
+    _INDEXED[directory] = (names, found, legacy)
+    return found, legacy
 
 
 def _check_dir_version(info: str, version: str) -> None:

@@ -9,9 +9,32 @@ from safepip.fastpath.fallback import Fallback
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Mapping
+    from typing import Mapping, Protocol, Sequence
 
-    from safepip.facts.pipargs import PipCall
+    class Given(Protocol):
+        """One option as the fast path reads it (a :class:`~safepip.facts.pipargs.Option`'s name and value)."""
+
+        @property
+        def name(self) -> str: ...  # noqa: D102 - the Option's
+        @property
+        def value(self) -> str | None: ...  # noqa: D102 - the Option's
+
+    class Call(Protocol):
+        """What the fast path reads of a command line: a :class:`~safepip.facts.pipargs.PipCall`,
+        or a :class:`Scanned` (a remembered decision's lean reading).
+        """
+
+        @property
+        def command(self) -> str | None: ...  # noqa: D102 - the PipCall's
+        @property
+        def error(self) -> str | None: ...  # noqa: D102 - the PipCall's
+        @property
+        def options(self) -> Sequence[Given]: ...  # noqa: D102 - the PipCall's
+        @property
+        def positionals(self) -> Sequence[str]: ...  # noqa: D102 - the PipCall's
+        def has(self, name: str) -> bool: ...  # noqa: D102 - the PipCall's
+        def values(self, name: str) -> list[str]: ...  # noqa: D102 - the PipCall's
+        def count(self, name: str) -> int: ...  # noqa: D102 - the PipCall's
 
 #: pip's install and global options (canonical names) that cannot change whether an
 #: installed set satisfies the requirements, each with the reason. Every other option
@@ -150,7 +173,42 @@ def settings_quiet(environ: Mapping[str, str], env_dir: str, constraints: list[s
     return found.quiet
 
 
-def check_call(call: PipCall) -> int:
+class _Given:
+    """An option of a :class:`Scanned` call: its canonical name and value."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str, value: str | None) -> None:
+        self.name, self.value = name, value
+
+
+class Scanned:
+    """A command line as a remembered decision's lean scan read it with the stored option table
+    (:func:`safepip.remembered.decision.lean_scan`, which reads as pip's parser does), with what
+    the fast path reads of a :class:`~safepip.facts.pipargs.PipCall`: the no-op check of a new
+    command line then needs neither the scanner nor pip's option tables (about 0.5 ms of imports).
+    """
+
+    def __init__(self, command: str, options: Sequence[tuple[str, str | None]], positionals: Sequence[str]) -> None:
+        self.command: str | None = command
+        self.error: str | None = None  # the lean scan reads only what pip accepts
+        self.options = tuple(_Given(name, value) for name, value in options)
+        self.positionals = tuple(positionals)
+
+    def has(self, name: str) -> bool:
+        """Whether the option (canonical name) was given."""
+        return any(o.name == name for o in self.options)
+
+    def values(self, name: str) -> list[str]:
+        """Every value given to the option, in order."""
+        return [o.value for o in self.options if o.name == name and o.value is not None]
+
+    def count(self, name: str) -> int:
+        """How often a flag was given (``-qq`` counts 2)."""
+        return sum(1 for o in self.options if o.name == name)
+
+
+def check_call(call: Call) -> int:
     """Raise Fallback unless every option is safe; return the command line's quiet count."""
     if call.error is not None or call.command != "install":
         raise Fallback("not a plain pip install")

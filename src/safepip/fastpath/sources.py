@@ -41,8 +41,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any
 
-    from safepip.facts.pipargs import PipCall
     from safepip.fastpath.environment import Environment
+    from safepip.fastpath.options import Call
 
 #: The files whose change means a local project must be rebuilt (uv's defaults).
 CACHE_KEYS = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -95,7 +95,7 @@ def _looks_like_a_path(text: str) -> bool:
     return os.sep in text or (os.altsep is not None and os.altsep in text) or text.startswith(".")
 
 
-def local_projects(call: PipCall, cwd: str) -> tuple[list[Local], list[str]]:
+def local_projects(call: Call, cwd: str) -> tuple[list[Local], list[str]]:
     """The command line's local projects, and its other positionals (left for the name
     rules); raise Fallback for a form outside the rules above.
     """
@@ -241,7 +241,7 @@ def _changed_since(root: str, data: dict[str, Any], record: str, files: list[str
 # -- dependency groups -------------------------------------------------------------------
 
 
-def group_lines(call: PipCall, cwd: str, env: Environment, files: list[str]) -> list[Line]:
+def group_lines(call: Call, cwd: str, env: Environment, files: list[str]) -> list[Line]:
     """The requirements of the ``--group`` options, in pip's order; raise Fallback where
     pip would fail or where safepip cannot resolve groups itself.
     """

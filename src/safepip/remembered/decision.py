@@ -160,20 +160,18 @@ def _bare_name(text: str) -> bool:
 
 
 def _installed(prefix: str, listed: dict[str, list[str]]) -> set[str] | None:
-    """The project names with metadata in an environment's site-packages (None: unreadable)."""
-    from safepip.fastpath.environment import entries as listing
-    from safepip.fastpath.fallback import canonical
+    """The project names with metadata in an environment's site-packages, as the fast path's
+    scan reads them (read once for both); None: unreadable.
+    """
+    from safepip.fastpath.environment import distributions
     from safepip.venv.layout import site_packages
 
     names: set[str] = set()
     for site in site_packages(prefix):
         try:
-            entries = listing(site, listed)
+            names.update(distributions(site, listed)[0])
         except OSError:
             return None
-        for entry in entries:
-            if entry.endswith((".dist-info", ".egg-info", ".egg-link")):
-                names.add(canonical(entry.rsplit(".", 1)[0].split("-", 1)[0]))  # remembered for the scan
     return names
 
 
@@ -241,21 +239,19 @@ def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
 
 
 def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: Sequence[Any],
-                    checks: Sequence[tuple[str, bool, object]], said: str, below: Sequence[str],
-                    listed: dict[str, list[str]]) -> int | None:
-    """The fast path's own check of a new command line (the notice said first, as the full
-    path says it): 0 when it answered (and the answer is remembered, for this directory: with
-    the blank directories ``below`` the decision's anchor), None for pip.
+                    checks: Sequence[tuple[str, bool, tuple[int, ...] | None]], said: str, below: Sequence[str],
+                    listed: dict[str, list[str]], scanned: tuple[list[tuple[str, str | None]], list[str]]) -> int | None:
+    """The fast path's own check of a new command line, as the lean scan read it (the notice
+    said first, as the full path says it): 0 when it answered (and the answer is remembered,
+    for this directory: with the blank directories ``below`` the decision's anchor), None for pip.
     """
-    from safepip.facts.pipargs import scan
+    from safepip.fastpath.answer import Answered, attempt
+    from safepip.fastpath.options import Scanned
 
-    _, changes, redirected, _, _, pip_version, fast, _, _ = decision
-    call = scan(argv, pip_version)
+    _, changes, redirected, _, _, _, fast, _, _ = decision
+    call = Scanned(argv[0], *scanned)  # what the scanner reads with the same table (a test holds it)
     sys.stderr.write(said)
     sys.stderr.flush()
-    if call.error is not None:  # pragma: no cover - the lean scan read the same table
-        return None
-    from safepip.fastpath.answer import Answered, attempt
     from safepip.handoff import child_environ
     from safepip.remembered.store import remember
     from safepip.stdio import stdout_error
@@ -269,7 +265,7 @@ def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: S
     # What the answer read first: a site-packages changed just now (the racy window) is met first.
     paths = answered.paths + [path for path, owner_only, _ in checks if not owner_only] + list(below)
     owned = [path for path, owner_only, _ in checks if owner_only] + list(below)
-    remember(argv, environ, cwd, paths, answered.stdout, said, owned=owned)
+    remember(argv, environ, cwd, paths, answered.stdout, said, owned=owned, known={path: sig for path, _, sig in checks})
     return code
 
 
@@ -297,7 +293,7 @@ def decided(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     listed: dict[str, list[str]] = {}
     if fast is None or _pip_must_run(names, positionals, fast[1], listed):
         return follow(route, "", said, environ, prepare=prepare)
-    code = _lean_fast_path(argv, environ, decision, checks, said, below, listed)
+    code = _lean_fast_path(argv, environ, decision, checks, said, below, listed, scanned)
     if code is not None:
         return code
     held = _lock(lock_path, env_dir, environ) if lock_path is not None else None

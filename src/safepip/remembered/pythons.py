@@ -44,7 +44,7 @@ _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 
 def sh_quote(text: str) -> str:
     """``text`` as one ``sh`` word, as ``shlex.quote`` writes it."""
-    if text and all(c in _SAFE for c in text):
+    if text and _SAFE.issuperset(text):  # one C loop (a memo quotes dozens of paths and values)
         return text
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
@@ -92,34 +92,52 @@ def fish_quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _stat(path: str, known: Mapping[str, tuple[int, ...] | None], *, owner_only: bool = False) -> tuple[int, int] | None:
+    """``path``'s owner and modification time (None: absent), from ``known`` when it holds the
+    signature a caller has just checked (:func:`safepip.remembered.store.signature`: the owner
+    fourth, the modification time sixth in a whole one; None for an absent path), else from
+    ``os.stat``. ``owner_only``: only the owner is wanted (the time is then 0).
+    """
+    if path in known:
+        sig = known[path]
+        if sig is None:
+            return None
+        if owner_only or len(sig) == 7:
+            return sig[3], sig[5] if len(sig) == 7 else 0
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_uid, st.st_mtime_ns
+
+
 def text(cwd: str, environ: Mapping[str, str], paths: Iterable[str], owned: Iterable[str],
-         python: str | None, *, fish: bool = False) -> str | None:
+         python: str | None, *, fish: bool = False, known: Mapping[str, tuple[int, ...] | None] | None = None) -> str | None:
     """The memo: tests, then the answer (``python``; None: no such command), as ``sh`` code
     (as fish code with ``fish``). None when a path changed too recently to be remembered.
+    ``known``: signatures the caller checked a moment ago, by path (not read again).
     """
     horizon = time.time_ns() - int(RACY * 1e9)
+    known = known or {}
     quote = fish_quote if fish else sh_quote
     memo = "$_safepip_memo" if fish else '"$_safepip_memo"'
     tests = [f'{"test" if fish else "["} "$PWD" -ef {quote(cwd)}{"" if fish else " ]"}', *_variables(environ, fish)]
     for path in dict.fromkeys(os.path.abspath(p) for p in paths):
         quoted = quote(path)
-        try:
-            st = os.stat(path)
-        except OSError:
+        found = _stat(path, known)
+        if found is None:
             tests.append(f"test ! -e {quoted}; and test ! -L {quoted}" if fish else
                          f"[ ! -e {quoted} ] && [ ! -L {quoted} ]")
             continue
-        if st.st_mtime_ns > horizon:
+        if found[1] > horizon:
             return None
         tests.append(f"test -e {quoted}; and not test {quoted} -nt {memo}" if fish else
                      f"[ -e {quoted} ] && ! [ {quoted} -nt {memo} ]")
     euid = os.geteuid()
     for path in dict.fromkeys(owned):
-        try:
-            if os.stat(path).st_uid == euid:
-                tests.append(f"test -O {quote(path)}" if fish else f"[ -O {quote(path)} ]")
-        except OSError:
-            continue
+        found = _stat(path, known, owner_only=True)
+        if found is not None and found[0] == euid:
+            tests.append(f"test -O {quote(path)}" if fish else f"[ -O {quote(path)} ]")
     answer = quote(python) if python else "''"
     head = "# safepip: which interpreter the python shims run here; safepip rewrites it.\n"
     if fish:
@@ -130,10 +148,11 @@ def text(cwd: str, environ: Mapping[str, str], paths: Iterable[str], owned: Iter
 
 
 def remember(root: str, key: str, name: str, cwd: str, environ: Mapping[str, str], paths: Iterable[str],
-             owned: Iterable[str], python: str | None, *, fish: bool = False) -> bool:
+             owned: Iterable[str], python: str | None, *, fish: bool = False,
+             known: Mapping[str, tuple[int, ...] | None] | None = None) -> bool:
     """Write the memo of ``name`` for the directory ``key``; return whether it was written
     (not when a path changed too recently, ``key`` is not the working directory spelled
-    plainly, or the cache cannot be written privately).
+    plainly, or the cache cannot be written privately). ``known``: see :func:`text`.
     """
     if not key.startswith("/") or "\n" in key or (key != "/" and os.path.normpath(key) != key):
         return False
@@ -146,7 +165,7 @@ def remember(root: str, key: str, name: str, cwd: str, environ: Mapping[str, str
     owner = _owner(base)
     if owner is not None and owner != os.geteuid():
         return False  # root with a user's shims: root writes nothing into the user's cache
-    memo = text(cwd, environ, paths, owned, python, fish=fish)
+    memo = text(cwd, environ, paths, owned, python, fish=fish, known=known)
     if memo is None:
         return False
     target = memo_path(root, key, name)

@@ -98,6 +98,19 @@ def signature(path: str, owner_only: bool = False) -> tuple[int, ...] | None:
     return (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def _signature(path: str, owner_only: bool, known: Mapping[str, tuple[int, ...] | None]) -> tuple[int, ...] | None:
+    """:func:`signature`, from ``known`` when it holds one of ``path`` (a whole one starts with
+    what ``owner_only`` keeps).
+    """
+    if path in known:
+        sig = known[path]
+        if sig is None or owner_only:
+            return None if sig is None else sig[:4]
+        if len(sig) == 7:
+            return sig
+    return signature(path, owner_only)
+
+
 def _memo_file(directory: str, key: tuple[Any, ...]) -> str:
     # repr, not marshal: marshal's bytes for equal values differ with interning. The name is
     # a hash of it computed without importing zlib (0.3 ms of the front door's ~1.5 ms); two
@@ -116,12 +129,15 @@ def remember(
     stderr: str,
     owned: Iterable[str] = (),
     route: tuple[Any, ...] | None = None,
+    known: Mapping[str, tuple[int, ...] | None] | None = None,
 ) -> bool:
     """Remember an answer that depended on ``paths`` (whole signatures) and on the mode and
     owner of ``owned``; return whether it was remembered (not when a path changed too
     recently for its signature to be trusted, or when the cache cannot be written).
     With ``route``, what is remembered is that route (see :func:`stored_route`), and ``stdout`` and
-    ``stderr`` are what safepip itself wrote before pip.
+    ``stderr`` are what safepip itself wrote before pip. ``known``: signatures checked a moment
+    ago (a recalled decision's), by path, taken instead of a second ``stat`` (one changed since
+    then only makes the answer fail its first recall).
     """
     import time
 
@@ -131,15 +147,16 @@ def remember(
     checks: list[tuple[str, bool, tuple[int, ...] | None]] = []
     horizon = time.time_ns() - int(RACY * 1e9)
     whole = dict.fromkeys(paths)
+    known = known or {}
     for path in whole:
-        sig = signature(path)
+        sig = _signature(path, False, known)
         if sig is not None and sig[5] > horizon:
             return False
         checks.append((path, False, sig))
     # The most recently changed first: what changed last (a site-packages, after an install)
     # is what changes next, and recall stops at the first signature that differs.
     checks.sort(key=lambda check: -check[2][5] if check[2] is not None else 0)
-    checks.extend((path, True, signature(path, True)) for path in dict.fromkeys(owned) if path not in whole)
+    checks.extend((path, True, _signature(path, True, known)) for path in dict.fromkeys(owned) if path not in whole)
     key = memo_key(argv, environ, cwd)
     target = _memo_file(directory, key)
     from safepip.safefs import write
