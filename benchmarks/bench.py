@@ -544,8 +544,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
                 settle(time.time())  # shell-init (re)writes its launchers: what activation's answers depend on must age
                 own_python = str(Path(safepip).parent / "python")
                 start, hook = "bash: cd sub; python -c pass (one interpreter start)", "bash: cd sub; prompt hook (activates)"
+                # ": " after the interpreter: bash runs the last command of -c in its own process
+                # (exec, no fork), which no command typed at a prompt gets and the hook's $(...)
+                # cannot; the reference is one interpreter started as a typed command is.
                 shell18 = {
-                    start: (["bash", "--norc", "-c", f". {init}; cd sub; {own_python} -c pass"], project),
+                    start: (["bash", "--norc", "-c", f". {init}; cd sub; {own_python} -c pass; :"], project),
                     hook: (["bash", "--norc", "-c", f". {init}; cd sub; __safepip_hook"], project),
                 }
                 s18 = compare(shell18, env, opts.runs * OVERHEAD_ROUNDS)
@@ -694,7 +697,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - one linea
         "  17c runs in a directory of the project made for that round (the project's remembered decision).",
         "- Case 18: bash with shell-init's code sourced enters the project's `sub` directory and runs the prompt hook",
         "  (which activates the project's environment there), against the same shell starting safepip's interpreter",
-        "  once; 18b clears the answers remembered for directories before each call. The processes row counts with",
+        "  once as a typed command is started (a child of the shell: `; :` after it keeps bash from exec'ing it in its",
+        "  own process, which it does for the last command of `-c` only); 18b clears the answers remembered for directories before each call. The processes row counts with",
         "  strace the clones and forks of three more prompts in the same directory.",
         "- Case 13: the python3 launcher of shell-init's shims directory, against the environment's own python.", "",
         "## Reproduce", "", "```", "nox -s bench            # writes BENCHMARKS.md", "nox -s bench -- --runs 20", "```", "",
