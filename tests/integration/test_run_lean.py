@@ -4,6 +4,10 @@ the environment found) imports neither dataclasses (nor inspect, which it import
 subprocess, shutil or base64, nor what makes an environment (safepip.act.flow). The first
 install in a directory never seen imports no dataclasses either.
 
+Nor does it parse TOML (tomllib, with typing, datetime and re) where no tool's setting can be
+in the project's pyproject.toml, nor load OpenSSL (hmac, hashlib) or json (with re) to check
+the environment's state file: a project as most are (Hatchling builds it, ruff is set up).
+
 What was imported is read from ``-X importtime``, never from timings.
 """
 
@@ -64,3 +68,24 @@ def test_first_install_in_a_new_directory_imports_nothing_heavy(project: Path, w
     assert "lib-b" in done.stdout
     assert "safepip.facts.gather" in imported, "the full path decided"
     assert sorted({"dataclasses", "inspect", "shutil", "base64"} & imported) == []
+
+
+#: What reading the project's tool settings and the environment's state file loaded before.
+UNREAD = ("tomllib", "typing", "datetime", "re", "json", "hmac", "hashlib", "_hashlib")
+
+
+@needs_managed
+@pytest.mark.slow
+def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        '[project]\nname = "myproj"\nversion = "0"\ndependencies = ["requests>=2"]\n\n'
+        '[tool.ruff]\nline-length = 100\n\n[tool.pytest.ini_options]\naddopts = "-q"\n')
+    done, _ = _safepip("run", "python", "-c", "pass", cwd=project)  # creates the environment
+    assert done.returncode == 0, done.stderr
+    _forget()
+    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / ".venv")
+    assert "safepip.venv.records" in imported, "the state file was checked"
+    assert sorted(set(UNREAD) & imported) == []

@@ -15,7 +15,6 @@ a kept tree a day after it was kept; it never removes the user's files.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import stat
 import time
@@ -65,6 +64,8 @@ def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) 
     """Write a tree's journal atomically, with the proof that safepip wrote it for this tree
     (for the name ``named`` it is about to be renamed to, when it is not there yet).
     """
+    import json  # here: only a rebuild writes a journal
+
     from safepip.safefs import replace_file
     from safepip.venv import records
 
