@@ -21,16 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from helpers import needs_managed, offline, safepip_env
+from helpers import ROOT, needs_managed, offline, safepip_env
 from safepip.remembered.store import memo_dir
 
 #: What the full path must not import when the environment is there (each costs ms).
 HEAVY = ("dataclasses", "inspect", "subprocess", "shutil", "base64", "safepip.act.flow")
 
 
-def _safepip(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """Run safepip with -X importtime; return the result and every module it imported."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
+def _safepip(*args: str, cwd: Path, script: bool = False) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run safepip with -X importtime (``script``: as the ``safepip`` command is, not with -m,
+    whose runpy imports importlib and contextlib); return the result and every module it imported.
+    """
+    how = [str(ROOT / "bin" / "safepip")] if script else ["-m", "safepip"]
+    done = subprocess.run([sys.executable, "-X", "importtime", *how, *args], cwd=cwd,
                           env=safepip_env(PIP_CONFIG_FILE=os.devnull), capture_output=True, text=True, check=False)
     imported = {ln.rsplit("|", 1)[1].strip() for ln in done.stderr.splitlines() if ln.startswith("import time:")}
     stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
@@ -70,8 +73,10 @@ def test_first_install_in_a_new_directory_imports_nothing_heavy(project: Path, w
     assert sorted({"dataclasses", "inspect", "shutil", "base64"} & imported) == []
 
 
-#: What reading the project's tool settings and the environment's state file loaded before.
-UNREAD = ("tomllib", "typing", "datetime", "re", "json", "hmac", "hashlib", "_hashlib")
+#: What reading the project's tool settings and the environment's state file loaded before,
+#: and what the session's cleanup stack and runner block, and the verb's import, loaded.
+UNREAD = ("tomllib", "typing", "datetime", "re", "json", "hmac", "hashlib", "_hashlib",
+          "contextlib", "collections", "functools", "importlib", "warnings")
 
 
 @needs_managed
@@ -84,7 +89,7 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
     done, _ = _safepip("run", "python", "-c", "pass", cwd=project)  # creates the environment
     assert done.returncode == 0, done.stderr
     _forget()
-    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project)
+    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project, script=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(project / ".venv")
     assert "safepip.venv.records" in imported, "the state file was checked"

@@ -14,7 +14,6 @@ a kept tree a day after it was kept; it never removes the user's files.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import time
@@ -96,6 +95,8 @@ def remove_trash(tree: str, *, made: bool = False) -> None:
     it and says trash, or (``made``) one the caller knows safepip made and could not mark
     (a full disk); nothing below it is followed (``rmtree`` never crosses a link).
     """
+    import contextlib  # here: lookups, on every use of an environment, need none of it
+
     if not (_real_dir(tree) if made else (read_journal(tree) or {}).get("kind") == TRASH):
         return
     try:

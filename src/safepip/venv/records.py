@@ -26,7 +26,6 @@ itself calls (``_json``): the module (and the re it imports) costs ms more.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 
@@ -74,6 +73,8 @@ def _read_key(path: str, root: str) -> bytes | None:
 
 def _make_key(path: str, root: str) -> bytes | None:
     """Make the key file; None when it cannot be made private (said once)."""
+    import contextlib  # here: only the first write ever makes the key
+
     from safepip.safefs import directory_problem, warn
 
     why = directory_problem(root, root, create=True)
