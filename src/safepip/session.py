@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 
-from safepip import ui
 from safepip.errors import SafepipError
 from safepip.runner import using
 
@@ -57,6 +56,8 @@ class Session:
         """One ``safepip:`` line on stderr (notice, warning or error), returned as written
         (:func:`safepip.ui.say` for this environment).
         """
+        from safepip import ui  # here: a call that says nothing (``safepip run``) never imports it
+
         return ui.say(message, kind, environ=self.environ)
 
     @property

@@ -8,6 +8,9 @@ Nor does it parse TOML (tomllib, with typing, datetime and re) where no tool's s
 in the project's pyproject.toml, nor load OpenSSL (hmac, hashlib) or json (with re) to check
 the environment's state file: a project as most are (Hatchling builds it, ruff is set up).
 
+Nor does it import what it never calls there: what makes, locks or rebuilds an environment,
+Poetry's rules, root's rule, what says a notice.
+
 What was imported is read from ``-X importtime``, never from timings.
 """
 
@@ -94,3 +97,24 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
     assert done.stdout.strip() == str(project / ".venv")
     assert "safepip.venv.records" in imported, "the state file was checked"
     assert sorted(set(UNREAD) & imported) == []
+
+
+#: What the full path imported and never called when the environment is whole: what makes,
+#: locks or rebuilds an environment, Poetry's rules (the project is not Poetry's), root's rule
+#: (``run`` writes nothing), what says a notice (nothing is said), and types (a record's
+#: ``__init__`` is made with the function type at hand).
+UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.oldtrees", "safepip.facts.poetryenv",
+            "safepip.rootrule", "safepip.ui", "types")
+
+
+@needs_managed
+@pytest.mark.slow
+def test_run_with_nothing_remembered_imports_nothing_it_does_not_call(project: Path) -> None:
+    done, _ = _safepip("run", "python", "-c", "pass", cwd=project)  # creates the environment
+    assert done.returncode == 0, done.stderr
+    _forget()
+    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project, script=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / ".venv")
+    assert {"safepip.facts.gather", "safepip.facts.toolenv", "safepip.venv.ensure"} <= imported, "the full path decided"
+    assert sorted(set(UNCALLED) & imported) == []

@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import os
 
-from safepip.facts.poetryenv import poetry_env, poetry_env_name
 from safepip.facts.toolread import Found, Reader, ToolEnv, as_bool, b64_8, backend, expand, get, home, listed, xdg
 from safepip.facts.toolvars import VARIABLES
 
@@ -82,7 +81,18 @@ def _poetry(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | 
     named = reader.mentions("poetry")  # else neither [tool.poetry] nor a poetry backend is there
     marked = ((named and isinstance(get(reader.pyproject, "tool", "poetry"), dict)) or reader.has("poetry.lock")
               or (named and backend(reader).startswith("poetry.")))
-    return (poetry_env(reader, version) if marked else None), marked
+    if not marked:
+        return None, False
+    from safepip.facts.poetryenv import poetry_env  # here: a project Poetry manages alone reads it
+
+    return poetry_env(reader, version), True
+
+
+def poetry_env_name(name: str, root: str) -> str:
+    """Poetry's name for a project's environment (:func:`safepip.facts.poetryenv.poetry_env_name`)."""
+    from safepip.facts.poetryenv import poetry_env_name as named
+
+    return named(name, root)
 
 
 # -- PDM -----------------------------------------------------------------------------------
