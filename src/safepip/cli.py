@@ -89,8 +89,15 @@ def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> 
     first makes descriptors 0-2 the caller's (:mod:`safepip.stdio`), before it opens anything.
     """
     if argv is None:
+        import gc
+
         from safepip.stdio import take_over
 
+        # A call makes some ten thousand objects and execs or exits within milliseconds:
+        # the collector's runs at the default threshold (700: about six, 0.5 to 1 ms of a
+        # call with nothing remembered) find next to nothing. Collected far less often, not
+        # never (a long call still collects).
+        gc.set_threshold(100_000)
         take_over()
     args = list(sys.argv[1:] if argv is None else argv)
     return _main(args, runner, in_process=runner is not None)
