@@ -101,10 +101,11 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
 
 #: What the full path imported and never called when the environment is whole: what makes,
 #: locks or rebuilds an environment, Poetry's rules (the project is not Poetry's), root's rule
-#: (``run`` writes nothing), what says a notice (nothing is said), and types (a record's
-#: ``__init__`` is made with the function type at hand).
+#: (``run`` writes nothing), what says a notice (nothing is said), types (a record's
+#: ``__init__`` is made with the function type at hand), and _json, a shared library (the
+#: state file, an object of plain strings, is read and its proof computed without it).
 UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.oldtrees", "safepip.facts.poetryenv",
-            "safepip.rootrule", "safepip.ui", "types")
+            "safepip.rootrule", "safepip.ui", "types", "_json")
 
 
 @needs_managed

@@ -3,7 +3,9 @@ and without importing json: json (and the re it imports, with enum) costs a few 
 ``safepip run`` with nothing remembered reads one record (an environment's state file,
 :mod:`safepip.venv.records`) whose proof is computed over a JSON text.
 
-Where ``_json`` is missing (not CPython), json itself does the work.
+An object of plain strings (a state file) is read and written without even ``_json``: a
+shared library, whose loading costs more than the reading. Where ``_json`` is missing (not
+CPython), json itself does the work.
 """
 
 from __future__ import annotations
@@ -24,10 +26,47 @@ class _Decoding:
     parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
 
 
+def _plain(text: str) -> bool:
+    """Whether ``text`` is a JSON string's content as json writes it, unescaped: printable
+    ASCII without a quote or a backslash.
+    """
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
+def _flat(text: str) -> dict[str, str] | None:
+    """``text`` read as json reads it when it is an object of plain strings (:func:`_plain`:
+    what a state file holds), or None for anything else (read by json's scanner).
+    """
+    body = text.strip(" \t\n\r")  # json's own whitespace
+    if body[:1] != "{" or body[-1:] != "}":
+        return None
+    found: dict[str, str] = {}
+    rest = body[1:-1].strip(" \t\n\r")
+    while rest:
+        parts = rest.split('"', 4)  # '', key, ':', value, what follows
+        if len(parts) != 5 or parts[0] or parts[2].strip(" \t\n\r") != ":":
+            return None
+        key, value, rest = parts[1], parts[3], parts[4].lstrip(" \t\n\r")
+        if not (_plain(key) and _plain(value)):
+            return None
+        found[key] = value  # a repeated key: the last, as json keeps it
+        if rest:
+            if rest[0] != ",":
+                return None
+            rest = rest[1:].lstrip(" \t\n\r")
+            if not rest:
+                return None  # a trailing comma
+    return found
+
+
 def loads(text: str) -> Any:
     """``json.loads(text)``: the same scanner, without importing json (a ValueError when ``text``
-    is not JSON).
+    is not JSON). An object of plain strings (a state file) is read here: loading ``_json`` (a
+    shared library) costs more than reading it.
     """
+    flat = _flat(text)
+    if flat is not None:
+        return flat
     try:
         from _json import make_scanner
     except ImportError:  # pragma: no cover - not CPython
@@ -51,15 +90,23 @@ def dumps(value: Any) -> str:
     JSON decoding gives (strings, whole numbers, booleans, null, lists, objects) is written
     with json's own string encoder, anything else by json itself.
     """
-    try:
-        from _json import encode_basestring_ascii as string
-    except ImportError:  # pragma: no cover - not CPython
-        return _json_dumps(value)
     chunks: list[str] = []
+
+    def string(item: str) -> str | None:
+        if _plain(item):
+            return f'"{item}"'  # what json writes for it: _json (a shared library) is not loaded
+        try:
+            from _json import encode_basestring_ascii
+        except ImportError:  # pragma: no cover - not CPython
+            return None
+        return encode_basestring_ascii(item)
 
     def put(item: Any) -> bool:
         if isinstance(item, str):
-            chunks.append(string(item))
+            written = string(item)
+            if written is None:
+                return False
+            chunks.append(written)
         elif item is None or isinstance(item, bool):
             chunks.append("null" if item is None else "true" if item else "false")
         elif isinstance(item, int):
@@ -75,7 +122,10 @@ def dumps(value: Any) -> str:
         elif isinstance(item, dict) and all(isinstance(k, str) for k in item):
             chunks.append("{")
             for index, key in enumerate(sorted(item)):
-                chunks.append(f"{',' if index else ''}{string(key)}:")
+                written = string(key)
+                if written is None:
+                    return False
+                chunks.append(f"{',' if index else ''}{written}:")
                 if not put(item[key]):
                     return False
             chunks.append("}")
