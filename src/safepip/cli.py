@@ -38,14 +38,13 @@ PIP_VERB = "commands.pip:main"
 
 def _handler(args: list[str]) -> tuple[Callable[[list[str], Session], int], list[str]]:
     """The verb's handler and its arguments: one of safepip's own verbs, else pip's."""
-    import importlib
-
     if args and args[0] in VERBS:
         target, rest = VERBS[args[0]], args[1:]  # a verb reads its own --safepip-* flags
     else:
         target, rest = PIP_VERB, args
     module, _, function = target.partition(":")
-    handler: Callable[[list[str], Session], int] = getattr(importlib.import_module(f"safepip.{module}"), function)
+    __import__(f"safepip.{module}")  # not importlib.import_module: importlib imports warnings
+    handler: Callable[[list[str], Session], int] = getattr(sys.modules[f"safepip.{module}"], function)
     return handler, rest
 
 
@@ -57,10 +56,10 @@ def _tolerant_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
-            import contextlib
-
-            with contextlib.suppress(ValueError, OSError):  # a stream that cannot: left as it is
+            try:  # noqa: SIM105 - contextlib (with collections and functools) is ms to import
                 reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot: left as it is
+                pass
 
 
 def _output_failed(code: int, session: Session) -> int:
@@ -90,8 +89,15 @@ def main(argv: Sequence[str] | None = None, *, runner: Runner | None = None) -> 
     first makes descriptors 0-2 the caller's (:mod:`safepip.stdio`), before it opens anything.
     """
     if argv is None:
+        import gc
+
         from safepip.stdio import take_over
 
+        # A call makes some ten thousand objects and execs or exits within milliseconds:
+        # the collector's runs at the default threshold (700: about six, 0.5 to 1 ms of a
+        # call with nothing remembered) find next to nothing. Collected far less often, not
+        # never (a long call still collects).
+        gc.set_threshold(100_000)
         take_over()
     args = list(sys.argv[1:] if argv is None else argv)
     return _main(args, runner, in_process=runner is not None)

@@ -15,7 +15,6 @@ from safepip.errors import EX_NOPERM
 from safepip.facts.pipargs import WRITE_COMMANDS, PipCall
 from safepip.facts.users import Who
 from safepip.plans import REFUSE, Plan
-from safepip.rootrule import foreign_to_root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -34,7 +33,11 @@ def in_their_env(call: PipCall, env_dir: str, who: Who) -> Plan | None:
     """The refusal for root writing into ``env_dir``, the environment named as the target
     (whatever names it), when it belongs to another user; None when the rule allows it.
     """
-    if call.command not in WRITE_COMMANDS or who.allow_root or not foreign_to_root(who.euid, who.target_owner):
+    if call.command not in WRITE_COMMANDS or who.allow_root:
+        return None
+    from safepip.rootrule import foreign_to_root  # here: a command that writes alone asks
+
+    if not foreign_to_root(who.euid, who.target_owner):
         return None
     owner = who.target_owner_name or f"uid {who.target_owner}"
     how = _how(who)

@@ -101,6 +101,9 @@ class _Field:
 
 _MISSING: Any = object()  # no default: the field must be given
 
+#: ``types.FunctionType``, without importing types (a cold call's share of a ms).
+_FunctionType: Any = type(_made)
+
 
 def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, compare: bool = True) -> Any:
     """A field of a :func:`record` as ``dataclasses.field`` declares one: its ``default``, or
@@ -149,12 +152,11 @@ def record(cls: Record) -> Record:
 
     # Made in the class's module, as dataclasses makes its __init__: its code is the class's own.
     import sys
-    from types import FunctionType
 
     where = sys.modules[cls.__module__].__dict__
-    made = FunctionType(init.__code__, where, "__init__", None, init.__closure__)
+    made = _FunctionType(init.__code__, where, "__init__", None, init.__closure__)
     made.__qualname__ = f"{cls.__qualname__}.__init__"
-    copies = FunctionType(Frozen.replace_.__code__, where, "replace_")
+    copies = _FunctionType(Frozen.replace_.__code__, where, "replace_")
     copies.__qualname__ = f"{cls.__qualname__}.replace_"
     compared = tuple(name for name in names if specs[name].compare)
     cls.__init__ = made  # type: ignore[method-assign]

@@ -18,10 +18,9 @@ imports neither this module nor the verbs.
 
 from __future__ import annotations
 
-import contextlib
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from contextlib import AbstractContextManager
     from typing import Any, Iterator, Mapping
 
     from safepip.facts.gather import Context
@@ -188,11 +187,16 @@ def _sweep(base: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def scratch(environ: Mapping[str, str]) -> Iterator[str]:
+def scratch(environ: Mapping[str, str]) -> AbstractContextManager[str]:
     """A scratch directory for the classifying pip runs, removed on the way out, on SIGINT,
     SIGTERM and SIGHUP too; older ones that a killed run left are swept first.
     """
+    import contextlib  # here: only a classification needs it (with collections and functools, ms)
+
+    return contextlib.contextmanager(_scratch)(environ)
+
+
+def _scratch(environ: Mapping[str, str]) -> Iterator[str]:
     import os
     import shutil
     import signal

@@ -14,7 +14,6 @@ hands over the same way). The runner is injectable (:func:`using`): tests run ``
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
@@ -23,7 +22,8 @@ from safepip.handoff import become, shown
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     import subprocess
-    from typing import Iterator, Mapping, Sequence
+    from types import TracebackType
+    from typing import Mapping, Sequence
 
 
 class Runner:
@@ -61,6 +61,7 @@ class Runner:
         try:
             out, err = proc.communicate(timeout=timeout)
         except BaseException:  # a timeout, or Ctrl-C (a child in a session of its own never saw it)
+            import contextlib
             import signal
 
             with contextlib.suppress(OSError):
@@ -78,17 +79,33 @@ class Runner:
 _RUNNERS: list[tuple[Runner, bool]] = [(Runner(), False)]
 
 
-@contextlib.contextmanager
-def using(runner: Runner | None, *, debug: bool = False) -> Iterator[Runner]:
+class _Using:
+    """:func:`using`'s block (a class, not contextlib's decorator: contextlib, with collections
+    and functools, is ms to import, and every call of the full path enters one).
+    """
+
+    def __init__(self, runner: Runner | None, debug: bool) -> None:
+        self._runner = runner
+        self._debug = debug
+        self._entry: tuple[Runner, bool] | None = None
+
+    def __enter__(self) -> Runner:
+        self._entry = (self._runner or _RUNNERS[-1][0], self._debug)
+        _RUNNERS.append(self._entry)
+        return self._entry[0]
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if self._entry is not None:
+            _RUNNERS.remove(self._entry)
+            self._entry = None
+
+
+def using(runner: Runner | None, *, debug: bool = False) -> _Using:
     """Start every program through ``runner`` (None: the one in use) within the block, each
     command logged on stderr first when ``debug`` (the session's ``SAFEPIP_DEBUG``).
     """
-    entry = (runner or _RUNNERS[-1][0], debug)
-    _RUNNERS.append(entry)
-    try:
-        yield entry[0]
-    finally:
-        _RUNNERS.remove(entry)
+    return _Using(runner, debug)
 
 
 def _log(argv: Sequence[str], how: str) -> Runner:

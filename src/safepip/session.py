@@ -7,16 +7,14 @@ instead of each function reading ``os.environ``, the working directory or ``SAFE
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
 
-from safepip import ui
 from safepip.errors import SafepipError
 from safepip.runner import using
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from contextlib import AbstractContextManager, ExitStack
     from types import TracebackType
     from typing import Mapping
 
@@ -51,11 +49,27 @@ class Session:
         self.debug = environ.get("SAFEPIP_DEBUG") == "1"
         self.runner = runner
         self._cwd = cwd
-        self.stack = contextlib.ExitStack()
-        self._runner = contextlib.ExitStack()
-        #: ``say(message, level="notice")``: one ``safepip:`` line on stderr (notice, warning
-        #: or error), returned as written (:func:`safepip.ui.say` for this environment).
-        self.say = functools.partial(ui.say, environ=environ)
+        self._stack: ExitStack | None = None
+        self._using: AbstractContextManager[object] | None = None
+
+    def say(self, message: str, kind: str = "notice") -> str:
+        """One ``safepip:`` line on stderr (notice, warning or error), returned as written
+        (:func:`safepip.ui.say` for this environment).
+        """
+        from safepip import ui  # here: a call that says nothing (``safepip run``) never imports it
+
+        return ui.say(message, kind, environ=self.environ)
+
+    @property
+    def stack(self) -> ExitStack:
+        """What is cleaned up when the call ends; made when first asked (contextlib, with
+        collections and functools, is ms to import, and most calls put nothing on it).
+        """
+        if self._stack is None:
+            import contextlib
+
+            self._stack = contextlib.ExitStack()
+        return self._stack
 
     @property
     def cwd(self) -> str:
@@ -66,12 +80,16 @@ class Session:
 
     def __enter__(self) -> Session:
         # Not on ``stack``: that is closed before pip is exec'd, and pip still starts through the runner.
-        self._runner.enter_context(using(self.runner, debug=self.debug))
+        self._using = using(self.runner, debug=self.debug)
+        self._using.__enter__()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None:
         try:
-            self.stack.close()
+            if self._stack is not None:
+                self._stack.close()
         finally:
-            self._runner.close()
+            if self._using is not None:
+                self._using.__exit__(None, None, None)
+                self._using = None

@@ -4,6 +4,13 @@ the environment found) imports neither dataclasses (nor inspect, which it import
 subprocess, shutil or base64, nor what makes an environment (safepip.act.flow). The first
 install in a directory never seen imports no dataclasses either.
 
+Nor does it parse TOML (tomllib, with typing, datetime and re) where no tool's setting can be
+in the project's pyproject.toml, nor load OpenSSL (hmac, hashlib) or json (with re) to check
+the environment's state file: a project as most are (Hatchling builds it, ruff is set up).
+
+Nor does it import what it never calls there: what makes, locks or rebuilds an environment,
+Poetry's rules, root's rule, what says a notice.
+
 What was imported is read from ``-X importtime``, never from timings.
 """
 
@@ -17,16 +24,19 @@ from pathlib import Path
 
 import pytest
 
-from helpers import needs_managed, offline, safepip_env
+from helpers import ROOT, needs_managed, offline, safepip_env
 from safepip.remembered.store import memo_dir
 
 #: What the full path must not import when the environment is there (each costs ms).
 HEAVY = ("dataclasses", "inspect", "subprocess", "shutil", "base64", "safepip.act.flow")
 
 
-def _safepip(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """Run safepip with -X importtime; return the result and every module it imported."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "safepip", *args], cwd=cwd,
+def _safepip(*args: str, cwd: Path, script: bool = False) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run safepip with -X importtime (``script``: as the ``safepip`` command is, not with -m,
+    whose runpy imports importlib and contextlib); return the result and every module it imported.
+    """
+    how = [str(ROOT / "bin" / "safepip")] if script else ["-m", "safepip"]
+    done = subprocess.run([sys.executable, "-X", "importtime", *how, *args], cwd=cwd,
                           env=safepip_env(PIP_CONFIG_FILE=os.devnull), capture_output=True, text=True, check=False)
     imported = {ln.rsplit("|", 1)[1].strip() for ln in done.stderr.splitlines() if ln.startswith("import time:")}
     stderr = "".join(f"{ln}\n" for ln in done.stderr.splitlines() if not ln.startswith("import time:"))
@@ -64,3 +74,48 @@ def test_first_install_in_a_new_directory_imports_nothing_heavy(project: Path, w
     assert "lib-b" in done.stdout
     assert "safepip.facts.gather" in imported, "the full path decided"
     assert sorted({"dataclasses", "inspect", "shutil", "base64"} & imported) == []
+
+
+#: What reading the project's tool settings and the environment's state file loaded before,
+#: and what the session's cleanup stack and runner block, and the verb's import, loaded.
+UNREAD = ("tomllib", "typing", "datetime", "re", "json", "hmac", "hashlib", "_hashlib",
+          "contextlib", "collections", "functools", "importlib", "warnings")
+
+
+@needs_managed
+@pytest.mark.slow
+def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        '[project]\nname = "myproj"\nversion = "0"\ndependencies = ["requests>=2"]\n\n'
+        '[tool.ruff]\nline-length = 100\n\n[tool.pytest.ini_options]\naddopts = "-q"\n')
+    done, _ = _safepip("run", "python", "-c", "pass", cwd=project)  # creates the environment
+    assert done.returncode == 0, done.stderr
+    _forget()
+    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project, script=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / ".venv")
+    assert "safepip.venv.records" in imported, "the state file was checked"
+    assert sorted(set(UNREAD) & imported) == []
+
+
+#: What the full path imported and never called when the environment is whole: what makes,
+#: locks or rebuilds an environment, Poetry's rules (the project is not Poetry's), root's rule
+#: (``run`` writes nothing), what says a notice (nothing is said), types (a record's
+#: ``__init__`` is made with the function type at hand), and _json, a shared library (the
+#: state file, an object of plain strings, is read and its proof computed without it).
+UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.oldtrees", "safepip.facts.poetryenv",
+            "safepip.rootrule", "safepip.ui", "types", "_json")
+
+
+@needs_managed
+@pytest.mark.slow
+def test_run_with_nothing_remembered_imports_nothing_it_does_not_call(project: Path) -> None:
+    done, _ = _safepip("run", "python", "-c", "pass", cwd=project)  # creates the environment
+    assert done.returncode == 0, done.stderr
+    _forget()
+    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project, script=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / ".venv")
+    assert {"safepip.facts.gather", "safepip.facts.toolenv", "safepip.venv.ensure"} <= imported, "the full path decided"
+    assert sorted(set(UNCALLED) & imported) == []

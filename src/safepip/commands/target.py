@@ -53,7 +53,6 @@ def locate(ctx: Context, plan: Plan) -> Target:
     from safepip.decide import PASSTHROUGH, REFUSE
     from safepip.venv.ensure import broken, check_path, working_tree
     from safepip.venv.layout import bin_python, is_venv_dir
-    from safepip.venv.oldtrees import pending
 
     if plan.kind == REFUSE:  # the exit code install's refusal has (77 for a root or trust rule)
         raise NoTargetError(plan.reason, exit_code=plan.exit_code)
@@ -61,7 +60,11 @@ def locate(ctx: Context, plan: Plan) -> Target:
         check_path(plan.env_dir)  # a path no command may use (``.venv -> .``): refused, even by which
         python = bin_python(plan.env_dir)
         work = working_tree(plan.env_dir)
-        exists = is_venv_dir(work) or bool(pending(work))
+        exists = is_venv_dir(work)
+        if not exists:  # an interrupted rebuild goes on (its module is imported for this alone)
+            from safepip.venv.oldtrees import pending
+
+            exists = bool(pending(work))
         return Target(
             plan.env_dir,
             python,

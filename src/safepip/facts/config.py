@@ -12,7 +12,6 @@ line where there is one, the key and what is allowed.
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 from safepip.errors import ConfigError
@@ -129,6 +128,7 @@ def _validate(key: str, value: Any, where: Callable[[str], str]) -> Any:
 
 def _line_of(text: str, key: str, section: str | None) -> int | None:
     """The line where ``key`` is set (inside ``[section]`` when given), for error messages."""
+    import re  # here: only an error message needs it (re is ms to import)
     in_section = section is None
     header = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")
     for number, line in enumerate(text.splitlines(), 1):
@@ -151,8 +151,8 @@ def _loads(text: str, path: str) -> dict[str, Any]:
     except RecursionError:
         raise ConfigError(f"{path}: not valid TOML for safepip: arrays or tables nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
-        # tomllib puts the position at the end of its message: lead with it, like every
-        # other configuration error ("FILE, line N: ...").
+        # tomllib ends its message with the position: lead with it, as every other error does ("FILE, line N: ...").
+        import re
         message = str(exc)
         found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
         if found:

@@ -81,7 +81,7 @@ def uv_workspace(sub: str, above: list[str], subproject: tuple[str, bool]) -> tu
         return None
     for index, directory in enumerate(above):
         pyproject = os.path.join(directory, "pyproject.toml")
-        workspace = get(read_toml(pyproject) or {}, "tool", "uv", "workspace") if os.path.isfile(pyproject) else None
+        workspace = get(read_toml(pyproject, mentions="workspace") or {}, "tool", "uv", "workspace") if os.path.isfile(pyproject) else None
         if not isinstance(workspace, dict):
             continue
         named = _globbed(directory, workspace.get("members"))

@@ -9,7 +9,6 @@ the pip wheel virtualenv embeds (its version is in the wheel's file name).
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 from safepip.venv.layout import site_packages
@@ -18,8 +17,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Iterable
 
-_DIST_INFO = re.compile(r"^pip-([0-9][^-]*)\.dist-info$")
-_WHEEL = re.compile(r"^pip-([0-9][^-]*)-py3-none-any\.whl$")
+#: The names that hold a pip version, as (before, after) it: ``pip-<version>.dist-info``,
+#: ``pip-<version>-py3-none-any.whl``, where a version starts with a digit and holds no ``-``.
+#: Matched with string methods: this module is on the full path, and re costs ms to import.
+_DIST_INFO = ("pip-", ".dist-info")
+_WHEEL = ("pip-", "-py3-none-any.whl")
 
 
 def _key(version: str) -> tuple[int, ...]:
@@ -28,8 +30,17 @@ def _key(version: str) -> tuple[int, ...]:
     return release(version)
 
 
-def _newest(names: Iterable[str], pattern: re.Pattern[str]) -> str | None:
-    found = [m.group(1) for m in map(pattern.match, names) if m]
+def _version_in(name: str, pattern: tuple[str, str]) -> str | None:
+    """The version in ``name`` when it is ``pattern``'s (before + version + after), else None."""
+    before, after = pattern
+    if not (name.startswith(before) and name.endswith(after)) or len(name) <= len(before) + len(after):
+        return None
+    version = name[len(before):len(name) - len(after)]
+    return version if "0" <= version[0] <= "9" and "-" not in version else None
+
+
+def _newest(names: Iterable[str], pattern: tuple[str, str]) -> str | None:
+    found = [v for v in (_version_in(n, pattern) for n in names) if v is not None]
     return max(found, key=_key) if found else None
 
 
@@ -83,7 +94,7 @@ def seeded(python: tuple[int, ...]) -> str | None:
         names = os.listdir(embed)
     except OSError:
         return None
-    found = sorted((m.group(1) for m in map(_WHEEL.match, names) if m), key=_key)
+    found = sorted((v for v in (_version_in(n, _WHEEL) for n in names) if v is not None), key=_key)
     if not found:
         return None
     return found[-1] if tuple(python[:2]) >= (3, 9) else found[0]

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 from safepip.facts.toolread import Reader, ToolEnv, as_bool, b64_8, expand, get, listed, xdg
 
@@ -38,6 +37,8 @@ def poetry_env_name(name: str, root: str) -> str:
     """Poetry's name for a project's environment without its ``-pyX.Y`` (``name`` as the
     project spells it, ``root`` its directory).
     """
+    import re  # here: only a Poetry project needs it
+
     from safepip.facts.interpreter import sha256_digest
 
     canonical = re.sub(r"[-_.]+", "-", name).lower()  # Poetry's package name is the normalized one

@@ -48,9 +48,7 @@ project.
 from __future__ import annotations
 
 import os
-import re
 
-from safepip.facts.poetryenv import poetry_env, poetry_env_name
 from safepip.facts.toolread import Found, Reader, ToolEnv, as_bool, b64_8, backend, expand, get, home, listed, xdg
 from safepip.facts.toolvars import VARIABLES
 
@@ -64,7 +62,8 @@ __all__ = ["VARIABLES", "Found", "ToolEnv", "find", "marked", "poetry_env_name"]
 
 
 def _uv(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None, bool]:
-    marked = reader.has("uv.lock") or isinstance(get(reader.pyproject, "tool", "uv"), dict)
+    # reader.mentions first: a pyproject.toml that cannot name the table is not parsed.
+    marked = reader.has("uv.lock") or (reader.mentions("uv") and isinstance(get(reader.pyproject, "tool", "uv"), dict))
     if not marked:
         return None, False
     chosen = reader.environ.get("UV_PROJECT_ENVIRONMENT", "")
@@ -79,9 +78,21 @@ def _uv(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None
 
 
 def _poetry(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None, bool]:
-    project = reader.pyproject
-    marked = isinstance(get(project, "tool", "poetry"), dict) or reader.has("poetry.lock") or backend(reader).startswith("poetry.")
-    return (poetry_env(reader, version) if marked else None), marked
+    named = reader.mentions("poetry")  # else neither [tool.poetry] nor a poetry backend is there
+    marked = ((named and isinstance(get(reader.pyproject, "tool", "poetry"), dict)) or reader.has("poetry.lock")
+              or (named and backend(reader).startswith("poetry.")))
+    if not marked:
+        return None, False
+    from safepip.facts.poetryenv import poetry_env  # here: a project Poetry manages alone reads it
+
+    return poetry_env(reader, version), True
+
+
+def poetry_env_name(name: str, root: str) -> str:
+    """Poetry's name for a project's environment (:func:`safepip.facts.poetryenv.poetry_env_name`)."""
+    from safepip.facts.poetryenv import poetry_env_name as named
+
+    return named(name, root)
 
 
 # -- PDM -----------------------------------------------------------------------------------
@@ -102,7 +113,8 @@ def _pdm_user(reader: Reader) -> dict[str, Any]:
 
 
 def _pdm(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None, bool]:
-    marked = (isinstance(get(reader.pyproject, "tool", "pdm"), dict) or backend(reader).startswith("pdm.")
+    named = reader.mentions("pdm")  # else neither [tool.pdm] nor a PDM backend is there
+    marked = ((named and (isinstance(get(reader.pyproject, "tool", "pdm"), dict) or backend(reader).startswith("pdm.")))
               or any(reader.has(n) for n in ("pdm.lock", "pdm.toml", ".pdm-python")))
     if not marked:
         return None, False
@@ -172,7 +184,11 @@ def hatch_id(root: str) -> str:
 def _hatch(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | None, bool]:
     hatch_toml = os.path.join(reader.root, "hatch.toml")
     own = reader.toml(hatch_toml) if reader.has("hatch.toml") else None
-    envs = get(own, "envs") if own is not None else get(reader.pyproject, "tool", "hatch", "envs")
+    if own is not None:
+        envs = get(own, "envs")
+    else:
+        # Both words: "hatch" alone is in every project Hatchling builds.
+        envs = get(reader.pyproject, "tool", "hatch", "envs") if reader.mentions("hatch", "envs") else None
     marked = own is not None or isinstance(envs, dict)
     default = get(envs, "default") or {}
     if get(default, "type") not in (None, "virtual"):
@@ -186,9 +202,6 @@ def _hatch(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | N
         path = chosen if os.path.isabs(chosen) else os.path.normpath(os.path.join(reader.root, chosen))
         why = "Hatch's default environment for this project (its path)"
         return ToolEnv("Hatch", path, reader.venv(path), why, named_by, chosen), True
-    name = get(reader.pyproject, "project", "name")
-    project_id = hatch_id(reader.root)
-    name = re.sub(r"[-_.]+", "-", name).lower() if isinstance(name, str) and name else f"{project_id}-unmanaged"
     user = reader.environ.get("HATCH_CONFIG") or os.path.join(
         xdg(reader.environ, "XDG_CONFIG_HOME", ".config"), "hatch", "config.toml")
     settings = reader.toml(user) or {}
@@ -202,6 +215,16 @@ def _hatch(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | N
     else:
         directory = os.path.join(data, "env", "virtual")
     directory = os.path.normpath(directory)
+    if not marked and not os.path.isdir(directory):
+        # No environment of Hatch's can be in a directory that is not there: the project's
+        # name (which only a parse of pyproject.toml gives) is not needed to know.
+        reader.reads.append(directory)
+        return None, False
+    import re
+
+    name = get(reader.pyproject, "project", "name")
+    project_id = hatch_id(reader.root)
+    name = re.sub(r"[-_.]+", "-", name).lower() if isinstance(name, str) and name else f"{project_id}-unmanaged"
     flat = directory == os.path.join(home(reader.environ), ".virtualenvs") or directory.startswith(reader.root + os.sep)
     path = os.path.join(directory, name) if flat else os.path.join(directory, name, project_id, name)
     exists = reader.venv(path)
@@ -215,6 +238,8 @@ def _hatch(reader: Reader, version: tuple[int, ...] | None) -> tuple[ToolEnv | N
 
 def pipenv_env_name(root: str) -> str:
     """pipenv's name for the environment of the project whose Pipfile is in ``root``."""
+    import re
+
     from safepip.facts.interpreter import sha256_digest
 
     name = re.sub(r'[ &$`!*@"()\[\]\\\r\n\t]', "_", os.path.basename(root))[:42]

@@ -48,8 +48,31 @@ def is_venv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-def read_toml(path: str) -> dict[str, Any] | None:
-    """A tool's TOML file, or None (missing, too large, not TOML: the tool's to report)."""
+def read_toml(path: str, mentions: str | None = None) -> dict[str, Any] | None:
+    """A tool's TOML file, or None (missing, too large, not TOML: the tool's to report).
+    With ``mentions``, also None when the file cannot hold a key of that name (see
+    :func:`could_name`): the caller looks for nothing else, and is spared the parse.
+    """
+    data = read_bytes(path)
+    if mentions is not None and not could_name(data, mentions):
+        return None
+    return parse_toml(data)
+
+
+def read_bytes(path: str) -> bytes | None:
+    """A TOML file's bytes, or None (missing, unreadable, too large)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE + 1)
+    except OSError:
+        return None
+    return data if len(data) <= MAX_FILE else None
+
+
+def parse_toml(data: bytes | None) -> dict[str, Any] | None:
+    """``data`` parsed as TOML, or None (None given, not UTF-8, not TOML)."""
+    if data is None:
+        return None  # tomllib (with typing, datetime and re: about 6 ms) only for a file there is
     import sys
 
     if sys.version_info >= (3, 11):
@@ -57,14 +80,26 @@ def read_toml(path: str) -> dict[str, Any] | None:
     else:  # pragma: no cover - Python < 3.11
         import tomli as tomllib
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE + 1)
-        if len(data) > MAX_FILE:
-            return None
         parsed: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return parsed
+
+
+def could_name(data: bytes | None, word: str) -> bool:
+    r"""Whether TOML text ``data`` can hold a key or string value spelled ``word`` (False for
+    None).
+
+    TOML is UTF-8, and a key or string is written as its own characters unless an escape
+    spells them (``\u0074ool`` is ``tool``; a line-ending backslash joins the lines of a
+    multi-line string): a file without the word and without any backslash cannot name it,
+    whatever else it holds. So the parse (the dearest step of reading a project's tool
+    settings: tomllib imports typing, datetime and re) is made only for a file that could
+    answer.
+    """
+    if data is None:
+        return False
+    return word.encode("utf-8") in data or b"\\" in data
 
 
 def get(table: Any, *keys: str) -> Any:
@@ -121,13 +156,20 @@ class Reader:
         self.root = root
         self.environ = environ
         self.reads: list[str] = []
+        self._bytes: dict[str, bytes | None] = {}
         self._cache: dict[str, dict[str, Any] | None] = {}
 
-    def toml(self, path: str) -> dict[str, Any] | None:
-        """The TOML file at ``path`` (None: missing or unreadable), read once."""
-        if path not in self._cache:
+    def raw(self, path: str) -> bytes | None:
+        """The bytes of the TOML file at ``path`` (None: missing or unreadable), read once."""
+        if path not in self._bytes:
             self.reads.append(path)
-            self._cache[path] = read_toml(path)
+            self._bytes[path] = read_bytes(path)
+        return self._bytes[path]
+
+    def toml(self, path: str) -> dict[str, Any] | None:
+        """The TOML file at ``path`` (None: missing or unreadable), read and parsed once."""
+        if path not in self._cache:
+            self._cache[path] = parse_toml(self.raw(path))
         return self._cache[path]
 
     def has(self, name: str) -> bool:
@@ -145,6 +187,14 @@ class Reader:
     def pyproject(self) -> dict[str, Any]:
         """The project's pyproject.toml ({} when missing or unreadable)."""
         return self.toml(os.path.join(self.root, "pyproject.toml")) or {}
+
+    def mentions(self, *words: str) -> bool:
+        """Whether the project's pyproject.toml can hold keys (or values) spelled by each of
+        ``words``, without parsing it (:func:`could_name`): when not, every lookup of a key
+        path through them all finds nothing.
+        """
+        data = self.raw(os.path.join(self.root, "pyproject.toml"))
+        return all(could_name(data, word) for word in words)
 
 
 def backend(reader: Reader) -> str:

@@ -4,7 +4,6 @@ remove one safepip made in which pip never ran.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from safepip.errors import EnvironmentCreateError
@@ -151,6 +150,8 @@ def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False, s
         args += ["--app-data", app_data]
     saved = dict(os.environ)
     said = io.StringIO()
+    import contextlib  # here: only a creation needs it
+
     try:
         with contextlib.redirect_stderr(said):
             cli_run(args, setup_logging=False)

@@ -16,11 +16,7 @@ import os
 
 from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
-from safepip.venv import oldtrees
-from safepip.venv.create import create as _create
-from safepip.venv.create import remove as _remove
 from safepip.venv.layout import bin_python, is_venv_dir
-from safepip.venv.lock import EnvLock
 from safepip.venv.state import (
     COMPLETE,
     CREATING,
@@ -36,6 +32,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Callable, Mapping, Sequence
     from safepip.venv.layout import Base
+    from safepip.venv.lock import EnvLock
+
+# What makes, locks and rebuilds an environment (safepip.venv.create, lock, oldtrees) is
+# imported where it is used: a command whose environment is whole (``safepip run``, which)
+# only checks it here, and each import costs its share of a cold call.
 
 
 @record
@@ -56,6 +57,8 @@ def check_path(env_dir: str) -> None:
     """
     if os.path.islink(env_dir):
         if not os.path.exists(env_dir):
+            from safepip.venv import oldtrees
+
             if oldtrees.pending(os.path.realpath(env_dir)):
                 return  # a rebuild moved the link's target aside and was killed: it goes on
             raise EnvironmentCreateError(
@@ -109,6 +112,8 @@ def broken(env_dir: str) -> str | None:
         if why is not None:
             return why
         return None
+    from safepip.venv import oldtrees
+
     if oldtrees.pending(work):
         return "its rebuild was interrupted"
     return None
@@ -120,6 +125,8 @@ def broken_waiting(env_dir: str, environ: Mapping[str, str], say: Callable[[str]
     """
     why = broken(env_dir)
     if why is not None and state(working_tree(env_dir)) != CREATING:
+        from safepip.venv.lock import EnvLock
+
         lock = EnvLock(env_dir, environ, say)
         lock.acquire()
         try:
@@ -151,6 +158,9 @@ def ensure(
     ``pip_options`` (an index, find-links...) are given to pip when a rebuild reinstalls
     what the old environment held.
     """
+    from safepip.venv import oldtrees
+    from safepip.venv.lock import EnvLock
+
     check_path(env_dir)
     if lock is None and _usable(working_tree(env_dir)):
         # A process killed while it removed a rebuild's old tree (restored, marked trash) left
@@ -181,7 +191,9 @@ def _ensure_locked(
     pip_options: Sequence[str] = (),
     say: Callable[[str], object] = lambda m: None,
 ) -> Ready:
-    from safepip.venv import rebuild
+    from safepip.venv import oldtrees, rebuild
+    from safepip.venv.create import create as _create
+    from safepip.venv.create import remove as _remove
 
     check_path(env_dir)  # again: another process may have changed it while we waited
     work = working_tree(env_dir)

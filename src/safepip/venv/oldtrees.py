@@ -14,8 +14,6 @@ a kept tree a day after it was kept; it never removes the user's files.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import stat
 import time
@@ -65,6 +63,8 @@ def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) 
     """Write a tree's journal atomically, with the proof that safepip wrote it for this tree
     (for the name ``named`` it is about to be renamed to, when it is not there yet).
     """
+    import json  # here: only a rebuild writes a journal
+
     from safepip.safefs import replace_file
     from safepip.venv import records
 
@@ -95,6 +95,8 @@ def remove_trash(tree: str, *, made: bool = False) -> None:
     it and says trash, or (``made``) one the caller knows safepip made and could not mark
     (a full disk); nothing below it is followed (``rmtree`` never crosses a link).
     """
+    import contextlib  # here: lookups, on every use of an environment, need none of it
+
     if not (_real_dir(tree) if made else (read_journal(tree) or {}).get("kind") == TRASH):
         return
     try:

@@ -17,16 +17,19 @@ says). It is made on the first write, never by a read. A key file that is not th
 private file (owned by the euid, writable by nobody else, in a directory no other user can
 write) is never used: no record then verifies, and none is signed.
 
-``hmac`` (with OpenSSL's ``_hashlib``, about 3 ms) is imported only when a record is read
-or written, never on the remembered-answer path.
+The HMAC is computed with CPython's own SHA-256 (``_sha256``; ``_sha2`` from 3.12), as
+:mod:`hmac` computes it: ``hmac`` and ``hashlib`` load OpenSSL's ``_hashlib``, about 3 ms,
+which every ``safepip run`` with nothing remembered would pay to check one state file. For
+the same reason a record is read and its signed text made with the C functions :mod:`json`
+itself calls (``_json``): the module (and the re it imports) costs ms more.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import stat
+
+from safepip.venv.leanjson import dumps, loads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -70,6 +73,8 @@ def _read_key(path: str, root: str) -> bytes | None:
 
 def _make_key(path: str, root: str) -> bytes | None:
     """Make the key file; None when it cannot be made private (said once)."""
+    import contextlib  # here: only the first write ever makes the key
+
     from safepip.safefs import directory_problem, warn
 
     why = directory_problem(root, root, create=True)
@@ -131,12 +136,43 @@ def identity(kind: str, directory: str, named: str | None = None) -> list[Any] |
     return [kind, st.st_uid, where]
 
 
-def _mac(secret: bytes, bound: list[Any], content: Mapping[str, Any]) -> str:
-    import hmac
+def _sha256() -> Any:
+    """The SHA-256 constructor, without OpenSSL's loading where CPython has its own."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]  # Python <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]  # Python >= 3.12
+        except ImportError:  # pragma: no cover - a Python built without them
+            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
+    return sha256
 
+
+def hmac_sha256(secret: bytes, message: bytes) -> str:
+    """HMAC-SHA256 of ``message`` keyed with ``secret``, in hex (RFC 2104, as ``hmac.new``)."""
+    sha256 = _sha256()
+    block = 64  # SHA-256's block size
+    if len(secret) > block:
+        secret = sha256(secret).digest()
+    secret = secret.ljust(block, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in secret) + message).digest()
+    return str(sha256(bytes(b ^ 0x5C for b in secret) + inner).hexdigest())
+
+
+def _same(a: str, b: str) -> bool:
+    """``a == b`` in a time that does not depend on where they differ (as hmac.compare_digest)."""
+    try:
+        from _operator import _compare_digest as compare
+    except ImportError:  # pragma: no cover - not CPython
+        from hmac import compare_digest as compare  # type: ignore[no-redef,unused-ignore]
+    # A MAC is hex: one that is not ASCII (compare_digest refuses such strings) never matches.
+    return a.isascii() and b.isascii() and bool(compare(a, b))
+
+
+def _mac(secret: bytes, bound: list[Any], content: Mapping[str, Any]) -> str:
     body = {k: v for k, v in content.items() if k != MAC}
-    message = json.dumps([bound, body], sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hmac.new(secret, message.encode("ascii"), "sha256").hexdigest()
+    message = dumps([bound, body])
+    return hmac_sha256(secret, message.encode("ascii"))
 
 
 def sign(kind: str, directory: str, content: Mapping[str, Any], named: str | None = None) -> dict[str, Any]:
@@ -162,9 +198,7 @@ def verified(kind: str, directory: str, data: object) -> dict[str, Any] | None:
     bound = identity(kind, directory)
     if secret is None or bound is None:
         return None
-    import hmac
-
-    if not hmac.compare_digest(_mac(secret, bound, data), data[MAC]):
+    if not _same(_mac(secret, bound, data), data[MAC]):
         return None
     return {k: v for k, v in data.items() if k != MAC}
 
@@ -185,7 +219,7 @@ def load(kind: str, directory: str, path: str) -> dict[str, Any] | None:
             raise ValueError
         with os.fdopen(fd, "rb") as handle:
             fd = -1
-            data = json.loads(handle.read(1 << 20).decode("utf-8"))
+            data = loads(handle.read(1 << 20).decode("utf-8"))
     except (OSError, ValueError):
         _ignored(path)
         return None

@@ -9,7 +9,6 @@ Each carries the proof that this user's safepip wrote it for this directory
 
 from __future__ import annotations
 
-import json
 import os
 
 from safepip.venv.layout import bin_python, cfg_lines
@@ -64,6 +63,8 @@ def own_files_only(env_dir: str) -> bool:
 
 def write_state(env_dir: str, value: str, base_python: str, old: str | None = None) -> None:
     """Write the state file atomically (and the old tree a rebuild restores from)."""
+    import json  # here: reading a state file needs no json module (safepip.venv.records)
+
     from safepip import __version__
     from safepip.safefs import replace_file
     from safepip.venv import records
@@ -105,17 +106,32 @@ def _version_changed(env_dir: str, python: str) -> str | None:
     made with, or None. Read without running it: the name its link resolves to
     (``python3.12``) against ``pyvenv.cfg``'s version.
     """
-    import re
-
-    found = re.fullmatch(r"python(\d+)\.(\d+)", os.path.basename(os.path.realpath(python)))
+    name = os.path.basename(os.path.realpath(python))
+    found = _major_minor(name[len("python"):], whole=True) if name.startswith("python") else None
     if found is None:
         return None
     try:
         lines = cfg_lines(env_dir)
     except OSError:
         return None
-    versions = (re.match(r"(\d+)\.(\d+)", value) for key, value in lines if key in ("version", "version_info"))
+    versions = (_major_minor(value, whole=False) for key, value in lines if key in ("version", "version_info"))
     made = next((v for v in versions if v is not None), None)
-    if made is None or made.groups() == found.groups():
+    if made is None or made == found:
         return None
-    return f"it was made with Python {'.'.join(made.groups())} and its interpreter is now Python {'.'.join(found.groups())}"
+    return f"it was made with Python {'.'.join(made)} and its interpreter is now Python {'.'.join(found)}"
+
+
+def _major_minor(text: str, *, whole: bool) -> tuple[str, str] | None:
+    """``X.Y`` (runs of digits, as re's ``\\d+``) at the start of ``text``, or all of it with
+    ``whole``; None when it is not there. String methods: re costs ms to import, and this
+    runs on every use of an environment.
+    """
+    major, dot, rest = text.partition(".")
+    if not dot or not major.isdecimal():
+        return None
+    if whole:
+        return (major, rest) if rest.isdecimal() else None
+    end = 0
+    while end < len(rest) and rest[end].isdecimal():
+        end += 1
+    return (major, rest[:end]) if end else None

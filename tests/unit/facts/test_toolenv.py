@@ -231,3 +231,37 @@ def test_a_broken_tool_file_is_the_tools_to_report(home: Path) -> None:
     (root / "poetry.toml").write_text("[[[")
     spot = project_env(str(root), None, _environ(home), (3, 11, 2))
     assert spot.path == str(root / ".venv")  # no name to compute Poetry's: safepip's default
+
+
+@pytest.mark.parametrize("pyproject", [
+    '[tool."\\u0070oetry"]\nname = "App"\n',  # an escape spells the table's name
+    '[project]\nname = "App"\n[build-system]\nbuild-backend = """po\\\n  etry.core.masonry.api"""\n',  # a line-ending backslash joins it
+])
+def test_a_tool_named_only_through_an_escape_is_still_found(home: Path, pyproject: str) -> None:
+    root = _project(home, pyproject)
+    spot = project_env(str(root), None, _environ(home), (3, 11, 2))
+    assert spot.tool == "Poetry"
+
+
+def test_a_pyproject_naming_no_tool_is_read_without_parsing(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What no tool's rule can read (nor Hatch's default environment, when Hatch's directory is
+    not there) is found without the TOML parse: the answer, and what the memo signs, as before.
+    """
+    from safepip.facts import toolread
+
+    root = _project(home, '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+                          '[project]\nname = "app"\n[tool.ruff]\nline-length = 100\n')
+
+    def refused(data: bytes | None) -> None:
+        assert data is None, "parsed"  # a file that is not there: nothing to parse
+
+    parse = toolread.parse_toml
+    monkeypatch.setattr(toolread, "parse_toml", refused)
+    found = find(str(root), _environ(home), (3, 11, 2))
+    assert found.env is None
+    real = root.resolve()
+    assert str(real / "pyproject.toml") in found.reads
+    assert str(home / ".local" / "share" / "hatch" / "env" / "virtual") in found.reads  # Hatch's place, signed
+    monkeypatch.setattr(toolread, "parse_toml", parse)
+    env = _venv(home / ".local" / "share" / "hatch" / "env" / "virtual" / "app" / hatch_id(str(real)) / "app")
+    assert project_env(str(root), None, _environ(home), (3, 11, 2)).path == str(env)  # once it is there, it counts

@@ -141,3 +141,11 @@ def test_a_key_that_is_a_link_or_not_a_key_is_never_used(tmp_path: Path) -> None
     real.chmod(0o600)
     records._loaded.clear()
     assert envstate.state(str(env)) is None
+
+
+@pytest.mark.parametrize("size", [0, 1, 32, 64, 65, 200])
+def test_the_proof_is_hmac_sha256(size: int) -> None:
+    import hmac
+
+    secret, message = os.urandom(size), os.urandom(3 * size + 1)
+    assert records.hmac_sha256(secret, message) == hmac.new(secret, message, "sha256").hexdigest()
