@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import InterpreterError
-from safepip.frozen import Frozen
+from safepip.frozen import Frozen, field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither typing nor dataclasses)
@@ -24,11 +24,9 @@ if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither 
 #: Bump when the probe's output changes, so that cached results are not reused.
 PROBE_SCHEMA = 4
 MINIMUM = (3, 8)
-_FIELDS = ("path", "how", "version", "implementation", "prefix", "base_prefix", "in_venv", "conda", "stdlib",
-           "purelib", "platlib", "scripts", "marker", "marker_message", "marker_problem", "distributor", "has_pip",
-           "markers", "pip_dir", "probed", "site_dirs", "user_site")
 
 
+@record(slots=True)
 class Interp(Frozen):
     """What the probe found out about an interpreter (a frozen record: :mod:`safepip.frozen`).
     ``pip_dir``: where the target's pip is installed (its version:
@@ -37,7 +35,6 @@ class Interp(Frozen):
     site-packages directories outside any venv (the user site first), ``user_site`` the user site.
     """
 
-    _fields = __slots__ = _FIELDS
     path: str
     how: str
     version: tuple[int, int, int]
@@ -55,23 +52,11 @@ class Interp(Frozen):
     marker_problem: str | None
     distributor: str | None
     has_pip: bool
-    markers: Mapping[str, str]
-    pip_dir: str | None
-    probed: bool
-    site_dirs: tuple[str, ...]
-    user_site: str | None
-
-    def __init__(
-        self, path: str, how: str, version: tuple[int, int, int], implementation: str, prefix: str,
-        base_prefix: str, in_venv: bool, conda: bool, stdlib: str, purelib: str, platlib: str, scripts: str,
-        marker: str | None, marker_message: str | None, marker_problem: str | None, distributor: str | None,
-        has_pip: bool, markers: Mapping[str, str] | None = None, pip_dir: str | None = None, probed: bool = True,
-        site_dirs: tuple[str, ...] = (), user_site: str | None = None,
-    ) -> None:
-        values = dict(locals())
-        self.set_(**{name: values[name] for name in _FIELDS})
-        if markers is None:
-            self.set_(markers={})
+    markers: Mapping[str, str] = field(default_factory=dict)
+    pip_dir: str | None = None
+    probed: bool = True
+    site_dirs: tuple[str, ...] = ()
+    user_site: str | None = None
 
     @property
     def managed(self) -> bool:
