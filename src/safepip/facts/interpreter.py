@@ -208,35 +208,52 @@ def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, 
 
 def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
     """Learn about the interpreter at ``path``, from the cache when the file has not changed."""
-    key = cache_key(path)
-    cache_file = None
-    data: dict[str, Any] | None = None
-    cache_root = ""
-    if key is not None and environ.get("SAFEPIP_NO_PROBE_CACHE") != "1":
-        from safepip.paths import cache_dir
-        from safepip.safefs import read
-
-        cache_root = cache_dir(environ)
-        cache_file = cache_path(cache_root, key)
-        try:
-            # A probe result decides what runs: only a private file of the user's own counts.
-            raw = read(cache_file, cache_root)
-            if raw is None:
-                raise OSError(cache_file)
-            import marshal
-
-            data = marshal.loads(raw)  # noqa: S302 - a private file of the user's own (safefs.read)
-            assert isinstance(data, dict)
-            stdlib = data.get("stdlib")
-            # The marker can appear, go or change without the interpreter changing: always look again.
-            if not isinstance(stdlib, str) or data.get("marker_signature") != marker_signature(stdlib, environ):
-                data = None
-        except (OSError, ValueError, EOFError, TypeError, AssertionError):
-            data = None
+    data, cache_file, cache_root = _from_cache(path, environ)
     if data is None:
         data = run_probe(path)
         if cache_file is not None and tuple(data["version"][:2]) >= MINIMUM:
             _write_cache(cache_file, {**data, "marker_signature": marker_signature(data["stdlib"], environ)}, cache_root)
+    return _interp(path, how, data)
+
+
+def cached(path: str, how: str, environ: Mapping[str, str]) -> Interp | None:
+    """What the probe cache holds of the interpreter at ``path`` (None: nothing valid; no
+    probe is started).
+    """
+    data = _from_cache(path, environ)[0]
+    return None if data is None else _interp(path, how, data)
+
+
+def _from_cache(path: str, environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None, str]:
+    """The cached probe of ``path`` (None: none valid), its cache file (None: not cached) and root."""
+    key = cache_key(path)
+    if key is None or environ.get("SAFEPIP_NO_PROBE_CACHE") == "1":
+        return None, None, ""
+    from safepip.paths import cache_dir
+    from safepip.safefs import read
+
+    cache_root = cache_dir(environ)
+    cache_file = cache_path(cache_root, key)
+    try:
+        # A probe result decides what runs: only a private file of the user's own counts.
+        raw = read(cache_file, cache_root)
+        if raw is None:
+            raise OSError(cache_file)
+        import marshal
+
+        data = marshal.loads(raw)  # noqa: S302 - a private file of the user's own (safefs.read)
+        assert isinstance(data, dict)
+        stdlib = data.get("stdlib")
+        # The marker can appear, go or change without the interpreter changing: always look again.
+        if not isinstance(stdlib, str) or data.get("marker_signature") != marker_signature(stdlib, environ):
+            data = None
+    except (OSError, ValueError, EOFError, TypeError, AssertionError):
+        data = None
+    return data, cache_file, cache_root
+
+
+def _interp(path: str, how: str, data: dict[str, Any]) -> Interp:
+    """The record of a probe's ``data``; refused (one line) below the oldest Python safepip drives."""
     version = tuple(int(v) for v in data["version"][:3])
     if version[:2] < MINIMUM:
         shown = ".".join(map(str, version))

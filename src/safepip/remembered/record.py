@@ -36,7 +36,6 @@ def remember_answer(
     directory (:func:`safepip.facts.walkup.anchor`) when there is one.
     """
     from safepip.remembered.store import remember
-    from safepip.venv.layout import bin_python
     from safepip.venv.state import STATE_FILE
 
     paths = list(ctx.reads.paths)
@@ -45,7 +44,7 @@ def remember_answer(
         # The environment's own directory changes with use (uv's .lock): its files say what counts.
         env_dir = ready.env_dir
         owned.append(env_dir)
-        paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
+        paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), ready.python))
     if answered is not None:
         paths.extend(answered.paths)
         stdout = answered.stdout
@@ -200,23 +199,16 @@ def _probed(python: str, ready: Ready | None, environ: Mapping[str, str]) -> tup
     the environment's own interpreter, not a script, whose whole signature the decision checks
     (the probe cache's key is part of it). None: the check probes it.
     """
-    from safepip.venv.layout import bin_python
-
-    if ready is None or python != bin_python(ready.env_dir):
+    if ready is None or python != ready.python:
         return None
     from safepip.errors import SafepipError
-    from safepip.facts.interpreter import cache_key, cache_path, probe
-    from safepip.paths import cache_dir
+    from safepip.facts.interpreter import cached
 
-    key = cache_key(python)
-    if key is None or environ.get("SAFEPIP_NO_PROBE_CACHE") == "1" or not os.path.exists(
-            cache_path(cache_dir(environ), key)):
-        return None  # only what the probe cache holds: remembering never starts a probe
     try:
-        interp = probe(python, "the fast path", environ)
+        interp = cached(python, "the fast path", environ)  # remembering never starts a probe
     except SafepipError:
         return None
-    if not interp.in_venv:
+    if interp is None or not interp.in_venv:
         return None
     return (interp.prefix, interp.purelib, interp.platlib, dict(interp.markers))
 
