@@ -16,8 +16,8 @@ from safepip.handoff import child_environ, pip_args
 from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
 from safepip.runner import run
 from safepip.stdio import stdout_error
-from safepip.venv.ensure import Ready, broken, ensure, working_tree
-from safepip.venv.layout import floor_umask, has_pip
+from safepip.venv.ensure import Ready, broken, ensure, ready_at, working_tree
+from safepip.venv.layout import floor_umask
 from safepip.venv.lock import EnvLock
 from safepip.venv.state import CREATING, state
 
@@ -67,10 +67,8 @@ def prepare(
             pip_options=index_options(ctx.call),
         )
     else:  # pass-through that borrows the project environment's pip
-        from safepip.venv.layout import bin_python
-
-        ready = Ready(plan.env_dir, bin_python(plan.env_dir))
-    return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
+        ready = ready_at(plan.env_dir)
+    return pip_command(plan, ready.python, env_has_pip=ready.has_pip, environ=environ), lock, ready
 
 
 def lock_for(plan: Plan, session: Session) -> EnvLock | None:

@@ -22,8 +22,8 @@ from safepip.paths import on_path
 from safepip.runner import call as _call
 from safepip.runner import capture
 from safepip.steps import Step
-from safepip.venv.ensure import Ready, broken_waiting, ensure
-from safepip.venv.layout import bin_python, has_pip
+from safepip.venv.ensure import broken_waiting, ensure, ready_at
+from safepip.venv.layout import has_pip
 from safepip.venv.lock import EnvLock
 
 TYPE_CHECKING = False
@@ -73,7 +73,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
         ready = ensure(plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=True,
                        pip_options=index_options(ctx.call))
     else:
-        ready = Ready(plan.env_dir, bin_python(plan.env_dir))
+        ready = ready_at(plan.env_dir)
         if lock is not None:
             lock.acquire()
     try:

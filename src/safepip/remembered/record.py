@@ -89,9 +89,7 @@ def _route_paths(ctx: Context, ready: Ready | None, answered: Answered | None) -
     (an install, upgrade or removal changes them, and then the fast path may answer, or the
     repair scan find something). None: the route cannot be remembered.
     """
-    from safepip.venv.layout import site_packages
-
-    paths = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
+    paths = [os.path.join(site, "pip") for site in ready.site_packages] if ready is not None else []
     if ctx.call.command == "install":
         if answered is None or not answered.paths:
             return None
@@ -168,7 +166,7 @@ def remember_decision(
     """
     from safepip.facts.pipargs import command_table
     from safepip.remembered.decision import DECISIVE, decision_key
-    from safepip.venv.layout import site_packages, venv_of
+    from safepip.venv.layout import venv_of
 
     call = ctx.call
     if call.error is not None or call.command is None or args[:1] != [call.command] or call.informational:
@@ -188,7 +186,7 @@ def remember_decision(
         call.command == "install" and ready is not None and plan.kind in (PROJECT_VENV, USER_ENV),
     )
     # Whether the route uses the environment's pip, and which: as for a remembered route.
-    pips = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
+    pips = [os.path.join(site, "pip") for site in ready.site_packages] if ready is not None else []
     key = list(decision_key(call.command, call.count("--quiet") > 0))
     remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV)
 
@@ -225,10 +223,9 @@ def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mappi
 
     ready = None
     if env_dir is not None:
-        from safepip.venv.ensure import Ready
-        from safepip.venv.layout import bin_python
+        from safepip.venv.ensure import ready_at
 
-        ready = Ready(env_dir, bin_python(env_dir))
+        ready = ready_at(env_dir)
     remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir), anchored=project)
 
 

@@ -19,7 +19,7 @@ from safepip.errors import EnvironmentCreateError
 from safepip.venv import oldtrees
 from safepip.venv.create import create as _create
 from safepip.venv.create import remove as _remove
-from safepip.venv.layout import bin_python, is_venv_dir
+from safepip.venv.layout import bin_python, is_venv_dir, pip_in, site_packages
 from safepip.venv.lock import EnvLock
 from safepip.venv.state import (
     COMPLETE,
@@ -40,12 +40,22 @@ if TYPE_CHECKING:  # for the type checker only
 
 @record
 class Ready(Frozen):
-    """An environment ready for pip: its interpreter, and what safepip had to do."""
+    """An environment ready for pip: its interpreter, its site-packages directories and
+    whether pip is in them (read once, by :func:`ready_at`), and what safepip had to do.
+    """
 
     env_dir: str
     python: str
     created: bool = False
     rebuilt: str | None = None  # why it was rebuilt, when it was
+    site_packages: tuple[str, ...] = ()
+    has_pip: bool = False
+
+
+def ready_at(env_dir: str, *, created: bool = False, rebuilt: str | None = None) -> Ready:
+    """The environment ``env_dir`` as pip will find it (its layout read once, here)."""
+    sites = tuple(site_packages(env_dir))
+    return Ready(env_dir, bin_python(env_dir), created, rebuilt, sites, pip_in(sites))
 
 
 def check_path(env_dir: str) -> None:
@@ -160,7 +170,7 @@ def ensure(
             from safepip.venv import rebuild
 
             rebuild.sweep(working_tree(env_dir))
-        return Ready(env_dir, bin_python(env_dir))
+        return ready_at(env_dir)
     own_lock = lock or EnvLock(env_dir, environ, say)
     own_lock.acquire()
     try:
@@ -200,7 +210,7 @@ def _ensure_locked(
             mark_restoring=lambda o: write_state(work, RESTORING, base.path, old=o),
             mark_complete=lambda: write_state(work, COMPLETE, base.path),
         )
-        return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
+        return ready_at(env_dir, created=True, rebuilt=why)
 
     current = state(work) if is_venv_dir(work) else None
     if current == RESTORING:
@@ -217,7 +227,7 @@ def _ensure_locked(
     if is_venv_dir(work):
         why = problem(work)
         if why is None:
-            return Ready(env_dir, bin_python(env_dir))
+            return ready_at(env_dir)
         if current is None:
             import shlex  # here: for this message alone
 
@@ -228,7 +238,7 @@ def _ensure_locked(
         if current == CREATING:  # pip never ran in it: nothing to keep
             _remove(work)
             _create(work, base, environ, system_site)
-            return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
+            return ready_at(env_dir, created=True, rebuilt=why)
         return restore(rebuild.move_aside(work, env_dir, why))
     rebuilt = None
     if os.path.isdir(work) and not own_files_only(work):
@@ -237,5 +247,5 @@ def _ensure_locked(
         _remove(work)
         rebuilt = "its creation was interrupted"
     _create(work, base, environ, system_site)
-    return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=rebuilt)
+    return ready_at(env_dir, created=True, rebuilt=rebuilt)
 
