@@ -152,7 +152,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         if lock is not None:
             lock.acquire()
     if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
-        from safepip.venv.halfinstalled import repair_made
+        from safepip.venv.leftovers import repair_made
 
         repair_made(ready.env_dir, environ)
     # The lock must cover pip's whole run: handed to pip through exec where it can be,

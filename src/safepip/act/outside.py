@@ -79,7 +79,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     try:
         notice(ctx, plan, ready, session)
         if create and not ready.created:  # what an interrupted pip left half-installed
-            from safepip.venv.halfinstalled import repair_made
+            from safepip.venv.leftovers import repair_made
 
             repair_made(ready.env_dir, session.environ)
         return _call(user_env_command(plan, args, ready.python, session), _env(plan, session))

@@ -41,8 +41,8 @@ def main(args: list[str], session: Session) -> int:
     from safepip.errors import NoTargetError, UsageError
     from safepip.facts.pipargs import scan
     from safepip.venv.ensure import ensure
+    from safepip.venv.leftovers import pending
     from safepip.venv.lock import EnvLock
-    from safepip.venv.oldtrees import pending
     from safepip.venv.state import COMPLETE, state
 
     from .args import split_verb_flags
@@ -77,7 +77,7 @@ def main(args: list[str], session: Session) -> int:
         )
         torn: list[str] = []
         if state(ready.env_dir) == COMPLETE and not ready.created:
-            from safepip.venv.halfinstalled import repair
+            from safepip.venv.leftovers import repair
 
             torn = repair(ready.env_dir, lambda m: session.say(m, "warning"))
     finally:

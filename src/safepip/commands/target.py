@@ -53,7 +53,7 @@ def locate(ctx: Context, plan: Plan) -> Target:
     from safepip.decide import PASSTHROUGH, REFUSE
     from safepip.venv.ensure import broken, check_path, working_tree
     from safepip.venv.layout import bin_python, is_venv_dir
-    from safepip.venv.oldtrees import pending
+    from safepip.venv.leftovers import pending
 
     if plan.kind == REFUSE:  # the exit code install's refusal has (77 for a root or trust rule)
         raise NoTargetError(plan.reason, exit_code=plan.exit_code)

@@ -16,7 +16,7 @@ import os
 
 from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
-from safepip.venv import oldtrees
+from safepip.venv import leftovers
 from safepip.venv.create import create as _create
 from safepip.venv.create import remove as _remove
 from safepip.venv.layout import bin_python, is_venv_dir, pip_in, site_packages
@@ -66,7 +66,7 @@ def check_path(env_dir: str) -> None:
     """
     if os.path.islink(env_dir):
         if not os.path.exists(env_dir):
-            if oldtrees.pending(os.path.realpath(env_dir)):
+            if leftovers.pending(os.path.realpath(env_dir)):
                 return  # a rebuild moved the link's target aside and was killed: it goes on
             raise EnvironmentCreateError(
                 f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
@@ -119,7 +119,7 @@ def broken(env_dir: str) -> str | None:
         if why is not None:
             return why
         return None
-    if oldtrees.pending(work):
+    if leftovers.pending(work):
         return "its rebuild was interrupted"
     return None
 
@@ -166,7 +166,7 @@ def ensure(
         # A process killed while it removed a rebuild's old tree (restored, marked trash) left
         # a whole environment: finish that removal here too, not only under the lock (which a
         # call the fast path may answer does not take).
-        if oldtrees.old_trees(working_tree(env_dir)):
+        if leftovers.old_trees(working_tree(env_dir)):
             from safepip.venv import rebuild
 
             rebuild.sweep(working_tree(env_dir))
@@ -215,13 +215,13 @@ def _ensure_locked(
     current = state(work) if is_venv_dir(work) else None
     if current == RESTORING:
         old = restoring_from(work)
-        if old is not None and (oldtrees.read_journal(old) or {}).get("kind") == oldtrees.PENDING:
+        if old is not None and (leftovers.read_journal(old) or {}).get("kind") == leftovers.PENDING:
             return restore(old)
         write_state(work, COMPLETE, base.path)  # killed after the old tree was dealt with
         rebuild.sweep(work)
         current = COMPLETE
     if current in (None, CREATING):
-        waiting = oldtrees.pending(work)
+        waiting = leftovers.pending(work)
         if waiting:  # a rebuild killed after it moved the old tree aside
             return restore(waiting[-1])
     if is_venv_dir(work):
