@@ -209,3 +209,15 @@ def test_a_whole_environment_used_without_the_lock_finishes_a_killed_trash_remov
     ready = envs.ensure(str(env_dir), BASE, dict(os.environ), quiet)
     assert not ready.created
     assert not trash.exists() and kept.exists()
+
+
+def test_ready_at_reads_the_interpreter_site_packages_and_pip_once(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    site = env / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    found = envs.ready_at(str(env), created=True)
+    assert (found.python, found.site_packages, found.has_pip) == (str(env / "bin" / "python"), (str(site),), False)
+    assert found.created and found.rebuilt is None
+    (site / "pip").mkdir()
+    assert envs.ready_at(str(env)).has_pip and not envs.ready_at(str(tmp_path / "nothing")).site_packages
