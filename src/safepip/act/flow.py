@@ -140,7 +140,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
                 remember_answer(args, ctx, ready, environ, answered, said)
             if routable:  # any other install here is decided the same way
                 remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, environ),
-                                  fast_python=fast_python)
+                                  fast_python=fast_python, answered=answered)
             return code
         # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
         # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
@@ -167,7 +167,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
                        lock_file=lock_file)
         remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_file,
-                          fast_python=fast_python)
+                          fast_python=fast_python, answered=answered)
     if version_line:
         sys.stdout.write(version_line)
     try:

@@ -128,11 +128,15 @@ def _say(message: str, environ: Mapping[str, str]) -> None:
 
 
 class Answered:
-    """What an answer printed, and every path it read (for :func:`safepip.remembered.store.remember`)."""
+    """What an answer printed, and every path it read (for :func:`safepip.remembered.store.remember`);
+    ``probed``: what it read of its interpreter's probe (prefix, purelib, platlib, marker
+    values), as a remembered decision keeps it (None: it read none).
+    """
 
     def __init__(self) -> None:
         self.stdout = ""
         self.paths: list[str] = []
+        self.probed: tuple[Any, ...] | None = None
 
 
 def attempt(  # noqa: PLR0915 - one linear look, in pip's order
@@ -154,6 +158,8 @@ def attempt(  # noqa: PLR0915 - one linear look, in pip's order
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
         env = Environment.of(python, environ, listed, probed)
+        if answered is not None:
+            answered.probed = (env.prefix, *env.sites, env.markers)
         if _names_a_new_project(call, env, cwd):
             raise NotSatisfied  # pip has work to do: nothing else is read
         configured = read_settings(environ, env.prefix)

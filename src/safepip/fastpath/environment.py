@@ -22,6 +22,8 @@ class Environment:
     def __init__(self, prefix: str, sites: Iterable[str], markers: Mapping[str, str],
                  listed: dict[str, list[str]] | None = None) -> None:
         self.prefix = prefix
+        #: Its purelib and platlib, as the probe gave them.
+        self.sites = tuple(sites)
         self.markers = dict(markers)
         if not self.markers:
             raise Fallback(f"no marker values for {prefix}")
@@ -30,7 +32,7 @@ class Environment:
         self.listed: dict[str, list[str]] = {} if listed is None else listed
         #: The .pth files read: their contents decide the path (the memo tracks each).
         self.pth_files: list[str] = []
-        self.path = self._search_path(sites, prefix, self.pth_files, self.listed)
+        self.path = self._search_path(self.sites, prefix, self.pth_files, self.listed)
         self._found: dict[str, list[str]] = {}
         self._read: dict[str, Dist | None] = {}
         for directory in self.path:

@@ -157,12 +157,14 @@ def remember_decision(
     said: str,
     lock_file: str | None,
     fast_python: str | None,
+    answered: Answered | None = None,
 ) -> None:
     """Remember where this call went for every command line of its kind (see
     :mod:`safepip.remembered.store`): only for a call whose route is pip's command line before
     the arguments exactly as given, with nothing in it that :func:`safepip.decide.plan`
     reads besides the command (``DECISIVE``) and the command first. ``fast_python`` is the
-    interpreter whose environment the fast path reads for an ``install``.
+    interpreter whose environment the fast path reads for an ``install``; ``answered``: what
+    the fast path read of it this call.
     """
     from safepip.facts.pipargs import command_table
     from safepip.remembered.decision import DECISIVE, decision_key
@@ -178,7 +180,7 @@ def remember_decision(
         return
     fast = None
     if call.command == "install" and fast_python is not None:
-        fast = (fast_python, venv_of(fast_python), _probed(fast_python, ready, environ))
+        fast = (fast_python, venv_of(fast_python), _probed(fast_python, ready, environ, answered))
     decision = (
         tuple(argv[:head]), tuple(sorted(plan.env_changes.items())), plan.kind != PASSTHROUGH, lock_file,
         command_table(call.pip_version, call.command), call.pip_version, fast,
@@ -191,14 +193,18 @@ def remember_decision(
     remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV)
 
 
-def _probed(python: str, ready: Ready | None, environ: Mapping[str, str]) -> tuple[Any, ...] | None:
+def _probed(python: str, ready: Ready | None, environ: Mapping[str, str],
+            answered: Answered | None = None) -> tuple[Any, ...] | None:
     """What the fast path reads of its interpreter's probe (prefix, purelib, platlib, marker
     values), kept in the decision so that its check after a change probes nothing: only for
     the environment's own interpreter, not a script, whose whole signature the decision checks
-    (the probe cache's key is part of it). None: the check probes it.
+    (the probe cache's key is part of it). What the fast path read this call (``answered``),
+    else what the probe cache holds. None: the check probes it.
     """
     if ready is None or python != ready.python:
         return None
+    if answered is not None and answered.probed is not None:
+        return answered.probed
     from safepip.errors import SafepipError
     from safepip.facts.interpreter import cached
 
