@@ -75,7 +75,7 @@ def lock_for(plan: Plan, session: Session) -> EnvLock | None:
     """The lock on the plan's environment, not yet acquired (None: the plan needs none)."""
     if not plan.lock or plan.env_dir is None:
         return None
-    return EnvLock(plan.env_dir, session.environ, session.say)
+    return EnvLock(plan.env_dir, session.dirs, session.say)
 
 
 def _fast_python(argv: list[str]) -> str | None:
@@ -117,10 +117,10 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         one = help_command(argv)
         if one is not None and os.name == "posix":  # one process: pip's help, then safepip's section
             if routable:
-                remember_route(args, ctx, ready, plan, environ, one, said=said)
+                remember_route(args, ctx, ready, plan, environ, one, said=said, dirs=session.dirs)
             return run(one, env, replace=True)
         if routable:
-            remember_route(args, ctx, ready, plan, environ, argv, said=said, suffix=HELP_SECTION)
+            remember_route(args, ctx, ready, plan, environ, argv, said=said, suffix=HELP_SECTION, dirs=session.dirs)
         helped = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
         return helped
@@ -134,13 +134,13 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         # (``ctx.call`` as read: pip's args are the same less ``--python``, which it does not read).
         from safepip.fastpath.answer import attempt
 
-        code = attempt(ctx.call, fast_python, env, ctx.cwd, answered, debug=session.debug)
+        code = attempt(ctx.call, fast_python, env, ctx.cwd, answered, debug=session.debug, dirs=session.dirs)
         if code is not None and stdout_error() is None:
             if not flags and not session.debug:
-                remember_answer(args, ctx, ready, environ, answered, said)
+                remember_answer(args, ctx, ready, environ, answered, said, dirs=session.dirs)
             if routable:  # any other install here is decided the same way
-                remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, environ),
-                                  fast_python=fast_python, answered=answered)
+                remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, session.dirs),
+                                  fast_python=fast_python, answered=answered, dirs=session.dirs)
             return code
         # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
         # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
@@ -163,11 +163,11 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         # (a remembered route replays this: noop.memo).
         floor_umask()
     if routable and replace:
-        lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
+        lock_file = lock.path if lock is not None else lock_path_for(plan, session.dirs)
         remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
-                       lock_file=lock_file)
+                       lock_file=lock_file, dirs=session.dirs)
         remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_file,
-                          fast_python=fast_python, answered=answered)
+                          fast_python=fast_python, answered=answered, dirs=session.dirs)
     if version_line:
         sys.stdout.write(version_line)
     try:

@@ -66,7 +66,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     """Run pip in the per-user environment (created when ``create``), under its lock."""
     assert plan.env_dir is not None
     say = session.say
-    lock = EnvLock(plan.env_dir, session.environ, say) if plan.lock else None
+    lock = EnvLock(plan.env_dir, session.dirs, say) if plan.lock else None
     if create:
         from safepip.act.command import index_options
 

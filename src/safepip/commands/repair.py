@@ -69,7 +69,7 @@ def main(args: list[str], session: Session) -> int:
     if outside and not os.path.lexists(plan.env_dir) and not pending(plan.env_dir):
         session.say(f"{ui.shortpath(plan.env_dir, session.environ)}: nothing to repair (no per-user environment)", "notice")
         return _apps(ctx, plan, call, session)
-    lock = EnvLock(plan.env_dir, session.environ, say)
+    lock = EnvLock(plan.env_dir, session.dirs, say)
     try:
         ready = ensure(
             plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=plan.system_site,

@@ -21,6 +21,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither typing nor dataclasses)
     from typing import Any, Mapping
 
+    from safepip.paths import Dirs
+
 #: Bump when the probe's output changes, so that cached results are not reused.
 PROBE_SCHEMA = 4
 MINIMUM = (3, 8)
@@ -206,9 +208,11 @@ def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, 
     return data
 
 
-def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
-    """Learn about the interpreter at ``path``, from the cache when the file has not changed."""
-    data, cache_file, cache_root = _from_cache(path, environ)
+def probe(path: str, how: str, environ: Mapping[str, str], dirs: Dirs | None = None) -> Interp:
+    """Learn about the interpreter at ``path``, from the cache when the file has not changed
+    (in ``dirs``: the session's, else those of ``environ``).
+    """
+    data, cache_file, cache_root = _from_cache(path, environ, dirs)
     if data is None:
         data = run_probe(path)
         if cache_file is not None and tuple(data["version"][:2]) >= MINIMUM:
@@ -216,23 +220,27 @@ def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
     return _interp(path, how, data)
 
 
-def cached(path: str, how: str, environ: Mapping[str, str]) -> Interp | None:
+def cached(path: str, how: str, environ: Mapping[str, str], dirs: Dirs | None = None) -> Interp | None:
     """What the probe cache holds of the interpreter at ``path`` (None: nothing valid; no
     probe is started).
     """
-    data = _from_cache(path, environ)[0]
+    data = _from_cache(path, environ, dirs)[0]
     return None if data is None else _interp(path, how, data)
 
 
-def _from_cache(path: str, environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None, str]:
+def _from_cache(path: str, environ: Mapping[str, str],
+                dirs: Dirs | None) -> tuple[dict[str, Any] | None, str | None, str]:
     """The cached probe of ``path`` (None: none valid), its cache file (None: not cached) and root."""
     key = cache_key(path)
     if key is None or environ.get("SAFEPIP_NO_PROBE_CACHE") == "1":
         return None, None, ""
-    from safepip.paths import cache_dir
     from safepip.safefs import read
 
-    cache_root = cache_dir(environ)
+    if dirs is None:
+        from safepip.paths import Dirs
+
+        dirs = Dirs(environ)
+    cache_root = dirs.cache
     cache_file = cache_path(cache_root, key)
     try:
         # A probe result decides what runs: only a private file of the user's own counts.

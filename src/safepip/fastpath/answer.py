@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.facts.pipargs import PipCall
     from safepip.fastpath.sources import Local
+    from safepip.paths import Dirs
 
 
 def requirement_lines(
@@ -142,12 +143,14 @@ class Answered:
 def attempt(  # noqa: PLR0915 - one linear look, in pip's order
     call: PipCall, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
     debug: bool = False, listed: dict[str, list[str]] | None = None, probed: Sequence[Any] | None = None,
+    dirs: Dirs | None = None,
 ) -> int | None:
     """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
     requirement is satisfied: print pip's lines and return 0. Return None to run pip.
     ``answered``, when given, receives what was printed and what it depended on; ``debug``
-    (the session's ``SAFEPIP_DEBUG``) says why pip runs or not; ``listed`` and ``probed``:
-    what this call knows already (:meth:`~safepip.fastpath.environment.Environment.of`).
+    and ``dirs`` (the session's ``SAFEPIP_DEBUG`` and directories) say why pip runs or not
+    and where the probe is cached; ``listed`` and ``probed``: what this call knows already
+    (:meth:`~safepip.fastpath.environment.Environment.of`).
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
@@ -157,7 +160,7 @@ def attempt(  # noqa: PLR0915 - one linear look, in pip's order
         quiet = check_call(call)
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
-        env = Environment.of(python, environ, listed, probed)
+        env = Environment.of(python, environ, listed, probed, dirs)
         if answered is not None:
             answered.probed = (env.prefix, *env.sites, env.markers)
         if _names_a_new_project(call, env, cwd):

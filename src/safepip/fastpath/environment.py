@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Iterable, Mapping, Sequence
 
+    from safepip.paths import Dirs
+
 
 class Environment:
     """The distributions a virtual environment's pip would see, and its marker values."""
@@ -40,10 +42,11 @@ class Environment:
 
     @classmethod
     def of(cls, python: str, environ: Mapping[str, str], listed: dict[str, list[str]] | None = None,
-           probed: Sequence[Any] | None = None) -> Environment:
-        """The environment ``python`` runs in, from its probe (cached on its identity);
-        ``listed``: directories this call listed already (:func:`entries`); ``probed``: the
-        probe's prefix, purelib, platlib and marker values as a remembered decision keeps them
+           probed: Sequence[Any] | None = None, dirs: Dirs | None = None) -> Environment:
+        """The environment ``python`` runs in, from its probe (cached on its identity, in
+        ``dirs``: the session's, else those of ``environ``); ``listed``: directories this call
+        listed already (:func:`entries`); ``probed``: the probe's prefix, purelib, platlib and
+        marker values as a remembered decision keeps them
         (:func:`safepip.remembered.record.remember_decision`, under the interpreter's signature).
         """
         if probed is not None:
@@ -51,7 +54,7 @@ class Environment:
             return cls(prefix, (purelib, platlib), markers, listed)
         from safepip.facts.interpreter import probe
 
-        interp = probe(python, "the fast path", environ)
+        interp = probe(python, "the fast path", environ, dirs)
         if not interp.in_venv:
             raise Fallback(f"{python} is not a virtual environment")
         return cls(interp.prefix, (interp.purelib, interp.platlib), interp.markers, listed)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.facts.gather import Context
     from safepip.fastpath.answer import Answered
+    from safepip.paths import Dirs
     from safepip.venv.ensure import Ready
 
 
@@ -29,11 +30,13 @@ def remember_answer(
     extra: list[str] | None = None,
     stdout: str = "",
     anchored: bool = False,
+    *,
+    dirs: Dirs,
 ) -> None:
     """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
-    (see :mod:`safepip.remembered.store`); ``extra`` adds paths to the signatures.
-    ``anchored``: a project's decision, remembered for the walk's anchor instead of this
-    directory (:func:`safepip.facts.walkup.anchor`) when there is one.
+    (see :mod:`safepip.remembered.store`, in the cache of ``dirs``: the session's); ``extra``
+    adds paths to the signatures. ``anchored``: a project's decision, remembered for the
+    walk's anchor instead of this directory (:func:`safepip.facts.walkup.anchor`) when there is one.
     """
     from safepip.remembered.store import remember
     from safepip.venv.state import STATE_FILE
@@ -59,7 +62,7 @@ def remember_answer(
         walked = below | {os.path.join(d, ".python-version") for d in below}
         paths = [p for p in paths if p not in walked]
         owned = [p for p in owned if p not in below]
-    remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route)
+    remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route, dirs=dirs)
 
 
 def _anchor(ctx: Context, environ: Mapping[str, str]) -> tuple[str, tuple[str, ...]] | None:
@@ -110,13 +113,13 @@ def is_routable(
     return plan.kind in (PROJECT_VENV, PASSTHROUGH)
 
 
-def lock_path_for(plan: Plan, environ: Mapping[str, str]) -> str | None:
-    """The lock file a plan's pip run holds (None: it holds none)."""
+def lock_path_for(plan: Plan, dirs: Dirs) -> str | None:
+    """The lock file a plan's pip run holds (None: it holds none; ``dirs``: the session's)."""
     if not plan.lock or plan.env_dir is None:
         return None
     from safepip.venv.lock import lock_path
 
-    return lock_path(plan.env_dir, environ)
+    return lock_path(plan.env_dir, dirs)
 
 
 def remember_route(
@@ -132,6 +135,7 @@ def remember_route(
     stdout: str = "",
     lock_file: str | None = None,
     suffix: str | None = None,
+    dirs: Dirs,
 ) -> None:
     """Remember the route this call takes to pip (``argv``), for the front door to replay:
     what was ``said`` on stderr and is written to ``stdout`` first, the ``lock_file`` held
@@ -143,7 +147,7 @@ def remember_route(
     if extra is None:
         return
     remembered = stored_route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
-    remember_answer(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout)
+    remember_answer(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout, dirs=dirs)
 
 
 
@@ -158,6 +162,8 @@ def remember_decision(
     lock_file: str | None,
     fast_python: str | None,
     answered: Answered | None = None,
+    *,
+    dirs: Dirs,
 ) -> None:
     """Remember where this call went for every command line of its kind (see
     :mod:`safepip.remembered.store`): only for a call whose route is pip's command line before
@@ -190,7 +196,8 @@ def remember_decision(
     # Whether the route uses the environment's pip, and which: as for a remembered route.
     pips = [os.path.join(site, "pip") for site in ready.site_packages] if ready is not None else []
     key = list(decision_key(call.command, call.count("--quiet") > 0))
-    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV)
+    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV,
+                    dirs=dirs)
 
 
 def _probed(python: str, ready: Ready | None, environ: Mapping[str, str],
@@ -218,7 +225,7 @@ def _probed(python: str, ready: Ready | None, environ: Mapping[str, str],
 
 
 def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str], *,
-                 debug: bool, project: bool = False) -> None:
+                 debug: bool, dirs: Dirs, project: bool = False) -> None:
     """Remember the environment ``safepip run`` uses in this directory (see
     :func:`safepip.front.run_answer`), with what its choice depended on (not while ``debug``);
     ``project``: it is the project's environment, the same in all its directories.
@@ -232,11 +239,11 @@ def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mappi
         from safepip.venv.ensure import ready_at
 
         ready = ready_at(env_dir)
-    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir), anchored=project)
+    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir), anchored=project, dirs=dirs)
 
 
 def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], environ: Mapping[str, str], *,
-                        debug: bool) -> None:
+                        debug: bool, dirs: Dirs) -> None:
     """Remember the environment activation chooses here (None: none; see
     :func:`safepip.front.activation_answer`), with what the choice read (``extra``: besides
     the facts' own reads); in a project, for every directory of it. Never while ``debug``
@@ -246,4 +253,5 @@ def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], env
         return
     from safepip.remembered.decision import ACTIVATE
 
-    remember_answer([ACTIVATE], ctx, None, environ, None, "", route=(env_dir,), extra=extra, anchored=True)
+    remember_answer([ACTIVATE], ctx, None, environ, None, "", route=(env_dir,), extra=extra, anchored=True,
+                    dirs=dirs)

@@ -16,6 +16,7 @@ import os
 
 from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
+from safepip.paths import Dirs
 from safepip.venv import leftovers
 from safepip.venv.create import create as _create
 from safepip.venv.create import remove as _remove
@@ -130,7 +131,7 @@ def broken_waiting(env_dir: str, environ: Mapping[str, str], say: Callable[[str]
     """
     why = broken(env_dir)
     if why is not None and state(working_tree(env_dir)) != CREATING:
-        lock = EnvLock(env_dir, environ, say)
+        lock = EnvLock(env_dir, Dirs(environ), say)
         lock.acquire()
         try:
             why = broken(env_dir)
@@ -171,7 +172,7 @@ def ensure(
 
             rebuild.sweep(working_tree(env_dir))
         return ready_at(env_dir)
-    own_lock = lock or EnvLock(env_dir, environ, say)
+    own_lock = lock or EnvLock(env_dir, Dirs(environ), say)
     own_lock.acquire()
     try:
         ready = _ensure_locked(env_dir, base, environ, system_site_packages, pip_options, say)

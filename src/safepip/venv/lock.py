@@ -11,19 +11,22 @@ import sys
 
 from safepip.errors import PermissionRefused
 from safepip.filelock import FileLock, LockUnsafe
-from safepip.paths import cache_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Callable, Mapping
+    from typing import Callable
+
+    from safepip.paths import Dirs
 
 
-def lock_path(env_dir: str, environ: Mapping[str, str]) -> str:
-    """The lock file of an environment: outside it, so that it survives a rebuild."""
+def lock_path(env_dir: str, dirs: Dirs) -> str:
+    """The lock file of an environment: outside it, so that it survives a rebuild (in the
+    cache of ``dirs``, the session's).
+    """
     import hashlib  # here: OpenSSL's loading is paid by the calls that lock
 
     key = hashlib.sha256(os.path.realpath(env_dir).encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    return os.path.join(cache_dir(environ), "locks", f"{key}.lock")
+    return os.path.join(dirs.cache, "locks", f"{key}.lock")
 
 
 class EnvLock(FileLock):
@@ -36,12 +39,12 @@ class EnvLock(FileLock):
     holds it until it exits.
     """
 
-    def __init__(self, env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> None:
+    def __init__(self, env_dir: str, dirs: Dirs, say: Callable[[str], object]) -> None:
         from safepip.safefs import directory_problem
 
-        path = lock_path(env_dir, environ)
+        path = lock_path(env_dir, dirs)
         # The lock file is opened by name: its directory must be one nobody else can plant in.
-        why = directory_problem(os.path.dirname(path), cache_dir(environ), create=True)
+        why = directory_problem(os.path.dirname(path), dirs.cache, create=True)
         if why is not None:
             raise PermissionRefused(f"cannot create the lock directory {os.path.dirname(path)}: {why}")
         super().__init__(path)
