@@ -29,22 +29,25 @@ from inprocess import run_main
 #: decision asks facts.interpreter.cached for what the probe cache holds (the cache's key,
 #: file and check have one home); EnvLock is the FileLock it wrapped; venv.leftovers holds
 #: what interrupted work leaves (a rebuild's old trees, pip's half-installed distributions),
-#: facts.target the launchers' mark its PATH search steps over. Run as root (a container,
-#: CI) the root rules run too (decide_root, facts.users, the root checks of paths). The
-#: target is 30 modules and 60 moves (issue 29); never raise these without saying why. What
-#: is left, by area (moves): facts <-> venv.layout 15 (the walk's and project_env's
-#: is_venv_dir of the same directory, bin_python, the pyvenv.cfg home read by both
-#: facts.trust and facts.repocode, pipversion's site-packages); paths 19 (each caller works
-#: out safepip's directories from its environ: the probe cache, the state proofs, the lock,
-#: the remembered store: carrying them on the Session means passing it down to the probe);
-#: decide -> facts 9 (the PipCall's questions: has, flag, dropping); facts <-> safefs 8
-#: (the probe cache read three times and written once); remembered <-> facts 8 (the call's
-#: questions, the cached probe, the walk's anchor); the fast path's probe of the
-#: environment's interpreter, which the remembered decision reads again from the cache.
-#: The modules stay: each of the 45 decides or reads something for this install (Hatch's
-#: reader too: Hatch makes a default environment for a project that does not name it).
+#: facts.target the launchers' mark its PATH search steps over. Then to 107 moves: the
+#: remembered decision keeps what the fast path read of its interpreter's probe (no second
+#: read of the cache), and the Session carries safepip's own directories (paths.Dirs, each
+#: worked out once, when first used) to gather, the probe cache, the lock and the
+#: remembered store. Run as root (a container, CI) the root rules run too (decide_root,
+#: facts.users, the root checks of paths). The target is 30 modules and 60 moves (issue
+#: 29); never raise these without saying why. What is left, by area (moves): facts <->
+#: venv.layout 15 (the walk's and project_env's is_venv_dir of the same directory,
+#: bin_python, the pyvenv.cfg home read by both facts.trust and facts.repocode: trust reads
+#: it only once the file's place is judged safe; pipversion's site-packages); paths 14 (the
+#: Dirs made, the config file, the probe cache, the store, the owner root's rules ask for,
+#: the state proofs' key, found from os.environ below venv.state's callers, twice); decide
+#: -> facts 9 (the PipCall's questions: has, flag, dropping); remembered <-> facts 8 (the
+#: call's questions, the walk's anchor); facts <-> safefs 6 (two interpreters' probe
+#: caches read, one written). The modules stay: each of the 45 decides or reads something
+#: for this install (Hatch's reader too: Hatch makes a default environment for a project
+#: that does not name it).
 MAX_MODULES = 45
-MAX_MOVES = 114
+MAX_MOVES = 107
 
 
 def area(module: str) -> str:
