@@ -232,9 +232,10 @@ def _redirect(
 ) -> Plan:
     notes: list[str] = []
     changes: dict[str, str | None] = {}
-    if call.flag("--user", "--no-user"):
+    user_flag = call.flag("--user", "--no-user")
+    if user_flag:
         notes.append("--user dropped: the environment is the user's own")
-    elif call.flag("--user", "--no-user") is None:
+    elif user_flag is None:
         user = settings.get("user")
         if user and as_bool(user.value):
             changes["PIP_USER"] = "0"

@@ -4,16 +4,16 @@
 10 ms, more than the rest of the no-op check after a change (docs/performance.md). The records
 that check reads (a scanned pip call, an interpreter's probe, a requirement file's line, a pip
 setting) are :class:`Frozen` instead: compared, hashed and shown by their fields, immutable,
-copied with changes by :meth:`Frozen.replace_`. The records of the full path (the facts, the
-plan) are declared as dataclasses are, with :func:`record` (and :func:`field`) in place of
-``dataclass(frozen=True)``: the full path then costs no more than it reads.
+copied with changes by :meth:`Frozen.replace_`. Every record is declared as dataclasses are,
+with :func:`record` (and :func:`field`) in place of ``dataclass(frozen=True)`` (``slots=True``
+for the many small ones): the full path then costs no more than it reads.
 """
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Any, Callable, TypeVar
+    from typing import Any, Callable, TypeVar, overload
 
     from typing_extensions import dataclass_transform
 
@@ -27,9 +27,8 @@ else:
 
 
 class Frozen:
-    """A record whose fields are ``_fields`` (in order; also its ``__slots__``); subclasses
-    set them in ``__init__`` with :meth:`set_` (assignment is refused afterwards, as a frozen
-    dataclass refuses it).
+    """A record whose fields are ``_fields`` (in order), declared with :func:`record`, whose
+    ``__init__`` sets them (assignment is refused afterwards, as a frozen dataclass refuses it).
     """
 
     __slots__: tuple[str, ...] = ()
@@ -67,11 +66,6 @@ class Frozen:
         # copy and pickle set fields through setattr, which a frozen record refuses
         return (_made, (type(self), self._values()))
 
-    def set_(self, **values: object) -> None:
-        """Set fields (for ``__init__`` alone)."""
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-
     def replace_(self: Self, **changes: object) -> Self:
         """A copy with ``changes`` (what dataclasses.replace gives)."""
         unknown = set(changes) - set(self._fields)
@@ -86,7 +80,8 @@ class Frozen:
 def _made(cls: type[Frozen], values: tuple[Any, ...]) -> Frozen:
     """A record of ``cls`` with ``values`` (what :meth:`Frozen.__reduce__` gives back)."""
     new = object.__new__(cls)
-    new.set_(**dict(zip(cls._fields, values)))
+    for name, value in zip(cls._fields, values):
+        object.__setattr__(new, name, value)
     return new
 
 
@@ -112,13 +107,31 @@ def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None 
     return _Field(default, default_factory, compare)
 
 
+if TYPE_CHECKING:
+
+    @overload
+    def record(cls: Record, /) -> Record: ...  # the type checker's view of the one below
+
+    @overload
+    def record(*, slots: bool = False) -> Callable[[Record], Record]: ...
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def record(cls: Record) -> Record:
+def record(cls: Record | None = None, /, *, slots: bool = False) -> Record | Callable[[Record], Record]:
     """``cls`` (a :class:`Frozen` subclass declaring its fields as a dataclass does) made a
     frozen record: ``__init__`` takes the fields in order or by name, with their defaults;
     compared, hashed and shown by its fields, as ``dataclass(frozen=True)`` makes it, without
-    dataclasses' imports and its generated code.
+    dataclasses' imports and its generated code. ``record(slots=True)``: its fields are its
+    ``__slots__`` (no ``__dict__``; the defaults are not class attributes), as with
+    ``dataclass(frozen=True, slots=True)``.
     """
+    if cls is None:
+        return lambda declared: _recorded(declared, slots)
+    return _recorded(cls, slots)
+
+
+def _recorded(cls: Record, slots: bool) -> Record:
+    """:func:`record` on ``cls``."""
     # The class's own annotations, in order (not its bases'; Python 3.9 has no inspect.get_annotations).
     names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
     specs: dict[str, _Field] = {}
@@ -129,6 +142,14 @@ def record(cls: Record) -> Record:
             delattr(cls, name)  # a plain default stays a class attribute, as a dataclass's does
             if value.default is not _MISSING:
                 setattr(cls, name, value.default)
+    if slots:  # a new class whose slots are the fields, as dataclasses makes one
+        body = {key: value for key, value in cls.__dict__.items() if key not in (*names, "__dict__", "__weakref__")}
+        body["__slots__"] = names
+        qualname = cls.__qualname__
+        maker: Any = type(cls)
+        slotted: Any = maker(cls.__name__, cls.__bases__, body)
+        cls = slotted
+        cls.__qualname__ = qualname
     defaulted = [specs[name].factory is not None or specs[name].default is not _MISSING for name in names]
     if any(before and not after for before, after in zip(defaulted, defaulted[1:])):
         raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")

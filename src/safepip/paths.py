@@ -10,6 +10,7 @@ go to the user's bin directory: ``SAFEPIP_BIN_DIR``, else ``XDG_BIN_HOME``, else
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -74,6 +75,31 @@ def cache_dir(environ: Mapping[str, str]) -> str:
                 warn(f"not using the cache {chosen}: {why}; root uses its own, {own}")
             return own
     return chosen
+
+
+class Dirs:
+    """safepip's own directories for one environment (:class:`safepip.session.Session` holds
+    the call's): each worked out when first asked, then kept, so that the rules (and, as
+    root, the warning about a directory not used) run once, and only for the calls that use it.
+    """
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    @functools.cached_property
+    def cache(self) -> str:
+        """The cache directory (:func:`cache_dir`)."""
+        return cache_dir(self.environ)
+
+    @functools.cached_property
+    def linux_cache(self) -> str | None:
+        """The cache directory where it is known without platformdirs (:func:`linux_cache_dir`)."""
+        return self.cache if self.environ.get("SAFEPIP_CACHE_DIR") or _LINUX else None
+
+    @functools.cached_property
+    def config_file(self) -> str:
+        """The user configuration file (:func:`user_config_file`)."""
+        return user_config_file(self.environ)
 
 
 def root_own_dir(kind: str) -> str:

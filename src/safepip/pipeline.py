@@ -39,7 +39,8 @@ def resolve(args: list[str], session: Session, *, flags: Mapping[str, Any] | Non
     from safepip.plans import USER_ENV, Resolved
 
     cwd = session.cwd  # the session's, read once
-    ctx = gather(scan(args), session.environ, flags or {}, cwd=cwd, full=full, debug=session.debug)
+    ctx = gather(scan(args), session.environ, flags or {}, cwd=cwd, dirs=session.dirs, full=full,
+                 debug=session.debug)
     ctx, plan = settle(ctx, session)
     if plan.kind == USER_ENV:  # outside a project: each requirement may go its own way
         from safepip.decide_outside import needs_apps

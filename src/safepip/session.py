@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import SafepipError
+from safepip.paths import Dirs
 from safepip.runner import using
 
 TYPE_CHECKING = False
@@ -40,14 +41,16 @@ class Session:
     """One call's environment (``environ``, as safepip decides with it), its working directory
     (``cwd``: given, or read once when first asked), its ``debug`` switch (``SAFEPIP_DEBUG=1``,
     read here once), the ``runner`` that starts programs (None: the real one; while the
-    session is entered every program starts through it, logged when debugging) and
-    ``stack``: what is cleaned up when the call ends (the classification's scratch).
+    session is entered every program starts through it, logged when debugging),
+    ``dirs``: safepip's own directories for ``environ`` (each worked out once, when first
+    used) and ``stack``: what is cleaned up when the call ends (the classification's scratch).
     """
 
     def __init__(self, environ: Mapping[str, str], *, cwd: str | None = None, runner: Runner | None = None) -> None:
         self.environ = environ
         self.debug = environ.get("SAFEPIP_DEBUG") == "1"
         self.runner = runner
+        self.dirs = Dirs(environ)
         self._cwd = cwd
         self._stack: ExitStack | None = None
         self._using: AbstractContextManager[object] | None = None

@@ -16,6 +16,7 @@ import pytest
 from helpers import SAFEPIP, installed, needs_managed, offline, read_until, run_safepip, safepip_env, venv_python
 from safepip.filelock import FileLock
 from safepip.handoff import pip_argv
+from safepip.paths import Dirs
 from safepip.venv.state import CREATING, write_state
 from wheels import make_wheel
 
@@ -98,7 +99,7 @@ def test_parallel_installs_of_the_same_wheel(project: Path, tmp_path: Path, roun
 def _lock_for(env_dir: Path) -> FileLock:
     from safepip.venv.lock import lock_path
 
-    return FileLock(lock_path(str(env_dir), safepip_env()))
+    return FileLock(lock_path(str(env_dir), Dirs(safepip_env())))
 
 
 def test_a_waiter_says_for_whom_and_proceeds_when_the_lock_is_free(project: Path, wheelhouse: Path) -> None:

@@ -13,6 +13,7 @@ from helpers import SYSTEM_PYTHON
 from safepip.facts.gather import gather
 from safepip.facts.pipargs import scan
 from safepip.facts.reads import Reads
+from safepip.paths import Dirs
 from safepip.remembered import store as memo
 
 
@@ -44,7 +45,7 @@ def test_the_walk_reports_the_markers_it_looked_for_above_the_project(
     (pkg / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
     monkeypatch.chdir(pkg)
     environ = _environ(tmp_path, os.path.dirname(SYSTEM_PYTHON))
-    ctx = gather(scan(["install", "x"]), environ, {}, cwd=str(pkg))
+    ctx = gather(scan(["install", "x"]), environ, {}, cwd=str(pkg), dirs=Dirs(environ))
     assert ctx.project is not None and ctx.project.root == str(pkg)
     # The walk went on to the repository root (.git) and read there only what it looks for.
     assert str(pkg) in ctx.reads.paths and str(pkg / "pyproject.toml") in ctx.reads.paths
@@ -71,7 +72,7 @@ def test_the_target_reports_what_chose_a_pyenv_shims_interpreter(
     work.mkdir()
     monkeypatch.chdir(work)
     environ = _environ(tmp_path, str(shims))
-    ctx = gather(scan(["install", "x"]), environ, {}, cwd=str(work))
+    ctx = gather(scan(["install", "x"]), environ, {}, cwd=str(work), dirs=Dirs(environ))
     assert ctx.interp.path == str(shim) and ctx.interp.how == "PATH"
     assert str(work / ".python-version") in ctx.reads.paths
     assert str(tmp_path / "home" / ".pyenv" / "version") in ctx.reads.paths

@@ -26,6 +26,7 @@ from helpers import (
 )
 from safepip.filelock import FileLock
 from safepip.handoff import pip_argv
+from safepip.paths import Dirs
 from safepip.venv.lock import lock_path
 
 
@@ -98,7 +99,7 @@ def test_a_replayed_route_holds_the_lock_through_exec(made: Path, wheelhouse: Pa
     args = ["install", "-U", *offline(wheelhouse), "lib-a"]
     assert run_full_path(*args, cwd=made)[1]
     venv = made / ".venv"
-    lock = FileLock(lock_path(str(venv), safepip_env()))
+    lock = FileLock(lock_path(str(venv), Dirs(safepip_env())))
     # A busy lock: the front door leaves the route to the full path, which waits and says so.
     assert lock.try_acquire()
     try:

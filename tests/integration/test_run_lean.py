@@ -104,7 +104,7 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
 #: (``run`` writes nothing), what says a notice (nothing is said), types (a record's
 #: ``__init__`` is made with the function type at hand), and _json, a shared library (the
 #: state file, an object of plain strings, is read and its proof computed without it).
-UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.oldtrees", "safepip.facts.poetryenv",
+UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.leftovers", "safepip.facts.poetryenv",
             "safepip.rootrule", "safepip.ui", "types", "_json")
 
 

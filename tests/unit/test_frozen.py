@@ -19,7 +19,7 @@ def test_records_compare_hash_show_and_refuse_assignment() -> None:
     assert one != ("a", None, None, False)
     assert repr(other) == "Line(text='a', comes_from=None, label=None, hashed=True)"
     with pytest.raises(AttributeError):
-        one.text = "b"
+        one.text = "b"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         del one.text
     assert not hasattr(one, "__dict__")
@@ -102,3 +102,24 @@ def test_a_field_without_a_default_after_one_with_is_refused() -> None:
         class _Bad(Frozen):
             first: int = 0
             second: int  # type: ignore[misc]
+
+
+@record(slots=True)
+class _Slotted(Frozen):
+    kind: str
+    args: tuple[int, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def test_a_slotted_record_keeps_its_fields_in_slots_as_a_slotted_dataclass_does() -> None:
+    one = _Slotted("x", env={"A": "1"})
+    assert not hasattr(one, "__dict__") and _Slotted.__slots__ == ("kind", "args", "env")
+    assert repr(one) == "_Slotted(kind='x', args=(), env={'A': '1'})"
+    assert _Slotted("x").env is not _Slotted("x").env and one == _Slotted("x", (), {"A": "1"})
+    assert _Slotted.__qualname__ == "_Slotted" and _Slotted.__init__.__qualname__ == "_Slotted.__init__"
+    with pytest.raises(AttributeError):
+        one.kind = "z"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        _Slotted()  # type: ignore[call-arg]
+    assert one.replace_(args=(1,)) == _Slotted("x", (1,), {"A": "1"})
+    assert copy.deepcopy(one) == one == pickle.loads(pickle.dumps(one))  # noqa: S301 - its own bytes

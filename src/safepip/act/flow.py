@@ -16,8 +16,8 @@ from safepip.handoff import child_environ, pip_args
 from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
 from safepip.runner import run
 from safepip.stdio import stdout_error
-from safepip.venv.ensure import Ready, broken, ensure, working_tree
-from safepip.venv.layout import floor_umask, has_pip
+from safepip.venv.ensure import Ready, broken, ensure, ready_at, working_tree
+from safepip.venv.layout import floor_umask
 from safepip.venv.lock import EnvLock
 from safepip.venv.state import CREATING, state
 
@@ -67,17 +67,15 @@ def prepare(
             pip_options=index_options(ctx.call),
         )
     else:  # pass-through that borrows the project environment's pip
-        from safepip.venv.layout import bin_python
-
-        ready = Ready(plan.env_dir, bin_python(plan.env_dir))
-    return pip_command(plan, ready.python, env_has_pip=has_pip(ready.env_dir), environ=environ), lock, ready
+        ready = ready_at(plan.env_dir)
+    return pip_command(plan, ready.python, env_has_pip=ready.has_pip, environ=environ), lock, ready
 
 
 def lock_for(plan: Plan, session: Session) -> EnvLock | None:
     """The lock on the plan's environment, not yet acquired (None: the plan needs none)."""
     if not plan.lock or plan.env_dir is None:
         return None
-    return EnvLock(plan.env_dir, session.environ, session.say)
+    return EnvLock(plan.env_dir, session.dirs, session.say)
 
 
 def _fast_python(argv: list[str]) -> str | None:
@@ -119,10 +117,10 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         one = help_command(argv)
         if one is not None and os.name == "posix":  # one process: pip's help, then safepip's section
             if routable:
-                remember_route(args, ctx, ready, plan, environ, one, said=said)
+                remember_route(args, ctx, ready, plan, environ, one, said=said, dirs=session.dirs)
             return run(one, env, replace=True)
         if routable:
-            remember_route(args, ctx, ready, plan, environ, argv, said=said, suffix=HELP_SECTION)
+            remember_route(args, ctx, ready, plan, environ, argv, said=said, suffix=HELP_SECTION, dirs=session.dirs)
         helped = run(argv, env, replace=False)
         sys.stdout.write(HELP_SECTION)
         return helped
@@ -136,13 +134,13 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         # (``ctx.call`` as read: pip's args are the same less ``--python``, which it does not read).
         from safepip.fastpath.answer import attempt
 
-        code = attempt(ctx.call, fast_python, env, ctx.cwd, answered, debug=session.debug)
+        code = attempt(ctx.call, fast_python, env, ctx.cwd, answered, debug=session.debug, dirs=session.dirs)
         if code is not None and stdout_error() is None:
             if not flags and not session.debug:
-                remember_answer(args, ctx, ready, environ, answered, said)
+                remember_answer(args, ctx, ready, environ, answered, said, dirs=session.dirs)
             if routable:  # any other install here is decided the same way
-                remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, environ),
-                                  fast_python=fast_python)
+                remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, session.dirs),
+                                  fast_python=fast_python, answered=answered, dirs=session.dirs)
             return code
         # An answer that could not be written (a full disk, a closed pipe) is pip's to give:
         # pip meets the same error and ends as that pip does (0 on a full disk, 1 or 120 on
@@ -154,7 +152,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         if lock is not None:
             lock.acquire()
     if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
-        from safepip.venv.halfinstalled import repair_made
+        from safepip.venv.leftovers import repair_made
 
         repair_made(ready.env_dir, environ)
     # The lock must cover pip's whole run: handed to pip through exec where it can be,
@@ -165,11 +163,11 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         # (a remembered route replays this: noop.memo).
         floor_umask()
     if routable and replace:
-        lock_file = lock.path if lock is not None else lock_path_for(plan, environ)
+        lock_file = lock.path if lock is not None else lock_path_for(plan, session.dirs)
         remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
-                       lock_file=lock_file)
+                       lock_file=lock_file, dirs=session.dirs)
         remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_file,
-                          fast_python=fast_python)
+                          fast_python=fast_python, answered=answered, dirs=session.dirs)
     if version_line:
         sys.stdout.write(version_line)
     try:

@@ -22,8 +22,8 @@ from safepip.paths import on_path
 from safepip.runner import call as _call
 from safepip.runner import capture
 from safepip.steps import Step
-from safepip.venv.ensure import Ready, broken_waiting, ensure
-from safepip.venv.layout import bin_python, has_pip
+from safepip.venv.ensure import broken_waiting, ensure, ready_at
+from safepip.venv.layout import has_pip
 from safepip.venv.lock import EnvLock
 
 TYPE_CHECKING = False
@@ -66,20 +66,20 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     """Run pip in the per-user environment (created when ``create``), under its lock."""
     assert plan.env_dir is not None
     say = session.say
-    lock = EnvLock(plan.env_dir, session.environ, say) if plan.lock else None
+    lock = EnvLock(plan.env_dir, session.dirs, say) if plan.lock else None
     if create:
         from safepip.act.command import index_options
 
         ready = ensure(plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=True,
                        pip_options=index_options(ctx.call))
     else:
-        ready = Ready(plan.env_dir, bin_python(plan.env_dir))
+        ready = ready_at(plan.env_dir)
         if lock is not None:
             lock.acquire()
     try:
         notice(ctx, plan, ready, session)
         if create and not ready.created:  # what an interrupted pip left half-installed
-            from safepip.venv.halfinstalled import repair_made
+            from safepip.venv.leftovers import repair_made
 
             repair_made(ready.env_dir, session.environ)
         return _call(user_env_command(plan, args, ready.python, session), _env(plan, session))

@@ -82,7 +82,7 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
 
         # The next `which env --for-activation` (here, or in a project anywhere in it) is
         # answered by the front door while this choice holds.
-        remember_activation(ctx, chosen, list(extra), view, debug=session.debug)
+        remember_activation(ctx, chosen, list(extra), view, debug=session.debug, dirs=session.dirs)
     return Activation(chosen, ctx.reads + Reads(extra))
 
 

@@ -41,8 +41,8 @@ def main(args: list[str], session: Session) -> int:
     from safepip.errors import NoTargetError, UsageError
     from safepip.facts.pipargs import scan
     from safepip.venv.ensure import ensure
+    from safepip.venv.leftovers import pending
     from safepip.venv.lock import EnvLock
-    from safepip.venv.oldtrees import pending
     from safepip.venv.state import COMPLETE, state
 
     from .args import split_verb_flags
@@ -69,7 +69,7 @@ def main(args: list[str], session: Session) -> int:
     if outside and not os.path.lexists(plan.env_dir) and not pending(plan.env_dir):
         session.say(f"{ui.shortpath(plan.env_dir, session.environ)}: nothing to repair (no per-user environment)", "notice")
         return _apps(ctx, plan, call, session)
-    lock = EnvLock(plan.env_dir, session.environ, say)
+    lock = EnvLock(plan.env_dir, session.dirs, say)
     try:
         ready = ensure(
             plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=plan.system_site,
@@ -77,7 +77,7 @@ def main(args: list[str], session: Session) -> int:
         )
         torn: list[str] = []
         if state(ready.env_dir) == COMPLETE and not ready.created:
-            from safepip.venv.halfinstalled import repair
+            from safepip.venv.leftovers import repair
 
             torn = repair(ready.env_dir, lambda m: session.say(m, "warning"))
     finally:

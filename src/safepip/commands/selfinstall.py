@@ -37,7 +37,7 @@ from safepip.commands.selfhome import (
     write_text,
 )
 from safepip.errors import PermissionRefused, UsageError
-from safepip.paths import bin_dir, on_path
+from safepip.paths import Dirs, bin_dir, on_path
 from safepip.venv.layout import bin_python
 
 TYPE_CHECKING = False
@@ -84,7 +84,7 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
     top = home(environ)
     os.makedirs(top, exist_ok=True)
     env_dir = os.path.join(top, archive.build_id)
-    lock = EnvLock(top, environ, lambda m: ui.say(m, "notice", environ))
+    lock = EnvLock(top, Dirs(environ), lambda m: ui.say(m, "notice", environ))
     lock.acquire()
     try:
         fresh = not (current and current.get("id") == archive.build_id and state(env_dir) == COMPLETE

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Mapping
 
     from safepip.facts.toolenv import ToolEnv
+    from safepip.paths import Dirs
 
 
 @record
@@ -88,16 +89,14 @@ def _stopped(call: PipCall, config: cfg.Config, cwd: str, project: Project | Non
     return Context(call, interp, config, cwd, project, untrusted=untrusted)
 
 
-def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, cwd: str,
+def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], *, cwd: str, dirs: Dirs,
            full: bool = False, debug: bool = False) -> Context:
     """Collect the facts for ``call`` made in the working directory ``cwd``, and what was read
-    for them. ``full`` always probes and reads every layer (doctor); ``debug`` is the
-    session's (``SAFEPIP_DEBUG``).
+    for them. ``dirs``, ``debug`` (``SAFEPIP_DEBUG``) are the session's; ``full`` always
+    probes and reads every layer (doctor).
     """
-    from safepip.paths import user_config_file
-
-    user_file = user_config_file(environ)  # found once: read, trusted and listed in the reads
-    ctx, walked = _gather(call, environ, flags, cwd, full, user_file, debug)
+    user_file = dirs.config_file  # found once: read, trusted and listed in the reads
+    ctx, walked = _gather(call, environ, flags, cwd, full, user_file, debug, dirs)
 
     # The early pass-through of a named or active venv decides without the project walk.
     reads = walk_reads(ctx.cwd, ctx.project, environ) if walked else Reads()
@@ -110,7 +109,7 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
 
 def _gather(
     call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], cwd: str, full: bool, user_file: str,
-    debug: bool,
+    debug: bool, dirs: Dirs,
 ) -> tuple[Context, bool]:
     """The facts for ``call``, and whether the project walk was made."""
     isolated = "--isolated" in call.argv  # pip looks for the exact token before parsing
@@ -127,7 +126,7 @@ def _gather(
         if env_dir is not None and base.policy != "always":
             return Context(call, _unrun(path, how), base, cwd, who=target_owner(env_dir, environ)), False
         if base.policy == "never":
-            return Context(call, probe(path, how, environ), base, cwd), False
+            return Context(call, probe(path, how, environ, dirs), base, cwd), False
 
     config, project, untrusted = load_config(environ, flags, cwd, user_file, debug=debug)
     if untrusted is not None:
@@ -140,14 +139,14 @@ def _gather(
         untrusted = _project_python(python[0], path, project, environ, config)
     if untrusted is not None:
         return _stopped(call, config, cwd, project, untrusted, _unrun(path, how)), True
-    interp = probe(path, how, environ)
+    interp = probe(path, how, environ, dirs)
     pip_settings = settings(environ, interp.prefix, isolated)
     file_python = pip_settings.get("python")
     if not cli_python and file_python is not None and file_python.value.strip():
         # pip (this one) would re-run itself on that interpreter: it is the target.
         path, how = find_target(file_python.value.strip(), environ)
         how = f"python (from {file_python.source})"
-        interp = probe(path, how, environ)
+        interp = probe(path, how, environ, dirs)
         pip_settings = settings(environ, interp.prefix, isolated)
     if (interp.in_venv or (interp.conda and not interp.managed)) and not full:
         return Context(call, interp, config, cwd, project, who=target_owner(interp.prefix, environ)), True

@@ -15,20 +15,20 @@ from __future__ import annotations
 import os
 
 from safepip.errors import InterpreterError
-from safepip.frozen import Frozen
+from safepip.frozen import Frozen, field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither typing nor dataclasses)
     from typing import Any, Mapping
 
+    from safepip.paths import Dirs
+
 #: Bump when the probe's output changes, so that cached results are not reused.
 PROBE_SCHEMA = 4
 MINIMUM = (3, 8)
-_FIELDS = ("path", "how", "version", "implementation", "prefix", "base_prefix", "in_venv", "conda", "stdlib",
-           "purelib", "platlib", "scripts", "marker", "marker_message", "marker_problem", "distributor", "has_pip",
-           "markers", "pip_dir", "probed", "site_dirs", "user_site")
 
 
+@record(slots=True)
 class Interp(Frozen):
     """What the probe found out about an interpreter (a frozen record: :mod:`safepip.frozen`).
     ``pip_dir``: where the target's pip is installed (its version:
@@ -37,7 +37,6 @@ class Interp(Frozen):
     site-packages directories outside any venv (the user site first), ``user_site`` the user site.
     """
 
-    _fields = __slots__ = _FIELDS
     path: str
     how: str
     version: tuple[int, int, int]
@@ -55,23 +54,11 @@ class Interp(Frozen):
     marker_problem: str | None
     distributor: str | None
     has_pip: bool
-    markers: Mapping[str, str]
-    pip_dir: str | None
-    probed: bool
-    site_dirs: tuple[str, ...]
-    user_site: str | None
-
-    def __init__(
-        self, path: str, how: str, version: tuple[int, int, int], implementation: str, prefix: str,
-        base_prefix: str, in_venv: bool, conda: bool, stdlib: str, purelib: str, platlib: str, scripts: str,
-        marker: str | None, marker_message: str | None, marker_problem: str | None, distributor: str | None,
-        has_pip: bool, markers: Mapping[str, str] | None = None, pip_dir: str | None = None, probed: bool = True,
-        site_dirs: tuple[str, ...] = (), user_site: str | None = None,
-    ) -> None:
-        values = dict(locals())
-        self.set_(**{name: values[name] for name in _FIELDS})
-        if markers is None:
-            self.set_(markers={})
+    markers: Mapping[str, str] = field(default_factory=dict)
+    pip_dir: str | None = None
+    probed: bool = True
+    site_dirs: tuple[str, ...] = ()
+    user_site: str | None = None
 
     @property
     def managed(self) -> bool:
@@ -221,37 +208,60 @@ def run_probe(path: str, environ: Mapping[str, str] | None = None) -> dict[str, 
     return data
 
 
-def probe(path: str, how: str, environ: Mapping[str, str]) -> Interp:
-    """Learn about the interpreter at ``path``, from the cache when the file has not changed."""
-    key = cache_key(path)
-    cache_file = None
-    data: dict[str, Any] | None = None
-    cache_root = ""
-    if key is not None and environ.get("SAFEPIP_NO_PROBE_CACHE") != "1":
-        from safepip.paths import cache_dir
-        from safepip.safefs import read
-
-        cache_root = cache_dir(environ)
-        cache_file = cache_path(cache_root, key)
-        try:
-            # A probe result decides what runs: only a private file of the user's own counts.
-            raw = read(cache_file, cache_root)
-            if raw is None:
-                raise OSError(cache_file)
-            import marshal
-
-            data = marshal.loads(raw)  # noqa: S302 - a private file of the user's own (safefs.read)
-            assert isinstance(data, dict)
-            stdlib = data.get("stdlib")
-            # The marker can appear, go or change without the interpreter changing: always look again.
-            if not isinstance(stdlib, str) or data.get("marker_signature") != marker_signature(stdlib, environ):
-                data = None
-        except (OSError, ValueError, EOFError, TypeError, AssertionError):
-            data = None
+def probe(path: str, how: str, environ: Mapping[str, str], dirs: Dirs | None = None) -> Interp:
+    """Learn about the interpreter at ``path``, from the cache when the file has not changed
+    (in ``dirs``: the session's, else those of ``environ``).
+    """
+    data, cache_file, cache_root = _from_cache(path, environ, dirs)
     if data is None:
         data = run_probe(path)
         if cache_file is not None and tuple(data["version"][:2]) >= MINIMUM:
             _write_cache(cache_file, {**data, "marker_signature": marker_signature(data["stdlib"], environ)}, cache_root)
+    return _interp(path, how, data)
+
+
+def cached(path: str, how: str, environ: Mapping[str, str], dirs: Dirs | None = None) -> Interp | None:
+    """What the probe cache holds of the interpreter at ``path`` (None: nothing valid; no
+    probe is started).
+    """
+    data = _from_cache(path, environ, dirs)[0]
+    return None if data is None else _interp(path, how, data)
+
+
+def _from_cache(path: str, environ: Mapping[str, str],
+                dirs: Dirs | None) -> tuple[dict[str, Any] | None, str | None, str]:
+    """The cached probe of ``path`` (None: none valid), its cache file (None: not cached) and root."""
+    key = cache_key(path)
+    if key is None or environ.get("SAFEPIP_NO_PROBE_CACHE") == "1":
+        return None, None, ""
+    from safepip.safefs import read
+
+    if dirs is None:
+        from safepip.paths import Dirs
+
+        dirs = Dirs(environ)
+    cache_root = dirs.cache
+    cache_file = cache_path(cache_root, key)
+    try:
+        # A probe result decides what runs: only a private file of the user's own counts.
+        raw = read(cache_file, cache_root)
+        if raw is None:
+            raise OSError(cache_file)
+        import marshal
+
+        data = marshal.loads(raw)  # noqa: S302 - a private file of the user's own (safefs.read)
+        assert isinstance(data, dict)
+        stdlib = data.get("stdlib")
+        # The marker can appear, go or change without the interpreter changing: always look again.
+        if not isinstance(stdlib, str) or data.get("marker_signature") != marker_signature(stdlib, environ):
+            data = None
+    except (OSError, ValueError, EOFError, TypeError, AssertionError):
+        data = None
+    return data, cache_file, cache_root
+
+
+def _interp(path: str, how: str, data: dict[str, Any]) -> Interp:
+    """The record of a probe's ``data``; refused (one line) below the oldest Python safepip drives."""
     version = tuple(int(v) for v in data["version"][:3])
     if version[:2] < MINIMUM:
         shown = ".".join(map(str, version))

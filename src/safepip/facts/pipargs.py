@@ -19,7 +19,7 @@ from __future__ import annotations
 from safepip.facts import _pipoptions
 from safepip.facts.piptables import ParseError, table_version, tables
 from safepip.facts.piptables import check as check_value
-from safepip.frozen import Frozen
+from safepip.frozen import Frozen, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -35,38 +35,28 @@ ENV_COMMANDS = frozenset({"install", "uninstall", "list", "freeze", "show", "che
 WRITE_COMMANDS = frozenset({"install", "uninstall"})
 
 
+@record(slots=True)
 class Option(Frozen):
     """One option as pip parsed it: its canonical name, its value, and the argv tokens it used."""
 
-    _fields = __slots__ = ("name", "value", "start", "stop", "whole")
     name: str
     value: str | None
     start: int
     stop: int
     whole: bool  # the tokens argv[start:stop] belong to this option alone (not a cluster like -qU)
 
-    def __init__(self, name: str, value: str | None, start: int, stop: int, whole: bool) -> None:
-        self.set_(name=name, value=value, start=start, stop=stop, whole=whole)
 
-
+@record(slots=True)
 class PipCall(Frozen):
     """What pip would make of an argv: the command, its options in order, its positionals."""
 
-    _fields = __slots__ = ("argv", "command", "options", "positionals", "error", "python", "pip_version")
     argv: tuple[str, ...]
-    command: str | None
-    options: tuple[Option, ...]
-    positionals: tuple[str, ...]
-    error: str | None
-    python: str | None  # --python before the command (after it, pip < 24 ignores it, newer pips refuse it)
-    pip_version: str  # the pip version whose table read this call
-
-    def __init__(
-        self, argv: tuple[str, ...], command: str | None = None, options: tuple[Option, ...] = (),
-        positionals: tuple[str, ...] = (), error: str | None = None, python: str | None = None,
-        pip_version: str = _pipoptions.PIP_VERSION) -> None:
-        self.set_(argv=argv, command=command, options=options, positionals=positionals, error=error,
-                  python=python, pip_version=pip_version)
+    command: str | None = None
+    options: tuple[Option, ...] = ()
+    positionals: tuple[str, ...] = ()
+    error: str | None = None
+    python: str | None = None  # --python before the command (after it, pip < 24 ignores it, newer pips refuse it)
+    pip_version: str = _pipoptions.PIP_VERSION  # the pip version whose table read this call
 
     @property
     def informational(self) -> bool:

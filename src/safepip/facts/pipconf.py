@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.frozen import Frozen
+from safepip.frozen import Frozen, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -43,16 +43,12 @@ _TRUE = {"y", "yes", "t", "true", "on", "1"}
 _FALSE = {"n", "no", "f", "false", "off", "0"}
 
 
+@record(slots=True)
 class Setting(Frozen):
     """A pip setting and where pip would take it from."""
 
-    _fields = ("value", "source")
-    __slots__ = _fields
     value: str
     source: str
-
-    def __init__(self, value: str, source: str) -> None:
-        self.set_(value=value, source=source)
 
 
 class Unreadable(Exception):

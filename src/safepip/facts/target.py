@@ -1,5 +1,7 @@
 """Which interpreter is the target (pip's own order: ``--python``, then safepip's and the
 active environment's variables, then the configuration, then PATH), and what choosing it read.
+The search on PATH steps over safepip's own launchers, which carry :data:`MARK`
+(:mod:`safepip.act.shims` writes them, and prunes only files that carry it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,19 @@ if TYPE_CHECKING:  # for the type checker only
     from safepip.facts.interpreter import Interp
 
 _WINDOWS = sys.platform == "win32"
+MARK = "# safepip shim: a pip launcher made and kept current by safepip (shell-init, self-install --shims)."
+
+
+def is_ours(path: str) -> bool:
+    """Whether ``path`` is a launcher safepip wrote (its second line is the mark)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    if not head.startswith(b"#!"):
+        return False  # an interpreter's binary, or anyone's script: not ours
+    return MARK in head.decode("utf-8", "replace").splitlines()[1:2]
 
 
 def _is_executable(path: str) -> bool:
@@ -30,8 +45,6 @@ def _which(name: str, path_var: str, skip: str | None = None) -> str | None:
     safepip's own ``python``/``python3`` shims are passed over too: each runs another
     interpreter depending on the directory, so the name means what it would without them.
     """
-    from safepip.facts.shimmark import is_ours
-
     names = [name]
     if _WINDOWS and not name.lower().endswith(".exe"):
         names.append(name + ".exe")
@@ -65,8 +78,6 @@ def resolve_spec(spec: str, source: str, environ: Mapping[str, str]) -> str:
         )
     if os.sep in expanded or (os.altsep and os.altsep in expanded) or os.path.exists(expanded):
         if _is_executable(expanded):
-            from safepip.facts.shimmark import is_ours
-
             if is_ours(expanded):  # safepip's python3 launcher: the python3 it stands in front of
                 behind = _which(os.path.basename(expanded), environ.get("PATH", os.defpath))
                 if behind is not None:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.fastpath.options import Call
     from safepip.fastpath.sources import Local
+    from safepip.paths import Dirs
 
 
 def requirement_lines(
@@ -128,22 +129,28 @@ def _say(message: str, environ: Mapping[str, str]) -> None:
 
 
 class Answered:
-    """What an answer printed, and every path it read (for :func:`safepip.remembered.store.remember`)."""
+    """What an answer printed, and every path it read (for :func:`safepip.remembered.store.remember`);
+    ``probed``: what it read of its interpreter's probe (prefix, purelib, platlib, marker
+    values), as a remembered decision keeps it (None: it read none).
+    """
 
     def __init__(self) -> None:
         self.stdout = ""
         self.paths: list[str] = []
+        self.probed: tuple[Any, ...] | None = None
 
 
 def attempt(  # noqa: PLR0915 - one linear look, in pip's order
     call: Call, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
     debug: bool = False, listed: dict[str, list[str]] | None = None, probed: Sequence[Any] | None = None,
+    dirs: Dirs | None = None,
 ) -> int | None:
     """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
     requirement is satisfied: print pip's lines and return 0. Return None to run pip.
     ``answered``, when given, receives what was printed and what it depended on; ``debug``
-    (the session's ``SAFEPIP_DEBUG``) says why pip runs or not; ``listed`` and ``probed``:
-    what this call knows already (:meth:`~safepip.fastpath.environment.Environment.of`).
+    and ``dirs`` (the session's ``SAFEPIP_DEBUG`` and directories) say why pip runs or not
+    and where the probe is cached; ``listed`` and ``probed``: what this call knows already
+    (:meth:`~safepip.fastpath.environment.Environment.of`).
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
@@ -153,7 +160,9 @@ def attempt(  # noqa: PLR0915 - one linear look, in pip's order
         quiet = check_call(call)
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
-        env = Environment.of(python, environ, listed, probed)
+        env = Environment.of(python, environ, listed, probed, dirs)
+        if answered is not None:
+            answered.probed = (env.prefix, *env.sites, env.markers)
         if _names_a_new_project(call, env, cwd):
             raise NotSatisfied  # pip has work to do: nothing else is read
         configured = read_settings(environ, env.prefix)

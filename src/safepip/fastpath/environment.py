@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Iterable, Mapping, Sequence
 
+    from safepip.paths import Dirs
+
 
 #: The entries of a site-packages directory that are installed distributions.
 _INFO = (".dist-info", ".egg-info", ".egg-link")
@@ -26,6 +28,8 @@ class Environment:
     def __init__(self, prefix: str, sites: Iterable[str], markers: Mapping[str, str],
                  listed: dict[str, list[str]] | None = None) -> None:
         self.prefix = prefix
+        #: Its purelib and platlib, as the probe gave them.
+        self.sites = tuple(sites)
         self.markers = dict(markers)
         if not self.markers:
             raise Fallback(f"no marker values for {prefix}")
@@ -34,7 +38,7 @@ class Environment:
         self.listed: dict[str, list[str]] = {} if listed is None else listed
         #: The .pth files read: their contents decide the path (the memo tracks each).
         self.pth_files: list[str] = []
-        self.path = self._search_path(sites, prefix, self.pth_files, self.listed)
+        self.path = self._search_path(self.sites, prefix, self.pth_files, self.listed)
         self._found: dict[str, list[str]] = {}
         self._read: dict[str, Dist | None] = {}
         for directory in self.path:
@@ -42,10 +46,11 @@ class Environment:
 
     @classmethod
     def of(cls, python: str, environ: Mapping[str, str], listed: dict[str, list[str]] | None = None,
-           probed: Sequence[Any] | None = None) -> Environment:
-        """The environment ``python`` runs in, from its probe (cached on its identity);
-        ``listed``: directories this call listed already (:func:`entries`); ``probed``: the
-        probe's prefix, purelib, platlib and marker values as a remembered decision keeps them
+           probed: Sequence[Any] | None = None, dirs: Dirs | None = None) -> Environment:
+        """The environment ``python`` runs in, from its probe (cached on its identity, in
+        ``dirs``: the session's, else those of ``environ``); ``listed``: directories this call
+        listed already (:func:`entries`); ``probed``: the probe's prefix, purelib, platlib and
+        marker values as a remembered decision keeps them
         (:func:`safepip.remembered.record.remember_decision`, under the interpreter's signature).
         """
         if probed is not None:
@@ -53,7 +58,7 @@ class Environment:
             return cls(prefix, (purelib, platlib), markers, listed)
         from safepip.facts.interpreter import probe
 
-        interp = probe(python, "the fast path", environ)
+        interp = probe(python, "the fast path", environ, dirs)
         if not interp.in_venv:
             raise Fallback(f"{python} is not a virtual environment")
         return cls(interp.prefix, (interp.purelib, interp.platlib), interp.markers, listed)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import stat
 
-from safepip.frozen import Frozen
+from safepip.frozen import Frozen, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -47,18 +47,14 @@ class Unsupported(Exception):
     """Something only pip should interpret."""
 
 
+@record(slots=True)
 class Line(Frozen):
     """One requirement as written, and where pip says it comes from."""
 
-    _fields = ("text", "comes_from", "label", "hashed")
-    __slots__ = _fields
     text: str
     comes_from: str | None  # "-r FILE (line N)", or None on the command line
-    label: str | None  # what pip's line shows instead of the requirement (a local project)
-    hashed: bool  # it carries --hash options (pip's hash-checking mode)
-
-    def __init__(self, text: str, comes_from: str | None, label: str | None = None, hashed: bool = False) -> None:
-        self.set_(text=text, comes_from=comes_from, label=label, hashed=hashed)
+    label: str | None = None  # what pip's line shows instead of the requirement (a local project)
+    hashed: bool = False  # it carries --hash options (pip's hash-checking mode)
 
 
 _HASH = r"\s--hash(?:=|\s+)(\S+)"

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.facts.gather import Context
     from safepip.fastpath.answer import Answered
+    from safepip.paths import Dirs
     from safepip.venv.ensure import Ready
 
 
@@ -29,14 +30,15 @@ def remember_answer(
     extra: list[str] | None = None,
     stdout: str = "",
     anchored: bool = False,
+    *,
+    dirs: Dirs,
 ) -> None:
     """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
-    (see :mod:`safepip.remembered.store`); ``extra`` adds paths to the signatures.
-    ``anchored``: a project's decision, remembered for the walk's anchor instead of this
-    directory (:func:`safepip.facts.walkup.anchor`) when there is one.
+    (see :mod:`safepip.remembered.store`, in the cache of ``dirs``: the session's); ``extra``
+    adds paths to the signatures. ``anchored``: a project's decision, remembered for the
+    walk's anchor instead of this directory (:func:`safepip.facts.walkup.anchor`) when there is one.
     """
     from safepip.remembered.store import remember
-    from safepip.venv.layout import bin_python
     from safepip.venv.state import STATE_FILE
 
     paths = list(ctx.reads.paths)
@@ -45,7 +47,7 @@ def remember_answer(
         # The environment's own directory changes with use (uv's .lock): its files say what counts.
         env_dir = ready.env_dir
         owned.append(env_dir)
-        paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), bin_python(env_dir)))
+        paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), ready.python))
     if answered is not None:
         paths.extend(answered.paths)
         stdout = answered.stdout
@@ -60,7 +62,7 @@ def remember_answer(
         walked = below | {os.path.join(d, ".python-version") for d in below}
         paths = [p for p in paths if p not in walked]
         owned = [p for p in owned if p not in below]
-    remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route)
+    remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route, dirs=dirs)
 
 
 def _anchor(ctx: Context, environ: Mapping[str, str]) -> tuple[str, tuple[str, ...]] | None:
@@ -90,9 +92,7 @@ def _route_paths(ctx: Context, ready: Ready | None, answered: Answered | None) -
     (an install, upgrade or removal changes them, and then the fast path may answer, or the
     repair scan find something). None: the route cannot be remembered.
     """
-    from safepip.venv.layout import site_packages
-
-    paths = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
+    paths = [os.path.join(site, "pip") for site in ready.site_packages] if ready is not None else []
     if ctx.call.command == "install":
         if answered is None or not answered.paths:
             return None
@@ -113,13 +113,13 @@ def is_routable(
     return plan.kind in (PROJECT_VENV, PASSTHROUGH)
 
 
-def lock_path_for(plan: Plan, environ: Mapping[str, str]) -> str | None:
-    """The lock file a plan's pip run holds (None: it holds none)."""
+def lock_path_for(plan: Plan, dirs: Dirs) -> str | None:
+    """The lock file a plan's pip run holds (None: it holds none; ``dirs``: the session's)."""
     if not plan.lock or plan.env_dir is None:
         return None
     from safepip.venv.lock import lock_path
 
-    return lock_path(plan.env_dir, environ)
+    return lock_path(plan.env_dir, dirs)
 
 
 def remember_route(
@@ -135,6 +135,7 @@ def remember_route(
     stdout: str = "",
     lock_file: str | None = None,
     suffix: str | None = None,
+    dirs: Dirs,
 ) -> None:
     """Remember the route this call takes to pip (``argv``), for the front door to replay:
     what was ``said`` on stderr and is written to ``stdout`` first, the ``lock_file`` held
@@ -146,7 +147,7 @@ def remember_route(
     if extra is None:
         return
     remembered = stored_route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
-    remember_answer(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout)
+    remember_answer(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout, dirs=dirs)
 
 
 
@@ -160,16 +161,20 @@ def remember_decision(
     said: str,
     lock_file: str | None,
     fast_python: str | None,
+    answered: Answered | None = None,
+    *,
+    dirs: Dirs,
 ) -> None:
     """Remember where this call went for every command line of its kind (see
     :mod:`safepip.remembered.store`): only for a call whose route is pip's command line before
     the arguments exactly as given, with nothing in it that :func:`safepip.decide.plan`
     reads besides the command (``DECISIVE``) and the command first. ``fast_python`` is the
-    interpreter whose environment the fast path reads for an ``install``.
+    interpreter whose environment the fast path reads for an ``install``; ``answered``: what
+    the fast path read of it this call.
     """
     from safepip.facts.pipargs import command_table
     from safepip.remembered.decision import DECISIVE, decision_key
-    from safepip.venv.layout import site_packages, venv_of
+    from safepip.venv.layout import venv_of
 
     call = ctx.call
     if call.error is not None or call.command is None or args[:1] != [call.command] or call.informational:
@@ -181,7 +186,7 @@ def remember_decision(
         return
     fast = None
     if call.command == "install" and fast_python is not None:
-        fast = (fast_python, venv_of(fast_python), _probed(fast_python, ready, environ))
+        fast = (fast_python, venv_of(fast_python), _probed(fast_python, ready, environ, answered))
     decision = (
         tuple(argv[:head]), tuple(sorted(plan.env_changes.items())), plan.kind != PASSTHROUGH, lock_file,
         command_table(call.pip_version, call.command), call.pip_version, fast,
@@ -189,40 +194,38 @@ def remember_decision(
         call.command == "install" and ready is not None and plan.kind in (PROJECT_VENV, USER_ENV),
     )
     # Whether the route uses the environment's pip, and which: as for a remembered route.
-    pips = [os.path.join(site, "pip") for site in site_packages(ready.env_dir)] if ready is not None else []
+    pips = [os.path.join(site, "pip") for site in ready.site_packages] if ready is not None else []
     key = list(decision_key(call.command, call.count("--quiet") > 0))
-    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV)
+    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV,
+                    dirs=dirs)
 
 
-def _probed(python: str, ready: Ready | None, environ: Mapping[str, str]) -> tuple[Any, ...] | None:
+def _probed(python: str, ready: Ready | None, environ: Mapping[str, str],
+            answered: Answered | None = None) -> tuple[Any, ...] | None:
     """What the fast path reads of its interpreter's probe (prefix, purelib, platlib, marker
     values), kept in the decision so that its check after a change probes nothing: only for
     the environment's own interpreter, not a script, whose whole signature the decision checks
-    (the probe cache's key is part of it). None: the check probes it.
+    (the probe cache's key is part of it). What the fast path read this call (``answered``),
+    else what the probe cache holds. None: the check probes it.
     """
-    from safepip.venv.layout import bin_python
-
-    if ready is None or python != bin_python(ready.env_dir):
+    if ready is None or python != ready.python:
         return None
+    if answered is not None and answered.probed is not None:
+        return answered.probed
     from safepip.errors import SafepipError
-    from safepip.facts.interpreter import cache_key, cache_path, probe
-    from safepip.paths import cache_dir
+    from safepip.facts.interpreter import cached
 
-    key = cache_key(python)
-    if key is None or environ.get("SAFEPIP_NO_PROBE_CACHE") == "1" or not os.path.exists(
-            cache_path(cache_dir(environ), key)):
-        return None  # only what the probe cache holds: remembering never starts a probe
     try:
-        interp = probe(python, "the fast path", environ)
+        interp = cached(python, "the fast path", environ)  # remembering never starts a probe
     except SafepipError:
         return None
-    if not interp.in_venv:
+    if interp is None or not interp.in_venv:
         return None
     return (interp.prefix, interp.purelib, interp.platlib, dict(interp.markers))
 
 
 def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str], *,
-                 debug: bool, project: bool = False) -> None:
+                 debug: bool, dirs: Dirs, project: bool = False) -> None:
     """Remember the environment ``safepip run`` uses in this directory (see
     :func:`safepip.front.run_answer`), with what its choice depended on (not while ``debug``);
     ``project``: it is the project's environment, the same in all its directories.
@@ -233,15 +236,14 @@ def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mappi
 
     ready = None
     if env_dir is not None:
-        from safepip.venv.ensure import Ready
-        from safepip.venv.layout import bin_python
+        from safepip.venv.ensure import ready_at
 
-        ready = Ready(env_dir, bin_python(env_dir))
-    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir), anchored=project)
+        ready = ready_at(env_dir)
+    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir), anchored=project, dirs=dirs)
 
 
 def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], environ: Mapping[str, str], *,
-                        debug: bool) -> None:
+                        debug: bool, dirs: Dirs) -> None:
     """Remember the environment activation chooses here (None: none; see
     :func:`safepip.front.activation_answer`), with what the choice read (``extra``: besides
     the facts' own reads); in a project, for every directory of it. Never while ``debug``
@@ -251,4 +253,5 @@ def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], env
         return
     from safepip.remembered.decision import ACTIVATE
 
-    remember_answer([ACTIVATE], ctx, None, environ, None, "", route=(env_dir,), extra=extra, anchored=True)
+    remember_answer([ACTIVATE], ctx, None, environ, None, "", route=(env_dir,), extra=extra, anchored=True,
+                    dirs=dirs)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Callable, Iterable, Mapping, Sequence, Tuple
 
     from safepip.filelock import FileLock
+    from safepip.paths import Dirs
 
     #: argv, variable changes, redirected, lock path, suffix (None: exec); see stored_route().
     Route = Tuple[Tuple[str, ...], Tuple[Tuple[str, "str | None"], ...], bool, "str | None", "str | None"]
@@ -53,11 +54,15 @@ _ENV_KEYS = (
 )
 
 
-def memo_dir(environ: Mapping[str, str]) -> str | None:
-    """Where answers are remembered (None where only platformdirs knows the cache directory)."""
-    from safepip.paths import linux_cache_dir
+def memo_dir(environ: Mapping[str, str], dirs: Dirs | None = None) -> str | None:
+    """Where answers are remembered (None where only platformdirs knows the cache directory):
+    in ``dirs`` (the session's), else in those of ``environ``.
+    """
+    if dirs is None:
+        from safepip.paths import Dirs
 
-    base = linux_cache_dir(environ)
+        dirs = Dirs(environ)
+    base = dirs.linux_cache
     return None if base is None else os.path.join(base, "noop")
 
 
@@ -130,6 +135,7 @@ def remember(
     owned: Iterable[str] = (),
     route: tuple[Any, ...] | None = None,
     known: Mapping[str, tuple[int, ...] | None] | None = None,
+    dirs: Dirs | None = None,
 ) -> bool:
     """Remember an answer that depended on ``paths`` (whole signatures) and on the mode and
     owner of ``owned``; return whether it was remembered (not when a path changed too
@@ -137,11 +143,11 @@ def remember(
     With ``route``, what is remembered is that route (see :func:`stored_route`), and ``stdout`` and
     ``stderr`` are what safepip itself wrote before pip. ``known``: signatures checked a moment
     ago (a recalled decision's), by path, taken instead of a second ``stat`` (one changed since
-    then only makes the answer fail its first recall).
+    then only makes the answer fail its first recall). ``dirs``: the session's (:func:`memo_dir`).
     """
     import time
 
-    directory = memo_dir(environ)
+    directory = memo_dir(environ, dirs)
     if directory is None:
         return False
     checks: list[tuple[str, bool, tuple[int, ...] | None]] = []

@@ -174,11 +174,11 @@ def remove(env_dir: str) -> None:
     that a removal killed midway is finished by the next sweep (which removes only trees
     safepip marked so).
     """
-    from safepip.venv import oldtrees
+    from safepip.venv import leftovers
 
-    trash = f"{env_dir.rstrip(os.sep)}{oldtrees.OLD_INFIX}{oldtrees.stamp()}"
+    trash = f"{env_dir.rstrip(os.sep)}{leftovers.OLD_INFIX}{leftovers.stamp()}"
     try:
-        oldtrees.mark_trash(env_dir, trash)
+        leftovers.mark_trash(env_dir, trash)
     except FileNotFoundError:
         return
     except OSError:
@@ -192,4 +192,4 @@ def remove(env_dir: str) -> None:
 
         shutil.rmtree(env_dir, ignore_errors=True)  # cannot rename (a mount point...): in place
         return
-    oldtrees.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)
+    leftovers.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)

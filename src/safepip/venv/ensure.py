@@ -16,7 +16,8 @@ import os
 
 from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
-from safepip.venv.layout import bin_python, is_venv_dir
+from safepip.paths import Dirs
+from safepip.venv.layout import bin_python, is_venv_dir, pip_in, site_packages
 from safepip.venv.state import (
     COMPLETE,
     CREATING,
@@ -34,19 +35,29 @@ if TYPE_CHECKING:  # for the type checker only
     from safepip.venv.layout import Base
     from safepip.venv.lock import EnvLock
 
-# What makes, locks and rebuilds an environment (safepip.venv.create, lock, oldtrees) is
+# What makes, locks and rebuilds an environment (safepip.venv.create, lock, leftovers) is
 # imported where it is used: a command whose environment is whole (``safepip run``, which)
 # only checks it here, and each import costs its share of a cold call.
 
 
 @record
 class Ready(Frozen):
-    """An environment ready for pip: its interpreter, and what safepip had to do."""
+    """An environment ready for pip: its interpreter, its site-packages directories and
+    whether pip is in them (read once, by :func:`ready_at`), and what safepip had to do.
+    """
 
     env_dir: str
     python: str
     created: bool = False
     rebuilt: str | None = None  # why it was rebuilt, when it was
+    site_packages: tuple[str, ...] = ()
+    has_pip: bool = False
+
+
+def ready_at(env_dir: str, *, created: bool = False, rebuilt: str | None = None) -> Ready:
+    """The environment ``env_dir`` as pip will find it (its layout read once, here)."""
+    sites = tuple(site_packages(env_dir))
+    return Ready(env_dir, bin_python(env_dir), created, rebuilt, sites, pip_in(sites))
 
 
 def check_path(env_dir: str) -> None:
@@ -57,9 +68,9 @@ def check_path(env_dir: str) -> None:
     """
     if os.path.islink(env_dir):
         if not os.path.exists(env_dir):
-            from safepip.venv import oldtrees
+            from safepip.venv import leftovers
 
-            if oldtrees.pending(os.path.realpath(env_dir)):
+            if leftovers.pending(os.path.realpath(env_dir)):
                 return  # a rebuild moved the link's target aside and was killed: it goes on
             raise EnvironmentCreateError(
                 f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
@@ -112,9 +123,9 @@ def broken(env_dir: str) -> str | None:
         if why is not None:
             return why
         return None
-    from safepip.venv import oldtrees
+    from safepip.venv import leftovers
 
-    if oldtrees.pending(work):
+    if leftovers.pending(work):
         return "its rebuild was interrupted"
     return None
 
@@ -127,7 +138,7 @@ def broken_waiting(env_dir: str, environ: Mapping[str, str], say: Callable[[str]
     if why is not None and state(working_tree(env_dir)) != CREATING:
         from safepip.venv.lock import EnvLock
 
-        lock = EnvLock(env_dir, environ, say)
+        lock = EnvLock(env_dir, Dirs(environ), say)
         lock.acquire()
         try:
             why = broken(env_dir)
@@ -158,7 +169,7 @@ def ensure(
     ``pip_options`` (an index, find-links...) are given to pip when a rebuild reinstalls
     what the old environment held.
     """
-    from safepip.venv import oldtrees
+    from safepip.venv import leftovers
     from safepip.venv.lock import EnvLock
 
     check_path(env_dir)
@@ -166,12 +177,12 @@ def ensure(
         # A process killed while it removed a rebuild's old tree (restored, marked trash) left
         # a whole environment: finish that removal here too, not only under the lock (which a
         # call the fast path may answer does not take).
-        if oldtrees.old_trees(working_tree(env_dir)):
+        if leftovers.old_trees(working_tree(env_dir)):
             from safepip.venv import rebuild
 
             rebuild.sweep(working_tree(env_dir))
-        return Ready(env_dir, bin_python(env_dir))
-    own_lock = lock or EnvLock(env_dir, environ, say)
+        return ready_at(env_dir)
+    own_lock = lock or EnvLock(env_dir, Dirs(environ), say)
     own_lock.acquire()
     try:
         ready = _ensure_locked(env_dir, base, environ, system_site_packages, pip_options, say)
@@ -191,7 +202,7 @@ def _ensure_locked(
     pip_options: Sequence[str] = (),
     say: Callable[[str], object] = lambda m: None,
 ) -> Ready:
-    from safepip.venv import oldtrees, rebuild
+    from safepip.venv import leftovers, rebuild
     from safepip.venv.create import create as _create
     from safepip.venv.create import remove as _remove
 
@@ -212,24 +223,24 @@ def _ensure_locked(
             mark_restoring=lambda o: write_state(work, RESTORING, base.path, old=o),
             mark_complete=lambda: write_state(work, COMPLETE, base.path),
         )
-        return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
+        return ready_at(env_dir, created=True, rebuilt=why)
 
     current = state(work) if is_venv_dir(work) else None
     if current == RESTORING:
         old = restoring_from(work)
-        if old is not None and (oldtrees.read_journal(old) or {}).get("kind") == oldtrees.PENDING:
+        if old is not None and (leftovers.read_journal(old) or {}).get("kind") == leftovers.PENDING:
             return restore(old)
         write_state(work, COMPLETE, base.path)  # killed after the old tree was dealt with
         rebuild.sweep(work)
         current = COMPLETE
     if current in (None, CREATING):
-        waiting = oldtrees.pending(work)
+        waiting = leftovers.pending(work)
         if waiting:  # a rebuild killed after it moved the old tree aside
             return restore(waiting[-1])
     if is_venv_dir(work):
         why = problem(work)
         if why is None:
-            return Ready(env_dir, bin_python(env_dir))
+            return ready_at(env_dir)
         if current is None:
             import shlex  # here: for this message alone
 
@@ -240,7 +251,7 @@ def _ensure_locked(
         if current == CREATING:  # pip never ran in it: nothing to keep
             _remove(work)
             _create(work, base, environ, system_site)
-            return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=why)
+            return ready_at(env_dir, created=True, rebuilt=why)
         return restore(rebuild.move_aside(work, env_dir, why))
     rebuilt = None
     if os.path.isdir(work) and not own_files_only(work):
@@ -249,5 +260,5 @@ def _ensure_locked(
         _remove(work)
         rebuilt = "its creation was interrupted"
     _create(work, base, environ, system_site)
-    return Ready(env_dir, bin_python(env_dir), created=True, rebuilt=rebuilt)
+    return ready_at(env_dir, created=True, rebuilt=rebuilt)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from safepip.venv.layout import site_packages
-from safepip.venv.oldtrees import JOURNAL
-from safepip.venv.oldtrees import read_text as _read
+from safepip.venv.leftovers import JOURNAL
+from safepip.venv.leftovers import read_text as _read
 
 #: Distributions the new environment brings itself.
 SEEDED = frozenset({"pip"})

@@ -12,7 +12,7 @@ _WINDOWS = sys.platform == "win32"
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only: nothing imported for the front door
-    from typing import Protocol
+    from typing import Iterable, Protocol
 
     class Base(Protocol):
         """The interpreter an environment is made from, as the caller probed it
@@ -93,7 +93,12 @@ def site_packages(env_dir: str) -> list[str]:
 
 def has_pip(env_dir: str) -> bool:
     """Whether pip is installed in the environment (its site-packages holds ``pip/``)."""
-    return any(os.path.isdir(os.path.join(site, "pip")) for site in site_packages(env_dir))
+    return pip_in(site_packages(env_dir))
+
+
+def pip_in(sites: Iterable[str]) -> bool:
+    """Whether one of the site-packages directories ``sites`` holds ``pip/``."""
+    return any(os.path.isdir(os.path.join(site, "pip")) for site in sites)
 
 
 def floor_umask() -> None:

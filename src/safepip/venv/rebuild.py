@@ -26,7 +26,7 @@ next call, under the lock, goes on from where it was) or a finished rebuild. Not
 user's is deleted: the old tree is removed only once the new one holds everything.
 
 What a tree holds is read by :mod:`safepip.venv.inventory`; the trees moved aside, their
-journal and the sweep are :mod:`safepip.venv.oldtrees`.
+journal and the sweep are :mod:`safepip.venv.leftovers`.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Callable, Mapping, Sequence
 from safepip.errors import EnvironmentCreateError
 from safepip.venv.inventory import Dist, dist_from, inventory, user_files
 from safepip.venv.layout import bin_python
-from safepip.venv.oldtrees import (
+from safepip.venv.leftovers import (
     JOURNAL,
     KEEP_SECONDS,
     KEPT,

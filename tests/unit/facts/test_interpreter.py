@@ -101,3 +101,27 @@ def test_cache_is_invalidated_when_the_marker_changes(tmp_path: Path, monkeypatc
     (stdlib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\n")
     assert probe(str(target), "PATH", env).managed
     assert len(calls) == 2
+
+
+def test_cached_reads_the_probe_cache_and_never_probes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stdlib = tmp_path / "stdlib"
+    stdlib.mkdir()
+    fake = {"version": [3, 11, 0], "executable": "x", "implementation": "cpython", "prefix": "/p", "base_prefix": "/p",
+            "in_venv": True, "conda": False, "stdlib": str(stdlib), "purelib": "/p/lib", "platlib": "/p/lib",
+            "scripts": "", "marker": None, "marker_message": None, "marker_problem": None, "distributor": None,
+            "pip": True, "markers": {"os_name": "posix"}}
+    calls: list[str] = []
+
+    def fake_probe(path: str) -> dict[str, object]:
+        calls.append(path)
+        return fake
+
+    monkeypatch.setattr(interpreter, "run_probe", fake_probe)
+    target = str(exe(tmp_path / "bin" / "python", "\x7fELF fake binary"))
+    env = dict(os.environ)
+    assert interpreter.cached(target, "the fast path", env) is None and calls == []
+    probed = probe(target, "PATH", env)
+    assert interpreter.cached(target, "PATH", env) == probed and len(calls) == 1
+    assert interpreter.cached(target, "PATH", {**env, "SAFEPIP_NO_PROBE_CACHE": "1"}) is None
+    (stdlib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\n")  # the cached answer is stale now
+    assert interpreter.cached(target, "PATH", env) is None and len(calls) == 1

@@ -10,6 +10,7 @@ import pytest
 from helpers import SYSTEM_PYTHON
 from safepip.facts.gather import gather
 from safepip.facts.pipargs import scan
+from safepip.paths import Dirs
 
 
 def _environ(tmp_path: Path, path: str) -> dict[str, str]:
@@ -24,6 +25,7 @@ def test_a_named_venv_is_decided_without_the_walk(tmp_path: Path, monkeypatch: p
     (env / "bin" / "python").symlink_to(SYSTEM_PYTHON)
     (tmp_path / "home").mkdir(exist_ok=True)
     monkeypatch.chdir(tmp_path / "home")
-    ctx = gather(scan(["install", "x"]), {**_environ(tmp_path, ""), "VIRTUAL_ENV": str(env)}, {}, cwd=str(tmp_path / "home"))
+    environ = {**_environ(tmp_path, ""), "VIRTUAL_ENV": str(env)}
+    ctx = gather(scan(["install", "x"]), environ, {}, cwd=str(tmp_path / "home"), dirs=Dirs(environ))
     assert ctx.reads.owned == ()  # no walk: no directory's owner counts
     assert str(env / "bin" / "python") in ctx.reads.paths and str(tmp_path / "home") not in ctx.reads.paths

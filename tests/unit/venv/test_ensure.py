@@ -11,7 +11,7 @@ import pytest
 from helpers import SYSTEM_PYTHON
 from safepip.errors import EnvironmentCreateError
 from safepip.venv import ensure as envs
-from safepip.venv import oldtrees
+from safepip.venv import leftovers
 
 #: A base interpreter for environments these tests never get as far as creating.
 BASE = SimpleNamespace(path=SYSTEM_PYTHON, version=(3, 11, 2), implementation="cpython")
@@ -64,13 +64,13 @@ def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) ->
     env_dir = tmp_path / ".venv"
     trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
     (trash / "lib").mkdir(parents=True)
-    oldtrees.write_journal(str(trash), {"kind": "trash"})
+    leftovers.write_journal(str(trash), {"kind": "trash"})
     mine = tmp_path / ".venv.safepip-old-mine"  # the same name pattern, not made by safepip
     mine.mkdir()
     (mine / "notes").write_text("x")
     kept = tmp_path / ".venv.safepip-old-20260101-000000-2"
     kept.mkdir()
-    oldtrees.write_journal(str(kept), {"kind": "kept"})
+    leftovers.write_journal(str(kept), {"kind": "kept"})
     rebuild.sweep(str(env_dir))
     assert not trash.exists() and (mine / "notes").exists() and kept.exists()
 
@@ -79,7 +79,7 @@ def test_a_link_whose_target_a_killed_rebuild_moved_aside_is_not_refused(tmp_pat
     target = tmp_path / "store" / "env"
     old = tmp_path / "store" / "env.safepip-old-20260101-000000-1"
     old.mkdir(parents=True)
-    oldtrees.write_journal(str(old), {"kind": "pending", "why": "its interpreter x no longer exists"})
+    leftovers.write_journal(str(old), {"kind": "pending", "why": "its interpreter x no longer exists"})
     link = tmp_path / ".venv"
     link.symlink_to(target)
     envs.check_path(str(link))  # no "dangling link" refusal: the rebuild goes on from there
@@ -105,7 +105,7 @@ def _old_env(tree: Path, journal: dict[str, object]) -> Path:
     (tree / "bin" / "pipeline.sh").write_text("mine\n")  # "pip..." yet the user's
     (tree / "pyvenv.cfg").write_text("version = 3.11.9\n")
     (tree / "notes.txt").write_text("mine\n")
-    oldtrees.write_journal(str(tree), journal)
+    leftovers.write_journal(str(tree), journal)
     return tree
 
 
@@ -120,7 +120,7 @@ def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Pa
     before = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
     rebuild.sweep(str(env_dir))
     assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*")) == before  # not a day old yet
-    oldtrees.write_journal(str(kept), {"kind": "kept", "at": now - 25 * 3600})
+    leftovers.write_journal(str(kept), {"kind": "kept", "at": now - 25 * 3600})
     rebuild.sweep(str(env_dir))
     left = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
     assert left == [".safepip-rebuild.json", "bin", "bin/pipeline.sh", "notes.txt"]  # only the user's files
@@ -202,10 +202,22 @@ def test_a_whole_environment_used_without_the_lock_finishes_a_killed_trash_remov
     write_state(str(env_dir), COMPLETE, SYSTEM_PYTHON)
     trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
     (trash / "bin").mkdir(parents=True)
-    oldtrees.write_journal(str(trash), {"kind": "trash"})
+    leftovers.write_journal(str(trash), {"kind": "trash"})
     kept = tmp_path / ".venv.safepip-old-20260101-000000-2"
     kept.mkdir()
-    oldtrees.write_journal(str(kept), {"kind": "kept"})
+    leftovers.write_journal(str(kept), {"kind": "kept"})
     ready = envs.ensure(str(env_dir), BASE, dict(os.environ), quiet)
     assert not ready.created
     assert not trash.exists() and kept.exists()
+
+
+def test_ready_at_reads_the_interpreter_site_packages_and_pip_once(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    site = env / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    found = envs.ready_at(str(env), created=True)
+    assert (found.python, found.site_packages, found.has_pip) == (str(env / "bin" / "python"), (str(site),), False)
+    assert found.created and found.rebuilt is None
+    (site / "pip").mkdir()
+    assert envs.ready_at(str(env)).has_pip and not envs.ready_at(str(tmp_path / "nothing")).site_packages

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from safepip.venv import oldtrees, records
+from safepip.venv import leftovers, records
 from safepip.venv import state as envstate
 
 
@@ -77,30 +77,30 @@ def test_an_environment_moved_elsewhere_is_no_longer_safepips(tmp_path: Path) ->
 def test_a_journal_is_signed_for_the_name_its_tree_is_moved_to_and_never_read_through_a_link(tmp_path: Path) -> None:
     work = tmp_path / ".venv"
     work.mkdir()
-    old = tmp_path / f".venv{oldtrees.OLD_INFIX}20260101-000000-1"
-    oldtrees.write_journal(str(work), {"kind": "pending", "dists": []}, str(old))
-    assert oldtrees.read_journal(str(work)) is None  # signed for the name it is moved to
+    old = tmp_path / f".venv{leftovers.OLD_INFIX}20260101-000000-1"
+    leftovers.write_journal(str(work), {"kind": "pending", "dists": []}, str(old))
+    assert leftovers.read_journal(str(work)) is None  # signed for the name it is moved to
     os.rename(work, old)
-    assert oldtrees.read_journal(str(old)) == {"kind": "pending", "dists": []}
-    assert oldtrees.pending(str(work)) == [str(old)]
-    link = tmp_path / f".venv{oldtrees.OLD_INFIX}20260101-000000-2"
+    assert leftovers.read_journal(str(old)) == {"kind": "pending", "dists": []}
+    assert leftovers.pending(str(work)) == [str(old)]
+    link = tmp_path / f".venv{leftovers.OLD_INFIX}20260101-000000-2"
     link.symlink_to(old)
-    assert oldtrees.read_journal(str(link)) is None
-    assert oldtrees.old_trees(str(work)) == [str(old)]
+    assert leftovers.read_journal(str(link)) is None
+    assert leftovers.old_trees(str(work)) == [str(old)]
     # A state file is not a journal, even for the same directory.
     envstate.write_state(str(old), envstate.COMPLETE, "/usr/bin/python3")
-    (old / oldtrees.JOURNAL).write_bytes((old / envstate.STATE_FILE).read_bytes())
-    assert oldtrees.read_journal(str(old)) is None
+    (old / leftovers.JOURNAL).write_bytes((old / envstate.STATE_FILE).read_bytes())
+    assert leftovers.read_journal(str(old)) is None
 
 
 def test_trash_is_removed_only_when_its_journal_verifies(tmp_path: Path) -> None:
-    tree = tmp_path / f".venv{oldtrees.OLD_INFIX}20260101-000000-1"
+    tree = tmp_path / f".venv{leftovers.OLD_INFIX}20260101-000000-1"
     (tree / "lib").mkdir(parents=True)
-    (tree / oldtrees.JOURNAL).write_text(json.dumps({"kind": "trash"}))
-    oldtrees.remove_trash(str(tree))
+    (tree / leftovers.JOURNAL).write_text(json.dumps({"kind": "trash"}))
+    leftovers.remove_trash(str(tree))
     assert (tree / "lib").is_dir()
-    oldtrees.mark_trash(str(tree))
-    oldtrees.remove_trash(str(tree))
+    leftovers.mark_trash(str(tree))
+    leftovers.remove_trash(str(tree))
     assert not tree.exists()
 
 

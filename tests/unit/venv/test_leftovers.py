@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import SYSTEM_XY
-from safepip.venv import halfinstalled as repair
+from safepip.venv import leftovers as repair
 
 
 def _info(site: Path, name: str, record: bool = True) -> Path:
