@@ -10,7 +10,6 @@ go to the user's bin directory: ``SAFEPIP_BIN_DIR``, else ``XDG_BIN_HOME``, else
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -83,23 +82,32 @@ class Dirs:
     root, the warning about a directory not used) run once, and only for the calls that use it.
     """
 
+    # Plain properties that keep their answer (not functools.cached_property: functools, with
+    # collections, is a cold call's share of a millisecond to import).
+
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
+        self._cache: str | None = None
+        self._config_file: str | None = None
 
-    @functools.cached_property
+    @property
     def cache(self) -> str:
         """The cache directory (:func:`cache_dir`)."""
-        return cache_dir(self.environ)
+        if self._cache is None:
+            self._cache = cache_dir(self.environ)
+        return self._cache
 
-    @functools.cached_property
+    @property
     def linux_cache(self) -> str | None:
         """The cache directory where it is known without platformdirs (:func:`linux_cache_dir`)."""
         return self.cache if self.environ.get("SAFEPIP_CACHE_DIR") or _LINUX else None
 
-    @functools.cached_property
+    @property
     def config_file(self) -> str:
         """The user configuration file (:func:`user_config_file`)."""
-        return user_config_file(self.environ)
+        if self._config_file is None:
+            self._config_file = user_config_file(self.environ)
+        return self._config_file
 
 
 def root_own_dir(kind: str) -> str:
