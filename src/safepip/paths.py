@@ -82,32 +82,29 @@ class Dirs:
     root, the warning about a directory not used) run once, and only for the calls that use it.
     """
 
-    # Plain properties that keep their answer (not functools.cached_property: functools, with
-    # collections, is a cold call's share of a millisecond to import).
+    #: Each worked out by :meth:`__getattr__` when first asked, then a plain attribute (what
+    #: functools.cached_property does; functools, with collections, is a cold call's share of a
+    #: millisecond to import).
+    cache: str  #: the cache directory (:func:`cache_dir`)
+    linux_cache: str | None  #: the same where it is known without platformdirs (:func:`linux_cache_dir`)
+    config_file: str  #: the user configuration file (:func:`user_config_file`)
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
-        self._cache: str | None = None
-        self._config_file: str | None = None
 
-    @property
-    def cache(self) -> str:
-        """The cache directory (:func:`cache_dir`)."""
-        if self._cache is None:
-            self._cache = cache_dir(self.environ)
-        return self._cache
-
-    @property
-    def linux_cache(self) -> str | None:
-        """The cache directory where it is known without platformdirs (:func:`linux_cache_dir`)."""
-        return self.cache if self.environ.get("SAFEPIP_CACHE_DIR") or _LINUX else None
-
-    @property
-    def config_file(self) -> str:
-        """The user configuration file (:func:`user_config_file`)."""
-        if self._config_file is None:
-            self._config_file = user_config_file(self.environ)
-        return self._config_file
+    def __getattr__(self, name: str) -> str | None:
+        # Called only for an attribute not set yet.
+        value: str | None
+        if name == "cache":
+            value = cache_dir(self.environ)
+        elif name == "linux_cache":
+            value = self.cache if self.environ.get("SAFEPIP_CACHE_DIR") or _LINUX else None
+        elif name == "config_file":
+            value = user_config_file(self.environ)
+        else:
+            raise AttributeError(name)
+        setattr(self, name, value)
+        return value
 
 
 def root_own_dir(kind: str) -> str:
