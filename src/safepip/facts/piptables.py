@@ -19,10 +19,11 @@ if TYPE_CHECKING:  # for the type checker only: the no-op check imports no typin
 
     Table = Dict[str, Entry]
 
-#: The newest stored table's pip version, ``_pipoptions.PIP_VERSION`` (a unit test holds them
-#: equal): a call read with it, or by a pip at least that new, needs none of the tables.
-#: ``_pipoptions`` (48 kB of tables, 0.2 to 0.3 ms to load) is imported only where a table is
-#: read: ``safepip run`` resolves a plain ``install``, which reads none (:func:`safepip.facts.pipargs.scan`).
+#: The newest stored table's pip version, ``_pipoptions.PIP_VERSION`` (tools/gen_pipoptions.py
+#: writes both; a unit test holds them equal): a call read with it, or by a pip at least that
+#: new, needs none of the tables. ``_pipoptions`` (48 kB of tables, 0.2 to 0.3 ms to load) is
+#: imported only where a table is read: ``safepip run`` resolves a plain ``install``, which
+#: reads none (:func:`safepip.facts.pipargs.scan`).
 NEWEST = "26.3"
 
 

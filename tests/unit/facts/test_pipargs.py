@@ -125,8 +125,8 @@ def test_every_command_has_a_table() -> None:
 
 
 def test_newest_is_the_generated_tables_newest() -> None:
-    """piptables.NEWEST stands for _pipoptions.PIP_VERSION where the tables are not loaded:
-    after regenerating _pipoptions with tools/gen_pipoptions.py, set NEWEST to its PIP_VERSION."""
+    """piptables.NEWEST stands for _pipoptions.PIP_VERSION where the tables are not loaded
+    (tools/gen_pipoptions.py writes both), and the stored versions ascend to it."""
     from safepip.facts.piptables import NEWEST
 
     assert NEWEST == _pipoptions.PIP_VERSION == _pipoptions.VERSIONS[-1]
