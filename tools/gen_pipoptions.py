@@ -27,6 +27,7 @@ VERSIONS = (
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "src" / "safepip" / "facts" / "_pipoptions.py"
+NEWEST_IN = ROOT / "src" / "safepip" / "facts" / "piptables.py"
 #: The callbacks whose value checks the scanner replays (see safepip.pipargs).
 CHECKED_CALLBACKS = {"_handle_config_settings": "key=value", "_handle_python_version": "python-version"}
 
@@ -209,7 +210,12 @@ def main(argv: List[str]) -> int:
         cache = ROOT / ".tools" / "pips"
         tables = [collect_from(wheel(v, cache)) for v in (argv or VERSIONS)]
     TARGET.write_text(render(tables), encoding="utf-8")
-    sys.stdout.write(f"wrote {TARGET} ({', '.join(t['version'] for t in tables)})\n")
+    # piptables.NEWEST stands for PIP_VERSION where the tables are not loaded: kept equal.
+    newest = tables[-1]["version"]
+    lines = NEWEST_IN.read_text(encoding="utf-8").splitlines(keepends=True)
+    NEWEST_IN.write_text("".join(f'NEWEST = "{newest}"\n' if ln.startswith("NEWEST = ") else ln for ln in lines),
+                         encoding="utf-8")
+    sys.stdout.write(f"wrote {TARGET} ({', '.join(t['version'] for t in tables)}) and NEWEST in {NEWEST_IN.name}\n")
     return 0
 
 

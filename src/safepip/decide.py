@@ -6,14 +6,14 @@ and pip's own settings, it says where the work goes and why. The callers gather 
 act on the plan; the table tests in ``tests/unit/test_decide.py`` pin down every rule.
 
 ``plan()`` is the one entry point. The shape of a plan is :mod:`safepip.plans` (re-exported
-here); the root and sudo rules are :mod:`safepip.decide_root`; what happens outside a project
-per requirement is :mod:`safepip.decide_outside`. A trust refusal (the ``untrusted`` fact:
+here); the root and sudo rules are :mod:`safepip.decide_root`, imported only when safepip runs
+as root (each allows whoever else runs it; ``who.euid == 0`` is ``Who.root`` without a call
+into the facts); what happens outside a project per requirement is :mod:`safepip.decide_outside`. A trust refusal (the ``untrusted`` fact:
 gathering stopped before anything there ran) comes before every other rule.
 """
 
 from __future__ import annotations
 
-from safepip.decide_root import creation_hint, in_their_data, in_their_env, in_their_project, pipx_global
 from safepip.errors import EX_NOPERM
 from safepip.facts.config import Config
 from safepip.facts.interpreter import Interp
@@ -116,7 +116,9 @@ def plan(
         return _passthrough(call, interp, f"pip will report: {call.error}")
     if config.policy == "never":
         return _passthrough(call, interp, f"policy = never (from {config.origin['policy']})")
-    if interp.in_venv or interp.conda:
+    if (interp.in_venv or interp.conda) and who.euid == 0:
+        from safepip.decide_root import in_their_env
+
         refusal = in_their_env(call, interp.prefix, who)
         if refusal is not None:
             return refusal
@@ -180,18 +182,24 @@ def _in_directory(
 ) -> Plan:
     """The project's environment (or the working directory's, for ``outside = cwd``)."""
     env_dir, exists = env.path, env.exists
-    refusal = in_their_project(call, env, reason, who, root)
-    if refusal is not None:
-        return refusal
+    if who.euid == 0:
+        from safepip.decide_root import in_their_project
+
+        refusal = in_their_project(call, env, reason, who, root)
+        if refusal is not None:
+            return refusal
     if env.tool:
         why = f"{why}; {env.path} is {env.why}"
     result = _redirect(call, PROJECT_VENV, why, env_dir, reason, settings)
     if env.tool:
         # The notice names the tool: the environment is the one it uses (never a second one).
         result = result.replace_(notes=(env.why, *result.notes))
-    hint = None if exists else creation_hint(env_dir, who)  # a hint for a creation only
-    if hint is not None:
-        result = result.replace_(creation_notes=(*result.creation_notes, hint))
+    if who.euid == 0 and not exists:  # a hint for root's creation only
+        from safepip.decide_root import creation_hint
+
+        hint = creation_hint(env_dir, who)
+        if hint is not None:
+            result = result.replace_(creation_notes=(*result.creation_notes, hint))
     return result
 
 
@@ -206,9 +214,12 @@ def _user_env(
 ) -> Plan:
     """Outside any project: libraries to the per-user environment, applications to pipx."""
     user_env = user.path
-    refusal = in_their_data(call, user_env, reason, who)
-    if refusal is not None:
-        return refusal
+    if who.euid == 0:
+        from safepip.decide_root import in_their_data
+
+        refusal = in_their_data(call, user_env, reason, who)
+        if refusal is not None:
+            return refusal
     why = f"{reason}; {cwd} is not inside a project, and outside = user-env (from {config.origin['outside']})"
     result = _redirect(call, USER_ENV, why, user_env, f"{reason}, outside any project", settings)
     apps = config.apps != "user-env" and call.command in ("install", "uninstall", "list", "freeze")
@@ -219,7 +230,12 @@ def _user_env(
                                  notes=(*result.notes, "the system's packages are importable there too, but not listed (--local)"))
     # Root's linked commands go where pipx's global ones do, whichever way the apps go.
     # An install that names requirements is completed with their routes (decide_outside.route).
-    return result.replace_(system_site=True, apps_to_pipx=apps, pipx_global=pipx_global(who))
+    global_mode = False
+    if who.euid == 0:
+        from safepip.decide_root import pipx_global
+
+        global_mode = pipx_global(who)
+    return result.replace_(system_site=True, apps_to_pipx=apps, pipx_global=global_mode)
 
 
 def _redirect(

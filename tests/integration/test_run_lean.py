@@ -9,7 +9,8 @@ in the project's pyproject.toml, nor load OpenSSL (hmac, hashlib) or json (with 
 the environment's state file: a project as most are (Hatchling builds it, ruff is set up).
 
 Nor does it import what it never calls there: what makes, locks or rebuilds an environment,
-Poetry's rules, root's rule, what says a notice.
+Poetry's rules, root's rule, what says a notice, pip's option tables (a plain ``install`` reads
+none), and, run by anyone but root, root's and sudo's rules.
 
 What was imported is read from ``-X importtime``, never from timings.
 """
@@ -24,8 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, needs_managed, offline, safepip_env
+from helpers import ROOT, SYSTEM_PYTHON, needs_managed, offline, safepip_env
 from safepip.remembered.store import memo_dir
+from users import User, give
 
 #: What the full path must not import when the environment is there (each costs ms).
 HEAVY = ("dataclasses", "inspect", "subprocess", "shutil", "base64", "safepip.act.flow")
@@ -102,10 +104,13 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
 #: What the full path imported and never called when the environment is whole: what makes,
 #: locks or rebuilds an environment, Poetry's rules (the project is not Poetry's), root's rule
 #: (``run`` writes nothing), what says a notice (nothing is said), types (a record's
-#: ``__init__`` is made with the function type at hand), and _json, a shared library (the
-#: state file, an object of plain strings, is read and its proof computed without it).
+#: ``__init__`` is made with the function type at hand), _json, a shared library (the
+#: state file, an object of plain strings, is read and its proof computed without it), and
+#: pip's option tables (``run`` resolves a plain ``install``, which reads none, with a pip at
+#: least as new as the newest table: the environment's, as virtualenv seeds it), nor root's
+#: and sudo's rules when safepip does not run as root (safepip.decide_root).
 UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.leftovers", "safepip.facts.poetryenv",
-            "safepip.rootrule", "safepip.ui", "types", "_json")
+            "safepip.rootrule", "safepip.ui", "types", "_json", "safepip.facts._pipoptions", "safepip.decide_root")
 
 
 @needs_managed
@@ -118,4 +123,35 @@ def test_run_with_nothing_remembered_imports_nothing_it_does_not_call(project: P
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(project / ".venv")
     assert {"safepip.facts.gather", "safepip.facts.toolenv", "safepip.venv.ensure"} <= imported, "the full path decided"
-    assert sorted(set(UNCALLED) & imported) == []
+    uncalled = set(UNCALLED) - ({"safepip.decide_root"} if os.geteuid() == 0 else set())
+    assert sorted(uncalled & imported) == []
+
+
+@needs_managed
+@pytest.mark.slow
+def test_run_not_as_root_imports_no_root_rules(other_user: User, traversable: Path) -> None:
+    """Root's and sudo's rules (safepip.decide_root) allow whoever else runs safepip: run by a
+    user other than root, the full path does not import them."""
+    home = traversable / "home"
+    project = home / "myproj"
+    project.mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "myproj"\nversion = "0"\n')
+    env = {k: v for k, v in safepip_env().items() if not k.startswith(("XDG_", "SAFEPIP_", "PIP_", "VIRTUAL_ENV"))}
+    env.update(HOME=str(home), PIP_CONFIG_FILE=os.devnull)
+    made = subprocess.run([sys.executable, "-m", "safepip", "run", "python", "-c", "pass"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert made.returncode == 0, made.stderr  # the environment, made in that home
+    give(home, other_user)  # then everything there is the user's, as if they had made it
+    shutil.rmtree(home / ".cache" / "safepip" / "noop", ignore_errors=True)
+    # The user cannot enter this test interpreter's directories: Debian's python3 runs the
+    # sources (the environment is there, and running in it needs none of safepip's dependencies).
+    done = subprocess.run(
+        [SYSTEM_PYTHON, "-X", "importtime", str(ROOT / "bin" / "safepip"), "run", "python", "-c",
+         "import os, sys; print(sys.prefix, os.geteuid())"],
+        cwd=project, env={**env, "PYTHONPATH": str(ROOT / "src"), "PYTHONDONTWRITEBYTECODE": "1"},
+        user=other_user[1], group=other_user[2], extra_groups=[], capture_output=True, text=True, timeout=300, check=False)
+    imported = {ln.rsplit("|", 1)[1].strip() for ln in done.stderr.splitlines() if ln.startswith("import time:")}
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(project / ".venv"), str(other_user[1])]
+    assert "safepip.facts.gather" in imported, "the full path decided"
+    assert "safepip.decide_root" not in imported

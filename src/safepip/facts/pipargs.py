@@ -16,8 +16,7 @@ Its records are :class:`~safepip.frozen.Frozen` (the no-op check imports no data
 
 from __future__ import annotations
 
-from safepip.facts import _pipoptions
-from safepip.facts.piptables import ParseError, table_version, tables
+from safepip.facts.piptables import NEWEST, ParseError, table_version, tables
 from safepip.facts.piptables import check as check_value
 from safepip.frozen import Frozen, record
 
@@ -56,7 +55,7 @@ class PipCall(Frozen):
     positionals: tuple[str, ...] = ()
     error: str | None = None
     python: str | None = None  # --python before the command (after it, pip < 24 ignores it, newer pips refuse it)
-    pip_version: str = _pipoptions.PIP_VERSION  # the pip version whose table read this call
+    pip_version: str = NEWEST  # the pip version whose table read this call
 
     @property
     def informational(self) -> bool:
@@ -256,6 +255,8 @@ def command_table(stored: str, command: str) -> dict[str, Entry]:
     main, commands = tables(stored)
     # A command's parser has the global options except, in newer pips, --version (their main
     # parser alone has it): "pip install --version" is an error there, and "--v" is --verbose.
+    from safepip.facts import _pipoptions
+
     keep_version = stored in _pipoptions.COMMAND_VERSION
     return {**{k: v for k, v in main.items() if keep_version or v[0] != "--version"}, **commands[command]}
 
@@ -266,8 +267,12 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     to pip, which reports it).
     """
     stored = table_version(version)
-    main, commands = tables(stored)
     args = tuple(argv)
+    if args == ("install",):
+        # A plain install (what ``safepip run`` and ``which`` resolve): every stored pip reads
+        # it so, and reading it needs no table (a unit test holds this to the full reading).
+        return PipCall(args, command="install", pip_version=stored)
+    main, commands = tables(stored)
     tokens = list(enumerate(args))
     try:
         global_opts, _, stopped = _parse(tokens, main, interspersed=False)
@@ -290,6 +295,8 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     except ParseError as exc:
         return PipCall(args, command=command, options=tuple(global_opts), error=str(exc), python=python, pip_version=stored)
     error = None
+    from safepip.facts import _pipoptions
+
     late = not python and bool(_last(options, "--python")) and stored in _pipoptions.LATE_PYTHON
     if late and not any(o.name == "--help" for o in options):
         error = "the --python option must be placed before the pip subcommand name"

@@ -11,8 +11,6 @@ or one of the callbacks the generator recognises (``key=value``, ``datetime``,
 
 from __future__ import annotations
 
-from safepip.facts import _pipoptions
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only: the no-op check imports no typing
     from typing import Dict, Mapping, Tuple
@@ -20,6 +18,13 @@ if TYPE_CHECKING:  # for the type checker only: the no-op check imports no typin
     from safepip.facts._pipoptions import Entry
 
     Table = Dict[str, Entry]
+
+#: The newest stored table's pip version, ``_pipoptions.PIP_VERSION`` (tools/gen_pipoptions.py
+#: writes both; a unit test holds them equal): a call read with it, or by a pip at least that
+#: new, needs none of the tables. ``_pipoptions`` (48 kB of tables, 0.2 to 0.3 ms to load) is
+#: imported only where a table is read: ``safepip run`` resolves a plain ``install``, which
+#: reads none (:func:`safepip.facts.pipargs.scan`).
+NEWEST = "26.3"
 
 
 def release(version: str) -> Tuple[int, ...]:
@@ -44,8 +49,12 @@ def table_version(version: str | None) -> str:
     newer than every table reads with the newest; one older than 22.3, with the oldest).
     """
     if not version:
-        return _pipoptions.PIP_VERSION
+        return NEWEST
     wanted = release(version)
+    if wanted[:2] >= release(NEWEST)[:2]:  # what the loop below finds: VERSIONS ascend to NEWEST
+        return NEWEST
+    from safepip.facts import _pipoptions
+
     chosen = _pipoptions.VERSIONS[0]
     for stored in _pipoptions.VERSIONS:
         if release(stored)[:2] <= wanted[:2]:  # the last patch release of each minor is stored
@@ -65,6 +74,8 @@ def tables(version: str) -> Tuple[Table, Dict[str, Table]]:
 
 
 def _tables(version: str) -> Tuple[Table, Dict[str, Table]]:
+    from safepip.facts import _pipoptions
+
     diffs = _pipoptions.DIFFS.get(version, {})
 
     def apply(base: Table, changes: Mapping[str, Entry | None] | None) -> Table:
