@@ -84,6 +84,18 @@ UNREAD = ("tomllib", "typing", "datetime", "re", "json", "hmac", "hashlib", "_ha
           "contextlib", "collections", "functools", "importlib", "warnings")
 
 
+def _cold_run(project: Path) -> set[str]:
+    """The modules ``safepip run`` imports in ``project`` with nothing remembered (its
+    environment made by a first run, then safepip's memory of answers wiped)."""
+    done, _ = _safepip("run", "python", "-c", "pass", cwd=project)  # creates the environment
+    assert done.returncode == 0, done.stderr
+    _forget()
+    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project, script=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / ".venv")
+    return imported
+
+
 @needs_managed
 @pytest.mark.slow
 def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project: Path) -> None:
@@ -91,12 +103,7 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
         '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
         '[project]\nname = "myproj"\nversion = "0"\ndependencies = ["requests>=2"]\n\n'
         '[tool.ruff]\nline-length = 100\n\n[tool.pytest.ini_options]\naddopts = "-q"\n')
-    done, _ = _safepip("run", "python", "-c", "pass", cwd=project)  # creates the environment
-    assert done.returncode == 0, done.stderr
-    _forget()
-    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project, script=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(project / ".venv")
+    imported = _cold_run(project)
     assert "safepip.venv.records" in imported, "the state file was checked"
     assert sorted(set(UNREAD) & imported) == []
 
@@ -116,12 +123,7 @@ UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.leftovers"
 @needs_managed
 @pytest.mark.slow
 def test_run_with_nothing_remembered_imports_nothing_it_does_not_call(project: Path) -> None:
-    done, _ = _safepip("run", "python", "-c", "pass", cwd=project)  # creates the environment
-    assert done.returncode == 0, done.stderr
-    _forget()
-    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project, script=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(project / ".venv")
+    imported = _cold_run(project)
     assert {"safepip.facts.gather", "safepip.facts.toolenv", "safepip.venv.ensure"} <= imported, "the full path decided"
     uncalled = set(UNCALLED) - ({"safepip.decide_root"} if os.geteuid() == 0 else set())
     assert sorted(uncalled & imported) == []
