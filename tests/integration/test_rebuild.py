@@ -276,6 +276,40 @@ def test_failed_reinstall_keeps_the_old_tree_and_says_what(tmp_path: Path) -> No
     assert again.returncode == 0, again.stderr
 
 
+#: safepip's install, killed (``os._exit``: no clean-up runs, as with SIGKILL) at the moment a
+#: rebuild has made the new environment, which its creation marks complete, and has not yet
+#: marked it restoring: the widest of the kill test's windows to hit by chance.
+_KILLED_BEFORE_RESTORING = """
+import os, sys
+from safepip.venv import rebuild
+made = rebuild.restore
+def restore(old, work, create, *args, mark_restoring, **kwargs):
+    def killed(_old):
+        os._exit(9)
+    return made(old, work, create, *args, mark_restoring=killed, **kwargs)
+rebuild.restore = restore
+from safepip.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_killed_between_making_the_new_environment_and_restoring_into_it(tmp_path: Path) -> None:
+    """The new environment is complete as a creation, empty as a rebuild: the next call finds
+    the old tree still pending and restores it (it once took the new environment as whole, and
+    pip installed into it what the command named, the old environment's contents left aside)."""
+    up = Upgrade(tmp_path)
+    up.populate()
+    killed = subprocess.run(
+        [str(Path(SAFEPIP).parent / "python"), "-c", _KILLED_BEFORE_RESTORING, "install", *offline(up.house), "lib-a"],
+        cwd=up.root, env=up.env(up.py312), capture_output=True, text=True, check=False,
+    )
+    assert killed.returncode == 9, killed.stderr
+    again = up.install("lib-a", python=up.py312)
+    assert again.returncode == 0, again.stderr
+    up.check_restored()
+
+
 def _kill_once_the_new_env_runs(proc: subprocess.Popen[bytes], env_dir: Path) -> bool:
     """SIGKILL ``proc``'s session (it leads one) once a process in it runs a program of
     ``env_dir``; return whether it was killed (False: it ended first)."""

@@ -173,14 +173,19 @@ def ensure(
     from safepip.venv.lock import EnvLock
 
     check_path(env_dir)
-    if lock is None and _usable(working_tree(env_dir)):
+    work = working_tree(env_dir)
+    # A whole environment with no old tree whose contents wait for it is used as it is. One
+    # with a pending old tree is a rebuild killed after it made the new environment (its
+    # creation marks it complete) and before it marked it restoring: restored under the lock.
+    olds = leftovers.old_trees(work) if lock is None else []
+    if lock is None and _usable(work) and not (olds and leftovers.pending(work)):
         # A process killed while it removed a rebuild's old tree (restored, marked trash) left
         # a whole environment: finish that removal here too, not only under the lock (which a
         # call the fast path may answer does not take).
-        if leftovers.old_trees(working_tree(env_dir)):
+        if olds:
             from safepip.venv import rebuild
 
-            rebuild.sweep(working_tree(env_dir))
+            rebuild.sweep(work)
         return ready_at(env_dir)
     own_lock = lock or EnvLock(env_dir, Dirs(environ), say)
     own_lock.acquire()
@@ -233,9 +238,9 @@ def _ensure_locked(
         write_state(work, COMPLETE, base.path)  # killed after the old tree was dealt with
         rebuild.sweep(work)
         current = COMPLETE
-    if current in (None, CREATING):
+    if current in (None, CREATING, COMPLETE):
         waiting = leftovers.pending(work)
-        if waiting:  # a rebuild killed after it moved the old tree aside
+        if waiting:  # a rebuild killed after it moved the old tree aside, before it restored
             return restore(waiting[-1])
     if is_venv_dir(work):
         why = problem(work)
