@@ -249,9 +249,12 @@ def test_root_shell_does_not_activate_a_users_environment(person: Person) -> Non
     assert user_env.startswith(str(person.home)), user_env
     name, uid, gid = person.user
     sudo = {"SUDO_USER": name, "SUDO_UID": str(uid), "SUDO_GID": str(gid)}
-    env = {k: v for k, v in person.env(**sudo).items() if k != "HOME"}
     root_home = person.where / "root-home"
     root_home.mkdir()
+    # Root's own files (its shims, its memory) in the test's tree: with the user's HOME and XDG
+    # directories, which root does not trust, safepip would fall back to /root's.
+    own = {f"SAFEPIP_{kind.upper()}_DIR": str(root_home / kind) for kind in ("cache", "config", "data")}
+    env = {k: v for k, v in person.env(**sudo, **own).items() if k != "HOME"}
     for how in ({**env, "HOME": str(person.home)}, {**env, "HOME": str(root_home)}):
         shell = Shell("bash", person.where, how, "safepip", rc_dir=person.rc)
         person.opened.append(shell)

@@ -45,7 +45,16 @@ def login_user(request: pytest.FixtureRequest) -> Iterator[pwd.struct_passwd]:
     name = f"spl{uuid.uuid4().hex[:9]}"
     _accounts(["useradd", "--create-home", "--shell", shell, name])
     try:
-        yield pwd.getpwnam(name)
+        user = pwd.getpwnam(name)
+        if os.path.basename(shell) == "fish":
+            # As for a user who started fish before: its first interactive start indexes every
+            # manual page in the background (half a minute of a core, beside the suite).
+            home = Path(user.pw_dir)
+            for part in (".local", "share", "fish", "generated_completions"):
+                home = home / part
+                home.mkdir(exist_ok=True)
+                os.chown(home, user.pw_uid, user.pw_gid)
+        yield user
     finally:
         _accounts(["userdel", "--remove", name], check=False)
 

@@ -294,10 +294,13 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.slow
-def test_killed_between_making_the_new_environment_and_restoring_into_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("next_call", ["install", "run", "which"])
+def test_killed_between_making_the_new_environment_and_restoring_into_it(tmp_path: Path, next_call: str) -> None:
     """The new environment is complete as a creation, empty as a rebuild: the next call finds
     the old tree still pending and restores it (it once took the new environment as whole, and
-    pip installed into it what the command named, the old environment's contents left aside)."""
+    pip installed into it what the command named, the old environment's contents left aside;
+    ``safepip run`` ran its command in the empty environment). ``safepip which``, which
+    changes nothing, says the environment needs ``safepip repair``, which restores it."""
     up = Upgrade(tmp_path)
     up.populate()
     killed = subprocess.run(
@@ -305,7 +308,17 @@ def test_killed_between_making_the_new_environment_and_restoring_into_it(tmp_pat
         cwd=up.root, env=up.env(up.py312), capture_output=True, text=True, check=False,
     )
     assert killed.returncode == 9, killed.stderr
-    again = up.install("lib-a", python=up.py312)
+    if next_call == "install":
+        again = up.install("lib-a", python=up.py312)
+    elif next_call == "run":
+        # run names no index: the restore reads pip's configuration for it, as install's pip does
+        index = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(up.house)}
+        again = run_safepip("run", "python", "-B", "-c", "import lib_b, vcs_ed", cwd=up.root, env={**up.env(up.py312), **index})
+    else:
+        which = run_safepip("which", cwd=up.root, env=up.env(up.py312))
+        assert which.returncode != 0 and "its rebuild was interrupted" in which.stderr, which
+        assert "safepip repair" in which.stderr
+        again = run_safepip("repair", *offline(up.house), cwd=up.root, env=up.env(up.py312))
     assert again.returncode == 0, again.stderr
     up.check_restored()
 

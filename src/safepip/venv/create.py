@@ -8,7 +8,7 @@ import os
 
 from safepip.errors import EnvironmentCreateError
 from safepip.handoff import module_argv
-from safepip.venv.layout import bin_python, has_pip
+from safepip.venv.layout import OLD_INFIX, bin_python, has_pip
 from safepip.venv.state import COMPLETE, CREATING, state, write_state
 
 TYPE_CHECKING = False
@@ -176,7 +176,7 @@ def remove(env_dir: str) -> None:
     """
     from safepip.venv import leftovers
 
-    trash = f"{env_dir.rstrip(os.sep)}{leftovers.OLD_INFIX}{leftovers.stamp()}"
+    trash = f"{env_dir.rstrip(os.sep)}{OLD_INFIX}{leftovers.stamp()}"
     try:
         leftovers.mark_trash(env_dir, trash)
     except FileNotFoundError:

@@ -17,7 +17,7 @@ import os
 from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
 from safepip.paths import Dirs
-from safepip.venv.layout import bin_python, is_venv_dir, pip_in, site_packages
+from safepip.venv.layout import bin_python, is_venv_dir, old_names, pip_in, site_packages
 from safepip.venv.state import (
     COMPLETE,
     CREATING,
@@ -122,6 +122,11 @@ def broken(env_dir: str) -> str | None:
         why = problem(work)
         if why is not None:
             return why
+    # Whole or not, an old tree still pending is a rebuild killed before it restored what the
+    # old environment held (after it made the new one, which its creation marks complete):
+    # used as it is, the environment would lack every package the user had. One listing
+    # beside it answers the common case (no old tree) without the leftovers' module.
+    if not old_names(work):
         return None
     from safepip.venv import leftovers
 

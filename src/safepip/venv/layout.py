@@ -10,6 +10,10 @@ import sys
 
 _WINDOWS = sys.platform == "win32"
 
+#: What a rebuild names the tree it moves an environment to: ``<env>.safepip-old-<date>-<pid>``
+#: (:mod:`safepip.venv.leftovers` says what such a tree holds).
+OLD_INFIX = ".safepip-old-"
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only: nothing imported for the front door
     from typing import Iterable, Protocol
@@ -107,3 +111,13 @@ def floor_umask() -> None:
     an environment safepip chose): the umask gains 022.
     """
     os.umask(os.umask(0o022) | 0o022)
+
+
+def old_names(work: str) -> list[str]:
+    """The names beside ``work`` that a rebuild gives its old trees (sorted: oldest first),
+    whatever they are: one listing of the directory that holds it."""
+    parent, name = os.path.split(work.rstrip(os.sep))
+    try:
+        return sorted(n for n in os.listdir(parent or os.curdir) if n.startswith(name + OLD_INFIX))
+    except OSError:
+        return []

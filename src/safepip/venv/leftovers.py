@@ -30,7 +30,7 @@ import os
 import stat
 import time
 
-from safepip.venv.layout import site_packages
+from safepip.venv.layout import old_names, site_packages
 from safepip.venv.state import COMPLETE, state
 
 TYPE_CHECKING = False
@@ -38,7 +38,6 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Callable, Mapping
 
 JOURNAL = ".safepip-rebuild.json"
-OLD_INFIX = ".safepip-old-"
 PENDING = "pending"  # the old tree still holds things the new one lacks
 KEPT = "kept"  # restored; the old tree holds the user's files, or what could not be restored
 TRASH = "trash"  # restored; nothing in the old tree is wanted (removed at once, swept if killed)
@@ -89,11 +88,8 @@ def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) 
 
 def old_trees(work: str) -> list[str]:
     """The trees moved aside beside ``work`` by safepip's rebuilds (oldest first)."""
-    parent, name = os.path.split(work.rstrip(os.sep))
-    try:
-        names = sorted(n for n in os.listdir(parent or os.curdir) if n.startswith(name + OLD_INFIX))
-    except OSError:
-        return []
+    parent = os.path.dirname(work.rstrip(os.sep))
+    names = old_names(work)
     # Never a symbolic link: a repository can commit ``.venv.safepip-old-x -> .``.
     return [os.path.join(parent, n) for n in names if _real_dir(os.path.join(parent, n))]
 

@@ -39,12 +39,11 @@ from typing import Callable, Mapping, Sequence
 
 from safepip.errors import EnvironmentCreateError
 from safepip.venv.inventory import Dist, dist_from, inventory, user_files
-from safepip.venv.layout import bin_python
+from safepip.venv.layout import OLD_INFIX, bin_python
 from safepip.venv.leftovers import (
     JOURNAL,
     KEEP_SECONDS,
     KEPT,
-    OLD_INFIX,
     PENDING,
     TRASH,
     due,

@@ -5,35 +5,23 @@ command line: the signatures the recalled decision has just checked are taken, n
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
+from remembering import aged_paths, count_stats
 from safepip.remembered import store
 
 
 def test_signatures_just_checked_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    there, gone, mine = tmp_path / "there", tmp_path / "gone", tmp_path / "mine"
-    there.write_text("x")
-    mine.mkdir()
-    old = time.time() - 10
-    for path in (there, mine):
-        os.utime(path, (old, old))
+    there, gone, mine = aged_paths(tmp_path)
     paths, owned = [str(there), str(gone)], [str(mine)]
     argv, cwd = ["install", "lib-a"], str(tmp_path)
     assert store.remember(argv, dict(os.environ), cwd, paths, "out", "err", owned=owned)
     read_first = store.recall(argv, dict(os.environ), cwd)
     assert read_first is not None
     known = {str(there): store.signature(str(there)), str(gone): None, str(mine): store.signature(str(mine))}
-    asked: list[str] = []
-    real_stat = os.stat
-
-    def counted(path: str, *rest: object, **kw: object) -> os.stat_result:
-        asked.append(os.fspath(path))
-        return real_stat(path, *rest, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(os, "stat", counted)
+    asked = count_stats(monkeypatch)
     assert store.remember(argv, dict(os.environ), cwd, paths, "out", "err", owned=owned, known=known)
     assert sorted(set(asked) & {*paths, *owned}) == []
     assert store.recall(argv, dict(os.environ), cwd) == read_first  # the same memo

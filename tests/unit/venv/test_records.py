@@ -12,6 +12,7 @@ import pytest
 
 from safepip.venv import leftovers, records
 from safepip.venv import state as envstate
+from safepip.venv.layout import OLD_INFIX
 
 
 @pytest.fixture(autouse=True)
@@ -77,13 +78,13 @@ def test_an_environment_moved_elsewhere_is_no_longer_safepips(tmp_path: Path) ->
 def test_a_journal_is_signed_for_the_name_its_tree_is_moved_to_and_never_read_through_a_link(tmp_path: Path) -> None:
     work = tmp_path / ".venv"
     work.mkdir()
-    old = tmp_path / f".venv{leftovers.OLD_INFIX}20260101-000000-1"
+    old = tmp_path / f".venv{OLD_INFIX}20260101-000000-1"
     leftovers.write_journal(str(work), {"kind": "pending", "dists": []}, str(old))
     assert leftovers.read_journal(str(work)) is None  # signed for the name it is moved to
     os.rename(work, old)
     assert leftovers.read_journal(str(old)) == {"kind": "pending", "dists": []}
     assert leftovers.pending(str(work)) == [str(old)]
-    link = tmp_path / f".venv{leftovers.OLD_INFIX}20260101-000000-2"
+    link = tmp_path / f".venv{OLD_INFIX}20260101-000000-2"
     link.symlink_to(old)
     assert leftovers.read_journal(str(link)) is None
     assert leftovers.old_trees(str(work)) == [str(old)]
@@ -94,7 +95,7 @@ def test_a_journal_is_signed_for_the_name_its_tree_is_moved_to_and_never_read_th
 
 
 def test_trash_is_removed_only_when_its_journal_verifies(tmp_path: Path) -> None:
-    tree = tmp_path / f".venv{leftovers.OLD_INFIX}20260101-000000-1"
+    tree = tmp_path / f".venv{OLD_INFIX}20260101-000000-1"
     (tree / "lib").mkdir(parents=True)
     (tree / leftovers.JOURNAL).write_text(json.dumps({"kind": "trash"}))
     leftovers.remove_trash(str(tree))
