@@ -37,6 +37,7 @@ from safepip.facts.walkup import (
     Unreadable,
     climb,
     crossable_owners,
+    fixed_names,
     home_dir,
 )
 from safepip.facts.walkup import names as walk_names
@@ -158,9 +159,15 @@ class _Seen(Frozen):
 
 
 def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, str] | None = None, *,
-          debug: bool = False) -> _Seen:
+          debug: bool = False, above: bool = False) -> _Seen:
+    """What ``directory`` holds for the walk. ``above``: a strong marker below (not home's)
+    was seen, so a ``requirements*.txt`` here cannot count (:func:`_choose`): a directory
+    holding none of the fixed names is then not listed at all.
+    """
+    fixed = fixed_names(directory) if above else None
+    listed = _names(directory) if fixed is None else fixed
     # What the walk reads alone: the owners of the other names (the thousand of a /tmp) go unasked.
-    names = {n for n in _names(directory) if n in LOOKED_FOR or (n.startswith("requirements") and n.endswith(".txt"))}
+    names = {n for n in listed if n in LOOKED_FOR or (n.startswith("requirements") and n.endswith(".txt"))}
     names -= _strangers(directory, names, owners, debug)
     strong = next((f"holds {name}" for name in MARKER_FILES if name in names), None)
     weak = next(
@@ -236,7 +243,8 @@ def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, boo
     seen: list[_Seen] = []
     while True:
         try:
-            here = _look(current, owners, environ, debug=debug)
+            above = any(d.strong and d.path != home for d in seen)
+            here = _look(current, owners, environ, debug=debug, above=above)
         except SafepipError:
             if any(d.strong for d in seen):
                 break  # a project was found below: only an environment up here could change it
