@@ -4,7 +4,9 @@ The walk goes up from the working directory, reading each directory's entries, u
 repository root (the first directory holding ``.git``), the user's home directory, the
 filesystem root (never a project), a change of filesystem, or a directory owned by another
 user (root's directories are crossed; under sudo, so are the invoking user's, so that
-safepip can see the project and refuse to touch it as root). Of what it saw:
+safepip can see the project and refuse to touch it as root). Above a strong marker, where
+rule 3's requirements file cannot count, a directory holding none of the fixed names is
+not listed (:func:`_look`). Of what it saw:
 
 1. the nearest directory holding an existing virtual environment (``.venv``, ``venv``,
    ``env``, the one its pyproject.toml's ``[tool.safepip] venv`` names, or the one the tool
