@@ -154,6 +154,9 @@ def _recorded(cls: Record, slots: bool) -> Record:
     if any(before and not after for before, after in zip(defaulted, defaulted[1:])):
         raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
 
+    required = names[: defaulted.count(False)]
+    setter = object.__setattr__
+
     def init(self: Frozen, *args: object, **kwargs: object) -> None:
         if len(args) > len(names):
             raise TypeError(f"{cls.__name__}() takes {len(names)} arguments, {len(args)} were given")
@@ -162,14 +165,16 @@ def _recorded(cls: Record, slots: bool) -> Record:
             if name not in specs or name in values:
                 raise TypeError(f"{cls.__name__}() got an unexpected or repeated argument {name!r}")
             values[name] = value
-        for name, has_default in zip(names, defaulted):
-            if name not in values:
-                if not has_default:
+        if len(values) < len(names):  # the fields without a default come first
+            for name in required:
+                if name not in values:
                     raise TypeError(f"{cls.__name__}() missing argument {name!r}")
+        for name in names:  # one pass (a call makes some thirty records)
+            if name in values:
+                setter(self, name, values[name])
+            else:
                 spec = specs[name]
-                values[name] = spec.factory() if spec.factory is not None else spec.default
-        for name in names:
-            object.__setattr__(self, name, values[name])
+                setter(self, name, spec.factory() if spec.factory is not None else spec.default)
 
     # Made in the class's module, as dataclasses makes its __init__: its code is the class's own.
     import sys

@@ -121,9 +121,9 @@ def entries(
             for raw_key, value in parser.items(section):
                 found[(section, normalize(raw_key))] = Setting(value, f"{path} [{section}]")
     if not isolated:
-        for variable, value in environ.items():
+        for variable in environ:  # the names first: only the values kept are decoded
             if variable.startswith("PIP_") and variable[4:].lower() not in IGNORED_VARIABLES:
-                found[(":env:", normalize(variable[4:]))] = Setting(value, variable)
+                found[(":env:", normalize(variable[4:]))] = Setting(environ[variable], variable)
     return found
 
 

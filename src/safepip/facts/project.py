@@ -4,7 +4,9 @@ The walk goes up from the working directory, reading each directory's entries, u
 repository root (the first directory holding ``.git``), the user's home directory, the
 filesystem root (never a project), a change of filesystem, or a directory owned by another
 user (root's directories are crossed; under sudo, so are the invoking user's, so that
-safepip can see the project and refuse to touch it as root). Of what it saw:
+safepip can see the project and refuse to touch it as root). Above a strong marker, where
+rule 3's requirements file cannot count, a directory holding none of the fixed names is
+not listed (:func:`_look`). Of what it saw:
 
 1. the nearest directory holding an existing virtual environment (``.venv``, ``venv``,
    ``env``, the one its pyproject.toml's ``[tool.safepip] venv`` names, or the one the tool
@@ -37,6 +39,7 @@ from safepip.facts.walkup import (
     Unreadable,
     climb,
     crossable_owners,
+    fixed_names,
     home_dir,
 )
 from safepip.facts.walkup import names as walk_names
@@ -158,9 +161,15 @@ class _Seen(Frozen):
 
 
 def _look(directory: str, owners: set[int] | None = None, environ: Mapping[str, str] | None = None, *,
-          debug: bool = False) -> _Seen:
+          debug: bool = False, above: bool = False) -> _Seen:
+    """What ``directory`` holds for the walk. ``above``: a strong marker below (not home's)
+    was seen, so a ``requirements*.txt`` here cannot count (:func:`_choose`): a directory
+    holding none of the fixed names is then not listed at all.
+    """
+    fixed = fixed_names(directory) if above else None
+    listed = _names(directory) if fixed is None else fixed
     # What the walk reads alone: the owners of the other names (the thousand of a /tmp) go unasked.
-    names = {n for n in _names(directory) if n in LOOKED_FOR or (n.startswith("requirements") and n.endswith(".txt"))}
+    names = {n for n in listed if n in LOOKED_FOR or (n.startswith("requirements") and n.endswith(".txt"))}
     names -= _strangers(directory, names, owners, debug)
     strong = next((f"holds {name}" for name in MARKER_FILES if name in names), None)
     weak = next(
@@ -236,7 +245,8 @@ def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, boo
     seen: list[_Seen] = []
     while True:
         try:
-            here = _look(current, owners, environ, debug=debug)
+            above = any(d.strong and d.path != home for d in seen)
+            here = _look(current, owners, environ, debug=debug, above=above)
         except SafepipError:
             if any(d.strong for d in seen):
                 break  # a project was found below: only an environment up here could change it

@@ -70,6 +70,8 @@ def _others_can_write(st: os.stat_result) -> str | None:
 
 def is_trusted(path: str, trusted: Sequence[str]) -> bool:
     """Whether ``path`` is in, or inside an entry of, the trust list (``*`` trusts all)."""
+    if not trusted:
+        return False  # the usual case: no path to resolve (a stat per component)
     real = os.path.realpath(path)
     for entry in trusted:
         if entry == "*":

@@ -64,6 +64,27 @@ def names(directory: str) -> set[str]:
         raise Unreadable(directory, exc) from None
 
 
+def fixed_names(directory: str) -> set[str] | None:
+    """The empty set when ``directory`` holds none of the fixed names the walk looks for
+    (:data:`LOOKED_FOR`) and :func:`names` could read it; None when it holds one, or a name
+    cannot be looked up: :func:`names` then tells. A lookup per name, where a listing reads
+    every entry (the thousand of a busy /tmp); no ``requirements*.txt`` is looked for.
+    """
+    for name in LOOKED_FOR:
+        try:
+            os.lstat(os.path.join(directory, name))
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+        return None  # found: exactly as listed (a case-insensitive filesystem finds other spellings)
+    try:  # what the listing opens first: a directory it could not read stops the walk as before
+        os.close(os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)))
+    except OSError:
+        return None
+    return set()
+
+
 def blank(found: set[str]) -> bool:
     """Whether a directory holding ``found`` holds nothing the walk looks for."""
     return not (found & LOOKED_FOR) and not any(n.startswith("requirements") and n.endswith(".txt") for n in found)

@@ -71,8 +71,9 @@ def memo_key(argv: Sequence[str], environ: Mapping[str, str], cwd: str) -> tuple
     from safepip import __version__
     from safepip.facts.toolvars import VARIABLES  # where the project's tools keep its environment
 
+    # The names first: only the values kept are decoded (os.environ decodes each one it gives).
     variables = tuple(
-        sorted((k, v) for k, v in environ.items()
+        sorted((k, environ[k]) for k in environ
                if k.startswith(("PIP_", "SAFEPIP_")) or k in _ENV_KEYS or k in VARIABLES)
     )
     ttys = tuple(_isatty(s) for s in (sys.stdout, sys.stderr))

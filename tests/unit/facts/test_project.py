@@ -96,3 +96,33 @@ def test_project_env_prefers_configured_then_existing_then_dotvenv(tmp_path: Pat
     (root / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     assert project_env(str(root), None) == EnvSpot(str(root / "venv"), True)
     assert project_env(str(root), "build/e") == EnvSpot(str(root / "build" / "e"), False)
+
+
+def test_the_walk_above_a_project_lists_no_directory_without_a_marker(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # A busy /tmp above the project: its entries cannot change the root (a requirements file
+    # above a pyproject.toml counts for nothing), so it is looked up by name, not listed.
+    home = tmp_path / "home"
+    busy = home / "tmp"
+    proj = busy / "proj"
+    proj.mkdir(parents=True)
+    (proj / "pyproject.toml").write_text("")
+    (busy / "requirements.txt").write_text("")
+    for i in range(50):
+        (busy / f"scratch{i}").write_text("")
+    listed: list[str] = []
+    real = os.listdir
+
+    def spy(path: str) -> list[str]:
+        listed.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "listdir", spy)
+    found = find_root(str(proj), env_for(home))
+    assert found is not None and found.root == str(proj) and found.seen == str(home)
+    assert str(busy) not in listed and str(proj) in listed
+    # One holding a marker is listed, as before: the repository root above is found.
+    (busy / ".git").mkdir()
+    found = find_root(str(proj), env_for(home))
+    assert found is not None and found.root == str(proj) and found.seen == str(busy)
+    assert str(busy) in listed

@@ -52,3 +52,21 @@ def test_the_climb_does_not_cross_another_owner(tree: Path, tmp_path: Path) -> N
     os.chown(tree / "a", 65534, 65534)
     assert walkup.anchor(str(tree / "a" / "b"), _env(tmp_path)) is None
     assert walkup.climb(str(tree / "a" / "b"), False, os.stat(tree).st_dev, {0}, str(tmp_path)) is None
+
+
+def test_fixed_names_answer_only_for_a_readable_directory_holding_none(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "requirements.txt").write_text("")  # not a fixed name: not looked for
+    assert walkup.fixed_names(str(tmp_path)) == set()
+    (tmp_path / "setup.cfg").write_text("")
+    assert walkup.fixed_names(str(tmp_path)) is None  # names() tells which, as listed
+    (tmp_path / "setup.cfg").unlink()
+    real = os.open
+
+    def unreadable(path: str, flags: int, *args: int) -> int:
+        if str(path) == str(tmp_path):
+            raise PermissionError(13, "Permission denied")
+        return real(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", unreadable)
+    assert walkup.fixed_names(str(tmp_path)) is None  # names() raises: the walk stops there
