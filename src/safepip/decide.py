@@ -248,7 +248,8 @@ def _redirect(
 ) -> Plan:
     notes: list[str] = []
     changes: dict[str, str | None] = {}
-    user_flag = call.flag("--user", "--no-user")
+    # Which of the pair wins is asked of the call only when one was given (most calls give neither).
+    user_flag = call.flag("--user", "--no-user") if not call.given.isdisjoint(("--user", "--no-user")) else None
     if user_flag:
         notes.append("--user dropped: the environment is the user's own")
     elif user_flag is None:
