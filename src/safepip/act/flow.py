@@ -187,7 +187,7 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     if ready is None or plan.kind == PASSTHROUGH:
         return written
     important = ready.created or ready.rebuilt is not None
-    if ctx.config.quiet or (ctx.call.count("--quiet") and not important):
+    if ctx.config.quiet or ("--quiet" in ctx.call.given and not important):
         return written
     where = ui.shortpath(ready.env_dir, environ)
     line = f"{plan.reason}; using {where}"
