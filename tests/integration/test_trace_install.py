@@ -52,9 +52,11 @@ from inprocess import run_main
 #: of ui.say (4 moves: act -> session -> ui -> session -> act). Then to 105: the scanner
 #: reads once what the deciders and the remembered decision ask of every call (PipCall.given,
 #: PipCall.informational), where each question was a call into facts; 103: decide asks which of
-#: --user/--no-user wins only of a call that gives one.
+#: --user/--no-user wins only of a call that gives one; 100: whether --quiet was given is read
+#: from PipCall.given where its count does not matter; 99: the notice puts the environment's
+#: path as the user would type it (ui.shortpath) in its how-to-use part too, not worked out twice.
 MAX_MODULES = 46
-MAX_MOVES = 103
+MAX_MOVES = 99
 
 
 def area(module: str) -> str:
