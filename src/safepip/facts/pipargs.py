@@ -47,8 +47,8 @@ class Option(Frozen):
 
 @record(slots=True)
 class PipCall(Frozen):
-    """What pip would make of an argv: the command, its options in order, its positionals
-    (and, read once from them by :func:`scan`, what every decider asks of a call).
+    """What pip would make of an argv: its command, options in order, positionals, and what every
+    decider asks of a call, read once from them (by :func:`scan` and :meth:`dropping` only).
     """
 
     argv: tuple[str, ...]
