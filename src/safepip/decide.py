@@ -64,7 +64,7 @@ def _passthrough(call: PipCall, interp: Interp, why: str, **extra: object) -> Pl
 
 
 def _break_system(call: PipCall, settings: Mapping[str, Setting]) -> str | None:
-    if call.has("--break-system-packages"):
+    if "--break-system-packages" in call.given:
         return "--break-system-packages"
     setting = settings.get("break-system-packages")
     if setting and as_bool(setting.value):
@@ -78,12 +78,12 @@ def _elsewhere(call: PipCall, settings: Mapping[str, Setting]) -> str | None:
     if call.command != "install":
         return None
     for option in ELSEWHERE:
-        if call.has(option):
+        if option in call.given:
             return option
         setting = settings.get(option[2:])
         if setting and setting.value:
             return f"{option} (from {setting.source})"
-    if call.has("--dry-run") and call.has("--report"):
+    if "--dry-run" in call.given and "--report" in call.given:
         return "--dry-run with --report"
     return None
 
@@ -223,7 +223,7 @@ def _user_env(
     why = f"{reason}; {cwd} is not inside a project, and outside = user-env (from {config.origin['outside']})"
     result = _redirect(call, USER_ENV, why, user_env, f"{reason}, outside any project", settings)
     apps = config.apps != "user-env" and call.command in ("install", "uninstall", "list", "freeze")
-    if call.command in ("list", "freeze") and not any(call.has(o) for o in ("--local", "--user", "--path")):
+    if call.command in ("list", "freeze") and not any(o in call.given for o in ("--local", "--user", "--path")):
         # The environment sees the system's packages (apt's python3-*): pip's --local view
         # shows what the user put there, so that `pip freeze > requirements.txt` stays theirs.
         result = result.replace_(args=(*result.args, "--local"),
@@ -248,7 +248,8 @@ def _redirect(
 ) -> Plan:
     notes: list[str] = []
     changes: dict[str, str | None] = {}
-    user_flag = call.flag("--user", "--no-user")
+    # Which of the pair wins is asked of the call only when one was given (most calls give neither).
+    user_flag = call.flag("--user", "--no-user") if not call.given.isdisjoint(("--user", "--no-user")) else None
     if user_flag:
         notes.append("--user dropped: the environment is the user's own")
     elif user_flag is None:

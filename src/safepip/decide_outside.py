@@ -90,7 +90,7 @@ def needs_apps(call: PipCall, plan: Plan) -> bool:
     if plan.kind != USER_ENV or plan.routes or plan.steps:
         return False
     if call.command == "install":
-        return bool(call.positionals) and not call.has("--dry-run")
+        return bool(call.positionals) and "--dry-run" not in call.given
     return plan.apps_to_pipx and call.command == "uninstall"
 
 
@@ -126,7 +126,7 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Con
         return plan.replace_(kind=REFUSE, reason=reason, exit_code=EX_NOPERM, steps=())
     steps: list[Step] = []
     libraries = [r.requirement for r in found if r.to != PIPX]
-    if libraries or call.has("--requirement") or call.has("--editable"):
+    if libraries or "--requirement" in call.given or "--editable" in call.given:
         args = call.without_positionals(indexes)
         what = " ".join(libraries + [f"-r {r}" for r in call.values("--requirement")]
                         + [f"-e {e}" for e in call.values("--editable")])
@@ -146,7 +146,7 @@ def _install(call: PipCall, plan: Plan, apps: AppFacts, python: str, config: Con
         # pipx's options as this pipx has them (Debian 12's 1.1.0 has no --skip-maintenance).
         install = partial(pipx.install_argv, global_mode=plan.pipx_global, include_deps=deps,
                           skip_maintenance=apps.pipx_skip_maintenance, pip_wheels=apps.pipx_pip_wheels)
-        if call.has("--upgrade") and name is not None and name in apps.installed:
+        if "--upgrade" in call.given and name is not None and name in apps.installed:
             if is_bare(requirement):  # nothing to keep: pipx upgrades to the newest
                 argv = pipx.upgrade_argv(command, apps.installed[name], call, global_mode=plan.pipx_global,
                                          skip_maintenance=apps.pipx_skip_maintenance, pip_wheels=apps.pipx_pip_wheels)
@@ -175,7 +175,7 @@ def _uninstall(call: PipCall, plan: Plan, apps: AppFacts, user_env_exists: bool)
                if requirement_name(r) in apps.installed or requirement_name(r) in apps.injected]
     steps: list[Step] = []
     rest = [r for i, r in enumerate(call.positionals) if i not in indexes]
-    if rest or call.has("--requirement"):
+    if rest or "--requirement" in call.given:
         skip = None
         if not user_env_exists:
             skip = (f"skipping {' '.join(rest) or 'the requirements'}: not installed with pipx, and there is "

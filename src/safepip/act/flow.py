@@ -187,7 +187,7 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     if ready is None or plan.kind == PASSTHROUGH:
         return written
     important = ready.created or ready.rebuilt is not None
-    if ctx.config.quiet or (ctx.call.count("--quiet") and not important):
+    if ctx.config.quiet or ("--quiet" in ctx.call.given and not important):
         return written
     where = ui.shortpath(ready.env_dir, environ)
     line = f"{plan.reason}; using {where}"
@@ -201,17 +201,18 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     # A creation note (root's, from a script) already says how later commands reach it.
     told = ready.created and bool(plan.creation_notes)
     if how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV):
-        line += _how_to_use(ready.env_dir, environ)
+        line += _how_to_use(ready.env_dir, where, environ)
     return written + session.say(line)
 
 
-def _how_to_use(env_dir: str, environ: Mapping[str, str]) -> str:
-    """How to run what was installed, unless the shell has the environment active already or
-    activates it as soon as pip returns (shell-init's ``pip`` function says so).
+def _how_to_use(env_dir: str, where: str, environ: Mapping[str, str]) -> str:
+    """How to run what was installed (``where``: ``env_dir`` as the user would type it), unless
+    the shell has the environment active already or activates it as soon as pip returns
+    (shell-init's ``pip`` function says so).
     """
     # shell-init's variables (safepip.commands.activation: act does not import commands)
     active = environ.get("SAFEPIP_ACTIVATED")
     if environ.get("SAFEPIP_SHELL_ACTIVATES") == "1" or (active and os.path.realpath(active) == os.path.realpath(env_dir)):
         return ""
-    python = ui.shortpath(os.path.join(env_dir, "bin", "python"), environ)
+    python = os.path.join(where, "bin", "python")
     return f"; use it with `safepip run COMMAND` or {python}, or let `safepip shell-init` activate it in your shell"

@@ -186,7 +186,7 @@ def execute(ctx: Context, plan: Plan, session: Session) -> int:
 
     quiet = ctx.config.quiet
     installing = ctx.call.command == "install"
-    _say_routes(plan, session, quiet or bool(ctx.call.count("--quiet")))
+    _say_routes(plan, session, quiet or "--quiet" in ctx.call.given)
     parts: list[Part] = []
     if installing and plan.apps_to_pipx:
         part = repair_apps(ctx, plan, session, offline=ctx.call.has("--no-index"))

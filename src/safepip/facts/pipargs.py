@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from safepip.facts.piptables import NEWEST, ParseError, table_version, tables
 from safepip.facts.piptables import check as check_value
-from safepip.frozen import Frozen, record
+from safepip.frozen import Frozen, field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Iterable, Mapping, Sequence
+    from typing import Any, Iterable, Mapping, Sequence
 
     from safepip.facts._pipoptions import Entry
 
@@ -47,7 +47,9 @@ class Option(Frozen):
 
 @record(slots=True)
 class PipCall(Frozen):
-    """What pip would make of an argv: the command, its options in order, its positionals."""
+    """What pip would make of an argv: its command, options in order, positionals, and what every
+    decider asks of a call, read once from them (by :func:`scan` and :meth:`dropping` only).
+    """
 
     argv: tuple[str, ...]
     command: str | None = None
@@ -56,19 +58,13 @@ class PipCall(Frozen):
     error: str | None = None
     python: str | None = None  # --python before the command (after it, pip < 24 ignores it, newer pips refuse it)
     pip_version: str = NEWEST  # the pip version whose table read this call
-
-    @property
-    def informational(self) -> bool:
-        """pip only prints its help or its version (``--help``/``-h`` anywhere, ``help``,
-        ``--version``, or no command at all).
-        """
-        if self.error is not None:
-            return False
-        return self.command is None or self.command == "help" or self.has("--help")
+    given: frozenset[str] = field(default=frozenset(), compare=False)  # the options' canonical names
+    # pip only prints its help or its version (--help/-h anywhere, help, --version, or no command at all)
+    informational: bool = field(default=False, compare=False)
 
     def has(self, name: str) -> bool:
         """Whether the option (canonical name) was given."""
-        return any(o.name == name for o in self.options)
+        return name in self.given
 
     def values(self, name: str) -> list[str]:
         """Every value given to the option, in order."""
@@ -118,9 +114,10 @@ class PipCall(Frozen):
         options = tuple(
             o.replace_(start=moved[o.start], stop=moved[o.stop - 1] + 1) for o in self.options if o.name not in wanted
         )
-        return self.replace_(
-            argv=tuple(a for i, a in enumerate(self.argv) if i not in drop), options=options,
-            python=None if "--python" in wanted else self.python,
+        return _call(
+            tuple(a for i, a in enumerate(self.argv) if i not in drop), command=self.command, options=options,
+            positionals=self.positionals, error=self.error, python=None if "--python" in wanted else self.python,
+            pip_version=self.pip_version,
         )
 
     def positional_indices(self) -> list[int]:
@@ -150,6 +147,13 @@ class PipCall(Frozen):
 
 #: optparse acts on ``--help`` as soon as it reads it: nothing after it is parsed.
 HELP = "--help"
+
+
+def _call(argv: tuple[str, ...], *, command: str | None = None, options: tuple[Option, ...] = (), **rest: Any) -> PipCall:
+    """The :class:`PipCall` with these fields and what is read once from them."""
+    given = frozenset(o.name for o in options)
+    informational = rest.get("error") is None and (command is None or command == "help" or HELP in given)
+    return PipCall(argv, command=command, options=options, given=given, informational=informational, **rest)
 
 
 def _last(options: Sequence[Option], name: str) -> str | None:
@@ -271,21 +275,21 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     if args == ("install",):
         # A plain install (what ``safepip run`` and ``which`` resolve): every stored pip reads
         # it so, and reading it needs no table (a unit test holds this to the full reading).
-        return PipCall(args, command="install", pip_version=stored)
+        return _call(args, command="install", pip_version=stored)
     main, commands = tables(stored)
     tokens = list(enumerate(args))
     try:
         global_opts, _, stopped = _parse(tokens, main, interspersed=False)
     except ParseError as exc:
-        return PipCall(args, error=str(exc), pip_version=stored)
+        return _call(args, error=str(exc), pip_version=stored)
     python = next((o.value for o in reversed(global_opts) if o.name == "--python"), None)
     rest = [t for _, t in tokens[stopped:]]
     if any(o.name in ("--help", "--version") for o in global_opts) or not rest:
         # pip prints help or its version and stops before looking at a command.
-        return PipCall(args, options=tuple(global_opts), python=python, pip_version=stored)
+        return _call(args, options=tuple(global_opts), python=python, pip_version=stored)
     command = rest[0]
     if command not in commands:
-        return PipCall(args, options=tuple(global_opts), error=f"unknown command {command!r}", python=python, pip_version=stored)
+        return _call(args, options=tuple(global_opts), error=f"unknown command {command!r}", python=python, pip_version=stored)
     # pip removes the first occurrence of the command's name, wherever it stands.
     first = args.index(command)
     remaining = [(i, t) for i, t in tokens if i != first]
@@ -293,14 +297,14 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     try:
         options, positionals, _ = _parse(remaining, table, interspersed=True)
     except ParseError as exc:
-        return PipCall(args, command=command, options=tuple(global_opts), error=str(exc), python=python, pip_version=stored)
+        return _call(args, command=command, options=tuple(global_opts), error=str(exc), python=python, pip_version=stored)
     error = None
     from safepip.facts import _pipoptions
 
     late = not python and bool(_last(options, "--python")) and stored in _pipoptions.LATE_PYTHON
     if late and not any(o.name == "--help" for o in options):
         error = "the --python option must be placed before the pip subcommand name"
-    return PipCall(
+    return _call(
         args, command=command, options=tuple(options), positionals=tuple(positionals), error=error,
         python=python, pip_version=stored,
     )

@@ -34,7 +34,6 @@ if TYPE_CHECKING:  # for the type checker only
         def positionals(self) -> Sequence[str]: ...  # noqa: D102 - the PipCall's
         def has(self, name: str) -> bool: ...  # noqa: D102 - the PipCall's
         def values(self, name: str) -> list[str]: ...  # noqa: D102 - the PipCall's
-        def count(self, name: str) -> int: ...  # noqa: D102 - the PipCall's
 
 #: pip's install and global options (canonical names) that cannot change whether an
 #: installed set satisfies the requirements, each with the reason. Every other option
@@ -203,18 +202,16 @@ class Scanned:
         """Every value given to the option, in order."""
         return [o.value for o in self.options if o.name == name and o.value is not None]
 
-    def count(self, name: str) -> int:
-        """How often a flag was given (``-qq`` counts 2)."""
-        return sum(1 for o in self.options if o.name == name)
-
 
 def check_call(call: Call) -> int:
     """Raise Fallback unless every option is safe; return the command line's quiet count."""
     if call.error is not None or call.command != "install":
         raise Fallback("not a plain pip install")
+    quiet = 0  # counted in the same pass (``-qq`` counts 2)
     for option in call.options:
         if option.name not in SAFE_OPTIONS:
             raise Fallback(f"{option.name} given")
+        quiet += option.name == "--quiet"
     if not (call.positionals or call.has("--requirement") or call.has("--editable") or call.has("--group")):
         raise Fallback("nothing to install")
-    return call.count("--quiet")
+    return quiet

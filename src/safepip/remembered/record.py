@@ -195,7 +195,7 @@ def remember_decision(
     )
     # Whether the route uses the environment's pip, and which: as for a remembered route.
     pips = [os.path.join(site, "pip") for site in ready.site_packages] if ready is not None else []
-    key = list(decision_key(call.command, call.count("--quiet") > 0))
+    key = list(decision_key(call.command, "--quiet" in call.given))
     remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV,
                     dirs=dirs)
 
