@@ -148,8 +148,8 @@ def execute(resolved: Resolved, session: Session) -> int:
     from safepip.act import flow
 
     ctx, plan = resolved.ctx, resolved.plan
-    flow.refuse(plan)
     if plan.steps or plan.apps_to_pipx:  # outside a project: more than one hand-over, or pipx's part
+        flow.refuse(plan)  # (the pip flow refuses first thing: flow.prepare)
         from safepip.act import outside
         from safepip.venv.layout import floor_umask
 

@@ -45,18 +45,22 @@ from inprocess import run_main
 #: one (2); whether --quiet was given is read from PipCall.given where its count does not
 #: matter (3); the notice's how-to-use part reuses the environment's path as the user would
 #: type it (1); the fast path counts --quiet in the pass that checks each option (2).
+#: Then to 93: paths.Dirs works out the cache and whether it is known without platformdirs
+#: at once (the remembered store's first ask was a call into paths: 2); the pip flow's
+#: refusal is made by flow.prepare alone, execute refuses only for the outside steps (1);
+#: decide hands a call that gives neither --python nor --user on as it is (1).
 #: The target is 30 modules and 60 moves (issue 29); never raise these without saying why.
 #: What is left, by area pair (moves): facts <-> venv 15 (venv.layout asked by the walk and
 #: by project_env whether the same directory is an environment, bin_python for the target's
 #: search and for the trust checks, the pyvenv.cfg home read by facts.trust and again by
 #: facts.repocode, as trust reads it only once the file's place is judged safe, and the
-#: planned pip's version: is_venv_dir, then site-packages); paths 14 (the Dirs made, the
-#: config file, the probe cache, the store, the owner root's rules ask for: each a first use
-#: of a lazily worked-out directory; and the state proofs' key, found from os.environ below
+#: planned pip's version: is_venv_dir, then site-packages); paths 12 (the Dirs made, the
+#: config file, the probe cache, the owner root's rules ask for: each a first use of a
+#: lazily worked-out directory; and the state proofs' key, found from os.environ below
 #: venv.state's callers, twice: 4); facts <-> safefs 6 (two interpreters' probe caches
 #: read, one written); filelock <-> venv 5 (EnvLock is a FileLock: its own __init__ and
 #: acquire around the FileLock's); remembered <-> facts 4 (the command's option table, the
-#: walk's anchor); decide -> facts 3 (Interp.managed, PipCall.dropping); act 14 in all
+#: walk's anchor); decide -> facts 2 (Interp.managed); act 13 in all
 #: (the flow calls session, ui, venv and handoff in turn). The modules stay: each of the 46
 #: decides or reads something for this install (Hatch's reader too: Hatch makes a default
 #: environment for a project that does not name it); the small ones that might merge
@@ -64,7 +68,7 @@ from inprocess import run_main
 #: the front door or into cold calls that import none of it now, and the larger pairs would
 #: pass the 310-line limit.
 MAX_MODULES = 46
-MAX_MOVES = 97
+MAX_MOVES = 93
 
 
 def area(module: str) -> str:
