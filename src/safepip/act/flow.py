@@ -189,6 +189,10 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     important = ready.created or ready.rebuilt is not None
     if ctx.config.quiet or ("--quiet" in ctx.call.given and not important):
         return written
+    # A creation note (root's, from a script) already says how later commands reach it.
+    told = ready.created and bool(plan.creation_notes)
+    tell = (how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV)
+            and not _active(ready.env_dir, environ))
     where = ui.shortpath(ready.env_dir, environ)
     line = f"{plan.reason}; using {where}"
     if ready.rebuilt:
@@ -198,21 +202,16 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     notes = plan.notes + (plan.creation_notes if ready.created else ())
     for note in notes:
         line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
-    # A creation note (root's, from a script) already says how later commands reach it.
-    told = ready.created and bool(plan.creation_notes)
-    if how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV):
-        line += _how_to_use(ready.env_dir, where, environ)
+    if tell:  # how to run what was installed, with the path as the user would type it
+        python = os.path.join(where, "bin", "python")
+        line += f"; use it with `safepip run COMMAND` or {python}, or let `safepip shell-init` activate it in your shell"
     return written + session.say(line)
 
 
-def _how_to_use(env_dir: str, where: str, environ: Mapping[str, str]) -> str:
-    """How to run what was installed (``where``: ``env_dir`` as the user would type it), unless
-    the shell has the environment active already or activates it as soon as pip returns
-    (shell-init's ``pip`` function says so).
+def _active(env_dir: str, environ: Mapping[str, str]) -> bool:
+    """Whether the shell has the environment active already or activates it as soon as pip
+    returns (shell-init's ``pip`` function says so): then the notice need not say how to use it.
     """
     # shell-init's variables (safepip.commands.activation: act does not import commands)
     active = environ.get("SAFEPIP_ACTIVATED")
-    if environ.get("SAFEPIP_SHELL_ACTIVATES") == "1" or (active and os.path.realpath(active) == os.path.realpath(env_dir)):
-        return ""
-    python = os.path.join(where, "bin", "python")
-    return f"; use it with `safepip run COMMAND` or {python}, or let `safepip shell-init` activate it in your shell"
+    return environ.get("SAFEPIP_SHELL_ACTIVATES") == "1" or bool(active and os.path.realpath(active) == os.path.realpath(env_dir))
