@@ -12,7 +12,7 @@ from safepip import ui
 from safepip.act.command import HELP_SECTION, READ_ONLY, REPAIR_HINT, help_command, index_options, pip_command
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
-from safepip.handoff import child_environ, pip_args
+from safepip.handoff import child_environ, pip_python
 from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
 from safepip.runner import run
 from safepip.stdio import stdout_error
@@ -78,19 +78,6 @@ def lock_for(plan: Plan, session: Session) -> EnvLock | None:
     return EnvLock(plan.env_dir, session.dirs, session.say)
 
 
-def _fast_python(argv: list[str]) -> str | None:
-    """The interpreter whose environment the fast path reads for pip's command line ``argv``
-    as :func:`prepare` made it: ``pip_argv(python, args)``, or safepip's own pip driving an
-    environment without one (``... "--python", ENV_PYTHON, *args``): the environment checked
-    is the one that pip would install into. None: pip is run from a wheel (safepip.pyz
-    without a pip), and the fast path stands aside.
-    """
-    args = pip_args(argv)
-    if args is None:
-        return None
-    return args[1] if args[:1] == ["--python"] and len(args) > 1 else argv[0]  # own pip: [..., --python, ENV]
-
-
 def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one linear flow
     """safepip's main job: run one pip command line where its plan sends it."""
     ctx, plan, environ = resolved.ctx, resolved.plan, session.environ
@@ -101,9 +88,10 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
     argv, lock, ready = prepare(ctx, plan, session, defer_lock=deferred)
     # Nothing is installed in a new environment: pip has work to do.
     fast = deferred and not (ready is not None and ready.created)
-    said = notice(ctx, plan, ready, session)
-    fast_python = _fast_python(argv) if fast else None
+    # The environment the fast path reads: the one pip would install into.
+    fast_python = pip_python(argv) if fast else None
     env = child_environ(environ, plan.env_changes, redirected=plan.kind != PASSTHROUGH)
+    said = notice(ctx, plan, ready, session)
     wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
         ctx.call.command == "help" and not ctx.call.positionals
     )
