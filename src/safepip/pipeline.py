@@ -161,7 +161,8 @@ def execute(resolved: Resolved, session: Session) -> int:
             return outside.list_all(ctx, plan, session)
         if ctx.call.command == "install":  # pip installs (from a requirements file...): the apps first
             outside.repair_apps(ctx, plan, session, offline=ctx.call.has("--no-index"))
-    session.stack.close()  # pip may be exec'd: nothing of the classification is left behind
+    if session.cleanup is not None:  # pip may be exec'd: nothing of the classification is left behind
+        session.cleanup.close()
     return flow.run_pip(resolved, session)
 
 

@@ -143,13 +143,13 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         from safepip.venv.leftovers import repair_made
 
         repair_made(ready.env_dir, environ)
-    # The lock must cover pip's whole run: handed to pip through exec where it can be,
-    # else held here while pip runs as a child.
-    replace = lock is None or lock.keep_through_exec()
     if plan.kind in (PROJECT_VENV, USER_ENV):
         # What pip writes into an environment safepip chose is no more writable than it
         # (a remembered route replays this: noop.memo).
         floor_umask()
+    # The lock must cover pip's whole run: handed to pip through exec where it can be,
+    # else held here while pip runs as a child.
+    replace = lock is None or lock.keep_through_exec()
     if routable and replace:
         lock_file = lock.path if lock is not None else lock_path_for(plan, session.dirs)
         remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
