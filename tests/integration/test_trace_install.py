@@ -63,14 +63,14 @@ from inprocess import run_main
 #: What is left, by area pair (moves): facts <-> venv 13 (venv.layout asked by the walk and
 #: by project_env whether the same directory is an environment, bin_python for the target's
 #: search and for the trust checks, the pyvenv.cfg home read by facts.trust and again by
-#: facts.repocode, as trust reads it only once the file's place is judged safe); paths 12 (the Dirs made, the
-#: config file, the probe cache, the owner root's rules ask for: each a first use of a
-#: lazily worked-out directory; and the state proofs' key, found from os.environ below
-#: venv.state's callers, twice: 4); facts <-> safefs 6 (two interpreters' probe caches
-#: read, one written); filelock <-> venv 5 (EnvLock is a FileLock: its own __init__ and
-#: acquire around the FileLock's); remembered <-> facts 4 (the command's option table, the
-#: walk's anchor); decide -> facts 2 (Interp.managed); act 12 in all
-#: (the flow calls session, ui, venv and handoff in turn). The modules stay: each of the 46
+#: facts.repocode, as trust reads it only once the file's place is judged safe); paths 12
+#: (the Dirs made, the config file, the probe cache, the owner root's rules ask for: each a
+#: first use of a lazily worked-out directory; and the state proofs' key, found from
+#: os.environ below venv.state's callers, twice: 4); facts <-> safefs 6 (two interpreters'
+#: probe caches read, one written); filelock <-> venv 4 (EnvLock is a FileLock: its own
+#: __init__ and acquire around the FileLock's); remembered <-> facts 4 (the command's option
+#: table, the walk's anchor); decide -> facts 2 (Interp.managed); act 8 in all (the flow
+#: calls venv, handoff and ui in turn). The modules stay: each of the 46
 #: decides or reads something for this install (Hatch's reader too: Hatch makes a default
 #: environment for a project that does not name it); the small ones that might merge
 #: (facts.reads into facts.walkup, fastpath.fallback, ui into stdio) would bring code onto
