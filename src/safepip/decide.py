@@ -46,7 +46,7 @@ def redirected(call: PipCall) -> PipCall:
     """``call`` as every redirected route hands it on (the project's or the per-user
     environment's pip, pipx, and what ``explain`` shows): without :data:`REDIRECT_DROPS`.
     """
-    return call.dropping(REDIRECT_DROPS)
+    return call.dropping(REDIRECT_DROPS) if call.given.intersection(REDIRECT_DROPS) else call
 
 
 def _managed_reason(interp: Interp) -> str:

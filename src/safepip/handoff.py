@@ -55,6 +55,18 @@ def pip_args(argv: Sequence[str]) -> list[str] | None:
     return None
 
 
+def pip_python(argv: Sequence[str]) -> str | None:
+    """The interpreter whose environment a :func:`pip_argv` command line works on: its own,
+    or the one named by ``--python`` before pip's command (safepip's own pip driving an
+    environment without one). None: ``argv`` is not such a command line (pip run from a
+    wheel).
+    """
+    args = pip_args(argv)
+    if args is None:
+        return None
+    return args[1] if args[:1] == ["--python"] and len(args) > 1 else argv[0]
+
+
 def module_argv(python: str, module: str, args: Sequence[str] = ()) -> list[str]:
     """``python -m MODULE args`` without the working directory on ``sys.path``."""
     return [python, "-c", _MODULE_PROGRAM % module, *args]

@@ -95,11 +95,16 @@ class Dirs:
     def __getattr__(self, name: str) -> str | None:
         # Called only for an attribute not set yet.
         value: str | None
-        if name == "cache":
-            value = cache_dir(self.environ)
-        elif name == "linux_cache":
-            value = self.cache if self.environ.get("SAFEPIP_CACHE_DIR") or _LINUX else None
-        elif name == "config_file":
+        if name in ("cache", "linux_cache"):
+            known = bool(self.environ.get("SAFEPIP_CACHE_DIR")) or _LINUX  # without platformdirs
+            if name == "linux_cache" and not known:
+                self.linux_cache = None
+                return None
+            self.cache = cache_dir(self.environ)
+            # Both at once: whichever is asked later is then a plain attribute, no call.
+            self.linux_cache = self.cache if known else None
+            return self.cache if name == "cache" else self.linux_cache
+        if name == "config_file":
             value = user_config_file(self.environ)
         else:
             raise AttributeError(name)

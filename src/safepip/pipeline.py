@@ -64,20 +64,21 @@ def runner_version(ctx: Context, planned: Plan) -> str | None:
     """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
     from safepip.facts import pipversion
     from safepip.plans import PASSTHROUGH, PROJECT_VENV, USER_ENV
-    from safepip.venv.layout import is_venv_dir
+    from safepip.venv.layout import is_venv_dir, site_packages
 
+    # An environment's site-packages listed here, then read by pipversion (one visit to each).
     if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
         if not is_venv_dir(planned.env_dir):
             return pipversion.seeded(ctx.interp.version)
-        return pipversion.of_env(planned.env_dir) or pipversion.own()
+        return pipversion.in_sites(site_packages(planned.env_dir)) or pipversion.own()
     if planned.kind != PASSTHROUGH:
         return None
     if planned.env_dir:
-        return pipversion.of_env(planned.env_dir) or pipversion.own()
+        return pipversion.in_sites(site_packages(planned.env_dir)) or pipversion.own()
     if planned.own_pip:
         return pipversion.own()
     if ctx.interp.in_venv and ctx.interp.pip_dir is None:
-        return pipversion.of_env(ctx.interp.prefix)
+        return pipversion.in_sites(site_packages(ctx.interp.prefix))
     return pipversion.in_directory(ctx.interp.pip_dir)
 
 
@@ -148,8 +149,8 @@ def execute(resolved: Resolved, session: Session) -> int:
     from safepip.act import flow
 
     ctx, plan = resolved.ctx, resolved.plan
-    flow.refuse(plan)
     if plan.steps or plan.apps_to_pipx:  # outside a project: more than one hand-over, or pipx's part
+        flow.refuse(plan)  # (the pip flow refuses first thing: flow.prepare)
         from safepip.act import outside
         from safepip.venv.layout import floor_umask
 
@@ -160,7 +161,8 @@ def execute(resolved: Resolved, session: Session) -> int:
             return outside.list_all(ctx, plan, session)
         if ctx.call.command == "install":  # pip installs (from a requirements file...): the apps first
             outside.repair_apps(ctx, plan, session, offline=ctx.call.has("--no-index"))
-    session.stack.close()  # pip may be exec'd: nothing of the classification is left behind
+    if session.cleanup is not None:  # pip may be exec'd: nothing of the classification is left behind
+        session.cleanup.close()
     return flow.run_pip(resolved, session)
 
 

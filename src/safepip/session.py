@@ -43,7 +43,8 @@ class Session:
     read here once), the ``runner`` that starts programs (None: the real one; while the
     session is entered every program starts through it, logged when debugging),
     ``dirs``: safepip's own directories for ``environ`` (each worked out once, when first
-    used) and ``stack``: what is cleaned up when the call ends (the classification's scratch).
+    used) and ``stack``: what is cleaned up when the call ends (the classification's scratch;
+    ``cleanup``: the same, None while nothing was put on it).
     """
 
     def __init__(self, environ: Mapping[str, str], *, cwd: str | None = None, runner: Runner | None = None) -> None:
@@ -52,7 +53,7 @@ class Session:
         self.runner = runner
         self.dirs = Dirs(environ)
         self._cwd = cwd
-        self._stack: ExitStack | None = None
+        self.cleanup: ExitStack | None = None
         self._using: AbstractContextManager[object] | None = None
 
     def say(self, message: str, kind: str = "notice") -> str:
@@ -68,11 +69,11 @@ class Session:
         """What is cleaned up when the call ends; made when first asked (contextlib, with
         collections and functools, is ms to import, and most calls put nothing on it).
         """
-        if self._stack is None:
+        if self.cleanup is None:
             import contextlib
 
-            self._stack = contextlib.ExitStack()
-        return self._stack
+            self.cleanup = contextlib.ExitStack()
+        return self.cleanup
 
     @property
     def cwd(self) -> str:
@@ -90,8 +91,8 @@ class Session:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None:
         try:
-            if self._stack is not None:
-                self._stack.close()
+            if self.cleanup is not None:
+                self.cleanup.close()
         finally:
             if self._using is not None:
                 self._using.__exit__(None, None, None)

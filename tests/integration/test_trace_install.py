@@ -45,26 +45,39 @@ from inprocess import run_main
 #: one (2); whether --quiet was given is read from PipCall.given where its count does not
 #: matter (3); the notice's how-to-use part reuses the environment's path as the user would
 #: type it (1); the fast path counts --quiet in the pass that checks each option (2).
+#: Then to 93: paths.Dirs works out the cache and whether it is known without platformdirs
+#: at once (the remembered store's first ask was a call into paths: 2); the pip flow's
+#: refusal is made by flow.prepare alone, execute refuses only for the outside steps (1);
+#: decide hands a call that gives neither --python nor --user on as it is (1). Then to 90:
+#: the planned pip's version is read from the site-packages listed where is_venv_dir is
+#: asked (pipversion.in_sites: 2); the notice works out whether to say how to use the
+#: environment before it shortens the path, and says it in the line it builds (1). Then to
+#: 88: the pip flow reads which interpreter the fast path checks (handoff.pip_python) and
+#: pip's child environment right after pip's command line is made, before the notice (2).
+#: Then to 86: execute closes the session's cleanup only when something was put on it (it
+#: made an empty ExitStack to close it: 1); the umask is floored before the lock is made
+#: inheritable, beside the environment's other steps (1). Then to 84: the notice, which
+#: shortens its path with ui, says its line with ui.say for the session's environment (what
+#: Session.say does) instead of through the session (2).
 #: The target is 30 modules and 60 moves (issue 29); never raise these without saying why.
-#: What is left, by area pair (moves): facts <-> venv 15 (venv.layout asked by the walk and
+#: What is left, by area pair (moves): facts <-> venv 13 (venv.layout asked by the walk and
 #: by project_env whether the same directory is an environment, bin_python for the target's
 #: search and for the trust checks, the pyvenv.cfg home read by facts.trust and again by
-#: facts.repocode, as trust reads it only once the file's place is judged safe, and the
-#: planned pip's version: is_venv_dir, then site-packages); paths 14 (the Dirs made, the
-#: config file, the probe cache, the store, the owner root's rules ask for: each a first use
-#: of a lazily worked-out directory; and the state proofs' key, found from os.environ below
-#: venv.state's callers, twice: 4); facts <-> safefs 6 (two interpreters' probe caches
-#: read, one written); filelock <-> venv 5 (EnvLock is a FileLock: its own __init__ and
-#: acquire around the FileLock's); remembered <-> facts 4 (the command's option table, the
-#: walk's anchor); decide -> facts 3 (Interp.managed, PipCall.dropping); act 14 in all
-#: (the flow calls session, ui, venv and handoff in turn). The modules stay: each of the 46
+#: facts.repocode, as trust reads it only once the file's place is judged safe); paths 12
+#: (the Dirs made, the config file, the probe cache, the owner root's rules ask for: each a
+#: first use of a lazily worked-out directory; and the state proofs' key, found from
+#: os.environ below venv.state's callers, twice: 4); facts <-> safefs 6 (two interpreters'
+#: probe caches read, one written); filelock <-> venv 4 (EnvLock is a FileLock: its own
+#: __init__ and acquire around the FileLock's); remembered <-> facts 4 (the command's option
+#: table, the walk's anchor); decide -> facts 2 (Interp.managed); act 8 in all (the flow
+#: calls venv, handoff and ui in turn). The modules stay: each of the 46
 #: decides or reads something for this install (Hatch's reader too: Hatch makes a default
 #: environment for a project that does not name it); the small ones that might merge
 #: (facts.reads into facts.walkup, fastpath.fallback, ui into stdio) would bring code onto
 #: the front door or into cold calls that import none of it now, and the larger pairs would
 #: pass the 310-line limit.
 MAX_MODULES = 46
-MAX_MOVES = 97
+MAX_MOVES = 84
 
 
 def area(module: str) -> str:

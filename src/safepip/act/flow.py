@@ -12,7 +12,7 @@ from safepip import ui
 from safepip.act.command import HELP_SECTION, READ_ONLY, REPAIR_HINT, help_command, index_options, pip_command
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
-from safepip.handoff import child_environ, pip_args
+from safepip.handoff import child_environ, pip_python
 from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
 from safepip.runner import run
 from safepip.stdio import stdout_error
@@ -78,19 +78,6 @@ def lock_for(plan: Plan, session: Session) -> EnvLock | None:
     return EnvLock(plan.env_dir, session.dirs, session.say)
 
 
-def _fast_python(argv: list[str]) -> str | None:
-    """The interpreter whose environment the fast path reads for pip's command line ``argv``
-    as :func:`prepare` made it: ``pip_argv(python, args)``, or safepip's own pip driving an
-    environment without one (``... "--python", ENV_PYTHON, *args``): the environment checked
-    is the one that pip would install into. None: pip is run from a wheel (safepip.pyz
-    without a pip), and the fast path stands aside.
-    """
-    args = pip_args(argv)
-    if args is None:
-        return None
-    return args[1] if args[:1] == ["--python"] and len(args) > 1 else argv[0]  # own pip: [..., --python, ENV]
-
-
 def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one linear flow
     """safepip's main job: run one pip command line where its plan sends it."""
     ctx, plan, environ = resolved.ctx, resolved.plan, session.environ
@@ -101,9 +88,10 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
     argv, lock, ready = prepare(ctx, plan, session, defer_lock=deferred)
     # Nothing is installed in a new environment: pip has work to do.
     fast = deferred and not (ready is not None and ready.created)
-    said = notice(ctx, plan, ready, session)
-    fast_python = _fast_python(argv) if fast else None
+    # The environment the fast path reads: the one pip would install into.
+    fast_python = pip_python(argv) if fast else None
     env = child_environ(environ, plan.env_changes, redirected=plan.kind != PASSTHROUGH)
+    said = notice(ctx, plan, ready, session)
     wants_help = (ctx.call.command is None and ctx.call.has("--help")) or (
         ctx.call.command == "help" and not ctx.call.positionals
     )
@@ -155,13 +143,13 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         from safepip.venv.leftovers import repair_made
 
         repair_made(ready.env_dir, environ)
-    # The lock must cover pip's whole run: handed to pip through exec where it can be,
-    # else held here while pip runs as a child.
-    replace = lock is None or lock.keep_through_exec()
     if plan.kind in (PROJECT_VENV, USER_ENV):
         # What pip writes into an environment safepip chose is no more writable than it
         # (a remembered route replays this: noop.memo).
         floor_umask()
+    # The lock must cover pip's whole run: handed to pip through exec where it can be,
+    # else held here while pip runs as a child.
+    replace = lock is None or lock.keep_through_exec()
     if routable and replace:
         lock_file = lock.path if lock is not None else lock_path_for(plan, session.dirs)
         remember_route(args, ctx, ready, plan, environ, argv, said=said, answered=answered, stdout=version_line,
@@ -182,13 +170,19 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     what was written. After an install into an environment the shell does not have active,
     the line says how to use it (``how_to_use``: not for ``run``, which is using it).
     """
+    # Said with ui.say for the session's environment (what Session.say does), as the line is
+    # made with ui's shortpath: one visit to ui.
     environ = session.environ
-    written = "".join(session.say(warning, "warning") for warning in plan.warnings)
+    written = "".join(ui.say(warning, "warning", environ=environ) for warning in plan.warnings)
     if ready is None or plan.kind == PASSTHROUGH:
         return written
     important = ready.created or ready.rebuilt is not None
     if ctx.config.quiet or ("--quiet" in ctx.call.given and not important):
         return written
+    # A creation note (root's, from a script) already says how later commands reach it.
+    told = ready.created and bool(plan.creation_notes)
+    tell = (how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV)
+            and not _active(ready.env_dir, environ))
     where = ui.shortpath(ready.env_dir, environ)
     line = f"{plan.reason}; using {where}"
     if ready.rebuilt:
@@ -198,21 +192,16 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     notes = plan.notes + (plan.creation_notes if ready.created else ())
     for note in notes:
         line += "; " + note.replace(ready.env_dir, where)  # the path as the user would type it
-    # A creation note (root's, from a script) already says how later commands reach it.
-    told = ready.created and bool(plan.creation_notes)
-    if how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV):
-        line += _how_to_use(ready.env_dir, where, environ)
-    return written + session.say(line)
+    if tell:  # how to run what was installed, with the path as the user would type it
+        python = os.path.join(where, "bin", "python")
+        line += f"; use it with `safepip run COMMAND` or {python}, or let `safepip shell-init` activate it in your shell"
+    return written + ui.say(line, environ=environ)
 
 
-def _how_to_use(env_dir: str, where: str, environ: Mapping[str, str]) -> str:
-    """How to run what was installed (``where``: ``env_dir`` as the user would type it), unless
-    the shell has the environment active already or activates it as soon as pip returns
-    (shell-init's ``pip`` function says so).
+def _active(env_dir: str, environ: Mapping[str, str]) -> bool:
+    """Whether the shell has the environment active already or activates it as soon as pip
+    returns (shell-init's ``pip`` function says so): then the notice need not say how to use it.
     """
     # shell-init's variables (safepip.commands.activation: act does not import commands)
     active = environ.get("SAFEPIP_ACTIVATED")
-    if environ.get("SAFEPIP_SHELL_ACTIVATES") == "1" or (active and os.path.realpath(active) == os.path.realpath(env_dir)):
-        return ""
-    python = os.path.join(where, "bin", "python")
-    return f"; use it with `safepip run COMMAND` or {python}, or let `safepip shell-init` activate it in your shell"
+    return environ.get("SAFEPIP_SHELL_ACTIVATES") == "1" or bool(active and os.path.realpath(active) == os.path.realpath(env_dir))

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.venv.layout import site_packages
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Iterable
@@ -57,9 +55,11 @@ def in_directory(directory: str | None) -> str | None:
     return _newest(names, _DIST_INFO)
 
 
-def of_env(env_dir: str) -> str | None:
-    """The version of the pip in a virtual environment, or None (no pip, or not readable)."""
-    for site in site_packages(env_dir):
+def in_sites(sites: Iterable[str]) -> str | None:
+    """The version of the pip in a virtual environment, from its site-packages directories
+    (:func:`safepip.venv.layout.site_packages`), or None (no pip, or not readable).
+    """
+    for site in sites:
         version = in_directory(site)
         if version:
             return version
