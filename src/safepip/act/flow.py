@@ -170,10 +170,8 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     what was written. After an install into an environment the shell does not have active,
     the line says how to use it (``how_to_use``: not for ``run``, which is using it).
     """
-    # Said with ui.say for the session's environment (what Session.say does), as the line is
-    # made with ui's shortpath: one visit to ui.
     environ = session.environ
-    written = "".join(ui.say(warning, "warning", environ=environ) for warning in plan.warnings)
+    written = "".join(session.say(warning, "warning") for warning in plan.warnings)
     if ready is None or plan.kind == PASSTHROUGH:
         return written
     important = ready.created or ready.rebuilt is not None
@@ -195,7 +193,7 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     if tell:  # how to run what was installed, with the path as the user would type it
         python = os.path.join(where, "bin", "python")
         line += f"; use it with `safepip run COMMAND` or {python}, or let `safepip shell-init` activate it in your shell"
-    return written + ui.say(line, environ=environ)
+    return written + session.say(line)
 
 
 def _active(env_dir: str, environ: Mapping[str, str]) -> bool:
