@@ -231,11 +231,11 @@ def _project_python(spec: str, path: str, project: Project, environ: Mapping[str
     as a configuration error (where pip installs is the project's to name only inside it).
     """
     from safepip.facts.placement import check_python
-    from safepip.facts.repocode import interpreter_reason, refusal
+    from safepip.facts.trust import interpreter_reason, interpreter_refusal
 
     check_python(spec, path, project.root, project.pyproject, environ, config)
     # Before it runs: an interpreter the repository itself ships is not yours yet.
-    return refusal(path, interpreter_reason(path, project.root), project.root, config.trusted, config.trust)
+    return interpreter_refusal(path, interpreter_reason(path, project.root), project.root, config.trusted, config.trust)
 
 
 def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[str, str],
@@ -252,9 +252,10 @@ def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[st
         python = bin_python(env.path)  # once, for both checks
         untrusted = _refusal(env.path, "environment", environ, config, user_file, python)
         if untrusted is None and env.exists:
-            from safepip.facts.repocode import env_reason, refusal
+            from safepip.facts.trust import env_reason, interpreter_refusal
 
-            untrusted = refusal(python, env_reason(env.path, root, python), root, config.trusted, config.trust)
+            untrusted = interpreter_refusal(python, env_reason(env.path, root, python), root, config.trusted,
+                                            config.trust)
     return untrusted
 
 
