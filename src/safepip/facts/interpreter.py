@@ -32,7 +32,7 @@ MINIMUM = (3, 8)
 class Interp(Frozen):
     """What the probe found out about an interpreter (a frozen record: :mod:`safepip.frozen`).
     ``pip_dir``: where the target's pip is installed (its version:
-    :func:`safepip.facts.pipversion.in_directory`); ``probed``: whether the probe ran in it
+    :func:`safepip.facts.piptables.in_directory`); ``probed``: whether the probe ran in it
     (False: only its path is known, e.g. one safepip must not run); ``site_dirs``: the
     site-packages directories outside any venv (the user site first), ``user_site`` the user site.
     """
