@@ -44,10 +44,10 @@ def _candidates(path: str, environ: Mapping[str, str], debug: bool) -> tuple[str
     """
     from safepip.facts import config as cfg
     from safepip.facts.gather import project_env
+    from safepip.facts.interpreter import resolve_spec
     from safepip.facts.placement import check as place_check
     from safepip.facts.placement import check_default, committed_link, over, problem, python_problem, record
     from safepip.facts.project import find_root
-    from safepip.facts.target import resolve_spec
     from safepip.facts.trust import check, env_reason, interpreter_reason
     from safepip.paths import user_config_file
     from safepip.venv.layout import bin_python, is_venv_dir
