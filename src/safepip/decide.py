@@ -20,7 +20,7 @@ from safepip.facts.interpreter import Interp
 from safepip.facts.pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
 from safepip.facts.pipconf import Setting, as_bool
 from safepip.facts.project import EnvSpot, Project
-from safepip.facts.users import Who
+from safepip.facts.trust import Who
 from safepip.plans import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Route
 
 TYPE_CHECKING = False

@@ -6,14 +6,14 @@ user cannot change or remove, and their next install fails. So root does not ins
 or create, an environment that belongs to another user, whatever names it (a project,
 ``VIRTUAL_ENV``, ``--python``, ``SAFEPIP_PYTHON``, the configuration), nor a per-user
 environment in their HOME; ``SAFEPIP_ALLOW_ROOT=1`` does it anyway. :class:`Who` holds the
-facts these rules need (gathered by :func:`safepip.facts.users.facts_about_users`).
+facts these rules need (gathered by :func:`safepip.facts.trust.facts_about_users`).
 """
 
 from __future__ import annotations
 
 from safepip.errors import EX_NOPERM
 from safepip.facts.pipargs import WRITE_COMMANDS, PipCall
-from safepip.facts.users import Who
+from safepip.facts.trust import Who
 from safepip.plans import REFUSE, Plan
 
 TYPE_CHECKING = False

@@ -62,24 +62,24 @@ def decide(ctx: Context) -> Plan:
 
 def runner_version(ctx: Context, planned: Plan) -> str | None:
     """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
-    from safepip.facts import pipversion
+    from safepip.facts import piptables
     from safepip.plans import PASSTHROUGH, PROJECT_VENV, USER_ENV
     from safepip.venv.layout import is_venv_dir, site_packages
 
-    # An environment's site-packages listed here, then read by pipversion (one visit to each).
+    # An environment's site-packages listed here, then read by piptables (one visit to each).
     if planned.kind in (PROJECT_VENV, USER_ENV) and planned.env_dir:
         if not is_venv_dir(planned.env_dir):
-            return pipversion.seeded(ctx.interp.version)
-        return pipversion.in_sites(site_packages(planned.env_dir)) or pipversion.own()
+            return piptables.seeded(ctx.interp.version)
+        return piptables.in_sites(site_packages(planned.env_dir)) or piptables.own()
     if planned.kind != PASSTHROUGH:
         return None
     if planned.env_dir:
-        return pipversion.in_sites(site_packages(planned.env_dir)) or pipversion.own()
+        return piptables.in_sites(site_packages(planned.env_dir)) or piptables.own()
     if planned.own_pip:
-        return pipversion.own()
+        return piptables.own()
     if ctx.interp.in_venv and ctx.interp.pip_dir is None:
-        return pipversion.in_sites(site_packages(ctx.interp.prefix))
-    return pipversion.in_directory(ctx.interp.pip_dir)
+        return piptables.in_sites(site_packages(ctx.interp.prefix))
+    return piptables.in_directory(ctx.interp.pip_dir)
 
 
 def _newer_note(version: str, session: Session) -> None:

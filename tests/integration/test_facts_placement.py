@@ -108,7 +108,7 @@ def test_a_projects_python_may_not_name_an_environment_outside_it(root: Path, tm
     assert python_problem(".venv/bin/python", str(inside / "bin" / "python"), str(root), os.environ) is None
     with pytest.raises(ConfigError, match=r"python = '.*' is the interpreter of a virtual environment outside the project"):
         check_python(python, python, str(root), str(root / "pyproject.toml"), os.environ, cfg.Config())
-    from safepip.facts.repocode import identity
+    from safepip.facts.trust import identity
 
     check_python(python, python, str(root), str(root / "pyproject.toml"), os.environ,
                  cfg.Config().layered({"trust": {python: identity(python)}}, "user"))

@@ -43,14 +43,14 @@ def test_versions_pick_the_table_of_their_minor_release() -> None:
 
 
 def test_pip_version_from_dist_info(tmp_path: Path) -> None:
-    from safepip.facts import pipversion
+    from safepip.facts import piptables
     from safepip.venv.layout import site_packages
 
     env = _fake_env(tmp_path / "env", "23.0.1")
-    assert pipversion.in_sites(site_packages(str(env))) == "23.0.1"
-    assert pipversion.in_sites(site_packages(str(tmp_path / "missing"))) is None
-    assert pipversion.in_directory(str(tmp_path)) is None
-    assert pipversion.seeded((3, 11))  # virtualenv's embedded pip
+    assert piptables.in_sites(site_packages(str(env))) == "23.0.1"
+    assert piptables.in_sites(site_packages(str(tmp_path / "missing"))) is None
+    assert piptables.in_directory(str(tmp_path)) is None
+    assert piptables.seeded((3, 11))  # virtualenv's embedded pip
 
 
 @needs_managed

@@ -166,7 +166,7 @@ def test_scripted_means_no_terminal_or_a_container(
 ) -> None:
     import io
 
-    from safepip.facts import users as context
+    from safepip.facts import trust as context
 
     marker = tmp_path / ".dockerenv"
     if container:

@@ -174,7 +174,7 @@ def test_what_the_quick_path_takes(argv: list[str], extra: dict[str, str], taken
 
 
 def test_the_key_holds_the_pyenv_selection(tmp_path: Path, memo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from safepip.facts.target import pyenv_selection
+    from safepip.facts.interpreter import pyenv_selection
 
     monkeypatch.chdir(tmp_path)
     assert memo.remember(["install", "x"], {**memo_env, "PYENV_VERSION": "3.11.7"}, str(tmp_path), [], "", "")

@@ -21,7 +21,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from safepip.facts.target import MARK, is_ours
+from safepip.facts.interpreter import MARK, is_ours
 from safepip.paths import data_dir
 from safepip.safefs import replace_file
 

@@ -152,8 +152,7 @@ def main(args: list[str], session: Session) -> int:
     """``safepip audit [--python PYTHON] [--json]``."""
     environ = session.environ
     from safepip.commands.args import given, parse, parser
-    from safepip.facts.interpreter import probe
-    from safepip.facts.target import find_target
+    from safepip.facts.interpreter import find_target, probe
 
     cli = parser("audit", "List packages pip put into a system Python, and what they shadow. Changes nothing.")
     cli.add_argument("--python", type=given, help="the interpreter to audit (default: as for pip commands)")

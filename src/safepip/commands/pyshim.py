@@ -68,7 +68,7 @@ def _decide(name: str, root: str, key: str, environ: Mapping[str, str]) -> str |
     from safepip import ui
     from safepip.commands.activation_env import Activation, choose
     from safepip.errors import SafepipError
-    from safepip.facts.target import without_shims
+    from safepip.facts.interpreter import without_shims
     from safepip.venv.layout import bin_python
 
     remember = True

@@ -1,7 +1,7 @@
 """``safepip trust [PATH]``: let safepip run the interpreters that came with a repository.
 
 PATH is a project directory (default: the working directory), one of its virtual
-environments, or an interpreter. What needs trusting there (see :mod:`safepip.facts.repocode`)
+environments, or an interpreter. What needs trusting there (see :mod:`safepip.facts.trust`)
 is recorded in the user configuration file, ``[trust]``, with its identity: the path and
 what it is now. A ``[tool.safepip] venv`` that puts the environment outside the project
 (:mod:`safepip.facts.placement`) is recorded there too: the project root and where the
@@ -44,12 +44,11 @@ def _candidates(path: str, environ: Mapping[str, str], debug: bool) -> tuple[str
     """
     from safepip.facts import config as cfg
     from safepip.facts.gather import project_env
+    from safepip.facts.interpreter import resolve_spec
     from safepip.facts.placement import check as place_check
     from safepip.facts.placement import check_default, committed_link, over, problem, python_problem, record
     from safepip.facts.project import find_root
-    from safepip.facts.repocode import env_reason, interpreter_reason
-    from safepip.facts.target import resolve_spec
-    from safepip.facts.trust import check
+    from safepip.facts.trust import check, env_reason, interpreter_reason
     from safepip.paths import user_config_file
     from safepip.venv.layout import bin_python, is_venv_dir
 
@@ -170,8 +169,7 @@ def main(args: list[str], session: Session) -> int:
     environ = session.environ
     from safepip import ui
     from safepip.facts.placement import RECORD_PREFIX
-    from safepip.facts.repocode import identity
-    from safepip.facts.trust import chain_problem
+    from safepip.facts.trust import chain_problem, identity
     from safepip.paths import user_config_file
 
     if any(a in ("-h", "--help") for a in args):

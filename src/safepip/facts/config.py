@@ -68,7 +68,7 @@ class Config(Frozen):
     subproject: str = "auto"
     quiet: bool = False
     trusted: tuple[str, ...] = ()
-    #: Interpreters the user trusted with ``safepip trust``: path -> identity (repocode.py).
+    #: Interpreters the user trusted with ``safepip trust``: path -> identity (trust.py).
     trust: Mapping[str, str] = field(default_factory=dict)
     origin: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(DEFAULTS, "default"))
 

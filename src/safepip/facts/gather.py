@@ -22,14 +22,12 @@ import os
 
 from safepip.errors import InterpreterError
 from safepip.facts import config as cfg
-from safepip.facts.interpreter import Interp, probe
+from safepip.facts.interpreter import Interp, find_target, probe, target_reads
 from safepip.facts.pipargs import PipCall
 from safepip.facts.pipconf import Setting, config_files, settings
 from safepip.facts.project import VENV_NAMES, EnvSpot, Project, find_root, walk_reads
 from safepip.facts.reads import Reads
-from safepip.facts.target import find_target, target_reads
-from safepip.facts.trust import Untrusted
-from safepip.facts.users import Who, facts_about_users, target_owner
+from safepip.facts.trust import Untrusted, Who, facts_about_users, target_owner
 from safepip.frozen import Frozen, field, record
 from safepip.venv.layout import has_pip, is_venv_dir, venv_of
 
@@ -232,11 +230,11 @@ def _project_python(spec: str, path: str, project: Project, environ: Mapping[str
     as a configuration error (where pip installs is the project's to name only inside it).
     """
     from safepip.facts.placement import check_python
-    from safepip.facts.repocode import interpreter_reason, refusal
+    from safepip.facts.trust import interpreter_reason, interpreter_refusal
 
     check_python(spec, path, project.root, project.pyproject, environ, config)
     # Before it runs: an interpreter the repository itself ships is not yours yet.
-    return refusal(path, interpreter_reason(path, project.root), project.root, config.trusted, config.trust)
+    return interpreter_refusal(path, interpreter_reason(path, project.root), project.root, config.trusted, config.trust)
 
 
 def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[str, str],
@@ -253,9 +251,10 @@ def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[st
         python = bin_python(env.path)  # once, for both checks
         untrusted = _refusal(env.path, "environment", environ, config, user_file, python)
         if untrusted is None and env.exists:
-            from safepip.facts.repocode import env_reason, refusal
+            from safepip.facts.trust import env_reason, interpreter_refusal
 
-            untrusted = refusal(python, env_reason(env.path, root, python), root, config.trusted, config.trust)
+            untrusted = interpreter_refusal(python, env_reason(env.path, root, python), root, config.trusted,
+                                            config.trust)
     return untrusted
 
 

@@ -157,7 +157,7 @@ def committed_link(env_dir: str, root: str, environ: Mapping[str, str], config: 
     why = problem(name, root, environ)
     if why is None or (allowed(name, root, config) and not over(name, root, environ)):
         return None
-    from safepip.facts.repocode import committed
+    from safepip.facts.trust import committed
 
     return why if committed([env_dir]) else None
 
@@ -206,8 +206,7 @@ def check_python(spec: str, python: str, root: str, pyproject: str, environ: Map
     why = python_problem(spec, python, root, environ)
     if why is None:
         return
-    from safepip.facts.repocode import trusted
-    from safepip.facts.trust import is_trusted
+    from safepip.facts.trust import is_trusted, trusted
 
     if is_trusted(root, config.trusted) or trusted(python, config.trust):
         return

@@ -15,6 +15,27 @@ Anything else is refused (exit 77) with a message naming the path, its owner and
 trust it: the ``trusted`` list of the user configuration file, never a project's own.
 Interpreters the user names (``--python``, ``SAFEPIP_PYTHON``, an active venv) are the
 user's choice and are not checked.
+
+Interpreters that came with a repository run only after ``safepip trust``. Owning a clone
+does not make its contents yours: ``git clone`` gives you the files of whoever wrote the
+repository, and ``pip list`` in a clone has never run any of them. So an interpreter that
+belongs to the project is run only when the user made it, or trusted it once with
+``safepip trust``:
+
+- an interpreter named by the project's own ``[tool.safepip] python`` that lies inside the
+  project (outside a virtual environment the user made there);
+- a virtual environment of the project that is committed to git (``git ls-files`` lists
+  its ``pyvenv.cfg`` or its ``bin/python``), or whose ``pyvenv.cfg`` names no ``home`` or a
+  ``home`` inside the project.
+
+Everything else (``python3 -m venv .venv``, virtualenv, poetry, uv, safepip's own: a
+``pyvenv.cfg`` naming an interpreter outside the project, not committed) is the user's, as
+before. ``safepip trust`` records the interpreter's path and identity (every link on the
+way to the executable, and ``pyvenv.cfg``) in the user configuration file; a changed
+interpreter needs trusting again.
+
+Also here: who runs safepip and who owns where it would work (:class:`Who`), the facts of
+the root rules (:mod:`safepip.decide_root`).
 """
 
 from __future__ import annotations
@@ -26,7 +47,9 @@ import sys
 from safepip.errors import PermissionRefused
 from safepip.facts.project import crossable_owners
 from safepip.frozen import Frozen, record
+from safepip.runner import capture
 from safepip.safefs import private_group, user_name
+from safepip.venv.layout import bin_python, cfg_home, venv_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -147,8 +170,6 @@ def chain_problem(env_dir: str, environ: Mapping[str, str], python: str | None =
     owners = crossable_owners(environ)
     if owners is None:  # pragma: no cover - Windows
         return None
-    from safepip.venv.layout import bin_python, cfg_home
-
     python = python or bin_python(env_dir)
     bindir = os.path.dirname(python)
     try:
@@ -224,8 +245,6 @@ def refusal(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[
         why = chain_problem(path, environ, python)
     if why is None:
         return None
-    from safepip.venv.layout import bin_python
-
     real = os.path.realpath(path)
     line = f'trusted = ["{real}"]'
     message = (
@@ -243,3 +262,241 @@ def check(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[st
     found = refusal(path, what, environ, trusted, config_file)
     if found is not None:
         raise PermissionRefused(found.message)
+
+
+# -- Interpreters that came with the repository (safepip trust) ------------------------------
+
+#: Bumped when what an identity covers changes (old records then ask for trust again).
+IDENTITY_FORMAT = 1
+
+
+def _inside(path: str, root: str) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _hops(python: str) -> list[str]:
+    """``python`` and every link on the way to the real executable."""
+    hops = [os.path.abspath(python)]
+    for _ in range(40):
+        if not os.path.islink(hops[-1]):
+            break
+        hops.append(os.path.normpath(os.path.join(os.path.dirname(hops[-1]), os.readlink(hops[-1]))))
+    return hops
+
+
+def identity(python: str) -> str:
+    """What must stay the same for a trust record to hold: each link and the executable
+    (device, inode, owner, mode, size, modification time) and the environment's
+    ``pyvenv.cfg`` (its content), as ``sha256:HEX``.
+    """
+    from safepip.facts.interpreter import sha256_hex  # not hashlib: loading OpenSSL is a few ms of the call
+
+    parts = [f"{IDENTITY_FORMAT}\0".encode()]  # hashed at once: the same digest as updates in order
+    for hop in _hops(python):
+        fields: tuple[int, ...] = ()
+        try:
+            st = os.lstat(hop)
+            fields = (st.st_dev, st.st_ino, st.st_uid, st.st_mode, st.st_size, st.st_mtime_ns)
+        except OSError:
+            pass
+        parts.append(f"{hop}\0{fields}\0".encode("utf-8", "surrogateescape"))
+    env = venv_of(python)
+    if env is not None:
+        try:
+            with open(os.path.join(env, "pyvenv.cfg"), "rb") as handle:
+                parts.append(handle.read())
+        except OSError:
+            pass
+    return "sha256:" + sha256_hex(b"".join(parts))
+
+
+def _git_top(start: str) -> str | None:
+    current = os.path.abspath(start)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def committed(paths: list[str]) -> list[str]:
+    """Those of ``paths`` that git tracks (``git ls-files``); none when there is no
+    repository around them or no git to ask.
+    """
+    if not paths:
+        return []
+    top = _git_top(os.path.dirname(paths[0]))
+    if top is None:
+        return []
+    rel = [os.path.relpath(p, top) for p in paths]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    # Only the index is read; the repository's own settings must not run anything.
+    argv = ["git", "-c", "safe.directory=*", "-c", "core.fsmonitor=false", "-C", top, "ls-files", "-z", "--", *rel]
+    import subprocess  # here: only this question starts a process
+
+    try:
+        done = capture(argv, env, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if done.returncode != 0:
+        return []
+    # The runner decodes output as text (undecodable bytes replaced, line ends made "\n"):
+    # our names are compared in the same form, so a name that does not decode cleanly can
+    # only look tracked (trust asked), never untracked.
+    listed = {os.path.normpath(n) for n in done.stdout.split("\0") if n}
+    return [p for p, r in zip(paths, rel) if os.path.normpath(_as_output(r)) in listed]
+
+
+def _as_output(name: str) -> str:
+    """``name`` as it reads in the runner's text output."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def env_reason(env_dir: str, root: str, python: str | None = None) -> str | None:
+    """Why the project's environment ``env_dir`` is the repository's rather than the
+    user's (None: the user made it). ``python``: its interpreter, when the caller has it.
+    """
+    cfg = os.path.join(env_dir, "pyvenv.cfg")
+    tracked = committed([cfg, python or bin_python(env_dir)])
+    if tracked:
+        return f"{tracked[0]} is committed in git"
+    home = cfg_home(env_dir)
+    if home is None:
+        return f"{cfg} names no home interpreter"
+    if _inside(home, root):
+        return f"{cfg} names home = {home}, inside the project"
+    return None
+
+
+def interpreter_reason(python: str, root: str) -> str | None:
+    """Why ``python``, named by the project's configuration, is the repository's (None: it
+    is an interpreter outside the project, or in an environment the user made there).
+    """
+    inside = [hop for hop in _hops(python) if _inside(hop, root)]
+    if not inside:
+        return None
+    env = venv_of(python)
+    if env is not None and _inside(env, root) and env_reason(env, root) is None:
+        return None
+    return f"{inside[-1]} is inside the project"
+
+
+def trusted(python: str, records: Mapping[str, str]) -> bool | None:
+    """True when the user trusted ``python`` as it is now, False when they trusted it but
+    it changed since, None when they never did.
+    """
+    recorded = records.get(os.path.abspath(python))
+    if recorded is None:
+        return None
+    return recorded == identity(python)
+
+
+def interpreter_refusal(python: str, reason: str | None, root: str, trusted_dirs: Sequence[str],
+                        records: Mapping[str, str]) -> Untrusted | None:
+    """Why safepip must not run ``python``, which came with the repository at ``root``
+    (``reason`` says how; None: it did not), or None when the user trusted it as it is now.
+    """
+    if reason is None:
+        return None
+    if is_trusted(root, trusted_dirs):
+        return None
+    state = trusted(python, records)
+    if state:
+        return None
+    command = f"safepip trust {root}"
+    if state is False:
+        why = f"{python} changed since you trusted it ({reason})"
+        return Untrusted("interpreter", python, why, command, f"{why}; look at it, then: {command}", python)
+    message = (
+        f"{reason}: safepip will not run an interpreter that came with the repository until you "
+        f"trust it; look at it, then: {command}"
+    )
+    return Untrusted("interpreter", python, reason, command, message, python)
+
+
+# -- Who runs safepip (the root rules' facts: safepip.decide_root) ----------------------------
+
+#: Files container engines leave at the root of a container's file system (Docker, Podman).
+CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
+
+
+@record
+class Who(Frozen):
+    """Who runs safepip and who owns what it would touch (the facts the root rules need).
+
+    ``euid`` is None where the OS has no user ids. ``owner`` is the uid owning the project
+    root (or the working directory for ``outside = cwd``); ``data_owner`` the uid owning the
+    nearest existing directory of the per-user environment's path.
+    """
+
+    euid: int | None = None
+    sudo_uid: int | None = None
+    sudo_user: str | None = None
+    owner: int | None = None
+    owner_name: str | None = None
+    data_owner: int | None = None
+    allow_root: bool = False
+    #: Not on a terminal (a Dockerfile's RUN, CI), or in a container: root's creation notice
+    #: then says how later commands reach the new environment.
+    scripted: bool = True
+    #: The uid owning the target environment itself, when the target is a virtual or conda
+    #: environment (``VIRTUAL_ENV``, ``--python``, ``SAFEPIP_PYTHON``, the config), and its name.
+    target_owner: int | None = None
+    target_owner_name: str | None = None
+
+    @property
+    def root(self) -> bool:
+        """Whether safepip runs as root."""
+        return self.euid == 0
+
+
+def scripted() -> bool:
+    """Whether safepip runs from a script rather than a person at a terminal, or in a container."""
+    try:
+        terminal = sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return not terminal or any(os.path.exists(marker) for marker in CONTAINER_MARKERS)
+
+
+def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str | None) -> Who:
+    """Who runs safepip, and who owns the directory it would work in (for the root rules)."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - Windows has no uids
+        return Who()
+    from safepip.paths import existing_owner
+
+    euid = os.geteuid()
+    if euid != 0:
+        return Who(euid=euid)  # the rules only concern root: skip the stat calls
+    sudo_uid = environ.get("SUDO_UID", "")
+    owner = existing_owner(directory)
+    owner_name = None
+    if owner is not None:
+        import pwd
+
+        try:
+            owner_name = pwd.getpwuid(owner).pw_name
+        except KeyError:
+            owner_name = None
+    return Who(
+        euid=euid,
+        sudo_uid=int(sudo_uid) if sudo_uid.isdigit() else None,
+        sudo_user=environ.get("SUDO_USER") or None,
+        owner=owner,
+        owner_name=owner_name,
+        data_owner=existing_owner(user_env) if user_env else None,
+        allow_root=environ.get("SAFEPIP_ALLOW_ROOT") == "1",
+        scripted=scripted(),
+    )
+
+
+def target_owner(env_dir: str, environ: Mapping[str, str]) -> Who:
+    """For root only: who owns the environment it was pointed at (the sudo rule's fact)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return Who(euid=os.geteuid() if hasattr(os, "geteuid") else None)
+    who = facts_about_users(environ, env_dir, None)
+    return who.replace_(target_owner=who.owner, target_owner_name=who.owner_name)

@@ -28,7 +28,7 @@ VENV_NAMES = (".venv", "venv", "env")
 TOOL_FILES = ("pyproject.toml", "Pipfile", "hatch.toml")
 #: Every fixed name the walk, or a choice of interpreter, reads in a directory: a directory
 #: holding none of them (nor a ``requirements*.txt``) is blank (pyenv's shims read
-#: ``.python-version`` from the working directory up: :func:`safepip.facts.target.pyenv_selection`).
+#: ``.python-version`` from the working directory up: :func:`safepip.facts.interpreter.pyenv_selection`).
 LOOKED_FOR = frozenset((*MARKER_FILES, *VENV_NAMES, *TOOL_FILES, ".python-version"))
 
 

@@ -10,8 +10,7 @@ import pytest
 
 from safepip.errors import InterpreterError
 from safepip.facts import interpreter
-from safepip.facts.interpreter import probe
-from safepip.facts.target import find_target
+from safepip.facts.interpreter import find_target, probe
 
 
 def exe(path: Path, text: str = "#!/bin/sh\nexit 0\n") -> Path:

@@ -1,4 +1,4 @@
-"""uv workspaces (:func:`safepip.facts.monorepo.uv_workspace`): a member uses the workspace
+"""uv workspaces (:func:`safepip.facts.project.uv_workspace`): a member uses the workspace
 root's environment, as uv does, wherever the root is; an excluded or unlisted sub-project
 follows the other rules of root discovery."""
 
