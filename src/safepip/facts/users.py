@@ -1,5 +1,5 @@
 """Who runs safepip and who owns where it would work: the facts of the root rules
-(:mod:`safepip.decide_root`).
+(:func:`safepip.decide.in_their_env` and the other rules of that section).
 """
 
 from __future__ import annotations
