@@ -1,8 +1,8 @@
 """What a decision looks like: the plan's kinds, :class:`Plan`, :class:`Route` and
 :class:`Resolved` (data only).
 
-:func:`safepip.decide.plan` makes plans, :mod:`safepip.decide_root` and
-:mod:`safepip.decide_outside` make parts of them, :mod:`safepip.act` executes them and
+:func:`safepip.decide.plan` makes plans (its root rules among them),
+:mod:`safepip.decide_outside` makes parts of them, :mod:`safepip.act` executes them and
 ``explain`` and ``doctor`` render them.
 """
 

@@ -1,5 +1,5 @@
 """The root rule's one test, standard library only: root never writes into an environment
-that belongs to another user (:mod:`safepip.decide_root` turns it into the refusal; the
+that belongs to another user (:func:`safepip.decide.in_their_env` turns it into the refusal; the
 front door, which never refuses, leaves such a call to the full path).
 """
 

@@ -20,7 +20,7 @@ from handmade import req_lines
 from helpers import installed, needs_managed, offline, venv_python
 from inprocess import Cli
 from safepip.fastpath.environment import Environment
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 from safepip.fastpath.satisfied import satisfied
 from wheels import make_wheel
 

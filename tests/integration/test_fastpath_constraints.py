@@ -21,7 +21,7 @@ from helpers import ISOLATED_PIP, needs_managed, offline, venv_python
 from inprocess import Cli
 from safepip.fastpath import answer as fastpath
 from safepip.fastpath.environment import Environment
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 from safepip.fastpath.satisfied import satisfied
 from wheels import make_wheel
 

@@ -235,7 +235,7 @@ def test_hashes_agree_with_pip(world: tuple[Path, Path], tmp_path_factory: pytes
 def test_hash_options_are_read_and_pinning_checked(tmp_path: Path) -> None:
     from safepip.fastpath import reqfile
     from safepip.fastpath.answer import _check_hash_mode
-    from safepip.fastpath.fallback import Fallback
+    from safepip.fastpath.options import Fallback
 
     (tmp_path / "r.txt").write_text("lib-a==1.0 --hash=sha256:ab \\\n  --hash sha256:cd\nlib-b==2\n")
     lines = reqfile.read("r.txt", str(tmp_path))

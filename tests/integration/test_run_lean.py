@@ -10,7 +10,7 @@ the environment's state file: a project as most are (Hatchling builds it, ruff i
 
 Nor does it import what it never calls there: what makes, locks or rebuilds an environment,
 Poetry's rules, root's rule, what says a notice, pip's option tables (a plain ``install`` reads
-none), and, run by anyone but root, root's and sudo's rules.
+none), and, run by anyone but root, the one test root's and sudo's rules ask (safepip.rootrule).
 
 What was imported is read from ``-X importtime``, never from timings.
 """
@@ -114,10 +114,10 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
 #: ``__init__`` is made with the function type at hand), _json, a shared library (the
 #: state file, an object of plain strings, is read and its proof computed without it), and
 #: pip's option tables (``run`` resolves a plain ``install``, which reads none, with a pip at
-#: least as new as the newest table: the environment's, as virtualenv seeds it), nor root's
-#: and sudo's rules when safepip does not run as root (safepip.decide_root).
+#: least as new as the newest table: the environment's, as virtualenv seeds it). Root's and
+#: sudo's rules are a section of safepip.decide (issue 29's merges): loaded with it, called only as root.
 UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.leftovers", "safepip.facts.poetryenv",
-            "safepip.rootrule", "safepip.ui", "types", "_json", "safepip.facts._pipoptions", "safepip.decide_root")
+            "safepip.rootrule", "safepip.ui", "types", "_json", "safepip.facts._pipoptions")
 
 
 @needs_managed
@@ -125,15 +125,15 @@ UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.leftovers"
 def test_run_with_nothing_remembered_imports_nothing_it_does_not_call(project: Path) -> None:
     imported = _cold_run(project)
     assert {"safepip.facts.gather", "safepip.facts.toolenv", "safepip.venv.ensure"} <= imported, "the full path decided"
-    uncalled = set(UNCALLED) - ({"safepip.decide_root"} if os.geteuid() == 0 else set())
-    assert sorted(uncalled & imported) == []
+    assert sorted(set(UNCALLED) & imported) == []
 
 
 @needs_managed
 @pytest.mark.slow
 def test_run_not_as_root_imports_no_root_rules(other_user: User, traversable: Path) -> None:
-    """Root's and sudo's rules (safepip.decide_root) allow whoever else runs safepip: run by a
-    user other than root, the full path does not import them."""
+    """Root's and sudo's rules (a section of safepip.decide) allow whoever else runs safepip: run
+    by a user other than root, the full path does not ask them, nor import the one test they ask
+    (safepip.rootrule)."""
     home = traversable / "home"
     project = home / "myproj"
     project.mkdir(parents=True)
@@ -156,4 +156,4 @@ def test_run_not_as_root_imports_no_root_rules(other_user: User, traversable: Pa
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(project / ".venv"), str(other_user[1])]
     assert "safepip.facts.gather" in imported, "the full path decided"
-    assert "safepip.decide_root" not in imported
+    assert "safepip.rootrule" not in imported

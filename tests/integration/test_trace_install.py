@@ -33,7 +33,7 @@ from inprocess import run_main
 #: remembered decision keeps what the fast path read of its interpreter's probe (no second
 #: read of the cache), and the Session carries safepip's own directories (paths.Dirs, each
 #: worked out once, when first used) to gather, the probe cache, the lock and the
-#: remembered store. Run as root (a container, CI) the root rules run too (decide_root,
+#: remembered store. Run as root (a container, CI) the root rules run too (decide's root section,
 #: facts.users, the root checks of paths). Raised to 46 and 111 when the branches of the same
 #: stop met: the environment's state file is read without json's shared library
 #: (venv.leanjson, in the venv area: 1 module, no move), and Session.say is a method that

@@ -80,7 +80,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 #: The layers, top down: what each may not import (wherever the import statement is).
-DECIDE = ("safepip.decide", "safepip.decide_outside", "safepip.decide_root")
+DECIDE = ("safepip.decide", "safepip.decide_outside")
 LAYERS: dict[str, tuple[str | tuple[str, ...], tuple[str, ...]]] = {
     "facts": ("safepip.facts", (*DECIDE, "safepip.act", "safepip.pipeline", "safepip.commands")),
     "decide": (DECIDE, ("safepip.act", "safepip.pipeline", "safepip.commands")),
@@ -105,8 +105,8 @@ def upward(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_layers_point_one_way() -> None:
-    """facts import neither decide, act nor the pipeline; decide (``decide``, ``decide_outside``,
-    ``decide_root``) imports no act; act imports neither the pipeline nor the verbs; the
+    """facts import neither decide, act nor the pipeline; decide (``decide`` with its root rules,
+    ``decide_outside``) imports no act; act imports neither the pipeline nor the verbs; the
     virtual environment (``venv``) imports none of them, nor the facts. What several layers
     need (the runner, the one exec, pipx's command line) lives below them.
     """
@@ -140,7 +140,7 @@ def test_the_front_door_and_the_replay_share_one_exec() -> None:
         text = known[name].read_text(encoding="utf-8")
         assert "os.execv(" not in text and "os.execve(" not in text, name
         assert "safepip.handoff" in imports(known[name], set(known)), name
-    for name in ("safepip.front", "safepip.decide_root"):
+    for name in ("safepip.front", "safepip.decide"):
         assert "safepip.rootrule" in imports(known[name], set(known)), name
     for name, path in known.items():
         if name != "safepip.handoff":

@@ -13,8 +13,7 @@ from typing import Sequence
 
 from safepip import pipx, ui
 from safepip.act import pipxrepair
-from safepip.act.command import pip_command
-from safepip.act.flow import notice
+from safepip.act.flow import REPAIR_HINT, index_options, notice, pip_command
 from safepip.decide import PIPX, Plan, Route
 from safepip.errors import EX_CANTCREAT, EX_UNAVAILABLE, NoTargetError
 from safepip.handoff import child_environ
@@ -68,8 +67,6 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     say = session.say
     lock = EnvLock(plan.env_dir, session.dirs, say) if plan.lock else None
     if create:
-        from safepip.act.command import index_options
-
         ready = ensure(plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=True,
                        pip_options=index_options(ctx.call))
     else:
@@ -239,8 +236,6 @@ def list_all(ctx: Context, plan: Plan, session: Session) -> int:
     code = 0
     why = broken_waiting(env_dir, session.environ, session.say) if exists else None
     if why is not None:  # a read-only command never rebuilds: it says what repairs it
-        from safepip.act.command import REPAIR_HINT
-
         session.say(f"{env_dir} cannot be used: {why}; {REPAIR_HINT}", "error")
         code = EX_UNAVAILABLE
     elif exists:

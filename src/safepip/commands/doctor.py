@@ -112,7 +112,7 @@ def _problems(data: dict[str, Any]) -> list[str]:
     if env["exists"] and env["python_runs"] is False:
         found.append(f"{env['python']} does not run")
     if env["problem"]:
-        from safepip.act.command import REPAIR_HINT
+        from safepip.act.flow import REPAIR_HINT
 
         hint = f"; {REPAIR_HINT}" if env.get("state") is not None else ""  # safepip rebuilds only its own
         found.append(f"{env['path']} cannot be used as it is: {env['problem']}{hint}")

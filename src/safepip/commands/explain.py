@@ -33,7 +33,7 @@ def report(args: list[str], session: Session, flags: Mapping[str, Any]) -> dict[
     """The decision for pip's ``args`` as a JSON-able dict (the documented schema): the plan
     :func:`safepip.pipeline.resolve` makes, the one ``install`` executes.
     """
-    from safepip.act.command import pip_command
+    from safepip.act.flow import pip_command
     from safepip.act.outside import user_env_command
     from safepip.decide import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV
     from safepip.pipeline import resolve
@@ -49,7 +49,7 @@ def report(args: list[str], session: Session, flags: Mapping[str, Any]) -> dict[
     if plan.env_dir is not None:
         exists = is_venv_dir(plan.env_dir)
         if plan.kind in (PROJECT_VENV, USER_ENV):
-            from safepip.act.command import READ_ONLY, REPAIR_HINT
+            from safepip.act.flow import READ_ONLY, REPAIR_HINT
             from safepip.venv.ensure import broken
 
             why = broken(plan.env_dir)

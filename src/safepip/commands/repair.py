@@ -35,8 +35,7 @@ applications whose Python is gone (reinstalled for the target). pip's --index-ur
 def main(args: list[str], session: Session) -> int:
     """Repair the environment; return 0 (or raise the error that says what is left)."""
     from safepip import ui
-    from safepip.act.command import index_options
-    from safepip.act.flow import refuse
+    from safepip.act.flow import index_options, refuse
     from safepip.decide import PROJECT_VENV, USER_ENV
     from safepip.errors import NoTargetError, UsageError
     from safepip.facts.pipargs import scan

@@ -35,7 +35,7 @@ way to the executable, and ``pyvenv.cfg``) in the user configuration file; a cha
 interpreter needs trusting again.
 
 Also here: who runs safepip and who owns where it would work (:class:`Who`), the facts of
-the root rules (:mod:`safepip.decide_root`).
+the root rules (:func:`safepip.decide.in_their_env` and the other rules of that section).
 """
 
 from __future__ import annotations
@@ -418,7 +418,7 @@ def interpreter_refusal(python: str, reason: str | None, root: str, trusted_dirs
     return Untrusted("interpreter", python, reason, command, message, python)
 
 
-# -- Who runs safepip (the root rules' facts: safepip.decide_root) ----------------------------
+# -- Who runs safepip (the root rules' facts: safepip.decide) ----------------------------
 
 #: Files container engines leave at the root of a container's file system (Docker, Podman).
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")

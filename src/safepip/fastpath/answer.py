@@ -35,8 +35,7 @@ import os
 import sys
 
 from safepip.fastpath.environment import Environment, entries
-from safepip.fastpath.fallback import Fallback, NotSatisfied
-from safepip.fastpath.options import check_call, read_settings
+from safepip.fastpath.options import Fallback, NotSatisfied, check_call, read_settings
 from safepip.fastpath.reqfile import Line, Unsupported, looks_like_a_name
 from safepip.fastpath.satisfied import satisfied
 

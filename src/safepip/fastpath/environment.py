@@ -1,14 +1,14 @@
 """The distributions a virtual environment's pip would see: found as pip finds them (the
 site-packages directories and what their ``.pth`` files add) and read by :func:`read_dist`
 (the METADATA header block, once per distribution); anything unusual raises
-:class:`~safepip.fastpath.fallback.Fallback`.
+:class:`~safepip.fastpath.options.Fallback`.
 """
 
 from __future__ import annotations
 
 import os
 
-from safepip.fastpath.fallback import Fallback, canonical
+from safepip.fastpath.options import Fallback, canonical
 from safepip.venv.layout import cfg_lines
 
 TYPE_CHECKING = False

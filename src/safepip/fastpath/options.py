@@ -1,11 +1,15 @@
 """Which pip options and settings the fast path may answer under: :data:`SAFE_OPTIONS`
 (each with the reason it cannot change whether an installed set satisfies the
 requirements), and pip's variables and configuration files read as pip reads them.
+
+Last, how the fast path stands aside: :class:`Fallback` (pip runs; the reason is shown with
+``SAFEPIP_DEBUG=1``) and :class:`NotSatisfied` (pip runs: something is to be installed); and
+:func:`canonical`, the name normalization every part of it compares by. They live here, in
+the first module of the fast path that every caller imports (a remembered decision asks
+:data:`SAFE_OPTIONS` and :func:`canonical` without importing :mod:`safepip.fastpath.answer`).
 """
 
 from __future__ import annotations
-
-from safepip.fastpath.fallback import Fallback
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -215,3 +219,29 @@ def check_call(call: Call) -> int:
     if not (call.positionals or call.has("--requirement") or call.has("--editable") or call.has("--group")):
         raise Fallback("nothing to install")
     return quiet
+
+
+# How the fast path stands aside, and the names every part of it compares by.
+
+
+class Fallback(Exception):
+    """The fast path stands aside; the message says why (shown with SAFEPIP_DEBUG=1)."""
+
+
+class NotSatisfied(Exception):
+    """Something is to be installed: pip runs (no reason to give)."""
+
+
+_CANONICAL: dict[str, str] = {}
+
+
+def canonical(name: str) -> str:
+    """PEP 503's normalized name (packaging's canonicalize_name, without its imports)."""
+    found = _CANONICAL.get(name)
+    if found is None:
+        # re.sub(r"[-_.]+", "-", name).lower(), without importing re (the no-op check needs no re)
+        found = name.lower().replace("_", "-").replace(".", "-")
+        while "--" in found:
+            found = found.replace("--", "-")
+        _CANONICAL[name] = found
+    return found

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

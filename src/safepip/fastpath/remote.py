@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 from safepip.fastpath.reqfile import Line
 
 TYPE_CHECKING = False

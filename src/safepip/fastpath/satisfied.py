@@ -2,14 +2,14 @@
 decides when it is not asked to upgrade (see :mod:`safepip.fastpath.answer`).
 
 The environment's distributions are read by :mod:`safepip.fastpath.environment`; anything
-unusual raises :class:`~safepip.fastpath.fallback.Fallback`, which sends the call to pip.
+unusual raises :class:`~safepip.fastpath.options.Fallback`, which sends the call to pip.
 """
 
 from __future__ import annotations
 
 import os
 
-from safepip.fastpath.fallback import Fallback, canonical
+from safepip.fastpath.options import Fallback, canonical
 from safepip.fastpath.reqfile import Line
 
 TYPE_CHECKING = False

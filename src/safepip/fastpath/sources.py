@@ -51,7 +51,7 @@ GROUPS_SINCE = (25, 1)
 
 
 def _fallback(message: str) -> Exception:
-    from safepip.fastpath.fallback import Fallback
+    from safepip.fastpath.options import Fallback
 
     return Fallback(message)
 
@@ -155,7 +155,7 @@ def check_local(local: Local, env: Environment, files: list[str]) -> Line | None
     name = project.get("name")
     if not isinstance(name, str):
         raise _fallback(f"{local.text}: no static [project] name")
-    from safepip.fastpath.fallback import canonical
+    from safepip.fastpath.options import canonical
 
     if local.name is not None and canonical(local.name) != canonical(name):
         raise _fallback(f"{local.text}: the project is {name}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 
 _ASK_PATH = "import json, sys; sys.stdout.write(json.dumps(sys.path[1:]))"
 

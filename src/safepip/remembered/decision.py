@@ -188,7 +188,7 @@ def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | Non
         return True
     if not (positionals or names & {"--requirement", "--editable", "--group"}):
         return True
-    from safepip.fastpath.fallback import canonical
+    from safepip.fastpath.options import canonical
 
     bare = [canonical(p) for p in positionals if _bare_name(p) and not os.path.exists(p)]
     if not bare:

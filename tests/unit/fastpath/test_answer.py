@@ -11,7 +11,7 @@ import pytest
 from handmade import env_of, req_lines, write_dist
 from safepip.facts.pipargs import scan
 from safepip.fastpath import options, reqfile
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 from safepip.fastpath.satisfied import satisfied
 
 # ---------------------------------------------------------------- a hand-made environment

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from safepip.fastpath import options
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 
 
 @pytest.fixture

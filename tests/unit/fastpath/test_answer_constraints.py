@@ -12,7 +12,7 @@ from handmade import req_lines
 from safepip.fastpath import answer as fastpath
 from safepip.fastpath import options
 from safepip.fastpath.environment import Environment
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 from safepip.fastpath.satisfied import satisfied
 
 

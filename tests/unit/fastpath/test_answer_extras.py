@@ -10,7 +10,7 @@ import pytest
 from packaging.markers import default_environment
 
 from safepip.fastpath.environment import Environment
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 from safepip.fastpath.reqfile import Line
 from safepip.fastpath.satisfied import satisfied
 

@@ -12,7 +12,7 @@ import pytest
 
 from safepip.fastpath import environment
 from safepip.fastpath.environment import Environment
-from safepip.fastpath.fallback import Fallback, canonical
+from safepip.fastpath.options import Fallback, canonical
 from safepip.remembered import decision
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from safepip.fastpath import remote
-from safepip.fastpath.fallback import Fallback
+from safepip.fastpath.options import Fallback
 
 
 def _vcs(url: str, commit: str, subdirectory: str | None = None) -> dict[str, object]:
