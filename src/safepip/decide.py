@@ -5,8 +5,9 @@ Given what pip was asked (:class:`~safepip.facts.pipargs.PipCall`), the target i
 and pip's own settings, it says where the work goes and why. The callers gather facts and
 act on the plan; the table tests in ``tests/unit/test_decide.py`` pin down every rule.
 
-``plan()`` is the one entry point. The shape of a plan is :mod:`safepip.plans` (re-exported
-here); the root and sudo rules are the last section here, asked only when safepip runs
+``plan()`` is the one entry point. What a decision looks like is the first section here: the
+plan's kinds, :class:`Plan`, :class:`Route` and :class:`Resolved` (data only; :mod:`safepip.act`
+executes plans, ``explain`` and ``doctor`` render them); the root and sudo rules are the last section here, asked only when safepip runs
 as root (each allows whoever else runs it; ``who.euid == 0`` is ``Who.root`` without a call
 into the facts); what happens outside a project per requirement is :mod:`safepip.decide_outside`. A trust refusal (the ``untrusted`` fact:
 gathering stopped before anything there ran) comes before every other rule.
@@ -22,20 +23,105 @@ facts these rules need (gathered by :func:`safepip.facts.trust.facts_about_users
 
 from __future__ import annotations
 
-from safepip.errors import EX_NOPERM
+from safepip.errors import EX_NOPERM, EX_UNAVAILABLE
 from safepip.facts.config import Config
 from safepip.facts.interpreter import Interp
 from safepip.facts.pipargs import ENV_COMMANDS, WRITE_COMMANDS, PipCall
 from safepip.facts.pipconf import Setting, as_bool
 from safepip.facts.project import EnvSpot, Project
 from safepip.facts.trust import Who
-from safepip.plans import PASSTHROUGH, PIPX, PROJECT_VENV, REFUSE, USER_ENV, Plan, Route
+from safepip.frozen import Frozen, field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Mapping
+    from typing import Any, Mapping
 
+    from safepip.facts.gather import Context
     from safepip.facts.trust import Untrusted
+    from safepip.steps import Step
+
+# -- What a decision looks like ---------------------------------------------------------------
+
+PASSTHROUGH = "passthrough"
+PROJECT_VENV = "project-venv"
+USER_ENV = "user-env"
+PIPX = "pipx"
+REFUSE = "refuse"
+
+
+@record
+class Plan(Frozen):
+    """Where a pip call goes.
+
+    ``kind`` is one of PASSTHROUGH, PROJECT_VENV, USER_ENV, PIPX, REFUSE. ``env_dir`` is the
+    environment to use (created if missing) for PROJECT_VENV and USER_ENV. ``args`` is pip's
+    argv as it will be run; ``python`` the interpreter that runs it (None: the environment's).
+    ``reason`` is the notice's first half (or the refusal); ``notes`` are appended to it.
+    """
+
+    kind: str
+    why: str
+    args: tuple[str, ...]
+    python: str | None = None
+    env_dir: str | None = None
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+    creation_notes: tuple[str, ...] = ()  # said only when the environment is created
+    warnings: tuple[str, ...] = ()
+    lock: bool = False
+    own_pip: bool = False
+    env_changes: Mapping[str, str | None] = field(default_factory=dict)
+    #: USER_ENV: create the environment with access to the system site-packages.
+    system_site: bool = False
+    #: USER_ENV: some requirements may go to pipx (``apps`` is not ``"user-env"``); for
+    #: uninstall and list, pipx's applications are part of the answer.
+    apps_to_pipx: bool = False
+    #: Outside a project: where each named requirement of an install goes
+    #: (:func:`safepip.decide_outside.route`).
+    routes: tuple[Route, ...] = ()
+    #: USER_ENV as root: pipx must work in its --global mode.
+    pipx_global: bool = False
+    #: REFUSE: the exit code (69: nowhere safe to go; 77: a root/ownership rule).
+    exit_code: int = EX_UNAVAILABLE
+    #: Outside a project with ``apps = "pipx"``: each hand-over, in order
+    #: (:func:`safepip.decide_outside.route`); empty: the one pip run ``args`` says.
+    steps: tuple[Step, ...] = ()
+    #: REFUSE because of a trust rule: what is not trusted, and how to trust it.
+    untrusted: Untrusted | None = None
+
+
+@record
+class Route(Frozen):
+    """Where one named requirement of an install outside a project goes, and why.
+
+    ``to`` is USER_ENV or PIPX; ``expose``: link its commands onto PATH (a library the user
+    named). ``other`` is the flag that sends it the other way. ``app``: the application
+    pipx manages that it plugs into (``pipx inject APP``).
+    """
+
+    requirement: str
+    name: str | None
+    to: str
+    why: str
+    expose: bool = False
+    other: str = ""
+    app: str = ""
+
+
+@record
+class Resolved(Frozen):
+    """A pip command line resolved (:func:`safepip.pipeline.resolve`): its facts (``ctx``),
+    its complete ``plan``, and how it was typed (``args`` and ``flags``, which a remembered
+    answer is keyed by). What ``explain`` renders is what ``install`` executes.
+    """
+
+    ctx: Context
+    plan: Plan
+    args: tuple[str, ...] = ()
+    flags: Mapping[str, Any] | None = None
+
+
+# -- The decision --------------------------------------------------------------------------------
 
 #: pip does not apply PEP 668 when one of these says where to write (pip's own rule).
 ELSEWHERE = ("--target", "--prefix", "--root")
@@ -46,8 +132,8 @@ ELSEWHERE = ("--target", "--prefix", "--root")
 #: (:data:`ELSEWHERE`, ``--break-system-packages``) is never redirected: pip gets it as given.
 REDIRECT_DROPS = ("--python", "--user")
 
-__all__ = ["PASSTHROUGH", "PIPX", "PROJECT_VENV", "REDIRECT_DROPS", "REFUSE", "USER_ENV", "Plan", "Route", "Who",
-           "creation_hint", "in_their_data", "in_their_env", "in_their_project", "pipx_global", "plan", "redirected"]
+__all__ = ["PASSTHROUGH", "PIPX", "PROJECT_VENV", "REDIRECT_DROPS", "REFUSE", "USER_ENV", "Plan", "Resolved", "Route",
+           "Who", "creation_hint", "in_their_data", "in_their_env", "in_their_project", "pipx_global", "plan", "redirected"]
 
 
 def redirected(call: PipCall) -> PipCall:

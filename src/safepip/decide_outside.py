@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from functools import partial
 
+from safepip.decide import PIPX, REFUSE, USER_ENV, Plan, Route
 from safepip.errors import EX_NOPERM
-from safepip.plans import PIPX, REFUSE, USER_ENV, Plan, Route
 from safepip.steps import PIP, PIPX_RUN, Step
 
 TYPE_CHECKING = False

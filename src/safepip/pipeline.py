@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # for the type checker only
     from contextlib import AbstractContextManager
     from typing import Any, Iterator, Mapping
 
+    from safepip.decide import Plan, Resolved
     from safepip.facts.gather import Context
-    from safepip.plans import Plan, Resolved
     from safepip.session import Session
 
 
@@ -34,9 +34,9 @@ def resolve(args: list[str], session: Session, *, flags: Mapping[str, Any] | Non
     will run it, and outside a project routed (the requirements' facts are gathered into a
     scratch directory that lives as long as ``session``). ``full`` reads every layer (doctor).
     """
+    from safepip.decide import USER_ENV, Resolved
     from safepip.facts.gather import gather
     from safepip.facts.pipargs import scan
-    from safepip.plans import USER_ENV, Resolved
 
     cwd = session.cwd  # the session's, read once
     ctx = gather(scan(args), session.environ, flags or {}, cwd=cwd, dirs=session.dirs, full=full,
@@ -62,8 +62,8 @@ def decide(ctx: Context) -> Plan:
 
 def runner_version(ctx: Context, planned: Plan) -> str | None:
     """The version of the pip that will run ``planned`` (None: unknown, or no pip runs)."""
+    from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV
     from safepip.facts import piptables
-    from safepip.plans import PASSTHROUGH, PROJECT_VENV, USER_ENV
     from safepip.venv.layout import is_venv_dir, site_packages
 
     # An environment's site-packages listed here, then read by piptables (one visit to each).
@@ -98,8 +98,8 @@ def settle(ctx: Context, session: Session) -> tuple[Context, Plan]:
     environment's pip would reject goes to that pip unchanged (it reports the error; nothing
     is created or changed).
     """
+    from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan
     from safepip.facts.pipargs import scan, table_version
-    from safepip.plans import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan
     from safepip.venv.layout import is_venv_dir
 
     planned = decide(ctx)
@@ -124,10 +124,10 @@ def _routed(ctx: Context, plan: Plan, session: Session) -> Plan:
     facts gathered first (pip's reports go to a scratch directory that lives as long as
     the session).
     """
+    from safepip.decide import PIPX
     from safepip.decide_outside import route, routes
     from safepip.facts.apps import gather_apps
     from safepip.handoff import child_environ
-    from safepip.plans import PIPX
     from safepip.venv.ownpip import metadata_pip_command
 
     environ = session.environ

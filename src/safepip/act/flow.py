@@ -30,9 +30,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping
 
+    from safepip.decide import Resolved
     from safepip.facts.gather import Context
     from safepip.facts.pipargs import PipCall
-    from safepip.plans import Resolved
     from safepip.session import Session
 
 

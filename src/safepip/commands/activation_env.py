@@ -48,9 +48,9 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
     conda environment is active. Refusals and a missing interpreter give None; other errors
     (an unreadable configuration file) are raised, as every command raises them.
     """
+    from safepip.decide import PROJECT_VENV, USER_ENV
     from safepip.errors import InterpreterError, NoTargetError, PermissionRefused
     from safepip.pipeline import resolve
-    from safepip.plans import PROJECT_VENV, USER_ENV
     from safepip.session import Session
 
     if environ.get("CONDA_PREFIX") or environ.get("CONDA_DEFAULT_ENV"):

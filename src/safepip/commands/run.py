@@ -100,7 +100,7 @@ def main(args: list[str], session: Session) -> int:
     resolved = install_plan(session, flags, python)
     target = ensure_target(resolved.ctx, resolved.plan, session)
     if not flags and python is None and not target.created:
-        from safepip.plans import PROJECT_VENV
+        from safepip.decide import PROJECT_VENV
         from safepip.remembered.record import remember_run
 
         # The next `safepip run` here (in the project: in any of its directories) execs at

@@ -13,9 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Mapping
 
-    from safepip.decide import Plan
+    from safepip.decide import Plan, Resolved
     from safepip.facts.gather import Context
-    from safepip.plans import Resolved
     from safepip.session import Session
 
 
