@@ -104,7 +104,7 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
         '[project]\nname = "myproj"\nversion = "0"\ndependencies = ["requests>=2"]\n\n'
         '[tool.ruff]\nline-length = 100\n\n[tool.pytest.ini_options]\naddopts = "-q"\n')
     imported = _cold_run(project)
-    assert "safepip.venv.records" in imported, "the state file was checked"
+    assert "safepip.venv.state" in imported, "the state file was checked"
     assert sorted(set(UNREAD) & imported) == []
 
 

@@ -1,7 +1,7 @@
 """JSON as :mod:`json` reads and writes it, with the C functions json itself calls (``_json``)
 and without importing json: json (and the re it imports, with enum) costs a few ms, and a
 ``safepip run`` with nothing remembered reads one record (an environment's state file,
-:mod:`safepip.venv.records`) whose proof is computed over a JSON text.
+:mod:`safepip.venv.state`) whose proof is computed over a JSON text.
 
 An object of plain strings (a state file) is read and written without even ``_json``: a
 shared library, whose loading costs more than the reading. Where ``_json`` is missing (not

@@ -7,7 +7,7 @@ new environment), ``kept`` (restored, but it holds the user's files or what coul
 restored) or ``trash`` (nothing in it is wanted). A tree without a journal is not safepip's,
 whatever its name: it is never removed. Nor is one whose journal safepip did not write for that
 very tree (it carries a proof bound to the name the tree was moved to and its owner, see
-:mod:`safepip.venv.records`), nor a name that is a symbolic link: a repository can commit both,
+:mod:`safepip.venv.state`), nor a name that is a symbolic link: a repository can commit both,
 named like an old tree. The sweep (:func:`safepip.venv.rebuild.sweep`) finishes the removal of
 trash at once and prunes a kept tree a day after it was kept; it never removes the user's files.
 
@@ -59,9 +59,9 @@ def read_journal(tree: str) -> dict[str, Any] | None:
     """
     if not _real_dir(tree):
         return None
-    from safepip.venv import records
+    from safepip.venv import state as envstate
 
-    data = records.load(records.JOURNAL, tree, os.path.join(tree, JOURNAL))
+    data = envstate.load(envstate.JOURNAL, tree, os.path.join(tree, JOURNAL))
     return data if data is not None and data.get("kind") in (PENDING, KEPT, TRASH) else None
 
 
@@ -80,9 +80,9 @@ def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) 
     import json  # here: only a rebuild writes a journal
 
     from safepip.safefs import replace_file
-    from safepip.venv import records
+    from safepip.venv import state as envstate
 
-    text = json.dumps(records.sign(records.JOURNAL, tree, data, named), ensure_ascii=True)
+    text = json.dumps(envstate.sign(envstate.JOURNAL, tree, data, named), ensure_ascii=True)
     replace_file(os.path.join(tree, JOURNAL), text.encode("ascii"), mode=0o644, exact_mode=True, durable=True)
 
 

@@ -8,7 +8,7 @@ was interrupted. Under the environment's lock, in this order:
    version, ``direct_url.json`` (URL, VCS and editable installs), ``INSTALLER`` and
    ``REQUESTED``. The record (a journal, ``.safepip-rebuild.json``) is written into the old
    tree, so that it travels with it, signed for the name it is moved to (see
-   :mod:`safepip.venv.records`: a journal safepip did not write is never replayed).
+   :mod:`safepip.venv.state`: a journal safepip did not write is never replayed).
 2. **Move aside** the old tree, atomically, to ``<env>.safepip-old-<date>-<pid>`` (for a
    ``.venv`` that is a symbolic link: the link's target, and the link is kept).
 3. **Create** the new environment in the same place (``.safepip.json`` says ``restoring``
