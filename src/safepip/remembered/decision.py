@@ -224,7 +224,7 @@ def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
     is the exit code of a lock that cannot be taken (said).
     """
     from safepip import ui
-    from safepip.filelock import FileLock
+    from safepip.venv.lock import FileLock
 
     lock = FileLock(lock_path)
     try:
