@@ -126,8 +126,8 @@ def _routed(ctx: Context, plan: Plan, session: Session) -> Plan:
     """
     from safepip.decide_outside import route, routes
     from safepip.facts.apps import gather_apps
-    from safepip.handoff import child_environ
     from safepip.plans import PIPX
+    from safepip.runner import child_environ
     from safepip.venv.ownpip import metadata_pip_command
 
     environ = session.environ

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, read_until, run_safepip, safepip_env, venv_python
-from safepip.handoff import pip_argv
 from safepip.paths import Dirs
+from safepip.runner import pip_argv
 from safepip.venv.lock import FileLock, lock_path
 from safepip.venv.state import CREATING, write_state
 from wheels import make_wheel

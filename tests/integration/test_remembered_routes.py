@@ -24,8 +24,8 @@ from helpers import (
     safepip_env,
     venv_python,
 )
-from safepip.handoff import pip_argv
 from safepip.paths import Dirs
+from safepip.runner import pip_argv
 from safepip.venv.lock import FileLock, lock_path
 
 

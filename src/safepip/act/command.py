@@ -6,7 +6,7 @@ rebuild it; a rebuild reinstalls with the command's own index options).
 
 from __future__ import annotations
 
-from safepip.handoff import OFF_PATH, pip_args, pip_argv
+from safepip.runner import OFF_PATH, pip_args, pip_argv
 from safepip.venv.ownpip import pip_command as own_pip
 
 TYPE_CHECKING = False
@@ -78,7 +78,7 @@ safepip:
 
 #: ``python -c`` for pip's help followed by safepip's section, in pip's own process: the
 #: working directory off ``sys.path`` first, as for every pip safepip starts
-#: (:mod:`safepip.handoff`); pip's usage lines name ``python -m pip`` for ``-c`` as for ``-m``.
+#: (:mod:`safepip.runner`); pip's usage lines name ``python -m pip`` for ``-c`` as for ``-m``.
 #: The exit code is pip's: the section is not written to a stdout the caller closed (Python's
 #: None), nor does its failed write change the code.
 _HELP_PROGRAM = OFF_PATH + """from pip._internal.cli.main import main
@@ -97,7 +97,7 @@ sys.exit(code)
 
 
 def help_command(argv: list[str]) -> list[str] | None:
-    """pip's help for ``argv`` (:func:`safepip.handoff.pip_argv`) with safepip's section
+    """pip's help for ``argv`` (:func:`safepip.runner.pip_argv`) with safepip's section
     after it, as one process; None when pip is not run from an environment's interpreter.
     """
     args = pip_args(argv)

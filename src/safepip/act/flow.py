@@ -12,9 +12,8 @@ from safepip import ui
 from safepip.act.command import HELP_SECTION, READ_ONLY, REPAIR_HINT, help_command, index_options, pip_command
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
-from safepip.handoff import child_environ, pip_python
 from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
-from safepip.runner import run
+from safepip.runner import child_environ, pip_python, run
 from safepip.stdio import stdout_error
 from safepip.venv.ensure import Ready, broken, ensure, ready_at, working_tree
 from safepip.venv.layout import floor_umask

@@ -17,10 +17,9 @@ from safepip.act.command import pip_command
 from safepip.act.flow import notice
 from safepip.decide import PIPX, Plan, Route
 from safepip.errors import EX_CANTCREAT, EX_UNAVAILABLE, NoTargetError
-from safepip.handoff import child_environ
 from safepip.paths import on_path
 from safepip.runner import call as _call
-from safepip.runner import capture
+from safepip.runner import capture, child_environ
 from safepip.steps import Step
 from safepip.venv.ensure import broken_waiting, ensure, ready_at
 from safepip.venv.layout import has_pip

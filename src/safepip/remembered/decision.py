@@ -252,8 +252,8 @@ def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: S
     call = Scanned(argv[0], *scanned)  # what the scanner reads with the same table (a test holds it)
     sys.stderr.write(said)
     sys.stderr.flush()
-    from safepip.handoff import child_environ
     from safepip.remembered.store import remember
+    from safepip.runner import child_environ
     from safepip.stdio import stdout_error
 
     answered = Answered()

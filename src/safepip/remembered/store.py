@@ -203,7 +203,7 @@ def follow(
         from safepip.venv.layout import floor_umask
 
         floor_umask()  # as the full path does for an environment safepip chose
-    from safepip.handoff import become, child_environ
+    from safepip.runner import become, child_environ
 
     env = child_environ(environ, dict(changes), redirected)
     lock = held

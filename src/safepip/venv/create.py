@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import EnvironmentCreateError
-from safepip.handoff import module_argv
+from safepip.runner import capture, module_argv
 from safepip.venv.layout import OLD_INFIX, bin_python, has_pip
 from safepip.venv.state import COMPLETE, CREATING, state, write_state
 
@@ -101,8 +101,6 @@ def _make(env_dir: str, base: Base, environ: Mapping[str, str], system_site: boo
 
         bytecode.seed(env_dir, base, environ)
         return
-    from safepip.runner import capture
-
     argv = module_argv(base_python, "venv", [*(["--system-site-packages"] if system_site else []), env_dir])
     done = capture(argv)
     if done.returncode != 0:

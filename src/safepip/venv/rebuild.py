@@ -91,8 +91,7 @@ def reinstall(python: str, dists: Sequence[Dist], pip_options: Sequence[str], en
 
 
 def _pip(python: str, args: Sequence[str], options: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str]:
-    from safepip.handoff import child_environ, pip_argv
-    from safepip.runner import capture
+    from safepip.runner import capture, child_environ, pip_argv
 
     argv = pip_argv(python, ["install", "--disable-pip-version-check", "-q", *options, *args])
     try:

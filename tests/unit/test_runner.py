@@ -1,9 +1,9 @@
-"""The hand-over's reading of pip command lines (safepip.handoff): which interpreter's
+"""The hand-over's reading of pip command lines (safepip.runner): which interpreter's
 environment a command line made by pip_argv works on."""
 
 from __future__ import annotations
 
-from safepip.handoff import module_argv, pip_argv, pip_python
+from safepip.runner import module_argv, pip_argv, pip_python
 
 
 def test_pip_python_is_the_interpreter_that_runs_pip() -> None:
