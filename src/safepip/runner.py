@@ -40,7 +40,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     import subprocess
     from types import TracebackType
-    from typing import Mapping, Sequence
+    from typing import Callable, Mapping, Sequence
+
+    #: How a program that cannot start is said: the session's ``say`` (message, kind, environ).
+    Say = Callable[[str, str, Mapping[str, str]], object]
 
 
 class Runner:
@@ -92,8 +95,9 @@ class Runner:
         return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
 
 
-#: The runner every program starts through, and whether each command is logged first.
-_RUNNERS: list[tuple[Runner, bool]] = [(Runner(), False)]
+#: The runner every program starts through, whether each command is logged first, and how
+#: a program that cannot start is said (the session's way to speak; None outside a session).
+_RUNNERS: list[tuple[Runner, bool, Say | None]] = [(Runner(), False, None)]
 
 
 class _Using:
@@ -101,13 +105,14 @@ class _Using:
     and functools, is ms to import, and every call of the full path enters one).
     """
 
-    def __init__(self, runner: Runner | None, debug: bool) -> None:
+    def __init__(self, runner: Runner | None, debug: bool, say: Say | None) -> None:
         self._runner = runner
         self._debug = debug
-        self._entry: tuple[Runner, bool] | None = None
+        self._say = say
+        self._entry: tuple[Runner, bool, Say | None] | None = None
 
     def __enter__(self) -> Runner:
-        self._entry = (self._runner or _RUNNERS[-1][0], self._debug)
+        self._entry = (self._runner or _RUNNERS[-1][0], self._debug, self._say or _RUNNERS[-1][2])
         _RUNNERS.append(self._entry)
         return self._entry[0]
 
@@ -118,15 +123,17 @@ class _Using:
             self._entry = None
 
 
-def using(runner: Runner | None, *, debug: bool = False) -> _Using:
+def using(runner: Runner | None, *, debug: bool = False, say: Say | None = None) -> _Using:
     """Start every program through ``runner`` (None: the one in use) within the block, each
-    command logged on stderr first when ``debug`` (the session's ``SAFEPIP_DEBUG``).
+    command logged on stderr first when ``debug`` (the session's ``SAFEPIP_DEBUG``), a program
+    that cannot start said with ``say`` (the session's :func:`safepip.session.say`, which
+    enters this block: the runner, below the session, imports none of it).
     """
-    return _Using(runner, debug)
+    return _Using(runner, debug, say)
 
 
 def _log(argv: Sequence[str], how: str) -> Runner:
-    runner, debug = _RUNNERS[-1]
+    runner, debug, _ = _RUNNERS[-1]
     if debug:
         import shlex
 
@@ -153,13 +160,16 @@ def run(argv: Sequence[str], env: Mapping[str, str], *, replace: bool = True, fa
 
 
 def call(argv: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run one part of a multi-part command: its exit code (127 when it cannot start)."""
-    from safepip import ui
-
+    """Run one part of a multi-part command: its exit code (127 when it cannot start, said
+    with the session's way to speak; outside a session, the OSError is raised).
+    """
+    say = _RUNNERS[-1][2]
     try:
         return _log(argv, "run").call(argv, env)
     except OSError as exc:
-        ui.say(f"cannot run {argv[0]}: {exc.strerror}", "error", env)
+        if say is None:  # pragma: no cover - every call of safepip's runs in its session
+            raise
+        say(f"cannot run {argv[0]}: {exc.strerror}", "error", env)
         return 127
     except KeyboardInterrupt:
         return 130

@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip import ui
 from safepip.act.command import HELP_SECTION, READ_ONLY, REPAIR_HINT, help_command, index_options, pip_command
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
 from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
 from safepip.runner import child_environ, pip_python, run
+from safepip.session import shortpath
 from safepip.stdio import stdout_error
 from safepip.venv.ensure import Ready, broken, ensure, ready_at, working_tree
 from safepip.venv.layout import floor_umask
@@ -180,7 +180,7 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     told = ready.created and bool(plan.creation_notes)
     tell = (how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV)
             and not _active(ready.env_dir, environ))
-    where = ui.shortpath(ready.env_dir, environ)
+    where = shortpath(ready.env_dir, environ)
     line = f"{plan.reason}; using {where}"
     if ready.rebuilt:
         line += f" (rebuilt: {ready.rebuilt})"

@@ -223,16 +223,16 @@ def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
     """Take the environment's lock, waiting (and saying for whom) while it is busy; an int
     is the exit code of a lock that cannot be taken (said).
     """
-    from safepip import ui
+    from safepip.session import say
     from safepip.venv.lock import FileLock
 
     lock = FileLock(lock_path)
     try:
         if not lock.try_acquire():
-            ui.say(f"waiting for {env_dir}: in use by {lock.holder() or 'another process'}", "notice", environ)
+            say(f"waiting for {env_dir}: in use by {lock.holder() or 'another process'}", "notice", environ)
             lock.acquire()
     except OSError as exc:
-        ui.say(f"cannot lock {env_dir} ({lock_path}): {exc.strerror or exc}", "error", environ)
+        say(f"cannot lock {env_dir} ({lock_path}): {exc.strerror or exc}", "error", environ)
         return 77
     lock.write_holder(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}")
     return lock

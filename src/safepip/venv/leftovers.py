@@ -229,6 +229,6 @@ def repair_made(env_dir: str, environ: Mapping[str, str]) -> None:
     an interrupted pip left half-installed, and say so.
     """
     if state(env_dir) == COMPLETE:
-        from safepip import ui
+        from safepip.session import say
 
-        repair(env_dir, lambda m: ui.say(m, "warning", environ))
+        repair(env_dir, lambda m: say(m, "warning", environ))

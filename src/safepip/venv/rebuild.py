@@ -125,9 +125,9 @@ def restore(
     if os.path.isdir(src_old) and not os.path.lexists(src_new):
         os.rename(src_old, src_new)  # pip's editable checkouts, with the user's edits in them
     failed = reinstall(bin_python(work), dists, pip_options, environ)
-    from safepip import ui
+    from safepip.session import shortpath
 
-    where = ui.shortpath(old, environ)
+    where = shortpath(old, environ)
     if failed:
         write_journal(old, {**journal, "kind": KEPT, "not_restored": failed})
         mark_complete()
@@ -143,7 +143,7 @@ def restore(
         mark_complete()
         shown = ", ".join(mine[:3]) + (f" and {len(mine) - 3} more" if len(mine) > 3 else "")
         say(
-            f"rebuilt {ui.shortpath(work, environ)} and reinstalled {len(dists)} distributions; the old environment "
+            f"rebuilt {shortpath(work, environ)} and reinstalled {len(dists)} distributions; the old environment "
             f"holds files no distribution installed ({shown}): kept in {where}; what was reinstalled from it is "
             f"removed after {due(kept)}, your files never"
         )
