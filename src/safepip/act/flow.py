@@ -15,7 +15,7 @@ from safepip.remembered.record import is_routable, lock_path_for, remember_answe
 from safepip.runner import child_environ, pip_python, run
 from safepip.session import shortpath
 from safepip.stdio import stdout_error
-from safepip.venv.ensure import Ready, broken, ensure, ready_at, working_tree
+from safepip.venv.ensure import Ready, broken, ensure, ready_at, repair_made, working_tree
 from safepip.venv.layout import floor_umask
 from safepip.venv.lock import EnvLock
 from safepip.venv.state import CREATING, state
@@ -139,8 +139,6 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         if lock is not None:
             lock.acquire()
     if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
-        from safepip.venv.leftovers import repair_made
-
         repair_made(ready.env_dir, environ)
     if plan.kind in (PROJECT_VENV, USER_ENV):
         # What pip writes into an environment safepip chose is no more writable than it

@@ -22,7 +22,7 @@ from safepip.runner import call as _call
 from safepip.runner import capture, child_environ
 from safepip.session import shortpath
 from safepip.steps import Step
-from safepip.venv.ensure import broken_waiting, ensure, ready_at
+from safepip.venv.ensure import broken_waiting, ensure, ready_at, repair_made
 from safepip.venv.layout import has_pip
 from safepip.venv.lock import EnvLock
 
@@ -79,8 +79,6 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     try:
         notice(ctx, plan, ready, session)
         if create and not ready.created:  # what an interrupted pip left half-installed
-            from safepip.venv.leftovers import repair_made
-
             repair_made(ready.env_dir, session.environ)
         return _call(user_env_command(plan, args, ready.python, session), _env(plan, session))
     finally:

@@ -40,8 +40,7 @@ def main(args: list[str], session: Session) -> int:
     from safepip.errors import NoTargetError, UsageError
     from safepip.facts.pipargs import scan
     from safepip.session import shortpath
-    from safepip.venv.ensure import ensure
-    from safepip.venv.leftovers import pending
+    from safepip.venv.ensure import ensure, pending, repair
     from safepip.venv.lock import EnvLock
     from safepip.venv.state import COMPLETE, state
 
@@ -77,8 +76,6 @@ def main(args: list[str], session: Session) -> int:
         )
         torn: list[str] = []
         if state(ready.env_dir) == COMPLETE and not ready.created:
-            from safepip.venv.leftovers import repair
-
             torn = repair(ready.env_dir, lambda m: session.say(m, "warning"))
     finally:
         lock.release()

@@ -199,7 +199,7 @@ def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | Non
 
 def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
     """What the full path does before pip installs into an environment: undo what an
-    interrupted pip left half-installed (:func:`safepip.venv.leftovers.repair_made`), whose
+    interrupted pip left half-installed (:func:`safepip.venv.ensure.repair_made`), whose
     check is made here first without its imports.
     """
     from safepip.venv.layout import site_packages
@@ -213,7 +213,7 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
             torn = entry.endswith(".dist-info") and not entry.startswith("~") and not os.path.lexists(
                 os.path.join(site, entry, "RECORD")) and os.path.isdir(os.path.join(site, entry))
             if torn or ".safepip-torn-" in entry:
-                from safepip.venv.leftovers import repair_made
+                from safepip.venv.ensure import repair_made
 
                 repair_made(env_dir, environ)
                 return

@@ -1,8 +1,8 @@
-"""What interrupted work leaves in or beside a virtual environment, and how it is finished.
+"""A rebuild's old trees: what an interrupted rebuild leaves beside a virtual environment, and
+how it is finished (what an interrupted pip leaves in one is :mod:`safepip.venv.ensure`'s).
 
-**A rebuild's old trees.** A rebuild moves the environment aside
-(``<env>.safepip-old-<date>-<pid>``) with a journal (``.safepip-rebuild.json``, in the tree)
-saying what safepip made of the tree: ``pending`` (its contents are not yet restored into the
+A rebuild moves the environment aside (``<env>.safepip-old-<date>-<pid>``) with a journal
+(``.safepip-rebuild.json``, in the tree) saying what safepip made of the tree: ``pending`` (its contents are not yet restored into the
 new environment), ``kept`` (restored, but it holds the user's files or what could not be
 restored) or ``trash`` (nothing in it is wanted). A tree without a journal is not safepip's,
 whatever its name: it is never removed. Nor is one whose journal safepip did not write for that
@@ -10,18 +10,6 @@ very tree (it carries a proof bound to the name the tree was moved to and its ow
 :mod:`safepip.venv.state`), nor a name that is a symbolic link: a repository can commit both,
 named like an old tree. The sweep (:func:`safepip.venv.rebuild.sweep`) finishes the removal of
 trash at once and prunes a kept tree a day after it was kept; it never removes the user's files.
-
-**Distributions an interrupted pip left half-installed.** pip writes a distribution's files,
-then its ``.dist-info`` metadata, and ``RECORD`` last. A pip killed in between (``kill -9``, a
-CI job cancelled, the machine losing power) leaves a ``.dist-info`` without ``RECORD``: pip
-then counts the distribution as installed ("already satisfied") but can neither upgrade nor
-uninstall it (``error: uninstall-no-record-file``), and its files may be incomplete. Before pip
-installs into an environment safepip made, and under that environment's lock, safepip removes
-the metadata of such distributions (renamed aside first, so it disappears at once), and says
-so (:func:`repair_made`). pip then sees them as not installed and installs them again, over
-their files, when the command or a dependency asks for them: what pip's own hint
-(``--ignore-installed --no-deps``) does by hand. Environments safepip did not make are left as
-they are.
 """
 
 from __future__ import annotations
@@ -30,12 +18,11 @@ import os
 import stat
 import time
 
-from safepip.venv.layout import old_names, site_packages
-from safepip.venv.state import COMPLETE, state
+from safepip.venv.layout import old_names
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from typing import Any, Callable, Mapping
+    from typing import Any, Mapping
 
 JOURNAL = ".safepip-rebuild.json"
 PENDING = "pending"  # the old tree still holds things the new one lacks
@@ -92,11 +79,6 @@ def old_trees(work: str) -> list[str]:
     names = old_names(work)
     # Never a symbolic link: a repository can commit ``.venv.safepip-old-x -> .``.
     return [os.path.join(parent, n) for n in names if _real_dir(os.path.join(parent, n))]
-
-
-def pending(work: str) -> list[str]:
-    """The old trees whose contents are not yet restored (oldest first)."""
-    return [t for t in old_trees(work) if (read_journal(t) or {}).get("kind") == PENDING]
 
 
 def remove_trash(tree: str, *, made: bool = False) -> None:
@@ -163,72 +145,3 @@ def mark_trash(tree: str, named: str | None = None) -> None:
 def stamp() -> str:
     """The date and process that name a tree moved aside."""
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + f"-{os.getpid()}"
-
-
-TORN_INFIX = ".safepip-torn-"
-
-
-def _leftovers(site: str) -> list[str]:
-    try:
-        return [os.path.join(site, n) for n in os.listdir(site) if TORN_INFIX in n]
-    except OSError:
-        return []
-
-
-def _remove(tree: str) -> None:
-    import shutil  # here: the check before every install mostly finds nothing to remove
-
-    shutil.rmtree(tree, ignore_errors=True)
-
-
-def torn(env_dir: str) -> list[str]:
-    """The ``.dist-info`` directories in the environment that have no ``RECORD``."""
-    found = []
-    for site in site_packages(env_dir):
-        try:
-            names = os.listdir(site)
-        except OSError:
-            continue
-        for name in sorted(names):
-            if not name.endswith(".dist-info") or name.startswith("~"):
-                continue  # "~" marks pip's own stash of an uninstall in progress
-            info = os.path.join(site, name)
-            if os.path.isdir(info) and not os.path.lexists(os.path.join(info, "RECORD")):
-                found.append(info)
-    return found
-
-
-def repair(env_dir: str, say: Callable[[str], object]) -> list[str]:
-    """Remove the metadata of half-installed distributions; return the ``name-version``
-    of each one removed.
-    """
-    for site in site_packages(env_dir):  # what a repair killed midway left
-        for leftover in _leftovers(site):
-            _remove(leftover)
-    removed = []
-    for info in torn(env_dir):
-        aside = f"{info}{TORN_INFIX}{os.getpid()}"
-        try:
-            os.rename(info, aside)
-        except OSError:
-            continue  # pip will say what is wrong with it
-        _remove(aside)
-        removed.append(os.path.basename(info)[: -len(".dist-info")])
-    if removed:
-        names = ", ".join(removed)
-        say(
-            f"{names} in {env_dir} {'was' if len(removed) == 1 else 'were'} left half-installed by an "
-            "interrupted pip (no RECORD file); safepip removed the metadata so that pip installs "
-            f"{'it' if len(removed) == 1 else 'them'} again"
-        )
-    return removed
-
-
-def repair_made(env_dir: str, environ: Mapping[str, str]) -> None:
-    """Before pip installs into an environment (under its lock): if safepip made it, undo what
-    an interrupted pip left half-installed, and say so.
-    """
-    if state(env_dir) == COMPLETE:
-        from safepip.session import say
-
-        repair(env_dir, lambda m: say(m, "warning", environ))

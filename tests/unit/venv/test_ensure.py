@@ -1,4 +1,6 @@
-"""Environment creation, validation and repair (in-process)."""
+"""Environment creation, validation and repair (in-process), and the half-installed
+distributions an interrupted pip left: found, removed only from environments safepip made,
+and installed again by pip."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpers import SYSTEM_PYTHON
+from helpers import SYSTEM_PYTHON, SYSTEM_XY
 from safepip.errors import EnvironmentCreateError
 from safepip.venv import ensure as envs
 from safepip.venv import leftovers
@@ -221,3 +223,36 @@ def test_ready_at_reads_the_interpreter_site_packages_and_pip_once(tmp_path: Pat
     assert found.created and found.rebuilt is None
     (site / "pip").mkdir()
     assert envs.ready_at(str(env)).has_pip and not envs.ready_at(str(tmp_path / "nothing")).site_packages
+
+
+def _info(site: Path, name: str, record: bool = True) -> Path:
+    info = site / f"{name}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.split('-', maxsplit=1)[0]}\nVersion: 1\n")
+    if record:
+        (info / "RECORD").write_text("")
+    return info
+
+
+def test_torn_finds_dist_infos_without_record_only(tmp_path: Path) -> None:
+    site = tmp_path / "env" / "lib" / f"python{SYSTEM_XY}" / "site-packages"
+    whole = _info(site, "whole-1.0")
+    cut = _info(site, "cut-1.0", record=False)
+    _info(site, "~tash-1.0", record=False)  # pip's stash of an uninstall in progress: pip's own
+    (site / "not_a_dist").mkdir()
+    assert envs.torn(str(tmp_path / "env")) == [str(cut)]
+    said: list[str] = []
+    assert envs.repair(str(tmp_path / "env"), said.append) == ["cut-1.0"]
+    assert not cut.exists() and whole.exists() and (site / "~tash-1.0.dist-info").exists()
+    assert len(said) == 1 and "cut-1.0" in said[0] and "no RECORD" in said[0]
+    assert envs.repair(str(tmp_path / "env"), said.append) == [] and len(said) == 1
+
+
+def test_what_a_killed_repair_left_is_swept(tmp_path: Path) -> None:
+    site = tmp_path / "env" / "lib" / f"python{SYSTEM_XY}" / "site-packages"
+    leftover = site / f"cut-1.0.dist-info{envs.TORN_INFIX}4242"
+    leftover.mkdir(parents=True)
+    (leftover / "METADATA").write_text("Name: cut\nVersion: 1.0\n")
+    assert envs.torn(str(tmp_path / "env")) == []
+    envs.repair(str(tmp_path / "env"), print)
+    assert not leftover.exists()

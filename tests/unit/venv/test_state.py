@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from safepip.venv import ensure as envs
 from safepip.venv import leftovers
 from safepip.venv import state as envstate
 from safepip.venv.layout import OLD_INFIX
@@ -124,7 +125,7 @@ def test_a_journal_is_signed_for_the_name_its_tree_is_moved_to_and_never_read_th
     assert leftovers.read_journal(str(work)) is None  # signed for the name it is moved to
     os.rename(work, old)
     assert leftovers.read_journal(str(old)) == {"kind": "pending", "dists": []}
-    assert leftovers.pending(str(work)) == [str(old)]
+    assert envs.pending(str(work)) == [str(old)]
     link = tmp_path / f".venv{OLD_INFIX}20260101-000000-2"
     link.symlink_to(old)
     assert leftovers.read_journal(str(link)) is None
