@@ -116,7 +116,7 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
 #: pip's option tables (``run`` resolves a plain ``install``, which reads none, with a pip at
 #: least as new as the newest table: the environment's, as virtualenv seeds it), nor root's
 #: and sudo's rules when safepip does not run as root (safepip.decide_root).
-UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.leftovers", "safepip.facts.poetryenv",
+UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.rebuild", "safepip.facts.poetryenv",
             "safepip.rootrule", "types", "_json", "safepip.facts._pipoptions", "safepip.decide_root")
 
 

@@ -172,11 +172,11 @@ def remove(env_dir: str) -> None:
     that a removal killed midway is finished by the next sweep (which removes only trees
     safepip marked so).
     """
-    from safepip.venv import leftovers
+    from safepip.venv import rebuild
 
-    trash = f"{env_dir.rstrip(os.sep)}{OLD_INFIX}{leftovers.stamp()}"
+    trash = f"{env_dir.rstrip(os.sep)}{OLD_INFIX}{rebuild.stamp()}"
     try:
-        leftovers.mark_trash(env_dir, trash)
+        rebuild.mark_trash(env_dir, trash)
     except FileNotFoundError:
         return
     except OSError:
@@ -190,4 +190,4 @@ def remove(env_dir: str) -> None:
 
         shutil.rmtree(env_dir, ignore_errors=True)  # cannot rename (a mount point...): in place
         return
-    leftovers.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)
+    rebuild.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)

@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # for the type checker only
     from safepip.venv.layout import Base
     from safepip.venv.lock import EnvLock
 
-# What makes, locks and rebuilds an environment (safepip.venv.create, lock, leftovers) is
+# What makes, locks and rebuilds an environment (safepip.venv.create, lock, rebuild) is
 # imported where it is used: a command whose environment is whole (``safepip run``, which)
 # only checks it here, and each import costs its share of a cold call.
 
@@ -135,7 +135,7 @@ def broken(env_dir: str) -> str | None:
     # Whole or not, an old tree still pending is a rebuild killed before it restored what the
     # old environment held (after it made the new one, which its creation marks complete):
     # used as it is, the environment would lack every package the user had. One listing
-    # beside it answers the common case (no old tree) without the leftovers' module.
+    # beside it answers the common case (no old tree) without the rebuild's module.
     if not old_names(work):
         return None
     if pending(work):
@@ -189,12 +189,12 @@ def ensure(
     # A whole environment with no old tree whose contents wait for it is used as it is. One
     # with a pending old tree is a rebuild killed after it made the new environment (its
     # creation marks it complete) and before it marked it restoring: restored under the lock.
-    # One listing beside it answers the common case (no old tree) without the leftovers' module.
+    # One listing beside it answers the common case (no old tree) without the rebuild's module.
     olds: list[str] = []
     if lock is None and old_names(work):
-        from safepip.venv import leftovers
+        from safepip.venv.rebuild import old_trees
 
-        olds = leftovers.old_trees(work)
+        olds = old_trees(work)
     if lock is None and _usable(work) and not (olds and pending(work)):
         # A process killed while it removed a rebuild's old tree (restored, marked trash) left
         # a whole environment: finish that removal here too, not only under the lock (which a
@@ -224,7 +224,7 @@ def _ensure_locked(
     pip_options: Sequence[str] = (),
     say: Callable[[str], object] = lambda m: None,
 ) -> Ready:
-    from safepip.venv import leftovers, rebuild
+    from safepip.venv import rebuild
     from safepip.venv.create import create as _create
     from safepip.venv.create import remove as _remove
 
@@ -250,7 +250,7 @@ def _ensure_locked(
     current = state(work) if is_venv_dir(work) else None
     if current == RESTORING:
         old = restoring_from(work)
-        if old is not None and (leftovers.read_journal(old) or {}).get("kind") == leftovers.PENDING:
+        if old is not None and (rebuild.read_journal(old) or {}).get("kind") == rebuild.PENDING:
             return restore(old)
         write_state(work, COMPLETE, base.path)  # killed after the old tree was dealt with
         rebuild.sweep(work)
@@ -287,7 +287,7 @@ def _ensure_locked(
 
 def pending(work: str) -> list[str]:
     """The old trees whose contents are not yet restored (oldest first)."""
-    from safepip.venv.leftovers import PENDING, old_trees, read_journal
+    from safepip.venv.rebuild import PENDING, old_trees, read_journal
 
     return [t for t in old_trees(work) if (read_journal(t) or {}).get("kind") == PENDING]
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from safepip.venv import ensure as envs
-from safepip.venv import leftovers
+from safepip.venv import rebuild
 from safepip.venv import state as envstate
+from safepip.venv.inventory import JOURNAL
 from safepip.venv.layout import OLD_INFIX
 
 
@@ -121,29 +122,29 @@ def test_a_journal_is_signed_for_the_name_its_tree_is_moved_to_and_never_read_th
     work = tmp_path / ".venv"
     work.mkdir()
     old = tmp_path / f".venv{OLD_INFIX}20260101-000000-1"
-    leftovers.write_journal(str(work), {"kind": "pending", "dists": []}, str(old))
-    assert leftovers.read_journal(str(work)) is None  # signed for the name it is moved to
+    rebuild.write_journal(str(work), {"kind": "pending", "dists": []}, str(old))
+    assert rebuild.read_journal(str(work)) is None  # signed for the name it is moved to
     os.rename(work, old)
-    assert leftovers.read_journal(str(old)) == {"kind": "pending", "dists": []}
+    assert rebuild.read_journal(str(old)) == {"kind": "pending", "dists": []}
     assert envs.pending(str(work)) == [str(old)]
     link = tmp_path / f".venv{OLD_INFIX}20260101-000000-2"
     link.symlink_to(old)
-    assert leftovers.read_journal(str(link)) is None
-    assert leftovers.old_trees(str(work)) == [str(old)]
+    assert rebuild.read_journal(str(link)) is None
+    assert rebuild.old_trees(str(work)) == [str(old)]
     # A state file is not a journal, even for the same directory.
     envstate.write_state(str(old), envstate.COMPLETE, "/usr/bin/python3")
-    (old / leftovers.JOURNAL).write_bytes((old / envstate.STATE_FILE).read_bytes())
-    assert leftovers.read_journal(str(old)) is None
+    (old / JOURNAL).write_bytes((old / envstate.STATE_FILE).read_bytes())
+    assert rebuild.read_journal(str(old)) is None
 
 
 def test_trash_is_removed_only_when_its_journal_verifies(tmp_path: Path) -> None:
     tree = tmp_path / f".venv{OLD_INFIX}20260101-000000-1"
     (tree / "lib").mkdir(parents=True)
-    (tree / leftovers.JOURNAL).write_text(json.dumps({"kind": "trash"}))
-    leftovers.remove_trash(str(tree))
+    (tree / JOURNAL).write_text(json.dumps({"kind": "trash"}))
+    rebuild.remove_trash(str(tree))
     assert (tree / "lib").is_dir()
-    leftovers.mark_trash(str(tree))
-    leftovers.remove_trash(str(tree))
+    rebuild.mark_trash(str(tree))
+    rebuild.remove_trash(str(tree))
     assert not tree.exists()
 
 
