@@ -304,7 +304,7 @@ def _leftovers(site: str) -> list[str]:
         return []
 
 
-def _remove(tree: str) -> None:
+def _remove_tree(tree: str) -> None:
     import shutil  # here: the check before every install mostly finds nothing to remove
 
     shutil.rmtree(tree, ignore_errors=True)
@@ -333,7 +333,7 @@ def repair(env_dir: str, say: Callable[[str], object]) -> list[str]:
     """
     for site in site_packages(env_dir):  # what a repair killed midway left
         for leftover in _leftovers(site):
-            _remove(leftover)
+            _remove_tree(leftover)
     removed = []
     for info in torn(env_dir):
         aside = f"{info}{TORN_INFIX}{os.getpid()}"
@@ -341,7 +341,7 @@ def repair(env_dir: str, say: Callable[[str], object]) -> list[str]:
             os.rename(info, aside)
         except OSError:
             continue  # pip will say what is wrong with it
-        _remove(aside)
+        _remove_tree(aside)
         removed.append(os.path.basename(info)[: -len(".dist-info")])
     if removed:
         names = ", ".join(removed)
