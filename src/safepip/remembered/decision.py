@@ -223,15 +223,20 @@ def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
     """Take the environment's lock, waiting (and saying for whom) while it is busy; an int
     is the exit code of a lock that cannot be taken (said).
     """
-    from safepip.session import say
     from safepip.venv.lock import FileLock
 
     lock = FileLock(lock_path)
     try:
         if not lock.try_acquire():
+            # Here, and below: the way to speak lives with the session, which a replay that
+            # says nothing never imports.
+            from safepip.session import say
+
             say(f"waiting for {env_dir}: in use by {lock.holder() or 'another process'}", "notice", environ)
             lock.acquire()
     except OSError as exc:
+        from safepip.session import say
+
         say(f"cannot lock {env_dir} ({lock_path}): {exc.strerror or exc}", "error", environ)
         return 77
     lock.write_holder(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}")
