@@ -20,7 +20,7 @@ class Exec(Exception):
 
 @pytest.fixture
 def no_exec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The one exec (safepip.handoff's ``os.execve``) raises :class:`Exec` instead of replacing the test."""
+    """The one exec (safepip.runner's ``os.execve``) raises :class:`Exec` instead of replacing the test."""
     def fake(path: str, argv: list[str], env: dict[str, str]) -> None:
         raise Exec(argv)
 

@@ -89,7 +89,7 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
         os.getcwd()
     except OSError:
         return  # the full path says what is wrong
-    from safepip.handoff import become, pip_argv  # here: a replayed answer never needs pip_argv
+    from safepip.runner import become, pip_argv  # here: a replayed answer never needs pip_argv
 
     try:
         become(pip_argv(python, argv), os.environ)  # the caller's, as it came
@@ -115,7 +115,7 @@ def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
     if env_dir is not None:
         env["VIRTUAL_ENV"] = env_dir
     env.pop("PYTHONHOME", None)
-    from safepip.handoff import become, find_command
+    from safepip.runner import become, find_command
 
     found_exe = find_command(args[0], env["PATH"])
     if found_exe is None:

@@ -127,7 +127,7 @@ def _routed(ctx: Context, plan: Plan, session: Session) -> Plan:
     from safepip.decide import PIPX
     from safepip.decide_outside import route, routes
     from safepip.facts.apps import gather_apps
-    from safepip.handoff import child_environ
+    from safepip.runner import child_environ
     from safepip.venv.ownpip import metadata_pip_command
 
     environ = session.environ

@@ -20,8 +20,7 @@ import sys
 from typing import Mapping, Sequence
 
 from safepip.errors import NoTargetError
-from safepip.handoff import module_argv
-from safepip.runner import capture
+from safepip.runner import capture, module_argv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

@@ -3,11 +3,17 @@ it debugs, what it starts programs with and what lives until it ends. Made once 
 :func:`safepip.cli.main` and handed down (:mod:`safepip.pipeline`, :mod:`safepip.act`)
 instead of each function reading ``os.environ``, the working directory or ``SAFEPIP_DEBUG``
 (read here and nowhere else on the full path) or building its own way to speak.
+
+How safepip speaks (:func:`say`): its own lines on stderr, prefixed ``safepip:``, coloured
+only where that is wanted. Colour follows the common conventions: ``NO_COLOR`` (any non-empty
+value, as no-color.org says) turns it off, ``FORCE_COLOR`` (any non-empty value) turns it on,
+otherwise only when stderr is a terminal. ``NO_COLOR`` wins when both are set.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 from safepip.errors import SafepipError
 from safepip.paths import Dirs
@@ -17,7 +23,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from contextlib import AbstractContextManager, ExitStack
     from types import TracebackType
-    from typing import Mapping
+    from typing import Mapping, TextIO
 
     from safepip.runner import Runner
 
@@ -58,11 +64,9 @@ class Session:
 
     def say(self, message: str, kind: str = "notice") -> str:
         """One ``safepip:`` line on stderr (notice, warning or error), returned as written
-        (:func:`safepip.ui.say` for this environment).
+        (:func:`say` for this environment).
         """
-        from safepip import ui  # here: a call that says nothing (``safepip run``) never imports it
-
-        return ui.say(message, kind, environ=self.environ)
+        return say(message, kind, environ=self.environ)
 
     @property
     def stack(self) -> ExitStack:
@@ -84,7 +88,7 @@ class Session:
 
     def __enter__(self) -> Session:
         # Not on ``stack``: that is closed before pip is exec'd, and pip still starts through the runner.
-        self._using = using(self.runner, debug=self.debug)
+        self._using = using(self.runner, debug=self.debug, say=say)
         self._using.__enter__()
         return self
 
@@ -97,3 +101,45 @@ class Session:
             if self._using is not None:
                 self._using.__exit__(None, None, None)
                 self._using = None
+
+
+# How safepip speaks: its own lines on stderr (see the module docstring).
+
+_STYLES = {"notice": "1;36", "warning": "1;33", "error": "1;31"}
+
+
+def use_colour(stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """Whether to colour output written to ``stream``."""
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def say(message: str, kind: str = "notice", environ: Mapping[str, str] | None = None) -> str:
+    """Write one ``safepip:`` line to stderr; return it as written."""
+    env = os.environ if environ is None else environ
+    prefix = "safepip:"
+    if kind == "warning":
+        prefix = "safepip: warning:"
+    elif kind == "error":
+        prefix = "safepip: error:"
+    if use_colour(sys.stderr, env):
+        prefix = f"\033[{_STYLES[kind]}m{prefix}\033[0m"
+    line = f"{prefix} {message}\n"
+    sys.stderr.write(line)
+    sys.stderr.flush()
+    return line
+
+
+def shortpath(path: str, environ: Mapping[str, str] | None = None) -> str:
+    """A path as the user would type it: ``~`` for the home directory."""
+    env = os.environ if environ is None else environ
+    home = env.get("HOME", "")
+    if home and home != "/" and (path == home or path.startswith(home.rstrip("/") + "/")):
+        return "~" + path[len(home.rstrip("/")) :]
+    return path

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, read_until, run_safepip, safepip_env, venv_python
-from safepip.filelock import FileLock
-from safepip.handoff import pip_argv
 from safepip.paths import Dirs
+from safepip.runner import pip_argv
+from safepip.venv.lock import FileLock, lock_path
 from safepip.venv.state import CREATING, write_state
 from wheels import make_wheel
 
@@ -97,8 +97,6 @@ def test_parallel_installs_of_the_same_wheel(project: Path, tmp_path: Path, roun
 
 
 def _lock_for(env_dir: Path) -> FileLock:
-    from safepip.venv.lock import lock_path
-
     return FileLock(lock_path(str(env_dir), Dirs(safepip_env())))
 
 

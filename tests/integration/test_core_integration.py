@@ -13,7 +13,7 @@ import pytest
 
 from helpers import SYSTEM_PYTHON, installed, needs_managed, offline, run_safepip, venv_python
 from inprocess import Cli
-from safepip.handoff import pip_argv
+from safepip.runner import pip_argv
 from wheels import make_wheel
 
 pytestmark = [needs_managed, pytest.mark.slow]

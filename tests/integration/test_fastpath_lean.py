@@ -62,7 +62,7 @@ def test_a_bare_name_no_op_after_a_change_imports_nothing_heavy(changed: Path, w
     assert sorted(m for m in HEAVY if m in imported) == []
     # The decision keeps what the probe said (under the interpreter's signature); bare names
     # need neither the local-project rules nor packaging, and nothing is said but the answer.
-    unused = ("safepip.facts.interpreter", "safepip.fastpath.sources", "packaging", "safepip.ui")
+    unused = ("safepip.facts.interpreter", "safepip.fastpath.sources", "packaging", "safepip.session")
     assert sorted(m for m in unused if m in imported) == []
 
 

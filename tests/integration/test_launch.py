@@ -1,4 +1,4 @@
-"""safepip.handoff (the command lines): pip and other modules start as ``-m`` starts them, but never from the
+"""safepip.runner (the command lines): pip and other modules start as ``-m`` starts them, but never from the
 working directory (the attack itself, with a second user, is in tests/integration/test_threats.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from safepip.handoff import OFF_PATH, module_argv, pip_args, pip_argv, shown
+from safepip.runner import OFF_PATH, module_argv, pip_args, pip_argv, shown
 
 
 def _plant(where: Path, name: str) -> Path:

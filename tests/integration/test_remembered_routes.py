@@ -24,10 +24,9 @@ from helpers import (
     safepip_env,
     venv_python,
 )
-from safepip.filelock import FileLock
-from safepip.handoff import pip_argv
 from safepip.paths import Dirs
-from safepip.venv.lock import lock_path
+from safepip.runner import pip_argv
+from safepip.venv.lock import FileLock, lock_path
 
 
 @pytest.fixture

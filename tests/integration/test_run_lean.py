@@ -104,20 +104,20 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
         '[project]\nname = "myproj"\nversion = "0"\ndependencies = ["requests>=2"]\n\n'
         '[tool.ruff]\nline-length = 100\n\n[tool.pytest.ini_options]\naddopts = "-q"\n')
     imported = _cold_run(project)
-    assert "safepip.venv.records" in imported, "the state file was checked"
+    assert "safepip.venv.state" in imported, "the state file was checked"
     assert sorted(set(UNREAD) & imported) == []
 
 
 #: What the full path imported and never called when the environment is whole: what makes,
 #: locks or rebuilds an environment, Poetry's rules (the project is not Poetry's), root's rule
-#: (``run`` writes nothing), what says a notice (nothing is said), types (a record's
+#: (``run`` writes nothing), types (a record's
 #: ``__init__`` is made with the function type at hand), _json, a shared library (the
 #: state file, an object of plain strings, is read and its proof computed without it), and
 #: pip's option tables (``run`` resolves a plain ``install``, which reads none, with a pip at
 #: least as new as the newest table: the environment's, as virtualenv seeds it). Root's and
 #: sudo's rules are a section of safepip.decide (issue 29's merges): loaded with it, called only as root.
-UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.leftovers", "safepip.facts.poetryenv",
-            "safepip.rootrule", "safepip.ui", "types", "_json", "safepip.facts._pipoptions")
+UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.rebuild", "safepip.facts.poetryenv",
+            "safepip.rootrule", "types", "_json", "safepip.facts._pipoptions")
 
 
 @needs_managed

@@ -10,7 +10,7 @@ import pytest
 from helpers import SYSTEM_PYTHON, needs_managed
 from inprocess import Cli
 from jsonshape import documented_schema, errors
-from safepip.handoff import pip_args, pip_argv
+from safepip.runner import pip_args, pip_argv
 
 
 def _explain(cli: Cli, *args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, object]:

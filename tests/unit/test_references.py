@@ -153,8 +153,8 @@ def test_every_module_path_and_name_the_docs_quote_exists() -> None:
 def test_a_stale_reference_is_found(tmp_path: Path) -> None:
     assert not resolves("safepip.context.gather")  # a module that is gone
     assert not resolves("safepip.pipeline.no_such_function")
-    assert not resolves("safepip.filelock.FileLock.no_such_method")
-    assert resolves("safepip.filelock.FileLock.inherit")
+    assert not resolves("safepip.venv.lock.FileLock.no_such_method")
+    assert resolves("safepip.venv.lock.FileLock.inherit")
     assert resolves("safepip.venv")
     doc = tmp_path / "doc.md"
     doc.write_text("See `safepip.venv.layout.bin_python`, `src/safepip/cli.py` and `act/gone.py`, "

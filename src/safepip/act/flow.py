@@ -13,14 +13,13 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip import ui
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
-from safepip.handoff import OFF_PATH, child_environ, pip_args, pip_argv, pip_python
 from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
-from safepip.runner import run
+from safepip.runner import OFF_PATH, child_environ, pip_args, pip_argv, pip_python, run
+from safepip.session import shortpath
 from safepip.stdio import stdout_error
-from safepip.venv.ensure import Ready, broken, ensure, ready_at, working_tree
+from safepip.venv.ensure import Ready, broken, ensure, ready_at, repair_made, working_tree
 from safepip.venv.layout import floor_umask
 from safepip.venv.lock import EnvLock
 from safepip.venv.ownpip import pip_command as own_pip
@@ -146,8 +145,6 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         if lock is not None:
             lock.acquire()
     if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
-        from safepip.venv.leftovers import repair_made
-
         repair_made(ready.env_dir, environ)
     if plan.kind in (PROJECT_VENV, USER_ENV):
         # What pip writes into an environment safepip chose is no more writable than it
@@ -187,7 +184,7 @@ def notice(ctx: Context, plan: Plan, ready: Ready | None, session: Session, *, h
     told = ready.created and bool(plan.creation_notes)
     tell = (how_to_use and not told and ctx.call.command == "install" and plan.kind in (PROJECT_VENV, USER_ENV)
             and not _active(ready.env_dir, environ))
-    where = ui.shortpath(ready.env_dir, environ)
+    where = shortpath(ready.env_dir, environ)
     line = f"{plan.reason}; using {where}"
     if ready.rebuilt:
         line += f" (rebuilt: {ready.rebuilt})"
@@ -275,7 +272,7 @@ safepip:
 
 #: ``python -c`` for pip's help followed by safepip's section, in pip's own process: the
 #: working directory off ``sys.path`` first, as for every pip safepip starts
-#: (:mod:`safepip.handoff`); pip's usage lines name ``python -m pip`` for ``-c`` as for ``-m``.
+#: (:mod:`safepip.runner`); pip's usage lines name ``python -m pip`` for ``-c`` as for ``-m``.
 #: The exit code is pip's: the section is not written to a stdout the caller closed (Python's
 #: None), nor does its failed write change the code.
 _HELP_PROGRAM = OFF_PATH + """from pip._internal.cli.main import main
@@ -294,7 +291,7 @@ sys.exit(code)
 
 
 def help_command(argv: list[str]) -> list[str] | None:
-    """pip's help for ``argv`` (:func:`safepip.handoff.pip_argv`) with safepip's section
+    """pip's help for ``argv`` (:func:`safepip.runner.pip_argv`) with safepip's section
     after it, as one process; None when pip is not run from an environment's interpreter.
     """
     args = pip_args(argv)

@@ -11,17 +11,17 @@ import sys
 from dataclasses import dataclass
 from typing import Sequence
 
-from safepip import pipx, ui
+from safepip import pipx
 from safepip.act import pipxrepair
 from safepip.act.flow import REPAIR_HINT, index_options, notice, pip_command
 from safepip.decide import PIPX, Plan, Route
 from safepip.errors import EX_CANTCREAT, EX_UNAVAILABLE, NoTargetError
-from safepip.handoff import child_environ
 from safepip.paths import on_path
 from safepip.runner import call as _call
-from safepip.runner import capture
+from safepip.runner import capture, child_environ
+from safepip.session import shortpath
 from safepip.steps import Step
-from safepip.venv.ensure import broken_waiting, ensure, ready_at
+from safepip.venv.ensure import broken_waiting, ensure, ready_at, repair_made
 from safepip.venv.layout import has_pip
 from safepip.venv.lock import EnvLock
 
@@ -76,8 +76,6 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     try:
         notice(ctx, plan, ready, session)
         if create and not ready.created:  # what an interrupted pip left half-installed
-            from safepip.venv.leftovers import repair_made
-
             repair_made(ready.env_dir, session.environ)
         return _call(user_env_command(plan, args, ready.python, session), _env(plan, session))
     finally:
@@ -103,17 +101,17 @@ def _show_bin_dir(command: Sequence[str], plan: Plan, session: Session, quiet: b
     if on_path(where, session.environ):
         if quiet:
             return
-        session.say(f"the application's commands are in {ui.shortpath(where, session.environ)}", "notice")
+        session.say(f"the application's commands are in {shortpath(where, session.environ)}", "notice")
     else:
         hint = "add it to PATH" if plan.pipx_global else "run `pipx ensurepath` and open a new shell"
-        session.say(f"the application's commands are in {ui.shortpath(where, session.environ)}, which is not on PATH: {hint}",
+        session.say(f"the application's commands are in {shortpath(where, session.environ)}, which is not on PATH: {hint}",
                     "warning")
 
 
 def _where(route: Route, plan: Plan, session: Session) -> str:
     if route.to == PIPX:
         return "pipx --global" if plan.pipx_global else "pipx"
-    return ui.shortpath(plan.env_dir or "", session.environ)
+    return shortpath(plan.env_dir or "", session.environ)
 
 
 def _say_routes(plan: Plan, session: Session, quiet: bool) -> None:
@@ -137,10 +135,10 @@ def _link(plan: Plan, names: Sequence[str], session: Session, quiet: bool) -> No
         return
     commands = ", ".join(os.path.basename(m) for m in made)
     if not on_path(where, session.environ):
-        session.say(f"linked {commands} into {ui.shortpath(where, session.environ)}, which is not on PATH: add it to PATH",
+        session.say(f"linked {commands} into {shortpath(where, session.environ)}, which is not on PATH: add it to PATH",
                     "warning")
     elif not quiet:
-        session.say(f"linked {commands} into {ui.shortpath(where, session.environ)}", "notice")
+        session.say(f"linked {commands} into {shortpath(where, session.environ)}", "notice")
 
 
 def _unlink(plan: Plan, names: Sequence[str], session: Session) -> None:
@@ -149,7 +147,7 @@ def _unlink(plan: Plan, names: Sequence[str], session: Session) -> None:
     if not names or plan.env_dir is None:
         return
     for link in unexpose(plan.env_dir, list(names)):
-        session.say(f"removed the link {ui.shortpath(link, session.environ)}", "notice")
+        session.say(f"removed the link {shortpath(link, session.environ)}", "notice")
 
 
 def _pipx_step(step: Step, plan: Plan, session: Session, installing: bool) -> int:
@@ -194,7 +192,7 @@ def execute(ctx: Context, plan: Plan, session: Session) -> int:
         for warning in step.warnings:
             session.say(warning, "warning")
         if step.tool == PIP:
-            where = ui.shortpath(step.where, session.environ)
+            where = shortpath(step.where, session.environ)
             if step.skip is not None:
                 session.say(step.skip.replace(step.where, where), "warning")
                 code = 0
@@ -241,7 +239,7 @@ def list_all(ctx: Context, plan: Plan, session: Session) -> int:
     elif exists:
         code = _user_env_pip(ctx, plan, plan.args, session, create=False)
     else:
-        session.say(f"no per-user environment yet ({ui.shortpath(env_dir, session.environ)}); "
+        session.say(f"no per-user environment yet ({shortpath(env_dir, session.environ)}); "
                "`safepip install NAME` outside a project creates it", "notice")
     freeze = call.command == "freeze"
     if call.last("--format") not in (None, "columns") or freeze:

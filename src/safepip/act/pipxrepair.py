@@ -17,7 +17,7 @@ import shlex
 from typing import Callable, Mapping, Sequence
 
 from safepip import pipx
-from safepip.handoff import shown
+from safepip.runner import shown
 from safepip.venv.state import problem
 
 

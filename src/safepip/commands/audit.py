@@ -126,7 +126,7 @@ def _commands(
 
 def render(python: str, site_dirs: Sequence[str], findings: Sequence[Finding], oracle: bool) -> str:
     """The human report."""
-    from safepip.ui import shortpath
+    from safepip.session import shortpath
 
     if not findings:
         checked = f"{len(site_dirs)} directories checked"

@@ -14,7 +14,7 @@ import shlex
 import sys
 from typing import Any, Mapping
 
-from safepip.handoff import shown
+from safepip.runner import shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

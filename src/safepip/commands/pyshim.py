@@ -65,17 +65,17 @@ def main(args: list[str], session: Session) -> int:
 
 def _decide(name: str, root: str, key: str, environ: Mapping[str, str]) -> str | None:
     """The interpreter ``name`` means here, remembered for the shim when that is possible."""
-    from safepip import ui
     from safepip.commands.activation_env import Activation, choose
     from safepip.errors import SafepipError
     from safepip.facts.interpreter import without_shims
+    from safepip.session import say
     from safepip.venv.layout import bin_python
 
     remember = True
     try:
         chosen = choose(environ)
     except SafepipError as exc:  # a broken configuration file: said, never remembered
-        ui.say(f"{exc}; {name} runs as PATH has it", "warning", environ)
+        say(f"{exc}; {name} runs as PATH has it", "warning", environ)
         chosen, remember = Activation(None), False
     python = bin_python(chosen.env_dir) if chosen.env_dir is not None else without_shims(name, environ)
     if python is None and name == "python":

@@ -34,13 +34,12 @@ applications whose Python is gone (reinstalled for the target). pip's --index-ur
 
 def main(args: list[str], session: Session) -> int:
     """Repair the environment; return 0 (or raise the error that says what is left)."""
-    from safepip import ui
     from safepip.act.flow import index_options, refuse
     from safepip.decide import PROJECT_VENV, USER_ENV
     from safepip.errors import NoTargetError, UsageError
     from safepip.facts.pipargs import scan
-    from safepip.venv.ensure import ensure
-    from safepip.venv.leftovers import pending
+    from safepip.session import shortpath
+    from safepip.venv.ensure import ensure, pending, repair
     from safepip.venv.lock import EnvLock
     from safepip.venv.state import COMPLETE, state
 
@@ -66,7 +65,7 @@ def main(args: list[str], session: Session) -> int:
     say = session.say
     outside = plan.kind == USER_ENV
     if outside and not os.path.lexists(plan.env_dir) and not pending(plan.env_dir):
-        session.say(f"{ui.shortpath(plan.env_dir, session.environ)}: nothing to repair (no per-user environment)", "notice")
+        session.say(f"{shortpath(plan.env_dir, session.environ)}: nothing to repair (no per-user environment)", "notice")
         return _apps(ctx, plan, call, session)
     lock = EnvLock(plan.env_dir, session.dirs, say)
     try:
@@ -76,12 +75,10 @@ def main(args: list[str], session: Session) -> int:
         )
         torn: list[str] = []
         if state(ready.env_dir) == COMPLETE and not ready.created:
-            from safepip.venv.leftovers import repair
-
             torn = repair(ready.env_dir, lambda m: session.say(m, "warning"))
     finally:
         lock.release()
-    where = ui.shortpath(ready.env_dir, session.environ)
+    where = shortpath(ready.env_dir, session.environ)
     if ready.rebuilt:
         session.say(f"{where}: rebuilt ({ready.rebuilt}), everything it held reinstalled", "notice")
     elif ready.created:

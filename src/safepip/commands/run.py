@@ -108,13 +108,12 @@ def main(args: list[str], session: Session) -> int:
         remember_run(resolved.ctx, target.env_dir if target.venv else None, target.bin_dir, environ,
                      debug=session.debug, dirs=session.dirs, project=resolved.plan.kind == PROJECT_VENV)
     env = command_environ(environ, target.bin_dir, target.env_dir if target.venv else None)
-    from safepip.handoff import find_command
+    from safepip.runner import find_command
+    from safepip.runner import run as exec_command
 
     found = find_command(command[0], env["PATH"])
     if found is None:
         where = "" if os.sep in command[0] else f" (looked in {target.bin_dir} and on PATH)"
         raise SafepipError(f"{command[0]}: command not found{where}", exit_code=EX_NOTFOUND)
-    from safepip.runner import run as exec_command
-
     return exec_command([os.path.abspath(found), *command[1:]], env, failure_code=EX_NOEXEC)
 

@@ -19,7 +19,6 @@ import shlex
 import shutil
 from typing import Mapping
 
-from safepip import ui
 from safepip.act.shims import read_text
 from safepip.archive import running_archive
 from safepip.commands.selfhome import (
@@ -38,6 +37,7 @@ from safepip.commands.selfhome import (
 )
 from safepip.errors import PermissionRefused, UsageError
 from safepip.paths import Dirs, bin_dir, on_path
+from safepip.session import say, shortpath
 from safepip.venv.layout import bin_python
 
 TYPE_CHECKING = False
@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # for the type checker only
 
 def _path_advice(environ: Mapping[str, str]) -> str:
     directory = bin_dir(environ)
-    shown = ui.shortpath(directory, environ)
+    shown = shortpath(directory, environ)
     if on_path(directory, environ):
         return f"{shown} is on your PATH: run safepip"
     home = environ.get("HOME") or os.path.expanduser("~")
@@ -72,7 +72,7 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
     if current and current.get("id") != archive.build_id and not upgrade:
         raise UsageError(
             f"safepip {current.get('version')} (build {current.get('id')}) is already installed in "
-            f"{ui.shortpath(home(environ), environ)}; to replace it with {archive.version} (build "
+            f"{shortpath(home(environ), environ)}; to replace it with {archive.version} (build "
             f"{archive.build_id}): safepip self-install --upgrade {shlex.quote(archive.path)}"
         )
     from safepip.venv.ensure import ensure
@@ -84,7 +84,7 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
     top = home(environ)
     os.makedirs(top, exist_ok=True)
     env_dir = os.path.join(top, archive.build_id)
-    lock = EnvLock(top, Dirs(environ), lambda m: ui.say(m, "notice", environ))
+    lock = EnvLock(top, Dirs(environ), lambda m: say(m, "notice", environ))
     lock.acquire()
     try:
         fresh = not (current and current.get("id") == archive.build_id and state(env_dir) == COMPLETE
@@ -96,7 +96,7 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
             from safepip.facts.interpreter import probe
 
             ensure(env_dir, probe(python, "environment creation", environ), environ,
-                   lambda m: ui.say(m, "notice", environ))
+                   lambda m: say(m, "notice", environ))
             payload(archive, site_packages(bin_python(env_dir)))
             write_text(os.path.join(env_dir, ".safepip-payload"), archive.path + "\n")
             record = {"id": archive.build_id, "version": archive.version, "python": python, "env": env_dir}
@@ -112,14 +112,14 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
                 shutil.rmtree(old, ignore_errors=True)
     finally:
         lock.release()
-    where = ui.shortpath(env_dir, environ)
+    where = shortpath(env_dir, environ)
     if not fresh and unchanged:
         print(f"safepip {archive.version} is already installed in {where}")
     elif current and current.get("id") != archive.build_id:
         print(f"replaced safepip {current.get('version')} with {archive.version} in {where}")
     else:
         print(f"installed safepip {archive.version} in {where}")
-    print(f"launcher: {ui.shortpath(launcher, environ)}; {_path_advice(environ)}")
+    print(f"launcher: {shortpath(launcher, environ)}; {_path_advice(environ)}")
     print(shell_advice)
     return 0
 
@@ -138,9 +138,9 @@ def _shell_advice(launcher: str, environ: Mapping[str, str]) -> str:
     line = rc_line(shell, launcher)
     where = rc_file(shell, environ)
     if line in (read_text(where) or ""):
-        return f"shell-init: loaded by {ui.shortpath(where, environ)}"
+        return f"shell-init: loaded by {shortpath(where, environ)}"
     return (f"for pip typed in {shell} to run safepip (login shells too), add this line to "
-            f"{ui.shortpath(where, environ)}:\n  {line}")
+            f"{shortpath(where, environ)}:\n  {line}")
 
 
 def install_shims(exe: str, environ: Mapping[str, str]) -> None:
@@ -153,9 +153,9 @@ def install_shims(exe: str, environ: Mapping[str, str]) -> None:
     texts = wanted(exe, python_versions(environ, skip=(directory,)), memo_root(environ))
     outcome = refresh(directory, texts)
     for name in outcome.foreign:
-        ui.say(f"{os.path.join(directory, name)} was not written by safepip: left as it is", "warning", environ)
+        say(f"{os.path.join(directory, name)} was not written by safepip: left as it is", "warning", environ)
     names = [n for n in texts if n not in outcome.foreign]
-    print(f"pip launchers in {ui.shortpath(directory, environ)}: {', '.join(names) if names else 'none'}")
+    print(f"pip launchers in {shortpath(directory, environ)}: {', '.join(names) if names else 'none'}")
 
 
 def self_install(args: list[str], session: Session) -> int:
@@ -209,9 +209,9 @@ def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
             shutil.rmtree(env_dir)
         except OSError as exc:
             raise PermissionRefused(f"cannot remove {env_dir}: {exc.strerror}") from None
-        removed.append(ui.shortpath(env_dir, environ))
+        removed.append(shortpath(env_dir, environ))
     elif env_dir:
-        ui.say(f"{env_dir} (named by {RECORD}) is not an installation safepip made: left in place", "warning", environ)
+        say(f"{env_dir} (named by {RECORD}) is not an installation safepip made: left in place", "warning", environ)
     try:
         os.unlink(os.path.join(top, RECORD))
     except FileNotFoundError:
@@ -223,7 +223,7 @@ def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
     except OSError:
         left = sorted(os.listdir(top)) if os.path.isdir(top) else []
         if left:
-            ui.say(f"{ui.shortpath(top, environ)} holds files safepip did not install ({', '.join(left[:3])}): left in place",
+            say(f"{shortpath(top, environ)} holds files safepip did not install ({', '.join(left[:3])}): left in place",
                    "notice", environ)
     return removed
 
@@ -242,14 +242,14 @@ def self_uninstall(args: list[str], session: Session) -> int:
     if os.path.lexists(launcher):
         if is_ours(launcher):
             os.unlink(launcher)
-            removed.append(ui.shortpath(launcher, environ))
+            removed.append(shortpath(launcher, environ))
         else:
-            ui.say(f"{launcher} was not written by safepip self-install: left in place", "warning", environ)
+            say(f"{launcher} was not written by safepip self-install: left in place", "warning", environ)
     from safepip.act.shims import remove
 
     shims = remove(bin_dir(environ))
     if shims:
-        removed.append(f"{', '.join(shims)} in {ui.shortpath(bin_dir(environ), environ)}")
+        removed.append(f"{', '.join(shims)} in {shortpath(bin_dir(environ), environ)}")
     removed.extend(_remove_manifest(top, environ))
     if removed:
         print("removed " + " and ".join(removed))

@@ -269,17 +269,17 @@ def _shims(exe: str, environ: Mapping[str, str], *, python: bool) -> str | None:
     """Make the shim directory current (with ``python``, the python shims too); None (no
     PATH change) when it cannot be written.
     """
-    from safepip import ui
     from safepip.act.shims import memo_root, refresh, shim_dir, wanted
+    from safepip.session import say
 
     directory = shim_dir(environ)
     try:
         outcome = refresh(directory, wanted(exe, _versions(environ, directory), memo_root(environ) if python else None))
     except OSError as exc:
-        ui.say(f"cannot write pip launchers in {directory} ({exc.strerror}); pip on PATH is unchanged", "warning", environ)
+        say(f"cannot write pip launchers in {directory} ({exc.strerror}); pip on PATH is unchanged", "warning", environ)
         return None
     for name in outcome.foreign:
-        ui.say(f"{os.path.join(directory, name)} was not written by safepip: left as it is", "warning", environ)
+        say(f"{os.path.join(directory, name)} was not written by safepip: left as it is", "warning", environ)
     return directory
 
 

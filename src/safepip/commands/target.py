@@ -61,7 +61,7 @@ def locate(ctx: Context, plan: Plan) -> Target:
         work = working_tree(plan.env_dir)
         exists = is_venv_dir(work)
         if not exists:  # an interrupted rebuild goes on (its module is imported for this alone)
-            from safepip.venv.leftovers import pending
+            from safepip.venv.ensure import pending
 
             exists = bool(pending(work))
         return Target(

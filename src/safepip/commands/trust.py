@@ -167,10 +167,10 @@ def record(config_file: str, entries: Mapping[str, str]) -> None:
 def main(args: list[str], session: Session) -> int:
     """Trust what came with the project at PATH; return 0."""
     environ = session.environ
-    from safepip import ui
     from safepip.facts.placement import RECORD_PREFIX
     from safepip.facts.trust import chain_problem, identity
     from safepip.paths import user_config_file
+    from safepip.session import say
 
     if any(a in ("-h", "--help") for a in args):
         sys.stdout.write(USAGE)
@@ -184,7 +184,7 @@ def main(args: list[str], session: Session) -> int:
     root, found, placement = _candidates(path, environ, session.debug)
     needed = [(python, why) for python, why in found if why is not None]
     if not needed and not placement:
-        ui.say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)
+        say(f"nothing to trust in {root}: what safepip would run there is your own", "notice", environ)
         return 0
     entries = dict(placement)
     from safepip.venv.layout import venv_of
@@ -198,8 +198,8 @@ def main(args: list[str], session: Session) -> int:
     config_file = user_config_file(environ)
     record(config_file, entries)
     for where in placement.values():
-        ui.say(f"trusted where {root} puts its environment: {where[len(RECORD_PREFIX):]}; "
+        say(f"trusted where {root} puts its environment: {where[len(RECORD_PREFIX):]}; "
                f"recorded in {config_file}", "notice", environ)
     for python, why in needed:
-        ui.say(f"trusted {python} ({why}); recorded in {config_file}", "notice", environ)
+        say(f"trusted {python} ({why}); recorded in {config_file}", "notice", environ)
     return 0

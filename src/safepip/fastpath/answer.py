@@ -121,10 +121,10 @@ def _names_a_new_project(call: Call, env: Environment, cwd: str) -> bool:
 
 
 def _say(message: str, environ: Mapping[str, str]) -> None:
-    """A debugging notice (``SAFEPIP_DEBUG=1``): only then is the ui imported."""
-    from safepip import ui
+    """A debugging notice (``SAFEPIP_DEBUG=1``): only then is the way to speak imported."""
+    from safepip.session import say
 
-    ui.say(message, "notice", environ)
+    say(message, "notice", environ)
 
 
 class Answered:

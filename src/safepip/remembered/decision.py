@@ -199,7 +199,7 @@ def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | Non
 
 def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
     """What the full path does before pip installs into an environment: undo what an
-    interrupted pip left half-installed (:func:`safepip.venv.leftovers.repair_made`), whose
+    interrupted pip left half-installed (:func:`safepip.venv.ensure.repair_made`), whose
     check is made here first without its imports.
     """
     from safepip.venv.layout import site_packages
@@ -213,7 +213,7 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
             torn = entry.endswith(".dist-info") and not entry.startswith("~") and not os.path.lexists(
                 os.path.join(site, entry, "RECORD")) and os.path.isdir(os.path.join(site, entry))
             if torn or ".safepip-torn-" in entry:
-                from safepip.venv.leftovers import repair_made
+                from safepip.venv.ensure import repair_made
 
                 repair_made(env_dir, environ)
                 return
@@ -223,16 +223,21 @@ def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
     """Take the environment's lock, waiting (and saying for whom) while it is busy; an int
     is the exit code of a lock that cannot be taken (said).
     """
-    from safepip import ui
-    from safepip.filelock import FileLock
+    from safepip.venv.lock import FileLock
 
     lock = FileLock(lock_path)
     try:
         if not lock.try_acquire():
-            ui.say(f"waiting for {env_dir}: in use by {lock.holder() or 'another process'}", "notice", environ)
+            # Here, and below: the way to speak lives with the session, which a replay that
+            # says nothing never imports.
+            from safepip.session import say
+
+            say(f"waiting for {env_dir}: in use by {lock.holder() or 'another process'}", "notice", environ)
             lock.acquire()
     except OSError as exc:
-        ui.say(f"cannot lock {env_dir} ({lock_path}): {exc.strerror or exc}", "error", environ)
+        from safepip.session import say
+
+        say(f"cannot lock {env_dir} ({lock_path}): {exc.strerror or exc}", "error", environ)
         return 77
     lock.write_holder(f"pid {os.getpid()}: safepip {' '.join(sys.argv[1:])}")
     return lock
@@ -252,8 +257,8 @@ def _lean_fast_path(argv: Sequence[str], environ: Mapping[str, str], decision: S
     call = Scanned(argv[0], *scanned)  # what the scanner reads with the same table (a test holds it)
     sys.stderr.write(said)
     sys.stderr.flush()
-    from safepip.handoff import child_environ
     from safepip.remembered.store import remember
+    from safepip.runner import child_environ
     from safepip.stdio import stdout_error
 
     answered = Answered()

@@ -31,8 +31,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Callable, Iterable, Mapping, Sequence, Tuple
 
-    from safepip.filelock import FileLock
     from safepip.paths import Dirs
+    from safepip.venv.lock import FileLock
 
     #: argv, variable changes, redirected, lock path, suffix (None: exec); see stored_route().
     Route = Tuple[Tuple[str, ...], Tuple[Tuple[str, "str | None"], ...], bool, "str | None", "str | None"]
@@ -203,12 +203,12 @@ def follow(
         from safepip.venv.layout import floor_umask
 
         floor_umask()  # as the full path does for an environment safepip chose
-    from safepip.handoff import become, child_environ
+    from safepip.runner import become, child_environ
 
     env = child_environ(environ, dict(changes), redirected)
     lock = held
     if lock is None and lock_path is not None:
-        from safepip.filelock import FileLock
+        from safepip.venv.lock import FileLock
 
         lock = FileLock(lock_path)
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import EnvironmentCreateError
-from safepip.handoff import module_argv
+from safepip.runner import capture, module_argv
 from safepip.venv.layout import OLD_INFIX, bin_python, has_pip
 from safepip.venv.state import COMPLETE, CREATING, state, write_state
 
@@ -101,8 +101,6 @@ def _make(env_dir: str, base: Base, environ: Mapping[str, str], system_site: boo
 
         bytecode.seed(env_dir, base, environ)
         return
-    from safepip.runner import capture
-
     argv = module_argv(base_python, "venv", [*(["--system-site-packages"] if system_site else []), env_dir])
     done = capture(argv)
     if done.returncode != 0:
@@ -174,11 +172,11 @@ def remove(env_dir: str) -> None:
     that a removal killed midway is finished by the next sweep (which removes only trees
     safepip marked so).
     """
-    from safepip.venv import leftovers
+    from safepip.venv import rebuild
 
-    trash = f"{env_dir.rstrip(os.sep)}{OLD_INFIX}{leftovers.stamp()}"
+    trash = f"{env_dir.rstrip(os.sep)}{OLD_INFIX}{rebuild.stamp()}"
     try:
-        leftovers.mark_trash(env_dir, trash)
+        rebuild.mark_trash(env_dir, trash)
     except FileNotFoundError:
         return
     except OSError:
@@ -192,4 +190,4 @@ def remove(env_dir: str) -> None:
 
         shutil.rmtree(env_dir, ignore_errors=True)  # cannot rename (a mount point...): in place
         return
-    leftovers.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)
+    rebuild.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)

@@ -8,6 +8,18 @@ nothing is lost). Directories safepip did not make are never deleted.
 
 Creation and pip runs that change an environment are serialized with
 :class:`safepip.venv.lock.EnvLock`.
+
+**Distributions an interrupted pip left half-installed.** pip writes a distribution's files,
+then its ``.dist-info`` metadata, and ``RECORD`` last. A pip killed in between (``kill -9``, a
+CI job cancelled, the machine losing power) leaves a ``.dist-info`` without ``RECORD``: pip
+then counts the distribution as installed ("already satisfied") but can neither upgrade nor
+uninstall it (``error: uninstall-no-record-file``), and its files may be incomplete. Before pip
+installs into an environment safepip made, and under that environment's lock, safepip removes
+the metadata of such distributions (renamed aside first, so it disappears at once), and says
+so (:func:`repair_made`). pip then sees them as not installed and installs them again, over
+their files, when the command or a dependency asks for them: what pip's own hint
+(``--ignore-installed --no-deps``) does by hand. Environments safepip did not make are left as
+they are.
 """
 
 from __future__ import annotations
@@ -35,7 +47,7 @@ if TYPE_CHECKING:  # for the type checker only
     from safepip.venv.layout import Base
     from safepip.venv.lock import EnvLock
 
-# What makes, locks and rebuilds an environment (safepip.venv.create, lock, leftovers) is
+# What makes, locks and rebuilds an environment (safepip.venv.create, lock, rebuild) is
 # imported where it is used: a command whose environment is whole (``safepip run``, which)
 # only checks it here, and each import costs its share of a cold call.
 
@@ -68,9 +80,7 @@ def check_path(env_dir: str) -> None:
     """
     if os.path.islink(env_dir):
         if not os.path.exists(env_dir):
-            from safepip.venv import leftovers
-
-            if leftovers.pending(os.path.realpath(env_dir)):
+            if pending(os.path.realpath(env_dir)):
                 return  # a rebuild moved the link's target aside and was killed: it goes on
             raise EnvironmentCreateError(
                 f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
@@ -125,12 +135,10 @@ def broken(env_dir: str) -> str | None:
     # Whole or not, an old tree still pending is a rebuild killed before it restored what the
     # old environment held (after it made the new one, which its creation marks complete):
     # used as it is, the environment would lack every package the user had. One listing
-    # beside it answers the common case (no old tree) without the leftovers' module.
+    # beside it answers the common case (no old tree) without the rebuild's module.
     if not old_names(work):
         return None
-    from safepip.venv import leftovers
-
-    if leftovers.pending(work):
+    if pending(work):
         return "its rebuild was interrupted"
     return None
 
@@ -174,7 +182,6 @@ def ensure(
     ``pip_options`` (an index, find-links...) are given to pip when a rebuild reinstalls
     what the old environment held.
     """
-    from safepip.venv import leftovers
     from safepip.venv.lock import EnvLock
 
     check_path(env_dir)
@@ -182,8 +189,13 @@ def ensure(
     # A whole environment with no old tree whose contents wait for it is used as it is. One
     # with a pending old tree is a rebuild killed after it made the new environment (its
     # creation marks it complete) and before it marked it restoring: restored under the lock.
-    olds = leftovers.old_trees(work) if lock is None else []
-    if lock is None and _usable(work) and not (olds and leftovers.pending(work)):
+    # One listing beside it answers the common case (no old tree) without the rebuild's module.
+    olds: list[str] = []
+    if lock is None and old_names(work):
+        from safepip.venv.rebuild import old_trees
+
+        olds = old_trees(work)
+    if lock is None and _usable(work) and not (olds and pending(work)):
         # A process killed while it removed a rebuild's old tree (restored, marked trash) left
         # a whole environment: finish that removal here too, not only under the lock (which a
         # call the fast path may answer does not take).
@@ -212,7 +224,7 @@ def _ensure_locked(
     pip_options: Sequence[str] = (),
     say: Callable[[str], object] = lambda m: None,
 ) -> Ready:
-    from safepip.venv import leftovers, rebuild
+    from safepip.venv import rebuild
     from safepip.venv.create import create as _create
     from safepip.venv.create import remove as _remove
 
@@ -238,13 +250,13 @@ def _ensure_locked(
     current = state(work) if is_venv_dir(work) else None
     if current == RESTORING:
         old = restoring_from(work)
-        if old is not None and (leftovers.read_journal(old) or {}).get("kind") == leftovers.PENDING:
+        if old is not None and (rebuild.read_journal(old) or {}).get("kind") == rebuild.PENDING:
             return restore(old)
         write_state(work, COMPLETE, base.path)  # killed after the old tree was dealt with
         rebuild.sweep(work)
         current = COMPLETE
     if current in (None, CREATING, COMPLETE):
-        waiting = leftovers.pending(work)
+        waiting = pending(work)
         if waiting:  # a rebuild killed after it moved the old tree aside, before it restored
             return restore(waiting[-1])
     if is_venv_dir(work):
@@ -272,3 +284,80 @@ def _ensure_locked(
     _create(work, base, environ, system_site)
     return ready_at(env_dir, created=True, rebuilt=rebuilt)
 
+
+def pending(work: str) -> list[str]:
+    """The old trees whose contents are not yet restored (oldest first)."""
+    from safepip.venv.rebuild import PENDING, old_trees, read_journal
+
+    return [t for t in old_trees(work) if (read_journal(t) or {}).get("kind") == PENDING]
+
+
+# What an interrupted pip left half-installed (see the module docstring).
+
+TORN_INFIX = ".safepip-torn-"
+
+
+def _leftovers(site: str) -> list[str]:
+    try:
+        return [os.path.join(site, n) for n in os.listdir(site) if TORN_INFIX in n]
+    except OSError:
+        return []
+
+
+def _remove_tree(tree: str) -> None:
+    import shutil  # here: the check before every install mostly finds nothing to remove
+
+    shutil.rmtree(tree, ignore_errors=True)
+
+
+def torn(env_dir: str) -> list[str]:
+    """The ``.dist-info`` directories in the environment that have no ``RECORD``."""
+    found = []
+    for site in site_packages(env_dir):
+        try:
+            names = os.listdir(site)
+        except OSError:
+            continue
+        for name in sorted(names):
+            if not name.endswith(".dist-info") or name.startswith("~"):
+                continue  # "~" marks pip's own stash of an uninstall in progress
+            info = os.path.join(site, name)
+            if os.path.isdir(info) and not os.path.lexists(os.path.join(info, "RECORD")):
+                found.append(info)
+    return found
+
+
+def repair(env_dir: str, say: Callable[[str], object]) -> list[str]:
+    """Remove the metadata of half-installed distributions; return the ``name-version``
+    of each one removed.
+    """
+    for site in site_packages(env_dir):  # what a repair killed midway left
+        for leftover in _leftovers(site):
+            _remove_tree(leftover)
+    removed = []
+    for info in torn(env_dir):
+        aside = f"{info}{TORN_INFIX}{os.getpid()}"
+        try:
+            os.rename(info, aside)
+        except OSError:
+            continue  # pip will say what is wrong with it
+        _remove_tree(aside)
+        removed.append(os.path.basename(info)[: -len(".dist-info")])
+    if removed:
+        names = ", ".join(removed)
+        say(
+            f"{names} in {env_dir} {'was' if len(removed) == 1 else 'were'} left half-installed by an "
+            "interrupted pip (no RECORD file); safepip removed the metadata so that pip installs "
+            f"{'it' if len(removed) == 1 else 'them'} again"
+        )
+    return removed
+
+
+def repair_made(env_dir: str, environ: Mapping[str, str]) -> None:
+    """Before pip installs into an environment (under its lock): if safepip made it, undo what
+    an interrupted pip left half-installed, and say so.
+    """
+    if state(env_dir) == COMPLETE:
+        from safepip.session import say
+
+        repair(env_dir, lambda m: say(m, "warning", environ))

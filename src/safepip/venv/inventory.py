@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from safepip.venv.layout import site_packages
-from safepip.venv.leftovers import JOURNAL
-from safepip.venv.leftovers import read_text as _read
+
+#: A rebuild's journal, in the tree it moved aside (:mod:`safepip.venv.rebuild`).
+JOURNAL = ".safepip-rebuild.json"
 
 #: Distributions the new environment brings itself.
 SEEDED = frozenset({"pip"})
@@ -110,7 +111,7 @@ def inventory(env_dir: str) -> list[Dist]:
         if key in SEEDED or key in found:
             continue
         direct: Any = None
-        text = _read(os.path.join(info, "direct_url.json"))
+        text = read_text(os.path.join(info, "direct_url.json"))
         if text:
             try:
                 direct = json.loads(text)
@@ -120,7 +121,7 @@ def inventory(env_dir: str) -> list[Dist]:
         found[key] = Dist(
             name, version, args, source,
             requested=os.path.exists(os.path.join(info, "REQUESTED")),
-            installer=(_read(os.path.join(info, "INSTALLER")) or "").strip(),
+            installer=(read_text(os.path.join(info, "INSTALLER")) or "").strip(),
         )
     return list(found.values())
 
@@ -146,9 +147,9 @@ def _recorded(env_dir: str) -> set[str]:
     listed: set[str] = set()
     for info in dist_infos(env_dir):
         listed.add(os.path.normpath(info))
-        text = _read(os.path.join(info, "RECORD"))
+        text = read_text(os.path.join(info, "RECORD"))
         if text is None:
-            text = _read(os.path.join(info, "installed-files.txt"))
+            text = read_text(os.path.join(info, "installed-files.txt"))
             base = info
         else:
             base = os.path.dirname(info)
@@ -191,3 +192,12 @@ def _parents(path: str, stop: str) -> Iterator[str]:
     while len(current) > len(stop):
         yield current
         current = os.path.dirname(current)
+
+
+def read_text(path: str) -> str | None:
+    """A file's text, at most 1 MiB (None: it cannot be read)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(1 << 20)
+    except OSError:
+        return None

@@ -11,7 +11,7 @@ import sys
 _WINDOWS = sys.platform == "win32"
 
 #: What a rebuild names the tree it moves an environment to: ``<env>.safepip-old-<date>-<pid>``
-#: (:mod:`safepip.venv.leftovers` says what such a tree holds).
+#: (:mod:`safepip.venv.rebuild` says what such a tree holds).
 OLD_INFIX = ".safepip-old-"
 
 TYPE_CHECKING = False

@@ -3,7 +3,7 @@
 A target interpreter without pip (Debian without python3-pip), or an environment made
 without pip, is driven with ``<own pip> --python <target> ...``. Installed with pip, safepip
 has pip as a dependency, run as ``sys.executable -m pip`` would run it
-(:func:`safepip.handoff.pip_argv`). Run from safepip.pyz, there is no importable pip (a zip
+(:func:`safepip.runner.pip_argv`). Run from safepip.pyz, there is no importable pip (a zip
 cannot hold a runnable pip for another process), so safepip runs the pip wheel virtualenv
 embeds: a pip wheel is runnable (``python pip.whl/pip``), once copied out of the archive
 into the cache directory.
@@ -16,7 +16,7 @@ import sys
 
 from safepip.archive import extract, running_archive
 from safepip.errors import InterpreterError
-from safepip.handoff import pip_argv
+from safepip.runner import pip_argv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

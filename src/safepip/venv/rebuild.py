@@ -8,7 +8,7 @@ was interrupted. Under the environment's lock, in this order:
    version, ``direct_url.json`` (URL, VCS and editable installs), ``INSTALLER`` and
    ``REQUESTED``. The record (a journal, ``.safepip-rebuild.json``) is written into the old
    tree, so that it travels with it, signed for the name it is moved to (see
-   :mod:`safepip.venv.records`: a journal safepip did not write is never replayed).
+   :mod:`safepip.venv.state`: a journal safepip did not write is never replayed).
 2. **Move aside** the old tree, atomically, to ``<env>.safepip-old-<date>-<pid>`` (for a
    ``.venv`` that is a symbolic link: the link's target, and the link is kept).
 3. **Create** the new environment in the same place (``.safepip.json`` says ``restoring``
@@ -25,35 +25,32 @@ A process killed at any instant leaves either the journal ``pending`` in the old
 next call, under the lock, goes on from where it was) or a finished rebuild. Nothing of the
 user's is deleted: the old tree is removed only once the new one holds everything.
 
-What a tree holds is read by :mod:`safepip.venv.inventory`; the trees moved aside, their
-journal and the sweep are :mod:`safepip.venv.leftovers`.
+What a tree holds is read by :mod:`safepip.venv.inventory`.
+
+**The trees moved aside** (``<env>.safepip-old-<date>-<pid>``) carry the journal
+(``.safepip-rebuild.json``, in the tree) saying what safepip made of the tree: ``pending`` (its
+contents are not yet restored into the new environment), ``kept`` (restored, but it holds the
+user's files or what could not be restored) or ``trash`` (nothing in it is wanted). A tree
+without a journal is not safepip's, whatever its name: it is never removed. Nor is one whose
+journal safepip did not write for that very tree (it carries a proof bound to the name the tree
+was moved to and its owner, see :mod:`safepip.venv.state`), nor a name that is a symbolic link:
+a repository can commit both, named like an old tree. The sweep (:func:`sweep`) finishes the
+removal of trash at once and prunes a kept tree a day after it was kept; it never removes the
+user's files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
 from dataclasses import asdict
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from safepip.errors import EnvironmentCreateError
-from safepip.venv.inventory import Dist, dist_from, inventory, user_files
-from safepip.venv.layout import OLD_INFIX, bin_python
-from safepip.venv.leftovers import (
-    JOURNAL,
-    KEEP_SECONDS,
-    KEPT,
-    PENDING,
-    TRASH,
-    due,
-    kept_at,
-    old_trees,
-    read_journal,
-    remove_trash,
-    stamp,
-    write_journal,
-)
+from safepip.venv.inventory import JOURNAL, Dist, dist_from, inventory, user_files
+from safepip.venv.layout import OLD_INFIX, bin_python, old_names
 
 Create = Callable[[str], None]  # makes a whole environment at the path (safepip's _create)
 
@@ -91,8 +88,7 @@ def reinstall(python: str, dists: Sequence[Dist], pip_options: Sequence[str], en
 
 
 def _pip(python: str, args: Sequence[str], options: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str]:
-    from safepip.handoff import child_environ, pip_argv
-    from safepip.runner import capture
+    from safepip.runner import capture, child_environ, pip_argv
 
     argv = pip_argv(python, ["install", "--disable-pip-version-check", "-q", *options, *args])
     try:
@@ -126,9 +122,9 @@ def restore(
     if os.path.isdir(src_old) and not os.path.lexists(src_new):
         os.rename(src_old, src_new)  # pip's editable checkouts, with the user's edits in them
     failed = reinstall(bin_python(work), dists, pip_options, environ)
-    from safepip import ui
+    from safepip.session import shortpath
 
-    where = ui.shortpath(old, environ)
+    where = shortpath(old, environ)
     if failed:
         write_journal(old, {**journal, "kind": KEPT, "not_restored": failed})
         mark_complete()
@@ -144,7 +140,7 @@ def restore(
         mark_complete()
         shown = ", ".join(mine[:3]) + (f" and {len(mine) - 3} more" if len(mine) > 3 else "")
         say(
-            f"rebuilt {ui.shortpath(work, environ)} and reinstalled {len(dists)} distributions; the old environment "
+            f"rebuilt {shortpath(work, environ)} and reinstalled {len(dists)} distributions; the old environment "
             f"holds files no distribution installed ({shown}): kept in {where}; what was reinstalled from it is "
             f"removed after {due(kept)}, your files never"
         )
@@ -209,3 +205,117 @@ def prune(tree: str, journal: dict[str, object]) -> None:
         if top != tree:
             with contextlib.suppress(OSError):
                 os.rmdir(top)  # only when empty
+
+
+# The trees moved aside and their journal (see the module docstring).
+
+PENDING = "pending"  # the old tree still holds things the new one lacks
+KEPT = "kept"  # restored; the old tree holds the user's files, or what could not be restored
+TRASH = "trash"  # restored; nothing in the old tree is wanted (removed at once, swept if killed)
+
+
+def read_journal(tree: str) -> dict[str, Any] | None:
+    """The journal of a tree moved aside by a rebuild (None: not safepip's: there is none,
+    the tree is a symbolic link, or this user's safepip did not write it for this tree).
+    """
+    if not _real_dir(tree):
+        return None
+    from safepip.venv import state as envstate
+
+    data = envstate.load(envstate.JOURNAL, tree, os.path.join(tree, JOURNAL))
+    return data if data is not None and data.get("kind") in (PENDING, KEPT, TRASH) else None
+
+
+def _real_dir(path: str) -> bool:
+    """A directory, not a symbolic link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) -> None:
+    """Write a tree's journal atomically, with the proof that safepip wrote it for this tree
+    (for the name ``named`` it is about to be renamed to, when it is not there yet).
+    """
+    import json  # here: only a rebuild writes a journal
+
+    from safepip.safefs import replace_file
+    from safepip.venv import state as envstate
+
+    text = json.dumps(envstate.sign(envstate.JOURNAL, tree, data, named), ensure_ascii=True)
+    replace_file(os.path.join(tree, JOURNAL), text.encode("ascii"), mode=0o644, exact_mode=True, durable=True)
+
+
+def old_trees(work: str) -> list[str]:
+    """The trees moved aside beside ``work`` by safepip's rebuilds (oldest first)."""
+    parent = os.path.dirname(work.rstrip(os.sep))
+    names = old_names(work)
+    # Never a symbolic link: a repository can commit ``.venv.safepip-old-x -> .``.
+    return [os.path.join(parent, n) for n in names if _real_dir(os.path.join(parent, n))]
+
+
+def remove_trash(tree: str, *, made: bool = False) -> None:
+    """Remove a tree safepip moved aside and marked as trash; the journal goes last, so that
+    a removal killed midway is still recognised (and finished) by the next sweep. Nothing
+    is removed unless the tree is a directory (not a link) whose journal safepip wrote for
+    it and says trash, or (``made``) one the caller knows safepip made and could not mark
+    (a full disk); nothing below it is followed (``rmtree`` never crosses a link).
+    """
+    import contextlib  # here: lookups, on every use of an environment, need none of it
+
+    if not (_real_dir(tree) if made else (read_journal(tree) or {}).get("kind") == TRASH):
+        return
+    try:
+        entries = os.listdir(tree)
+    except OSError:
+        return
+    for entry in entries:
+        if entry == JOURNAL:
+            continue
+        path = os.path.join(tree, entry)
+        if os.path.isdir(path) and not os.path.islink(path):
+            import shutil  # here: a lookup never removes anything
+
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(tree, JOURNAL))
+    with contextlib.suppress(OSError):
+        os.rmdir(tree)
+
+
+#: How long a tree kept for the user's files also keeps what was reinstalled from it.
+KEEP_SECONDS = 24 * 3600
+
+
+def kept_at(tree: str, journal: Mapping[str, Any]) -> float:
+    """When a tree was kept (its journal says; else the journal's modification time)."""
+    at = journal.get("at")
+    if isinstance(at, (int, float)) and not isinstance(at, bool):
+        return float(at)
+    try:
+        return os.stat(os.path.join(tree, JOURNAL)).st_mtime
+    except OSError:
+        return time.time()  # unreadable: as if kept now, never old enough
+
+
+def due(journal: Mapping[str, Any]) -> str:
+    """When the sweep prunes a kept tree, in words (UTC)."""
+    at = journal.get("at")
+    start = float(at) if isinstance(at, (int, float)) else time.time()
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start + KEEP_SECONDS))
+
+
+def mark_trash(tree: str, named: str | None = None) -> None:
+    """Mark a tree (an environment in which pip never ran) as safepip's trash, once it is
+    renamed ``named``.
+    """
+    write_journal(tree, {"kind": TRASH, "at": time.time()}, named)
+
+
+def stamp() -> str:
+    """The date and process that name a tree moved aside."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + f"-{os.getpid()}"

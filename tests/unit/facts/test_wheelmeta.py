@@ -11,7 +11,7 @@ import pytest
 
 from httpindex import Served
 from safepip.facts import wheelmeta
-from safepip.handoff import pip_argv
+from safepip.runner import pip_argv
 from wheelindex import PADDING
 
 

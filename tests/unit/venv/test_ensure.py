@@ -1,4 +1,6 @@
-"""Environment creation, validation and repair (in-process)."""
+"""Environment creation, validation and repair (in-process), and the half-installed
+distributions an interrupted pip left: found, removed only from environments safepip made,
+and installed again by pip."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpers import SYSTEM_PYTHON
+from helpers import SYSTEM_PYTHON, SYSTEM_XY
 from safepip.errors import EnvironmentCreateError
 from safepip.venv import ensure as envs
-from safepip.venv import leftovers
+from safepip.venv import rebuild
 
 #: A base interpreter for environments these tests never get as far as creating.
 BASE = SimpleNamespace(path=SYSTEM_PYTHON, version=(3, 11, 2), implementation="cpython")
@@ -59,18 +61,16 @@ def test_the_hint_for_a_broken_env_is_quoted_for_the_shell(tmp_path: Path) -> No
 
 
 def test_a_trash_tree_killed_midway_is_swept_and_nothing_else(tmp_path: Path) -> None:
-    from safepip.venv import rebuild
-
     env_dir = tmp_path / ".venv"
     trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
     (trash / "lib").mkdir(parents=True)
-    leftovers.write_journal(str(trash), {"kind": "trash"})
+    rebuild.write_journal(str(trash), {"kind": "trash"})
     mine = tmp_path / ".venv.safepip-old-mine"  # the same name pattern, not made by safepip
     mine.mkdir()
     (mine / "notes").write_text("x")
     kept = tmp_path / ".venv.safepip-old-20260101-000000-2"
     kept.mkdir()
-    leftovers.write_journal(str(kept), {"kind": "kept"})
+    rebuild.write_journal(str(kept), {"kind": "kept"})
     rebuild.sweep(str(env_dir))
     assert not trash.exists() and (mine / "notes").exists() and kept.exists()
 
@@ -79,7 +79,7 @@ def test_a_link_whose_target_a_killed_rebuild_moved_aside_is_not_refused(tmp_pat
     target = tmp_path / "store" / "env"
     old = tmp_path / "store" / "env.safepip-old-20260101-000000-1"
     old.mkdir(parents=True)
-    leftovers.write_journal(str(old), {"kind": "pending", "why": "its interpreter x no longer exists"})
+    rebuild.write_journal(str(old), {"kind": "pending", "why": "its interpreter x no longer exists"})
     link = tmp_path / ".venv"
     link.symlink_to(target)
     envs.check_path(str(link))  # no "dangling link" refusal: the rebuild goes on from there
@@ -105,14 +105,12 @@ def _old_env(tree: Path, journal: dict[str, object]) -> Path:
     (tree / "bin" / "pipeline.sh").write_text("mine\n")  # "pip..." yet the user's
     (tree / "pyvenv.cfg").write_text("version = 3.11.9\n")
     (tree / "notes.txt").write_text("mine\n")
-    leftovers.write_journal(str(tree), journal)
+    rebuild.write_journal(str(tree), journal)
     return tree
 
 
 def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Path) -> None:
     import time
-
-    from safepip.venv import rebuild
 
     now = time.time()
     env_dir = tmp_path / ".venv"
@@ -120,7 +118,7 @@ def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Pa
     before = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
     rebuild.sweep(str(env_dir))
     assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*")) == before  # not a day old yet
-    leftovers.write_journal(str(kept), {"kind": "kept", "at": now - 25 * 3600})
+    rebuild.write_journal(str(kept), {"kind": "kept", "at": now - 25 * 3600})
     rebuild.sweep(str(env_dir))
     left = sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*"))
     assert left == [".safepip-rebuild.json", "bin", "bin/pipeline.sh", "notes.txt"]  # only the user's files
@@ -133,8 +131,6 @@ def test_a_tree_kept_for_the_users_files_is_pruned_only_after_a_day(tmp_path: Pa
 
 def test_a_kept_tree_is_aged_by_its_journal_and_some_are_never_swept(tmp_path: Path) -> None:
     import time
-
-    from safepip.venv import rebuild
 
     now = time.time()
     env_dir = tmp_path / ".venv"
@@ -202,10 +198,10 @@ def test_a_whole_environment_used_without_the_lock_finishes_a_killed_trash_remov
     write_state(str(env_dir), COMPLETE, SYSTEM_PYTHON)
     trash = tmp_path / ".venv.safepip-old-20260101-000000-1"
     (trash / "bin").mkdir(parents=True)
-    leftovers.write_journal(str(trash), {"kind": "trash"})
+    rebuild.write_journal(str(trash), {"kind": "trash"})
     kept = tmp_path / ".venv.safepip-old-20260101-000000-2"
     kept.mkdir()
-    leftovers.write_journal(str(kept), {"kind": "kept"})
+    rebuild.write_journal(str(kept), {"kind": "kept"})
     ready = envs.ensure(str(env_dir), BASE, dict(os.environ), quiet)
     assert not ready.created
     assert not trash.exists() and kept.exists()
@@ -221,3 +217,36 @@ def test_ready_at_reads_the_interpreter_site_packages_and_pip_once(tmp_path: Pat
     assert found.created and found.rebuilt is None
     (site / "pip").mkdir()
     assert envs.ready_at(str(env)).has_pip and not envs.ready_at(str(tmp_path / "nothing")).site_packages
+
+
+def _info(site: Path, name: str, record: bool = True) -> Path:
+    info = site / f"{name}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.split('-', maxsplit=1)[0]}\nVersion: 1\n")
+    if record:
+        (info / "RECORD").write_text("")
+    return info
+
+
+def test_torn_finds_dist_infos_without_record_only(tmp_path: Path) -> None:
+    site = tmp_path / "env" / "lib" / f"python{SYSTEM_XY}" / "site-packages"
+    whole = _info(site, "whole-1.0")
+    cut = _info(site, "cut-1.0", record=False)
+    _info(site, "~tash-1.0", record=False)  # pip's stash of an uninstall in progress: pip's own
+    (site / "not_a_dist").mkdir()
+    assert envs.torn(str(tmp_path / "env")) == [str(cut)]
+    said: list[str] = []
+    assert envs.repair(str(tmp_path / "env"), said.append) == ["cut-1.0"]
+    assert not cut.exists() and whole.exists() and (site / "~tash-1.0.dist-info").exists()
+    assert len(said) == 1 and "cut-1.0" in said[0] and "no RECORD" in said[0]
+    assert envs.repair(str(tmp_path / "env"), said.append) == [] and len(said) == 1
+
+
+def test_what_a_killed_repair_left_is_swept(tmp_path: Path) -> None:
+    site = tmp_path / "env" / "lib" / f"python{SYSTEM_XY}" / "site-packages"
+    leftover = site / f"cut-1.0.dist-info{envs.TORN_INFIX}4242"
+    leftover.mkdir(parents=True)
+    (leftover / "METADATA").write_text("Name: cut\nVersion: 1.0\n")
+    assert envs.torn(str(tmp_path / "env")) == []
+    envs.repair(str(tmp_path / "env"), print)
+    assert not leftover.exists()

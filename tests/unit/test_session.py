@@ -1,5 +1,6 @@
-"""Output conventions: safepip's lines go to stderr, prefixed ``safepip:``, coloured only on
-a TTY, never with NO_COLOR, always with FORCE_COLOR; quiet silences notices, not errors."""
+"""How a call speaks (safepip.session's say): safepip's lines go to stderr, prefixed
+``safepip:``, coloured only on a TTY, never with NO_COLOR, always with FORCE_COLOR; quiet
+silences notices, not errors."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from inprocess import Cli
-from safepip import ui
+from safepip import session
 
 
 class _Tty(io.StringIO):
@@ -31,13 +32,13 @@ class _Tty(io.StringIO):
 )
 def test_when_to_colour(environ: dict[str, str], tty: bool, expected: bool) -> None:
     stream = _Tty() if tty else io.StringIO()
-    assert ui.use_colour(stream, environ) is expected
+    assert session.use_colour(stream, environ) is expected
 
 
 def test_lines_are_prefixed_and_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
-    ui.say("hello", "notice", {})
-    ui.say("careful", "warning", {})
-    ui.say("broken", "error", {"FORCE_COLOR": "1"})
+    session.say("hello", "notice", {})
+    session.say("careful", "warning", {})
+    session.say("broken", "error", {"FORCE_COLOR": "1"})
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines() == [

@@ -1,4 +1,4 @@
-"""safepip.venv.leanjson reads and writes JSON exactly as json does (it calls json's own C functions)."""
+"""safepip.venv.state reads and writes JSON exactly as json does (it calls json's own C functions)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safepip.venv.leanjson import dumps, loads
+from safepip.venv.state import dumps, loads
 
 TEXTS = [
     ' {"a": 1} \n', '[1,2.5,"x",null,true,false,NaN,-Infinity]', '"\\u00e9\\ud83d\\ude00"', "[1e400, -0.0]",

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 from helpers import ROOT
-from safepip.filelock import FileLock
+from safepip.venv.lock import FileLock
 
 HOLD = """
 import os, sys
 sys.path.insert(0, {src!r})
-from safepip.filelock import FileLock
+from safepip.venv.lock import FileLock
 lock = FileLock({path!r})
 assert lock.try_acquire()
 lock.write_holder("pid %d: safepip install x" % os.getpid())
@@ -46,7 +46,7 @@ def test_never_on_a_standard_descriptor(tmp_path: Path) -> None:
     on 0 pip read it as the answer to its prompt."""
     where = tmp_path / "fd"
     program = (
-        f"import sys\nsys.path.insert(0, {SRC!r})\nfrom safepip.filelock import FileLock\n"
+        f"import sys\nsys.path.insert(0, {SRC!r})\nfrom safepip.venv.lock import FileLock\n"
         f"lock = FileLock({str(tmp_path / 'a.lock')!r})\nassert lock.try_acquire()\n"
         f"open({str(where)!r}, 'w').write(str(lock._fd))\n"
     )
