@@ -1,7 +1,7 @@
 """The shape of the source tree (README, Development): no import circles, even through
 imports made inside functions or for the type checker; layers point one way (facts, decide,
 act, then the pipeline and the verbs above them); one exec;
-no module much over 300 lines but the generated option table.
+no module over 560 lines but the generated option table.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from pathlib import Path
 from helpers import safepip_modules
 
 GENERATED = {"safepip.facts._pipoptions"}
-MAX_LINES = 310
+#: Modules stay small, one concern each (most are 75 to 250 lines); the few that hold one concept
+#: whole (an environment's state records, a tool's environment and its settings) may reach 560, so that
+#: an install reads through 30 modules (issue 29).
+MAX_LINES = 560
 
 
 def imports(path: Path, known: set[str]) -> set[str]:
@@ -145,7 +148,7 @@ def test_the_front_door_and_the_replay_share_one_exec() -> None:
             assert "os.execve(" not in path.read_text(encoding="utf-8"), name
 
 
-def test_no_module_is_much_over_300_lines() -> None:
+def test_no_module_is_over_560_lines() -> None:
     long = {name: n for name, path in safepip_modules().items()
             if name not in GENERATED and (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}

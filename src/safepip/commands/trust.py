@@ -18,7 +18,7 @@ import sys
 from typing import BinaryIO, Mapping
 
 from safepip.errors import ConfigError, PermissionRefused, UsageError
-from safepip.safefs import replace_file
+from safepip.paths import replace_file, user_config_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -50,7 +50,6 @@ def _candidates(path: str, environ: Mapping[str, str], debug: bool) -> tuple[str
     from safepip.facts.repocode import env_reason, interpreter_reason
     from safepip.facts.target import resolve_spec
     from safepip.facts.trust import check
-    from safepip.paths import user_config_file
     from safepip.venv.layout import bin_python, is_venv_dir
 
     user_file = user_config_file(environ)
@@ -172,7 +171,6 @@ def main(args: list[str], session: Session) -> int:
     from safepip.facts.placement import RECORD_PREFIX
     from safepip.facts.repocode import identity
     from safepip.facts.trust import chain_problem
-    from safepip.paths import user_config_file
 
     if any(a in ("-h", "--help") for a in args):
         sys.stdout.write(USAGE)

@@ -26,7 +26,7 @@ import sys
 from safepip.errors import PermissionRefused
 from safepip.facts.project import crossable_owners
 from safepip.frozen import Frozen, record
-from safepip.safefs import private_group, user_name
+from safepip.paths import private_group, user_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

@@ -79,7 +79,7 @@ def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) 
     """
     import json  # here: only a rebuild writes a journal
 
-    from safepip.safefs import replace_file
+    from safepip.paths import replace_file
     from safepip.venv import records
 
     text = json.dumps(records.sign(records.JOURNAL, tree, data, named), ensure_ascii=True)

@@ -66,7 +66,7 @@ def write_state(env_dir: str, value: str, base_python: str, old: str | None = No
     import json  # here: reading a state file needs no json module (safepip.venv.records)
 
     from safepip import __version__
-    from safepip.safefs import replace_file
+    from safepip.paths import replace_file
     from safepip.venv import records
 
     data = {"state": value, "safepip": __version__, "python": base_python, **({"old": old} if old else {})}
