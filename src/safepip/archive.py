@@ -42,7 +42,7 @@ def extract(member_path: str, target: str) -> None:
     """
     import zipfile
 
-    from safepip.safefs import replace_file
+    from safepip.paths import replace_file
 
     inside = split(member_path)
     if inside is None:

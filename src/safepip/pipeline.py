@@ -205,8 +205,7 @@ def _scratch(environ: Mapping[str, str]) -> Iterator[str]:
     import signal
     import tempfile
 
-    from safepip.paths import cache_dir
-    from safepip.safefs import directory_problem
+    from safepip.paths import cache_dir, directory_problem
 
     base = os.path.join(cache_dir(environ), "downloads")
     # pip runs what it downloads here: a private directory, or the system's temporary one.

@@ -1,13 +1,17 @@
 """paths.Dirs: safepip's own directories for one environment, each worked out once and only
-when first asked."""
+when first asked; paths.replace_file, the one atomic write; and paths.on_path."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
 from safepip import paths
+from safepip.paths import on_path, replace_file
 
 
 def test_each_directory_is_worked_out_once_and_only_when_asked(
@@ -28,3 +32,62 @@ def test_each_directory_is_worked_out_once_and_only_when_asked(
     assert dirs.cache == dirs.cache == str(tmp_path / "cache")
     assert dirs.linux_cache == str(tmp_path / "cache")  # named: known without platformdirs
     assert asked == ["cache"]
+
+
+@pytest.fixture
+def here(tmp_path: Path) -> Path:
+    """An empty directory of the test's own."""
+    (tmp_path / "d").mkdir()
+    return tmp_path / "d"
+
+
+def test_replaces_whole_with_the_mode_asked(here: Path) -> None:
+    target = here / "f"
+    target.write_text("old")
+    old_umask = os.umask(0o077)
+    try:
+        replace_file(str(target), b"new", mode=0o755, exact_mode=True)
+        exact = stat.S_IMODE(target.stat().st_mode)
+        replace_file(str(target), b"newer", mode=0o644)
+        masked = stat.S_IMODE(target.stat().st_mode)
+    finally:
+        os.umask(old_umask)
+    assert (exact, masked) == (0o755, 0o600)
+    assert target.read_bytes() == b"newer"
+    assert os.listdir(here) == ["f"]
+
+
+def test_a_planted_link_is_replaced_never_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    target = tmp_path / "f"
+    target.symlink_to(victim)
+    # A link planted where the temporary file goes: removed first, never written through.
+    (tmp_path / f"f.{os.getpid()}.tmp").symlink_to(victim)
+    replace_file(str(target), b"mine")
+    assert victim.read_text() == "keep"
+    assert not target.is_symlink() and target.read_bytes() == b"mine"
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(here: Path) -> None:
+    target = here / "f"
+    target.write_text("old")
+
+    def broken(handle: BinaryIO) -> None:
+        handle.write(b"half")
+        raise ValueError("checked and refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        replace_file(str(target), broken)
+    assert target.read_text() == "old"
+    assert os.listdir(here) == ["f"]
+
+
+def test_on_path(tmp_path: Path) -> None:
+    real = tmp_path / "bin"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    assert on_path(str(real), {"PATH": f"/usr/bin::{tmp_path / 'link'}"})
+    assert not on_path(str(real), {"PATH": "/usr/bin:"})  # an empty entry is not the directory
+    assert not on_path(str(real), {"PATH": "~/bin"})  # taken as written, as exec takes it
+    assert on_path("/bin", {}) == ("/bin" in os.defpath.split(os.pathsep))

@@ -136,7 +136,7 @@ def _manifest(env_dir: str) -> dict[str, list[str]]:
 
 
 def _save(env_dir: str, data: Mapping[str, list[str]]) -> None:
-    from safepip.safefs import replace_file
+    from safepip.paths import replace_file
 
     text = json.dumps(dict(data), indent=1, sort_keys=True)
     replace_file(os.path.join(env_dir, MANIFEST), text.encode("utf-8"), mode=0o666)

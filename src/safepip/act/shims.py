@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from safepip.facts.interpreter import MARK, is_ours
-from safepip.paths import data_dir
-from safepip.safefs import replace_file
+from safepip.paths import data_dir, replace_file
 
 __all__ = ["MARK", "Outcome", "is_ours", "launcher_text", "python_commands", "python_versions", "refresh", "remove",
            "shim_dir", "wanted"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from safepip.errors import EnvironmentCreateError, UsageError
-from safepip.paths import bin_dir, data_dir
+from safepip.paths import bin_dir, data_dir, replace_file
 
 LAUNCHER_MARK = "# safepip launcher, written by `safepip self-install`; `safepip self-uninstall` removes it."
 RECORD = "install.json"
@@ -131,6 +131,4 @@ def site_packages(python: str) -> str:
 
 def write_text(path: str, text: str, mode: int = 0o644) -> None:
     """Write ``path`` atomically with exactly ``mode``."""
-    from safepip.safefs import replace_file
-
     replace_file(path, text.encode("utf-8"), mode=mode, exact_mode=True)

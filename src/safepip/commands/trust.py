@@ -18,7 +18,7 @@ import sys
 from typing import BinaryIO, Mapping
 
 from safepip.errors import ConfigError, PermissionRefused, UsageError
-from safepip.safefs import replace_file
+from safepip.paths import replace_file, user_config_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -49,7 +49,6 @@ def _candidates(path: str, environ: Mapping[str, str], debug: bool) -> tuple[str
     from safepip.facts.placement import check_default, committed_link, over, problem, python_problem, record
     from safepip.facts.project import find_root
     from safepip.facts.trust import check, env_reason, interpreter_reason
-    from safepip.paths import user_config_file
     from safepip.venv.layout import bin_python, is_venv_dir
 
     user_file = user_config_file(environ)
@@ -169,7 +168,6 @@ def main(args: list[str], session: Session) -> int:
     environ = session.environ
     from safepip.facts.placement import RECORD_PREFIX
     from safepip.facts.trust import chain_problem, identity
-    from safepip.paths import user_config_file
     from safepip.session import say
 
     if any(a in ("-h", "--help") for a in args):

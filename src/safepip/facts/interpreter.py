@@ -240,11 +240,9 @@ def _from_cache(path: str, environ: Mapping[str, str],
     key = cache_key(path)
     if key is None or environ.get("SAFEPIP_NO_PROBE_CACHE") == "1":
         return None, None, ""
-    from safepip.safefs import read
+    from safepip.paths import Dirs, read
 
     if dirs is None:
-        from safepip.paths import Dirs
-
         dirs = Dirs(environ)
     cache_root = dirs.cache
     cache_file = cache_path(cache_root, key)
@@ -255,7 +253,7 @@ def _from_cache(path: str, environ: Mapping[str, str],
             raise OSError(cache_file)
         import marshal
 
-        data = marshal.loads(raw)  # noqa: S302 - a private file of the user's own (safefs.read)
+        data = marshal.loads(raw)  # noqa: S302 - a private file of the user's own (paths.read)
         assert isinstance(data, dict)
         stdlib = data.get("stdlib")
         # The marker can appear, go or change without the interpreter changing: always look again.
@@ -303,7 +301,7 @@ def _write_cache(cache_file: str, data: dict[str, Any], root: str) -> None:
     """Write privately and atomically; a cache that cannot be written is only a slower next call."""
     import marshal
 
-    from safepip.safefs import write
+    from safepip.paths import write
 
     write(cache_file, marshal.dumps(data), root)
 

@@ -47,8 +47,8 @@ import sys
 from safepip.errors import PermissionRefused
 from safepip.facts.project import crossable_owners
 from safepip.frozen import Frozen, record
+from safepip.paths import private_group, user_name
 from safepip.runner import capture
-from safepip.safefs import private_group, user_name
 from safepip.venv.layout import bin_python, cfg_home, venv_of
 
 TYPE_CHECKING = False

@@ -11,7 +11,7 @@ as it is now: nothing here is keyed on a file's identity, and no racy window app
 Marker results are kept per set of marker values (the interpreter's, from its probe): an
 interpreter with other values reads its own. The memo is tied to safepip's and packaging's
 versions (another packaging may read a string otherwise) and lives privately in safepip's
-cache directory (:mod:`safepip.safefs`); a memo that cannot be read is an empty one.
+cache directory (:mod:`safepip.paths`); a memo that cannot be read is an empty one.
 
 A bare project name (``requests``) and a name with one simple clause (``requests>=2.31``,
 a release of digits and dots: what most pins and most ``Requires-Dist`` are) are read
@@ -167,7 +167,7 @@ class Parsed:
             return self._empty()
         import marshal
 
-        from safepip.safefs import read
+        from safepip.paths import read
 
         raw = read(self._path, self._root)
         try:
@@ -188,7 +188,7 @@ class Parsed:
             return
         import marshal
 
-        from safepip.safefs import write
+        from safepip.paths import write
 
         data = self._all
         if sum(len(data[s]) for s in ("req", "ver", "spec")) + sum(len(m) for m in data["marks"].values()) > LIMIT:

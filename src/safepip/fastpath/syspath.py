@@ -24,7 +24,7 @@ def real_path(prefix: str, sites: list[str], coded: list[str]) -> list[str]:
     import re
     import zlib
 
-    from safepip.paths import linux_cache_dir
+    from safepip.paths import linux_cache_dir, read, write
     from safepip.remembered.store import signature
     from safepip.venv.layout import bin_python
 
@@ -41,10 +41,8 @@ def real_path(prefix: str, sites: list[str], coded: list[str]) -> list[str]:
                 [(p, signature(p)) for p in coded], [(n, os.environ.get(n)) for n in names]))
     base = linux_cache_dir(os.environ)
     cached = None if base is None else os.path.join(base, "syspath", "%08x.json" % zlib.crc32(key.encode("utf-8", "surrogateescape")))  # noqa: UP031
-    from safepip import safefs
-
     if cached is not None and base is not None:
-        raw = safefs.read(cached, base)  # a private file of the user's own, or nothing
+        raw = read(cached, base)  # a private file of the user's own, or nothing
         try:
             stored = json.loads(raw) if raw is not None else None
         except ValueError:
@@ -65,5 +63,5 @@ def real_path(prefix: str, sites: list[str], coded: list[str]) -> list[str]:
         raise Fallback(f"cannot read the sys.path of {python}")
     path = list(dict.fromkeys(p for p in found if isinstance(p, str) and os.path.isdir(p)))
     if cached is not None and base is not None:
-        safefs.write(cached, json.dumps({"key": key, "path": path}).encode("utf-8"), base)
+        write(cached, json.dumps({"key": key, "path": path}).encode("utf-8"), base)
     return path

@@ -19,7 +19,7 @@ The memo's modification time is set two seconds back, and nothing is remembered 
 of those paths changed in the last two seconds (git's "racy clean" rule): a change made
 after the memo was written is always newer than it, even on a file system that keeps whole
 seconds. Only safepip writes memos, into private directories of the user's cache
-(:func:`safepip.safefs.write`).
+(:func:`safepip.paths.write`).
 
 The same tests can be written as fish code (``fish=True``), for fish's activation hook
 (:mod:`safepip.commands.shellhooks`), which reads them with ``source``: one ``test``
@@ -169,7 +169,7 @@ def remember(root: str, key: str, name: str, cwd: str, environ: Mapping[str, str
     if memo is None:
         return False
     target = memo_path(root, key, name)
-    from safepip.safefs import write
+    from safepip.paths import write
 
     if not write(target, memo.encode("utf-8", "surrogateescape"), base):
         return False

@@ -166,7 +166,7 @@ def remember(
     checks.extend((path, True, _signature(path, True, known)) for path in dict.fromkeys(owned) if path not in whole)
     key = memo_key(argv, environ, cwd)
     target = _memo_file(directory, key)
-    from safepip.safefs import write
+    from safepip.paths import write
 
     return write(target, marshal.dumps((key, tuple(checks), stdout, stderr, route)), os.path.dirname(directory))
 
@@ -262,12 +262,12 @@ def recall(
     directory = memo_dir(environ)
     if directory is None:
         return None
-    from safepip.safefs import read
+    from safepip.paths import read
 
     try:
         key = memo_key(argv, environ, os.getcwd() if cwd is None else cwd)
         # marshal, not pickle: it builds plain values and runs nothing; and the file counts
-        # only when it is the user's own, private, in private directories (safefs).
+        # only when it is the user's own, private, in private directories (paths.read).
         raw = read(_memo_file(directory, key), os.path.dirname(directory))
         if raw is None:
             return None

@@ -123,7 +123,7 @@ def _store(package: str, entry: str, cache_root: str) -> None:
     """
     parent = os.path.dirname(entry)
     staging = f"{entry}.{os.getpid()}.tmp"
-    from safepip.safefs import directory_problem
+    from safepip.paths import directory_problem
 
     try:
         if directory_problem(parent, cache_root, create=True) is not None:
@@ -207,7 +207,7 @@ def _own(st: os.stat_result, kind: int) -> bool:
 def trusted_manifest(entry: str) -> dict[str, str] | None:
     """The entry's manifest when the entry is this user's own and no other user can
     replace any directory on the way to it (safepip's rule for its own files,
-    :func:`safepip.safefs.root_problem`: every directory above owned by this user or root,
+    :func:`safepip.paths.root_problem`: every directory above owned by this user or root,
     writable by others only with the sticky bit); None otherwise.
     """
     if not hasattr(os, "geteuid"):  # pragma: no cover - no ownership to check (Windows)
@@ -215,7 +215,7 @@ def trusted_manifest(entry: str) -> dict[str, str] | None:
     try:
         if not _own(os.lstat(entry), stat.S_IFDIR):
             return None
-        from safepip.safefs import root_problem
+        from safepip.paths import root_problem
 
         if root_problem(entry) is not None:
             return None

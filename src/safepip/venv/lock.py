@@ -281,7 +281,7 @@ class EnvLock(FileLock):
 
     def __init__(self, env_dir: str, dirs: Dirs, say: Callable[[str], object]) -> None:
         from safepip.errors import PermissionRefused
-        from safepip.safefs import directory_problem
+        from safepip.paths import directory_problem
 
         path = lock_path(env_dir, dirs)
         # The lock file is opened by name: its directory must be one nobody else can plant in.

@@ -96,8 +96,7 @@ def embedded_pip_wheel(environ: Mapping[str, str]) -> str:
         source = str(wheel.path)
     if os.path.isfile(source):
         return source
-    from safepip.paths import cache_dir
-    from safepip.safefs import directory_problem, private_file
+    from safepip.paths import cache_dir, directory_problem, private_file
 
     root = cache_dir(environ)
     target = os.path.join(root, "pip", os.path.basename(source))

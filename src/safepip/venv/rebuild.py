@@ -240,7 +240,7 @@ def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) 
     """
     import json  # here: only a rebuild writes a journal
 
-    from safepip.safefs import replace_file
+    from safepip.paths import replace_file
     from safepip.venv import state as envstate
 
     text = json.dumps(envstate.sign(envstate.JOURNAL, tree, data, named), ensure_ascii=True)

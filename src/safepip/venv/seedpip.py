@@ -123,7 +123,7 @@ def choose(target: tuple[int, ...], embedded: str | None) -> Candidate | None:
 
 def wheel_dir(candidate: Candidate, environ: Mapping[str, str]) -> str:
     """A directory holding the candidate's wheel as a file (made in the cache if needed)."""
-    from safepip.paths import cache_dir
+    from safepip.paths import cache_dir, replace_file
 
     if candidate.wheel is not None and split(candidate.wheel) is None:
         return os.path.dirname(candidate.wheel)
@@ -135,8 +135,6 @@ def wheel_dir(candidate: Candidate, environ: Mapping[str, str]) -> str:
     if candidate.wheel is not None:
         extract(candidate.wheel, target)
     else:
-        from safepip.safefs import replace_file
-
         replace_file(target, _pack_installed)
     return target_dir
 

@@ -97,7 +97,7 @@ def write_state(env_dir: str, value: str, base_python: str, old: str | None = No
     import json  # here: reading a state file needs no json module (see load)
 
     from safepip import __version__
-    from safepip.safefs import replace_file
+    from safepip.paths import replace_file
 
     data = {"state": value, "safepip": __version__, "python": base_python, **({"old": old} if old else {})}
     data = sign(STATE, env_dir, data)
@@ -190,7 +190,7 @@ def key_path() -> tuple[str, str]:
 
 
 def _read_key(path: str, root: str) -> bytes | None:
-    from safepip.safefs import read, warn
+    from safepip.paths import read, warn
 
     raw = read(path, root)  # a private file of the user's own, or None (with a warning when it is not)
     if raw is None:
@@ -209,7 +209,7 @@ def _make_key(path: str, root: str) -> bytes | None:
     """Make the key file; None when it cannot be made private (said once)."""
     import contextlib  # here: only the first write ever makes the key
 
-    from safepip.safefs import directory_problem, warn
+    from safepip.paths import directory_problem, warn
 
     why = directory_problem(root, root, create=True)
     if why is not None:
@@ -367,7 +367,7 @@ def load(kind: str, directory: str, path: str) -> dict[str, Any] | None:
 
 
 def _ignored(path: str) -> None:
-    from safepip.safefs import warn
+    from safepip.paths import warn
 
     warn(f"ignoring {path}: safepip did not write it")
 
