@@ -69,7 +69,7 @@ def _unrun(path: str, how: str) -> Interp:
         path=path, how=how, version=(0, 0, 0), implementation="", prefix=env_dir or "", base_prefix="",
         in_venv=env_dir is not None, conda=False, stdlib="", purelib="", platlib="",
         scripts=os.path.dirname(path), marker=None, marker_message=None, marker_problem=None, distributor=None,
-        has_pip=env_dir is not None and has_pip(env_dir), probed=False,
+        has_pip=env_dir is not None and has_pip(env_dir), managed=False, probed=False,
     )
 
 
