@@ -16,10 +16,10 @@ MANAGED = Interp(
     path="/usr/bin/python3", how="PATH", version=SYSTEM_VERSION, implementation="cpython", prefix="/usr",
     base_prefix="/usr", in_venv=False, conda=False, stdlib=f"/usr/lib/python{SYSTEM_XY}", purelib="", platlib="",
     scripts="", marker=f"/usr/lib/python{SYSTEM_XY}/EXTERNALLY-MANAGED", marker_message="use apt", marker_problem=None,
-    distributor="Debian", has_pip=True,
+    distributor="Debian", has_pip=True, managed=True,
 )
-UNMANAGED = MANAGED.replace_(marker=None, distributor=None, path="/opt/py/bin/python3")
-VENV = MANAGED.replace_(in_venv=True, path="/p/.venv/bin/python")
+UNMANAGED = MANAGED.replace_(marker=None, distributor=None, path="/opt/py/bin/python3", managed=False)
+VENV = MANAGED.replace_(in_venv=True, path="/p/.venv/bin/python", managed=False)
 CONDA = UNMANAGED.replace_(conda=True)
 NO_PIP = MANAGED.replace_(has_pip=False)
 PROJECT = Project("/p", "holds pyproject.toml")

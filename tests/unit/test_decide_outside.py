@@ -27,7 +27,7 @@ def interp(**changes: Any) -> Interp:
         "stdlib": f"/usr/lib/python{SYSTEM_XY}", "purelib": SYSTEM_PURELIB,
         "platlib": SYSTEM_PURELIB, "scripts": "/usr/bin",
         "marker": f"/usr/lib/python{SYSTEM_XY}/EXTERNALLY-MANAGED", "marker_message": None, "marker_problem": None,
-        "distributor": "Debian", "has_pip": True,
+        "distributor": "Debian", "has_pip": True, "managed": True,
     }
     values.update(changes)
     return Interp(**values)
@@ -102,7 +102,7 @@ def test_user_flag_is_dropped_in_the_user_env() -> None:
 
 
 def test_unmanaged_target_passes_through() -> None:
-    result = outside("install", "x", target=interp(marker=None))
+    result = outside("install", "x", target=interp(marker=None, managed=False))
     assert result.kind == PASSTHROUGH
 
 

@@ -69,7 +69,7 @@ def _unrun(path: str, how: str) -> Interp:
         path=path, how=how, version=(0, 0, 0), implementation="", prefix=env_dir or "", base_prefix="",
         in_venv=env_dir is not None, conda=False, stdlib="", purelib="", platlib="",
         scripts=os.path.dirname(path), marker=None, marker_message=None, marker_problem=None, distributor=None,
-        has_pip=env_dir is not None and has_pip(env_dir), probed=False,
+        has_pip=env_dir is not None and has_pip(env_dir), managed=False, probed=False,
     )
 
 
@@ -246,23 +246,18 @@ def _env_refusal(env: EnvSpot | None, root: str, bare: bool, environ: Mapping[st
         return None
     untrusted = _refusal(root, "directory", environ, config, user_file) if bare else None
     if untrusted is None and os.path.isdir(env.path):
+        from safepip.facts.trust import env_refusal
         from safepip.venv.layout import bin_python
 
-        python = bin_python(env.path)  # once, for both checks
-        untrusted = _refusal(env.path, "environment", environ, config, user_file, python)
-        if untrusted is None and env.exists:
-            from safepip.facts.trust import env_reason, interpreter_refusal
-
-            untrusted = interpreter_refusal(python, env_reason(env.path, root, python), root, config.trusted,
-                                            config.trust)
+        untrusted = env_refusal(env.path, root, bin_python(env.path), environ, config.trusted, user_file,
+                                config.trust, exists=env.exists)
     return untrusted
 
 
-def _refusal(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str,
-             python: str | None = None) -> Untrusted | None:
+def _refusal(path: str, what: str, environ: Mapping[str, str], config: cfg.Config, user_file: str) -> Untrusted | None:
     from safepip.facts.trust import refusal
 
-    return refusal(path, what, environ, config.trusted, user_file, python)
+    return refusal(path, what, environ, config.trusted, user_file)
 
 
 def load_config(

@@ -41,6 +41,9 @@ class Interp(Frozen):
     :func:`safepip.facts.piptables.in_directory`); ``probed``: whether the probe ran in it
     (False: only its path is known, e.g. one safepip must not run); ``site_dirs``: the
     site-packages directories outside any venv (the user site first), ``user_site`` the user site.
+    ``managed``: whether pip would refuse to install here (PEP 668): a marker, outside a venv;
+    worked out from ``marker`` and ``in_venv`` when the record is made (:func:`_interp`), so
+    that a record copied with another of those is given it too.
     """
 
     path: str
@@ -60,16 +63,12 @@ class Interp(Frozen):
     marker_problem: str | None
     distributor: str | None
     has_pip: bool
+    managed: bool
     markers: Mapping[str, str] = field(default_factory=dict)
     pip_dir: str | None = None
     probed: bool = True
     site_dirs: tuple[str, ...] = ()
     user_site: str | None = None
-
-    @property
-    def managed(self) -> bool:
-        """Whether pip would refuse to install here (PEP 668): a marker, outside a venv."""
-        return self.marker is not None and not self.in_venv
 
     @property
     def version_str(self) -> str:
@@ -290,6 +289,7 @@ def _interp(path: str, how: str, data: dict[str, Any]) -> Interp:
         marker_problem=data["marker_problem"],
         distributor=data["distributor"],
         has_pip=bool(data["pip"]),
+        managed=data["marker"] is not None and not data["in_venv"],
         markers=data["markers"],
         pip_dir=data.get("pip_dir"),
         site_dirs=tuple(str(d) for d in data.get("site_dirs") or ()),

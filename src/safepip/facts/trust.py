@@ -167,9 +167,16 @@ def chain_problem(env_dir: str, environ: Mapping[str, str], python: str | None =
     ``home =`` directory it names (where the interpreter finds its standard library).
     ``python``: its interpreter, when the caller has it (:func:`safepip.venv.layout.bin_python`).
     """
+    return _chain(env_dir, environ, python)[0]
+
+
+def _chain(env_dir: str, environ: Mapping[str, str], python: str | None) -> tuple[str | None, str | None]:
+    """:func:`chain_problem`'s answer, and the ``home`` of ``pyvenv.cfg`` as it read it ("" when
+    the file names none; None when the check stopped before reading it).
+    """
     owners = crossable_owners(environ)
     if owners is None:  # pragma: no cover - Windows
-        return None
+        return None, None
     python = python or bin_python(env_dir)
     bindir = os.path.dirname(python)
     try:
@@ -178,35 +185,35 @@ def chain_problem(env_dir: str, environ: Mapping[str, str], python: str | None =
         st = None
     if st is not None:
         if st.st_uid not in owners:
-            return f"{bindir} is owned by {user_name(st.st_uid)}"
+            return f"{bindir} is owned by {user_name(st.st_uid)}", None
         who = _others_can_write(st)
         if who:
-            return f"{bindir} is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o}): anyone could swap its python"
+            return f"{bindir} is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o}): anyone could swap its python", None
     current = python
     for _ in range(40):  # the kernel's own limit on links followed
         shown = python if current == python else f"{python} leads to {current}, which"
         why = _place_problem(current, owners, shown)
         if why is not None:
-            return why
+            return why, None
         if not os.path.islink(current):
             break
         current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
     cfg = os.path.join(env_dir, "pyvenv.cfg")
     why = _place_problem(cfg, owners, cfg)
     if why is not None:
-        return why
-    home = cfg_home(env_dir)  # read only once its place is known to be safe
+        return why, None
+    home = cfg_home(env_dir) or ""  # read only once its place is known to be safe
     if home:
         try:
             hst = os.stat(home)
         except OSError:
-            return None
+            return None, home
         if hst.st_uid not in owners:
-            return f"{cfg} names home = {home}, owned by {user_name(hst.st_uid)}"
+            return f"{cfg} names home = {home}, owned by {user_name(hst.st_uid)}", home
         who = _others_can_write(hst)
         if who and not hst.st_mode & stat.S_ISVTX:
-            return f"{cfg} names home = {home}, writable by {who} (mode {stat.S_IMODE(hst.st_mode):04o})"
-    return None
+            return f"{cfg} names home = {home}, writable by {who} (mode {stat.S_IMODE(hst.st_mode):04o})", home
+    return None, home
 
 
 def writable_above(real: str, owners: Sequence[int] | None = None) -> tuple[str, int, str] | None:
@@ -238,13 +245,22 @@ def refusal(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[
     whole chain that leads to its code is checked (:func:`chain_problem`; ``python`` its
     interpreter, when the caller has it).
     """
+    return _judged(path, what, environ, trusted, config_file, python)[0]
+
+
+def _judged(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[str], config_file: str,
+            python: str | None) -> tuple[Untrusted | None, str | None]:
+    """:func:`refusal`'s answer, and the ``home`` of an environment's ``pyvenv.cfg`` as its
+    chain's check read it (see :func:`_chain`; None when it was not read).
+    """
     if sys.platform == "win32" or is_trusted(path, trusted):  # pragma: no cover - Windows
-        return None
+        return None, None
     why = problem(path, environ)
+    home = None
     if why is None and what == "environment":
-        why = chain_problem(path, environ, python)
+        why, home = _chain(path, environ, python)
     if why is None:
-        return None
+        return None, home
     real = os.path.realpath(path)
     line = f'trusted = ["{real}"]'
     message = (
@@ -252,7 +268,20 @@ def refusal(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[
         f"If you trust it, add it to the trusted list in {config_file}: {line}"
     )
     python = bin_python(path) if what == "environment" else None
-    return Untrusted(what, path, why, f"{line} in {config_file}", message, python)
+    return Untrusted(what, path, why, f"{line} in {config_file}", message, python), home
+
+
+def env_refusal(env_dir: str, root: str, python: str, environ: Mapping[str, str], trusted: Sequence[str],
+                config_file: str, records: Mapping[str, str], *, exists: bool) -> Untrusted | None:
+    """Why safepip must not use ``env_dir``, the environment of the project at ``root`` (its
+    interpreter ``python``): someone else could change the code it runs (:func:`refusal`), or,
+    when it ``exists`` as one, it came with the repository (:func:`env_reason`; ``records``
+    the user's trust records). Its ``pyvenv.cfg``'s ``home`` is read once for both checks.
+    """
+    untrusted, home = _judged(env_dir, "environment", environ, trusted, config_file, python)
+    if untrusted is None and exists:
+        untrusted = interpreter_refusal(python, env_reason(env_dir, root, python, home), root, trusted, records)
+    return untrusted
 
 
 def check(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[str], config_file: str) -> None:
@@ -356,16 +385,18 @@ def _as_output(name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def env_reason(env_dir: str, root: str, python: str | None = None) -> str | None:
+def env_reason(env_dir: str, root: str, python: str | None = None, home: str | None = None) -> str | None:
     """Why the project's environment ``env_dir`` is the repository's rather than the
-    user's (None: the user made it). ``python``: its interpreter, when the caller has it.
+    user's (None: the user made it). ``python``: its interpreter, when the caller has it;
+    ``home``: the ``home`` of its ``pyvenv.cfg`` when the trust check read it ("" for none).
     """
     cfg = os.path.join(env_dir, "pyvenv.cfg")
     tracked = committed([cfg, python or bin_python(env_dir)])
     if tracked:
         return f"{tracked[0]} is committed in git"
-    home = cfg_home(env_dir)
-    if home is None:
+    if home is None:  # not read yet (that check did not run, or stopped before)
+        home = cfg_home(env_dir) or ""
+    if not home:
         return f"{cfg} names no home interpreter"
     if _inside(home, root):
         return f"{cfg} names home = {home}, inside the project"

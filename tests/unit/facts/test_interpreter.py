@@ -124,3 +124,16 @@ def test_cached_reads_the_probe_cache_and_never_probes(tmp_path: Path, monkeypat
     assert interpreter.cached(target, "PATH", {**env, "SAFEPIP_NO_PROBE_CACHE": "1"}) is None
     (stdlib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\n")  # the cached answer is stale now
     assert interpreter.cached(target, "PATH", env) is None and len(calls) == 1
+
+
+@pytest.mark.parametrize(("marker", "in_venv", "managed"), [
+    (None, False, False),
+    ("/usr/lib/python3/EXTERNALLY-MANAGED", False, True),
+    ("/usr/lib/python3/EXTERNALLY-MANAGED", True, False),  # a venv of a managed Python: pip installs there
+])
+def test_the_record_holds_whether_pip_would_refuse(marker: str | None, in_venv: bool, managed: bool) -> None:
+    data = {"version": [3, 11, 0], "implementation": "cpython", "prefix": "/p", "base_prefix": "/usr",
+            "in_venv": in_venv, "conda": False, "stdlib": "/usr/lib/python3", "purelib": "", "platlib": "",
+            "scripts": "", "marker": marker, "marker_message": None, "marker_problem": None, "distributor": None,
+            "pip": True, "markers": {}}
+    assert interpreter._interp("/p/bin/python", "PATH", data).managed is managed
