@@ -71,10 +71,10 @@ def main(args: list[str], session: Session) -> int:
     try:
         ready = ensure(
             plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=plan.system_site,
-            pip_options=index_options(call),
+            pip_options=index_options(call), dirs=session.dirs,
         )
         torn: list[str] = []
-        if state(ready.env_dir) == COMPLETE and not ready.created:
+        if state(ready.env_dir, dirs=session.dirs) == COMPLETE and not ready.created:
             torn = repair(ready.env_dir, lambda m: session.say(m, "warning"))
     finally:
         lock.release()

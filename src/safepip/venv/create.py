@@ -14,10 +14,12 @@ from safepip.venv.state import COMPLETE, CREATING, state, write_state
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping, Sequence
+    from safepip.paths import Dirs
     from safepip.venv.layout import Base
 
 
-def create(env_dir: str, base: Base, environ: Mapping[str, str], system_site: bool = False) -> None:
+def create(env_dir: str, base: Base, environ: Mapping[str, str], system_site: bool = False, *,
+           dirs: Dirs | None = None) -> None:
     """Make a whole environment at ``env_dir`` for the interpreter ``base``, marked ``creating`` until it is
     whole; on any failure nothing of it is left.
     """
@@ -42,13 +44,13 @@ def create(env_dir: str, base: Base, environ: Mapping[str, str], system_site: bo
         if not os.path.isdir(env_dir):
             os.makedirs(env_dir)
             made_dir = True
-        write_state(env_dir, CREATING, base.path)
+        write_state(env_dir, CREATING, base.path, dirs=dirs)
         _make(env_dir, base, environ, system_site)
         if not os.path.exists(bin_python(env_dir)) or not has_pip(env_dir):
             raise EnvironmentCreateError(f"virtualenv did not create a whole environment in {env_dir}")
-        write_state(env_dir, COMPLETE, base.path)
+        write_state(env_dir, COMPLETE, base.path, dirs=dirs)
     except BaseException as exc:
-        if made_dir or state(env_dir) == CREATING:
+        if made_dir or state(env_dir, dirs=dirs) == CREATING:
             remove(env_dir)
         if isinstance(exc, EnvironmentCreateError) or not isinstance(exc, Exception):
             raise
