@@ -127,7 +127,10 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         # (``ctx.call`` as read: pip's args are the same less ``--python``, which it does not read).
         from safepip.fastpath.answer import attempt
 
-        code = attempt(ctx.call, fast_python, env, ctx.cwd, answered, debug=session.debug, dirs=session.dirs)
+        # What the environment's pyvenv.cfg says was read with it (Ready): not read again.
+        known = (ready.env_dir, ready.system_site) if ready is not None and fast_python == ready.python else None
+        code = attempt(ctx.call, fast_python, env, ctx.cwd, answered, debug=session.debug, dirs=session.dirs,
+                       known=known)
         if code is not None and stdout_error() is None:
             if not flags and not session.debug:
                 remember_answer(args, ctx, ready, environ, answered, said, dirs=session.dirs)

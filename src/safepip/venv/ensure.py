@@ -29,7 +29,7 @@ import os
 from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
 from safepip.paths import Dirs
-from safepip.venv.layout import bin_python, is_venv_dir, old_names, pip_in, site_packages
+from safepip.venv.layout import bin_python, is_venv_dir, old_names, pip_in, site_packages, system_site_packages
 from safepip.venv.state import (
     COMPLETE,
     CREATING,
@@ -54,8 +54,9 @@ if TYPE_CHECKING:  # for the type checker only
 
 @record
 class Ready(Frozen):
-    """An environment ready for pip: its interpreter, its site-packages directories and
-    whether pip is in them (read once, by :func:`ready_at`), and what safepip had to do.
+    """An environment ready for pip: its interpreter, its site-packages directories,
+    whether pip is in them and whether it sees the system site-packages (read once, by
+    :func:`ready_at`), and what safepip had to do.
     """
 
     env_dir: str
@@ -64,12 +65,18 @@ class Ready(Frozen):
     rebuilt: str | None = None  # why it was rebuilt, when it was
     site_packages: tuple[str, ...] = ()
     has_pip: bool = False
+    #: Whether its pyvenv.cfg includes the system site-packages (None: it could not be read).
+    system_site: bool | None = None
 
 
 def ready_at(env_dir: str, *, created: bool = False, rebuilt: str | None = None) -> Ready:
     """The environment ``env_dir`` as pip will find it (its layout read once, here)."""
     sites = tuple(site_packages(env_dir))
-    return Ready(env_dir, bin_python(env_dir), created, rebuilt, sites, pip_in(sites))
+    try:
+        system_site: bool | None = system_site_packages(env_dir)
+    except OSError:
+        system_site = None  # who needs it reads it again, and says why it cannot
+    return Ready(env_dir, bin_python(env_dir), created, rebuilt, sites, pip_in(sites), system_site)
 
 
 def check_path(env_dir: str, *, dirs: Dirs | None = None) -> None:
