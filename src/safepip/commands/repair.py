@@ -64,7 +64,7 @@ def main(args: list[str], session: Session) -> int:
         raise NoTargetError(f"nothing to repair: {plan.reason} (safepip repairs only the environments it makes)")
     say = session.say
     outside = plan.kind == USER_ENV
-    if outside and not os.path.lexists(plan.env_dir) and not pending(plan.env_dir):
+    if outside and not os.path.lexists(plan.env_dir) and not pending(plan.env_dir, dirs=session.dirs):
         session.say(f"{shortpath(plan.env_dir, session.environ)}: nothing to repair (no per-user environment)", "notice")
         return _apps(ctx, plan, call, session)
     lock = EnvLock(plan.env_dir, session.dirs, say)

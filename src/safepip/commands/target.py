@@ -66,7 +66,7 @@ def locate(ctx: Context, plan: Plan, *, dirs: Dirs) -> Target:
         if not exists:  # an interrupted rebuild goes on (its module is imported for this alone)
             from safepip.venv.ensure import pending
 
-            exists = bool(pending(work))
+            exists = bool(pending(work, dirs=dirs))
         return Target(
             plan.env_dir,
             python,

@@ -51,7 +51,7 @@ def create(env_dir: str, base: Base, environ: Mapping[str, str], system_site: bo
         write_state(env_dir, COMPLETE, base.path, dirs=dirs)
     except BaseException as exc:
         if made_dir or state(env_dir, dirs=dirs) == CREATING:
-            remove(env_dir)
+            remove(env_dir, dirs=dirs)
         if isinstance(exc, EnvironmentCreateError) or not isinstance(exc, Exception):
             raise
         raise EnvironmentCreateError(f"cannot create {env_dir}: {_detail(exc)}") from exc
@@ -166,7 +166,7 @@ def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False, s
             os.environ.update(saved)
 
 
-def remove(env_dir: str) -> None:
+def remove(env_dir: str, *, dirs: Dirs | None = None) -> None:
     """Remove an environment safepip made, in which pip never ran (callers check the state
     file). It is marked as safepip's trash, then renamed aside atomically, so that no other
     process (and no later run, if this one is killed) ever sees a half-deleted environment
@@ -178,7 +178,7 @@ def remove(env_dir: str) -> None:
 
     trash = f"{env_dir.rstrip(os.sep)}{OLD_INFIX}{rebuild.stamp()}"
     try:
-        rebuild.mark_trash(env_dir, trash)
+        rebuild.mark_trash(env_dir, trash, dirs=dirs)
     except FileNotFoundError:
         return
     except OSError:
@@ -192,4 +192,4 @@ def remove(env_dir: str) -> None:
 
         shutil.rmtree(env_dir, ignore_errors=True)  # cannot rename (a mount point...): in place
         return
-    rebuild.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)
+    rebuild.remove_trash(trash, made=True, dirs=dirs)  # the caller checked: safepip made it (marked, or not on a full disk)

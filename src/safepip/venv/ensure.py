@@ -88,7 +88,7 @@ def check_path(env_dir: str, *, dirs: Dirs | None = None) -> None:
     """
     if os.path.islink(env_dir):
         if not os.path.exists(env_dir):
-            if pending(os.path.realpath(env_dir)):
+            if pending(os.path.realpath(env_dir), dirs=dirs):
                 return  # a rebuild moved the link's target aside and was killed: it goes on
             raise EnvironmentCreateError(
                 f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
@@ -146,7 +146,7 @@ def broken(env_dir: str, *, dirs: Dirs | None = None) -> str | None:
     # beside it answers the common case (no old tree) without the rebuild's module.
     if not old_names(work):
         return None
-    if pending(work):
+    if pending(work, dirs=dirs):
         return "its rebuild was interrupted"
     return None
 
@@ -207,14 +207,14 @@ def ensure(
         from safepip.venv.rebuild import old_trees
 
         olds = old_trees(work)
-    if lock is None and _usable(work, dirs) and not (olds and pending(work)):
+    if lock is None and _usable(work, dirs) and not (olds and pending(work, dirs=dirs)):
         # A process killed while it removed a rebuild's old tree (restored, marked trash) left
         # a whole environment: finish that removal here too, not only under the lock (which a
         # call the fast path may answer does not take).
         if olds:
             from safepip.venv import rebuild
 
-            rebuild.sweep(work)
+            rebuild.sweep(work, dirs=dirs)
         return ready_at(env_dir)
     own_lock = lock or EnvLock(env_dir, dirs, say)
     own_lock.acquire()
@@ -243,33 +243,33 @@ def _ensure_locked(
 
     check_path(env_dir, dirs=dirs)  # again: another process may have changed it while we waited
     work = working_tree(env_dir)
-    rebuild.sweep(work)
+    rebuild.sweep(work, dirs=dirs)
 
     def create(path: str) -> None:
         if is_venv_dir(path) and state(path, dirs=dirs) in (COMPLETE, RESTORING) and os.path.exists(bin_python(path)):
             return
         if os.path.isdir(path) and state(path, dirs=dirs) == CREATING:
-            _remove(path)
+            _remove(path, dirs=dirs)
         _create(path, base, environ, system_site, dirs=dirs)
 
     def restore(old: str) -> Ready:
         why = rebuild.restore(
             old, work, create, pip_options, environ, say,
             mark_restoring=lambda o: write_state(work, RESTORING, base.path, old=o, dirs=dirs),
-            mark_complete=lambda: write_state(work, COMPLETE, base.path, dirs=dirs),
+            mark_complete=lambda: write_state(work, COMPLETE, base.path, dirs=dirs), dirs=dirs,
         )
         return ready_at(env_dir, created=True, rebuilt=why)
 
     current = state(work, dirs=dirs) if is_venv_dir(work) else None
     if current == RESTORING:
         old = restoring_from(work, dirs=dirs)
-        if old is not None and (rebuild.read_journal(old) or {}).get("kind") == rebuild.PENDING:
+        if old is not None and (rebuild.read_journal(old, dirs=dirs) or {}).get("kind") == rebuild.PENDING:
             return restore(old)
         write_state(work, COMPLETE, base.path, dirs=dirs)  # killed after the old tree was dealt with
-        rebuild.sweep(work)
+        rebuild.sweep(work, dirs=dirs)
         current = COMPLETE
     if current in (None, CREATING, COMPLETE):
-        waiting = pending(work)
+        waiting = pending(work, dirs=dirs)
         if waiting:  # a rebuild killed after it moved the old tree aside, before it restored
             return restore(waiting[-1])
     if is_venv_dir(work):
@@ -284,25 +284,27 @@ def _ensure_locked(
                 f"delete it; recreate it with: rm -rf {shlex.quote(env_dir)} && safepip install ..."
             )
         if current == CREATING:  # pip never ran in it: nothing to keep
-            _remove(work)
+            _remove(work, dirs=dirs)
             _create(work, base, environ, system_site, dirs=dirs)
             return ready_at(env_dir, created=True, rebuilt=why)
-        return restore(rebuild.move_aside(work, env_dir, why))
+        return restore(rebuild.move_aside(work, env_dir, why, dirs=dirs))
     rebuilt = None
     if os.path.isdir(work) and not own_files_only(work):
         if state(work, dirs=dirs) != CREATING:
             raise EnvironmentCreateError(_NOT_A_VENV.format(env_dir=env_dir))
-        _remove(work)
+        _remove(work, dirs=dirs)
         rebuilt = "its creation was interrupted"
     _create(work, base, environ, system_site, dirs=dirs)
     return ready_at(env_dir, created=True, rebuilt=rebuilt)
 
 
-def pending(work: str) -> list[str]:
-    """The old trees whose contents are not yet restored (oldest first)."""
+def pending(work: str, *, dirs: Dirs | None = None) -> list[str]:
+    """The old trees whose contents are not yet restored (oldest first); ``dirs``: where the
+    journals' key is (:func:`check_path`).
+    """
     from safepip.venv.rebuild import PENDING, old_trees, read_journal
 
-    return [t for t in old_trees(work) if (read_journal(t) or {}).get("kind") == PENDING]
+    return [t for t in old_trees(work) if (read_journal(t, dirs=dirs) or {}).get("kind") == PENDING]
 
 
 # What an interrupted pip left half-installed (see the module docstring).
