@@ -99,6 +99,7 @@ class Dirs:
     cache: str  #: the cache directory (:func:`cache_dir`)
     linux_cache: str | None  #: the same where it is known without platformdirs (:func:`linux_cache_dir`)
     config_file: str  #: the user configuration file (:func:`user_config_file`)
+    data: str  #: the data directory (:func:`data_dir`), where the records' key is
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
@@ -117,6 +118,8 @@ class Dirs:
             return self.cache if name == "cache" else self.linux_cache
         if name == "config_file":
             value = user_config_file(self.environ)
+        elif name == "data":
+            value = data_dir(self.environ)
         else:
             raise AttributeError(name)
         setattr(self, name, value)

@@ -69,22 +69,28 @@ from inprocess import run_main
 #: venv.rebuild); the one exec and child environment into runner; safepip's stderr lines
 #: into session; safepip's private files into paths. The line limit is 560 for that
 #: (tests/unit/test_layout.py says why).
-#: Then to 75: facts.trust reads the environment's pyvenv.cfg home once, in the check of its
-#: chain, and hands it to the check of whether it came with the repository (2). Then to 73:
-#: whether the target is externally managed is a field of its Interp, worked out when the
-#: record is made, that decide reads (it was a property: a call into facts.interpreter: 2).
+#: Then to 69, four cuts of work done twice: facts.trust reads the environment's pyvenv.cfg
+#: home once, in the check of its chain, and hands it to the check of whether it came with
+#: the repository (2); whether the target is externally managed is a field of its Interp,
+#: worked out when the record is made, that decide reads (it was a property: a call into
+#: facts.interpreter: 2); the state proofs' key is found in the session's Dirs, handed down
+#: to the environment's ensure, state and repair (the data directory and its root checks
+#: worked out once, where venv.state looked it up in os.environ under ensure and again under
+#: the lock: 2); whether the environment sees the system site-packages is read into Ready
+#: with its interpreter and site-packages, and handed to the fast path (which read
+#: pyvenv.cfg again: 2).
 #: The target is 30 modules and 60 moves (issue 29); never raise these without saying why.
 #: What is left, by area pair (moves): facts <-> venv 11 (venv.layout asked by the walk and
 #: by the project's record whether the same directory is an environment, bin_python for the
 #: target's search and for the refusal, the pyvenv.cfg home read by facts.trust);
 #: facts <-> paths 12 (the Dirs' first use by gather, the probe caches of two interpreters
-#: read and one written, the owner root's rules ask for); paths <-> venv 6 (the state
-#: proofs' key, found twice, and the lock's directory); remembered <-> facts 4 (the
-#: command's option table, the walk's anchor); decide <-> facts 1 (resolve's record, a
-#: decide.Resolved, made right after facts.piptables read the planned pip's version);
-#: act 8 in all (the flow calls venv, runner and session in turn).
+#: read and one written, the owner root's rules ask for); paths <-> venv 4 (the state
+#: proofs' key's directory, first asked of the Dirs, and the lock's directory); remembered
+#: <-> facts 4 (the command's option table, the walk's anchor); decide <-> facts 1
+#: (resolve's record, a decide.Resolved, made right after facts.piptables read the planned
+#: pip's version); act 8 in all (the flow calls venv, runner and session in turn).
 MAX_MODULES = 30
-MAX_MOVES = 73
+MAX_MOVES = 69
 
 
 def area(module: str) -> str:

@@ -55,13 +55,13 @@ def prepare(
     if plan.env_dir is None:
         return pip_command(plan, None, env_has_pip=False, environ=environ), None, None
     if plan.kind in (PROJECT_VENV, USER_ENV) and ctx.call.command in READ_ONLY:
-        why = broken(plan.env_dir)
-        if why is not None and state(working_tree(plan.env_dir)) != CREATING:
+        why = broken(plan.env_dir, dirs=session.dirs)
+        if why is not None and state(working_tree(plan.env_dir), dirs=session.dirs) != CREATING:
             # Another process may be rebuilding it right now: wait for its lock, then look again.
             waiting = lock_for(plan.replace_(lock=True), session)
             if waiting is not None:
                 waiting.acquire()
-                why = broken(plan.env_dir)
+                why = broken(plan.env_dir, dirs=session.dirs)
                 waiting.release()
             if why is not None:  # a read-only command never rebuilds (a creation pip never ran in is redone)
                 raise NoTargetError(f"{plan.env_dir} cannot be used: {why}; {REPAIR_HINT}")
@@ -69,7 +69,7 @@ def prepare(
     if plan.kind in (PROJECT_VENV, USER_ENV):
         ready = ensure(
             plan.env_dir, ctx.interp, environ, session.say, lock, system_site_packages=plan.system_site,
-            pip_options=index_options(ctx.call),
+            pip_options=index_options(ctx.call), dirs=session.dirs,
         )
     else:  # pass-through that borrows the project environment's pip
         ready = ready_at(plan.env_dir)
@@ -127,7 +127,10 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         # (``ctx.call`` as read: pip's args are the same less ``--python``, which it does not read).
         from safepip.fastpath.answer import attempt
 
-        code = attempt(ctx.call, fast_python, env, ctx.cwd, answered, debug=session.debug, dirs=session.dirs)
+        # What the environment's pyvenv.cfg says was read with it (Ready): not read again.
+        known = (ready.env_dir, ready.system_site) if ready is not None and fast_python == ready.python else None
+        code = attempt(ctx.call, fast_python, env, ctx.cwd, answered, debug=session.debug, dirs=session.dirs,
+                       known=known)
         if code is not None and stdout_error() is None:
             if not flags and not session.debug:
                 remember_answer(args, ctx, ready, environ, answered, said, dirs=session.dirs)
@@ -145,7 +148,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
         if lock is not None:
             lock.acquire()
     if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
-        repair_made(ready.env_dir, environ)
+        repair_made(ready.env_dir, environ, dirs=session.dirs)
     if plan.kind in (PROJECT_VENV, USER_ENV):
         # What pip writes into an environment safepip chose is no more writable than it
         # (a remembered route replays this: noop.memo).

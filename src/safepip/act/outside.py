@@ -68,7 +68,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     lock = EnvLock(plan.env_dir, session.dirs, say) if plan.lock else None
     if create:
         ready = ensure(plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=True,
-                       pip_options=index_options(ctx.call))
+                       pip_options=index_options(ctx.call), dirs=session.dirs)
     else:
         ready = ready_at(plan.env_dir)
         if lock is not None:
@@ -76,7 +76,7 @@ def _user_env_pip(ctx: Context, plan: Plan, args: Sequence[str], session: Sessio
     try:
         notice(ctx, plan, ready, session)
         if create and not ready.created:  # what an interrupted pip left half-installed
-            repair_made(ready.env_dir, session.environ)
+            repair_made(ready.env_dir, session.environ, dirs=session.dirs)
         return _call(user_env_command(plan, args, ready.python, session), _env(plan, session))
     finally:
         if lock is not None:
@@ -232,7 +232,7 @@ def list_all(ctx: Context, plan: Plan, session: Session) -> int:
     assert ctx.user_env is not None
     env_dir, exists = ctx.user_env.path, ctx.user_env.exists
     code = 0
-    why = broken_waiting(env_dir, session.environ, session.say) if exists else None
+    why = broken_waiting(env_dir, session.environ, session.say, dirs=session.dirs) if exists else None
     if why is not None:  # a read-only command never rebuilds: it says what repairs it
         session.say(f"{env_dir} cannot be used: {why}; {REPAIR_HINT}", "error")
         code = EX_UNAVAILABLE

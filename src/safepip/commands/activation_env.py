@@ -28,6 +28,10 @@ from typing import Any, Mapping
 from safepip.activated import without_own_activation
 from safepip.facts.reads import Reads
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.paths import Dirs
+
 
 @dataclass(frozen=True)
 class Activation:
@@ -75,7 +79,7 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
         extra = (os.path.dirname(env_dir), env_dir, os.path.join(env_dir, "pyvenv.cfg"),
                  os.path.join(env_dir, STATE_FILE), os.path.dirname(python), python)
     chosen: str | None = None
-    if plan.untrusted is None and plan.kind in (PROJECT_VENV, USER_ENV) and env_dir is not None and _usable(env_dir):
+    if plan.untrusted is None and plan.kind in (PROJECT_VENV, USER_ENV) and env_dir is not None and _usable(env_dir, session.dirs):
         chosen = os.path.abspath(env_dir)
     if not flags:
         from safepip.remembered.record import remember_activation
@@ -86,12 +90,12 @@ def choose(environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -
     return Activation(chosen, ctx.reads + Reads(extra))
 
 
-def _usable(env_dir: str) -> bool:
+def _usable(env_dir: str, dirs: Dirs) -> bool:
     """Whether the environment is there and whole (what ``which env`` requires)."""
     from safepip.venv.ensure import broken, working_tree
     from safepip.venv.layout import bin_python, is_venv_dir
 
-    if not is_venv_dir(working_tree(env_dir)) or broken(env_dir) is not None:
+    if not is_venv_dir(working_tree(env_dir)) or broken(env_dir, dirs=dirs) is not None:
         return False  # not made yet, half made, or broken: `pip install` or `safepip repair` first
     python = bin_python(env_dir)
     return os.path.isfile(python) and os.access(python, os.X_OK)

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
+    from safepip.paths import Dirs
     from safepip.session import Session
 
 SCHEMA_VERSION = 1
@@ -35,7 +36,7 @@ def _python_runs(python: str) -> bool:
     return True
 
 
-def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
+def _environment(ctx: Any, plan: Any, dirs: Dirs) -> dict[str, Any]:
     from safepip.decide import PASSTHROUGH, REFUSE
     from safepip.venv.layout import bin_python, has_pip, is_venv_dir
     from safepip.venv.state import problem, state
@@ -66,15 +67,15 @@ def _environment(ctx: Any, plan: Any) -> dict[str, Any]:
         from safepip.venv.ensure import check_path
 
         try:
-            check_path(env_dir)  # what every other command refuses (``.venv -> .``): reported
+            check_path(env_dir, dirs=dirs)  # what every other command refuses (``.venv -> .``): reported
         except EnvironmentCreateError as exc:
             data["problem"] = str(exc)
             return data
     if exists:
         data["python_runs"] = _python_runs(python)
         if env_dir != ctx.interp.prefix or ctx.interp.in_venv:
-            data["state"] = state(env_dir)
-            data["problem"] = problem(env_dir) if is_venv_dir(env_dir) else None
+            data["state"] = state(env_dir, dirs=dirs)
+            data["problem"] = problem(env_dir, dirs=dirs) if is_venv_dir(env_dir) else None
     return data
 
 
@@ -177,7 +178,7 @@ def report(session: Session, flags: Mapping[str, Any], python: str | None) -> di
             "distributor": interp.distributor,
         },
         "project": None if ctx.project is None else {"root": ctx.project.root, "why": ctx.project.why},
-        "environment": _environment(ctx, plan),
+        "environment": _environment(ctx, plan, session.dirs),
         "pipx": _pipx(environ),
         "shell_init": _shell_init(environ),
         "config": {"file": config_file, "file_exists": os.path.isfile(config_file), "values": values},

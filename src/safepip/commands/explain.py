@@ -52,7 +52,7 @@ def report(args: list[str], session: Session, flags: Mapping[str, Any]) -> dict[
             from safepip.act.flow import READ_ONLY, REPAIR_HINT
             from safepip.venv.ensure import broken
 
-            why = broken(plan.env_dir)
+            why = broken(plan.env_dir, dirs=session.dirs)
             if why is not None:  # what install would do first, or why a read-only command stops
                 first = "stops" if ctx.call.command in READ_ONLY else "rebuilds it first"
                 warnings.append(f"{plan.env_dir} cannot be used as it is: {why}; this command {first}; {REPAIR_HINT}")

@@ -64,17 +64,17 @@ def main(args: list[str], session: Session) -> int:
         raise NoTargetError(f"nothing to repair: {plan.reason} (safepip repairs only the environments it makes)")
     say = session.say
     outside = plan.kind == USER_ENV
-    if outside and not os.path.lexists(plan.env_dir) and not pending(plan.env_dir):
+    if outside and not os.path.lexists(plan.env_dir) and not pending(plan.env_dir, dirs=session.dirs):
         session.say(f"{shortpath(plan.env_dir, session.environ)}: nothing to repair (no per-user environment)", "notice")
         return _apps(ctx, plan, call, session)
     lock = EnvLock(plan.env_dir, session.dirs, say)
     try:
         ready = ensure(
             plan.env_dir, ctx.interp, session.environ, say, lock, system_site_packages=plan.system_site,
-            pip_options=index_options(call),
+            pip_options=index_options(call), dirs=session.dirs,
         )
         torn: list[str] = []
-        if state(ready.env_dir) == COMPLETE and not ready.created:
+        if state(ready.env_dir, dirs=session.dirs) == COMPLETE and not ready.created:
             torn = repair(ready.env_dir, lambda m: session.say(m, "warning"))
     finally:
         lock.release()

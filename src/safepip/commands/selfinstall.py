@@ -60,8 +60,10 @@ def _path_advice(environ: Mapping[str, str]) -> str:
     )
 
 
-def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
-    """Install (or repair, or with ``upgrade`` replace) safepip from ``archive``."""
+def install(archive: Archive, upgrade: bool, environ: Mapping[str, str], *, dirs: Dirs) -> int:
+    """Install (or repair, or with ``upgrade`` replace) safepip from ``archive``; ``dirs``: the
+    session's directories (the lock's, and the state files' key).
+    """
     launcher = launcher_path(environ)
     if os.path.lexists(launcher) and not is_ours(launcher):
         raise PermissionRefused(
@@ -84,10 +86,10 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
     top = home(environ)
     os.makedirs(top, exist_ok=True)
     env_dir = os.path.join(top, archive.build_id)
-    lock = EnvLock(top, Dirs(environ), lambda m: say(m, "notice", environ))
+    lock = EnvLock(top, dirs, lambda m: say(m, "notice", environ))
     lock.acquire()
     try:
-        fresh = not (current and current.get("id") == archive.build_id and state(env_dir) == COMPLETE
+        fresh = not (current and current.get("id") == archive.build_id and state(env_dir, dirs=dirs) == COMPLETE
                      and os.path.isfile(os.path.join(env_dir, ".safepip-payload")))
         if fresh:
             if os.path.isdir(env_dir):
@@ -96,7 +98,7 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
             from safepip.facts.interpreter import probe
 
             ensure(env_dir, probe(python, "environment creation", environ), environ,
-                   lambda m: say(m, "notice", environ))
+                   lambda m: say(m, "notice", environ), dirs=dirs)
             payload(archive, site_packages(bin_python(env_dir)))
             write_text(os.path.join(env_dir, ".safepip-payload"), archive.path + "\n")
             record = {"id": archive.build_id, "version": archive.version, "python": python, "env": env_dir}
@@ -108,7 +110,7 @@ def install(archive: Archive, upgrade: bool, environ: Mapping[str, str]) -> int:
             write_text(launcher, text, 0o755)
         for name in os.listdir(top):  # older builds, now that the launcher no longer points there
             old = os.path.join(top, name)
-            if name != archive.build_id and os.path.isdir(old) and state(old) is not None:
+            if name != archive.build_id and os.path.isdir(old) and state(old, dirs=dirs) is not None:
                 shutil.rmtree(old, ignore_errors=True)
     finally:
         lock.release()
@@ -186,13 +188,13 @@ def self_install(args: list[str], session: Session) -> int:
             "self-install installs from safepip.pyz: run python3 safepip.pyz self-install, "
             "or name the archive: safepip self-install --upgrade PATH/TO/safepip.pyz"
         )
-    code = install(read_archive(source), options.upgrade is not None, environ)
+    code = install(read_archive(source), options.upgrade is not None, environ, dirs=session.dirs)
     if options.shims:
         install_shims(launcher_path(environ), environ)
     return code
 
 
-def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
+def _remove_manifest(top: str, environ: Mapping[str, str], *, dirs: Dirs) -> list[str]:
     """Remove what the install manifest (``install.json``) lists, and the manifest; the
     directory itself only if that leaves it empty. Anything else in it is not safepip's.
     """
@@ -204,7 +206,7 @@ def _remove_manifest(top: str, environ: Mapping[str, str]) -> list[str]:
     removed = []
     env_dir = current.get("env", "")
     inside = os.path.dirname(env_dir) == top and os.path.basename(env_dir) == current.get("id")
-    if inside and os.path.isdir(env_dir) and not os.path.islink(env_dir) and state(env_dir) is not None:
+    if inside and os.path.isdir(env_dir) and not os.path.islink(env_dir) and state(env_dir, dirs=dirs) is not None:
         try:
             shutil.rmtree(env_dir)
         except OSError as exc:
@@ -250,7 +252,7 @@ def self_uninstall(args: list[str], session: Session) -> int:
     shims = remove(bin_dir(environ))
     if shims:
         removed.append(f"{', '.join(shims)} in {shortpath(bin_dir(environ), environ)}")
-    removed.extend(_remove_manifest(top, environ))
+    removed.extend(_remove_manifest(top, environ, dirs=session.dirs))
     if removed:
         print("removed " + " and ".join(removed))
     else:

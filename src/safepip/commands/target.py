@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.decide import Plan, Resolved
     from safepip.facts.gather import Context
+    from safepip.paths import Dirs
     from safepip.session import Session
 
 
@@ -47,8 +48,10 @@ class Target(Frozen):
     created: bool = False
 
 
-def locate(ctx: Context, plan: Plan) -> Target:
-    """Where ``plan`` would install, without creating anything. A refusal raises its error."""
+def locate(ctx: Context, plan: Plan, *, dirs: Dirs) -> Target:
+    """Where ``plan`` would install, without creating anything. A refusal raises its error.
+    ``dirs``: the session's directories (where the state files' key is).
+    """
     from safepip.decide import PASSTHROUGH, REFUSE
     from safepip.venv.ensure import broken, check_path, working_tree
     from safepip.venv.layout import bin_python, is_venv_dir
@@ -56,21 +59,21 @@ def locate(ctx: Context, plan: Plan) -> Target:
     if plan.kind == REFUSE:  # the exit code install's refusal has (77 for a root or trust rule)
         raise NoTargetError(plan.reason, exit_code=plan.exit_code)
     if plan.env_dir is not None and plan.kind != PASSTHROUGH:
-        check_path(plan.env_dir)  # a path no command may use (``.venv -> .``): refused, even by which
+        check_path(plan.env_dir, dirs=dirs)  # a path no command may use (``.venv -> .``): refused, even by which
         python = bin_python(plan.env_dir)
         work = working_tree(plan.env_dir)
         exists = is_venv_dir(work)
         if not exists:  # an interrupted rebuild goes on (its module is imported for this alone)
             from safepip.venv.ensure import pending
 
-            exists = bool(pending(work))
+            exists = bool(pending(work, dirs=dirs))
         return Target(
             plan.env_dir,
             python,
             os.path.dirname(python),
             venv=True,
             exists=exists,
-            problem=broken(plan.env_dir) if exists else None,
+            problem=broken(plan.env_dir, dirs=dirs) if exists else None,
         )
     interp = ctx.interp
     return Target(
@@ -87,7 +90,7 @@ def ensure_target(ctx: Context, plan: Plan, session: Session) -> Target:
     environment is used without the lock: commands run in parallel (``make -j``) must not
     queue behind each other, and ordering them after an install is the Makefile's job.
     """
-    target = locate(ctx, plan)
+    target = locate(ctx, plan, dirs=session.dirs)
     if target.exists and target.problem is None:
         return target
     from safepip.act.flow import notice, prepare

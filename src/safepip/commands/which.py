@@ -61,9 +61,9 @@ def main(args: list[str], session: Session) -> int:
     from safepip.venv.ensure import working_tree
     from safepip.venv.state import CREATING, state
 
-    target = locate(ctx, plan)
+    target = locate(ctx, plan, dirs=session.dirs)
     # which never rebuilds an environment pip ran in; --create may finish an interrupted creation.
-    if target.problem is not None and not (ns.create and state(working_tree(target.env_dir)) == CREATING):
+    if target.problem is not None and not (ns.create and state(working_tree(target.env_dir), dirs=session.dirs) == CREATING):
         raise NoTargetError(
             f"{target.env_dir} cannot be used: {target.problem}; `safepip repair` rebuilds it and reinstalls what it holds"
         )

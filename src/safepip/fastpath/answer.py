@@ -142,14 +142,14 @@ class Answered:
 def attempt(  # noqa: PLR0915 - one linear look, in pip's order
     call: Call, python: str, environ: Mapping[str, str], cwd: str, answered: Answered | None = None, *,
     debug: bool = False, listed: dict[str, list[str]] | None = None, probed: Sequence[Any] | None = None,
-    dirs: Dirs | None = None,
+    dirs: Dirs | None = None, known: tuple[str, bool | None] | None = None,
 ) -> int | None:
     """Answer ``call`` (pip's argv as it would run against ``python``) without pip, if every
     requirement is satisfied: print pip's lines and return 0. Return None to run pip.
     ``answered``, when given, receives what was printed and what it depended on; ``debug``
     and ``dirs`` (the session's ``SAFEPIP_DEBUG`` and directories) say why pip runs or not
-    and where the probe is cached; ``listed`` and ``probed``: what this call knows already
-    (:meth:`~safepip.fastpath.environment.Environment.of`).
+    and where the probe is cached; ``listed``, ``probed`` and ``known``: what this call knows
+    already (:meth:`~safepip.fastpath.environment.Environment.of`).
     """
     if environ.get("SAFEPIP_NO_FASTPATH") == "1":
         return None
@@ -159,7 +159,7 @@ def attempt(  # noqa: PLR0915 - one linear look, in pip's order
         quiet = check_call(call)
         if environ.get("PYTHONPATH") or environ.get("PYTHONHOME"):
             raise Fallback("PYTHONPATH or PYTHONHOME is set")
-        env = Environment.of(python, environ, listed, probed, dirs)
+        env = Environment.of(python, environ, listed, probed, dirs, known=known)
         if answered is not None:
             answered.probed = (env.prefix, *env.sites, env.markers)
         if _names_a_new_project(call, env, cwd):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from safepip.fastpath.options import Fallback, canonical
-from safepip.venv.layout import cfg_lines
+from safepip.venv.layout import system_site_packages
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -26,14 +26,14 @@ class Environment:
     """The distributions a virtual environment's pip would see, and its marker values."""
 
     def __init__(self, prefix: str, sites: Iterable[str], markers: Mapping[str, str],
-                 listed: dict[str, list[str]] | None = None) -> None:
+                 listed: dict[str, list[str]] | None = None, *, system_site: bool | None = None) -> None:
         self.prefix = prefix
         #: Its purelib and platlib, as the probe gave them.
         self.sites = tuple(sites)
         self.markers = dict(markers)
         if not self.markers:
             raise Fallback(f"no marker values for {prefix}")
-        self._system_site_packages()
+        self._system_site_packages(system_site)
         #: Each directory's entries, listed once for this call (see :func:`entries`).
         self.listed: dict[str, list[str]] = {} if listed is None else listed
         #: The .pth files read: their contents decide the path (the memo tracks each).
@@ -46,29 +46,38 @@ class Environment:
 
     @classmethod
     def of(cls, python: str, environ: Mapping[str, str], listed: dict[str, list[str]] | None = None,
-           probed: Sequence[Any] | None = None, dirs: Dirs | None = None) -> Environment:
+           probed: Sequence[Any] | None = None, dirs: Dirs | None = None, *,
+           known: tuple[str, bool | None] | None = None) -> Environment:
         """The environment ``python`` runs in, from its probe (cached on its identity, in
         ``dirs``: the session's, else those of ``environ``); ``listed``: directories this call
         listed already (:func:`entries`); ``probed``: the probe's prefix, purelib, platlib and
         marker values as a remembered decision keeps them
-        (:func:`safepip.remembered.record.remember_decision`, under the interpreter's signature).
+        (:func:`safepip.remembered.record.remember_decision`, under the interpreter's signature);
+        ``known``: an environment's directory and whether it sees the system site-packages, as
+        the caller read them (the pip flow's :class:`safepip.venv.ensure.Ready`), used when
+        ``python`` runs in that very directory (else its pyvenv.cfg is read here).
         """
         if probed is not None:
             prefix, purelib, platlib, markers = probed
-            return cls(prefix, (purelib, platlib), markers, listed)
+            return cls(prefix, (purelib, platlib), markers, listed, system_site=_known(known, prefix))
         from safepip.facts.interpreter import probe
 
         interp = probe(python, "the fast path", environ, dirs)
         if not interp.in_venv:
             raise Fallback(f"{python} is not a virtual environment")
-        return cls(interp.prefix, (interp.purelib, interp.platlib), interp.markers, listed)
+        return cls(interp.prefix, (interp.purelib, interp.platlib), interp.markers, listed,
+                   system_site=_known(known, interp.prefix))
 
-    def _system_site_packages(self) -> None:
-        try:
-            lines = cfg_lines(self.prefix)
-        except OSError as exc:
-            raise Fallback(f"cannot read pyvenv.cfg: {exc.strerror}") from None
-        if any(key == "include-system-site-packages" and value.lower() != "false" for key, value in lines):
+    def _system_site_packages(self, known: bool | None) -> None:
+        """Stand aside for an environment that sees the system site-packages (``known``:
+        whether it does, as the caller read it; None: its pyvenv.cfg is read here).
+        """
+        if known is None:
+            try:
+                known = system_site_packages(self.prefix)
+            except OSError as exc:
+                raise Fallback(f"cannot read pyvenv.cfg: {exc.strerror}") from None
+        if known:
             raise Fallback("the environment sees the system site-packages")
 
     @staticmethod
@@ -158,6 +167,15 @@ class Environment:
             _check_dir_version(found[0], dist.version)
         self._read[key] = dist
         return dist
+
+
+def _known(known: tuple[str, bool | None] | None, prefix: str) -> bool | None:
+    """Whether the environment at ``prefix`` sees the system site-packages, when ``known``
+    (a directory and that answer) is about it; None: not known.
+    """
+    if known is None or known[0] != prefix:
+        return None
+    return known[1]
 
 
 def entries(directory: str, listed: dict[str, list[str]] | None = None) -> list[str]:

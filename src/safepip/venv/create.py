@@ -14,10 +14,12 @@ from safepip.venv.state import COMPLETE, CREATING, state, write_state
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping, Sequence
+    from safepip.paths import Dirs
     from safepip.venv.layout import Base
 
 
-def create(env_dir: str, base: Base, environ: Mapping[str, str], system_site: bool = False) -> None:
+def create(env_dir: str, base: Base, environ: Mapping[str, str], system_site: bool = False, *,
+           dirs: Dirs | None = None) -> None:
     """Make a whole environment at ``env_dir`` for the interpreter ``base``, marked ``creating`` until it is
     whole; on any failure nothing of it is left.
     """
@@ -42,14 +44,14 @@ def create(env_dir: str, base: Base, environ: Mapping[str, str], system_site: bo
         if not os.path.isdir(env_dir):
             os.makedirs(env_dir)
             made_dir = True
-        write_state(env_dir, CREATING, base.path)
+        write_state(env_dir, CREATING, base.path, dirs=dirs)
         _make(env_dir, base, environ, system_site)
         if not os.path.exists(bin_python(env_dir)) or not has_pip(env_dir):
             raise EnvironmentCreateError(f"virtualenv did not create a whole environment in {env_dir}")
-        write_state(env_dir, COMPLETE, base.path)
+        write_state(env_dir, COMPLETE, base.path, dirs=dirs)
     except BaseException as exc:
-        if made_dir or state(env_dir) == CREATING:
-            remove(env_dir)
+        if made_dir or state(env_dir, dirs=dirs) == CREATING:
+            remove(env_dir, dirs=dirs)
         if isinstance(exc, EnvironmentCreateError) or not isinstance(exc, Exception):
             raise
         raise EnvironmentCreateError(f"cannot create {env_dir}: {_detail(exc)}") from exc
@@ -164,7 +166,7 @@ def _run_virtualenv(env_dir: str, base_python: str, system_site: bool = False, s
             os.environ.update(saved)
 
 
-def remove(env_dir: str) -> None:
+def remove(env_dir: str, *, dirs: Dirs | None = None) -> None:
     """Remove an environment safepip made, in which pip never ran (callers check the state
     file). It is marked as safepip's trash, then renamed aside atomically, so that no other
     process (and no later run, if this one is killed) ever sees a half-deleted environment
@@ -176,7 +178,7 @@ def remove(env_dir: str) -> None:
 
     trash = f"{env_dir.rstrip(os.sep)}{OLD_INFIX}{rebuild.stamp()}"
     try:
-        rebuild.mark_trash(env_dir, trash)
+        rebuild.mark_trash(env_dir, trash, dirs=dirs)
     except FileNotFoundError:
         return
     except OSError:
@@ -190,4 +192,4 @@ def remove(env_dir: str) -> None:
 
         shutil.rmtree(env_dir, ignore_errors=True)  # cannot rename (a mount point...): in place
         return
-    rebuild.remove_trash(trash, made=True)  # the caller checked: safepip made it (marked, or not on a full disk)
+    rebuild.remove_trash(trash, made=True, dirs=dirs)  # the caller checked: safepip made it (marked, or not on a full disk)

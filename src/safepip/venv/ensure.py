@@ -29,7 +29,7 @@ import os
 from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
 from safepip.paths import Dirs
-from safepip.venv.layout import bin_python, is_venv_dir, old_names, pip_in, site_packages
+from safepip.venv.layout import bin_python, is_venv_dir, old_names, pip_in, site_packages, system_site_packages
 from safepip.venv.state import (
     COMPLETE,
     CREATING,
@@ -54,8 +54,9 @@ if TYPE_CHECKING:  # for the type checker only
 
 @record
 class Ready(Frozen):
-    """An environment ready for pip: its interpreter, its site-packages directories and
-    whether pip is in them (read once, by :func:`ready_at`), and what safepip had to do.
+    """An environment ready for pip: its interpreter, its site-packages directories,
+    whether pip is in them and whether it sees the system site-packages (read once, by
+    :func:`ready_at`), and what safepip had to do.
     """
 
     env_dir: str
@@ -64,23 +65,30 @@ class Ready(Frozen):
     rebuilt: str | None = None  # why it was rebuilt, when it was
     site_packages: tuple[str, ...] = ()
     has_pip: bool = False
+    #: Whether its pyvenv.cfg includes the system site-packages (None: it could not be read).
+    system_site: bool | None = None
 
 
 def ready_at(env_dir: str, *, created: bool = False, rebuilt: str | None = None) -> Ready:
     """The environment ``env_dir`` as pip will find it (its layout read once, here)."""
     sites = tuple(site_packages(env_dir))
-    return Ready(env_dir, bin_python(env_dir), created, rebuilt, sites, pip_in(sites))
+    try:
+        system_site: bool | None = system_site_packages(env_dir)
+    except OSError:
+        system_site = None  # who needs it reads it again, and says why it cannot
+    return Ready(env_dir, bin_python(env_dir), created, rebuilt, sites, pip_in(sites), system_site)
 
 
-def check_path(env_dir: str) -> None:
+def check_path(env_dir: str, *, dirs: Dirs | None = None) -> None:
     """Refuse (exit 73) an environment path safepip must not use: a file, a dangling link, a
     link to the directory that holds it or to one above (``.venv -> .`` in a repository: the
     project itself), or a directory of files without ``pyvenv.cfg`` that is not an
     environment safepip is creating. Every command checks it, read-only ones included.
+    ``dirs``: the session's directories, where the state files' key is (None: looked up).
     """
     if os.path.islink(env_dir):
         if not os.path.exists(env_dir):
-            if pending(os.path.realpath(env_dir)):
+            if pending(os.path.realpath(env_dir), dirs=dirs):
                 return  # a rebuild moved the link's target aside and was killed: it goes on
             raise EnvironmentCreateError(
                 f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
@@ -99,7 +107,7 @@ def check_path(env_dir: str) -> None:
             "venv in [tool.safepip] to use another path"
         )
     work = working_tree(env_dir)
-    if os.path.isdir(work) and not is_venv_dir(work) and not own_files_only(work) and state(work) != CREATING:
+    if os.path.isdir(work) and not is_venv_dir(work) and not own_files_only(work) and state(work, dirs=dirs) != CREATING:
         raise EnvironmentCreateError(_NOT_A_VENV.format(env_dir=env_dir))
 
 
@@ -110,8 +118,8 @@ _NOT_A_VENV = (
 )
 
 
-def _usable(env_dir: str) -> bool:
-    return is_venv_dir(env_dir) and problem(env_dir) is None
+def _usable(env_dir: str, dirs: Dirs | None = None) -> bool:
+    return is_venv_dir(env_dir) and problem(env_dir, dirs=dirs) is None
 
 
 def working_tree(env_dir: str) -> str:
@@ -121,15 +129,15 @@ def working_tree(env_dir: str) -> str:
     return os.path.realpath(env_dir) if os.path.islink(env_dir) else env_dir
 
 
-def broken(env_dir: str) -> str | None:
+def broken(env_dir: str, *, dirs: Dirs | None = None) -> str | None:
     """Why the environment at ``env_dir`` needs ``safepip repair`` (a rebuild, or the end of
     one), or None: what read-only commands check instead of rebuilding. A path no command
-    may use is refused (:func:`check_path`).
+    may use is refused (:func:`check_path`). ``dirs``: as for :func:`check_path`.
     """
-    check_path(env_dir)
+    check_path(env_dir, dirs=dirs)
     work = working_tree(env_dir)
     if is_venv_dir(work):
-        why = problem(work)
+        why = problem(work, dirs=dirs)
         if why is not None:
             return why
     # Whole or not, an old tree still pending is a rebuild killed before it restored what the
@@ -138,23 +146,24 @@ def broken(env_dir: str) -> str | None:
     # beside it answers the common case (no old tree) without the rebuild's module.
     if not old_names(work):
         return None
-    if pending(work):
+    if pending(work, dirs=dirs):
         return "its rebuild was interrupted"
     return None
 
 
-def broken_waiting(env_dir: str, environ: Mapping[str, str], say: Callable[[str], object]) -> str | None:
+def broken_waiting(env_dir: str, environ: Mapping[str, str], say: Callable[[str], object], *,
+                   dirs: Dirs | None = None) -> str | None:
     """:func:`broken`, looked at again under the environment's lock when it seems broken
     (another process may be rebuilding it right now).
     """
-    why = broken(env_dir)
-    if why is not None and state(working_tree(env_dir)) != CREATING:
+    why = broken(env_dir, dirs=dirs)
+    if why is not None and state(working_tree(env_dir), dirs=dirs) != CREATING:
         from safepip.venv.lock import EnvLock
 
-        lock = EnvLock(env_dir, Dirs(environ), say)
+        lock = EnvLock(env_dir, dirs or Dirs(environ), say)
         lock.acquire()
         try:
-            why = broken(env_dir)
+            why = broken(env_dir, dirs=dirs)
         finally:
             lock.release()
     return why
@@ -169,6 +178,7 @@ def ensure(
     *,
     system_site_packages: bool = False,
     pip_options: Sequence[str] = (),
+    dirs: Dirs | None = None,
 ) -> Ready:
     """Make sure ``env_dir`` is a whole environment, creating or rebuilding it if needed.
 
@@ -180,11 +190,13 @@ def ensure(
     ``system_site_packages`` gives a newly created environment access to the base
     interpreter's site-packages (the per-user environment: apt's python3-* stay importable).
     ``pip_options`` (an index, find-links...) are given to pip when a rebuild reinstalls
-    what the old environment held.
+    what the old environment held. ``dirs``: the session's directories (the lock's, and the
+    state files' key); None: worked out here from ``environ``.
     """
     from safepip.venv.lock import EnvLock
 
-    check_path(env_dir)
+    dirs = dirs or Dirs(environ)
+    check_path(env_dir, dirs=dirs)
     work = working_tree(env_dir)
     # A whole environment with no old tree whose contents wait for it is used as it is. One
     # with a pending old tree is a rebuild killed after it made the new environment (its
@@ -195,19 +207,19 @@ def ensure(
         from safepip.venv.rebuild import old_trees
 
         olds = old_trees(work)
-    if lock is None and _usable(work) and not (olds and pending(work)):
+    if lock is None and _usable(work, dirs) and not (olds and pending(work, dirs=dirs)):
         # A process killed while it removed a rebuild's old tree (restored, marked trash) left
         # a whole environment: finish that removal here too, not only under the lock (which a
         # call the fast path may answer does not take).
         if olds:
             from safepip.venv import rebuild
 
-            rebuild.sweep(work)
+            rebuild.sweep(work, dirs=dirs)
         return ready_at(env_dir)
-    own_lock = lock or EnvLock(env_dir, Dirs(environ), say)
+    own_lock = lock or EnvLock(env_dir, dirs, say)
     own_lock.acquire()
     try:
-        ready = _ensure_locked(env_dir, base, environ, system_site_packages, pip_options, say)
+        ready = _ensure_locked(env_dir, base, environ, system_site_packages, pip_options, say, dirs)
     except BaseException:
         own_lock.release()
         raise
@@ -223,44 +235,45 @@ def _ensure_locked(
     system_site: bool = False,
     pip_options: Sequence[str] = (),
     say: Callable[[str], object] = lambda m: None,
+    dirs: Dirs | None = None,
 ) -> Ready:
     from safepip.venv import rebuild
     from safepip.venv.create import create as _create
     from safepip.venv.create import remove as _remove
 
-    check_path(env_dir)  # again: another process may have changed it while we waited
+    check_path(env_dir, dirs=dirs)  # again: another process may have changed it while we waited
     work = working_tree(env_dir)
-    rebuild.sweep(work)
+    rebuild.sweep(work, dirs=dirs)
 
     def create(path: str) -> None:
-        if is_venv_dir(path) and state(path) in (COMPLETE, RESTORING) and os.path.exists(bin_python(path)):
+        if is_venv_dir(path) and state(path, dirs=dirs) in (COMPLETE, RESTORING) and os.path.exists(bin_python(path)):
             return
-        if os.path.isdir(path) and state(path) == CREATING:
-            _remove(path)
-        _create(path, base, environ, system_site)
+        if os.path.isdir(path) and state(path, dirs=dirs) == CREATING:
+            _remove(path, dirs=dirs)
+        _create(path, base, environ, system_site, dirs=dirs)
 
     def restore(old: str) -> Ready:
         why = rebuild.restore(
             old, work, create, pip_options, environ, say,
-            mark_restoring=lambda o: write_state(work, RESTORING, base.path, old=o),
-            mark_complete=lambda: write_state(work, COMPLETE, base.path),
+            mark_restoring=lambda o: write_state(work, RESTORING, base.path, old=o, dirs=dirs),
+            mark_complete=lambda: write_state(work, COMPLETE, base.path, dirs=dirs), dirs=dirs,
         )
         return ready_at(env_dir, created=True, rebuilt=why)
 
-    current = state(work) if is_venv_dir(work) else None
+    current = state(work, dirs=dirs) if is_venv_dir(work) else None
     if current == RESTORING:
-        old = restoring_from(work)
-        if old is not None and (rebuild.read_journal(old) or {}).get("kind") == rebuild.PENDING:
+        old = restoring_from(work, dirs=dirs)
+        if old is not None and (rebuild.read_journal(old, dirs=dirs) or {}).get("kind") == rebuild.PENDING:
             return restore(old)
-        write_state(work, COMPLETE, base.path)  # killed after the old tree was dealt with
-        rebuild.sweep(work)
+        write_state(work, COMPLETE, base.path, dirs=dirs)  # killed after the old tree was dealt with
+        rebuild.sweep(work, dirs=dirs)
         current = COMPLETE
     if current in (None, CREATING, COMPLETE):
-        waiting = pending(work)
+        waiting = pending(work, dirs=dirs)
         if waiting:  # a rebuild killed after it moved the old tree aside, before it restored
             return restore(waiting[-1])
     if is_venv_dir(work):
-        why = problem(work)
+        why = problem(work, dirs=dirs)
         if why is None:
             return ready_at(env_dir)
         if current is None:
@@ -271,25 +284,27 @@ def _ensure_locked(
                 f"delete it; recreate it with: rm -rf {shlex.quote(env_dir)} && safepip install ..."
             )
         if current == CREATING:  # pip never ran in it: nothing to keep
-            _remove(work)
-            _create(work, base, environ, system_site)
+            _remove(work, dirs=dirs)
+            _create(work, base, environ, system_site, dirs=dirs)
             return ready_at(env_dir, created=True, rebuilt=why)
-        return restore(rebuild.move_aside(work, env_dir, why))
+        return restore(rebuild.move_aside(work, env_dir, why, dirs=dirs))
     rebuilt = None
     if os.path.isdir(work) and not own_files_only(work):
-        if state(work) != CREATING:
+        if state(work, dirs=dirs) != CREATING:
             raise EnvironmentCreateError(_NOT_A_VENV.format(env_dir=env_dir))
-        _remove(work)
+        _remove(work, dirs=dirs)
         rebuilt = "its creation was interrupted"
-    _create(work, base, environ, system_site)
+    _create(work, base, environ, system_site, dirs=dirs)
     return ready_at(env_dir, created=True, rebuilt=rebuilt)
 
 
-def pending(work: str) -> list[str]:
-    """The old trees whose contents are not yet restored (oldest first)."""
+def pending(work: str, *, dirs: Dirs | None = None) -> list[str]:
+    """The old trees whose contents are not yet restored (oldest first); ``dirs``: where the
+    journals' key is (:func:`check_path`).
+    """
     from safepip.venv.rebuild import PENDING, old_trees, read_journal
 
-    return [t for t in old_trees(work) if (read_journal(t) or {}).get("kind") == PENDING]
+    return [t for t in old_trees(work) if (read_journal(t, dirs=dirs) or {}).get("kind") == PENDING]
 
 
 # What an interrupted pip left half-installed (see the module docstring).
@@ -353,11 +368,12 @@ def repair(env_dir: str, say: Callable[[str], object]) -> list[str]:
     return removed
 
 
-def repair_made(env_dir: str, environ: Mapping[str, str]) -> None:
+def repair_made(env_dir: str, environ: Mapping[str, str], *, dirs: Dirs | None = None) -> None:
     """Before pip installs into an environment (under its lock): if safepip made it, undo what
-    an interrupted pip left half-installed, and say so.
+    an interrupted pip left half-installed, and say so. ``dirs``: the session's directories
+    (None: the replay, which has no session, looks the key's up).
     """
-    if state(env_dir) == COMPLETE:
+    if state(env_dir, dirs=dirs) == COMPLETE:
         from safepip.session import say
 
         repair(env_dir, lambda m: say(m, "warning", environ))

@@ -54,6 +54,14 @@ def cfg_lines(env_dir: str) -> list[tuple[str, str]]:
     return found
 
 
+def system_site_packages(env_dir: str) -> bool:
+    """Whether the environment sees the system site-packages (its ``pyvenv.cfg`` says
+    ``include-system-site-packages`` other than false, as ``site`` reads it). OSError when
+    it cannot be read.
+    """
+    return any(key == "include-system-site-packages" and value.lower() != "false" for key, value in cfg_lines(env_dir))
+
+
 def cfg_home(env_dir: str) -> str | None:
     """The first ``home =`` value of an environment's ``pyvenv.cfg`` (None when there is none,
     it is empty or the file cannot be read).

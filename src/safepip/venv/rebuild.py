@@ -52,14 +52,18 @@ from safepip.errors import EnvironmentCreateError
 from safepip.venv.inventory import JOURNAL, Dist, dist_from, inventory, user_files
 from safepip.venv.layout import OLD_INFIX, bin_python, old_names
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker only
+    from safepip.paths import Dirs
+
 Create = Callable[[str], None]  # makes a whole environment at the path (safepip's _create)
 
 
-def move_aside(work: str, env_dir: str, why: str) -> str:
+def move_aside(work: str, env_dir: str, why: str, *, dirs: Dirs | None = None) -> str:
     """Steps 1 and 2: record what ``work`` holds into it, then rename it aside; return where."""
     dists = inventory(work)
     old = f"{work.rstrip(os.sep)}{OLD_INFIX}{stamp()}"
-    write_journal(work, {"kind": PENDING, "env": env_dir, "why": why, "dists": [asdict(d) for d in dists]}, old)
+    write_journal(work, {"kind": PENDING, "env": env_dir, "why": why, "dists": [asdict(d) for d in dists]}, old, dirs=dirs)
     try:
         os.rename(work, old)
     except OSError as exc:
@@ -109,11 +113,14 @@ def restore(
     say: Callable[[str], object],
     mark_restoring: Callable[[str], None],
     mark_complete: Callable[[], None],
+    *,
+    dirs: Dirs | None = None,
 ) -> str:
     """Steps 3 to 5 for the tree moved aside at ``old`` (again, if a killed run began them);
-    return why the environment was rebuilt.
+    return why the environment was rebuilt. ``dirs``: the session's directories, where the
+    journals' key is (None: looked up, as :func:`safepip.venv.state.key` says).
     """
-    journal = read_journal(old) or {}
+    journal = read_journal(old, dirs=dirs) or {}
     why = str(journal.get("why") or "it was rebuilt")
     dists = [d for d in (dist_from(x) for x in journal.get("dists") or ()) if d is not None]
     create(work)
@@ -126,7 +133,7 @@ def restore(
 
     where = shortpath(old, environ)
     if failed:
-        write_journal(old, {**journal, "kind": KEPT, "not_restored": failed})
+        write_journal(old, {**journal, "kind": KEPT, "not_restored": failed}, dirs=dirs)
         mark_complete()
         raise EnvironmentCreateError(
             f"rebuilt {work} ({why}) but could not reinstall {len(failed)} of {len(dists)} distributions: "
@@ -136,7 +143,7 @@ def restore(
     mine = user_files(old)
     if mine:
         kept = {**journal, "kind": KEPT, "user_files": mine[:100], "at": time.time()}
-        write_journal(old, kept)
+        write_journal(old, kept, dirs=dirs)
         mark_complete()
         shown = ", ".join(mine[:3]) + (f" and {len(mine) - 3} more" if len(mine) > 3 else "")
         say(
@@ -145,13 +152,13 @@ def restore(
             f"removed after {due(kept)}, your files never"
         )
         return why
-    write_journal(old, {**journal, "kind": TRASH, "at": time.time()})
+    write_journal(old, {**journal, "kind": TRASH, "at": time.time()}, dirs=dirs)
     mark_complete()
-    remove_trash(old)
+    remove_trash(old, dirs=dirs)
     return why
 
 
-def sweep(work: str, now: float | None = None) -> None:
+def sweep(work: str, now: float | None = None, *, dirs: Dirs | None = None) -> None:
     """Deal with the trees safepip moved aside beside ``work``.
 
     A tree without a journal is never touched, whatever its name. By the journal's kind:
@@ -166,29 +173,29 @@ def sweep(work: str, now: float | None = None) -> None:
     """
     moment = time.time() if now is None else now
     for tree in old_trees(work):
-        journal = read_journal(tree)
+        journal = read_journal(tree, dirs=dirs)
         if journal is None:
             continue
         if journal["kind"] == TRASH:
-            remove_trash(tree)
+            remove_trash(tree, dirs=dirs)
         elif journal["kind"] == KEPT and not journal.get("not_restored") and moment - kept_at(tree, journal) > KEEP_SECONDS:
-            prune(tree, journal)
+            prune(tree, journal, dirs=dirs)
 
 
-def prune(tree: str, journal: dict[str, object]) -> None:
+def prune(tree: str, journal: dict[str, object], *, dirs: Dirs | None = None) -> None:
     """Remove from a kept tree everything but the user's files (what a distribution's
     ``RECORD`` lists, the environment's own files); remove it whole when nothing of the
     user's is left. A prune killed midway only keeps more (the ``RECORD`` files go last).
     """
     mine = set(user_files(tree))
     if not mine:
-        write_journal(tree, {**journal, "kind": TRASH})
-        remove_trash(tree)
+        write_journal(tree, {**journal, "kind": TRASH}, dirs=dirs)
+        remove_trash(tree, dirs=dirs)
         return
-    write_journal(tree, {**journal, "user_files": sorted(mine)[:100], "pruned": True})
+    write_journal(tree, {**journal, "user_files": sorted(mine)[:100], "pruned": True}, dirs=dirs)
     infos: list[str] = []
-    for top, dirs, files in os.walk(tree, topdown=False):
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
+    for top, subdirs, files in os.walk(tree, topdown=False):
+        for name in files + [d for d in subdirs if os.path.islink(os.path.join(top, d))]:
             path = os.path.join(top, name)
             rel = os.path.relpath(path, tree)
             if rel in mine or rel == JOURNAL:
@@ -214,7 +221,7 @@ KEPT = "kept"  # restored; the old tree holds the user's files, or what could no
 TRASH = "trash"  # restored; nothing in the old tree is wanted (removed at once, swept if killed)
 
 
-def read_journal(tree: str) -> dict[str, Any] | None:
+def read_journal(tree: str, *, dirs: Dirs | None = None) -> dict[str, Any] | None:
     """The journal of a tree moved aside by a rebuild (None: not safepip's: there is none,
     the tree is a symbolic link, or this user's safepip did not write it for this tree).
     """
@@ -222,7 +229,7 @@ def read_journal(tree: str) -> dict[str, Any] | None:
         return None
     from safepip.venv import state as envstate
 
-    data = envstate.load(envstate.JOURNAL, tree, os.path.join(tree, JOURNAL))
+    data = envstate.load(envstate.JOURNAL, tree, os.path.join(tree, JOURNAL), dirs=dirs)
     return data if data is not None and data.get("kind") in (PENDING, KEPT, TRASH) else None
 
 
@@ -234,7 +241,7 @@ def _real_dir(path: str) -> bool:
         return False
 
 
-def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) -> None:
+def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None, *, dirs: Dirs | None = None) -> None:
     """Write a tree's journal atomically, with the proof that safepip wrote it for this tree
     (for the name ``named`` it is about to be renamed to, when it is not there yet).
     """
@@ -243,7 +250,7 @@ def write_journal(tree: str, data: Mapping[str, Any], named: str | None = None) 
     from safepip.paths import replace_file
     from safepip.venv import state as envstate
 
-    text = json.dumps(envstate.sign(envstate.JOURNAL, tree, data, named), ensure_ascii=True)
+    text = json.dumps(envstate.sign(envstate.JOURNAL, tree, data, named, dirs=dirs), ensure_ascii=True)
     replace_file(os.path.join(tree, JOURNAL), text.encode("ascii"), mode=0o644, exact_mode=True, durable=True)
 
 
@@ -255,7 +262,7 @@ def old_trees(work: str) -> list[str]:
     return [os.path.join(parent, n) for n in names if _real_dir(os.path.join(parent, n))]
 
 
-def remove_trash(tree: str, *, made: bool = False) -> None:
+def remove_trash(tree: str, *, made: bool = False, dirs: Dirs | None = None) -> None:
     """Remove a tree safepip moved aside and marked as trash; the journal goes last, so that
     a removal killed midway is still recognised (and finished) by the next sweep. Nothing
     is removed unless the tree is a directory (not a link) whose journal safepip wrote for
@@ -264,7 +271,7 @@ def remove_trash(tree: str, *, made: bool = False) -> None:
     """
     import contextlib  # here: lookups, on every use of an environment, need none of it
 
-    if not (_real_dir(tree) if made else (read_journal(tree) or {}).get("kind") == TRASH):
+    if not (_real_dir(tree) if made else (read_journal(tree, dirs=dirs) or {}).get("kind") == TRASH):
         return
     try:
         entries = os.listdir(tree)
@@ -309,11 +316,11 @@ def due(journal: Mapping[str, Any]) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start + KEEP_SECONDS))
 
 
-def mark_trash(tree: str, named: str | None = None) -> None:
+def mark_trash(tree: str, named: str | None = None, *, dirs: Dirs | None = None) -> None:
     """Mark a tree (an environment in which pip never ran) as safepip's trash, once it is
     renamed ``named``.
     """
-    write_journal(tree, {"kind": TRASH, "at": time.time()}, named)
+    write_journal(tree, {"kind": TRASH, "at": time.time()}, named, dirs=dirs)
 
 
 def stamp() -> str:

@@ -50,6 +50,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Mapping
 
+    from safepip.paths import Dirs
+
 STATE_FILE = ".safepip.json"
 CREATING = "creating"
 COMPLETE = "complete"
@@ -57,27 +59,28 @@ COMPLETE = "complete"
 RESTORING = "restoring"
 
 
-def _record(env_dir: str) -> dict[str, Any] | None:
+def _record(env_dir: str, dirs: Dirs | None) -> dict[str, Any] | None:
     """The environment's state file, when this user's safepip wrote it for this directory
     (see :func:`load`); anything else found there is ignored, and said once.
     """
-    return load(STATE, env_dir, os.path.join(env_dir, STATE_FILE))
+    return load(STATE, env_dir, os.path.join(env_dir, STATE_FILE), dirs=dirs)
 
 
-def state(env_dir: str) -> str | None:
+def state(env_dir: str, *, dirs: Dirs | None = None) -> str | None:
     """``creating``, ``complete`` or ``restoring`` for environments safepip made, None for
     others (no state file, or one safepip did not write: a repository can commit any).
+    ``dirs``: the session's directories, where the key is (see :func:`key`).
     """
-    data = _record(env_dir)
+    data = _record(env_dir, dirs)
     if data is None:
         return None
     value = data.get("state")
     return str(value) if value in (CREATING, COMPLETE, RESTORING) else None
 
 
-def restoring_from(env_dir: str) -> str | None:
+def restoring_from(env_dir: str, *, dirs: Dirs | None = None) -> str | None:
     """The old tree a rebuild in progress restores from (its state file says)."""
-    data = _record(env_dir)
+    data = _record(env_dir, dirs)
     old = data.get("old") if data is not None else None
     return old if isinstance(old, str) else None
 
@@ -92,7 +95,8 @@ def own_files_only(env_dir: str) -> bool:
         return False
 
 
-def write_state(env_dir: str, value: str, base_python: str, old: str | None = None) -> None:
+def write_state(env_dir: str, value: str, base_python: str, old: str | None = None, *,
+                dirs: Dirs | None = None) -> None:
     """Write the state file atomically (and the old tree a rebuild restores from)."""
     import json  # here: reading a state file needs no json module (see load)
 
@@ -100,15 +104,15 @@ def write_state(env_dir: str, value: str, base_python: str, old: str | None = No
     from safepip.paths import replace_file
 
     data = {"state": value, "safepip": __version__, "python": base_python, **({"old": old} if old else {})}
-    data = sign(STATE, env_dir, data)
+    data = sign(STATE, env_dir, data, dirs=dirs)
     # A file of the environment: 0644 whatever the umask, as the rest of it.
     replace_file(os.path.join(env_dir, STATE_FILE), json.dumps(data).encode("utf-8"), mode=0o644, exact_mode=True,
                  durable=True)
 
 
-def problem(env_dir: str) -> str | None:
+def problem(env_dir: str, *, dirs: Dirs | None = None) -> str | None:
     """Why an existing environment cannot be used as it is, or None when it looks whole."""
-    current = state(env_dir)
+    current = state(env_dir, dirs=dirs)
     if current == CREATING:
         return "its creation was interrupted"
     if current == RESTORING:
@@ -181,11 +185,17 @@ _KEY_BYTES = 32
 _loaded: dict[str, bytes] = {}
 
 
-def key_path() -> tuple[str, str]:
-    """The key file, and the data directory it must be private in."""
-    from safepip.paths import data_dir
+def key_path(dirs: Dirs | None = None) -> tuple[str, str]:
+    """The key file, and the data directory it must be private in: that of ``dirs`` (the
+    session's, worked out once for the call), else looked up from the process environment
+    (a caller without a session: the front door's replay).
+    """
+    if dirs is not None:
+        root = dirs.data
+    else:
+        from safepip.paths import data_dir
 
-    root = data_dir(os.environ)
+        root = data_dir(os.environ)
     return os.path.join(root, KEY_FILE), root
 
 
@@ -237,9 +247,11 @@ def _make_key(path: str, root: str) -> bytes | None:
     return _read_key(path, root)
 
 
-def key(create: bool = False) -> bytes | None:
-    """The user's record key; with ``create``, made if there is none yet."""
-    path, root = key_path()
+def key(create: bool = False, *, dirs: Dirs | None = None) -> bytes | None:
+    """The user's record key; with ``create``, made if there is none yet. ``dirs``: the
+    session's directories (:func:`key_path`).
+    """
+    path, root = key_path(dirs)
     if path in _loaded:
         return _loaded[path]
     found = _read_key(path, root)
@@ -309,26 +321,27 @@ def _mac(secret: bytes, bound: list[Any], content: Mapping[str, Any]) -> str:
     return hmac_sha256(secret, message.encode("ascii"))
 
 
-def sign(kind: str, directory: str, content: Mapping[str, Any], named: str | None = None) -> dict[str, Any]:
+def sign(kind: str, directory: str, content: Mapping[str, Any], named: str | None = None, *,
+         dirs: Dirs | None = None) -> dict[str, Any]:
     """``content`` with the proof that it is this user's record of ``kind`` for ``directory``
     (to be renamed ``named``), without one when there is no usable key: such a record never
     verifies.
     """
     body = {k: v for k, v in content.items() if k != MAC}
-    secret = key(create=True)
+    secret = key(create=True, dirs=dirs)
     bound = identity(kind, directory, named)
     if secret is not None and bound is not None:
         body[MAC] = _mac(secret, bound, body)
     return body
 
 
-def verified(kind: str, directory: str, data: object) -> dict[str, Any] | None:
+def verified(kind: str, directory: str, data: object, *, dirs: Dirs | None = None) -> dict[str, Any] | None:
     """The record's content (without its proof) when this user's safepip wrote it for
     ``directory``; None otherwise.
     """
     if not isinstance(data, dict) or not isinstance(data.get(MAC), str):
         return None
-    secret = key()
+    secret = key(dirs=dirs)
     bound = identity(kind, directory)
     if secret is None or bound is None:
         return None
@@ -337,7 +350,7 @@ def verified(kind: str, directory: str, data: object) -> dict[str, Any] | None:
     return {k: v for k, v in data.items() if k != MAC}
 
 
-def load(kind: str, directory: str, path: str) -> dict[str, Any] | None:
+def load(kind: str, directory: str, path: str, *, dirs: Dirs | None = None) -> dict[str, Any] | None:
     """The verified record at ``path`` (describing ``directory``); None when there is none
     or it is not this user's safepip's (then said once: it is ignored, never acted on).
     """
@@ -360,7 +373,7 @@ def load(kind: str, directory: str, path: str) -> dict[str, Any] | None:
     finally:
         if fd >= 0:
             os.close(fd)
-    content = verified(kind, directory, data)
+    content = verified(kind, directory, data, dirs=dirs)
     if content is None:
         _ignored(path)
     return content

@@ -24,7 +24,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Environment:
     (info / "RECORD").write_text(f"{info.name}/METADATA,,\n{info.name}/RECORD,,\n")
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     found = Environment(str(tmp_path / "env"), [str(site)], {k: str(v) for k, v in default_environment().items()})
-    monkeypatch.setattr(Environment, "of", classmethod(lambda cls, python, environ, listed=None, probed=None, dirs=None: found))
+    monkeypatch.setattr(Environment, "of", classmethod(lambda cls, python, environ, listed=None, probed=None, dirs=None, *,
+                                                     known=None: found))
 
     def read_on(*_: object) -> None:
         raise AssertionError("read past the environment")

@@ -55,3 +55,24 @@ def test_a_new_listing_is_read_again_and_a_legacy_editable_install_is_named(tmp_
     assert sorted(again) == ["lib-a", "lib-c"]
     with pytest.raises(Fallback, match="legacy editable install"):
         Environment(str(prefix), [str(site)], {"python_version": "3.11"}, {})
+
+
+def test_what_the_caller_read_of_pyvenv_cfg_is_used_for_that_environment_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prefix, site = _venv(tmp_path)
+    read: list[str] = []
+
+    def counted(env_dir: str) -> bool:
+        read.append(env_dir)
+        return False
+
+    monkeypatch.setattr(environment, "system_site_packages", counted)
+    probed = (str(prefix), str(site), str(site), {"python_version": "3.11"})
+    Environment.of("python", {}, probed=probed, known=(str(prefix), False))
+    assert read == []  # the pip flow read it with the environment (Ready): not read again
+    with pytest.raises(Fallback, match="sees the system site-packages"):
+        Environment.of("python", {}, probed=probed, known=(str(prefix), True))
+    Environment.of("python", {}, probed=probed, known=(str(tmp_path / "another"), True))
+    Environment.of("python", {}, probed=probed, known=(str(prefix), None))  # not known: read here
+    assert read == [str(prefix), str(prefix)]

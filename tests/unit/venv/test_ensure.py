@@ -219,6 +219,22 @@ def test_ready_at_reads_the_interpreter_site_packages_and_pip_once(tmp_path: Pat
     assert envs.ready_at(str(env)).has_pip and not envs.ready_at(str(tmp_path / "nothing")).site_packages
 
 
+@pytest.mark.parametrize(("cfg", "sees"), [
+    ("home = /usr/bin\n", False),
+    ("home = /usr/bin\ninclude-system-site-packages = false\n", False),
+    ("home = /usr/bin\nInclude-System-Site-Packages = True\n", True),
+    (None, None),  # no pyvenv.cfg: not known (the fast path reads it itself and says why it cannot)
+])
+def test_ready_at_reads_whether_the_environment_sees_the_system_site_packages(
+    tmp_path: Path, cfg: str | None, sees: bool | None,
+) -> None:
+    env = tmp_path / "env"
+    env.mkdir()
+    if cfg is not None:
+        (env / "pyvenv.cfg").write_text(cfg)
+    assert envs.ready_at(str(env)).system_site is sees
+
+
 def _info(site: Path, name: str, record: bool = True) -> Path:
     info = site / f"{name}.dist-info"
     info.mkdir(parents=True)
