@@ -78,7 +78,10 @@ from inprocess import run_main
 #: worked out once, where venv.state looked it up in os.environ under ensure and again under
 #: the lock: 2); whether the environment sees the system site-packages is read into Ready
 #: with its interpreter and site-packages, and handed to the fast path (which read
-#: pyvenv.cfg again: 2).
+#: pyvenv.cfg again: 2). The bound is 70, not 69: when the environment's last change is older
+#: than the racy window by the time the route is remembered (a loaded machine), the route's
+#: memo is written (remembered.store -> paths.write -> runner: one move more); on a quiet
+#: machine it is not, and the trace counts 69.
 #: The target is 30 modules and 60 moves (issue 29); never raise these without saying why.
 #: What is left, by area pair (moves): facts <-> venv 11 (venv.layout asked by the walk and
 #: by the project's record whether the same directory is an environment, bin_python for the
@@ -90,7 +93,7 @@ from inprocess import run_main
 #: (resolve's record, a decide.Resolved, made right after facts.piptables read the planned
 #: pip's version); act 8 in all (the flow calls venv, runner and session in turn).
 MAX_MODULES = 30
-MAX_MOVES = 69
+MAX_MOVES = 70
 
 
 def area(module: str) -> str:
