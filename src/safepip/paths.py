@@ -388,23 +388,26 @@ def directory_problem(directory: str, root: str, *, create: bool = False) -> str
             above.append(current)
             current = os.path.dirname(current)
         for level in reversed(above):
-            try:
-                os.mkdir(level, 0o700)
-            except FileExistsError:
-                pass
-            except OSError as exc:
-                return f"{level} cannot be created ({exc.strerror})"
+            why = _make_private(level)
+            if why is not None:
+                return why
     for level in levels:
-        if create:
-            try:
-                os.mkdir(level, 0o700)
-            except FileExistsError:
-                pass
-            except OSError as exc:
-                return f"{level} cannot be created ({exc.strerror})"
-        why = _own_dir(level, fix=create)
+        why = _make_private(level) if create else None
+        if why is None:
+            why = _own_dir(level, fix=create)
         if why is not None:
             return why
+    return None
+
+
+def _make_private(level: str) -> str | None:
+    """Make the directory ``level`` (mode 0700) unless it exists; why it cannot be, or None."""
+    try:
+        os.mkdir(level, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        return f"{level} cannot be created ({exc.strerror})"
     return None
 
 
