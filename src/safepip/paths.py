@@ -228,21 +228,6 @@ def user_env_dir(environ: Mapping[str, str], version: tuple[int, ...]) -> str:
     return os.path.join(data_dir(environ), "envs", f"py{version[0]}.{version[1]}")
 
 
-def existing_owner(path: str) -> int | None:
-    """The uid owning ``path``, or its nearest existing parent (None where there are no uids)."""
-    current = os.path.abspath(path)
-    while True:
-        try:
-            return os.stat(current).st_uid
-        except FileNotFoundError:
-            parent = os.path.dirname(current)
-            if parent == current:
-                return None
-            current = parent
-        except OSError:
-            return None
-
-
 # safepip's own files: private, never followed, never half-written.
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -188,3 +188,36 @@ def test_an_environment_without_pip_is_answered_for_itself(project: Path, wheelh
     assert done.returncode == 0, done.stderr
     assert "pip not started" in done.stderr
     assert done.stdout.splitlines()[0].startswith("Requirement already satisfied: lib-b in ./.venv/lib/python3")
+
+
+# ---------------------------------------------------------------- right after a creation
+
+
+@needs_managed
+@pytest.mark.slow
+def test_the_install_after_the_one_that_made_the_environment_starts_no_probe(
+    project: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The install that creates the project's environment probes its interpreter for the
+    probe cache, so that the next install's fast path (which reads the environment through
+    that probe) starts no process before pip.
+    """
+    from inprocess import run_main
+    from safepip.facts import interpreter
+
+    cwd = project / "src"
+    code, _ = run_main(["install", *offline(wheelhouse), "lib-a"], cwd, monkeypatch, live=True)
+    assert code == 0
+    probed: list[str] = []
+    real = interpreter.run_probe
+
+    def counting(path: str, environ: object = None) -> dict[str, object]:
+        probed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(interpreter, "run_probe", counting)
+    code, recorder = run_main(["install", *offline(wheelhouse), "app-c"], cwd, monkeypatch)
+    capsys.readouterr()
+    assert code == 0
+    assert [how for how, _ in recorder.started] == ["exec"]  # pip: app-c is new
+    assert probed == []

@@ -76,6 +76,23 @@ def prepare(
     return pip_command(plan, ready.python, env_has_pip=ready.has_pip, environ=environ), lock, ready
 
 
+def _probe_new(python: str, session: Session) -> None:
+    """Probe a new environment's interpreter now, for the probe cache: the next install here
+    checks its requirements with the fast path, which reads the environment through that
+    probe. Taken beside the creation's seconds, it is not a process started in that call.
+    """
+    if session.environ.get("SAFEPIP_NO_PROBE_CACHE") == "1":
+        return  # nothing would keep it
+    import contextlib
+
+    from safepip.errors import SafepipError
+    from safepip.facts.interpreter import probe
+
+    # Should it fail, the fast path probes it again, and stands aside if it still cannot.
+    with contextlib.suppress(SafepipError):
+        probe(python, "the fast path", session.environ, session.dirs)
+
+
 def lock_for(plan: Plan, session: Session) -> EnvLock | None:
     """The lock on the plan's environment, not yet acquired (None: the plan needs none)."""
     if not plan.lock or plan.env_dir is None:
@@ -149,6 +166,8 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
             lock.acquire()
     if ctx.call.command == "install" and ready is not None and not ready.created and plan.kind in (PROJECT_VENV, USER_ENV):
         repair_made(ready.env_dir, environ, dirs=session.dirs)
+    if deferred and ready is not None and ready.created:
+        _probe_new(ready.python, session)
     if plan.kind in (PROJECT_VENV, USER_ENV):
         # What pip writes into an environment safepip chose is no more writable than it
         # (a remembered route replays this: noop.memo).

@@ -61,6 +61,9 @@ class PipCall(Frozen):
     given: frozenset[str] = field(default=frozenset(), compare=False)  # the options' canonical names
     # pip only prints its help or its version (--help/-h anywhere, help, --version, or no command at all)
     informational: bool = field(default=False, compare=False)
+    # The options the command's parser knows, as :func:`command_table` gives them for ``pip_version``
+    # (None: the call was read without them): kept for a remembered decision, which stores them.
+    table: Mapping[str, Entry] | None = field(default=None, compare=False)
 
     def has(self, name: str) -> bool:
         """Whether the option (canonical name) was given."""
@@ -117,7 +120,7 @@ class PipCall(Frozen):
         return _call(
             tuple(a for i, a in enumerate(self.argv) if i not in drop), command=self.command, options=options,
             positionals=self.positionals, error=self.error, python=None if "--python" in wanted else self.python,
-            pip_version=self.pip_version,
+            pip_version=self.pip_version, table=self.table,
         )
 
     def positional_indices(self) -> list[int]:
@@ -297,7 +300,8 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
     try:
         options, positionals, _ = _parse(remaining, table, interspersed=True)
     except ParseError as exc:
-        return _call(args, command=command, options=tuple(global_opts), error=str(exc), python=python, pip_version=stored)
+        return _call(args, command=command, options=tuple(global_opts), error=str(exc), python=python, pip_version=stored,
+                     table=table)
     error = None
     from safepip.facts import _pipoptions
 
@@ -306,5 +310,5 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
         error = "the --python option must be placed before the pip subcommand name"
     return _call(
         args, command=command, options=tuple(options), positionals=tuple(positionals), error=error,
-        python=python, pip_version=stored,
+        python=python, pip_version=stored, table=table,
     )

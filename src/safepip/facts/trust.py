@@ -498,7 +498,7 @@ def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str 
     """Who runs safepip, and who owns the directory it would work in (for the root rules)."""
     if not hasattr(os, "geteuid"):  # pragma: no cover - Windows has no uids
         return Who()
-    from safepip.paths import existing_owner
+    from safepip.facts.walkup import existing_owner
 
     euid = os.geteuid()
     if euid != 0:

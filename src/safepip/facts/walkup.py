@@ -107,6 +107,21 @@ def home_dir(environ: Mapping[str, str]) -> str:
     return os.path.realpath(environ.get("HOME") or os.path.expanduser("~"))
 
 
+def existing_owner(path: str) -> int | None:
+    """The uid owning ``path``, or its nearest existing parent (None where there are no uids)."""
+    current = os.path.abspath(path)
+    while True:
+        try:
+            return os.stat(current).st_uid
+        except FileNotFoundError:
+            parent = os.path.dirname(current)
+            if parent == current:
+                return None
+            current = parent
+        except OSError:
+            return None
+
+
 def climb(current: str, git: bool, device: int, owners: set[int] | None, home: str) -> str | None:
     """The directory the walk reads after ``current`` (``git``: it holds ``.git``), or None
     where it stops; raises OSError when the parent cannot be looked at.

@@ -182,6 +182,6 @@ def remember(root: str, key: str, name: str, cwd: str, environ: Mapping[str, str
 
 
 def _owner(path: str) -> int | None:
-    from safepip.paths import existing_owner
+    from safepip.facts.walkup import existing_owner
 
     return existing_owner(path)

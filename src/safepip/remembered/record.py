@@ -186,10 +186,14 @@ def remember_decision(
         return
     fast = None
     if call.command == "install" and fast_python is not None:
-        fast = (fast_python, venv_of(fast_python), _probed(fast_python, ready, environ, answered))
+        # The environment the flow made ready is its own interpreter's (pyvenv.cfg is there).
+        where = ready.env_dir if ready is not None and fast_python == ready.python else venv_of(fast_python)
+        fast = (fast_python, where, _probed(fast_python, ready, environ, answered))
+    # The options the call was read with, when they are this command's in this pip (as scanned).
+    table = call.table if call.table is not None else command_table(call.pip_version, call.command)
     decision = (
         tuple(argv[:head]), tuple(sorted(plan.env_changes.items())), plan.kind != PASSTHROUGH, lock_file,
-        command_table(call.pip_version, call.command), call.pip_version, fast,
+        table, call.pip_version, fast,
         ready.env_dir if ready is not None else None,
         call.command == "install" and ready is not None and plan.kind in (PROJECT_VENV, USER_ENV),
     )

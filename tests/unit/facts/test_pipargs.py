@@ -159,3 +159,13 @@ def test_plain_install_is_read_as_the_tables_read_it(version: str | None) -> Non
     read = scan(["--isolated", "install"], version)  # the tables' reading, one global option more
     assert quick == read.replace_(argv=("install",), options=())
     assert quick.pip_version == stored and quick.command == "install" and quick.error is None
+
+
+def test_a_call_keeps_the_option_table_it_was_read_with() -> None:
+    """A remembered decision stores the command's table: the scan's own, not a second lookup."""
+    from safepip.facts.pipargs import command_table
+
+    call = scan(["install", "-q", "x"], "23.0")
+    assert call.table == command_table(call.pip_version, "install")
+    assert call.dropping(["--quiet"]).table is call.table
+    assert scan(["--version"]).table is None  # no command: no command's table

@@ -70,3 +70,9 @@ def test_fixed_names_answer_only_for_a_readable_directory_holding_none(tmp_path:
 
     monkeypatch.setattr(os, "open", unreadable)
     assert walkup.fixed_names(str(tmp_path)) is None  # names() raises: the walk stops there
+
+
+def test_the_owner_of_a_path_not_yet_made_is_its_nearest_existing_parents(tmp_path: Path) -> None:
+    from safepip.facts.walkup import existing_owner
+
+    assert existing_owner(str(tmp_path / "not" / "yet")) == tmp_path.stat().st_uid
