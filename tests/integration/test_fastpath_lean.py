@@ -68,6 +68,25 @@ def test_a_bare_name_no_op_after_a_change_imports_nothing_heavy(changed: Path, w
 
 @needs_managed
 @pytest.mark.slow
+def test_the_full_path_remembers_a_no_op_without_openssl(project: Path, wheelhouse: Path) -> None:
+    """A no-op with nothing remembered (the full path; the fast path answers) remembers its
+    decision, which names the environment's lock file: that name's SHA-256 is CPython's own,
+    not hashlib's, which loads OpenSSL (a few ms, more than the rest of the remembering).
+    """
+    make_wheel(wheelhouse, "lib-d", "1.0", requires=["lib-a>=1.0", "lib-b"])
+    install_and_age(project, *offline(wheelhouse), "lib-d", env=safepip_env(PIP_CONFIG_FILE=os.devnull))
+    done, imported = _safepip("install", *offline(wheelhouse), "lib-a", cwd=project)  # the full path: remembers
+    assert done.returncode == 0, done.stderr
+    assert "Requirement already satisfied: lib-a" in done.stdout
+    assert "safepip.facts.gather" in imported and "safepip.venv.lock" in imported
+    assert sorted(m for m in ("hashlib", "_hashlib", "hmac") if m in imported) == []
+    _touch_sites(project)
+    _, imported = _safepip("install", *offline(wheelhouse), "lib-b", cwd=project)
+    assert "safepip.facts.gather" not in imported, "the decision was remembered"
+
+
+@needs_managed
+@pytest.mark.slow
 def test_markers_and_specifiers_read_once_are_not_read_again(changed: Path, wheelhouse: Path) -> None:
     first, imported = _safepip("install", *offline(wheelhouse), "lib-d>=0.5", cwd=changed)
     assert first.returncode == 0, first.stderr

@@ -203,7 +203,9 @@ def _version_in(name: str, pattern: tuple[str, str]) -> str | None:
 
 
 def _newest(names: Iterable[str], pattern: tuple[str, str]) -> str | None:
-    found = [v for v in (_version_in(n, pattern) for n in names) if v is not None]
+    # Only the names that start as the pattern's are read further: a site-packages lists hundreds.
+    candidates = [n for n in names if n.startswith(pattern[0])]
+    found = [v for v in (_version_in(n, pattern) for n in candidates) if v is not None]
     return max(found, key=_key) if found else None
 
 

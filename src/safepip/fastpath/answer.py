@@ -253,6 +253,7 @@ def _read_paths(python: str, env: Environment | None, files: list[str], environ:
             names = entries(site, None if env is None else env.listed)
         except OSError:
             continue
-        pth.extend(os.path.join(site, n) for n in sorted(names) if n.endswith(".pth"))
+        # filtered, then sorted: a site-packages holds hundreds of names and a few .pth files
+        pth.extend(os.path.join(site, n) for n in sorted([n for n in names if n.endswith(".pth")]))
     return [python, os.path.join(prefix, "pyvenv.cfg"), *sites, *pth, *files,
             *config_files(environ, prefix, isolated=False)]

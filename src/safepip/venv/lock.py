@@ -263,9 +263,11 @@ def lock_path(env_dir: str, dirs: Dirs) -> str:
     """The lock file of an environment: outside it, so that it survives a rebuild (in the
     cache of ``dirs``, the session's).
     """
-    import hashlib  # here: OpenSSL's loading is paid by the calls that lock
+    # CPython's own SHA-256, not hashlib's: hashlib loads OpenSSL (about 2 ms), and every pip
+    # run the full path remembers asks for this name, not only the calls that lock.
+    from safepip.venv.state import sha256_hex
 
-    key = hashlib.sha256(os.path.realpath(env_dir).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    key = sha256_hex(os.path.realpath(env_dir).encode("utf-8", "surrogateescape"))[:24]
     return os.path.join(dirs.cache, "locks", f"{key}.lock")
 
 

@@ -294,6 +294,11 @@ def _sha256() -> Any:
     return sha256
 
 
+def sha256_hex(data: bytes) -> str:
+    """SHA-256's hex digest of ``data``, as hashlib's, computed as :func:`hmac_sha256` computes it."""
+    return str(_sha256()(data).hexdigest())
+
+
 def hmac_sha256(secret: bytes, message: bytes) -> str:
     """HMAC-SHA256 of ``message`` keyed with ``secret``, in hex (RFC 2104, as ``hmac.new``)."""
     sha256 = _sha256()

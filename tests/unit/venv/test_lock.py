@@ -42,6 +42,19 @@ def test_one_environment_one_lock(tmp_path: Path) -> None:
     assert lock_path(a, Dirs(os.environ)) == lock_path(str(tmp_path / "a" / "." / ".venv"), Dirs(os.environ))
 
 
+def test_the_lock_file_is_named_by_sha256_of_the_real_path(tmp_path: Path) -> None:
+    # The name every safepip version has given it (hashlib's SHA-256, now computed without
+    # OpenSSL): a safepip installed beside this one locks the same file.
+    import hashlib
+
+    env = tmp_path / "a" / ".venv"
+    env.mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    dirs = Dirs(os.environ)
+    digest = hashlib.sha256(str(env.resolve()).encode()).hexdigest()[:24]
+    assert lock_path(str(tmp_path / "link" / ".venv"), dirs) == os.path.join(dirs.cache, "locks", f"{digest}.lock")
+
+
 def test_exclusive_and_released(tmp_path: Path) -> None:
     path = str(tmp_path / "locks" / "a.lock")
     first, second = FileLock(path), FileLock(path)
