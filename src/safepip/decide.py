@@ -394,6 +394,16 @@ def _refusal(call: PipCall, why: str, reason: str) -> Plan:
     return Plan(REFUSE, why, tuple(call.argv), reason=reason, exit_code=EX_NOPERM)
 
 
+def _theirs(call: PipCall, why: str, owner: str, doing: str, files: str) -> Plan:
+    """Root refused where ``owner``'s files are: what it would be ``doing`` (the command,
+    how and where) and where its root-owned ``files`` would be.
+    """
+    return _refusal(call, why, (
+        f"refusing to {doing}, which belongs to {owner}: root-owned files {files} would break {owner}'s next "
+        f"install. Run the command without sudo, as {owner}; or set SAFEPIP_ALLOW_ROOT=1 to do it anyway"
+    ))
+
+
 def in_their_env(call: PipCall, env_dir: str, who: Who) -> Plan | None:
     """The refusal for root writing into ``env_dir``, the environment named as the target
     (whatever names it), when it belongs to another user; None when the rule allows it.
@@ -406,11 +416,8 @@ def in_their_env(call: PipCall, env_dir: str, who: Who) -> Plan | None:
         return None
     owner = who.target_owner_name or f"uid {who.target_owner}"
     how = _how(who)
-    return _refusal(call, f"running {how}, and {env_dir} belongs to {owner}", (
-        f"refusing to {call.command} {how} into {env_dir}, which belongs to {owner}: root-owned files "
-        f"there would break {owner}'s next install. Run the command without sudo, as {owner}; "
-        "or set SAFEPIP_ALLOW_ROOT=1 to do it anyway"
-    ))
+    return _theirs(call, f"running {how}, and {env_dir} belongs to {owner}", owner,
+                   f"{call.command} {how} into {env_dir}", "there")
 
 
 def in_their_project(call: PipCall, env: EnvSpot, reason: str, who: Who, root: str) -> Plan | None:
@@ -423,11 +430,8 @@ def in_their_project(call: PipCall, env: EnvSpot, reason: str, who: Who, root: s
         return None
     owner = who.owner_name or f"uid {who.owner}"
     how = _how(who)
-    return _refusal(call, f"{reason}; running {how} in {root}, which belongs to {owner}", (
-        f"refusing to {call.command} {how} in {root}, which belongs to {owner}: root-owned files in "
-        f"{env_dir} would break {owner}'s next install. Run the command without sudo, as {owner}; "
-        "or set SAFEPIP_ALLOW_ROOT=1 to do it anyway"
-    ))
+    return _theirs(call, f"{reason}; running {how} in {root}, which belongs to {owner}", owner,
+                   f"{call.command} {how} in {root}", f"in {env_dir}")
 
 
 def in_their_data(call: PipCall, user_env: str, reason: str, who: Who) -> Plan | None:
