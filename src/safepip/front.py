@@ -103,7 +103,7 @@ def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
     """
     if _WINDOWS or not args or args[0].startswith("-"):
         return  # run's own options, or none: the full path reads them
-    from safepip.remembered.decision import RUN, recall_decision
+    from safepip.remembered.store import RUN, recall_decision
 
     found = recall_decision((RUN,), environ)
     if found is None or found[0][3] is None:
@@ -136,7 +136,7 @@ def activation_answer(args: Sequence[str], environ: Mapping[str, str]) -> int | 
     """
     if _WINDOWS or list(args) != ["env", "--for-activation"]:
         return None
-    from safepip.remembered.decision import ACTIVATE, recall_decision
+    from safepip.remembered.store import ACTIVATE, recall_decision
 
     found = recall_decision((ACTIVATE,), environ)
     if found is None or found[0][3] is None:

@@ -19,7 +19,7 @@ from typing import IO, Sequence
 import pytest
 
 from helpers import SAFEPIP, installed, needs_managed, offline, run_safepip, safepip_env
-from safepip.remembered.decision import DECISION
+from safepip.remembered.store import DECISION
 
 pytestmark = [needs_managed]
 

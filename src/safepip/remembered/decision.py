@@ -14,7 +14,8 @@ changes the decision (:data:`DECISIVE`) goes where the full path sent the last o
 ``install`` first gets the fast path's own check (skipped when it would certainly stand
 aside: an option it does not model, a named project that is not installed), then pip is
 exec'd with the lock handed over. Anything not modelled goes to the full path.
-``safepip run`` remembers its environment under :data:`RUN`.
+``safepip run`` remembers its environment under :data:`safepip.remembered.store.RUN`
+(the store keeps the keys and :func:`recall_decision`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.remembered.store import follow, recall
+# The keys, and the recall for a directory or its anchor, live with the store: the front door's
+# answers for `safepip run` and the prompt hook need nothing else from here.
+from safepip.remembered.store import DECISION, follow, recall_decision
 
 _WINDOWS = sys.platform == "win32"
 
@@ -30,15 +33,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Any, Mapping, Sequence
 
-#: The first item of a remembered decision's key, and of ``safepip run``'s (no command line
-#: holds a NUL character, so no remembered command line shares a key with them).
-DECISION = "\0decision"
-RUN = "\0run"
-#: The key of the environment shell-init's activation chooses (``safepip which env --for-activation``).
-ACTIVATE = "\0activate"
-#: Put before a decision's key when it is remembered for a project's anchor
-#: (:func:`safepip.facts.walkup.anchor`) rather than for one directory.
-ANCHORED = "\0anchored"
 #: pip options that change where a call goes or what pip is given (``decide.plan`` reads
 #: them, with the ``--help``/``--version`` that make a call informational): a remembered
 #: decision never answers a command line that holds one (:func:`decided`).
@@ -46,27 +40,6 @@ DECISIVE = frozenset({
     "--python", "--user", "--no-user", "--target", "--prefix", "--root", "--break-system-packages", "--isolated",
     "--report", "--help", "--version",
 })
-
-
-def recall_decision(key: Sequence[str], environ: Mapping[str, str]) -> tuple[Any, tuple[str, ...]] | None:
-    """What :func:`safepip.remembered.store.recall` holds for a decision's ``key`` in this
-    directory, else for its anchor (:func:`safepip.facts.walkup.anchor`, the blank directories
-    crossed checked now), with the blank directories crossed; None: no decision holds.
-    """
-    found = recall(key, environ)
-    if found is not None:
-        return found, ()
-    try:
-        cwd = os.getcwd()
-    except OSError:
-        return None
-    from safepip.facts.walkup import anchor
-
-    spot = anchor(cwd, environ)
-    if spot is None:
-        return None
-    found = recall((ANCHORED, *key), environ, spot[0])
-    return None if found is None else (found, spot[1])
 
 
 def decision_key(command: str, quiet: bool) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, USER_ENV, Plan
-from safepip.remembered.decision import ANCHORED
+from safepip.remembered.store import ANCHORED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -236,7 +236,7 @@ def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mappi
     """
     if debug or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return
-    from safepip.remembered.decision import RUN
+    from safepip.remembered.store import RUN
 
     ready = None
     if env_dir is not None:
@@ -255,7 +255,7 @@ def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], env
     """
     if debug or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return
-    from safepip.remembered.decision import ACTIVATE
+    from safepip.remembered.store import ACTIVATE
 
     remember_answer([ACTIVATE], ctx, None, environ, None, "", route=(env_dir,), extra=extra, anchored=True,
                     dirs=dirs)

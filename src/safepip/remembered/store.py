@@ -18,7 +18,9 @@ its modification time moves. Signatures younger than two seconds are never remem
 file system may keep coarser times than that: git's "racy clean" rule).
 
 A **decision** is remembered beside them, for any command line of the same kind
-(:mod:`safepip.remembered.decision`).
+(:mod:`safepip.remembered.decision`); its keys and :func:`recall_decision` (in this directory,
+else for its project's anchor) are here, where the front door's answers for ``safepip run``
+and the prompt hook find them without loading the rest of the decision's replay.
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ _ENV_KEYS = (
 )
 
 
+#: The first item of a remembered decision's key, and of ``safepip run``'s (no command line
+#: holds a NUL character, so no remembered command line shares a key with them).
+DECISION = "\0decision"
+RUN = "\0run"
+#: The key of the environment shell-init's activation chooses (``safepip which env --for-activation``).
+ACTIVATE = "\0activate"
+#: Put before a decision's key when it is remembered for a project's anchor
+#: (:func:`safepip.facts.walkup.anchor`) rather than for one directory.
+ANCHORED = "\0anchored"
 def memo_dir(environ: Mapping[str, str], dirs: Dirs | None = None) -> str | None:
     """Where answers are remembered (None where only platformdirs knows the cache directory):
     in ``dirs`` (the session's), else in those of ``environ``.
@@ -300,3 +311,24 @@ def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     from safepip.stdio import stdout_error
 
     return None if stdout_error() is not None else 0  # not written: pip answers (act.flow)
+
+
+def recall_decision(key: Sequence[str], environ: Mapping[str, str]) -> tuple[Any, tuple[str, ...]] | None:
+    """What :func:`safepip.remembered.store.recall` holds for a decision's ``key`` in this
+    directory, else for its anchor (:func:`safepip.facts.walkup.anchor`, the blank directories
+    crossed checked now), with the blank directories crossed; None: no decision holds.
+    """
+    found = recall(key, environ)
+    if found is not None:
+        return found, ()
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None
+    from safepip.facts.walkup import anchor
+
+    spot = anchor(cwd, environ)
+    if spot is None:
+        return None
+    found = recall((ANCHORED, *key), environ, spot[0])
+    return None if found is None else (found, spot[1])
