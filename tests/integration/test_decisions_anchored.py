@@ -187,3 +187,43 @@ def test_the_prompt_hooks_question_in_a_new_directory_imports_only_what_it_reads
     unused = ("safepip.venv", "safepip.venv.layout", "safepip.facts.pipargs", "safepip.session", "safepip.errors",
               "safepip.remembered.decision")
     assert sorted(m for m in unused if m in imported) == []
+
+
+def _verbose_which(where: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -v -m safepip which env --for-activation`` in ``where``: -v says what the
+    interpreter's finalization removes ("# cleanup[...]"), and nothing when there was none."""
+    return subprocess.run([sys.executable, "-v", "-m", "safepip", "which", "env", "--for-activation"], cwd=where,
+                          env=env, capture_output=True, text=True, check=False)
+
+
+def test_the_prompt_hooks_answer_ends_the_process_without_finalization(decided: Path) -> None:
+    """The front door's answer to the prompt hook ends the process at once: tearing down the
+    interpreter costs more than the answer (cli._end), and nothing is left for it to do."""
+    venv, pkg = decided / ".venv", decided / "src" / "pkg"
+    age_tree(decided)
+    first, full = run_full_path("which", "env", "--for-activation", cwd=decided, env=safepip_env(PWD=str(decided)))
+    assert (first.returncode, first.stdout, full) == (0, f"{venv}\n", True), first.stderr
+    done = _verbose_which(pkg, safepip_env(PWD=str(pkg)))
+    assert (done.returncode, done.stdout) == (0, f"{venv}\n"), done.stderr
+    assert "safepip.remembered.pythons" in done.stderr and "safepip.facts.gather" not in done.stderr  # the front door
+    assert [line for line in done.stderr.splitlines() if line.startswith("# cleanup")] == []
+    memos = list(Path(safepip_env()["XDG_CACHE_HOME"]).rglob("@activate"))
+    assert any(str(pkg) in memo.read_text() for memo in memos), memos  # remembered for the hook, written whole
+
+
+def test_the_prompt_hooks_answer_leaves_exit_handlers_to_run(decided: Path, tmp_path: Path) -> None:
+    """An exit handler registered in safepip's process (a sitecustomize's, coverage's) still runs:
+    then the process ends as every other call does."""
+    venv, pkg = decided / ".venv", decided / "src" / "pkg"
+    site, mark = tmp_path / "site", tmp_path / "handler-ran"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(f"import atexit\natexit.register(open, {str(mark)!r}, 'w')\n")
+    age_tree(decided)
+    first, full = run_full_path("which", "env", "--for-activation", cwd=decided,
+                                env=safepip_env(PWD=str(decided), PYTHONPATH=str(site)))
+    assert (first.returncode, first.stdout, full) == (0, f"{venv}\n", True), first.stderr
+    mark.unlink()
+    done = _verbose_which(pkg, safepip_env(PWD=str(pkg), PYTHONPATH=str(site)))
+    assert (done.returncode, done.stdout) == (0, f"{venv}\n"), done.stderr
+    assert "safepip.remembered.pythons" in done.stderr and "safepip.facts.gather" not in done.stderr  # the front door
+    assert mark.exists()
