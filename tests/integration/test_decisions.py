@@ -235,3 +235,15 @@ def test_a_new_venv_nearer_invalidates_the_decision(decided: Path, house: Path) 
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(decided / "src" / ".venv")], check=True)
 
     _lean_then_full(inner, house, new_venv, "new-one")
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_replayed_decision_repairs_what_an_interrupted_pip_left(decided: Path, house: Path) -> None:
+    (info,) = (decided / ".venv").glob("lib/python*/site-packages/lib_a-1.0.dist-info")
+    (info / "RECORD").unlink()  # a pip killed before it wrote RECORD
+    done, full = run_full_path("install", *offline(house), "new-one", "lib-a", cwd=decided)
+    assert (done.returncode, full) == (0, False), done.stderr
+    assert "lib_a-1.0 in" in done.stderr and "half-installed" in done.stderr
+    assert (info / "RECORD").is_file(), "pip should have installed lib-a again"
+    assert {"lib-a", "new-one"} <= set(installed(decided / ".venv"))

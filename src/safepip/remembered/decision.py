@@ -20,6 +20,7 @@ exec'd with the lock handed over. Anything not modelled goes to the full path.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 
 from safepip.remembered.store import follow, recall
@@ -205,18 +206,45 @@ def _repair(env_dir: str, environ: Mapping[str, str]) -> None:
     from safepip.venv.layout import site_packages
 
     for site in site_packages(env_dir):
-        try:
-            entries = os.listdir(site)
-        except OSError:
-            continue
-        for entry in entries:
-            torn = entry.endswith(".dist-info") and not entry.startswith("~") and not os.path.lexists(
-                os.path.join(site, entry, "RECORD")) and os.path.isdir(os.path.join(site, entry))
-            if torn or ".safepip-torn-" in entry:
-                from safepip.venv.ensure import repair_made
+        if _torn_in(site):
+            from safepip.venv.ensure import repair_made
 
-                repair_made(env_dir, environ)
-                return
+            repair_made(env_dir, environ)
+            return
+
+
+def _torn_in(site: str) -> bool:
+    """Whether ``site`` holds what :func:`safepip.venv.ensure.repair` removes: a
+    ``.dist-info`` directory without ``RECORD`` (not pip's ``~`` stash of an uninstall), or
+    what a killed repair left. Each ``RECORD`` is looked up relative to the directory, and
+    asked for with ``access`` rather than ``lstat`` (the same answer: the entry itself, a
+    dangling link counts, searched with the effective ids). With some 350 distributions
+    installed, 1.5 ms here against 2.5 ms for ``os.path.lexists`` of each whole path: that
+    check was a third of a replayed decision's work before pip.
+    """
+    try:
+        fd = os.open(site, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        entries = os.listdir(fd)
+    except OSError:
+        entries = []
+    try:
+        for entry in entries:
+            if ".safepip-torn-" in entry:  # safepip.venv.ensure.TORN_INFIX
+                return True
+            if entry.endswith(".dist-info") and not entry.startswith("~") and not os.access(
+                entry + "/RECORD", os.F_OK, dir_fd=fd, effective_ids=True, follow_symlinks=False
+            ):
+                try:
+                    if stat.S_ISDIR(os.stat(entry, dir_fd=fd).st_mode):
+                        return True
+                except OSError:
+                    continue
+    finally:
+        os.close(fd)
+    return False
 
 
 def _lock(lock_path: str, env_dir: str, environ: Mapping[str, str]) -> Any:
