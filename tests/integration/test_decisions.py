@@ -17,7 +17,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import age_tree, install_and_age, installed, needs_managed, offline, run_full_path, safepip_env
+from helpers import (
+    FULL_PATH_MODULES,
+    age_tree,
+    install_and_age,
+    installed,
+    needs_managed,
+    offline,
+    run_full_path,
+    run_importtime,
+    safepip_env,
+)
 from safepip.facts import _pipoptions
 from safepip.facts.pipargs import scan
 from safepip.remembered import decision
@@ -95,9 +105,11 @@ def test_a_new_package_in_a_known_project_skips_the_full_path(decided: Path, hou
     assert (again.returncode, full) == (0, False), again.stderr
     assert "Requirement already satisfied: new-one" in again.stdout
     assert "Requirement already satisfied: lib-a" in again.stdout
-    # --dry-run: the fast path stands aside, pip runs, nothing changes.
-    dry, full = run_full_path("install", "--dry-run", *offline(house), "new-two", cwd=decided)
-    assert (dry.returncode, full) == (0, False), dry.stderr
+    # --dry-run: the fast path stands aside, pip runs, nothing changes; what the fast path
+    # answers under is not even read (decision.PIP_RUNS).
+    dry, imported = run_importtime("install", "--dry-run", *offline(house), "new-two", cwd=decided)
+    assert dry.returncode == 0 and FULL_PATH_MODULES.isdisjoint(imported), dry.stderr
+    assert "safepip.fastpath.options" not in imported
     assert "Would install new-two-1.0" in dry.stdout
     assert "new-two" not in installed(decided / ".venv")
 

@@ -49,6 +49,15 @@ DECISIVE = frozenset({
 })
 
 
+#: The commonest install options the fast path never answers under (none is in
+#: :data:`safepip.fastpath.options.SAFE_OPTIONS`, a test holds it): a call holding one goes
+#: to pip without that module's import (0.3 ms of a replayed ``install --dry-run NEW``).
+PIP_RUNS = frozenset({
+    "--dry-run", "--upgrade", "--force-reinstall", "--ignore-installed", "--no-deps", "--verbose", "--log",
+    "--use-feature", "--use-deprecated", "--platform", "--python-version", "--implementation", "--abi",
+})
+
+
 def recall_decision(key: Sequence[str], environ: Mapping[str, str]) -> tuple[Any, tuple[str, ...]] | None:
     """What :func:`safepip.remembered.store.recall` holds for a decision's ``key`` in this
     directory, else for its anchor (:func:`safepip.facts.walkup.anchor`, the blank directories
@@ -183,9 +192,11 @@ def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | Non
     at all (pip has something to do). False: the fast path must look (with the directories
     listed here kept in ``listed``).
     """
+    if prefix is None or names & PIP_RUNS:
+        return True
     from safepip.fastpath.options import SAFE_OPTIONS
 
-    if prefix is None or any(name not in SAFE_OPTIONS for name in names):
+    if any(name not in SAFE_OPTIONS for name in names):
         return True
     if not (positionals or names & {"--requirement", "--editable", "--group"}):
         return True

@@ -1,6 +1,7 @@
-"""The replayed decision's check before pip installs: it hands over to the full path's repair
-(:func:`safepip.venv.ensure.repair_made`) exactly when that repair has something to remove,
-whatever the site-packages directory holds that looks like metadata.
+"""What a replayed decision checks before pip installs: whether the fast path may answer (the
+options it never answers under, without importing its table), and what an interrupted pip
+left (it hands over to the full path's repair, :func:`safepip.venv.ensure.repair_made`, exactly
+when that repair has something to remove, whatever site-packages holds that looks like metadata).
 """
 
 from __future__ import annotations
@@ -10,8 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from safepip.facts import _pipoptions
+from safepip.facts.pipargs import command_table
+from safepip.fastpath.options import SAFE_OPTIONS
 from safepip.remembered import decision
 from safepip.venv import ensure
+
+
+def test_the_options_pip_always_runs_for_are_pips_and_never_safe() -> None:
+    assert not decision.PIP_RUNS & SAFE_OPTIONS.keys()
+    for version in _pipoptions.VERSIONS:  # each an install option of every pip safepip reads
+        named = {canonical for canonical, _, _ in command_table(version, "install").values()}
+        assert named >= decision.PIP_RUNS, (version, decision.PIP_RUNS - named)
 
 
 def _site(env_dir: Path) -> Path:
