@@ -17,7 +17,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import age_tree, install_and_age, installed, needs_managed, offline, run_full_path, safepip_env
+from helpers import (
+    FULL_PATH_MODULES,
+    age_tree,
+    install_and_age,
+    installed,
+    needs_managed,
+    offline,
+    run_full_path,
+    run_importtime,
+    safepip_env,
+)
 from safepip.facts import _pipoptions
 from safepip.facts.pipargs import scan
 from safepip.remembered import decision
@@ -95,9 +105,11 @@ def test_a_new_package_in_a_known_project_skips_the_full_path(decided: Path, hou
     assert (again.returncode, full) == (0, False), again.stderr
     assert "Requirement already satisfied: new-one" in again.stdout
     assert "Requirement already satisfied: lib-a" in again.stdout
-    # --dry-run: the fast path stands aside, pip runs, nothing changes.
-    dry, full = run_full_path("install", "--dry-run", *offline(house), "new-two", cwd=decided)
-    assert (dry.returncode, full) == (0, False), dry.stderr
+    # --dry-run: the fast path stands aside, pip runs, nothing changes; what the fast path
+    # answers under is not even read (decision.PIP_RUNS).
+    dry, imported = run_importtime("install", "--dry-run", *offline(house), "new-two", cwd=decided)
+    assert dry.returncode == 0 and FULL_PATH_MODULES.isdisjoint(imported), dry.stderr
+    assert "safepip.fastpath.options" not in imported
     assert "Would install new-two-1.0" in dry.stdout
     assert "new-two" not in installed(decided / ".venv")
 
@@ -235,3 +247,15 @@ def test_a_new_venv_nearer_invalidates_the_decision(decided: Path, house: Path) 
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(decided / "src" / ".venv")], check=True)
 
     _lean_then_full(inner, house, new_venv, "new-one")
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_replayed_decision_repairs_what_an_interrupted_pip_left(decided: Path, house: Path) -> None:
+    (info,) = (decided / ".venv").glob("lib/python*/site-packages/lib_a-1.0.dist-info")
+    (info / "RECORD").unlink()  # a pip killed before it wrote RECORD
+    done, full = run_full_path("install", *offline(house), "new-one", "lib-a", cwd=decided)
+    assert (done.returncode, full) == (0, False), done.stderr
+    assert "lib_a-1.0 in" in done.stderr and "half-installed" in done.stderr
+    assert (info / "RECORD").is_file(), "pip should have installed lib-a again"
+    assert {"lib-a", "new-one"} <= set(installed(decided / ".venv"))
