@@ -29,10 +29,12 @@ if TYPE_CHECKING:  # for the type checker only
 
 
 def resolve(args: list[str], session: Session, *, flags: Mapping[str, Any] | None = None,
-            full: bool = False) -> Resolved:
+            full: bool = False, pip_reads: bool = True) -> Resolved:
     """The complete plan for pip's ``args``: facts gathered, decided, read by the pip that
     will run it, and outside a project routed (the requirements' facts are gathered into a
     scratch directory that lives as long as ``session``). ``full`` reads every layer (doctor).
+    ``pip_reads=False``: no pip will read ``args`` (``safepip run``'s bare ``install``, which
+    every pip reads alike), so the environment's pip is not looked for (:func:`settle`).
     """
     from safepip.decide import USER_ENV, Resolved
     from safepip.facts.gather import gather
@@ -41,7 +43,7 @@ def resolve(args: list[str], session: Session, *, flags: Mapping[str, Any] | Non
     cwd = session.cwd  # the session's, read once
     ctx = gather(scan(args), session.environ, flags or {}, cwd=cwd, dirs=session.dirs, full=full,
                  debug=session.debug)
-    ctx, plan = settle(ctx, session)
+    ctx, plan = settle(ctx, session) if pip_reads else (ctx, decide(ctx))
     if plan.kind == USER_ENV:  # outside a project: each requirement may go its own way
         from safepip.decide_outside import needs_apps
 

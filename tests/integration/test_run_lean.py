@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, SYSTEM_PYTHON, needs_managed, offline, safepip_env
+from helpers import ROOT, SYSTEM_PYTHON, age_tree, needs_managed, offline, safepip_env
+from inprocess import Cli
 from safepip.remembered.store import memo_dir
 from users import User, give
 
@@ -116,8 +117,10 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
 #: pip's option tables (``run`` resolves a plain ``install``, which reads none, with a pip at
 #: least as new as the newest table: the environment's, as virtualenv seeds it). Root's and
 #: sudo's rules are a section of safepip.decide (issue 29's merges): loaded with it, called only as root.
+#: Nor the remembered decisions of ``install`` (what ``run`` looks for first, and remembers, is
+#: in safepip.remembered.store).
 UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.rebuild", "safepip.facts.poetryenv",
-            "safepip.rootrule", "types", "_json", "safepip.facts._pipoptions")
+            "safepip.rootrule", "types", "_json", "safepip.facts._pipoptions", "safepip.remembered.decision")
 
 
 @needs_managed
@@ -157,3 +160,41 @@ def test_run_not_as_root_imports_no_root_rules(other_user: User, traversable: Pa
     assert done.stdout.split() == [str(project / ".venv"), str(other_user[1])]
     assert "safepip.facts.gather" in imported, "the full path decided"
     assert "safepip.rootrule" not in imported
+
+
+@needs_managed
+@pytest.mark.slow
+def test_a_remembered_run_imports_only_the_front_door(project: Path) -> None:
+    """The second ``safepip run`` here execs the command from what the first remembered: the
+    front door's modules alone, not the remembered decisions of ``install``."""
+    done, _ = _safepip("run", "python", "-c", "pass", cwd=project, script=True)  # creates, remembers
+    assert done.returncode == 0, done.stderr
+    age_tree(project)  # past the racy window: the environment was made just now
+    _forget()
+    done, _ = _safepip("run", "python", "-c", "pass", cwd=project, script=True)  # remembers
+    assert done.returncode == 0, done.stderr
+    done, imported = _safepip("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project, script=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / ".venv")
+    assert "safepip.front" in imported and "safepip.facts.gather" not in imported, "the remembered environment"
+    assert "safepip.remembered.decision" not in imported
+
+
+@needs_managed
+@pytest.mark.slow
+def test_run_does_not_ask_which_pip_is_in_the_environment(project: Path, live: Cli,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bare ``install`` reads the same with every pip, so ``run`` (which starts no pip) does
+    not list the environment's site-packages for its pip's version, nor read a stored table."""
+    made = live("run", "python", "-c", "pass", cwd=project)  # creates the environment
+    assert made.returncode == 0, made.stderr
+    from safepip.facts import piptables
+
+    def asked(*_: object) -> str:
+        raise AssertionError("the environment's pip was looked for")
+
+    for name in ("in_sites", "in_directory", "own", "seeded"):
+        monkeypatch.setattr(piptables, name, asked)
+    done = live("run", "python", "-c", "import sys; print(sys.prefix)", cwd=project / "src")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / ".venv")

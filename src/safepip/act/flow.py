@@ -15,7 +15,14 @@ import sys
 
 from safepip.decide import PASSTHROUGH, PROJECT_VENV, REFUSE, USER_ENV, Plan
 from safepip.errors import EX_NOPERM, NoTargetError, PermissionRefused
-from safepip.remembered.record import is_routable, lock_path_for, remember_answer, remember_decision, remember_route
+from safepip.remembered.record import (
+    environment,
+    is_routable,
+    lock_path_for,
+    remember_answer,
+    remember_decision,
+    remember_route,
+)
 from safepip.runner import OFF_PATH, child_environ, pip_args, pip_argv, pip_python, run
 from safepip.session import shortpath
 from safepip.stdio import stdout_error
@@ -150,7 +157,7 @@ def run_pip(resolved: Resolved, session: Session) -> int:  # noqa: PLR0915 - one
                        known=known)
         if code is not None and stdout_error() is None:
             if not flags and not session.debug:
-                remember_answer(args, ctx, ready, environ, answered, said, dirs=session.dirs)
+                remember_answer(args, ctx, environment(ready), environ, answered, said, dirs=session.dirs)
             if routable:  # any other install here is decided the same way
                 remember_decision(args, ctx, ready, plan, environ, argv, said=said, lock_file=lock_path_for(plan, session.dirs),
                                   fast_python=fast_python, answered=answered, dirs=session.dirs)

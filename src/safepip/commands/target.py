@@ -23,12 +23,14 @@ def install_plan(
     session: Session, flags: Mapping[str, Any], python: str | None, *, full: bool = False
 ) -> Resolved:
     """The resolved plan of a plain ``pip install`` (optionally ``--python PYTHON``): where
-    safepip would install is where ``run`` and ``which`` point.
+    safepip would install is where ``run`` and ``which`` point. A bare ``install`` reads the
+    same with every pip's options, so the environment's pip is not asked how it reads it;
+    ``--python`` is one that older pips refuse, and they decide where that call goes.
     """
     from safepip.pipeline import resolve
 
     argv = ["--python", python, "install"] if python else ["install"]
-    return resolve(argv, session, flags=flags, full=full)
+    return resolve(argv, session, flags=flags, full=full, pip_reads=python is not None)
 
 
 @record

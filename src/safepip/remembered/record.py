@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # for the type checker only
 def remember_answer(
     args: list[str],
     ctx: Context,
-    ready: Ready | None,
+    env: tuple[str, str] | None,
     environ: Mapping[str, str],
     answered: Answered | None,
     stderr: str,
@@ -34,7 +34,8 @@ def remember_answer(
     dirs: Dirs,
 ) -> None:
     """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
-    (see :mod:`safepip.remembered.store`, in the cache of ``dirs``: the session's); ``extra``
+    (see :mod:`safepip.remembered.store`, in the cache of ``dirs``: the session's): ``env``
+    is the environment used (its directory and interpreter; :func:`environment`), ``extra``
     adds paths to the signatures. ``anchored``: a project's decision, remembered for the
     walk's anchor instead of this directory (:func:`safepip.facts.walkup.anchor`) when there is one.
     """
@@ -43,11 +44,11 @@ def remember_answer(
 
     paths = list(ctx.reads.paths)
     owned = list(ctx.reads.owned)
-    if ready is not None:
+    if env is not None:
         # The environment's own directory changes with use (uv's .lock): its files say what counts.
-        env_dir = ready.env_dir
+        env_dir, python = env
         owned.append(env_dir)
-        paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), ready.python))
+        paths.extend((os.path.join(env_dir, "pyvenv.cfg"), os.path.join(env_dir, STATE_FILE), python))
     if answered is not None:
         paths.extend(answered.paths)
         stdout = answered.stdout
@@ -63,6 +64,11 @@ def remember_answer(
         paths = [p for p in paths if p not in walked]
         owned = [p for p in owned if p not in below]
     remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route, dirs=dirs)
+
+
+def environment(ready: Ready | None) -> tuple[str, str] | None:
+    """What :func:`remember_answer` checks of the environment ``ready``: its directory and interpreter."""
+    return None if ready is None else (ready.env_dir, ready.python)
 
 
 def _anchor(ctx: Context, environ: Mapping[str, str]) -> tuple[str, tuple[str, ...]] | None:
@@ -147,7 +153,8 @@ def remember_route(
     if extra is None:
         return
     remembered = stored_route(argv, plan.env_changes, plan.kind != PASSTHROUGH, lock_file, suffix)
-    remember_answer(args, ctx, ready, environ, None, said, route=remembered, extra=extra, stdout=stdout, dirs=dirs)
+    remember_answer(args, ctx, environment(ready), environ, None, said, route=remembered, extra=extra, stdout=stdout,
+                    dirs=dirs)
 
 
 
@@ -200,8 +207,8 @@ def remember_decision(
     # Whether the route uses the environment's pip, and which: as for a remembered route.
     pips = [os.path.join(site, "pip") for site in ready.site_packages] if ready is not None else []
     key = list(decision_key(call.command, "--quiet" in call.given))
-    remember_answer(key, ctx, ready, environ, None, said, route=decision, extra=pips, anchored=plan.kind == PROJECT_VENV,
-                    dirs=dirs)
+    remember_answer(key, ctx, environment(ready), environ, None, said, route=decision, extra=pips,
+                    anchored=plan.kind == PROJECT_VENV, dirs=dirs)
 
 
 def _probed(python: str, ready: Ready | None, environ: Mapping[str, str],
@@ -228,22 +235,20 @@ def _probed(python: str, ready: Ready | None, environ: Mapping[str, str],
     return (interp.prefix, interp.purelib, interp.platlib, dict(interp.markers))
 
 
-def remember_run(ctx: Context, env_dir: str | None, bin_dir: str, environ: Mapping[str, str], *,
+def remember_run(ctx: Context, env: tuple[str, str] | None, bin_dir: str, environ: Mapping[str, str], *,
                  debug: bool, dirs: Dirs, project: bool = False) -> None:
     """Remember the environment ``safepip run`` uses in this directory (see
-    :func:`safepip.front.run_answer`), with what its choice depended on (not while ``debug``);
-    ``project``: it is the project's environment, the same in all its directories.
+    :func:`safepip.front.run_answer`), with what its choice depended on (not while ``debug``):
+    ``env``, a virtual environment's directory and interpreter (None: an interpreter's own
+    prefix), and ``bin_dir``; ``project``: it is the project's environment, the same in all
+    its directories.
     """
     if debug or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return
     from safepip.remembered.store import RUN
 
-    ready = None
-    if env_dir is not None:
-        from safepip.venv.ensure import ready_at
-
-        ready = ready_at(env_dir)
-    remember_answer([RUN], ctx, ready, environ, None, "", route=(bin_dir, env_dir), anchored=project, dirs=dirs)
+    route = (bin_dir, None if env is None else env[0])
+    remember_answer([RUN], ctx, env, environ, None, "", route=route, anchored=project, dirs=dirs)
 
 
 def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], environ: Mapping[str, str], *,
