@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.fastpath.environment import Environment, entries
+from safepip.fastpath.environment import Environment, distributions
 from safepip.fastpath.options import Fallback, NotSatisfied, check_call, read_settings
 from safepip.fastpath.satisfied import Line, looks_like_a_name, satisfied
 
@@ -249,10 +249,9 @@ def _read_paths(python: str, env: Environment | None, files: list[str], environ:
     pth: list[str] = []
     for site in sites:
         try:
-            names = entries(site, None if env is None else env.listed)
+            index = distributions(site, None if env is None else env.listed)
         except OSError:
             continue
-        # filtered, then sorted: a site-packages holds hundreds of names and a few .pth files
-        pth.extend(os.path.join(site, n) for n in sorted([n for n in names if n.endswith(".pth")]))
+        pth.extend(os.path.join(site, n) for n in index.pth())
     return [python, os.path.join(prefix, "pyvenv.cfg"), *sites, *pth, *files,
             *config_files(environ, prefix, isolated=False)]

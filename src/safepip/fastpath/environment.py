@@ -94,7 +94,7 @@ class Environment:
             if not os.path.isdir(site):
                 continue
             path.append(site)
-            for name in sorted(n for n in entries(site, listed) if n.endswith(".pth")):
+            for name in distributions(site, listed).pth():
                 if pth_files is not None:
                     pth_files.append(os.path.join(site, name))
                 if Environment._read_pth(site, name, path):
@@ -217,7 +217,7 @@ class Index:
     def __init__(self, directory: str, names: list[str]) -> None:
         self.names = names
         self._base = os.path.join(directory, "")  # joined once: os.path.join per entry cost more than the rest
-        joined = "\n" + "\n".join(names) + "\n"
+        self._joined = joined = "\n" + "\n".join(names) + "\n"
         #: The first legacy editable install (``.egg-link``) in the listing (None: none).
         self.legacy = next((n for n in names if n.endswith(".egg-link")), None) if ".egg-link\n" in joined else None
         folded: str | None = None
@@ -228,6 +228,10 @@ class Index:
         self._folded = folded
         self._every: dict[str, list[str]] | None = None
         self._found: dict[str, list[str]] = {}
+
+    def pth(self) -> list[str]:
+        """The listing's ``.pth`` files, sorted (as site.py reads them): none without a search."""
+        return sorted([n for n in self.names if n.endswith(".pth")]) if ".pth\n" in self._joined else []
 
     def get(self, key: str) -> list[str]:
         """The metadata directories of the project whose canonical name is ``key``, in the listing's order."""

@@ -105,3 +105,9 @@ def test_what_the_caller_read_of_pyvenv_cfg_is_used_for_that_environment_only(
     Environment.of("python", {}, probed=probed, known=(str(tmp_path / "another"), True))
     Environment.of("python", {}, probed=probed, known=(str(prefix), None))  # not known: read here
     assert read == [str(prefix), str(prefix)]
+
+
+def test_the_pth_files_of_a_listing_are_the_entries_ending_in_pth_sorted(tmp_path: Path) -> None:
+    names = ["zz.pth", "lib_a-1.0.dist-info", "a.pth", "a.pth.bak", "pth", "b.PTH", "x-nspkg.pth"]
+    assert environment.Index(str(tmp_path), names).pth() == ["a.pth", "x-nspkg.pth", "zz.pth"]
+    assert environment.Index(str(tmp_path), ["lib_a-1.0.dist-info", "a.pth.bak"]).pth() == []
