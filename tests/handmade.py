@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from packaging.markers import default_environment
 
-from safepip.fastpath import reqfile
 from safepip.fastpath.environment import Environment
+from safepip.fastpath.satisfied import Line
 
 
 def write_dist(site: Path, name: str, version: str, requires: tuple[str, ...] = (),
@@ -41,9 +41,9 @@ def env_of(site: Path) -> Environment:
     return Environment(str(site.parent.parent), [str(site)], {k: str(v) for k, v in default_environment().items()})
 
 
-def req_lines(*texts: str) -> list[reqfile.Line]:
+def req_lines(*texts: str) -> list[Line]:
     """Requirement lines as given on the command line (from no file)."""
-    return [reqfile.Line(t, None) for t in texts]
+    return [Line(t, None) for t in texts]
 
 
 @pytest.fixture

@@ -140,7 +140,7 @@ def _main(args: list[str], runner: Runner | None, *, in_process: bool, own_proce
 
         quick = answer(args, environ)  # an active venv's pass-through (exec), or a remembered no-op
         if quick is not None:
-            return quick
+            return _end(quick) if own_process else quick
     elif not in_process and args[:1] == ["run"]:
         from safepip.front import run_answer
 

@@ -61,8 +61,10 @@ def test_a_bare_name_no_op_after_a_change_imports_nothing_heavy(changed: Path, w
     assert "safepip.fastpath.satisfied" in imported, "the fast path's own check ran"
     assert sorted(m for m in HEAVY if m in imported) == []
     # The decision keeps what the probe said (under the interpreter's signature); bare names
-    # need neither the local-project rules nor packaging, and nothing is said but the answer.
-    unused = ("safepip.facts.interpreter", "safepip.fastpath.sources", "packaging", "safepip.session")
+    # need neither the local-project rules, the requirement-file reader nor packaging, and
+    # nothing is said but the answer.
+    unused = ("safepip.facts.interpreter", "safepip.fastpath.sources", "safepip.fastpath.reqfile", "packaging",
+              "safepip.session")
     assert sorted(m for m in unused if m in imported) == []
 
 

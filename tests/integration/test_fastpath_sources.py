@@ -236,13 +236,14 @@ def test_hash_options_are_read_and_pinning_checked(tmp_path: Path) -> None:
     from safepip.fastpath import reqfile
     from safepip.fastpath.answer import _check_hash_mode
     from safepip.fastpath.options import Fallback
+    from safepip.fastpath.satisfied import Line
 
     (tmp_path / "r.txt").write_text("lib-a==1.0 --hash=sha256:ab \\\n  --hash sha256:cd\nlib-b==2\n")
     lines = reqfile.read("r.txt", str(tmp_path))
     assert [(ln.text, ln.hashed) for ln in lines] == [("lib-a==1.0", True), ("lib-b==2", False)]
     _check_hash_mode(scan(["install", "-r", "r.txt"]), lines, False)
     with pytest.raises(Fallback, match="not pinned"):
-        _check_hash_mode(scan(["install", "--require-hashes"]), [*lines, reqfile.Line("lib-c>=1", None)], False)
+        _check_hash_mode(scan(["install", "--require-hashes"]), [*lines, Line("lib-c>=1", None)], False)
 
 
 # ---------------------------------------------------------------- .pth files that run code

@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from safepip.facts.pipargs import Option, PipCall, scan
-from safepip.fastpath.reqfile import Line
+from safepip.fastpath.satisfied import Line
 from safepip.frozen import Frozen, field, record
 
 

@@ -34,10 +34,9 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.fastpath.environment import Environment, entries
+from safepip.fastpath.environment import Environment, distributions
 from safepip.fastpath.options import Fallback, NotSatisfied, check_call, read_settings
-from safepip.fastpath.reqfile import Line, Unsupported, looks_like_a_name
-from safepip.fastpath.satisfied import satisfied
+from safepip.fastpath.satisfied import Line, looks_like_a_name, satisfied
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -55,17 +54,17 @@ def requirement_lines(
     default all of them), then the files' (every file read, nested ones included, is added
     to ``files``).
     """
-    from safepip.fastpath import reqfile
-
     lines = []
     for text in call.positionals if positionals is None else positionals:
         if not looks_like_a_name(text, cwd):
             raise Fallback(f"{text!r} is not a requirement on a project name")
         lines.append(Line(text, None))
     for path in call.values("--requirement"):
+        from safepip.fastpath import reqfile  # here: a command line of names needs none of it
+
         try:
             lines.extend(reqfile.read(path, cwd, files=files))
-        except Unsupported as exc:
+        except reqfile.Unsupported as exc:
             raise Fallback(str(exc)) from None
     return lines
 
@@ -91,14 +90,14 @@ def constraint_lines(paths: Iterable[str], cwd: str, files: list[str] | None = N
     """The lines of constraint files (from the command line, pip's settings or both), read
     with the requirement-file subset. A constraint file that includes another goes to pip.
     """
-    from safepip.fastpath import reqfile
-
     lines: list[Line] = []
     for path in dict.fromkeys(paths):
+        from safepip.fastpath import reqfile  # here: no constraint file, none of it
+
         read: list[str] = []
         try:
             lines.extend(reqfile.read(path, cwd, files=read))
-        except Unsupported as exc:
+        except reqfile.Unsupported as exc:
             raise Fallback(f"constraint {exc}") from None
         if len(read) != 1:
             raise Fallback(f"constraint file {path} includes another file")
@@ -250,10 +249,9 @@ def _read_paths(python: str, env: Environment | None, files: list[str], environ:
     pth: list[str] = []
     for site in sites:
         try:
-            names = entries(site, None if env is None else env.listed)
+            index = distributions(site, None if env is None else env.listed)
         except OSError:
             continue
-        # filtered, then sorted: a site-packages holds hundreds of names and a few .pth files
-        pth.extend(os.path.join(site, n) for n in sorted([n for n in names if n.endswith(".pth")]))
+        pth.extend(os.path.join(site, n) for n in index.pth())
     return [python, os.path.join(prefix, "pyvenv.cfg"), *sites, *pth, *files,
             *config_files(environ, prefix, isolated=False)]

@@ -39,7 +39,7 @@ class Environment:
         #: The .pth files read: their contents decide the path (the memo tracks each).
         self.pth_files: list[str] = []
         self.path = self._search_path(self.sites, prefix, self.pth_files, self.listed)
-        self._found: dict[str, list[str]] = {}
+        self._indexes: list[Index] = []
         self._read: dict[str, Dist | None] = {}
         for directory in self.path:
             self._scan(directory)
@@ -94,7 +94,7 @@ class Environment:
             if not os.path.isdir(site):
                 continue
             path.append(site)
-            for name in sorted(n for n in entries(site, listed) if n.endswith(".pth")):
+            for name in distributions(site, listed).pth():
                 if pth_files is not None:
                     pth_files.append(os.path.join(site, name))
                 if Environment._read_pth(site, name, path):
@@ -135,24 +135,30 @@ class Environment:
 
     def _scan(self, directory: str) -> None:
         try:
-            found, legacy = distributions(directory, self.listed)
+            index = distributions(directory, self.listed)
         except OSError:
             return
-        if legacy is not None:
-            raise Fallback(f"legacy editable install {legacy}")
-        for project, paths in found.items():
-            self._found.setdefault(project, []).extend(paths)
+        if index.legacy is not None:
+            raise Fallback(f"legacy editable install {index.legacy}")
+        self._indexes.append(index)
+
+    def _lookup(self, key: str) -> list[str]:
+        """The metadata directories of the canonical name ``key`` on the search path, in its order."""
+        return [path for index in self._indexes for path in index.get(key)]
 
     def info_dir(self, name: str) -> str:
         """The metadata directory of the one distribution installed under ``name``."""
-        return self._found[canonical(name)][0]
+        found = self._lookup(canonical(name))
+        if not found:
+            raise KeyError(name)
+        return found[0]
 
     def get(self, name: str) -> Dist | None:
         """The one distribution installed under ``name`` (None: none), read once."""
         key = canonical(name)
         if key in self._read:
             return self._read[key]
-        found = self._found.get(key)
+        found = self._lookup(key)
         dist = None
         if found:
             if len(found) > 1:
@@ -192,34 +198,96 @@ def entries(directory: str, listed: dict[str, list[str]] | None = None) -> list[
 
 
 #: Each directory's distributions, with the listing they were read from (see :func:`distributions`).
-_INDEXED: dict[str, tuple[list[str], dict[str, list[str]], str | None]] = {}
+_INDEXED: dict[str, Index] = {}
 
 
-def distributions(directory: str, listed: dict[str, list[str]] | None = None) -> tuple[dict[str, list[str]], str | None]:
-    """The distributions in ``directory`` (its listing, :func:`entries`) by canonical name, each
-    name's metadata directories in the listing's order, and the first legacy editable install
-    (``.egg-link``) there (None: none). Read once per listing: the front door's look for names
-    not installed at all (:mod:`safepip.remembered.decision`) and the scan share it (hundreds of
-    entries each).
+class Index:
+    """The distributions of one listing of a directory (:func:`distributions`), found by name
+    when asked. A site-packages holds hundreds of them and a check reads a few: each entry's
+    name is not read apart (that cost a cold call ~0.4 ms in an environment of 350); the
+    listing is folded once as a whole (lower case, ``_`` and ``.`` read as ``-``, runs of
+    ``-`` as one: :func:`~safepip.fastpath.options.canonical`'s rules) and searched for a
+    line starting with the name and ``-`` (every metadata directory's name goes on with a
+    ``-`` or a ``.`` after its project's). Each entry found so is read as before; a name or a
+    listing this reading cannot be exact for (a name that is not letters and digits at both
+    ends; a listing that is not ASCII, whose case rules depend on the letters around) is
+    looked for in every entry, as before.
+    """
+
+    def __init__(self, directory: str, names: list[str]) -> None:
+        self.names = names
+        self._base = os.path.join(directory, "")  # joined once: os.path.join per entry cost more than the rest
+        self._joined = joined = "\n" + "\n".join(names) + "\n"
+        #: The first legacy editable install (``.egg-link``) in the listing (None: none).
+        self.legacy = next((n for n in names if n.endswith(".egg-link")), None) if ".egg-link\n" in joined else None
+        folded: str | None = None
+        if joined.isascii():
+            folded = joined.lower().replace("_", "-").replace(".", "-")
+            while "--" in folded:
+                folded = folded.replace("--", "-")
+        self._folded = folded
+        self._every: dict[str, list[str]] | None = None
+        self._found: dict[str, list[str]] = {}
+
+    def pth(self) -> list[str]:
+        """The listing's ``.pth`` files, sorted (as site.py reads them): none without a search."""
+        return sorted([n for n in self.names if n.endswith(".pth")]) if ".pth\n" in self._joined else []
+
+    def get(self, key: str) -> list[str]:
+        """The metadata directories of the project whose canonical name is ``key``, in the listing's order."""
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._find(key)
+        return found
+
+    def _find(self, key: str) -> list[str]:
+        folded = self._folded
+        if folded is None or not (key[:1].isalnum() and key[-1:].isalnum()):
+            return self.every().get(key, [])
+        found: list[str] = []
+        wanted = "\n" + key + "-"
+        at = folded.find(wanted)
+        while at >= 0:
+            name = self.names[folded.count("\n", 0, at)]
+            if _project(name) == key:
+                found.append(self._base + name)
+            at = folded.find(wanted, at + 1)
+        return found
+
+    def every(self) -> dict[str, list[str]]:
+        """Every distribution, by canonical name (each entry read apart)."""
+        if self._every is None:
+            self._every = {}
+            for name in self.names:
+                key = _project(name)
+                if key is not None:
+                    self._every.setdefault(key, []).append(self._base + name)
+        return self._every
+
+
+def _project(name: str) -> str | None:
+    """The canonical name of the project whose metadata directory is ``name`` (None: ``name``
+    is none, or a legacy editable install's ``.egg-link``).
+    """
+    if not name.endswith(_INFO):  # most entries are modules and packages: one C call each
+        return None
+    stem, _, suffix = name.rpartition(".")
+    if suffix == "egg-link":
+        return None
+    return canonical(stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem)
+
+
+def distributions(directory: str, listed: dict[str, list[str]] | None = None) -> Index:
+    """The distributions in ``directory`` (its listing, :func:`entries`): an :class:`Index`,
+    made once per listing: the front door's look for names not installed at all
+    (:mod:`safepip.remembered.decision`) and the scan share it.
     """
     names = entries(directory, listed)
     cached = _INDEXED.get(directory)
-    if cached is not None and cached[0] is names:  # the same listing (the cache holds it alive)
-        return cached[1], cached[2]
-    base = os.path.join(directory, "")  # joined once: os.path.join per entry cost more than the rest
-    found: dict[str, list[str]] = {}
-    legacy: str | None = None
-    for name in names:
-        if not name.endswith(_INFO):  # most entries are modules and packages: one C call each
-            continue
-        stem, _, suffix = name.rpartition(".")
-        if suffix == "egg-link":
-            legacy = legacy or name
-            continue
-        project = stem.split("-", 1)[0] if suffix == "egg-info" else stem.rpartition("-")[0] or stem
-        found.setdefault(canonical(project), []).append(base + name)
-    _INDEXED[directory] = (names, found, legacy)
-    return found, legacy
+    if cached is not None and cached.names is names:  # the same listing (the cache holds it alive)
+        return cached
+    index = _INDEXED[directory] = Index(directory, names)
+    return index
 
 
 def _check_dir_version(info: str, version: str) -> None:

@@ -26,7 +26,7 @@ import os
 import re
 
 from safepip.fastpath.options import Fallback
-from safepip.fastpath.reqfile import Line
+from safepip.fastpath.satisfied import Line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

@@ -20,7 +20,9 @@ from __future__ import annotations
 import os
 import stat
 
-from safepip.frozen import Frozen, record
+# Line and looks_like_a_name live with the check that reads them (a command line of names needs
+# nothing else of this module): imported here for the files' lines.
+from safepip.fastpath.satisfied import Line, looks_like_a_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -39,22 +41,10 @@ _TAKES_VALUE = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--fin
                           "--only-binary", "--no-binary"})
 #: The names pip (26.0 on) reads as PEP 751 lock files when given to ``-r`` (with or without [extras]).
 _PYLOCK = r"pylock\.toml$|pylock\.[^.]+\.toml$"
-#: What pip takes for an archive or a path rather than a project name.
-_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz")
 
 
 class Unsupported(Exception):
     """Something only pip should interpret."""
-
-
-@record(slots=True)
-class Line(Frozen):
-    """One requirement as written, and where pip says it comes from."""
-
-    text: str
-    comes_from: str | None  # "-r FILE (line N)", or None on the command line
-    label: str | None = None  # what pip's line shows instead of the requirement (a local project)
-    hashed: bool = False  # it carries --hash options (pip's hash-checking mode)
 
 
 _HASH = r"\s--hash(?:=|\s+)(\S+)"
@@ -103,24 +93,6 @@ def _space_dash(text: str) -> bool:
             return True
         at = text.find("-", at + 1)
     return False
-
-
-def looks_like_a_name(text: str, cwd: str) -> bool:
-    """Whether pip would read ``text`` as a requirement on a project name (not a URL, path or
-    archive). The spec before any marker must not hold a path separator, ``@`` or ``:``,
-    end like an archive, or name something that exists on disk.
-    """
-    spec = text.split(";", 1)[0].strip()
-    if not spec or "@" in spec or ":" in spec or "/" in spec or "\\" in spec or spec.startswith("."):
-        return False
-    if spec.lower().endswith(_ARCHIVE_SUFFIXES):
-        return False
-    name = spec
-    for pos, char in enumerate(spec):
-        if char.isspace() or char in "[<>=!~(":
-            name = spec[:pos]
-            break
-    return not os.path.exists(os.path.join(cwd, name))
 
 
 def _is_comment(raw: str) -> bool:

@@ -3,6 +3,9 @@ decides when it is not asked to upgrade (see :mod:`safepip.fastpath.answer`).
 
 The environment's distributions are read by :mod:`safepip.fastpath.environment`; anything
 unusual raises :class:`~safepip.fastpath.options.Fallback`, which sends the call to pip.
+The requirements come as :class:`Line` records: the command line's names (read with
+:func:`looks_like_a_name`, here so that a command line of names needs nothing of
+:mod:`safepip.fastpath.reqfile`), a requirement file's lines, a local project's.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import os
 
 from safepip.fastpath.options import Fallback, canonical
-from safepip.fastpath.reqfile import Line
+from safepip.frozen import Frozen, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
@@ -18,6 +21,38 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.fastpath.environment import Environment
     from safepip.fastpath.parsed import Parsed
+
+
+@record(slots=True)
+class Line(Frozen):
+    """One requirement as written, and where pip says it comes from."""
+
+    text: str
+    comes_from: str | None  # "-r FILE (line N)", or None on the command line
+    label: str | None = None  # what pip's line shows instead of the requirement (a local project)
+    hashed: bool = False  # it carries --hash options (pip's hash-checking mode)
+
+
+#: What pip takes for an archive or a path rather than a project name.
+_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz")
+
+
+def looks_like_a_name(text: str, cwd: str) -> bool:
+    """Whether pip would read ``text`` as a requirement on a project name (not a URL, path or
+    archive). The spec before any marker must not hold a path separator, ``@`` or ``:``,
+    end like an archive, or name something that exists on disk.
+    """
+    spec = text.split(";", 1)[0].strip()
+    if not spec or "@" in spec or ":" in spec or "/" in spec or "\\" in spec or spec.startswith("."):
+        return False
+    if spec.lower().endswith(_ARCHIVE_SUFFIXES):
+        return False
+    name = spec
+    for pos, char in enumerate(spec):
+        if char.isspace() or char in "[<>=!~(":
+            name = spec[:pos]
+            break
+    return not os.path.exists(os.path.join(cwd, name))
 
 
 def _shown(name: str, extras: Sequence[str] | frozenset[str], specifier: str) -> str:

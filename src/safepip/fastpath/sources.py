@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import sys
 
-from safepip.fastpath.reqfile import Line, looks_like_a_name
+from safepip.fastpath.satisfied import Line, looks_like_a_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

@@ -142,20 +142,21 @@ def _bare_name(text: str) -> bool:
     )
 
 
-def _installed(prefix: str, listed: dict[str, list[str]]) -> set[str] | None:
-    """The project names with metadata in an environment's site-packages, as the fast path's
-    scan reads them (read once for both); None: unreadable.
+def _missing(prefix: str, names: Sequence[str], listed: dict[str, list[str]]) -> bool | None:
+    """Whether one of the canonical ``names`` has no metadata in an environment's site-packages,
+    as the fast path's scan reads them (one reading of each listing for both); None: unreadable.
     """
     from safepip.fastpath.environment import distributions
     from safepip.venv.layout import site_packages
 
-    names: set[str] = set()
+    found: set[str] = set()
     for site in site_packages(prefix):
         try:
-            names.update(distributions(site, listed)[0])
+            index = distributions(site, listed)
         except OSError:
             return None
-    return names
+        found.update(name for name in names if index.get(name))
+    return any(name not in found for name in names)
 
 
 def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | None,
@@ -178,8 +179,7 @@ def _pip_must_run(names: set[str], positionals: Sequence[str], prefix: str | Non
     bare = [canonical(p) for p in positionals if _bare_name(p) and not os.path.exists(p)]
     if not bare:
         return False
-    installed = _installed(prefix, listed)
-    return installed is not None and any(name not in installed for name in bare)
+    return bool(_missing(prefix, bare, listed))
 
 
 def _repair(env_dir: str, environ: Mapping[str, str]) -> None:

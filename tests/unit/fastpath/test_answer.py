@@ -12,7 +12,7 @@ from handmade import env_of, req_lines, write_dist
 from safepip.facts.pipargs import scan
 from safepip.fastpath import options, reqfile
 from safepip.fastpath.options import Fallback
-from safepip.fastpath.satisfied import satisfied
+from safepip.fastpath.satisfied import Line, looks_like_a_name, satisfied
 
 # ---------------------------------------------------------------- a hand-made environment
 
@@ -39,7 +39,7 @@ def test_satisfied_prints_pips_lines_for_requirements_and_dependencies(site: Pat
 
 def test_display_path_is_relative_under_the_working_directory(site: Path) -> None:
     cwd = str(site.parent.parent)
-    answer = satisfied([reqfile.Line("Lib_A", "-r req.txt (line 3)")], env_of(site), cwd)
+    answer = satisfied([Line("Lib_A", "-r req.txt (line 3)")], env_of(site), cwd)
     assert answer is not None
     assert answer[1] == ["Requirement already satisfied: Lib_A in ./lib/site-packages (from -r req.txt (line 3)) (1.0)"]
 
@@ -112,9 +112,9 @@ def test_requirement_files_are_read_as_pip_reads_them(tmp_path: Path) -> None:
     )
     lines = reqfile.read("req.txt", str(tmp_path))
     assert lines == [
-        reqfile.Line("lib-a>=1.0   ,<3", "-r req.txt (line 3)"),
-        reqfile.Line("lib-c", "-r sub/more.txt (line 1)"),
-        reqfile.Line("lib-b[fast]; python_version >= '3'", "-r req.txt (line 7)"),
+        Line("lib-a>=1.0   ,<3", "-r req.txt (line 3)"),
+        Line("lib-c", "-r sub/more.txt (line 1)"),
+        Line("lib-b[fast]; python_version >= '3'", "-r req.txt (line 7)"),
     ]
 
 
@@ -152,8 +152,8 @@ def test_a_requirement_file_that_is_not_a_regular_file_is_left_to_pip(tmp_path: 
 
 def test_a_name_that_exists_on_disk_is_a_path_to_pip(tmp_path: Path) -> None:
     (tmp_path / "myproj").mkdir()
-    assert not reqfile.looks_like_a_name("myproj", str(tmp_path))
-    assert reqfile.looks_like_a_name("otherproj>=1; python_version > '3'", str(tmp_path))
+    assert not looks_like_a_name("myproj", str(tmp_path))
+    assert looks_like_a_name("otherproj>=1; python_version > '3'", str(tmp_path))
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,7 @@ def test_quiet_comes_from_the_last_section_pip_applies(tmp_path: Path, conf: Pat
 def test_require_hashes_from_a_file_is_hash_checking_mode(tmp_path: Path, conf: Path) -> None:
     from safepip.facts.pipargs import scan
     from safepip.fastpath.answer import _check_hash_mode
-    from safepip.fastpath.reqfile import Line
+    from safepip.fastpath.satisfied import Line
 
     conf.write_text("[:env:]\nrequire-hashes = yes\n")
     configured = options.read_settings(os.environ, str(tmp_path)).require_hashes

@@ -11,8 +11,7 @@ from packaging.markers import default_environment
 
 from safepip.fastpath.environment import Environment
 from safepip.fastpath.options import Fallback
-from safepip.fastpath.reqfile import Line
-from safepip.fastpath.satisfied import satisfied
+from safepip.fastpath.satisfied import Line, satisfied
 
 
 def _site(tmp_path: Path, requires: list[str], installed: tuple[str, ...] = ()) -> Environment:

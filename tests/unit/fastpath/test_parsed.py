@@ -18,8 +18,7 @@ from packaging.markers import default_environment
 from safepip.fastpath import parsed
 from safepip.fastpath.environment import Environment
 from safepip.fastpath.parsed import Parsed, bare_name
-from safepip.fastpath.reqfile import Line
-from safepip.fastpath.satisfied import satisfied
+from safepip.fastpath.satisfied import Line, satisfied
 
 MARKERS = {k: str(v) for k, v in default_environment().items()}
 
