@@ -65,6 +65,8 @@ ACTIVATE = "\0activate"
 #: Put before a decision's key when it is remembered for a project's anchor
 #: (:func:`safepip.facts.walkup.anchor`) rather than for one directory.
 ANCHORED = "\0anchored"
+
+
 def memo_dir(environ: Mapping[str, str], dirs: Dirs | None = None) -> str | None:
     """Where answers are remembered (None where only platformdirs knows the cache directory):
     in ``dirs`` (the session's), else in those of ``environ``.
@@ -314,7 +316,7 @@ def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
 
 
 def recall_decision(key: Sequence[str], environ: Mapping[str, str]) -> tuple[Any, tuple[str, ...]] | None:
-    """What :func:`safepip.remembered.store.recall` holds for a decision's ``key`` in this
+    """What :func:`recall` holds for a decision's ``key`` in this
     directory, else for its anchor (:func:`safepip.facts.walkup.anchor`, the blank directories
     crossed checked now), with the blank directories crossed; None: no decision holds.
     """
