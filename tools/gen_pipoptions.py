@@ -27,7 +27,7 @@ VERSIONS = (
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "src" / "safepip" / "facts" / "_pipoptions.py"
-NEWEST_IN = ROOT / "src" / "safepip" / "facts" / "piptables.py"
+NEWEST_IN = ROOT / "src" / "safepip" / "facts" / "pipargs.py"
 #: The callbacks whose value checks the scanner replays (see safepip.pipargs).
 CHECKED_CALLBACKS = {"_handle_config_settings": "key=value", "_handle_python_version": "python-version"}
 
@@ -210,7 +210,7 @@ def main(argv: List[str]) -> int:
         cache = ROOT / ".tools" / "pips"
         tables = [collect_from(wheel(v, cache)) for v in (argv or VERSIONS)]
     TARGET.write_text(render(tables), encoding="utf-8")
-    # piptables.NEWEST stands for PIP_VERSION where the tables are not loaded: kept equal.
+    # pipargs.NEWEST stands for PIP_VERSION where the tables are not loaded: kept equal.
     newest = tables[-1]["version"]
     lines = NEWEST_IN.read_text(encoding="utf-8").splitlines(keepends=True)
     NEWEST_IN.write_text("".join(f'NEWEST = "{newest}"\n' if ln.startswith("NEWEST = ") else ln for ln in lines),

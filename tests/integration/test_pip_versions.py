@@ -22,7 +22,8 @@ import pytest
 
 from helpers import ROOT, TESTS
 from safepip.facts import _pipoptions
-from safepip.facts.pipargs import PipCall, scan, table_version, tables
+from safepip.facts.pipargs import PipCall, scan, table_version
+from safepip.facts.piptables import tables
 
 CORPUS = TESTS / "data" / "pip_corpus.tsv"
 ORACLE = TESTS / "pip_oracle.py"

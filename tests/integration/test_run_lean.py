@@ -114,13 +114,15 @@ def test_run_with_nothing_remembered_parses_no_toml_and_loads_no_openssl(project
 #: (``run`` writes nothing), types (a record's
 #: ``__init__`` is made with the function type at hand), _json, a shared library (the
 #: state file, an object of plain strings, is read and its proof computed without it), and
-#: pip's option tables (``run`` resolves a plain ``install``, which reads none, with a pip at
-#: least as new as the newest table: the environment's, as virtualenv seeds it). Root's and
+#: pip's option tables, nor the module that reads them (``run`` resolves a plain ``install``,
+#: which reads none, with a pip at least as new as the newest table: the environment's, as
+#: virtualenv seeds it; which table reads for a pip is the scanner's question). Root's and
 #: sudo's rules are a section of safepip.decide (issue 29's merges): loaded with it, called only as root.
 #: Nor the remembered decisions of ``install`` (what ``run`` looks for first, and remembers, is
 #: in safepip.remembered.store).
 UNCALLED = ("safepip.venv.create", "safepip.venv.lock", "safepip.venv.rebuild", "safepip.facts.poetryenv",
-            "safepip.rootrule", "types", "_json", "safepip.facts._pipoptions", "safepip.remembered.decision")
+            "safepip.rootrule", "types", "_json", "safepip.facts._pipoptions", "safepip.facts.piptables",
+            "safepip.remembered.decision")
 
 
 @needs_managed

@@ -16,8 +16,6 @@ Its records are :class:`~safepip.frozen.Frozen` (the no-op check imports no data
 
 from __future__ import annotations
 
-from safepip.facts.piptables import NEWEST, ParseError, table_version, tables
-from safepip.facts.piptables import check as check_value
 from safepip.frozen import Frozen, field, record
 
 TYPE_CHECKING = False
@@ -26,7 +24,15 @@ if TYPE_CHECKING:  # for the type checker only
 
     from safepip.facts._pipoptions import Entry
 
-__all__ = ["ENV_COMMANDS", "WRITE_COMMANDS", "Option", "PipCall", "command_table", "scan", "table_version", "tables"]
+__all__ = ["ENV_COMMANDS", "NEWEST", "WRITE_COMMANDS", "Option", "ParseError", "PipCall", "command_table", "scan",
+           "table_version"]
+
+#: The newest stored table's pip version, ``_pipoptions.PIP_VERSION`` (tools/gen_pipoptions.py
+#: writes both; a unit test holds them equal): a call read with it, or by a pip at least that
+#: new, needs none of the tables. The tables (:mod:`safepip.facts.piptables`, and the 48 kB of
+#: ``_pipoptions``, 0.2 to 0.3 ms to load) are imported only where one is read: ``safepip run``
+#: resolves a plain ``install``, which reads none (:func:`scan`).
+NEWEST = "26.3"
 
 #: Commands that read or change the packages of an environment: they go where safepip decides.
 ENV_COMMANDS = frozenset({"install", "uninstall", "list", "freeze", "show", "check", "inspect"})
@@ -152,6 +158,30 @@ class PipCall(Frozen):
 HELP = "--help"
 
 
+class ParseError(Exception):
+    """What pip's parser would say about the command line."""
+
+
+def table_version(version: str | None) -> str:
+    """The stored table that reads for pip ``version``: the newest at or below it (a pip
+    newer than every table reads with the newest; one older than 22.3, with the oldest).
+    """
+    if not version:
+        return NEWEST
+    from safepip.facts.piptables import release
+
+    wanted = release(version)
+    if wanted[:2] >= release(NEWEST)[:2]:  # what the loop below finds: VERSIONS ascend to NEWEST
+        return NEWEST
+    from safepip.facts import _pipoptions
+
+    chosen = _pipoptions.VERSIONS[0]
+    for stored in _pipoptions.VERSIONS:
+        if release(stored)[:2] <= wanted[:2]:  # the last patch release of each minor is stored
+            chosen = stored
+    return chosen
+
+
 def _call(argv: tuple[str, ...], *, command: str | None = None, options: tuple[Option, ...] = (), **rest: Any) -> PipCall:
     """The :class:`PipCall` with these fields and what is read once from them."""
     given = frozenset(o.name for o in options)
@@ -166,7 +196,12 @@ def _last(options: Sequence[Option], name: str) -> str | None:
 
 def _valued(name: str, check: object, option: Option) -> Option:
     """The option, once its value passed pip's check."""
-    check_value(name, option.value or "", check)
+    from safepip.facts.piptables import check as check_value
+
+    try:
+        check_value(name, option.value or "", check)
+    except ValueError as exc:  # pip's message
+        raise ParseError(str(exc)) from None
     return option
 
 
@@ -259,6 +294,8 @@ def command_table(stored: str, command: str) -> dict[str, Entry]:
     and the global ones (a remembered decision keeps it: :mod:`safepip.front` reads new
     command lines of that command with it).
     """
+    from safepip.facts.piptables import tables
+
     main, commands = tables(stored)
     # A command's parser has the global options except, in newer pips, --version (their main
     # parser alone has it): "pip install --version" is an error there, and "--v" is --verbose.
@@ -279,6 +316,8 @@ def scan(argv: Sequence[str], version: str | None = None) -> PipCall:
         # A plain install (what ``safepip run`` and ``which`` resolve): every stored pip reads
         # it so, and reading it needs no table (a unit test holds this to the full reading).
         return _call(args, command="install", pip_version=stored)
+    from safepip.facts.piptables import tables
+
     main, commands = tables(stored)
     tokens = list(enumerate(args))
     try:

@@ -125,9 +125,9 @@ def test_every_command_has_a_table() -> None:
 
 
 def test_newest_is_the_generated_tables_newest() -> None:
-    """piptables.NEWEST stands for _pipoptions.PIP_VERSION where the tables are not loaded
+    """pipargs.NEWEST stands for _pipoptions.PIP_VERSION where the tables are not loaded
     (tools/gen_pipoptions.py writes both), and the stored versions ascend to it."""
-    from safepip.facts.piptables import NEWEST
+    from safepip.facts.pipargs import NEWEST
 
     assert NEWEST == _pipoptions.PIP_VERSION == _pipoptions.VERSIONS[-1]
     assert list(_pipoptions.VERSIONS) == sorted(_pipoptions.VERSIONS, key=lambda v: tuple(map(int, v.split("."))))
@@ -136,7 +136,8 @@ def test_newest_is_the_generated_tables_newest() -> None:
 @pytest.mark.parametrize("version", [None, "", "9.0.1", "22.2", "24.0", "24.3.1", "26.3", "26.3.5", "26.4", "27.0", "30.1.dev0"])
 def test_table_version_without_the_tables_agrees_with_the_search(version: str | None) -> None:
     """A pip at least as new as the newest table is read with it, as the search over the stored versions finds."""
-    from safepip.facts.piptables import release, table_version
+    from safepip.facts.pipargs import table_version
+    from safepip.facts.piptables import release
 
     wanted = release(version or _pipoptions.PIP_VERSION)
     chosen = _pipoptions.VERSIONS[0]
@@ -150,11 +151,11 @@ def test_table_version_without_the_tables_agrees_with_the_search(version: str | 
 def test_plain_install_is_read_as_the_tables_read_it(version: str | None) -> None:
     """scan reads a plain ``install`` (what ``safepip run`` resolves) without the tables: as
     they read it, for every stored pip."""
-    from safepip.facts import pipargs
+    from safepip.facts import pipargs, piptables
 
     quick = scan(["install"], version)
     stored = pipargs.table_version(version)
-    _, commands = pipargs.tables(stored)
+    _, commands = piptables.tables(stored)
     assert "install" in commands
     read = scan(["--isolated", "install"], version)  # the tables' reading, one global option more
     assert quick == read.replace_(argv=("install",), options=())
