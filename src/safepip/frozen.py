@@ -130,31 +130,43 @@ def record(cls: Record | None = None, /, *, slots: bool = False) -> Record | Cal
     return _recorded(cls, slots)
 
 
+def _slotted(cls: Record, names: tuple[str, ...]) -> Record:
+    """A new class whose slots are the fields ``names``, as dataclasses makes one."""
+    body = {key: value for key, value in cls.__dict__.items() if key not in (*names, "__dict__", "__weakref__")}
+    body["__slots__"] = names
+    maker: Any = type(cls)
+    slotted: Any = maker(cls.__name__, cls.__bases__, body)
+    slotted.__qualname__ = cls.__qualname__
+    return slotted  # type: ignore[no-any-return]
+
+
 def _recorded(cls: Record, slots: bool) -> Record:
     """:func:`record` on ``cls``."""
     # The class's own annotations, in order (not its bases'; Python 3.9 has no inspect.get_annotations).
     names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
+    # One pass over the fields (the records on a cold call's path are declared as it imports them).
     specs: dict[str, _Field] = {}
+    required: list[str] = []  # the fields without a default, which come first
+    compared: list[str] = []
     for name in names:
         value = cls.__dict__.get(name, _MISSING)
-        specs[name] = value if isinstance(value, _Field) else _Field(value, None, True)
-        if isinstance(value, _Field):
-            delattr(cls, name)  # a plain default stays a class attribute, as a dataclass's does
-            if value.default is not _MISSING:
-                setattr(cls, name, value.default)
-    if slots:  # a new class whose slots are the fields, as dataclasses makes one
-        body = {key: value for key, value in cls.__dict__.items() if key not in (*names, "__dict__", "__weakref__")}
-        body["__slots__"] = names
-        qualname = cls.__qualname__
-        maker: Any = type(cls)
-        slotted: Any = maker(cls.__name__, cls.__bases__, body)
-        cls = slotted
-        cls.__qualname__ = qualname
-    defaulted = [specs[name].factory is not None or specs[name].default is not _MISSING for name in names]
-    if any(before and not after for before, after in zip(defaulted, defaulted[1:])):
-        raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
-
-    required = names[: defaulted.count(False)]
+        spec = specs[name] = value if isinstance(value, _Field) else _Field(value, None, True)
+        if spec.factory is None and spec.default is _MISSING:
+            if len(required) < len(specs) - 1:
+                raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
+            required.append(name)
+        if spec.compare:
+            compared.append(name)
+        if spec is not value or slots:
+            # A plain default stays a class attribute, as a dataclass's does; a slotted class is
+            # made again below without its fields' attributes (this one is left as it is).
+            continue
+        if value.default is _MISSING:
+            delattr(cls, name)
+        else:  # one change of the class, not two
+            setattr(cls, name, value.default)
+    if slots:
+        cls = _slotted(cls, names)
     setter = object.__setattr__
 
     def init(self: Frozen, *args: object, **kwargs: object) -> None:
@@ -184,10 +196,9 @@ def _recorded(cls: Record, slots: bool) -> Record:
     made.__qualname__ = f"{cls.__qualname__}.__init__"
     copies = _FunctionType(Frozen.replace_.__code__, where, "replace_")
     copies.__qualname__ = f"{cls.__qualname__}.replace_"
-    compared = tuple(name for name in names if specs[name].compare)
     cls.__init__ = made  # type: ignore[method-assign]
     cls.replace_ = copies  # type: ignore[method-assign]
     cls._fields = names
-    cls._compared = None if compared == names else compared
+    cls._compared = None if len(compared) == len(names) else tuple(compared)
     return cls
 
