@@ -11,8 +11,8 @@ import pytest
 
 from helpers import SYSTEM_PYTHON
 from safepip.facts.gather import gather
+from safepip.facts.interpreter import Reads
 from safepip.facts.pipargs import scan
-from safepip.facts.reads import Reads
 from safepip.paths import Dirs
 from safepip.remembered import store as memo
 

@@ -133,6 +133,23 @@ def test_run_with_nothing_remembered_imports_nothing_it_does_not_call(project: P
     assert sorted(set(UNCALLED) & imported) == []
 
 
+#: How many of safepip's modules (its packages included) the full path of ``run`` imports: each
+#: costs a cold call about 0.1 ms however small it is (finding, reading and running it). 35,
+#: then 33: the scanner reads a plain ``install`` without the module of pip's option tables
+#: (safepip.facts.piptables), and what a fact-gatherer read (Reads) is a record of
+#: safepip.facts.interpreter, which every path that gathers facts imports (it was
+#: safepip.facts.reads). Never raise it without saying why.
+MAX_RUN_MODULES = 33
+
+
+@needs_managed
+@pytest.mark.slow
+def test_run_with_nothing_remembered_imports_few_modules(project: Path) -> None:
+    own = sorted(m for m in _cold_run(project) if m == "safepip" or m.startswith("safepip."))
+    assert "safepip.facts.gather" in own, "the full path decided"
+    assert len(own) <= MAX_RUN_MODULES, " ".join(own)
+
+
 @needs_managed
 @pytest.mark.slow
 def test_run_not_as_root_imports_no_root_rules(other_user: User, traversable: Path) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from safepip.activated import without_own_activation
-from safepip.facts.reads import Reads
+from safepip.facts.interpreter import Reads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only

@@ -33,7 +33,7 @@ from safepip.remembered import pythons as pymemo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
-    from safepip.facts.reads import Reads
+    from safepip.facts.interpreter import Reads
 
 #: Shared by bash and zsh (functions in the ``function name { }`` form both read).
 _POSIX = """\

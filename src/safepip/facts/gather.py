@@ -22,11 +22,10 @@ import os
 
 from safepip.errors import InterpreterError
 from safepip.facts import config as cfg
-from safepip.facts.interpreter import Interp, find_target, probe, target_reads
+from safepip.facts.interpreter import Interp, Reads, find_target, probe, target_reads
 from safepip.facts.pipargs import PipCall
 from safepip.facts.pipconf import Setting, config_files, settings
 from safepip.facts.project import VENV_NAMES, EnvSpot, Project, find_root, walk_reads
-from safepip.facts.reads import Reads
 from safepip.facts.trust import Untrusted, Who, facts_about_users, target_owner
 from safepip.frozen import Frozen, field, record
 from safepip.venv.layout import has_pip, is_venv_dir, venv_of

@@ -19,7 +19,6 @@ import os
 import sys
 
 from safepip.errors import InterpreterError
-from safepip.facts.reads import Reads, ancestors
 from safepip.frozen import Frozen, field, record
 from safepip.venv.layout import bin_python
 
@@ -28,6 +27,35 @@ if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither 
     from typing import Any, Mapping
 
     from safepip.paths import Dirs
+
+# What a fact-gatherer read (this module's target search, the project's walk, the tools'
+# settings): the memo signs these paths (see :mod:`safepip.remembered.store`) without knowing
+# how each gatherer works. Here, not in a module of their own: every path that gathers facts
+# imports this one, and a module costs a cold call about 0.1 ms however small it is.
+
+
+@record
+class Reads(Frozen):
+    """``paths`` whose whole signatures an answer depends on, and directories ``owned``
+    whose mode and owner it depends on (the trust rules).
+    """
+
+    paths: tuple[str, ...] = ()
+    owned: tuple[str, ...] = ()
+
+    def __add__(self, other: Reads) -> Reads:
+        return Reads(self.paths + other.paths, self.owned + other.owned)
+
+
+def ancestors(path: str) -> list[str]:
+    """``path`` and every directory above it, up to the root."""
+    result = [path]
+    while True:
+        parent = os.path.dirname(result[-1])
+        if parent == result[-1]:
+            return result
+        result.append(parent)
+
 
 #: Bump when the probe's output changes, so that cached results are not reused.
 PROBE_SCHEMA = 4

@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import SafepipError
-from safepip.facts.reads import Reads, ancestors
+from safepip.facts.interpreter import Reads, ancestors
 from safepip.facts.walkup import (
     LOOKED_FOR,
     MARKER_FILES,
