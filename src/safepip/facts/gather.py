@@ -26,7 +26,7 @@ from safepip.facts.interpreter import Interp, find_target, probe, target_reads
 from safepip.facts.pipargs import PipCall
 from safepip.facts.pipconf import Setting, config_files, settings
 from safepip.facts.project import VENV_NAMES, EnvSpot, Project, find_root, walk_reads
-from safepip.facts.reads import Reads
+from safepip.facts.reads import Reads, resolving
 from safepip.facts.trust import Untrusted, Who, facts_about_users, target_owner
 from safepip.frozen import Frozen, field, record
 from safepip.venv.layout import has_pip, is_venv_dir, venv_of
@@ -94,15 +94,20 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     probes and reads every layer (doctor).
     """
     user_file = dirs.config_file  # found once: read, trusted and listed in the reads
-    ctx, walked = _gather(call, environ, flags, cwd, full, user_file, debug, dirs)
+    was = resolving(True)  # each path's real path resolved once while gathering
+    try:
+        ctx, walked = _gather(call, environ, flags, cwd, full, user_file, debug, dirs)
 
-    # The early pass-through of a named or active venv decides without the project walk.
-    reads = walk_reads(ctx.cwd, ctx.project, environ) if walked else Reads()
-    if ctx.env is not None:
-        reads += Reads(ctx.env.reads)
-    isolated = "--isolated" in call.argv
-    config = Reads((user_file, *config_files(environ, ctx.interp.prefix, isolated)))
-    return ctx.replace_(reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
+        # The early pass-through of a named or active venv decides without the project walk.
+        reads = walk_reads(ctx.cwd, ctx.project, environ) if walked else Reads()
+        if ctx.env is not None:
+            reads += Reads(ctx.env.reads)
+        isolated = "--isolated" in call.argv
+        config = Reads((user_file, *config_files(environ, ctx.interp.prefix, isolated)))
+        return ctx.replace_(reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
+    finally:
+        if not was:
+            resolving(False)
 
 
 def _gather(

@@ -19,7 +19,7 @@ import os
 import sys
 
 from safepip.errors import InterpreterError
-from safepip.facts.reads import Reads, ancestors
+from safepip.facts.reads import Reads, ancestors, realpath
 from safepip.frozen import Frozen, field, record
 from safepip.venv.layout import bin_python
 
@@ -340,7 +340,7 @@ def _which(name: str, path_var: str, skip: str | None = None) -> str | None:
     for entry in path_var.split(os.pathsep):
         if not entry:
             continue
-        if skip and os.path.realpath(entry) == skip:
+        if skip and realpath(entry) == skip:
             continue
         for candidate in names:
             full = os.path.join(entry, candidate)
@@ -384,7 +384,7 @@ def resolve_spec(spec: str, source: str, environ: Mapping[str, str]) -> str:
 def _own_scripts_dir() -> str | None:
     """safepip's own environment's bin directory, if safepip runs inside a venv."""
     if sys.prefix != getattr(sys, "base_prefix", sys.prefix):
-        return os.path.realpath(os.path.dirname(bin_python(sys.prefix)))
+        return realpath(os.path.dirname(bin_python(sys.prefix)))
     return None
 
 
