@@ -13,6 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Callable, Mapping, Sequence
 
+    from safepip.paths import Dirs
     from safepip.runner import Runner
     from safepip.session import Session
 
@@ -131,6 +132,7 @@ def _end(code: int) -> int:
 
 def _main(args: list[str], runner: Runner | None, *, in_process: bool, own_process: bool = False) -> int:
     environ: Mapping[str, str] = os.environ
+    dirs: Dirs | None = None
     if "SAFEPIP_ACTIVATED" in environ:  # shell-init's activation never changes a decision
         from safepip.activated import without_own_activation
 
@@ -143,8 +145,14 @@ def _main(args: list[str], runner: Runner | None, *, in_process: bool, own_proce
             return _end(quick) if own_process else quick
     elif not in_process and args[:1] == ["run"]:
         from safepip.front import run_answer
+        from safepip.paths import Dirs
 
-        run_answer(args[1:], environ)  # a remembered environment: exec the command at once
+        # The process environment read once: the call looks its variables up some hundred
+        # times (os.environ encodes each name and decodes each value it gives), and hands it
+        # whole to the command. The call's directories: the memo's, worked out here, is the session's too.
+        environ = dict(environ)
+        dirs = Dirs(environ)
+        run_answer(args[1:], environ, dirs)  # a remembered environment: exec the command at once
     elif not in_process and args[:1] == ["which"]:
         from safepip.front import activation_answer
 
@@ -155,7 +163,7 @@ def _main(args: list[str], runner: Runner | None, *, in_process: bool, own_proce
     from safepip.session import Session
 
     _tolerant_output()
-    session = Session(environ, runner=runner)
+    session = Session(environ, runner=runner, dirs=dirs)
     try:
         with session:  # what lives as long as the call (the classification's scratch) ends with it
             handler, rest = _handler(args)

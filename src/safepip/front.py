@@ -35,6 +35,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping, Sequence
 
+    from safepip.paths import Dirs
+
 _WINDOWS = sys.platform == "win32"
 #: safepip's variables that cannot change what the full path does in an active venv (shell-init's
 #: activation, once it is not the active venv, and its pip function's mark only shape a notice;
@@ -97,15 +99,16 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
         return  # the full path reports it
 
 
-def run_answer(args: Sequence[str], environ: Mapping[str, str]) -> None:
+def run_answer(args: Sequence[str], environ: Mapping[str, str], dirs: Dirs | None = None) -> None:
     """``safepip run CMD``: exec CMD at once in the environment remembered for this
     directory (see :mod:`safepip.commands.run`); return (doing nothing) otherwise.
+    ``dirs``: the call's (the full path's session keeps what they worked out).
     """
     if _WINDOWS or not args or args[0].startswith("-"):
         return  # run's own options, or none: the full path reads them
     from safepip.remembered.store import RUN, recall_decision
 
-    found = recall_decision((RUN,), environ)
+    found = recall_decision((RUN,), environ, dirs)
     if found is None or found[0][3] is None:
         return
     bin_dir, env_dir = found[0][3]

@@ -49,15 +49,16 @@ class Session:
     read here once), the ``runner`` that starts programs (None: the real one; while the
     session is entered every program starts through it, logged when debugging),
     ``dirs``: safepip's own directories for ``environ`` (each worked out once, when first
-    used) and ``stack``: what is cleaned up when the call ends (the classification's scratch;
+    used; given: those the front door already used for it) and ``stack``: what is cleaned up when the call ends (the classification's scratch;
     ``cleanup``: the same, None while nothing was put on it).
     """
 
-    def __init__(self, environ: Mapping[str, str], *, cwd: str | None = None, runner: Runner | None = None) -> None:
+    def __init__(self, environ: Mapping[str, str], *, cwd: str | None = None, runner: Runner | None = None,
+                 dirs: Dirs | None = None) -> None:
         self.environ = environ
         self.debug = environ.get("SAFEPIP_DEBUG") == "1"
         self.runner = runner
-        self.dirs = Dirs(environ)
+        self.dirs = Dirs(environ) if dirs is None else dirs
         self._cwd = cwd
         self.cleanup: ExitStack | None = None
         self._using: AbstractContextManager[object] | None = None

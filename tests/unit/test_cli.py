@@ -82,3 +82,28 @@ def test_a_process_with_more_to_finish_is_left_to_end_as_usual(
         monkeypatch.setattr(atexit, "_ncallbacks", lambda: 1, raising=False)
     monkeypatch.setattr(sys, "argv", ["safepip", "install", "x"])
     assert cli.main() == 3
+
+
+def test_safepip_run_reads_the_process_environment_once_and_works_out_its_directories_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import safepip.commands.run as run_verb
+
+    seen: list[tuple[str, object, object]] = []
+
+    def run_answer(args: list[str], environ: object, dirs: object = None) -> None:
+        seen.append(("front door", environ, dirs))
+
+    def full_path(args: list[str], session: object) -> int:
+        seen.append(("full path", session.environ, session.dirs))  # type: ignore[attr-defined]
+        return 0
+
+    monkeypatch.setattr(front, "run_answer", run_answer)
+    monkeypatch.setattr(run_verb, "main", full_path)
+    monkeypatch.setattr(cli, "_tolerant_output", lambda: None)
+    assert cli._main(["run", "true"], None, in_process=False) == 0
+    (_, front_environ, front_dirs), (_, environ, dirs) = seen
+    # One copy of os.environ (each of its lookups encodes and decodes), the same for the
+    # whole call; and the directories the front door worked out are the session's.
+    assert type(front_environ) is dict and front_environ == dict(os.environ)
+    assert environ is front_environ and dirs is front_dirs and dirs is not None

@@ -55,3 +55,13 @@ def test_an_error_off_a_tty_is_uncoloured_unless_forced(tmp_path: Path, cli: Cli
     assert "\033[" not in done.stderr
     forced = cli("which", "nonsense", cwd=tmp_path, env={"FORCE_COLOR": "1"})
     assert forced.stderr.startswith("\033[1;31msafepip: error:\033[0m ")
+
+
+def test_a_session_keeps_the_directories_the_front_door_worked_out(tmp_path: Path) -> None:
+    from safepip.paths import Dirs
+
+    environ = {"SAFEPIP_CACHE_DIR": str(tmp_path / "cache")}
+    dirs = Dirs(environ)
+    assert dirs.cache == str(tmp_path / "cache")  # worked out (as the front door's recall does)
+    assert session.Session(environ, dirs=dirs).dirs is dirs
+    assert session.Session(environ).dirs is not dirs

@@ -55,7 +55,7 @@ def locate(ctx: Context, plan: Plan, *, dirs: Dirs) -> Target:
     ``dirs``: the session's directories (where the state files' key is).
     """
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.venv.ensure import broken, check_path, working_tree
+    from safepip.venv.ensure import check_path, tree_broken, working_tree
     from safepip.venv.layout import bin_python, is_venv_dir
 
     if plan.kind == REFUSE:  # the exit code install's refusal has (77 for a root or trust rule)
@@ -64,7 +64,7 @@ def locate(ctx: Context, plan: Plan, *, dirs: Dirs) -> Target:
         check_path(plan.env_dir, dirs=dirs)  # a path no command may use (``.venv -> .``): refused, even by which
         python = bin_python(plan.env_dir)
         work = working_tree(plan.env_dir)
-        exists = is_venv_dir(work)
+        exists = whole = is_venv_dir(work)
         if not exists:  # an interrupted rebuild goes on (its module is imported for this alone)
             from safepip.venv.ensure import pending
 
@@ -75,7 +75,8 @@ def locate(ctx: Context, plan: Plan, *, dirs: Dirs) -> Target:
             os.path.dirname(python),
             venv=True,
             exists=exists,
-            problem=broken(plan.env_dir, dirs=dirs) if exists else None,
+            # the path just checked, its tree just found: not again (venv.ensure.broken)
+            problem=tree_broken(work, whole, dirs=dirs) if exists else None,
         )
     interp = ctx.interp
     return Target(

@@ -22,7 +22,7 @@ import os
 
 from safepip.errors import InterpreterError
 from safepip.facts import config as cfg
-from safepip.facts.interpreter import Interp, Reads, find_target, probe, target_reads
+from safepip.facts.interpreter import Interp, Reads, find_target, probe, resolving, target_reads
 from safepip.facts.pipargs import PipCall
 from safepip.facts.pipconf import Setting, config_files, settings
 from safepip.facts.project import VENV_NAMES, EnvSpot, Project, find_root, walk_reads
@@ -93,15 +93,20 @@ def gather(call: PipCall, environ: Mapping[str, str], flags: Mapping[str, Any], 
     probes and reads every layer (doctor).
     """
     user_file = dirs.config_file  # found once: read, trusted and listed in the reads
-    ctx, walked = _gather(call, environ, flags, cwd, full, user_file, debug, dirs)
+    was = resolving(True)  # each path's real path resolved once while gathering
+    try:
+        ctx, walked = _gather(call, environ, flags, cwd, full, user_file, debug, dirs)
 
-    # The early pass-through of a named or active venv decides without the project walk.
-    reads = walk_reads(ctx.cwd, ctx.project, environ) if walked else Reads()
-    if ctx.env is not None:
-        reads += Reads(ctx.env.reads)
-    isolated = "--isolated" in call.argv
-    config = Reads((user_file, *config_files(environ, ctx.interp.prefix, isolated)))
-    return ctx.replace_(reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
+        # The early pass-through of a named or active venv decides without the project walk.
+        reads = walk_reads(ctx.cwd, ctx.project, environ) if walked else Reads()
+        if ctx.env is not None:
+            reads += Reads(ctx.env.reads)
+        isolated = "--isolated" in call.argv
+        config = Reads((user_file, *config_files(environ, ctx.interp.prefix, isolated)))
+        return ctx.replace_(reads=reads + target_reads(ctx.interp, ctx.cwd, environ) + config)
+    finally:
+        if not was:
+            resolving(False)
 
 
 def _gather(

@@ -30,8 +30,12 @@ if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither 
 
 # What a fact-gatherer read (this module's target search, the project's walk, the tools'
 # settings): the memo signs these paths (see :mod:`safepip.remembered.store`) without knowing
-# how each gatherer works. Here, not in a module of their own: every path that gathers facts
-# imports this one, and a module costs a cold call about 0.1 ms however small it is.
+# how each gatherer works. And the real paths gathering resolved: each once (:func:`realpath`),
+# while the facts are gathered. Here, not in a module of their own: every path that gathers
+# facts imports this one, and a module costs a cold call about 0.1 ms however small it is.
+
+#: While facts are gathered (:func:`resolving`): the real path of each path already resolved.
+_REAL: list[dict[str, str]] = []
 
 
 @record
@@ -55,6 +59,33 @@ def ancestors(path: str) -> list[str]:
         if parent == result[-1]:
             return result
         result.append(parent)
+
+
+def realpath(path: str) -> str:
+    """``os.path.realpath(path)``; while facts are gathered (:func:`resolving`), each path is
+    resolved once (the walk, the trust rules, the interpreter's search and the tools' files
+    ask for the same few: the project, its environment, a PATH directory).
+    """
+    if not _REAL:
+        return os.path.realpath(path)
+    known = _REAL[0]
+    found = known.get(path)
+    if found is None:
+        found = known[path] = os.path.realpath(path)
+    return found
+
+
+def resolving(on: bool) -> bool:
+    """Start (``on``) or end remembering real paths (:func:`realpath`); return whether it was
+    on. Only while facts are gathered: gathering reads, and makes no link nor moves a
+    directory (what it may make, the cache's own directories, resolves as it did before).
+    """
+    was = bool(_REAL)
+    if on and not was:
+        _REAL.append({})
+    elif not on:
+        _REAL.clear()
+    return was
 
 
 #: Bump when the probe's output changes, so that cached results are not reused.
@@ -368,7 +399,7 @@ def _which(name: str, path_var: str, skip: str | None = None) -> str | None:
     for entry in path_var.split(os.pathsep):
         if not entry:
             continue
-        if skip and os.path.realpath(entry) == skip:
+        if skip and realpath(entry) == skip:
             continue
         for candidate in names:
             full = os.path.join(entry, candidate)
@@ -412,7 +443,7 @@ def resolve_spec(spec: str, source: str, environ: Mapping[str, str]) -> str:
 def _own_scripts_dir() -> str | None:
     """safepip's own environment's bin directory, if safepip runs inside a venv."""
     if sys.prefix != getattr(sys, "base_prefix", sys.prefix):
-        return os.path.realpath(os.path.dirname(bin_python(sys.prefix)))
+        return realpath(os.path.dirname(bin_python(sys.prefix)))
     return None
 
 

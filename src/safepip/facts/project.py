@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import SafepipError
-from safepip.facts.interpreter import Reads, ancestors
+from safepip.facts.interpreter import Reads, ancestors, realpath
 from safepip.facts.walkup import (
     LOOKED_FOR,
     MARKER_FILES,
@@ -242,7 +242,7 @@ def find_root(start: str, environ: Mapping[str, str], subproject: tuple[str, boo
     """
     home = home_dir(environ)
     owners = crossable_owners(environ)
-    current = os.path.realpath(start)
+    current = realpath(start)
     try:
         device = os.stat(current).st_dev
     except OSError as exc:
@@ -277,7 +277,7 @@ def walk_reads(cwd: str, project: Project | None, environ: Mapping[str, str]) ->
     rules look at its owner and mode.
     """
     upward = ancestors(cwd)
-    stop = project.root if project is not None else os.path.realpath(environ.get("HOME") or "/")
+    stop = project.root if project is not None else realpath(environ.get("HOME") or "/")
     walked = upward[: upward.index(stop) + 1] if stop in upward else upward
     paths = list(walked)
     seen = project.seen if project is not None else ""

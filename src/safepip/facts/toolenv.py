@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import os
 
+from safepip.facts.interpreter import realpath
 from safepip.facts.toolread import Found, Reader, ToolEnv, as_bool, b64_8, backend, expand, get, home, listed, xdg
 from safepip.facts.toolvars import VARIABLES
 
@@ -288,7 +289,7 @@ def find(root: str, environ: Mapping[str, str], version: tuple[int, ...] | None 
     (None: a place whose name needs it is found only when it exists). ``existing``: only
     an environment that exists counts.
     """
-    reader = Reader(os.path.realpath(root), environ)
+    reader = Reader(realpath(root), environ)
     first: ToolEnv | None = None
     for tool in _TOOLS:
         env, _marked = tool(reader, version)

@@ -45,6 +45,7 @@ import stat
 import sys
 
 from safepip.errors import PermissionRefused
+from safepip.facts.interpreter import realpath
 from safepip.facts.project import crossable_owners
 from safepip.frozen import Frozen, record
 from safepip.paths import private_group, user_name
@@ -95,11 +96,11 @@ def is_trusted(path: str, trusted: Sequence[str]) -> bool:
     """Whether ``path`` is in, or inside an entry of, the trust list (``*`` trusts all)."""
     if not trusted:
         return False  # the usual case: no path to resolve (a stat per component)
-    real = os.path.realpath(path)
+    real = realpath(path)
     for entry in trusted:
         if entry == "*":
             return True
-        root = os.path.realpath(entry)
+        root = realpath(entry)
         if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
             return True
     return False
@@ -110,7 +111,7 @@ def problem(path: str, environ: Mapping[str, str]) -> str | None:
     owners = crossable_owners(environ)
     if owners is None:  # pragma: no cover - no POSIX ownership (Windows)
         return None
-    real = os.path.realpath(path)
+    real = realpath(path)
     try:
         st = os.stat(real)
     except OSError:
@@ -145,7 +146,7 @@ def _place_problem(path: str, owners: set[int], what: str) -> str | None:
         who = _others_can_write(st)
         if who:
             return f"{what} is writable by {who} (mode {stat.S_IMODE(st.st_mode):04o})"
-    directory = os.path.realpath(os.path.dirname(path))
+    directory = realpath(os.path.dirname(path))
     try:
         up = os.stat(directory)
     except OSError:
@@ -261,7 +262,7 @@ def _judged(path: str, what: str, environ: Mapping[str, str], trusted: Sequence[
         why, home = _chain(path, environ, python)
     if why is None:
         return None, home
-    real = os.path.realpath(path)
+    real = realpath(path)
     line = f'trusted = ["{real}"]'
     message = (
         f"{why}; safepip will not use this {what} (it could run someone else's code). "
@@ -300,7 +301,7 @@ IDENTITY_FORMAT = 1
 
 
 def _inside(path: str, root: str) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(root)
+    real, top = realpath(path), realpath(root)
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 

@@ -81,6 +81,13 @@ def memo_dir(environ: Mapping[str, str], dirs: Dirs | None = None) -> str | None
 
 def memo_key(argv: Sequence[str], environ: Mapping[str, str], cwd: str) -> tuple[Any, ...]:
     """Everything a remembered answer is only valid for, exactly."""
+    return _key(_surroundings(environ), argv, cwd)
+
+
+def _surroundings(environ: Mapping[str, str]) -> tuple[Any, ...]:
+    """What every key of one call holds besides its command line and directory (see
+    :func:`memo_key`): worked out once for the keys a call looks up together.
+    """
     from safepip import __version__
     from safepip.facts.toolvars import VARIABLES  # where the project's tools keep its environment
 
@@ -94,7 +101,12 @@ def memo_key(argv: Sequence[str], environ: Mapping[str, str], cwd: str) -> tuple
     # which safepip answers: two installations of one version share the cache, and an answer
     # names its own (`--version` says where safepip runs from)
     where = (sys.executable, _HERE)
-    return (MEMO_FORMAT, __version__, tuple(argv), cwd, variables, ttys, euid, where)
+    return (__version__, variables, ttys, euid, where)
+
+
+def _key(surroundings: tuple[Any, ...], argv: Sequence[str], cwd: str) -> tuple[Any, ...]:
+    version, variables, ttys, euid, where = surroundings
+    return (MEMO_FORMAT, version, tuple(argv), cwd, variables, ttys, euid, where)
 
 
 def _isatty(stream: object) -> bool:
@@ -270,15 +282,30 @@ def recall(
     signature it depended on holds: its checks, what safepip wrote (stdout, stderr), and the
     route (None for an answer). None: nothing holds.
     """
-    if environ.get("SAFEPIP_NO_FASTPATH") == "1" or environ.get("SAFEPIP_DEBUG") == "1":
+    if _off(environ):
         return None
     directory = memo_dir(environ)
     if directory is None:
         return None
+    try:
+        key = memo_key(argv, environ, os.getcwd() if cwd is None else cwd)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return _recall(directory, key)
+
+
+def _off(environ: Mapping[str, str]) -> bool:
+    """Whether nothing remembered is used (``SAFEPIP_NO_FASTPATH``, ``SAFEPIP_DEBUG``)."""
+    return environ.get("SAFEPIP_NO_FASTPATH") == "1" or environ.get("SAFEPIP_DEBUG") == "1"
+
+
+def _recall(
+    directory: str, key: tuple[Any, ...]
+) -> tuple[tuple[tuple[str, bool, tuple[int, ...] | None], ...], str, str, Any] | None:
+    """:func:`recall`, for the ``key`` worked out, in the memo ``directory``."""
     from safepip.paths import read
 
     try:
-        key = memo_key(argv, environ, os.getcwd() if cwd is None else cwd)
         # marshal, not pickle: it builds plain values and runs nothing; and the file counts
         # only when it is the user's own, private, in private directories (paths.read).
         raw = read(_memo_file(directory, key), os.path.dirname(directory))
@@ -315,22 +342,32 @@ def replay(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     return None if stdout_error() is not None else 0  # not written: pip answers (act.flow)
 
 
-def recall_decision(key: Sequence[str], environ: Mapping[str, str]) -> tuple[Any, tuple[str, ...]] | None:
+def recall_decision(
+    key: Sequence[str], environ: Mapping[str, str], dirs: Dirs | None = None
+) -> tuple[Any, tuple[str, ...]] | None:
     """What :func:`recall` holds for a decision's ``key`` in this
     directory, else for its anchor (:func:`safepip.facts.walkup.anchor`, the blank directories
     crossed checked now), with the blank directories crossed; None: no decision holds.
+    ``dirs``: the call's (:func:`memo_dir`). The memo directory and what both keys share
+    are worked out once.
     """
-    found = recall(key, environ)
-    if found is not None:
-        return found, ()
+    if _off(environ):
+        return None
+    directory = memo_dir(environ, dirs)
+    if directory is None:
+        return None
     try:
         cwd = os.getcwd()
-    except OSError:
+        surroundings = _surroundings(environ)
+    except (OSError, ValueError, EOFError, TypeError):
         return None
+    found = _recall(directory, _key(surroundings, key, cwd))
+    if found is not None:
+        return found, ()
     from safepip.facts.walkup import anchor
 
     spot = anchor(cwd, environ)
     if spot is None:
         return None
-    found = recall((ANCHORED, *key), environ, spot[0])
+    found = _recall(directory, _key(surroundings, (ANCHORED, *key), spot[0]))
     return None if found is None else (found, spot[1])

@@ -136,7 +136,15 @@ def broken(env_dir: str, *, dirs: Dirs | None = None) -> str | None:
     """
     check_path(env_dir, dirs=dirs)
     work = working_tree(env_dir)
-    if is_venv_dir(work):
+    return tree_broken(work, is_venv_dir(work), dirs=dirs)
+
+
+def tree_broken(work: str, whole: bool, *, dirs: Dirs | None = None) -> str | None:
+    """:func:`broken`, for a caller that checked the environment's path already
+    (:func:`check_path`) and found its working tree ``work`` (:func:`working_tree`) and
+    whether that is an environment (``whole``: :func:`safepip.venv.layout.is_venv_dir`).
+    """
+    if whole:
         why = problem(work, dirs=dirs)
         if why is not None:
             return why

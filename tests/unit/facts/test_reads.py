@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON
+from helpers import SYSTEM_PYTHON, SYSTEM_VERSION, SYSTEM_XY
+from safepip.facts import gather as gather_module
 from safepip.facts.gather import gather
+from safepip.facts.interpreter import Interp
 from safepip.facts.pipargs import scan
 from safepip.paths import Dirs
 
@@ -29,3 +31,44 @@ def test_a_named_venv_is_decided_without_the_walk(tmp_path: Path, monkeypatch: p
     ctx = gather(scan(["install", "x"]), environ, {}, cwd=str(tmp_path / "home"), dirs=Dirs(environ))
     assert ctx.reads.owned == ()  # no walk: no directory's owner counts
     assert str(env / "bin" / "python") in ctx.reads.paths and str(tmp_path / "home") not in ctx.reads.paths
+
+
+def test_gathering_resolves_each_path_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import collections
+    import os
+
+    from safepip.facts import interpreter
+
+    base = tmp_path.resolve()
+    project = base / "home" / "project"
+    env = project / ".venv"
+    (env / "bin").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (env / "bin" / "python").symlink_to(SYSTEM_PYTHON)
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    monkeypatch.chdir(project)
+    environ = _environ(base, "/usr/bin:/bin")
+    resolved: collections.Counter[str] = collections.Counter()
+    real_realpath = os.path.realpath
+
+    def counted(path: str) -> str:
+        resolved[path] += 1
+        return real_realpath(path)
+
+    monkeypatch.setattr(os.path, "realpath", counted)
+    system = Interp(
+        path=SYSTEM_PYTHON, how="PATH", version=SYSTEM_VERSION, implementation="cpython", prefix="/usr",
+        base_prefix="/usr", in_venv=False, conda=False, stdlib=f"/usr/lib/python{SYSTEM_XY}", purelib="", platlib="",
+        scripts="", marker=f"/usr/lib/python{SYSTEM_XY}/EXTERNALLY-MANAGED", marker_message="use apt",
+        marker_problem=None, distributor="Debian", has_pip=True, managed=True,
+    )
+    monkeypatch.setattr(gather_module, "probe", lambda path, how, environ, dirs: system.replace_(path=path, how=how))
+    ctx = gather(scan(["install", "x"]), environ, {}, cwd=str(project), dirs=Dirs(environ))
+    assert ctx.project is not None and ctx.project.root == str(project)
+    # The walk, the trust rules and the tools' files all ask for the project (and the
+    # environment, /usr/bin...): each is resolved once.
+    assert resolved[str(project)] >= 1 and max(resolved.values()) == 1, resolved
+    # Only while gathering: afterwards every question resolves again.
+    interpreter.realpath(str(project))
+    interpreter.realpath(str(project))
+    assert resolved[str(project)] == 3

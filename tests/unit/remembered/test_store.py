@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Mapping
 
 import pytest
 
 from remembering import aged_paths, count_stats
+from safepip import paths
 from safepip.remembered import store
 
 
@@ -25,3 +27,44 @@ def test_signatures_just_checked_are_not_read_again(tmp_path: Path, monkeypatch:
     assert store.remember(argv, dict(os.environ), cwd, paths, "out", "err", owned=owned, known=known)
     assert sorted(set(asked) & {*paths, *owned}) == []
     assert store.recall(argv, dict(os.environ), cwd) == read_first  # the same memo
+
+
+class _Counted(dict):  # type: ignore[type-arg]
+    """An environment that counts how often it is gone through (each key's variables)."""
+
+    walks = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_a_decision_is_looked_up_here_then_at_the_anchor_with_one_key_and_one_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = tmp_path.resolve()
+    project, below = base / "project", base / "project" / "sub"
+    below.mkdir(parents=True)
+    (project / "pyproject.toml").write_text("")
+    environ = _Counted(PATH=os.environ.get("PATH", os.defpath), HOME=str(base), SAFEPIP_CACHE_DIR=str(base / "cache"))
+    route = (str(base / "bin"), None)
+    assert store.remember([store.ANCHORED, store.RUN], environ, str(project), [], "", "", route=route)
+    monkeypatch.chdir(below)
+    worked_out: list[str] = []
+    real_cache_dir = paths.cache_dir
+
+    def cache_dir(env: Mapping[str, str]) -> str:
+        worked_out.append("cache")
+        return real_cache_dir(env)
+
+    monkeypatch.setattr(paths, "cache_dir", cache_dir)
+    _Counted.walks = 0
+    found = store.recall_decision((store.RUN,), environ)
+    assert found is not None and found[0][3] == route and found[1] == (str(below),)
+    # Two lookups (here, then the anchor's): the environment's part of both keys, and where
+    # they are kept, worked out once.
+    assert (_Counted.walks, worked_out) == (1, ["cache"])
+    # And with the call's directories, where the full path finds the cache directory already worked out.
+    dirs = paths.Dirs(environ)
+    assert store.recall_decision((store.RUN,), environ, dirs) == found
+    assert dirs.linux_cache == str(base / "cache") and worked_out == ["cache", "cache"]

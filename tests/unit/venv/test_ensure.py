@@ -266,3 +266,29 @@ def test_what_a_killed_repair_left_is_swept(tmp_path: Path) -> None:
     assert envs.torn(str(tmp_path / "env")) == []
     envs.repair(str(tmp_path / "env"), print)
     assert not leftover.exists()
+
+
+def test_locating_an_environment_checks_its_path_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from safepip.commands.target import locate
+    from safepip.decide import PROJECT_VENV, Plan
+    from safepip.paths import Dirs
+
+    env_dir = tmp_path / ".venv"
+    (env_dir / "bin").mkdir(parents=True)
+    (env_dir / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {SYSTEM_XY}.0\n")
+    (env_dir / "bin" / "python").symlink_to(SYSTEM_PYTHON)
+    checked: list[str] = []
+    real_check = envs.check_path
+
+    def check_path(path: str, *, dirs: Dirs | None = None) -> None:
+        checked.append(path)
+        real_check(path, dirs=dirs)
+
+    monkeypatch.setattr(envs, "check_path", check_path)
+    plan = Plan(PROJECT_VENV, "externally managed", ("install", "x"), env_dir=str(env_dir))
+    dirs = Dirs({"SAFEPIP_DATA_DIR": str(tmp_path / "data"), "SAFEPIP_CACHE_DIR": str(tmp_path / "cache")})
+    target = locate(SimpleNamespace(), plan, dirs=dirs)  # type: ignore[arg-type]
+    assert target.exists and target.problem is None and target.python == str(env_dir / "bin" / "python")
+    assert checked == [str(env_dir)]  # the path, its tree and whether it is whole: each looked at once
+    # What broken() says of it, the same.
+    assert envs.broken(str(env_dir), dirs=dirs) is None and checked == [str(env_dir)] * 2
