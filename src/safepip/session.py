@@ -49,8 +49,9 @@ class Session:
     read here once), the ``runner`` that starts programs (None: the real one; while the
     session is entered every program starts through it, logged when debugging),
     ``dirs``: safepip's own directories for ``environ`` (each worked out once, when first
-    used; given: those the front door already used for it) and ``stack``: what is cleaned up when the call ends (the classification's scratch;
-    ``cleanup``: the same, None while nothing was put on it).
+    used; given: those the front door already used for it) and ``stack``: what is cleaned
+    up when the call ends (the classification's scratch; ``cleanup``: the same, None while
+    nothing was put on it).
     """
 
     def __init__(self, environ: Mapping[str, str], *, cwd: str | None = None, runner: Runner | None = None,
