@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Callable, Mapping, Sequence
 
     from safepip.paths import Dirs
+    from safepip.remembered.store import Lookup
     from safepip.runner import Runner
     from safepip.session import Session
 
@@ -133,6 +134,7 @@ def _end(code: int) -> int:
 def _main(args: list[str], runner: Runner | None, *, in_process: bool, own_process: bool = False) -> int:
     environ: Mapping[str, str] = os.environ
     dirs: Dirs | None = None
+    lookup: Lookup | None = None
     if "SAFEPIP_ACTIVATED" in environ:  # shell-init's activation never changes a decision
         from safepip.activated import without_own_activation
 
@@ -149,10 +151,11 @@ def _main(args: list[str], runner: Runner | None, *, in_process: bool, own_proce
 
         # The process environment read once: the call looks its variables up some hundred
         # times (os.environ encodes each name and decodes each value it gives), and hands it
-        # whole to the command. The call's directories: the memo's, worked out here, is the session's too.
+        # whole to the command. The call's directories: the memo's, worked out here, is the session's too;
+        # and what the lookup worked out (the memo key's shared part, the anchor), what the call remembers with.
         environ = dict(environ)
         dirs = Dirs(environ)
-        run_answer(args[1:], environ, dirs)  # a remembered environment: exec the command at once
+        lookup = run_answer(args[1:], environ, dirs)  # a remembered environment: exec the command at once
     elif not in_process and args[:1] == ["which"]:
         from safepip.front import activation_answer
 
@@ -163,7 +166,7 @@ def _main(args: list[str], runner: Runner | None, *, in_process: bool, own_proce
     from safepip.session import Session
 
     _tolerant_output()
-    session = Session(environ, runner=runner, dirs=dirs)
+    session = Session(environ, runner=runner, dirs=dirs, lookup=lookup)
     try:
         with session:  # what lives as long as the call (the classification's scratch) ends with it
             handler, rest = _handler(args)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # for the type checker only
     from typing import Mapping, Sequence
 
     from safepip.paths import Dirs
+    from safepip.remembered.store import Lookup
 
 _WINDOWS = sys.platform == "win32"
 #: safepip's variables that cannot change what the full path does in an active venv (shell-init's
@@ -99,18 +100,19 @@ def passthrough(argv: Sequence[str], environ: Mapping[str, str]) -> None:
         return  # the full path reports it
 
 
-def run_answer(args: Sequence[str], environ: Mapping[str, str], dirs: Dirs | None = None) -> None:
+def run_answer(args: Sequence[str], environ: Mapping[str, str], dirs: Dirs | None = None) -> Lookup | None:
     """``safepip run CMD``: exec CMD at once in the environment remembered for this
-    directory (see :mod:`safepip.commands.run`); return (doing nothing) otherwise.
+    directory (see :mod:`safepip.commands.run`); return (doing nothing) otherwise, with what
+    the lookup worked out (None: nothing) for the full path to remember with.
     ``dirs``: the call's (the full path's session keeps what they worked out).
     """
     if _WINDOWS or not args or args[0].startswith("-"):
-        return  # run's own options, or none: the full path reads them
-    from safepip.remembered.store import RUN, recall_decision
+        return None  # run's own options, or none: the full path reads them
+    from safepip.remembered.store import RUN, look_up_decision
 
-    found = recall_decision((RUN,), environ, dirs)
+    found, looked = look_up_decision((RUN,), environ, dirs)
     if found is None or found[0][3] is None:
-        return
+        return looked
     bin_dir, env_dir = found[0][3]
     env = dict(environ)
     entries = [e for e in env.get("PATH", os.defpath).split(os.pathsep) if e and e != bin_dir]
@@ -122,13 +124,14 @@ def run_answer(args: Sequence[str], environ: Mapping[str, str], dirs: Dirs | Non
 
     found_exe = find_command(args[0], env["PATH"])
     if found_exe is None:
-        return  # the full path says it is not found, and where it looked
+        return None  # the full path says it is not found, and where it looked
     exe = os.path.abspath(found_exe)
 
     try:
         become([exe, *args[1:]], env)
     except OSError:
-        return  # the full path reports it
+        return None  # the full path reports it
+    return None
 
 
 def activation_answer(args: Sequence[str], environ: Mapping[str, str]) -> int | None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # for the type checker only
     from types import TracebackType
     from typing import Mapping, TextIO
 
+    from safepip.remembered.store import Lookup
     from safepip.runner import Runner
 
 
@@ -49,18 +50,21 @@ class Session:
     read here once), the ``runner`` that starts programs (None: the real one; while the
     session is entered every program starts through it, logged when debugging),
     ``dirs``: safepip's own directories for ``environ`` (each worked out once, when first
-    used; given: those the front door already used for it) and ``stack``: what is cleaned
+    used; given: those the front door already used for it), ``lookup``: what the front door's
+    failed lookup worked out for ``environ`` (:func:`safepip.remembered.store.look_up_decision`;
+    None: none), for what the call remembers, and ``stack``: what is cleaned
     up when the call ends (the classification's scratch; ``cleanup``: the same, None while
     nothing was put on it).
     """
 
     def __init__(self, environ: Mapping[str, str], *, cwd: str | None = None, runner: Runner | None = None,
-                 dirs: Dirs | None = None) -> None:
+                 dirs: Dirs | None = None, lookup: Lookup | None = None) -> None:
         self.environ = environ
         self.debug = environ.get("SAFEPIP_DEBUG") == "1"
         self.runner = runner
         self.dirs = Dirs(environ) if dirs is None else dirs
         self._cwd = cwd
+        self.lookup = lookup
         self.cleanup: ExitStack | None = None
         self._using: AbstractContextManager[object] | None = None
 

@@ -90,12 +90,16 @@ def test_safepip_run_reads_the_process_environment_once_and_works_out_its_direct
     import safepip.commands.run as run_verb
 
     seen: list[tuple[str, object, object]] = []
+    looked = object()
+    lookups: list[object] = []
 
-    def run_answer(args: list[str], environ: object, dirs: object = None) -> None:
+    def run_answer(args: list[str], environ: object, dirs: object = None) -> object:
         seen.append(("front door", environ, dirs))
+        return looked
 
     def full_path(args: list[str], session: object) -> int:
         seen.append(("full path", session.environ, session.dirs))  # type: ignore[attr-defined]
+        lookups.append(session.lookup)  # type: ignore[attr-defined]
         return 0
 
     monkeypatch.setattr(front, "run_answer", run_answer)
@@ -107,3 +111,5 @@ def test_safepip_run_reads_the_process_environment_once_and_works_out_its_direct
     # whole call; and the directories the front door worked out are the session's.
     assert type(front_environ) is dict and front_environ == dict(os.environ)
     assert environ is front_environ and dirs is front_dirs and dirs is not None
+    # What the front door's lookup worked out (the memo key's shared part, the anchor) is the session's.
+    assert lookups == [looked]

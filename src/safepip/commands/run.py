@@ -106,7 +106,8 @@ def main(args: list[str], session: Session) -> int:
         # The next `safepip run` here (in the project: in any of its directories) execs at
         # once while this choice holds (safepip.front).
         remember_run(resolved.ctx, (target.env_dir, target.python) if target.venv else None, target.bin_dir, environ,
-                     debug=session.debug, dirs=session.dirs, project=resolved.plan.kind == PROJECT_VENV)
+                     debug=session.debug, dirs=session.dirs, project=resolved.plan.kind == PROJECT_VENV,
+                     lookup=session.lookup)
     env = command_environ(environ, target.bin_dir, target.env_dir if target.venv else None)
     from safepip.runner import find_command
     from safepip.runner import run as exec_command

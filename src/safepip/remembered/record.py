@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # for the type checker only
     from safepip.facts.gather import Context
     from safepip.fastpath.answer import Answered
     from safepip.paths import Dirs
+    from safepip.remembered.store import Lookup
     from safepip.venv.ensure import Ready
 
 
@@ -32,12 +33,14 @@ def remember_answer(
     anchored: bool = False,
     *,
     dirs: Dirs,
+    lookup: Lookup | None = None,
 ) -> None:
     """Remember a fast-path answer, or a ``route`` to pip, with everything it depended on
     (see :mod:`safepip.remembered.store`, in the cache of ``dirs``: the session's): ``env``
     is the environment used (its directory and interpreter; :func:`environment`), ``extra``
     adds paths to the signatures. ``anchored``: a project's decision, remembered for the
     walk's anchor instead of this directory (:func:`safepip.facts.walkup.anchor`) when there is one.
+    ``lookup``: what the call's own lookup worked out (the session's), taken instead of working it out again.
     """
     from safepip.remembered.store import remember
     from safepip.venv.state import STATE_FILE
@@ -54,7 +57,7 @@ def remember_answer(
         stdout = answered.stdout
     paths.extend(extra or ())
     cwd = ctx.cwd
-    spot = _anchor(ctx, environ) if anchored else None
+    spot = _anchor(ctx, environ, lookup) if anchored else None
     if spot is not None:
         # What the walk read below the anchor (each directory's entries, pyenv's
         # .python-version): the front door checks it again wherever it is.
@@ -63,7 +66,7 @@ def remember_answer(
         walked = below | {os.path.join(d, ".python-version") for d in below}
         paths = [p for p in paths if p not in walked]
         owned = [p for p in owned if p not in below]
-    remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route, dirs=dirs)
+    remember(args, environ, cwd, paths, stdout, stderr, owned=owned, route=route, dirs=dirs, lookup=lookup)
 
 
 def environment(ready: Ready | None) -> tuple[str, str] | None:
@@ -71,16 +74,20 @@ def environment(ready: Ready | None) -> tuple[str, str] | None:
     return None if ready is None else (ready.env_dir, ready.python)
 
 
-def _anchor(ctx: Context, environ: Mapping[str, str]) -> tuple[str, tuple[str, ...]] | None:
+def _anchor(ctx: Context, environ: Mapping[str, str], lookup: Lookup | None = None) -> tuple[str, tuple[str, ...]] | None:
     """Where a decision made here may be remembered for every directory of the project
-    (:func:`safepip.facts.walkup.anchor`): only inside a project, and only for the
+    (:func:`safepip.facts.walkup.anchor`; the one ``lookup`` found from this directory
+    earlier in the call, when it did): only inside a project, and only for the
     directory the walk from here sees first (the project's root or a blank path below it).
     """
     if ctx.project is None:
         return None
-    from safepip.facts.walkup import anchor
+    if lookup is not None and lookup.cwd == ctx.cwd:
+        spot = lookup.spot  # one observation of the walk for the whole call
+    else:
+        from safepip.facts.walkup import anchor
 
-    spot = anchor(ctx.cwd, environ)
+        spot = anchor(ctx.cwd, environ)
     if spot is None:
         return None
     # The interpreter, or a PATH directory searched for it, below the anchor: it depends on
@@ -236,19 +243,19 @@ def _probed(python: str, ready: Ready | None, environ: Mapping[str, str],
 
 
 def remember_run(ctx: Context, env: tuple[str, str] | None, bin_dir: str, environ: Mapping[str, str], *,
-                 debug: bool, dirs: Dirs, project: bool = False) -> None:
+                 debug: bool, dirs: Dirs, project: bool = False, lookup: Lookup | None = None) -> None:
     """Remember the environment ``safepip run`` uses in this directory (see
     :func:`safepip.front.run_answer`), with what its choice depended on (not while ``debug``):
     ``env``, a virtual environment's directory and interpreter (None: an interpreter's own
     prefix), and ``bin_dir``; ``project``: it is the project's environment, the same in all
-    its directories.
+    its directories. ``lookup``: what the front door's lookup worked out (the session's).
     """
     if debug or environ.get("SAFEPIP_NO_FASTPATH") == "1" or os.name != "posix":
         return
     from safepip.remembered.store import RUN
 
     route = (bin_dir, None if env is None else env[0])
-    remember_answer([RUN], ctx, env, environ, None, "", route=route, anchored=project, dirs=dirs)
+    remember_answer([RUN], ctx, env, environ, None, "", route=route, anchored=project, dirs=dirs, lookup=lookup)
 
 
 def remember_activation(ctx: Context, env_dir: str | None, extra: list[str], environ: Mapping[str, str], *,

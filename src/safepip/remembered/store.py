@@ -104,6 +104,21 @@ def _surroundings(environ: Mapping[str, str]) -> tuple[Any, ...]:
     return (__version__, variables, ttys, euid, where)
 
 
+class Lookup:
+    """What a decision's lookup (:func:`look_up_decision`) worked out for one call's
+    environment, kept for the call's own :func:`remember`: what every key shares
+    (``surroundings``, :func:`_surroundings`), the working directory ``cwd`` and its
+    project's anchor ``spot`` (:func:`safepip.facts.walkup.anchor`; None: none).
+    """
+
+    __slots__ = ("cwd", "spot", "surroundings")
+
+    def __init__(self, surroundings: tuple[Any, ...], cwd: str, spot: tuple[str, tuple[str, ...]] | None) -> None:
+        self.surroundings = surroundings
+        self.cwd = cwd
+        self.spot = spot
+
+
 def _key(surroundings: tuple[Any, ...], argv: Sequence[str], cwd: str) -> tuple[Any, ...]:
     version, variables, ttys, euid, where = surroundings
     return (MEMO_FORMAT, version, tuple(argv), cwd, variables, ttys, euid, where)
@@ -162,6 +177,7 @@ def remember(
     route: tuple[Any, ...] | None = None,
     known: Mapping[str, tuple[int, ...] | None] | None = None,
     dirs: Dirs | None = None,
+    lookup: Lookup | None = None,
 ) -> bool:
     """Remember an answer that depended on ``paths`` (whole signatures) and on the mode and
     owner of ``owned``; return whether it was remembered (not when a path changed too
@@ -170,6 +186,7 @@ def remember(
     ``stderr`` are what safepip itself wrote before pip. ``known``: signatures checked a moment
     ago (a recalled decision's), by path, taken instead of a second ``stat`` (one changed since
     then only makes the answer fail its first recall). ``dirs``: the session's (:func:`memo_dir`).
+    ``lookup``: what the call's lookup worked out for ``environ`` (what every key shares).
     """
     import time
 
@@ -189,7 +206,7 @@ def remember(
     # is what changes next, and recall stops at the first signature that differs.
     checks.sort(key=lambda check: -check[2][5] if check[2] is not None else 0)
     checks.extend((path, True, _signature(path, True, known)) for path in dict.fromkeys(owned) if path not in whole)
-    key = memo_key(argv, environ, cwd)
+    key = memo_key(argv, environ, cwd) if lookup is None else _key(lookup.surroundings, argv, cwd)
     target = _memo_file(directory, key)
     from safepip.paths import write
 
@@ -351,23 +368,33 @@ def recall_decision(
     ``dirs``: the call's (:func:`memo_dir`). The memo directory and what both keys share
     are worked out once.
     """
+    return look_up_decision(key, environ, dirs)[0]
+
+
+def look_up_decision(
+    key: Sequence[str], environ: Mapping[str, str], dirs: Dirs | None = None
+) -> tuple[tuple[Any, tuple[str, ...]] | None, Lookup | None]:
+    """:func:`recall_decision`, and what it worked out on the way (None: nothing, or it
+    failed), for a full path that remembers in the same call (:func:`remember`).
+    """
     if _off(environ):
-        return None
+        return None, None
     directory = memo_dir(environ, dirs)
     if directory is None:
-        return None
+        return None, None
     try:
         cwd = os.getcwd()
         surroundings = _surroundings(environ)
     except (OSError, ValueError, EOFError, TypeError):
-        return None
+        return None, None
     found = _recall(directory, _key(surroundings, key, cwd))
     if found is not None:
-        return found, ()
+        return (found, ()), None
     from safepip.facts.walkup import anchor
 
     spot = anchor(cwd, environ)
+    looked = Lookup(surroundings, cwd, spot)
     if spot is None:
-        return None
+        return None, looked
     found = _recall(directory, _key(surroundings, (ANCHORED, *key), spot[0]))
-    return None if found is None else (found, spot[1])
+    return (None, looked) if found is None else ((found, spot[1]), looked)

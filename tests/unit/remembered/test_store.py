@@ -68,3 +68,42 @@ def test_a_decision_is_looked_up_here_then_at_the_anchor_with_one_key_and_one_di
     dirs = paths.Dirs(environ)
     assert store.recall_decision((store.RUN,), environ, dirs) == found
     assert dirs.linux_cache == str(base / "cache") and worked_out == ["cache", "cache"]
+
+
+def test_a_failed_lookup_hands_on_its_key_and_anchor_to_what_the_call_remembers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from safepip.facts import walkup
+    from safepip.remembered import record
+
+    base = tmp_path.resolve()
+    project, below = base / "project", base / "project" / "sub"
+    below.mkdir(parents=True)
+    (project / "pyproject.toml").write_text("")
+    environ = _Counted(PATH=os.environ.get("PATH", os.defpath), HOME=str(base), SAFEPIP_CACHE_DIR=str(base / "cache"))
+    monkeypatch.chdir(below)
+    found, looked = store.look_up_decision((store.RUN,), environ)
+    assert found is None and looked is not None
+    assert looked.cwd == str(below) and looked.spot == (str(project), (str(below),))
+    walks: list[str] = []
+    real_anchor = walkup.anchor
+
+    def anchor(cwd: str, env: Mapping[str, str]) -> object:
+        walks.append(cwd)
+        return real_anchor(cwd, env)
+
+    monkeypatch.setattr(walkup, "anchor", anchor)
+    ctx = SimpleNamespace(project=object(), cwd=str(below), interp=SimpleNamespace(path="/usr/bin/python3"))
+    # The anchor found by the lookup, not walked to again; the walk for another directory.
+    assert record._anchor(ctx, environ, looked) == looked.spot and walks == []  # type: ignore[arg-type]
+    ctx.cwd = str(project)
+    assert record._anchor(ctx, environ, looked) == (str(project), ()) and walks == [str(project)]  # type: ignore[arg-type]
+    # The environment's part of the key, as the lookup worked it out: not gone through again.
+    route = (str(base / "bin"), None)
+    _Counted.walks = 0
+    assert store.remember([store.ANCHORED, store.RUN], environ, str(project), [], "", "", route=route, lookup=looked)
+    assert _Counted.walks == 0
+    found = store.recall_decision((store.RUN,), environ)
+    assert found is not None and found[0][3] == route and found[1] == (str(below),)
