@@ -319,11 +319,14 @@ def root_problem(root: str) -> str | None:
 
 
 def _levels(path: str, root: str) -> list[str] | None:
-    """The directories from ``root`` (included) down to ``path`` (included)."""
-    rel = os.path.relpath(path, root)
-    if rel == os.curdir:
+    """The directories from ``root`` (included) down to ``path`` (included), both absolute
+    and normal (``os.path.abspath``'s): what ``os.path.relpath`` would tell, without its work.
+    """
+    if path == root:
         return [root]
-    if rel.startswith(os.pardir):
+    head = root if root.endswith(os.sep) else root + os.sep
+    rel = path[len(head):]
+    if not path.startswith(head) or rel.startswith(os.pardir):
         return None
     levels = [root]
     for part in rel.split(os.sep):
@@ -461,23 +464,33 @@ def replace_file(
     writing raised (``OSError``...), the temporary file removed.
     """
     tmp = f"{path}.{os.getpid()}.tmp" if tmp is None else tmp
-    try:  # noqa: SIM105 - contextlib costs an import on the remembered-answer path
-        os.unlink(tmp)  # left by a killed process with our pid: ours to replace
-    except OSError:
-        pass
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+    try:
+        fd = os.open(tmp, flags, mode)
+    except FileExistsError:  # left by a killed process with our pid: ours to replace
+        try:  # noqa: SIM105 - contextlib costs an import on the remembered-answer path
+            os.unlink(tmp)
+        except OSError:
+            pass
+        fd = os.open(tmp, flags, mode)
     try:
         if exact_mode and hasattr(os, "fchmod"):
             os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            fd = -1
-            if isinstance(content, bytes):
-                handle.write(content)
-            else:
-                content(handle)
+        if isinstance(content, bytes):  # written as it is: no file object needed
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view):]
             if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
+                os.fsync(fd)
+            os.close(fd)
+            fd = -1
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                fd = -1
+                content(handle)
+                if durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         if fd >= 0:

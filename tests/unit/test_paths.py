@@ -83,6 +83,38 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(here: Path) -> None
     assert os.listdir(here) == ["f"]
 
 
+def test_bytes_are_written_with_one_call_per_step_and_no_file_object(
+    here: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+    for name in ("unlink", "fdopen", "open", "write", "fchmod", "replace", "close"):
+        real = getattr(os, name)
+
+        def counted(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
+            calls.append(_name)
+            return _real(*args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(os, name, counted)
+    target = here / "f"
+    replace_file(str(target), b"data", mode=0o600, exact_mode=True)
+    # Nothing left by a killed process: nothing to remove first; the bytes go straight to the descriptor.
+    assert calls == ["open", "fchmod", "write", "close", "replace"]
+    assert target.read_bytes() == b"data" and os.listdir(here) == ["f"]
+
+
+def test_the_levels_of_a_directory_are_told_without_relpath(monkeypatch: pytest.MonkeyPatch) -> None:
+    def relpath(*args: object) -> str:
+        raise AssertionError("relpath")
+
+    monkeypatch.setattr(os.path, "relpath", relpath)
+    assert paths._levels("/c/safepip", "/c/safepip") == ["/c/safepip"]
+    assert paths._levels("/c/safepip/noop/x", "/c/safepip") == ["/c/safepip", "/c/safepip/noop", "/c/safepip/noop/x"]
+    assert paths._levels("/a", "/") == ["/", "/a"]
+    # Not below it (a sibling sharing the name's start, a parent), or a name starting
+    # with "..", as relpath's answer was read: none.
+    assert [paths._levels(p, "/c/safepip") for p in ("/c/safepipx", "/c", "/c/safepip/..x")] == [None] * 3
+
+
 def test_on_path(tmp_path: Path) -> None:
     real = tmp_path / "bin"
     real.mkdir()
