@@ -461,7 +461,8 @@ class Who(Frozen):
     """Who runs safepip and who owns what it would touch (the facts the root rules need).
 
     ``euid`` is None where the OS has no user ids. ``owner`` is the uid owning the project
-    root (or the working directory for ``outside = cwd``); ``data_owner`` the uid owning the
+    root (or the working directory for ``outside = cwd``), ``owner_name`` its account's name
+    when it is another user's (the only owner a refusal names); ``data_owner`` the uid owning the
     nearest existing directory of the per-user environment's path.
     """
 
@@ -496,7 +497,9 @@ def scripted() -> bool:
 
 
 def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str | None) -> Who:
-    """Who runs safepip, and who owns the directory it would work in (for the root rules)."""
+    """Who runs safepip, and who owns the directory it would work in (for the root rules;
+    the owner named only when it is another user).
+    """
     if not hasattr(os, "geteuid"):  # pragma: no cover - Windows has no uids
         return Who()
     from safepip.facts.walkup import existing_owner
@@ -507,7 +510,10 @@ def facts_about_users(environ: Mapping[str, str], directory: str, user_env: str 
     sudo_uid = environ.get("SUDO_UID", "")
     owner = existing_owner(directory)
     owner_name = None
-    if owner is not None:
+    # The owner's name says whose files a refusal protects: only another user's is ever named
+    # (root's own directories are left to root), and the account database (pwd, and the C
+    # library's first look-up) costs a cold call about 0.1 ms.
+    if owner is not None and owner != euid:
         import pwd
 
         try:

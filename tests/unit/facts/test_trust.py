@@ -79,3 +79,27 @@ def test_a_home_outside_the_project_is_the_users(tmp_path: Path, monkeypatch: py
     reads = _reads(monkeypatch)
     assert _refused(env, root, cfg.Config()) is None
     assert reads == [str(env)]
+
+
+def test_root_looks_up_an_owners_name_only_for_another_users_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    from types import SimpleNamespace
+
+    from safepip.facts import walkup
+
+    owners = {str(tmp_path / "root's"): 0, str(tmp_path / "alice's"): 1000}
+    looked_up: list[int] = []
+
+    def getpwuid(uid: int) -> object:
+        looked_up.append(uid)
+        return SimpleNamespace(pw_name="alice")
+
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(walkup, "existing_owner", owners.get)
+    monkeypatch.setitem(sys.modules, "pwd", SimpleNamespace(getpwuid=getpwuid))
+    own = trust.facts_about_users({}, str(tmp_path / "root's"), None)
+    assert (own.owner, own.owner_name, looked_up) == (0, None, [])  # root's own: never named, not looked up
+    theirs = trust.facts_about_users({}, str(tmp_path / "alice's"), None)
+    assert (theirs.owner, theirs.owner_name, looked_up) == (1000, "alice", [1000])
