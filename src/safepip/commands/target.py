@@ -55,16 +55,17 @@ def locate(ctx: Context, plan: Plan, *, dirs: Dirs) -> Target:
     ``dirs``: the session's directories (where the state files' key is).
     """
     from safepip.decide import PASSTHROUGH, REFUSE
-    from safepip.venv.ensure import check_path, tree_broken, working_tree
-    from safepip.venv.layout import bin_python, is_venv_dir
+    from safepip.venv.ensure import check_path, tree_broken
+    from safepip.venv.layout import bin_python
 
     if plan.kind == REFUSE:  # the exit code install's refusal has (77 for a root or trust rule)
         raise NoTargetError(plan.reason, exit_code=plan.exit_code)
     if plan.env_dir is not None and plan.kind != PASSTHROUGH:
-        check_path(plan.env_dir, dirs=dirs)  # a path no command may use (``.venv -> .``): refused, even by which
+        # A path no command may use (``.venv -> .``): refused, even by which. Its tree, and whether
+        # that is an environment, as the check found them.
+        work, whole = check_path(plan.env_dir, dirs=dirs)
         python = bin_python(plan.env_dir)
-        work = working_tree(plan.env_dir)
-        exists = whole = is_venv_dir(work)
+        exists = whole
         if not exists:  # an interrupted rebuild goes on (its module is imported for this alone)
             from safepip.venv.ensure import pending
 

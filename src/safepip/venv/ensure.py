@@ -25,6 +25,7 @@ they are.
 from __future__ import annotations
 
 import os
+import stat
 
 from safepip.frozen import Frozen, record
 from safepip.errors import EnvironmentCreateError
@@ -79,36 +80,49 @@ def ready_at(env_dir: str, *, created: bool = False, rebuilt: str | None = None)
     return Ready(env_dir, bin_python(env_dir), created, rebuilt, sites, pip_in(sites), system_site)
 
 
-def check_path(env_dir: str, *, dirs: Dirs | None = None) -> None:
+def check_path(env_dir: str, *, dirs: Dirs | None = None) -> tuple[str, bool]:
     """Refuse (exit 73) an environment path safepip must not use: a file, a dangling link, a
     link to the directory that holds it or to one above (``.venv -> .`` in a repository: the
     project itself), or a directory of files without ``pyvenv.cfg`` that is not an
     environment safepip is creating. Every command checks it, read-only ones included.
     ``dirs``: the session's directories, where the state files' key is (None: looked up).
+    Return what the check found, for its caller: the environment's working tree
+    (:func:`working_tree`) and whether that is an environment (``is_venv_dir``), each path
+    looked at once.
     """
-    if os.path.islink(env_dir):
+    link = os.path.islink(env_dir)
+    work = env_dir
+    if link:
         if not os.path.exists(env_dir):
-            if pending(os.path.realpath(env_dir), dirs=dirs):
-                return  # a rebuild moved the link's target aside and was killed: it goes on
+            work = os.path.realpath(env_dir)
+            if pending(work, dirs=dirs):
+                return work, False  # a rebuild moved the link's target aside and was killed: it goes on
             raise EnvironmentCreateError(
                 f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which does not exist; "
                 "remove the link or point it at an environment"
             )
-        target = os.path.realpath(env_dir)
+        work = os.path.realpath(env_dir)
         holder = os.path.realpath(os.path.dirname(os.path.abspath(env_dir)))
-        if holder == target or holder.startswith(target.rstrip(os.sep) + os.sep):
+        if holder == work or holder.startswith(work.rstrip(os.sep) + os.sep):
             raise EnvironmentCreateError(
                 f"{env_dir} is a symbolic link to {os.readlink(env_dir)}, which holds {env_dir} itself, not a "
                 "virtual environment; safepip will not use it: remove the link"
             )
-    if os.path.exists(env_dir) and not os.path.isdir(env_dir):
-        raise EnvironmentCreateError(
-            f"{env_dir} is a file, not a virtual environment; move it away or set "
-            "venv in [tool.safepip] to use another path"
-        )
-    work = working_tree(env_dir)
-    if os.path.isdir(work) and not is_venv_dir(work) and not own_files_only(work) and state(work, dirs=dirs) != CREATING:
+    try:
+        # One look at what the path leads to (through the link: the working tree itself).
+        directory = stat.S_ISDIR(os.stat(env_dir).st_mode)
+    except (OSError, ValueError):  # not there (what os.path.exists and isdir say False of)
+        directory = False
+    else:
+        if not directory:
+            raise EnvironmentCreateError(
+                f"{env_dir} is a file, not a virtual environment; move it away or set "
+                "venv in [tool.safepip] to use another path"
+            )
+    whole = directory and is_venv_dir(work)
+    if directory and not whole and not own_files_only(work) and state(work, dirs=dirs) != CREATING:
         raise EnvironmentCreateError(_NOT_A_VENV.format(env_dir=env_dir))
+    return work, whole
 
 
 #: A directory of files that is not a virtual environment: never touched.
@@ -134,9 +148,8 @@ def broken(env_dir: str, *, dirs: Dirs | None = None) -> str | None:
     one), or None: what read-only commands check instead of rebuilding. A path no command
     may use is refused (:func:`check_path`). ``dirs``: as for :func:`check_path`.
     """
-    check_path(env_dir, dirs=dirs)
-    work = working_tree(env_dir)
-    return tree_broken(work, is_venv_dir(work), dirs=dirs)
+    work, whole = check_path(env_dir, dirs=dirs)
+    return tree_broken(work, whole, dirs=dirs)
 
 
 def tree_broken(work: str, whole: bool, *, dirs: Dirs | None = None) -> str | None:
@@ -204,8 +217,7 @@ def ensure(
     from safepip.venv.lock import EnvLock
 
     dirs = dirs or Dirs(environ)
-    check_path(env_dir, dirs=dirs)
-    work = working_tree(env_dir)
+    work, _ = check_path(env_dir, dirs=dirs)
     # A whole environment with no old tree whose contents wait for it is used as it is. One
     # with a pending old tree is a rebuild killed after it made the new environment (its
     # creation marks it complete) and before it marked it restoring: restored under the lock.
@@ -249,8 +261,7 @@ def _ensure_locked(
     from safepip.venv.create import create as _create
     from safepip.venv.create import remove as _remove
 
-    check_path(env_dir, dirs=dirs)  # again: another process may have changed it while we waited
-    work = working_tree(env_dir)
+    work, _ = check_path(env_dir, dirs=dirs)  # again: another process may have changed it while we waited
     rebuild.sweep(work, dirs=dirs)
 
     def create(path: str) -> None:

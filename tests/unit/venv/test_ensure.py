@@ -280,9 +280,9 @@ def test_locating_an_environment_checks_its_path_once(tmp_path: Path, monkeypatc
     checked: list[str] = []
     real_check = envs.check_path
 
-    def check_path(path: str, *, dirs: Dirs | None = None) -> None:
+    def check_path(path: str, *, dirs: Dirs | None = None) -> tuple[str, bool]:
         checked.append(path)
-        real_check(path, dirs=dirs)
+        return real_check(path, dirs=dirs)
 
     monkeypatch.setattr(envs, "check_path", check_path)
     plan = Plan(PROJECT_VENV, "externally managed", ("install", "x"), env_dir=str(env_dir))
@@ -292,3 +292,35 @@ def test_locating_an_environment_checks_its_path_once(tmp_path: Path, monkeypatc
     assert checked == [str(env_dir)]  # the path, its tree and whether it is whole: each looked at once
     # What broken() says of it, the same.
     assert envs.broken(str(env_dir), dirs=dirs) is None and checked == [str(env_dir)] * 2
+
+
+def test_locating_an_environment_looks_at_its_path_and_pyvenv_cfg_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safepip.commands.target import locate
+    from safepip.decide import PROJECT_VENV, Plan
+    from safepip.paths import Dirs
+
+    env_dir = tmp_path / ".venv"
+    (env_dir / "bin").mkdir(parents=True)
+    (env_dir / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {SYSTEM_XY}.0\n")
+    (env_dir / "bin" / "python").symlink_to(SYSTEM_PYTHON)
+    looks: list[tuple[str, str]] = []
+    watched = {str(env_dir), str(env_dir / "pyvenv.cfg")}
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def counted(path: object, *rest: object, _real: object = real, _name: str = name, **kw: object) -> object:
+            if path in watched:
+                looks.append((_name, str(path)))
+            return _real(path, *rest, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(os, name, counted)
+    # What the environment's own records say is another check's (venv.state): left out here.
+    monkeypatch.setattr(envs, "tree_broken", lambda work, whole, *, dirs=None: None)
+    plan = Plan(PROJECT_VENV, "externally managed", ("install", "x"), env_dir=str(env_dir))
+    dirs = Dirs({"SAFEPIP_DATA_DIR": str(tmp_path / "data"), "SAFEPIP_CACHE_DIR": str(tmp_path / "cache")})
+    target = locate(SimpleNamespace(), plan, dirs=dirs)  # type: ignore[arg-type]
+    assert target.exists and target.problem is None
+    # A link? What it leads to? An environment? Each asked once (were: 3, 3 and 2 looks).
+    assert sorted(looks) == [("lstat", str(env_dir)), ("stat", str(env_dir)), ("stat", str(env_dir / "pyvenv.cfg"))]
