@@ -433,20 +433,35 @@ def read(path: str, root: str) -> bytes | None:
             warn(f"ignoring {path}: {exc.strerror}")
         return None
     try:
-        why = _file_problem(os.fstat(fd)) or directory_problem(os.path.dirname(path), root)
+        st = os.fstat(fd)
+        why = _file_problem(st) or directory_problem(os.path.dirname(path), root)
         if why is not None:
             warn(f"ignoring {path}: {why}")
             return None
-        chunks: list[bytes] = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
+        return read_upto(fd, st.st_size)
     except OSError:
         return None
     finally:
         os.close(fd)
+
+
+def read_upto(fd: int, size: int, limit: int | None = None) -> bytes:
+    """What the file open as ``fd`` holds from where it is (all of it; the first ``limit``
+    bytes), read in steps of its ``size`` (as ``fstat`` told it) and one byte more, 1 MiB at most: a
+    small file in one read and its end in the next, where a read of a fixed 1 MiB would first
+    allocate that much (some 0.1 ms the first time in a process). A file that grew meanwhile
+    is read on to its end.
+    """
+    step = min(max(size + 1, 4096), 1 << 20)
+    chunks: list[bytes] = []
+    got = 0
+    while limit is None or got < limit:
+        chunk = os.read(fd, step if limit is None else min(step, limit - got))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 def replace_file(

@@ -367,11 +367,21 @@ def load(kind: str, directory: str, path: str, *, dirs: Dirs | None = None) -> d
         _ignored(path)
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise ValueError
-        with os.fdopen(fd, "rb") as handle:
-            fd = -1
-            data = loads(handle.read(1 << 20).decode("utf-8"))
+        # The first MiB, in steps of the file's size and a byte (as paths.read_upto: a first read of
+        # a fixed 1 MiB allocates that much), read here: the state file is the environment's own.
+        step = min(max(st.st_size + 1, 4096), 1 << 20)
+        chunks: list[bytes] = []
+        got = 0
+        while got < 1 << 20:
+            chunk = os.read(fd, min(step, (1 << 20) - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        data = loads(b"".join(chunks).decode("utf-8"))
     except (OSError, ValueError):
         _ignored(path)
         return None

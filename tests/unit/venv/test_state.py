@@ -58,6 +58,23 @@ def test_the_state_safepip_wrote_is_read_back_and_a_forged_one_is_not(tmp_path: 
     assert not envstate.own_files_only(env_dir)
 
 
+def test_a_state_file_is_read_in_steps_of_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_dir = str(tmp_path / ".venv")
+    os.makedirs(env_dir)
+    envstate.write_state(env_dir, envstate.COMPLETE, "/usr/bin/python3")
+    size = os.path.getsize(os.path.join(env_dir, envstate.STATE_FILE))
+    asked: list[int] = []
+    real = os.read
+
+    def counted(fd: int, want: int) -> bytes:
+        asked.append(want)
+        return real(fd, want)
+
+    monkeypatch.setattr(os, "read", counted)
+    # Not a fixed 1 MiB (allocated whole by the first read of a process); the key is read as a private file.
+    assert envstate.state(env_dir) == envstate.COMPLETE and max(asked) == 4096 > size
+
+
 @pytest.fixture(autouse=True)
 def fresh_key_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(envstate, "_loaded", {})
