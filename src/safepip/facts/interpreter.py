@@ -176,12 +176,17 @@ def _probe_source() -> str:
 def cache_key(path: str) -> str | None:
     """The probe cache's key for the interpreter file ``path`` (None: not cached, e.g. a script)."""
     try:
-        st = os.stat(path)
-        with open(path, "rb") as handle:
-            if handle.read(2) == b"#!":
-                return None  # a script (a pyenv shim...): what it runs can change under the same file
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
+    try:  # the file opened is the one identified (one look, no file object)
+        st = os.fstat(fd)
+        if os.read(fd, 2) == b"#!":
+            return None  # a script (a pyenv shim...): what it runs can change under the same file
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     from safepip import __version__
 
     ident = f"{PROBE_SCHEMA}\0{__version__}\0{path}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"

@@ -137,3 +137,29 @@ def test_the_record_holds_whether_pip_would_refuse(marker: str | None, in_venv: 
             "scripts": "", "marker": marker, "marker_message": None, "marker_problem": None, "distributor": None,
             "pip": True, "markers": {}}
     assert interpreter._interp("/p/bin/python", "PATH", data).managed is managed
+
+
+def test_the_probe_caches_key_opens_the_interpreter_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    exe = tmp_path / "python"
+    exe.write_bytes(b"\x7fELF" + b"\0" * 60)
+    script = tmp_path / "shim"
+    script.write_text("#!/bin/sh\n")
+    looks: list[str] = []
+    with monkeypatch.context() as patched:
+        for module, name in ((os, "stat"), (builtins, "open")):
+            real = getattr(module, name)
+
+            def counted(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
+                looks.append(_name)
+                return _real(*args, **kw)  # type: ignore[operator]
+
+            patched.setattr(module, name, counted)
+        key = interpreter.cache_key(str(exe))
+        # The file opened is the one identified (fstat), read without a file object.
+        assert key is not None and len(key) == 32 and looks == []
+        assert interpreter.cache_key(str(script)) is None and interpreter.cache_key(str(tmp_path / "gone")) is None
+        assert interpreter.cache_key(str(tmp_path)) is None  # a directory: nothing to read
+    exe.write_bytes(b"\x7fELF" + b"\1" * 61)
+    assert interpreter.cache_key(str(exe)) not in (None, key)  # another file, another key
