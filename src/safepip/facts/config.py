@@ -172,18 +172,30 @@ def _read(path: str, *, mentions: str | None = None) -> str | None:
     """The file's text (None when it does not exist). With ``mentions``, a file that does
     not mention that word is not safepip's to judge: None too, whatever its size or bytes.
     """
+    from safepip.facts.interpreter import file_bytes  # each file read once while facts are gathered
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = file_bytes(path, MAX_CONFIG + 1)  # a byte more than is read: one too many tells
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     if mentions is not None and mentions.encode() not in data:
-        return None
+        if len(data) <= MAX_CONFIG:
+            return None
+        try:  # too large, unless the word is not in the rest either: read whole, as ever
+            with open(path, "rb") as handle:
+                if mentions.encode() not in handle.read():
+                    return None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     if len(data) > MAX_CONFIG:
+        try:
+            size = max(os.stat(path).st_size, len(data))
+        except OSError:
+            size = len(data)
         raise ConfigError(
-            f"{path}: {len(data) >> 20} MB is too large for a configuration file (safepip reads at most "
+            f"{path}: {size >> 20} MB is too large for a configuration file (safepip reads at most "
             f"{MAX_CONFIG >> 20} MB)"
         )
     try:

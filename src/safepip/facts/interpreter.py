@@ -30,12 +30,16 @@ if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither 
 
 # What a fact-gatherer read (this module's target search, the project's walk, the tools'
 # settings): the memo signs these paths (see :mod:`safepip.remembered.store`) without knowing
-# how each gatherer works. And the real paths gathering resolved: each once (:func:`realpath`),
-# while the facts are gathered. Here, not in a module of their own: every path that gathers
-# facts imports this one, and a module costs a cold call about 0.1 ms however small it is.
+# how each gatherer works. And the real paths gathering resolved, and the files it read: each
+# once (:func:`realpath`, :func:`file_bytes`), while the facts are gathered. Here, not in a
+# module of their own: every path that gathers facts imports this one, and a module costs a
+# cold call about 0.1 ms however small it is.
 
 #: While facts are gathered (:func:`resolving`): the real path of each path already resolved.
 _REAL: list[dict[str, str]] = []
+#: While facts are gathered: the first bytes of each file already read (how many were asked,
+#: what was read or what reading it raised: :func:`file_bytes`).
+_READ: dict[str, tuple[int, bytes | OSError]] = {}
 
 
 @record
@@ -76,16 +80,55 @@ def realpath(path: str) -> str:
 
 
 def resolving(on: bool) -> bool:
-    """Start (``on``) or end remembering real paths (:func:`realpath`); return whether it was
-    on. Only while facts are gathered: gathering reads, and makes no link nor moves a
-    directory (what it may make, the cache's own directories, resolves as it did before).
+    """Start (``on``) or end remembering real paths (:func:`realpath`) and files read
+    (:func:`file_bytes`); return whether it was on. Only while facts are gathered: gathering
+    reads, and makes no link nor moves a directory (what it may make, the cache's own
+    directories, resolves as it did before) nor writes a file it reads.
     """
     was = bool(_REAL)
     if on and not was:
         _REAL.append({})
     elif not on:
         _REAL.clear()
+        _READ.clear()
     return was
+
+
+def file_bytes(path: str, limit: int) -> bytes:
+    """The first ``limit`` bytes of the file at ``path`` (what opening or reading it raised:
+    raised); while facts are gathered (:func:`resolving`), each file is read once (the
+    project's pyproject.toml: by the walk's settings, the configuration and the tools' detection).
+    """
+    if not _REAL:
+        return _first(path, limit)
+    asked, found = _READ.get(path, (-1, b""))
+    if asked != limit:
+        try:
+            found = _first(path, limit)
+        except OSError as exc:
+            found = exc
+        _READ[path] = (limit, found)
+    if isinstance(found, OSError):
+        raise found
+    return found
+
+
+def _first(path: str, limit: int) -> bytes:
+    """The first ``limit`` bytes of the file at ``path``, read with no file object."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        step = min(max(os.fstat(fd).st_size + 1, 4096), limit)
+        chunks: list[bytes] = []
+        got = 0
+        while got < limit:
+            chunk = os.read(fd, min(step, limit - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 #: Bump when the probe's output changes, so that cached results are not reused.

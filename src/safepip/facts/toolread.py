@@ -61,9 +61,10 @@ def read_toml(path: str, mentions: str | None = None) -> dict[str, Any] | None:
 
 def read_bytes(path: str) -> bytes | None:
     """A TOML file's bytes, or None (missing, unreadable, too large)."""
+    from safepip.facts.interpreter import file_bytes  # each file read once while facts are gathered
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE + 1)
+        data = file_bytes(path, MAX_FILE + 1)
     except OSError:
         return None
     return data if len(data) <= MAX_FILE else None

@@ -72,3 +72,64 @@ def test_gathering_resolves_each_path_once(tmp_path: Path, monkeypatch: pytest.M
     interpreter.realpath(str(project))
     interpreter.realpath(str(project))
     assert resolved[str(project)] == 3
+
+
+def test_gathering_reads_the_projects_pyproject_toml_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import collections
+    import os
+
+    base = tmp_path.resolve()
+    project = base / "home" / "project"
+    env = project / ".venv"
+    (env / "bin").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (env / "bin" / "python").symlink_to(SYSTEM_PYTHON)
+    # Read by the walk's settings ([tool.safepip] venv, subproject), the configuration and the
+    # tools' detection ([tool.uv]).
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text("[project]\nname = 'p'\n[tool.uv]\n[tool.safepip]\npolicy = 'always'\n")
+    monkeypatch.chdir(project)
+    environ = _environ(base, "/usr/bin:/bin")
+    opened: collections.Counter[str] = collections.Counter()
+    for module, name in ((os, "open"), (builtins, "open")):
+        real = getattr(module, name)
+
+        def counted(path: object, *args: object, _real: object = real, **kw: object) -> object:
+            opened[str(path)] += 1
+            return _real(path, *args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, name, counted)
+    monkeypatch.setattr(gather_module, "probe", lambda path, how, environ, dirs: _system().replace_(path=path, how=how))
+    ctx = gather(scan(["install", "x"]), environ, {}, cwd=str(project), dirs=Dirs(environ))
+    assert ctx.project is not None and ctx.config.policy == "always"
+    assert opened[str(pyproject)] == 1, opened  # was 4
+    # Only while gathering: afterwards each reader reads it again.
+    from safepip.facts.config import project_layer
+
+    assert project_layer(str(pyproject))["policy"] == "always" and opened[str(pyproject)] == 2
+
+
+def test_a_configuration_file_too_large_is_named_with_its_size(tmp_path: Path) -> None:
+    from safepip.errors import ConfigError
+    from safepip.facts.config import MAX_CONFIG, project_layer
+
+    big = tmp_path / "pyproject.toml"
+    big.write_bytes(b"# safepip\n" + b"#" * (MAX_CONFIG * 2))
+    with pytest.raises(ConfigError, match=r"8 MB is too large for a configuration file \(safepip reads at most 4 MB\)"):
+        project_layer(str(big))
+    # Whether it can hold [tool.safepip] is told by all of it, as before: a mention past the first 4 MB counts.
+    big.write_bytes(b"#" * (MAX_CONFIG * 2) + b"\n# safepip\n")
+    with pytest.raises(ConfigError, match=r"8 MB is too large"):
+        project_layer(str(big))
+    big.write_bytes(b"#" * (MAX_CONFIG * 2))
+    assert project_layer(str(big)) == {}
+
+
+def _system() -> Interp:
+    return Interp(
+        path=SYSTEM_PYTHON, how="PATH", version=SYSTEM_VERSION, implementation="cpython", prefix="/usr",
+        base_prefix="/usr", in_venv=False, conda=False, stdlib=f"/usr/lib/python{SYSTEM_XY}", purelib="", platlib="",
+        scripts="", marker=f"/usr/lib/python{SYSTEM_XY}/EXTERNALLY-MANAGED", marker_message="use apt",
+        marker_problem=None, distributor="Debian", has_pip=True, managed=True,
+    )
