@@ -38,8 +38,8 @@ if TYPE_CHECKING:  # for the type checker only (the no-op check imports neither 
 #: While facts are gathered (:func:`resolving`): the real path of each path already resolved.
 _REAL: list[dict[str, str]] = []
 #: While facts are gathered: the first bytes of each file already read (how many were asked,
-#: what was read or what reading it raised: :func:`file_bytes`).
-_READ: dict[str, tuple[int, bytes | OSError]] = {}
+#: what was read and the file's status, or what reading it raised: :func:`file_bytes`).
+_READ: dict[str, tuple[int, tuple[bytes, os.stat_result] | OSError]] = {}
 
 
 @record
@@ -99,10 +99,17 @@ def file_bytes(path: str, limit: int) -> bytes:
     raised); while facts are gathered (:func:`resolving`), each file is read once (the
     project's pyproject.toml: by the walk's settings, the configuration and the tools' detection).
     """
+    return _opened(path, limit)[0]
+
+
+def _opened(path: str, limit: int) -> tuple[bytes, os.stat_result]:
+    """:func:`file_bytes`, with the status of the file read (``fstat``: the very file opened)."""
     if not _REAL:
         return _first(path, limit)
-    asked, found = _READ.get(path, (-1, b""))
-    if asked != limit:
+    known = _READ.get(path)
+    if known is not None and known[0] == limit:
+        found = known[1]
+    else:
         try:
             found = _first(path, limit)
         except OSError as exc:
@@ -113,11 +120,12 @@ def file_bytes(path: str, limit: int) -> bytes:
     return found
 
 
-def _first(path: str, limit: int) -> bytes:
-    """The first ``limit`` bytes of the file at ``path``, read with no file object."""
+def _first(path: str, limit: int) -> tuple[bytes, os.stat_result]:
+    """The first ``limit`` bytes of the file at ``path``, read with no file object, and its status."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        step = min(max(os.fstat(fd).st_size + 1, 4096), limit)
+        st = os.fstat(fd)
+        step = min(max(st.st_size + 1, 4096), limit)
         chunks: list[bytes] = []
         got = 0
         while got < limit:
@@ -126,9 +134,14 @@ def _first(path: str, limit: int) -> bytes:
                 break
             chunks.append(chunk)
             got += len(chunk)
-        return b"".join(chunks)
+        return b"".join(chunks), st
     finally:
         os.close(fd)
+
+
+#: How much of an executable :func:`is_ours` reads for the launchers' mark (and
+#: :func:`cache_key` for a script's ``#!``: one read of the interpreter for both).
+_HEAD = 4096
 
 
 #: Bump when the probe's output changes, so that cached results are not reused.
@@ -218,18 +231,12 @@ def _probe_source() -> str:
 
 def cache_key(path: str) -> str | None:
     """The probe cache's key for the interpreter file ``path`` (None: not cached, e.g. a script)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:  # the file read is the one identified (fstat); while gathering, as the PATH search read it
+        head, st = _opened(path, _HEAD)
     except OSError:
         return None
-    try:  # the file opened is the one identified (one look, no file object)
-        st = os.fstat(fd)
-        if os.read(fd, 2) == b"#!":
-            return None  # a script (a pyenv shim...): what it runs can change under the same file
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    if head.startswith(b"#!"):
+        return None  # a script (a pyenv shim...): what it runs can change under the same file
     from safepip import __version__
 
     ident = f"{PROBE_SCHEMA}\0{__version__}\0{path}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
@@ -422,8 +429,7 @@ MARK = "# safepip shim: a pip launcher made and kept current by safepip (shell-i
 def is_ours(path: str) -> bool:
     """Whether ``path`` is a launcher safepip wrote (its second line is the mark)."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
+        head = file_bytes(path, _HEAD)  # while gathering: read once, with the probe cache's key
     except OSError:
         return False
     if not head.startswith(b"#!"):

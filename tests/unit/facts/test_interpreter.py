@@ -163,3 +163,31 @@ def test_the_probe_caches_key_opens_the_interpreter_once(tmp_path: Path, monkeyp
         assert interpreter.cache_key(str(tmp_path)) is None  # a directory: nothing to read
     exe.write_bytes(b"\x7fELF" + b"\1" * 61)
     assert interpreter.cache_key(str(exe)) not in (None, key)  # another file, another key
+
+
+def test_while_gathering_the_path_search_and_the_probe_caches_key_read_the_interpreter_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import collections
+
+    exe = tmp_path / "python3"
+    exe.write_bytes(b"\x7fELF" + b"\0" * 60)
+    exe.chmod(0o755)
+    opened: collections.Counter[str] = collections.Counter()
+    for module, name in ((os, "open"), (builtins, "open")):
+        real = getattr(module, name)
+
+        def counted(path: object, *args: object, _real: object = real, **kw: object) -> object:
+            opened[str(path)] += 1
+            return _real(path, *args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, name, counted)
+    was = interpreter.resolving(True)
+    try:
+        assert interpreter.without_shims("python3", {"PATH": str(tmp_path)}) == str(exe)  # is it a launcher of ours?
+        key = interpreter.cache_key(str(exe))
+    finally:
+        interpreter.resolving(was)
+    assert key is not None and opened[str(exe)] == 1  # was 2: the search's read and the key's
+    assert interpreter.cache_key(str(exe)) == key and opened[str(exe)] == 2  # afterwards: read again
