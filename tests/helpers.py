@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import subprocess
@@ -202,3 +203,20 @@ def running(marker: str) -> list[int]:
         if marker.encode() in argv and state != "Z":
             found.append(int(entry))
     return found
+
+
+def count_opens(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
+    """How often each path is opened from now on, by ``os.open`` or ``open`` (the counter fills
+    as the test runs; ``monkeypatch`` undoes the wrapping)."""
+    import builtins
+
+    opened: collections.Counter[str] = collections.Counter()
+    for module, name in ((os, "open"), (builtins, "open")):
+        real = getattr(module, name)
+
+        def counted(path: object, *args: object, _real: object = real, **kw: object) -> object:
+            opened[str(path)] += 1
+            return _real(path, *args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, name, counted)
+    return opened

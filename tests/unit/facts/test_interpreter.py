@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import count_opens
 from safepip.errors import InterpreterError
 from safepip.facts import interpreter
 from safepip.facts.interpreter import find_target, probe
@@ -168,21 +169,10 @@ def test_the_probe_caches_key_opens_the_interpreter_once(tmp_path: Path, monkeyp
 def test_while_gathering_the_path_search_and_the_probe_caches_key_read_the_interpreter_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import builtins
-    import collections
-
     exe = tmp_path / "python3"
     exe.write_bytes(b"\x7fELF" + b"\0" * 60)
     exe.chmod(0o755)
-    opened: collections.Counter[str] = collections.Counter()
-    for module, name in ((os, "open"), (builtins, "open")):
-        real = getattr(module, name)
-
-        def counted(path: object, *args: object, _real: object = real, **kw: object) -> object:
-            opened[str(path)] += 1
-            return _real(path, *args, **kw)  # type: ignore[operator]
-
-        monkeypatch.setattr(module, name, counted)
+    opened = count_opens(monkeypatch)
     was = interpreter.resolving(True)
     try:
         assert interpreter.without_shims("python3", {"PATH": str(tmp_path)}) == str(exe)  # is it a launcher of ours?

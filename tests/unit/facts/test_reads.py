@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SYSTEM_PYTHON, SYSTEM_VERSION, SYSTEM_XY
+from helpers import SYSTEM_PYTHON, SYSTEM_VERSION, SYSTEM_XY, count_opens
 from safepip.facts import gather as gather_module
 from safepip.facts.gather import gather
 from safepip.facts.interpreter import Interp
@@ -18,6 +18,18 @@ from safepip.paths import Dirs
 def _environ(tmp_path: Path, path: str) -> dict[str, str]:
     return {"HOME": str(tmp_path / "home"), "PATH": path, "SAFEPIP_CACHE_DIR": str(tmp_path / "cache"),
             "XDG_CONFIG_HOME": str(tmp_path / "home" / ".config"), "SAFEPIP_NO_PROBE_CACHE": "1"}
+
+
+def _project_with_env(base: Path, pyproject: str) -> Path:
+    """``base/home/project`` with ``pyproject`` as its pyproject.toml and a ``.venv`` of the
+    system's python."""
+    project = base / "home" / "project"
+    env = project / ".venv"
+    (env / "bin").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (env / "bin" / "python").symlink_to(SYSTEM_PYTHON)
+    (project / "pyproject.toml").write_text(pyproject)
+    return project
 
 
 def test_a_named_venv_is_decided_without_the_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,12 +52,7 @@ def test_gathering_resolves_each_path_once(tmp_path: Path, monkeypatch: pytest.M
     from safepip.facts import interpreter
 
     base = tmp_path.resolve()
-    project = base / "home" / "project"
-    env = project / ".venv"
-    (env / "bin").mkdir(parents=True)
-    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    (env / "bin" / "python").symlink_to(SYSTEM_PYTHON)
-    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    project = _project_with_env(base, "[project]\nname = 'p'\n")
     monkeypatch.chdir(project)
     environ = _environ(base, "/usr/bin:/bin")
     resolved: collections.Counter[str] = collections.Counter()
@@ -75,31 +82,14 @@ def test_gathering_resolves_each_path_once(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_gathering_reads_the_projects_pyproject_toml_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-    import collections
-    import os
-
     base = tmp_path.resolve()
-    project = base / "home" / "project"
-    env = project / ".venv"
-    (env / "bin").mkdir(parents=True)
-    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    (env / "bin" / "python").symlink_to(SYSTEM_PYTHON)
     # Read by the walk's settings ([tool.safepip] venv, subproject), the configuration and the
     # tools' detection ([tool.uv]).
+    project = _project_with_env(base, "[project]\nname = 'p'\n[tool.uv]\n[tool.safepip]\npolicy = 'always'\n")
     pyproject = project / "pyproject.toml"
-    pyproject.write_text("[project]\nname = 'p'\n[tool.uv]\n[tool.safepip]\npolicy = 'always'\n")
     monkeypatch.chdir(project)
     environ = _environ(base, "/usr/bin:/bin")
-    opened: collections.Counter[str] = collections.Counter()
-    for module, name in ((os, "open"), (builtins, "open")):
-        real = getattr(module, name)
-
-        def counted(path: object, *args: object, _real: object = real, **kw: object) -> object:
-            opened[str(path)] += 1
-            return _real(path, *args, **kw)  # type: ignore[operator]
-
-        monkeypatch.setattr(module, name, counted)
+    opened = count_opens(monkeypatch)
     monkeypatch.setattr(gather_module, "probe", lambda path, how, environ, dirs: _system().replace_(path=path, how=how))
     ctx = gather(scan(["install", "x"]), environ, {}, cwd=str(project), dirs=Dirs(environ))
     assert ctx.project is not None and ctx.config.policy == "always"

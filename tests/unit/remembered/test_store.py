@@ -39,14 +39,20 @@ class _Counted(dict):  # type: ignore[type-arg]
         return super().__iter__()
 
 
-def test_a_decision_is_looked_up_here_then_at_the_anchor_with_one_key_and_one_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _project_and_below(tmp_path: Path) -> tuple[Path, Path, Path, _Counted]:
+    """``base``, a project there and a directory below it, and an environment whose walks are counted."""
     base = tmp_path.resolve()
     project, below = base / "project", base / "project" / "sub"
     below.mkdir(parents=True)
     (project / "pyproject.toml").write_text("")
     environ = _Counted(PATH=os.environ.get("PATH", os.defpath), HOME=str(base), SAFEPIP_CACHE_DIR=str(base / "cache"))
+    return base, project, below, environ
+
+
+def test_a_decision_is_looked_up_here_then_at_the_anchor_with_one_key_and_one_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, project, below, environ = _project_and_below(tmp_path)
     route = (str(base / "bin"), None)
     assert store.remember([store.ANCHORED, store.RUN], environ, str(project), [], "", "", route=route)
     monkeypatch.chdir(below)
@@ -78,11 +84,7 @@ def test_a_failed_lookup_hands_on_its_key_and_anchor_to_what_the_call_remembers(
     from safepip.facts import walkup
     from safepip.remembered import record
 
-    base = tmp_path.resolve()
-    project, below = base / "project", base / "project" / "sub"
-    below.mkdir(parents=True)
-    (project / "pyproject.toml").write_text("")
-    environ = _Counted(PATH=os.environ.get("PATH", os.defpath), HOME=str(base), SAFEPIP_CACHE_DIR=str(base / "cache"))
+    base, project, below, environ = _project_and_below(tmp_path)
     monkeypatch.chdir(below)
     found, looked = store.look_up_decision((store.RUN,), environ)
     assert found is None and looked is not None
